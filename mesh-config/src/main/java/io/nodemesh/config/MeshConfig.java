@@ -1,0 +1,42 @@
+package io.nodemesh.config;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The whole configuration a node proxy applies at once.
+ *
+ * @param version strictly increasing; the controller serves it as the {@code ETag}
+ * @param meshDomain the DNS suffix clients use, without dots (default {@code mesh})
+ * @param listeners one per meshed Service port
+ */
+public record MeshConfig(long version, String meshDomain, List<ListenerConfig> listeners) {
+  public static final String DEFAULT_DOMAIN = "mesh";
+
+  public MeshConfig {
+    if (version < 0) {
+      throw new IllegalArgumentException("config version " + version + " is negative");
+    }
+    meshDomain = meshDomain == null || meshDomain.isBlank() ? DEFAULT_DOMAIN : meshDomain;
+    listeners = listeners == null ? List.of() : List.copyOf(listeners);
+    Set<Integer> ports = new HashSet<>();
+    Set<String> keys = new HashSet<>();
+    for (ListenerConfig l : listeners) {
+      Objects.requireNonNull(l, "listener");
+      if (!ports.add(l.proxyPort())) {
+        throw new IllegalArgumentException(
+            "config " + version + ": proxyPort " + l.proxyPort() + " is used twice (" + l.key() + ")");
+      }
+      if (!keys.add(l.key())) {
+        throw new IllegalArgumentException("config " + version + ": listener " + l.key() + " twice");
+      }
+    }
+  }
+
+  /** The configuration a proxy holds before it has heard from any controller. */
+  public static MeshConfig empty() {
+    return new MeshConfig(0, DEFAULT_DOMAIN, List.of());
+  }
+}

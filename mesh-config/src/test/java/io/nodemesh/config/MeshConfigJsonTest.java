@@ -1,0 +1,64 @@
+package io.nodemesh.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MeshConfigJsonTest {
+
+  private static MeshConfig sample() {
+    BackendConfig root = new BackendConfig("echo", 1, List.of(EndpointConfig.ready("10.0.0.1", 8080)));
+    BackendConfig v2 =
+        new BackendConfig(
+            "echo-v2", 10, List.of(new EndpointConfig("fd00::2", 8080, "node-a", true, true, false)));
+    HttpMatch match = new HttpMatch("ab/canary", "/api", List.of("GET"), Map.of("x-canary", "yes"));
+    RouteConfig route = new RouteConfig(root, List.of(root, v2), List.of(match), "shop/echo-split");
+    return new MeshConfig(
+        7, "mesh", List.of(new ListenerConfig("shop", "echo", 80, Protocol.HTTP, 5001, route)));
+  }
+
+  @Test
+  void roundTripsEveryField() {
+    MeshConfig config = sample();
+    String json = MeshConfigJson.write(config);
+    assertThat(json).contains("\"protocol\":\"http\"").contains("\"proxyPort\":5001");
+    assertThat(MeshConfigJson.read(json)).isEqualTo(config);
+  }
+
+  @Test
+  void ignoresFieldsFromANewerController() {
+    String json = MeshConfigJson.write(sample()).replace("{\"version\"", "{\"future\":1,\"version\"");
+    assertThat(MeshConfigJson.read(json).version()).isEqualTo(7);
+  }
+
+  @Test
+  void rejectsTwoListenersOnOneProxyPort() {
+    ListenerConfig a = sample().listeners().get(0);
+    ListenerConfig b =
+        new ListenerConfig("shop", "other", 80, Protocol.HTTP, a.proxyPort(), a.route());
+    assertThatThrownBy(() -> new MeshConfig(1, "mesh", List.of(a, b)))
+        .hasMessageContaining("proxyPort 5001 is used twice");
+  }
+
+  @Test
+  void namesTheMatchAndFieldOfABadRegex() {
+    assertThatThrownBy(() -> new HttpMatch("g/m", "/a(", List.of(), Map.of()))
+        .hasMessageContaining("match g/m: pathRegex is not a valid regex");
+  }
+
+  @Test
+  void malformedJsonIsAnIllegalArgument() {
+    assertThatThrownBy(() -> MeshConfigJson.read("{\"version\": \"x\""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("malformed config");
+  }
+
+  @Test
+  void unknownProtocolNamesTheAcceptedValues() {
+    assertThatThrownBy(() -> Protocol.parse("quic")).hasMessageContaining("http, tcp or udp");
+    assertThat(Protocol.parse(" TCP ")).isEqualTo(Protocol.TCP);
+  }
+}
