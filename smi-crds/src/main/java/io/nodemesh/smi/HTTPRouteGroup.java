@@ -1,0 +1,26 @@
+package io.nodemesh.smi;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * SMI {@code HTTPRouteGroup} ({@code specs.smi-spec.io/v1alpha4}): a description of HTTP traffic
+ * that TrafficSplits and TrafficTargets refer to. v1alpha3 deserialises into this model too.
+ */
+@Group(SmiKinds.SPECS_GROUP)
+@Version(SmiKinds.SPECS_VERSION)
+@Kind(SmiKinds.HTTP_ROUTE_GROUP)
+@Plural("httproutegroups")
+@Singular("httproutegroup")
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class HTTPRouteGroup extends CustomResource<HTTPRouteGroupSpec, Void> implements Namespaced {
+
+  /** Creates an empty object, as Jackson and fabric8 need. */
+  public HTTPRouteGroup() {}
+}
