@@ -1,0 +1,253 @@
+package io.nodemesh.controller;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.helidon.webserver.WebServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.controller.api.ConfigApi;
+import io.nodemesh.controller.api.ConfigHub;
+import io.nodemesh.controller.compile.CompileResult;
+import io.nodemesh.controller.compile.CompileSettings;
+import io.nodemesh.controller.compile.MeshCompiler;
+import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.events.ProblemReporter;
+import io.nodemesh.controller.leader.LeaderGate;
+import io.nodemesh.controller.shadow.ShadowServices;
+import io.nodemesh.controller.source.ClusterSource;
+import io.nodemesh.controller.topology.Debouncer;
+import io.nodemesh.controller.topology.Topology;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * One controller replica: reads a {@link ClusterSource}, compiles (debounced) the config every
+ * replica serves on its API, and, while it is the leader and has a Kubernetes client, keeps the
+ * shadow Services and writes Events.
+ */
+public final class Controller implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+
+  private final ControllerOptions options;
+  private final ClusterSource source;
+  private final CompileSettings settings;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConfigHub hub = new ConfigHub(MeshConfig.empty());
+  private final ProblemReporter reporter;
+  private final ShadowServices shadows;
+  private final Debouncer compiler;
+  private final Debouncer writer;
+  private final LeaderGate gate;
+  private final WebServer server;
+  private final Timer compileTimer;
+  private final Counter sourceEvents;
+  private final Counter shadowWrites;
+  private final MultiGauge invalidObjects;
+
+  // Touched only by the compile thread.
+  private PortAllocation allocation = PortAllocation.empty();
+  private boolean reseed = true;
+  private volatile List<Problem> problems = List.of();
+
+  private Controller(ControllerOptions options, ClusterSource source, KubernetesClient client) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.source = Objects.requireNonNull(source, "source");
+    this.settings = CompileSettings.from(options);
+    this.compileTimer =
+        Timer.builder("nodemesh.controller.compile.duration")
+            .description("time to compile the topology into a config")
+            .register(registry);
+    this.sourceEvents =
+        Counter.builder("nodemesh.controller.informer.events")
+            .description("change notifications from the source (informers or files)")
+            .register(registry);
+    this.shadowWrites =
+        Counter.builder("nodemesh.controller.shadow.writes")
+            .description("shadow Service creates, updates and deletes by this replica")
+            .register(registry);
+    this.invalidObjects =
+        MultiGauge.builder("nodemesh.controller.invalid.objects")
+            .description("current problems by kind and reason")
+            .register(registry);
+    Gauge.builder("nodemesh.controller.config.version", hub, h -> h.current().version())
+        .description("version of the config being served")
+        .register(registry);
+    this.compiler =
+        new Debouncer("nodemesh-compile", options.debounce(), options.maxDelay(), this::recompile);
+    this.writer = new Debouncer("nodemesh-write", Duration.ZERO, Duration.ZERO, this::write);
+    this.gate =
+        client == null || !options.leaderElection()
+            ? LeaderGate.always()
+            : LeaderGate.elect(
+                client, options.meshNamespace(), options.identity(), this::leadershipChanged);
+    Gauge.builder("nodemesh.controller.leader", gate, g -> g.isLeader() ? 1 : 0)
+        .description("1 while this replica is the leader")
+        .register(registry);
+    this.reporter = new ProblemReporter(client, gate::isLeader, options.identity());
+    this.shadows = client == null ? null : new ShadowServices(client, options, compiler::trigger);
+    if (shadows != null) {
+      Gauge.builder("nodemesh.controller.shadow.services", shadows, ShadowServices::count)
+          .description("shadow Services in the mesh namespace")
+          .register(registry);
+      shadows.start();
+    }
+    source.start(
+        () -> {
+          sourceEvents.increment();
+          compiler.trigger();
+        });
+    WebServer started;
+    try {
+      started =
+          WebServer.builder()
+              .host(options.bindHost())
+              .port(options.apiPort())
+              .routing(r -> ConfigApi.routing(r, hub, this::problems, registry))
+              .build()
+              .start();
+    } catch (RuntimeException e) {
+      // Do not leave informers, threads and a Lease behind when the port is taken.
+      shutdown(null);
+      throw e;
+    }
+    this.server = started;
+    LOG.log(
+        Level.INFO,
+        "controller "
+            + options.identity()
+            + " serving config on "
+            + options.bindHost()
+            + ":"
+            + server.port()
+            + " from "
+            + source);
+  }
+
+  /**
+   * Starts a replica.
+   *
+   * @param client null for local mode: no shadow Services, no Events, no Lease; problems are only
+   *     logged and kept
+   */
+  public static Controller start(
+      ControllerOptions options, ClusterSource source, KubernetesClient client) {
+    return new Controller(options, source, client);
+  }
+
+  /** The port the API server listens on. */
+  public int apiPort() {
+    return server.port();
+  }
+
+  /** The config being served. */
+  public MeshConfig currentConfig() {
+    return hub.current();
+  }
+
+  public boolean isLeader() {
+    return gate.isLeader();
+  }
+
+  /** The problems of the latest compilation (source problems included). */
+  public List<Problem> problems() {
+    return problems;
+  }
+
+  /** The metrics registry, for embedding. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  private void leadershipChanged() {
+    compiler.trigger();
+  }
+
+  private void recompile() {
+    if (!source.hasSynced() || (shadows != null && !shadows.hasSynced())) {
+      return;
+    }
+    Timer.Sample sample = Timer.start(registry);
+    Topology topology = Topology.from(source.snapshot(), source.problems());
+    PortAllocation base = allocation;
+    if (shadows != null && (reseed || !gate.isLeader())) {
+      // The shadow Services are the durable record of the allocation: a restarted or newly elected
+      // leader starts from them, and followers follow what the leader wrote.
+      base = allocation.overlay(shadows.seed());
+      reseed = !gate.isLeader();
+    }
+    MeshConfig previous = hub.current().version() == 0 ? null : hub.current();
+    CompileResult result =
+        MeshCompiler.compile(topology, settings, base, previous, System.currentTimeMillis());
+    sample.stop(compileTimer);
+    allocation = result.allocation();
+    problems = result.problems();
+    updateInvalid(result.problems());
+    if (previous == null || result.config().version() != previous.version()) {
+      LOG.log(
+          Level.INFO,
+          "config version "
+              + result.config().version()
+              + ": "
+              + result.config().listeners().size()
+              + " listeners, "
+              + result.problems().size()
+              + " problems");
+    }
+    hub.publish(result.config(), true);
+    writer.trigger();
+  }
+
+  private void updateInvalid(List<Problem> list) {
+    Map<Tags, Long> counts =
+        list.stream()
+            .collect(
+                Collectors.groupingBy(
+                    p -> Tags.of("kind", p.kind(), "reason", p.reason()), Collectors.counting()));
+    invalidObjects.register(
+        counts.entrySet().stream().map(e -> MultiGauge.Row.of(e.getKey(), e.getValue())).toList(),
+        true);
+  }
+
+  private void write() {
+    if (shadows != null && gate.isLeader()) {
+      var outcome = shadows.reconcile(hub.current());
+      shadowWrites.increment(outcome.writes());
+      if (outcome.failed() > 0) {
+        // Retry later rather than at once: a failing API server should not be hammered.
+        CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS).execute(compiler::trigger);
+      }
+    }
+    reporter.report(problems);
+  }
+
+  @Override
+  public void close() {
+    shutdown(server);
+  }
+
+  private void shutdown(WebServer webServer) {
+    if (webServer != null) {
+      webServer.stop();
+    }
+    compiler.close();
+    writer.close();
+    gate.close();
+    if (shadows != null) {
+      shadows.close();
+    }
+    source.close();
+    registry.close();
+  }
+}

@@ -1,0 +1,139 @@
+package io.nodemesh.controller;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a controller replica runs.
+ *
+ * @param meshNamespace where shadow Services and the Lease live ({@code nodemesh})
+ * @param meshDomain the DNS suffix clients call ({@code mesh})
+ * @param bindHost the API server's bind address
+ * @param apiPort the API server's port; 0 picks an ephemeral one
+ * @param httpPorts proxy ports for http listeners
+ * @param tcpPorts proxy ports for tcp listeners
+ * @param udpPorts proxy ports for udp listeners
+ * @param debounce how long a burst of changes is coalesced before recompiling
+ * @param maxDelay the longest a change may wait under constant churn
+ * @param leaderElection false: this replica always acts as leader
+ * @param identity the Lease holder identity (pod name or hostname)
+ * @param watchNamespace the only namespace watched, or null for all
+ * @param proxySelector the labels that select the node proxy pods
+ */
+public record ControllerOptions(
+    String meshNamespace,
+    String meshDomain,
+    String bindHost,
+    int apiPort,
+    PortRange httpPorts,
+    PortRange tcpPorts,
+    PortRange udpPorts,
+    Duration debounce,
+    Duration maxDelay,
+    boolean leaderElection,
+    String identity,
+    String watchNamespace,
+    Map<String, String> proxySelector) {
+
+  public static final String DEFAULT_MESH_NAMESPACE = "nodemesh";
+  public static final Map<String, String> DEFAULT_PROXY_SELECTOR =
+      Map.of("app.kubernetes.io/name", "nodemesh-proxy");
+
+  public ControllerOptions {
+    meshNamespace =
+        meshNamespace == null || meshNamespace.isBlank() ? DEFAULT_MESH_NAMESPACE : meshNamespace;
+    meshDomain = meshDomain == null || meshDomain.isBlank() ? "mesh" : meshDomain;
+    bindHost = bindHost == null || bindHost.isBlank() ? "0.0.0.0" : bindHost;
+    if (apiPort < 0 || apiPort > 65535) {
+      throw new IllegalArgumentException(
+          "ControllerOptions.apiPort " + apiPort + " is not in 0..65535");
+    }
+    httpPorts = httpPorts == null ? new PortRange(5000, 9999) : httpPorts;
+    tcpPorts = tcpPorts == null ? new PortRange(10000, 14999) : tcpPorts;
+    udpPorts = udpPorts == null ? new PortRange(15000, 19999) : udpPorts;
+    overlap("httpPorts", httpPorts, "tcpPorts", tcpPorts);
+    overlap("httpPorts", httpPorts, "udpPorts", udpPorts);
+    overlap("tcpPorts", tcpPorts, "udpPorts", udpPorts);
+    debounce = debounce == null ? Duration.ofMillis(50) : debounce;
+    maxDelay = maxDelay == null ? Duration.ofSeconds(2) : maxDelay;
+    if (debounce.isNegative() || maxDelay.compareTo(debounce) < 0) {
+      throw new IllegalArgumentException(
+          "ControllerOptions.maxDelay " + maxDelay + " must be >= debounce " + debounce + " >= 0");
+    }
+    identity = identity == null || identity.isBlank() ? defaultIdentity() : identity;
+    watchNamespace = watchNamespace == null || watchNamespace.isBlank() ? null : watchNamespace;
+    proxySelector =
+        proxySelector == null || proxySelector.isEmpty()
+            ? DEFAULT_PROXY_SELECTOR
+            : Map.copyOf(proxySelector);
+  }
+
+  /** Every default: API on 0.0.0.0:8080, all namespaces, this replica always leader. */
+  public static ControllerOptions defaults() {
+    return new ControllerOptions(
+        DEFAULT_MESH_NAMESPACE,
+        "mesh",
+        "0.0.0.0",
+        8080,
+        null,
+        null,
+        null,
+        null,
+        null,
+        false,
+        null,
+        null,
+        null);
+  }
+
+  /** A copy with another API bind address and port. */
+  public ControllerOptions withApi(String host, int port) {
+    return new ControllerOptions(
+        meshNamespace,
+        meshDomain,
+        host,
+        port,
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        debounce,
+        maxDelay,
+        leaderElection,
+        identity,
+        watchNamespace,
+        proxySelector);
+  }
+
+  /** A copy with leader election switched on or off and the given identity. */
+  public ControllerOptions withLeaderElection(boolean enabled, String id) {
+    return new ControllerOptions(
+        meshNamespace,
+        meshDomain,
+        bindHost,
+        apiPort,
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        debounce,
+        maxDelay,
+        enabled,
+        id,
+        watchNamespace,
+        proxySelector);
+  }
+
+  private static void overlap(String an, PortRange a, String bn, PortRange b) {
+    if (a.first() <= b.last() && b.first() <= a.last()) {
+      throw new IllegalArgumentException(
+          "ControllerOptions." + an + " " + a + " overlaps " + bn + " " + b);
+    }
+  }
+
+  private static String defaultIdentity() {
+    String host = System.getenv("HOSTNAME");
+    return Objects.requireNonNullElse(
+        host == null || host.isBlank() ? null : host,
+        "nodemesh-controller-" + ProcessHandle.current().pid());
+  }
+}

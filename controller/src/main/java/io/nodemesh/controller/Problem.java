@@ -1,0 +1,54 @@
+package io.nodemesh.controller;
+
+import io.nodemesh.smi.SmiProblem;
+import java.util.Objects;
+
+/**
+ * One thing wrong with an object the controller reads, precise enough for a Kubernetes Event or a
+ * log line.
+ *
+ * @param kind the object's kind ({@code Service}, {@code TrafficSplit}, or {@code File} for a local
+ *     file that does not parse)
+ * @param namespace the object's namespace, or null (files)
+ * @param name the object's name (for files: the path)
+ * @param field the offending field as a JSON path, e.g. {@code spec.backends[1].service}
+ * @param message what is wrong, naming the value where that helps
+ * @param reason the Event reason, e.g. {@code BackendNotFound}
+ */
+public record Problem(
+    String kind, String namespace, String name, String field, String message, String reason) {
+
+  public static final String INVALID_SPEC = "InvalidSpec";
+
+  public Problem {
+    Objects.requireNonNull(kind, "Problem.kind");
+    Objects.requireNonNull(field, "Problem.field");
+    Objects.requireNonNull(message, "Problem.message");
+    reason = reason == null || reason.isBlank() ? INVALID_SPEC : reason;
+  }
+
+  /** A problem with the generic reason {@code InvalidSpec}. */
+  public Problem(String kind, String namespace, String name, String field, String message) {
+    this(kind, namespace, name, field, message, INVALID_SPEC);
+  }
+
+  /** Wraps an SMI validation problem. */
+  public static Problem of(SmiProblem p) {
+    return new Problem(p.kind(), p.namespace(), p.name(), p.field(), p.message(), INVALID_SPEC);
+  }
+
+  /** {@code namespace/name}, or the name alone. */
+  public String objectRef() {
+    String n = name == null || name.isBlank() ? "<unnamed>" : name;
+    return namespace == null || namespace.isBlank() ? n : namespace + "/" + n;
+  }
+
+  /**
+   * E.g. {@code TrafficSplit shop/echo: spec.backends[1].service: Service 'v3' not found
+   * (BackendNotFound)}.
+   */
+  @Override
+  public String toString() {
+    return kind + " " + objectRef() + ": " + field + ": " + message + " (" + reason + ")";
+  }
+}

@@ -1,0 +1,146 @@
+package io.nodemesh.controller.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.Problem;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+
+/**
+ * The controller's HTTP API:
+ *
+ * <ul>
+ *   <li>{@code GET /api/v1/config}: the config as JSON, its version as a strong {@code ETag}. With
+ *       {@code If-None-Match} naming an older version it answers at once; naming the current one
+ *       (or a newer one seen on another replica, see {@link ConfigHub#awaitNewer}) the request
+ *       waits (long poll, default 30 s, {@code ?wait=<seconds>} up to 60) for a newer version, then
+ *       answers 200 with it, or 304.
+ *   <li>{@code GET /api/v1/problems}: the current problems as a JSON array.
+ *   <li>{@code /healthz}, {@code /readyz} (503 until the first config from a synced source), {@code
+ *       /metrics} (Prometheus text).
+ * </ul>
+ */
+public final class ConfigApi {
+  public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+  public static final Duration MAX_WAIT = Duration.ofSeconds(60);
+  private static final String JSON = "application/json";
+
+  private ConfigApi() {}
+
+  /** Registers the routes on {@code rules}. */
+  public static void routing(
+      HttpRouting.Builder rules,
+      ConfigHub hub,
+      Supplier<List<Problem>> problems,
+      PrometheusMeterRegistry registry) {
+    rules
+        .get("/api/v1/config", (req, res) -> config(req, res, hub))
+        .get(
+            "/api/v1/problems",
+            (req, res) -> json(res, Status.OK_200, problemsJson(problems.get())))
+        .get("/healthz", (req, res) -> res.send("ok\n".getBytes(StandardCharsets.UTF_8)))
+        .get(
+            "/readyz",
+            (req, res) -> {
+              if (hub.isReady()) {
+                res.send("ready\n".getBytes(StandardCharsets.UTF_8));
+              } else {
+                res.status(Status.SERVICE_UNAVAILABLE_503)
+                    .send(
+                        "not ready: waiting for the first config\n"
+                            .getBytes(StandardCharsets.UTF_8));
+              }
+            })
+        .get(
+            "/metrics",
+            (req, res) -> {
+              res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+              res.send(registry.scrape().getBytes(StandardCharsets.UTF_8));
+            });
+  }
+
+  private static void config(ServerRequest req, ServerResponse res, ConfigHub hub)
+      throws InterruptedException {
+    Duration wait = DEFAULT_WAIT;
+    Optional<String> w = req.query().first("wait").asOptional();
+    if (w.isPresent()) {
+      try {
+        long seconds = Long.parseLong(w.get().trim());
+        wait = Duration.ofSeconds(Math.max(0, Math.min(seconds, MAX_WAIT.toSeconds())));
+      } catch (NumberFormatException e) {
+        json(res, Status.BAD_REQUEST_400, "{\"error\":\"wait must be a number of seconds\"}");
+        return;
+      }
+    }
+    OptionalLong known =
+        req.headers()
+            .first(HeaderNames.IF_NONE_MATCH)
+            .map(ConfigApi::version)
+            .orElse(OptionalLong.empty());
+    MeshConfig config = hub.current();
+    if (known.isPresent()) {
+      config = hub.awaitNewer(known.getAsLong(), wait);
+      if (config == null) {
+        res.header(HeaderNames.ETAG, etag(known.getAsLong()))
+            .status(Status.NOT_MODIFIED_304)
+            .send();
+        return;
+      }
+    }
+    res.header(HeaderNames.ETAG, etag(config.version()));
+    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+    json(res, Status.OK_200, MeshConfigJson.write(config));
+  }
+
+  /** {@code "42"}, RFC 9110 section 8.8.3: an entity tag is a quoted string. */
+  public static String etag(long version) {
+    return "\"" + version + "\"";
+  }
+
+  /**
+   * The version in an {@code If-None-Match} value: {@code "42"}, {@code 42} or {@code W/"42"} (weak
+   * comparison is what RFC 9110 section 13.1.2 asks of If-None-Match). Empty if none parses.
+   */
+  static OptionalLong version(String header) {
+    for (String part : header.split(",")) {
+      String t = part.trim();
+      if (t.startsWith("W/")) {
+        t = t.substring(2);
+      }
+      if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
+        t = t.substring(1, t.length() - 1);
+      }
+      try {
+        return OptionalLong.of(Long.parseLong(t));
+      } catch (NumberFormatException e) {
+        // not a version of ours (e.g. "*"); try the next tag
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  private static void json(ServerResponse res, Status status, String body) {
+    res.status(status);
+    res.header(HeaderNames.CONTENT_TYPE, JSON);
+    res.send(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String problemsJson(List<Problem> problems) {
+    try {
+      return MeshConfigJson.mapper().writeValueAsString(problems);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise problems", e);
+    }
+  }
+}

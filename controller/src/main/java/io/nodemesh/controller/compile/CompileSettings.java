@@ -1,0 +1,54 @@
+package io.nodemesh.controller.compile;
+
+import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.PortRange;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the compiler needs besides the topology.
+ *
+ * @param meshNamespace the mesh's own namespace, never meshed
+ * @param meshDomain the DNS suffix put into the config
+ * @param ranges the proxy port range of each protocol
+ */
+public record CompileSettings(
+    String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges) {
+  public CompileSettings {
+    Objects.requireNonNull(meshNamespace, "CompileSettings.meshNamespace");
+    Objects.requireNonNull(meshDomain, "CompileSettings.meshDomain");
+    for (Protocol p : Protocol.values()) {
+      if (ranges == null || ranges.get(p) == null) {
+        throw new IllegalArgumentException("CompileSettings.ranges: no range for " + p.wireName());
+      }
+    }
+    for (Protocol a : Protocol.values()) {
+      for (Protocol b : Protocol.values()) {
+        PortRange ra = ranges.get(a);
+        PortRange rb = ranges.get(b);
+        if (a.ordinal() < b.ordinal() && ra.first() <= rb.last() && rb.first() <= ra.last()) {
+          throw new IllegalArgumentException(
+              "CompileSettings.ranges: "
+                  + a.wireName()
+                  + " "
+                  + ra
+                  + " overlaps "
+                  + b.wireName()
+                  + " "
+                  + rb);
+        }
+      }
+    }
+    ranges = Map.copyOf(ranges);
+  }
+
+  public static CompileSettings from(ControllerOptions o) {
+    Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);
+    ranges.put(Protocol.HTTP, o.httpPorts());
+    ranges.put(Protocol.TCP, o.tcpPorts());
+    ranges.put(Protocol.UDP, o.udpPorts());
+    return new CompileSettings(o.meshNamespace(), o.meshDomain(), ranges);
+  }
+}

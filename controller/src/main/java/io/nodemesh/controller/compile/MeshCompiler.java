@@ -1,0 +1,502 @@
+package io.nodemesh.controller.compile;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.topology.Topology;
+import io.nodemesh.smi.HTTPMatch;
+import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.SmiProblem;
+import io.nodemesh.smi.SmiValidator;
+import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.smi.TrafficSplitBackend;
+import io.nodemesh.smi.TrafficSplitMatch;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Compiles a {@link Topology} into the {@link MeshConfig} every proxy applies. A pure function: the
+ * same topology, allocation, previous config and clock reading give the same result, so every
+ * replica serves the same configuration and tests need no cluster.
+ *
+ * <p>Invalid objects are skipped with a {@link Problem} naming the object and the field; the rest
+ * of the mesh keeps working.
+ */
+public final class MeshCompiler {
+  /** Label (on a Service or Namespace) that keeps it out of the mesh. */
+  public static final String IGNORE_LABEL = "nodemesh.io/ignore";
+
+  /** Annotation choosing a Service's protocol: http (default), tcp or udp. */
+  public static final String TRAFFIC_TYPE_ANNOTATION = "nodemesh.io/traffic-type";
+
+  public static final String REASON_INVALID_ANNOTATION = "InvalidAnnotation";
+  public static final String REASON_SERVICE_NOT_FOUND = "ServiceNotFound";
+  public static final String REASON_BACKEND_NOT_FOUND = "BackendNotFound";
+  public static final String REASON_PORT_MISSING = "PortMissing";
+  public static final String REASON_ZERO_WEIGHTS = "ZeroWeights";
+  public static final String REASON_DUPLICATE_SPLIT = "DuplicateSplit";
+  public static final String REASON_ROUTE_GROUP_NOT_FOUND = "RouteGroupNotFound";
+  public static final String REASON_PORTS_EXHAUSTED = "PortRangeExhausted";
+  public static final String REASON_PORT_CONFLICT = "PortConflict";
+
+  private static final String SERVICE = "Service";
+
+  private MeshCompiler() {}
+
+  /**
+   * Compiles.
+   *
+   * @param topology what to compile
+   * @param settings mesh namespace, domain and port ranges
+   * @param allocation the allocation to keep stable (previous result, overlaid with what the shadow
+   *     Services say)
+   * @param previous the config served so far, or null
+   * @param nowMillis the wall clock, for the version
+   */
+  public static CompileResult compile(
+      Topology topology,
+      CompileSettings settings,
+      PortAllocation allocation,
+      MeshConfig previous,
+      long nowMillis) {
+    List<Problem> problems = new ArrayList<>(topology.sourceProblems());
+    Map<String, Service> meshed = meshedServices(topology, settings);
+
+    // Protocol of each meshed Service port.
+    Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
+    for (Service svc : meshed.values()) {
+      Protocol annotated = trafficType(svc, problems);
+      List<ServicePort> ports = svc.getSpec().getPorts();
+      Set<Integer> seen = new HashSet<>();
+      for (int i = 0; ports != null && i < ports.size(); i++) {
+        ServicePort sp = ports.get(i);
+        if (sp.getPort() == null) {
+          continue;
+        }
+        if (!seen.add(sp.getPort())) {
+          // A listener is identified by namespace/service:port, so 53/TCP next to 53/UDP cannot
+          // both be meshed; the first one listed wins.
+          problems.add(
+              new Problem(
+                  SERVICE,
+                  svc.getMetadata().getNamespace(),
+                  svc.getMetadata().getName(),
+                  "spec.ports[" + i + "]",
+                  "port "
+                      + sp.getPort()
+                      + " is listed twice ("
+                      + sp.getProtocol()
+                      + "); only the first is meshed",
+                  REASON_PORT_CONFLICT));
+          continue;
+        }
+        Protocol protocol = "UDP".equalsIgnoreCase(sp.getProtocol()) ? Protocol.UDP : annotated;
+        wanted.put(
+            new PortKey(
+                svc.getMetadata().getNamespace(),
+                svc.getMetadata().getName(),
+                sp.getPort(),
+                protocol),
+            sp);
+      }
+    }
+    PortAllocation.Result allocated = allocation.allocate(wanted.keySet(), settings.ranges());
+    for (PortKey key : allocated.exhausted()) {
+      problems.add(
+          new Problem(
+              SERVICE,
+              key.namespace(),
+              key.service(),
+              "spec.ports[port=" + key.port() + "]",
+              "no free proxy port left in the "
+                  + key.protocol().wireName()
+                  + " range "
+                  + settings.ranges().get(key.protocol())
+                  + "; port "
+                  + key.port()
+                  + " is not meshed",
+              REASON_PORTS_EXHAUSTED));
+    }
+
+    Map<String, SplitPlan> splits = planSplits(topology, meshed, problems);
+
+    List<ListenerConfig> listeners = new ArrayList<>();
+    for (Map.Entry<PortKey, ServicePort> e : wanted.entrySet()) {
+      PortKey key = e.getKey();
+      Integer proxyPort = allocated.allocation().portOf(key);
+      if (proxyPort == null) {
+        continue;
+      }
+      BackendConfig root =
+          new BackendConfig(
+              key.service(), 1, endpoints(topology, key.namespace(), key.service(), e.getValue()));
+      SplitPlan plan = splits.get(Topology.key(key.namespace(), key.service()));
+      RouteConfig route =
+          plan == null
+              ? RouteConfig.direct(root)
+              : new RouteConfig(
+                  root, plan.backendsFor(key.port(), topology, problems), plan.matches, plan.name);
+      listeners.add(
+          new ListenerConfig(
+              key.namespace(), key.service(), key.port(), key.protocol(), proxyPort, route));
+    }
+    listeners.sort(Comparator.comparing(ListenerConfig::key));
+
+    validateOthers(topology, problems);
+
+    long version;
+    if (previous != null
+        && previous.listeners().equals(listeners)
+        && previous.meshDomain().equals(settings.meshDomain())) {
+      version = previous.version();
+    } else {
+      // Wall-clock based so that replicas (and a restarted controller) produce versions a proxy can
+      // compare: a proxy that switches replicas must not see the version go back. previous + 1
+      // keeps it strictly increasing when the clock steps back or two changes share a millisecond.
+      version = Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
+    }
+    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners);
+    return new CompileResult(config, dedupe(problems), allocated.allocation());
+  }
+
+  private static List<Problem> dedupe(List<Problem> problems) {
+    return List.copyOf(new LinkedHashSet<>(problems));
+  }
+
+  /** Services in the mesh, by {@code namespace/name}, sorted. */
+  static Map<String, Service> meshedServices(Topology t, CompileSettings settings) {
+    Map<String, Service> out = new TreeMap<>();
+    for (Map.Entry<String, Service> e : t.services().entrySet()) {
+      Service s = e.getValue();
+      String ns = s.getMetadata().getNamespace();
+      if (s.getSpec() == null
+          || "ExternalName".equals(s.getSpec().getType())
+          || ignored(s)
+          || ns == null
+          || ns.equals(settings.meshNamespace())
+          || ns.equals("kube-system")
+          || ignored(t.namespaces().get(ns))) {
+        continue;
+      }
+      out.put(e.getKey(), s);
+    }
+    return out;
+  }
+
+  private static boolean ignored(HasMetadata o) {
+    if (o == null || o.getMetadata().getLabels() == null) {
+      return false;
+    }
+    return "true".equalsIgnoreCase(o.getMetadata().getLabels().get(IGNORE_LABEL));
+  }
+
+  private static Protocol trafficType(Service svc, List<Problem> problems) {
+    Map<String, String> annotations = svc.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(TRAFFIC_TYPE_ANNOTATION);
+    if (value == null) {
+      return Protocol.HTTP;
+    }
+    try {
+      return Protocol.parse(value);
+    } catch (IllegalArgumentException e) {
+      problems.add(
+          new Problem(
+              SERVICE,
+              svc.getMetadata().getNamespace(),
+              svc.getMetadata().getName(),
+              "metadata.annotations[" + TRAFFIC_TYPE_ANNOTATION + "]",
+              "invalid value '" + value + "' (expected http, tcp or udp); using http",
+              REASON_INVALID_ANNOTATION));
+      return Protocol.HTTP;
+    }
+  }
+
+  /**
+   * The endpoints of one Service port: slices of the Service, slice port matched by port NAME (the
+   * only link between a Service port and a slice port; unnamed is ""), conditions as the
+   * EndpointSlice API defines their defaults.
+   */
+  static List<EndpointConfig> endpoints(
+      Topology t, String namespace, String service, ServicePort sp) {
+    String portName = Objects.requireNonNullElse(sp.getName(), "");
+    Map<String, EndpointConfig> out = new TreeMap<>();
+    for (EndpointSlice slice : t.slices(namespace, service)) {
+      if ("FQDN".equals(slice.getAddressType())) {
+        continue;
+      }
+      Integer port = null;
+      for (EndpointPort p : slice.getPorts() == null ? List.<EndpointPort>of() : slice.getPorts()) {
+        if (portName.equals(Objects.requireNonNullElse(p.getName(), ""))) {
+          port = p.getPort();
+          break;
+        }
+      }
+      if (port == null || port < 1 || port > 65535) {
+        continue;
+      }
+      for (Endpoint ep :
+          slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
+        EndpointConditions c = ep.getConditions();
+        // discovery.k8s.io/v1: a nil ready is "unknown" and must be read as ready; nil serving
+        // defers to ready; nil terminating means not terminating.
+        boolean ready = c == null || c.getReady() == null || c.getReady();
+        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+        boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+        for (String ip : ep.getAddresses() == null ? List.<String>of() : ep.getAddresses()) {
+          if (ip == null || ip.isBlank()) {
+            continue;
+          }
+          EndpointConfig cfg =
+              new EndpointConfig(ip, port, ep.getNodeName(), ready, serving, terminating);
+          out.putIfAbsent(cfg.authority(), cfg);
+        }
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  /** One accepted TrafficSplit: its root, usable backends and matches. */
+  private record SplitPlan(
+      TrafficSplit split,
+      String name,
+      List<TrafficSplitBackend> backends,
+      List<Integer> indexes,
+      List<HttpMatch> matches) {
+
+    List<BackendConfig> backendsFor(int port, Topology t, List<Problem> problems) {
+      String ns = split.getMetadata().getNamespace();
+      List<BackendConfig> out = new ArrayList<>();
+      for (int i = 0; i < backends.size(); i++) {
+        TrafficSplitBackend b = backends.get(i);
+        Service svc = t.service(ns, b.getService());
+        ServicePort sp = null;
+        for (ServicePort p :
+            svc.getSpec().getPorts() == null ? List.<ServicePort>of() : svc.getSpec().getPorts()) {
+          if (p.getPort() != null && p.getPort() == port) {
+            sp = p;
+            break;
+          }
+        }
+        if (sp == null) {
+          problems.add(
+              problem(
+                  split,
+                  "spec.backends[" + indexes.get(i) + "].service",
+                  "Service '"
+                      + b.getService()
+                      + "' has no port "
+                      + port
+                      + " (a port of the root Service '"
+                      + rootName(split)
+                      + "'); backend left out for port "
+                      + port,
+                  REASON_PORT_MISSING));
+          continue;
+        }
+        out.add(new BackendConfig(b.getService(), weight(b), endpoints(t, ns, b.getService(), sp)));
+      }
+      return out;
+    }
+  }
+
+  private static int weight(TrafficSplitBackend b) {
+    return b.getWeight() == null ? 0 : Math.max(0, b.getWeight());
+  }
+
+  private static String rootName(TrafficSplit s) {
+    return SmiValidator.serviceName(s.getSpec().getService(), s.getMetadata().getNamespace());
+  }
+
+  private static Problem problem(HasMetadata o, String field, String message, String reason) {
+    return new Problem(
+        o.getKind(),
+        o.getMetadata().getNamespace(),
+        o.getMetadata().getName(),
+        field,
+        message,
+        reason);
+  }
+
+  private static Map<String, SplitPlan> planSplits(
+      Topology t, Map<String, Service> meshed, List<Problem> problems) {
+    Map<String, SplitPlan> byRoot = new HashMap<>();
+    for (TrafficSplit split : t.trafficSplits()) {
+      String ns = split.getMetadata().getNamespace();
+      String name = Topology.key(split);
+      // A backend naming the root is reported here and only that backend is left out, so the
+      // validator's own report of it must not reject the whole split.
+      List<SmiProblem> invalid =
+          SmiValidator.validate(split).stream()
+              .filter(p -> !p.message().startsWith("must not be the root service"))
+              .toList();
+      if (!invalid.isEmpty()) {
+        invalid.forEach(p -> problems.add(Problem.of(p)));
+        continue;
+      }
+      String root = rootName(split);
+      Service rootSvc = t.service(ns, root);
+      if (rootSvc == null) {
+        problems.add(
+            problem(
+                split,
+                "spec.service",
+                "root Service '" + root + "' not found in namespace '" + ns + "'; split skipped",
+                REASON_SERVICE_NOT_FOUND));
+        continue;
+      }
+      if (!meshed.containsKey(Topology.key(ns, root))) {
+        problems.add(
+            problem(
+                split,
+                "spec.service",
+                "root Service '"
+                    + root
+                    + "' is not meshed (ignored or ExternalName); split skipped",
+                REASON_SERVICE_NOT_FOUND));
+        continue;
+      }
+      List<HttpMatch> matches = new ArrayList<>();
+      boolean matchesOk = true;
+      List<TrafficSplitMatch> refs = split.getSpec().getMatches();
+      for (int i = 0; refs != null && i < refs.size(); i++) {
+        String group = refs.get(i).getName();
+        HTTPRouteGroup g = t.httpRouteGroups().get(Topology.key(ns, group));
+        String field = "spec.matches[" + i + "].name";
+        if (g == null) {
+          problems.add(
+              problem(
+                  split,
+                  field,
+                  "HTTPRouteGroup '"
+                      + group
+                      + "' not found in namespace '"
+                      + ns
+                      + "'; split skipped",
+                  REASON_ROUTE_GROUP_NOT_FOUND));
+          matchesOk = false;
+        } else if (!SmiValidator.validate(g).isEmpty()) {
+          problems.add(
+              problem(
+                  split,
+                  field,
+                  "HTTPRouteGroup '" + group + "' is invalid (see its own problems); split skipped",
+                  REASON_ROUTE_GROUP_NOT_FOUND));
+          matchesOk = false;
+        } else {
+          matches.addAll(httpMatches(g));
+        }
+      }
+      if (!matchesOk) {
+        continue;
+      }
+      SplitPlan earlier = byRoot.get(Topology.key(ns, root));
+      if (earlier != null) {
+        problems.add(
+            problem(
+                split,
+                "spec.service",
+                "Service '"
+                    + root
+                    + "' is already split by TrafficSplit '"
+                    + earlier.name
+                    + "' (the oldest split wins); this split is ignored",
+                REASON_DUPLICATE_SPLIT));
+        continue;
+      }
+      List<TrafficSplitBackend> usable = new ArrayList<>();
+      List<Integer> indexes = new ArrayList<>();
+      List<TrafficSplitBackend> backends = split.getSpec().getBackends();
+      for (int i = 0; i < backends.size(); i++) {
+        TrafficSplitBackend b = backends.get(i);
+        String field = "spec.backends[" + i + "].service";
+        if (b.getService().equals(root)) {
+          problems.add(
+              problem(
+                  split,
+                  field,
+                  "backend '" + b.getService() + "' is the root Service itself; backend left out",
+                  Problem.INVALID_SPEC));
+        } else if (t.service(ns, b.getService()) == null) {
+          problems.add(
+              problem(
+                  split,
+                  field,
+                  "backend Service '"
+                      + b.getService()
+                      + "' not found in namespace '"
+                      + ns
+                      + "'; backend left out",
+                  REASON_BACKEND_NOT_FOUND));
+        } else {
+          usable.add(b);
+          indexes.add(i);
+        }
+      }
+      if (split.getSpec().allWeightsZero()) {
+        problems.add(
+            problem(
+                split,
+                "spec.backends",
+                "all backend weights are 0: requests to '" + root + "' are answered with 503",
+                REASON_ZERO_WEIGHTS));
+      }
+      byRoot.put(
+          Topology.key(ns, root),
+          new SplitPlan(split, name, usable, indexes, List.copyOf(matches)));
+    }
+    return byRoot;
+  }
+
+  private static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
+    List<HttpMatch> out = new ArrayList<>();
+    List<HTTPMatch> ms = g.getSpec() == null ? null : g.getSpec().getMatches();
+    for (HTTPMatch m : ms == null ? List.<HTTPMatch>of() : ms) {
+      Map<String, String> headers = new TreeMap<>();
+      if (m.getHeaders() != null) {
+        m.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+      }
+      List<String> methods =
+          m.getMethods() == null
+              ? List.of()
+              : m.getMethods().stream().map(x -> x.toUpperCase(Locale.ROOT)).toList();
+      out.add(
+          new HttpMatch(
+              g.getMetadata().getName() + "/" + m.getName(), m.getPathRegex(), methods, headers));
+    }
+    return out;
+  }
+
+  /** SMI kinds not compiled into routes yet are still validated, so users see their mistakes. */
+  private static void validateOthers(Topology t, List<Problem> problems) {
+    List<HasMetadata> others = new ArrayList<>();
+    others.addAll(t.httpRouteGroups().values());
+    others.addAll(t.tcpRoutes().values());
+    others.addAll(t.udpRoutes().values());
+    others.addAll(t.trafficTargets().values());
+    for (HasMetadata o : others) {
+      SmiValidator.validate(o).forEach(p -> problems.add(Problem.of(p)));
+    }
+  }
+}

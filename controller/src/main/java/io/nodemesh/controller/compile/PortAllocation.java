@@ -1,0 +1,121 @@
+package io.nodemesh.controller.compile;
+
+import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.PortRange;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Which proxy port serves which Service port. Immutable; {@link #allocate} computes the next one.
+ *
+ * <p>Stability is the point: a port once given keeps its number for as long as its Service port
+ * exists (proxies and shadow Services keep working across changes and controller restarts), and new
+ * keys get the lowest free port of their protocol's range in sorted key order, so every replica
+ * that starts from the same allocation computes the same result.
+ *
+ * @param ports proxy port by key, sorted by key
+ */
+public record PortAllocation(SortedMap<PortKey, Integer> ports) {
+
+  public PortAllocation {
+    ports =
+        Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(ports, "ports")));
+  }
+
+  public static PortAllocation empty() {
+    return new PortAllocation(new TreeMap<>());
+  }
+
+  /** An allocation from existing assignments (e.g. read back from shadow Services). */
+  public static PortAllocation of(Map<PortKey, Integer> ports) {
+    return new PortAllocation(new TreeMap<>(ports));
+  }
+
+  /** The proxy port of {@code key}, or null. */
+  public Integer portOf(PortKey key) {
+    return ports.get(key);
+  }
+
+  /**
+   * The outcome of an allocation.
+   *
+   * @param allocation the new allocation, holding exactly the wanted keys that got a port
+   * @param exhausted wanted keys for which the range had no free port left
+   */
+  public record Result(PortAllocation allocation, SortedSet<PortKey> exhausted) {
+    public Result {
+      exhausted = Collections.unmodifiableSortedSet(new TreeSet<>(exhausted));
+    }
+  }
+
+  /**
+   * The allocation for {@code wanted}: keys already allocated (inside their range, no port used
+   * twice) keep their port; keys no longer wanted are released; new keys get the lowest free port
+   * of their range, in sorted key order.
+   */
+  public Result allocate(Set<PortKey> wanted, Map<Protocol, PortRange> ranges) {
+    Map<Protocol, BitSet> used = new EnumMap<>(Protocol.class);
+    for (Protocol p : Protocol.values()) {
+      used.put(p, new BitSet());
+    }
+    SortedMap<PortKey, Integer> next = new TreeMap<>();
+    SortedSet<PortKey> todo = new TreeSet<>();
+    for (PortKey key : new TreeSet<>(wanted)) {
+      PortRange range = range(ranges, key.protocol());
+      Integer port = ports.get(key);
+      BitSet bits = used.get(key.protocol());
+      // Ranges never overlap (CompileSettings checks), so a port is unique within its protocol.
+      if (port != null && range.contains(port) && !bits.get(port - range.first())) {
+        bits.set(port - range.first());
+        next.put(key, port);
+      } else {
+        todo.add(key);
+      }
+    }
+    SortedSet<PortKey> exhausted = new TreeSet<>();
+    for (PortKey key : todo) {
+      PortRange range = range(ranges, key.protocol());
+      BitSet bits = used.get(key.protocol());
+      int free = bits.nextClearBit(0);
+      if (free >= range.size()) {
+        exhausted.add(key);
+      } else {
+        bits.set(free);
+        next.put(key, range.first() + free);
+      }
+    }
+    return new Result(new PortAllocation(next), exhausted);
+  }
+
+  private static PortRange range(Map<Protocol, PortRange> ranges, Protocol p) {
+    return Objects.requireNonNull(
+        ranges.get(p), () -> "no port range for protocol " + p.wireName());
+  }
+
+  /**
+   * This allocation with {@code seed}'s entries laid over it (seed wins on a key; an entry of this
+   * allocation whose port the seed gives to another key is dropped and will be reallocated).
+   */
+  public PortAllocation overlay(PortAllocation seed) {
+    if (seed.ports.isEmpty()) {
+      return this;
+    }
+    SortedMap<PortKey, Integer> merged = new TreeMap<>(seed.ports);
+    Set<Integer> taken = new TreeSet<>(seed.ports.values());
+    ports.forEach(
+        (k, v) -> {
+          if (!merged.containsKey(k) && taken.add(v)) {
+            merged.put(k, v);
+          }
+        });
+    return new PortAllocation(merged);
+  }
+}

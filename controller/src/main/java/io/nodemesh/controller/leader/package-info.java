@@ -1,0 +1,2 @@
+/** Leader election on a Lease: only the leader writes shadow Services and Events. */
+package io.nodemesh.controller.leader;

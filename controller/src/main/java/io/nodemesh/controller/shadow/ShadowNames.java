@@ -1,0 +1,60 @@
+package io.nodemesh.controller.shadow;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * The names of shadow Services. The DNS patcher rewrites {@code name.namespace.mesh} to the same
+ * name, so this scheme is part of the mesh's contract.
+ */
+public final class ShadowNames {
+  /** A Service name is a DNS-1035 label: at most 63 characters. */
+  public static final int MAX_LENGTH = 63;
+
+  /** Hex characters of the sha256 suffix. */
+  public static final int HASH_LENGTH = 10;
+
+  private ShadowNames() {}
+
+  /**
+   * {@code <name>-<namespace>} lower-cased, cut so that {@code <prefix>-<10 hex of
+   * sha256("namespace/name")>} fits 63 characters and is a valid DNS-1035 label. The hash keeps
+   * names unique where the readable part does not ({@code a-b/c} and {@code a/b-c} both read {@code
+   * c-a-b}) and where it was cut.
+   */
+  public static String shadowName(String namespace, String name) {
+    if (namespace == null || namespace.isBlank() || name == null || name.isBlank()) {
+      throw new IllegalArgumentException(
+          "shadowName: namespace '" + namespace + "' and name '" + name + "' must not be empty");
+    }
+    String hash = sha256Hex(namespace + "/" + name).substring(0, HASH_LENGTH);
+    StringBuilder prefix = new StringBuilder();
+    for (char c : (name + "-" + namespace).toLowerCase(Locale.ROOT).toCharArray()) {
+      prefix.append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? c : '-');
+    }
+    // DNS-1035 starts with a letter; namespaces and names (DNS-1123) may start with a digit.
+    if (prefix.isEmpty() || prefix.charAt(0) < 'a' || prefix.charAt(0) > 'z') {
+      prefix.insert(0, 's');
+    }
+    int max = MAX_LENGTH - 1 - HASH_LENGTH;
+    if (prefix.length() > max) {
+      prefix.setLength(max);
+    }
+    while (!prefix.isEmpty() && prefix.charAt(prefix.length() - 1) == '-') {
+      prefix.setLength(prefix.length() - 1);
+    }
+    return prefix + "-" + hash;
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(d.digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+}

@@ -1,0 +1,363 @@
+package io.nodemesh.controller.shadow;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.compile.PortKey;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The shadow Services in the mesh namespace: one per meshed Service, selecting the node proxies
+ * with {@code internalTrafficPolicy: Local}, mapping each original port to its proxy port. Existing
+ * ones are read through an informer (cache); {@link #reconcile} computes the desired set and writes
+ * only the difference. Services without our {@code managed-by} label are never touched.
+ */
+public final class ShadowServices implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ShadowServices.class.getName());
+
+  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+  public static final String MANAGED_BY = "nodemesh";
+  public static final String SOURCE_NAMESPACE_LABEL = "nodemesh.io/source-namespace";
+  public static final String SOURCE_NAME_LABEL = "nodemesh.io/source-name";
+  public static final String SOURCE_ANNOTATION = "nodemesh.io/source";
+
+  private final KubernetesClient client;
+  private final String meshNamespace;
+  private final Map<String, String> proxySelector;
+  private final Runnable onChange;
+  private SharedIndexInformer<Service> informer;
+
+  /**
+   * The writes one reconciliation made.
+   *
+   * @param created shadow Services created
+   * @param updated shadow Services updated
+   * @param deleted orphans deleted
+   * @param failed writes that failed (retried on the next reconciliation)
+   */
+  public record Outcome(int created, int updated, int deleted, int failed) {
+    public int writes() {
+      return created + updated + deleted;
+    }
+  }
+
+  public ShadowServices(KubernetesClient client, ControllerOptions options, Runnable onChange) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.meshNamespace = options.meshNamespace();
+    this.proxySelector = options.proxySelector();
+    this.onChange = Objects.requireNonNull(onChange, "onChange");
+  }
+
+  /** Starts the informer on our shadow Services; returns at once. */
+  public void start() {
+    informer =
+        client
+            .services()
+            .inNamespace(meshNamespace)
+            .withLabel(MANAGED_BY_LABEL, MANAGED_BY)
+            .runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Service obj) {
+            onChange.run();
+          }
+
+          @Override
+          public void onUpdate(Service oldObj, Service newObj) {
+            onChange.run();
+          }
+
+          @Override
+          public void onDelete(Service obj, boolean deletedFinalStateUnknown) {
+            onChange.run();
+          }
+        });
+    informer
+        .start()
+        .whenComplete(
+            (ok, e) -> {
+              if (e != null) {
+                LOG.log(Level.ERROR, "shadow Service informer in " + meshNamespace + " failed", e);
+              }
+              onChange.run();
+            });
+  }
+
+  public boolean hasSynced() {
+    return informer != null && informer.hasSynced();
+  }
+
+  /** The shadow Services as the cache holds them. */
+  public List<Service> existing() {
+    return informer == null ? List.of() : informer.getStore().list();
+  }
+
+  /** How many shadow Services exist. */
+  public int count() {
+    return existing().size();
+  }
+
+  /**
+   * The port allocation the existing shadow Services record (their targetPorts), so that a restart
+   * or a new leader keeps every proxy port.
+   */
+  public PortAllocation seed() {
+    return seedFrom(existing());
+  }
+
+  /** The allocation recorded in {@code shadows}. */
+  public static PortAllocation seedFrom(List<Service> shadows) {
+    Map<PortKey, Integer> ports = new TreeMap<>();
+    List<Service> sorted = new ArrayList<>(shadows);
+    sorted.sort(Comparator.comparing(s -> s.getMetadata().getName()));
+    for (Service s : sorted) {
+      Map<String, String> labels =
+          Objects.requireNonNullElse(s.getMetadata().getLabels(), Map.of());
+      String ns = labels.get(SOURCE_NAMESPACE_LABEL);
+      String name = labels.get(SOURCE_NAME_LABEL);
+      if (ns == null || name == null || s.getSpec() == null || s.getSpec().getPorts() == null) {
+        continue;
+      }
+      for (ServicePort p : s.getSpec().getPorts()) {
+        Protocol protocol = protocolOf(p.getName());
+        IntOrString target = p.getTargetPort();
+        if (protocol == null
+            || p.getPort() == null
+            || target == null
+            || target.getIntVal() == null) {
+          continue;
+        }
+        PortKey key = new PortKey(ns, name, p.getPort(), protocol);
+        if (!ports.containsValue(target.getIntVal())) {
+          ports.putIfAbsent(key, target.getIntVal());
+        }
+      }
+    }
+    return PortAllocation.of(ports);
+  }
+
+  private static Protocol protocolOf(String portName) {
+    int dash = portName == null ? -1 : portName.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    try {
+      return Protocol.parse(portName.substring(0, dash));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The shadow Services {@code config} calls for, by name. */
+  public static Map<String, Service> desired(
+      MeshConfig config, String meshNamespace, Map<String, String> proxySelector) {
+    Map<String, List<ListenerConfig>> bySource = new LinkedHashMap<>();
+    for (ListenerConfig l : config.listeners()) {
+      bySource.computeIfAbsent(l.namespace() + "/" + l.service(), k -> new ArrayList<>()).add(l);
+    }
+    Map<String, Service> out = new TreeMap<>();
+    for (List<ListenerConfig> ls : bySource.values()) {
+      ListenerConfig first = ls.get(0);
+      String name = ShadowNames.shadowName(first.namespace(), first.service());
+      List<ServicePort> ports = new ArrayList<>();
+      for (ListenerConfig l : ls) {
+        ports.add(
+            new ServicePortBuilder()
+                .withName(l.protocol().wireName() + "-" + l.port())
+                .withPort(l.port())
+                .withTargetPort(new IntOrString(l.proxyPort()))
+                .withProtocol(l.protocol() == Protocol.UDP ? "UDP" : "TCP")
+                .build());
+      }
+      ports.sort(Comparator.comparing(ServicePort::getName));
+      Map<String, String> labels = new TreeMap<>();
+      labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+      labels.put(SOURCE_NAMESPACE_LABEL, first.namespace());
+      labels.put(SOURCE_NAME_LABEL, first.service());
+      out.put(
+          name,
+          new ServiceBuilder()
+              .withNewMetadata()
+              .withName(name)
+              .withNamespace(meshNamespace)
+              .withLabels(labels)
+              .withAnnotations(Map.of(SOURCE_ANNOTATION, first.namespace() + "/" + first.service()))
+              .endMetadata()
+              .withNewSpec()
+              .withType("ClusterIP")
+              .withSelector(new TreeMap<>(proxySelector))
+              .withInternalTrafficPolicy("Local")
+              .withPorts(ports)
+              .endSpec()
+              .build());
+    }
+    return out;
+  }
+
+  /** Whether {@code actual} differs from {@code want} in a field we own. */
+  static boolean differs(Service want, Service actual) {
+    Map<String, String> labels =
+        Objects.requireNonNullElse(actual.getMetadata().getLabels(), Map.of());
+    Map<String, String> annotations =
+        Objects.requireNonNullElse(actual.getMetadata().getAnnotations(), Map.of());
+    for (Map.Entry<String, String> e : want.getMetadata().getLabels().entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return true;
+      }
+    }
+    if (!want.getMetadata()
+        .getAnnotations()
+        .get(SOURCE_ANNOTATION)
+        .equals(annotations.get(SOURCE_ANNOTATION))) {
+      return true;
+    }
+    var a = actual.getSpec();
+    var w = want.getSpec();
+    if (a == null
+        || !Objects.equals(w.getType(), Objects.requireNonNullElse(a.getType(), "ClusterIP"))
+        || !Objects.equals(w.getSelector(), a.getSelector())
+        || !Objects.equals(w.getInternalTrafficPolicy(), a.getInternalTrafficPolicy())) {
+      return true;
+    }
+    return !portsOf(w.getPorts()).equals(portsOf(a.getPorts()));
+  }
+
+  private static Map<String, String> portsOf(List<ServicePort> ports) {
+    Map<String, String> out = new TreeMap<>();
+    for (ServicePort p : ports == null ? List.<ServicePort>of() : ports) {
+      out.put(
+          String.valueOf(p.getName()),
+          p.getPort()
+              + ">"
+              + (p.getTargetPort() == null ? null : p.getTargetPort().getIntVal())
+              + "/"
+              + Objects.requireNonNullElse(p.getProtocol(), "TCP"));
+    }
+    return out;
+  }
+
+  /**
+   * Makes the shadow Services match {@code config}: create missing, update changed, delete orphans.
+   */
+  public Outcome reconcile(MeshConfig config) {
+    Map<String, Service> want = desired(config, meshNamespace, proxySelector);
+    Map<String, Service> have = new HashMap<>();
+    for (Service s : existing()) {
+      have.put(s.getMetadata().getName(), s);
+    }
+    int created = 0;
+    int updated = 0;
+    int deleted = 0;
+    int failed = 0;
+    for (Map.Entry<String, Service> e : want.entrySet()) {
+      Service actual = have.get(e.getKey());
+      Service target = e.getValue();
+      try {
+        if (actual == null) {
+          client.services().inNamespace(meshNamespace).resource(target).create();
+          created++;
+          LOG.log(
+              Level.INFO,
+              "created shadow Service "
+                  + meshNamespace
+                  + "/"
+                  + e.getKey()
+                  + " for "
+                  + target.getMetadata().getAnnotations().get(SOURCE_ANNOTATION));
+        } else if (differs(target, actual)) {
+          client
+              .services()
+              .inNamespace(meshNamespace)
+              .withName(e.getKey())
+              .edit(s -> own(s, target));
+          updated++;
+          LOG.log(Level.INFO, "updated shadow Service " + meshNamespace + "/" + e.getKey());
+        }
+      } catch (KubernetesClientException ex) {
+        failed++;
+        LOG.log(
+            Level.WARNING,
+            "writing shadow Service "
+                + meshNamespace
+                + "/"
+                + e.getKey()
+                + " failed ("
+                + ex.getCode()
+                + "): "
+                + ex.getMessage()
+                + "; will retry");
+      }
+    }
+    for (Map.Entry<String, Service> e : have.entrySet()) {
+      if (want.containsKey(e.getKey()) || !isOurs(e.getValue())) {
+        continue;
+      }
+      try {
+        client.services().inNamespace(meshNamespace).withName(e.getKey()).delete();
+        deleted++;
+        LOG.log(Level.INFO, "deleted orphan shadow Service " + meshNamespace + "/" + e.getKey());
+      } catch (KubernetesClientException ex) {
+        failed++;
+        LOG.log(
+            Level.WARNING, "deleting shadow Service " + e.getKey() + " failed: " + ex.getMessage());
+      }
+    }
+    return new Outcome(created, updated, deleted, failed);
+  }
+
+  private static boolean isOurs(Service s) {
+    Map<String, String> labels = s.getMetadata().getLabels();
+    return labels != null && MANAGED_BY.equals(labels.get(MANAGED_BY_LABEL));
+  }
+
+  /**
+   * {@code current} with the fields we own taken from {@code target}, the rest (clusterIP...) kept.
+   */
+  private static Service own(Service current, Service target) {
+    Map<String, String> labels =
+        new TreeMap<>(Objects.requireNonNullElse(current.getMetadata().getLabels(), Map.of()));
+    labels.putAll(target.getMetadata().getLabels());
+    Map<String, String> annotations =
+        new TreeMap<>(Objects.requireNonNullElse(current.getMetadata().getAnnotations(), Map.of()));
+    annotations.putAll(target.getMetadata().getAnnotations());
+    return new ServiceBuilder(current)
+        .editMetadata()
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .editOrNewSpec()
+        .withType(target.getSpec().getType())
+        .withSelector(target.getSpec().getSelector())
+        .withInternalTrafficPolicy(target.getSpec().getInternalTrafficPolicy())
+        .withPorts(target.getSpec().getPorts())
+        .endSpec()
+        .build();
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.stop();
+    }
+  }
+}

@@ -1,0 +1,420 @@
+package io.nodemesh.controller.source;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.smi.SmiKinds;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import tools.jackson.core.JacksonException;
+
+/**
+ * A directory of Kubernetes-style YAML or JSON files as the cluster (local mode).
+ *
+ * <p>Files ({@code *.yaml}, {@code *.yml}, {@code *.json}, recursively) may hold several documents
+ * separated by {@code ---} and {@code kind: List} objects. SMI kinds of every accepted apiVersion
+ * are read through {@link SmiKinds}. A file that does not parse is reported as a {@link Problem}
+ * naming the file, the document and the reason, and its last good content stays in force: an editor
+ * that saves half a file must not drop routes. A deleted file removes its objects.
+ *
+ * <p>Changes are noticed through the JDK {@link WatchService} and, because some editors replace
+ * files in ways a watch misses (rename over, other file systems), by comparing modification time
+ * and size every {@value #POLL_MILLIS} ms.
+ */
+public final class FileSource implements ClusterSource {
+  private static final System.Logger LOG = System.getLogger(FileSource.class.getName());
+  static final long POLL_MILLIS = 300;
+  private static final Pattern YAML_LINE = Pattern.compile("line (\\d+), column");
+  private static final String DEFAULT_NAMESPACE = "default";
+
+  private final Path dir;
+  private final KubernetesSerialization serialization = SmiKinds.newSerialization();
+  private final Object lock = new Object();
+  private final Set<Path> watchedDirs = new HashSet<>();
+  private volatile Map<Path, FileState> files = Map.of();
+  private volatile Problem dirProblem;
+  private volatile boolean synced;
+  private volatile boolean closed;
+  private WatchService watchService;
+  private Thread thread;
+  private Listener listener = () -> {};
+
+  /** One file as last read: its last good objects and, if the latest read failed, why. */
+  private record FileState(
+      long mtime, long size, List<HasMetadata> objects, Problem problem, boolean emptyOnce) {
+    FileState(long mtime, long size, List<HasMetadata> objects, Problem problem) {
+      this(mtime, size, objects, problem, false);
+    }
+  }
+
+  public FileSource(Path dir) {
+    this.dir = Objects.requireNonNull(dir, "FileSource dir").toAbsolutePath().normalize();
+  }
+
+  @Override
+  public void start(Listener listener) {
+    synchronized (lock) {
+      if (thread != null) {
+        throw new IllegalStateException("FileSource " + dir + " already started");
+      }
+      this.listener = Objects.requireNonNull(listener, "listener");
+      try {
+        watchService = FileSystems.getDefault().newWatchService();
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "no file watch service, polling " + dir + " only: " + e);
+      }
+      scan(Set.of());
+      synced = true;
+      thread = Thread.ofPlatform().daemon().name("nodemesh-filesource").start(this::run);
+    }
+    listener.changed();
+  }
+
+  private void run() {
+    while (!closed) {
+      Set<Path> touched = new HashSet<>();
+      try {
+        if (watchService == null) {
+          Thread.sleep(POLL_MILLIS); // the poll is the fallback clock when no watch service exists
+        } else {
+          WatchKey key = watchService.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+          while (key != null) {
+            Path base = (Path) key.watchable();
+            key.pollEvents()
+                .forEach(
+                    e -> {
+                      if (e.context() instanceof Path p) {
+                        touched.add(base.resolve(p));
+                      }
+                    });
+            key.reset();
+            key = watchService.poll();
+          }
+        }
+      } catch (InterruptedException | ClosedWatchServiceException e) {
+        return;
+      }
+      if (closed) {
+        return;
+      }
+      try {
+        if (scan(touched)) {
+          listener.changed();
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "scanning " + dir + " failed; will retry", e);
+      }
+    }
+  }
+
+  /** Re-reads new, changed and {@code touched} files; returns whether anything changed. */
+  private boolean scan(Set<Path> touched) {
+    Map<Path, FileState> before = files;
+    Map<Path, FileState> after = new TreeMap<>();
+    Problem newDirProblem = null;
+    boolean changed = false;
+    if (!Files.isDirectory(dir)) {
+      newDirProblem =
+          new Problem("File", null, dir.toString(), "directory", "is not a readable directory");
+    } else {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) walk::iterator) {
+          BasicFileAttributes attrs;
+          try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class);
+          } catch (NoSuchFileException e) {
+            continue;
+          }
+          if (attrs.isDirectory()) {
+            watch(p);
+            continue;
+          }
+          if (!attrs.isRegularFile() || !isConfigFile(p)) {
+            continue;
+          }
+          long mtime = attrs.lastModifiedTime().toMillis();
+          long size = attrs.size();
+          FileState old = before.get(p);
+          if (old != null
+              && old.mtime == mtime
+              && old.size == size
+              && !touched.contains(p)
+              && !old.emptyOnce) {
+            after.put(p, old);
+            continue;
+          }
+          if (size == 0 && old != null && !old.objects.isEmpty() && !old.emptyOnce) {
+            // Saving truncates first: a file seen empty once is most likely being written. Only an
+            // empty file that stays empty until the next scan removes its objects.
+            after.put(p, new FileState(mtime, size, old.objects, old.problem, true));
+            continue;
+          }
+          FileState fresh = read(p, mtime, size, old);
+          if (stillBeingWritten(p, mtime, size)) {
+            // Read again on the next scan, once the writer is done; keep what was in force.
+            after.put(
+                p,
+                old == null
+                    ? new FileState(-1, -1, List.of(), null)
+                    : new FileState(-1, -1, old.objects, old.problem));
+            continue;
+          }
+          after.put(p, fresh);
+          changed |=
+              old == null
+                  || !old.objects.equals(fresh.objects)
+                  || !Objects.equals(old.problem, fresh.problem);
+        }
+      } catch (IOException | UncheckedIOException e) {
+        newDirProblem =
+            new Problem("File", null, dir.toString(), "directory", "cannot be listed: " + e);
+        after.putAll(before);
+      }
+    }
+    changed |=
+        !after.keySet().equals(before.keySet()) || !Objects.equals(dirProblem, newDirProblem);
+    files = Map.copyOf(after);
+    dirProblem = newDirProblem;
+    return changed;
+  }
+
+  private static boolean stillBeingWritten(Path p, long mtime, long size) {
+    try {
+      BasicFileAttributes now = Files.readAttributes(p, BasicFileAttributes.class);
+      return now.lastModifiedTime().toMillis() != mtime || now.size() != size;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private void watch(Path d) {
+    if (watchService == null || watchedDirs.contains(d)) {
+      return;
+    }
+    try {
+      d.register(
+          watchService,
+          StandardWatchEventKinds.ENTRY_CREATE,
+          StandardWatchEventKinds.ENTRY_MODIFY,
+          StandardWatchEventKinds.ENTRY_DELETE);
+      watchedDirs.add(d);
+    } catch (IOException | ClosedWatchServiceException e) {
+      LOG.log(Level.DEBUG, "cannot watch " + d + ", polling it: " + e);
+    }
+  }
+
+  private static boolean isConfigFile(Path p) {
+    String n = p.getFileName().toString();
+    return !n.startsWith(".") && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"));
+  }
+
+  private FileState read(Path p, long mtime, long size, FileState old) {
+    String rel = dir.relativize(p).toString();
+    List<HasMetadata> lastGood = old == null ? List.of() : old.objects;
+    String text;
+    try {
+      text = Files.readString(p, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      Problem problem = new Problem("File", null, rel, "file", "cannot be read: " + e.getMessage());
+      return new FileState(mtime, size, lastGood, problem);
+    }
+    List<HasMetadata> objects = new ArrayList<>();
+    List<Doc> docs =
+        p.getFileName().toString().endsWith(".json") ? List.of(new Doc(text, 1)) : split(text);
+    for (int i = 0; i < docs.size(); i++) {
+      Doc doc = docs.get(i);
+      String where =
+          docs.size() == 1 ? "line " + doc.line : "doc[" + i + "] (line " + doc.line + ")";
+      try {
+        Object parsed = serialization.unmarshal(doc.text, KubernetesResource.class);
+        collect(parsed, objects, where);
+      } catch (RuntimeException e) {
+        int line = errorLine(e);
+        if (line > 0) {
+          where = (docs.size() == 1 ? "" : "doc[" + i + "] ") + "line " + (doc.line + line - 1);
+        }
+        Problem problem = new Problem("File", null, rel, where, reason(e));
+        LOG.log(Level.WARNING, problem + "; keeping the file's last good content");
+        return new FileState(mtime, size, lastGood, problem);
+      }
+    }
+    return new FileState(mtime, size, List.copyOf(objects), null);
+  }
+
+  private static void collect(Object parsed, List<HasMetadata> out, String where) {
+    switch (parsed) {
+      case null -> {
+        // an empty document
+      }
+      case KubernetesResourceList<?> list -> {
+        for (Object item : list.getItems()) {
+          collect(item, out, where + " item " + out.size());
+        }
+      }
+      case GenericKubernetesResource g ->
+          throw new IllegalArgumentException(
+              "unknown kind '" + g.getKind() + "' of apiVersion '" + g.getApiVersion() + "'");
+      case HasMetadata h -> {
+        if (h.getMetadata() == null || h.getMetadata().getName() == null) {
+          throw new IllegalArgumentException(h.getKind() + " has no metadata.name");
+        }
+        if (!(h instanceof Namespace) && h.getMetadata().getNamespace() == null) {
+          ObjectMeta meta = h.getMetadata();
+          meta.setNamespace(DEFAULT_NAMESPACE);
+        }
+        out.add(h);
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "not a Kubernetes object (" + parsed.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /** The 1-based line in the document where the parser failed, or 0 if it does not say. */
+  private static int errorLine(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof JacksonException j
+          && j.getLocation() != null
+          && j.getLocation().getLineNr() > 0) {
+        return j.getLocation().getLineNr();
+      }
+      // SnakeYAML says "in 'reader', line 4, column 16" in its message instead.
+      Matcher m = t.getMessage() == null ? null : YAML_LINE.matcher(t.getMessage());
+      if (m != null && m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+    }
+    return 0;
+  }
+
+  private static String reason(Throwable e) {
+    Throwable t = e;
+    String message = e.getMessage();
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+      }
+    }
+    if (message == null) {
+      return e.getClass().getSimpleName();
+    }
+    // Keep the parser's sentences, drop its source snippets and positions (the field has those).
+    List<String> parts = new ArrayList<>();
+    for (String line : message.split("\n")) {
+      if (!line.isBlank() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("in '")) {
+        parts.add(line.strip());
+      }
+    }
+    return parts.isEmpty() ? message.strip() : String.join("; ", parts);
+  }
+
+  /** One YAML document and the line (1-based) it starts on in its file. */
+  private record Doc(String text, int line) {}
+
+  private static List<Doc> split(String text) {
+    List<Doc> docs = new ArrayList<>();
+    String[] lines = text.split("\r?\n", -1);
+    StringBuilder current = new StringBuilder();
+    int start = 1;
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.equals("---") || line.startsWith("--- ") || line.equals("...")) {
+        addDoc(docs, current, start);
+        current.setLength(0);
+        start = i + 2;
+      } else {
+        current.append(line).append('\n');
+      }
+    }
+    addDoc(docs, current, start);
+    return docs;
+  }
+
+  private static void addDoc(List<Doc> docs, StringBuilder text, int start) {
+    boolean content =
+        text.toString().lines().anyMatch(l -> !l.isBlank() && !l.stripLeading().startsWith("#"));
+    if (content) {
+      docs.add(new Doc(text.toString(), start));
+    }
+  }
+
+  @Override
+  public boolean hasSynced() {
+    return synced;
+  }
+
+  @Override
+  public SourceSnapshot snapshot() {
+    List<HasMetadata> all = new ArrayList<>();
+    new TreeMap<>(files).values().forEach(f -> all.addAll(f.objects));
+    return SourceSnapshot.of(all);
+  }
+
+  @Override
+  public List<Problem> problems() {
+    List<Problem> out = new ArrayList<>();
+    if (dirProblem != null) {
+      out.add(dirProblem);
+    }
+    new TreeMap<>(files)
+        .values().stream().map(FileState::problem).filter(Objects::nonNull).forEach(out::add);
+    return List.copyOf(out);
+  }
+
+  /** The directory read, for logs. */
+  public Path directory() {
+    return dir;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Thread t;
+    synchronized (lock) {
+      t = thread;
+    }
+    if (watchService != null) {
+      try {
+        watchService.close();
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "closing watch service: " + e);
+      }
+    }
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileSource[" + dir + "]";
+  }
+}

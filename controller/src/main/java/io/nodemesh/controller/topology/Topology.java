@@ -1,0 +1,151 @@
+package io.nodemesh.controller.topology;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.TCPRoute;
+import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.smi.TrafficTarget;
+import io.nodemesh.smi.UDPRoute;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * An immutable, indexed snapshot of what the mesh is built from. Maps are keyed by {@code
+ * namespace/name} and sorted, so everything computed from a topology comes out in the same order on
+ * every replica. The fabric8 objects inside are shared with the source cache and never modified; a
+ * change builds a new topology.
+ *
+ * @param services every Service by {@code namespace/name}
+ * @param slicesByService EndpointSlices by the {@code namespace/name} of the Service they belong to
+ *     (label {@code kubernetes.io/service-name})
+ * @param namespaces Namespaces by name
+ * @param podsByIp Pods by pod IP, for identifying callers
+ * @param trafficSplits TrafficSplits, oldest first (creationTimestamp, then namespace/name)
+ * @param httpRouteGroups HTTPRouteGroups by {@code namespace/name}
+ * @param tcpRoutes TCPRoutes by {@code namespace/name}
+ * @param udpRoutes UDPRoutes by {@code namespace/name}
+ * @param trafficTargets TrafficTargets by {@code namespace/name}
+ * @param sourceProblems problems the source reported (files that do not parse)
+ */
+public record Topology(
+    SortedMap<String, Service> services,
+    SortedMap<String, List<EndpointSlice>> slicesByService,
+    SortedMap<String, Namespace> namespaces,
+    SortedMap<String, Pod> podsByIp,
+    List<TrafficSplit> trafficSplits,
+    SortedMap<String, HTTPRouteGroup> httpRouteGroups,
+    SortedMap<String, TCPRoute> tcpRoutes,
+    SortedMap<String, UDPRoute> udpRoutes,
+    SortedMap<String, TrafficTarget> trafficTargets,
+    List<Problem> sourceProblems) {
+
+  /** The label that ties an EndpointSlice to its Service. */
+  public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+  public Topology {
+    services = frozen(services);
+    slicesByService = frozen(slicesByService);
+    namespaces = frozen(namespaces);
+    podsByIp = frozen(podsByIp);
+    trafficSplits = trafficSplits == null ? List.of() : List.copyOf(trafficSplits);
+    httpRouteGroups = frozen(httpRouteGroups);
+    tcpRoutes = frozen(tcpRoutes);
+    udpRoutes = frozen(udpRoutes);
+    trafficTargets = frozen(trafficTargets);
+    sourceProblems = sourceProblems == null ? List.of() : List.copyOf(sourceProblems);
+  }
+
+  public static Topology empty() {
+    return from(SourceSnapshot.empty(), List.of());
+  }
+
+  /** Indexes a source snapshot. */
+  public static Topology from(SourceSnapshot s, List<Problem> sourceProblems) {
+    SortedMap<String, List<EndpointSlice>> slices = new TreeMap<>();
+    for (EndpointSlice slice : s.endpointSlices()) {
+      Map<String, String> labels = slice.getMetadata().getLabels();
+      String svc = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+      if (svc != null) {
+        slices
+            .computeIfAbsent(key(slice.getMetadata().getNamespace(), svc), k -> new ArrayList<>())
+            .add(slice);
+      }
+    }
+    slices.replaceAll(
+        (k, v) -> v.stream().sorted(Comparator.comparing((EndpointSlice e) -> key(e))).toList());
+    SortedMap<String, Pod> pods = new TreeMap<>();
+    for (Pod p : s.pods()) {
+      if (p.getStatus() != null && p.getStatus().getPodIP() != null) {
+        pods.put(p.getStatus().getPodIP(), p);
+      }
+    }
+    List<TrafficSplit> splits = new ArrayList<>(s.trafficSplits());
+    splits.sort(
+        Comparator.comparing(
+                (TrafficSplit t) ->
+                    Objects.requireNonNullElse(t.getMetadata().getCreationTimestamp(), ""))
+            .thenComparing((TrafficSplit t) -> key(t)));
+    return new Topology(
+        byKey(s.services()),
+        slices,
+        index(s.namespaces(), n -> n.getMetadata().getName()),
+        pods,
+        splits,
+        byKey(s.httpRouteGroups()),
+        byKey(s.tcpRoutes()),
+        byKey(s.udpRoutes()),
+        byKey(s.trafficTargets()),
+        sourceProblems);
+  }
+
+  /** {@code namespace/name}. */
+  public static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  /** {@code namespace/name} of an object. */
+  public static String key(HasMetadata o) {
+    return key(o.getMetadata().getNamespace(), o.getMetadata().getName());
+  }
+
+  /** The Service {@code namespace/name}, if any. */
+  public Service service(String namespace, String name) {
+    return services.get(key(namespace, name));
+  }
+
+  /** The EndpointSlices of a Service, possibly none. */
+  public List<EndpointSlice> slices(String namespace, String service) {
+    return slicesByService.getOrDefault(key(namespace, service), List.of());
+  }
+
+  private static <T extends HasMetadata> SortedMap<String, T> byKey(List<T> objects) {
+    return index(objects, Topology::key);
+  }
+
+  private static <T> SortedMap<String, T> index(List<T> objects, Function<T, String> key) {
+    SortedMap<String, T> m = new TreeMap<>();
+    for (T o : objects) {
+      m.put(key.apply(o), o);
+    }
+    return m;
+  }
+
+  private static <V> SortedMap<String, V> frozen(SortedMap<String, V> m) {
+    return m == null
+        ? Collections.emptySortedMap()
+        : Collections.unmodifiableSortedMap(new TreeMap<>(m));
+  }
+}

@@ -1,0 +1,184 @@
+package io.nodemesh.controller.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.helidon.webserver.WebServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.Problem;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ConfigApiTest {
+  final ConfigHub hub = new ConfigHub(MeshConfig.empty());
+  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  final HttpClient http = HttpClient.newHttpClient();
+  volatile List<Problem> problems = List.of();
+  WebServer server;
+
+  @BeforeEach
+  void start() {
+    Counter.builder("nodemesh.controller.test.events").register(registry).increment(3);
+    server =
+        WebServer.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .routing(r -> ConfigApi.routing(r, hub, () -> problems, registry))
+            .build()
+            .start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop();
+    http.close();
+  }
+
+  HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .timeout(Duration.ofSeconds(20));
+    if (ifNoneMatch != null) {
+      b.header("If-None-Match", ifNoneMatch);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  CompletableFuture<HttpResponse<String>> getAsync(String path, String ifNoneMatch) {
+    var b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .timeout(Duration.ofSeconds(20))
+            .header("If-None-Match", ifNoneMatch);
+    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void servesTheConfigWithItsVersionAsAQuotedEtag() throws Exception {
+    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+
+    var r = get("/api/v1/config", null);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("ETag")).contains("\"42\"");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    assertThat(MeshConfigJson.read(r.body()).version()).isEqualTo(42);
+  }
+
+  @Test
+  void anOlderVersionGetsTheCurrentConfigAtOnce() throws Exception {
+    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    var r = get("/api/v1/config?wait=30", "\"41\"");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("ETag")).contains("\"42\"");
+  }
+
+  @Test
+  void theCurrentVersionWaitsAndAnswers304WhenNothingChanges() throws Exception {
+    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    long start = System.nanoTime();
+    var r = get("/api/v1/config?wait=1", "W/\"42\"");
+    assertThat(r.statusCode()).isEqualTo(304);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    assertThat(get("/api/v1/config?wait=0", "42").statusCode()).isEqualTo(304);
+  }
+
+  @Test
+  void aClientAheadOfThisReplicaWaitsForSomethingNewer() throws Exception {
+    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    assertThat(get("/api/v1/config?wait=1", "\"50\"").statusCode()).isEqualTo(304);
+
+    var pending = getAsync("/api/v1/config?wait=15", "\"50\"");
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !pending.isDone());
+    hub.publish(new MeshConfig(45, "mesh", List.of()), true);
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !pending.isDone());
+    hub.publish(new MeshConfig(51, "mesh", List.of()), true);
+
+    var r = pending.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("ETag")).contains("\"51\"");
+  }
+
+  @Test
+  void aWaitingRequestWakesUpWithTheNewVersion() throws Exception {
+    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    var pending = getAsync("/api/v1/config?wait=15", "\"42\"");
+    // The request must be parked in the hub before the new version is published.
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !pending.isDone());
+
+    hub.publish(new MeshConfig(43, "mesh", List.of()), true);
+
+    var r = pending.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("ETag")).contains("\"43\"");
+    assertThat(MeshConfigJson.read(r.body()).version()).isEqualTo(43);
+  }
+
+  @Test
+  void manyLongPollsDoNotBlockOtherRequests() throws Exception {
+    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    List<CompletableFuture<HttpResponse<String>>> polls =
+        java.util.stream.IntStream.range(0, 300)
+            .mapToObj(i -> getAsync("/api/v1/config?wait=10", "\"42\""))
+            .toList();
+    assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
+    hub.publish(new MeshConfig(44, "mesh", List.of()), true);
+    for (var p : polls) {
+      assertThat(p.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void readyOnlyAfterTheFirstConfigFromASyncedSource() throws Exception {
+    assertThat(get("/readyz", null).statusCode()).isEqualTo(503);
+    assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
+    hub.publish(new MeshConfig(1, "mesh", List.of()), true);
+    assertThat(get("/readyz", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void problemsAndMetricsAreServed() throws Exception {
+    problems =
+        List.of(
+            new Problem(
+                "TrafficSplit",
+                "shop",
+                "s",
+                "spec.service",
+                "root Service 'x' not found",
+                "ServiceNotFound"));
+
+    var p = get("/api/v1/problems", null);
+    assertThat(p.statusCode()).isEqualTo(200);
+    assertThat(p.body())
+        .contains("\"kind\":\"TrafficSplit\"")
+        .contains("\"field\":\"spec.service\"")
+        .contains("\"reason\":\"ServiceNotFound\"");
+
+    var m = get("/metrics", null);
+    assertThat(m.statusCode()).isEqualTo(200);
+    assertThat(m.body()).contains("nodemesh_controller_test_events_total 3.0");
+  }
+}

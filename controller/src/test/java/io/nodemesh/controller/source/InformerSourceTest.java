@@ -1,0 +1,66 @@
+package io.nodemesh.controller.source;
+
+import static io.nodemesh.controller.testing.K8s.service;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class InformerSourceTest {
+  static KubernetesClient client;
+  static KubernetesMockServer server;
+
+  @Test
+  void seesServicesAndRunsWithoutAnSmiCrdThatIsNotInstalled() {
+    server
+        .expect()
+        .get()
+        .withPath("/apis/split.smi-spec.io/v1alpha4/trafficsplits?resourceVersion=0")
+        .andReturn(
+            404,
+            new StatusBuilder()
+                .withCode(404)
+                .withReason("NotFound")
+                .withMessage("the server could not find the requested resource")
+                .build())
+        .always();
+    client.services().inNamespace("shop").resource(service("shop", "web", "80")).create();
+    AtomicInteger changes = new AtomicInteger();
+
+    try (InformerSource source = new InformerSource(client, null)) {
+      source.start(changes::incrementAndGet);
+
+      await().atMost(Duration.ofSeconds(10)).until(source::hasSynced);
+      assertThat(source.snapshot().services())
+          .extracting(s -> s.getMetadata().getName())
+          .containsExactly("web");
+      assertThat(source.snapshot().trafficSplits()).isEmpty();
+
+      int before = changes.get();
+      client.services().inNamespace("shop").resource(service("shop", "db", "5432")).create();
+      await().atMost(Duration.ofSeconds(5)).until(() -> source.snapshot().services().size() == 2);
+      assertThat(changes.get()).isGreaterThan(before);
+    }
+  }
+
+  @Test
+  void watchesOnlyTheGivenNamespace() {
+    client.services().inNamespace("a").resource(service("a", "one", "80")).create();
+    client.services().inNamespace("b").resource(service("b", "two", "80")).create();
+
+    try (InformerSource source = new InformerSource(client, "a")) {
+      source.start(() -> {});
+      await().atMost(Duration.ofSeconds(10)).until(source::hasSynced);
+      assertThat(source.snapshot().services())
+          .extracting(s -> s.getMetadata().getName())
+          .containsExactly("one");
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package io.nodemesh.controller.testing;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.nodemesh.smi.HTTPMatch;
+import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.HTTPRouteGroupSpec;
+import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.smi.TrafficSplitBackend;
+import io.nodemesh.smi.TrafficSplitMatch;
+import io.nodemesh.smi.TrafficSplitSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Small builders for the objects tests feed the controller. */
+public final class K8s {
+  private K8s() {}
+
+  /** A port: "80" (unnamed), "http:80", "dns:53/UDP". */
+  public static ServicePort port(String spec) {
+    String name = null;
+    String rest = spec;
+    int colon = spec.indexOf(':');
+    if (colon >= 0) {
+      name = spec.substring(0, colon);
+      rest = spec.substring(colon + 1);
+    }
+    String protocol = "TCP";
+    int slash = rest.indexOf('/');
+    if (slash >= 0) {
+      protocol = rest.substring(slash + 1);
+      rest = rest.substring(0, slash);
+    }
+    return new ServicePortBuilder()
+        .withName(name)
+        .withPort(Integer.parseInt(rest))
+        .withProtocol(protocol)
+        .build();
+  }
+
+  public static Service service(String ns, String name, String... ports) {
+    List<ServicePort> ps = new ArrayList<>();
+    for (String p : ports) {
+      ps.add(port(p));
+    }
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withPorts(ps)
+        .endSpec()
+        .build();
+  }
+
+  public static Service annotate(Service s, String key, String value) {
+    return new ServiceBuilder(s).editMetadata().addToAnnotations(key, value).endMetadata().build();
+  }
+
+  public static Service label(Service s, String key, String value) {
+    return new ServiceBuilder(s).editMetadata().addToLabels(key, value).endMetadata().build();
+  }
+
+  public static Namespace namespace(String name, Map<String, String> labels) {
+    return new NamespaceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withLabels(labels)
+        .endMetadata()
+        .build();
+  }
+
+  public static Endpoint endpoint(String ip, Boolean ready) {
+    return new EndpointBuilder()
+        .withAddresses(ip)
+        .withNewConditions()
+        .withReady(ready)
+        .endConditions()
+        .build();
+  }
+
+  /**
+   * A slice of {@code service} with one port ({@code portName} may be null) and ready endpoints.
+   */
+  public static EndpointSlice slice(
+      String ns, String service, String portName, int port, String... ips) {
+    List<Endpoint> eps = new ArrayList<>();
+    for (String ip : ips) {
+      eps.add(endpoint(ip, true));
+    }
+    return slice(
+        ns, service + "-" + (portName == null ? "x" : portName), service, portName, port, eps);
+  }
+
+  public static EndpointSlice slice(
+      String ns,
+      String sliceName,
+      String service,
+      String portName,
+      int port,
+      List<Endpoint> endpoints) {
+    return new EndpointSliceBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(sliceName)
+        .addToLabels("kubernetes.io/service-name", service)
+        .endMetadata()
+        .withAddressType("IPv4")
+        .withPorts(
+            new EndpointPortBuilder().withName(portName).withPort(port).withProtocol("TCP").build())
+        .withEndpoints(endpoints)
+        .build();
+  }
+
+  /** A TrafficSplit; {@code backends} alternate name, weight: "v1", 90, "v2", 10. */
+  public static TrafficSplit split(String ns, String name, String root, Object... backends) {
+    List<TrafficSplitBackend> bs = new ArrayList<>();
+    for (int i = 0; i < backends.length; i += 2) {
+      bs.add(new TrafficSplitBackend((String) backends[i], (Integer) backends[i + 1]));
+    }
+    TrafficSplit s = new TrafficSplit();
+    s.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    s.setSpec(new TrafficSplitSpec(root, bs, null));
+    return s;
+  }
+
+  public static TrafficSplit withMatches(TrafficSplit s, String... groups) {
+    List<TrafficSplitMatch> ms = new ArrayList<>();
+    for (String g : groups) {
+      ms.add(new TrafficSplitMatch("HTTPRouteGroup", g, "specs.smi-spec.io"));
+    }
+    s.getSpec().setMatches(ms);
+    return s;
+  }
+
+  public static TrafficSplit created(TrafficSplit s, String timestamp) {
+    s.getMetadata().setCreationTimestamp(timestamp);
+    return s;
+  }
+
+  public static HTTPRouteGroup group(String ns, String name, HTTPMatch... matches) {
+    HTTPRouteGroup g = new HTTPRouteGroup();
+    g.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    g.setSpec(new HTTPRouteGroupSpec(List.of(matches)));
+    return g;
+  }
+}

@@ -1,0 +1,204 @@
+package io.nodemesh.proxy;
+
+import io.helidon.webserver.WebServer;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.proxy.admin.AdminServer;
+import io.nodemesh.proxy.admin.AdminView;
+import io.nodemesh.proxy.config.ConfigClient;
+import io.nodemesh.proxy.http.EntryRouter;
+import io.nodemesh.proxy.http.HttpProxyContext;
+import io.nodemesh.proxy.http.HttpProxyInitializer;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.listener.ListenerManager;
+import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.transport.Transport;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One node's data plane: service listeners and the entry port on a Netty event loop group, the
+ * admin server, and (with a controller) the config client.
+ */
+public final class NodeProxy implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(NodeProxy.class.getName());
+
+  /** How long the controller may hold one long-poll. */
+  static final Duration POLL_WAIT = Duration.ofSeconds(30);
+
+  private final ProxyOptions options;
+  private final HttpProxySettings settings;
+  private final Transport transport;
+  private final ProxyMetrics metrics = new ProxyMetrics();
+  private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  private final HttpProxyContext context;
+  private final ListenerManager listeners;
+  private final Object applyLock = new Object();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private Channel entry;
+  private WebServer admin;
+  private ConfigClient client;
+
+  private NodeProxy(ProxyOptions options, HttpProxySettings settings) {
+    this.options = options;
+    this.settings = settings;
+    this.transport = Transport.create(options.eventLoopThreads());
+    this.context = new HttpProxyContext(transport, metrics, settings);
+    this.listeners =
+        new ListenerManager(
+            transport,
+            options.bindHost(),
+            port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)));
+  }
+
+  /** Starts with the default HTTP limits. */
+  public static NodeProxy start(ProxyOptions options) {
+    return start(options, HttpProxySettings.defaults());
+  }
+
+  /**
+   * Binds the admin port (and the entry port), then starts the config client when a controller is
+   * set.
+   *
+   * @throws IllegalStateException when the admin or entry port cannot be bound
+   */
+  public static NodeProxy start(ProxyOptions options, HttpProxySettings settings) {
+    return start(options, settings, POLL_WAIT);
+  }
+
+  static NodeProxy start(ProxyOptions options, HttpProxySettings settings, Duration pollWait) {
+    Objects.requireNonNull(options, "proxy options");
+    Objects.requireNonNull(settings, "proxy settings");
+    LOG.log(
+        Level.INFO,
+        "node proxy starting (node {0}, bind {1})",
+        options.nodeName() == null ? "unnamed" : options.nodeName(),
+        options.bindHost());
+    NodeProxy p = new NodeProxy(options, settings);
+    try {
+      if (options.entryPort() >= 0) {
+        p.entry =
+            p.listeners.bind(
+                options.entryPort(),
+                new HttpProxyInitializer(p.context, () -> new EntryRouter(p.table::get)));
+        LOG.log(
+            Level.INFO, "entry port bound on {0}:{1,number,#}", options.bindHost(), p.entryPort());
+      }
+      p.admin = AdminServer.start(options.bindHost(), options.adminPort(), p.adminView());
+      LOG.log(Level.INFO, "admin server on {0}:{1,number,#}", options.bindHost(), p.adminPort());
+      if (options.controller() != null) {
+        p.client = new ConfigClient(options.controller(), pollWait, p::appliedVersion, p::apply);
+        p.client.start();
+      }
+    } catch (RuntimeException e) {
+      p.close();
+      throw e instanceof IllegalStateException ? e : new IllegalStateException(e.getMessage(), e);
+    }
+    return p;
+  }
+
+  /**
+   * Makes {@code config} the one in force: compiles it, swaps the routing table with one reference
+   * write, then binds new listeners and unbinds removed ones (their open connections finish on
+   * their own). A port that fails to bind is logged and the rest still applies. Idempotent and
+   * thread-safe; must not be called on an event loop (it waits for binds).
+   *
+   * @throws IllegalArgumentException when the config cannot be compiled; the old one stays
+   */
+  public void apply(MeshConfig config) {
+    Objects.requireNonNull(config, "config");
+    synchronized (applyLock) {
+      if (closed.get()) {
+        return;
+      }
+      RoutingTable next = RoutingTable.compile(config, metrics);
+      table.set(next);
+      metrics.configVersion(config.version());
+      listeners.sync(config);
+    }
+  }
+
+  /** The version in force, -1 before the first config. */
+  public long appliedVersion() {
+    return table.get().version();
+  }
+
+  /** The bound admin port. */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /** The bound entry port, or -1 when there is none. */
+  public int entryPort() {
+    return entry == null ? -1 : ((InetSocketAddress) entry.localAddress()).getPort();
+  }
+
+  /** The config in force, or null before the first. */
+  public MeshConfig config() {
+    return table.get().config();
+  }
+
+  EventLoopGroup eventLoops() {
+    return transport.group();
+  }
+
+  int inFlight() {
+    return context.inFlight();
+  }
+
+  private AdminView adminView() {
+    return new AdminView() {
+      @Override
+      public MeshConfig config() {
+        return table.get().config();
+      }
+
+      @Override
+      public boolean isBound(int proxyPort) {
+        return listeners.isBound(proxyPort);
+      }
+
+      @Override
+      public String scrape() {
+        return metrics.scrape();
+      }
+    };
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (bounded by the drain timeout), then closes
+   * every connection and the admin server.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    synchronized (applyLock) {
+      if (client != null) {
+        client.close();
+      }
+      if (entry != null) {
+        entry.close().awaitUninterruptibly();
+      }
+      listeners.closeAll();
+      long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+      while (context.inFlight() > 0 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      }
+      transport.shutdown();
+      if (admin != null) {
+        admin.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.nodemesh.proxy.admin;
+
+import io.nodemesh.config.MeshConfig;
+
+/** What the admin server shows of a running proxy. */
+public interface AdminView {
+  /** The config in force, or null before the first. */
+  MeshConfig config();
+
+  /** Whether the listener on a proxy port is bound. */
+  boolean isBound(int proxyPort);
+
+  /** Prometheus text exposition. */
+  String scrape();
+}

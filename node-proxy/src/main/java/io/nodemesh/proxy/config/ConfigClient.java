@@ -1,0 +1,165 @@
+package io.nodemesh.proxy.config;
+
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Long-polls {@code GET {controller}/api/v1/config} with {@code If-None-Match} and applies every
+ * newer version. While the controller is unreachable the proxy keeps its last good config; the
+ * outage is logged once, retries back off from 200 ms to 5 s with jitter. A config that does not
+ * parse or apply is rejected and the next poll waits for a version after it.
+ *
+ * <p>Runs on its own virtual thread, never on an event loop.
+ */
+public final class ConfigClient implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ConfigClient.class.getName());
+  private static final long MIN_BACKOFF_MS = 200;
+  private static final long MAX_BACKOFF_MS = 5_000;
+
+  private final URI endpoint;
+  private final Duration wait;
+  private final LongSupplier currentVersion;
+  private final Consumer<MeshConfig> apply;
+  private final HttpClient http;
+  private volatile boolean closed;
+  private volatile Thread thread;
+  private String lastSeenTag;
+  private boolean outage;
+  private long backoffMs = MIN_BACKOFF_MS;
+
+  /**
+   * @param controller base URL of the controller API
+   * @param wait how long the controller may hold a poll (query {@code wait}, in seconds)
+   * @param currentVersion the version in force, -1 before the first
+   * @param apply applies a newer config; throws to reject it
+   */
+  public ConfigClient(
+      URI controller, Duration wait, LongSupplier currentVersion, Consumer<MeshConfig> apply) {
+    Objects.requireNonNull(controller, "config client controller");
+    String base = controller.toString().replaceAll("/+$", "");
+    this.endpoint = URI.create(base + "/api/v1/config?wait=" + Math.max(1, wait.toSeconds()));
+    this.wait = wait;
+    this.currentVersion = currentVersion;
+    this.apply = apply;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+  }
+
+  public void start() {
+    thread = Thread.ofVirtual().name("nodemesh-config-client").start(this::run);
+  }
+
+  private void run() {
+    LOG.log(Level.INFO, "polling {0}", endpoint);
+    while (!closed) {
+      try {
+        pollOnce();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void pollOnce() throws InterruptedException {
+    HttpRequest.Builder req = HttpRequest.newBuilder(endpoint).GET().timeout(wait.plusSeconds(10));
+    long held = currentVersion.getAsLong();
+    String tag = lastSeenTag != null ? lastSeenTag : held >= 0 ? "\"" + held + "\"" : null;
+    if (tag != null) {
+      req.header("If-None-Match", tag);
+    }
+    HttpResponse<String> resp;
+    try {
+      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      unreachable(
+          e.getMessage() == null
+              ? e.getClass().getSimpleName()
+              : e.getClass().getSimpleName() + ": " + e.getMessage());
+      return;
+    }
+    switch (resp.statusCode()) {
+      case 200 -> {
+        reachable();
+        String etag = resp.headers().firstValue("ETag").orElse(null);
+        accept(resp.body(), etag);
+      }
+      case 304 -> reachable();
+      default -> unreachable("HTTP " + resp.statusCode());
+    }
+  }
+
+  private void accept(String body, String etag) throws InterruptedException {
+    try {
+      MeshConfig config = MeshConfigJson.read(body);
+      long held = currentVersion.getAsLong();
+      if (config.version() > held) {
+        apply.accept(config);
+        LOG.log(Level.INFO, "applied config version {0}", config.version());
+      }
+      lastSeenTag = etag != null ? etag : "\"" + config.version() + "\"";
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.WARNING,
+          "config {0} rejected, keeping version {1}: {2}",
+          etag == null ? "(no ETag)" : etag,
+          currentVersion.getAsLong(),
+          e.getMessage());
+      lastSeenTag = etag;
+      if (etag == null) {
+        // Without a tag the next poll would return the same bad config at once.
+        pause();
+      }
+    }
+  }
+
+  private void reachable() {
+    if (outage) {
+      outage = false;
+      LOG.log(Level.INFO, "controller {0} reachable again", endpoint);
+    }
+    backoffMs = MIN_BACKOFF_MS;
+  }
+
+  private void unreachable(String reason) throws InterruptedException {
+    if (!outage && !closed) {
+      outage = true;
+      LOG.log(
+          Level.WARNING,
+          "controller {0} unreachable ({1}); keeping config version {2} until it returns",
+          endpoint,
+          reason,
+          currentVersion.getAsLong());
+    }
+    pause();
+  }
+
+  private void pause() throws InterruptedException {
+    long jittered = (long) (backoffMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+    Thread.sleep(jittered);
+    backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+    http.shutdownNow();
+  }
+}

@@ -1,0 +1,227 @@
+package io.nodemesh.proxy.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.listener.CompiledListener;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+
+/**
+ * One downstream HTTP/1.1 connection: routes each request and runs one {@link Exchange} at a time.
+ * Reading is explicit ({@code AUTO_READ} off): the next read is requested when a forwarded body
+ * chunk has been flushed upstream, or when the previous exchange has finished. Pipelined requests
+ * that the decoder produced early are parked until then.
+ */
+final class DownstreamHandler extends ChannelInboundHandlerAdapter {
+  private static final System.Logger LOG = System.getLogger(DownstreamHandler.class.getName());
+
+  private final HttpProxyContext context;
+  private final Router router;
+  private final ArrayDeque<Object> parked = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private Exchange exchange;
+  private boolean discarding;
+
+  DownstreamHandler(HttpProxyContext context, Router router) {
+    this.context = context;
+    this.router = router;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if ((exchange != null && exchange.requestComplete()) || !parked.isEmpty()) {
+      parked.add(msg);
+      return;
+    }
+    dispatch(msg);
+  }
+
+  private void dispatch(Object msg) {
+    if (exchange != null) {
+      if (msg instanceof HttpContent c) {
+        exchange.onRequestContent(c);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (discarding) {
+      boolean last = msg instanceof LastHttpContent;
+      ReferenceCountUtil.release(msg);
+      if (last) {
+        discarding = false;
+        resume();
+      } else {
+        ctx.read();
+      }
+      return;
+    }
+    if (!(msg instanceof HttpRequest request)) {
+      ReferenceCountUtil.release(msg);
+      ctx.read();
+      return;
+    }
+    if (request.decoderResult().isFailure()) {
+      Throwable cause = request.decoderResult().cause();
+      reject(
+          request,
+          HttpResponseStatus.BAD_REQUEST,
+          "malformed request: " + (cause == null ? "unknown" : cause.getMessage()),
+          null,
+          false);
+      return;
+    }
+    RequestTarget.toOriginForm(request);
+    Route route = router.route(request, RequestTarget.path(request.uri()));
+    switch (route) {
+      case Route.Reject r ->
+          reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request));
+      case Route.Forward f -> {
+        Exchange e = new Exchange(this, ctx, context, f, request);
+        exchange = e;
+        e.start(request);
+      }
+    }
+  }
+
+  private void reject(
+      HttpRequest request,
+      HttpResponseStatus status,
+      String message,
+      CompiledListener listener,
+      boolean keepAlive) {
+    boolean bodyFollows = !(request instanceof LastHttpContent);
+    ReferenceCountUtil.release(request);
+    if (listener != null) {
+      listener.metrics().record(status.code(), 0);
+    }
+    respond(status, message, keepAlive, bodyFollows);
+  }
+
+  private void respond(
+      HttpResponseStatus status, String message, boolean keepAlive, boolean bodyFollows) {
+    ChannelFuture f = ctx.writeAndFlush(Responses.text(ctx.alloc(), status, message, keepAlive));
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+      releaseParked();
+      return;
+    }
+    if (bodyFollows) {
+      // Read and drop the rejected request's body so the connection stays usable.
+      discarding = true;
+      ctx.read();
+    } else {
+      resume();
+    }
+  }
+
+  /** The exchange has forwarded the whole response. */
+  void exchangeDone(Exchange e, boolean keepAlive) {
+    if (exchange != e) {
+      return;
+    }
+    exchange = null;
+    if (!keepAlive) {
+      closeAfterFlush();
+      return;
+    }
+    // Resumed as a new task: the exchange finished inside the upstream channel's read callback.
+    ctx.executor().execute(this::resume);
+  }
+
+  /** The exchange failed before any response was sent; answer with a one-line error. */
+  void exchangeFailed(Exchange e, HttpResponseStatus status, String message, boolean keepAlive) {
+    if (exchange != e) {
+      return;
+    }
+    exchange = null;
+    if (ctx.channel().isActive()) {
+      respond(status, message, keepAlive, false);
+    }
+  }
+
+  /** The exchange failed after part of the response was sent: only a close can tell the client. */
+  void exchangeAborted(Exchange e) {
+    if (exchange != e) {
+      return;
+    }
+    exchange = null;
+    releaseParked();
+    ctx.close();
+  }
+
+  private void resume() {
+    while (!parked.isEmpty() && ctx.channel().isActive()) {
+      if (exchange != null && exchange.requestComplete()) {
+        return;
+      }
+      dispatch(parked.poll());
+    }
+    if (exchange == null && !discarding && ctx.channel().isActive()) {
+      ctx.read();
+    }
+  }
+
+  private void closeAfterFlush() {
+    releaseParked();
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void releaseParked() {
+    Object m;
+    while ((m = parked.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    exchange = null;
+    if (e != null) {
+      e.onDownstreamClosed();
+    }
+    releaseParked();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // Idle between requests: close. A request in flight has its own timeout instead.
+      if (exchange == null) {
+        releaseParked();
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.log(Level.DEBUG, "downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

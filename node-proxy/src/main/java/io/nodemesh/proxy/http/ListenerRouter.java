@@ -1,0 +1,40 @@
+package io.nodemesh.proxy.http;
+
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.listener.RoutingTable;
+import java.util.function.Supplier;
+
+/**
+ * Routes the requests of one connection accepted on a service listener's proxy port. Each request
+ * reads the table in force, so a weight change applies to the next request of a keep-alive
+ * connection. When the listener has been removed, the connection keeps the listener it last saw
+ * until it ends naturally.
+ */
+public final class ListenerRouter implements Router {
+  private final int proxyPort;
+  private final Supplier<RoutingTable> table;
+  private CompiledListener last;
+
+  public ListenerRouter(int proxyPort, Supplier<RoutingTable> table) {
+    this.proxyPort = proxyPort;
+    this.table = table;
+    this.last = table.get().byProxyPort(proxyPort);
+  }
+
+  @Override
+  public Route route(HttpRequest request, String path) {
+    CompiledListener current = table.get().byProxyPort(proxyPort);
+    if (current != null) {
+      last = current;
+    } else {
+      current = last;
+    }
+    if (current == null) {
+      return new Route.Reject(
+          HttpResponseStatus.SERVICE_UNAVAILABLE, "no listener on proxy port " + proxyPort, null);
+    }
+    return Router.pick(current, request, path);
+  }
+}

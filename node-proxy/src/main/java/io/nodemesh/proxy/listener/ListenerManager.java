@@ -1,0 +1,137 @@
+package io.nodemesh.proxy.listener;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.proxy.transport.Transport;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+
+/**
+ * Keeps one server channel per HTTP listener, bound on {@code bindHost:proxyPort}. {@link #sync}
+ * diffs against what is bound: it binds new ports and closes the server channel of removed ones;
+ * established connections on a removed port are left to end on their own.
+ *
+ * <p>Called from the control thread only (it waits for binds); never from an event loop.
+ */
+public final class ListenerManager {
+  private static final System.Logger LOG = System.getLogger(ListenerManager.class.getName());
+
+  private final Transport transport;
+  private final String bindHost;
+  private final IntFunction<ChannelHandler> childHandler;
+  private final Map<Integer, Channel> bound = new ConcurrentHashMap<>();
+  private final Set<String> warnedUnsupported = new HashSet<>();
+
+  /**
+   * @param childHandler makes the per-connection initializer for a proxy port
+   */
+  public ListenerManager(
+      Transport transport, String bindHost, IntFunction<ChannelHandler> childHandler) {
+    this.transport = transport;
+    this.bindHost = bindHost;
+    this.childHandler = childHandler;
+  }
+
+  /** Binds and unbinds so that exactly the config's HTTP listeners are served. */
+  public synchronized void sync(MeshConfig config) {
+    Map<Integer, ListenerConfig> wanted = new HashMap<>();
+    for (ListenerConfig l : config.listeners()) {
+      if (l.protocol() == Protocol.HTTP) {
+        wanted.put(l.proxyPort(), l);
+      } else if (warnedUnsupported.add(l.key() + "/" + l.protocol())) {
+        LOG.log(
+            Level.WARNING,
+            "listener {0}: protocol {1} not supported yet, skipped",
+            l.key(),
+            l.protocol().wireName());
+      }
+    }
+    for (Integer port : Set.copyOf(bound.keySet())) {
+      if (!wanted.containsKey(port)) {
+        Channel ch = bound.remove(port);
+        ch.close().awaitUninterruptibly();
+        LOG.log(Level.INFO, "proxy port {0} unbound", port);
+      }
+    }
+    for (ListenerConfig l : wanted.values()) {
+      if (!bound.containsKey(l.proxyPort())) {
+        try {
+          bound.put(l.proxyPort(), bind(l.proxyPort(), childHandler.apply(l.proxyPort())));
+          LOG.log(
+              Level.INFO,
+              "listener {0} bound on {1}:{2,number,#}",
+              l.key(),
+              bindHost,
+              l.proxyPort());
+        } catch (RuntimeException e) {
+          // One port in use must not keep the rest of the mesh from working; the next apply
+          // retries.
+          LOG.log(
+              Level.WARNING,
+              "listener {0}: cannot bind {1}:{2,number,#}: {3}",
+              l.key(),
+              bindHost,
+              l.proxyPort(),
+              String.valueOf(e.getMessage()));
+        }
+      }
+    }
+  }
+
+  /** Whether a server channel is bound on the proxy port. */
+  public boolean isBound(int proxyPort) {
+    Channel ch = bound.get(proxyPort);
+    return ch != null && ch.isActive();
+  }
+
+  /**
+   * Binds a server channel (also used for the entry port).
+   *
+   * @param port 0 for an ephemeral port
+   * @param child the per-connection initializer
+   * @throws IllegalStateException when the bind fails
+   */
+  public Channel bind(int port, ChannelHandler child) {
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(transport.group())
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+            .childHandler(child);
+    ChannelFuture f = b.bind(new InetSocketAddress(bindHost, port)).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      Throwable cause = f.cause();
+      throw new IllegalStateException(
+          cause == null
+              ? "bind failed"
+              : cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+          cause);
+    }
+    return f.channel();
+  }
+
+  /** Closes every listener's server channel. */
+  public synchronized void closeAll() {
+    for (Channel ch : bound.values()) {
+      ch.close().awaitUninterruptibly();
+    }
+    bound.clear();
+  }
+}

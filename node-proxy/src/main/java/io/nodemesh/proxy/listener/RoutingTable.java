@@ -1,0 +1,135 @@
+package io.nodemesh.proxy.listener;
+
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.proxy.balance.CompiledRoute;
+import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything a request needs to be routed, compiled from one {@link MeshConfig}. Immutable; the
+ * proxy swaps the whole table with one reference write, and each request reads the table in force
+ * when it is routed.
+ */
+public final class RoutingTable {
+  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of());
+
+  private final MeshConfig config;
+  private final Map<Integer, CompiledListener> byProxyPort;
+  private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
+
+  private RoutingTable(
+      MeshConfig config,
+      Map<Integer, CompiledListener> byProxyPort,
+      Map<String, TreeMap<Integer, CompiledListener>> byHost) {
+    this.config = config;
+    this.byProxyPort = byProxyPort;
+    this.byHost = byHost;
+  }
+
+  /** The table before any configuration: version -1, nothing routable. */
+  public static RoutingTable empty() {
+    return EMPTY;
+  }
+
+  /**
+   * Compiles the HTTP listeners of a config (TCP and UDP are not routed here).
+   *
+   * @throws IllegalArgumentException naming the listener when a part cannot be compiled
+   */
+  public static RoutingTable compile(MeshConfig config, ProxyMetrics metrics) {
+    Map<Integer, CompiledListener> byPort = new HashMap<>();
+    Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
+    for (ListenerConfig l : config.listeners()) {
+      if (l.protocol() != Protocol.HTTP) {
+        continue;
+      }
+      CompiledListener compiled;
+      try {
+        compiled =
+            new CompiledListener(
+                l,
+                new CompiledRoute(l.namespace(), l.route()),
+                metrics.listener(l.namespace(), l.service(), l.port()));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
+      }
+      byPort.put(l.proxyPort(), compiled);
+      String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
+      byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
+    }
+    return new RoutingTable(config, Map.copyOf(byPort), Map.copyOf(byHost));
+  }
+
+  /** The config this table was compiled from, or null before the first one. */
+  public MeshConfig config() {
+    return config;
+  }
+
+  /** The version in force, -1 before the first config. */
+  public long version() {
+    return config == null ? -1 : config.version();
+  }
+
+  /** The HTTP listener served on a proxy port, or null. */
+  public CompiledListener byProxyPort(int proxyPort) {
+    return byProxyPort.get(proxyPort);
+  }
+
+  /**
+   * Resolves an entry-port host: {@code name.namespace.<meshDomain>} with an optional port,
+   * case-insensitive, trailing dot ignored. Without a port: port 80 if the service has it, else its
+   * only HTTP port.
+   *
+   * @param host the {@code Host} header (or the absolute URI's authority); may be null
+   */
+  public HostLookup resolveHost(String host) {
+    String raw = host == null ? "" : host.trim();
+    HostLookup.NotFound unknown =
+        new HostLookup.NotFound("no meshed service for host '" + raw + "'");
+    if (config == null || raw.isEmpty() || raw.charAt(0) == '[') {
+      return unknown;
+    }
+    String name = raw;
+    int port = -1;
+    int colon = raw.lastIndexOf(':');
+    if (colon >= 0) {
+      name = raw.substring(0, colon);
+      try {
+        port = Integer.parseInt(raw.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        return unknown;
+      }
+    }
+    name = name.toLowerCase(Locale.ROOT);
+    if (name.endsWith(".")) {
+      name = name.substring(0, name.length() - 1);
+    }
+    String suffix = "." + config.meshDomain().toLowerCase(Locale.ROOT);
+    if (!name.endsWith(suffix)) {
+      return unknown;
+    }
+    TreeMap<Integer, CompiledListener> ports =
+        byHost.get(name.substring(0, name.length() - suffix.length()));
+    if (ports == null) {
+      return unknown;
+    }
+    CompiledListener found;
+    if (port >= 0) {
+      found = ports.get(port);
+    } else if (ports.containsKey(80)) {
+      found = ports.get(80);
+    } else if (ports.size() == 1) {
+      found = ports.firstEntry().getValue();
+    } else {
+      return new HostLookup.NotFound(
+          "service '" + raw + "' has HTTP ports " + ports.keySet() + "; add one to the host");
+    }
+    return found == null ? unknown : new HostLookup.Found(found);
+  }
+}

@@ -1,0 +1,118 @@
+package io.nodemesh.proxy;
+
+import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.freePort;
+import static io.nodemesh.proxy.Configs.http;
+import static io.nodemesh.proxy.Configs.local;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The proxy fed by a controller over the long-poll API. */
+class ConfigClientIT {
+  private TestBackend v1;
+  private TestBackend v2;
+  private TestController controller;
+  private NodeProxy proxy;
+
+  @AfterEach
+  void stop() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (controller != null) {
+      controller.close();
+    }
+    v1.close();
+    v2.close();
+  }
+
+  private NodeProxy start(int controllerPort) {
+    return NodeProxy.start(
+        local().withController(URI.create("http://127.0.0.1:" + controllerPort + "/")),
+        HttpProxySettings.defaults(),
+        Duration.ofSeconds(1));
+  }
+
+  @Test
+  void keepsTheLastGoodConfigWhileTheControllerIsAwayAndPicksUpTheNextOne() throws Exception {
+    v1 = new TestBackend("v1");
+    v2 = new TestBackend("v2");
+    int port = freePort();
+    controller = new TestController(0);
+    int controllerPort = controller.port();
+    controller.publish(
+        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+    proxy = start(controllerPort);
+    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
+
+    // Long-poll: with nothing new, the controller answers 304 after its wait and the proxy asks
+    // again.
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.notModified.get() >= 2);
+    assertThat(proxy.appliedVersion()).isEqualTo(1);
+
+    // A new version wakes the held poll.
+    controller.publish(
+        config(2, http("default", "web", 80, port, RouteConfig.direct(v2.backend("web", 1)))));
+    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.appliedVersion() == 2);
+
+    controller.close();
+    int okBefore = controller.ok.get();
+    try (RawClient c = new RawClient(port)) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v2");
+      }
+    }
+    assertThat(proxy.appliedVersion()).isEqualTo(2);
+    assertThat(okBefore).isEqualTo(2);
+
+    controller = new TestController(controllerPort);
+    controller.publish(
+        config(3, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+    await().atMost(Duration.ofSeconds(15)).until(() -> proxy.appliedVersion() == 3);
+    try (RawClient c = new RawClient(port)) {
+      assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v1");
+    }
+  }
+
+  @Test
+  void aConfigThatCannotBeAppliedIsRejectedAndTheOldOneStays() throws Exception {
+    v1 = new TestBackend("v1");
+    v2 = new TestBackend("v2");
+    int port = freePort();
+    controller = new TestController(0);
+    controller.publish(
+        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+    proxy = start(controller.port());
+    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
+
+    // Parses, but an endpoint that is not an IP literal cannot be compiled.
+    BackendConfig bad =
+        new BackendConfig("web", 1, List.of(EndpointConfig.ready("web.example", 80)));
+    controller.publish(config(2, http("default", "web", 80, port, RouteConfig.direct(bad))));
+    await().atMost(Duration.ofSeconds(5)).until(() -> controller.ok.get() >= 2);
+    controller.publish("\"3\"", "{\"version\": ");
+    await().atMost(Duration.ofSeconds(5)).until(() -> controller.ok.get() >= 3);
+    assertThat(proxy.appliedVersion()).isEqualTo(1);
+    try (RawClient c = new RawClient(port)) {
+      assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v1");
+    }
+
+    controller.publish(
+        config(4, http("default", "web", 80, port, RouteConfig.direct(v2.backend("web", 1)))));
+    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.appliedVersion() == 4);
+    // The rejected versions were not fetched again and again: each poll waited for a newer one.
+    assertThat(controller.ok.get()).isLessThanOrEqualTo(5);
+    assertThat(MeshConfigJson.write(proxy.config())).contains("\"version\":4");
+  }
+}

@@ -1,0 +1,133 @@
+package io.nodemesh.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
+
+class ForwardingHeadersTest {
+
+  private static HttpRequest request() {
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x");
+  }
+
+  @Test
+  void xForwardedForAppendsThePeer() throws Exception {
+    HttpRequest r = request();
+    r.headers().set("X-Forwarded-For", "192.0.2.1");
+    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
+    assertThat(r.headers().get("x-forwarded-for")).isEqualTo("192.0.2.1, 10.0.0.5");
+
+    HttpRequest fresh = request();
+    ForwardingHeaders.prepareRequest(fresh, InetAddress.getByName("10.0.0.5"));
+    assertThat(fresh.headers().get("x-forwarded-for")).isEqualTo("10.0.0.5");
+  }
+
+  @Test
+  void xForwardedProtoIsHttpUnlessAlreadySet() throws Exception {
+    HttpRequest r = request();
+    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
+    assertThat(r.headers().get("x-forwarded-proto")).isEqualTo("http");
+
+    HttpRequest tls = request();
+    tls.headers().set("X-Forwarded-Proto", "https");
+    ForwardingHeaders.prepareRequest(tls, InetAddress.getByName("10.0.0.5"));
+    assertThat(tls.headers().get("x-forwarded-proto")).isEqualTo("https");
+  }
+
+  @Test
+  void forwardedFollowsRfc7239() throws Exception {
+    HttpRequest v4 = request();
+    v4.headers().set("Host", "whoami.default.mesh");
+    ForwardingHeaders.prepareRequest(v4, InetAddress.getByName("10.0.0.5"));
+    assertThat(v4.headers().get("forwarded"))
+        .isEqualTo("for=10.0.0.5;proto=http;host=whoami.default.mesh");
+
+    HttpRequest v6 = request();
+    v6.headers().set("Host", "whoami.default.mesh:8080");
+    v6.headers().set("Forwarded", "for=192.0.2.60;proto=https");
+    ForwardingHeaders.prepareRequest(v6, InetAddress.getByName("fd00::5"));
+    assertThat(v6.headers().get("forwarded"))
+        .isEqualTo(
+            "for=192.0.2.60;proto=https,"
+                + " for=\"[fd00:0:0:0:0:0:0:5]\";proto=http;host=\"whoami.default.mesh:8080\"");
+  }
+
+  @Test
+  void hopByHopHeadersAreRemovedAndHostIsKept() throws Exception {
+    HttpRequest r = request();
+    r.headers()
+        .set("Host", "Whoami.Default.Mesh")
+        .set("Connection", "keep-alive, X-Secret")
+        .set("X-Secret", "s")
+        .set("Keep-Alive", "timeout=5")
+        .set("Proxy-Connection", "keep-alive")
+        .set("TE", "trailers")
+        .set("Trailer", "X-Checksum")
+        .set("Upgrade", "websocket")
+        .set("Proxy-Authorization", "Basic eA==")
+        .set("X-Kept", "yes");
+    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
+    assertThat(r.headers().names())
+        .doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE", "Trailer")
+        .doesNotContain("Upgrade", "Proxy-Authorization");
+    assertThat(r.headers().get("host")).isEqualTo("Whoami.Default.Mesh");
+    assertThat(r.headers().get("x-kept")).isEqualTo("yes");
+  }
+
+  @Test
+  void chunkedFramingIsKeptForTheNextHop() throws Exception {
+    HttpRequest r = request();
+    r.headers().set("Transfer-Encoding", "chunked");
+    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
+    assertThat(r.headers().get("transfer-encoding")).isEqualTo("chunked");
+  }
+
+  @Test
+  void responseHopByHopIsRemovedAndConnectionReflectsTheDownstreamDecision() {
+    HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    res.headers()
+        .set("Connection", "close")
+        .set("Keep-Alive", "timeout=1")
+        .set("Content-Length", "3");
+    assertThat(ForwardingHeaders.prepareResponse(res, true, HttpVersion.HTTP_1_1, false)).isTrue();
+    assertThat(res.headers().contains("connection")).isFalse();
+    assertThat(res.headers().contains("keep-alive")).isFalse();
+
+    HttpResponse closing = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    closing.headers().set("Content-Length", "3");
+    assertThat(ForwardingHeaders.prepareResponse(closing, false, HttpVersion.HTTP_1_1, false))
+        .isFalse();
+    assertThat(closing.headers().get("connection")).isEqualTo("close");
+  }
+
+  @Test
+  void aCloseDelimitedBodyIsChunkedFor11AndClosesFor10() {
+    HttpResponse r11 = new DefaultHttpResponse(HttpVersion.HTTP_1_0, HttpResponseStatus.OK);
+    assertThat(ForwardingHeaders.prepareResponse(r11, true, HttpVersion.HTTP_1_1, false)).isTrue();
+    assertThat(r11.headers().get("transfer-encoding")).isEqualTo("chunked");
+
+    HttpResponse r10 = new DefaultHttpResponse(HttpVersion.HTTP_1_0, HttpResponseStatus.OK);
+    assertThat(ForwardingHeaders.prepareResponse(r10, true, HttpVersion.HTTP_1_0, false)).isFalse();
+    assertThat(r10.headers().get("connection")).isEqualTo("close");
+
+    HttpResponse chunkedTo10 = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    chunkedTo10.headers().set("Transfer-Encoding", "chunked");
+    assertThat(ForwardingHeaders.prepareResponse(chunkedTo10, true, HttpVersion.HTTP_1_0, false))
+        .isFalse();
+    assertThat(chunkedTo10.headers().contains("transfer-encoding")).isFalse();
+
+    HttpResponse noContent =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+    assertThat(ForwardingHeaders.prepareResponse(noContent, true, HttpVersion.HTTP_1_1, false))
+        .isTrue();
+    assertThat(noContent.headers().contains("transfer-encoding")).isFalse();
+  }
+}
