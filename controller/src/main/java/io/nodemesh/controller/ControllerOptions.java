@@ -69,13 +69,13 @@ public record ControllerOptions(
             : Map.copyOf(proxySelector);
   }
 
-  /** Every default: API on 0.0.0.0:8080, all namespaces, this replica always leader. */
+  /** Every default: API on 0.0.0.0:9900, all namespaces, this replica always leader. */
   public static ControllerOptions defaults() {
     return new ControllerOptions(
         DEFAULT_MESH_NAMESPACE,
         "mesh",
         "0.0.0.0",
-        8080,
+        9900,
         null,
         null,
         null,

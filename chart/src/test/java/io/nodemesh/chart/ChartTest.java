@@ -1,0 +1,313 @@
+package io.nodemesh.chart;
+
+import static io.nodemesh.chart.Rendered.container;
+import static io.nodemesh.chart.Rendered.texts;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ChartTest {
+  private static Rendered defaults;
+
+  @BeforeAll
+  static void renderDefaults() {
+    defaults = Rendered.render(Map.of());
+  }
+
+  @Test
+  void lintIsCleanInStrictMode() {
+    LintResult result = new Helm(Rendered.chartDir()).lint().strict().call();
+    assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+  }
+
+  @Test
+  void controllerRunsTwoLeaderElectedReplicasWithProbesOnTheApiPort() {
+    JsonNode deployment = defaults.get("Deployment", "nodemesh-controller");
+    assertThat(deployment.path("metadata").path("namespace").asText()).isEqualTo("nodemesh");
+    assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(2);
+    JsonNode c = container(deployment);
+    assertThat(texts(c.path("args")))
+        .startsWith("controller")
+        .contains(
+            "--namespace=nodemesh",
+            "--port=9900",
+            "--leader-election",
+            "--mesh-domain=mesh",
+            "--http-ports=5000-9999",
+            "--tcp-ports=10000-14999",
+            "--udp-ports=15000-19999")
+        .doesNotContain("--acl");
+    assertProbe(c.path("livenessProbe"), "/healthz", "api");
+    assertProbe(c.path("readinessProbe"), "/readyz", "api");
+    assertThat(c.path("ports").path(0).path("containerPort").asInt()).isEqualTo(9900);
+    assertThat(c.path("resources").path("limits").path("memory").asText()).isEqualTo("512Mi");
+    assertThat(env(c, "JDK_JAVA_OPTIONS")).contains("-XX:MaxRAMPercentage=");
+    assertThat(c.path("env").toString()).contains("metadata.name");
+    assertHardened(c);
+
+    JsonNode service = defaults.get("Service", "nodemesh-controller");
+    assertThat(service.path("spec").path("ports").path(0).path("port").asInt()).isEqualTo(9900);
+    assertThat(service.path("spec").path("selector"))
+        .isEqualTo(deployment.path("spec").path("selector").path("matchLabels"));
+    assertThat(
+            defaults
+                .get("PodDisruptionBudget", "nodemesh-controller")
+                .path("spec")
+                .path("minAvailable")
+                .asInt())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void proxyDaemonSetIsSelectedByShadowServicesProbedAndLockedDown() {
+    JsonNode ds = defaults.get("DaemonSet", "nodemesh-proxy");
+    JsonNode podSpec = ds.path("spec").path("template").path("spec");
+    // Shadow Services select proxy pods by this one label; it must not depend on the release name.
+    assertThat(
+            ds.path("spec")
+                .path("template")
+                .path("metadata")
+                .path("labels")
+                .path("app.kubernetes.io/name")
+                .asText())
+        .isEqualTo("nodemesh-proxy");
+    assertThat(podSpec.path("hostNetwork").asBoolean(true)).isFalse();
+    assertThat(podSpec.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+    assertThat(podSpec.path("tolerations").path(0).path("operator").asText()).isEqualTo("Exists");
+
+    JsonNode c = container(ds);
+    assertThat(texts(c.path("args")))
+        .containsExactly(
+            "proxy",
+            "--controller=http://nodemesh-controller.nodemesh.svc:9900",
+            "--admin-port=9901");
+    assertProbe(c.path("livenessProbe"), "/ping", "admin");
+    assertProbe(c.path("readinessProbe"), "/ready", "admin");
+    assertThat(c.path("ports")).hasSize(1);
+    assertThat(c.path("env").toString()).contains("NODE_NAME").contains("spec.nodeName");
+    assertHardened(c);
+
+    assertThat(texts(c.path("lifecycle").path("preStop").path("exec").path("command")))
+        .containsExactly("sleep", "5");
+    assertThat(podSpec.path("terminationGracePeriodSeconds").asInt()).isEqualTo(30);
+
+    JsonNode rolling = ds.path("spec").path("updateStrategy").path("rollingUpdate");
+    assertThat(rolling.path("maxUnavailable").asInt(-1)).isZero();
+    assertThat(rolling.path("maxSurge").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
+    List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
+    roles.addAll(defaults.ofKind("Role"));
+    assertThat(roles).hasSize(3);
+    for (JsonNode role : roles) {
+      for (JsonNode rule : role.path("rules")) {
+        assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
+        assertThat(texts(rule.path("resources"))).as(role.toString()).doesNotContain("*");
+        assertThat(texts(rule.path("apiGroups"))).as(role.toString()).doesNotContain("*");
+      }
+    }
+
+    JsonNode read = defaults.get("ClusterRole", "nodemesh-controller-read");
+    for (JsonNode rule : read.path("rules")) {
+      assertThat(texts(rule.path("verbs"))).containsExactly("get", "list", "watch");
+    }
+    assertThat(read.path("rules").toString())
+        .contains("\"services\"", "\"pods\"", "\"namespaces\"", "\"endpointslices\"")
+        .contains("trafficsplits", "httproutegroups", "tcproutes", "udproutes", "traffictargets")
+        .contains("split.smi-spec.io", "specs.smi-spec.io", "access.smi-spec.io");
+
+    JsonNode events = defaults.get("ClusterRole", "nodemesh-controller-events");
+    assertThat(events.path("rules")).hasSize(1);
+    assertThat(texts(events.path("rules").path(0).path("resources"))).containsExactly("events");
+    assertThat(texts(events.path("rules").path(0).path("verbs")))
+        .containsExactly("create", "patch");
+
+    // Writing Services is granted by a namespaced Role only, in the mesh namespace.
+    for (JsonNode role : defaults.ofKind("ClusterRole")) {
+      assertThat(role.path("rules").toString())
+          .as(role.toString())
+          .doesNotContain("\"create\",\"update\"");
+      for (JsonNode rule : role.path("rules")) {
+        if (texts(rule.path("resources")).contains("services")) {
+          assertThat(texts(rule.path("verbs"))).containsExactly("get", "list", "watch");
+        }
+      }
+    }
+    JsonNode role = defaults.get("Role", "nodemesh-controller");
+    assertThat(role.path("metadata").path("namespace").asText()).isEqualTo("nodemesh");
+    assertThat(rule(role, "services").path("verbs").toString())
+        .isEqualTo("[\"create\",\"update\",\"patch\",\"delete\"]");
+    List<JsonNode> leaseRules = rules(role, "leases");
+    assertThat(leaseRules).hasSize(2);
+    assertThat(texts(leaseRules.get(0).path("verbs"))).containsExactly("create");
+    assertThat(texts(leaseRules.get(1).path("verbs"))).containsExactly("get", "update");
+    assertThat(texts(leaseRules.get(1).path("resourceNames")))
+        .containsExactly("nodemesh-controller");
+
+    List<JsonNode> bindings = new ArrayList<>(defaults.ofKind("ClusterRoleBinding"));
+    bindings.addAll(defaults.ofKind("RoleBinding"));
+    assertThat(bindings).hasSize(3);
+    for (JsonNode binding : bindings) {
+      assertThat(binding.path("subjects").path(0).path("name").asText())
+          .isEqualTo("nodemesh-controller");
+      assertThat(binding.path("subjects").path(0).path("namespace").asText()).isEqualTo("nodemesh");
+    }
+  }
+
+  @Test
+  void overriddenValuesReachTheCommandLines() {
+    Rendered r =
+        Rendered.render(
+            Map.ofEntries(
+                Map.entry("portRanges.http", "20000-20999"),
+                Map.entry("portRanges.tcp", "21000-21999"),
+                Map.entry("portRanges.udp", "22000-22999"),
+                Map.entry("meshDomain", "mesh.internal"),
+                Map.entry("acl", true),
+                Map.entry("watchNamespace", "shop"),
+                Map.entry("controller.port", 9800),
+                Map.entry("proxy.adminPort", 9801),
+                Map.entry("image.tag", "9.9.9"),
+                Map.entry("logLevel", "debug"),
+                Map.entry("metrics.podAnnotations", false),
+                Map.entry("proxy.extraArgs[0]", "--threads=2"),
+                Map.entry("proxy.preStopSleepSeconds", 0)));
+    JsonNode controller = container(r.get("Deployment", "nodemesh-controller"));
+    assertThat(texts(controller.path("args")))
+        .contains(
+            "--http-ports=20000-20999",
+            "--tcp-ports=21000-21999",
+            "--udp-ports=22000-22999",
+            "--mesh-domain=mesh.internal",
+            "--acl",
+            "--watch-namespace=shop",
+            "--port=9800");
+    assertThat(controller.path("image").asText()).isEqualTo("ghcr.io/nodemesh/nodemesh:9.9.9");
+    assertThat(
+            r.get("Service", "nodemesh-controller")
+                .path("spec")
+                .path("ports")
+                .path(0)
+                .path("port")
+                .asInt())
+        .isEqualTo(9800);
+
+    JsonNode proxy = container(r.get("DaemonSet", "nodemesh-proxy"));
+    assertThat(texts(proxy.path("args")))
+        .contains("--controller=http://nodemesh-controller.nodemesh.svc:9800", "--admin-port=9801");
+    assertThat(proxy.path("ports").path(0).path("containerPort").asInt()).isEqualTo(9801);
+    assertThat(texts(proxy.path("args"))).endsWith("--threads=2");
+    assertThat(proxy.has("lifecycle")).isFalse();
+    assertThat(r.manifest()).doesNotContain("prometheus.io/scrape");
+    assertThat(defaults.manifest()).contains("prometheus.io/scrape: \"true\"");
+
+    String logging =
+        r.get("ConfigMap", "nodemesh-logging").path("data").path("logging.properties").asText();
+    assertThat(logging).contains("io.nodemesh.level = FINE").contains(".level = INFO");
+  }
+
+  @Test
+  void defaultImageTagIsTheChartAppVersionAndLoggingIsInfo() {
+    assertThat(container(defaults.get("DaemonSet", "nodemesh-proxy")).path("image").asText())
+        .isEqualTo("ghcr.io/nodemesh/nodemesh:0.1.0");
+    String logging =
+        defaults
+            .get("ConfigMap", "nodemesh-logging")
+            .path("data")
+            .path("logging.properties")
+            .asText();
+    assertThat(logging).contains("io.nodemesh.level = INFO");
+    assertThat(
+            env(container(defaults.get("Deployment", "nodemesh-controller")), "JDK_JAVA_OPTIONS"))
+        .endsWith("-Djava.util.logging.config.file=/etc/nodemesh/logging.properties");
+  }
+
+  @Test
+  void singleReplicaWithoutLeaderElectionHasNoDisruptionBudget() {
+    Rendered r =
+        Rendered.render(Map.of("controller.replicas", 1, "controller.leaderElection", false));
+    assertThat(texts(container(r.get("Deployment", "nodemesh-controller")).path("args")))
+        .contains("--no-leader-election")
+        .doesNotContain("--leader-election");
+    assertThat(r.ofKind("PodDisruptionBudget")).isEmpty();
+  }
+
+  @Test
+  void invalidValuesAreRefusedWithAMessageNamingTheValue() {
+    assertThatThrownBy(() -> Rendered.render(Map.of("portRanges.tcp", "10000")))
+        .hasMessageContaining("portRanges.tcp must look like FIRST-LAST");
+    assertThatThrownBy(() -> Rendered.render(Map.of("portRanges.udp", "20000-19999")))
+        .hasMessageContaining("portRanges.udp");
+    assertThatThrownBy(() -> Rendered.render(Map.of("logLevel", "verbose")))
+        .hasMessageContaining("logLevel must be one of");
+    assertThatThrownBy(() -> Rendered.render(Map.of("controller.leaderElection", false)))
+        .hasMessageContaining("controller.leaderElection=false needs controller.replicas=1");
+  }
+
+  @Test
+  void everyObjectCarriesTheChartLabelsAndTheMeshNamespace() {
+    assertThat(defaults.objects()).isNotEmpty();
+    for (JsonNode o : defaults.objects()) {
+      if (o.path("kind").asText().equals("CustomResourceDefinition")) {
+        continue;
+      }
+      JsonNode meta = o.path("metadata");
+      assertThat(meta.path("labels").path("app.kubernetes.io/part-of").asText())
+          .as(o.toString())
+          .isEqualTo("nodemesh");
+      boolean clusterScoped = o.path("kind").asText().startsWith("Cluster");
+      assertThat(meta.path("namespace").asText(""))
+          .as(o.path("kind").asText() + " " + meta.path("name").asText())
+          .isEqualTo(clusterScoped ? "" : "nodemesh");
+    }
+  }
+
+  private static JsonNode rule(JsonNode role, String resource) {
+    List<JsonNode> rules = rules(role, resource);
+    assertThat(rules).as("rules for " + resource + " in " + role).hasSize(1);
+    return rules.getFirst();
+  }
+
+  private static List<JsonNode> rules(JsonNode role, String resource) {
+    List<JsonNode> rules = new ArrayList<>();
+    for (JsonNode rule : role.path("rules")) {
+      if (texts(rule.path("resources")).contains(resource)) {
+        rules.add(rule);
+      }
+    }
+    return rules;
+  }
+
+  private static String env(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (name.equals(e.path("name").asText())) {
+        return e.path("value").asText();
+      }
+    }
+    throw new AssertionError("no env " + name + " in " + container);
+  }
+
+  private static void assertProbe(JsonNode probe, String path, String port) {
+    assertThat(probe.path("httpGet").path("path").asText()).isEqualTo(path);
+    assertThat(probe.path("httpGet").path("port").asText()).isEqualTo(port);
+  }
+
+  private static void assertHardened(JsonNode container) {
+    JsonNode sc = container.path("securityContext");
+    assertThat(sc.path("runAsNonRoot").asBoolean()).isTrue();
+    assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(sc.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+    assertThat(texts(sc.path("capabilities").path("drop"))).containsExactly("ALL");
+    assertThat(container.path("volumeMounts").toString()).contains("/tmp");
+  }
+}

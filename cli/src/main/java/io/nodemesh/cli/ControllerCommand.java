@@ -1,0 +1,170 @@
+package io.nodemesh.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nodemesh.controller.Controller;
+import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.source.ClusterSource;
+import io.nodemesh.controller.source.FileSource;
+import io.nodemesh.controller.source.InformerSource;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nodemesh controller}: the control plane. Against Kubernetes it finds its credentials the
+ * way kubectl does (in-cluster ServiceAccount, else {@code $KUBECONFIG} or {@code ~/.kube/config}),
+ * unless {@code --kubeconfig} names a file; with {@code --source DIR} it reads YAML instead.
+ */
+@Command(
+    name = "controller",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the control plane: watch the cluster (or a YAML directory), compile the proxy"
+          + " configuration, keep shadow Services, and serve /api/v1/config to node proxies.",
+      "Credentials: in a pod, the pod's ServiceAccount; elsewhere $KUBECONFIG or ~/.kube/config,"
+          + " or --kubeconfig FILE."
+    })
+final class ControllerCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  static final class SourceChoice {
+    @Option(
+        names = "--source",
+        paramLabel = "DIR",
+        description = "Read the cluster from a directory of YAML instead of the Kubernetes API.")
+    Path sourceDir;
+
+    @Option(
+        names = "--kubeconfig",
+        paramLabel = "FILE",
+        description = "Kubeconfig file to use (default: in-cluster, $KUBECONFIG, ~/.kube/config).")
+    Path kubeconfig;
+  }
+
+  @ArgGroup(exclusive = true)
+  SourceChoice source = new SourceChoice();
+
+  @Option(
+      names = "--namespace",
+      paramLabel = "NS",
+      defaultValue = "nodemesh",
+      description = "The mesh namespace: shadow Services and the leader Lease. Default: ${DEFAULT-VALUE}.")
+  String namespace;
+
+  @Option(
+      names = "--watch-namespace",
+      paramLabel = "NS",
+      description = "Only mesh Services of this namespace (default: all namespaces).")
+  String watchNamespace;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9900",
+      description = "API port (/api/v1/config, /healthz, /readyz, /metrics). Default: ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      defaultValue = "0.0.0.0",
+      description = "Address the API binds. Default: ${DEFAULT-VALUE}.")
+  String bind;
+
+  @Option(
+      names = "--leader-election",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Elect one writer among replicas through a Lease (default on; off only for a single replica).")
+  boolean leaderElection;
+
+  @Option(
+      names = "--identity",
+      paramLabel = "NAME",
+      description = "Lease holder identity. Default: $POD_NAME, else the host name.")
+  String identity;
+
+  @Mixin MeshOptions mesh;
+
+  @Override
+  public Integer call() {
+    ControllerOptions d = ControllerOptions.defaults();
+    ControllerOptions options =
+        mesh.applyTo(
+            new ControllerOptions(
+                namespace,
+                d.meshDomain(),
+                bind,
+                port,
+                d.httpPorts(),
+                d.tcpPorts(),
+                d.udpPorts(),
+                d.debounce(),
+                d.maxDelay(),
+                source.sourceDir == null && leaderElection,
+                identity != null ? identity : defaultIdentity(),
+                watchNamespace,
+                d.proxySelector()));
+    KubernetesClient client = null;
+    ClusterSource clusterSource;
+    if (source.sourceDir != null) {
+      if (!Files.isDirectory(source.sourceDir)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--source: '" + source.sourceDir + "' is not a directory");
+      }
+      clusterSource = new FileSource(source.sourceDir);
+    } else {
+      client = kubernetesClient(source.kubeconfig);
+      clusterSource = new InformerSource(client, watchNamespace);
+    }
+    Controller controller = Controller.start(options, clusterSource, client);
+    spec.commandLine()
+        .getOut()
+        .printf("nodemesh controller: API on %s:%d%n", bind, controller.apiPort())
+        .flush();
+    Lifecycle.runUntilStopped(controller, client == null ? () -> {} : client);
+    return 0;
+  }
+
+  private KubernetesClient kubernetesClient(Path kubeconfig) {
+    if (kubeconfig == null) {
+      return new KubernetesClientBuilder().build();
+    }
+    String contents;
+    try {
+      contents = Files.readString(kubeconfig);
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--kubeconfig: cannot read '" + kubeconfig + "': " + e.getMessage());
+    }
+    try {
+      return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(contents)).build();
+    } catch (RuntimeException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--kubeconfig: '" + kubeconfig + "' is not a usable kubeconfig: " + e.getMessage());
+    }
+  }
+
+  private static String defaultIdentity() {
+    String pod = System.getenv("POD_NAME");
+    if (pod != null && !pod.isBlank()) {
+      return pod;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "nodemesh-controller-" + ProcessHandle.current().pid();
+    }
+  }
+}

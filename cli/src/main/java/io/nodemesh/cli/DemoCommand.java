@@ -1,0 +1,181 @@
+package io.nodemesh.cli;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nodemesh demo}: two demo backends, local mode on {@code examples/demo/}, a measured split,
+ * and the curl line to try it by hand.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start two demo backends (v1 on 127.0.0.1:18101, v2 on 127.0.0.1:18102) and local mode on"
+          + " examples/demo/ (a 90/10 TrafficSplit of whoami.demo.mesh), send requests through the"
+          + " entry port, print the split observed, then keep running until Ctrl-C."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final String HOST = "whoami.demo.mesh";
+  static final int V1_PORT = 18101;
+  static final int V2_PORT = 18102;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      description = "The demo's YAML directory. Default: examples/demo of this checkout.")
+  Path dir;
+
+  @Option(
+      names = "--requests",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Requests to send for the self-check. Default: ${DEFAULT-VALUE}.")
+  int requests;
+
+  @Option(
+      names = "--entry-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "8000",
+      description = "Entry port. Default: ${DEFAULT-VALUE}.")
+  int entryPort;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9901",
+      description = "Proxy admin port. Default: ${DEFAULT-VALUE}.")
+  int adminPort;
+
+  @Option(
+      names = "--api-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9900",
+      description = "Controller API port. Default: ${DEFAULT-VALUE}.")
+  int apiPort;
+
+  @Option(
+      names = "--exit",
+      description = "Exit after the self-check instead of running until Ctrl-C.")
+  boolean exitAfterCheck;
+
+  @Mixin MeshOptions mesh;
+
+  @Override
+  public Integer call() throws Exception {
+    if (requests < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--requests must be at least 1 (got " + requests + ")");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Path demoDir = dir != null ? dir : findDemoDir();
+    DemoBackend v1 = DemoBackend.start("v1", LocalMesh.LOOPBACK, V1_PORT);
+    DemoBackend v2 = null;
+    LocalMesh local = null;
+    try {
+      v2 = DemoBackend.start("v2", LocalMesh.LOOPBACK, V2_PORT);
+      local =
+          LocalMesh.start(
+              demoDir, LocalCommand.localControllerOptions(mesh, apiPort), entryPort, adminPort);
+      if (!local.awaitListeners(1, Duration.ofSeconds(15))) {
+        throw new UserError("the proxy did not receive the demo's configuration within 15 s");
+      }
+      int port = local.proxy().entryPort();
+      out.printf("nodemesh demo: local mode on %s, entry port %d%n", demoDir, port);
+      out.printf("sending %d requests to http://%s/ through the entry port ...%n", requests, HOST);
+      out.flush();
+      Map<String, Integer> seen = measure(port, requests);
+      printSplit(out, seen, requests);
+      out.println();
+      out.println("Try it yourself:");
+      out.printf("  curl -H 'Host: %s' http://127.0.0.1:%d/%n", HOST, port);
+      out.printf("  http_proxy=http://127.0.0.1:%d curl http://%s/%n", port, HOST);
+      out.printf(
+          "Edit %s and watch the split move. Proxy admin: http://127.0.0.1:%d/config%n",
+          demoDir.resolve("split.yaml"), local.proxy().adminPort());
+      out.flush();
+      if (exitAfterCheck) {
+        Lifecycle.closeAll(local, v2, v1);
+        return 0;
+      }
+      out.println("Running until Ctrl-C.");
+      out.flush();
+      Lifecycle.runUntilStopped(local, v2, v1);
+      return 0;
+    } catch (RuntimeException | InterruptedException e) {
+      Lifecycle.closeAll(local == null ? () -> {} : local, v2 == null ? () -> {} : v2, v1);
+      throw e;
+    }
+  }
+
+  /**
+   * Sends {@code n} requests through the entry port used as an HTTP proxy (absolute-form targets)
+   * and counts the answers by backend; failures are counted under their status or error.
+   */
+  static Map<String, Integer> measure(int entryPort, int n) throws InterruptedException {
+    HttpClient client =
+        HttpClient.newBuilder()
+            .proxy(ProxySelector.of(new InetSocketAddress(LocalMesh.LOOPBACK, entryPort)))
+            .connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://" + HOST + "/"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
+    Map<String, Integer> seen = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      String key;
+      try {
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        key =
+            response.statusCode() == 200
+                ? "whoami-" + response.body().strip()
+                : "HTTP " + response.statusCode();
+      } catch (java.io.IOException e) {
+        key = "error: " + e.getClass().getSimpleName();
+      }
+      seen.merge(key, 1, Integer::sum);
+    }
+    return seen;
+  }
+
+  private static void printSplit(PrintWriter out, Map<String, Integer> seen, int total) {
+    out.println("observed split:");
+    seen.forEach(
+        (backend, count) ->
+            out.printf("  %-12s %5d  %5.1f%%%n", backend, count, 100.0 * count / total));
+    out.println("  (configured: whoami-v1 90%, whoami-v2 10%)");
+  }
+
+  /** {@code examples/demo} of this checkout: from {@code -Dnodemesh.home}, else the working dir. */
+  private static Path findDemoDir() {
+    String home = System.getProperty("nodemesh.home");
+    Path candidate = Path.of(home != null ? home : ".").resolve("examples/demo");
+    if (!Files.isDirectory(candidate)) {
+      throw new UserError(
+          "cannot find the demo's YAML at " + candidate.toAbsolutePath() + "; pass --dir DIR");
+    }
+    return candidate;
+  }
+}

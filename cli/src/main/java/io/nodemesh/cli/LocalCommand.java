@@ -1,0 +1,98 @@
+package io.nodemesh.cli;
+
+import io.nodemesh.controller.ControllerOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nodemesh local DIR}: controller + one proxy in one process, DIR as the cluster. */
+@Command(
+    name = "local",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the controller and one node proxy in this process, with DIR (Kubernetes-style YAML:"
+          + " Services, EndpointSlices, Pods, SMI objects) as the cluster.",
+      "Edits to DIR take effect in about a second. Call services through the entry port:",
+      "  curl -H 'Host: NAME.NAMESPACE.mesh' http://127.0.0.1:8000/"
+    })
+final class LocalCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "Directory of YAML files to watch.")
+  Path dir;
+
+  @Option(
+      names = "--entry-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "8000",
+      description = "Port that routes by Host (name.namespace.mesh). Default: ${DEFAULT-VALUE}.")
+  int entryPort;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9901",
+      description = "Proxy admin port (/ping, /ready, /metrics, /config). Default: ${DEFAULT-VALUE}.")
+  int adminPort;
+
+  @Option(
+      names = "--api-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9900",
+      description = "Controller API port (/api/v1/config, /healthz, /metrics). Default: ${DEFAULT-VALUE}.")
+  int apiPort;
+
+  @Mixin MeshOptions mesh;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "DIR: '" + dir + "' is not a directory");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    LocalMesh local = LocalMesh.start(dir, localControllerOptions(mesh, apiPort), entryPort, adminPort);
+    local.awaitListeners(0, Duration.ofSeconds(10));
+    out.printf(
+        "nodemesh local: watching %s; entry port %s:%d, proxy admin %s:%d, controller API %s:%d%n",
+        dir.toAbsolutePath(),
+        LocalMesh.LOOPBACK,
+        local.proxy().entryPort(),
+        LocalMesh.LOOPBACK,
+        local.proxy().adminPort(),
+        LocalMesh.LOOPBACK,
+        local.controller().apiPort());
+    out.flush();
+    Lifecycle.runUntilStopped(local);
+    return 0;
+  }
+
+  /** Local mode: loopback only, no Kubernetes, this replica is the only one. */
+  static ControllerOptions localControllerOptions(MeshOptions mesh, int apiPort) {
+    ControllerOptions d = ControllerOptions.defaults();
+    return mesh.applyTo(
+        new ControllerOptions(
+            d.meshNamespace(),
+            d.meshDomain(),
+            LocalMesh.LOOPBACK,
+            apiPort,
+            d.httpPorts(),
+            d.tcpPorts(),
+            d.udpPorts(),
+            d.debounce(),
+            d.maxDelay(),
+            false,
+            "local",
+            null,
+            d.proxySelector()));
+  }
+}

@@ -1,0 +1,72 @@
+package io.nodemesh.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code bin/nodemesh}. Exit codes: 0 ok, 1 runtime failure, 2 usage error. */
+@Command(
+    name = "nodemesh",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "A per-node, sidecar-free service mesh for Kubernetes.",
+    subcommands = {
+      LocalCommand.class,
+      DemoCommand.class,
+      ControllerCommand.class,
+      ProxyCommand.class,
+      VersionCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs one command line; tests call this instead of {@link #main}. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
+    return cli.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(Main::reportFailure);
+    cli.setParameterExceptionHandler(Main::reportUsageError);
+    return cli;
+  }
+
+  /** A bad flag or value: one line saying why, then the usage, exit code 2. */
+  private static int reportUsageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("nodemesh: " + e.getMessage());
+    cmd.usage(err);
+    return CommandLine.ExitCode.USAGE;
+  }
+
+  /**
+   * A failure while running: one line, no stack trace for what the user can fix ({@link
+   * UserError}); anything else is a bug and keeps its trace.
+   */
+  private static int reportFailure(
+      Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
+    PrintWriter err = cmd.getErr();
+    if (e instanceof UserError) {
+      err.println("nodemesh " + cmd.getCommandName() + ": " + e.getMessage());
+    } else {
+      err.println("nodemesh " + cmd.getCommandName() + ": unexpected failure: " + e);
+      e.printStackTrace(err);
+    }
+    return 1;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+}

@@ -1,0 +1,57 @@
+package io.nodemesh.cli;
+
+import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.PortRange;
+import picocli.CommandLine.Option;
+
+/** Controller settings shared by {@code controller}, {@code local} and {@code demo}. */
+final class MeshOptions {
+  @Option(
+      names = "--mesh-domain",
+      paramLabel = "DOMAIN",
+      description = "DNS suffix clients call (name.namespace.DOMAIN). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "mesh")
+  String meshDomain;
+
+  @Option(
+      names = "--http-ports",
+      paramLabel = "FIRST-LAST",
+      converter = PortRangeConverter.class,
+      description = "Proxy ports for HTTP Service ports. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "5000-9999")
+  PortRange httpPorts;
+
+  @Option(
+      names = "--tcp-ports",
+      paramLabel = "FIRST-LAST",
+      converter = PortRangeConverter.class,
+      description = "Proxy ports for TCP Service ports. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "10000-14999")
+  PortRange tcpPorts;
+
+  @Option(
+      names = "--udp-ports",
+      paramLabel = "FIRST-LAST",
+      converter = PortRangeConverter.class,
+      description = "Proxy ports for UDP Service ports. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "15000-19999")
+  PortRange udpPorts;
+
+  /** Applies these settings on top of {@code base}. */
+  ControllerOptions applyTo(ControllerOptions base) {
+    return new ControllerOptions(
+        base.meshNamespace(),
+        meshDomain,
+        base.bindHost(),
+        base.apiPort(),
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        base.debounce(),
+        base.maxDelay(),
+        base.leaderElection(),
+        base.identity(),
+        base.watchNamespace(),
+        base.proxySelector());
+  }
+}

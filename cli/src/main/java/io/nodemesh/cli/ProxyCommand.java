@@ -1,0 +1,88 @@
+package io.nodemesh.cli;
+
+import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.ProxyOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nodemesh proxy}: the node proxy, fed by a controller. */
+@Command(
+    name = "proxy",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a node proxy. It long-polls the controller for its configuration, keeps serving the"
+          + " last good one while the controller is away, and opens one listener per meshed"
+          + " Service port."
+    })
+final class ProxyCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--controller",
+      required = true,
+      paramLabel = "URL",
+      description = "Controller API base URL, e.g. http://nodemesh-controller.nodemesh.svc:9900.")
+  String controller;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9901",
+      description = "Admin port (/ping, /ready, /metrics, /config). Default: ${DEFAULT-VALUE}.")
+  int adminPort;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      defaultValue = "0.0.0.0",
+      description = "Address the service listeners bind. Default: ${DEFAULT-VALUE}.")
+  String bind;
+
+  @Option(
+      names = "--node-name",
+      paramLabel = "NAME",
+      description = "This node's name. Default: $NODE_NAME.")
+  String nodeName;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Event loop threads (0 = one per core). Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Override
+  public Integer call() {
+    URI uri = controllerUri();
+    if (threads < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--threads must be 0 or more (got " + threads + ")");
+    }
+    String node = nodeName != null ? nodeName : System.getenv("NODE_NAME");
+    NodeProxy proxy = NodeProxy.start(new ProxyOptions(uri, bind, adminPort, -1, node, threads));
+    spec.commandLine()
+        .getOut()
+        .printf("nodemesh proxy: admin on port %d, controller %s%n", proxy.adminPort(), uri)
+        .flush();
+    Lifecycle.runUntilStopped(proxy);
+    return 0;
+  }
+
+  private URI controllerUri() {
+    try {
+      URI uri = new URI(controller);
+      if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
+        throw new URISyntaxException(controller, "expected http://HOST[:PORT]");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--controller: '" + controller + "' is not a URL: " + e.getReason());
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.nodemesh.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Test traffic: counts which backend answered, and a background keep-alive load. */
+final class Traffic {
+  private Traffic() {}
+
+  static HttpClient client() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2))
+        .build();
+  }
+
+  static HttpClient viaProxy(int proxyPort) {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .proxy(java.net.ProxySelector.of(new java.net.InetSocketAddress("127.0.0.1", proxyPort)))
+        .connectTimeout(Duration.ofSeconds(2))
+        .build();
+  }
+
+  /** The answer of one request: the backend's name, or what went wrong. */
+  static String once(HttpClient client, URI uri) {
+    try {
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body().strip() : "HTTP " + r.statusCode() + " " + r.body().strip();
+    } catch (IOException e) {
+      return "error " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** Sends {@code n} sequential keep-alive requests and counts the answers. */
+  static Map<String, Integer> split(URI uri, int n) {
+    HttpClient client = client();
+    Map<String, Integer> seen = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      seen.merge(once(client, uri), 1, Integer::sum);
+    }
+    return seen;
+  }
+
+  /** Keep-alive clients that send requests until closed, recording every answer. */
+  static final class Load implements AutoCloseable {
+    final Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
+    final AtomicInteger sent = new AtomicInteger();
+    private String last = "";
+    private int streak;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread[] threads;
+
+    Load(URI uri, int clients) {
+      this(uri, clients, -1);
+    }
+
+    /** With {@code proxyPort >= 0} the clients use 127.0.0.1:proxyPort as their HTTP proxy. */
+    Load(URI uri, int clients, int proxyPort) {
+      threads = new Thread[clients];
+      for (int i = 0; i < clients; i++) {
+        threads[i] =
+            Thread.ofPlatform()
+                .name("load-" + i)
+                .start(
+                    () -> {
+                      HttpClient client = proxyPort < 0 ? client() : viaProxy(proxyPort);
+                      while (running.get()) {
+                        String answer = once(client, uri);
+                        record(answer);
+                        answers.computeIfAbsent(answer, k -> new AtomicInteger()).incrementAndGet();
+                        sent.incrementAndGet();
+                      }
+                    });
+      }
+    }
+
+    private synchronized void record(String answer) {
+      streak = answer.equals(last) ? streak + 1 : 1;
+      last = answer;
+    }
+
+    /** How many answers in a row, up to now, were {@code answer}. */
+    synchronized int streakOf(String answer) {
+      return answer.equals(last) ? streak : 0;
+    }
+
+    /** Answers that were not a backend name (status codes, I/O errors). */
+    Map<String, Integer> failures(java.util.Set<String> backends) {
+      Map<String, Integer> failed = new TreeMap<>();
+      answers.forEach(
+          (k, v) -> {
+            if (!backends.contains(k)) {
+              failed.put(k, v.get());
+            }
+          });
+      return failed;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      for (Thread t : threads) {
+        t.join(10_000);
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Making {@code *.mesh} names resolve: the CoreDNS Corefile patch, applied and undone exactly. */
+package io.nodemesh.dns;
