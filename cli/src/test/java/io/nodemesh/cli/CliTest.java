@@ -45,10 +45,10 @@ class CliTest {
 
   @Test
   void unknownFlagGetsOneLineReasonUsageAndExitCode2() {
-    Result r = run("local", "--entry-prot", "8000", ".");
+    Result r = run("local", "--entry-prot=8000", ".");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err().lines().findFirst().orElseThrow())
-        .startsWith("nodemesh: Unknown option: '--entry-prot'");
+        .startsWith("nodemesh: Unknown option: '--entry-prot=8000'");
     assertThat(r.err()).contains("Usage: nodemesh local");
     assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
