@@ -50,34 +50,15 @@ final class DemoCommand implements Callable<Integer> {
       description = "Requests to send for the self-check. Default: ${DEFAULT-VALUE}.")
   int requests;
 
-  @Option(
-      names = "--entry-port",
-      paramLabel = "N",
-      converter = PortConverter.class,
-      defaultValue = "8000",
-      description = "Entry port. Default: ${DEFAULT-VALUE}.")
-  int entryPort;
 
-  @Option(
-      names = "--admin-port",
-      paramLabel = "N",
-      converter = PortConverter.class,
-      defaultValue = "9901",
-      description = "Proxy admin port. Default: ${DEFAULT-VALUE}.")
-  int adminPort;
 
-  @Option(
-      names = "--api-port",
-      paramLabel = "N",
-      converter = PortConverter.class,
-      defaultValue = "9900",
-      description = "Controller API port. Default: ${DEFAULT-VALUE}.")
-  int apiPort;
 
   @Option(
       names = "--exit",
       description = "Exit after the self-check instead of running until Ctrl-C.")
   boolean exitAfterCheck;
+
+  @Mixin LocalPortOptions ports;
 
   @Mixin MeshOptions mesh;
 
@@ -96,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
       v2 = DemoBackend.start("v2", LocalMesh.LOOPBACK, V2_PORT);
       local =
           LocalMesh.start(
-              demoDir, LocalCommand.localControllerOptions(mesh, apiPort), entryPort, adminPort);
+              demoDir, LocalCommand.localControllerOptions(mesh, ports.apiPort), ports.entryPort, ports.adminPort);
       if (!local.awaitListeners(1, Duration.ofSeconds(15))) {
         throw new UserError("the proxy did not receive the demo's configuration within 15 s");
       }

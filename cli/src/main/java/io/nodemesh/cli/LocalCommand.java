@@ -27,29 +27,10 @@ final class LocalCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of YAML files to watch.")
   Path dir;
 
-  @Option(
-      names = "--entry-port",
-      paramLabel = "N",
-      converter = PortConverter.class,
-      defaultValue = "8000",
-      description = "Port that routes by Host (name.namespace.mesh). Default: ${DEFAULT-VALUE}.")
-  int entryPort;
 
-  @Option(
-      names = "--admin-port",
-      paramLabel = "N",
-      converter = PortConverter.class,
-      defaultValue = "9901",
-      description = "Proxy admin port (/ping, /ready, /metrics, /config). Default: ${DEFAULT-VALUE}.")
-  int adminPort;
 
-  @Option(
-      names = "--api-port",
-      paramLabel = "N",
-      converter = PortConverter.class,
-      defaultValue = "9900",
-      description = "Controller API port (/api/v1/config, /healthz, /metrics). Default: ${DEFAULT-VALUE}.")
-  int apiPort;
+
+  @Mixin LocalPortOptions ports;
 
   @Mixin MeshOptions mesh;
 
@@ -60,7 +41,7 @@ final class LocalCommand implements Callable<Integer> {
           spec.commandLine(), "DIR: '" + dir + "' is not a directory");
     }
     PrintWriter out = spec.commandLine().getOut();
-    LocalMesh local = LocalMesh.start(dir, localControllerOptions(mesh, apiPort), entryPort, adminPort);
+    LocalMesh local = LocalMesh.start(dir, localControllerOptions(mesh, ports.apiPort), ports.entryPort, ports.adminPort);
     local.awaitListeners(0, Duration.ofSeconds(10));
     out.printf(
         "nodemesh local: watching %s; entry port %s:%d, proxy admin %s:%d, controller API %s:%d%n",
@@ -78,21 +59,10 @@ final class LocalCommand implements Callable<Integer> {
 
   /** Local mode: loopback only, no Kubernetes, this replica is the only one. */
   static ControllerOptions localControllerOptions(MeshOptions mesh, int apiPort) {
-    ControllerOptions d = ControllerOptions.defaults();
     return mesh.applyTo(
-        new ControllerOptions(
-            d.meshNamespace(),
-            d.meshDomain(),
-            LocalMesh.LOOPBACK,
-            apiPort,
-            d.httpPorts(),
-            d.tcpPorts(),
-            d.udpPorts(),
-            d.debounce(),
-            d.maxDelay(),
-            false,
-            "local",
-            null,
-            d.proxySelector()));
+        ControllerOptions.defaults()
+            .withApi(LocalMesh.LOOPBACK, apiPort)
+            .withLeaderElection(false, "local"));
   }
+
 }

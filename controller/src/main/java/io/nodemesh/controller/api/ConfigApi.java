@@ -70,8 +70,7 @@ public final class ConfigApi {
             });
   }
 
-  private static void config(ServerRequest req, ServerResponse res, ConfigHub hub)
-      throws InterruptedException {
+  private static void config(ServerRequest req, ServerResponse res, ConfigHub hub) {
     Duration wait = DEFAULT_WAIT;
     Optional<String> w = req.query().first("wait").asOptional();
     if (w.isPresent()) {
@@ -90,7 +89,14 @@ public final class ConfigApi {
             .orElse(OptionalLong.empty());
     MeshConfig config = hub.current();
     if (known.isPresent()) {
-      config = hub.awaitNewer(known.getAsLong(), wait);
+      try {
+        config = hub.awaitNewer(known.getAsLong(), wait);
+      } catch (InterruptedException e) {
+        // The server is stopping: tell the proxy to come back (to another replica) later.
+        Thread.currentThread().interrupt();
+        res.status(Status.SERVICE_UNAVAILABLE_503).send("controller is shutting down\n");
+        return;
+      }
       if (config == null) {
         res.header(HeaderNames.ETAG, etag(known.getAsLong()))
             .status(Status.NOT_MODIFIED_304)
