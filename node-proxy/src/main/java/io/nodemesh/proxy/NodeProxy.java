@@ -15,6 +15,7 @@ import io.nodemesh.proxy.http.ListenerRouter;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -57,7 +58,8 @@ public final class NodeProxy implements AutoCloseable {
         new ListenerManager(
             transport,
             options.bindHost(),
-            port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)));
+            port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)),
+            port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get));
   }
 
   /** Starts with the default HTTP limits. */

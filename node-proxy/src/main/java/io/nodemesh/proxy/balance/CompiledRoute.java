@@ -33,8 +33,20 @@ public final class CompiledRoute {
    * @param headers request headers
    */
   public Pick pick(String method, String path, HttpHeaders headers) {
+    return pick(!split.isEmpty() && splitApplies(method, path, headers));
+  }
+
+  /**
+   * Picks a backend and an endpoint for one TCP connection: HTTP matches do not apply, so with
+   * split backends every connection is split by weight, else it goes to the root.
+   */
+  public Pick pickConnection() {
+    return pick(!split.isEmpty());
+  }
+
+  private Pick pick(boolean useSplit) {
     CompiledBackend backend = root;
-    if (!split.isEmpty() && splitApplies(method, path, headers)) {
+    if (useSplit) {
       int i = weights.pick();
       if (i < 0) {
         return new Pick.Unavailable(

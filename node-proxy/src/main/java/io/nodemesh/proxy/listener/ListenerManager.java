@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 
 /**
- * Keeps one server channel per HTTP listener, bound on {@code bindHost:proxyPort}. {@link #sync}
+ * Keeps one server channel per HTTP or TCP listener, bound on {@code bindHost:proxyPort}. {@link #sync}
  * diffs against what is bound: it binds new ports and closes the server channel of removed ones;
  * established connections on a removed port are left to end on their own.
  *
@@ -31,24 +31,41 @@ public final class ListenerManager {
   private final Transport transport;
   private final String bindHost;
   private final IntFunction<ChannelHandler> childHandler;
+  private final IntFunction<ChannelHandler> tcpChildHandler;
   private final Map<Integer, Channel> bound = new ConcurrentHashMap<>();
+  private final Map<Integer, Protocol> boundProtocol = new ConcurrentHashMap<>();
   private final Set<String> warnedUnsupported = new HashSet<>();
 
   /**
-   * @param childHandler makes the per-connection initializer for a proxy port
+   * @param childHandler makes the per-connection initializer for an HTTP proxy port
    */
   public ListenerManager(
       Transport transport, String bindHost, IntFunction<ChannelHandler> childHandler) {
+    this(transport, bindHost, childHandler, null);
+  }
+
+  /**
+   * @param childHandler makes the per-connection initializer for an HTTP proxy port
+   * @param tcpChildHandler makes the per-connection initializer for a TCP proxy port; null when
+   *     TCP listeners are not served
+   */
+  public ListenerManager(
+      Transport transport,
+      String bindHost,
+      IntFunction<ChannelHandler> childHandler,
+      IntFunction<ChannelHandler> tcpChildHandler) {
     this.transport = transport;
     this.bindHost = bindHost;
     this.childHandler = childHandler;
+    this.tcpChildHandler = tcpChildHandler;
   }
 
-  /** Binds and unbinds so that exactly the config's HTTP listeners are served. */
+  /** Binds and unbinds so that exactly the config's HTTP (and TCP) listeners are served. */
   public synchronized void sync(MeshConfig config) {
     Map<Integer, ListenerConfig> wanted = new HashMap<>();
     for (ListenerConfig l : config.listeners()) {
-      if (l.protocol() == Protocol.HTTP) {
+      if (l.protocol() == Protocol.HTTP
+          || (l.protocol() == Protocol.TCP && tcpChildHandler != null)) {
         wanted.put(l.proxyPort(), l);
       } else if (warnedUnsupported.add(l.key() + "/" + l.protocol())) {
         LOG.log(
@@ -59,8 +76,11 @@ public final class ListenerManager {
       }
     }
     for (Integer port : Set.copyOf(bound.keySet())) {
-      if (!wanted.containsKey(port)) {
+      ListenerConfig w = wanted.get(port);
+      // A port whose protocol changed is rebound with the other pipeline.
+      if (w == null || w.protocol() != boundProtocol.get(port)) {
         Channel ch = bound.remove(port);
+        boundProtocol.remove(port);
         ch.close().awaitUninterruptibly();
         LOG.log(Level.INFO, "proxy port {0} unbound", port);
       }
@@ -68,7 +88,10 @@ public final class ListenerManager {
     for (ListenerConfig l : wanted.values()) {
       if (!bound.containsKey(l.proxyPort())) {
         try {
-          bound.put(l.proxyPort(), bind(l.proxyPort(), childHandler.apply(l.proxyPort())));
+          IntFunction<ChannelHandler> child =
+              l.protocol() == Protocol.TCP ? tcpChildHandler : childHandler;
+          bound.put(l.proxyPort(), bind(l.proxyPort(), child.apply(l.proxyPort())));
+          boundProtocol.put(l.proxyPort(), l.protocol());
           LOG.log(
               Level.INFO,
               "listener {0} bound on {1}:{2,number,#}",
@@ -133,5 +156,6 @@ public final class ListenerManager {
       ch.close().awaitUninterruptibly();
     }
     bound.clear();
+    boundProtocol.clear();
   }
 }

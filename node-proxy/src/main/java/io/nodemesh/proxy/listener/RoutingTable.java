@@ -16,19 +16,22 @@ import java.util.TreeMap;
  * when it is routed.
  */
 public final class RoutingTable {
-  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of());
+  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of(), Map.of());
 
   private final MeshConfig config;
   private final Map<Integer, CompiledListener> byProxyPort;
   private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
+  private final Map<Integer, CompiledListener> tcpByProxyPort;
 
   private RoutingTable(
       MeshConfig config,
       Map<Integer, CompiledListener> byProxyPort,
-      Map<String, TreeMap<Integer, CompiledListener>> byHost) {
+      Map<String, TreeMap<Integer, CompiledListener>> byHost,
+      Map<Integer, CompiledListener> tcpByProxyPort) {
     this.config = config;
     this.byProxyPort = byProxyPort;
     this.byHost = byHost;
+    this.tcpByProxyPort = tcpByProxyPort;
   }
 
   /** The table before any configuration: version -1, nothing routable. */
@@ -37,15 +40,17 @@ public final class RoutingTable {
   }
 
   /**
-   * Compiles the HTTP listeners of a config (TCP and UDP are not routed here).
+   * Compiles the HTTP and TCP listeners of a config (UDP is not routed here). TCP listeners are
+   * only reachable by proxy port ({@link #tcpByProxyPort}), never by host.
    *
    * @throws IllegalArgumentException naming the listener when a part cannot be compiled
    */
   public static RoutingTable compile(MeshConfig config, ProxyMetrics metrics) {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
+    Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
     for (ListenerConfig l : config.listeners()) {
-      if (l.protocol() != Protocol.HTTP) {
+      if (l.protocol() != Protocol.HTTP && l.protocol() != Protocol.TCP) {
         continue;
       }
       CompiledListener compiled;
@@ -59,11 +64,16 @@ public final class RoutingTable {
         throw new IllegalArgumentException(
             "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
       }
+      if (l.protocol() == Protocol.TCP) {
+        tcpByPort.put(l.proxyPort(), compiled);
+        continue;
+      }
       byPort.put(l.proxyPort(), compiled);
       String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
       byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
     }
-    return new RoutingTable(config, Map.copyOf(byPort), Map.copyOf(byHost));
+    return new RoutingTable(
+        config, Map.copyOf(byPort), Map.copyOf(byHost), Map.copyOf(tcpByPort));
   }
 
   /** The config this table was compiled from, or null before the first one. */
@@ -79,6 +89,11 @@ public final class RoutingTable {
   /** The HTTP listener served on a proxy port, or null. */
   public CompiledListener byProxyPort(int proxyPort) {
     return byProxyPort.get(proxyPort);
+  }
+
+  /** The TCP listener served on a proxy port, or null. */
+  public CompiledListener tcpByProxyPort(int proxyPort) {
+    return tcpByProxyPort.get(proxyPort);
   }
 
   /**

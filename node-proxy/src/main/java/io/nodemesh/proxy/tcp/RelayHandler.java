@@ -1,0 +1,168 @@
+package io.nodemesh.proxy.tcp;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+
+/**
+ * Relays what one channel reads to its peer (the Netty HexDumpProxy pattern): AUTO_READ is off and
+ * the next read is requested only once the write to the peer has completed, so a slow reader
+ * holds back a fast writer. A FIN read on this side shuts down the peer's output after everything
+ * read before it has been written; the other direction keeps flowing until it ends too, then both
+ * channels close. Both channels need {@code ALLOW_HALF_CLOSURE}.
+ *
+ * <p>Until the peer is attached (the upstream connect), anything read is held (the epoll transport
+ * may read on a peer hang-up even without a read request).
+ */
+class RelayHandler extends ChannelInboundHandlerAdapter {
+  private static final System.Logger LOG = System.getLogger(RelayHandler.class.getName());
+
+  private ChannelHandlerContext ctx;
+  private Channel peer;
+  private ArrayDeque<Object> held;
+  private boolean inputEnded;
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Starts relaying to {@code peer}; on this channel's event loop (both share it). */
+  final void attach(Channel peer) {
+    this.peer = peer;
+    ArrayDeque<Object> h = held;
+    held = null;
+    if (h != null) {
+      Object m;
+      while ((m = h.poll()) != null) {
+        peer.write(m);
+      }
+    }
+    if (inputEnded) {
+      endPeerOutput();
+    } else if (h != null) {
+      peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(
+              (ChannelFuture f) -> {
+                if (f.isSuccess()) {
+                  ctx.channel().read();
+                } else {
+                  closeBoth(f.cause());
+                }
+              });
+    } else {
+      ctx.channel().read();
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (peer == null) {
+      if (held == null) {
+        held = new ArrayDeque<>();
+      }
+      held.add(msg);
+      return;
+    }
+    if (!peer.isActive()) {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    peer.writeAndFlush(msg)
+        .addListener(
+            (ChannelFuture f) -> {
+              if (f.isSuccess()) {
+                if (!inputEnded) {
+                  ctx.channel().read();
+                }
+              } else {
+                closeBoth(f.cause());
+              }
+            });
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      inputEnded = true;
+      if (peer != null) {
+        endPeerOutput();
+      }
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  /** After every earlier write to the peer: shut its output down, and close both when all ended. */
+  private void endPeerOutput() {
+    Channel self = ctx.channel();
+    peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(
+            (ChannelFuture written) -> {
+              if (!written.isSuccess() || !(peer instanceof DuplexChannel duplex)) {
+                closeBoth(written.cause());
+                return;
+              }
+              duplex
+                  .shutdownOutput()
+                  .addListener(
+                      (ChannelFuture shut) -> {
+                        if (!shut.isSuccess()) {
+                          closeBoth(shut.cause());
+                        } else if (bothEnded(self, peer)) {
+                          closeBoth(null);
+                        }
+                      });
+            });
+  }
+
+  private static boolean bothEnded(Channel a, Channel b) {
+    return a instanceof DuplexChannel da
+        && b instanceof DuplexChannel db
+        && da.isInputShutdown()
+        && db.isInputShutdown()
+        && da.isOutputShutdown()
+        && db.isOutputShutdown();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (held != null) {
+      held.forEach(ReferenceCountUtil::release);
+      held = null;
+    }
+    if (peer != null && peer.isActive()) {
+      // Whatever was already written still goes out before the close.
+      peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    closeBoth(cause);
+  }
+
+  private void closeBoth(Throwable cause) {
+    if (cause != null) {
+      LOG.log(
+          Level.DEBUG,
+          "tcp relay {0}: {1}: {2}",
+          String.valueOf(ctx.channel().remoteAddress()),
+          cause.getClass().getSimpleName(),
+          String.valueOf(cause.getMessage()));
+    }
+    ctx.channel().close();
+    if (peer != null) {
+      peer.close();
+    }
+  }
+}

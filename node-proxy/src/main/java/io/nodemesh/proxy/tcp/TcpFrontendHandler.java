@@ -1,0 +1,103 @@
+package io.nodemesh.proxy.tcp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.transport.Transport;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The client side of one TCP connection: on accept it picks a backend and endpoint from the table
+ * in force, connects on the same event loop, then relays (see {@link RelayHandler}). No listener,
+ * no ready endpoint or a failed connect closes the client connection.
+ */
+final class TcpFrontendHandler extends RelayHandler {
+  private static final System.Logger LOG = System.getLogger(TcpFrontendHandler.class.getName());
+
+  private final Transport transport;
+  private final Duration connectTimeout;
+  private final int proxyPort;
+  private final Supplier<RoutingTable> table;
+
+  TcpFrontendHandler(
+      Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
+    this.transport = transport;
+    this.connectTimeout = connectTimeout;
+    this.proxyPort = proxyPort;
+    this.table = table;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    Channel inbound = ctx.channel();
+    CompiledListener listener = table.get().tcpByProxyPort(proxyPort);
+    if (listener == null) {
+      LOG.log(Level.DEBUG, "tcp proxy port {0,number,#}: no listener, connection closed", proxyPort);
+      inbound.close();
+      return;
+    }
+    switch (listener.route().pickConnection()) {
+      case Pick.Unavailable u -> {
+        LOG.log(
+            Level.DEBUG,
+            "tcp listener {0}: {1}, connection closed",
+            listener.config().key(),
+            u.message());
+        inbound.close();
+      }
+      case Pick.Forward f -> connect(inbound, listener, f);
+    }
+  }
+
+  private void connect(Channel inbound, CompiledListener listener, Pick.Forward f) {
+    RelayHandler backendSide = new RelayHandler();
+    Bootstrap b =
+        new Bootstrap()
+            .group(inbound.eventLoop())
+            .channel(transport.socketChannel())
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())))
+            .handler(backendSide);
+    ChannelFuture cf = b.connect(f.target().address());
+    Channel outbound = cf.channel();
+    cf.addListener(
+        (ChannelFuture done) -> {
+          if (!done.isSuccess()) {
+            Throwable c = done.cause();
+            LOG.log(
+                Level.DEBUG,
+                "tcp listener {0}: cannot connect to {1} ({2}): {3}, connection closed",
+                listener.config().key(),
+                f.target().authority(),
+                f.service(),
+                c == null ? "failed" : c.getClass().getSimpleName() + ": " + c.getMessage());
+            inbound.close();
+            return;
+          }
+          if (!inbound.isActive()) {
+            outbound.close();
+            return;
+          }
+          backendSide.attach(inbound);
+          attach(outbound);
+        });
+    // A client that goes away while connecting cancels the upstream connection.
+    inbound.closeFuture().addListener(x -> {
+      if (!cf.isDone()) {
+        outbound.close();
+      }
+    });
+  }
+}

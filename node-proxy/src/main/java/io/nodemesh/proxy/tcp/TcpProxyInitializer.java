@@ -1,0 +1,39 @@
+package io.nodemesh.proxy.tcp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.transport.Transport;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/** The pipeline of a downstream connection accepted on a TCP listener's proxy port. */
+public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
+  public static final String PROXY = "tcp-proxy";
+
+  private final Transport transport;
+  private final Duration connectTimeout;
+  private final int proxyPort;
+  private final Supplier<RoutingTable> table;
+
+  /**
+   * @param connectTimeout upstream TCP connect; then the client connection is closed
+   * @param proxyPort the TCP listener's proxy port
+   * @param table the routing table in force
+   */
+  public TcpProxyInitializer(
+      Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connect timeout");
+    this.proxyPort = proxyPort;
+    this.table = Objects.requireNonNull(table, "routing table");
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    ch.pipeline().addLast(PROXY, new TcpFrontendHandler(transport, connectTimeout, proxyPort, table));
+  }
+}

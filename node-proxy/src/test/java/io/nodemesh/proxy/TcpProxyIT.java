@@ -1,0 +1,274 @@
+package io.nodemesh.proxy;
+
+import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.freePort;
+import static io.nodemesh.proxy.Configs.local;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** TCP listeners end to end over loopback: relay, half-close, split by weight, no endpoint. */
+class TcpProxyIT {
+  private EchoBackend a;
+  private EchoBackend b;
+  private NodeProxy proxy;
+
+  @BeforeEach
+  void start() throws IOException {
+    a = new EchoBackend("a");
+    b = new EchoBackend("b");
+    proxy = NodeProxy.start(local());
+  }
+
+  @AfterEach
+  void stop() {
+    proxy.close();
+    a.close();
+    b.close();
+  }
+
+  private static ListenerConfig tcp(String svc, int proxyPort, RouteConfig route) {
+    return new ListenerConfig("shop", svc, 5432, Protocol.TCP, proxyPort, route);
+  }
+
+  private static Socket connect(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  @Test
+  void oneMebibyteIsRelayedExactlyBothWays() throws Exception {
+    int port = freePort();
+    proxy.apply(config(1, tcp("db", port, RouteConfig.direct(a.backend("db", 1)))));
+    byte[] payload = new byte[1 << 20];
+    new Random(42).nextBytes(payload);
+    try (Socket s = connect(port)) {
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  OutputStream out = s.getOutputStream();
+                  for (int off = 0; off < payload.length; off += 8192) {
+                    out.write(payload, off, Math.min(8192, payload.length - off));
+                  }
+                  out.flush();
+                  s.shutdownOutput();
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Thread.ofVirtual()::start);
+      byte[] got = s.getInputStream().readAllBytes();
+      writer.get(10, TimeUnit.SECONDS);
+      byte[] trailer = EchoBackend.trailer("a", payload.length);
+      assertThat(got.length).isEqualTo(payload.length + trailer.length);
+      assertThat(Arrays.equals(got, 0, payload.length, payload, 0, payload.length)).isTrue();
+      assertThat(Arrays.copyOfRange(got, payload.length, got.length)).isEqualTo(trailer);
+    }
+  }
+
+  @Test
+  void halfCloseLetsTheBackendReplyAfterTheClientsFin() throws Exception {
+    int port = freePort();
+    proxy.apply(config(1, tcp("db", port, RouteConfig.direct(a.backend("db", 1)))));
+    try (Socket s = connect(port)) {
+      s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      // The echo arrives while both directions are open.
+      assertThat(s.getInputStream().readNBytes(5))
+          .isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.eofs.get() == 1);
+      // The backend has seen EOF; its reply still comes through, then the proxy's FIN.
+      byte[] rest = s.getInputStream().readAllBytes();
+      assertThat(rest).isEqualTo(EchoBackend.trailer("a", 5));
+    }
+  }
+
+  @Test
+  void connectionsAreSplitByWeightExactly() throws Exception {
+    int port = freePort();
+    proxy.apply(
+        config(
+            1,
+            tcp(
+                "db",
+                port,
+                new RouteConfig(
+                    a.backend("db", 1),
+                    List.of(a.backend("db-a", 3), b.backend("db-b", 1)),
+                    List.of(),
+                    "shop/db-split"))));
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      try (Socket s = connect(port)) {
+        s.shutdownOutput();
+        String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        String name = reply.substring(reply.indexOf("from ") + 5, reply.indexOf(" after"));
+        seen.merge(name, 1, Integer::sum);
+      }
+    }
+    assertThat(seen).isEqualTo(Map.of("a", 30, "b", 10));
+    assertThat(a.accepted.get()).isEqualTo(30);
+    assertThat(b.accepted.get()).isEqualTo(10);
+  }
+
+  @Test
+  void noReadyEndpointOrAFailedConnectClosesTheClientConnection() throws Exception {
+    int none = freePort();
+    int refused = freePort();
+    int closedPort = freePort();
+    proxy.apply(
+        config(
+            1,
+            tcp("none", none, RouteConfig.direct(new BackendConfig("none", 1, List.of()))),
+            tcp(
+                "refused",
+                refused,
+                RouteConfig.direct(
+                    new BackendConfig(
+                        "refused", 1, List.of(EndpointConfig.ready("127.0.0.1", closedPort)))))));
+    for (int port : new int[] {none, refused}) {
+      try (Socket s = connect(port)) {
+        assertThat(readToEnd(s.getInputStream())).isEqualTo(-1);
+      }
+    }
+  }
+
+  /** -1 when the proxy closed the connection (FIN or reset) without sending anything. */
+  private static int readToEnd(InputStream in) {
+    try {
+      return in.read();
+    } catch (java.net.SocketException e) {
+      return -1;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void configShowsTheTcpListenerBound() throws Exception {
+    int port = freePort();
+    proxy.apply(config(4, tcp("db", port, RouteConfig.direct(a.backend("db", 1)))));
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + proxy.adminPort() + "/config"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    JsonNode l = new ObjectMapper().readTree(r.body()).get("listeners").get(0);
+    assertThat(l.get("protocol").asText()).isEqualTo("tcp");
+    assertThat(l.get("proxyPort").asInt()).isEqualTo(port);
+    assertThat(l.get("bound").asBoolean()).isTrue();
+
+    // Removing it unbinds the port.
+    proxy.apply(config(5));
+    try (Socket s = new Socket()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> s.connect(new InetSocketAddress("127.0.0.1", port), 2_000))
+          .isInstanceOf(IOException.class);
+    }
+  }
+
+  /**
+   * Echoes what it reads; after the client's EOF it writes {@code "\nEOF from <name> after <n>
+   * bytes\n"} and closes.
+   */
+  static final class EchoBackend implements AutoCloseable {
+    final String name;
+    final ServerSocket server;
+    final AtomicInteger accepted = new AtomicInteger();
+    final AtomicInteger eofs = new AtomicInteger();
+
+    EchoBackend(String name) throws IOException {
+      this.name = name;
+      this.server = new ServerSocket(0, 100, java.net.InetAddress.getLoopbackAddress());
+      Thread.ofVirtual().start(this::acceptLoop);
+    }
+
+    static byte[] trailer(String name, long n) {
+      return ("\nEOF from " + name + " after " + n + " bytes\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    BackendConfig backend(String service, int weight) {
+      return new BackendConfig(
+          service, weight, List.of(EndpointConfig.ready("127.0.0.1", server.getLocalPort())));
+    }
+
+    private void acceptLoop() {
+      while (!server.isClosed()) {
+        try {
+          Socket s = server.accept();
+          accepted.incrementAndGet();
+          Thread.ofVirtual().start(() -> serve(s));
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    private void serve(Socket s) {
+      try (s) {
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        byte[] buf = new byte[16384];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          out.write(buf, 0, n);
+          total += n;
+        }
+        eofs.incrementAndGet();
+        out.write(trailer(name, total));
+        out.flush();
+        s.shutdownOutput();
+        // Let the proxy read the FIN before the socket closes.
+        in.readAllBytes();
+      } catch (IOException e) {
+        // the test sees it
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        server.close();
+      } catch (IOException e) {
+        // ignore
+      }
+    }
+  }
+}
