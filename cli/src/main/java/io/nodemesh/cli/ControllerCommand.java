@@ -126,6 +126,7 @@ final class ControllerCommand implements Callable<Integer> {
       clusterSource = new FileSource(source.sourceDir);
     } else {
       client = kubernetesClient(source.kubeconfig);
+      checkReachable(client);
       clusterSource = new InformerSource(client, watchNamespace);
     }
     Controller controller = Controller.start(options, clusterSource, client);
@@ -153,6 +154,32 @@ final class ControllerCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--kubeconfig: '" + kubeconfig + "' is not a usable kubeconfig: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Fails fast with one line when the API server cannot be reached; informers would otherwise
+   * retry silently and the controller would serve an empty mesh with no hint why.
+   */
+  private static void checkReachable(KubernetesClient client) {
+    try {
+      client.getKubernetesVersion();
+    } catch (RuntimeException e) {
+      client.close();
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      throw new UserError(
+          "cannot reach the Kubernetes API at "
+              + client.getMasterUrl()
+              + " ("
+              + root.getClass().getSimpleName()
+              + ": "
+              + root.getMessage()
+              + "); in a pod check the ServiceAccount, elsewhere pass --kubeconfig FILE or set"
+              + " $KUBECONFIG",
+          e);
     }
   }
 

@@ -19,6 +19,18 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
+  /**
+   * fabric8 warns on every start that the SMI kinds use alpha versions; they are the only versions
+   * SMI ever released, so the warning tells an operator nothing. Held here so the level sticks.
+   */
+  private static final java.util.logging.Logger UNSTABLE_VERSION_WARNINGS =
+      java.util.logging.Logger.getLogger(
+          "io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils");
+
+  static {
+    UNSTABLE_VERSION_WARNINGS.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {

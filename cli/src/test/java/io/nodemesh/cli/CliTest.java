@@ -103,4 +103,31 @@ class CliTest {
     assertThat(r.out()).matches("nodemesh \\d+\\.\\d+\\.\\d+.*\\R");
     assertThat(run("--version").out()).isEqualTo(r.out());
   }
+
+  @Test
+  void unreachableApiServerIsOneLineAndExitCode1(@TempDir Path dir) throws Exception {
+    Path kubeconfig = dir.resolve("kubeconfig");
+    java.nio.file.Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: nowhere
+          cluster: {server: "https://127.0.0.1:1"}
+        users:
+        - name: me
+          user: {token: abc}
+        contexts:
+        - name: nowhere
+          context: {cluster: nowhere, user: me}
+        current-context: nowhere
+        """);
+    Result r = run("controller", "--kubeconfig", kubeconfig.toString(), "--port", "0");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("nodemesh controller: cannot reach the Kubernetes API at https://127.0.0.1:1/")
+        .contains("--kubeconfig")
+        .doesNotContain("\tat ");
+  }
 }
