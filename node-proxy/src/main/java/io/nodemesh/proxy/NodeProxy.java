@@ -17,6 +17,8 @@ import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.transport.Transport;
+import io.nodemesh.proxy.udp.UdpProxyHandler;
+import io.nodemesh.proxy.udp.UdpSettings;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -49,7 +51,7 @@ public final class NodeProxy implements AutoCloseable {
   private WebServer admin;
   private ConfigClient client;
 
-  private NodeProxy(ProxyOptions options, HttpProxySettings settings) {
+  private NodeProxy(ProxyOptions options, HttpProxySettings settings, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
     this.transport = Transport.create(options.eventLoopThreads());
@@ -59,7 +61,8 @@ public final class NodeProxy implements AutoCloseable {
             transport,
             options.bindHost(),
             port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)),
-            port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get));
+            port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get),
+            port -> new UdpProxyHandler(transport, udp, port, table::get));
   }
 
   /** Starts with the default HTTP limits. */
@@ -78,14 +81,21 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   static NodeProxy start(ProxyOptions options, HttpProxySettings settings, Duration pollWait) {
+    return start(options, settings, UdpSettings.defaults(), pollWait);
+  }
+
+  /** As {@link #start(ProxyOptions, HttpProxySettings)}, with UDP limits (tests: short idle). */
+  static NodeProxy start(
+      ProxyOptions options, HttpProxySettings settings, UdpSettings udp, Duration pollWait) {
     Objects.requireNonNull(options, "proxy options");
     Objects.requireNonNull(settings, "proxy settings");
+    Objects.requireNonNull(udp, "udp settings");
     LOG.log(
         Level.INFO,
         "node proxy starting (node {0}, bind {1})",
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
-    NodeProxy p = new NodeProxy(options, settings);
+    NodeProxy p = new NodeProxy(options, settings, udp);
     try {
       if (options.entryPort() >= 0) {
         p.entry =

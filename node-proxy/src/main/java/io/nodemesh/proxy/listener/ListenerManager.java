@@ -1,5 +1,6 @@
 package io.nodemesh.proxy.listener;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -19,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 
 /**
- * Keeps one server channel per HTTP or TCP listener, bound on {@code bindHost:proxyPort}. {@link #sync}
- * diffs against what is bound: it binds new ports and closes the server channel of removed ones;
- * established connections on a removed port are left to end on their own.
+ * Keeps one server channel per HTTP or TCP listener (one datagram channel per UDP listener), bound
+ * on {@code bindHost:proxyPort}. {@link #sync} diffs against what is bound: it binds new ports and
+ * closes the channel of removed ones; established TCP connections on a removed port are left to end
+ * on their own, the sessions of a removed UDP listener close with its channel.
  *
  * <p>Called from the control thread only (it waits for binds); never from an event loop.
  */
@@ -32,6 +34,7 @@ public final class ListenerManager {
   private final String bindHost;
   private final IntFunction<ChannelHandler> childHandler;
   private final IntFunction<ChannelHandler> tcpChildHandler;
+  private final IntFunction<ChannelHandler> udpHandler;
   private final Map<Integer, Channel> bound = new ConcurrentHashMap<>();
   private final Map<Integer, Protocol> boundProtocol = new ConcurrentHashMap<>();
   private final Set<String> warnedUnsupported = new HashSet<>();
@@ -54,18 +57,36 @@ public final class ListenerManager {
       String bindHost,
       IntFunction<ChannelHandler> childHandler,
       IntFunction<ChannelHandler> tcpChildHandler) {
+    this(transport, bindHost, childHandler, tcpChildHandler, null);
+  }
+
+  /**
+   * @param childHandler makes the per-connection initializer for an HTTP proxy port
+   * @param tcpChildHandler makes the per-connection initializer for a TCP proxy port; null when
+   *     TCP listeners are not served
+   * @param udpHandler makes the handler of a UDP proxy port's datagram channel (one per bind);
+   *     null when UDP listeners are not served
+   */
+  public ListenerManager(
+      Transport transport,
+      String bindHost,
+      IntFunction<ChannelHandler> childHandler,
+      IntFunction<ChannelHandler> tcpChildHandler,
+      IntFunction<ChannelHandler> udpHandler) {
     this.transport = transport;
     this.bindHost = bindHost;
     this.childHandler = childHandler;
     this.tcpChildHandler = tcpChildHandler;
+    this.udpHandler = udpHandler;
   }
 
-  /** Binds and unbinds so that exactly the config's HTTP (and TCP) listeners are served. */
+  /** Binds and unbinds so that exactly the config's HTTP (and TCP, UDP) listeners are served. */
   public synchronized void sync(MeshConfig config) {
     Map<Integer, ListenerConfig> wanted = new HashMap<>();
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() == Protocol.HTTP
-          || (l.protocol() == Protocol.TCP && tcpChildHandler != null)) {
+          || (l.protocol() == Protocol.TCP && tcpChildHandler != null)
+          || (l.protocol() == Protocol.UDP && udpHandler != null)) {
         wanted.put(l.proxyPort(), l);
       } else if (warnedUnsupported.add(l.key() + "/" + l.protocol())) {
         LOG.log(
@@ -88,9 +109,15 @@ public final class ListenerManager {
     for (ListenerConfig l : wanted.values()) {
       if (!bound.containsKey(l.proxyPort())) {
         try {
-          IntFunction<ChannelHandler> child =
-              l.protocol() == Protocol.TCP ? tcpChildHandler : childHandler;
-          bound.put(l.proxyPort(), bind(l.proxyPort(), child.apply(l.proxyPort())));
+          Channel ch;
+          if (l.protocol() == Protocol.UDP) {
+            ch = bindDatagram(l.proxyPort(), udpHandler.apply(l.proxyPort()));
+          } else {
+            IntFunction<ChannelHandler> child =
+                l.protocol() == Protocol.TCP ? tcpChildHandler : childHandler;
+            ch = bind(l.proxyPort(), child.apply(l.proxyPort()));
+          }
+          bound.put(l.proxyPort(), ch);
           boundProtocol.put(l.proxyPort(), l.protocol());
           LOG.log(
               Level.INFO,
@@ -138,7 +165,29 @@ public final class ListenerManager {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
             .childHandler(child);
-    ChannelFuture f = b.bind(new InetSocketAddress(bindHost, port)).awaitUninterruptibly();
+    return awaitBound(b.bind(new InetSocketAddress(bindHost, port)));
+  }
+
+  /**
+   * Binds a datagram channel for a UDP listener.
+   *
+   * @param handler the channel's handler (not shared)
+   * @throws IllegalStateException when the bind fails
+   */
+  Channel bindDatagram(int port, ChannelHandler handler) {
+    Bootstrap b =
+        new Bootstrap()
+            .group(transport.group())
+            .channel(transport.datagramChannel())
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+            .option(ChannelOption.RECVBUF_ALLOCATOR, Transport.DATAGRAM_RECV)
+            .handler(handler);
+    return awaitBound(b.bind(new InetSocketAddress(bindHost, port)));
+  }
+
+  private static Channel awaitBound(ChannelFuture bind) {
+    ChannelFuture f = bind.awaitUninterruptibly();
     if (!f.isSuccess()) {
       Throwable cause = f.cause();
       throw new IllegalStateException(

@@ -16,22 +16,25 @@ import java.util.TreeMap;
  * when it is routed.
  */
 public final class RoutingTable {
-  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of(), Map.of());
+  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of(), Map.of(), Map.of());
 
   private final MeshConfig config;
   private final Map<Integer, CompiledListener> byProxyPort;
   private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
   private final Map<Integer, CompiledListener> tcpByProxyPort;
+  private final Map<Integer, CompiledListener> udpByProxyPort;
 
   private RoutingTable(
       MeshConfig config,
       Map<Integer, CompiledListener> byProxyPort,
       Map<String, TreeMap<Integer, CompiledListener>> byHost,
-      Map<Integer, CompiledListener> tcpByProxyPort) {
+      Map<Integer, CompiledListener> tcpByProxyPort,
+      Map<Integer, CompiledListener> udpByProxyPort) {
     this.config = config;
     this.byProxyPort = byProxyPort;
     this.byHost = byHost;
     this.tcpByProxyPort = tcpByProxyPort;
+    this.udpByProxyPort = udpByProxyPort;
   }
 
   /** The table before any configuration: version -1, nothing routable. */
@@ -40,8 +43,8 @@ public final class RoutingTable {
   }
 
   /**
-   * Compiles the HTTP and TCP listeners of a config (UDP is not routed here). TCP listeners are
-   * only reachable by proxy port ({@link #tcpByProxyPort}), never by host.
+   * Compiles the HTTP, TCP and UDP listeners of a config. TCP and UDP listeners are only reachable
+   * by proxy port ({@link #tcpByProxyPort}, {@link #udpByProxyPort}), never by host.
    *
    * @throws IllegalArgumentException naming the listener when a part cannot be compiled
    */
@@ -49,8 +52,11 @@ public final class RoutingTable {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
+    Map<Integer, CompiledListener> udpByPort = new HashMap<>();
     for (ListenerConfig l : config.listeners()) {
-      if (l.protocol() != Protocol.HTTP && l.protocol() != Protocol.TCP) {
+      if (l.protocol() != Protocol.HTTP
+          && l.protocol() != Protocol.TCP
+          && l.protocol() != Protocol.UDP) {
         continue;
       }
       CompiledListener compiled;
@@ -68,12 +74,20 @@ public final class RoutingTable {
         tcpByPort.put(l.proxyPort(), compiled);
         continue;
       }
+      if (l.protocol() == Protocol.UDP) {
+        udpByPort.put(l.proxyPort(), compiled);
+        continue;
+      }
       byPort.put(l.proxyPort(), compiled);
       String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
       byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
     }
     return new RoutingTable(
-        config, Map.copyOf(byPort), Map.copyOf(byHost), Map.copyOf(tcpByPort));
+        config,
+        Map.copyOf(byPort),
+        Map.copyOf(byHost),
+        Map.copyOf(tcpByPort),
+        Map.copyOf(udpByPort));
   }
 
   /** The config this table was compiled from, or null before the first one. */
@@ -94,6 +108,11 @@ public final class RoutingTable {
   /** The TCP listener served on a proxy port, or null. */
   public CompiledListener tcpByProxyPort(int proxyPort) {
     return tcpByProxyPort.get(proxyPort);
+  }
+
+  /** The UDP listener served on a proxy port, or null. */
+  public CompiledListener udpByProxyPort(int proxyPort) {
+    return udpByProxyPort.get(proxyPort);
   }
 
   /**

@@ -3,15 +3,20 @@ package io.nodemesh.proxy.transport;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -35,6 +40,12 @@ public record Transport(
 
   /** Pooled direct buffers, explicitly: Netty 4.2 defaults to the adaptive allocator. */
   public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
+  /**
+   * Datagram reads: one buffer big enough for any UDP payload, so nothing is truncated (Netty's
+   * default for datagram channels is 2048 bytes).
+   */
+  public static final RecvByteBufAllocator DATAGRAM_RECV = new FixedRecvByteBufAllocator(65536);
 
   /**
    * Starts the event loops.
@@ -63,6 +74,11 @@ public record Transport(
         NioServerSocketChannel.class,
         NioSocketChannel.class,
         "nio");
+  }
+
+  /** The datagram channel class of the selected transport (UDP listeners and their upstreams). */
+  public Class<? extends DatagramChannel> datagramChannel() {
+    return "epoll".equals(name) ? EpollDatagramChannel.class : NioDatagramChannel.class;
   }
 
   /** Stops the event loops, waiting a bounded time; pooled upstream connections close with them. */
