@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
@@ -58,6 +60,7 @@ class KubernetesMeshIT {
   void stop() {
     Lifecycle.closeAll(
         proxy == null ? () -> {} : proxy, controller == null ? () -> {} : controller, v1, v2);
+    controllerClients.forEach(KubernetesClient::close);
   }
 
   private static ControllerOptions options() {
@@ -78,9 +81,20 @@ class KubernetesMeshIT {
         d.proxySelector());
   }
 
+  /** Each controller has its own client, as in a cluster, so its watches never starve the test's. */
   private Controller startController() {
-    return Controller.start(options(), new InformerSource(client, null), client);
+    KubernetesClient own =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration())
+                    .withMaxConcurrentRequestsPerHost(64)
+                    .build())
+            .build();
+    controllerClients.add(own);
+    return Controller.start(options(), new InformerSource(own, null), own);
   }
+
+  private final List<KubernetesClient> controllerClients = new java.util.ArrayList<>();
 
   private void startProxy() {
     proxy =

@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -91,6 +93,7 @@ class ControllerKubernetesTest {
     if (controller != null) {
       controller.close();
     }
+    controllerClients.forEach(KubernetesClient::close);
     http.close();
     client.services().inAnyNamespace().delete();
     client.discovery().v1().endpointSlices().inAnyNamespace().delete();
@@ -98,9 +101,24 @@ class ControllerKubernetesTest {
     client.v1().events().inAnyNamespace().delete();
   }
 
+  /**
+   * Each controller gets its own client, as each replica has in a cluster: its informers' watches
+   * then never compete with this test's own requests for the shared client's connections (a
+   * restart test used to time out acquiring one on a loaded machine).
+   */
   Controller startController() {
-    return Controller.start(options(), new InformerSource(client, null), client);
+    KubernetesClient own =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration())
+                    .withMaxConcurrentRequestsPerHost(64)
+                    .build())
+            .build();
+    controllerClients.add(own);
+    return Controller.start(options(), new InformerSource(own, null), own);
   }
+
+  final java.util.List<KubernetesClient> controllerClients = new java.util.ArrayList<>();
 
   static Service shadow(String ns, String name) {
     return client
