@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -19,10 +18,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -182,14 +177,7 @@ class TcpProxyIT {
   void configShowsTheTcpListenerBound() throws Exception {
     int port = freePort();
     proxy.apply(config(4, tcp("db", port, RouteConfig.direct(a.backend("db", 1)))));
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + proxy.adminPort() + "/config"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    JsonNode l = new ObjectMapper().readTree(r.body()).get("listeners").get(0);
+    JsonNode l = AdminConfig.firstListener(proxy);
     assertThat(l.get("protocol").asText()).isEqualTo("tcp");
     assertThat(l.get("proxyPort").asInt()).isEqualTo(port);
     assertThat(l.get("bound").asBoolean()).isTrue();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -21,10 +20,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -237,14 +232,7 @@ class UdpProxyIT {
   void configShowsTheUdpListenerBoundAndRemovingItUnbinds() throws Exception {
     int port = freeUdpPort();
     proxy.apply(config(4, udp("dns", port, RouteConfig.direct(a.backend("dns", 1)))));
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + proxy.adminPort() + "/config"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    JsonNode l = new ObjectMapper().readTree(r.body()).get("listeners").get(0);
+    JsonNode l = AdminConfig.firstListener(proxy);
     assertThat(l.get("protocol").asText()).isEqualTo("udp");
     assertThat(l.get("proxyPort").asInt()).isEqualTo(port);
     assertThat(l.get("bound").asBoolean()).isTrue();
