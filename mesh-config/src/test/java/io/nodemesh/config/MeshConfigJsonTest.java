@@ -17,7 +17,11 @@ class MeshConfigJsonTest {
     HttpMatch match = new HttpMatch("ab/canary", "/api", List.of("GET"), Map.of("x-canary", "yes"));
     RouteConfig route = new RouteConfig(root, List.of(root, v2), List.of(match), "shop/echo-split");
     return new MeshConfig(
-        7, "mesh", List.of(new ListenerConfig("shop", "echo", 80, Protocol.HTTP, 5001, route)));
+        7,
+        "mesh",
+        List.of(
+            new ListenerConfig(
+                "shop", "echo", 80, Protocol.HTTP, 5001, route, new ServicePolicy(Scheme.H2C))));
   }
 
   @Test
@@ -60,5 +64,15 @@ class MeshConfigJsonTest {
   void unknownProtocolNamesTheAcceptedValues() {
     assertThatThrownBy(() -> Protocol.parse("quic")).hasMessageContaining("http, tcp or udp");
     assertThat(Protocol.parse(" TCP ")).isEqualTo(Protocol.TCP);
+  }
+
+  @Test
+  void aListenerWithoutPolicyReadsAsTheDefaults() {
+    String json =
+        MeshConfigJson.write(sample()).replace(",\"policy\":{\"scheme\":\"h2c\"}", "");
+    assertThat(json).doesNotContain("policy");
+    assertThat(MeshConfigJson.read(json).listeners().get(0).policy())
+        .isEqualTo(ServicePolicy.defaults());
+    assertThatThrownBy(() -> Scheme.parse("h3")).hasMessageContaining("http, h2c or https");
   }
 }
