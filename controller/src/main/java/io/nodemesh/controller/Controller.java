@@ -14,6 +14,7 @@ import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
+import io.nodemesh.controller.compile.EndpointMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.events.ProblemReporter;
@@ -58,6 +59,7 @@ public final class Controller implements AutoCloseable {
 
   // Touched only by the compile thread.
   private PortAllocation allocation = PortAllocation.empty();
+  private final EndpointMemo endpointMemo = EndpointMemo.create();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
 
@@ -189,7 +191,8 @@ public final class Controller implements AutoCloseable {
     }
     MeshConfig previous = hub.current().version() == 0 ? null : hub.current();
     CompileResult result =
-        MeshCompiler.compile(topology, settings, base, previous, System.currentTimeMillis());
+        MeshCompiler.compile(
+            topology, settings, base, previous, System.currentTimeMillis(), endpointMemo);
     sample.stop(compileTimer);
     allocation = result.allocation();
     problems = result.problems();
