@@ -172,12 +172,13 @@ final class Exchange {
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (msg.decoderResult().isFailure()) {
+      // Also a body cut short: the decoder ends it with a failed last chunk on a premature close.
+      ReferenceCountUtil.release(msg);
+      onUpstreamClosed(msg.decoderResult().cause());
+      return;
+    }
     if (msg instanceof HttpResponse r) {
-      if (r.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        onUpstreamClosed(r.decoderResult().cause());
-        return;
-      }
       int code = r.status().code();
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the final one (RFC 9110
       // §15.2).
