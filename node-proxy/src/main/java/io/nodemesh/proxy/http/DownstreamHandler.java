@@ -161,6 +161,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * The exchange switched protocols: the connection is a tunnel now and this handler leaves the
+   * pipeline; anything the client sent after the upgrade request belongs to the tunnel.
+   */
+  void exchangeUpgraded(Exchange e) {
+    if (exchange != e) {
+      return;
+    }
+    exchange = null;
+    releaseParked();
+  }
+
   /** The exchange failed after part of the response was sent: only a close can tell the client. */
   void exchangeAborted(Exchange e) {
     if (exchange != e) {
