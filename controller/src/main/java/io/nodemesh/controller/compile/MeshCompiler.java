@@ -14,6 +14,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
@@ -86,8 +87,12 @@ public final class MeshCompiler {
 
     // Protocol of each meshed Service port.
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
+    Map<String, ServicePolicy> policies = new HashMap<>();
     for (Service svc : meshed.values()) {
       Protocol annotated = trafficType(svc, problems);
+      policies.put(
+          Topology.key(svc.getMetadata().getNamespace(), svc.getMetadata().getName()),
+          PolicyAnnotations.parse(svc, problems));
       List<ServicePort> ports = svc.getSpec().getPorts();
       Set<Integer> seen = new HashSet<>();
       for (int i = 0; ports != null && i < ports.size(); i++) {
@@ -160,7 +165,13 @@ public final class MeshCompiler {
                   root, plan.backendsFor(key.port(), topology, problems), plan.matches, plan.name);
       listeners.add(
           new ListenerConfig(
-              key.namespace(), key.service(), key.port(), key.protocol(), proxyPort, route));
+              key.namespace(),
+              key.service(),
+              key.port(),
+              key.protocol(),
+              proxyPort,
+              route,
+              policies.get(Topology.key(key.namespace(), key.service()))));
     }
     listeners.sort(Comparator.comparing(ListenerConfig::key));
 
