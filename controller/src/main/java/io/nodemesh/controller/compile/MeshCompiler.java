@@ -15,7 +15,9 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -176,10 +178,15 @@ public final class MeshCompiler {
     listeners.sort(Comparator.comparing(ListenerConfig::key));
 
     validateOthers(topology, problems);
+    AccessConfig access =
+        settings.acl()
+            ? AccessCompiler.compile(topology, listeners, problems)
+            : AccessConfig.disabled();
 
     long version;
     if (previous != null
         && previous.listeners().equals(listeners)
+        && previous.access().equals(access)
         && previous.meshDomain().equals(settings.meshDomain())) {
       version = previous.version();
     } else {
@@ -188,7 +195,7 @@ public final class MeshCompiler {
       // keeps it strictly increasing when the clock steps back or two changes share a millisecond.
       version = Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
     }
-    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners);
+    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners, access);
     return new CompileResult(config, dedupe(problems), allocated.allocation());
   }
 
@@ -480,7 +487,8 @@ public final class MeshCompiler {
     return byRoot;
   }
 
-  private static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
+  /** The matches of a group as the config carries them, named {@code group/match}. */
+  public static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
     List<HttpMatch> out = new ArrayList<>();
     List<HTTPMatch> ms = g.getSpec() == null ? null : g.getSpec().getMatches();
     for (HTTPMatch m : ms == null ? List.<HTTPMatch>of() : ms) {
