@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.nodemesh.proxy.metrics.RequestObservation;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -34,7 +35,7 @@ final class Exchange {
   private final boolean clientKeepAlive;
   private final HttpVersion clientVersion;
   private final boolean head;
-  private final long startNanos = System.nanoTime();
+  private final RequestObservation observation;
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
   private ScheduledFuture<?> timeout;
   private UpstreamPool pool;
@@ -61,6 +62,8 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.clientVersion = request.protocolVersion();
     this.head = HttpMethod.HEAD.equals(request.method());
+    this.observation =
+        context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
     context.inFlightCounter().incrementAndGet();
   }
 
@@ -70,6 +73,10 @@ final class Exchange {
 
   void start(HttpRequest request) {
     ForwardingHeaders.prepareRequest(request, peer(down.channel()));
+    observation.inject(request.headers());
+    if (request instanceof HttpContent c) {
+      observation.requestBytes(c.content().readableBytes());
+    }
     requestComplete = request instanceof LastHttpContent;
     if (requestComplete) {
       startTimeout();
@@ -81,7 +88,6 @@ final class Exchange {
       attach(pooled);
       return;
     }
-    context.metrics().upstreamOpened();
     pool.connect(route.target().address())
         .addListener(
             (ChannelFuture f) -> {
@@ -92,8 +98,10 @@ final class Exchange {
                 return;
               }
               if (f.isSuccess()) {
+                context.metrics().upstreamOpened(f.channel());
                 attach(f.channel());
               } else {
+                route.listener().metrics().connectError(route.service());
                 fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
               }
             });
@@ -130,6 +138,7 @@ final class Exchange {
       abort();
       return;
     }
+    observation.requestBytes(content.content().readableBytes());
     if (up == null) {
       pending.add(content);
     } else {
@@ -178,6 +187,9 @@ final class Exchange {
             ForwardingHeaders.prepareResponse(
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
+    }
+    if (!informational && msg instanceof HttpContent c) {
+      observation.responseBytes(c.content().readableBytes());
     }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;
@@ -257,7 +269,7 @@ final class Exchange {
 
   private void finish() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     upHandler.detach();
     if (upstreamKeepAlive && requestComplete) {
       pool.release(route.target().authority(), up);
@@ -270,7 +282,7 @@ final class Exchange {
   private void fail(HttpResponseStatus failure, String reason) {
     end();
     status = failure.code();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     var l = route.listener().config();
     String line =
@@ -288,7 +300,7 @@ final class Exchange {
 
   private void abort() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     owner.exchangeAborted(this);
   }

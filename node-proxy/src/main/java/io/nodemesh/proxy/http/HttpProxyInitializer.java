@@ -27,6 +27,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
+    context.metrics().downstreamOpened(ch, "http");
     ChannelPipeline p = ch.pipeline();
     addTimeoutHandlers(p);
     addHttp1Handlers(p);
