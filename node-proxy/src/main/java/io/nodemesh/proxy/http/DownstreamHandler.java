@@ -120,10 +120,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       CompiledListener listener,
       boolean keepAlive) {
     boolean bodyFollows = !(request instanceof LastHttpContent);
+    context.metrics().startRequest(listener, null, null, request, ctx.channel()).end(status.code());
     ReferenceCountUtil.release(request);
-    if (listener != null) {
-      listener.metrics().record(status.code(), 0);
-    }
     respond(status, message, keepAlive, bodyFollows);
   }
 
