@@ -27,7 +27,6 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -175,7 +174,7 @@ public final class MeshCompiler {
               route,
               policies.get(Topology.key(key.namespace(), key.service()))));
     }
-    listeners.sort(Comparator.comparing(ListenerConfig::key));
+    listeners = sortedByKey(listeners);
 
     validateOthers(topology, problems);
     AccessConfig access =
@@ -197,6 +196,19 @@ public final class MeshCompiler {
     }
     MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners, access);
     return new CompileResult(config, dedupe(problems), allocated.allocation());
+  }
+
+  /**
+   * The listeners in {@code namespace/service:port} order, each key built once: a comparator that
+   * concatenates the keys on every comparison was the compiler's largest cost at 10,000 listeners
+   * (docs/benchmarks.md). Keys are unique here, one per {@link PortKey}.
+   */
+  private static List<ListenerConfig> sortedByKey(List<ListenerConfig> listeners) {
+    TreeMap<String, ListenerConfig> byKey = new TreeMap<>();
+    for (ListenerConfig l : listeners) {
+      byKey.put(l.key(), l);
+    }
+    return new ArrayList<>(byKey.values());
   }
 
   private static List<Problem> dedupe(List<Problem> problems) {
