@@ -18,6 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.config.Scheme;
+import io.nodemesh.proxy.metrics.RequestObservation;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -37,7 +38,7 @@ final class Exchange {
   private final boolean clientKeepAlive;
   private final HttpVersion clientVersion;
   private final boolean head;
-  private final long startNanos = System.nanoTime();
+  private final RequestObservation observation;
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
   private final Scheme scheme;
   private boolean upgrade;
@@ -67,6 +68,8 @@ final class Exchange {
     this.clientVersion = request.protocolVersion();
     this.head = HttpMethod.HEAD.equals(request.method());
     this.scheme = route.listener().config().policy().scheme();
+    this.observation =
+        context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
     context.inFlightCounter().incrementAndGet();
   }
 
@@ -87,6 +90,10 @@ final class Exchange {
     if (trailers) {
       // gRPC servers require "te: trailers" (the one TE value HTTP/2 allows, RFC 9113 §8.2.2).
       request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
+    observation.inject(request.headers());
+    if (request instanceof HttpContent c) {
+      observation.requestBytes(c.content().readableBytes());
     }
     requestComplete = request instanceof LastHttpContent;
     if (requestComplete) {
@@ -112,6 +119,7 @@ final class Exchange {
     if (f.isSuccess()) {
       attach((Channel) f.getNow());
     } else {
+      route.listener().metrics().connectError(route.service());
       fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
     }
   }
@@ -147,6 +155,7 @@ final class Exchange {
       abort();
       return;
     }
+    observation.requestBytes(content.content().readableBytes());
     if (up == null) {
       pending.add(content);
     } else {
@@ -212,6 +221,9 @@ final class Exchange {
             ForwardingHeaders.prepareResponse(
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
+    }
+    if (!informational && msg instanceof HttpContent c) {
+      observation.responseBytes(c.content().readableBytes());
     }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;
@@ -295,7 +307,7 @@ final class Exchange {
 
   private void finish() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     upHandler.detach();
     pool.release(UpstreamPool.key(route.target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
@@ -307,7 +319,7 @@ final class Exchange {
    */
   private void switchProtocols() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     upHandler.detach();
     owner.exchangeUpgraded(this);
     Tunnel.splice(down.channel(), up);
@@ -316,7 +328,7 @@ final class Exchange {
   private void fail(HttpResponseStatus failure, String reason) {
     end();
     status = failure.code();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     var l = route.listener().config();
     String line =
@@ -334,7 +346,7 @@ final class Exchange {
 
   private void abort() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     owner.exchangeAborted(this);
   }

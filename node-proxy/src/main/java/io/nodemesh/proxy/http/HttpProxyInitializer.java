@@ -46,6 +46,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
+    context.metrics().downstreamOpened(ch, "http");
     ChannelPipeline p = ch.pipeline();
     Router router = routers.get();
     addTimeoutHandlers(p);

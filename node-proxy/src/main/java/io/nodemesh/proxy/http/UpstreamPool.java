@@ -91,16 +91,26 @@ final class UpstreamPool {
     if (pooled != null) {
       return loop.newSucceededFuture(pooled);
     }
-    context.metrics().upstreamOpened();
     return switch (scheme) {
-      case HTTP -> http1(bootstrap.connect(target.address()));
+      case HTTP -> http1(connect(target));
       case H2C -> {
-        Http2Upstream c = new Http2Upstream(this, key, bootstrap.connect(target.address()));
+        Http2Upstream c = new Http2Upstream(this, key, connect(target));
         shared.put(key, c);
         yield c.openStream();
       }
       case HTTPS -> tls(key, target);
     };
+  }
+
+  private ChannelFuture connect(Target target) {
+    ChannelFuture connect = bootstrap.connect(target.address());
+    connect.addListener(
+        (ChannelFuture f) -> {
+          if (f.isSuccess()) {
+            context.metrics().upstreamOpened(f.channel());
+          }
+        });
+    return connect;
   }
 
   private Future<Channel> http1(ChannelFuture connect) {
@@ -124,7 +134,7 @@ final class UpstreamPool {
   /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
   private Future<Channel> tls(String key, Target target) {
     Promise<Channel> ready = loop.newPromise();
-    ChannelFuture connect = bootstrap.connect(target.address());
+    ChannelFuture connect = connect(target);
     connect.addListener(
         (ChannelFuture f) -> {
           if (!f.isSuccess()) {
