@@ -41,12 +41,13 @@ class GrpcIT {
   private GrpcEcho server;
   private NodeProxy proxy;
   private ManagedChannel channel;
+  private int port;
 
   @BeforeEach
   void start() throws Exception {
     server = new GrpcEcho(null);
     proxy = NodeProxy.start(local());
-    int port = freePort();
+    port = freePort();
     BackendConfig b =
         new BackendConfig("echo", 1, List.of(EndpointConfig.ready("127.0.0.1", server.port())));
     proxy.apply(
@@ -149,6 +150,51 @@ class GrpcIT {
     }
     requests.onCompleted();
     assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo("completed");
+  }
+
+  /**
+   * gRPC's wire format by hand from an HTTP/1.1 client: the h2c backend's trailers come back as
+   * chunked trailers.
+   */
+  @Test
+  void anHttp11ClientGetsTheTrailersAsChunkedTrailers() throws Exception {
+    byte[] msg = utf8("plain");
+    java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+    frame.write(0);
+    frame.write(new byte[] {0, 0, 0, (byte) msg.length});
+    frame.write(msg);
+    byte[] body = frame.toByteArray();
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      var out = s.getOutputStream();
+      out.write(
+          ("POST /test.Echo/Unary HTTP/1.1\r\nHost: echo.default.mesh\r\n"
+                  + "Content-Type: application/grpc\r\nTE: trailers\r\nConnection: TE\r\n"
+                  + "Content-Length: " + body.length + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      String response = readChunkedResponse(s.getInputStream());
+      assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked");
+      assertThat(response).contains("echo:plain");
+      // The trailer section follows the last (zero-size) chunk.
+      assertThat(response.substring(response.indexOf("\r\n0\r\n")))
+          .containsIgnoringCase("grpc-status: 0");
+    }
+  }
+
+  private static String readChunkedResponse(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0) {
+      sb.append((char) c);
+      int zero = sb.indexOf("\r\n0\r\n");
+      if (zero >= 0 && sb.length() >= 4 && sb.substring(sb.length() - 4).equals("\r\n\r\n")
+          && sb.length() > zero + 5) {
+        break;
+      }
+    }
+    return sb.toString();
   }
 
   private static StreamObserver<byte[]> observer(CompletableFuture<String> result) {

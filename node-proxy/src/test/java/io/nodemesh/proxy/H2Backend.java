@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +31,18 @@ final class H2Backend implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
+  private final long delayMillis;
 
   H2Backend() throws InterruptedException {
+    this(Integer.MAX_VALUE, 0);
+  }
+
+  /**
+   * @param maxStreams the SETTINGS_MAX_CONCURRENT_STREAMS it announces
+   * @param delayMillis how long each answer takes, so that streams overlap
+   */
+  H2Backend(long maxStreams, long delayMillis) throws InterruptedException {
+    this.delayMillis = delayMillis;
     server =
         new ServerBootstrap()
             .group(group)
@@ -41,7 +52,11 @@ final class H2Backend implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
-                        .addLast(Http2FrameCodecBuilder.forServer().build())
+                        .addLast(
+                            Http2FrameCodecBuilder.forServer()
+                                .initialSettings(
+                                    Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                                .build())
                         .addLast(new Http2MultiplexHandler(new StreamInit()));
                   }
                 })
@@ -66,7 +81,11 @@ final class H2Backend implements AutoCloseable {
                       new DefaultFullHttpResponse(
                           HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(b));
                   r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
-                  ctx.writeAndFlush(r);
+                  if (delayMillis > 0) {
+                    ctx.executor().schedule(() -> ctx.writeAndFlush(r), delayMillis, TimeUnit.MILLISECONDS);
+                  } else {
+                    ctx.writeAndFlush(r);
+                  }
                 }
               });
     }

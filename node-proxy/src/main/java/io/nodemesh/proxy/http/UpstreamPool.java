@@ -43,8 +43,9 @@ final class UpstreamPool {
   private final Bootstrap bootstrap;
   private final int maxIdle;
   private final long idleNanos;
+  private final long connectNanos;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
-  private final Map<String, Http2Upstream> shared = new HashMap<>();
+  private final Map<String, ArrayDeque<Http2Upstream>> shared = new HashMap<>();
 
   UpstreamPool(HttpProxyContext context, EventLoop loop) {
     this.context = context;
@@ -52,6 +53,7 @@ final class UpstreamPool {
     Transport t = context.transport();
     this.maxIdle = context.settings().maxIdlePerEndpoint();
     this.idleNanos = context.settings().idleTimeout().toNanos();
+    this.connectNanos = context.settings().connectTimeout().toNanos();
     this.bootstrap =
         new Bootstrap()
             .group(loop)
@@ -83,9 +85,13 @@ final class UpstreamPool {
    */
   Future<Channel> acquire(Target target, Scheme scheme) {
     String key = key(target, scheme);
-    Http2Upstream h2 = shared.get(key);
-    if (h2 != null && h2.usable()) {
-      return h2.openStream();
+    ArrayDeque<Http2Upstream> h2 = shared.get(key);
+    if (h2 != null) {
+      for (Http2Upstream c : h2) {
+        if (c.usable()) {
+          return c.openStream();
+        }
+      }
     }
     Channel pooled = pollIdle(key);
     if (pooled != null) {
@@ -94,8 +100,8 @@ final class UpstreamPool {
     return switch (scheme) {
       case HTTP -> http1(connect(target));
       case H2C -> {
-        Http2Upstream c = new Http2Upstream(this, key, connect(target));
-        shared.put(key, c);
+        Http2Upstream c = new Http2Upstream(this, key, connect(target), connectNanos);
+        share(key, c);
         yield c.openStream();
       }
       case HTTPS -> tls(key, target);
@@ -161,8 +167,8 @@ final class UpstreamPool {
                       return;
                     }
                     if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture());
-                      shared.put(key, c);
+                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), connectNanos);
+                      share(key, c);
                       c.openStream().addListener(s -> complete(ready, s));
                     } else {
                       ch.config().setAutoRead(false);
@@ -230,7 +236,17 @@ final class UpstreamPool {
 
   /** An HTTP/2 connection has closed or been told to go away: new exchanges open another. */
   void retire(String key, Http2Upstream connection) {
-    shared.remove(key, connection);
+    ArrayDeque<Http2Upstream> q = shared.get(key);
+    if (q != null) {
+      q.remove(connection);
+      if (q.isEmpty()) {
+        shared.remove(key);
+      }
+    }
+  }
+
+  private void share(String key, Http2Upstream connection) {
+    shared.computeIfAbsent(key, k -> new ArrayDeque<>()).add(connection);
   }
 
   <T> Promise<T> newPromise() {
