@@ -19,6 +19,70 @@ import java.nio.file.Path;
 public final class ChildProxy {
   private ChildProxy() {}
 
+  /** Heap and direct memory of a running child: {@code [heap peak, pooled direct in use]}. */
+  static final class Running implements AutoCloseable {
+    private final Process process;
+    private final java.io.BufferedReader out;
+    private final java.io.PrintStream in;
+
+    /** Starts a child proxy on {@code config} and waits until it has applied it. */
+    Running(Path dir, io.nodemesh.config.MeshConfig config, long heapCap, long directCap)
+        throws java.io.IOException {
+      Path cfg = dir.resolve("config.json");
+      Files.writeString(cfg, MeshConfigJson.write(config));
+      java.util.List<String> cmd =
+          java.util.List.of(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-Xmx" + (heapCap >> 20) + "m",
+              "-XX:MaxDirectMemorySize=" + (directCap >> 20) + "m",
+              "--enable-native-access=ALL-UNNAMED",
+              "-cp",
+              System.getProperty("java.class.path"),
+              ChildProxy.class.getName(),
+              cfg.toString());
+      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      out =
+          new java.io.BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      in = new java.io.PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+      if (!"READY".equals(skipTo("READY"))) {
+        close();
+        throw new IllegalStateException("child proxy did not start");
+      }
+    }
+
+    private String skipTo(String prefix) throws java.io.IOException {
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith(prefix)) {
+        // Log lines of the child.
+      }
+      return line;
+    }
+
+    long[] stats() throws java.io.IOException {
+      in.println("STATS");
+      String line = skipTo("STATS ");
+      if (line == null) {
+        throw new IllegalStateException("child proxy died");
+      }
+      String[] f = line.split(" ");
+      return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])};
+    }
+
+    @Override
+    public void close() {
+      in.close();
+      try {
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     try (NodeProxy proxy = NodeProxy.start(Configs.local())) {
       proxy.apply(MeshConfigJson.read(Files.readString(Path.of(args[0]))));

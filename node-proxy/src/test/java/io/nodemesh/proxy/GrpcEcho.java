@@ -49,6 +49,14 @@ final class GrpcEcho implements AutoCloseable {
   static final MethodDescriptor<byte[], byte[]> BIDI =
       method("Bidi", MethodDescriptor.MethodType.BIDI_STREAMING);
 
+  static final MethodDescriptor<byte[], byte[]> SINK =
+      method("Sink", MethodDescriptor.MethodType.CLIENT_STREAMING);
+  static final MethodDescriptor<byte[], byte[]> SOURCE =
+      method("Source", MethodDescriptor.MethodType.SERVER_STREAMING);
+
+  /** Pause after each message {@code Sink} receives: a server slower than its client. */
+  static volatile long sinkPauseMicros;
+
   static final Metadata.Key<String> REASON =
       Metadata.Key.of("x-reason", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -139,6 +147,55 @@ final class GrpcEcho implements AutoCloseable {
                         out.onCompleted();
                       }
                     }))
+        .addMethod(
+            SINK,
+            ServerCalls.asyncClientStreamingCall(
+                out ->
+                    new StreamObserver<byte[]>() {
+                      private long bytes;
+
+                      @Override
+                      public void onNext(byte[] value) {
+                        bytes += value.length;
+                        long pause = sinkPauseMicros;
+                        if (pause > 0) {
+                          java.util.concurrent.locks.LockSupport.parkNanos(pause * 1000);
+                        }
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {
+                        out.onNext(utf8(Long.toString(bytes)));
+                        out.onCompleted();
+                      }
+                    }))
+        .addMethod(
+            SOURCE,
+            ServerCalls.asyncServerStreamingCall(
+                (req, out) -> {
+                  // "count:size"; sent only while the transport is ready, so this server does
+                  // not buffer what the proxy has not taken.
+                  String[] f = text(req).split(":");
+                  long count = Long.parseLong(f[0]);
+                  byte[] block = new byte[Integer.parseInt(f[1])];
+                  var call = (io.grpc.stub.ServerCallStreamObserver<byte[]>) out;
+                  long[] sent = {0};
+                  boolean[] done = {false};
+                  call.setOnReadyHandler(
+                      () -> {
+                        while (call.isReady() && sent[0] < count) {
+                          call.onNext(block);
+                          sent[0]++;
+                        }
+                        if (sent[0] == count && !done[0]) {
+                          done[0] = true;
+                          call.onCompleted();
+                        }
+                      });
+                }))
         .addMethod(
             BIDI,
             ServerCalls.asyncBidiStreamingCall(

@@ -5,25 +5,18 @@ import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,70 +29,34 @@ import org.junit.jupiter.api.io.TempDir;
  * upload only completes if the proxy stops reading from the client while the backend catches up.
  */
 class LargeBodyIT {
+  static final long HEAP_CAP = 256L << 20;
+  static final long DIRECT_CAP = 64L << 20;
   private static final long GIB = 1L << 30;
-  private static final long HEAP_CAP = 256L << 20;
-  private static final long DIRECT_CAP = 64L << 20;
 
   @TempDir Path dir;
   private TestBackend backend;
-  private Process child;
-  private BufferedReader childOut;
-  private PrintStream childIn;
+  private ChildProxy.Running child;
   private int port;
 
   @BeforeEach
   void start() throws Exception {
     backend = new TestBackend("big");
     port = freePort();
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(
-        cfg,
-        MeshConfigJson.write(
+    child =
+        new ChildProxy.Running(
+            dir,
             config(
-                1,
-                http("default", "big", 80, port, RouteConfig.direct(backend.backend("big", 1))))));
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(
-        List.of(
-            "-Xmx" + (HEAP_CAP >> 20) + "m",
-            "-XX:MaxDirectMemorySize=" + (DIRECT_CAP >> 20) + "m",
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp",
-            System.getProperty("java.class.path"),
-            ChildProxy.class.getName(),
-            cfg.toString()));
-    child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    childOut =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-    childIn = new PrintStream(child.getOutputStream(), true, StandardCharsets.UTF_8);
-    String line;
-    while ((line = childOut.readLine()) != null && !line.equals("READY")) {
-      // Log lines of the child's start-up.
-    }
-    assertThat(line).as("child proxy started").isEqualTo("READY");
+                1, http("default", "big", 80, port, RouteConfig.direct(backend.backend("big", 1)))),
+            HEAP_CAP,
+            DIRECT_CAP);
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     if (child != null) {
-      childIn.close();
-      if (!child.waitFor(10, TimeUnit.SECONDS)) {
-        child.destroyForcibly();
-      }
+      child.close();
     }
     backend.close();
-  }
-
-  private long[] stats() throws IOException {
-    childIn.println("STATS");
-    String line;
-    while ((line = childOut.readLine()) != null && !line.startsWith("STATS ")) {
-      // Skip log lines.
-    }
-    assertThat(line).as("child proxy alive").isNotNull();
-    String[] f = line.split(" ");
-    return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])};
   }
 
   @Test
@@ -120,12 +77,13 @@ class LargeBodyIT {
       }
       out.flush();
       InputStream in = s.getInputStream();
-      String status = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1)).readLine();
+      String status =
+          new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1)).readLine();
       assertThat(status).startsWith("HTTP/1.1 200");
     }
     long upload = System.nanoTime() - t0;
     assertThat(backend.lastBodyBytes).isEqualTo(GIB);
-    long[] afterUpload = stats();
+    long[] afterUpload = child.stats();
 
     backend.readPauseMicros = 0;
     backend.responseBytes = GIB;
@@ -133,7 +91,8 @@ class LargeBodyIT {
     HttpResponse<InputStream> r =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/download")).build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/download"))
+                    .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
     long received = 0;
     try (InputStream body = r.body()) {
@@ -146,7 +105,7 @@ class LargeBodyIT {
     long download = System.nanoTime() - t1;
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(received).isEqualTo(GIB);
-    long[] afterDownload = stats();
+    long[] afterDownload = child.stats();
     System.out.printf(
         "1 GiB upload %.1f s, download %.1f s; child heap peak %d MiB, pooled direct %d MiB%n",
         upload / 1e9,
