@@ -15,6 +15,7 @@ import io.nodemesh.proxy.http.ListenerRouter;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.transport.Transport;
 import io.nodemesh.proxy.udp.UdpProxyHandler;
@@ -43,6 +44,7 @@ public final class NodeProxy implements AutoCloseable {
   private final Transport transport;
   private final ProxyMetrics metrics = new ProxyMetrics();
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final Object applyLock = new Object();
@@ -54,6 +56,7 @@ public final class NodeProxy implements AutoCloseable {
   private NodeProxy(ProxyOptions options, HttpProxySettings settings, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
+    this.resilience = new ResilienceRegistry(options.nodeName());
     this.transport = Transport.create(options.eventLoopThreads());
     this.context = new HttpProxyContext(transport, metrics, settings);
     this.listeners =
@@ -132,7 +135,7 @@ public final class NodeProxy implements AutoCloseable {
       if (closed.get()) {
         return;
       }
-      RoutingTable next = RoutingTable.compile(config, metrics);
+      RoutingTable next = RoutingTable.compile(config, metrics, resilience);
       table.set(next);
       metrics.configVersion(config.version());
       listeners.sync(config);

@@ -14,6 +14,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.listener.CompiledListener;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -93,7 +94,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     RequestTarget.toOriginForm(request);
-    Route route = router.route(request, RequestTarget.path(request.uri()));
+    Route route =
+        router.route(
+            request,
+            RequestTarget.path(request.uri()),
+            ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
     switch (route) {
       case Route.Reject r ->
           reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request));

@@ -15,6 +15,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.resilience.Call;
+import io.nodemesh.proxy.resilience.Failure;
+import io.nodemesh.proxy.resilience.ReplayBuffer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -37,6 +41,11 @@ final class Exchange {
   private final long startNanos = System.nanoTime();
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
   private ScheduledFuture<?> timeout;
+  private ScheduledFuture<?> retryTimer;
+  private final Call call;
+  private final ReplayBuffer replay;
+  private long deadline = Long.MAX_VALUE;
+  private int attempt;
   private UpstreamPool pool;
   private Channel up;
   private UpstreamHandler upHandler;
@@ -61,6 +70,8 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.clientVersion = request.protocolVersion();
     this.head = HttpMethod.HEAD.equals(request.method());
+    this.call = route.call();
+    this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
   }
 
@@ -74,18 +85,33 @@ final class Exchange {
     if (requestComplete) {
       startTimeout();
     }
+    if (replay != null) {
+      replay.add(request);
+    }
     pending.add(request);
     pool = context.pool(down.channel().eventLoop());
-    Channel pooled = pool.acquire(route.target().authority());
+    startAttempt();
+  }
+
+  /** The endpoint of the current attempt. */
+  private Target target() {
+    return call != null ? call.target() : route.target();
+  }
+
+  private void startAttempt() {
+    int current = ++attempt;
+    Target target = target();
+    Channel pooled = pool.acquire(target.authority());
     if (pooled != null) {
       attach(pooled);
       return;
     }
     context.metrics().upstreamOpened();
-    pool.connect(route.target().address())
+    long connectMillis = context.settings().connectTimeout().toMillis();
+    pool.connect(target.address(), call == null ? connectMillis : call.connectTimeoutMillis(connectMillis))
         .addListener(
             (ChannelFuture f) -> {
-              if (done) {
+              if (done || current != attempt) {
                 if (f.isSuccess()) {
                   f.channel().close();
                 }
@@ -94,9 +120,45 @@ final class Exchange {
               if (f.isSuccess()) {
                 attach(f.channel());
               } else {
-                fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
+                attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
               }
             });
+  }
+
+  /**
+   * The current attempt failed before a response reached the client: retry when the {@link Call}
+   * allows it, else answer with an error.
+   */
+  private void attemptFailed(Failure failure, String reason) {
+    if (call != null) {
+      boolean unsent = up == null;
+      boolean replayable = unsent || (replay != null && replay.complete());
+      long delay = call.retryAfter(failure, replayable, deadline, System.nanoTime());
+      if (delay >= 0) {
+        closeUpstream();
+        up = null;
+        upHandler = null;
+        if (!unsent) {
+          pending.addAll(replay.copies());
+        }
+        retryTimer = down.executor().schedule(this::retry, delay, TimeUnit.NANOSECONDS);
+        return;
+      }
+    }
+    fail(
+        failure == Failure.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+        reason);
+  }
+
+  private void retry() {
+    if (done) {
+      return;
+    }
+    route.listener().metrics().retried();
+    startAttempt();
+    if (requestComplete) {
+      armTimer();
+    }
   }
 
   private void attach(Channel ch) {
@@ -129,6 +191,9 @@ final class Exchange {
       content.release();
       abort();
       return;
+    }
+    if (replay != null) {
+      replay.add(content);
     }
     if (up == null) {
       pending.add(content);
@@ -168,6 +233,9 @@ final class Exchange {
       if (informational) {
         ForwardingHeaders.stripHopByHop(r.headers());
       } else {
+        if (call != null && !retryableStatus(code, msg)) {
+          return;
+        }
         responseStarted = true;
         if (timeout != null) {
           timeout.cancel(false);
@@ -208,13 +276,39 @@ final class Exchange {
         });
   }
 
+  /**
+   * Feeds a final response head to the call; for a 502, 503 or 504 that the call retries, drops
+   * the response and its connection.
+   *
+   * @return true when the response goes to the client
+   */
+  private boolean retryableStatus(int code, HttpObject msg) {
+    long now = System.nanoTime();
+    if (code == 502 || code == 503 || code == 504) {
+      boolean replayable = replay != null && replay.complete();
+      long delay = call.retryAfter(Failure.STATUS, replayable, deadline, now);
+      if (delay >= 0) {
+        ReferenceCountUtil.release(msg);
+        closeUpstream();
+        up = null;
+        upHandler = null;
+        pending.addAll(replay.copies());
+        retryTimer = down.executor().schedule(this::retry, delay, TimeUnit.NANOSECONDS);
+        return false;
+      }
+      return true;
+    }
+    call.responded(code, now);
+    return true;
+  }
+
   void onUpstreamClosed(Throwable cause) {
     if (done) {
       return;
     }
     if (!responseStarted) {
-      fail(
-          HttpResponseStatus.BAD_GATEWAY,
+      attemptFailed(
+          Failure.RESET,
           cause == null ? "connection closed before the response" : describe(cause));
     } else {
       abort();
@@ -233,26 +327,50 @@ final class Exchange {
     if (done) {
       return;
     }
-    if (!responseStarted) {
+    if (responseStarted) {
+      abort();
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - deadline >= 0) {
+      if (call != null) {
+        call.failed(Failure.TIMEOUT, now);
+      }
       fail(
           HttpResponseStatus.GATEWAY_TIMEOUT,
-          "no response within " + context.settings().requestTimeout().toMillis() + " ms");
+          "no response within " + requestTimeoutNanos() / 1_000_000 + " ms");
     } else {
-      abort();
+      attemptFailed(
+          Failure.TIMEOUT,
+          "no response within " + call.perTryTimeoutNanos() / 1_000_000 + " ms (per try)");
     }
   }
 
+  private long requestTimeoutNanos() {
+    long fallback = context.settings().requestTimeout().toNanos();
+    return call == null ? fallback : call.requestTimeoutNanos(fallback);
+  }
+
   /**
-   * The request timeout runs from the end of the request to the response head: a long upload or a
-   * long download is not a hung backend, silence after a complete request is.
+   * The request timeout runs from the end of the request to the response head, retries included:
+   * a long upload or a long download is not a hung backend, silence after a complete request is.
    */
   private void startTimeout() {
-    timeout =
-        down.executor()
-            .schedule(
-                this::onTimeout,
-                context.settings().requestTimeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+    deadline = System.nanoTime() + requestTimeoutNanos();
+    armTimer();
+  }
+
+  /** Fires at the request deadline, or earlier at the end of the current try's own timeout. */
+  private void armTimer() {
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
+    long delay = deadline - System.nanoTime();
+    long perTry = call == null ? 0 : call.perTryTimeoutNanos();
+    if (perTry > 0 && perTry < delay) {
+      delay = perTry;
+    }
+    timeout = down.executor().schedule(this::onTimeout, Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
   private void finish() {
@@ -260,7 +378,7 @@ final class Exchange {
     route.listener().metrics().record(status, System.nanoTime() - startNanos);
     upHandler.detach();
     if (upstreamKeepAlive && requestComplete) {
-      pool.release(route.target().authority(), up);
+      pool.release(target().authority(), up);
     } else {
       up.close();
     }
@@ -280,7 +398,7 @@ final class Exchange {
             + "/"
             + route.service()
             + " endpoint "
-            + route.target().authority()
+            + target().authority()
             + ": "
             + reason;
     owner.exchangeFailed(this, failure, line, clientKeepAlive && requestComplete);
@@ -297,6 +415,15 @@ final class Exchange {
     done = true;
     if (timeout != null) {
       timeout.cancel(false);
+    }
+    if (retryTimer != null) {
+      retryTimer.cancel(false);
+    }
+    if (call != null) {
+      call.done();
+    }
+    if (replay != null) {
+      replay.release();
     }
     context.inFlightCounter().decrementAndGet();
     HttpObject o;

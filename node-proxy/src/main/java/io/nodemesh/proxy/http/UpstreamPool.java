@@ -27,11 +27,14 @@ final class UpstreamPool {
 
   private final Bootstrap bootstrap;
   private final int maxIdle;
+  private final int connectTimeoutMillis;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
 
   UpstreamPool(HttpProxyContext context, EventLoop loop) {
     Transport t = context.transport();
     this.maxIdle = context.settings().maxIdlePerEndpoint();
+    this.connectTimeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis());
     long idleNanos = context.settings().idleTimeout().toNanos();
     this.bootstrap =
         new Bootstrap()
@@ -42,7 +45,7 @@ final class UpstreamPool {
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis()))
+                connectTimeoutMillis)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -72,6 +75,15 @@ final class UpstreamPool {
 
   ChannelFuture connect(InetSocketAddress address) {
     return bootstrap.connect(address);
+  }
+
+  /** Connects with a Service's own connect timeout. */
+  ChannelFuture connect(InetSocketAddress address, long timeoutMillis) {
+    int t = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis));
+    if (t == connectTimeoutMillis) {
+      return bootstrap.connect(address);
+    }
+    return bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, t).connect(address);
   }
 
   /** Returns a connection after a complete exchange, or closes it when the pool is full. */

@@ -13,6 +13,7 @@ public final class ListenerMetrics {
 
   private final Counter[] byClass = new Counter[CLASSES.length];
   private final Timer duration;
+  private final Counter retries;
 
   ListenerMetrics(MeterRegistry registry, String namespace, String service, int port) {
     Tags tags = Tags.of("namespace", namespace, "service", service, "port", Integer.toString(port));
@@ -32,6 +33,16 @@ public final class ListenerMetrics {
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(60))
             .register(registry);
+    retries =
+        Counter.builder("nodemesh.retries")
+            .description("Retries sent to the listener's backends (first tries not counted)")
+            .tags(tags)
+            .register(registry);
+  }
+
+  /** Counts one retry. */
+  public void retried() {
+    retries.increment();
   }
 
   /** Records one finished request; a status outside 100..599 counts as 5xx. */

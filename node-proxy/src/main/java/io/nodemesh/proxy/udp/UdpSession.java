@@ -212,5 +212,9 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     if (upstream != null) {
       upstream.close();
     }
+    if (target.call() != null) {
+      // The session counted as a request in flight to its endpoint (least-request balancing).
+      target.call().done();
+    }
   }
 }
