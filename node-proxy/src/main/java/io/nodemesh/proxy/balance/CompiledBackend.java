@@ -6,6 +6,7 @@ import io.nodemesh.config.ServicePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -27,6 +28,8 @@ public final class CompiledBackend {
   private final ServicePolicy.Outlier outlier;
   private final Balancer balancer;
   private final HashRing ring;
+  private volatile IntConsumer ejectedCount;
+  private volatile int lastEjected;
 
   /** A backend with the default policy and fresh endpoint states (tests, tools). */
   public CompiledBackend(BackendConfig config) {
@@ -151,9 +154,37 @@ public final class CompiledBackend {
     return out;
   }
 
+  /** Reports how many of this backend's endpoints are ejected, whenever that may have changed. */
+  public void onEjectedCount(IntConsumer listener) {
+    this.ejectedCount = listener;
+    listener.accept(ejected(System.nanoTime()));
+  }
+
   /** Counts a successful response from {@code s}. */
   public void onSuccess(EndpointState s, long now) {
     s.onSuccess(now, outlier);
+    if (lastEjected > 0) {
+      // Ejections end by time; a success is the first sign someone may be back.
+      report(ejected(now));
+    }
+  }
+
+  private int ejected(long now) {
+    int n = 0;
+    for (EndpointState e : usable) {
+      if (e.isEjected(now)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void report(int ejected) {
+    lastEjected = ejected;
+    IntConsumer c = ejectedCount;
+    if (c != null) {
+      c.accept(ejected);
+    }
   }
 
   /**
@@ -162,14 +193,13 @@ public final class CompiledBackend {
    * @return true when it was ejected
    */
   public boolean onFailure(EndpointState s, long now) {
-    int ejected = 0;
-    for (EndpointState e : usable) {
-      if (e.isEjected(now)) {
-        ejected++;
-      }
-    }
+    int ejected = ejected(now);
     boolean mayEject = (ejected + 1) * 100 <= outlier.maxEjectionPercent() * usable.length;
-    return s.onFailure(now, outlier, mayEject);
+    boolean ejectedNow = s.onFailure(now, outlier, mayEject);
+    if (ejectedNow || ejected != lastEjected) {
+      report(ejectedNow ? ejected + 1 : ejected);
+    }
+    return ejectedNow;
   }
 
   /** The hash key of a request for this backend's policy, or empty when it is not hashed. */

@@ -6,6 +6,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.CircuitBreaker;
 import io.nodemesh.proxy.resilience.RateLimiter;
@@ -47,26 +48,46 @@ public final class CompiledRoute {
   }
 
   public CompiledRoute(ListenerConfig listener, ResilienceRegistry registry) {
+    this(listener, registry, null);
+  }
+
+  /**
+   * @param meters where breaker state and ejected endpoints are shown; null for none
+   */
+  public CompiledRoute(
+      ListenerConfig listener, ResilienceRegistry registry, ListenerMetrics meters) {
     RouteConfig config = listener.route();
     this.namespace = listener.namespace();
     this.policy = listener.policy();
-    this.root = backend(config.root(), registry);
-    this.split = config.split().stream().map(b -> backend(b, registry)).toList();
+    this.root = backend(config.root(), registry, meters);
+    this.split = config.split().stream().map(b -> backend(b, registry, meters)).toList();
     this.matches = config.matches().stream().map(CompiledMatch::new).toList();
     this.weights =
         new SmoothWeightedRoundRobin(split.stream().mapToInt(CompiledBackend::weight).toArray());
     String key = listener.key();
-    this.rootBreaker = registry.breaker(key, root.service(), policy.circuitBreaker());
+    this.rootBreaker = breaker(registry, key, root.service(), meters);
     this.splitBreakers =
-        split.stream()
-            .map(b -> registry.breaker(key, b.service(), policy.circuitBreaker()))
-            .toList();
+        split.stream().map(b -> breaker(registry, key, b.service(), meters)).toList();
     this.limiter = registry.limiter(key, policy.rateLimit());
     this.budget = registry.budget(key, policy.retry());
   }
 
-  private CompiledBackend backend(BackendConfig b, ResilienceRegistry registry) {
-    return new CompiledBackend(b, policy, registry.endpoints(), registry.nodeName());
+  private CompiledBackend backend(
+      BackendConfig b, ResilienceRegistry registry, ListenerMetrics meters) {
+    CompiledBackend c = new CompiledBackend(b, policy, registry.endpoints(), registry.nodeName());
+    if (meters != null) {
+      c.onEjectedCount(n -> meters.ejectedEndpoints(b.service(), n));
+    }
+    return c;
+  }
+
+  private CircuitBreaker breaker(
+      ResilienceRegistry registry, String key, String service, ListenerMetrics meters) {
+    CircuitBreaker b = registry.breaker(key, service, policy.circuitBreaker());
+    if (b != null && meters != null) {
+      b.onStateChange(open -> meters.circuitBreakerOpen(service, open));
+    }
+    return b;
   }
 
   public ServicePolicy policy() {

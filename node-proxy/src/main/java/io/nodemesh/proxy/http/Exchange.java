@@ -3,6 +3,8 @@ package io.nodemesh.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -15,7 +17,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.nodemesh.config.Scheme;
 import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.metrics.RequestObservation;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.resilience.ReplayBuffer;
@@ -38,8 +42,10 @@ final class Exchange {
   private final boolean clientKeepAlive;
   private final HttpVersion clientVersion;
   private final boolean head;
-  private final long startNanos = System.nanoTime();
+  private final RequestObservation observation;
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+  private final Scheme scheme;
+  private boolean upgrade;
   private ScheduledFuture<?> timeout;
   private ScheduledFuture<?> retryTimer;
   private final Call call;
@@ -70,6 +76,9 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.clientVersion = request.protocolVersion();
     this.head = HttpMethod.HEAD.equals(request.method());
+    this.scheme = route.listener().config().policy().scheme();
+    this.observation =
+        context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
     this.call = route.call();
     this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
@@ -80,7 +89,23 @@ final class Exchange {
   }
 
   void start(HttpRequest request) {
+    upgrade = scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel());
+    boolean trailers = scheme != Scheme.HTTP && ForwardingHeaders.acceptsTrailers(request);
+    String upgradeTo = request.headers().get(HttpHeaderNames.UPGRADE);
     ForwardingHeaders.prepareRequest(request, peer(down.channel()));
+    if (upgrade) {
+      // The one hop-by-hop pair a proxy passes on: it relays the tunnel itself (RFC 9110 §7.8).
+      request.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
+      request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
+    if (trailers) {
+      // gRPC servers require "te: trailers" (the one TE value HTTP/2 allows, RFC 9113 §8.2.2).
+      request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
+    observation.inject(request.headers());
+    if (request instanceof HttpContent c) {
+      observation.requestBytes(c.content().readableBytes());
+    }
     requestComplete = request instanceof LastHttpContent;
     if (requestComplete) {
       startTimeout();
@@ -100,29 +125,32 @@ final class Exchange {
 
   private void startAttempt() {
     int current = ++attempt;
-    Target target = target();
-    Channel pooled = pool.acquire(target.authority());
-    if (pooled != null) {
-      attach(pooled);
+    long connectMillis = context.settings().connectTimeout().toMillis();
+    Future<Channel> acquired =
+        pool.acquire(
+            target(),
+            scheme,
+            call == null ? connectMillis : call.connectTimeoutMillis(connectMillis));
+    if (acquired.isDone()) {
+      acquired(acquired, current);
+    } else {
+      acquired.addListener(f -> acquired(f, current));
+    }
+  }
+
+  private void acquired(Future<? super Channel> f, int forAttempt) {
+    if (done || forAttempt != attempt) {
+      if (f.isSuccess()) {
+        ((Channel) f.getNow()).close();
+      }
       return;
     }
-    context.metrics().upstreamOpened();
-    long connectMillis = context.settings().connectTimeout().toMillis();
-    pool.connect(target.address(), call == null ? connectMillis : call.connectTimeoutMillis(connectMillis))
-        .addListener(
-            (ChannelFuture f) -> {
-              if (done || current != attempt) {
-                if (f.isSuccess()) {
-                  f.channel().close();
-                }
-                return;
-              }
-              if (f.isSuccess()) {
-                attach(f.channel());
-              } else {
-                attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
-              }
-            });
+    if (f.isSuccess()) {
+      attach((Channel) f.getNow());
+    } else {
+      route.listener().metrics().connectError(route.service());
+      attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
+    }
   }
 
   /**
@@ -135,26 +163,36 @@ final class Exchange {
       boolean replayable = unsent || (replay != null && replay.complete());
       long delay = call.retryAfter(failure, replayable, deadline, System.nanoTime());
       if (delay >= 0) {
-        closeUpstream();
-        up = null;
-        upHandler = null;
-        if (!unsent) {
-          pending.addAll(replay.copies());
-        }
-        retryTimer = down.executor().schedule(this::retry, delay, TimeUnit.NANOSECONDS);
+        scheduleRetry(delay, unsent);
         return;
       }
     }
     fail(
-        failure == Failure.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+        failure == Failure.TIMEOUT
+            ? HttpResponseStatus.GATEWAY_TIMEOUT
+            : HttpResponseStatus.BAD_GATEWAY,
         reason);
+  }
+
+  /**
+   * Drops the failed attempt's upstream and sends the request again after {@code delayNanos}: what
+   * is still pending when nothing was sent, else the replay copy.
+   */
+  private void scheduleRetry(long delayNanos, boolean unsent) {
+    closeUpstream();
+    up = null;
+    upHandler = null;
+    if (!unsent) {
+      pending.addAll(replay.copies());
+    }
+    observation.retried();
+    retryTimer = down.executor().schedule(this::retry, delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void retry() {
     if (done) {
       return;
     }
-    route.listener().metrics().retried();
     startAttempt();
     if (requestComplete) {
       armTimer();
@@ -192,6 +230,7 @@ final class Exchange {
       abort();
       return;
     }
+    observation.requestBytes(content.content().readableBytes());
     if (replay != null) {
       replay.add(content);
     }
@@ -220,20 +259,40 @@ final class Exchange {
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (msg.decoderResult().isFailure()) {
+      // Also a body cut short: the decoder ends it with a failed last chunk on a premature close.
+      ReferenceCountUtil.release(msg);
+      onUpstreamClosed(msg.decoderResult().cause());
+      return;
+    }
     if (msg instanceof HttpResponse r) {
-      if (r.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        onUpstreamClosed(r.decoderResult().cause());
-        return;
-      }
       int code = r.status().code();
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the final one (RFC 9110
       // §15.2).
       informational = code >= 100 && code < 200 && code != 101;
       if (informational) {
         ForwardingHeaders.stripHopByHop(r.headers());
+      } else if (code == 101) {
+        if (!upgrade) {
+          ReferenceCountUtil.release(msg);
+          onUpstreamClosed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
+          return;
+        }
+        if (call != null) {
+          call.responded(code, System.nanoTime());
+        }
+        responseStarted = true;
+        if (timeout != null) {
+          timeout.cancel(false);
+        }
+        status = code;
+        String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+        ForwardingHeaders.stripHopByHop(r.headers());
+        r.headers()
+            .set(HttpHeaderNames.UPGRADE, protocol == null ? "" : protocol)
+            .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       } else {
-        if (call != null && !retryableStatus(code, msg)) {
+        if (call != null && !finalResponse(code, msg)) {
           return;
         }
         responseStarted = true;
@@ -247,6 +306,9 @@ final class Exchange {
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
     }
+    if (!informational && msg instanceof HttpContent c) {
+      observation.responseBytes(c.content().readableBytes());
+    }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;
     if (endsInterim) {
@@ -259,6 +321,10 @@ final class Exchange {
       return;
     }
     ChannelFuture written = down.writeAndFlush(msg);
+    if (last && status == 101) {
+      switchProtocols();
+      return;
+    }
     if (last) {
       finish();
       return;
@@ -277,29 +343,24 @@ final class Exchange {
   }
 
   /**
-   * Feeds a final response head to the call; for a 502, 503 or 504 that the call retries, drops
-   * the response and its connection.
+   * Feeds a final response head to the call; a 502, 503 or 504 that the call retries is dropped
+   * with its connection.
    *
-   * @return true when the response goes to the client
+   * @return true when the response goes on to the client
    */
-  private boolean retryableStatus(int code, HttpObject msg) {
+  private boolean finalResponse(int code, HttpObject msg) {
     long now = System.nanoTime();
-    if (code == 502 || code == 503 || code == 504) {
-      boolean replayable = replay != null && replay.complete();
-      long delay = call.retryAfter(Failure.STATUS, replayable, deadline, now);
-      if (delay >= 0) {
-        ReferenceCountUtil.release(msg);
-        closeUpstream();
-        up = null;
-        upHandler = null;
-        pending.addAll(replay.copies());
-        retryTimer = down.executor().schedule(this::retry, delay, TimeUnit.NANOSECONDS);
-        return false;
-      }
+    if (code != 502 && code != 503 && code != 504) {
+      call.responded(code, now);
       return true;
     }
-    call.responded(code, now);
-    return true;
+    long delay = call.retryAfter(Failure.STATUS, replay != null && replay.complete(), deadline, now);
+    if (delay < 0) {
+      return true;
+    }
+    ReferenceCountUtil.release(msg);
+    scheduleRetry(delay, false);
+    return false;
   }
 
   void onUpstreamClosed(Throwable cause) {
@@ -375,20 +436,28 @@ final class Exchange {
 
   private void finish() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     upHandler.detach();
-    if (upstreamKeepAlive && requestComplete) {
-      pool.release(target().authority(), up);
-    } else {
-      up.close();
-    }
+    pool.release(UpstreamPool.key(target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
+  }
+
+  /**
+   * The backend accepted the upgrade: from now on both connections carry opaque bytes, relayed by
+   * a {@link Tunnel} until either side closes. The exchange ends here; the tunnel is not a request.
+   */
+  private void switchProtocols() {
+    end();
+    observation.end(status);
+    upHandler.detach();
+    owner.exchangeUpgraded(this);
+    Tunnel.splice(down.channel(), up);
   }
 
   private void fail(HttpResponseStatus failure, String reason) {
     end();
     status = failure.code();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     var l = route.listener().config();
     String line =
@@ -406,7 +475,7 @@ final class Exchange {
 
   private void abort() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     owner.exchangeAborted(this);
   }

@@ -32,8 +32,12 @@ public interface Router {
       CompiledListener listener, HttpRequest request, String path, InetAddress source) {
     return switch (listener.route().pick(request.method().name(), path, request.headers(), source)) {
       case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target(), f.call());
-      case Pick.Unavailable u ->
-          new Route.Reject(HttpResponseStatus.valueOf(u.status()), u.message(), listener);
+      case Pick.Unavailable u -> {
+        if (u.status() == Pick.Unavailable.TOO_MANY_REQUESTS) {
+          listener.metrics().rateLimited();
+        }
+        yield new Route.Reject(HttpResponseStatus.valueOf(u.status()), u.message(), listener);
+      }
     };
   }
 }

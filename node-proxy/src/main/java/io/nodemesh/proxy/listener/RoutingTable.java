@@ -4,7 +4,10 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
+import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import java.util.ArrayList;
@@ -68,6 +71,13 @@ public final class RoutingTable {
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
     Map<Integer, CompiledListener> udpByPort = new HashMap<>();
+    AccessPolicy access;
+    try {
+      access = AccessPolicy.compile(config.access());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "config " + config.version() + ": access: " + e.getMessage(), e);
+    }
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() != Protocol.HTTP
           && l.protocol() != Protocol.TCP
@@ -76,11 +86,13 @@ public final class RoutingTable {
       }
       CompiledListener compiled;
       try {
+        ListenerMetrics meters = metrics.listener(l.namespace(), l.service(), l.port());
         compiled =
             new CompiledListener(
                 l,
-                new CompiledRoute(l, registry),
-                metrics.listener(l.namespace(), l.service(), l.port()));
+                new CompiledRoute(l, registry, meters),
+                meters,
+                AccessGuard.of(access, l, metrics.registry()));
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
             "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.resilience;
 
 import io.nodemesh.config.ServicePolicy;
+import java.util.function.Consumer;
 
 /**
  * A circuit breaker for one backend Service of one listener. Closed, it counts outcomes; it opens
@@ -42,10 +43,20 @@ public final class CircuitBreaker {
   private long openedAt;
   private int probesInFlight;
   private int probeSuccesses;
+  private Consumer<Boolean> stateListener = open -> {};
 
   public CircuitBreaker(ServicePolicy.CircuitBreaker policy) {
     this.policy = policy;
     this.bucketNanos = Math.max(1, policy.windowMillis() * 1_000_000L / BUCKETS);
+  }
+
+  /**
+   * Told {@code true} when the breaker opens and {@code false} when it closes (the latest config's
+   * metrics; called under the breaker's monitor, so it must be quick).
+   */
+  public synchronized void onStateChange(Consumer<Boolean> listener) {
+    this.stateListener = listener;
+    listener.accept(state != State.CLOSED);
   }
 
   public ServicePolicy.CircuitBreaker policy() {
@@ -143,11 +154,13 @@ public final class CircuitBreaker {
     state = State.OPEN;
     openedAt = now;
     resetCounts();
+    stateListener.accept(true);
   }
 
   private void close() {
     state = State.CLOSED;
     resetCounts();
+    stateListener.accept(false);
   }
 
   private void resetCounts() {

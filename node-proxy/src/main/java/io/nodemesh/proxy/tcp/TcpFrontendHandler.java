@@ -11,6 +11,7 @@ import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.metrics.ConnectionObservation;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.transport.Transport;
@@ -36,6 +37,8 @@ final class TcpFrontendHandler extends RelayHandler {
   private final Duration connectTimeout;
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
+  private ConnectionObservation observed;
+  private long readBeforeConnect;
 
   TcpFrontendHandler(
       Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
@@ -54,10 +57,19 @@ final class TcpFrontendHandler extends RelayHandler {
       inbound.close();
       return;
     }
-    var source =
-        inbound.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    String denied = listener.access().denyL4(inbound.remoteAddress());
+    if (denied != null) {
+      // Nothing was read and no upstream exists: not a byte reaches the backend.
+      inbound.close();
+      return;
+    }
+    listener.metrics().accepted(inbound, "tcp");
+    var source = inbound.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     switch (listener.route().pickConnection(source)) {
       case Pick.Unavailable u -> {
+        if (u.status() == Pick.Unavailable.TOO_MANY_REQUESTS) {
+          listener.metrics().rateLimited();
+        }
         LOG.log(
             Level.DEBUG,
             "tcp listener {0}: {1}, connection closed",
@@ -76,8 +88,33 @@ final class TcpFrontendHandler extends RelayHandler {
                 .addFirst(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
           }
         }
+        countReads(
+            bytes -> {
+              if (observed != null) {
+                observed.fromClient(bytes);
+              } else {
+                readBeforeConnect += bytes;
+              }
+            });
+        inbound.closeFuture().addListener(x -> {
+          if (observed != null) {
+            observed.end();
+          }
+        });
         connect(inbound, listener, f.service(), call, call == null ? f.target() : call.target());
       }
+    }
+  }
+
+  /** Starts the metrics and access log of the connection, once, for the endpoint it ended on. */
+  private void observe(CompiledListener listener, String service, Target target, Channel inbound) {
+    observed =
+        listener
+            .metrics()
+            .connection(
+                "tcp", listener.config(), service, target.authority(), inbound.remoteAddress());
+    if (readBeforeConnect > 0) {
+      observed.fromClient((int) Math.min(Integer.MAX_VALUE, readBeforeConnect));
     }
   }
 
@@ -116,14 +153,17 @@ final class TcpFrontendHandler extends RelayHandler {
             if (!inbound.isActive()) {
               return;
             }
+            listener.metrics().connectError(service);
             long delay =
                 call == null
                     ? -1
                     : call.retryAfter(Failure.CONNECT, true, Long.MAX_VALUE, System.nanoTime());
             if (delay < 0) {
+              observe(listener, service, target, inbound);
               inbound.close();
               return;
             }
+            listener.metrics().retry(service);
             inbound
                 .eventLoop()
                 .schedule(
@@ -143,6 +183,8 @@ final class TcpFrontendHandler extends RelayHandler {
           if (call != null) {
             call.connected(System.nanoTime());
           }
+          observe(listener, service, target, inbound);
+          backendSide.countReads(observed::toClient);
           backendSide.attach(inbound);
           attach(outbound);
         });
