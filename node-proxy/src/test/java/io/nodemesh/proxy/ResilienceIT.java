@@ -176,6 +176,37 @@ class ResilienceIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> accepted.get() == 3);
   }
 
+  RawClient.Response put(String body) throws IOException {
+    try (RawClient c = new RawClient(port)) {
+      return c.send(
+          "PUT /items/1 HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\nContent-Length: "
+              + body.length()
+              + "\r\n\r\n"
+              + body);
+    }
+  }
+
+  @Test
+  void aRetriedPutSendsTheSameBodyAgain() throws Exception {
+    ScriptedBackend flaky = backend("flaky").failingFirst(2, 502);
+    start(policy(null, retries(2), null, NO_EJECTION, null), flaky.endpoint());
+    String body = "x".repeat(40_000);
+
+    assertThat(put(body).status()).isEqualTo(200);
+    assertThat(flaky.bodies).hasSize(3).allMatch(body::equals);
+  }
+
+  @Test
+  void aPutLargerThanTheReplayBufferIsNotRetriedOnceSent() throws Exception {
+    ScriptedBackend flaky = backend("flaky").failingFirst(1, 503);
+    start(policy(null, retries(2), null, NO_EJECTION, null), flaky.endpoint());
+
+    assertThat(put("y".repeat(100_000)).status()).isEqualTo(503);
+    assertThat(flaky.count("PUT")).isEqualTo(1);
+  }
+
   @Test
   void aKilledBackendsConnectFailuresAreRetriedElsewhereForEveryMethod() throws Exception {
     ScriptedBackend dead = backend("dead");

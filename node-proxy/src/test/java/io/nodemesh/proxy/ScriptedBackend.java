@@ -22,6 +22,7 @@ final class ScriptedBackend implements AutoCloseable {
   final String name;
   final AtomicInteger requests = new AtomicInteger();
   final Map<String, AtomicInteger> byMethod = new ConcurrentHashMap<>();
+  final java.util.Queue<String> bodies = new java.util.concurrent.ConcurrentLinkedQueue<>();
   volatile IntUnaryOperator status = n -> 200;
   volatile long delayMillis;
   private final HttpServer server;
@@ -44,7 +45,7 @@ final class ScriptedBackend implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try (InputStream in = ex.getRequestBody()) {
-      in.readAllBytes();
+      bodies.add(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
     }
     int n = requests.incrementAndGet();
     byMethod.computeIfAbsent(ex.getRequestMethod(), k -> new AtomicInteger()).incrementAndGet();

@@ -4,8 +4,10 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ServicePolicy;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
@@ -52,11 +54,12 @@ public final class CompiledBackend {
     }
     List<EndpointState> all = new ArrayList<>();
     List<EndpointState> same = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (EndpointConfig e : chosen) {
-      EndpointState s = registry.state(e);
-      if (all.contains(s)) {
+      if (!seen.add(e.authority())) {
         continue;
       }
+      EndpointState s = registry.state(e);
       all.add(s);
       if (nodeName != null && nodeName.equals(e.nodeName())) {
         same.add(s);

@@ -104,6 +104,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       // ACL mode: identity is the connection's peer (an HTTP/2 stream reports its parent's).
       String denied = f.listener().access().denyHttp(ctx.channel().remoteAddress(), request, path);
       if (denied != null) {
+        if (f.call() != null) {
+          // Picked but never sent: give back the endpoint's in-flight slot (and any probe).
+          f.call().done();
+        }
         route = new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, f.listener());
       }
     }
