@@ -120,6 +120,29 @@ class ResilienceIT {
   }
 
   @Test
+  void anHttp2ClientsRequestsAreRetriedTooButNotItsPosts() throws Exception {
+    ScriptedBackend flaky = backend("flaky");
+    AtomicInteger failuresLeft = new AtomicInteger(2);
+    flaky.status = n -> failuresLeft.getAndDecrement() > 0 ? 503 : 200;
+    start(policy(null, retries(3), null, NO_EJECTION, null), flaky.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      H2Client.Response r = c.get("/", HOST);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(flaky.count("GET")).isEqualTo(3);
+
+      failuresLeft.set(1);
+      H2Client.Response post =
+          c.send(
+              io.netty.handler.codec.http.HttpMethod.POST,
+              "/orders",
+              HOST,
+              "{}".getBytes(StandardCharsets.UTF_8));
+      assertThat(post.status()).isEqualTo(503);
+      assertThat(flaky.count("POST")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void retriesStopAtTheConfiguredAttemptsAndTheLastAnswerGoesThrough() throws Exception {
     ScriptedBackend flaky = backend("flaky").failingFirst(10, 503);
     start(policy(null, retries(2), null, NO_EJECTION, null), flaky.endpoint());

@@ -136,7 +136,10 @@ public final class Call {
     if (!attemptOpen || outcomeRecorded) {
       return;
     }
-    current.observe(now - attemptStart, now);
+    if (policy.balancing().policy() == ServicePolicy.LbPolicy.EWMA) {
+      // Only the latency-aware balancer reads it; the others skip the update's monitor.
+      current.observe(now - attemptStart, now);
+    }
     if (status >= 500) {
       recordFailure(now);
     } else {
