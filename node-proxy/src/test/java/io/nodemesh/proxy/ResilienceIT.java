@@ -116,7 +116,8 @@ class ResilienceIT {
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("flaky");
     assertThat(flaky.count("GET")).isEqualTo(3);
-    assertThat(scrape()).containsPattern("nodemesh_retries_total\\{[^}]*service=\"web\"[^}]*} 2\\.0");
+    assertThat(scrape())
+        .containsPattern("nodemesh_retries_total\\{[^}]*service=\"web\"[^}]*} 2\\.0");
   }
 
   @Test
@@ -338,7 +339,9 @@ class ResilienceIT {
     get();
     get();
     assertThat(get().status()).isEqualTo(503);
-    await().atMost(Duration.ofSeconds(5)).until(() -> sick.requests.get() == 3 || get().status() == 500);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> sick.requests.get() == 3 || get().status() == 500);
     assertThat(sick.requests.get()).isEqualTo(3);
     assertThat(get().status()).isEqualTo(503);
   }
@@ -430,10 +433,14 @@ class ResilienceIT {
       s.bind(new InetSocketAddress(localIp, 0));
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
       s.setSoTimeout(10_000);
-      var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+      var in =
+          new BufferedReader(
+              new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
       for (int i = 0; i < n; i++) {
         s.getOutputStream()
-            .write(("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            .write(
+                ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
         String status = in.readLine();
         out.add(Integer.parseInt(status.split(" ")[1]));
         int length = 0;

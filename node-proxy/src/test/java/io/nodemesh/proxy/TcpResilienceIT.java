@@ -142,7 +142,8 @@ class TcpResilienceIT {
   void anIdleRelayIsClosedAfterTheIdleTimeoutAndABusyOneIsNot() throws Exception {
     EchoBackend a = echo("a");
     start(
-        policy(ServicePolicy.LbPolicy.ROUND_ROBIN, new ServicePolicy.Timeouts(0, 0, 400), null, null),
+        policy(
+            ServicePolicy.LbPolicy.ROUND_ROBIN, new ServicePolicy.Timeouts(0, 0, 400), null, null),
         endpoint(a));
     Socket idle = connect();
     Socket busy = connect();

@@ -47,10 +47,10 @@ public final class CompiledBackend {
     this.weight = config.weight();
     this.balancing = policy.balancing();
     this.outlier = policy.outlier();
-    List<EndpointConfig> chosen = config.endpoints().stream().filter(EndpointConfig::ready).toList();
+    List<EndpointConfig> chosen =
+        config.endpoints().stream().filter(EndpointConfig::ready).toList();
     if (chosen.isEmpty()) {
-      chosen =
-          config.endpoints().stream().filter(e -> e.serving() && e.terminating()).toList();
+      chosen = config.endpoints().stream().filter(e -> e.serving() && e.terminating()).toList();
     }
     List<EndpointState> all = new ArrayList<>();
     List<EndpointState> same = new ArrayList<>();

@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link EndpointState} of every endpoint the proxy knows, by {@code ip:port}, kept across
- * configs: a pod listed by two Services, or by a root and a split backend, has one state. Pruned
- * to the endpoints of the config in force when a new one is applied.
+ * configs: a pod listed by two Services, or by a root and a split backend, has one state. Pruned to
+ * the endpoints of the config in force when a new one is applied.
  */
 public final class EndpointRegistry {
   private final Map<String, EndpointState> states = new ConcurrentHashMap<>();
@@ -19,7 +19,8 @@ public final class EndpointRegistry {
     if (s != null) {
       return s;
     }
-    return states.computeIfAbsent(endpoint.authority(), k -> new EndpointState(Target.of(endpoint)));
+    return states.computeIfAbsent(
+        endpoint.authority(), k -> new EndpointState(Target.of(endpoint)));
   }
 
   /** Forgets endpoints not in {@code live}. */

@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What the proxy has learned about one endpoint ({@code ip:port}): requests in flight, a peak EWMA
  * of its latency, and passive outlier ejection. It outlives configs (kept by {@link
- * EndpointRegistry} while the endpoint is listed), so an endpoint update does not forget that a
- * pod was failing. Shared by all event loops: counters are atomic, the EWMA and ejection are
- * updated under the object's monitor and read without it (a stale read only skews one pick).
+ * EndpointRegistry} while the endpoint is listed), so an endpoint update does not forget that a pod
+ * was failing. Shared by all event loops: counters are atomic, the EWMA and ejection are updated
+ * under the object's monitor and read without it (a stale read only skews one pick).
  */
 public final class EndpointState {
   /** Decay time of the latency EWMA (Finagle's default). */

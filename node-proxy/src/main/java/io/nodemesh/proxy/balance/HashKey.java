@@ -19,7 +19,10 @@ final class HashKey {
    */
   static OptionalLong of(ServicePolicy.Balancing b, HttpHeaders headers, InetAddress source) {
     return switch (b.hashOn()) {
-      case SOURCE_IP -> source == null ? OptionalLong.empty() : OptionalLong.of(HashRing.hash(source.getAddress()));
+      case SOURCE_IP ->
+          source == null
+              ? OptionalLong.empty()
+              : OptionalLong.of(HashRing.hash(source.getAddress()));
       case HEADER -> {
         String v = headers == null ? null : headers.get(b.hashName());
         yield v == null ? OptionalLong.empty() : OptionalLong.of(HashRing.hash(v));

@@ -354,7 +354,8 @@ final class Exchange {
       call.responded(code, now);
       return true;
     }
-    long delay = call.retryAfter(Failure.STATUS, replay != null && replay.complete(), deadline, now);
+    boolean replayable = replay != null && replay.complete();
+    long delay = call.retryAfter(Failure.STATUS, replayable, deadline, now);
     if (delay < 0) {
       return true;
     }

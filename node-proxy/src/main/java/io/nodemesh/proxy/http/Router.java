@@ -30,7 +30,8 @@ public interface Router {
   /** Picks a backend and endpoint within a listener, for a client at {@code source}. */
   static Route pick(
       CompiledListener listener, HttpRequest request, String path, InetAddress source) {
-    return switch (listener.route().pick(request.method().name(), path, request.headers(), source)) {
+    Pick pick = listener.route().pick(request.method().name(), path, request.headers(), source);
+    return switch (pick) {
       case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target(), f.call());
       case Pick.Unavailable u -> {
         if (u.status() == Pick.Unavailable.TOO_MANY_REQUESTS) {

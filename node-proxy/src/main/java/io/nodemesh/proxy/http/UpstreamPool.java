@@ -88,7 +88,7 @@ final class UpstreamPool {
     return acquire(target, scheme, connectTimeoutMillis);
   }
 
-  /** As {@link #acquire(Target, Scheme)}, with a Service's own connect timeout for a new connection. */
+  /** As {@link #acquire(Target, Scheme)}, with a Service's connect timeout for a new connection. */
   Future<Channel> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
     String key = key(target, scheme);
     Http2Upstream h2 = shared.get(key);

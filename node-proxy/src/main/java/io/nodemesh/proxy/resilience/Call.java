@@ -15,9 +15,9 @@ import java.util.OptionalLong;
  *
  * <p>Retry rules: at most {@code retry-attempts} retries, each one taken from the listener's retry
  * budget, none past the request deadline. A connect failure may be retried for any method (nothing
- * reached the backend); a reset, a timeout or a 502/503/504 only for an idempotent method (RFC
- * 9110 §9.2.2) whose request the caller can still replay. A retry prefers an endpoint the request
- * has not failed on yet.
+ * reached the backend); a reset, a timeout or a 502/503/504 only for an idempotent method (RFC 9110
+ * §9.2.2) whose request the caller can still replay. A retry prefers an endpoint the request has
+ * not failed on yet.
  */
 public final class Call {
   private final String service;
@@ -75,7 +75,16 @@ public final class Call {
       boolean idempotent,
       EndpointState first) {
     return new Call(
-        service, backend, policy, breaker, permit, budget, key, idempotent, first, System.nanoTime());
+        service,
+        backend,
+        policy,
+        breaker,
+        permit,
+        budget,
+        key,
+        idempotent,
+        first,
+        System.nanoTime());
   }
 
   private void begin(EndpointState e, CircuitBreaker.Permit p, long now) {

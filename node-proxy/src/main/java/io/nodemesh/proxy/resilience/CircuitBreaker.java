@@ -10,8 +10,8 @@ import java.util.function.Consumer;
  * request is refused at once. After {@code openMillis} it is half-open: {@code halfOpenRequests}
  * probes go through; when they all succeed it closes, one failure opens it again.
  *
- * <p>Shared by the event loops; state changes under the monitor, which only callers of an
- * enabled breaker take.
+ * <p>Shared by the event loops; state changes under the monitor, which only callers of an enabled
+ * breaker take.
  */
 public final class CircuitBreaker {
   /** The breaker's answer to a request. */

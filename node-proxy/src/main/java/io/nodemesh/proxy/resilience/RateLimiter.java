@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * request (HTTP) or new connection (TCP) takes one or is refused.
  *
  * <p>Per-source buckets are kept for at most {@link #MAX_SOURCES} client IPs; beyond that, buckets
- * that are full again (their client has been quiet) are dropped, and if that is not enough all
- * are, which only ever lets a client burst once more.
+ * that are full again (their client has been quiet) are dropped, and if that is not enough all are,
+ * which only ever lets a client burst once more.
  */
 public final class RateLimiter {
   static final int MAX_SOURCES = 10_000;
@@ -61,8 +61,8 @@ public final class RateLimiter {
   }
 
   /**
-   * Greedy refill spreads tokens evenly over the period, so expressing the rate as {@code average
-   * * 1000} tokens per 1000 s keeps fractional rates (0.5/s) exact.
+   * Greedy refill spreads tokens evenly over the period, so expressing the rate as {@code average *
+   * 1000} tokens per 1000 s keeps fractional rates (0.5/s) exact.
    */
   private static Bucket bucket(ServicePolicy.RateLimit p) {
     long perKiloSecond = Math.max(1, Math.round(p.average() * 1000));

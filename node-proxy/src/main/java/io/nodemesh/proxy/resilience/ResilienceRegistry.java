@@ -7,10 +7,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The balancing and resilience state that outlives a config: endpoint states, circuit breakers
- * (per listener and backend Service), retry budgets and rate limiters (per listener). A new config
- * keeps an object while its policy is unchanged, so a weight change does not close an open
- * circuit or refill a rate limit; a changed policy starts afresh.
+ * The balancing and resilience state that outlives a config: endpoint states, circuit breakers (per
+ * listener and backend Service), retry budgets and rate limiters (per listener). A new config keeps
+ * an object while its policy is unchanged, so a weight change does not close an open circuit or
+ * refill a rate limit; a changed policy starts afresh.
  */
 public final class ResilienceRegistry {
   private final String nodeName;
@@ -36,7 +36,8 @@ public final class ResilienceRegistry {
   }
 
   /** The breaker of a listener's backend, or null when the policy has none. */
-  public CircuitBreaker breaker(String listenerKey, String service, ServicePolicy.CircuitBreaker p) {
+  public CircuitBreaker breaker(
+      String listenerKey, String service, ServicePolicy.CircuitBreaker p) {
     String key = listenerKey + ">" + service;
     if (!p.enabled()) {
       breakers.remove(key);

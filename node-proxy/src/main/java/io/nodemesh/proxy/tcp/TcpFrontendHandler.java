@@ -53,7 +53,8 @@ final class TcpFrontendHandler extends RelayHandler {
     Channel inbound = ctx.channel();
     CompiledListener listener = table.get().tcpByProxyPort(proxyPort);
     if (listener == null) {
-      LOG.log(Level.DEBUG, "tcp proxy port {0,number,#}: no listener, connection closed", proxyPort);
+      LOG.log(
+          Level.DEBUG, "tcp proxy port {0,number,#}: no listener, connection closed", proxyPort);
       inbound.close();
       return;
     }
@@ -84,8 +85,7 @@ final class TcpFrontendHandler extends RelayHandler {
           long idle = call.policy().timeouts().idleMillis();
           if (idle > 0) {
             // On the client side both directions show: its reads and its writes.
-            ctx.pipeline()
-                .addFirst(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            ctx.pipeline().addFirst(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
           }
         }
         countReads(
@@ -96,11 +96,14 @@ final class TcpFrontendHandler extends RelayHandler {
                 readBeforeConnect += bytes;
               }
             });
-        inbound.closeFuture().addListener(x -> {
-          if (observed != null) {
-            observed.end();
-          }
-        });
+        inbound
+            .closeFuture()
+            .addListener(
+                x -> {
+                  if (observed != null) {
+                    observed.end();
+                  }
+                });
         connect(inbound, listener, f.service(), call, call == null ? f.target() : call.target());
       }
     }

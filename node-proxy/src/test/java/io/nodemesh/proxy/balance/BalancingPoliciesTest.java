@@ -58,7 +58,8 @@ class BalancingPoliciesTest {
 
   @Test
   void roundRobinIsExactlyEven() {
-    Map<String, Integer> seen = count(backend(policy(LbPolicy.ROUND_ROBIN), endpoints(4), null), 400);
+    Map<String, Integer> seen =
+        count(backend(policy(LbPolicy.ROUND_ROBIN), endpoints(4), null), 400);
     assertThat(seen.values()).containsOnly(100);
   }
 
@@ -66,7 +67,8 @@ class BalancingPoliciesTest {
   void randomIsEvenWithinFivePercent() {
     Map<String, Integer> seen = count(backend(policy(LbPolicy.RANDOM), endpoints(4), null), N);
     assertThat(seen).hasSize(4);
-    assertThat(seen.values()).allSatisfy(c -> assertThat(c).isBetween(N / 4 * 95 / 100, N / 4 * 105 / 100));
+    assertThat(seen.values())
+        .allSatisfy(c -> assertThat(c).isBetween(N / 4 * 95 / 100, N / 4 * 105 / 100));
   }
 
   @Test
@@ -144,7 +146,10 @@ class BalancingPoliciesTest {
     // One endpoint gone: only its keys move.
     CompiledBackend three =
         new CompiledBackend(
-            new BackendConfig("web", 1, endpoints(4).subList(0, 3)), policy(byHeader), registry, null);
+            new BackendConfig("web", 1, endpoints(4).subList(0, 3)),
+            policy(byHeader),
+            registry,
+            null);
     int moved = 0;
     for (var e : owner.entrySet()) {
       var headers = new DefaultHttpHeaders().add("X-User", e.getKey());
@@ -160,14 +165,20 @@ class BalancingPoliciesTest {
   @Test
   void consistentHashByCookieAndBySourceIp() throws Exception {
     CompiledBackend byCookie =
-        backend(policy(new Balancing(LbPolicy.CONSISTENT_HASH, HashOn.COOKIE, "sid", true)), endpoints(5), null);
+        backend(
+            policy(new Balancing(LbPolicy.CONSISTENT_HASH, HashOn.COOKIE, "sid", true)),
+            endpoints(5),
+            null);
     var a = new DefaultHttpHeaders().add("Cookie", "theme=dark; sid=abc123");
     var b = new DefaultHttpHeaders().add("Cookie", "sid=abc123");
     assertThat(byCookie.key(a, null)).isEqualTo(byCookie.key(b, null)).isPresent();
     assertThat(byCookie.key(new DefaultHttpHeaders(), null)).isEmpty();
 
     CompiledBackend bySource =
-        backend(policy(new Balancing(LbPolicy.CONSISTENT_HASH, HashOn.SOURCE_IP, null, true)), endpoints(5), null);
+        backend(
+            policy(new Balancing(LbPolicy.CONSISTENT_HASH, HashOn.SOURCE_IP, null, true)),
+            endpoints(5),
+            null);
     InetAddress client = InetAddress.getByName("10.1.2.3");
     long now = System.nanoTime();
     String first = bySource.choose(bySource.key(null, client), null, now).target().authority();

@@ -66,7 +66,8 @@ class OutlierEjectionTest {
     CompiledBackend one =
         new CompiledBackend(
             new BackendConfig("db", 1, List.of(EndpointConfig.ready("10.9.9.9", 80))),
-            new ServicePolicy(null, null, null, null, null, new ServicePolicy.Outlier(1, 1000, 50), null),
+            new ServicePolicy(
+                null, null, null, null, null, new ServicePolicy.Outlier(1, 1000, 50), null),
             other,
             null);
     EndpointState only = other.state(EndpointConfig.ready("10.9.9.9", 80));
