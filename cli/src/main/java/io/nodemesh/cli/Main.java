@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
       ControllerCommand.class,
       ProxyCommand.class,
       ExplainCommand.class,
+      CheckCommand.class,
+      PrepareCommand.class,
+      CleanupCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -14,6 +14,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.access.AccessCompiler;
@@ -26,7 +27,6 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,8 +88,12 @@ public final class MeshCompiler {
 
     // Protocol of each meshed Service port.
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
+    Map<String, ServicePolicy> policies = new HashMap<>();
     for (Service svc : meshed.values()) {
       Protocol annotated = trafficType(svc, problems);
+      policies.put(
+          Topology.key(svc.getMetadata().getNamespace(), svc.getMetadata().getName()),
+          PolicyAnnotations.parse(svc, problems));
       List<ServicePort> ports = svc.getSpec().getPorts();
       Set<Integer> seen = new HashSet<>();
       for (int i = 0; ports != null && i < ports.size(); i++) {
@@ -162,9 +166,15 @@ public final class MeshCompiler {
                   root, plan.backendsFor(key.port(), topology, problems), plan.matches, plan.name);
       listeners.add(
           new ListenerConfig(
-              key.namespace(), key.service(), key.port(), key.protocol(), proxyPort, route));
+              key.namespace(),
+              key.service(),
+              key.port(),
+              key.protocol(),
+              proxyPort,
+              route,
+              policies.get(Topology.key(key.namespace(), key.service()))));
     }
-    listeners.sort(Comparator.comparing(ListenerConfig::key));
+    listeners = sortedByKey(listeners);
 
     validateOthers(topology, problems);
     AccessConfig access =
@@ -186,6 +196,19 @@ public final class MeshCompiler {
     }
     MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners, access);
     return new CompileResult(config, dedupe(problems), allocated.allocation());
+  }
+
+  /**
+   * The listeners in {@code namespace/service:port} order, each key built once: a comparator that
+   * concatenates the keys on every comparison was the compiler's largest cost at 10,000 listeners
+   * (docs/benchmarks.md). Keys are unique here, one per {@link PortKey}.
+   */
+  private static List<ListenerConfig> sortedByKey(List<ListenerConfig> listeners) {
+    TreeMap<String, ListenerConfig> byKey = new TreeMap<>();
+    for (ListenerConfig l : listeners) {
+      byKey.put(l.key(), l);
+    }
+    return new ArrayList<>(byKey.values());
   }
 
   private static List<Problem> dedupe(List<Problem> problems) {

@@ -106,7 +106,15 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
         yield null;
       }
       case Pick.Forward f -> {
-        UdpSession s = new UdpSession(this, listener, client, l.config().key(), f);
+        UdpSession s =
+            new UdpSession(
+                this,
+                listener,
+                client,
+                l.config().key(),
+                f,
+                l.metrics()
+                    .connection("udp", l.config(), f.service(), f.target().authority(), client));
         sessions.put(client, s);
         sessionCount = sessions.size();
         s.open(transport, settings);
