@@ -4,21 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.access.Explanation;
-import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.ProxyOptions;
-import io.nodemesh.smi.SmiKinds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -35,8 +27,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,27 +35,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ACL mode end to end, once in local mode (YAML files) and once on the Kubernetes path (informers
- * against the fabric8 mock API server, the proxy a separate component that only talks to the
- * controller over HTTP). Pods are played by loopback source addresses; every scenario is also
- * asked of {@code nodemesh explain}, which must agree with what the proxy did.
+ * ACL mode end to end; subclasses start it in local mode (YAML files) and on the Kubernetes path
+ * (informers against the fabric8 mock API server, the proxy a separate component that only talks
+ * to the controller over HTTP). Pods are played by loopback source addresses; every scenario is
+ * also asked of {@code nodemesh explain}, which must agree with what the proxy did.
  */
-@EnableKubernetesMockClient(crud = true)
-class AccessControlIT {
-  static KubernetesClient client;
-
-  @TempDir Path dir;
-  private final List<AutoCloseable> closing = new ArrayList<>();
-  private AclWorld world;
-  private Controller controller;
-  private NodeProxy proxy;
+abstract class AclScenarios {
+  protected final List<AutoCloseable> closing = new ArrayList<>();
+  protected AclWorld world;
+  protected Controller controller;
+  protected NodeProxy proxy;
 
   /** How the scenarios change the cluster. */
-  private interface Cluster {
+  interface Cluster {
     void put(HasMetadata o);
 
     void delete(HasMetadata o);
@@ -77,7 +61,7 @@ class AccessControlIT {
     Lifecycle.closeAll(closing.toArray(AutoCloseable[]::new));
   }
 
-  private static ControllerOptions options() {
+  static ControllerOptions options() {
     ControllerOptions d = ControllerOptions.defaults();
     return new ControllerOptions(
             d.meshNamespace(),
@@ -96,106 +80,7 @@ class AccessControlIT {
         .withAcl(true);
   }
 
-  @Test
-  void localMode() throws Exception {
-    world = new AclWorld();
-    closing.add(world);
-    KubernetesSerialization yaml = SmiKinds.newSerialization();
-    Cluster files =
-        new Cluster() {
-          @Override
-          public void put(HasMetadata o) {
-            try {
-              Files.writeString(file(o), yaml.asYaml(o));
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
-
-          @Override
-          public void delete(HasMetadata o) {
-            try {
-              Files.delete(file(o));
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
-
-          private Path file(HasMetadata o) {
-            return dir.resolve(
-                o.getKind() + "-" + o.getMetadata().getNamespace() + "-" + o.getMetadata().getName()
-                    + ".yaml");
-          }
-        };
-    world.base().forEach(files::put);
-    AclWorld.targets().forEach(files::put);
-    LocalMesh mesh = LocalMesh.start(dir, options(), 0, 0);
-    closing.add(mesh);
-    controller = mesh.controller();
-    proxy = mesh.proxy();
-    runScenarios(
-        files,
-        () ->
-            controller.problems().stream()
-                .map(p -> p.kind() + " " + p.objectRef() + ": " + p.field() + ": " + p.message())
-                .toList());
-  }
-
-  @Test
-  void kubernetesPath() throws Exception {
-    world = new AclWorld();
-    closing.add(world);
-    Cluster api =
-        new Cluster() {
-          @Override
-          public void put(HasMetadata o) {
-            client.resource(o).createOr(r -> r.update());
-          }
-
-          @Override
-          public void delete(HasMetadata o) {
-            client.resource(o).delete();
-          }
-        };
-    world.base().forEach(api::put);
-    AclWorld.targets().forEach(api::put);
-    KubernetesClient own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withMaxConcurrentRequestsPerHost(64)
-                    .build())
-            .build();
-    closing.add(own);
-    controller = Controller.start(options(), new InformerSource(own, null), own);
-    closing.add(controller);
-    proxy =
-        NodeProxy.start(
-            new ProxyOptions(
-                URI.create("http://127.0.0.1:" + controller.apiPort()),
-                "127.0.0.1",
-                0,
-                -1,
-                "node-a",
-                1));
-    closing.add(proxy);
-    runScenarios(
-        api,
-        () ->
-            client.v1().events().inNamespace(AclWorld.NS).list().getItems().stream()
-                .map(
-                    e ->
-                        e.getInvolvedObject().getKind()
-                            + " "
-                            + e.getInvolvedObject().getNamespace()
-                            + "/"
-                            + e.getInvolvedObject().getName()
-                            + ": "
-                            + e.getMessage())
-                .toList());
-  }
-
-  private void runScenarios(Cluster cluster, Supplier<List<String>> reports) throws Exception {
+  protected void runScenarios(Cluster cluster, Supplier<List<String>> reports) throws Exception {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(
@@ -325,7 +210,16 @@ class AccessControlIT {
           .allSatisfy(s -> assertThat(s.status()).isEqualTo(403));
       long firstDenied =
           sent.stream().filter(s -> s.status() == 403).mapToLong(Sent::startNanos).min().orElseThrow();
-      assertThat(Duration.ofNanos(firstDenied - deleted)).isLessThan(Duration.ofSeconds(2));
+      Duration toDenial = Duration.ofNanos(firstDenied - deleted);
+      System.getLogger(getClass().getName())
+          .log(
+              System.Logger.Level.INFO,
+              "TrafficTarget deleted: applied by the proxy after {0} ms, first denial after {1} ms,"
+                  + " {2} requests",
+              Duration.ofNanos(applied - deleted).toMillis(),
+              toDenial.toMillis(),
+              sent.size());
+      assertThat(toDenial).isLessThan(Duration.ofSeconds(2));
       assertThat(sent).allSatisfy(s -> assertThat(s.status()).isIn(200, 403));
     } finally {
       running.set(false);
