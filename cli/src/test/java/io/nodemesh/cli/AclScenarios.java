@@ -167,6 +167,65 @@ abstract class AclScenarios {
                         r -> assertThat(r).contains("web-to-db-no-rules").contains("allows nothing")));
 
     deletionUnderLoad(cluster);
+    ipTakenOverByAnotherPod(cluster);
+  }
+
+  /**
+   * web's pod goes away and a batch pod gets its IP, while requests keep coming from that IP: once
+   * the proxy has dropped web's identity, nothing from that IP is allowed as web again.
+   */
+  private void ipTakenOverByAnotherPod(Cluster cluster) throws Exception {
+    cluster.put(AclWorld.webToApi());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> http(AclWorld.WEB_IP, "GET", "/api/items", Map.of()).status() == 200);
+    record Sent(long startNanos, int status) {}
+    ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread load =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  HttpClient c = httpClient(AclWorld.WEB_IP);
+                  while (running.get()) {
+                    long start = System.nanoTime();
+                    sent.add(new Sent(start, send(c, "GET", "/api/items", Map.of()).status()));
+                  }
+                });
+    long revoked;
+    try {
+      await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > 20);
+      cluster.delete(AclWorld.pod("default", "web-1", "web", AclWorld.WEB_IP));
+      cluster.put(AclWorld.pod("default", "intruder-1", "batch", AclWorld.WEB_IP));
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .pollInterval(Duration.ofMillis(5))
+          .until(
+              () ->
+                  !"default/web"
+                      .equals(proxy.config().access().identities().get(AclWorld.WEB_IP)));
+      revoked = System.nanoTime();
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(
+              () ->
+                  "default/batch"
+                      .equals(proxy.config().access().identities().get(AclWorld.WEB_IP)));
+      long size = sent.size();
+      await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > size + 50);
+    } finally {
+      running.set(false);
+      load.join(10_000);
+    }
+    assertThat(sent).allSatisfy(s -> assertThat(s.status()).isIn(200, 403));
+    assertThat(sent)
+        .filteredOn(s -> s.startNanos() > revoked)
+        .isNotEmpty()
+        .allSatisfy(s -> assertThat(s.status()).isEqualTo(403));
+    Explanation e = explain("default/intruder-1", "api.shop.mesh", "GET", "/api/items", Map.of());
+    assertThat(e.allowed()).isFalse();
+    assertThat(e.sourceServiceAccount()).isEqualTo("default/batch");
+    assertThat(http(AclWorld.WEB_IP, "GET", "/api/items", Map.of()).body()).isEqualTo(e.message());
   }
 
   /** web reads /api under load; its TrafficTarget is deleted. */

@@ -147,7 +147,7 @@ final class AclWorld implements AutoCloseable {
     return t;
   }
 
-  private static Pod pod(String ns, String name, String sa, String ip) {
+  static Pod pod(String ns, String name, String sa, String ip) {
     return new PodBuilder()
         .withNewMetadata()
         .withNamespace(ns)
