@@ -120,6 +120,11 @@ abstract class AclScenarios {
     agrees(AclWorld.NOBODY_IP, AclWorld.NOBODY_IP, "GET", "/api/items", spoof, 403, null);
     agrees("default/batch-1", AclWorld.BATCH_IP, "GET", "/api/items", spoof, 403, null);
 
+    // HTTP/2 (h2c): every stream carries the identity of its connection
+    assertThat(h2(AclWorld.WEB_IP, "/api/items")).isEqualTo("HTTP_2 200 api");
+    assertThat(h2(AclWorld.BATCH_IP, "/api/items"))
+        .isEqualTo("HTTP_2 403 no TrafficTarget allows sa default/batch to GET /api/items on shop/api");
+
     // TCP: batch may use db:5432 (TCPRoute db-port), not cache:6379 on the same pod; web's
     // TrafficTarget to db has no rules and allows nothing
     assertThat(tcp(AclWorld.BATCH_IP, "db")).isEqualTo("ping");
@@ -375,6 +380,24 @@ abstract class AclScenarios {
       Thread.currentThread().interrupt();
       return new Answer(-1, "interrupted");
     }
+  }
+
+  /** Two GETs over one h2c connection from {@code ip}; the second's version, status and body. */
+  private String h2(String ip, String path) throws Exception {
+    HttpClient c =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_2)
+            .localAddress(InetAddress.getByName(ip))
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    HttpRequest r =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener("api").proxyPort() + path))
+            .timeout(Duration.ofSeconds(5))
+            .build();
+    // The first request upgrades the connection (RFC 7540 section 3.2), the second is a stream.
+    c.send(r, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> second = c.send(r, HttpResponse.BodyHandlers.ofString());
+    return second.version() + " " + second.statusCode() + " " + second.body().strip();
   }
 
   /** Sends "ping" over TCP from {@code ip}; the echo, or "closed". */
