@@ -160,7 +160,10 @@ abstract class AclScenarios {
                 + "[^}]*service=\"api\"[^}]*\\} [1-9]")
         .containsPattern(
             "nodemesh_access_denied_total\\{[^}]*protocol=\"tcp\",reason=\"not_allowed\""
-                + "[^}]*service=\"cache\"[^}]*\\} [1-9]");
+                + "[^}]*service=\"cache\"[^}]*\\} [1-9]")
+        .containsPattern(
+            "nodemesh_requests_total\\{[^}]*code=\"2xx\"[^}]*service=\"api\""
+                + "[^}]*source=\"default/web\"[^}]*\\} [1-9]");
 
     // the TrafficTarget without rules is reported
     await()
