@@ -84,6 +84,11 @@ final class Exchange {
     context.inFlightCounter().incrementAndGet();
   }
 
+  /** The caller's service account as ACL mode resolved it, or null (metrics label, access log). */
+  void source(String serviceAccount) {
+    observation.source(serviceAccount);
+  }
+
   boolean requestComplete() {
     return requestComplete;
   }
