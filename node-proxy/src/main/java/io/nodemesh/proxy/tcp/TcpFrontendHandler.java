@@ -44,6 +44,12 @@ final class TcpFrontendHandler extends RelayHandler {
       inbound.close();
       return;
     }
+    String denied = listener.access().denyL4(inbound.remoteAddress());
+    if (denied != null) {
+      // Nothing was read and no upstream exists: not a byte reaches the backend.
+      inbound.close();
+      return;
+    }
     listener.metrics().accepted(inbound, "tcp");
     switch (listener.route().pickConnection()) {
       case Pick.Unavailable u -> {
