@@ -135,7 +135,8 @@ public final class NodeProxy implements AutoCloseable {
                 pollWait,
                 p::appliedVersion,
                 p::apply,
-                p.metrics::configRejected);
+                p.metrics::configRejected,
+                options.nodeName());
         p.client.start();
       }
     } catch (RuntimeException e) {
