@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.limits.RejectedRequest;
+import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.proxy.listener.CompiledListener;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
@@ -83,13 +85,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (request.decoderResult().isFailure()) {
-      Throwable cause = request.decoderResult().cause();
-      reject(
-          request,
-          HttpResponseStatus.BAD_REQUEST,
-          "malformed request: " + (cause == null ? "unknown" : cause.getMessage()),
-          null,
-          false);
+      // Counted by the request guard, which also chose the status (400, 414, 431, 505).
+      RejectedRequest r = Rejections.classify(request.decoderResult().cause());
+      reject(request, r.status(), r.getMessage(), null, false);
       return;
     }
     RequestTarget.toOriginForm(request);
@@ -98,6 +96,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       case Route.Reject r ->
           reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request));
       case Route.Forward f -> {
+        String ns = f.listener().config().namespace();
+        if (!context.limits().tryAcquireUpstream(ns, f.service())) {
+          reject(
+              request,
+              HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "service " + ns + "/" + f.service() + ": too many requests in flight",
+              f.listener(),
+              HttpUtil.isKeepAlive(request));
+          return;
+        }
         Exchange e = new Exchange(this, ctx, context, f, request);
         exchange = e;
         e.start(request);

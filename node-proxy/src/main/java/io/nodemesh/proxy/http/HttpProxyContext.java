@@ -1,6 +1,8 @@
 package io.nodemesh.proxy.http;
 
 import io.netty.channel.EventLoop;
+import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.transport.Transport;
 import java.util.Map;
@@ -12,13 +14,20 @@ public final class HttpProxyContext {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final HttpProxySettings settings;
+  private final Limits limits;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
 
   public HttpProxyContext(Transport transport, ProxyMetrics metrics, HttpProxySettings settings) {
+    this(transport, metrics, settings, new Limits(LimitSettings.defaults(), metrics.registry()));
+  }
+
+  public HttpProxyContext(
+      Transport transport, ProxyMetrics metrics, HttpProxySettings settings, Limits limits) {
     this.transport = transport;
     this.metrics = metrics;
     this.settings = settings;
+    this.limits = limits;
   }
 
   public Transport transport() {
@@ -31,6 +40,11 @@ public final class HttpProxyContext {
 
   public HttpProxySettings settings() {
     return settings;
+  }
+
+  /** Connection, request and upstream limits, and the count of refusals. */
+  public Limits limits() {
+    return limits;
   }
 
   /** Requests between request head and the end of their response. */

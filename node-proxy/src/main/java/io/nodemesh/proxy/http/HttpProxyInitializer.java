@@ -31,6 +31,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     addTimeoutHandlers(p);
     addHttp1Handlers(p);
     addMeshHandlers(p);
+    context.limits().installDownstream(p, CODEC);
   }
 
   private void addTimeoutHandlers(ChannelPipeline p) {
@@ -38,8 +39,8 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     p.addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
   }
 
-  private static void addHttp1Handlers(ChannelPipeline p) {
-    p.addLast(CODEC, new HttpServerCodec());
+  private void addHttp1Handlers(ChannelPipeline p) {
+    p.addLast(CODEC, new HttpServerCodec(context.limits().decoderConfig()));
   }
 
   private void addMeshHandlers(ChannelPipeline p) {

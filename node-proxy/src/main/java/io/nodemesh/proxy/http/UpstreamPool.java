@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -50,6 +51,7 @@ final class UpstreamPool {
                     ch.pipeline()
                         .addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
                         .addLast(CODEC, new HttpClientCodec())
+                        .addLast(Limits.RESPONSE_GUARD, context.limits().responseGuard())
                         .addLast(HANDLER, new UpstreamHandler());
                   }
                 });
