@@ -214,8 +214,8 @@ public final class NodeProxy implements AutoCloseable {
   /**
    * Drains gracefully, then stops: stops accepting on every port, closes idle HTTP keep-alive
    * connections, lets in-flight requests finish within the drain timeout (their responses carry
-   * {@code Connection: close} and their connections close after them), then closes whatever is
-   * left and the admin server. Admin stays up until the end, so probes see the drain.
+   * {@code Connection: close} and their connections close after them), then closes whatever is left
+   * and the admin server. Admin stays up until the end, so probes see the drain.
    */
   @Override
   public void close() {

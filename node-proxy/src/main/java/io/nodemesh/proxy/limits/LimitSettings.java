@@ -37,14 +37,16 @@ public record LimitSettings(
 
   private static void positive(String field, int value) {
     if (value <= 0) {
-      throw new IllegalArgumentException("limit settings: " + field + " " + value + " is not positive");
+      throw new IllegalArgumentException(
+          "limit settings: " + field + " " + value + " is not positive");
     }
   }
 
   private static void positive(String field, Duration value) {
     Objects.requireNonNull(value, "limit settings " + field);
     if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException("limit settings: " + field + " " + value + " is not positive");
+      throw new IllegalArgumentException(
+          "limit settings: " + field + " " + value + " is not positive");
     }
   }
 

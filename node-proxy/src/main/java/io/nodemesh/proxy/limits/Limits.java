@@ -11,10 +11,10 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.Objects;
 
 /**
- * The limits of one node proxy and the handlers that enforce them; shared by every HTTP
- * connection. The HTTP pipeline calls {@link #installDownstream} once per connection and adds
- * {@link #responseGuard()} to each upstream connection; the proxy handler asks {@link
- * #tryAcquireUpstream} before forwarding.
+ * The limits of one node proxy and the handlers that enforce them; shared by every HTTP connection.
+ * The HTTP pipeline calls {@link #installDownstream} once per connection and adds {@link
+ * #responseGuard()} to each upstream connection; the proxy handler asks {@link #tryAcquireUpstream}
+ * before forwarding.
  */
 public final class Limits {
   public static final String CONNECTION_LIMIT = "connection-limit";
@@ -95,8 +95,8 @@ public final class Limits {
   }
 
   /**
-   * Starts a graceful drain: idle downstream connections close now, busy ones after their
-   * response, which carries {@code Connection: close}. Call after the listeners stopped accepting.
+   * Starts a graceful drain: idle downstream connections close now, busy ones after their response,
+   * which carries {@code Connection: close}. Call after the listeners stopped accepting.
    */
   public void drain() {
     draining = true;

@@ -14,8 +14,8 @@ public enum RejectReason {
   /** More header fields than the limit (431). */
   TOO_MANY_HEADERS,
   /**
-   * Message framing that two parsers could read differently: Content-Length with
-   * Transfer-Encoding, several or invalid Content-Length values, an unknown transfer coding (400).
+   * Message framing that two parsers could read differently: Content-Length with Transfer-Encoding,
+   * several or invalid Content-Length values, an unknown transfer coding (400).
    */
   AMBIGUOUS_FRAMING,
   /** A chunk size or chunk terminator that does not parse (400). */

@@ -65,7 +65,9 @@ public final class Rejections {
               "request headers too large: " + message);
       default ->
           new RejectedRequest(
-              HttpResponseStatus.BAD_REQUEST, reasonOf(cause, message), "malformed request: " + message);
+              HttpResponseStatus.BAD_REQUEST,
+              reasonOf(cause, message),
+              "malformed request: " + message);
     };
   }
 
@@ -84,7 +86,9 @@ public final class Rejections {
     if (cause instanceof InvalidChunkTerminationException || m.contains("chunk size")) {
       return RejectReason.BAD_CHUNK;
     }
-    if (m.contains("token") || m.contains("validation failed") || m.contains("colon")
+    if (m.contains("token")
+        || m.contains("validation failed")
+        || m.contains("colon")
         || m.contains("empty headers")) {
       return RejectReason.BAD_HEADER;
     }

@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * codec does not: exactly one Host in HTTP/1.1 (RFC 9112 §3.2), HTTP/1.0 or 1.1 only, a cap on
  * header fields, a deadline for the request head (slowloris) and a stall limit for the body (slow
  * POST). It counts every refusal, turns decoder failures into the status they deserve (414, 431,
- * 400), and on drain closes the connection when idle or after the response in progress, which
- * then carries {@code Connection: close}.
+ * 400), and on drain closes the connection when idle or after the response in progress, which then
+ * carries {@code Connection: close}.
  *
  * <p>A refused head travels on as a request whose decoder result is a {@link RejectedRequest}, so
  * the proxy handler answers it in order after any pipelined request before it. A refusal in the
@@ -44,8 +44,10 @@ final class RequestGuard extends ChannelDuplexHandler {
   private final LimitSettings settings;
   private final Rejections rejections;
   private ChannelHandlerContext ctx;
+
   /** Requests passed on whose final response has not been written completely. */
   private int outstanding;
+
   private boolean responseStarted;
   private boolean interim;
   private boolean inBody;
@@ -168,7 +170,9 @@ final class RequestGuard extends ChannelDuplexHandler {
         return new RejectedRequest(
             HttpResponseStatus.BAD_REQUEST,
             RejectReason.BAD_HOST,
-            hosts == 0 ? "HTTP/1.1 request without Host" : "HTTP/1.1 request with " + hosts + " Host fields");
+            hosts == 0
+                ? "HTTP/1.1 request without Host"
+                : "HTTP/1.1 request with " + hosts + " Host fields");
       }
     }
     return null;
@@ -273,8 +277,8 @@ final class RequestGuard extends ChannelDuplexHandler {
   }
 
   /**
-   * Answers the request being read and closes, or only closes when another response is owed
-   * first or this one has started: a second status line would corrupt the stream.
+   * Answers the request being read and closes, or only closes when another response is owed first
+   * or this one has started: a second status line would corrupt the stream.
    *
    * @param headPassed whether the request's head was already passed on (counted as outstanding)
    */

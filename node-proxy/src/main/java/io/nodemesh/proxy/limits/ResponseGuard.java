@@ -12,10 +12,10 @@ import io.netty.handler.codec.http.HttpVersion;
 /**
  * Sits after the HTTP/1.1 client codec of an upstream connection. It counts every response the
  * codec refused (ambiguous framing, bad headers, bare LF...) and refuses what the codec lets
- * through but a proxy must not forward: a status outside 100..599 (RFC 9110 §15) or a version
- * other than HTTP/1.0 or 1.1. A refused head reaches the exchange as a decoder failure, which
- * answers 502. A body the codec could not frame (bad chunk) becomes an exception, so the exchange
- * aborts and the connection is closed rather than pooled with a decoder that is out of step.
+ * through but a proxy must not forward: a status outside 100..599 (RFC 9110 §15) or a version other
+ * than HTTP/1.0 or 1.1. A refused head reaches the exchange as a decoder failure, which answers
+ * 502. A body the codec could not frame (bad chunk) becomes an exception, so the exchange aborts
+ * and the connection is closed rather than pooled with a decoder that is out of step.
  */
 @ChannelHandler.Sharable
 final class ResponseGuard extends ChannelInboundHandlerAdapter {

@@ -95,29 +95,72 @@ class MalformedRequestIT {
     RejectReason framing = RejectReason.AMBIGUOUS_FRAMING;
     // Request smuggling (RFC 9112 §6.1, §6.3): a proxy and a backend must never disagree on where
     // a request ends, so every ambiguous framing is refused and the connection closed.
-    cases.add(c("cl_and_te", post("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"), BAD, framing));
-    cases.add(c("te_and_cl", post("Transfer-Encoding: chunked\r\nContent-Length: 4\r\n", "0\r\n\r\n"), BAD, framing));
-    cases.add(c("cl_duplicate_same", post("Content-Length: 3\r\nContent-Length: 3\r\n", "abc"), BAD, framing));
-    cases.add(c("cl_duplicate_different", post("Content-Length: 3\r\nContent-Length: 4\r\n", "abcd"), BAD, framing));
+    cases.add(
+        c(
+            "cl_and_te",
+            post("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"),
+            BAD,
+            framing));
+    cases.add(
+        c(
+            "te_and_cl",
+            post("Transfer-Encoding: chunked\r\nContent-Length: 4\r\n", "0\r\n\r\n"),
+            BAD,
+            framing));
+    cases.add(
+        c(
+            "cl_duplicate_same",
+            post("Content-Length: 3\r\nContent-Length: 3\r\n", "abc"),
+            BAD,
+            framing));
+    cases.add(
+        c(
+            "cl_duplicate_different",
+            post("Content-Length: 3\r\nContent-Length: 4\r\n", "abcd"),
+            BAD,
+            framing));
     cases.add(c("cl_list", post("Content-Length: 3, 3\r\n", "abc"), BAD, framing));
     cases.add(c("cl_negative", post("Content-Length: -1\r\n", "abc"), BAD, framing));
     cases.add(c("cl_plus_sign", post("Content-Length: +3\r\n", "abc"), BAD, framing));
     cases.add(c("cl_hex", post("Content-Length: 0x3\r\n", "abc"), BAD, framing));
-    cases.add(c("cl_overflow", post("Content-Length: 99999999999999999999999\r\n", "abc"), BAD, framing));
-    cases.add(c("te_unknown_coding", post("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n"), BAD, framing));
+    cases.add(
+        c("cl_overflow", post("Content-Length: 99999999999999999999999\r\n", "abc"), BAD, framing));
+    cases.add(
+        c("te_unknown_coding", post("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n"), BAD, framing));
     cases.add(c("te_identity", post("Transfer-Encoding: identity\r\n", "abc"), BAD, framing));
-    cases.add(c("te_chunked_not_last", post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n"), BAD, framing));
-    cases.add(c("te_chunked_twice", post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"), BAD, framing));
-    cases.add(c("te_in_http10", "POST / HTTP/1.0\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", BAD, framing));
+    cases.add(
+        c(
+            "te_chunked_not_last",
+            post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n"),
+            BAD,
+            framing));
+    cases.add(
+        c(
+            "te_chunked_twice",
+            post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"),
+            BAD,
+            framing));
+    cases.add(
+        c(
+            "te_in_http10",
+            "POST / HTTP/1.0\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            BAD,
+            framing));
     RejectReason header = RejectReason.BAD_HEADER;
     cases.add(c("cl_space_before_colon", post("Content-Length : 3\r\n", "abc"), BAD, header));
-    cases.add(c("te_space_before_colon", post("Transfer-Encoding : chunked\r\n", "0\r\n\r\n"), BAD, header));
+    cases.add(
+        c(
+            "te_space_before_colon",
+            post("Transfer-Encoding : chunked\r\n", "0\r\n\r\n"),
+            BAD,
+            header));
     // Chunked bodies the decoder cannot frame: the head was fine and already forwarded, so the
     // guard answers (no response has started) and closes both sides.
     RejectReason chunk = RejectReason.BAD_CHUNK;
     cases.add(c("chunk_size_not_hex", chunked("zz\r\nabc\r\n0\r\n\r\n"), BAD, chunk));
     cases.add(c("chunk_size_negative", chunked("-3\r\nabc\r\n0\r\n\r\n"), BAD, chunk));
-    cases.add(c("chunk_size_overflow", chunked("FFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n"), BAD, chunk));
+    cases.add(
+        c("chunk_size_overflow", chunked("FFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n"), BAD, chunk));
     cases.add(c("chunk_size_0x_prefix", chunked("0x3\r\nabc\r\n0\r\n\r\n"), BAD, chunk));
     cases.add(c("chunk_size_trailing_space", chunked("3 \r\nabc\r\n0\r\n\r\n"), BAD, chunk));
     cases.add(c("chunk_data_longer_than_size", chunked("3\r\nabcX\r\n0\r\n\r\n"), BAD, chunk));
@@ -127,7 +170,12 @@ class MalformedRequestIT {
     cases.add(c("bare_lf_everywhere", "GET / HTTP/1.1\nHost: web.default.mesh\n\n", BAD, eol));
     cases.add(c("bare_lf_in_headers", "GET / HTTP/1.1\r\n" + HOST + "X-A: b\n\r\n", BAD, eol));
     cases.add(c("bare_lf_after_request_line", "GET / HTTP/1.1\n" + HOST + "\r\n", BAD, eol));
-    cases.add(c("bare_cr_in_header", "GET / HTTP/1.1\r\nHost: web.default.mesh\rX-A: b\r\n\r\n", BAD, header));
+    cases.add(
+        c(
+            "bare_cr_in_header",
+            "GET / HTTP/1.1\r\nHost: web.default.mesh\rX-A: b\r\n\r\n",
+            BAD,
+            header));
     // Header names must be tokens, values must not hold control characters (RFC 9110 §5.1, §5.5).
     cases.add(c("name_with_space", get("X A: b\r\n"), BAD, header));
     cases.add(c("name_without_colon", get("XAb\r\n"), BAD, header));
@@ -311,8 +359,7 @@ class MalformedRequestIT {
     // that the continuation line can never become a header field of its own.
     try (Wire w = new Wire(port)) {
       Wire.Answer a =
-          w.exchange(
-              post("X-A: a\r\n Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "abc"));
+          w.exchange(post("X-A: a\r\n Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "abc"));
       assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 OK");
       assertThat(backend.lastHeaders.getFirst("X-A")).isEqualTo("a Transfer-Encoding: chunked");
       assertThat(backend.lastHeaders.containsKey("Transfer-Encoding")).isFalse();

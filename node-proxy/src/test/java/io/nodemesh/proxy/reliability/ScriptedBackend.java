@@ -16,12 +16,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A backend that answers each request with the next scripted byte string, verbatim: the way to
- * make a backend send what no HTTP library would. An empty queue answers a normal {@code normal}.
- * A script entry of {@code null} closes the connection without answering.
+ * A backend that answers each request with the next scripted byte string, verbatim: the way to make
+ * a backend send what no HTTP library would. An empty queue answers a normal {@code normal}. A
+ * script entry of {@code null} closes the connection without answering.
  */
 final class ScriptedBackend implements AutoCloseable {
   static final String NORMAL = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nnormal";
+
   private record Step(byte[] bytes, boolean closeAfter) {}
 
   final AtomicInteger requests = new AtomicInteger();

@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One raw TCP connection that writes exactly the bytes a test gives it and reads HTTP/1.1
- * responses without any leniency of its own, so a test sees what the proxy really sent.
+ * One raw TCP connection that writes exactly the bytes a test gives it and reads HTTP/1.1 responses
+ * without any leniency of its own, so a test sees what the proxy really sent.
  */
 final class Wire implements AutoCloseable {
   /**
