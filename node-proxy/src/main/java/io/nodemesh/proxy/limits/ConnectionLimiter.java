@@ -20,13 +20,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+  private static final String BUSY_TEXT = "too many connections on this listener\n";
   private static final byte[] BUSY =
       ("HTTP/1.1 503 Service Unavailable\r\n"
               + "Content-Type: text/plain; charset=utf-8\r\n"
-              + "Content-Length: 37\r\n"
+              + "Content-Length: "
+              + BUSY_TEXT.length()
+              + "\r\n"
               + "Connection: close\r\n"
               + "\r\n"
-              + "too many connections on this listener\n")
+              + BUSY_TEXT)
           .getBytes(StandardCharsets.US_ASCII);
 
   /** Set on a refused connection, which was never counted as open. */
