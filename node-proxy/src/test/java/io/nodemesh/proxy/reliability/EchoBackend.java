@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EchoBackend implements AutoCloseable {
   final String name;
   final AtomicInteger requests = new AtomicInteger();
+  final AtomicInteger received = new AtomicInteger();
   volatile Headers lastHeaders;
   volatile String lastBody;
   volatile CountDownLatch hold;
@@ -42,6 +43,7 @@ final class EchoBackend implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    received.incrementAndGet();
     lastHeaders = ex.getRequestHeaders();
     try (InputStream in = ex.getRequestBody()) {
       lastBody = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
