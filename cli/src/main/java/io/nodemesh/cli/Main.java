@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ControllerCommand.class,
       ProxyCommand.class,
+      CheckCommand.class,
+      PrepareCommand.class,
+      CleanupCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

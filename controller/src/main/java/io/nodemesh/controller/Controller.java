@@ -1,5 +1,6 @@
 package io.nodemesh.controller;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helidon.webserver.WebServer;
 import io.micrometer.core.instrument.Counter;
@@ -12,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
+import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -20,10 +22,12 @@ import io.nodemesh.controller.events.ProblemReporter;
 import io.nodemesh.controller.leader.LeaderGate;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.ClusterSource;
+import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Debouncer;
 import io.nodemesh.controller.topology.Topology;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,6 +64,7 @@ public final class Controller implements AutoCloseable {
   private PortAllocation allocation = PortAllocation.empty();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
+  private volatile Map<String, Pod> podsByName = Map.of();
 
   private Controller(ControllerOptions options, ClusterSource source, KubernetesClient client) {
     this.options = Objects.requireNonNull(options, "options");
@@ -114,7 +119,11 @@ public final class Controller implements AutoCloseable {
           WebServer.builder()
               .host(options.bindHost())
               .port(options.apiPort())
-              .routing(r -> ConfigApi.routing(r, hub, this::problems, registry))
+              .routing(
+                  r -> {
+                    ConfigApi.routing(r, hub, this::problems, registry);
+                    ExplainApi.routing(r, hub::current, this::pod);
+                  })
               .build()
               .start();
     } catch (RuntimeException e) {
@@ -165,6 +174,11 @@ public final class Controller implements AutoCloseable {
     return problems;
   }
 
+  /** A pod of the latest topology by namespace and name (explain), or null. */
+  Pod pod(String namespace, String name) {
+    return podsByName.get(Topology.key(namespace, name));
+  }
+
   /** The metrics registry, for embedding. */
   public PrometheusMeterRegistry registry() {
     return registry;
@@ -179,7 +193,12 @@ public final class Controller implements AutoCloseable {
       return;
     }
     Timer.Sample sample = Timer.start(registry);
-    Topology topology = Topology.from(source.snapshot(), source.problems());
+    SourceSnapshot snapshot = source.snapshot();
+    Topology topology = Topology.from(snapshot, source.problems());
+    // Every pod, live or not: explain names a pod and then says what its IP is worth.
+    Map<String, Pod> byName = new HashMap<>();
+    snapshot.pods().forEach(p -> byName.put(Topology.key(p), p));
+    podsByName = byName;
     PortAllocation base = allocation;
     if (shadows != null && (reseed || !gate.isLeader())) {
       // The shadow Services are the durable record of the allocation: a restarted or newly elected

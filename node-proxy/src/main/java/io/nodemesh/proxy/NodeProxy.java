@@ -4,6 +4,7 @@ import io.helidon.webserver.WebServer;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.admin.AdminServer;
 import io.nodemesh.proxy.admin.AdminView;
 import io.nodemesh.proxy.config.ConfigClient;
@@ -18,6 +19,7 @@ import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
+import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
 import io.nodemesh.proxy.udp.UdpProxyHandler;
 import io.nodemesh.proxy.udp.UdpSettings;
@@ -43,7 +45,7 @@ public final class NodeProxy implements AutoCloseable {
   private final ProxyOptions options;
   private final HttpProxySettings settings;
   private final Transport transport;
-  private final ProxyMetrics metrics = new ProxyMetrics();
+  private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
   private final HttpProxyContext context;
   private final ListenerManager listeners;
@@ -57,6 +59,7 @@ public final class NodeProxy implements AutoCloseable {
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
+    this.metrics = observability(options);
     this.transport = Transport.create(options.eventLoopThreads());
     this.context =
         new HttpProxyContext(transport, metrics, settings, new Limits(limits, metrics.registry()));
@@ -67,6 +70,21 @@ public final class NodeProxy implements AutoCloseable {
             port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)),
             port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get),
             port -> new UdpProxyHandler(transport, udp, port, table::get));
+  }
+
+  /**
+   * The meters, plus the tracer and access log the options ask for.
+   *
+   * @throws IllegalStateException when the access log file cannot be opened
+   */
+  private static ProxyMetrics observability(ProxyOptions options) {
+    AccessLog log;
+    try {
+      log = options.accessLog() == null ? AccessLog.disabled() : AccessLog.open(options.accessLog());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    return new ProxyMetrics(Tracing.create(options.tracing()), log);
   }
 
   /** Starts with the default HTTP limits. */
@@ -128,7 +146,13 @@ public final class NodeProxy implements AutoCloseable {
       p.admin = AdminServer.start(options.bindHost(), options.adminPort(), p.adminView());
       LOG.log(Level.INFO, "admin server on {0}:{1,number,#}", options.bindHost(), p.adminPort());
       if (options.controller() != null) {
-        p.client = new ConfigClient(options.controller(), pollWait, p::appliedVersion, p::apply);
+        p.client =
+            new ConfigClient(
+                options.controller(),
+                pollWait,
+                p::appliedVersion,
+                p::apply,
+                p.metrics::configRejected);
         p.client.start();
       }
     } catch (RuntimeException e) {
@@ -152,9 +176,15 @@ public final class NodeProxy implements AutoCloseable {
       if (closed.get()) {
         return;
       }
-      RoutingTable next = RoutingTable.compile(config, metrics);
+      RoutingTable next;
+      try {
+        next = RoutingTable.compile(config, metrics);
+      } catch (RuntimeException e) {
+        metrics.configRejected();
+        throw e;
+      }
       table.set(next);
-      metrics.configVersion(config.version());
+      metrics.configApplied(config.version());
       listeners.sync(config);
     }
   }
@@ -240,6 +270,8 @@ public final class NodeProxy implements AutoCloseable {
       if (admin != null) {
         admin.stop();
       }
+      metrics.tracing().close();
+      metrics.accessLog().close();
     }
   }
 }

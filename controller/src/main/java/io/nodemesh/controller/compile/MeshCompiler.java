@@ -14,7 +14,10 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -24,7 +27,6 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -86,8 +88,12 @@ public final class MeshCompiler {
 
     // Protocol of each meshed Service port.
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
+    Map<String, ServicePolicy> policies = new HashMap<>();
     for (Service svc : meshed.values()) {
       Protocol annotated = trafficType(svc, problems);
+      policies.put(
+          Topology.key(svc.getMetadata().getNamespace(), svc.getMetadata().getName()),
+          PolicyAnnotations.parse(svc, problems));
       List<ServicePort> ports = svc.getSpec().getPorts();
       Set<Integer> seen = new HashSet<>();
       for (int i = 0; ports != null && i < ports.size(); i++) {
@@ -160,15 +166,26 @@ public final class MeshCompiler {
                   root, plan.backendsFor(key.port(), topology, problems), plan.matches, plan.name);
       listeners.add(
           new ListenerConfig(
-              key.namespace(), key.service(), key.port(), key.protocol(), proxyPort, route));
+              key.namespace(),
+              key.service(),
+              key.port(),
+              key.protocol(),
+              proxyPort,
+              route,
+              policies.get(Topology.key(key.namespace(), key.service()))));
     }
-    listeners.sort(Comparator.comparing(ListenerConfig::key));
+    listeners = sortedByKey(listeners);
 
     validateOthers(topology, problems);
+    AccessConfig access =
+        settings.acl()
+            ? AccessCompiler.compile(topology, listeners, problems)
+            : AccessConfig.disabled();
 
     long version;
     if (previous != null
         && previous.listeners().equals(listeners)
+        && previous.access().equals(access)
         && previous.meshDomain().equals(settings.meshDomain())) {
       version = previous.version();
     } else {
@@ -177,8 +194,21 @@ public final class MeshCompiler {
       // keeps it strictly increasing when the clock steps back or two changes share a millisecond.
       version = Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
     }
-    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners);
+    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners, access);
     return new CompileResult(config, dedupe(problems), allocated.allocation());
+  }
+
+  /**
+   * The listeners in {@code namespace/service:port} order, each key built once: a comparator that
+   * concatenates the keys on every comparison was the compiler's largest cost at 10,000 listeners
+   * (docs/benchmarks.md). Keys are unique here, one per {@link PortKey}.
+   */
+  private static List<ListenerConfig> sortedByKey(List<ListenerConfig> listeners) {
+    TreeMap<String, ListenerConfig> byKey = new TreeMap<>();
+    for (ListenerConfig l : listeners) {
+      byKey.put(l.key(), l);
+    }
+    return new ArrayList<>(byKey.values());
   }
 
   private static List<Problem> dedupe(List<Problem> problems) {
@@ -469,7 +499,8 @@ public final class MeshCompiler {
     return byRoot;
   }
 
-  private static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
+  /** The matches of a group as the config carries them, named {@code group/match}. */
+  public static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
     List<HttpMatch> out = new ArrayList<>();
     List<HTTPMatch> ms = g.getSpec() == null ? null : g.getSpec().getMatches();
     for (HTTPMatch m : ms == null ? List.<HTTPMatch>of() : ms) {

@@ -1,7 +1,6 @@
 package io.nodemesh.controller.compile;
 
 import io.nodemesh.config.Protocol;
-import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -14,12 +13,6 @@ import java.util.Objects;
  */
 public record PortKey(String namespace, String service, int port, Protocol protocol)
     implements Comparable<PortKey> {
-  private static final Comparator<PortKey> ORDER =
-      Comparator.comparing(PortKey::namespace)
-          .thenComparing(PortKey::service)
-          .thenComparingInt(PortKey::port)
-          .thenComparing(PortKey::protocol);
-
   public PortKey {
     Objects.requireNonNull(namespace, "PortKey.namespace");
     Objects.requireNonNull(service, "PortKey.service");
@@ -32,7 +25,16 @@ public record PortKey(String namespace, String service, int port, Protocol proto
 
   @Override
   public int compareTo(PortKey o) {
-    return ORDER.compare(this, o);
+    // Hand-written rather than a Comparator chain: the allocation map compares keys about 150,000
+    // times per compile at 10,000 Services.
+    int c = namespace.compareTo(o.namespace);
+    if (c == 0) {
+      c = service.compareTo(o.service);
+    }
+    if (c == 0) {
+      c = Integer.compare(port, o.port);
+    }
+    return c != 0 ? c : protocol.compareTo(o.protocol);
   }
 
   @Override

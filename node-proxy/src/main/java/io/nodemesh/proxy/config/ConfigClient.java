@@ -33,6 +33,7 @@ public final class ConfigClient implements AutoCloseable {
   private final Duration wait;
   private final LongSupplier currentVersion;
   private final Consumer<MeshConfig> apply;
+  private final Runnable unreadable;
   private final HttpClient http;
   private volatile boolean closed;
   private volatile Thread thread;
@@ -48,6 +49,20 @@ public final class ConfigClient implements AutoCloseable {
    */
   public ConfigClient(
       URI controller, Duration wait, LongSupplier currentVersion, Consumer<MeshConfig> apply) {
+    this(controller, wait, currentVersion, apply, () -> {});
+  }
+
+  /**
+   * As above, and {@code unreadable} runs when a config the controller sent cannot be read (a
+   * config that {@code apply} rejects is the caller's to count).
+   */
+  public ConfigClient(
+      URI controller,
+      Duration wait,
+      LongSupplier currentVersion,
+      Consumer<MeshConfig> apply,
+      Runnable unreadable) {
+    this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
     Objects.requireNonNull(controller, "config client controller");
     String base = controller.toString().replaceAll("/+$", "");
     this.endpoint = URI.create(base + "/api/v1/config?wait=" + Math.max(1, wait.toSeconds()));
@@ -106,7 +121,13 @@ public final class ConfigClient implements AutoCloseable {
 
   private void accept(String body, String etag) throws InterruptedException {
     try {
-      MeshConfig config = MeshConfigJson.read(body);
+      MeshConfig config;
+      try {
+        config = MeshConfigJson.read(body);
+      } catch (RuntimeException e) {
+        unreadable.run();
+        throw e;
+      }
       long held = currentVersion.getAsLong();
       if (config.version() > held) {
         apply.accept(config);

@@ -91,7 +91,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     RequestTarget.toOriginForm(request);
-    Route route = router.route(request, RequestTarget.path(request.uri()));
+    String path = RequestTarget.path(request.uri());
+    Route route = router.route(request, path);
+    if (route instanceof Route.Forward f) {
+      // ACL mode: identity is the connection's peer (an HTTP/2 stream reports its parent's).
+      String denied = f.listener().access().denyHttp(ctx.channel().remoteAddress(), request, path);
+      if (denied != null) {
+        route = new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, f.listener());
+      }
+    }
     switch (route) {
       case Route.Reject r ->
           reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request));
@@ -120,10 +128,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       CompiledListener listener,
       boolean keepAlive) {
     boolean bodyFollows = !(request instanceof LastHttpContent);
+    context.metrics().startRequest(listener, null, null, request, ctx.channel()).end(status.code());
     ReferenceCountUtil.release(request);
-    if (listener != null) {
-      listener.metrics().record(status.code(), 0);
-    }
     respond(status, message, keepAlive, bodyFollows);
   }
 
@@ -167,6 +173,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     if (ctx.channel().isActive()) {
       respond(status, message, keepAlive, false);
     }
+  }
+
+  /**
+   * The exchange switched protocols: the connection is a tunnel now and this handler leaves the
+   * pipeline; anything the client sent after the upgrade request belongs to the tunnel.
+   */
+  void exchangeUpgraded(Exchange e) {
+    if (exchange != e) {
+      return;
+    }
+    exchange = null;
+    releaseParked();
   }
 
   /** The exchange failed after part of the response was sent: only a close can tell the client. */

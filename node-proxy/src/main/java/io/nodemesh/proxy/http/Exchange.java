@@ -3,6 +3,8 @@ package io.nodemesh.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -15,6 +17,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.nodemesh.config.Scheme;
+import io.nodemesh.proxy.metrics.RequestObservation;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -34,8 +38,10 @@ final class Exchange {
   private final boolean clientKeepAlive;
   private final HttpVersion clientVersion;
   private final boolean head;
-  private final long startNanos = System.nanoTime();
+  private final RequestObservation observation;
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+  private final Scheme scheme;
+  private boolean upgrade;
   private ScheduledFuture<?> timeout;
   private UpstreamPool pool;
   private Channel up;
@@ -61,6 +67,9 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.clientVersion = request.protocolVersion();
     this.head = HttpMethod.HEAD.equals(request.method());
+    this.scheme = route.listener().config().policy().scheme();
+    this.observation =
+        context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
     context.inFlightCounter().incrementAndGet();
   }
 
@@ -69,34 +78,50 @@ final class Exchange {
   }
 
   void start(HttpRequest request) {
+    upgrade = scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel());
+    boolean trailers = scheme != Scheme.HTTP && ForwardingHeaders.acceptsTrailers(request);
+    String upgradeTo = request.headers().get(HttpHeaderNames.UPGRADE);
     ForwardingHeaders.prepareRequest(request, peer(down.channel()));
+    if (upgrade) {
+      // The one hop-by-hop pair a proxy passes on: it relays the tunnel itself (RFC 9110 §7.8).
+      request.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
+      request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
+    if (trailers) {
+      // gRPC servers require "te: trailers" (the one TE value HTTP/2 allows, RFC 9113 §8.2.2).
+      request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
+    observation.inject(request.headers());
+    if (request instanceof HttpContent c) {
+      observation.requestBytes(c.content().readableBytes());
+    }
     requestComplete = request instanceof LastHttpContent;
     if (requestComplete) {
       startTimeout();
     }
     pending.add(request);
     pool = context.pool(down.channel().eventLoop());
-    Channel pooled = pool.acquire(route.target().authority());
-    if (pooled != null) {
-      attach(pooled);
+    Future<Channel> acquired = pool.acquire(route.target(), scheme);
+    if (acquired.isDone()) {
+      acquired(acquired);
+    } else {
+      acquired.addListener(this::acquired);
+    }
+  }
+
+  private void acquired(Future<? super Channel> f) {
+    if (done) {
+      if (f.isSuccess()) {
+        ((Channel) f.getNow()).close();
+      }
       return;
     }
-    context.metrics().upstreamOpened();
-    pool.connect(route.target().address())
-        .addListener(
-            (ChannelFuture f) -> {
-              if (done) {
-                if (f.isSuccess()) {
-                  f.channel().close();
-                }
-                return;
-              }
-              if (f.isSuccess()) {
-                attach(f.channel());
-              } else {
-                fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
-              }
-            });
+    if (f.isSuccess()) {
+      attach((Channel) f.getNow());
+    } else {
+      route.listener().metrics().connectError(route.service());
+      fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
+    }
   }
 
   private void attach(Channel ch) {
@@ -130,6 +155,7 @@ final class Exchange {
       abort();
       return;
     }
+    observation.requestBytes(content.content().readableBytes());
     if (up == null) {
       pending.add(content);
     } else {
@@ -155,18 +181,35 @@ final class Exchange {
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (msg.decoderResult().isFailure()) {
+      // Also a body cut short: the decoder ends it with a failed last chunk on a premature close.
+      ReferenceCountUtil.release(msg);
+      onUpstreamClosed(msg.decoderResult().cause());
+      return;
+    }
     if (msg instanceof HttpResponse r) {
-      if (r.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        onUpstreamClosed(r.decoderResult().cause());
-        return;
-      }
       int code = r.status().code();
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the final one (RFC 9110
       // §15.2).
       informational = code >= 100 && code < 200 && code != 101;
       if (informational) {
         ForwardingHeaders.stripHopByHop(r.headers());
+      } else if (code == 101) {
+        if (!upgrade) {
+          ReferenceCountUtil.release(msg);
+          onUpstreamClosed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
+          return;
+        }
+        responseStarted = true;
+        if (timeout != null) {
+          timeout.cancel(false);
+        }
+        status = code;
+        String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+        ForwardingHeaders.stripHopByHop(r.headers());
+        r.headers()
+            .set(HttpHeaderNames.UPGRADE, protocol == null ? "" : protocol)
+            .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       } else {
         responseStarted = true;
         if (timeout != null) {
@@ -178,6 +221,9 @@ final class Exchange {
             ForwardingHeaders.prepareResponse(
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
+    }
+    if (!informational && msg instanceof HttpContent c) {
+      observation.responseBytes(c.content().readableBytes());
     }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;
@@ -191,6 +237,10 @@ final class Exchange {
       return;
     }
     ChannelFuture written = down.writeAndFlush(msg);
+    if (last && status == 101) {
+      switchProtocols();
+      return;
+    }
     if (last) {
       finish();
       return;
@@ -257,20 +307,28 @@ final class Exchange {
 
   private void finish() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     upHandler.detach();
-    if (upstreamKeepAlive && requestComplete) {
-      pool.release(route.target().authority(), up);
-    } else {
-      up.close();
-    }
+    pool.release(UpstreamPool.key(route.target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
+  }
+
+  /**
+   * The backend accepted the upgrade: from now on both connections carry opaque bytes, relayed by
+   * a {@link Tunnel} until either side closes. The exchange ends here; the tunnel is not a request.
+   */
+  private void switchProtocols() {
+    end();
+    observation.end(status);
+    upHandler.detach();
+    owner.exchangeUpgraded(this);
+    Tunnel.splice(down.channel(), up);
   }
 
   private void fail(HttpResponseStatus failure, String reason) {
     end();
     status = failure.code();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     var l = route.listener().config();
     String line =
@@ -288,7 +346,7 @@ final class Exchange {
 
   private void abort() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     owner.exchangeAborted(this);
   }

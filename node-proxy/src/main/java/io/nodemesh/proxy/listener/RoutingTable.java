@@ -3,6 +3,8 @@ package io.nodemesh.proxy.listener;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import java.util.HashMap;
@@ -53,6 +55,13 @@ public final class RoutingTable {
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
     Map<Integer, CompiledListener> udpByPort = new HashMap<>();
+    AccessPolicy access;
+    try {
+      access = AccessPolicy.compile(config.access());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "config " + config.version() + ": access: " + e.getMessage(), e);
+    }
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() != Protocol.HTTP
           && l.protocol() != Protocol.TCP
@@ -65,7 +74,8 @@ public final class RoutingTable {
             new CompiledListener(
                 l,
                 new CompiledRoute(l.namespace(), l.route()),
-                metrics.listener(l.namespace(), l.service(), l.port()));
+                metrics.listener(l.namespace(), l.service(), l.port()),
+                AccessGuard.of(access, l, metrics.registry()));
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
             "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);

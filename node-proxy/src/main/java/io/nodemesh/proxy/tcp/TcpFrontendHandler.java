@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.metrics.ConnectionObservation;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -43,6 +44,13 @@ final class TcpFrontendHandler extends RelayHandler {
       inbound.close();
       return;
     }
+    String denied = listener.access().denyL4(inbound.remoteAddress());
+    if (denied != null) {
+      // Nothing was read and no upstream exists: not a byte reaches the backend.
+      inbound.close();
+      return;
+    }
+    listener.metrics().accepted(inbound, "tcp");
     switch (listener.route().pickConnection()) {
       case Pick.Unavailable u -> {
         LOG.log(
@@ -58,6 +66,18 @@ final class TcpFrontendHandler extends RelayHandler {
 
   private void connect(Channel inbound, CompiledListener listener, Pick.Forward f) {
     RelayHandler backendSide = new RelayHandler();
+    ConnectionObservation observed =
+        listener
+            .metrics()
+            .connection(
+                "tcp",
+                listener.config(),
+                f.service(),
+                f.target().authority(),
+                inbound.remoteAddress());
+    countReads(observed::fromClient);
+    backendSide.countReads(observed::toClient);
+    inbound.closeFuture().addListener(x -> observed.end());
     Bootstrap b =
         new Bootstrap()
             .group(inbound.eventLoop())

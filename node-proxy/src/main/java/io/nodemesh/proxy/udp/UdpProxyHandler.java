@@ -64,6 +64,12 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     try {
       InetSocketAddress client = packet.sender();
+      CompiledListener current = table.get().udpByProxyPort(proxyPort);
+      if (current != null && current.access().denyL4(client) != null) {
+        // ACL mode checks every datagram, so a revoked TrafficTarget also stops open sessions.
+        dropped.increment();
+        return;
+      }
       UdpSession session = sessions.get(client);
       if (session == null) {
         session = open(client);
@@ -100,7 +106,15 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
         yield null;
       }
       case Pick.Forward f -> {
-        UdpSession s = new UdpSession(this, listener, client, l.config().key(), f);
+        UdpSession s =
+            new UdpSession(
+                this,
+                listener,
+                client,
+                l.config().key(),
+                f,
+                l.metrics()
+                    .connection("udp", l.config(), f.service(), f.target().authority(), client));
         sessions.put(client, s);
         sessionCount = sessions.size();
         s.open(transport, settings);

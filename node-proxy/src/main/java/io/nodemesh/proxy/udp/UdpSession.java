@@ -12,6 +12,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.proxy.metrics.ConnectionObservation;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -42,13 +43,16 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
   private Channel upstream;
   private ScheduledFuture<?> idleCheck;
   private boolean closed;
+  private final ConnectionObservation observed;
 
   UdpSession(
       UdpProxyHandler owner,
       Channel listener,
       InetSocketAddress client,
       String listenerKey,
-      Pick.Forward target) {
+      Pick.Forward target,
+      ConnectionObservation observed) {
+    this.observed = observed;
     this.owner = owner;
     this.listener = listener;
     this.client = client;
@@ -120,6 +124,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
       return;
     }
     lastActivity = System.nanoTime();
+    observed.fromClient(content.readableBytes());
     if (queued == null) {
       if (!upstream.isWritable()) {
         // The socket's send buffer is full: drop rather than buffer without bound.
@@ -160,6 +165,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
       return;
     }
     lastActivity = System.nanoTime();
+    observed.toClient(content.readableBytes());
     listener.writeAndFlush(new DatagramPacket(content, client)).addListener(WRITE_FAILED);
   }
 
@@ -201,6 +207,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
       return;
     }
     closed = true;
+    observed.end();
     if (idleCheck != null) {
       idleCheck.cancel(false);
     }

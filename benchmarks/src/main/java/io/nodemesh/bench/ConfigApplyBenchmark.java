@@ -1,0 +1,97 @@
+package io.nodemesh.bench;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.compile.CompileResult;
+import io.nodemesh.controller.compile.MeshCompiler;
+import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.controller.topology.Topology;
+import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * A config change end to end, piece by piece: the controller compiles the topology (all of it, or
+ * after one EndpointSlice changed), serialises it; the proxy parses it and compiles its routing
+ * table (the apply before the one reference swap).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class ConfigApplyBenchmark {
+  @Param({"100", "1000"})
+  public int services;
+
+  private SyntheticCluster cluster;
+  private List<HasMetadata> objects;
+  private int sliceIndex;
+  private CompileResult previous;
+  private MeshConfig config;
+  private String json;
+  private ProxyMetrics metrics;
+  private int generation;
+
+  @Setup
+  public void setUp() {
+    cluster = new SyntheticCluster(services, 10, services / 10);
+    objects = new ArrayList<>(cluster.objects());
+    for (int i = 0; i < objects.size(); i++) {
+      if (objects.get(i).getMetadata().getName().equals(SyntheticMesh.service(services / 2) + "-abcde")) {
+        sliceIndex = i;
+      }
+    }
+    previous = compile(null, PortAllocation.empty());
+    config = SyntheticMesh.config(1, services, 10, true);
+    json = MeshConfigJson.write(config);
+    metrics = new ProxyMetrics();
+  }
+
+  private CompileResult compile(MeshConfig prior, PortAllocation allocation) {
+    Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
+    return MeshCompiler.compile(
+        t, SyntheticCluster.settings(), allocation, prior, System.currentTimeMillis());
+  }
+
+  /** Controller: everything from scratch (start-up, or a leader change). */
+  @Benchmark
+  public CompileResult controllerFullCompile() {
+    return compile(null, PortAllocation.empty());
+  }
+
+  /** Controller: one pod of one Service replaced; today this recompiles the whole topology. */
+  @Benchmark
+  public CompileResult controllerOneChange() {
+    objects.set(sliceIndex, cluster.slice(services / 2, ++generation));
+    return compile(previous.config(), previous.allocation());
+  }
+
+  /** Controller: the JSON body served to each proxy. */
+  @Benchmark
+  public String controllerSerialize() {
+    return MeshConfigJson.write(config);
+  }
+
+  /** Proxy: parse the JSON body. */
+  @Benchmark
+  public MeshConfig proxyParse() {
+    return MeshConfigJson.read(json);
+  }
+
+  /** Proxy: compile the routing table (regexes, weight cycles, resolved endpoints). */
+  @Benchmark
+  public RoutingTable proxyCompileTable() {
+    return RoutingTable.compile(config, metrics);
+  }
+}

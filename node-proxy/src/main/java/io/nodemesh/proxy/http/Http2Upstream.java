@@ -1,0 +1,166 @@
+package io.nodemesh.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.lang.System.Logger.Level;
+
+/**
+ * One HTTP/2 connection to a backend endpoint, shared by every exchange of one event loop that
+ * goes there: each exchange opens a stream, a child channel that speaks Netty HTTP/1.x objects
+ * through {@link Http2StreamFrameToHttpObjectCodec}, exactly like a pooled HTTP/1.1 connection.
+ * The connection is retired from the pool when it closes or receives GOAWAY (RFC 9113 §6.8);
+ * streams already open finish on it.
+ */
+final class Http2Upstream {
+  private static final System.Logger LOG = System.getLogger(Http2Upstream.class.getName());
+  static final String FRAME_CODEC = "h2-frames";
+  static final String MULTIPLEX = "h2-streams";
+  static final String CONNECTION = "h2-connection";
+
+  private final UpstreamPool pool;
+  private final String key;
+  private final Promise<Channel> parent;
+  private boolean retired;
+
+  /**
+   * @param connected the TCP connection (or, for TLS, the connection after the handshake)
+   */
+  Http2Upstream(UpstreamPool pool, String key, ChannelFuture connected) {
+    this.pool = pool;
+    this.key = key;
+    this.parent = connected.channel().eventLoop().newPromise();
+    connected.addListener(
+        (ChannelFuture f) -> {
+          if (!f.isSuccess()) {
+            retire();
+            parent.setFailure(f.cause());
+            return;
+          }
+          Channel ch = f.channel();
+          ch.pipeline()
+              .addLast(
+                  FRAME_CODEC,
+                  Http2FrameCodecBuilder.forClient()
+                      .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                      .build())
+              .addLast(MULTIPLEX, new Http2MultiplexHandler(new RefuseStreams()))
+              .addLast(CONNECTION, new ConnectionHandler());
+          // Flow control bounds what the backend may send; the connection itself reads freely.
+          ch.config().setAutoRead(true);
+          ch.read();
+          parent.setSuccess(ch);
+        });
+  }
+
+  static boolean isStream(Channel ch) {
+    return ch instanceof Http2StreamChannel;
+  }
+
+  boolean usable() {
+    return !retired && (!parent.isDone() || (parent.isSuccess() && parent.getNow().isActive()));
+  }
+
+  /** A new stream whose pipeline ends in an {@link UpstreamHandler}. */
+  Future<Channel> openStream() {
+    Promise<Channel> ready = pool.newPromise();
+    if (parent.isDone()) {
+      open(ready);
+    } else {
+      parent.addListener(f -> open(ready));
+    }
+    return ready;
+  }
+
+  private void open(Promise<Channel> ready) {
+    if (!parent.isSuccess()) {
+      ready.setFailure(parent.cause());
+      return;
+    }
+    new Http2StreamChannelBootstrap(parent.getNow())
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.config().setAutoRead(false);
+                ch.pipeline()
+                    .addLast(UpstreamPool.CODEC, new Http2StreamFrameToHttpObjectCodec(false))
+                    .addLast(UpstreamPool.HANDLER, new UpstreamHandler());
+              }
+            })
+        .open()
+        .addListener(
+            (Future<Http2StreamChannel> f) -> {
+              if (f.isSuccess()) {
+                ready.setSuccess(f.getNow());
+              } else {
+                ready.setFailure(f.cause());
+              }
+            });
+  }
+
+  private void retire() {
+    if (!retired) {
+      retired = true;
+      pool.retire(key, this);
+    }
+  }
+
+  /** Backends do not open streams towards a proxy (server push is disabled); refuse any. */
+  private static final class RefuseStreams extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+      ctx.close();
+    }
+  }
+
+  private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Http2GoAwayFrame) {
+        retire();
+      }
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      retire();
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+        if (codec.connection().numActiveStreams() == 0) {
+          retire();
+          ctx.close();
+        }
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.log(Level.DEBUG, "h2 upstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      retire();
+      ctx.close();
+    }
+  }
+}
