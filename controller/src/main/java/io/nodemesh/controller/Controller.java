@@ -1,5 +1,6 @@
 package io.nodemesh.controller;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helidon.webserver.WebServer;
 import io.micrometer.core.instrument.Counter;
@@ -12,6 +13,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
+import io.nodemesh.controller.api.ProxyTracker;
+import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.EndpointMemo;
@@ -21,15 +24,18 @@ import io.nodemesh.controller.events.ProblemReporter;
 import io.nodemesh.controller.leader.LeaderGate;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.ClusterSource;
+import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Debouncer;
 import io.nodemesh.controller.topology.Topology;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +45,14 @@ import java.util.stream.Collectors;
  */
 public final class Controller implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+
+  /** Histogram buckets of the controller's timers: 1 ms to 30 s. */
+  private static final Duration[] BUCKETS = {
+    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30)
+  };
 
   private final ControllerOptions options;
   private final ClusterSource source;
@@ -53,6 +67,11 @@ public final class Controller implements AutoCloseable {
   private final LeaderGate gate;
   private final WebServer server;
   private final Timer compileTimer;
+  private final Timer topologyTimer;
+  private final Timer propagationTimer;
+  private final ProxyTracker proxies = new ProxyTracker();
+  // When the oldest change not yet in a served config arrived (System.nanoTime), 0 when none.
+  private final AtomicLong changePendingSince = new AtomicLong();
   private final Counter sourceEvents;
   private final Counter shadowWrites;
   private final MultiGauge invalidObjects;
@@ -62,6 +81,7 @@ public final class Controller implements AutoCloseable {
   private final EndpointMemo endpointMemo = EndpointMemo.create();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
+  private volatile Map<String, Pod> podsByName = Map.of();
 
   private Controller(ControllerOptions options, ClusterSource source, KubernetesClient client) {
     this.options = Objects.requireNonNull(options, "options");
@@ -70,7 +90,26 @@ public final class Controller implements AutoCloseable {
     this.compileTimer =
         Timer.builder("nodemesh.controller.compile.duration")
             .description("time to compile the topology into a config")
+            .serviceLevelObjectives(BUCKETS)
             .register(registry);
+    this.topologyTimer =
+        Timer.builder("nodemesh.controller.topology.duration")
+            .description("time to rebuild the topology snapshot from the source")
+            .serviceLevelObjectives(BUCKETS)
+            .register(registry);
+    this.propagationTimer =
+        Timer.builder("nodemesh.controller.propagation.duration")
+            .description("time from a change in the source to the config that includes it being served")
+            .serviceLevelObjectives(BUCKETS)
+            .register(registry);
+    Gauge.builder("nodemesh.controller.proxies", proxies, ProxyTracker::connected)
+        .description("node proxies that polled this replica recently")
+        .tag("state", "connected")
+        .register(registry);
+    Gauge.builder("nodemesh.controller.proxies", proxies, p -> p.behind(hub.current().version()))
+        .description("node proxies that polled this replica recently")
+        .tag("state", "behind")
+        .register(registry);
     this.sourceEvents =
         Counter.builder("nodemesh.controller.informer.events")
             .description("change notifications from the source (informers or files)")
@@ -108,6 +147,7 @@ public final class Controller implements AutoCloseable {
     source.start(
         () -> {
           sourceEvents.increment();
+          changePendingSince.compareAndSet(0, System.nanoTime());
           compiler.trigger();
         });
     WebServer started;
@@ -116,7 +156,11 @@ public final class Controller implements AutoCloseable {
           WebServer.builder()
               .host(options.bindHost())
               .port(options.apiPort())
-              .routing(r -> ConfigApi.routing(r, hub, this::problems, registry))
+              .routing(
+                  r -> {
+                    ConfigApi.routing(r, hub, this::problems, registry, proxies);
+                    ExplainApi.routing(r, hub::current, this::pod);
+                  })
               .build()
               .start();
     } catch (RuntimeException e) {
@@ -167,6 +211,11 @@ public final class Controller implements AutoCloseable {
     return problems;
   }
 
+  /** A pod of the latest topology by namespace and name (explain), or null. */
+  Pod pod(String namespace, String name) {
+    return podsByName.get(Topology.key(namespace, name));
+  }
+
   /** The metrics registry, for embedding. */
   public PrometheusMeterRegistry registry() {
     return registry;
@@ -180,8 +229,16 @@ public final class Controller implements AutoCloseable {
     if (!source.hasSynced() || (shadows != null && !shadows.hasSynced())) {
       return;
     }
+    long changedAt = changePendingSince.getAndSet(0);
+    Timer.Sample topologySample = Timer.start(registry);
+    SourceSnapshot snapshot = source.snapshot();
+    Topology topology = Topology.from(snapshot, source.problems());
+    topologySample.stop(topologyTimer);
     Timer.Sample sample = Timer.start(registry);
-    Topology topology = Topology.from(source.snapshot(), source.problems());
+    // Every pod, live or not: explain names a pod and then says what its IP is worth.
+    Map<String, Pod> byName = new HashMap<>();
+    snapshot.pods().forEach(p -> byName.put(Topology.key(p), p));
+    podsByName = byName;
     PortAllocation base = allocation;
     if (shadows != null && (reseed || !gate.isLeader())) {
       // The shadow Services are the durable record of the allocation: a restarted or newly elected
@@ -209,6 +266,9 @@ public final class Controller implements AutoCloseable {
               + " problems");
     }
     hub.publish(result.config(), true);
+    if (changedAt != 0) {
+      propagationTimer.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS);
+    }
     writer.trigger();
   }
 

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param identity the Lease holder identity (pod name or hostname)
  * @param watchNamespace the only namespace watched, or null for all
  * @param proxySelector the labels that select the node proxy pods
+ * @param acl ACL mode: deny by default, allow what TrafficTargets allow
  */
 public record ControllerOptions(
     String meshNamespace,
@@ -34,7 +35,8 @@ public record ControllerOptions(
     boolean leaderElection,
     String identity,
     String watchNamespace,
-    Map<String, String> proxySelector) {
+    Map<String, String> proxySelector,
+    boolean acl) {
 
   public static final String DEFAULT_MESH_NAMESPACE = "nodemesh";
   public static final Map<String, String> DEFAULT_PROXY_SELECTOR =
@@ -67,6 +69,57 @@ public record ControllerOptions(
         proxySelector == null || proxySelector.isEmpty()
             ? DEFAULT_PROXY_SELECTOR
             : Map.copyOf(proxySelector);
+  }
+
+  /** Options with ACL mode off. */
+  public ControllerOptions(
+      String meshNamespace,
+      String meshDomain,
+      String bindHost,
+      int apiPort,
+      PortRange httpPorts,
+      PortRange tcpPorts,
+      PortRange udpPorts,
+      Duration debounce,
+      Duration maxDelay,
+      boolean leaderElection,
+      String identity,
+      String watchNamespace,
+      Map<String, String> proxySelector) {
+    this(
+        meshNamespace,
+        meshDomain,
+        bindHost,
+        apiPort,
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        debounce,
+        maxDelay,
+        leaderElection,
+        identity,
+        watchNamespace,
+        proxySelector,
+        false);
+  }
+
+  /** A copy with ACL mode switched on or off. */
+  public ControllerOptions withAcl(boolean enabled) {
+    return new ControllerOptions(
+        meshNamespace,
+        meshDomain,
+        bindHost,
+        apiPort,
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        debounce,
+        maxDelay,
+        leaderElection,
+        identity,
+        watchNamespace,
+        proxySelector,
+        enabled);
   }
 
   /** Every default: API on 0.0.0.0:9900, all namespaces, this replica always leader. */
@@ -102,7 +155,8 @@ public record ControllerOptions(
         leaderElection,
         identity,
         watchNamespace,
-        proxySelector);
+        proxySelector,
+        acl);
   }
 
   /** A copy with leader election switched on or off and the given identity. */
@@ -120,7 +174,8 @@ public record ControllerOptions(
         enabled,
         id,
         watchNamespace,
-        proxySelector);
+        proxySelector,
+        acl);
   }
 
   private static void overlap(String an, PortRange a, String bn, PortRange b) {

@@ -19,6 +19,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.shadow.ShadowNames;
+import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.smi.TrafficSplit;
 import java.net.URI;
@@ -263,6 +264,38 @@ class ControllerKubernetesTest {
         .hasSize(1)
         .first()
         .satisfies(x -> assertThat(x.getCount()).isEqualTo(1));
+  }
+
+  @Test
+  void aBadPolicyAnnotationBecomesAnEventAndTheDefaultApplies() {
+    controller = startController();
+    client
+        .services()
+        .inNamespace("shop")
+        .resource(
+            K8s.annotate(
+                K8s.annotate(service("shop", "api", "80"), "nodemesh.io/lb-policy", "fastest"),
+                "nodemesh.io/retry-attempts",
+                "2"))
+        .create();
+
+    await().atMost(WAIT).until(() -> !events("api").isEmpty());
+    Event e = events("api").get(0);
+    assertThat(e.getType()).isEqualTo("Warning");
+    assertThat(e.getReason()).isEqualTo("InvalidAnnotation");
+    assertThat(e.getInvolvedObject().getKind()).isEqualTo("Service");
+    assertThat(e.getMessage())
+        .contains("nodemesh.io/lb-policy")
+        .contains("'fastest'")
+        .contains("round-robin");
+    ListenerConfig api =
+        controller.currentConfig().listeners().stream()
+            .filter(l -> l.key().equals("shop/api:80"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(api.policy().balancing().policy())
+        .isEqualTo(io.nodemesh.config.ServicePolicy.LbPolicy.ROUND_ROBIN);
+    assertThat(api.policy().retry().attempts()).isEqualTo(2);
   }
 
   static List<Event> events(String name) {

@@ -17,6 +17,9 @@ public final class CorefilePatch {
 
   private static final String DEFAULT_INDENT = "    ";
 
+  /** The release assumed when none is given: what current Kubernetes releases ship. */
+  static final CoreDnsVersion CURRENT = new CoreDnsVersion(1, 11, 1);
+
   private CorefilePatch() {}
 
   /**
@@ -25,11 +28,21 @@ public final class CorefilePatch {
    * @throws IllegalArgumentException if the markers are unbalanced (see {@link #restore})
    */
   public static String apply(String corefile, MeshDnsSettings settings) {
+    return apply(corefile, settings, CURRENT);
+  }
+
+  /**
+   * The Corefile with the mesh block at its end, written with plugins that CoreDNS {@code version}
+   * has, replacing any block a previous run added.
+   *
+   * @throws IllegalArgumentException if the markers are unbalanced (see {@link #restore})
+   */
+  public static String apply(String corefile, MeshDnsSettings settings, CoreDnsVersion version) {
     String original = restore(corefile);
     String eol = lineEnding(original);
     List<String> lines = new ArrayList<>();
     lines.add(BEGIN);
-    lines.addAll(serverBlock(settings, indentation(original)));
+    lines.addAll(serverBlock(settings, indentation(original), version));
     lines.add(END);
     String block = String.join(eol, lines);
     // Mirror the original's last line: with a final newline the block gets one too; without, the
@@ -62,16 +75,27 @@ public final class CorefilePatch {
 
   /**
    * The server block itself, without markers. The one place that decides what CoreDNS does with
-   * mesh names: today it forwards the zone to the address in the settings.
+   * mesh names: it forwards the zone to the mesh DNS server, which knows the shadow Services. The
+   * block uses only {@code errors}, {@code cache} and {@code forward}, which every supported
+   * release has; releases before {@code forward} existed get {@code proxy}, which they do have.
    */
-  static List<String> serverBlock(MeshDnsSettings s, String indent) {
+  static List<String> serverBlock(MeshDnsSettings s, String indent, CoreDnsVersion version) {
+    String forward = CorefileSyntax.hasPlugin("forward", version) ? "forward" : "proxy";
     return List.of(
         "# Nodemesh: " + s.zone() + " names go to the mesh. `nodemesh cleanup` removes this.",
         s.domain() + ":" + MeshDnsSettings.DNS_PORT + " {",
         indent + "errors",
-        indent + "cache 30",
-        indent + "forward " + s.zone() + " " + s.upstream(),
+        indent + "cache 5",
+        indent + forward + " " + s.zone() + " " + s.upstream(),
         "}");
+  }
+
+  /**
+   * The block as a file of its own, for a {@code coredns-custom} ConfigMap key that the Corefile
+   * imports (AKS: {@code import custom/*.server}); nothing else shares the key, so no markers.
+   */
+  public static String serverFile(MeshDnsSettings s, CoreDnsVersion version) {
+    return String.join("\n", serverBlock(s, DEFAULT_INDENT, version)) + "\n";
   }
 
   private record Line(int number, int start, int contentEnd, int end) {

@@ -87,7 +87,7 @@ class CorefilePatchTest {
                 # Nodemesh: mesh. names go to the mesh. `nodemesh cleanup` removes this.
                 mesh:53 {
                     errors
-                    cache 30
+                    cache 5
                     forward mesh. 10.96.0.42
                 }
                 # nodemesh:end

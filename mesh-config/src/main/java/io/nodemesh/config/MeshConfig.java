@@ -1,5 +1,6 @@
 package io.nodemesh.config;
 
+import io.nodemesh.config.access.AccessConfig;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -11,8 +12,10 @@ import java.util.Set;
  * @param version strictly increasing; the controller serves it as the {@code ETag}
  * @param meshDomain the DNS suffix clients use, without dots (default {@code mesh})
  * @param listeners one per meshed Service port
+ * @param access ACL mode and what it allows; absent means ACL mode off
  */
-public record MeshConfig(long version, String meshDomain, List<ListenerConfig> listeners) {
+public record MeshConfig(
+    long version, String meshDomain, List<ListenerConfig> listeners, AccessConfig access) {
   public static final String DEFAULT_DOMAIN = "mesh";
 
   public MeshConfig {
@@ -21,6 +24,7 @@ public record MeshConfig(long version, String meshDomain, List<ListenerConfig> l
     }
     meshDomain = meshDomain == null || meshDomain.isBlank() ? DEFAULT_DOMAIN : meshDomain;
     listeners = listeners == null ? List.of() : List.copyOf(listeners);
+    access = access == null ? AccessConfig.disabled() : access;
     Set<Integer> ports = new HashSet<>();
     Set<String> keys = new HashSet<>();
     for (ListenerConfig l : listeners) {
@@ -33,6 +37,11 @@ public record MeshConfig(long version, String meshDomain, List<ListenerConfig> l
         throw new IllegalArgumentException("config " + version + ": listener " + l.key() + " twice");
       }
     }
+  }
+
+  /** A configuration with ACL mode off. */
+  public MeshConfig(long version, String meshDomain, List<ListenerConfig> listeners) {
+    this(version, meshDomain, listeners, AccessConfig.disabled());
   }
 
   /** The configuration a proxy holds before it has heard from any controller. */

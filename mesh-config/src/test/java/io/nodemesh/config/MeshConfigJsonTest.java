@@ -68,11 +68,58 @@ class MeshConfigJsonTest {
 
   @Test
   void aListenerWithoutPolicyReadsAsTheDefaults() {
-    String json =
-        MeshConfigJson.write(sample()).replace(",\"policy\":{\"scheme\":\"h2c\"}", "");
+    String json = MeshConfigJson.write(sample()).replaceAll(",\"policy\":\\{.*\\}\\}\\]", "}]");
     assertThat(json).doesNotContain("policy");
     assertThat(MeshConfigJson.read(json).listeners().get(0).policy())
         .isEqualTo(ServicePolicy.defaults());
     assertThatThrownBy(() -> Scheme.parse("h3")).hasMessageContaining("http, h2c or https");
+  }
+
+  @Test
+  void policyPartsRoundTripAndMissingPartsReadAsDefaults() {
+    ServicePolicy p =
+        new ServicePolicy(
+            Scheme.HTTP,
+            new ServicePolicy.Balancing(
+                ServicePolicy.LbPolicy.CONSISTENT_HASH, ServicePolicy.HashOn.COOKIE, "sid", false),
+            new ServicePolicy.Timeouts(100, 2000, 0),
+            new ServicePolicy.Retry(3, 500, 10, 200, 0.5, 5),
+            new ServicePolicy.CircuitBreaker(5, 0.5, 10, 5000, 2000, 2),
+            new ServicePolicy.Outlier(3, 1000, 30),
+            new ServicePolicy.RateLimit(100, 20, true));
+    MeshConfig c = sample();
+    ListenerConfig l = c.listeners().get(0);
+    MeshConfig withPolicy =
+        new MeshConfig(
+            c.version(),
+            c.meshDomain(),
+            List.of(
+                new ListenerConfig(
+                    l.namespace(), l.service(), l.port(), l.protocol(), l.proxyPort(), l.route(), p)));
+    String json = MeshConfigJson.write(withPolicy);
+    assertThat(json).contains("\"policy\":\"consistent-hash\"").contains("\"hashOn\":\"cookie\"");
+    assertThat(MeshConfigJson.read(json)).isEqualTo(withPolicy);
+
+    String onlyScheme = json.replaceAll("\"policy\":\\{.*\\}\\}\\]", "\"policy\":{\"scheme\":\"h2c\"}}]");
+    ServicePolicy read = MeshConfigJson.read(onlyScheme).listeners().get(0).policy();
+    assertThat(read.scheme()).isEqualTo(Scheme.H2C);
+    assertThat(read.balancing()).isEqualTo(ServicePolicy.Balancing.DEFAULTS);
+    assertThat(read.outlier().consecutiveFailures()).isEqualTo(5);
+    assertThat(read.retry().attempts()).isZero();
+    assertThat(read.rateLimit().enabled()).isFalse();
+  }
+
+  @Test
+  void policyPartsNameTheFieldOfABadValue() {
+    assertThatThrownBy(() -> new ServicePolicy.Retry(11, 0, 0, 0, 0.2, 10))
+        .hasMessageContaining("retry: attempts 11");
+    assertThatThrownBy(() -> new ServicePolicy.Outlier(5, 0, 101))
+        .hasMessageContaining("outlier: maxEjectionPercent 101");
+    assertThatThrownBy(
+            () -> new ServicePolicy.Balancing(null, ServicePolicy.HashOn.HEADER, " ", true))
+        .hasMessageContaining("needs a hashName");
+    assertThatThrownBy(() -> ServicePolicy.LbPolicy.parse("fastest"))
+        .hasMessageContaining("round-robin, least-request, random, ewma or consistent-hash");
+    assertThat(new ServicePolicy.RateLimit(2.5, 0, false).burst()).isEqualTo(3);
   }
 }

@@ -4,6 +4,7 @@ import io.helidon.webserver.WebServer;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.admin.AdminServer;
 import io.nodemesh.proxy.admin.AdminView;
 import io.nodemesh.proxy.config.ConfigClient;
@@ -12,10 +13,14 @@ import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
+import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
 import io.nodemesh.proxy.udp.UdpProxyHandler;
 import io.nodemesh.proxy.udp.UdpSettings;
@@ -41,8 +46,9 @@ public final class NodeProxy implements AutoCloseable {
   private final ProxyOptions options;
   private final HttpProxySettings settings;
   private final Transport transport;
-  private final ProxyMetrics metrics = new ProxyMetrics();
+  private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final Object applyLock = new Object();
@@ -51,11 +57,15 @@ public final class NodeProxy implements AutoCloseable {
   private WebServer admin;
   private ConfigClient client;
 
-  private NodeProxy(ProxyOptions options, HttpProxySettings settings, UdpSettings udp) {
+  private NodeProxy(
+      ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
+    this.resilience = new ResilienceRegistry(options.nodeName());
+    this.metrics = observability(options);
     this.transport = Transport.create(options.eventLoopThreads());
-    this.context = new HttpProxyContext(transport, metrics, settings);
+    this.context =
+        new HttpProxyContext(transport, metrics, settings, new Limits(limits, metrics.registry()));
     this.listeners =
         new ListenerManager(
             transport,
@@ -63,6 +73,21 @@ public final class NodeProxy implements AutoCloseable {
             port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)),
             port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get),
             port -> new UdpProxyHandler(transport, udp, port, table::get));
+  }
+
+  /**
+   * The meters, plus the tracer and access log the options ask for.
+   *
+   * @throws IllegalStateException when the access log file cannot be opened
+   */
+  private static ProxyMetrics observability(ProxyOptions options) {
+    AccessLog log;
+    try {
+      log = options.accessLog() == null ? AccessLog.disabled() : AccessLog.open(options.accessLog());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    return new ProxyMetrics(Tracing.create(options.tracing()), log);
   }
 
   /** Starts with the default HTTP limits. */
@@ -80,6 +105,12 @@ public final class NodeProxy implements AutoCloseable {
     return start(options, settings, POLL_WAIT);
   }
 
+  /** As {@link #start(ProxyOptions, HttpProxySettings)}, with connection and request limits. */
+  public static NodeProxy start(
+      ProxyOptions options, HttpProxySettings settings, LimitSettings limits) {
+    return start(options, settings, limits, UdpSettings.defaults(), POLL_WAIT);
+  }
+
   static NodeProxy start(ProxyOptions options, HttpProxySettings settings, Duration pollWait) {
     return start(options, settings, UdpSettings.defaults(), pollWait);
   }
@@ -87,15 +118,25 @@ public final class NodeProxy implements AutoCloseable {
   /** As {@link #start(ProxyOptions, HttpProxySettings)}, with UDP limits (tests: short idle). */
   static NodeProxy start(
       ProxyOptions options, HttpProxySettings settings, UdpSettings udp, Duration pollWait) {
+    return start(options, settings, LimitSettings.defaults(), udp, pollWait);
+  }
+
+  static NodeProxy start(
+      ProxyOptions options,
+      HttpProxySettings settings,
+      LimitSettings limits,
+      UdpSettings udp,
+      Duration pollWait) {
     Objects.requireNonNull(options, "proxy options");
     Objects.requireNonNull(settings, "proxy settings");
+    Objects.requireNonNull(limits, "limit settings");
     Objects.requireNonNull(udp, "udp settings");
     LOG.log(
         Level.INFO,
         "node proxy starting (node {0}, bind {1})",
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
-    NodeProxy p = new NodeProxy(options, settings, udp);
+    NodeProxy p = new NodeProxy(options, settings, limits, udp);
     try {
       if (options.entryPort() >= 0) {
         p.entry =
@@ -108,7 +149,14 @@ public final class NodeProxy implements AutoCloseable {
       p.admin = AdminServer.start(options.bindHost(), options.adminPort(), p.adminView());
       LOG.log(Level.INFO, "admin server on {0}:{1,number,#}", options.bindHost(), p.adminPort());
       if (options.controller() != null) {
-        p.client = new ConfigClient(options.controller(), pollWait, p::appliedVersion, p::apply);
+        p.client =
+            new ConfigClient(
+                options.controller(),
+                pollWait,
+                p::appliedVersion,
+                p::apply,
+                p.metrics::configRejected,
+                options.nodeName());
         p.client.start();
       }
     } catch (RuntimeException e) {
@@ -132,9 +180,15 @@ public final class NodeProxy implements AutoCloseable {
       if (closed.get()) {
         return;
       }
-      RoutingTable next = RoutingTable.compile(config, metrics);
+      RoutingTable next;
+      try {
+        next = RoutingTable.compile(config, metrics, resilience);
+      } catch (RuntimeException e) {
+        metrics.configRejected();
+        throw e;
+      }
       table.set(next);
-      metrics.configVersion(config.version());
+      metrics.configApplied(config.version());
       listeners.sync(config);
     }
   }
@@ -167,6 +221,11 @@ public final class NodeProxy implements AutoCloseable {
     return context.inFlight();
   }
 
+  /** Connection and request limits in force, and the count of what they refused. */
+  public Limits limits() {
+    return context.limits();
+  }
+
   private AdminView adminView() {
     return new AdminView() {
       @Override
@@ -187,8 +246,10 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish (bounded by the drain timeout), then closes
-   * every connection and the admin server.
+   * Drains gracefully, then stops: stops accepting on every port, closes idle HTTP keep-alive
+   * connections, lets in-flight requests finish within the drain timeout (their responses carry
+   * {@code Connection: close} and their connections close after them), then closes whatever is left
+   * and the admin server. Admin stays up until the end, so probes see the drain.
    */
   @Override
   public void close() {
@@ -203,14 +264,18 @@ public final class NodeProxy implements AutoCloseable {
         entry.close().awaitUninterruptibly();
       }
       listeners.closeAll();
+      context.limits().drain();
       long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
-      while (context.inFlight() > 0 && System.nanoTime() < deadline) {
+      while ((context.inFlight() > 0 || context.limits().openConnections() > 0)
+          && System.nanoTime() < deadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
       }
       transport.shutdown();
       if (admin != null) {
         admin.stop();
       }
+      metrics.tracing().close();
+      metrics.accessLog().close();
     }
   }
 }

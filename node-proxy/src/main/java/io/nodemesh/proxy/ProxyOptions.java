@@ -1,5 +1,6 @@
 package io.nodemesh.proxy;
 
+import io.nodemesh.proxy.tracing.TracingOptions;
 import java.net.URI;
 import java.util.Objects;
 
@@ -13,6 +14,9 @@ import java.util.Objects;
  * @param entryPort entry port; -1 = none, 0 = ephemeral
  * @param nodeName this node's name, or null
  * @param eventLoopThreads event loop count; 0 = number of cores
+ * @param tracing tracing flags; null = the {@code OTEL_*} environment only
+ * @param accessLog where JSON access logs go: {@code -} for standard output, a file path, or null
+ *     for none
  */
 public record ProxyOptions(
     URI controller,
@@ -20,7 +24,9 @@ public record ProxyOptions(
     int adminPort,
     int entryPort,
     String nodeName,
-    int eventLoopThreads) {
+    int eventLoopThreads,
+    TracingOptions tracing,
+    String accessLog) {
   public ProxyOptions {
     Objects.requireNonNull(bindHost, "proxy options bindHost");
     if (adminPort < 0 || adminPort > 65535) {
@@ -35,6 +41,21 @@ public record ProxyOptions(
       throw new IllegalArgumentException(
           "proxy options: eventLoopThreads " + eventLoopThreads + " is negative");
     }
+    tracing = tracing == null ? TracingOptions.fromEnvironment() : tracing;
+    if (accessLog != null && accessLog.isBlank()) {
+      accessLog = null;
+    }
+  }
+
+  /** Without tracing flags or access log. */
+  public ProxyOptions(
+      URI controller,
+      String bindHost,
+      int adminPort,
+      int entryPort,
+      String nodeName,
+      int eventLoopThreads) {
+    this(controller, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, null, null);
   }
 
   /**
@@ -45,26 +66,42 @@ public record ProxyOptions(
   }
 
   public ProxyOptions withController(URI value) {
-    return new ProxyOptions(value, bindHost, adminPort, entryPort, nodeName, eventLoopThreads);
+    return new ProxyOptions(
+        value, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, tracing, accessLog);
   }
 
   public ProxyOptions withBindHost(String value) {
-    return new ProxyOptions(controller, value, adminPort, entryPort, nodeName, eventLoopThreads);
+    return new ProxyOptions(
+        controller, value, adminPort, entryPort, nodeName, eventLoopThreads, tracing, accessLog);
   }
 
   public ProxyOptions withAdminPort(int value) {
-    return new ProxyOptions(controller, bindHost, value, entryPort, nodeName, eventLoopThreads);
+    return new ProxyOptions(
+        controller, bindHost, value, entryPort, nodeName, eventLoopThreads, tracing, accessLog);
   }
 
   public ProxyOptions withEntryPort(int value) {
-    return new ProxyOptions(controller, bindHost, adminPort, value, nodeName, eventLoopThreads);
+    return new ProxyOptions(
+        controller, bindHost, adminPort, value, nodeName, eventLoopThreads, tracing, accessLog);
   }
 
   public ProxyOptions withNodeName(String value) {
-    return new ProxyOptions(controller, bindHost, adminPort, entryPort, value, eventLoopThreads);
+    return new ProxyOptions(
+        controller, bindHost, adminPort, entryPort, value, eventLoopThreads, tracing, accessLog);
   }
 
   public ProxyOptions withEventLoopThreads(int value) {
-    return new ProxyOptions(controller, bindHost, adminPort, entryPort, nodeName, value);
+    return new ProxyOptions(
+        controller, bindHost, adminPort, entryPort, nodeName, value, tracing, accessLog);
+  }
+
+  public ProxyOptions withTracing(TracingOptions value) {
+    return new ProxyOptions(
+        controller, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, value, accessLog);
+  }
+
+  public ProxyOptions withAccessLog(String value) {
+    return new ProxyOptions(
+        controller, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, tracing, value);
   }
 }

@@ -328,10 +328,11 @@ class NodeProxyIT {
     assertThat(metrics)
         .contains("nodemesh_config_version 7.0")
         .contains(
-            "nodemesh_requests_total{code=\"2xx\",namespace=\"shop\",port=\"80\",service=\"echo\"}"
-                + " 1.0")
+            "nodemesh_requests_total{backend=\"echo\",code=\"2xx\",method=\"GET\","
+                + "namespace=\"shop\",port=\"80\",service=\"echo\",source=\"unknown\"} 1.0")
         .contains(
-            "nodemesh_request_duration_seconds_bucket{namespace=\"shop\",port=\"80\",service=\"echo\"");
+            "nodemesh_request_duration_seconds_bucket{backend=\"echo\",namespace=\"shop\","
+                + "port=\"80\",service=\"echo\"");
   }
 
   @Test

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param meshNamespace the mesh's own namespace, never meshed
  * @param meshDomain the DNS suffix put into the config
  * @param ranges the proxy port range of each protocol
+ * @param acl ACL mode: compile TrafficTargets into the config's access part
  */
 public record CompileSettings(
-    String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges) {
+    String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges, boolean acl) {
   public CompileSettings {
     Objects.requireNonNull(meshNamespace, "CompileSettings.meshNamespace");
     Objects.requireNonNull(meshDomain, "CompileSettings.meshDomain");
@@ -44,11 +45,16 @@ public record CompileSettings(
     ranges = Map.copyOf(ranges);
   }
 
+  /** Settings with ACL mode off. */
+  public CompileSettings(String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges) {
+    this(meshNamespace, meshDomain, ranges, false);
+  }
+
   public static CompileSettings from(ControllerOptions o) {
     Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);
     ranges.put(Protocol.HTTP, o.httpPorts());
     ranges.put(Protocol.TCP, o.tcpPorts());
     ranges.put(Protocol.UDP, o.udpPorts());
-    return new CompileSettings(o.meshNamespace(), o.meshDomain(), ranges);
+    return new CompileSettings(o.meshNamespace(), o.meshDomain(), ranges, o.acl());
   }
 }

@@ -14,7 +14,10 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -99,8 +102,12 @@ public final class MeshCompiler {
 
     // Protocol of each meshed Service port.
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
+    Map<String, ServicePolicy> policies = new HashMap<>();
     for (Service svc : meshed.values()) {
       Protocol annotated = trafficType(svc, problems);
+      policies.put(
+          Topology.key(svc.getMetadata().getNamespace(), svc.getMetadata().getName()),
+          PolicyAnnotations.parse(svc, problems));
       List<ServicePort> ports = svc.getSpec().getPorts();
       Set<Integer> seen = new HashSet<>();
       for (int i = 0; ports != null && i < ports.size(); i++) {
@@ -178,16 +185,27 @@ public final class MeshCompiler {
                   plan.name);
       listeners.add(
           new ListenerConfig(
-              key.namespace(), key.service(), key.port(), key.protocol(), proxyPort, route));
+              key.namespace(),
+              key.service(),
+              key.port(),
+              key.protocol(),
+              proxyPort,
+              route,
+              policies.get(Topology.key(key.namespace(), key.service()))));
     }
     listeners = sortedByKey(listeners);
     memo.finish();
 
     validateOthers(topology, problems);
+    AccessConfig access =
+        settings.acl()
+            ? AccessCompiler.compile(topology, listeners, problems)
+            : AccessConfig.disabled();
 
     long version;
     if (previous != null
         && previous.listeners().equals(listeners)
+        && previous.access().equals(access)
         && previous.meshDomain().equals(settings.meshDomain())) {
       version = previous.version();
     } else {
@@ -196,7 +214,7 @@ public final class MeshCompiler {
       // keeps it strictly increasing when the clock steps back or two changes share a millisecond.
       version = Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
     }
-    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners);
+    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners, access);
     return new CompileResult(config, dedupe(problems), allocated.allocation());
   }
 
@@ -513,7 +531,8 @@ public final class MeshCompiler {
     return byRoot;
   }
 
-  private static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
+  /** The matches of a group as the config carries them, named {@code group/match}. */
+  public static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
     List<HttpMatch> out = new ArrayList<>();
     List<HTTPMatch> ms = g.getSpec() == null ? null : g.getSpec().getMatches();
     for (HTTPMatch m : ms == null ? List.<HTTPMatch>of() : ms) {

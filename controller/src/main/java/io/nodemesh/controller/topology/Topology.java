@@ -15,9 +15,11 @@ import io.nodemesh.smi.UDPRoute;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -32,7 +34,7 @@ import java.util.function.Function;
  * @param slicesByService EndpointSlices by the {@code namespace/name} of the Service they belong to
  *     (label {@code kubernetes.io/service-name})
  * @param namespaces Namespaces by name
- * @param podsByIp Pods by pod IP, for identifying callers
+ * @param podsByIp live Pods by pod IP, for identifying callers (see {@link #podsByIp(List)})
  * @param trafficSplits TrafficSplits, oldest first (creationTimestamp, then namespace/name)
  * @param httpRouteGroups HTTPRouteGroups by {@code namespace/name}
  * @param tcpRoutes TCPRoutes by {@code namespace/name}
@@ -86,12 +88,7 @@ public record Topology(
     }
     slices.replaceAll(
         (k, v) -> v.stream().sorted(Comparator.comparing((EndpointSlice e) -> key(e))).toList());
-    SortedMap<String, Pod> pods = new TreeMap<>();
-    for (Pod p : s.pods()) {
-      if (p.getStatus() != null && p.getStatus().getPodIP() != null) {
-        pods.put(p.getStatus().getPodIP(), p);
-      }
-    }
+    SortedMap<String, Pod> pods = podsByIp(s.pods());
     List<TrafficSplit> splits = new ArrayList<>(s.trafficSplits());
     splits.sort(
         Comparator.comparing(
@@ -109,6 +106,40 @@ public record Topology(
         byKey(s.udpRoutes()),
         byKey(s.trafficTargets()),
         sourceProblems);
+  }
+
+  /**
+   * The pods whose IP identifies them: running under their own IP (not host network), not
+   * terminating (no deletionTimestamp) and not finished (phase Succeeded or Failed). A pod IP can
+   * only be handed to a new pod after the old pod's termination began, and that event comes first
+   * in the Pods watch, so an IP is dropped here before it can change hands. An IP that two such
+   * pods claim (a stale cache) identifies neither. See docs/access-control.md.
+   */
+  public static SortedMap<String, Pod> podsByIp(List<Pod> all) {
+    SortedMap<String, Pod> pods = new TreeMap<>();
+    Set<String> ambiguous = new HashSet<>();
+    for (Pod p : all) {
+      if (p.getStatus() == null || p.getStatus().getPodIP() == null || !identifies(p)) {
+        continue;
+      }
+      String ip = p.getStatus().getPodIP();
+      if (pods.putIfAbsent(ip, p) != null) {
+        ambiguous.add(ip);
+      }
+    }
+    ambiguous.forEach(pods::remove);
+    return pods;
+  }
+
+  private static boolean identifies(Pod p) {
+    if (p.getMetadata().getDeletionTimestamp() != null) {
+      return false;
+    }
+    if (p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork())) {
+      return false;
+    }
+    String phase = p.getStatus().getPhase();
+    return !"Succeeded".equals(phase) && !"Failed".equals(phase);
   }
 
   /** {@code namespace/name}. */

@@ -3,6 +3,8 @@ package io.nodemesh.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -15,6 +17,12 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.nodemesh.config.Scheme;
+import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.metrics.RequestObservation;
+import io.nodemesh.proxy.resilience.Call;
+import io.nodemesh.proxy.resilience.Failure;
+import io.nodemesh.proxy.resilience.ReplayBuffer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -34,9 +42,16 @@ final class Exchange {
   private final boolean clientKeepAlive;
   private final HttpVersion clientVersion;
   private final boolean head;
-  private final long startNanos = System.nanoTime();
+  private final RequestObservation observation;
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+  private final Scheme scheme;
+  private boolean upgrade;
   private ScheduledFuture<?> timeout;
+  private ScheduledFuture<?> retryTimer;
+  private final Call call;
+  private final ReplayBuffer replay;
+  private long deadline = Long.MAX_VALUE;
+  private int attempt;
   private UpstreamPool pool;
   private Channel up;
   private UpstreamHandler upHandler;
@@ -61,7 +76,17 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.clientVersion = request.protocolVersion();
     this.head = HttpMethod.HEAD.equals(request.method());
+    this.scheme = route.listener().config().policy().scheme();
+    this.observation =
+        context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
+    this.call = route.call();
+    this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
+  }
+
+  /** The caller's service account as ACL mode resolved it, or null (metrics label, access log). */
+  void source(String serviceAccount) {
+    observation.source(serviceAccount);
   }
 
   boolean requestComplete() {
@@ -69,34 +94,114 @@ final class Exchange {
   }
 
   void start(HttpRequest request) {
+    upgrade = scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel());
+    boolean trailers = scheme != Scheme.HTTP && ForwardingHeaders.acceptsTrailers(request);
+    String upgradeTo = request.headers().get(HttpHeaderNames.UPGRADE);
     ForwardingHeaders.prepareRequest(request, peer(down.channel()));
+    if (upgrade) {
+      // The one hop-by-hop pair a proxy passes on: it relays the tunnel itself (RFC 9110 §7.8).
+      request.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
+      request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
+    if (trailers) {
+      // gRPC servers require "te: trailers" (the one TE value HTTP/2 allows, RFC 9113 §8.2.2).
+      request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
+    observation.inject(request.headers());
+    if (request instanceof HttpContent c) {
+      observation.requestBytes(c.content().readableBytes());
+    }
     requestComplete = request instanceof LastHttpContent;
     if (requestComplete) {
       startTimeout();
     }
+    if (replay != null) {
+      replay.add(request);
+    }
     pending.add(request);
     pool = context.pool(down.channel().eventLoop());
-    Channel pooled = pool.acquire(route.target().authority());
-    if (pooled != null) {
-      attach(pooled);
+    startAttempt();
+  }
+
+  /** The endpoint of the current attempt. */
+  private Target target() {
+    return call != null ? call.target() : route.target();
+  }
+
+  private void startAttempt() {
+    int current = ++attempt;
+    long connectMillis = context.settings().connectTimeout().toMillis();
+    Future<Channel> acquired =
+        pool.acquire(
+            target(),
+            scheme,
+            call == null ? connectMillis : call.connectTimeoutMillis(connectMillis));
+    if (acquired.isDone()) {
+      acquired(acquired, current);
+    } else {
+      acquired.addListener(f -> acquired(f, current));
+    }
+  }
+
+  private void acquired(Future<? super Channel> f, int forAttempt) {
+    if (done || forAttempt != attempt) {
+      if (f.isSuccess()) {
+        ((Channel) f.getNow()).close();
+      }
       return;
     }
-    context.metrics().upstreamOpened();
-    pool.connect(route.target().address())
-        .addListener(
-            (ChannelFuture f) -> {
-              if (done) {
-                if (f.isSuccess()) {
-                  f.channel().close();
-                }
-                return;
-              }
-              if (f.isSuccess()) {
-                attach(f.channel());
-              } else {
-                fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
-              }
-            });
+    if (f.isSuccess()) {
+      attach((Channel) f.getNow());
+    } else {
+      route.listener().metrics().connectError(route.service());
+      attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
+    }
+  }
+
+  /**
+   * The current attempt failed before a response reached the client: retry when the {@link Call}
+   * allows it, else answer with an error.
+   */
+  private void attemptFailed(Failure failure, String reason) {
+    if (call != null) {
+      boolean unsent = up == null;
+      boolean replayable = unsent || (replay != null && replay.complete());
+      long delay = call.retryAfter(failure, replayable, deadline, System.nanoTime());
+      if (delay >= 0) {
+        scheduleRetry(delay, unsent);
+        return;
+      }
+    }
+    fail(
+        failure == Failure.TIMEOUT
+            ? HttpResponseStatus.GATEWAY_TIMEOUT
+            : HttpResponseStatus.BAD_GATEWAY,
+        reason);
+  }
+
+  /**
+   * Drops the failed attempt's upstream and sends the request again after {@code delayNanos}: what
+   * is still pending when nothing was sent, else the replay copy.
+   */
+  private void scheduleRetry(long delayNanos, boolean unsent) {
+    closeUpstream();
+    up = null;
+    upHandler = null;
+    if (!unsent) {
+      pending.addAll(replay.copies());
+    }
+    observation.retried();
+    retryTimer = down.executor().schedule(this::retry, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void retry() {
+    if (done) {
+      return;
+    }
+    startAttempt();
+    if (requestComplete) {
+      armTimer();
+    }
   }
 
   private void attach(Channel ch) {
@@ -130,6 +235,10 @@ final class Exchange {
       abort();
       return;
     }
+    observation.requestBytes(content.content().readableBytes());
+    if (replay != null) {
+      replay.add(content);
+    }
     if (up == null) {
       pending.add(content);
     } else {
@@ -155,19 +264,42 @@ final class Exchange {
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (msg.decoderResult().isFailure()) {
+      // Also a body cut short: the decoder ends it with a failed last chunk on a premature close.
+      ReferenceCountUtil.release(msg);
+      onUpstreamClosed(msg.decoderResult().cause());
+      return;
+    }
     if (msg instanceof HttpResponse r) {
-      if (r.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        onUpstreamClosed(r.decoderResult().cause());
-        return;
-      }
       int code = r.status().code();
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the final one (RFC 9110
       // §15.2).
       informational = code >= 100 && code < 200 && code != 101;
       if (informational) {
         ForwardingHeaders.stripHopByHop(r.headers());
+      } else if (code == 101) {
+        if (!upgrade) {
+          ReferenceCountUtil.release(msg);
+          onUpstreamClosed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
+          return;
+        }
+        if (call != null) {
+          call.responded(code, System.nanoTime());
+        }
+        responseStarted = true;
+        if (timeout != null) {
+          timeout.cancel(false);
+        }
+        status = code;
+        String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+        ForwardingHeaders.stripHopByHop(r.headers());
+        r.headers()
+            .set(HttpHeaderNames.UPGRADE, protocol == null ? "" : protocol)
+            .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       } else {
+        if (call != null && !finalResponse(code, msg)) {
+          return;
+        }
         responseStarted = true;
         if (timeout != null) {
           timeout.cancel(false);
@@ -178,6 +310,9 @@ final class Exchange {
             ForwardingHeaders.prepareResponse(
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
+    }
+    if (!informational && msg instanceof HttpContent c) {
+      observation.responseBytes(c.content().readableBytes());
     }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;
@@ -191,6 +326,10 @@ final class Exchange {
       return;
     }
     ChannelFuture written = down.writeAndFlush(msg);
+    if (last && status == 101) {
+      switchProtocols();
+      return;
+    }
     if (last) {
       finish();
       return;
@@ -208,13 +347,35 @@ final class Exchange {
         });
   }
 
+  /**
+   * Feeds a final response head to the call; a 502, 503 or 504 that the call retries is dropped
+   * with its connection.
+   *
+   * @return true when the response goes on to the client
+   */
+  private boolean finalResponse(int code, HttpObject msg) {
+    long now = System.nanoTime();
+    if (code != 502 && code != 503 && code != 504) {
+      call.responded(code, now);
+      return true;
+    }
+    boolean replayable = replay != null && replay.complete();
+    long delay = call.retryAfter(Failure.STATUS, replayable, deadline, now);
+    if (delay < 0) {
+      return true;
+    }
+    ReferenceCountUtil.release(msg);
+    scheduleRetry(delay, false);
+    return false;
+  }
+
   void onUpstreamClosed(Throwable cause) {
     if (done) {
       return;
     }
     if (!responseStarted) {
-      fail(
-          HttpResponseStatus.BAD_GATEWAY,
+      attemptFailed(
+          Failure.RESET,
           cause == null ? "connection closed before the response" : describe(cause));
     } else {
       abort();
@@ -233,44 +394,76 @@ final class Exchange {
     if (done) {
       return;
     }
-    if (!responseStarted) {
+    if (responseStarted) {
+      abort();
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - deadline >= 0) {
+      if (call != null) {
+        call.failed(Failure.TIMEOUT, now);
+      }
       fail(
           HttpResponseStatus.GATEWAY_TIMEOUT,
-          "no response within " + context.settings().requestTimeout().toMillis() + " ms");
+          "no response within " + requestTimeoutNanos() / 1_000_000 + " ms");
     } else {
-      abort();
+      attemptFailed(
+          Failure.TIMEOUT,
+          "no response within " + call.perTryTimeoutNanos() / 1_000_000 + " ms (per try)");
     }
   }
 
+  private long requestTimeoutNanos() {
+    long fallback = context.settings().requestTimeout().toNanos();
+    return call == null ? fallback : call.requestTimeoutNanos(fallback);
+  }
+
   /**
-   * The request timeout runs from the end of the request to the response head: a long upload or a
-   * long download is not a hung backend, silence after a complete request is.
+   * The request timeout runs from the end of the request to the response head, retries included:
+   * a long upload or a long download is not a hung backend, silence after a complete request is.
    */
   private void startTimeout() {
-    timeout =
-        down.executor()
-            .schedule(
-                this::onTimeout,
-                context.settings().requestTimeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+    deadline = System.nanoTime() + requestTimeoutNanos();
+    armTimer();
+  }
+
+  /** Fires at the request deadline, or earlier at the end of the current try's own timeout. */
+  private void armTimer() {
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
+    long delay = deadline - System.nanoTime();
+    long perTry = call == null ? 0 : call.perTryTimeoutNanos();
+    if (perTry > 0 && perTry < delay) {
+      delay = perTry;
+    }
+    timeout = down.executor().schedule(this::onTimeout, Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
   private void finish() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     upHandler.detach();
-    if (upstreamKeepAlive && requestComplete) {
-      pool.release(route.target().authority(), up);
-    } else {
-      up.close();
-    }
+    pool.release(UpstreamPool.key(target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
+  }
+
+  /**
+   * The backend accepted the upgrade: from now on both connections carry opaque bytes, relayed by
+   * a {@link Tunnel} until either side closes. The exchange ends here; the tunnel is not a request.
+   */
+  private void switchProtocols() {
+    end();
+    observation.end(status);
+    upHandler.detach();
+    owner.exchangeUpgraded(this);
+    Tunnel.splice(down.channel(), up);
   }
 
   private void fail(HttpResponseStatus failure, String reason) {
     end();
     status = failure.code();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     var l = route.listener().config();
     String line =
@@ -280,7 +473,7 @@ final class Exchange {
             + "/"
             + route.service()
             + " endpoint "
-            + route.target().authority()
+            + target().authority()
             + ": "
             + reason;
     owner.exchangeFailed(this, failure, line, clientKeepAlive && requestComplete);
@@ -288,15 +481,25 @@ final class Exchange {
 
   private void abort() {
     end();
-    route.listener().metrics().record(status, System.nanoTime() - startNanos);
+    observation.end(status);
     closeUpstream();
     owner.exchangeAborted(this);
   }
 
   private void end() {
     done = true;
+    context.limits().releaseUpstream(route.listener().config().namespace(), route.service());
     if (timeout != null) {
       timeout.cancel(false);
+    }
+    if (retryTimer != null) {
+      retryTimer.cancel(false);
+    }
+    if (call != null) {
+      call.done();
+    }
+    if (replay != null) {
+      replay.release();
     }
     context.inFlightCounter().decrementAndGet();
     HttpObject o;

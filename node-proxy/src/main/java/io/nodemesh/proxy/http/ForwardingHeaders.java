@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -38,7 +39,34 @@ public final class ForwardingHeaders {
           HttpHeaderNames.PROXY_AUTHORIZATION,
           HttpHeaderNames.PROXY_AUTHENTICATE);
 
+  /**
+   * Headers Netty's HTTP/2 to HTTP/1.x translation adds for its own bookkeeping ({@code
+   * x-http2-stream-id} and friends); they describe the downstream hop and are not forwarded.
+   */
+  private static final List<AsciiString> TRANSLATION =
+      List.of(
+          HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
+          HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
+          HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
+          HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
+          HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
+          HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
+
   private ForwardingHeaders() {}
+
+  /** Whether the client said it accepts trailers ({@code TE: trailers}, RFC 9110 §10.1.4). */
+  public static boolean acceptsTrailers(HttpRequest request) {
+    for (String value : request.headers().getAll(HttpHeaderNames.TE)) {
+      for (String token : value.split(",")) {
+        String t = token.trim();
+        int semi = t.indexOf(';');
+        if ((semi < 0 ? t : t.substring(0, semi).trim()).equalsIgnoreCase("trailers")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
 
   /** Removes the hop-by-hop fields, including every field named in {@code Connection}. */
   public static void stripHopByHop(HttpHeaders headers) {
@@ -55,6 +83,9 @@ public final class ForwardingHeaders {
       headers.remove(n);
     }
     for (AsciiString h : HOP_BY_HOP) {
+      headers.remove(h);
+    }
+    for (AsciiString h : TRANSLATION) {
       headers.remove(h);
     }
   }

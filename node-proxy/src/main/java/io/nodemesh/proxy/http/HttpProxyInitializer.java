@@ -4,23 +4,42 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** The pipeline of a downstream HTTP/1.1 connection, on a service listener or the entry port. */
+/**
+ * The pipeline of a downstream connection, on a service listener or the entry port. It starts as
+ * HTTP/1.1 and switches to HTTP/2 on the client's connection preface (prior knowledge) or on an
+ * {@code Upgrade: h2c} request (RFC 7540 §3.2). Either way each request ends up as Netty HTTP/1.x
+ * objects in a {@link DownstreamHandler}: on the connection itself for HTTP/1.1, on one child
+ * channel per stream for HTTP/2. Routing, access control, resilience and metrics therefore have
+ * one place for both protocols: {@link DownstreamHandler} and {@link Exchange}.
+ */
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   public static final String FLUSH = "flush-consolidation";
   public static final String IDLE = "idle";
   public static final String CODEC = "http-server";
+  public static final String H2C_DETECT = "h2c-detect";
   public static final String PROXY = "proxy";
+
+  /**
+   * The largest request with an {@code Upgrade} header that is held in memory while the upgrade is
+   * decided; such requests rarely carry a body.
+   */
+  static final int MAX_UPGRADE_REQUEST = 64 * 1024;
 
   private final HttpProxyContext context;
   private final Supplier<Router> routers;
 
   /**
-   * @param routers makes the router of each new connection
+   * @param routers makes the router of each new connection (shared by its HTTP/2 streams)
    */
   public HttpProxyInitializer(HttpProxyContext context, Supplier<Router> routers) {
     this.context = context;
@@ -29,17 +48,21 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
+    context.metrics().downstreamOpened(ch, "http");
     ChannelPipeline p = ch.pipeline();
+    Router router = routers.get();
     addTcpHandlers(p);
     addTimeoutHandlers(p);
-    addHttp1Handlers(p);
-    addMeshHandlers(p);
+    addProtocolHandlers(p, router);
+    addMeshHandlers(p, router);
+    context.limits().installDownstream(p, p.context(HttpServerCodec.class).name());
   }
 
   /**
    * A response is written while the upstream channel reads: its head and its body arrive as two
    * messages of one upstream read, each flushed. Consolidating the flushes into one task that runs
-   * after that read sends them in one write syscall instead of two (docs/benchmarks.md).
+   * after that read sends them in one write syscall instead of two (docs/benchmarks.md). HTTP/2
+   * streams write through this channel too and gain the same way.
    */
   private static void addTcpHandlers(ChannelPipeline p) {
     p.addLast(FLUSH, new FlushConsolidationHandler(256, true));
@@ -50,11 +73,27 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     p.addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
   }
 
-  private static void addHttp1Handlers(ChannelPipeline p) {
-    p.addLast(CODEC, new HttpServerCodec());
+  /**
+   * HTTP/1.1, with the two ways into HTTP/2 in front of it. The detector adds the HTTP/1.1 codec
+   * (named {@link #CODEC}) and the upgrade handler after itself.
+   */
+  private void addProtocolHandlers(ChannelPipeline p, Router router) {
+    HttpServerCodec http1 = new HttpServerCodec(context.limits().decoderConfig());
+    HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
+        protocol ->
+            AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                ? new Http2ServerUpgradeCodec(
+                    Http2Downstream.frameCodec(), Http2Downstream.handlers(context, router))
+                : null;
+    p.addLast(
+        H2C_DETECT,
+        new CleartextHttp2ServerUpgradeHandler(
+            http1,
+            new HttpServerUpgradeHandler(http1, upgrades, MAX_UPGRADE_REQUEST),
+            Http2Downstream.priorKnowledge(context, router)));
   }
 
-  private void addMeshHandlers(ChannelPipeline p) {
-    p.addLast(PROXY, new DownstreamHandler(context, routers.get()));
+  private void addMeshHandlers(ChannelPipeline p, Router router) {
+    p.addLast(PROXY, new DownstreamHandler(context, router));
   }
 }

@@ -5,34 +5,57 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.nodemesh.config.Scheme;
+import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.transport.Transport;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Idle keep-alive upstream connections of one event loop, by endpoint. Only that event loop uses
- * it, so it needs no lock; a downstream connection borrows from the pool of its own loop, which
- * keeps both channels of an exchange on one thread.
+ * Upstream connections of one event loop, by scheme and endpoint. Only that event loop uses it, so
+ * it needs no lock; a downstream connection borrows from the pool of its own loop, which keeps both
+ * channels of an exchange on one thread.
+ *
+ * <p>Whatever the protocol to the backend, an exchange gets a channel whose pipeline ends in an
+ * {@link UpstreamHandler} that reads and writes Netty HTTP/1.x objects: a keep-alive HTTP/1.1
+ * connection borrowed from the idle list, or a new stream on a shared HTTP/2 connection ({@link
+ * Http2Upstream}). {@code https} negotiates {@code h2} or {@code http/1.1} by ALPN and then behaves
+ * as one or the other.
  */
 final class UpstreamPool {
   static final String IDLE = "idle";
+  static final String TLS = "tls";
   static final String CODEC = "http-client";
   static final String HANDLER = "upstream";
 
+  private final HttpProxyContext context;
+  private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final int maxIdle;
+  private final int connectTimeoutMillis;
+  private final long idleNanos;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+  private final Map<String, ArrayDeque<Http2Upstream>> shared = new HashMap<>();
 
   UpstreamPool(HttpProxyContext context, EventLoop loop) {
+    this.context = context;
+    this.loop = loop;
     Transport t = context.transport();
     this.maxIdle = context.settings().maxIdlePerEndpoint();
-    long idleNanos = context.settings().idleTimeout().toNanos();
+    this.connectTimeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis());
+    this.idleNanos = context.settings().idleTimeout().toNanos();
     this.bootstrap =
         new Bootstrap()
             .group(loop)
@@ -42,21 +65,152 @@ final class UpstreamPool {
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis()))
+                connectTimeoutMillis)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
-                        .addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
-                        .addLast(CODEC, new HttpClientCodec())
-                        .addLast(HANDLER, new UpstreamHandler());
+                        .addLast(
+                            IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
                   }
                 });
   }
 
-  /** An idle open connection to the endpoint, or null. */
-  Channel acquire(String key) {
+  static String key(Target target, Scheme scheme) {
+    return scheme.wireName() + "://" + target.authority();
+  }
+
+  /**
+   * A channel ready for one exchange with {@code target}: a pooled one when there is one (the
+   * future is then already complete), else a new connection or a new HTTP/2 stream.
+   */
+  Future<Channel> acquire(Target target, Scheme scheme) {
+    return acquire(target, scheme, connectTimeoutMillis);
+  }
+
+  /** As {@link #acquire(Target, Scheme)}, with a Service's connect timeout for a new connection. */
+  Future<Channel> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
+    String key = key(target, scheme);
+    ArrayDeque<Http2Upstream> h2 = shared.get(key);
+    if (h2 != null) {
+      for (Http2Upstream c : h2) {
+        if (c.usable()) {
+          return c.openStream();
+        }
+      }
+    }
+    Channel pooled = pollIdle(key);
+    if (pooled != null) {
+      return loop.newSucceededFuture(pooled);
+    }
+    return switch (scheme) {
+      case HTTP -> http1(connect(target, connectTimeoutMillis));
+      case H2C -> {
+        Http2Upstream c =
+            new Http2Upstream(
+                this,
+                key,
+                connect(target, connectTimeoutMillis),
+                TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+        share(key, c);
+        yield c.openStream();
+      }
+      case HTTPS -> tls(key, target, connectTimeoutMillis);
+    };
+  }
+
+  private ChannelFuture connect(Target target, long timeoutMillis) {
+    int t = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis));
+    ChannelFuture connect =
+        t == connectTimeoutMillis
+            ? bootstrap.connect(target.address())
+            : bootstrap
+                .clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, t)
+                .connect(target.address());
+    connect.addListener(
+        (ChannelFuture f) -> {
+          if (f.isSuccess()) {
+            context.metrics().upstreamOpened(f.channel());
+          }
+        });
+    return connect;
+  }
+
+  private Future<Channel> http1(ChannelFuture connect) {
+    Promise<Channel> ready = loop.newPromise();
+    connect.addListener(
+        (ChannelFuture f) -> {
+          if (f.isSuccess()) {
+            addHttp1Handlers(f.channel().pipeline());
+            ready.setSuccess(f.channel());
+          } else {
+            ready.setFailure(f.cause());
+          }
+        });
+    return ready;
+  }
+
+  private void addHttp1Handlers(ChannelPipeline p) {
+    p.addLast(CODEC, new HttpClientCodec())
+        .addLast(Limits.RESPONSE_GUARD, context.limits().responseGuard())
+        .addLast(HANDLER, new UpstreamHandler());
+  }
+
+  /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
+  private Future<Channel> tls(String key, Target target, long connectTimeoutMillis) {
+    Promise<Channel> ready = loop.newPromise();
+    ChannelFuture connect = connect(target, connectTimeoutMillis);
+    connect.addListener(
+        (ChannelFuture f) -> {
+          if (!f.isSuccess()) {
+            ready.setFailure(f.cause());
+            return;
+          }
+          Channel ch = f.channel();
+          SslHandler ssl =
+              context
+                  .upstreamTls()
+                  .newHandler(
+                      ch.alloc(),
+                      target.address().getHostString(),
+                      target.address().getPort());
+          ch.pipeline().addAfter(IDLE, TLS, ssl);
+          // The handshake needs reads; the channel reads on demand otherwise.
+          ch.config().setAutoRead(true);
+          ssl.handshakeFuture()
+              .addListener(
+                  hs -> {
+                    if (!hs.isSuccess()) {
+                      ch.close();
+                      ready.setFailure(hs.cause());
+                      return;
+                    }
+                    if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+                      share(key, c);
+                      c.openStream().addListener(s -> complete(ready, s));
+                    } else {
+                      ch.config().setAutoRead(false);
+                      addHttp1Handlers(ch.pipeline());
+                      ready.setSuccess(ch);
+                    }
+                  });
+        });
+    return ready;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void complete(Promise<Channel> p, Future<?> f) {
+    if (f.isSuccess()) {
+      p.setSuccess((Channel) f.getNow());
+    } else {
+      p.setFailure(f.cause());
+    }
+  }
+
+  private Channel pollIdle(String key) {
     ArrayDeque<Channel> q = idle.get(key);
     if (q == null) {
       return null;
@@ -70,13 +224,14 @@ final class UpstreamPool {
     return null;
   }
 
-  ChannelFuture connect(InetSocketAddress address) {
-    return bootstrap.connect(address);
-  }
-
-  /** Returns a connection after a complete exchange, or closes it when the pool is full. */
-  void release(String key, Channel ch) {
-    if (!ch.isActive()) {
+  /**
+   * Gives a channel back after an exchange. A reusable HTTP/1.1 connection goes to the idle list
+   * (or is closed when the list is full); an HTTP/2 stream is closed, which resets it only when it
+   * has not ended both ways.
+   */
+  void release(String key, Channel ch, boolean reusable) {
+    if (Http2Upstream.isStream(ch) || !reusable || !ch.isActive()) {
+      ch.close();
       return;
     }
     ArrayDeque<Channel> q = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
@@ -98,6 +253,25 @@ final class UpstreamPool {
         idle.remove(key);
       }
     }
+  }
+
+  /** An HTTP/2 connection has closed or been told to go away: new exchanges open another. */
+  void retire(String key, Http2Upstream connection) {
+    ArrayDeque<Http2Upstream> q = shared.get(key);
+    if (q != null) {
+      q.remove(connection);
+      if (q.isEmpty()) {
+        shared.remove(key);
+      }
+    }
+  }
+
+  private void share(String key, Http2Upstream connection) {
+    shared.computeIfAbsent(key, k -> new ArrayDeque<>()).add(connection);
+  }
+
+  <T> Promise<T> newPromise() {
+    return loop.newPromise();
   }
 
   /** Idle connections to one endpoint (for tests and diagnostics). */

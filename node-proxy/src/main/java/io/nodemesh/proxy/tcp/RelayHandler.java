@@ -1,5 +1,6 @@
 package io.nodemesh.proxy.tcp;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +12,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
+import java.util.function.IntConsumer;
 
 /**
  * Relays what one channel reads to its peer (the Netty HexDumpProxy pattern): AUTO_READ is off and
@@ -29,6 +31,7 @@ class RelayHandler extends ChannelInboundHandlerAdapter {
   private Channel peer;
   private ArrayDeque<Object> held;
   private boolean inputEnded;
+  private IntConsumer readBytes;
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
@@ -63,8 +66,16 @@ class RelayHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Reports the size of every buffer read on this side (metrics); on the event loop. */
+  final void countReads(IntConsumer counter) {
+    this.readBytes = counter;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (readBytes != null && msg instanceof ByteBuf b) {
+      readBytes.accept(b.readableBytes());
+    }
     if (peer == null) {
       if (held == null) {
         held = new ArrayDeque<>();

@@ -64,6 +64,12 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     try {
       InetSocketAddress client = packet.sender();
+      CompiledListener current = table.get().udpByProxyPort(proxyPort);
+      if (current != null && current.access().denyL4(client) != null) {
+        // ACL mode checks every datagram, so a revoked TrafficTarget also stops open sessions.
+        dropped.increment();
+        return;
+      }
       UdpSession session = sessions.get(client);
       if (session == null) {
         session = open(client);
@@ -93,14 +99,22 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
       LOG.log(Level.DEBUG, "udp proxy port {0,number,#}: no listener, datagram dropped", proxyPort);
       return null;
     }
-    return switch (l.route().pickConnection()) {
+    return switch (l.route().pickConnection(client.getAddress())) {
       case Pick.Unavailable u -> {
         LOG.log(
             Level.DEBUG, "udp listener {0}: {1}, datagram dropped", l.config().key(), u.message());
         yield null;
       }
       case Pick.Forward f -> {
-        UdpSession s = new UdpSession(this, listener, client, l.config().key(), f);
+        UdpSession s =
+            new UdpSession(
+                this,
+                listener,
+                client,
+                l.config().key(),
+                f,
+                l.metrics()
+                    .connection("udp", l.config(), f.service(), f.target().authority(), client));
         sessions.put(client, s);
         sessionCount = sessions.size();
         s.open(transport, settings);

@@ -12,6 +12,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.proxy.metrics.ConnectionObservation;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -42,13 +43,16 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
   private Channel upstream;
   private ScheduledFuture<?> idleCheck;
   private boolean closed;
+  private final ConnectionObservation observed;
 
   UdpSession(
       UdpProxyHandler owner,
       Channel listener,
       InetSocketAddress client,
       String listenerKey,
-      Pick.Forward target) {
+      Pick.Forward target,
+      ConnectionObservation observed) {
+    this.observed = observed;
     this.owner = owner;
     this.listener = listener;
     this.client = client;
@@ -59,7 +63,11 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
   /** Opens the upstream channel; datagrams are queued until it is connected. */
   void open(Transport transport, UdpSettings settings) {
     this.maxQueued = settings.maxQueued();
-    this.idleNanos = settings.idleTimeout().toNanos();
+    long serviceIdle =
+        target.call() == null ? 0 : target.call().policy().timeouts().idleMillis();
+    // nodemesh.io/idle-timeout of the Service, else the proxy's UDP session idle timeout.
+    this.idleNanos =
+        serviceIdle > 0 ? serviceIdle * 1_000_000L : settings.idleTimeout().toNanos();
     this.lastActivity = System.nanoTime();
     Bootstrap b =
         new Bootstrap()
@@ -120,6 +128,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
       return;
     }
     lastActivity = System.nanoTime();
+    observed.fromClient(content.readableBytes());
     if (queued == null) {
       if (!upstream.isWritable()) {
         // The socket's send buffer is full: drop rather than buffer without bound.
@@ -160,6 +169,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
       return;
     }
     lastActivity = System.nanoTime();
+    observed.toClient(content.readableBytes());
     listener.writeAndFlush(new DatagramPacket(content, client)).addListener(WRITE_FAILED);
   }
 
@@ -201,6 +211,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
       return;
     }
     closed = true;
+    observed.end();
     if (idleCheck != null) {
       idleCheck.cancel(false);
     }
@@ -211,6 +222,10 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     owner.remove(client, this);
     if (upstream != null) {
       upstream.close();
+    }
+    if (target.call() != null) {
+      // The session counted as a request in flight to its endpoint (least-request balancing).
+      target.call().done();
     }
   }
 }

@@ -94,8 +94,8 @@ class DownstreamHandlerTest {
         .endsWith("no ready endpoint for service default/whoami\n");
     assertThat(METRICS.scrape())
         .containsPattern(
-            "nodemesh_requests_total\\{code=\"5xx\",namespace=\"default\",port=\"80\",service=\"whoami\"}"
-                + " [1-9]");
+            "nodemesh_requests_total\\{backend=\"none\",code=\"5xx\",method=\"GET\","
+                + "namespace=\"default\",port=\"80\",service=\"whoami\",source=\"unknown\"} [1-9]");
   }
 
   @Test

@@ -1,0 +1,71 @@
+package io.nodemesh.cli;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nodemesh.cli.check.CheckItem;
+import io.nodemesh.cli.check.ClusterCheck;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code nodemesh check}: a pass/fail line per thing the mesh needs; exit 1 if any fails. */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check an installed mesh: API and the controller's permissions, CRD versions, DNS patch,"
+          + " leader, a ready proxy per node on the latest config, shadow Services, objects with"
+          + " errors. Exit code 1 if any item fails."
+    })
+final class CheckCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ClusterOptions cluster;
+
+  @Mixin DnsNamespaceOption dns;
+
+  @Option(
+      names = "--as-self",
+      description = "Check your own permissions instead of impersonating the controller's ServiceAccount.")
+  boolean asSelf;
+
+  @Override
+  public Integer call() {
+    ClusterCheck.Settings d = ClusterCheck.Settings.defaults();
+    ClusterCheck.Settings settings =
+        new ClusterCheck.Settings(
+            cluster.namespace, dns.dnsNamespace, cluster.meshDomain, d.controllerName(), d.controllerPort(), d.proxyName(), d.proxyAdminPort());
+    try (KubernetesClient client = cluster.connect()) {
+      Function<KubernetesClient, KubernetesClient> asController =
+          asSelf ? c -> c : c -> impersonate(c, settings);
+      List<CheckItem> items = new ClusterCheck(client, asController, settings, Clock.systemUTC()).run();
+      return report(items, spec.commandLine().getOut());
+    }
+  }
+
+  /** Prints the items and a summary; 1 when something failed. */
+  static int report(List<CheckItem> items, PrintWriter out) {
+    items.forEach(i -> out.println(i.line()));
+    long failed = items.stream().filter(i -> i.status() == CheckItem.Status.FAIL).count();
+    out.println(failed == 0 ? "nodemesh check: all passed" : "nodemesh check: %d failed".formatted(failed));
+    out.flush();
+    return failed == 0 ? 0 : 1;
+  }
+
+  private static KubernetesClient impersonate(KubernetesClient c, ClusterCheck.Settings s) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder(c.getConfiguration())
+                .withImpersonateUsername("system:serviceaccount:%s:%s".formatted(s.meshNamespace(), s.controllerName()))
+                .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + s.meshNamespace(), "system:authenticated")
+                .build())
+        .build();
+  }
+}

@@ -1,0 +1,49 @@
+package io.nodemesh.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nodemesh.dns.DnsPatchException;
+import io.nodemesh.dns.DnsPatcher;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code nodemesh cleanup}: undo {@code prepare}, giving the DNS configuration back as it was. */
+@Command(
+    name = "cleanup",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Take the mesh zone out of the cluster DNS again: the Corefile comes back byte for byte,"
+          + " kube-dns gets its stubDomains text back, and the DNS pods restart.",
+      "Safe to run when nothing is patched."
+    })
+final class CleanupCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ClusterOptions cluster;
+
+  @Mixin DnsNamespaceOption dns;
+
+  @Override
+  public Integer call() {
+    DnsPatcher.Settings settings;
+    try {
+      settings = new DnsPatcher.Settings(dns.dnsNamespace, cluster.namespace, cluster.meshDomain, null);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (KubernetesClient client = cluster.connect()) {
+      DnsPatcher.Change change = new DnsPatcher(client, settings).cleanup();
+      out.println((change.changed() ? "restored " : "nothing to undo in ") + change.target().describe());
+      out.flush();
+      return 0;
+    } catch (DnsPatchException e) {
+      throw new UserError(e.getMessage(), e);
+    } catch (KubernetesClientException e) {
+      throw new UserError("Kubernetes API: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,506 @@
+package io.nodemesh.cli.check;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.shadow.ShadowServices;
+import io.nodemesh.dns.DnsPatcher;
+import io.nodemesh.dns.DnsStatus;
+import io.nodemesh.dns.DnsTarget;
+import io.nodemesh.smi.SmiKinds;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The checks behind {@code nodemesh check}, in the order a broken install is usually diagnosed:
+ * API, permissions, CRDs, DNS, leader, proxies, config versions, shadow Services, problems. Each
+ * item reads the cluster through the API server only (controller and proxies are reached through
+ * the API server's service and pod proxy), so it works from a laptop with a kubeconfig.
+ */
+public final class ClusterCheck {
+  /** Names and ports of what the chart installs; see docs/chart.md. */
+  public record Settings(
+      String meshNamespace,
+      String dnsNamespace,
+      String domain,
+      String controllerName,
+      int controllerPort,
+      String proxyName,
+      int proxyAdminPort) {
+    public Settings {
+      if (meshNamespace == null || meshNamespace.isBlank()) {
+        throw new IllegalArgumentException("ClusterCheck.Settings.meshNamespace must not be empty");
+      }
+      if (controllerPort < 1 || controllerPort > 65535 || proxyAdminPort < 1 || proxyAdminPort > 65535) {
+        throw new IllegalArgumentException("ClusterCheck.Settings: ports must be 1-65535");
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings("nodemesh", "kube-system", "mesh", "nodemesh-controller", 9900, "nodemesh-proxy", 9901);
+    }
+  }
+
+  /** A permission the controller needs; namespace null means cluster-wide. Mirrors chart/templates/rbac.yaml. */
+  record Permission(String verb, String group, String resource, String namespace, String name) {
+    @Override
+    public String toString() {
+      String r = (group.isEmpty() ? "" : group + "/") + resource + (name == null ? "" : "/" + name);
+      return verb + " " + r + (namespace == null ? "" : " in " + namespace);
+    }
+  }
+
+  static final List<String> CRDS =
+      List.of(
+          "trafficsplits." + SmiKinds.SPLIT_GROUP + "=" + SmiKinds.SPLIT_VERSION,
+          "httproutegroups." + SmiKinds.SPECS_GROUP + "=" + SmiKinds.SPECS_VERSION,
+          "tcproutes." + SmiKinds.SPECS_GROUP + "=" + SmiKinds.SPECS_VERSION,
+          "udproutes." + SmiKinds.SPECS_GROUP + "=" + SmiKinds.SPECS_VERSION,
+          "traffictargets." + SmiKinds.ACCESS_GROUP + "=" + SmiKinds.ACCESS_VERSION);
+
+  private static final Pattern READY_VERSION = Pattern.compile("config version (-?\\d+)");
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final int LISTED = 5;
+
+  private final KubernetesClient client;
+  private final Function<KubernetesClient, KubernetesClient> asController;
+  private final Settings settings;
+  private final Clock clock;
+
+  /**
+   * @param asController makes a client that acts as the controller's ServiceAccount
+   *     (impersonation) for the permission checks; identity means "check my own permissions"
+   */
+  public ClusterCheck(
+      KubernetesClient client,
+      Function<KubernetesClient, KubernetesClient> asController,
+      Settings settings,
+      Clock clock) {
+    this.client = client;
+    this.asController = asController;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  /** Every item; after a failed API check the rest are skipped. */
+  public List<CheckItem> run() {
+    List<CheckItem> items = new ArrayList<>();
+    CheckItem api = api();
+    items.add(api);
+    if (api.status() == CheckItem.Status.FAIL) {
+      for (String name : List.of("rbac", "crds", "dns", "leader", "proxies", "proxy-config", "shadows", "problems")) {
+        items.add(new CheckItem(name, CheckItem.Status.SKIP, "API server unreachable"));
+      }
+      return items;
+    }
+    items.add(guard("rbac", this::rbac));
+    items.add(guard("crds", this::crds));
+    items.add(guard("dns", this::dns));
+    items.add(guard("leader", this::leader));
+    List<Pod> proxies = new ArrayList<>();
+    items.add(guard("proxies", () -> proxies(proxies)));
+    items.add(guard("proxy-config", () -> proxyConfig(proxies)));
+    items.add(guard("shadows", this::shadows));
+    items.add(guard("problems", this::problems));
+    return items;
+  }
+
+  /** An API error inside one item fails that item with its message, not the whole check. */
+  private static CheckItem guard(String name, java.util.function.Supplier<CheckItem> item) {
+    try {
+      return item.get();
+    } catch (KubernetesClientException e) {
+      return CheckItem.fail(name, "API error: " + oneLine(e));
+    }
+  }
+
+  CheckItem api() {
+    try {
+      var v = client.getKubernetesVersion();
+      return CheckItem.pass("api", "Kubernetes %s.%s at %s".formatted(v.getMajor(), v.getMinor(), client.getMasterUrl()));
+    } catch (RuntimeException e) {
+      return CheckItem.fail("api", "cannot reach %s: %s".formatted(client.getMasterUrl(), oneLine(e)));
+    }
+  }
+
+  List<Permission> controllerPermissions() {
+    String mesh = settings.meshNamespace();
+    List<Permission> p = new ArrayList<>();
+    for (String verb : List.of("get", "list", "watch")) {
+      for (String r : List.of("services", "pods", "namespaces")) {
+        p.add(new Permission(verb, "", r, null, null));
+      }
+      p.add(new Permission(verb, "discovery.k8s.io", "endpointslices", null, null));
+      p.add(new Permission(verb, SmiKinds.SPLIT_GROUP, "trafficsplits", null, null));
+      for (String r : List.of("httproutegroups", "tcproutes", "udproutes")) {
+        p.add(new Permission(verb, SmiKinds.SPECS_GROUP, r, null, null));
+      }
+      p.add(new Permission(verb, SmiKinds.ACCESS_GROUP, "traffictargets", null, null));
+    }
+    for (String verb : List.of("create", "patch")) {
+      p.add(new Permission(verb, "", "events", null, null));
+    }
+    for (String verb : List.of("create", "update", "patch", "delete")) {
+      p.add(new Permission(verb, "", "services", mesh, null));
+    }
+    p.add(new Permission("create", "coordination.k8s.io", "leases", mesh, null));
+    for (String verb : List.of("get", "update")) {
+      p.add(new Permission(verb, "coordination.k8s.io", "leases", mesh, settings.controllerName()));
+    }
+    return p;
+  }
+
+  CheckItem rbac() {
+    KubernetesClient reviewer = asController.apply(client);
+    String who = reviewer == client ? "you" : "ServiceAccount " + settings.meshNamespace() + "/" + settings.controllerName();
+    try {
+      return rbac(reviewer, who);
+    } finally {
+      if (reviewer != client) {
+        reviewer.close();
+      }
+    }
+  }
+
+  private CheckItem rbac(KubernetesClient reviewer, String who) {
+    List<String> denied = new ArrayList<>();
+    List<Permission> needed = controllerPermissions();
+    for (Permission p : needed) {
+      SelfSubjectAccessReview review =
+          new SelfSubjectAccessReviewBuilder()
+              .withNewSpec()
+              .withNewResourceAttributes()
+              .withVerb(p.verb())
+              .withGroup(p.group())
+              .withResource(p.resource())
+              .withNamespace(p.namespace())
+              .withName(p.name())
+              .endResourceAttributes()
+              .endSpec()
+              .build();
+      SelfSubjectAccessReview answer;
+      try {
+        answer = reviewer.authorization().v1().selfSubjectAccessReview().create(review);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 403 && reviewer != client) {
+          return CheckItem.warn(
+              "rbac", "cannot impersonate the controller's ServiceAccount to check its permissions (" + oneLine(e) + "); run check as a cluster admin");
+        }
+        throw e;
+      }
+      if (answer.getStatus() == null || !Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
+        denied.add(p.toString());
+      }
+    }
+    if (!denied.isEmpty()) {
+      return CheckItem.fail(
+          "rbac", "%s cannot %s; reinstall the chart's RBAC (docs/rbac.md)".formatted(who, list(denied)));
+    }
+    return CheckItem.pass("rbac", "%s can do all %d things the controller needs".formatted(who, needed.size()));
+  }
+
+  CheckItem crds() {
+    List<String> wrong = new ArrayList<>();
+    for (String entry : CRDS) {
+      String name = entry.substring(0, entry.indexOf('='));
+      String version = entry.substring(entry.indexOf('=') + 1);
+      CustomResourceDefinition crd =
+          client.apiextensions().v1().customResourceDefinitions().withName(name).get();
+      if (crd == null) {
+        wrong.add(name + " missing");
+        continue;
+      }
+      boolean served =
+          crd.getSpec().getVersions().stream()
+              .anyMatch(v -> version.equals(v.getName()) && Boolean.TRUE.equals(v.getServed()));
+      if (!served) {
+        wrong.add(
+            "%s serves %s, not %s"
+                .formatted(
+                    name,
+                    crd.getSpec().getVersions().stream()
+                        .filter(v -> Boolean.TRUE.equals(v.getServed()))
+                        .map(CustomResourceDefinitionVersion::getName)
+                        .toList(),
+                    version));
+      }
+    }
+    if (!wrong.isEmpty()) {
+      return CheckItem.fail("crds", list(wrong) + "; apply chart/crds/ (kubectl apply -f chart/crds/)");
+    }
+    return CheckItem.pass("crds", "all %d SMI CRDs serve the expected versions".formatted(CRDS.size()));
+  }
+
+  CheckItem dns() {
+    DnsPatcher patcher =
+        new DnsPatcher(
+            client, new DnsPatcher.Settings(settings.dnsNamespace(), settings.meshNamespace(), settings.domain(), null));
+    DnsStatus status = patcher.status();
+    return switch (status) {
+      case DnsStatus.NotFound n -> CheckItem.fail("dns", n.reason());
+      case DnsStatus.NotPatched n ->
+          CheckItem.fail("dns", "%s: %s. names are not sent to the mesh; run `nodemesh prepare`".formatted(n.target().describe(), settings.domain()));
+      case DnsStatus.Reverted r ->
+          CheckItem.fail("dns", "patch reverted (prepared at %s): %s".formatted(r.preparedAt(), r.hint()));
+      case DnsStatus.Patched p -> patchedDns(p);
+    };
+  }
+
+  private CheckItem patchedDns(DnsStatus.Patched p) {
+    Service meshDns = client.services().inNamespace(settings.meshNamespace()).withName(DnsPatcher.MESH_DNS_SERVICE).get();
+    String ip = meshDns == null || meshDns.getSpec() == null ? null : meshDns.getSpec().getClusterIP();
+    String upstream = p.upstream().replaceFirst(":53$", "");
+    if (ip != null && !upstream.equals(ip) && !upstream.startsWith(ip + ":") && !upstream.startsWith("[" + ip + "]")) {
+      return CheckItem.fail(
+          "dns", "%s forwards %s. to %s, but Service %s/%s is at %s; run `nodemesh prepare` again"
+              .formatted(p.target().describe(), settings.domain(), p.upstream(), settings.meshNamespace(), DnsPatcher.MESH_DNS_SERVICE, ip));
+    }
+    boolean versionKnown =
+        switch (p.target()) {
+          case DnsTarget.Corefile c -> c.version().isPresent();
+          case DnsTarget.CustomServerFile c -> c.version().isPresent();
+          case DnsTarget.KubeDns k -> true;
+        };
+    String detail = "%s; %s. goes to %s".formatted(p.target().describe(), settings.domain(), p.upstream());
+    if (!versionKnown) {
+      return CheckItem.warn("dns", detail + "; CoreDNS version unknown, the block was written for a current release");
+    }
+    return CheckItem.pass("dns", detail);
+  }
+
+  CheckItem leader() {
+    Lease lease = client.leases().inNamespace(settings.meshNamespace()).withName(settings.controllerName()).get();
+    if (lease == null || lease.getSpec() == null || blank(lease.getSpec().getHolderIdentity())) {
+      return CheckItem.fail(
+          "leader", "no controller holds Lease %s/%s; are the controller pods running?".formatted(settings.meshNamespace(), settings.controllerName()));
+    }
+    String holder = lease.getSpec().getHolderIdentity();
+    ZonedDateTime renewed = lease.getSpec().getRenewTime();
+    Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+    if (renewed != null && seconds != null) {
+      Instant expiry = renewed.toInstant().plusSeconds(seconds);
+      if (expiry.isBefore(clock.instant())) {
+        return CheckItem.fail(
+            "leader", "Lease %s/%s held by %s expired %s ago; the leader stopped renewing"
+                .formatted(settings.meshNamespace(), settings.controllerName(), holder, Duration.between(expiry, clock.instant()).toSeconds() + "s"));
+      }
+    }
+    return CheckItem.pass("leader", "held by " + holder);
+  }
+
+  CheckItem proxies(List<Pod> readyProxies) {
+    List<Node> nodes = client.nodes().list().getItems().stream()
+        .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+        .toList();
+    List<Pod> pods = client.pods().inNamespace(settings.meshNamespace())
+        .withLabel("app.kubernetes.io/name", settings.proxyName()).list().getItems();
+    Map<String, Pod> readyByNode = new TreeMap<>();
+    for (Pod p : pods) {
+      if (p.getSpec() != null && p.getSpec().getNodeName() != null && ready(p)) {
+        readyByNode.put(p.getSpec().getNodeName(), p);
+      }
+    }
+    readyProxies.addAll(readyByNode.values());
+    List<String> without = nodes.stream()
+        .map(n -> n.getMetadata().getName())
+        .filter(n -> !readyByNode.containsKey(n))
+        .sorted()
+        .toList();
+    if (!without.isEmpty()) {
+      return CheckItem.fail(
+          "proxies", "no ready proxy on %d of %d schedulable nodes: %s; pods there cannot use .%s names (kubectl -n %s get pods -l app.kubernetes.io/name=%s -o wide)"
+              .formatted(without.size(), nodes.size(), list(without), settings.domain(), settings.meshNamespace(), settings.proxyName()));
+    }
+    return CheckItem.pass("proxies", "a ready proxy on each of %d schedulable nodes".formatted(nodes.size()));
+  }
+
+  /** Every ready proxy reports, on its /ready, the config version the controller serves. */
+  CheckItem proxyConfig(List<Pod> proxies) {
+    long latest;
+    try {
+      String body = client.raw(servicePath("/api/v1/config"));
+      if (body == null) {
+        return CheckItem.fail("proxy-config", "controller Service %s/%s not found".formatted(settings.meshNamespace(), settings.controllerName()));
+      }
+      latest = JSON.readTree(body).path("version").asLong(-1);
+    } catch (RuntimeException e) {
+      return CheckItem.fail("proxy-config", "cannot read the controller's config through the API server: " + oneLine(e));
+    }
+    Map<String, String> behind = new TreeMap<>();
+    for (Pod p : proxies) {
+      String name = p.getMetadata().getName();
+      try {
+        String body = client.raw("/api/v1/namespaces/%s/pods/%s:%d/proxy/ready".formatted(settings.meshNamespace(), name, settings.proxyAdminPort()));
+        Matcher m = READY_VERSION.matcher(body == null ? "" : body);
+        long v = m.find() ? Long.parseLong(m.group(1)) : -1;
+        if (v != latest) {
+          behind.put(name, v < 0 ? "no config" : "version " + v);
+        }
+      } catch (RuntimeException e) {
+        behind.put(name, "unreachable (" + oneLine(e) + ")");
+      }
+    }
+    if (!behind.isEmpty()) {
+      return CheckItem.fail(
+          "proxy-config", "controller serves version %d, but %s".formatted(latest, list(behind.entrySet().stream().map(e -> e.getKey() + " has " + e.getValue()).toList())));
+    }
+    return CheckItem.pass("proxy-config", "all %d proxies run config version %d".formatted(proxies.size(), latest));
+  }
+
+  /**
+   * The shadow Services are exactly what the controller's own {@link ShadowServices#desired} makes
+   * of the config it serves: same names, same port to proxy-port mapping, none left over.
+   */
+  CheckItem shadows() {
+    MeshConfig config;
+    try {
+      String body = client.raw(servicePath("/api/v1/config"));
+      if (body == null) {
+        return CheckItem.fail("shadows", "controller Service %s/%s not found".formatted(settings.meshNamespace(), settings.controllerName()));
+      }
+      config = MeshConfigJson.read(body);
+    } catch (RuntimeException e) {
+      return CheckItem.fail("shadows", "cannot read the controller's config through the API server: " + oneLine(e));
+    }
+    Map<String, Service> desired =
+        ShadowServices.desired(config, settings.meshNamespace(), ControllerOptions.defaults().proxySelector());
+    Map<String, Service> actual = new TreeMap<>();
+    for (Service s : client.services().inNamespace(settings.meshNamespace())
+        .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY).list().getItems()) {
+      actual.put(s.getMetadata().getName(), s);
+    }
+    List<String> missing = new ArrayList<>();
+    List<String> stale = new ArrayList<>();
+    for (Map.Entry<String, Service> e : desired.entrySet()) {
+      Service a = actual.get(e.getKey());
+      if (a == null) {
+        missing.add(source(e.getValue()) + " (" + e.getKey() + ")");
+      } else if (!ports(a).equals(ports(e.getValue()))) {
+        stale.add("%s has ports %s, config says %s".formatted(e.getKey(), ports(a), ports(e.getValue())));
+      }
+    }
+    List<String> orphans = actual.keySet().stream().filter(a -> !desired.containsKey(a)).toList();
+    if (!missing.isEmpty() || !stale.isEmpty() || !orphans.isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      if (!missing.isEmpty()) {
+        parts.add("no shadow Service for " + list(missing));
+      }
+      if (!stale.isEmpty()) {
+        parts.add(list(stale));
+      }
+      if (!orphans.isEmpty()) {
+        parts.add("shadow Services the config no longer has: " + list(orphans));
+      }
+      return CheckItem.fail("shadows", String.join("; ", parts) + "; the leader writes them, see its log");
+    }
+    return CheckItem.pass("shadows", "%d shadow Services match config version %d".formatted(desired.size(), config.version()));
+  }
+
+  /** {@code port->proxyPort/protocol}, sorted: what a shadow Service does with traffic. */
+  private static Set<String> ports(Service s) {
+    Set<String> out = new TreeSet<>();
+    if (s.getSpec() != null && s.getSpec().getPorts() != null) {
+      for (var p : s.getSpec().getPorts()) {
+        String target = p.getTargetPort() == null ? "?" : String.valueOf(p.getTargetPort().getIntVal() != null ? p.getTargetPort().getIntVal() : p.getTargetPort().getStrVal());
+        out.add(p.getPort() + "->" + target + "/" + p.getProtocol());
+      }
+    }
+    return out;
+  }
+
+  private static String source(Service shadow) {
+    Map<String, String> l = shadow.getMetadata().getLabels();
+    return l.get(ShadowServices.SOURCE_NAMESPACE_LABEL) + "/" + l.get(ShadowServices.SOURCE_NAME_LABEL);
+  }
+
+  /** What the controller refused to compile (SMI objects and annotations), from /api/v1/problems. */
+  CheckItem problems() {
+    String body;
+    try {
+      body = client.raw(servicePath("/api/v1/problems"));
+    } catch (RuntimeException e) {
+      return CheckItem.fail("problems", "cannot read the controller's problems through the API server: " + oneLine(e));
+    }
+    if (body == null) {
+      return CheckItem.fail("problems", "controller Service %s/%s not found".formatted(settings.meshNamespace(), settings.controllerName()));
+    }
+    JsonNode array = JSON.readTree(body);
+    List<String> found = new ArrayList<>();
+    for (JsonNode p : array) {
+      String ns = p.path("namespace").asText("");
+      found.add("%s %s%s: %s".formatted(p.path("kind").asText(), ns.isEmpty() ? "" : ns + "/", p.path("name").asText(), p.path("message").asText()));
+    }
+    if (!found.isEmpty()) {
+      return CheckItem.fail("problems", "%d objects with errors: %s".formatted(found.size(), list(found)));
+    }
+    return CheckItem.pass("problems", "no SMI object or Service with errors");
+  }
+
+  private String servicePath(String path) {
+    return "/api/v1/namespaces/%s/services/%s:%d/proxy%s".formatted(settings.meshNamespace(), settings.controllerName(), settings.controllerPort(), path);
+  }
+
+  private static boolean ready(Pod p) {
+    if (p.getStatus() == null || p.getStatus().getConditions() == null) {
+      return false;
+    }
+    for (PodCondition c : p.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return false;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  /** The first few, then "and N more", so one line stays readable on a big cluster. */
+  static String list(Collection<String> items) {
+    List<String> l = List.copyOf(items);
+    if (l.size() <= LISTED) {
+      return String.join(", ", l);
+    }
+    return String.join(", ", l.subList(0, LISTED)) + " and " + (l.size() - LISTED) + " more";
+  }
+
+  static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = Optional.ofNullable(e.getMessage()).orElse(root.getClass().getSimpleName());
+    if (root != e && root.getMessage() != null && !m.contains(root.getMessage())) {
+      m = m + ": " + root.getMessage();
+    }
+    return m.lines().findFirst().orElse(m);
+  }
+}

@@ -1,0 +1,281 @@
+package io.nodemesh.controller.access;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.access.AccessGrant;
+import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.compile.MeshCompiler;
+import io.nodemesh.controller.topology.Topology;
+import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.IdentityBindingSubject;
+import io.nodemesh.smi.PortMatch;
+import io.nodemesh.smi.SmiKinds;
+import io.nodemesh.smi.SmiValidator;
+import io.nodemesh.smi.TCPRoute;
+import io.nodemesh.smi.TrafficTarget;
+import io.nodemesh.smi.TrafficTargetRule;
+import io.nodemesh.smi.UDPRoute;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Compiles TrafficTargets into an {@link AccessConfig}: who is who (live pod IP to service
+ * account) and, per listener, what each TrafficTarget to the listener's pods allows. A pure
+ * function of the topology and the listeners.
+ *
+ * <p>An invalid TrafficTarget (no destination, no source, no rule; see {@link SmiValidator}) allows
+ * nothing; its problems are already reported by the compiler's validation. A rule naming a route
+ * that does not exist, or a match the group does not have, allows nothing and is reported here.
+ */
+public final class AccessCompiler {
+  public static final String REASON_ROUTE_NOT_FOUND = "RouteNotFound";
+  public static final String REASON_MATCH_NOT_FOUND = "MatchNotFound";
+
+  /** The service account of a pod that names none (Kubernetes' own default). */
+  static final String DEFAULT_SERVICE_ACCOUNT = "default";
+
+  private AccessCompiler() {}
+
+  /** One usable rule of one valid TrafficTarget. */
+  private record Rule(
+      String trafficTarget,
+      String rule,
+      String destination,
+      Integer destinationPort,
+      List<String> sources,
+      Protocol kind,
+      List<Integer> ports,
+      List<HttpMatch> matches) {}
+
+  public static AccessConfig compile(
+      Topology t, List<ListenerConfig> listeners, List<Problem> problems) {
+    Map<String, String> identities = new TreeMap<>();
+    t.podsByIp().forEach((ip, pod) -> identities.put(ip, serviceAccount(pod)));
+    List<Rule> rules = rules(t, problems);
+    List<ListenerAccess> out = new ArrayList<>();
+    for (ListenerConfig l : listeners) {
+      Set<String> destinations = new TreeSet<>();
+      Set<Integer> targetPorts = new HashSet<>();
+      List<BackendConfig> backends = new ArrayList<>(l.route().split());
+      backends.add(l.route().root());
+      for (BackendConfig b : backends) {
+        for (EndpointConfig e : b.endpoints()) {
+          if (!e.ready()) {
+            continue;
+          }
+          targetPorts.add(e.port());
+          String sa = identities.get(e.ip());
+          if (sa != null) {
+            destinations.add(sa);
+          }
+        }
+      }
+      List<AccessGrant> grants = new ArrayList<>();
+      for (Rule r : rules) {
+        if (!destinations.contains(r.destination)
+            || (r.destinationPort != null && !portMatches(r.destinationPort, l, targetPorts))
+            || !applies(r, l, targetPorts)) {
+          continue;
+        }
+        grants.add(
+            new AccessGrant(
+                r.trafficTarget,
+                r.rule,
+                r.destination,
+                r.sources,
+                r.kind == Protocol.HTTP ? r.matches : List.of()));
+      }
+      out.add(new ListenerAccess(l.key(), List.copyOf(destinations), grants));
+    }
+    return new AccessConfig(true, identities, out);
+  }
+
+  /** {@code namespace/serviceAccount} of a pod. */
+  public static String serviceAccount(Pod pod) {
+    String sa = pod.getSpec() == null ? null : pod.getSpec().getServiceAccountName();
+    if ((sa == null || sa.isBlank()) && pod.getSpec() != null) {
+      sa = pod.getSpec().getServiceAccount();
+    }
+    return pod.getMetadata().getNamespace()
+        + "/"
+        + (sa == null || sa.isBlank() ? DEFAULT_SERVICE_ACCOUNT : sa);
+  }
+
+  /**
+   * Whether a rule's kind and ports fit a listener. An HTTPRouteGroup only applies to HTTP
+   * listeners; a TCPRoute to TCP listeners and to HTTP ones (HTTP is carried by that TCP port, so
+   * allowing the port allows every request on it); a UDPRoute to UDP listeners only.
+   */
+  private static boolean applies(Rule r, ListenerConfig l, Set<Integer> targetPorts) {
+    boolean kindFits =
+        switch (r.kind) {
+          case HTTP -> l.protocol() == Protocol.HTTP;
+          case TCP -> l.protocol() == Protocol.TCP || l.protocol() == Protocol.HTTP;
+          case UDP -> l.protocol() == Protocol.UDP;
+        };
+    if (!kindFits) {
+      return false;
+    }
+    if (r.kind == Protocol.HTTP || r.ports.isEmpty()) {
+      return true;
+    }
+    for (Integer p : r.ports) {
+      if (portMatches(p, l, targetPorts)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * SMI ports name the port on the destination pods; users also write the Service port they call,
+   * so either matches.
+   */
+  private static boolean portMatches(int port, ListenerConfig l, Set<Integer> targetPorts) {
+    return port == l.port() || targetPorts.contains(port);
+  }
+
+  private static List<Rule> rules(Topology t, List<Problem> problems) {
+    List<Rule> out = new ArrayList<>();
+    for (TrafficTarget tt : t.trafficTargets().values()) {
+      if (!SmiValidator.validate(tt).isEmpty()) {
+        continue;
+      }
+      String ns = tt.getMetadata().getNamespace();
+      IdentityBindingSubject d = tt.getSpec().getDestination();
+      String destination = SmiValidator.subjectNamespace(d, tt) + "/" + d.getName();
+      List<String> sources = new ArrayList<>();
+      for (IdentityBindingSubject s : tt.getSpec().getSources()) {
+        sources.add(SmiValidator.subjectNamespace(s, tt) + "/" + s.getName());
+      }
+      List<TrafficTargetRule> ruleList = tt.getSpec().getRules();
+      for (int i = 0; i < ruleList.size(); i++) {
+        TrafficTargetRule r = ruleList.get(i);
+        String field = "spec.rules[" + i + "]";
+        String key = Topology.key(ns, r.getName());
+        String label = r.getKind() + " " + key;
+        switch (r.getKind()) {
+          case SmiKinds.HTTP_ROUTE_GROUP -> {
+            HTTPRouteGroup g = t.httpRouteGroups().get(key);
+            if (missing(tt, field, g, r, problems)) {
+              continue;
+            }
+            List<HttpMatch> all = MeshCompiler.httpMatches(g);
+            List<HttpMatch> chosen = new ArrayList<>();
+            if (r.getMatches() == null || r.getMatches().isEmpty()) {
+              chosen.addAll(all);
+            } else {
+              for (String name : r.getMatches()) {
+                String full = g.getMetadata().getName() + "/" + name;
+                List<HttpMatch> found =
+                    all.stream().filter(m -> m.name().equals(full)).toList();
+                if (found.isEmpty()) {
+                  problems.add(
+                      problem(
+                          tt,
+                          field + ".matches",
+                          "HTTPRouteGroup '"
+                              + r.getName()
+                              + "' has no match named '"
+                              + name
+                              + "'; that match allows nothing",
+                          REASON_MATCH_NOT_FOUND));
+                }
+                chosen.addAll(found);
+              }
+            }
+            if (!chosen.isEmpty()) {
+              out.add(
+                  new Rule(
+                      Topology.key(tt), label, destination, d.getPort(), sources, Protocol.HTTP,
+                      List.of(), chosen));
+            }
+          }
+          case SmiKinds.TCP_ROUTE -> {
+            TCPRoute route = t.tcpRoutes().get(key);
+            if (missing(tt, field, route, r, problems)) {
+              continue;
+            }
+            out.add(
+                new Rule(
+                    Topology.key(tt), label, destination, d.getPort(), sources, Protocol.TCP,
+                    ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
+                    List.of()));
+          }
+          case SmiKinds.UDP_ROUTE -> {
+            UDPRoute route = t.udpRoutes().get(key);
+            if (missing(tt, field, route, r, problems)) {
+              continue;
+            }
+            out.add(
+                new Rule(
+                    Topology.key(tt), label, destination, d.getPort(), sources, Protocol.UDP,
+                    ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
+                    List.of()));
+          }
+          default -> {
+            // The validator rejects other kinds, so a valid TrafficTarget never gets here.
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Integer> ports(PortMatch m) {
+    return m == null || m.getPorts() == null ? List.of() : List.copyOf(m.getPorts());
+  }
+
+  private static boolean missing(
+      TrafficTarget tt, String field, HasMetadata route, TrafficTargetRule r, List<Problem> problems) {
+    if (route == null) {
+      problems.add(
+          problem(
+              tt,
+              field + ".name",
+              r.getKind()
+                  + " '"
+                  + r.getName()
+                  + "' not found in namespace '"
+                  + tt.getMetadata().getNamespace()
+                  + "'; this rule allows nothing",
+              REASON_ROUTE_NOT_FOUND));
+      return true;
+    }
+    if (!SmiValidator.validate(route).isEmpty()) {
+      problems.add(
+          problem(
+              tt,
+              field + ".name",
+              r.getKind()
+                  + " '"
+                  + r.getName()
+                  + "' is invalid (see its own problems); this rule allows nothing",
+              REASON_ROUTE_NOT_FOUND));
+      return true;
+    }
+    return false;
+  }
+
+  private static Problem problem(HasMetadata o, String field, String message, String reason) {
+    return new Problem(
+        o.getKind(),
+        o.getMetadata().getNamespace(),
+        o.getMetadata().getName(),
+        field,
+        message,
+        reason);
+  }
+}

@@ -1,0 +1,110 @@
+package io.nodemesh.controller.access;
+
+import java.util.List;
+
+/**
+ * What the mesh would do with one request, as {@code GET /api/v1/explain} answers and {@code
+ * nodemesh explain} prints it.
+ *
+ * @param configVersion the config the answer is computed from
+ * @param acl whether ACL mode is on
+ * @param from what {@code --from} named ({@code namespace/pod} or an IP)
+ * @param sourceIp the source IP the proxy would see
+ * @param sourceServiceAccount the identity that IP has in the config, or null
+ * @param listener the listener called, {@code namespace/service:port}
+ * @param protocol http, tcp or udp
+ * @param request e.g. {@code GET /admin}, or null for tcp and udp
+ * @param allowed the decision
+ * @param reason null when allowed, else {@code unknown_source}, {@code unknown_destination} or
+ *     {@code not_allowed} (the metric label)
+ * @param message the 403 body line when denied; a sentence naming what allowed it otherwise
+ * @param trafficTarget the TrafficTarget that allowed it, or null
+ * @param rule the rule that allowed it, or null
+ * @param match the HTTP match that allowed it, or null
+ * @param split the TrafficSplit routing it ({@code namespace/name}), or null when it goes to the
+ *     Service itself
+ * @param backends where it may go, with weights and ready endpoints
+ */
+public record Explanation(
+    long configVersion,
+    boolean acl,
+    String from,
+    String sourceIp,
+    String sourceServiceAccount,
+    String listener,
+    String protocol,
+    String request,
+    boolean allowed,
+    String reason,
+    String message,
+    String trafficTarget,
+    String rule,
+    String match,
+    String split,
+    List<Backend> backends) {
+
+  public Explanation {
+    backends = backends == null ? List.of() : List.copyOf(backends);
+  }
+
+  /**
+   * One backend Service a request may reach.
+   *
+   * @param service the Service
+   * @param weight its split weight (1 for the Service itself)
+   * @param endpoints its ready endpoints, {@code ip:port}
+   */
+  public record Backend(String service, int weight, List<String> endpoints) {
+    public Backend {
+      endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+    }
+  }
+
+  /** Lines for a terminal. */
+  public String render() {
+    StringBuilder b = new StringBuilder();
+    b.append(allowed ? "ALLOWED" : "DENIED").append(": ").append(message).append('\n');
+    b.append("  source:      ")
+        .append(from)
+        .append(" (ip ")
+        .append(sourceIp)
+        .append(", sa ")
+        .append(sourceServiceAccount == null ? "unknown" : sourceServiceAccount)
+        .append(")\n");
+    b.append("  destination: ")
+        .append(listener)
+        .append(" (")
+        .append(protocol)
+        .append(request == null ? "" : ", " + request)
+        .append(")\n");
+    if (!acl) {
+      b.append("  acl:         off (every source is allowed)\n");
+    }
+    if (trafficTarget != null) {
+      b.append("  allowed by:  TrafficTarget ")
+          .append(trafficTarget)
+          .append(", rule ")
+          .append(rule)
+          .append(match == null ? "" : ", match " + match)
+          .append('\n');
+    }
+    if (!allowed) {
+      b.append("  reason:      ").append(reason).append('\n');
+      b.append("  (a denied request is not routed)\n");
+    } else {
+      b.append("  route:       ")
+          .append(split == null ? "the Service itself" : "TrafficSplit " + split)
+          .append('\n');
+      for (Backend be : backends) {
+        b.append("    ")
+            .append(be.service())
+            .append(" weight ")
+            .append(be.weight())
+            .append(": ")
+            .append(be.endpoints().isEmpty() ? "no ready endpoint (503)" : String.join(", ", be.endpoints()))
+            .append('\n');
+      }
+    }
+    return b.toString();
+  }
+}

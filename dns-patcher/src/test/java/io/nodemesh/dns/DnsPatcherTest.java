@@ -1,0 +1,263 @@
+package io.nodemesh.dns;
+
+import static io.nodemesh.dns.CorefileFixturesTest.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** prepare, prepare again, cleanup and status against the fabric8 mock API server. */
+@EnableKubernetesMockClient(crud = true)
+class DnsPatcherTest {
+  static final String SYS = "kube-system";
+  static final String MESH_IP = "10.96.0.53";
+
+  KubernetesClient client;
+  DnsPatcher patcher;
+
+  @BeforeEach
+  void meshDnsService() {
+    meshDnsService(client);
+    patcher = new DnsPatcher(client, new DnsPatcher.Settings(SYS, "nodemesh", "mesh", null));
+  }
+
+  static void meshDnsService(KubernetesClient client) {
+    client
+        .services()
+        .inNamespace("nodemesh")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-dns")
+                .withNamespace("nodemesh")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP(MESH_IP)
+                .addNewPort()
+                .withPort(53)
+                .withProtocol("UDP")
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  /** A DNS Deployment labelled as kubeadm, EKS, AKS, k3s and GKE label theirs. */
+  static void deployment(KubernetesClient client, String name, String image, String... configMaps) {
+    DeploymentBuilder b =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(SYS)
+            .addToLabels("k8s-app", "kube-dns")
+            .endMetadata()
+            .withNewSpec()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("k8s-app", "kube-dns")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName(name.equals("kube-dns") ? "kubedns" : "coredns")
+            .withImage(image)
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec();
+    for (String cm : configMaps) {
+      b.editSpec()
+          .editTemplate()
+          .editSpec()
+          .addNewVolume()
+          .withName(cm + "-volume")
+          .withNewConfigMap()
+          .withName(cm)
+          .withOptional(cm.equals("coredns-custom"))
+          .endConfigMap()
+          .endVolume()
+          .endSpec()
+          .endTemplate()
+          .endSpec();
+    }
+    client.apps().deployments().inNamespace(SYS).resource(b.build()).create();
+  }
+
+  static void configMap(KubernetesClient client, String name, Map<String, String> data) {
+    client
+        .configMaps()
+        .inNamespace(SYS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(SYS)
+                .endMetadata()
+                .withData(data)
+                .build())
+        .create();
+  }
+
+  ConfigMap cm(String name) {
+    return client.configMaps().inNamespace(SYS).withName(name).get();
+  }
+
+  String restartAnnotation(String deployment) {
+    Deployment d = client.apps().deployments().inNamespace(SYS).withName(deployment).get();
+    Map<String, String> a = d.getSpec().getTemplate().getMetadata().getAnnotations();
+    return a == null ? null : a.get(DnsPatcher.RESTART_ANNOTATION);
+  }
+
+  @Test
+  void kubeadmCorefileIsPatchedOnceRestartedAndRestoredByteForByte() {
+    String original = fixture("kubeadm-1.11.Corefile");
+    deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", original));
+
+    DnsPatcher.Change first = patcher.prepare();
+    assertThat(first.changed()).isTrue();
+    assertThat(first.target()).isInstanceOf(DnsTarget.Corefile.class);
+    String patched = cm("coredns").getData().get("Corefile");
+    assertThat(patched).startsWith(original).contains("forward mesh. " + MESH_IP);
+    assertThat(CorefileSyntax.problems(patched, new CoreDnsVersion(1, 11, 1))).isEmpty();
+    assertThat(restartAnnotation("coredns")).isNotBlank();
+    assertThat(patcher.status()).isEqualTo(new DnsStatus.Patched(first.target(), MESH_IP));
+
+    String version = cm("coredns").getMetadata().getResourceVersion();
+    assertThat(patcher.prepare().changed()).isFalse();
+    assertThat(cm("coredns").getMetadata().getResourceVersion()).isEqualTo(version);
+
+    assertThat(patcher.cleanup().changed()).isTrue();
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(original);
+    assertThat(restartAnnotation("coredns")).isNull();
+    assertThat(patcher.status()).isInstanceOf(DnsStatus.NotPatched.class);
+    assertThat(patcher.cleanup().changed()).isFalse();
+  }
+
+  @Test
+  void aCorefileReconciledBackIsReportedAsReverted() {
+    String original = fixture("eks-1.8.Corefile");
+    deployment(client, "coredns", "eks/coredns:v1.8.7-eksbuild.3", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", original));
+    patcher.prepare();
+
+    // What a managed add-on does on its next sync.
+    ConfigMap cm = cm("coredns");
+    cm.getData().put("Corefile", original);
+    client.configMaps().inNamespace(SYS).resource(cm).update();
+
+    assertThat(patcher.status())
+        .isInstanceOfSatisfying(
+            DnsStatus.Reverted.class,
+            r -> assertThat(r.hint()).contains("kube-system/coredns").contains("coredns-custom"));
+  }
+
+  @Test
+  void aksCorednsCustomGetsTheBlockAndTheManagedCorefileIsLeftAlone() {
+    String corefile = fixture("aks-1.9.Corefile");
+    deployment(
+        client, "coredns", "mcr.microsoft.com/oss/kubernetes/coredns:v1.9.4-hotfix.20230322", "coredns", "coredns-custom");
+    configMap(client, "coredns", Map.of("Corefile", corefile));
+    configMap(client, "coredns-custom", Map.of("log.override", "log\n"));
+
+    DnsPatcher.Change change = patcher.prepare();
+    assertThat(change.target()).isInstanceOf(DnsTarget.CustomServerFile.class);
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(corefile);
+    String file = cm("coredns-custom").getData().get("nodemesh.server");
+    assertThat(file).contains("mesh:53 {").contains("forward mesh. " + MESH_IP);
+    assertThat(CorefileSyntax.problems(corefile + file, new CoreDnsVersion(1, 9, 4))).isEmpty();
+    assertThat(patcher.prepare().changed()).isFalse();
+    assertThat(patcher.status()).isInstanceOf(DnsStatus.Patched.class);
+
+    patcher.cleanup();
+    assertThat(cm("coredns-custom").getData()).isEqualTo(Map.of("log.override", "log\n"));
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(corefile);
+  }
+
+  @Test
+  void k3sWithoutACustomConfigMapGetsOneThatCleanupDeletes() {
+    deployment(client, "coredns", "rancher/mirrored-coredns-coredns:1.10.1", "coredns", "coredns-custom");
+    configMap(client, "coredns", Map.of("Corefile", fixture("k3s-1.10.Corefile")));
+
+    patcher.prepare();
+    assertThat(cm("coredns-custom").getData()).containsKey("nodemesh.server");
+    patcher.cleanup();
+    assertThat(cm("coredns-custom")).isNull();
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(fixture("k3s-1.10.Corefile"));
+  }
+
+  @Test
+  void gkeKubeDnsGetsAStubDomainAndGetsItsOwnTextBack() {
+    deployment(client, "kube-dns", "gke.gcr.io/k8s-dns-kube-dns:1.22.28-gke.0");
+    // Odd spacing on purpose: cleanup must give back these bytes, not a re-serialised map.
+    String stubs = "{\"acme.local\":  [\"1.2.3.4\"] }\n";
+    configMap(client, "kube-dns", Map.of("stubDomains", stubs, "upstreamNameservers", "[\"8.8.8.8\"]"));
+
+    DnsPatcher.Change change = patcher.prepare();
+    assertThat(change.target()).isInstanceOf(DnsTarget.KubeDns.class);
+    assertThat(cm("kube-dns").getData().get("stubDomains"))
+        .isEqualTo("{\"acme.local\":[\"1.2.3.4\"],\"mesh\":[\"" + MESH_IP + "\"]}");
+    assertThat(restartAnnotation("kube-dns")).isNotBlank();
+    assertThat(patcher.prepare().changed()).isFalse();
+    assertThat(patcher.status()).isEqualTo(new DnsStatus.Patched(change.target(), MESH_IP));
+
+    patcher.cleanup();
+    ConfigMap after = cm("kube-dns");
+    assertThat(after.getData()).isEqualTo(Map.of("stubDomains", stubs, "upstreamNameservers", "[\"8.8.8.8\"]"));
+    assertThat(after.getMetadata().getAnnotations()).doesNotContainKeys(
+        DnsPatcher.STUBS_BEFORE_ANNOTATION, DnsPatcher.STUBS_ABSENT_ANNOTATION);
+  }
+
+  @Test
+  void kubeDnsWithoutItsConfigMapGetsOneThatCleanupDeletes() {
+    deployment(client, "kube-dns", "registry.k8s.io/dns/k8s-dns-kube-dns:1.22.28");
+    patcher.prepare();
+    assertThat(cm("kube-dns").getData().get("stubDomains")).isEqualTo("{\"mesh\":[\"" + MESH_IP + "\"]}");
+    patcher.cleanup();
+    assertThat(cm("kube-dns")).isNull();
+  }
+
+  @Test
+  void aMeshZoneServedByAnotherBlockIsRefusedAndNothingIsWritten() {
+    String corefile = fixture("kubeadm-1.11.Corefile") + "mesh:53 {\n    whoami\n}\n";
+    deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", corefile));
+    assertThatThrownBy(patcher::prepare)
+        .isInstanceOf(DnsPatchException.class)
+        .hasMessageContaining("mesh.:53 is already served by the block on line 21");
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(corefile);
+  }
+
+  @Test
+  void aCustomDomainAndAnExplicitAddressAreUsed() {
+    deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", fixture("kubeadm-1.11.Corefile")));
+    new DnsPatcher(client, new DnsPatcher.Settings(SYS, "nodemesh", "mesh.internal", "10.1.2.3")).prepare();
+    assertThat(cm("coredns").getData().get("Corefile"))
+        .contains("mesh.internal:53 {")
+        .contains("forward mesh.internal. 10.1.2.3");
+  }
+
+  @Test
+  void missingPiecesAreNamed() {
+    assertThatThrownBy(patcher::prepare)
+        .hasMessage(
+            "no cluster DNS found in namespace kube-system: no CoreDNS or kube-dns Deployment labelled k8s-app=kube-dns or named coredns/kube-dns");
+    assertThat(patcher.status()).isInstanceOf(DnsStatus.NotFound.class);
+
+    deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
+    assertThatThrownBy(patcher::prepare).hasMessageContaining("mounts no ConfigMap with a Corefile key");
+
+    configMap(client, "coredns", Map.of("Corefile", fixture("kubeadm-1.11.Corefile")));
+    client.services().inNamespace("nodemesh").withName("nodemesh-dns").delete();
+    assertThatThrownBy(patcher::prepare).hasMessageContaining("Service nodemesh/nodemesh-dns (the mesh DNS server) not found");
+  }
+}

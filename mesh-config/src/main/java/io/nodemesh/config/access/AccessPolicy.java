@@ -1,0 +1,212 @@
+package io.nodemesh.config.access;
+
+import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.Protocol;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An {@link AccessConfig} ready to answer "may this peer do this on that listener?". Immutable and
+ * thread-safe; built once per config. The proxy calls it on every request, connection and
+ * datagram; the controller's explain endpoint calls the very same code on the config it serves.
+ *
+ * <p>Rules (SMI access v1alpha3, deny by default): the peer IP names a live pod and so its service
+ * account; the request is allowed when, for every destination service account of the listener, a
+ * TrafficTarget to that destination lists the source and one of its rules matches. A listener
+ * whose pods have no known service account allows nothing.
+ */
+public final class AccessPolicy {
+  private static final AccessPolicy OPEN =
+      new AccessPolicy(false, Map.of(), Map.of());
+  private static final int MAX_PATH_IN_MESSAGE = 200;
+
+  private final boolean enabled;
+  private final Map<InetAddress, String> identities;
+  private final Map<String, Compiled> listeners;
+
+  private AccessPolicy(
+      boolean enabled, Map<InetAddress, String> identities, Map<String, Compiled> listeners) {
+    this.enabled = enabled;
+    this.identities = identities;
+    this.listeners = listeners;
+  }
+
+  /** The policy of ACL mode off. */
+  public static AccessPolicy open() {
+    return OPEN;
+  }
+
+  /**
+   * Compiles.
+   *
+   * @throws IllegalArgumentException when an identity key is not an IP literal or a regex fails
+   */
+  public static AccessPolicy compile(AccessConfig config) {
+    if (!config.enabled()) {
+      return OPEN;
+    }
+    Map<InetAddress, String> ids = new HashMap<>();
+    config.identities().forEach((ip, sa) -> ids.put(ipLiteral(ip), sa));
+    Map<String, Compiled> byKey = new HashMap<>();
+    for (ListenerAccess l : config.listeners()) {
+      byKey.put(l.listener(), new Compiled(l));
+    }
+    return new AccessPolicy(true, Map.copyOf(ids), Map.copyOf(byKey));
+  }
+
+  /**
+   * Parses an IP literal without any name lookup.
+   *
+   * @throws IllegalArgumentException when it is not one
+   */
+  public static InetAddress ipLiteral(String ip) {
+    String s = ip.trim();
+    boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    boolean v6 = s.indexOf(':') >= 0 && s.matches("[0-9A-Fa-f:.]+");
+    if (!v4 && !v6) {
+      throw new IllegalArgumentException("access identity '" + ip + "' is not an IP literal");
+    }
+    try {
+      // A literal is parsed, never resolved.
+      return InetAddress.getByName(s);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("access identity '" + ip + "': " + e.getMessage(), e);
+    }
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The {@code namespace/serviceAccount} of the live pod holding {@code ip}, or null. */
+  public String identityOf(InetAddress ip) {
+    return ip == null ? null : identities.get(ip);
+  }
+
+  /**
+   * Decides.
+   *
+   * @param listenerKey {@code namespace/service:port}
+   * @param protocol the listener's protocol (for the message)
+   * @param peer the connection's (or datagram's) source address as this proxy sees it
+   * @param request the HTTP request, or null for a TCP connection or a UDP datagram
+   */
+  public AccessDecision decide(
+      String listenerKey, Protocol protocol, InetAddress peer, RequestView request) {
+    if (!enabled) {
+      return AccessDecision.Allow.OPEN;
+    }
+    String source = identityOf(peer);
+    if (source == null) {
+      return new AccessDecision.Deny(
+          null,
+          AccessDecision.Reason.UNKNOWN_SOURCE,
+          "source "
+              + (peer == null ? "unknown" : peer.getHostAddress())
+              + " is not a known pod; denied on "
+              + listenerKey);
+    }
+    Compiled l = listeners.get(listenerKey);
+    if (l == null || l.destinations.isEmpty()) {
+      return new AccessDecision.Deny(
+          source,
+          AccessDecision.Reason.UNKNOWN_DESTINATION,
+          "no pod with a known service account serves " + listenerKey + "; denied");
+    }
+    AccessDecision.Allow first = null;
+    for (String dest : l.destinations) {
+      AccessDecision.Allow a = allowedBy(l.byDestination.get(dest), source, request);
+      if (a == null) {
+        return new AccessDecision.Deny(
+            source,
+            AccessDecision.Reason.NOT_ALLOWED,
+            "no TrafficTarget allows sa "
+                + source
+                + " to "
+                + action(request, protocol, listenerKey)
+                + (l.destinations.size() > 1 ? " (destination sa " + dest + ")" : ""));
+      }
+      if (first == null) {
+        first = a;
+      }
+    }
+    return first;
+  }
+
+  private static AccessDecision.Allow allowedBy(
+      List<Grant> grants, String source, RequestView request) {
+    if (grants == null) {
+      return null;
+    }
+    for (Grant g : grants) {
+      if (!g.sources.contains(source)) {
+        continue;
+      }
+      if (g.matchers.isEmpty()) {
+        return g.any;
+      }
+      if (request == null) {
+        continue;
+      }
+      for (int i = 0; i < g.matchers.size(); i++) {
+        if (g.matchers.get(i).matches(request)) {
+          return g.allows.get(i);
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String action(RequestView request, Protocol protocol, String listenerKey) {
+    if (request != null) {
+      String path = request.path();
+      if (path.length() > MAX_PATH_IN_MESSAGE) {
+        path = path.substring(0, MAX_PATH_IN_MESSAGE) + "...";
+      }
+      int colon = listenerKey.lastIndexOf(':');
+      String service = colon > 0 ? listenerKey.substring(0, colon) : listenerKey;
+      return request.method() + " " + path + " on " + service;
+    }
+    return (protocol == Protocol.UDP ? "send to " : "connect to ")
+        + listenerKey
+        + " ("
+        + protocol.wireName()
+        + ")";
+  }
+
+  private record Grant(
+      Set<String> sources,
+      List<HttpMatcher> matchers,
+      List<AccessDecision.Allow> allows,
+      AccessDecision.Allow any) {}
+
+  private static final class Compiled {
+    final List<String> destinations;
+    final Map<String, List<Grant>> byDestination = new HashMap<>();
+
+    Compiled(ListenerAccess l) {
+      this.destinations = l.destinations();
+      for (AccessGrant g : l.grants()) {
+        List<HttpMatcher> matchers = new ArrayList<>();
+        List<AccessDecision.Allow> allows = new ArrayList<>();
+        for (HttpMatch m : g.matches()) {
+          matchers.add(new HttpMatcher(m));
+          allows.add(new AccessDecision.Allow(g.trafficTarget(), g.rule(), m.name()));
+        }
+        byDestination
+            .computeIfAbsent(g.destination(), d -> new ArrayList<>())
+            .add(
+                new Grant(
+                    Set.copyOf(g.sources()),
+                    List.copyOf(matchers),
+                    List.copyOf(allows),
+                    new AccessDecision.Allow(g.trafficTarget(), g.rule(), null)));
+      }
+    }
+  }
+}

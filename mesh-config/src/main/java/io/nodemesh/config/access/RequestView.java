@@ -1,0 +1,49 @@
+package io.nodemesh.config.access;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** What an HTTP match looks at: method, path and headers, whatever the HTTP library. */
+public interface RequestView {
+  /** Upper-case method. */
+  String method();
+
+  /** Origin-form path without the query. */
+  String path();
+
+  /** Every value of a header, by lower-case name; empty when absent. */
+  List<String> headers(String lowerCaseName);
+
+  /** A request given by values (explain, tests); header names are compared case-insensitively. */
+  static RequestView of(String method, String path, Map<String, List<String>> headers) {
+    Map<String, List<String>> lower = new java.util.HashMap<>();
+    if (headers != null) {
+      headers.forEach(
+          (k, v) ->
+              lower
+                  .computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new java.util.ArrayList<>())
+                  .addAll(v));
+    }
+    String m = method == null || method.isBlank() ? "GET" : method.toUpperCase(Locale.ROOT);
+    String p = path == null || path.isEmpty() ? "/" : path;
+    int q = p.indexOf('?');
+    String bare = q >= 0 ? p.substring(0, q) : p;
+    return new RequestView() {
+      @Override
+      public String method() {
+        return m;
+      }
+
+      @Override
+      public String path() {
+        return bare;
+      }
+
+      @Override
+      public List<String> headers(String name) {
+        return lower.getOrDefault(name, List.of());
+      }
+    };
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Access control (ACL mode) as the controller compiles it and the proxy enforces it: who is who
+ * (pod IP to service account), what each listener's TrafficTargets grant, and the one evaluator
+ * both ends use, so {@code nodemesh explain} cannot disagree with the proxy.
+ */
+package io.nodemesh.config.access;

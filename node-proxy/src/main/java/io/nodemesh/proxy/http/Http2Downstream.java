@@ -1,0 +1,113 @@
+package io.nodemesh.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.lang.System.Logger.Level;
+
+/**
+ * A downstream connection that speaks HTTP/2. Each stream becomes a child channel whose pipeline
+ * turns frames into HTTP/1.x objects ({@link Http2StreamFrameToHttpObjectCodec}) for its own {@link
+ * DownstreamHandler}, so a stream is proxied exactly like one HTTP/1.1 request. Backpressure is
+ * HTTP/2 flow control: a stream's window is replenished only as its child channel reads, and
+ * child channels read only when the upstream write has been flushed.
+ */
+final class Http2Downstream {
+  static final String FRAME_CODEC = "h2-frames";
+  static final String MULTIPLEX = "h2-streams";
+  static final String CONNECTION = "h2-connection";
+  static final String STREAM_CODEC = "h2-to-http";
+
+  /** Streams one client may have open at once (RFC 9113 §6.5.2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+  static final long MAX_CONCURRENT_STREAMS = 1000;
+
+  private Http2Downstream() {}
+
+  static Http2FrameCodec frameCodec() {
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+        .build();
+  }
+
+  /** What follows the frame codec once the connection is HTTP/2. */
+  static ChannelHandler[] handlers(HttpProxyContext context, Router router) {
+    return new ChannelHandler[] {
+      new Http2MultiplexHandler(new StreamInitializer(context, router)), new ConnectionHandler()
+    };
+  }
+
+  /** The handler that takes over a connection that opened with the HTTP/2 preface. */
+  static ChannelHandler priorKnowledge(HttpProxyContext context, Router router) {
+    return new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.pipeline().addLast(FRAME_CODEC, frameCodec());
+        ChannelHandler[] rest = handlers(context, router);
+        ch.pipeline().addLast(MULTIPLEX, rest[0]).addLast(CONNECTION, rest[1]);
+      }
+    };
+  }
+
+  /** The pipeline of one stream. */
+  private static final class StreamInitializer extends ChannelInitializer<Channel> {
+    private final HttpProxyContext context;
+    private final Router router;
+
+    StreamInitializer(HttpProxyContext context, Router router) {
+      this.context = context;
+      this.router = router;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+      ch.config().setAutoRead(false);
+      ch.pipeline()
+          .addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
+          .addLast(HttpProxyInitializer.PROXY, new DownstreamHandler(context, router));
+    }
+  }
+
+  /**
+   * The connection-level end of the parent pipeline: retires the HTTP/1.1 handler, lets the
+   * connection read freely (flow control bounds what a peer may send) and closes it when idle with
+   * no stream open.
+   */
+  private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      if (ctx.pipeline().get(HttpProxyInitializer.PROXY) != null) {
+        ctx.pipeline().remove(HttpProxyInitializer.PROXY);
+      }
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+        if (codec == null || codec.connection().numActiveStreams() == 0) {
+          ctx.close();
+        }
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.log(Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+}

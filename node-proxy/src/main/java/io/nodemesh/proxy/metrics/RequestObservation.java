@@ -1,0 +1,173 @@
+package io.nodemesh.proxy.metrics;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.proxy.accesslog.AccessLog;
+import io.nodemesh.proxy.accesslog.AccessLogEntry;
+import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import java.net.InetSocketAddress;
+
+/**
+ * What one HTTP request reports: metrics at the end, its server span (only when tracing is on),
+ * its access log line (only when access logs are on). Used on the request's event loop only. With
+ * tracing and access logs off, it is a start time and two byte counts.
+ */
+public final class RequestObservation {
+  private final ProxyMetrics owner;
+  private final CompiledListener listener;
+  private final String backend;
+  private final Target target;
+  private final String method;
+  private final long startNanos = System.nanoTime();
+  private final Span span;
+  private final Channel down;
+  private final String path;
+  private final long startMillis;
+  private String source = ListenerMetrics.UNKNOWN_SOURCE;
+  private long requestBytes;
+  private long responseBytes;
+  private int retries;
+  private boolean ended;
+
+  RequestObservation(
+      ProxyMetrics owner,
+      CompiledListener listener,
+      String backend,
+      Target target,
+      HttpRequest request,
+      Channel down) {
+    this.owner = owner;
+    this.listener = listener;
+    this.backend = backend;
+    this.target = target;
+    this.method = request.method().name();
+    this.down = down;
+    Tracing tracing = owner.tracing();
+    this.span =
+        tracing.enabled()
+            ? tracing.startServer(
+                request,
+                clientIp(down),
+                destination(listener),
+                backend,
+                target == null ? null : target.authority())
+            : null;
+    if (owner.accessLog().enabled()) {
+      path = request.uri();
+      startMillis = System.currentTimeMillis();
+    } else {
+      path = null;
+      startMillis = 0;
+    }
+  }
+
+  /**
+   * Writes the trace context of this request's span into the headers forwarded upstream; a no-op
+   * when tracing is off (the client's own headers then pass through untouched).
+   */
+  public void inject(HttpHeaders upstreamHeaders) {
+    if (span != null) {
+      owner.tracing().inject(span, upstreamHeaders);
+    }
+  }
+
+  /** Body bytes read from the client. */
+  public void requestBytes(int n) {
+    requestBytes += n;
+  }
+
+  /** Body bytes forwarded to the client. */
+  public void responseBytes(int n) {
+    responseBytes += n;
+  }
+
+  /** The caller's identity (service account), once access control has resolved it. */
+  public void source(String serviceAccount) {
+    if (serviceAccount != null) {
+      source = serviceAccount;
+    }
+  }
+
+  /** One more attempt is being made (counted in {@code nodemesh_retries_total}). */
+  public void retried() {
+    retries++;
+    if (listener != null && backend != null) {
+      listener.metrics().retry(backend);
+    }
+  }
+
+  /** The trace id of this request's span, or null when tracing is off. */
+  public String traceId() {
+    return span == null ? null : span.getSpanContext().getTraceId();
+  }
+
+  /** Records the outcome; later calls are ignored. */
+  public void end(int status) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    long nanos = System.nanoTime() - startNanos;
+    if (listener != null) {
+      listener
+          .metrics()
+          .request(
+              backend == null ? ListenerMetrics.NO_BACKEND : backend,
+              source,
+              method,
+              status,
+              nanos,
+              requestBytes,
+              responseBytes);
+    }
+    if (span != null) {
+      owner.tracing().end(span, status, source);
+    }
+    AccessLog log = owner.accessLog();
+    if (log.enabled()) {
+      log.log(
+          new AccessLogEntry(
+              startMillis,
+              "http",
+              down.remoteAddress() == null ? null : address(down.remoteAddress()),
+              ListenerMetrics.UNKNOWN_SOURCE.equals(source) ? null : source,
+              destination(listener),
+              backend,
+              target == null ? null : target.authority(),
+              method,
+              path,
+              status,
+              nanos,
+              requestBytes,
+              responseBytes,
+              retries,
+              traceId()));
+    }
+  }
+
+  private static String destination(CompiledListener listener) {
+    if (listener == null) {
+      return null;
+    }
+    ListenerConfig c = listener.config();
+    return c.namespace() + "/" + c.service() + ":" + c.port();
+  }
+
+  private static String clientIp(Channel ch) {
+    return ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress()
+        : null;
+  }
+
+  static String address(java.net.SocketAddress a) {
+    if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+      return i.getAddress().getHostAddress() + ":" + i.getPort();
+    }
+    return String.valueOf(a);
+  }
+}

@@ -1,0 +1,417 @@
+package io.nodemesh.proxy;
+
+import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.freePort;
+import static io.nodemesh.proxy.Configs.http;
+import static io.nodemesh.proxy.Configs.local;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import io.netty.handler.codec.http.HttpMethod;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.RouteConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP protocols a client may speak to a listener, over loopback with real peers: HTTP/2 by
+ * prior knowledge and by h2c upgrade, WebSocket and other upgrades, 100-continue, pipelining, and a
+ * backend that dies mid-response.
+ */
+class ProtocolsIT {
+  private TestBackend v1;
+  private NodeProxy proxy;
+  private int port;
+
+  @BeforeEach
+  void start() throws IOException {
+    v1 = new TestBackend("v1");
+    proxy = NodeProxy.start(local());
+    port = freePort();
+  }
+
+  @AfterEach
+  void stop() {
+    proxy.close();
+    v1.close();
+  }
+
+  private void route(EndpointConfig endpoint) {
+    BackendConfig b = new BackendConfig("web", 1, List.of(endpoint));
+    proxy.apply(config(1, http("default", "web", 80, port, RouteConfig.direct(b))));
+  }
+
+  @Test
+  void http2WithPriorKnowledgeReachesAnHttp11Backend() throws Exception {
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      H2Client.Response r = c.get("/hello?x=1", "web.default.mesh");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("v1");
+      assertThat(v1.lastUri).isEqualTo("/hello?x=1");
+      assertThat(v1.lastHeaders.getFirst("Host")).isEqualTo("web.default.mesh");
+      assertThat(v1.lastHeaders.getFirst("X-Forwarded-For")).isEqualTo("127.0.0.1");
+      // Netty's translation headers describe the client's hop, not the backend's.
+      assertThat(v1.lastHeaders.keySet())
+          .noneMatch(h -> h.toLowerCase(Locale.ROOT).startsWith("x-http2"));
+      byte[] body = new byte[3 << 20];
+      H2Client.Response post = c.send(HttpMethod.POST, "/upload", "web.default.mesh", body);
+      assertThat(post.status()).isEqualTo(200);
+      assertThat(v1.lastBodyBytes).isEqualTo(body.length);
+    }
+  }
+
+  @Test
+  void manyConcurrentStreamsOnOneConnection() throws Exception {
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      List<CompletableFuture<H2Client.Response>> all = new ArrayList<>();
+      var pool = Executors.newVirtualThreadPerTaskExecutor();
+      for (int i = 0; i < 100; i++) {
+        all.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return c.get("/", "web.default.mesh");
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                pool));
+      }
+      for (var f : all) {
+        assertThat(f.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+      }
+      pool.close();
+    }
+    assertThat(v1.requests.get()).isEqualTo(100);
+  }
+
+  @Test
+  void anH2cBackendsStreamLimitQueuesStreamsInsteadOfFailingThem() throws Exception {
+    try (H2Backend backend = new H2Backend(5, 50)) {
+      BackendConfig b =
+          new BackendConfig("web", 1, List.of(EndpointConfig.ready("127.0.0.1", backend.port())));
+      proxy.apply(
+          config(
+              1,
+              new io.nodemesh.config.ListenerConfig(
+                  "default",
+                  "web",
+                  80,
+                  io.nodemesh.config.Protocol.HTTP,
+                  port,
+                  RouteConfig.direct(b),
+                  new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
+      try (H2Client c = new H2Client(port)) {
+        List<CompletableFuture<H2Client.Response>> all = new ArrayList<>();
+        var pool = Executors.newVirtualThreadPerTaskExecutor();
+        for (int i = 0; i < 60; i++) {
+          String path = "/n" + i;
+          all.add(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return c.get(path, "web.default.mesh");
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  },
+                  pool));
+        }
+        for (int i = 0; i < all.size(); i++) {
+          H2Client.Response r = all.get(i).get(20, TimeUnit.SECONDS);
+          assertThat(r.status()).as(r.body()).isEqualTo(200);
+          assertThat(r.body()).isEqualTo("h2 /n" + i);
+        }
+        pool.close();
+      }
+      assertThat(backend.requests.get()).isEqualTo(60);
+    }
+  }
+
+  @Test
+  void schemeH2cAgainstAnHttp11BackendFailsWithOneLine() throws Exception {
+    BackendConfig b = new BackendConfig("web", 1, List.of(v1.endpoint()));
+    proxy.apply(
+        config(
+            1,
+            new io.nodemesh.config.ListenerConfig(
+                "default",
+                "web",
+                80,
+                io.nodemesh.config.Protocol.HTTP,
+                port,
+                RouteConfig.direct(b),
+                new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
+    try (RawClient c = new RawClient(port)) {
+      RawClient.Response r = c.get("/", "web.default.mesh");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).startsWith("bad gateway: service default/web endpoint ").contains("HTTP/2");
+    }
+  }
+
+  @Test
+  void h2cUpgradeFromTheJdkClient() throws Exception {
+    route(v1.endpoint());
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    URI uri = URI.create("http://127.0.0.1:" + port + "/up");
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r =
+          client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("v1");
+      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    }
+    assertThat(v1.requests.get()).isEqualTo(3);
+    assertThat(v1.lastHeaders.containsKey("Upgrade")).isFalse();
+    assertThat(v1.lastHeaders.containsKey("Http2-settings")).isFalse();
+  }
+
+  @Test
+  void webSocketMessagesFlowBothWays() throws Exception {
+    try (WsEchoServer ws = new WsEchoServer()) {
+      route(EndpointConfig.ready("127.0.0.1", ws.port()));
+      LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+      WebSocket socket =
+          HttpClient.newHttpClient()
+              .newWebSocketBuilder()
+              .buildAsync(
+                  URI.create("ws://127.0.0.1:" + port + "/ws"),
+                  new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(
+                        WebSocket w, CharSequence data, boolean last) {
+                      received.add(data.toString());
+                      w.request(1);
+                      return null;
+                    }
+                  })
+              .get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 50; i++) {
+        socket.sendText("m" + i, true).get(5, TimeUnit.SECONDS);
+        assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("echo:m" + i);
+      }
+      socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anyOtherUpgradeBecomesAByteTunnel() throws Exception {
+    try (ServerSocket backend = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      List<String> seen = new ArrayList<>();
+      CompletableFuture<Void> server =
+          CompletableFuture.runAsync(
+              () -> {
+                try (Socket s = backend.accept()) {
+                  BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                  String l;
+                  while ((l = in.readLine()) != null && !l.isEmpty()) {
+                    seen.add(l.toLowerCase(Locale.ROOT));
+                  }
+                  OutputStream out = s.getOutputStream();
+                  out.write(
+                      ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: shout\r\n"
+                              + "Connection: Upgrade\r\n\r\n")
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  out.flush();
+                  int c;
+                  while ((c = in.read()) >= 0) {
+                    out.write(Character.toUpperCase(c));
+                    out.flush();
+                  }
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      route(EndpointConfig.ready("127.0.0.1", backend.getLocalPort()));
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write(
+            ("GET /chat HTTP/1.1\r\nHost: web.default.mesh\r\nUpgrade: shout\r\n"
+                    + "Connection: Upgrade\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        InputStream in = s.getInputStream();
+        String head = readHead(in);
+        assertThat(head).startsWith("HTTP/1.1 101").containsIgnoringCase("upgrade: shout");
+        for (String word : List.of("hello", "tunnel", "bytes")) {
+          out.write(word.getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          assertThat(new String(in.readNBytes(word.length()), StandardCharsets.ISO_8859_1))
+              .isEqualTo(word.toUpperCase(Locale.ROOT));
+        }
+      }
+      server.get(10, TimeUnit.SECONDS);
+      assertThat(seen).contains("upgrade: shout", "connection: upgrade");
+    }
+  }
+
+  @Test
+  void expectContinueWaitsForTheBackendsGoAhead() throws Exception {
+    route(v1.endpoint());
+    try (RawClient c = new RawClient(port)) {
+      RawClient.Response interim =
+          c.send(
+              "POST /form HTTP/1.1\r\nHost: web.default.mesh\r\nContent-Length: 5\r\n"
+                  + "Expect: 100-continue\r\n\r\n");
+      assertThat(interim.status()).isEqualTo(100);
+      assertThat(v1.received.get()).isEqualTo(1);
+      RawClient.Response r = c.send("hello");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(v1.lastBodyBytes).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    HttpServer paths = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    paths.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    paths.createContext(
+        "/",
+        ex -> {
+          String path = ex.getRequestURI().getPath();
+          if (path.equals("/slow")) {
+            try {
+              // The first answer is the slowest: a proxy that answered out of order would show it.
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          byte[] b = path.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
+    paths.start();
+    try {
+      route(EndpointConfig.ready("127.0.0.1", paths.getAddress().getPort()));
+      try (RawClient c = new RawClient(port)) {
+        StringBuilder all = new StringBuilder();
+        for (String p : List.of("/slow", "/a", "/b", "/c")) {
+          all.append("GET ").append(p).append(" HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n");
+        }
+        List<String> bodies = new ArrayList<>();
+        bodies.add(c.send(all.toString()).body());
+        for (int i = 0; i < 3; i++) {
+          bodies.add(c.read().body());
+        }
+        assertThat(bodies).containsExactly("/slow", "/a", "/b", "/c");
+      }
+    } finally {
+      paths.stop(0);
+    }
+  }
+
+  @Test
+  void aBackendKilledMidResponseResetsOnlyThatRequest() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                while (!backend.isClosed()) {
+                  try {
+                    Socket s = backend.accept();
+                    int n = connections.incrementAndGet();
+                    Thread.ofVirtual().start(() -> killOrServe(s, n % 2 == 1));
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
+      route(EndpointConfig.ready("127.0.0.1", backend.getLocalPort()));
+      // HTTP/1.1: the response started, so the only way to tell the client is to close.
+      try (RawClient c = new RawClient(port)) {
+        RawClient.Response cut = c.get("/big", "web.default.mesh");
+        assertThat(cut.headers()).containsEntry("content-length", "1048576");
+        assertThat(cut.body().length()).isLessThan(1048576);
+        assertThat(c.closedByPeer()).isTrue();
+      }
+      try (RawClient c = new RawClient(port)) {
+        assertThat(c.get("/ok", "web.default.mesh").status()).isEqualTo(200);
+      }
+      // HTTP/2: the stream is reset, the connection and its other streams carry on.
+      try (H2Client c = new H2Client(port)) {
+        assertThatThrownBy(
+                () -> {
+                  H2Client.Response r = c.get("/big", "web.default.mesh");
+                  throw new AssertionError(r.status() + " " + r.body().length() + " " + r.headers());
+                })
+            .isInstanceOf(ExecutionException.class);
+        assertThat(c.get("/ok", "web.default.mesh").body()).isEqualTo("ok");
+      }
+    }
+  }
+
+  /** Odd connections promise a megabyte, send a kilobyte and reset; even ones answer "ok". */
+  private static void killOrServe(Socket s, boolean kill) {
+    try (s) {
+      readHead(s.getInputStream());
+      OutputStream out = s.getOutputStream();
+      if (kill) {
+        out.write(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(new byte[1024]);
+        out.flush();
+        // Give the proxy time to forward the head, so the reset lands mid-body, not before it.
+        Thread.sleep(200);
+        s.setSoLinger(true, 0);
+      } else {
+        out.write(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      }
+    } catch (IOException e) {
+      // The proxy may close first; nothing to report.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0) {
+      sb.append((char) c);
+      if (sb.length() >= 4 && sb.substring(sb.length() - 4).equals("\r\n\r\n")) {
+        break;
+      }
+    }
+    return sb.toString();
+  }
+}
