@@ -21,7 +21,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"local", "demo", "controller", "proxy", "version"})
+  @ValueSource(strings = {"local", "demo", "controller", "proxy", "check", "prepare", "cleanup", "dns", "version"})
   void everyCommandHasHelp(String command) {
     Result r = run(command, "--help");
     assertThat(r.code()).isZero();
