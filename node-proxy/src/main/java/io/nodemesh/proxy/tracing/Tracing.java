@@ -61,7 +61,12 @@ public final class Tracing implements AutoCloseable {
     return DISABLED;
   }
 
-  /** Tracing as the options and this process's environment say (off unless an exporter is set). */
+  /**
+   * Tracing as the options and this process's environment say (off unless an exporter is set).
+   *
+   * @throws IllegalArgumentException starting {@code tracing: } when the OpenTelemetry settings
+   *     cannot be used
+   */
   public static Tracing create(TracingOptions options) {
     return create(options, System.getenv());
   }
@@ -78,13 +83,19 @@ public final class Tracing implements AutoCloseable {
       flags.put("otel.traces.sampler", "parentbased_traceidratio");
       flags.put("otel.traces.sampler.arg", Double.toString(options.sampleRatio()));
     }
-    OpenTelemetrySdk sdk =
-        AutoConfiguredOpenTelemetrySdk.builder()
-            .addPropertiesSupplier(Tracing::defaults)
-            .addPropertiesCustomizer(config -> flags)
-            .disableShutdownHook()
-            .build()
-            .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(Tracing::defaults)
+              .addPropertiesCustomizer(config -> flags)
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      // A bad OTEL_* value (an unknown sampler, gRPC without a gRPC sender) is the user's to fix.
+      throw new IllegalArgumentException("tracing: " + e.getMessage(), e);
+    }
     LOG.log(Level.INFO, "tracing on: OTLP export, propagators {0}", describe(sdk));
     return new Tracing(
         sdk,
