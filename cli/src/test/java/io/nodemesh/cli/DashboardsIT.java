@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.controller.ControllerOptions;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -35,9 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped Grafana dashboards against a real Prometheus (Debian's {@code prometheus} package,
- * installed by {@code .ci/run}) scraping local mode: every query of every panel is evaluated
- * through {@code /api/v1/query} after traffic through an 80/20 split and a backend that fails one
- * request in four, and the traffic panels must show what was sent.
+ * installed by {@code .ci/run}) scraping local mode in ACL mode: every query of every panel is
+ * evaluated through {@code /api/v1/query} after traffic through an 80/20 split, to a backend that
+ * fails one request in four, and from a caller no TrafficTarget allows; the traffic panels must
+ * show what was sent.
  */
 class DashboardsIT {
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
@@ -47,11 +50,10 @@ class DashboardsIT {
 
   /**
    * Panels whose feature this test does not drive, so an empty result is right: TCP/UDP relays,
-   * ACL mode, circuit breaking, rate limits, shadow Services (Kubernetes mode only).
+   * circuit breaking, rate limits.
    */
   private static final Set<String> MAY_BE_EMPTY =
       Set.of(
-          "Access denied per second by reason",
           "Circuit breakers open and endpoints ejected",
           "Rate-limited requests per second",
           "TCP throughput",
@@ -85,18 +87,24 @@ class DashboardsIT {
     Files.writeString(
         world.resolve("mesh.yaml"),
         mesh(v1.port(), v2.port(), flaky.getAddress().getPort()));
-    LocalMesh mesh = LocalMesh.start(world, options(), 0, 0);
+    LocalMesh mesh = LocalMesh.start(world, options().withAcl(true), 0, 0);
     closing.add(mesh);
     assertThat(mesh.awaitListeners(2, Duration.ofSeconds(10))).isTrue();
     startPrometheus(mesh.proxy().adminPort(), mesh.controller().apiPort());
 
-    URI entry = URI.create("http://127.0.0.1:" + mesh.proxy().entryPort() + "/");
+    int entry = mesh.proxy().entryPort();
     // Warm up: the request counters of every backend exist before the measured traffic.
-    int sent = send(entry, "web.demo.mesh", 20) + send(entry, "flaky.demo.mesh", 8);
+    int sent =
+        send(entry, CLIENT_IP, "web", 20, 200)
+            + send(entry, CLIENT_IP, "flaky", 8, 200)
+            + send(entry, STRANGER_IP, "web", 2, 403);
     awaitScraped("sum(nodemesh_requests_total{namespace=\"demo\"})", sent);
     // A change the controller must propagate: a TrafficSplit whose backend does not exist.
     Files.writeString(world.resolve("broken.yaml"), BROKEN_SPLIT);
-    sent += send(entry, "web.demo.mesh", 1000) + send(entry, "flaky.demo.mesh", 400);
+    sent +=
+        send(entry, CLIENT_IP, "web", 1000, 200)
+            + send(entry, CLIENT_IP, "flaky", 400, 200)
+            + send(entry, STRANGER_IP, "web", 50, 403);
     awaitScraped("sum(nodemesh_requests_total{namespace=\"demo\"})", sent);
     awaitScraped(
         "sum(nodemesh_controller_invalid_objects{kind=\"TrafficSplit\",reason=\"BackendNotFound\"})",
@@ -109,29 +117,39 @@ class DashboardsIT {
     Map<String, JsonNode> proxy = evaluate("proxy.json", Map.of("instance", ".+"));
     Map<String, JsonNode> control = evaluate("control-plane.json", Map.of());
 
-    Map<String, Double> split = byLabel(web.get("Traffic split by backend (share of requests)"), "backend");
-    assertThat(split.get("web-v1")).isCloseTo(0.8, within(0.05));
-    assertThat(split.get("web-v2")).isCloseTo(0.2, within(0.05));
+    Map<String, Double> split =
+        byLabel(web.get("Traffic split by backend (share of requests)"), "backend");
+    double allowed = 1 - split.get("none");
+    assertThat(split.get("web-v1") / allowed).isCloseTo(0.8, within(0.05));
+    assertThat(split.get("web-v2") / allowed).isCloseTo(0.2, within(0.05));
     Map<String, Double> perBackend = byLabel(web.get("Requests per second by backend"), "backend");
     assertThat(perBackend.get("web-v1") / (perBackend.get("web-v1") + perBackend.get("web-v2")))
         .isCloseTo(0.8, within(0.05));
     assertThat(byLabel(web.get("Error rate by backend"), "backend"))
         .containsEntry("web-v1", 0.0)
-        .containsEntry("web-v2", 0.0);
+        .containsEntry("web-v2", 0.0)
+        .containsEntry("none", 0.0);
     assertThat(byLabel(flakyDetail.get("Error rate by backend"), "backend").get("flaky"))
         .isCloseTo(0.25, within(0.05));
     Map<String, Double> success = byLabel(overview.get("Success rate by service"), "service");
+    // 403 is not a failure of the service.
     assertThat(success.get("web")).isEqualTo(1.0);
     assertThat(success.get("flaky")).isCloseTo(0.75, within(0.05));
     assertThat(byLabel(overview.get("Top 10 errors (5xx per second)"), "service"))
         .containsOnlyKeys("flaky");
     assertThat(byLabel(overview.get("Success rate"), null).get(""))
-        .isCloseTo(1 - 100.0 / (1000 + 400), within(0.05));
+        .isCloseTo(1 - 100.0 / (1000 + 400 + 50), within(0.05));
     assertThat(byLabel(proxy.get("Config version drift"), "instance").values()).containsOnly(0.0);
     assertThat(byLabel(proxy.get("Client connections open"), "protocol")).containsKey("http");
     assertThat(byLabel(control.get("Invalid objects by kind and reason"), "reason"))
         .containsEntry("BackendNotFound", 1.0);
     assertThat(byLabel(control.get("Leader"), "instance").values()).containsOnly(1.0);
+    Map<String, Double> denied = byLabel(web.get("Access denied per second by reason"), "reason");
+    assertThat(denied.get("unknown_source")).isPositive();
+    assertThat(denied).containsEntry("not_allowed", 0.0).containsEntry("unknown_destination", 0.0);
+    // The 50 denials count as 4xx without a backend: 50 of the 1050 measured requests to web.
+    assertThat(byLabel(web.get("Traffic split by backend (share of requests)"), "backend").get("none"))
+        .isCloseTo(50.0 / 1050, within(0.02));
     assertThat(byLabel(control.get("Connected proxies"), "state"))
         .containsEntry("connected", 1.0)
         .containsEntry("behind", 0.0);
@@ -223,13 +241,35 @@ class DashboardsIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Sequential keep-alive requests through the entry port; returns how many were sent. */
-  private static int send(URI entry, String host, int n) {
-    HttpClient client = Traffic.viaProxy(entry.getPort());
-    URI target = URI.create("http://" + host + "/");
-    for (int i = 0; i < n; i++) {
-      String answer = Traffic.once(client, target);
-      assertThat(answer).doesNotStartWith("error");
+  /**
+   * Sequential keep-alive requests to {@code service.demo.mesh} through the entry port, from a
+   * chosen loopback address (which pod the caller is, for ACL mode); returns how many were sent.
+   *
+   * @param status the status every request must get (200 also accepts the flaky backend's 500)
+   */
+  private static int send(int entry, String from, String service, int n, int status)
+      throws Exception {
+    try (HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .localAddress(InetAddress.getByName(from))
+            .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", entry)))
+            .connectTimeout(Duration.ofSeconds(2))
+            .build()) {
+      URI target = URI.create("http://" + service + ".demo.mesh/");
+      for (int i = 0; i < n; i++) {
+        int got =
+            client
+                .send(
+                    HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+        if (status == 200) {
+          assertThat(got).as("%s from %s", service, from).isIn(200, 500);
+        } else {
+          assertThat(got).as("%s from %s", service, from).isEqualTo(status);
+        }
+      }
     }
     return n;
   }
@@ -318,6 +358,12 @@ class DashboardsIT {
     return m;
   }
 
+  /** The caller pod TrafficTarget {@code client-to-backend} allows. */
+  private static final String CLIENT_IP = "127.0.0.2";
+
+  /** An address no pod has: ACL mode denies it as an unknown source. */
+  private static final String STRANGER_IP = "127.0.0.3";
+
   private static final String BROKEN_SPLIT =
       """
       apiVersion: split.smi-spec.io/v1alpha4
@@ -361,6 +407,32 @@ class DashboardsIT {
                         .formatted(svc, ports.get(svc))));
     y.append(
         """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client-1, namespace: demo}
+        spec: {serviceAccountName: client, containers: [{name: app, image: example/app}]}
+        status: {phase: Running, podIP: "127.0.0.2"}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: backends-1, namespace: demo}
+        spec: {serviceAccountName: backend, containers: [{name: app, image: example/app}]}
+        status: {phase: Running, podIP: "127.0.0.1"}
+        ---
+        apiVersion: specs.smi-spec.io/v1alpha4
+        kind: HTTPRouteGroup
+        metadata: {name: everything, namespace: demo}
+        spec:
+          matches: [{name: all, pathRegex: ".*", methods: ["*"]}]
+        ---
+        apiVersion: access.smi-spec.io/v1alpha3
+        kind: TrafficTarget
+        metadata: {name: client-to-backend, namespace: demo}
+        spec:
+          destination: {kind: ServiceAccount, name: backend, namespace: demo}
+          sources: [{kind: ServiceAccount, name: client, namespace: demo}]
+          rules: [{kind: HTTPRouteGroup, name: everything, matches: [all]}]
+        ---
         apiVersion: split.smi-spec.io/v1alpha4
         kind: TrafficSplit
         metadata: {name: canary, namespace: demo}
