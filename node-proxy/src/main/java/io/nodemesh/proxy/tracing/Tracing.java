@@ -41,6 +41,7 @@ public final class Tracing implements AutoCloseable {
   static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
   static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
   static final AttributeKey<String> SOURCE = AttributeKey.stringKey("nodemesh.source");
   static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("nodemesh.destination");
   static final AttributeKey<String> BACKEND = AttributeKey.stringKey("nodemesh.backend");
@@ -178,9 +179,16 @@ public final class Tracing implements AutoCloseable {
     propagator.inject(Context.root().with(span), headers, HeadersGetter.INSTANCE);
   }
 
-  /** Ends a server span with the final status; 5xx marks it as an error (server span semantics). */
-  public void end(Span span, int status, String source) {
+  /**
+   * Ends a server span with the final status; 5xx marks it as an error (server span semantics).
+   *
+   * @param grpcStatus the gRPC status code, or -1 when the response is not gRPC
+   */
+  public void end(Span span, int status, int grpcStatus, String source) {
     span.setAttribute(STATUS, (long) status);
+    if (grpcStatus >= 0) {
+      span.setAttribute(GRPC_STATUS, (long) grpcStatus);
+    }
     if (source != null) {
       span.setAttribute(SOURCE, source);
     }
