@@ -50,11 +50,12 @@ class DashboardsIT {
 
   /**
    * Panels whose feature this test does not drive, so an empty result is right: TCP/UDP relays,
-   * circuit breaking, rate limits.
+   * gRPC, circuit breaking, rate limits.
    */
   private static final Set<String> MAY_BE_EMPTY =
       Set.of(
           "Circuit breakers open and endpoints ejected",
+          "gRPC responses per second by status",
           "Rate-limited requests per second",
           "TCP throughput",
           "TCP connections and UDP sessions open",
