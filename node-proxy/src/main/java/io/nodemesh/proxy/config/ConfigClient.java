@@ -25,7 +25,9 @@ import java.util.function.LongSupplier;
 public final class ConfigClient implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ConfigClient.class.getName());
   private static final long MIN_BACKOFF_MS = 200;
-  private static final long MAX_BACKOFF_MS = 5_000;
+  // Short enough that a proxy catches up within about a second of the controller coming back;
+  // a refused connect per second per node costs the controller nothing.
+  private static final long MAX_BACKOFF_MS = 1_000;
 
   private final URI endpoint;
   private final Duration wait;

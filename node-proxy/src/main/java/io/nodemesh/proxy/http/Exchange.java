@@ -488,6 +488,7 @@ final class Exchange {
 
   private void end() {
     done = true;
+    context.limits().releaseUpstream(route.listener().config().namespace(), route.service());
     if (timeout != null) {
       timeout.cancel(false);
     }
