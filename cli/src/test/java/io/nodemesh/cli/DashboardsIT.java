@@ -145,6 +145,9 @@ class DashboardsIT {
     assertThat(byLabel(control.get("Invalid objects by kind and reason"), "reason"))
         .containsEntry("BackendNotFound", 1.0);
     assertThat(byLabel(control.get("Leader"), "instance").values()).containsOnly(1.0);
+    // In ACL mode the caller's service account is known; the stranger stays unknown.
+    Map<String, Double> sources = byLabel(web.get("Requests per second by source"), "source");
+    assertThat(sources.keySet()).anyMatch(k -> k.endsWith("client")).contains("unknown");
     Map<String, Double> denied = byLabel(web.get("Access denied per second by reason"), "reason");
     assertThat(denied.get("unknown_source")).isPositive();
     assertThat(denied).containsEntry("not_allowed", 0.0).containsEntry("unknown_destination", 0.0);
