@@ -9,10 +9,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.controller.ControllerOptions;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -49,17 +52,14 @@ class DashboardsIT {
   private static final String RATE_INTERVAL = "1m";
 
   /**
-   * Panels whose feature this test does not drive, so an empty result is right: TCP/UDP relays,
-   * gRPC, circuit breaking, rate limits.
+   * Panels whose feature this test does not drive, so an empty result is right: gRPC, circuit
+   * breaking, rate limits.
    */
   private static final Set<String> MAY_BE_EMPTY =
       Set.of(
           "Circuit breakers open and endpoints ejected",
           "gRPC responses per second by status",
-          "Rate-limited requests per second",
-          "TCP throughput",
-          "TCP connections and UDP sessions open",
-          "UDP datagrams per second");
+          "Rate-limited requests per second");
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -83,14 +83,20 @@ class DashboardsIT {
     closing.add(v2);
     HttpServer flaky = flakyBackend();
     closing.add(() -> flaky.stop(0));
+    AclWorld.TcpEcho db = new AclWorld.TcpEcho("127.0.0.1");
+    closing.add(db);
+    AclWorld.UdpEcho dns = new AclWorld.UdpEcho("127.0.0.1");
+    closing.add(dns);
     Path world = dir.resolve("world");
     Files.createDirectories(world);
     Files.writeString(
         world.resolve("mesh.yaml"),
-        mesh(v1.port(), v2.port(), flaky.getAddress().getPort()));
+        mesh(v1.port(), v2.port(), flaky.getAddress().getPort(), db.port(), dns.port()));
     LocalMesh mesh = LocalMesh.start(world, options().withAcl(true), 0, 0);
     closing.add(mesh);
-    assertThat(mesh.awaitListeners(2, Duration.ofSeconds(10))).isTrue();
+    assertThat(mesh.awaitListeners(6, Duration.ofSeconds(10))).isTrue();
+    int dbPort = proxyPort(mesh, "db");
+    int dnsPort = proxyPort(mesh, "dns");
     startPrometheus(mesh.proxy().adminPort(), mesh.controller().apiPort());
 
     int entry = mesh.proxy().entryPort();
@@ -99,14 +105,23 @@ class DashboardsIT {
         send(entry, CLIENT_IP, "web", 20, 200)
             + send(entry, CLIENT_IP, "flaky", 8, 200)
             + send(entry, STRANGER_IP, "web", 2, 403);
+    int tcpBytes = tcp(dbPort, 1, 100);
+    int datagrams = udp(dnsPort, 2);
     awaitScraped("sum(nodemesh_requests_total{namespace=\"demo\"})", sent);
+    awaitScraped("sum(nodemesh_udp_received_datagrams_total)", datagrams);
     // A change the controller must propagate: a TrafficSplit whose backend does not exist.
     Files.writeString(world.resolve("broken.yaml"), BROKEN_SPLIT);
     sent +=
         send(entry, CLIENT_IP, "web", 1000, 200)
             + send(entry, CLIENT_IP, "flaky", 400, 200)
             + send(entry, STRANGER_IP, "web", 50, 403);
+    tcpBytes += tcp(dbPort, 20, 1000);
+    datagrams += udp(dnsPort, 30);
     awaitScraped("sum(nodemesh_requests_total{namespace=\"demo\"})", sent);
+    awaitScraped("sum(nodemesh_tcp_received_bytes_total)", tcpBytes);
+    awaitScraped("sum(nodemesh_tcp_sent_bytes_total)", tcpBytes);
+    awaitScraped("sum(nodemesh_udp_received_datagrams_total)", datagrams);
+    awaitScraped("sum(nodemesh_udp_sent_datagrams_total)", datagrams);
     awaitScraped(
         "sum(nodemesh_controller_invalid_objects{kind=\"TrafficSplit\",reason=\"BackendNotFound\"})",
         1);
@@ -142,6 +157,8 @@ class DashboardsIT {
         .isCloseTo(1 - 100.0 / (1000 + 400 + 50), within(0.05));
     assertThat(byLabel(proxy.get("Config version drift"), "instance").values()).containsOnly(0.0);
     assertThat(byLabel(proxy.get("Client connections open"), "protocol")).containsKey("http");
+    assertThat(byLabel(proxy.get("TCP throughput"), "service").get("db")).isPositive();
+    assertThat(byLabel(proxy.get("UDP datagrams per second"), "service").get("dns")).isPositive();
     assertThat(byLabel(control.get("Invalid objects by kind and reason"), "reason"))
         .containsEntry("BackendNotFound", 1.0);
     assertThat(byLabel(control.get("Leader"), "instance").values()).containsOnly(1.0);
@@ -178,6 +195,41 @@ class DashboardsIT {
         "dashboards-it",
         null,
         d.proxySelector());
+  }
+
+  private static int proxyPort(LocalMesh mesh, String service) {
+    return mesh.controller().currentConfig().listeners().stream()
+        .filter(l -> l.service().equals(service))
+        .findFirst()
+        .orElseThrow()
+        .proxyPort();
+  }
+
+  /** {@code n} TCP connections from the allowed caller, each echoing {@code size} bytes. */
+  private static int tcp(int port, int n, int size) throws IOException {
+    for (int i = 0; i < n; i++) {
+      try (Socket s = new Socket()) {
+        s.bind(new InetSocketAddress(CLIENT_IP, 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        s.setSoTimeout(5000);
+        s.getOutputStream().write(new byte[size]);
+        assertThat(s.getInputStream().readNBytes(size)).hasSize(size);
+      }
+    }
+    return n * size;
+  }
+
+  /** {@code n} datagrams from the allowed caller, each answered. */
+  private static int udp(int port, int n) throws IOException {
+    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(CLIENT_IP, 0))) {
+      s.setSoTimeout(5000);
+      for (int i = 0; i < n; i++) {
+        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+        s.send(new DatagramPacket(ping, ping.length, new InetSocketAddress("127.0.0.1", port)));
+        s.receive(new DatagramPacket(new byte[64], 64));
+      }
+    }
+    return n;
   }
 
   /** Answers 500 to every fourth request, 200 to the others. */
@@ -378,7 +430,7 @@ class DashboardsIT {
         backends: [{service: flaky, weight: 1}, {service: flaky-v9, weight: 1}]
       """;
 
-  private static String mesh(int v1, int v2, int flaky) {
+  private static String mesh(int v1, int v2, int flaky, int db, int dns) {
     StringBuilder y = new StringBuilder();
     for (String svc : List.of("web", "web-v1", "web-v2", "flaky")) {
       y.append(
@@ -429,13 +481,64 @@ class DashboardsIT {
         spec:
           matches: [{name: all, pathRegex: ".*", methods: ["*"]}]
         ---
+        apiVersion: specs.smi-spec.io/v1alpha4
+        kind: TCPRoute
+        metadata: {name: db-port, namespace: demo}
+        spec:
+          matches: {ports: [5432]}
+        ---
+        apiVersion: specs.smi-spec.io/v1alpha4
+        kind: UDPRoute
+        metadata: {name: dns-port, namespace: demo}
+        spec:
+          matches: {ports: [53]}
+        ---
         apiVersion: access.smi-spec.io/v1alpha3
         kind: TrafficTarget
         metadata: {name: client-to-backend, namespace: demo}
         spec:
           destination: {kind: ServiceAccount, name: backend, namespace: demo}
           sources: [{kind: ServiceAccount, name: client, namespace: demo}]
-          rules: [{kind: HTTPRouteGroup, name: everything, matches: [all]}]
+          rules:
+            - {kind: HTTPRouteGroup, name: everything, matches: [all]}
+            - {kind: TCPRoute, name: db-port}
+            - {kind: UDPRoute, name: dns-port}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: db
+          namespace: demo
+          annotations: {nodemesh.io/traffic-type: tcp}
+        spec: {ports: [{name: pg, port: 5432, targetPort: 8080}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: db-a
+          namespace: demo
+          labels: {kubernetes.io/service-name: db}
+        addressType: IPv4
+        ports: [{name: pg, port: %d}]
+        endpoints: [{addresses: ["127.0.0.1"]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: dns
+          namespace: demo
+          annotations: {nodemesh.io/traffic-type: udp}
+        spec: {ports: [{name: dns, port: 53, targetPort: 8080, protocol: UDP}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: dns-a
+          namespace: demo
+          labels: {kubernetes.io/service-name: dns}
+        addressType: IPv4
+        ports: [{name: dns, port: %d, protocol: UDP}]
+        endpoints: [{addresses: ["127.0.0.1"]}]
         ---
         apiVersion: split.smi-spec.io/v1alpha4
         kind: TrafficSplit
@@ -443,7 +546,8 @@ class DashboardsIT {
         spec:
           service: web
           backends: [{service: web-v1, weight: 80}, {service: web-v2, weight: 20}]
-        """);
+        """
+            .formatted(db, dns));
     return y.toString();
   }
 }
