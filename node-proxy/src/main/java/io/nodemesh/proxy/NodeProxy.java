@@ -16,6 +16,7 @@ import io.nodemesh.proxy.http.ListenerRouter;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
@@ -45,6 +46,7 @@ public final class NodeProxy implements AutoCloseable {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final Object applyLock = new Object();
@@ -56,6 +58,7 @@ public final class NodeProxy implements AutoCloseable {
   private NodeProxy(ProxyOptions options, HttpProxySettings settings, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
+    this.resilience = new ResilienceRegistry(options.nodeName());
     this.metrics = observability(options);
     this.transport = Transport.create(options.eventLoopThreads());
     this.context = new HttpProxyContext(transport, metrics, settings);
@@ -158,7 +161,7 @@ public final class NodeProxy implements AutoCloseable {
       }
       RoutingTable next;
       try {
-        next = RoutingTable.compile(config, metrics);
+        next = RoutingTable.compile(config, metrics, resilience);
       } catch (RuntimeException e) {
         metrics.configRejected();
         throw e;

@@ -14,6 +14,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.listener.CompiledListener;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -94,11 +95,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     RequestTarget.toOriginForm(request);
     String path = RequestTarget.path(request.uri());
-    Route route = router.route(request, path);
+    Route route =
+        router.route(
+            request,
+            path,
+            ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
     if (route instanceof Route.Forward f) {
       // ACL mode: identity is the connection's peer (an HTTP/2 stream reports its parent's).
       String denied = f.listener().access().denyHttp(ctx.channel().remoteAddress(), request, path);
       if (denied != null) {
+        if (f.call() != null) {
+          // Picked but never sent: give back the endpoint's in-flight slot (and any probe).
+          f.call().done();
+        }
         route = new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, f.listener());
       }
     }

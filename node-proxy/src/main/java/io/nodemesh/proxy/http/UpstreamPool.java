@@ -42,8 +42,8 @@ final class UpstreamPool {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final int maxIdle;
+  private final int connectTimeoutMillis;
   private final long idleNanos;
-  private final long connectNanos;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
   private final Map<String, ArrayDeque<Http2Upstream>> shared = new HashMap<>();
 
@@ -52,8 +52,9 @@ final class UpstreamPool {
     this.loop = loop;
     Transport t = context.transport();
     this.maxIdle = context.settings().maxIdlePerEndpoint();
+    this.connectTimeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis());
     this.idleNanos = context.settings().idleTimeout().toNanos();
-    this.connectNanos = context.settings().connectTimeout().toNanos();
     this.bootstrap =
         new Bootstrap()
             .group(loop)
@@ -63,7 +64,7 @@ final class UpstreamPool {
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis()))
+                connectTimeoutMillis)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -84,6 +85,11 @@ final class UpstreamPool {
    * future is then already complete), else a new connection or a new HTTP/2 stream.
    */
   Future<Channel> acquire(Target target, Scheme scheme) {
+    return acquire(target, scheme, connectTimeoutMillis);
+  }
+
+  /** As {@link #acquire(Target, Scheme)}, with a Service's connect timeout for a new connection. */
+  Future<Channel> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
     String key = key(target, scheme);
     ArrayDeque<Http2Upstream> h2 = shared.get(key);
     if (h2 != null) {
@@ -98,18 +104,30 @@ final class UpstreamPool {
       return loop.newSucceededFuture(pooled);
     }
     return switch (scheme) {
-      case HTTP -> http1(connect(target));
+      case HTTP -> http1(connect(target, connectTimeoutMillis));
       case H2C -> {
-        Http2Upstream c = new Http2Upstream(this, key, connect(target), connectNanos);
+        Http2Upstream c =
+            new Http2Upstream(
+                this,
+                key,
+                connect(target, connectTimeoutMillis),
+                TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
         share(key, c);
         yield c.openStream();
       }
-      case HTTPS -> tls(key, target);
+      case HTTPS -> tls(key, target, connectTimeoutMillis);
     };
   }
 
-  private ChannelFuture connect(Target target) {
-    ChannelFuture connect = bootstrap.connect(target.address());
+  private ChannelFuture connect(Target target, long timeoutMillis) {
+    int t = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis));
+    ChannelFuture connect =
+        t == connectTimeoutMillis
+            ? bootstrap.connect(target.address())
+            : bootstrap
+                .clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, t)
+                .connect(target.address());
     connect.addListener(
         (ChannelFuture f) -> {
           if (f.isSuccess()) {
@@ -138,9 +156,9 @@ final class UpstreamPool {
   }
 
   /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
-  private Future<Channel> tls(String key, Target target) {
+  private Future<Channel> tls(String key, Target target, long connectTimeoutMillis) {
     Promise<Channel> ready = loop.newPromise();
-    ChannelFuture connect = connect(target);
+    ChannelFuture connect = connect(target, connectTimeoutMillis);
     connect.addListener(
         (ChannelFuture f) -> {
           if (!f.isSuccess()) {
@@ -167,7 +185,7 @@ final class UpstreamPool {
                       return;
                     }
                     if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), connectNanos);
+                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
                       share(key, c);
                       c.openStream().addListener(s -> complete(ready, s));
                     } else {
