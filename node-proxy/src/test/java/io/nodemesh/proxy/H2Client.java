@@ -100,6 +100,11 @@ final class H2Client implements AutoCloseable {
     return result.get(20, TimeUnit.SECONDS);
   }
 
+  /** Whether the server has closed the connection. */
+  boolean closed() {
+    return connection.closeFuture().isDone();
+  }
+
   @Override
   public void close() {
     connection.close();

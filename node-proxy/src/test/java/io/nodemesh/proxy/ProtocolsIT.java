@@ -6,12 +6,16 @@ import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.netty.handler.codec.http.HttpMethod;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,6 +179,37 @@ class ProtocolsIT {
       RawClient.Response r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(502);
       assertThat(r.body()).startsWith("bad gateway: service default/web endpoint ").contains("HTTP/2");
+    }
+  }
+
+  @Test
+  void anIdleHttp2ConnectionIsClosedButNotOneWithAStreamInFlight() throws Exception {
+    proxy.close();
+    proxy =
+        NodeProxy.start(
+            local(), HttpProxySettings.defaults().withIdleTimeout(Duration.ofMillis(300)));
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      v1.hold = new CountDownLatch(1);
+      CompletableFuture<H2Client.Response> slow =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.get("/slow", "web.default.mesh");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
+      // Several idle periods pass with the stream open and silent; the connection stays.
+      await()
+          .during(Duration.ofMillis(1200))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !c.closed());
+      v1.hold.countDown();
+      assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(c::closed);
     }
   }
 
