@@ -152,6 +152,28 @@ class GrpcIT {
     assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo("completed");
   }
 
+  @Test
+  void aServerGoneMidStreamEndsTheCallWithAnErrorNotAHang() {
+    Iterator<byte[]> it =
+        ClientCalls.blockingServerStreamingCall(
+            channel, GrpcEcho.SOURCE, deadline(), utf8("1000000:1024"));
+    for (int i = 0; i < 10; i++) {
+      assertThat(it.next()).hasSize(1024);
+    }
+    server.close();
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> {
+              while (it.hasNext()) {
+                it.next();
+              }
+            });
+    assertThat(e).as("the stream ended with an error status").isNotNull();
+    assertThat(e.getStatus().getCode())
+        .isNotIn(Status.Code.OK, Status.Code.DEADLINE_EXCEEDED);
+  }
+
   /**
    * gRPC's wire format by hand from an HTTP/1.1 client: the h2c backend's trailers come back as
    * chunked trailers.
