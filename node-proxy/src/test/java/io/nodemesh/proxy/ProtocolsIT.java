@@ -14,8 +14,6 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,11 +28,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -178,7 +178,9 @@ class ProtocolsIT {
     try (RawClient c = new RawClient(port)) {
       RawClient.Response r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(502);
-      assertThat(r.body()).startsWith("bad gateway: service default/web endpoint ").contains("HTTP/2");
+      assertThat(r.body())
+          .startsWith("bad gateway: service default/web endpoint ")
+          .contains("HTTP/2");
     }
   }
 
@@ -242,8 +244,7 @@ class ProtocolsIT {
                   URI.create("ws://127.0.0.1:" + port + "/ws"),
                   new WebSocket.Listener() {
                     @Override
-                    public CompletionStage<?> onText(
-                        WebSocket w, CharSequence data, boolean last) {
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
                       received.add(data.toString());
                       w.request(1);
                       return null;
@@ -373,7 +374,8 @@ class ProtocolsIT {
   @Test
   void aBackendKilledMidResponseResetsOnlyThatRequest() throws Exception {
     AtomicInteger connections = new AtomicInteger();
-    try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket backend =
+        new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       Thread.ofVirtual()
           .start(
               () -> {
@@ -403,7 +405,8 @@ class ProtocolsIT {
         assertThatThrownBy(
                 () -> {
                   H2Client.Response r = c.get("/big", "web.default.mesh");
-                  throw new AssertionError(r.status() + " " + r.body().length() + " " + r.headers());
+                  throw new AssertionError(
+                      r.status() + " " + r.body().length() + " " + r.headers());
                 })
             .isInstanceOf(ExecutionException.class);
         assertThat(c.get("/ok", "web.default.mesh").body()).isEqualTo("ok");

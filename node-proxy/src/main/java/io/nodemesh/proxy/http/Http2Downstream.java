@@ -17,8 +17,8 @@ import java.lang.System.Logger.Level;
  * A downstream connection that speaks HTTP/2. Each stream becomes a child channel whose pipeline
  * turns frames into HTTP/1.x objects ({@link Http2StreamFrameToHttpObjectCodec}) for its own {@link
  * DownstreamHandler}, so a stream is proxied exactly like one HTTP/1.1 request. Backpressure is
- * HTTP/2 flow control: a stream's window is replenished only as its child channel reads, and
- * child channels read only when the upstream write has been flushed.
+ * HTTP/2 flow control: a stream's window is replenished only as its child channel reads, and child
+ * channels read only when the upstream write has been flushed.
  */
 final class Http2Downstream {
   static final String FRAME_CODEC = "h2-frames";
@@ -33,15 +33,21 @@ final class Http2Downstream {
 
   static Http2FrameCodec frameCodec() {
     return Http2FrameCodecBuilder.forServer()
-        .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+        .initialSettings(
+            Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
         .build();
   }
 
-  /** What follows the frame codec once the connection is HTTP/2. */
+  /**
+   * What follows the frame codec once the connection is HTTP/2: the stream multiplexer and the
+   * connection handler (the h2c upgrade codec adds them unnamed, in this order).
+   */
   static ChannelHandler[] handlers(HttpProxyContext context, Router router) {
-    return new ChannelHandler[] {
-      new Http2MultiplexHandler(new StreamInitializer(context, router)), new ConnectionHandler()
-    };
+    return new ChannelHandler[] {multiplexer(context, router), new ConnectionHandler()};
+  }
+
+  private static Http2MultiplexHandler multiplexer(HttpProxyContext context, Router router) {
+    return new Http2MultiplexHandler(new StreamInitializer(context, router));
   }
 
   /** The handler that takes over a connection that opened with the HTTP/2 preface. */
@@ -49,9 +55,10 @@ final class Http2Downstream {
     return new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        ch.pipeline().addLast(FRAME_CODEC, frameCodec());
-        ChannelHandler[] rest = handlers(context, router);
-        ch.pipeline().addLast(MULTIPLEX, rest[0]).addLast(CONNECTION, rest[1]);
+        ch.pipeline()
+            .addLast(FRAME_CODEC, frameCodec())
+            .addLast(MULTIPLEX, multiplexer(context, router))
+            .addLast(CONNECTION, new ConnectionHandler());
       }
     };
   }
@@ -106,7 +113,8 @@ final class Http2Downstream {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.log(Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      LOG.log(
+          Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     }
   }

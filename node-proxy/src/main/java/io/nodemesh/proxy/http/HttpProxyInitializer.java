@@ -18,8 +18,8 @@ import java.util.function.Supplier;
  * HTTP/1.1 and switches to HTTP/2 on the client's connection preface (prior knowledge) or on an
  * {@code Upgrade: h2c} request (RFC 7540 §3.2). Either way each request ends up as Netty HTTP/1.x
  * objects in a {@link DownstreamHandler}: on the connection itself for HTTP/1.1, on one child
- * channel per stream for HTTP/2. Routing, access control, resilience and metrics therefore have
- * one place for both protocols: {@link DownstreamHandler} and {@link Exchange}.
+ * channel per stream for HTTP/2. Routing, access control, resilience and metrics therefore have one
+ * place for both protocols: {@link DownstreamHandler} and {@link Exchange}.
  */
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   public static final String IDLE = "idle";

@@ -16,9 +16,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which protocol a new downstream connection ends up speaking, decided by its first bytes. (The
- * h2c upgrade itself is covered over real sockets by {@code ProtocolsIT}: Netty's multiplexer
- * tells server from client by the parent server channel, which an embedded channel lacks.)
+ * Which protocol a new downstream connection ends up speaking, decided by its first bytes. (The h2c
+ * upgrade itself is covered over real sockets by {@code ProtocolsIT}: Netty's multiplexer tells
+ * server from client by the parent server channel, which an embedded channel lacks.)
  */
 class HttpProxyInitializerTest {
   private static final ProxyMetrics METRICS = new ProxyMetrics();
