@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -151,8 +152,10 @@ final class UpstreamPool {
     return ready;
   }
 
-  private static void addHttp1Handlers(ChannelPipeline p) {
-    p.addLast(CODEC, new HttpClientCodec()).addLast(HANDLER, new UpstreamHandler());
+  private void addHttp1Handlers(ChannelPipeline p) {
+    p.addLast(CODEC, new HttpClientCodec())
+        .addLast(Limits.RESPONSE_GUARD, context.limits().responseGuard())
+        .addLast(HANDLER, new UpstreamHandler());
   }
 
   /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
