@@ -14,6 +14,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.limits.LimitSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -212,6 +213,40 @@ class ProtocolsIT {
       v1.hold.countDown();
       assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(5)).until(c::closed);
+    }
+  }
+
+  @Test
+  void http2ConnectionsOutliveTheHttp11HeaderAndBodyTimeouts() throws Exception {
+    proxy.close();
+    proxy =
+        NodeProxy.start(
+            local(),
+            HttpProxySettings.defaults(),
+            new LimitSettings(
+                10_000, 1_000, 4096, 8192, 100, Duration.ofMillis(300), Duration.ofMillis(300)));
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      assertThat(c.get("/first", "web.default.mesh").status()).isEqualTo(200);
+      // A stream that stays silent longer than both HTTP/1.1 timeouts.
+      v1.hold = new CountDownLatch(1);
+      CompletableFuture<H2Client.Response> slow =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.get("/slow", "web.default.mesh");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      await()
+          .during(Duration.ofMillis(1000))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !c.closed());
+      v1.hold.countDown();
+      assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(c.get("/again", "web.default.mesh").status()).isEqualTo(200);
     }
   }
 

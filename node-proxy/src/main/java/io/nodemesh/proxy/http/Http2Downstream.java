@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.nodemesh.proxy.limits.Limits;
 import java.lang.System.Logger.Level;
 
 /**
@@ -31,10 +33,15 @@ final class Http2Downstream {
 
   private Http2Downstream() {}
 
-  static Http2FrameCodec frameCodec() {
+  /**
+   * The connection codec. Closing the connection is graceful: GOAWAY first, then the close once
+   * the open streams have finished, for at most the drain timeout (RFC 9113 §6.8).
+   */
+  static Http2FrameCodec frameCodec(HttpProxyContext context) {
     return Http2FrameCodecBuilder.forServer()
         .initialSettings(
             Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+        .gracefulShutdownTimeoutMillis(context.settings().drainTimeout().toMillis())
         .build();
   }
 
@@ -56,7 +63,7 @@ final class Http2Downstream {
       @Override
       protected void initChannel(Channel ch) {
         ch.pipeline()
-            .addLast(FRAME_CODEC, frameCodec())
+            .addLast(FRAME_CODEC, frameCodec(context))
             .addLast(MULTIPLEX, multiplexer(context, router))
             .addLast(CONNECTION, new ConnectionHandler());
       }
@@ -83,20 +90,43 @@ final class Http2Downstream {
   }
 
   /**
-   * The connection-level end of the parent pipeline: retires the HTTP/1.1 handler, lets the
-   * connection read freely (flow control bounds what a peer may send) and closes it when idle with
-   * no stream open.
+   * The connection-level end of the parent pipeline: retires the HTTP/1.1 handlers, lets the
+   * connection read freely (flow control bounds what a peer may send), closes it when idle with no
+   * stream open, and drains it when its listener closes (proxy shutdown, or the Service leaving
+   * the mesh): GOAWAY, then the close when its streams are done.
    */
   private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
 
+    private Channel listener;
+    private ChannelFutureListener drain;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      if (ctx.pipeline().get(HttpProxyInitializer.PROXY) != null) {
-        ctx.pipeline().remove(HttpProxyInitializer.PROXY);
+      // HTTP/1.1 handlers the connection no longer needs; the request-head and body deadlines in
+      // particular would close a healthy HTTP/2 connection whose streams are quiet. Each stream
+      // has its own request path, and HTTP/2 bounds headers with its own settings.
+      for (String name :
+          new String[] {HttpProxyInitializer.PROXY, Limits.HEAD_START, Limits.REQUEST_GUARD}) {
+        if (ctx.pipeline().get(name) != null) {
+          ctx.pipeline().remove(name);
+        }
       }
       ctx.channel().config().setAutoRead(true);
       ctx.read();
+      listener = ctx.channel().parent();
+      if (listener != null) {
+        drain = f -> ctx.channel().close();
+        listener.closeFuture().addListener(drain);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (drain != null) {
+        listener.closeFuture().removeListener(drain);
+      }
+      ctx.fireChannelInactive();
     }
 
     @Override

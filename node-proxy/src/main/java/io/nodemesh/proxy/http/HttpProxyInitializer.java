@@ -70,7 +70,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         protocol ->
             AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                 ? new Http2ServerUpgradeCodec(
-                    Http2Downstream.frameCodec(), Http2Downstream.handlers(context, router))
+                    Http2Downstream.frameCodec(context), Http2Downstream.handlers(context, router))
                 : null;
     p.addLast(
         H2C_DETECT,
