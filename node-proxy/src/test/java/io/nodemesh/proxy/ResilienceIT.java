@@ -317,6 +317,8 @@ class ResilienceIT {
     assertThat(open.status()).isEqualTo(503);
     assertThat(open.body()).contains("circuit breaker open for service default/web");
     assertThat(sick.requests.get()).isEqualTo(3);
+    assertThat(scrape())
+        .containsPattern("nodemesh_circuit_breaker_open\\{[^}]*backend=\"web\"[^}]*} 1\\.0");
 
     healthy.set(true);
     await()
@@ -327,6 +329,8 @@ class ResilienceIT {
     for (int i = 0; i < 5; i++) {
       assertThat(get().status()).isEqualTo(200);
     }
+    assertThat(scrape())
+        .containsPattern("nodemesh_circuit_breaker_open\\{[^}]*backend=\"web\"[^}]*} 0\\.0");
   }
 
   @Test
@@ -366,6 +370,8 @@ class ResilienceIT {
       assertThat(get().body()).isEqualTo("good");
     }
     assertThat(bad.requests.get()).isEqualTo(badBefore);
+    assertThat(scrape())
+        .containsPattern("nodemesh_ejected_endpoints\\{[^}]*backend=\"web\"[^}]*} 1\\.0");
 
     broken.set(false);
     await()
@@ -413,6 +419,9 @@ class ResilienceIT {
         .as("admitted in 5 s (limited: %d)", limited.get())
         .isBetween((int) (5 * rate * 0.9), (int) (5 * rate * 1.1) + 10);
     assertThat(b.requests.get()).isEqualTo(ok.get());
+    assertThat(scrape())
+        .containsPattern(
+            "nodemesh_rate_limited_total\\{[^}]*service=\"web\"[^}]*} " + limited.get() + "\\.0");
   }
 
   @Test
