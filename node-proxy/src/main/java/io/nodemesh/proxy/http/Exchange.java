@@ -84,6 +84,11 @@ final class Exchange {
     context.inFlightCounter().incrementAndGet();
   }
 
+  /** The caller's service account as ACL mode resolved it, or null (metrics label, access log). */
+  void source(String serviceAccount) {
+    observation.source(serviceAccount);
+  }
+
   boolean requestComplete() {
     return requestComplete;
   }
@@ -483,6 +488,7 @@ final class Exchange {
 
   private void end() {
     done = true;
+    context.limits().releaseUpstream(route.listener().config().namespace(), route.service());
     if (timeout != null) {
       timeout.cancel(false);
     }

@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -45,7 +46,7 @@ final class UpstreamPool {
   private final int connectTimeoutMillis;
   private final long idleNanos;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
-  private final Map<String, Http2Upstream> shared = new HashMap<>();
+  private final Map<String, ArrayDeque<Http2Upstream>> shared = new HashMap<>();
 
   UpstreamPool(HttpProxyContext context, EventLoop loop) {
     this.context = context;
@@ -91,9 +92,13 @@ final class UpstreamPool {
   /** As {@link #acquire(Target, Scheme)}, with a Service's connect timeout for a new connection. */
   Future<Channel> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
     String key = key(target, scheme);
-    Http2Upstream h2 = shared.get(key);
-    if (h2 != null && h2.usable()) {
-      return h2.openStream();
+    ArrayDeque<Http2Upstream> h2 = shared.get(key);
+    if (h2 != null) {
+      for (Http2Upstream c : h2) {
+        if (c.usable()) {
+          return c.openStream();
+        }
+      }
     }
     Channel pooled = pollIdle(key);
     if (pooled != null) {
@@ -102,8 +107,13 @@ final class UpstreamPool {
     return switch (scheme) {
       case HTTP -> http1(connect(target, connectTimeoutMillis));
       case H2C -> {
-        Http2Upstream c = new Http2Upstream(this, key, connect(target, connectTimeoutMillis));
-        shared.put(key, c);
+        Http2Upstream c =
+            new Http2Upstream(
+                this,
+                key,
+                connect(target, connectTimeoutMillis),
+                TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+        share(key, c);
         yield c.openStream();
       }
       case HTTPS -> tls(key, target, connectTimeoutMillis);
@@ -142,8 +152,10 @@ final class UpstreamPool {
     return ready;
   }
 
-  private static void addHttp1Handlers(ChannelPipeline p) {
-    p.addLast(CODEC, new HttpClientCodec()).addLast(HANDLER, new UpstreamHandler());
+  private void addHttp1Handlers(ChannelPipeline p) {
+    p.addLast(CODEC, new HttpClientCodec())
+        .addLast(Limits.RESPONSE_GUARD, context.limits().responseGuard())
+        .addLast(HANDLER, new UpstreamHandler());
   }
 
   /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
@@ -176,8 +188,8 @@ final class UpstreamPool {
                       return;
                     }
                     if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture());
-                      shared.put(key, c);
+                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+                      share(key, c);
                       c.openStream().addListener(s -> complete(ready, s));
                     } else {
                       ch.config().setAutoRead(false);
@@ -245,7 +257,17 @@ final class UpstreamPool {
 
   /** An HTTP/2 connection has closed or been told to go away: new exchanges open another. */
   void retire(String key, Http2Upstream connection) {
-    shared.remove(key, connection);
+    ArrayDeque<Http2Upstream> q = shared.get(key);
+    if (q != null) {
+      q.remove(connection);
+      if (q.isEmpty()) {
+        shared.remove(key);
+      }
+    }
+  }
+
+  private void share(String key, Http2Upstream connection) {
+    shared.computeIfAbsent(key, k -> new ArrayDeque<>()).add(connection);
   }
 
   <T> Promise<T> newPromise() {
