@@ -301,6 +301,49 @@ class ResilienceIT {
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2500));
   }
 
+  /**
+   * A listening socket whose accept queue is full: the kernel drops further SYNs, so a connect to
+   * it hangs, as to a pod on a dead node.
+   */
+  EndpointConfig blackHole() throws IOException {
+    ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+    closing.add(full);
+    for (int i = 0; i < 3; i++) {
+      Socket filler = new Socket();
+      closing.add(filler);
+      try {
+        filler.connect(full.getLocalSocketAddress(), 300);
+      } catch (IOException e) {
+        break;
+      }
+    }
+    return EndpointConfig.ready("127.0.0.1", full.getLocalPort());
+  }
+
+  @Test
+  void theServiceConnectTimeoutEndsAHangingConnectAndARetryGoesElsewhere() throws Exception {
+    EndpointConfig hole = blackHole();
+    ScriptedBackend alive = backend("alive");
+    start(
+        policy(new ServicePolicy.Timeouts(200, 0, 0), null, null, NO_EJECTION, null), hole);
+    long t0 = System.nanoTime();
+    RawClient.Response r = get();
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(r.body()).contains("connect failed");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2000));
+
+    proxy.close();
+    start(
+        policy(new ServicePolicy.Timeouts(200, 0, 0), retries(1), null, NO_EJECTION, null),
+        hole,
+        alive.endpoint());
+    for (int i = 0; i < 4; i++) {
+      long t1 = System.nanoTime();
+      assertThat(get().body()).isEqualTo("alive");
+      assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(Duration.ofMillis(2000));
+    }
+  }
+
   @Test
   void anOpenCircuitFailsFastAndRecoversThroughHalfOpen() throws Exception {
     ScriptedBackend sick = backend("sick");
