@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ControllerCommand.class,
       ProxyCommand.class,
+      ExplainCommand.class,
       CheckCommand.class,
       PrepareCommand.class,
       CleanupCommand.class,

@@ -97,6 +97,28 @@ class CliTest {
   }
 
   @Test
+  void tracingFlagsAreCheckedBeforeAnythingStarts() {
+    Result r =
+        run("proxy", "--controller", "http://127.0.0.1:1", "--trace-sample-ratio", "1.5");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).startsWith("nodemesh: --trace-sample-ratio: sampleRatio 1.5 not in 0..1");
+    r = run("proxy", "--controller", "http://127.0.0.1:1", "--otlp-endpoint", "collector:4318");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--otlp-endpoint: endpoint 'collector:4318' is not an http://");
+  }
+
+  @Test
+  void anAccessLogThatCannotBeOpenedIsOneLine(@TempDir Path dir) {
+    String log = dir.resolve("missing/dir/access.log").toString();
+    Result r =
+        run("proxy", "--controller", "http://127.0.0.1:1", "--admin-port", "0", "--access-log", log);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("nodemesh proxy: access log '" + log + "' cannot be opened")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
   void versionPrintsTheBuildVersion() {
     Result r = run("version");
     assertThat(r.code()).isZero();

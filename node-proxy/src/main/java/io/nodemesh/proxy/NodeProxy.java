@@ -13,9 +13,12 @@ import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
@@ -45,6 +48,7 @@ public final class NodeProxy implements AutoCloseable {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final Object applyLock = new Object();
@@ -53,12 +57,15 @@ public final class NodeProxy implements AutoCloseable {
   private WebServer admin;
   private ConfigClient client;
 
-  private NodeProxy(ProxyOptions options, HttpProxySettings settings, UdpSettings udp) {
+  private NodeProxy(
+      ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
+    this.resilience = new ResilienceRegistry(options.nodeName());
     this.metrics = observability(options);
     this.transport = Transport.create(options.eventLoopThreads());
-    this.context = new HttpProxyContext(transport, metrics, settings);
+    this.context =
+        new HttpProxyContext(transport, metrics, settings, new Limits(limits, metrics.registry()));
     this.listeners =
         new ListenerManager(
             transport,
@@ -98,6 +105,12 @@ public final class NodeProxy implements AutoCloseable {
     return start(options, settings, POLL_WAIT);
   }
 
+  /** As {@link #start(ProxyOptions, HttpProxySettings)}, with connection and request limits. */
+  public static NodeProxy start(
+      ProxyOptions options, HttpProxySettings settings, LimitSettings limits) {
+    return start(options, settings, limits, UdpSettings.defaults(), POLL_WAIT);
+  }
+
   static NodeProxy start(ProxyOptions options, HttpProxySettings settings, Duration pollWait) {
     return start(options, settings, UdpSettings.defaults(), pollWait);
   }
@@ -105,15 +118,25 @@ public final class NodeProxy implements AutoCloseable {
   /** As {@link #start(ProxyOptions, HttpProxySettings)}, with UDP limits (tests: short idle). */
   static NodeProxy start(
       ProxyOptions options, HttpProxySettings settings, UdpSettings udp, Duration pollWait) {
+    return start(options, settings, LimitSettings.defaults(), udp, pollWait);
+  }
+
+  static NodeProxy start(
+      ProxyOptions options,
+      HttpProxySettings settings,
+      LimitSettings limits,
+      UdpSettings udp,
+      Duration pollWait) {
     Objects.requireNonNull(options, "proxy options");
     Objects.requireNonNull(settings, "proxy settings");
+    Objects.requireNonNull(limits, "limit settings");
     Objects.requireNonNull(udp, "udp settings");
     LOG.log(
         Level.INFO,
         "node proxy starting (node {0}, bind {1})",
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
-    NodeProxy p = new NodeProxy(options, settings, udp);
+    NodeProxy p = new NodeProxy(options, settings, limits, udp);
     try {
       if (options.entryPort() >= 0) {
         p.entry =
@@ -132,7 +155,8 @@ public final class NodeProxy implements AutoCloseable {
                 pollWait,
                 p::appliedVersion,
                 p::apply,
-                p.metrics::configRejected);
+                p.metrics::configRejected,
+                options.nodeName());
         p.client.start();
       }
     } catch (RuntimeException e) {
@@ -158,7 +182,7 @@ public final class NodeProxy implements AutoCloseable {
       }
       RoutingTable next;
       try {
-        next = RoutingTable.compile(config, metrics);
+        next = RoutingTable.compile(config, metrics, resilience);
       } catch (RuntimeException e) {
         metrics.configRejected();
         throw e;
@@ -197,6 +221,11 @@ public final class NodeProxy implements AutoCloseable {
     return context.inFlight();
   }
 
+  /** Connection and request limits in force, and the count of what they refused. */
+  public Limits limits() {
+    return context.limits();
+  }
+
   private AdminView adminView() {
     return new AdminView() {
       @Override
@@ -217,8 +246,10 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish (bounded by the drain timeout), then closes
-   * every connection and the admin server.
+   * Drains gracefully, then stops: stops accepting on every port, closes idle HTTP keep-alive
+   * connections, lets in-flight requests finish within the drain timeout (their responses carry
+   * {@code Connection: close} and their connections close after them), then closes whatever is left
+   * and the admin server. Admin stays up until the end, so probes see the drain.
    */
   @Override
   public void close() {
@@ -233,8 +264,10 @@ public final class NodeProxy implements AutoCloseable {
         entry.close().awaitUninterruptibly();
       }
       listeners.closeAll();
+      context.limits().drain();
       long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
-      while (context.inFlight() > 0 && System.nanoTime() < deadline) {
+      while ((context.inFlight() > 0 || context.limits().openConnections() > 0)
+          && System.nanoTime() < deadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
       }
       transport.shutdown();

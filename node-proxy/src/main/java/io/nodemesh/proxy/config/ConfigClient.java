@@ -25,13 +25,16 @@ import java.util.function.LongSupplier;
 public final class ConfigClient implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ConfigClient.class.getName());
   private static final long MIN_BACKOFF_MS = 200;
-  private static final long MAX_BACKOFF_MS = 5_000;
+  // Short enough that a proxy catches up within about a second of the controller coming back;
+  // a refused connect per second per node costs the controller nothing.
+  private static final long MAX_BACKOFF_MS = 1_000;
 
   private final URI endpoint;
   private final Duration wait;
   private final LongSupplier currentVersion;
   private final Consumer<MeshConfig> apply;
   private final Runnable unreadable;
+  private final String node;
   private final HttpClient http;
   private volatile boolean closed;
   private volatile Thread thread;
@@ -47,19 +50,22 @@ public final class ConfigClient implements AutoCloseable {
    */
   public ConfigClient(
       URI controller, Duration wait, LongSupplier currentVersion, Consumer<MeshConfig> apply) {
-    this(controller, wait, currentVersion, apply, () -> {});
+    this(controller, wait, currentVersion, apply, () -> {}, null);
   }
 
   /**
    * As above, and {@code unreadable} runs when a config the controller sent cannot be read (a
-   * config that {@code apply} rejects is the caller's to count).
+   * config that {@code apply} rejects is the caller's to count); {@code node}, when not null, is
+   * sent as {@code X-Nodemesh-Node} so the controller can count its proxies by node.
    */
   public ConfigClient(
       URI controller,
       Duration wait,
       LongSupplier currentVersion,
       Consumer<MeshConfig> apply,
-      Runnable unreadable) {
+      Runnable unreadable,
+      String node) {
+    this.node = node;
     this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
     Objects.requireNonNull(controller, "config client controller");
     String base = controller.toString().replaceAll("/+$", "");
@@ -95,6 +101,9 @@ public final class ConfigClient implements AutoCloseable {
     String tag = lastSeenTag != null ? lastSeenTag : held >= 0 ? "\"" + held + "\"" : null;
     if (tag != null) {
       req.header("If-None-Match", tag);
+    }
+    if (node != null) {
+      req.header("X-Nodemesh-Node", node);
     }
     HttpResponse<String> resp;
     try {

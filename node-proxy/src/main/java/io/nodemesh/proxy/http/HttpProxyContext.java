@@ -5,6 +5,8 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.limits.Limits;
 import java.io.UncheckedIOException;
 import javax.net.ssl.SSLException;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
@@ -18,14 +20,21 @@ public final class HttpProxyContext {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final HttpProxySettings settings;
+  private final Limits limits;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private volatile SslContext upstreamTls;
 
   public HttpProxyContext(Transport transport, ProxyMetrics metrics, HttpProxySettings settings) {
+    this(transport, metrics, settings, new Limits(LimitSettings.defaults(), metrics.registry()));
+  }
+
+  public HttpProxyContext(
+      Transport transport, ProxyMetrics metrics, HttpProxySettings settings, Limits limits) {
     this.transport = transport;
     this.metrics = metrics;
     this.settings = settings;
+    this.limits = limits;
   }
 
   public Transport transport() {
@@ -38,6 +47,11 @@ public final class HttpProxyContext {
 
   public HttpProxySettings settings() {
     return settings;
+  }
+
+  /** Connection, request and upstream limits, and the count of refusals. */
+  public Limits limits() {
+    return limits;
   }
 
   /** Requests between request head and the end of their response. */

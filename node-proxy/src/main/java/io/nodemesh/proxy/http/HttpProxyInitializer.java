@@ -52,6 +52,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     addTimeoutHandlers(p);
     addProtocolHandlers(p, router);
     addMeshHandlers(p, router);
+    context.limits().installDownstream(p, p.context(HttpServerCodec.class).name());
   }
 
   private void addTimeoutHandlers(ChannelPipeline p) {
@@ -64,7 +65,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
    * (named {@link #CODEC}) and the upgrade handler after itself.
    */
   private void addProtocolHandlers(ChannelPipeline p, Router router) {
-    HttpServerCodec http1 = http1Codec();
+    HttpServerCodec http1 = new HttpServerCodec(context.limits().decoderConfig());
     HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
         protocol ->
             AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
@@ -77,11 +78,6 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
             http1,
             new HttpServerUpgradeHandler(http1, upgrades, MAX_UPGRADE_REQUEST),
             Http2Downstream.priorKnowledge(context, router)));
-  }
-
-  /** The HTTP/1.1 codec; its decoder limits are the request-line and header limits. */
-  static HttpServerCodec http1Codec() {
-    return new HttpServerCodec();
   }
 
   private void addMeshHandlers(ChannelPipeline p, Router router) {

@@ -1,0 +1,94 @@
+package io.nodemesh.proxy.limits;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Limits that protect the proxy from clients and backends.
+ *
+ * @param maxConnectionsPerListener open downstream connections per HTTP listener (and the entry
+ *     port); one more is answered 503 and closed
+ * @param maxRequestsPerUpstream requests in flight to one backend Service from this proxy; one more
+ *     is answered 503 at once instead of queueing
+ * @param maxRequestLineLength bytes of the request line; longer is 414
+ * @param maxHeaderSize bytes of the header section; larger is 431
+ * @param maxHeaderCount header fields in a request; more is 431
+ * @param headerReadTimeout from the first byte of a request head to its end; then 408 and close
+ * @param bodyReadTimeout how long a request body may stall while the proxy waits for it; then 408
+ *     (or a close once the response has started)
+ */
+public record LimitSettings(
+    int maxConnectionsPerListener,
+    int maxRequestsPerUpstream,
+    int maxRequestLineLength,
+    int maxHeaderSize,
+    int maxHeaderCount,
+    Duration headerReadTimeout,
+    Duration bodyReadTimeout) {
+  public LimitSettings {
+    positive("maxConnectionsPerListener", maxConnectionsPerListener);
+    positive("maxRequestsPerUpstream", maxRequestsPerUpstream);
+    positive("maxRequestLineLength", maxRequestLineLength);
+    positive("maxHeaderSize", maxHeaderSize);
+    positive("maxHeaderCount", maxHeaderCount);
+    positive("headerReadTimeout", headerReadTimeout);
+    positive("bodyReadTimeout", bodyReadTimeout);
+  }
+
+  private static void positive(String field, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(
+          "limit settings: " + field + " " + value + " is not positive");
+    }
+  }
+
+  private static void positive(String field, Duration value) {
+    Objects.requireNonNull(value, "limit settings " + field);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(
+          "limit settings: " + field + " " + value + " is not positive");
+    }
+  }
+
+  /**
+   * 10,000 connections per listener, 1,000 requests per backend Service, a 4 KiB request line, 8
+   * KiB of headers, 100 header fields, 10 s for a request head, 30 s of body stall.
+   */
+  public static LimitSettings defaults() {
+    return new LimitSettings(
+        10_000, 1_000, 4096, 8192, 100, Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  public LimitSettings withMaxConnectionsPerListener(int value) {
+    return new LimitSettings(
+        value,
+        maxRequestsPerUpstream,
+        maxRequestLineLength,
+        maxHeaderSize,
+        maxHeaderCount,
+        headerReadTimeout,
+        bodyReadTimeout);
+  }
+
+  public LimitSettings withMaxRequestsPerUpstream(int value) {
+    return new LimitSettings(
+        maxConnectionsPerListener,
+        value,
+        maxRequestLineLength,
+        maxHeaderSize,
+        maxHeaderCount,
+        headerReadTimeout,
+        bodyReadTimeout);
+  }
+
+  public LimitSettings withReadTimeouts(Duration header, Duration body) {
+    return new LimitSettings(
+        maxConnectionsPerListener,
+        maxRequestsPerUpstream,
+        maxRequestLineLength,
+        maxHeaderSize,
+        maxHeaderCount,
+        header,
+        body);
+  }
+}

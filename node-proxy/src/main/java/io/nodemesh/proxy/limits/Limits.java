@@ -1,0 +1,117 @@
+package io.nodemesh.proxy.limits;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.Objects;
+
+/**
+ * The limits of one node proxy and the handlers that enforce them; shared by every HTTP connection.
+ * The HTTP pipeline calls {@link #installDownstream} once per connection and adds {@link
+ * #responseGuard()} to each upstream connection; the proxy handler asks {@link #tryAcquireUpstream}
+ * before forwarding.
+ */
+public final class Limits {
+  public static final String CONNECTION_LIMIT = "connection-limit";
+  public static final String HEAD_START = "head-start";
+  public static final String REQUEST_GUARD = "request-guard";
+  public static final String RESPONSE_GUARD = "response-guard";
+
+  private final LimitSettings settings;
+  private final Rejections rejections;
+  private final ConnectionLimiter connections;
+  private final ResponseGuard responseGuard;
+  private final UpstreamLimiter upstreams;
+  private final ChannelGroup downstream =
+      new DefaultChannelGroup("nodemesh-http-downstream", GlobalEventExecutor.INSTANCE);
+  private volatile boolean draining;
+
+  public Limits(LimitSettings settings, MeterRegistry registry) {
+    this.settings = Objects.requireNonNull(settings, "limit settings");
+    this.rejections = new Rejections(registry);
+    this.connections = new ConnectionLimiter(settings.maxConnectionsPerListener(), rejections);
+    this.responseGuard = new ResponseGuard(rejections);
+    this.upstreams = new UpstreamLimiter(settings.maxRequestsPerUpstream());
+  }
+
+  public LimitSettings settings() {
+    return settings;
+  }
+
+  public Rejections rejections() {
+    return rejections;
+  }
+
+  /** The request decoder's size limits. */
+  public HttpDecoderConfig decoderConfig() {
+    return new HttpDecoderConfig()
+        .setMaxInitialLineLength(settings.maxRequestLineLength())
+        .setMaxHeaderSize(settings.maxHeaderSize());
+  }
+
+  /**
+   * Adds the connection cap first in the pipeline, the head-start probe just before the codec and
+   * the request guard just after it, and tracks the connection for drain.
+   *
+   * @param codec the name of the HTTP/1.1 server codec already in {@code p}
+   */
+  public void installDownstream(ChannelPipeline p, String codec) {
+    RequestGuard guard = new RequestGuard(settings, rejections, draining);
+    p.addFirst(CONNECTION_LIMIT, connections);
+    p.addBefore(codec, HEAD_START, guard.headStart());
+    p.addAfter(codec, REQUEST_GUARD, guard);
+    downstream.add(p.channel());
+  }
+
+  /** The handler that goes right after an upstream connection's HTTP client codec. */
+  public ChannelHandler responseGuard() {
+    return responseGuard;
+  }
+
+  /**
+   * Takes one in-flight slot of a backend Service; false (counted) when it has none left. Every
+   * true must be paired with one {@link #releaseUpstream}.
+   */
+  public boolean tryAcquireUpstream(String namespace, String service) {
+    if (upstreams.tryAcquire(namespace, service)) {
+      return true;
+    }
+    rejections.count(RejectReason.UPSTREAM_LIMIT);
+    return false;
+  }
+
+  public void releaseUpstream(String namespace, String service) {
+    upstreams.release(namespace, service);
+  }
+
+  /** Requests in flight to a backend Service. */
+  public int upstreamInFlight(String namespace, String service) {
+    return upstreams.inFlight(namespace, service);
+  }
+
+  /**
+   * Starts a graceful drain: idle downstream connections close now, busy ones after their response,
+   * which carries {@code Connection: close}. Call after the listeners stopped accepting.
+   */
+  public void drain() {
+    draining = true;
+    for (Channel ch : downstream) {
+      ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
+    }
+  }
+
+  /** Open downstream HTTP connections. */
+  public int openConnections() {
+    return downstream.size();
+  }
+
+  /** Open connections on one listener's proxy port. */
+  public int openConnections(int proxyPort) {
+    return connections.open(proxyPort);
+  }
+}

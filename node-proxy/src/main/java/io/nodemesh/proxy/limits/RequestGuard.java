@@ -1,0 +1,318 @@
+package io.nodemesh.proxy.limits;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.nodemesh.proxy.http.Responses;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sits right after the HTTP/1.1 server codec of one downstream connection and enforces what the
+ * codec does not: exactly one Host in HTTP/1.1 (RFC 9112 §3.2), HTTP/1.0 or 1.1 only, a cap on
+ * header fields, a deadline for the request head (slowloris) and a stall limit for the body (slow
+ * POST). It counts every refusal, turns decoder failures into the status they deserve (414, 431,
+ * 400), and on drain closes the connection when idle or after the response in progress, which then
+ * carries {@code Connection: close}.
+ *
+ * <p>A refused head travels on as a request whose decoder result is a {@link RejectedRequest}, so
+ * the proxy handler answers it in order after any pipelined request before it. A refusal in the
+ * middle of a request (bad chunk, stalled body, slow head) is answered here: 400/408 when no
+ * response has started, else a plain close; nothing the proxy writes afterwards gets through.
+ *
+ * <p>Body stalls are timed only while the proxy has asked for more ({@code read()} pending), so a
+ * slow backend that holds back reads is never blamed on the client.
+ */
+final class RequestGuard extends ChannelDuplexHandler {
+  /** The user event that starts a graceful drain of the connection. */
+  static final Object DRAIN = new Object();
+
+  private final LimitSettings settings;
+  private final Rejections rejections;
+  private ChannelHandlerContext ctx;
+
+  /** Requests passed on whose final response has not been written completely. */
+  private int outstanding;
+
+  private boolean responseStarted;
+  private boolean interim;
+  private boolean inBody;
+  private boolean headPending;
+  private boolean draining;
+  private boolean answered;
+  private boolean tunnel;
+  private ScheduledFuture<?> headTimer;
+  private ScheduledFuture<?> bodyTimer;
+
+  RequestGuard(LimitSettings settings, Rejections rejections, boolean draining) {
+    this.settings = settings;
+    this.rejections = rejections;
+    this.draining = draining;
+  }
+
+  /** The handler that goes before the codec: it sees the first byte of each request head. */
+  ChannelInboundHandlerAdapter headStart() {
+    return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext c, Object msg) {
+        if (msg instanceof ByteBuf b && b.isReadable()) {
+          onBytes();
+        }
+        c.fireChannelRead(msg);
+      }
+    };
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  private void onBytes() {
+    if (tunnel || answered || inBody || headPending) {
+      return;
+    }
+    headPending = true;
+    startHeadTimer();
+  }
+
+  /** The head deadline runs only when no response is owed, so pipelining is not penalised. */
+  private void startHeadTimer() {
+    if (headPending && headTimer == null && outstanding == 0 && !answered) {
+      headTimer =
+          ctx.executor()
+              .schedule(
+                  this::onHeadTimeout,
+                  settings.headerReadTimeout().toNanos(),
+                  TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (tunnel) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (answered) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      // Also a full request (the decoder's stand-in for a head it could not parse): its content
+      // part is part of the same verdict.
+      onHead(request);
+    } else if (msg instanceof HttpContent content) {
+      cancelBodyTimer();
+      if (content.decoderResult().isFailure()) {
+        Throwable cause = content.decoderResult().cause();
+        String m = cause == null || cause.getMessage() == null ? "unknown" : cause.getMessage();
+        rejections.count(Rejections.reasonOf(cause, m));
+        content.release();
+        inBody = false;
+        answer(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + m, true);
+        return;
+      }
+      if (content instanceof LastHttpContent) {
+        inBody = false;
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void onHead(HttpRequest request) {
+    headPending = false;
+    cancelHeadTimer();
+    outstanding++;
+    inBody = !(request instanceof LastHttpContent);
+    DecoderResult result = request.decoderResult();
+    RejectedRequest refused =
+        result.isFailure() ? Rejections.classify(result.cause()) : validate(request);
+    if (refused != null) {
+      rejections.count(refused.reason());
+      request.setDecoderResult(DecoderResult.failure(refused));
+      // The connection closes after the answer; nothing after this head is read.
+      inBody = false;
+    }
+  }
+
+  private RejectedRequest validate(HttpRequest request) {
+    HttpVersion v = request.protocolVersion();
+    if (!v.equals(HttpVersion.HTTP_1_1) && !v.equals(HttpVersion.HTTP_1_0)) {
+      return new RejectedRequest(
+          HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+          RejectReason.UNSUPPORTED_VERSION,
+          "unsupported protocol version " + v.text());
+    }
+    if (request.headers().size() > settings.maxHeaderCount()) {
+      return new RejectedRequest(
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+          RejectReason.TOO_MANY_HEADERS,
+          "too many header fields: more than " + settings.maxHeaderCount());
+    }
+    if (v.equals(HttpVersion.HTTP_1_1)) {
+      int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
+      if (hosts != 1) {
+        return new RejectedRequest(
+            HttpResponseStatus.BAD_REQUEST,
+            RejectReason.BAD_HOST,
+            hosts == 0
+                ? "HTTP/1.1 request without Host"
+                : "HTTP/1.1 request with " + hosts + " Host fields");
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void read(ChannelHandlerContext ctx) {
+    if (inBody && !answered && !tunnel) {
+      cancelBodyTimer();
+      bodyTimer =
+          ctx.executor()
+              .schedule(
+                  this::onBodyTimeout, settings.bodyReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    ctx.read();
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (tunnel) {
+      ctx.write(msg, promise);
+      return;
+    }
+    if (answered) {
+      // This connection has been answered here; a late response must not follow the answer.
+      ReferenceCountUtil.release(msg);
+      promise.setFailure(new ClosedChannelException());
+      return;
+    }
+    boolean closeAfter = false;
+    if (msg instanceof HttpResponse r) {
+      int code = r.status().code();
+      if (code == 101) {
+        // Upgraded (WebSocket): from here on the bytes are not HTTP/1.1 messages.
+        tunnel = true;
+        cancelHeadTimer();
+        cancelBodyTimer();
+        ctx.write(msg, promise);
+        return;
+      }
+      interim = code >= 100 && code < 200;
+      if (!interim) {
+        responseStarted = true;
+        if (draining) {
+          r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+      }
+    }
+    if (msg instanceof LastHttpContent) {
+      if (interim) {
+        interim = false;
+      } else {
+        outstanding = Math.max(0, outstanding - 1);
+        responseStarted = false;
+        closeAfter = draining;
+      }
+    }
+    if (closeAfter) {
+      ctx.write(msg, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.write(msg, promise);
+    if (msg instanceof LastHttpContent) {
+      startHeadTimer();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == DRAIN) {
+      draining = true;
+      if (outstanding == 0 && !tunnel) {
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  private void onHeadTimeout() {
+    headTimer = null;
+    if (!headPending || answered || !ctx.channel().isActive()) {
+      return;
+    }
+    rejections.count(RejectReason.HEADER_TIMEOUT);
+    answer(
+        HttpResponseStatus.REQUEST_TIMEOUT,
+        "request head not received within " + settings.headerReadTimeout().toMillis() + " ms",
+        false);
+  }
+
+  private void onBodyTimeout() {
+    bodyTimer = null;
+    if (!inBody || answered || !ctx.channel().isActive()) {
+      return;
+    }
+    rejections.count(RejectReason.BODY_TIMEOUT);
+    answer(
+        HttpResponseStatus.REQUEST_TIMEOUT,
+        "request body stalled for " + settings.bodyReadTimeout().toMillis() + " ms",
+        true);
+  }
+
+  /**
+   * Answers the request being read and closes, or only closes when another response is owed first
+   * or this one has started: a second status line would corrupt the stream.
+   *
+   * @param headPassed whether the request's head was already passed on (counted as outstanding)
+   */
+  private void answer(HttpResponseStatus status, String line, boolean headPassed) {
+    answered = true;
+    cancelHeadTimer();
+    cancelBodyTimer();
+    boolean owedBefore = outstanding > (headPassed ? 1 : 0);
+    if (owedBefore || responseStarted) {
+      ctx.close();
+      return;
+    }
+    ctx.writeAndFlush(Responses.text(ctx.alloc(), status, line, false))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void cancelHeadTimer() {
+    if (headTimer != null) {
+      headTimer.cancel(false);
+      headTimer = null;
+    }
+  }
+
+  private void cancelBodyTimer() {
+    if (bodyTimer != null) {
+      bodyTimer.cancel(false);
+      bodyTimer = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelHeadTimer();
+    cancelBodyTimer();
+    ctx.fireChannelInactive();
+  }
+}

@@ -1,0 +1,104 @@
+package io.nodemesh.proxy.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.limits.LimitSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * 200 configuration changes (weights, endpoints, Services appearing and disappearing) while the
+ * proxy serves a steady 1,000 requests per second: not one request may fail.
+ */
+class ConfigChurnUnderLoadIT {
+  static final int RATE = 1000;
+  static final Duration DURATION = Duration.ofSeconds(6);
+  static final int CHANGES = 200;
+
+  EchoBackend v1;
+  EchoBackend v2;
+  EchoBackend v3;
+  NodeProxy proxy;
+
+  @BeforeEach
+  void start() throws Exception {
+    v1 = new EchoBackend("v1");
+    v2 = new EchoBackend("v2");
+    v3 = new EchoBackend("v3");
+    proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
+  }
+
+  @AfterEach
+  void stop() {
+    proxy.close();
+    v1.close();
+    v2.close();
+    v3.close();
+  }
+
+  /** The i-th config: a weight, an endpoint set and an extra Service that all change with i. */
+  List<ListenerConfig> listeners(int i, int webPort, int[] extraPorts) {
+    int w = (i * 7) % 101;
+    RouteConfig web =
+        Mesh.split(
+            "web",
+            i % 2 == 0 ? Mesh.backend("web-v1", w, v1) : Mesh.backend("web-v1", w, v1, v3),
+            i % 3 == 0
+                ? Mesh.backend("web-v2", 100 - w, v2, v3)
+                : Mesh.backend("web-v2", 100 - w, v2),
+            v1);
+    List<ListenerConfig> out = new ArrayList<>();
+    out.add(Mesh.http("web", webPort, web));
+    // A Service that exists in every other version: its listener is bound and unbound 100 times.
+    if (i % 2 == 1) {
+      out.add(
+          Mesh.http(
+              "extra-" + i,
+              extraPorts[i % extraPorts.length],
+              RouteConfig.direct(Mesh.backend("extra", 1, v3))));
+    }
+    return out;
+  }
+
+  @Test
+  void twoHundredConfigChangesUnderLoadFailNoRequest() throws Exception {
+    int webPort = Ports.free();
+    int[] extraPorts = {Ports.free(), Ports.free(), Ports.free()};
+    proxy.apply(Mesh.config(1, listeners(0, webPort, extraPorts)));
+    Load.warmUp(webPort, "web.default.mesh", 3000);
+    AtomicInteger applied = new AtomicInteger();
+    Thread churn =
+        Thread.ofPlatform()
+            .name("config-churn")
+            .start(
+                () -> {
+                  long start = System.nanoTime();
+                  long every = DURATION.minusMillis(500).toNanos() / CHANGES;
+                  for (int i = 1; i <= CHANGES; i++) {
+                    // Pacing: spread the changes over the run.
+                    LockSupport.parkNanos(start + i * every - System.nanoTime());
+                    proxy.apply(Mesh.config(1 + i, listeners(i, webPort, extraPorts)));
+                    applied.incrementAndGet();
+                  }
+                });
+    Load.Result r = new Load("config-churn", webPort, "web.default.mesh", RATE, DURATION, 50).run();
+    churn.join();
+    Load.record(
+        "[reliability] config-churn: " + applied.get() + " config changes applied during the run");
+    assertThat(applied.get()).isEqualTo(CHANGES);
+    assertThat(proxy.appliedVersion()).isEqualTo(1 + CHANGES);
+    assertThat(r.sent()).isEqualTo(RATE * DURATION.toSeconds());
+    assertThat(r.failed()).as(r.line()).isZero();
+    assertThat(r.ok()).isEqualTo(r.sent());
+  }
+}

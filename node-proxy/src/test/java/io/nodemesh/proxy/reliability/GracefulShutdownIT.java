@@ -1,0 +1,84 @@
+package io.nodemesh.proxy.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIGTERM to a proxy process with one idle keep-alive connection and one request in flight: it
+ * stops accepting at once, closes the idle connection without a word (nothing was asked), finishes
+ * the in-flight request with {@code Connection: close}, and exits well inside the grace period.
+ */
+class GracefulShutdownIT {
+  static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
+
+  EchoBackend backend;
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = new EchoBackend("web");
+  }
+
+  @AfterEach
+  void stop() {
+    backend.close();
+  }
+
+  @Test
+  void sigtermDrainsGracefully() throws Exception {
+    int port = Ports.free();
+    try (ChildProxy child = new ChildProxy("128m", backend.port(), port, 10_000);
+        Wire idle = new Wire(port);
+        Wire busy = new Wire(port)) {
+      assertThat(idle.exchange(GET).status()).isEqualTo(200);
+      backend.hold = new CountDownLatch(1);
+      busy.send(GET);
+      await().atMost(Duration.ofSeconds(5)).until(() -> backend.received.get() == 2);
+
+      long t0 = System.nanoTime();
+      child.terminate();
+      assertThat(idle.closedWithin(3000)).as("idle keep-alive connection closed").isTrue();
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .untilAsserted(
+              () ->
+                  assertThatThrownBy(
+                          () -> {
+                            try (Socket s = new Socket()) {
+                              s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                            }
+                          })
+                      .isInstanceOf(ConnectException.class));
+      long stoppedAccepting = (System.nanoTime() - t0) / 1_000_000;
+
+      backend.hold.countDown();
+      Wire.Answer a = busy.read();
+      assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+      assertThat(a.body()).isEqualTo("web");
+      assertThat(a.headers()).containsEntry("connection", "close");
+      assertThat(busy.closedWithin(3000)).isTrue();
+      assertThat(child.waitFor(10)).as("exits within the 10 s grace period").isTrue();
+      long exited = (System.nanoTime() - t0) / 1_000_000;
+      String drained = child.nextLine(5);
+      assertThat(drained)
+          .as("the drain hook's report, exit " + child.exitValue())
+          .startsWith("DRAINED ");
+      Load.record(
+          "[reliability] sigterm: stopped accepting within "
+              + stoppedAccepting
+              + " ms, idle connection closed, in-flight request finished with Connection: close,"
+              + " process exited "
+              + exited
+              + " ms after SIGTERM");
+    }
+  }
+}
