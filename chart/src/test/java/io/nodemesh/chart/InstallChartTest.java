@@ -210,7 +210,9 @@ class InstallChartTest {
     assertThat(texts(container(all.get("Deployment", "nodemesh-dns")).path("args"))).contains("--mesh-domain=mesh.internal");
     assertThat(all.get("Deployment", "nodemesh-dns").path("spec").path("replicas").asInt()).isEqualTo(3);
     assertThat(texts(container(all.get("Deployment", "nodemesh-controller")).path("args"))).contains("--acl", "--watch-namespace=shop", "--identity=test");
-    assertThat(all.get("DaemonSet", "nodemesh-proxy").path("spec").path("template").path("spec").path("imagePullSecrets").toString()).contains("regcred");
+    JsonNode proxy = all.get("DaemonSet", "nodemesh-proxy");
+    assertThat(proxy.path("spec").path("template").path("spec").path("imagePullSecrets").toString()).contains("regcred");
+    assertThat(container(proxy).toString()).contains("http://otel-collector.observability:4318").contains("k8s.cluster.name=test");
   }
 
   @Test
