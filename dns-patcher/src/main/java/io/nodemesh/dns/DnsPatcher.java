@@ -141,17 +141,16 @@ public final class DnsPatcher {
     DnsTarget target = locate();
     MeshDnsSettings mesh = new MeshDnsSettings(settings.domain(), upstream());
     List<String> notes = new ArrayList<>();
-    boolean changed =
+    // What was written, or empty when the DNS configuration already said it.
+    Optional<String> written =
         switch (target) {
           case DnsTarget.Corefile c -> prepareCorefile(c, mesh, notes);
           case DnsTarget.CustomServerFile c -> prepareCustom(c, mesh, notes);
           case DnsTarget.KubeDns k -> prepareKubeDns(k, mesh, notes);
         };
     writeRecord(target, mesh);
-    if (changed) {
-      restart(target, hash(mesh.domain() + " " + mesh.upstream()));
-    }
-    return new Change(target, changed, notes);
+    written.ifPresent(text -> restart(target, hash(text)));
+    return new Change(target, written.isPresent(), notes);
   }
 
   /** Takes the mesh zone back out, restoring what {@code prepare} changed; a no-op when clean. */
@@ -241,7 +240,7 @@ public final class DnsPatcher {
     return new DnsTarget.Corefile(ns, name, corefileMap, COREFILE, version);
   }
 
-  private boolean prepareCorefile(DnsTarget.Corefile c, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareCorefile(DnsTarget.Corefile c, MeshDnsSettings mesh, List<String> notes) {
     ConfigMap cm = configMap(c.namespace(), c.configMap());
     String before = data(cm, c.key());
     CoreDnsVersion version = versionOrCurrent(c.version(), notes);
@@ -254,11 +253,11 @@ public final class DnsPatcher {
     refuseNewProblems(CorefilePatch.restore(before), after, version, c);
     warnIfReconciled(cm, notes);
     if (after.equals(before)) {
-      return false;
+      return Optional.empty();
     }
     cm.getData().put(c.key(), after);
     client.configMaps().inNamespace(c.namespace()).resource(cm).update();
-    return true;
+    return Optional.of(after);
   }
 
   private boolean cleanupCorefile(DnsTarget.Corefile c) {
@@ -289,7 +288,7 @@ public final class DnsPatcher {
 
   // ---- CoreDNS, coredns-custom ----
 
-  private boolean prepareCustom(DnsTarget.CustomServerFile c, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareCustom(DnsTarget.CustomServerFile c, MeshDnsSettings mesh, List<String> notes) {
     CoreDnsVersion version = versionOrCurrent(c.version(), notes);
     String file = CorefilePatch.serverFile(mesh, version);
     ConfigMap cm = configMap(c.namespace(), c.configMap());
@@ -304,17 +303,17 @@ public final class DnsPatcher {
               .addToData(DnsTarget.CustomServerFile.KEY, file)
               .build();
       client.configMaps().inNamespace(c.namespace()).resource(created).create();
-      return true;
+      return Optional.of(file);
     }
     if (file.equals(data(cm, DnsTarget.CustomServerFile.KEY))) {
-      return false;
+      return Optional.empty();
     }
     if (cm.getData() == null) {
       cm.setData(new LinkedHashMap<>());
     }
     cm.getData().put(DnsTarget.CustomServerFile.KEY, file);
     client.configMaps().inNamespace(c.namespace()).resource(cm).update();
-    return true;
+    return Optional.of(file);
   }
 
   private boolean cleanupCustom(DnsTarget.CustomServerFile c) {
@@ -333,7 +332,7 @@ public final class DnsPatcher {
 
   // ---- kube-dns ----
 
-  private boolean prepareKubeDns(DnsTarget.KubeDns k, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareKubeDns(DnsTarget.KubeDns k, MeshDnsSettings mesh, List<String> notes) {
     ConfigMap cm = configMap(k.namespace(), k.configMap());
     boolean create = cm == null;
     if (create) {
@@ -368,7 +367,7 @@ public final class DnsPatcher {
     stubs.put(mesh.domain(), List.of(mesh.upstream()));
     String patched = JSON.writeValueAsString(stubs);
     if (recorded && patched.equals(cm.getData().get(DnsTarget.KubeDns.KEY))) {
-      return false;
+      return Optional.empty();
     }
     if (!recorded) {
       if (original == null) {
@@ -384,7 +383,7 @@ public final class DnsPatcher {
     } else {
       client.configMaps().inNamespace(k.namespace()).resource(cm).update();
     }
-    return true;
+    return Optional.of(patched);
   }
 
   private boolean cleanupKubeDns(DnsTarget.KubeDns k) {
@@ -510,14 +509,17 @@ public final class DnsPatcher {
     return CorefilePatch.CURRENT;
   }
 
-  /** The address after {@code forward ZONE} (or {@code proxy ZONE}) in our block. */
+  /**
+   * The address after {@code forward ZONE} (or {@code proxy ZONE}) in our block: the part of a
+   * Corefile after {@link CorefilePatch#BEGIN}, or a whole {@code coredns-custom} file.
+   */
   private static String forwardTarget(String text) {
-    for (String line : text.split("\n")) {
+    int begin = text.indexOf(CorefilePatch.BEGIN);
+    String block = begin < 0 ? text : text.substring(begin);
+    for (String line : block.split("\n")) {
       String[] words = line.strip().split("\\s+");
       if (words.length >= 3 && (words[0].equals("forward") || words[0].equals("proxy"))) {
-        if (text.indexOf(CorefilePatch.BEGIN) < 0 || text.indexOf(line) > text.indexOf(CorefilePatch.BEGIN)) {
-          return words[2];
-        }
+        return words[2];
       }
     }
     return "?";

@@ -11,21 +11,30 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** prepare, prepare again, cleanup and status against the fabric8 mock API server. */
+/**
+ * prepare, prepare again, cleanup and status against the fabric8 mock API server. One server for
+ * the class (starting one takes seconds here); each test starts from empty namespaces.
+ */
 @EnableKubernetesMockClient(crud = true)
 class DnsPatcherTest {
   static final String SYS = "kube-system";
   static final String MESH_IP = "10.96.0.53";
 
-  KubernetesClient client;
+  static KubernetesClient client;
   DnsPatcher patcher;
 
   @BeforeEach
   void meshDnsService() {
+    for (String ns : List.of(SYS, "nodemesh")) {
+      client.apps().deployments().inNamespace(ns).delete();
+      client.configMaps().inNamespace(ns).delete();
+      client.services().inNamespace(ns).delete();
+    }
     meshDnsService(client);
     patcher = new DnsPatcher(client, new DnsPatcher.Settings(SYS, "nodemesh", "mesh", null));
   }
@@ -140,6 +149,26 @@ class DnsPatcherTest {
     assertThat(restartAnnotation("coredns")).isNull();
     assertThat(patcher.status()).isInstanceOf(DnsStatus.NotPatched.class);
     assertThat(patcher.cleanup().changed()).isFalse();
+  }
+
+  @Test
+  void aCoreDnsUpgradeGetsABlockForTheNewVersionAndAnotherRestart() {
+    String original = ".:53 {\n    errors\n    proxy . /etc/resolv.conf\n}\n";
+    deployment(client, "coredns", "coredns/coredns:1.0.5", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", original));
+    patcher.prepare();
+    assertThat(cm("coredns").getData().get("Corefile")).contains("proxy mesh. " + MESH_IP);
+    String before = restartAnnotation("coredns");
+
+    client.apps().deployments().inNamespace(SYS).withName("coredns").edit(d -> {
+      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("coredns/coredns:1.11.1");
+      return d;
+    });
+    assertThat(patcher.prepare().changed()).isTrue();
+    assertThat(cm("coredns").getData().get("Corefile")).contains("forward mesh. " + MESH_IP).doesNotContain("proxy mesh.");
+    assertThat(restartAnnotation("coredns")).isNotEqualTo(before);
+    patcher.cleanup();
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(original);
   }
 
   @Test
