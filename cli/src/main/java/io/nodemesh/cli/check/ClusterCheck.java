@@ -297,6 +297,10 @@ public final class ClusterCheck {
 
   CheckItem leader() {
     Lease lease = client.leases().inNamespace(settings.meshNamespace()).withName(settings.controllerName()).get();
+    if ((lease == null || lease.getSpec() == null || blank(lease.getSpec().getHolderIdentity()))
+        && leaderElectionOff()) {
+      return CheckItem.pass("leader", "leader election is off (a single controller replica writes)");
+    }
     if (lease == null || lease.getSpec() == null || blank(lease.getSpec().getHolderIdentity())) {
       return CheckItem.fail(
           "leader", "no controller holds Lease %s/%s; are the controller pods running?".formatted(settings.meshNamespace(), settings.controllerName()));
@@ -313,6 +317,16 @@ public final class ClusterCheck {
       }
     }
     return CheckItem.pass("leader", "held by " + holder);
+  }
+
+  /** The chart's controller Deployment runs with --no-leader-election (controller.leaderElection=false). */
+  private boolean leaderElectionOff() {
+    var d = client.apps().deployments().inNamespace(settings.meshNamespace()).withName(settings.controllerName()).get();
+    if (d == null) {
+      return false;
+    }
+    return d.getSpec().getTemplate().getSpec().getContainers().stream()
+        .anyMatch(c -> c.getArgs() != null && c.getArgs().contains("--no-leader-election"));
   }
 
   CheckItem proxies(List<Pod> readyProxies) {

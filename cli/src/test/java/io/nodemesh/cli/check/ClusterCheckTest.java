@@ -228,6 +228,19 @@ class ClusterCheckTest {
   }
 
   @Test
+  void noLeaseIsFineWhenLeaderElectionIsOff() {
+    client.leases().inNamespace(NS).withName("nodemesh-controller").delete();
+    assertThat(onlyFailure(check(), "leader").detail()).startsWith("no controller holds Lease nodemesh/nodemesh-controller");
+    client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder()
+        .withNewMetadata().withName("nodemesh-controller").withNamespace(NS).endMetadata()
+        .withNewSpec().withReplicas(1).withNewTemplate().withNewSpec()
+        .addNewContainer().withName("controller").withArgs("controller", "--no-leader-election").endContainer()
+        .endSpec().endTemplate().endSpec().build()).create();
+    assertThat(item(check(), "leader")).isEqualTo(
+        new CheckItem("leader", CheckItem.Status.PASS, "leader election is off (a single controller replica writes)"));
+  }
+
+  @Test
   void aNodeWithoutAReadyProxyIsNamed() {
     proxyPod("node-b", false);
     List<CheckItem> items = check();
