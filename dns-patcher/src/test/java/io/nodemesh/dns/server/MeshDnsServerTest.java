@@ -70,6 +70,19 @@ class MeshDnsServerTest {
   }
 
   @Test
+  void corednsForwardHealthChecksGetAnAnswer() throws IOException {
+    // CoreDNS's forward plugin probes an upstream with ". IN NS"; any answer (REFUSED too) is healthy.
+    assertThat(DnsClient.udp(server.port(), ".", 2).rcode()).isEqualTo(5);
+  }
+
+  @Test
+  void queriesWithEdnsAreAnswered() throws IOException {
+    DnsClient.Reply r = DnsClient.udp(server.port(), DnsClient.query(7, "whoami.shop.mesh", DnsClient.A, true));
+    assertThat(r.id()).isEqualTo(7);
+    assertA(r, "10.96.1.1");
+  }
+
+  @Test
   void hyphensDigitsAndLongNamesResolveWithoutCollisions() throws IOException {
     assertA(DnsClient.udp(server.port(), "api-v2.team-3.mesh", DnsClient.A), "10.96.1.2");
     assertA(DnsClient.udp(server.port(), "c.a-b.mesh", DnsClient.A), "10.96.1.3");
