@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class DnsCommandTest {
-  private static final Pattern LISTENING = Pattern.compile("on 127\\.0\\.0\\.1:(\\d+) \\(udp, tcp\\), (\\d+) names");
+  private static final Pattern LISTENING =
+      Pattern.compile("on 127\\.0\\.0\\.1:(\\d+) \\(udp, tcp\\), (\\d+) names");
 
   KubernetesClient client;
 
@@ -53,7 +54,15 @@ class DnsCommandTest {
         new Thread(
             () ->
                 Main.run(
-                    new String[] {"dns", "--kubeconfig", kubeconfig.toString(), "--port", "0", "--bind", "127.0.0.1"},
+                    new String[] {
+                      "dns",
+                      "--kubeconfig",
+                      kubeconfig.toString(),
+                      "--port",
+                      "0",
+                      "--bind",
+                      "127.0.0.1"
+                    },
                     new PrintWriter(out, true),
                     new PrintWriter(new StringWriter(), true)),
             "nodemesh-dns-under-test");
@@ -66,10 +75,14 @@ class DnsCommandTest {
       assertThat(m.group(2)).as("loaded before listening").isEqualTo("1");
 
       assertThat(lookupA(port, "whoami.shop.mesh")).isEqualTo("10.96.1.1");
-      assertThatThrownBy(() -> lookupA(port, "nope.shop.mesh")).isInstanceOf(NameNotFoundException.class);
+      assertThatThrownBy(() -> lookupA(port, "nope.shop.mesh"))
+          .isInstanceOf(NameNotFoundException.class);
 
       shadow("api-v2-team-3-0123456789", "team-3", "api-v2", "10.96.1.2");
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lookupA(port, "api-v2.team-3.mesh")).isEqualTo("10.96.1.2"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(lookupA(port, "api-v2.team-3.mesh")).isEqualTo("10.96.1.2"));
     } finally {
       server.interrupt();
       server.join(Duration.ofSeconds(20));
@@ -78,11 +91,23 @@ class DnsCommandTest {
   }
 
   void shadow(String name, String ns, String source, String ip) {
-    client.services().inNamespace("nodemesh").resource(new ServiceBuilder()
-        .withNewMetadata().withName(name).withNamespace("nodemesh")
-        .addToLabels("app.kubernetes.io/managed-by", "nodemesh")
-        .addToLabels("nodemesh.io/source-namespace", ns).addToLabels("nodemesh.io/source-name", source).endMetadata()
-        .withNewSpec().withClusterIP(ip).endSpec().build()).create();
+    client
+        .services()
+        .inNamespace("nodemesh")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("nodemesh")
+                .addToLabels("app.kubernetes.io/managed-by", "nodemesh")
+                .addToLabels("nodemesh.io/source-namespace", ns)
+                .addToLabels("nodemesh.io/source-name", source)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP(ip)
+                .endSpec()
+                .build())
+        .create();
   }
 
   static String lookupA(int port, String name) throws NamingException, IOException {

@@ -3,6 +3,7 @@ package io.nodemesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,15 +22,14 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The image's runtime, made the way the image makes it ({@code bin/build-runtime}, jlink with
- * docker/modules.txt), runs the controller and the proxy: the proxy gets its configuration from
- * the controller and reports ready. Images cannot be built here; this is the part that can break.
+ * docker/modules.txt), runs the controller and the proxy: the proxy gets its configuration from the
+ * controller and reports ready. Images cannot be built here; this is the part that can break.
  */
 class RuntimeImageIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -51,7 +51,12 @@ class RuntimeImageIT {
     assertThat(JAR).as("the shaded jar (package phase)").exists();
     Path runtime = dir.resolve("runtime");
     Process build =
-        new ProcessBuilder(ROOT.resolve("bin/build-runtime").toString(), "--jar", JAR.toString(), "--output", runtime.toString())
+        new ProcessBuilder(
+                ROOT.resolve("bin/build-runtime").toString(),
+                "--jar",
+                JAR.toString(),
+                "--output",
+                runtime.toString())
             .redirectErrorStream(true)
             .start();
     String buildLog = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -59,27 +64,63 @@ class RuntimeImageIT {
     assertThat(build.exitValue()).as(buildLog).isZero();
 
     Path java = runtime.resolve("bin/java");
-    String modules = new String(new ProcessBuilder(java.toString(), "--list-modules").start().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(modules).contains("java.base@", "jdk.unsupported@").doesNotContain("jdk.compiler@", "jdk.jshell@");
+    String modules =
+        new String(
+            new ProcessBuilder(java.toString(), "--list-modules")
+                .start()
+                .getInputStream()
+                .readAllBytes(),
+            StandardCharsets.UTF_8);
+    assertThat(modules)
+        .contains("java.base@", "jdk.unsupported@")
+        .doesNotContain("jdk.compiler@", "jdk.jshell@");
 
     Process controller =
-        start(java, "controller", "--source", ROOT.resolve("examples/demo").toString(), "--bind", "127.0.0.1", "--port", "0",
-            "--http-ports", TestPorts.range(0).toString(), "--tcp-ports", TestPorts.range(1).toString(),
-            "--udp-ports", TestPorts.range(2).toString());
+        start(
+            java,
+            "controller",
+            "--source",
+            ROOT.resolve("examples/demo").toString(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--http-ports",
+            TestPorts.range(0).toString(),
+            "--tcp-ports",
+            TestPorts.range(1).toString(),
+            "--udp-ports",
+            TestPorts.range(2).toString());
     int apiPort = port(controller, Pattern.compile("API on 127\\.0\\.0\\.1:(\\d+)"));
 
-    Process proxy = start(java, "proxy", "--controller=http://127.0.0.1:" + apiPort, "--admin-port", "0", "--bind", "127.0.0.1");
+    Process proxy =
+        start(
+            java,
+            "proxy",
+            "--controller=http://127.0.0.1:" + apiPort,
+            "--admin-port",
+            "0",
+            "--bind",
+            "127.0.0.1");
     int adminPort = port(proxy, Pattern.compile("admin on port (\\d+)"));
 
     HttpClient http = HttpClient.newHttpClient();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      HttpResponse<String> ready = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(ready.statusCode()).isEqualTo(200);
-      assertThat(ready.body()).startsWith("ready, config version ");
-    });
-    HttpResponse<String> config = http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/config")).build(), HttpResponse.BodyHandlers.ofString());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> ready =
+                  http.send(
+                      HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+              assertThat(ready.statusCode()).isEqualTo(200);
+              assertThat(ready.body()).startsWith("ready, config version ");
+            });
+    HttpResponse<String> config =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/config")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(config.body()).contains("\"service\":\"whoami\"");
 
     // The Kubernetes client over TLS (the commands that talk to an API server), against the mock.
@@ -87,14 +128,17 @@ class RuntimeImageIT {
     api.init();
     try {
       Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(kubeconfig, """
+      Files.writeString(
+          kubeconfig,
+          """
           apiVersion: v1
           kind: Config
           clusters: [{name: mock, cluster: {server: "https://%s:%d", insecure-skip-tls-verify: true}}]
           users: [{name: u, user: {token: t}}]
           contexts: [{name: mock, context: {cluster: mock, user: u}}]
           current-context: mock
-          """.formatted(api.getHostName(), api.getPort()));
+          """
+              .formatted(api.getHostName(), api.getPort()));
       Process check = start(java, "check", "--kubeconfig", kubeconfig.toString(), "--as-self");
       String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(check.waitFor(2, TimeUnit.MINUTES)).isTrue();
@@ -105,7 +149,9 @@ class RuntimeImageIT {
   }
 
   private Process start(Path java, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     processes.add(p);
@@ -115,16 +161,20 @@ class RuntimeImageIT {
   /** Reads the process's output on a thread until {@code pattern} matches a line; its group 1. */
   private static int port(Process p, Pattern pattern) throws InterruptedException {
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        lines.add("(output closed: " + e + ")");
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                lines.add("(output closed: " + e + ")");
+              }
+            });
     reader.setDaemon(true);
     reader.start();
     StringBuilder seen = new StringBuilder();

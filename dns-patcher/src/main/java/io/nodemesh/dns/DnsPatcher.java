@@ -29,10 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
  * back out ({@code cleanup}), and reports the state ({@code status}). Every write is computed from
  * what is there, so running either twice changes nothing the second time.
  *
- * <p>Where the zone goes depends on what runs: CoreDNS gets a server block in its Corefile (or, when
- * it imports {@code *.server} files from a mounted {@code coredns-custom} ConfigMap, a key there,
- * which managed add-ons do not reconcile); kube-dns gets a {@code stubDomains} entry. The DNS
- * Deployment is then restarted through a pod-template annotation holding a hash of what was
+ * <p>Where the zone goes depends on what runs: CoreDNS gets a server block in its Corefile (or,
+ * when it imports {@code *.server} files from a mounted {@code coredns-custom} ConfigMap, a key
+ * there, which managed add-ons do not reconcile); kube-dns gets a {@code stubDomains} entry. The
+ * DNS Deployment is then restarted through a pod-template annotation holding a hash of what was
  * written. {@code prepare} leaves a record in the mesh namespace so that {@code status} can tell a
  * patch that was never made from one that something reverted.
  */
@@ -41,14 +41,21 @@ public final class DnsPatcher {
 
   /** Pod-template annotation of the DNS Deployment: hash of the patch, so a change restarts DNS. */
   public static final String RESTART_ANNOTATION = "nodemesh.io/dns-patch";
+
   /** Marks a ConfigMap that {@code prepare} created and {@code cleanup} may delete. */
   public static final String CREATED_ANNOTATION = "nodemesh.io/created-by-prepare";
-  /** kube-dns: the {@code stubDomains} value before {@code prepare}, restored by {@code cleanup}. */
+
+  /**
+   * kube-dns: the {@code stubDomains} value before {@code prepare}, restored by {@code cleanup}.
+   */
   public static final String STUBS_BEFORE_ANNOTATION = "nodemesh.io/stub-domains-before";
+
   /** kube-dns: there was no {@code stubDomains} key before {@code prepare}. */
   public static final String STUBS_ABSENT_ANNOTATION = "nodemesh.io/stub-domains-absent";
+
   /** The record of a {@code prepare}, a ConfigMap in the mesh namespace. */
   public static final String RECORD_NAME = "nodemesh-dns-patch";
+
   /** The Service of the mesh DNS server that the cluster DNS forwards the zone to. */
   public static final String MESH_DNS_SERVICE = "nodemesh-dns";
 
@@ -111,7 +118,13 @@ public final class DnsPatcher {
     String ns = settings.dnsNamespace();
     List<Deployment> candidates =
         new ArrayList<>(
-            client.apps().deployments().inNamespace(ns).withLabel("k8s-app", "kube-dns").list().getItems());
+            client
+                .apps()
+                .deployments()
+                .inNamespace(ns)
+                .withLabel("k8s-app", "kube-dns")
+                .list()
+                .getItems());
     if (candidates.isEmpty()) {
       for (String name : List.of("coredns", "kube-dns")) {
         Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
@@ -189,7 +202,8 @@ public final class DnsPatcher {
                 : Optional.empty();
           }
           case DnsTarget.CustomServerFile c -> {
-            String file = data(configMap(c.namespace(), c.configMap()), DnsTarget.CustomServerFile.KEY);
+            String file =
+                data(configMap(c.namespace(), c.configMap()), DnsTarget.CustomServerFile.KEY);
             yield Optional.ofNullable(file).map(DnsPatcher::forwardTarget);
           }
           case DnsTarget.KubeDns k -> {
@@ -210,7 +224,8 @@ public final class DnsPatcher {
         target instanceof DnsTarget.Corefile
             ? "the ConfigMap %s/%s was rewritten (a managed DNS add-on reconciling it?); run prepare again, and if it keeps happening use the coredns-custom ConfigMap your provider supports"
                 .formatted(target.namespace(), target.configMap())
-            : "the ConfigMap %s/%s was rewritten; run prepare again".formatted(target.namespace(), target.configMap());
+            : "the ConfigMap %s/%s was rewritten; run prepare again"
+                .formatted(target.namespace(), target.configMap());
     return new DnsStatus.Reverted(target, data(record, "preparedAt"), hint);
   }
 
@@ -234,13 +249,15 @@ public final class DnsPatcher {
               .formatted(ns, name, mounted));
     }
     String corefile = data(configMap(ns, corefileMap), COREFILE);
-    if (mounted.contains(CUSTOM_CONFIG_MAP) && IMPORTS_SERVER_FILES.matcher(CorefilePatch.restore(corefile)).find()) {
+    if (mounted.contains(CUSTOM_CONFIG_MAP)
+        && IMPORTS_SERVER_FILES.matcher(CorefilePatch.restore(corefile)).find()) {
       return new DnsTarget.CustomServerFile(ns, name, CUSTOM_CONFIG_MAP, version);
     }
     return new DnsTarget.Corefile(ns, name, corefileMap, COREFILE, version);
   }
 
-  private Optional<String> prepareCorefile(DnsTarget.Corefile c, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareCorefile(
+      DnsTarget.Corefile c, MeshDnsSettings mesh, List<String> notes) {
     ConfigMap cm = configMap(c.namespace(), c.configMap());
     String before = data(cm, c.key());
     CoreDnsVersion version = versionOrCurrent(c.version(), notes);
@@ -248,7 +265,8 @@ public final class DnsPatcher {
     try {
       after = CorefilePatch.apply(before, mesh, version);
     } catch (IllegalArgumentException e) {
-      throw new DnsPatchException("ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
+      throw new DnsPatchException(
+          "ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
     }
     refuseNewProblems(CorefilePatch.restore(before), after, version, c);
     warnIfReconciled(cm, notes);
@@ -269,14 +287,19 @@ public final class DnsPatcher {
     try {
       cm.getData().put(c.key(), CorefilePatch.restore(before));
     } catch (IllegalArgumentException e) {
-      throw new DnsPatchException("ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
+      throw new DnsPatchException(
+          "ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
     }
     client.configMaps().inNamespace(c.namespace()).resource(cm).update();
     return true;
   }
 
-  /** A block that would break CoreDNS (say, the mesh zone already served by another block) is refused. */
-  private static void refuseNewProblems(String original, String patched, CoreDnsVersion version, DnsTarget t) {
+  /**
+   * A block that would break CoreDNS (say, the mesh zone already served by another block) is
+   * refused.
+   */
+  private static void refuseNewProblems(
+      String original, String patched, CoreDnsVersion version, DnsTarget t) {
     List<String> introduced = new ArrayList<>(CorefileSyntax.problems(patched, version));
     introduced.removeAll(CorefileSyntax.problems(original, version));
     if (!introduced.isEmpty()) {
@@ -288,7 +311,8 @@ public final class DnsPatcher {
 
   // ---- CoreDNS, coredns-custom ----
 
-  private Optional<String> prepareCustom(DnsTarget.CustomServerFile c, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareCustom(
+      DnsTarget.CustomServerFile c, MeshDnsSettings mesh, List<String> notes) {
     CoreDnsVersion version = versionOrCurrent(c.version(), notes);
     String file = CorefilePatch.serverFile(mesh, version);
     ConfigMap cm = configMap(c.namespace(), c.configMap());
@@ -332,7 +356,8 @@ public final class DnsPatcher {
 
   // ---- kube-dns ----
 
-  private Optional<String> prepareKubeDns(DnsTarget.KubeDns k, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareKubeDns(
+      DnsTarget.KubeDns k, MeshDnsSettings mesh, List<String> notes) {
     ConfigMap cm = configMap(k.namespace(), k.configMap());
     boolean create = cm == null;
     if (create) {
@@ -355,8 +380,12 @@ public final class DnsPatcher {
     }
     // The original is what was there before the first prepare; later runs start from it again.
     boolean recorded =
-        annotations.containsKey(STUBS_BEFORE_ANNOTATION) || annotations.containsKey(STUBS_ABSENT_ANNOTATION);
-    String original = recorded ? annotations.get(STUBS_BEFORE_ANNOTATION) : cm.getData().get(DnsTarget.KubeDns.KEY);
+        annotations.containsKey(STUBS_BEFORE_ANNOTATION)
+            || annotations.containsKey(STUBS_ABSENT_ANNOTATION);
+    String original =
+        recorded
+            ? annotations.get(STUBS_BEFORE_ANNOTATION)
+            : cm.getData().get(DnsTarget.KubeDns.KEY);
     Map<String, List<String>> stubs = stubDomains(original);
     List<String> existing = stubs.get(mesh.domain());
     if (existing != null) {
@@ -390,7 +419,8 @@ public final class DnsPatcher {
     ConfigMap cm = configMap(k.namespace(), k.configMap());
     Map<String, String> annotations = cm == null ? null : cm.getMetadata().getAnnotations();
     if (annotations == null
-        || !(annotations.containsKey(STUBS_BEFORE_ANNOTATION) || annotations.containsKey(STUBS_ABSENT_ANNOTATION))) {
+        || !(annotations.containsKey(STUBS_BEFORE_ANNOTATION)
+            || annotations.containsKey(STUBS_ABSENT_ANNOTATION))) {
       return false;
     }
     if ("true".equals(annotations.get(CREATED_ANNOTATION))) {
@@ -413,10 +443,13 @@ public final class DnsPatcher {
       return new LinkedHashMap<>();
     }
     try {
-      Map<String, List<String>> stubs = JSON.readValue(json, new TypeReference<LinkedHashMap<String, List<String>>>() {});
+      Map<String, List<String>> stubs =
+          JSON.readValue(json, new TypeReference<LinkedHashMap<String, List<String>>>() {});
       return stubs == null ? new LinkedHashMap<>() : stubs;
     } catch (JacksonException e) {
-      throw new DnsPatchException("kube-dns stubDomains is not a JSON map of domain to servers: " + e.getOriginalMessage(), e);
+      throw new DnsPatchException(
+          "kube-dns stubDomains is not a JSON map of domain to servers: " + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -426,7 +459,8 @@ public final class DnsPatcher {
     if (settings.upstreamAddress() != null) {
       return settings.upstreamAddress();
     }
-    Service s = client.services().inNamespace(settings.meshNamespace()).withName(MESH_DNS_SERVICE).get();
+    Service s =
+        client.services().inNamespace(settings.meshNamespace()).withName(MESH_DNS_SERVICE).get();
     String ip = s == null || s.getSpec() == null ? null : s.getSpec().getClusterIP();
     if (ip == null || ip.isBlank() || "None".equals(ip)) {
       throw new DnsPatchException(
@@ -442,9 +476,11 @@ public final class DnsPatcher {
     data.put("target", target.describe());
     data.put("domain", mesh.domain());
     data.put("upstream", mesh.upstream());
-    data.put("preparedAt", existing != null && data(existing, "preparedAt") != null
-        ? data(existing, "preparedAt")
-        : clock.instant().toString());
+    data.put(
+        "preparedAt",
+        existing != null && data(existing, "preparedAt") != null
+            ? data(existing, "preparedAt")
+            : clock.instant().toString());
     if (existing != null && data.equals(existing.getData())) {
       return;
     }
@@ -458,10 +494,16 @@ public final class DnsPatcher {
             .withData(data)
             .build();
     try {
-      client.configMaps().inNamespace(settings.meshNamespace()).resource(record).createOr(op -> op.update());
+      client
+          .configMaps()
+          .inNamespace(settings.meshNamespace())
+          .resource(record)
+          .createOr(op -> op.update());
     } catch (KubernetesClientException e) {
       throw new DnsPatchException(
-          "cannot record the patch in ConfigMap %s/%s: %s".formatted(settings.meshNamespace(), RECORD_NAME, e.getMessage()), e);
+          "cannot record the patch in ConfigMap %s/%s: %s"
+              .formatted(settings.meshNamespace(), RECORD_NAME, e.getMessage()),
+          e);
     }
   }
 
@@ -479,7 +521,10 @@ public final class DnsPatcher {
                 meta = new io.fabric8.kubernetes.api.model.ObjectMeta();
                 d.getSpec().getTemplate().setMetadata(meta);
               }
-              Map<String, String> a = meta.getAnnotations() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.getAnnotations());
+              Map<String, String> a =
+                  meta.getAnnotations() == null
+                      ? new LinkedHashMap<>()
+                      : new LinkedHashMap<>(meta.getAnnotations());
               if (value == null) {
                 a.remove(RESTART_ANNOTATION);
               } else {
@@ -501,11 +546,14 @@ public final class DnsPatcher {
     }
   }
 
-  private static CoreDnsVersion versionOrCurrent(Optional<CoreDnsVersion> version, List<String> notes) {
+  private static CoreDnsVersion versionOrCurrent(
+      Optional<CoreDnsVersion> version, List<String> notes) {
     if (version.isPresent()) {
       return version.get();
     }
-    notes.add("CoreDNS version unknown (image tag is not MAJOR.MINOR.PATCH); writing a block for " + CorefilePatch.CURRENT);
+    notes.add(
+        "CoreDNS version unknown (image tag is not MAJOR.MINOR.PATCH); writing a block for "
+            + CorefilePatch.CURRENT);
     return CorefilePatch.CURRENT;
   }
 
