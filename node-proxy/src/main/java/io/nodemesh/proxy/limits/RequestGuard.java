@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -248,6 +249,15 @@ final class RequestGuard extends ChannelDuplexHandler {
         ctx.close();
       }
       return;
+    }
+    if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+      // The connection speaks HTTP/2 from its first byte: HTTP/1.1 heads and bodies will never
+      // come, so neither deadline may run. HTTP/2 has its own limits in its codec.
+      cancelHeadTimer();
+      cancelBodyTimer();
+      tunnel = true;
+      ctx.pipeline().remove(Limits.HEAD_START);
+      ctx.pipeline().remove(this);
     }
     ctx.fireUserEventTriggered(evt);
   }
