@@ -1,16 +1,21 @@
 package io.nodemesh.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.nodemesh.proxy.limits.Limits;
 import java.lang.System.Logger.Level;
 
 /**
@@ -40,7 +45,8 @@ final class Http2Downstream {
   /** What follows the frame codec once the connection is HTTP/2. */
   static ChannelHandler[] handlers(HttpProxyContext context, Router router) {
     return new ChannelHandler[] {
-      new Http2MultiplexHandler(new StreamInitializer(context, router)), new ConnectionHandler()
+      new Http2MultiplexHandler(new StreamInitializer(context, router)),
+      new ConnectionHandler(context.limits())
     };
   }
 
@@ -82,11 +88,30 @@ final class Http2Downstream {
    */
   private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
+    private final Limits limits;
+
+    ConnectionHandler(Limits limits) {
+      this.limits = limits;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       if (ctx.pipeline().get(HttpProxyInitializer.PROXY) != null) {
         ctx.pipeline().remove(HttpProxyInitializer.PROXY);
+      }
+      Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+      if (codec != null) {
+        // Every connection error ends in a GOAWAY with its code, whichever side detected it
+        // (a flood is found by the encoder, a bad frame by the decoder): count it there.
+        codec
+            .connection()
+            .addListener(
+                new Http2ConnectionAdapter() {
+                  @Override
+                  public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
+                    limits.countHttp2GoAway(errorCode);
+                  }
+                });
       }
       ctx.channel().config().setAutoRead(true);
       ctx.read();
@@ -107,6 +132,13 @@ final class Http2Downstream {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.log(Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      Http2Exception h2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+      if (h2 != null) {
+        // The frame codec shows us its protocol errors first, then answers them itself: RST_STREAM
+        // for a stream error, GOAWAY with the error code and a close for a connection error
+        // (RFC 9113 §5.4). Closing here would get in first with a GOAWAY saying NO_ERROR.
+        return;
+      }
       ctx.close();
     }
   }

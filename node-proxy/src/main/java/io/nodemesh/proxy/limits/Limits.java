@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.Objects;
 
@@ -83,6 +84,21 @@ public final class Limits {
     }
     rejections.count(RejectReason.UPSTREAM_LIMIT);
     return false;
+  }
+
+  /**
+   * Counts a GOAWAY sent to a downstream HTTP/2 peer: nothing for {@code NO_ERROR} (a drain or an
+   * idle close), {@code http2_abuse} for {@code ENHANCE_YOUR_CALM}, else {@code
+   * http2_protocol_error}.
+   */
+  public void countHttp2GoAway(long errorCode) {
+    if (errorCode == Http2Error.NO_ERROR.code()) {
+      return;
+    }
+    rejections.count(
+        errorCode == Http2Error.ENHANCE_YOUR_CALM.code()
+            ? RejectReason.HTTP2_ABUSE
+            : RejectReason.HTTP2_PROTOCOL_ERROR);
   }
 
   public void releaseUpstream(String namespace, String service) {
