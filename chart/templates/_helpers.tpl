@@ -80,3 +80,19 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{- define "nodemesh.dnsName" -}}nodemesh-dns{{- end -}}
+{{- define "nodemesh.patcherName" -}}nodemesh-dns-patcher{{- end -}}
+
+{{/* Selector labels of the mesh DNS server pods. */}}
+{{- define "nodemesh.dnsSelector" -}}
+app.kubernetes.io/name: {{ include "nodemesh.dnsName" . }}
+app.kubernetes.io/component: dns
+{{- end -}}
+
+{{/* Flags the prepare and cleanup Jobs share. */}}
+{{- define "nodemesh.patcherArgs" -}}
+- --namespace={{ .Release.Namespace }}
+- --dns-namespace={{ .Values.dns.patch.namespace }}
+- --mesh-domain={{ .Values.meshDomain }}
+{{- end -}}

@@ -108,7 +108,9 @@ class ChartTest {
   void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
-    assertThat(roles).hasSize(3);
+    // Controller: two ClusterRoles and a Role; mesh DNS: a Role; DNS patcher: a Role in the mesh
+    // namespace and one in kube-system (see InstallChartTest for those).
+    assertThat(roles).hasSize(6);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
@@ -156,6 +158,8 @@ class ChartTest {
 
     List<JsonNode> bindings = new ArrayList<>(defaults.ofKind("ClusterRoleBinding"));
     bindings.addAll(defaults.ofKind("RoleBinding"));
+    // The mesh DNS server's and the DNS patcher's bindings are checked in InstallChartTest.
+    bindings.removeIf(b -> b.path("metadata").path("name").asText().startsWith("nodemesh-dns"));
     assertThat(bindings).hasSize(3);
     for (JsonNode binding : bindings) {
       assertThat(binding.path("subjects").path(0).path("name").asText())
@@ -239,7 +243,9 @@ class ChartTest {
     assertThat(texts(container(r.get("Deployment", "nodemesh-controller")).path("args")))
         .contains("--no-leader-election")
         .doesNotContain("--leader-election");
-    assertThat(r.ofKind("PodDisruptionBudget")).isEmpty();
+    assertThat(r.ofKind("PodDisruptionBudget"))
+        .extracting(o -> o.path("metadata").path("name").asText())
+        .doesNotContain("nodemesh-controller");
   }
 
   @Test
@@ -266,9 +272,13 @@ class ChartTest {
           .as(o.toString())
           .isEqualTo("nodemesh");
       boolean clusterScoped = o.path("kind").asText().startsWith("Cluster");
+      // The DNS patcher's rights on the cluster DNS are granted where that DNS runs.
+      boolean inDnsNamespace =
+          meta.path("name").asText().equals("nodemesh-dns-patcher")
+              && meta.path("namespace").asText().equals("kube-system");
       assertThat(meta.path("namespace").asText(""))
           .as(o.path("kind").asText() + " " + meta.path("name").asText())
-          .isEqualTo(clusterScoped ? "" : "nodemesh");
+          .isEqualTo(clusterScoped ? "" : inDnsNamespace ? "kube-system" : "nodemesh");
     }
   }
 

@@ -29,6 +29,8 @@ final class CheckCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
+  @Mixin DnsNamespaceOption dns;
+
   @Option(
       names = "--as-self",
       description = "Check your own permissions instead of impersonating the controller's ServiceAccount.")
@@ -39,7 +41,7 @@ final class CheckCommand implements Callable<Integer> {
     ClusterCheck.Settings d = ClusterCheck.Settings.defaults();
     ClusterCheck.Settings settings =
         new ClusterCheck.Settings(
-            cluster.namespace, cluster.dnsNamespace, cluster.meshDomain, d.controllerName(), d.controllerPort(), d.proxyName(), d.proxyAdminPort());
+            cluster.namespace, dns.dnsNamespace, cluster.meshDomain, d.controllerName(), d.controllerPort(), d.proxyName(), d.proxyAdminPort());
     try (KubernetesClient client = cluster.connect()) {
       Function<KubernetesClient, KubernetesClient> asController =
           asSelf ? c -> c : c -> impersonate(c, settings);

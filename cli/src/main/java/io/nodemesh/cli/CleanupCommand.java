@@ -24,11 +24,13 @@ final class CleanupCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
+  @Mixin DnsNamespaceOption dns;
+
   @Override
   public Integer call() {
     DnsPatcher.Settings settings;
     try {
-      settings = new DnsPatcher.Settings(cluster.dnsNamespace, cluster.namespace, cluster.meshDomain, null);
+      settings = new DnsPatcher.Settings(dns.dnsNamespace, cluster.namespace, cluster.meshDomain, null);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

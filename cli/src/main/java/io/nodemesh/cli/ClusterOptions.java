@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Flags shared by {@code prepare}, {@code cleanup} and {@code check}: which cluster, which names. */
+/** Flags shared by {@code prepare}, {@code cleanup}, {@code check} and {@code dns}: which cluster, which names. */
 final class ClusterOptions {
   @Option(
       names = "--kubeconfig",
@@ -22,13 +22,6 @@ final class ClusterOptions {
       defaultValue = "nodemesh",
       description = "The mesh namespace (where the chart is installed). Default: ${DEFAULT-VALUE}.")
   String namespace;
-
-  @Option(
-      names = "--dns-namespace",
-      paramLabel = "NS",
-      defaultValue = "kube-system",
-      description = "Where the cluster DNS (CoreDNS or kube-dns) runs. Default: ${DEFAULT-VALUE}.")
-  String dnsNamespace;
 
   @Option(
       names = "--mesh-domain",

@@ -34,6 +34,8 @@ final class LocalCommand implements Callable<Integer> {
 
   @Mixin MeshOptions mesh;
 
+  @Mixin TelemetryOptions telemetry;
+
   @Override
   public Integer call() throws InterruptedException {
     if (!java.nio.file.Files.isDirectory(dir)) {
@@ -41,7 +43,13 @@ final class LocalCommand implements Callable<Integer> {
           spec.commandLine(), "DIR: '" + dir + "' is not a directory");
     }
     PrintWriter out = spec.commandLine().getOut();
-    LocalMesh local = LocalMesh.start(dir, localControllerOptions(mesh, ports.apiPort), ports.entryPort, ports.adminPort);
+    LocalMesh local =
+        LocalMesh.start(
+            dir,
+            localControllerOptions(mesh, ports.apiPort),
+            ports.entryPort,
+            ports.adminPort,
+            o -> telemetry.applyTo(o, spec.commandLine()));
     local.awaitListeners(0, Duration.ofSeconds(10));
     out.printf(
         "nodemesh local: watching %s; entry port %s:%d, proxy admin %s:%d, controller API %s:%d%n",

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Local mode: the controller, fed by a directory of YAML, and one node proxy with an entry port,
@@ -35,6 +36,21 @@ final class LocalMesh implements AutoCloseable {
    */
   static LocalMesh start(
       Path dir, ControllerOptions controllerOptions, int entryPort, int adminPort) {
+    return start(dir, controllerOptions, entryPort, adminPort, UnaryOperator.identity());
+  }
+
+  /**
+   * As above, with the proxy's options adjusted (tracing, access log).
+   *
+   * @throws UserError when DIR is not a directory, a port is taken or the access log cannot be
+   *     opened
+   */
+  static LocalMesh start(
+      Path dir,
+      ControllerOptions controllerOptions,
+      int entryPort,
+      int adminPort,
+      UnaryOperator<ProxyOptions> adjust) {
     if (!Files.isDirectory(dir)) {
       throw new UserError("'" + dir + "' is not a directory");
     }
@@ -45,7 +61,7 @@ final class LocalMesh implements AutoCloseable {
       throw asUserError(e, "controller API port " + controllerOptions.apiPort(), "--api-port");
     }
     try {
-      ProxyOptions proxyOptions =
+      ProxyOptions options =
           new ProxyOptions(
               URI.create("http://" + LOOPBACK + ":" + controller.apiPort()),
               LOOPBACK,
@@ -53,9 +69,12 @@ final class LocalMesh implements AutoCloseable {
               entryPort,
               "local",
               0);
-      return new LocalMesh(controller, NodeProxy.start(proxyOptions));
+      return new LocalMesh(controller, NodeProxy.start(adjust.apply(options)));
     } catch (RuntimeException e) {
       controller.close();
+      if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).startsWith("access log")) {
+        throw new UserError(e.getMessage(), e);
+      }
       throw asUserError(e, "entry port " + entryPort + " or admin port " + adminPort, "--entry-port/--admin-port");
     }
   }

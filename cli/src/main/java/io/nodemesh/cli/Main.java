@@ -15,9 +15,11 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ControllerCommand.class,
       ProxyCommand.class,
+      ExplainCommand.class,
       CheckCommand.class,
       PrepareCommand.class,
       CleanupCommand.class,
+      DnsCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

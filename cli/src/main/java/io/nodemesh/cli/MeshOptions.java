@@ -37,6 +37,12 @@ final class MeshOptions {
       defaultValue = "15000-19999")
   PortRange udpPorts;
 
+  @Option(
+      names = "--acl",
+      description =
+          "ACL mode: deny by default; allow only what SMI TrafficTargets allow (HTTP, TCP, UDP).")
+  boolean acl;
+
   /** Applies these settings on top of {@code base}. */
   ControllerOptions applyTo(ControllerOptions base) {
     return new ControllerOptions(
@@ -52,6 +58,7 @@ final class MeshOptions {
         base.leaderElection(),
         base.identity(),
         base.watchNamespace(),
-        base.proxySelector());
+        base.proxySelector(),
+        acl || base.acl());
   }
 }

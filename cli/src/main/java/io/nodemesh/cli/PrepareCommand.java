@@ -25,6 +25,8 @@ final class PrepareCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
+  @Mixin DnsNamespaceOption dns;
+
   @Option(
       names = "--dns-address",
       paramLabel = "IP",
@@ -35,7 +37,7 @@ final class PrepareCommand implements Callable<Integer> {
   public Integer call() {
     DnsPatcher.Settings settings;
     try {
-      settings = new DnsPatcher.Settings(cluster.dnsNamespace, cluster.namespace, cluster.meshDomain, dnsAddress);
+      settings = new DnsPatcher.Settings(dns.dnsNamespace, cluster.namespace, cluster.meshDomain, dnsAddress);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

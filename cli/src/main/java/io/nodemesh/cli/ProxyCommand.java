@@ -56,6 +56,8 @@ final class ProxyCommand implements Callable<Integer> {
       description = "Event loop threads (0 = one per core). Default: ${DEFAULT-VALUE}.")
   int threads;
 
+  @CommandLine.Mixin TelemetryOptions telemetry;
+
   @Override
   public Integer call() {
     URI uri = controllerUri();
@@ -64,7 +66,15 @@ final class ProxyCommand implements Callable<Integer> {
           spec.commandLine(), "--threads must be 0 or more (got " + threads + ")");
     }
     String node = nodeName != null ? nodeName : System.getenv("NODE_NAME");
-    NodeProxy proxy = NodeProxy.start(new ProxyOptions(uri, bind, adminPort, -1, node, threads));
+    ProxyOptions options =
+        telemetry.applyTo(
+            new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine());
+    NodeProxy proxy;
+    try {
+      proxy = NodeProxy.start(options);
+    } catch (IllegalStateException e) {
+      throw new UserError(e.getMessage(), e);
+    }
     spec.commandLine()
         .getOut()
         .printf("nodemesh proxy: admin on port %d, controller %s%n", proxy.adminPort(), uri)

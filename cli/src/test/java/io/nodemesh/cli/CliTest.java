@@ -21,7 +21,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"local", "demo", "controller", "proxy", "version"})
+  @ValueSource(strings = {"local", "demo", "controller", "proxy", "check", "prepare", "cleanup", "dns", "version"})
   void everyCommandHasHelp(String command) {
     Result r = run(command, "--help");
     assertThat(r.code()).isZero();
@@ -94,6 +94,28 @@ class CliTest {
     Result r = run("proxy", "--controller", "ftp://example");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--controller: 'ftp://example' is not a URL");
+  }
+
+  @Test
+  void tracingFlagsAreCheckedBeforeAnythingStarts() {
+    Result r =
+        run("proxy", "--controller", "http://127.0.0.1:1", "--trace-sample-ratio", "1.5");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).startsWith("nodemesh: --trace-sample-ratio: sampleRatio 1.5 not in 0..1");
+    r = run("proxy", "--controller", "http://127.0.0.1:1", "--otlp-endpoint", "collector:4318");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--otlp-endpoint: endpoint 'collector:4318' is not an http://");
+  }
+
+  @Test
+  void anAccessLogThatCannotBeOpenedIsOneLine(@TempDir Path dir) {
+    String log = dir.resolve("missing/dir/access.log").toString();
+    Result r =
+        run("proxy", "--controller", "http://127.0.0.1:1", "--admin-port", "0", "--access-log", log);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("nodemesh proxy: access log '" + log + "' cannot be opened")
+        .doesNotContain("\tat ");
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
+import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -42,6 +44,14 @@ import java.util.stream.Collectors;
  */
 public final class Controller implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+
+  /** Histogram buckets of the controller's timers: 1 ms to 30 s. */
+  private static final Duration[] BUCKETS = {
+    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30)
+  };
 
   private final ControllerOptions options;
   private final ClusterSource source;
@@ -56,6 +66,11 @@ public final class Controller implements AutoCloseable {
   private final LeaderGate gate;
   private final WebServer server;
   private final Timer compileTimer;
+  private final Timer topologyTimer;
+  private final Timer propagationTimer;
+  private final ProxyTracker proxies = new ProxyTracker();
+  // When the oldest change not yet in a served config arrived (System.nanoTime), 0 when none.
+  private final AtomicLong changePendingSince = new AtomicLong();
   private final Counter sourceEvents;
   private final Counter shadowWrites;
   private final MultiGauge invalidObjects;
@@ -73,7 +88,26 @@ public final class Controller implements AutoCloseable {
     this.compileTimer =
         Timer.builder("nodemesh.controller.compile.duration")
             .description("time to compile the topology into a config")
+            .serviceLevelObjectives(BUCKETS)
             .register(registry);
+    this.topologyTimer =
+        Timer.builder("nodemesh.controller.topology.duration")
+            .description("time to rebuild the topology snapshot from the source")
+            .serviceLevelObjectives(BUCKETS)
+            .register(registry);
+    this.propagationTimer =
+        Timer.builder("nodemesh.controller.propagation.duration")
+            .description("time from a change in the source to the config that includes it being served")
+            .serviceLevelObjectives(BUCKETS)
+            .register(registry);
+    Gauge.builder("nodemesh.controller.proxies", proxies, ProxyTracker::connected)
+        .description("node proxies that polled this replica recently")
+        .tag("state", "connected")
+        .register(registry);
+    Gauge.builder("nodemesh.controller.proxies", proxies, p -> p.behind(hub.current().version()))
+        .description("node proxies that polled this replica recently")
+        .tag("state", "behind")
+        .register(registry);
     this.sourceEvents =
         Counter.builder("nodemesh.controller.informer.events")
             .description("change notifications from the source (informers or files)")
@@ -111,6 +145,7 @@ public final class Controller implements AutoCloseable {
     source.start(
         () -> {
           sourceEvents.increment();
+          changePendingSince.compareAndSet(0, System.nanoTime());
           compiler.trigger();
         });
     WebServer started;
@@ -121,7 +156,7 @@ public final class Controller implements AutoCloseable {
               .port(options.apiPort())
               .routing(
                   r -> {
-                    ConfigApi.routing(r, hub, this::problems, registry);
+                    ConfigApi.routing(r, hub, this::problems, registry, proxies);
                     ExplainApi.routing(r, hub::current, this::pod);
                   })
               .build()
@@ -192,9 +227,12 @@ public final class Controller implements AutoCloseable {
     if (!source.hasSynced() || (shadows != null && !shadows.hasSynced())) {
       return;
     }
-    Timer.Sample sample = Timer.start(registry);
+    long changedAt = changePendingSince.getAndSet(0);
+    Timer.Sample topologySample = Timer.start(registry);
     SourceSnapshot snapshot = source.snapshot();
     Topology topology = Topology.from(snapshot, source.problems());
+    topologySample.stop(topologyTimer);
+    Timer.Sample sample = Timer.start(registry);
     // Every pod, live or not: explain names a pod and then says what its IP is worth.
     Map<String, Pod> byName = new HashMap<>();
     snapshot.pods().forEach(p -> byName.put(Topology.key(p), p));
@@ -225,6 +263,9 @@ public final class Controller implements AutoCloseable {
               + " problems");
     }
     hub.publish(result.config(), true);
+    if (changedAt != 0) {
+      propagationTimer.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS);
+    }
     writer.trigger();
   }
 

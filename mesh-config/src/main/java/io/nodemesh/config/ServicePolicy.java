@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * How the proxy treats one meshed Service port: the values of its {@code nodemesh.io/*}
- * annotations after parsing, with the documented defaults filled in. A part that is absent (null,
- * or missing from the JSON of an older controller) reads as its defaults.
+ * How the proxy treats one meshed Service port: the values of its {@code nodemesh.io/*} annotations
+ * after parsing, with the documented defaults filled in. A part that is absent (null, or missing
+ * from the JSON of an older controller) reads as its defaults.
  *
  * @param scheme the protocol spoken to the Service's endpoints
  * @param balancing how an endpoint is picked
@@ -160,8 +160,8 @@ public record ServicePolicy(
   }
 
   /**
-   * Retries of failed requests. Only idempotent methods are retried once the request has reached
-   * a backend; any method is retried after a connect failure.
+   * Retries of failed requests. Only idempotent methods are retried once the request has reached a
+   * backend; any method is retried after a connect failure.
    *
    * @param attempts retries after the first try; 0 turns retries off
    * @param perTryMillis time to the response head of one try; 0 means only the request timeout
@@ -185,7 +185,8 @@ public record ServicePolicy(
       }
       notNegative("retry", "perTryMillis", perTryMillis);
       backoffBaseMillis = backoffBaseMillis <= 0 ? 25 : backoffBaseMillis;
-      backoffMaxMillis = backoffMaxMillis <= 0 ? Math.max(1000, backoffBaseMillis) : backoffMaxMillis;
+      backoffMaxMillis =
+          backoffMaxMillis <= 0 ? Math.max(1000, backoffBaseMillis) : backoffMaxMillis;
       if (backoffMaxMillis < backoffBaseMillis) {
         throw new IllegalArgumentException(
             "retry: backoffMaxMillis "
@@ -201,9 +202,9 @@ public record ServicePolicy(
   }
 
   /**
-   * A circuit breaker per backend Service of the listener. Open: requests fail fast with 503.
-   * After {@code openMillis} it lets {@code halfOpenRequests} probes through; if they all succeed
-   * it closes, else it opens again.
+   * A circuit breaker per backend Service of the listener. Open: requests fail fast with 503. After
+   * {@code openMillis} it lets {@code halfOpenRequests} probes through; if they all succeed it
+   * closes, else it opens again.
    *
    * @param consecutiveFailures opens after this many failures in a row; 0 = not on this ground
    * @param errorRatio opens when at least this fraction of the requests in the window failed; 0 =

@@ -18,6 +18,7 @@ import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
@@ -47,6 +48,7 @@ public final class NodeProxy implements AutoCloseable {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final Object applyLock = new Object();
@@ -59,6 +61,7 @@ public final class NodeProxy implements AutoCloseable {
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
+    this.resilience = new ResilienceRegistry(options.nodeName());
     this.metrics = observability(options);
     this.transport = Transport.create(options.eventLoopThreads());
     this.context =
@@ -152,7 +155,8 @@ public final class NodeProxy implements AutoCloseable {
                 pollWait,
                 p::appliedVersion,
                 p::apply,
-                p.metrics::configRejected);
+                p.metrics::configRejected,
+                options.nodeName());
         p.client.start();
       }
     } catch (RuntimeException e) {
@@ -178,7 +182,7 @@ public final class NodeProxy implements AutoCloseable {
       }
       RoutingTable next;
       try {
-        next = RoutingTable.compile(config, metrics);
+        next = RoutingTable.compile(config, metrics, resilience);
       } catch (RuntimeException e) {
         metrics.configRejected();
         throw e;

@@ -115,6 +115,70 @@ class ProtocolsIT {
   }
 
   @Test
+  void anH2cBackendsStreamLimitQueuesStreamsInsteadOfFailingThem() throws Exception {
+    try (H2Backend backend = new H2Backend(5, 50)) {
+      BackendConfig b =
+          new BackendConfig("web", 1, List.of(EndpointConfig.ready("127.0.0.1", backend.port())));
+      proxy.apply(
+          config(
+              1,
+              new io.nodemesh.config.ListenerConfig(
+                  "default",
+                  "web",
+                  80,
+                  io.nodemesh.config.Protocol.HTTP,
+                  port,
+                  RouteConfig.direct(b),
+                  new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
+      try (H2Client c = new H2Client(port)) {
+        List<CompletableFuture<H2Client.Response>> all = new ArrayList<>();
+        var pool = Executors.newVirtualThreadPerTaskExecutor();
+        for (int i = 0; i < 60; i++) {
+          String path = "/n" + i;
+          all.add(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return c.get(path, "web.default.mesh");
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  },
+                  pool));
+        }
+        for (int i = 0; i < all.size(); i++) {
+          H2Client.Response r = all.get(i).get(20, TimeUnit.SECONDS);
+          assertThat(r.status()).as(r.body()).isEqualTo(200);
+          assertThat(r.body()).isEqualTo("h2 /n" + i);
+        }
+        pool.close();
+      }
+      assertThat(backend.requests.get()).isEqualTo(60);
+    }
+  }
+
+  @Test
+  void schemeH2cAgainstAnHttp11BackendFailsWithOneLine() throws Exception {
+    BackendConfig b = new BackendConfig("web", 1, List.of(v1.endpoint()));
+    proxy.apply(
+        config(
+            1,
+            new io.nodemesh.config.ListenerConfig(
+                "default",
+                "web",
+                80,
+                io.nodemesh.config.Protocol.HTTP,
+                port,
+                RouteConfig.direct(b),
+                new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
+    try (RawClient c = new RawClient(port)) {
+      RawClient.Response r = c.get("/", "web.default.mesh");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).startsWith("bad gateway: service default/web endpoint ").contains("HTTP/2");
+    }
+  }
+
+  @Test
   void h2cUpgradeFromTheJdkClient() throws Exception {
     route(v1.endpoint());
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();

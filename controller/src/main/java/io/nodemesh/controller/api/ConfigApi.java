@@ -38,14 +38,27 @@ public final class ConfigApi {
 
   private ConfigApi() {}
 
+  /** The proxy header that names the node a poll comes from. */
+  public static final String NODE_HEADER = "X-Nodemesh-Node";
+
   /** Registers the routes on {@code rules}. */
   public static void routing(
       HttpRouting.Builder rules,
       ConfigHub hub,
       Supplier<List<Problem>> problems,
       PrometheusMeterRegistry registry) {
+    routing(rules, hub, problems, registry, new ProxyTracker());
+  }
+
+  /** As above, recording each config poll in {@code proxies}. */
+  public static void routing(
+      HttpRouting.Builder rules,
+      ConfigHub hub,
+      Supplier<List<Problem>> problems,
+      PrometheusMeterRegistry registry,
+      ProxyTracker proxies) {
     rules
-        .get("/api/v1/config", (req, res) -> config(req, res, hub))
+        .get("/api/v1/config", (req, res) -> config(req, res, hub, proxies))
         .get(
             "/api/v1/problems",
             (req, res) -> json(res, Status.OK_200, problemsJson(problems.get())))
@@ -70,7 +83,8 @@ public final class ConfigApi {
             });
   }
 
-  private static void config(ServerRequest req, ServerResponse res, ConfigHub hub) {
+  private static void config(
+      ServerRequest req, ServerResponse res, ConfigHub hub, ProxyTracker proxies) {
     Duration wait = DEFAULT_WAIT;
     Optional<String> w = req.query().first("wait").asOptional();
     if (w.isPresent()) {
@@ -87,6 +101,11 @@ public final class ConfigApi {
             .first(HeaderNames.IF_NONE_MATCH)
             .map(ConfigApi::version)
             .orElse(OptionalLong.empty());
+    proxies.polled(
+        req.headers()
+            .first(HeaderNames.create(NODE_HEADER))
+            .orElseGet(() -> String.valueOf(req.remotePeer().host())),
+        known.orElse(-1));
     MeshConfig config = hub.current();
     if (known.isPresent()) {
       try {

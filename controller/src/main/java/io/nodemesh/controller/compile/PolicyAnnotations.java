@@ -57,11 +57,31 @@ public final class PolicyAnnotations {
   /** Every policy annotation this class reads, for docs and tests. */
   public static final List<String> ALL =
       List.of(
-          SCHEME, LB_POLICY, LB_HASH_KEY, PREFER_SAME_NODE, CONNECT_TIMEOUT, TIMEOUT, IDLE_TIMEOUT,
-          RETRY_ATTEMPTS, RETRY_TIMEOUT, RETRY_BACKOFF, RETRY_BACKOFF_MAX, RETRY_BUDGET,
-          RETRY_BUDGET_MIN, CB_FAILURES, CB_RATIO, CB_MIN_REQUESTS, CB_WINDOW, CB_OPEN, CB_HALF_OPEN,
-          OUTLIER_FAILURES, OUTLIER_EJECTION, OUTLIER_MAX_PERCENT, RATELIMIT_AVERAGE,
-          RATELIMIT_BURST, RATELIMIT_PER_SOURCE);
+          SCHEME,
+          LB_POLICY,
+          LB_HASH_KEY,
+          PREFER_SAME_NODE,
+          CONNECT_TIMEOUT,
+          TIMEOUT,
+          IDLE_TIMEOUT,
+          RETRY_ATTEMPTS,
+          RETRY_TIMEOUT,
+          RETRY_BACKOFF,
+          RETRY_BACKOFF_MAX,
+          RETRY_BUDGET,
+          RETRY_BUDGET_MIN,
+          CB_FAILURES,
+          CB_RATIO,
+          CB_MIN_REQUESTS,
+          CB_WINDOW,
+          CB_OPEN,
+          CB_HALF_OPEN,
+          OUTLIER_FAILURES,
+          OUTLIER_EJECTION,
+          OUTLIER_MAX_PERCENT,
+          RATELIMIT_AVERAGE,
+          RATELIMIT_BURST,
+          RATELIMIT_PER_SOURCE);
 
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
   private static final long MAX_DURATION_MILLIS = 24L * 3600 * 1000;
@@ -106,11 +126,7 @@ public final class PolicyAnnotations {
             d.policy(),
             "round-robin, least-request, random, ewma or consistent-hash");
     Balancing key =
-        value(
-            LB_HASH_KEY,
-            PolicyAnnotations::hashKey,
-            d,
-            "source-ip, header:NAME or cookie:NAME");
+        value(LB_HASH_KEY, PolicyAnnotations::hashKey, d, "source-ip, header:NAME or cookie:NAME");
     boolean sameNode = value(PREFER_SAME_NODE, PolicyAnnotations::bool, true, "true or false");
     return new Balancing(policy, key.hashOn(), key.hashName(), sameNode);
   }
@@ -181,7 +197,8 @@ public final class PolicyAnnotations {
             0.0,
             "a number of requests per second, 0 or more");
     long burst = integer(RATELIMIT_BURST, 1, Integer.MAX_VALUE, 0);
-    boolean perSource = value(RATELIMIT_PER_SOURCE, PolicyAnnotations::bool, false, "true or false");
+    boolean perSource =
+        value(RATELIMIT_PER_SOURCE, PolicyAnnotations::bool, false, "true or false");
     return new RateLimit(average, burst, perSource);
   }
 
@@ -244,7 +261,12 @@ public final class PolicyAnnotations {
       problems.add(
           problem(
               key,
-              "invalid value '" + raw + "' (expected " + expected + "); using the default " + using));
+              "invalid value '"
+                  + raw
+                  + "' (expected "
+                  + expected
+                  + "); using the default "
+                  + using));
       return fallback;
     }
   }
@@ -254,9 +276,7 @@ public final class PolicyAnnotations {
       case LbPolicy p -> p.wireName();
       case Scheme s -> s.wireName();
       case Balancing b ->
-          b.hashOn() == HashOn.SOURCE_IP
-              ? "source-ip"
-              : b.hashOn().wireName() + ":" + b.hashName();
+          b.hashOn() == HashOn.SOURCE_IP ? "source-ip" : b.hashOn().wireName() + ":" + b.hashName();
       default -> String.valueOf(fallback);
     };
   }
@@ -310,8 +330,8 @@ public final class PolicyAnnotations {
 
   /**
    * A Go-style duration: one or more {@code <number><unit>} parts, units {@code ms}, {@code s},
-   * {@code m}, {@code h} ({@code 250ms}, {@code 1.5s}, {@code 1m30s}); {@code 0} alone is zero.
-   * At most 24 h.
+   * {@code m}, {@code h} ({@code 250ms}, {@code 1.5s}, {@code 1m30s}); {@code 0} alone is zero. At
+   * most 24 h.
    */
   static long millis(String v) {
     if (v.equals("0")) {

@@ -95,7 +95,8 @@ class PolicyAnnotationsTest {
     assertThat(p.timeouts().requestMillis()).isZero();
     assertThat(p.outlier().maxEjectionPercent()).isEqualTo(50);
     assertThat(problems).hasSize(4).allMatch(x -> x.reason().equals("InvalidAnnotation"));
-    assertThat(problems).allMatch(x -> x.objectRef().equals("shop/web") && x.kind().equals("Service"));
+    assertThat(problems)
+        .allMatch(x -> x.objectRef().equals("shop/web") && x.kind().equals("Service"));
     assertThat(problems.stream().map(Problem::toString))
         .anyMatch(
             t ->
@@ -110,9 +111,12 @@ class PolicyAnnotationsTest {
   @Test
   void aBackoffMaximumBelowTheBaseIsReportedAndClamped() {
     ServicePolicy p =
-        parse(Map.of("nodemesh.io/retry-backoff", "100ms", "nodemesh.io/retry-backoff-max", "50ms"));
+        parse(
+            Map.of("nodemesh.io/retry-backoff", "100ms", "nodemesh.io/retry-backoff-max", "50ms"));
     assertThat(p.retry().backoffMaxMillis()).isEqualTo(100);
-    assertThat(problems).singleElement().satisfies(x -> assertThat(x.field()).contains("retry-backoff-max"));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(x -> assertThat(x.field()).contains("retry-backoff-max"));
   }
 
   @Test
@@ -140,5 +144,14 @@ class PolicyAnnotationsTest {
     assertThat(r.config().listeners())
         .hasSize(2)
         .allSatisfy(l -> assertThat(l.policy().retry().attempts()).isEqualTo(2));
+  }
+
+  @Test
+  void docsListEveryAnnotationInTheTable() throws Exception {
+    String docs =
+        java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "annotations.md"));
+    for (String a : PolicyAnnotations.ALL) {
+      assertThat(docs).as(a).contains("| [`" + a + "`]");
+    }
   }
 }

@@ -73,6 +73,11 @@ public final class AccessGuard {
     return policy.enabled();
   }
 
+  /** The caller's service account ({@code namespace/name}), or null when unknown or ACL is off. */
+  public String identity(SocketAddress peer) {
+    return policy.enabled() ? policy.identityOf(address(peer)) : null;
+  }
+
   /**
    * Checks one HTTP request.
    *

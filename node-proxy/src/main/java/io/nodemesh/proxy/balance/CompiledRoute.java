@@ -1,39 +1,121 @@
 package io.nodemesh.proxy.balance;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.proxy.metrics.ListenerMetrics;
+import io.nodemesh.proxy.resilience.Call;
+import io.nodemesh.proxy.resilience.CircuitBreaker;
+import io.nodemesh.proxy.resilience.RateLimiter;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import io.nodemesh.proxy.resilience.RetryBudget;
+import java.net.InetAddress;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * A listener's {@link RouteConfig} ready for the request path: matches compiled, split weights
- * turned into a smooth weighted round robin, endpoints filtered to the ready ones. Its balancing
- * state lives and dies with the config it was compiled from.
+ * turned into a smooth weighted round robin, each backend with its balancer and circuit breaker,
+ * the listener's rate limiter and retry budget. In order: rate limit, split, circuit breaker,
+ * endpoint. The balancing state of a pick lives and dies with the config; endpoint, breaker, budget
+ * and limiter states come from the {@link ResilienceRegistry} and outlive it.
  */
 public final class CompiledRoute {
+  /** RFC 9110 §9.2.2. */
+  private static final Set<String> IDEMPOTENT =
+      Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+
   private final String namespace;
+  private final ServicePolicy policy;
   private final CompiledBackend root;
   private final List<CompiledBackend> split;
   private final List<CompiledMatch> matches;
   private final SmoothWeightedRoundRobin weights;
+  private final CircuitBreaker rootBreaker;
+  private final List<CircuitBreaker> splitBreakers;
+  private final RateLimiter limiter;
+  private final RetryBudget budget;
 
+  /** A route with the default policy and state of its own (tests, tools). */
   public CompiledRoute(String namespace, RouteConfig config) {
-    this.namespace = namespace;
-    this.root = new CompiledBackend(config.root());
-    this.split = config.split().stream().map(CompiledBackend::new).toList();
-    this.matches = config.matches().stream().map(CompiledMatch::new).toList();
-    this.weights =
-        new SmoothWeightedRoundRobin(split.stream().mapToInt(CompiledBackend::weight).toArray());
+    this(
+        new ListenerConfig(namespace, "route", 1, Protocol.HTTP, 1, config),
+        new ResilienceRegistry(null));
+  }
+
+  public CompiledRoute(ListenerConfig listener, ResilienceRegistry registry) {
+    this(listener, registry, null);
   }
 
   /**
-   * Picks a backend and an endpoint for one request.
+   * @param meters where breaker state and ejected endpoints are shown; null for none
+   */
+  public CompiledRoute(
+      ListenerConfig listener, ResilienceRegistry registry, ListenerMetrics meters) {
+    RouteConfig config = listener.route();
+    this.namespace = listener.namespace();
+    this.policy = listener.policy();
+    this.root = backend(config.root(), registry, meters);
+    this.split = config.split().stream().map(b -> backend(b, registry, meters)).toList();
+    this.matches = config.matches().stream().map(CompiledMatch::new).toList();
+    this.weights =
+        new SmoothWeightedRoundRobin(split.stream().mapToInt(CompiledBackend::weight).toArray());
+    String key = listener.key();
+    this.rootBreaker = breaker(registry, key, root.service(), meters);
+    this.splitBreakers =
+        split.stream().map(b -> breaker(registry, key, b.service(), meters)).toList();
+    this.limiter = registry.limiter(key, policy.rateLimit());
+    this.budget = registry.budget(key, policy.retry());
+  }
+
+  private CompiledBackend backend(
+      BackendConfig b, ResilienceRegistry registry, ListenerMetrics meters) {
+    CompiledBackend c = new CompiledBackend(b, policy, registry.endpoints(), registry.nodeName());
+    if (meters != null) {
+      c.onEjectedCount(n -> meters.ejectedEndpoints(b.service(), n));
+    }
+    return c;
+  }
+
+  private CircuitBreaker breaker(
+      ResilienceRegistry registry, String key, String service, ListenerMetrics meters) {
+    CircuitBreaker b = registry.breaker(key, service, policy.circuitBreaker());
+    if (b != null && meters != null) {
+      b.onStateChange(open -> meters.circuitBreakerOpen(service, open));
+    }
+    return b;
+  }
+
+  public ServicePolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Picks a backend and an endpoint for one request, without a source address.
    *
    * @param method upper-case method
    * @param path origin-form path, without query
    * @param headers request headers
    */
   public Pick pick(String method, String path, HttpHeaders headers) {
-    return pick(!split.isEmpty() && splitApplies(method, path, headers));
+    return pick(method, path, headers, null);
+  }
+
+  /**
+   * Picks a backend and an endpoint for one request.
+   *
+   * @param source the client's IP (per-source rate limit, source-ip hash), or null
+   */
+  public Pick pick(String method, String path, HttpHeaders headers, InetAddress source) {
+    return pick(
+        !split.isEmpty() && splitApplies(method, path, headers),
+        headers,
+        source,
+        IDEMPOTENT.contains(method));
   }
 
   /**
@@ -41,11 +123,27 @@ public final class CompiledRoute {
    * split backends every connection is split by weight, else it goes to the root.
    */
   public Pick pickConnection() {
-    return pick(!split.isEmpty());
+    return pickConnection(null);
   }
 
-  private Pick pick(boolean useSplit) {
+  public Pick pickConnection(InetAddress source) {
+    return pick(!split.isEmpty(), null, source, false);
+  }
+
+  private Pick pick(boolean useSplit, HttpHeaders headers, InetAddress source, boolean idempotent) {
+    if (limiter != null && !limiter.tryAcquire(source)) {
+      return new Pick.Unavailable(
+          "rate limit of service "
+              + namespace
+              + "/"
+              + root.service()
+              + " exceeded ("
+              + limiter.policy().average()
+              + "/s)",
+          Pick.Unavailable.TOO_MANY_REQUESTS);
+    }
     CompiledBackend backend = root;
+    CircuitBreaker breaker = rootBreaker;
     if (useSplit) {
       int i = weights.pick();
       if (i < 0) {
@@ -53,13 +151,24 @@ public final class CompiledRoute {
             "no backend with weight > 0 for service " + namespace + "/" + root.service());
       }
       backend = split.get(i);
+      breaker = splitBreakers.get(i);
     }
-    Target target = backend.pick();
-    if (target == null) {
+    long now = System.nanoTime();
+    OptionalLong key = backend.key(headers, source);
+    EndpointState first = backend.choose(key, null, now);
+    if (first == null) {
       return new Pick.Unavailable(
           "no ready endpoint for service " + namespace + "/" + backend.service());
     }
-    return new Pick.Forward(backend.service(), target);
+    CircuitBreaker.Permit permit = breaker == null ? null : breaker.tryAcquire(now);
+    if (permit == CircuitBreaker.Permit.DENIED) {
+      return new Pick.Unavailable(
+          "circuit breaker open for service " + namespace + "/" + backend.service());
+    }
+    Call call =
+        Call.start(
+            backend.service(), backend, policy, breaker, permit, budget, key, idempotent, first);
+    return new Pick.Forward(backend.service(), first.target(), call);
   }
 
   private boolean splitApplies(String method, String path, HttpHeaders headers) {

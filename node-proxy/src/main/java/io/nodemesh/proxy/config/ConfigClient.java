@@ -34,6 +34,7 @@ public final class ConfigClient implements AutoCloseable {
   private final LongSupplier currentVersion;
   private final Consumer<MeshConfig> apply;
   private final Runnable unreadable;
+  private final String node;
   private final HttpClient http;
   private volatile boolean closed;
   private volatile Thread thread;
@@ -49,19 +50,22 @@ public final class ConfigClient implements AutoCloseable {
    */
   public ConfigClient(
       URI controller, Duration wait, LongSupplier currentVersion, Consumer<MeshConfig> apply) {
-    this(controller, wait, currentVersion, apply, () -> {});
+    this(controller, wait, currentVersion, apply, () -> {}, null);
   }
 
   /**
    * As above, and {@code unreadable} runs when a config the controller sent cannot be read (a
-   * config that {@code apply} rejects is the caller's to count).
+   * config that {@code apply} rejects is the caller's to count); {@code node}, when not null, is
+   * sent as {@code X-Nodemesh-Node} so the controller can count its proxies by node.
    */
   public ConfigClient(
       URI controller,
       Duration wait,
       LongSupplier currentVersion,
       Consumer<MeshConfig> apply,
-      Runnable unreadable) {
+      Runnable unreadable,
+      String node) {
+    this.node = node;
     this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
     Objects.requireNonNull(controller, "config client controller");
     String base = controller.toString().replaceAll("/+$", "");
@@ -97,6 +101,9 @@ public final class ConfigClient implements AutoCloseable {
     String tag = lastSeenTag != null ? lastSeenTag : held >= 0 ? "\"" + held + "\"" : null;
     if (tag != null) {
       req.header("If-None-Match", tag);
+    }
+    if (node != null) {
+      req.header("X-Nodemesh-Node", node);
     }
     HttpResponse<String> resp;
     try {

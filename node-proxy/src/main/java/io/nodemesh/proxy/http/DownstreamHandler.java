@@ -12,10 +12,13 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.limits.RejectedRequest;
 import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.metrics.RequestObservation;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -87,34 +90,50 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     if (request.decoderResult().isFailure()) {
       // Counted by the request guard, which also chose the status (400, 414, 431, 505).
       RejectedRequest r = Rejections.classify(request.decoderResult().cause());
-      reject(request, r.status(), r.getMessage(), null, false);
+      reject(request, r.status(), r.getMessage(), null, false, null);
       return;
     }
     RequestTarget.toOriginForm(request);
     String path = RequestTarget.path(request.uri());
-    Route route = router.route(request, path);
+    Route route =
+        router.route(
+            request,
+            path,
+            ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
+    String source = null;
     if (route instanceof Route.Forward f) {
       // ACL mode: identity is the connection's peer (an HTTP/2 stream reports its parent's).
-      String denied = f.listener().access().denyHttp(ctx.channel().remoteAddress(), request, path);
+      AccessGuard guard = f.listener().access();
+      source = guard.identity(ctx.channel().remoteAddress());
+      String denied = guard.denyHttp(ctx.channel().remoteAddress(), request, path);
       if (denied != null) {
+        if (f.call() != null) {
+          // Picked but never sent: give back the endpoint's in-flight slot (and any probe).
+          f.call().done();
+        }
         route = new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, f.listener());
       }
     }
     switch (route) {
       case Route.Reject r ->
-          reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request));
+          reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
         if (!context.limits().tryAcquireUpstream(ns, f.service())) {
+          if (f.call() != null) {
+            f.call().done();
+          }
           reject(
               request,
               HttpResponseStatus.SERVICE_UNAVAILABLE,
               "service " + ns + "/" + f.service() + ": too many requests in flight",
               f.listener(),
-              HttpUtil.isKeepAlive(request));
+              HttpUtil.isKeepAlive(request),
+              source);
           return;
         }
         Exchange e = new Exchange(this, ctx, context, f, request);
+        e.source(source);
         exchange = e;
         e.start(request);
       }
@@ -126,9 +145,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       HttpResponseStatus status,
       String message,
       CompiledListener listener,
-      boolean keepAlive) {
+      boolean keepAlive,
+      String source) {
     boolean bodyFollows = !(request instanceof LastHttpContent);
-    context.metrics().startRequest(listener, null, null, request, ctx.channel()).end(status.code());
+    RequestObservation o = context.metrics().startRequest(listener, null, null, request, ctx.channel());
+    o.source(source);
+    o.end(status.code());
     ReferenceCountUtil.release(request);
     respond(status, message, keepAlive, bodyFollows);
   }

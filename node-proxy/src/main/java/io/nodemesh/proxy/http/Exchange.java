@@ -18,7 +18,11 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.config.Scheme;
+import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.metrics.RequestObservation;
+import io.nodemesh.proxy.resilience.Call;
+import io.nodemesh.proxy.resilience.Failure;
+import io.nodemesh.proxy.resilience.ReplayBuffer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -43,6 +47,11 @@ final class Exchange {
   private final Scheme scheme;
   private boolean upgrade;
   private ScheduledFuture<?> timeout;
+  private ScheduledFuture<?> retryTimer;
+  private final Call call;
+  private final ReplayBuffer replay;
+  private long deadline = Long.MAX_VALUE;
+  private int attempt;
   private UpstreamPool pool;
   private Channel up;
   private UpstreamHandler upHandler;
@@ -70,7 +79,14 @@ final class Exchange {
     this.scheme = route.listener().config().policy().scheme();
     this.observation =
         context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
+    this.call = route.call();
+    this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
+  }
+
+  /** The caller's service account as ACL mode resolved it, or null (metrics label, access log). */
+  void source(String serviceAccount) {
+    observation.source(serviceAccount);
   }
 
   boolean requestComplete() {
@@ -99,18 +115,36 @@ final class Exchange {
     if (requestComplete) {
       startTimeout();
     }
+    if (replay != null) {
+      replay.add(request);
+    }
     pending.add(request);
     pool = context.pool(down.channel().eventLoop());
-    Future<Channel> acquired = pool.acquire(route.target(), scheme);
+    startAttempt();
+  }
+
+  /** The endpoint of the current attempt. */
+  private Target target() {
+    return call != null ? call.target() : route.target();
+  }
+
+  private void startAttempt() {
+    int current = ++attempt;
+    long connectMillis = context.settings().connectTimeout().toMillis();
+    Future<Channel> acquired =
+        pool.acquire(
+            target(),
+            scheme,
+            call == null ? connectMillis : call.connectTimeoutMillis(connectMillis));
     if (acquired.isDone()) {
-      acquired(acquired);
+      acquired(acquired, current);
     } else {
-      acquired.addListener(this::acquired);
+      acquired.addListener(f -> acquired(f, current));
     }
   }
 
-  private void acquired(Future<? super Channel> f) {
-    if (done) {
+  private void acquired(Future<? super Channel> f, int forAttempt) {
+    if (done || forAttempt != attempt) {
       if (f.isSuccess()) {
         ((Channel) f.getNow()).close();
       }
@@ -120,7 +154,53 @@ final class Exchange {
       attach((Channel) f.getNow());
     } else {
       route.listener().metrics().connectError(route.service());
-      fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + describe(f.cause()));
+      attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
+    }
+  }
+
+  /**
+   * The current attempt failed before a response reached the client: retry when the {@link Call}
+   * allows it, else answer with an error.
+   */
+  private void attemptFailed(Failure failure, String reason) {
+    if (call != null) {
+      boolean unsent = up == null;
+      boolean replayable = unsent || (replay != null && replay.complete());
+      long delay = call.retryAfter(failure, replayable, deadline, System.nanoTime());
+      if (delay >= 0) {
+        scheduleRetry(delay, unsent);
+        return;
+      }
+    }
+    fail(
+        failure == Failure.TIMEOUT
+            ? HttpResponseStatus.GATEWAY_TIMEOUT
+            : HttpResponseStatus.BAD_GATEWAY,
+        reason);
+  }
+
+  /**
+   * Drops the failed attempt's upstream and sends the request again after {@code delayNanos}: what
+   * is still pending when nothing was sent, else the replay copy.
+   */
+  private void scheduleRetry(long delayNanos, boolean unsent) {
+    closeUpstream();
+    up = null;
+    upHandler = null;
+    if (!unsent) {
+      pending.addAll(replay.copies());
+    }
+    observation.retried();
+    retryTimer = down.executor().schedule(this::retry, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void retry() {
+    if (done) {
+      return;
+    }
+    startAttempt();
+    if (requestComplete) {
+      armTimer();
     }
   }
 
@@ -156,6 +236,9 @@ final class Exchange {
       return;
     }
     observation.requestBytes(content.content().readableBytes());
+    if (replay != null) {
+      replay.add(content);
+    }
     if (up == null) {
       pending.add(content);
     } else {
@@ -200,6 +283,9 @@ final class Exchange {
           onUpstreamClosed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
           return;
         }
+        if (call != null) {
+          call.responded(code, System.nanoTime());
+        }
         responseStarted = true;
         if (timeout != null) {
           timeout.cancel(false);
@@ -211,6 +297,9 @@ final class Exchange {
             .set(HttpHeaderNames.UPGRADE, protocol == null ? "" : protocol)
             .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       } else {
+        if (call != null && !finalResponse(code, msg)) {
+          return;
+        }
         responseStarted = true;
         if (timeout != null) {
           timeout.cancel(false);
@@ -258,13 +347,35 @@ final class Exchange {
         });
   }
 
+  /**
+   * Feeds a final response head to the call; a 502, 503 or 504 that the call retries is dropped
+   * with its connection.
+   *
+   * @return true when the response goes on to the client
+   */
+  private boolean finalResponse(int code, HttpObject msg) {
+    long now = System.nanoTime();
+    if (code != 502 && code != 503 && code != 504) {
+      call.responded(code, now);
+      return true;
+    }
+    boolean replayable = replay != null && replay.complete();
+    long delay = call.retryAfter(Failure.STATUS, replayable, deadline, now);
+    if (delay < 0) {
+      return true;
+    }
+    ReferenceCountUtil.release(msg);
+    scheduleRetry(delay, false);
+    return false;
+  }
+
   void onUpstreamClosed(Throwable cause) {
     if (done) {
       return;
     }
     if (!responseStarted) {
-      fail(
-          HttpResponseStatus.BAD_GATEWAY,
+      attemptFailed(
+          Failure.RESET,
           cause == null ? "connection closed before the response" : describe(cause));
     } else {
       abort();
@@ -283,33 +394,57 @@ final class Exchange {
     if (done) {
       return;
     }
-    if (!responseStarted) {
+    if (responseStarted) {
+      abort();
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - deadline >= 0) {
+      if (call != null) {
+        call.failed(Failure.TIMEOUT, now);
+      }
       fail(
           HttpResponseStatus.GATEWAY_TIMEOUT,
-          "no response within " + context.settings().requestTimeout().toMillis() + " ms");
+          "no response within " + requestTimeoutNanos() / 1_000_000 + " ms");
     } else {
-      abort();
+      attemptFailed(
+          Failure.TIMEOUT,
+          "no response within " + call.perTryTimeoutNanos() / 1_000_000 + " ms (per try)");
     }
   }
 
+  private long requestTimeoutNanos() {
+    long fallback = context.settings().requestTimeout().toNanos();
+    return call == null ? fallback : call.requestTimeoutNanos(fallback);
+  }
+
   /**
-   * The request timeout runs from the end of the request to the response head: a long upload or a
-   * long download is not a hung backend, silence after a complete request is.
+   * The request timeout runs from the end of the request to the response head, retries included:
+   * a long upload or a long download is not a hung backend, silence after a complete request is.
    */
   private void startTimeout() {
-    timeout =
-        down.executor()
-            .schedule(
-                this::onTimeout,
-                context.settings().requestTimeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+    deadline = System.nanoTime() + requestTimeoutNanos();
+    armTimer();
+  }
+
+  /** Fires at the request deadline, or earlier at the end of the current try's own timeout. */
+  private void armTimer() {
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
+    long delay = deadline - System.nanoTime();
+    long perTry = call == null ? 0 : call.perTryTimeoutNanos();
+    if (perTry > 0 && perTry < delay) {
+      delay = perTry;
+    }
+    timeout = down.executor().schedule(this::onTimeout, Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
   private void finish() {
     end();
     observation.end(status);
     upHandler.detach();
-    pool.release(UpstreamPool.key(route.target(), scheme), up, upstreamKeepAlive && requestComplete);
+    pool.release(UpstreamPool.key(target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
   }
 
@@ -338,7 +473,7 @@ final class Exchange {
             + "/"
             + route.service()
             + " endpoint "
-            + route.target().authority()
+            + target().authority()
             + ": "
             + reason;
     owner.exchangeFailed(this, failure, line, clientKeepAlive && requestComplete);
@@ -356,6 +491,15 @@ final class Exchange {
     context.limits().releaseUpstream(route.listener().config().namespace(), route.service());
     if (timeout != null) {
       timeout.cancel(false);
+    }
+    if (retryTimer != null) {
+      retryTimer.cancel(false);
+    }
+    if (call != null) {
+      call.done();
+    }
+    if (replay != null) {
+      replay.release();
     }
     context.inFlightCounter().decrementAndGet();
     HttpObject o;

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -17,7 +18,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/2 connection to a backend endpoint, shared by every exchange of one event loop that
@@ -37,10 +40,17 @@ final class Http2Upstream {
   private final Promise<Channel> parent;
   private boolean retired;
 
+  /** Streams opened and not yet closed, including those whose HEADERS are not sent yet. */
+  private int streams;
+
+  private static final int ASSUMED_MAX_STREAMS = 100;
+
   /**
    * @param connected the TCP connection (or, for TLS, the connection after the handshake)
+   * @param settingsTimeoutNanos how long to wait for the backend's first SETTINGS frame
    */
-  Http2Upstream(UpstreamPool pool, String key, ChannelFuture connected) {
+  Http2Upstream(
+      UpstreamPool pool, String key, ChannelFuture connected, long settingsTimeoutNanos) {
     this.pool = pool;
     this.key = key;
     this.parent = connected.channel().eventLoop().newPromise();
@@ -57,13 +67,26 @@ final class Http2Upstream {
                   FRAME_CODEC,
                   Http2FrameCodecBuilder.forClient()
                       .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                      // Streams beyond the backend's limit wait for a free slot, not fail.
+                      .encoderEnforceMaxConcurrentStreams(true)
                       .build())
               .addLast(MULTIPLEX, new Http2MultiplexHandler(new RefuseStreams()))
               .addLast(CONNECTION, new ConnectionHandler());
           // Flow control bounds what the backend may send; the connection itself reads freely.
           ch.config().setAutoRead(true);
           ch.read();
-          parent.setSuccess(ch);
+          // Streams open once the backend's SETTINGS are known, so its concurrency limit holds
+          // from the first stream (RFC 9113 §3.4); a peer that never sends them is not HTTP/2.
+          ch.eventLoop()
+              .schedule(
+                  () -> {
+                    if (parent.tryFailure(
+                        new IOException("no HTTP/2 SETTINGS from the backend (is it h2c?)"))) {
+                      ch.close();
+                    }
+                  },
+                  settingsTimeoutNanos,
+                  TimeUnit.NANOSECONDS);
         });
   }
 
@@ -71,12 +94,29 @@ final class Http2Upstream {
     return ch instanceof Http2StreamChannel;
   }
 
+  /**
+   * Whether a new exchange may open a stream here: not retired, and either still connecting or
+   * connected, with fewer streams than the backend's SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113
+   * §5.1.2; until its SETTINGS arrive, the 100 that RFC 9113 recommends as a minimum). A full
+   * connection keeps serving its streams while the pool opens another beside it.
+   */
   boolean usable() {
-    return !retired && (!parent.isDone() || (parent.isSuccess() && parent.getNow().isActive()));
+    if (retired) {
+      return false;
+    }
+    if (!parent.isDone()) {
+      return streams < ASSUMED_MAX_STREAMS;
+    }
+    if (!parent.isSuccess() || !parent.getNow().isActive()) {
+      return false;
+    }
+    Http2FrameCodec codec = parent.getNow().pipeline().get(Http2FrameCodec.class);
+    return codec != null && streams < codec.connection().local().maxActiveStreams();
   }
 
   /** A new stream whose pipeline ends in an {@link UpstreamHandler}. */
   Future<Channel> openStream() {
+    streams++;
     Promise<Channel> ready = pool.newPromise();
     if (parent.isDone()) {
       open(ready);
@@ -88,6 +128,7 @@ final class Http2Upstream {
 
   private void open(Promise<Channel> ready) {
     if (!parent.isSuccess()) {
+      streams--;
       ready.setFailure(parent.cause());
       return;
     }
@@ -106,8 +147,10 @@ final class Http2Upstream {
         .addListener(
             (Future<Http2StreamChannel> f) -> {
               if (f.isSuccess()) {
+                f.getNow().closeFuture().addListener(c -> streams--);
                 ready.setSuccess(f.getNow());
               } else {
+                streams--;
                 ready.setFailure(f.cause());
               }
             });
@@ -131,7 +174,9 @@ final class Http2Upstream {
   private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2GoAwayFrame) {
+      if (msg instanceof Http2SettingsFrame) {
+        parent.trySuccess(ctx.channel());
+      } else if (msg instanceof Http2GoAwayFrame) {
         retire();
       }
       ReferenceCountUtil.release(msg);
@@ -140,6 +185,7 @@ final class Http2Upstream {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       retire();
+      parent.tryFailure(new IOException("connection closed before HTTP/2 SETTINGS"));
       ctx.fireChannelInactive();
     }
 

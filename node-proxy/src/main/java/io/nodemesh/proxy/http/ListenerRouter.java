@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
+import java.net.InetAddress;
 import java.util.function.Supplier;
 
 /**
@@ -25,6 +26,11 @@ public final class ListenerRouter implements Router {
 
   @Override
   public Route route(HttpRequest request, String path) {
+    return route(request, path, null);
+  }
+
+  @Override
+  public Route route(HttpRequest request, String path, InetAddress source) {
     CompiledListener current = table.get().byProxyPort(proxyPort);
     if (current != null) {
       last = current;
@@ -35,6 +41,6 @@ public final class ListenerRouter implements Router {
       return new Route.Reject(
           HttpResponseStatus.SERVICE_UNAVAILABLE, "no listener on proxy port " + proxyPort, null);
     }
-    return Router.pick(current, request, path);
+    return Router.pick(current, request, path, source);
   }
 }

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.listener.CompiledListener;
+import java.net.InetAddress;
 
 /** Decides where one request goes; one instance per downstream connection. */
 public interface Router {
@@ -13,12 +14,31 @@ public interface Router {
    */
   Route route(HttpRequest request, String path);
 
+  /**
+   * As {@link #route(HttpRequest, String)}, knowing the client's IP (per-source rate limits and
+   * source-ip hashing need it).
+   */
+  default Route route(HttpRequest request, String path, InetAddress source) {
+    return route(request, path);
+  }
+
   /** Picks a backend and endpoint within a listener. */
   static Route pick(CompiledListener listener, HttpRequest request, String path) {
-    return switch (listener.route().pick(request.method().name(), path, request.headers())) {
-      case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target());
-      case Pick.Unavailable u ->
-          new Route.Reject(HttpResponseStatus.SERVICE_UNAVAILABLE, u.message(), listener);
+    return pick(listener, request, path, null);
+  }
+
+  /** Picks a backend and endpoint within a listener, for a client at {@code source}. */
+  static Route pick(
+      CompiledListener listener, HttpRequest request, String path, InetAddress source) {
+    Pick pick = listener.route().pick(request.method().name(), path, request.headers(), source);
+    return switch (pick) {
+      case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target(), f.call());
+      case Pick.Unavailable u -> {
+        if (u.status() == Pick.Unavailable.TOO_MANY_REQUESTS) {
+          listener.metrics().rateLimited();
+        }
+        yield new Route.Reject(HttpResponseStatus.valueOf(u.status()), u.message(), listener);
+      }
     };
   }
 }

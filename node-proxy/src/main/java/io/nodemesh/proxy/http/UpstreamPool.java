@@ -43,15 +43,18 @@ final class UpstreamPool {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final int maxIdle;
+  private final int connectTimeoutMillis;
   private final long idleNanos;
   private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
-  private final Map<String, Http2Upstream> shared = new HashMap<>();
+  private final Map<String, ArrayDeque<Http2Upstream>> shared = new HashMap<>();
 
   UpstreamPool(HttpProxyContext context, EventLoop loop) {
     this.context = context;
     this.loop = loop;
     Transport t = context.transport();
     this.maxIdle = context.settings().maxIdlePerEndpoint();
+    this.connectTimeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis());
     this.idleNanos = context.settings().idleTimeout().toNanos();
     this.bootstrap =
         new Bootstrap()
@@ -62,7 +65,7 @@ final class UpstreamPool {
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, context.settings().connectTimeout().toMillis()))
+                connectTimeoutMillis)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -83,28 +86,49 @@ final class UpstreamPool {
    * future is then already complete), else a new connection or a new HTTP/2 stream.
    */
   Future<Channel> acquire(Target target, Scheme scheme) {
+    return acquire(target, scheme, connectTimeoutMillis);
+  }
+
+  /** As {@link #acquire(Target, Scheme)}, with a Service's connect timeout for a new connection. */
+  Future<Channel> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
     String key = key(target, scheme);
-    Http2Upstream h2 = shared.get(key);
-    if (h2 != null && h2.usable()) {
-      return h2.openStream();
+    ArrayDeque<Http2Upstream> h2 = shared.get(key);
+    if (h2 != null) {
+      for (Http2Upstream c : h2) {
+        if (c.usable()) {
+          return c.openStream();
+        }
+      }
     }
     Channel pooled = pollIdle(key);
     if (pooled != null) {
       return loop.newSucceededFuture(pooled);
     }
     return switch (scheme) {
-      case HTTP -> http1(connect(target));
+      case HTTP -> http1(connect(target, connectTimeoutMillis));
       case H2C -> {
-        Http2Upstream c = new Http2Upstream(this, key, connect(target));
-        shared.put(key, c);
+        Http2Upstream c =
+            new Http2Upstream(
+                this,
+                key,
+                connect(target, connectTimeoutMillis),
+                TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+        share(key, c);
         yield c.openStream();
       }
-      case HTTPS -> tls(key, target);
+      case HTTPS -> tls(key, target, connectTimeoutMillis);
     };
   }
 
-  private ChannelFuture connect(Target target) {
-    ChannelFuture connect = bootstrap.connect(target.address());
+  private ChannelFuture connect(Target target, long timeoutMillis) {
+    int t = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis));
+    ChannelFuture connect =
+        t == connectTimeoutMillis
+            ? bootstrap.connect(target.address())
+            : bootstrap
+                .clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, t)
+                .connect(target.address());
     connect.addListener(
         (ChannelFuture f) -> {
           if (f.isSuccess()) {
@@ -135,9 +159,9 @@ final class UpstreamPool {
   }
 
   /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
-  private Future<Channel> tls(String key, Target target) {
+  private Future<Channel> tls(String key, Target target, long connectTimeoutMillis) {
     Promise<Channel> ready = loop.newPromise();
-    ChannelFuture connect = connect(target);
+    ChannelFuture connect = connect(target, connectTimeoutMillis);
     connect.addListener(
         (ChannelFuture f) -> {
           if (!f.isSuccess()) {
@@ -164,8 +188,8 @@ final class UpstreamPool {
                       return;
                     }
                     if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture());
-                      shared.put(key, c);
+                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+                      share(key, c);
                       c.openStream().addListener(s -> complete(ready, s));
                     } else {
                       ch.config().setAutoRead(false);
@@ -233,7 +257,17 @@ final class UpstreamPool {
 
   /** An HTTP/2 connection has closed or been told to go away: new exchanges open another. */
   void retire(String key, Http2Upstream connection) {
-    shared.remove(key, connection);
+    ArrayDeque<Http2Upstream> q = shared.get(key);
+    if (q != null) {
+      q.remove(connection);
+      if (q.isEmpty()) {
+        shared.remove(key);
+      }
+    }
+  }
+
+  private void share(String key, Http2Upstream connection) {
+    shared.computeIfAbsent(key, k -> new ArrayDeque<>()).add(connection);
   }
 
   <T> Promise<T> newPromise() {

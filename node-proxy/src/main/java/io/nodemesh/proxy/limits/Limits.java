@@ -8,6 +8,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.Objects;
 
@@ -117,7 +118,12 @@ public final class Limits {
   public void drain() {
     draining = true;
     for (Channel ch : downstream) {
-      ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
+      Http2FrameCodec h2 = ch.pipeline().get(Http2FrameCodec.class);
+      if (h2 != null) {
+        Http2Drain.start(ch, h2);
+      } else {
+        ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
+      }
     }
   }
 

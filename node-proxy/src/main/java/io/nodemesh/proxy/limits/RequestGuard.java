@@ -16,9 +16,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.proxy.http.Responses;
@@ -39,8 +36,7 @@ import java.util.concurrent.TimeUnit;
  * response has started, else a plain close; nothing the proxy writes afterwards gets through.
  *
  * <p>Once the connection has switched to HTTP/2 (prior knowledge or h2c upgrade) or to a tunnel
- * (101), the guard steps aside; a drain then sends HTTP/2 a GOAWAY and closes it once its open
- * streams are done.
+ * (101), the guard steps aside (HTTP/2 connections are drained by {@link Http2Drain}).
  *
  * <p>Body stalls are timed only while the proxy has asked for more ({@code read()} pending), so a
  * slow backend that holds back reads is never blamed on the client.
@@ -252,41 +248,21 @@ final class RequestGuard extends ChannelDuplexHandler {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == DRAIN) {
       draining = true;
-      Http2FrameCodec h2 = ctx.pipeline().get(Http2FrameCodec.class);
-      if (h2 != null) {
-        drainHttp2(h2);
-      } else if (outstanding == 0 && !tunnel) {
+      if (outstanding == 0 && !tunnel) {
         ctx.close();
       }
       return;
     }
     if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
-      // The connection speaks HTTP/2 from here on; its streams have their own pipelines.
-      tunnel = true;
+      // The connection speaks HTTP/2 from its first byte: HTTP/1.1 heads and bodies will never
+      // come, so neither deadline may run. HTTP/2 has its own limits in its codec.
       cancelHeadTimer();
       cancelBodyTimer();
+      tunnel = true;
+      ctx.pipeline().remove(Limits.HEAD_START);
+      ctx.pipeline().remove(this);
     }
     ctx.fireUserEventTriggered(evt);
-  }
-
-  /**
-   * HTTP/2: GOAWAY with the last stream the peer opened (RFC 9113 §6.8), so it opens no new ones
-   * here and retries nothing it sent; the open streams finish, then the connection closes.
-   */
-  private void drainHttp2(Http2FrameCodec h2) {
-    ctx.channel().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-    closeWhenNoStreams(h2);
-  }
-
-  private void closeWhenNoStreams(Http2FrameCodec h2) {
-    if (!ctx.channel().isActive()) {
-      return;
-    }
-    if (h2.connection().numActiveStreams() == 0) {
-      ctx.channel().close();
-      return;
-    }
-    ctx.executor().schedule(() -> closeWhenNoStreams(h2), 20, TimeUnit.MILLISECONDS);
   }
 
   private void onHeadTimeout() {

@@ -1,15 +1,22 @@
 package io.nodemesh.proxy.listener;
 
+import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
+import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -51,6 +58,15 @@ public final class RoutingTable {
    * @throws IllegalArgumentException naming the listener when a part cannot be compiled
    */
   public static RoutingTable compile(MeshConfig config, ProxyMetrics metrics) {
+    return compile(config, metrics, new ResilienceRegistry(null));
+  }
+
+  /**
+   * Compiles with balancing and resilience state taken from (and kept in) {@code registry}, which
+   * is then pruned to what this config names.
+   */
+  public static RoutingTable compile(
+      MeshConfig config, ProxyMetrics metrics, ResilienceRegistry registry) {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
@@ -70,11 +86,12 @@ public final class RoutingTable {
       }
       CompiledListener compiled;
       try {
+        ListenerMetrics meters = metrics.listener(l.namespace(), l.service(), l.port());
         compiled =
             new CompiledListener(
                 l,
-                new CompiledRoute(l.namespace(), l.route()),
-                metrics.listener(l.namespace(), l.service(), l.port()),
+                new CompiledRoute(l, registry, meters),
+                meters,
                 AccessGuard.of(access, l, metrics.registry()));
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
@@ -92,12 +109,29 @@ public final class RoutingTable {
       String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
       byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
     }
+    retainLive(config, registry);
     return new RoutingTable(
         config,
         Map.copyOf(byPort),
         Map.copyOf(byHost),
         Map.copyOf(tcpByPort),
         Map.copyOf(udpByPort));
+  }
+
+  private static void retainLive(MeshConfig config, ResilienceRegistry registry) {
+    Set<String> listeners = new HashSet<>();
+    Set<String> breakers = new HashSet<>();
+    Set<String> authorities = new HashSet<>();
+    for (ListenerConfig l : config.listeners()) {
+      listeners.add(l.key());
+      List<BackendConfig> backends = new ArrayList<>(l.route().split());
+      backends.add(l.route().root());
+      for (BackendConfig b : backends) {
+        breakers.add(l.key() + ">" + b.service());
+        b.endpoints().forEach(e -> authorities.add(e.authority()));
+      }
+    }
+    registry.retain(listeners, breakers, authorities);
   }
 
   /** The config this table was compiled from, or null before the first one. */

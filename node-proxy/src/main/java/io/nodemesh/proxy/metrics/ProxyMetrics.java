@@ -22,14 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The proxy's observability: its meters, and the tracer and access log the request path reports
- * to. Label sets are bounded by the configuration (namespace, service, port, backend), by fixed
- * sets (method, status code class, protocol) or by constants of the code (denial reasons); never
- * by what a client sends (no paths, no raw status strings, no endpoint IPs).
+ * to. Label sets are bounded by the configuration (namespace, service, port, backend) or by fixed
+ * sets (method, status code class, protocol); never by what a client sends (no paths, no raw
+ * status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
  */
 public final class ProxyMetrics {
-  /** Distinct ACL denial reasons kept as label values; more fold into {@code other}. */
-  static final int MAX_REASONS = 16;
-
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Tracing tracing;
@@ -42,7 +39,6 @@ public final class ProxyMetrics {
   private final AtomicInteger upstreamOpen = new AtomicInteger();
   private final Map<String, Gauges> downstream = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> sharedGauges = new ConcurrentHashMap<>();
-  private final Map<String, Counter> aclDenials = new ConcurrentHashMap<>();
 
   /** Meters only: no tracing, no access log. */
   public ProxyMetrics() {
@@ -128,30 +124,6 @@ public final class ProxyMetrics {
     upstreamOpened.increment();
     upstreamOpen.incrementAndGet();
     ch.closeFuture().addListener(f -> upstreamOpen.decrementAndGet());
-  }
-
-  /**
-   * Counts a request or connection refused by access control.
-   *
-   * @param reason a constant of the caller's code (e.g. {@code no_traffic_target}), never client
-   *     input; after {@value #MAX_REASONS} distinct reasons the rest count as {@code other}
-   */
-  public void aclDenied(String protocol, String reason) {
-    String key = protocol + '/' + reason;
-    Counter c = aclDenials.get(key);
-    if (c == null) {
-      String r = aclDenials.size() < MAX_REASONS ? reason : "other";
-      c =
-          aclDenials.computeIfAbsent(
-              protocol + '/' + r,
-              k ->
-                  Counter.builder("nodemesh.acl.denials")
-                      .description("Requests and connections denied by access control")
-                      .tag("protocol", protocol)
-                      .tag("reason", r)
-                      .register(registry));
-    }
-    c.increment();
   }
 
   /** A configuration was applied. */

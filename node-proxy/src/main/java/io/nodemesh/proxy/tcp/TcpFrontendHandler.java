@@ -5,27 +5,40 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ConnectionObservation;
+import io.nodemesh.proxy.resilience.Call;
+import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The client side of one TCP connection: on accept it picks a backend and endpoint from the table
- * in force, connects on the same event loop, then relays (see {@link RelayHandler}). No listener,
- * no ready endpoint or a failed connect closes the client connection.
+ * in force (rate limit, split, circuit breaker, balancing), connects on the same event loop, then
+ * relays (see {@link RelayHandler}). A failed connect is retried on another endpoint when the
+ * Service allows retries (nothing has reached a backend yet); no listener, no usable endpoint, a
+ * refused rate limit or a last failed connect closes the client connection. With a Service idle
+ * timeout, a relay with no traffic either way for that long is closed.
  */
 final class TcpFrontendHandler extends RelayHandler {
   private static final System.Logger LOG = System.getLogger(TcpFrontendHandler.class.getName());
+  static final String IDLE = "tcp-idle";
 
   private final Transport transport;
   private final Duration connectTimeout;
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
+  private ConnectionObservation observed;
+  private long readBeforeConnect;
 
   TcpFrontendHandler(
       Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
@@ -40,7 +53,8 @@ final class TcpFrontendHandler extends RelayHandler {
     Channel inbound = ctx.channel();
     CompiledListener listener = table.get().tcpByProxyPort(proxyPort);
     if (listener == null) {
-      LOG.log(Level.DEBUG, "tcp proxy port {0,number,#}: no listener, connection closed", proxyPort);
+      LOG.log(
+          Level.DEBUG, "tcp proxy port {0,number,#}: no listener, connection closed", proxyPort);
       inbound.close();
       return;
     }
@@ -51,8 +65,12 @@ final class TcpFrontendHandler extends RelayHandler {
       return;
     }
     listener.metrics().accepted(inbound, "tcp");
-    switch (listener.route().pickConnection()) {
+    var source = inbound.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    switch (listener.route().pickConnection(source)) {
       case Pick.Unavailable u -> {
+        if (u.status() == Pick.Unavailable.TOO_MANY_REQUESTS) {
+          listener.metrics().rateLimited();
+        }
         LOG.log(
             Level.DEBUG,
             "tcp listener {0}: {1}, connection closed",
@@ -60,24 +78,56 @@ final class TcpFrontendHandler extends RelayHandler {
             u.message());
         inbound.close();
       }
-      case Pick.Forward f -> connect(inbound, listener, f);
+      case Pick.Forward f -> {
+        Call call = f.call();
+        if (call != null) {
+          inbound.closeFuture().addListener(x -> call.done());
+          long idle = call.policy().timeouts().idleMillis();
+          if (idle > 0) {
+            // On the client side both directions show: its reads and its writes.
+            ctx.pipeline().addFirst(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+          }
+        }
+        countReads(
+            bytes -> {
+              if (observed != null) {
+                observed.fromClient(bytes);
+              } else {
+                readBeforeConnect += bytes;
+              }
+            });
+        inbound
+            .closeFuture()
+            .addListener(
+                x -> {
+                  if (observed != null) {
+                    observed.end();
+                  }
+                });
+        connect(inbound, listener, f.service(), call, call == null ? f.target() : call.target());
+      }
     }
   }
 
-  private void connect(Channel inbound, CompiledListener listener, Pick.Forward f) {
-    RelayHandler backendSide = new RelayHandler();
-    ConnectionObservation observed =
+  /** Starts the metrics and access log of the connection, once, for the endpoint it ended on. */
+  private void observe(CompiledListener listener, String service, Target target, Channel inbound) {
+    observed =
         listener
             .metrics()
             .connection(
-                "tcp",
-                listener.config(),
-                f.service(),
-                f.target().authority(),
-                inbound.remoteAddress());
-    countReads(observed::fromClient);
-    backendSide.countReads(observed::toClient);
-    inbound.closeFuture().addListener(x -> observed.end());
+                "tcp", listener.config(), service, target.authority(), inbound.remoteAddress());
+    if (readBeforeConnect > 0) {
+      observed.fromClient((int) Math.min(Integer.MAX_VALUE, readBeforeConnect));
+    }
+  }
+
+  private void connect(
+      Channel inbound, CompiledListener listener, String service, Call call, Target target) {
+    RelayHandler backendSide = new RelayHandler();
+    long timeoutMillis =
+        call == null
+            ? connectTimeout.toMillis()
+            : call.connectTimeoutMillis(connectTimeout.toMillis());
     Bootstrap b =
         new Bootstrap()
             .group(inbound.eventLoop())
@@ -88,9 +138,9 @@ final class TcpFrontendHandler extends RelayHandler {
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())))
+                (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)))
             .handler(backendSide);
-    ChannelFuture cf = b.connect(f.target().address());
+    ChannelFuture cf = b.connect(target.address());
     Channel outbound = cf.channel();
     cf.addListener(
         (ChannelFuture done) -> {
@@ -98,26 +148,67 @@ final class TcpFrontendHandler extends RelayHandler {
             Throwable c = done.cause();
             LOG.log(
                 Level.DEBUG,
-                "tcp listener {0}: cannot connect to {1} ({2}): {3}, connection closed",
+                "tcp listener {0}: cannot connect to {1} ({2}): {3}",
                 listener.config().key(),
-                f.target().authority(),
-                f.service(),
+                target.authority(),
+                service,
                 c == null ? "failed" : c.getClass().getSimpleName() + ": " + c.getMessage());
-            inbound.close();
+            if (!inbound.isActive()) {
+              return;
+            }
+            listener.metrics().connectError(service);
+            long delay =
+                call == null
+                    ? -1
+                    : call.retryAfter(Failure.CONNECT, true, Long.MAX_VALUE, System.nanoTime());
+            if (delay < 0) {
+              observe(listener, service, target, inbound);
+              inbound.close();
+              return;
+            }
+            listener.metrics().retry(service);
+            inbound
+                .eventLoop()
+                .schedule(
+                    () -> {
+                      if (inbound.isActive()) {
+                        connect(inbound, listener, service, call, call.target());
+                      }
+                    },
+                    delay,
+                    TimeUnit.NANOSECONDS);
             return;
           }
           if (!inbound.isActive()) {
             outbound.close();
             return;
           }
+          if (call != null) {
+            call.connected(System.nanoTime());
+          }
+          observe(listener, service, target, inbound);
+          backendSide.countReads(observed::toClient);
           backendSide.attach(inbound);
           attach(outbound);
         });
     // A client that goes away while connecting cancels the upstream connection.
-    inbound.closeFuture().addListener(x -> {
-      if (!cf.isDone()) {
-        outbound.close();
-      }
-    });
+    inbound
+        .closeFuture()
+        .addListener(
+            x -> {
+              if (!cf.isDone()) {
+                outbound.close();
+              }
+            });
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent) {
+      LOG.log(Level.DEBUG, "tcp proxy port {0,number,#}: relay idle, closed", proxyPort);
+      ctx.close();
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
   }
 }

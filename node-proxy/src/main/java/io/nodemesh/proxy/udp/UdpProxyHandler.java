@@ -99,7 +99,7 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
       LOG.log(Level.DEBUG, "udp proxy port {0,number,#}: no listener, datagram dropped", proxyPort);
       return null;
     }
-    return switch (l.route().pickConnection()) {
+    return switch (l.route().pickConnection(client.getAddress())) {
       case Pick.Unavailable u -> {
         LOG.log(
             Level.DEBUG, "udp listener {0}: {1}, datagram dropped", l.config().key(), u.message());

@@ -63,7 +63,11 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
   /** Opens the upstream channel; datagrams are queued until it is connected. */
   void open(Transport transport, UdpSettings settings) {
     this.maxQueued = settings.maxQueued();
-    this.idleNanos = settings.idleTimeout().toNanos();
+    long serviceIdle =
+        target.call() == null ? 0 : target.call().policy().timeouts().idleMillis();
+    // nodemesh.io/idle-timeout of the Service, else the proxy's UDP session idle timeout.
+    this.idleNanos =
+        serviceIdle > 0 ? serviceIdle * 1_000_000L : settings.idleTimeout().toNanos();
     this.lastActivity = System.nanoTime();
     Bootstrap b =
         new Bootstrap()
@@ -218,6 +222,10 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     owner.remove(client, this);
     if (upstream != null) {
       upstream.close();
+    }
+    if (target.call() != null) {
+      // The session counted as a request in flight to its endpoint (least-request balancing).
+      target.call().done();
     }
   }
 }

@@ -99,7 +99,7 @@ class CompiledRouteTest {
   void noReadyEndpointNamesTheService() {
     BackendConfig root =
         new BackendConfig(
-            "web", 1, List.of(new EndpointConfig("10.0.0.9", 80, null, false, true, true)));
+            "web", 1, List.of(new EndpointConfig("10.0.0.9", 80, null, false, false, true)));
     CompiledRoute route = new CompiledRoute("shop", RouteConfig.direct(root));
     assertThat(route.pick("GET", "/", NONE))
         .isEqualTo(new Pick.Unavailable("no ready endpoint for service shop/web"));

@@ -1,0 +1,104 @@
+package io.nodemesh.proxy;
+
+import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.freePort;
+import static io.nodemesh.proxy.Configs.http;
+import static io.nodemesh.proxy.Configs.local;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.tracing.TracingOptions;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Access log lines for real HTTP requests and TCP connections through the proxy. */
+class AccessLogIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static List<JsonNode> lines(Path file) throws Exception {
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    return Files.readAllLines(file).stream()
+        .map(
+            l -> {
+              try {
+                return JSON.readTree(l);
+              } catch (Exception e) {
+                throw new AssertionError("not JSON: " + l, e);
+              }
+            })
+        .toList();
+  }
+
+  @Test
+  void oneLinePerRequestAndPerConnectionWithTheTraceId(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("access.log");
+    try (OtlpReceiver otlp = new OtlpReceiver();
+        TestBackend web = new TestBackend("v1");
+        TcpProxyIT.EchoBackend db = new TcpProxyIT.EchoBackend("db");
+        NodeProxy proxy =
+            NodeProxy.start(
+                local()
+                    .withEntryPort(0)
+                    .withAccessLog(file.toString())
+                    .withTracing(new TracingOptions(otlp.endpoint(), null, Map.of())))) {
+      int httpPort = freePort();
+      int tcpPort = freePort();
+      proxy.apply(
+          config(
+              1,
+              http("shop", "web", 80, httpPort, RouteConfig.direct(web.backend("web", 1))),
+              new ListenerConfig(
+                  "shop", "db", 5432, Protocol.TCP, tcpPort, RouteConfig.direct(db.backend("db", 1)))));
+      try (RawClient c = new RawClient(httpPort)) {
+        c.send(
+            "PUT /cart/9?coupon=x HTTP/1.1\r\nHost: web.shop.mesh\r\nContent-Length: 5\r\n"
+                + "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\nhello");
+      }
+      try (RawClient c = new RawClient(proxy.entryPort())) {
+        assertThat(c.get("/missing", "nope.shop.mesh").status()).isEqualTo(404);
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", tcpPort), 2000);
+        s.getOutputStream().write(new byte[10]);
+        s.shutdownOutput();
+        s.getInputStream().readAllBytes();
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> lines(file).size() >= 3);
+      List<JsonNode> all = lines(file);
+      JsonNode put = all.stream().filter(n -> "PUT".equals(n.path("method").asText())).findFirst().orElseThrow();
+      assertThat(put.get("protocol").asText()).isEqualTo("http");
+      assertThat(put.get("path").asText()).isEqualTo("/cart/9?coupon=x");
+      assertThat(put.get("status").asInt()).isEqualTo(200);
+      assertThat(put.get("destination").asText()).isEqualTo("shop/web:80");
+      assertThat(put.get("backend").asText()).isEqualTo("web");
+      assertThat(put.get("endpoint").asText()).isEqualTo("127.0.0.1:" + web.port());
+      assertThat(put.get("bytes_in").asLong()).isEqualTo(5);
+      assertThat(put.get("bytes_out").asLong()).isEqualTo(2);
+      assertThat(put.get("trace_id").asText()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+      assertThat(put.get("source").asText()).startsWith("127.0.0.1:");
+      JsonNode notFound =
+          all.stream().filter(n -> n.path("status").asInt() == 404).findFirst().orElseThrow();
+      assertThat(notFound.has("backend")).isFalse();
+      JsonNode tcp =
+          all.stream().filter(n -> "tcp".equals(n.path("protocol").asText())).findFirst().orElseThrow();
+      assertThat(tcp.get("destination").asText()).isEqualTo("shop/db:5432");
+      assertThat(tcp.get("bytes_in").asLong()).isEqualTo(10);
+      assertThat(tcp.get("bytes_out").asLong())
+          .isEqualTo(10 + TcpProxyIT.EchoBackend.trailer("db", 10).length);
+    }
+  }
+}

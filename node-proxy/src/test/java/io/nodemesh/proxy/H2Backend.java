@@ -1,0 +1,103 @@
+package io.nodemesh.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** An HTTP/2-only backend (h2c with prior knowledge) that answers {@code h2 <path>}. */
+final class H2Backend implements AutoCloseable {
+  final AtomicInteger requests = new AtomicInteger();
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final Channel server;
+  private final long delayMillis;
+
+  H2Backend() throws InterruptedException {
+    this(Integer.MAX_VALUE, 0);
+  }
+
+  /**
+   * @param maxStreams the SETTINGS_MAX_CONCURRENT_STREAMS it announces
+   * @param delayMillis how long each answer takes, so that streams overlap
+   */
+  H2Backend(long maxStreams, long delayMillis) throws InterruptedException {
+    this.delayMillis = delayMillis;
+    server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            Http2FrameCodecBuilder.forServer()
+                                .initialSettings(
+                                    Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                                .build())
+                        .addLast(new Http2MultiplexHandler(new StreamInit()));
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .sync()
+            .channel();
+  }
+
+  private final class StreamInit extends ChannelInitializer<Channel> {
+    @Override
+    protected void initChannel(Channel ch) {
+      ch.pipeline()
+          .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+          .addLast(new HttpObjectAggregator(1 << 20))
+          .addLast(
+              new SimpleChannelInboundHandler<FullHttpRequest>() {
+                @Override
+                protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+                  requests.incrementAndGet();
+                  byte[] b = ("h2 " + req.uri()).getBytes(StandardCharsets.UTF_8);
+                  FullHttpResponse r =
+                      new DefaultFullHttpResponse(
+                          HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(b));
+                  r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
+                  if (delayMillis > 0) {
+                    ctx.executor().schedule(() -> ctx.writeAndFlush(r), delayMillis, TimeUnit.MILLISECONDS);
+                  } else {
+                    ctx.writeAndFlush(r);
+                  }
+                }
+              });
+    }
+  }
+
+  int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

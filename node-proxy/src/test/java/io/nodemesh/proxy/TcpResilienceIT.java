@@ -1,0 +1,182 @@
+package io.nodemesh.proxy;
+
+import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.freePort;
+import static io.nodemesh.proxy.Configs.local;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.proxy.TcpProxyIT.EchoBackend;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Balancing, connect retries, idle timeout and connection rate limits of TCP listeners. */
+class TcpResilienceIT {
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private NodeProxy proxy;
+  private int port;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+  }
+
+  EchoBackend echo(String name) throws IOException {
+    EchoBackend e = new EchoBackend(name);
+    closing.add(e);
+    return e;
+  }
+
+  static EndpointConfig endpoint(EchoBackend e) {
+    return EndpointConfig.ready("127.0.0.1", e.server.getLocalPort());
+  }
+
+  void start(ServicePolicy policy, EndpointConfig... endpoints) {
+    port = freePort();
+    proxy = NodeProxy.start(local());
+    proxy.apply(
+        config(
+            1,
+            new ListenerConfig(
+                "shop",
+                "db",
+                5432,
+                Protocol.TCP,
+                port,
+                RouteConfig.direct(new BackendConfig("db", 1, List.of(endpoints))),
+                policy)));
+  }
+
+  static ServicePolicy policy(
+      ServicePolicy.LbPolicy lb,
+      ServicePolicy.Timeouts timeouts,
+      ServicePolicy.Retry retry,
+      ServicePolicy.RateLimit limit) {
+    return new ServicePolicy(
+        null,
+        new ServicePolicy.Balancing(lb, null, null, true),
+        timeouts,
+        retry,
+        null,
+        new ServicePolicy.Outlier(0, 0, 0),
+        limit);
+  }
+
+  Socket connect() throws IOException {
+    Socket s = new Socket();
+    closing.add(s);
+    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    s.setSoTimeout(5_000);
+    return s;
+  }
+
+  /** Sends a line and reads the echo: the connection is relayed end to end. */
+  static boolean echoes(Socket s) throws IOException {
+    byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
+    s.getOutputStream().write(ping);
+    s.getOutputStream().flush();
+    byte[] back = s.getInputStream().readNBytes(ping.length);
+    return new String(back, StandardCharsets.US_ASCII).equals("ping\n");
+  }
+
+  @Test
+  void leastRequestSpreadsLongLivedConnectionsEvenly() throws Exception {
+    EchoBackend a = echo("a");
+    EchoBackend b = echo("b");
+    start(policy(ServicePolicy.LbPolicy.LEAST_REQUEST, null, null, null), endpoint(a), endpoint(b));
+    for (int i = 0; i < 6; i++) {
+      assertThat(echoes(connect())).isTrue();
+    }
+    // Each open connection counts as a request in flight; P2C keeps the two level.
+    assertThat(a.accepted.get()).isEqualTo(3);
+    assertThat(b.accepted.get()).isEqualTo(3);
+  }
+
+  @Test
+  void aConnectToAKilledEndpointIsRetriedOnAnother() throws Exception {
+    EchoBackend dead = echo("dead");
+    EchoBackend alive = echo("alive");
+    dead.close();
+    start(
+        policy(
+            ServicePolicy.LbPolicy.ROUND_ROBIN,
+            null,
+            new ServicePolicy.Retry(1, 0, 1, 5, 1.0, 100),
+            null),
+        endpoint(dead),
+        endpoint(alive));
+    for (int i = 0; i < 6; i++) {
+      assertThat(echoes(connect())).as("connection %d", i).isTrue();
+    }
+    assertThat(alive.accepted.get()).isEqualTo(6);
+  }
+
+  @Test
+  void withoutRetriesAConnectFailureClosesTheClient() throws Exception {
+    EchoBackend dead = echo("dead");
+    dead.close();
+    start(policy(ServicePolicy.LbPolicy.ROUND_ROBIN, null, null, null), endpoint(dead));
+    assertThat(connect().getInputStream().read()).isEqualTo(-1);
+  }
+
+  @Test
+  void anIdleRelayIsClosedAfterTheIdleTimeoutAndABusyOneIsNot() throws Exception {
+    EchoBackend a = echo("a");
+    start(
+        policy(
+            ServicePolicy.LbPolicy.ROUND_ROBIN, new ServicePolicy.Timeouts(0, 0, 400), null, null),
+        endpoint(a));
+    Socket idle = connect();
+    Socket busy = connect();
+    assertThat(echoes(idle)).isTrue();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 10; i++) {
+      assertThat(echoes(busy)).isTrue();
+      // Traffic every 100 ms keeps it open well past the 400 ms idle timeout.
+      await().pollDelay(Duration.ofMillis(100)).until(() -> true);
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofMillis(900));
+    assertThat(idle.getInputStream().read()).isEqualTo(-1);
+    assertThat(echoes(busy)).isTrue();
+  }
+
+  @Test
+  void theRateLimitRefusesNewConnectionsPastTheBurst() throws Exception {
+    EchoBackend a = echo("a");
+    start(
+        policy(
+            ServicePolicy.LbPolicy.ROUND_ROBIN,
+            null,
+            null,
+            new ServicePolicy.RateLimit(0.01, 2, false)),
+        endpoint(a));
+    assertThat(echoes(connect())).isTrue();
+    assertThat(echoes(connect())).isTrue();
+    Socket refused = connect();
+    try {
+      assertThat(refused.getInputStream().read()).isEqualTo(-1);
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the third connection was not closed", e);
+    }
+    assertThat(a.accepted.get()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,67 @@
+package io.nodemesh.proxy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A self-signed certificate for {@code 127.0.0.1} made with the JDK's own {@code keytool}: a key
+ * store for test servers and a trust store that trusts only that certificate.
+ */
+final class TestCerts {
+  static final char[] PASSWORD = "changeit".toCharArray();
+
+  final Path keyStore;
+  final Path trustStore;
+
+  TestCerts(Path dir) throws IOException, InterruptedException {
+    keyStore = dir.resolve("backend.p12");
+    trustStore = dir.resolve("trust.p12");
+    Path cert = dir.resolve("backend.crt");
+    keytool(
+        "-genkeypair", "-alias", "backend", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=backend", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+        "-storetype", "PKCS12", "-keystore", keyStore.toString(),
+        "-storepass", "changeit", "-keypass", "changeit");
+    keytool(
+        "-exportcert", "-alias", "backend", "-keystore", keyStore.toString(),
+        "-storepass", "changeit", "-file", cert.toString());
+    keytool(
+        "-importcert", "-noprompt", "-alias", "backend", "-file", cert.toString(),
+        "-storetype", "PKCS12", "-keystore", trustStore.toString(), "-storepass", "changeit");
+  }
+
+  private static void keytool(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("keytool " + args[0] + " failed: " + out);
+    }
+  }
+
+  KeyManagerFactory keyManagers() throws IOException, GeneralSecurityException {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keyStore)) {
+      ks.load(in, PASSWORD);
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, PASSWORD);
+    return kmf;
+  }
+
+  SSLContext serverContext() throws IOException, GeneralSecurityException {
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(keyManagers().getKeyManagers(), null, null);
+    return c;
+  }
+}

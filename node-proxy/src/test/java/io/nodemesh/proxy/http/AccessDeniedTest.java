@@ -1,0 +1,102 @@
+package io.nodemesh.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.access.AccessGrant;
+import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ACL mode in the request path, through the real codec. An embedded channel has no IP peer, so it
+ * plays a caller that is no known pod, whatever headers it sends; the transport is null, so a
+ * request that got past the check would fail loudly instead of being answered.
+ */
+class AccessDeniedTest {
+  private final ProxyMetrics metrics = new ProxyMetrics();
+
+  private EmbeddedChannel channel() {
+    ListenerConfig l =
+        new ListenerConfig(
+            "shop",
+            "api",
+            80,
+            Protocol.HTTP,
+            5001,
+            RouteConfig.direct(
+                new BackendConfig("api", 1, List.of(EndpointConfig.ready("10.0.0.10", 8080)))));
+    AccessConfig access =
+        new AccessConfig(
+            true,
+            Map.of("10.0.0.2", "default/web", "10.0.0.10", "shop/api"),
+            List.of(
+                new ListenerAccess(
+                    l.key(),
+                    List.of("shop/api"),
+                    List.of(
+                        new AccessGrant(
+                            "shop/web-to-api",
+                            "TCPRoute shop/all",
+                            "shop/api",
+                            List.of("default/web"),
+                            List.of())))));
+    RoutingTable table = RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics);
+    HttpProxyContext context = new HttpProxyContext(null, metrics, HttpProxySettings.defaults());
+    return new EmbeddedChannel(
+        new HttpServerCodec(), new DownstreamHandler(context, new ListenerRouter(5001, () -> table)));
+  }
+
+  private static String exchange(EmbeddedChannel ch, String request) {
+    ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
+    ch.runPendingTasks();
+    StringBuilder out = new StringBuilder();
+    ByteBuf b;
+    while ((b = ch.readOutbound()) != null) {
+      out.append(b.toString(StandardCharsets.UTF_8));
+      b.release();
+    }
+    return out.toString();
+  }
+
+  @Test
+  void forwardingHeadersDoNotMakeACallerKnown() {
+    EmbeddedChannel ch = channel();
+    String r =
+        exchange(
+            ch,
+            "GET /api HTTP/1.1\r\nHost: api.shop.mesh\r\nX-Forwarded-For: 10.0.0.2\r\n"
+                + "Forwarded: for=10.0.0.2\r\nX-Real-IP: 10.0.0.2\r\n\r\n");
+    assertThat(r)
+        .startsWith("HTTP/1.1 403 Forbidden\r\n")
+        .endsWith("\r\n\r\nsource unknown is not a known pod; denied on shop/api:80\n");
+    // The connection stays usable; a body of a denied request is read and dropped.
+    assertThat(ch.isActive()).isTrue();
+    assertThat(
+            exchange(
+                ch,
+                "POST /api HTTP/1.1\r\nHost: api.shop.mesh\r\nContent-Length: 5\r\n\r\nhello"))
+        .startsWith("HTTP/1.1 403 Forbidden\r\n");
+    assertThat(metrics.scrape())
+        .contains(
+            "nodemesh_access_denied_total{namespace=\"shop\",port=\"80\",protocol=\"http\","
+                + "reason=\"unknown_source\",service=\"api\"} 2.0")
+        .containsPattern(
+            "nodemesh_requests_total\\{[^}]*code=\"4xx\",[^}]*method=\"POST\",[^}]*"
+                + "source=\"unknown\"\\} 1.0");
+  }
+}
