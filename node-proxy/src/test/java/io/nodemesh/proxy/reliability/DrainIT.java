@@ -86,4 +86,32 @@ class DrainIT {
               + " ms after close() began");
     }
   }
+
+  @Test
+  void priorKnowledgeHttp2GetsGoAwayAndItsOpenStreamFinishes() throws Exception {
+    try (H2Wire h2 = new H2Wire(port, 0)) {
+      backend.hold = new CountDownLatch(1);
+      h2.frame(
+              H2Wire.HEADERS,
+              H2Wire.END_STREAM | H2Wire.END_HEADERS,
+              1,
+              H2Wire.getHeaders("web.default.mesh"))
+          .flush();
+      await().atMost(Duration.ofSeconds(5)).until(() -> backend.received.get() == 1);
+      CompletableFuture<Void> closing =
+          CompletableFuture.runAsync(proxy::close, Thread.ofVirtual()::start);
+      H2Wire.Frame goAway = h2.readUntil(H2Wire.GOAWAY);
+      assertThat(goAway).isNotNull();
+      assertThat(goAway.errorCode()).isZero();
+      assertThat(closing).isNotDone();
+      backend.hold.countDown();
+      H2Wire.Frame data = h2.readUntil(H2Wire.DATA);
+      assertThat(data).isNotNull();
+      assertThat(data.stream()).isEqualTo(1);
+      assertThat(new String(data.payload(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("web");
+      assertThat(h2.closedWithin(5000)).isTrue();
+      closing.get();
+    }
+  }
 }
