@@ -23,6 +23,7 @@ public final class Limits {
   public static final String HEAD_START = "head-start";
   public static final String REQUEST_GUARD = "request-guard";
   public static final String RESPONSE_GUARD = "response-guard";
+  public static final String WEBSOCKET_LIMIT = "websocket-limit";
 
   private final LimitSettings settings;
   private final Rejections rejections;

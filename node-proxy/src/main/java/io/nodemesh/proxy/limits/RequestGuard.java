@@ -214,6 +214,13 @@ final class RequestGuard extends ChannelDuplexHandler {
         tunnel = true;
         cancelHeadTimer();
         cancelBodyTimer();
+        if (r.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)) {
+          ctx.pipeline()
+              .addAfter(
+                  ctx.name(),
+                  Limits.WEBSOCKET_LIMIT,
+                  new WebSocketFrameLimit(settings.maxWebSocketFrame(), rejections));
+        }
         ctx.write(msg, promise);
         return;
       }
