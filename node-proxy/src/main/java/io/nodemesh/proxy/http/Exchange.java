@@ -250,6 +250,10 @@ final class Exchange {
     if (done) {
       return;
     }
+    if (f instanceof ChannelFuture cf && cf.channel() != up) {
+      // A write to the upstream of an attempt that has since failed and been retried.
+      return;
+    }
     if (!f.isSuccess()) {
       onUpstreamClosed(f.cause());
       return;
