@@ -109,6 +109,8 @@ class DashboardsIT {
     int datagrams = udp(dnsPort, 2);
     awaitScraped("sum(nodemesh_requests_total{namespace=\"demo\"})", sent);
     awaitScraped("sum(nodemesh_udp_received_datagrams_total)", datagrams);
+    // Both targets scraped before the change, so its effect shows as an increase.
+    awaitScraped("sum(up{job=~\"nodemesh-.*\"})", 2);
     // A change the controller must propagate: a TrafficSplit whose backend does not exist.
     Files.writeString(world.resolve("broken.yaml"), BROKEN_SPLIT);
     sent +=
