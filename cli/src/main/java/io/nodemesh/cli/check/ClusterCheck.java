@@ -94,6 +94,7 @@ public final class ClusterCheck {
   private static final Pattern READY_VERSION = Pattern.compile("config version (-?\\d+)");
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final int LISTED = 5;
+  private static final String NODE_LOCAL_DNS = "node-local-dns";
 
   private final KubernetesClient client;
   private final Function<KubernetesClient, KubernetesClient> asController;
@@ -325,6 +326,10 @@ public final class ClusterCheck {
                   DnsPatcher.MESH_DNS_SERVICE,
                   ip));
     }
+    Optional<String> bypass = nodeLocalCacheBypass();
+    if (bypass.isPresent()) {
+      return CheckItem.fail("dns", bypass.get());
+    }
     boolean versionKnown =
         switch (p.target()) {
           case DnsTarget.Corefile c -> c.version().isPresent();
@@ -338,6 +343,29 @@ public final class ClusterCheck {
           "dns", detail + "; CoreDNS version unknown, the block was written for a current release");
     }
     return CheckItem.pass("dns", detail);
+  }
+
+  /**
+   * NodeLocal DNSCache sends only the cluster domain to the cluster DNS; without a block of its own
+   * for the mesh zone, pods never get mesh names even though CoreDNS is patched.
+   */
+  private Optional<String> nodeLocalCacheBypass() {
+    String ns = settings.dnsNamespace();
+    if (client.apps().daemonSets().inNamespace(ns).withName(NODE_LOCAL_DNS).get() == null) {
+      return Optional.empty();
+    }
+    var cm = client.configMaps().inNamespace(ns).withName(NODE_LOCAL_DNS).get();
+    String corefile =
+        cm == null || cm.getData() == null ? "" : cm.getData().getOrDefault("Corefile", "");
+    boolean served =
+        corefile.lines().map(String::strip).anyMatch(l -> l.startsWith(settings.domain() + ":53 "));
+    if (served) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "NodeLocal DNSCache (DaemonSet %s/%s) sends only the cluster domain to the cluster DNS, so pods never get %s. names; add a %s:53 block to ConfigMap %s/%s (docs/dns.md)"
+            .formatted(
+                ns, NODE_LOCAL_DNS, settings.domain(), settings.domain(), ns, NODE_LOCAL_DNS));
   }
 
   CheckItem leader() {
