@@ -1,11 +1,15 @@
 package io.nodemesh.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -50,7 +54,9 @@ final class Http2Downstream {
    * connection handler (the h2c upgrade codec adds them unnamed, in this order).
    */
   static ChannelHandler[] handlers(HttpProxyContext context, Router router) {
-    return new ChannelHandler[] {multiplexer(context, router), new ConnectionHandler()};
+    return new ChannelHandler[] {
+      multiplexer(context, router), new ConnectionHandler(context.limits())
+    };
   }
 
   private static Http2MultiplexHandler multiplexer(HttpProxyContext context, Router router) {
@@ -65,7 +71,7 @@ final class Http2Downstream {
         ch.pipeline()
             .addLast(FRAME_CODEC, frameCodec(context))
             .addLast(MULTIPLEX, multiplexer(context, router))
-            .addLast(CONNECTION, new ConnectionHandler());
+            .addLast(CONNECTION, new ConnectionHandler(context.limits()));
       }
     };
   }
@@ -97,9 +103,13 @@ final class Http2Downstream {
    */
   private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
-
+    private final Limits limits;
     private Channel listener;
     private ChannelFutureListener drain;
+
+    ConnectionHandler(Limits limits) {
+      this.limits = limits;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -111,6 +121,20 @@ final class Http2Downstream {
         if (ctx.pipeline().get(name) != null) {
           ctx.pipeline().remove(name);
         }
+      }
+      Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+      if (codec != null) {
+        // Every connection error ends in a GOAWAY with its code, whichever side detected it
+        // (a flood is found by the encoder, a bad frame by the decoder): count it there.
+        codec
+            .connection()
+            .addListener(
+                new Http2ConnectionAdapter() {
+                  @Override
+                  public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
+                    limits.countHttp2GoAway(errorCode);
+                  }
+                });
       }
       ctx.channel().config().setAutoRead(true);
       ctx.read();
@@ -143,8 +167,14 @@ final class Http2Downstream {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.log(
-          Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      LOG.log(Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      Http2Exception h2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+      if (h2 != null) {
+        // The frame codec shows us its protocol errors first, then answers them itself: RST_STREAM
+        // for a stream error, GOAWAY with the error code and a close for a connection error
+        // (RFC 9113 §5.4). Closing here would get in first with a GOAWAY saying NO_ERROR.
+        return;
+      }
       ctx.close();
     }
   }

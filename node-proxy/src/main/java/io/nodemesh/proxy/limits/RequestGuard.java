@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -34,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  * the proxy handler answers it in order after any pipelined request before it. A refusal in the
  * middle of a request (bad chunk, stalled body, slow head) is answered here: 400/408 when no
  * response has started, else a plain close; nothing the proxy writes afterwards gets through.
+ *
+ * <p>Once the connection has switched to HTTP/2 (prior knowledge or h2c upgrade) or to a tunnel
+ * (101), the guard steps aside (HTTP/2 connections are drained by {@link Http2Drain}).
  *
  * <p>Body stalls are timed only while the proxy has asked for more ({@code read()} pending), so a
  * slow backend that holds back reads is never blamed on the client.
@@ -211,6 +213,13 @@ final class RequestGuard extends ChannelDuplexHandler {
         tunnel = true;
         cancelHeadTimer();
         cancelBodyTimer();
+        if (r.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)) {
+          ctx.pipeline()
+              .addAfter(
+                  ctx.name(),
+                  Limits.WEBSOCKET_LIMIT,
+                  new WebSocketFrameLimit(settings.maxWebSocketFrame(), rejections));
+        }
         ctx.write(msg, promise);
         return;
       }
@@ -249,15 +258,6 @@ final class RequestGuard extends ChannelDuplexHandler {
         ctx.close();
       }
       return;
-    }
-    if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
-      // The connection speaks HTTP/2 from its first byte: HTTP/1.1 heads and bodies will never
-      // come, so neither deadline may run. HTTP/2 has its own limits in its codec.
-      cancelHeadTimer();
-      cancelBodyTimer();
-      tunnel = true;
-      ctx.pipeline().remove(Limits.HEAD_START);
-      ctx.pipeline().remove(this);
     }
     ctx.fireUserEventTriggered(evt);
   }
