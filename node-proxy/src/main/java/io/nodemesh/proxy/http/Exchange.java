@@ -315,8 +315,8 @@ final class Exchange {
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
     }
-    if (!informational && msg instanceof HttpContent c) {
-      observation.responseBytes(c.content().readableBytes());
+    if (!informational) {
+      observation.response(msg);
     }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;

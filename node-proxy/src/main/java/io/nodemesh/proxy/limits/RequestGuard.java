@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * middle of a request (bad chunk, stalled body, slow head) is answered here: 400/408 when no
  * response has started, else a plain close; nothing the proxy writes afterwards gets through.
  *
+ * <p>Once the connection has switched to HTTP/2 (prior knowledge or h2c upgrade) or to a tunnel
+ * (101), the guard steps aside (HTTP/2 connections are drained by {@link Http2Drain}).
+ *
  * <p>Body stalls are timed only while the proxy has asked for more ({@code read()} pending), so a
  * slow backend that holds back reads is never blamed on the client.
  */
@@ -210,6 +213,13 @@ final class RequestGuard extends ChannelDuplexHandler {
         tunnel = true;
         cancelHeadTimer();
         cancelBodyTimer();
+        if (r.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)) {
+          ctx.pipeline()
+              .addAfter(
+                  ctx.name(),
+                  Limits.WEBSOCKET_LIMIT,
+                  new WebSocketFrameLimit(settings.maxWebSocketFrame(), rejections));
+        }
         ctx.write(msg, promise);
         return;
       }
