@@ -82,11 +82,6 @@ public final class ListenerMetrics {
     }
   }
 
-  /** Records a finished request without a backend, source or method (kept for older callers). */
-  public void record(int status, long nanos) {
-    request(NO_BACKEND, UNKNOWN_SOURCE, "other", status, nanos, 0, 0);
-  }
-
   /**
    * gRPC status names (https://grpc.github.io/grpc/core/md_doc_statuscodes.html), by code; any
    * other value the backend sends counts as {@code UNKNOWN}.

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.accesslog.AccessLogEntry;
@@ -59,6 +60,7 @@ public final class RequestObservation {
         tracing.enabled()
             ? tracing.startServer(
                 request,
+                down instanceof Http2StreamChannel,
                 clientIp(down),
                 destination(listener),
                 backend,

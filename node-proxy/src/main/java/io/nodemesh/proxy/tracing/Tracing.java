@@ -131,7 +131,12 @@ public final class Tracing implements AutoCloseable {
    * configured formats). Only call when {@link #enabled()}.
    */
   public Span startServer(
-      HttpRequest request, String client, String destination, String backend, String endpoint) {
+      HttpRequest request,
+      boolean http2,
+      String client,
+      String destination,
+      String backend,
+      String endpoint) {
     HttpHeaders h = request.headers();
     Context parent = propagator.extract(Context.root(), h, HeadersGetter.INSTANCE);
     String method = request.method().name();
@@ -146,7 +151,7 @@ public final class Tracing implements AutoCloseable {
             .setAttribute(METHOD, known ? method : "_OTHER")
             .setAttribute(PATH, q < 0 ? uri : uri.substring(0, q))
             .setAttribute(SCHEME, "http")
-            .setAttribute(PROTOCOL_VERSION, request.protocolVersion().minorVersion() == 0 ? "1.0" : "1.1")
+            .setAttribute(PROTOCOL_VERSION, protocolVersion(request, http2))
             .setAttribute(DESTINATION, destination);
     if (!known) {
       b.setAttribute(METHOD_ORIGINAL, method);
@@ -197,6 +202,14 @@ public final class Tracing implements AutoCloseable {
       span.setStatus(StatusCode.ERROR);
     }
     span.end();
+  }
+
+  /** An HTTP/2 stream reaches the proxy as an HTTP/1.1-shaped request on a stream channel. */
+  private static String protocolVersion(HttpRequest request, boolean http2) {
+    if (http2) {
+      return "2";
+    }
+    return request.protocolVersion().minorVersion() == 0 ? "1.0" : "1.1";
   }
 
   static boolean isKnownMethod(String m) {
