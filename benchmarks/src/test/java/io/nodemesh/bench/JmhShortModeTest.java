@@ -23,7 +23,7 @@ class JmhShortModeTest {
         new OptionsBuilder()
             .include(JmhShortModeTest.class.getPackageName() + "\\..*Benchmark\\..*")
             .param("services", "100")
-            .forks(1)
+            .forks(0)
             .warmupIterations(0)
             .measurementIterations(1)
             .measurementTime(TimeValue.milliseconds(100))

@@ -17,6 +17,7 @@ import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
+import io.nodemesh.controller.compile.EndpointMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.events.ProblemReporter;
@@ -77,6 +78,7 @@ public final class Controller implements AutoCloseable {
 
   // Touched only by the compile thread.
   private PortAllocation allocation = PortAllocation.empty();
+  private final EndpointMemo endpointMemo = EndpointMemo.create();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
   private volatile Map<String, Pod> podsByName = Map.of();
@@ -246,7 +248,8 @@ public final class Controller implements AutoCloseable {
     }
     MeshConfig previous = hub.current().version() == 0 ? null : hub.current();
     CompileResult result =
-        MeshCompiler.compile(topology, settings, base, previous, System.currentTimeMillis());
+        MeshCompiler.compile(
+            topology, settings, base, previous, System.currentTimeMillis(), endpointMemo);
     sample.stop(compileTimer);
     allocation = result.allocation();
     problems = result.problems();

@@ -40,8 +40,10 @@ final class GrpcEcho implements AutoCloseable {
         }
       };
 
-  static final MethodDescriptor<byte[], byte[]> UNARY = method("Unary", MethodDescriptor.MethodType.UNARY);
-  static final MethodDescriptor<byte[], byte[]> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<byte[], byte[]> UNARY =
+      method("Unary", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<byte[], byte[]> FAIL =
+      method("Fail", MethodDescriptor.MethodType.UNARY);
   static final MethodDescriptor<byte[], byte[]> SERVER_STREAM =
       method("ServerStream", MethodDescriptor.MethodType.SERVER_STREAMING);
   static final MethodDescriptor<byte[], byte[]> CLIENT_STREAM =
@@ -218,7 +220,11 @@ final class GrpcEcho implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

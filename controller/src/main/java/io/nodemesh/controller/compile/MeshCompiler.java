@@ -83,6 +83,20 @@ public final class MeshCompiler {
       PortAllocation allocation,
       MeshConfig previous,
       long nowMillis) {
+    return compile(topology, settings, allocation, previous, nowMillis, EndpointMemo.none());
+  }
+
+  /**
+   * Compiles, reusing the endpoint lists of Services whose EndpointSlices have not changed since
+   * the previous compilation with the same {@code memo}. Same result as without a memo.
+   */
+  public static CompileResult compile(
+      Topology topology,
+      CompileSettings settings,
+      PortAllocation allocation,
+      MeshConfig previous,
+      long nowMillis,
+      EndpointMemo memo) {
     List<Problem> problems = new ArrayList<>(topology.sourceProblems());
     Map<String, Service> meshed = meshedServices(topology, settings);
 
@@ -157,13 +171,18 @@ public final class MeshCompiler {
       }
       BackendConfig root =
           new BackendConfig(
-              key.service(), 1, endpoints(topology, key.namespace(), key.service(), e.getValue()));
+              key.service(),
+              1,
+              endpoints(memo, topology, key.namespace(), key.service(), e.getValue()));
       SplitPlan plan = splits.get(Topology.key(key.namespace(), key.service()));
       RouteConfig route =
           plan == null
               ? RouteConfig.direct(root)
               : new RouteConfig(
-                  root, plan.backendsFor(key.port(), topology, problems), plan.matches, plan.name);
+                  root,
+                  plan.backendsFor(key.port(), topology, problems, memo),
+                  plan.matches,
+                  plan.name);
       listeners.add(
           new ListenerConfig(
               key.namespace(),
@@ -175,6 +194,7 @@ public final class MeshCompiler {
               policies.get(Topology.key(key.namespace(), key.service()))));
     }
     listeners = sortedByKey(listeners);
+    memo.finish();
 
     validateOthers(topology, problems);
     AccessConfig access =
@@ -263,6 +283,15 @@ public final class MeshCompiler {
     }
   }
 
+  private static List<EndpointConfig> endpoints(
+      EndpointMemo memo, Topology t, String namespace, String service, ServicePort sp) {
+    List<EndpointSlice> slices = t.slices(namespace, service);
+    return memo.get(
+        namespace + "/" + service + "|" + Objects.requireNonNullElse(sp.getName(), ""),
+        slices,
+        () -> endpoints(t, namespace, service, sp));
+  }
+
   /**
    * The endpoints of one Service port: slices of the Service, slice port matched by port NAME (the
    * only link between a Service port and a slice port; unnamed is ""), conditions as the
@@ -315,7 +344,8 @@ public final class MeshCompiler {
       List<Integer> indexes,
       List<HttpMatch> matches) {
 
-    List<BackendConfig> backendsFor(int port, Topology t, List<Problem> problems) {
+    List<BackendConfig> backendsFor(
+        int port, Topology t, List<Problem> problems, EndpointMemo memo) {
       String ns = split.getMetadata().getNamespace();
       List<BackendConfig> out = new ArrayList<>();
       for (int i = 0; i < backends.size(); i++) {
@@ -345,7 +375,9 @@ public final class MeshCompiler {
                   REASON_PORT_MISSING));
           continue;
         }
-        out.add(new BackendConfig(b.getService(), weight(b), endpoints(t, ns, b.getService(), sp)));
+        out.add(
+            new BackendConfig(
+                b.getService(), weight(b), endpoints(memo, t, ns, b.getService(), sp)));
       }
       return out;
     }

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.proxy.http.Responses;
@@ -272,15 +271,6 @@ final class RequestGuard extends ChannelDuplexHandler {
                 TimeUnit.MILLISECONDS);
       }
       return;
-    }
-    if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
-      // The connection speaks HTTP/2 from its first byte: HTTP/1.1 heads and bodies will never
-      // come, so neither deadline may run. HTTP/2 has its own limits in its codec.
-      cancelHeadTimer();
-      cancelBodyTimer();
-      tunnel = true;
-      ctx.pipeline().remove(Limits.HEAD_START);
-      ctx.pipeline().remove(this);
     }
     ctx.fireUserEventTriggered(evt);
   }

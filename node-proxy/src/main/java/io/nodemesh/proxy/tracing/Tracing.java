@@ -41,6 +41,7 @@ public final class Tracing implements AutoCloseable {
   static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
   static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
   static final AttributeKey<String> SOURCE = AttributeKey.stringKey("nodemesh.source");
   static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("nodemesh.destination");
   static final AttributeKey<String> BACKEND = AttributeKey.stringKey("nodemesh.backend");
@@ -61,7 +62,12 @@ public final class Tracing implements AutoCloseable {
     return DISABLED;
   }
 
-  /** Tracing as the options and this process's environment say (off unless an exporter is set). */
+  /**
+   * Tracing as the options and this process's environment say (off unless an exporter is set).
+   *
+   * @throws IllegalArgumentException starting {@code tracing: } when the OpenTelemetry settings
+   *     cannot be used
+   */
   public static Tracing create(TracingOptions options) {
     return create(options, System.getenv());
   }
@@ -78,13 +84,19 @@ public final class Tracing implements AutoCloseable {
       flags.put("otel.traces.sampler", "parentbased_traceidratio");
       flags.put("otel.traces.sampler.arg", Double.toString(options.sampleRatio()));
     }
-    OpenTelemetrySdk sdk =
-        AutoConfiguredOpenTelemetrySdk.builder()
-            .addPropertiesSupplier(Tracing::defaults)
-            .addPropertiesCustomizer(config -> flags)
-            .disableShutdownHook()
-            .build()
-            .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(Tracing::defaults)
+              .addPropertiesCustomizer(config -> flags)
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      // A bad OTEL_* value (an unknown sampler, gRPC without a gRPC sender) is the user's to fix.
+      throw new IllegalArgumentException("tracing: " + e.getMessage(), e);
+    }
     LOG.log(Level.INFO, "tracing on: OTLP export, propagators {0}", describe(sdk));
     return new Tracing(
         sdk,
@@ -167,9 +179,16 @@ public final class Tracing implements AutoCloseable {
     propagator.inject(Context.root().with(span), headers, HeadersGetter.INSTANCE);
   }
 
-  /** Ends a server span with the final status; 5xx marks it as an error (server span semantics). */
-  public void end(Span span, int status, String source) {
+  /**
+   * Ends a server span with the final status; 5xx marks it as an error (server span semantics).
+   *
+   * @param grpcStatus the gRPC status code, or -1 when the response is not gRPC
+   */
+  public void end(Span span, int status, int grpcStatus, String source) {
     span.setAttribute(STATUS, (long) status);
+    if (grpcStatus >= 0) {
+      span.setAttribute(GRPC_STATUS, (long) grpcStatus);
+    }
     if (source != null) {
       span.setAttribute(SOURCE, source);
     }
