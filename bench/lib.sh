@@ -1,22 +1,32 @@
 # Shared by the bench/ scripts; sourced, not run.
 
+# Whether a source file (Java or POM) is newer than $1.
+sources_newer_than() {
+  [[ -n $(find "$root" -path "$root/*/target" -prune -o \( -name '*.java' -o -name pom.xml \) \
+    -newer "$1" -print -quit) ]]
+}
+
 # The benchmarks module's runtime class path, building it (mvn package, never install) when the
-# module has not been built yet.
+# module has not been built since the sources last changed.
 benchmarks_classpath() {
   local dir=$root/benchmarks/target
-  if [[ ! -f $dir/classpath.txt || ! -d $dir/classes ]]; then
+  # A stamp, not classpath.txt: Maven leaves that file alone when its content is unchanged.
+  if [[ ! -f $dir/bench-built.stamp ]] || sources_newer_than "$dir/bench-built.stamp"; then
     echo "[bench] building the benchmarks module (mvn package, no install)" >&2
     (cd "$root" && mvn -B -ntp -q -pl benchmarks -am package -DskipTests) >&2
+    touch "$dir/bench-built.stamp"
   fi
   printf '%s:%s\n' "$dir/classes" "$(cat "$dir/classpath.txt")"
 }
 
-# The runnable Nodemesh jar, built (mvn package, never install) when missing.
+# The runnable Nodemesh jar, built (mvn package, never install) when missing or older than the
+# sources.
 nodemesh_jar() {
   local jar=$root/cli/target/nodemesh-all.jar
-  if [[ ! -f $jar ]]; then
+  if [[ ! -f $jar ]] || sources_newer_than "$jar"; then
     echo "[bench] building $jar (mvn package, no install)" >&2
     (cd "$root" && mvn -B -ntp -q -pl cli -am package -DskipTests) >&2
+    touch "$jar"
   fi
   printf '%s\n' "$jar"
 }

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.HostLookup;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class RoutingBenchmark {
-  @Param({"1000"})
+  @Param({"1000", "10000"})
   public int services;
 
   private RoutingTable table;
@@ -47,6 +48,18 @@ public class RoutingBenchmark {
 
   private CompiledRoute listener(int i) {
     return table.byProxyPort(SyntheticMesh.FIRST_PROXY_PORT + i).route();
+  }
+
+  /** Service listener: proxy port to listener, as every request on a listener does. */
+  @Benchmark
+  public CompiledListener listenerLookup() {
+    return table.byProxyPort(SyntheticMesh.FIRST_PROXY_PORT + services / 2 + 1);
+  }
+
+  /** A proxy port with no listener (one just removed): the miss path. */
+  @Benchmark
+  public CompiledListener listenerLookupMiss() {
+    return table.byProxyPort(SyntheticMesh.FIRST_PROXY_PORT + services + 7);
   }
 
   /** Entry port: {@code Host} to listener, a hit. */

@@ -3,6 +3,7 @@ package io.nodemesh.dns;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -518,7 +519,7 @@ public final class DnsPatcher {
             d -> {
               var meta = d.getSpec().getTemplate().getMetadata();
               if (meta == null) {
-                meta = new io.fabric8.kubernetes.api.model.ObjectMeta();
+                meta = new ObjectMeta();
                 d.getSpec().getTemplate().setMetadata(meta);
               }
               Map<String, String> a =

@@ -56,6 +56,10 @@ final class GrpcEcho implements AutoCloseable {
   static final MethodDescriptor<byte[], byte[]> SOURCE =
       method("Source", MethodDescriptor.MethodType.SERVER_STREAMING);
 
+  /** {@code Source} calls the client cancelled, as the server saw them. */
+  final java.util.concurrent.atomic.AtomicInteger cancelled =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** Pause after each message {@code Sink} receives: a server slower than its client. */
   static volatile long sinkPauseMicros;
 
@@ -96,7 +100,7 @@ final class GrpcEcho implements AutoCloseable {
     return new String(b, StandardCharsets.UTF_8);
   }
 
-  private static ServerServiceDefinition service() {
+  private ServerServiceDefinition service() {
     return ServerServiceDefinition.builder("test.Echo")
         .addMethod(
             UNARY,
@@ -186,6 +190,7 @@ final class GrpcEcho implements AutoCloseable {
                   var call = (io.grpc.stub.ServerCallStreamObserver<byte[]>) out;
                   long[] sent = {0};
                   boolean[] done = {false};
+                  call.setOnCancelHandler(cancelled::incrementAndGet);
                   call.setOnReadyHandler(
                       () -> {
                         while (call.isReady() && sent[0] < count) {

@@ -153,6 +153,43 @@ class GrpcIT {
   }
 
   @Test
+  void aClientCancellingAStreamCancelsItAtTheServer() throws Exception {
+    // A deadline far beyond the waits below: only the cancellation can end the server's call.
+    io.grpc.ClientCall<byte[], byte[]> call =
+        channel.newCall(
+            GrpcEcho.SOURCE, CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS));
+    java.util.concurrent.atomic.AtomicInteger received =
+        new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onMessage(byte[] message) {
+            received.incrementAndGet();
+            call.request(1);
+          }
+
+          @Override
+          public void onClose(Status status, io.grpc.Metadata trailers) {
+            closed.complete(status);
+          }
+        },
+        new io.grpc.Metadata());
+    call.sendMessage(utf8("1000000:1024"));
+    call.halfClose();
+    call.request(1);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> received.get() >= 10);
+    call.cancel("test cancels", null);
+    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    // The cancellation crossed the proxy: the server saw it on its own stream.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> server.cancelled.get() == 1);
+  }
+
+  @Test
   void aServerGoneMidStreamEndsTheCallWithAnErrorNotAHang() {
     Iterator<byte[]> it =
         ClientCalls.blockingServerStreamingCall(

@@ -251,6 +251,34 @@ class ProtocolsIT {
   }
 
   @Test
+  void aRemovedListenerDrainsItsHttp2ConnectionsAfterTheirStreamsFinish() throws Exception {
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      v1.hold = new CountDownLatch(1);
+      CompletableFuture<H2Client.Response> inFlight =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.get("/slow", "web.default.mesh");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
+      proxy.apply(config(2));
+      // GOAWAY, not a close: the stream in flight is still open.
+      await()
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !c.closed());
+      v1.hold.countDown();
+      assertThat(inFlight.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(c::closed);
+    }
+  }
+
+  @Test
   void h2cUpgradeFromTheJdkClient() throws Exception {
     route(v1.endpoint());
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();

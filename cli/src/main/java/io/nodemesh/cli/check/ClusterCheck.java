@@ -19,6 +19,10 @@ import io.nodemesh.dns.DnsPatcher;
 import io.nodemesh.dns.DnsStatus;
 import io.nodemesh.dns.DnsTarget;
 import io.nodemesh.smi.SmiKinds;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,6 +98,8 @@ public final class ClusterCheck {
   private static final Pattern READY_VERSION = Pattern.compile("config version (-?\\d+)");
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final int LISTED = 5;
+  static final String PERMISSIONS = "controller-permissions.txt";
+  private static final String NODE_LOCAL_DNS = "node-local-dns";
 
   private final KubernetesClient client;
   private final Function<KubernetesClient, KubernetesClient> asController;
@@ -161,31 +167,36 @@ public final class ClusterCheck {
     }
   }
 
+  /** The permissions in {@value #PERMISSIONS}, with "mesh" scope placed in the mesh namespace. */
   List<Permission> controllerPermissions() {
-    String mesh = settings.meshNamespace();
-    List<Permission> p = new ArrayList<>();
-    for (String verb : List.of("get", "list", "watch")) {
-      for (String r : List.of("services", "pods", "namespaces")) {
-        p.add(new Permission(verb, "", r, null, null));
+    List<Permission> out = new ArrayList<>();
+    try (InputStream in = ClusterCheck.class.getResourceAsStream(PERMISSIONS)) {
+      if (in == null) {
+        throw new IllegalStateException(PERMISSIONS + " is missing from the jar");
       }
-      p.add(new Permission(verb, "discovery.k8s.io", "endpointslices", null, null));
-      p.add(new Permission(verb, SmiKinds.SPLIT_GROUP, "trafficsplits", null, null));
-      for (String r : List.of("httproutegroups", "tcproutes", "udproutes")) {
-        p.add(new Permission(verb, SmiKinds.SPECS_GROUP, r, null, null));
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        String[] f = line.strip().split("\\s+");
+        if (f.length < 4 || f[0].startsWith("#")) {
+          continue;
+        }
+        String group = f[1].equals("core") ? "" : f[1];
+        String namespace = f[3].equals("mesh") ? settings.meshNamespace() : null;
+        for (String verb : f[0].split(",")) {
+          for (String resource : f[2].split(",")) {
+            if (f.length > 4) {
+              for (String name : f[4].split(",")) {
+                out.add(new Permission(verb, group, resource, namespace, name));
+              }
+            } else {
+              out.add(new Permission(verb, group, resource, namespace, null));
+            }
+          }
+        }
       }
-      p.add(new Permission(verb, SmiKinds.ACCESS_GROUP, "traffictargets", null, null));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    for (String verb : List.of("create", "patch")) {
-      p.add(new Permission(verb, "", "events", null, null));
-    }
-    for (String verb : List.of("create", "update", "patch", "delete")) {
-      p.add(new Permission(verb, "", "services", mesh, null));
-    }
-    p.add(new Permission("create", "coordination.k8s.io", "leases", mesh, null));
-    for (String verb : List.of("get", "update")) {
-      p.add(new Permission(verb, "coordination.k8s.io", "leases", mesh, settings.controllerName()));
-    }
-    return p;
+    return out;
   }
 
   CheckItem rbac() {
@@ -325,6 +336,10 @@ public final class ClusterCheck {
                   DnsPatcher.MESH_DNS_SERVICE,
                   ip));
     }
+    Optional<String> bypass = nodeLocalCacheBypass();
+    if (bypass.isPresent()) {
+      return CheckItem.fail("dns", bypass.get());
+    }
     boolean versionKnown =
         switch (p.target()) {
           case DnsTarget.Corefile c -> c.version().isPresent();
@@ -338,6 +353,29 @@ public final class ClusterCheck {
           "dns", detail + "; CoreDNS version unknown, the block was written for a current release");
     }
     return CheckItem.pass("dns", detail);
+  }
+
+  /**
+   * NodeLocal DNSCache sends only the cluster domain to the cluster DNS; without a block of its own
+   * for the mesh zone, pods never get mesh names even though CoreDNS is patched.
+   */
+  private Optional<String> nodeLocalCacheBypass() {
+    String ns = settings.dnsNamespace();
+    if (client.apps().daemonSets().inNamespace(ns).withName(NODE_LOCAL_DNS).get() == null) {
+      return Optional.empty();
+    }
+    var cm = client.configMaps().inNamespace(ns).withName(NODE_LOCAL_DNS).get();
+    String corefile =
+        cm == null || cm.getData() == null ? "" : cm.getData().getOrDefault("Corefile", "");
+    boolean served =
+        corefile.lines().map(String::strip).anyMatch(l -> l.startsWith(settings.domain() + ":53 "));
+    if (served) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "NodeLocal DNSCache (DaemonSet %s/%s) sends only the cluster domain to the cluster DNS, so pods never get %s. names; add a %s:53 block to ConfigMap %s/%s (docs/dns.md)"
+            .formatted(
+                ns, NODE_LOCAL_DNS, settings.domain(), settings.domain(), ns, NODE_LOCAL_DNS));
   }
 
   CheckItem leader() {

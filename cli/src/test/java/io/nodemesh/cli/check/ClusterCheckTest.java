@@ -410,6 +410,61 @@ class ClusterCheckTest {
   }
 
   @Test
+  void aNodeLocalDnsCacheWithoutAMeshBlockIsNamed() {
+    client
+        .apps()
+        .daemonSets()
+        .inNamespace("kube-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+                .withNewMetadata()
+                .withName("node-local-dns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("node-cache")
+                .withImage("k8s-dns-node-cache:1.23.1")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    String cache =
+        "cluster.local:53 {\n"
+            + "    bind 169.254.20.10 10.96.0.10\n"
+            + "    forward . 10.96.0.11 {\n"
+            + "        force_tcp\n"
+            + "    }\n"
+            + "}\n";
+    client
+        .configMaps()
+        .inNamespace("kube-system")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("node-local-dns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .addToData("Corefile", cache)
+                .build())
+        .create();
+    assertThat(onlyFailure(check(), "dns").detail())
+        .startsWith("NodeLocal DNSCache (DaemonSet kube-system/node-local-dns)");
+
+    ConfigMap cm = client.configMaps().inNamespace("kube-system").withName("node-local-dns").get();
+    cm.getData()
+        .put(
+            "Corefile",
+            cache + "mesh:53 {\n    bind 169.254.20.10 10.96.0.10\n    forward . 10.96.0.53\n}\n");
+    client.configMaps().inNamespace("kube-system").resource(cm).update();
+    assertThat(item(check(), "dns").status()).isEqualTo(CheckItem.Status.PASS);
+  }
+
+  @Test
   void anExpiredLeaseIsNamed() {
     client
         .leases()

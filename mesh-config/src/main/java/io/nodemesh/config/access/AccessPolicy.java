@@ -5,6 +5,7 @@ import io.nodemesh.config.Protocol;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,11 @@ public final class AccessPolicy {
     for (ListenerAccess l : config.listeners()) {
       byKey.put(l.listener(), new Compiled(l));
     }
-    return new AccessPolicy(true, Map.copyOf(ids), Map.copyOf(byKey));
+    // A HashMap, not Map.copyOf: pod IPs come in dense runs (one podCIDR per node), and the
+    // linear probing of the immutable map turns a run into long probe chains; an unknown peer
+    // then cost over 100 us per connection (AclBenchmark, docs/benchmarks.md).
+    return new AccessPolicy(
+        true, Collections.unmodifiableMap(new HashMap<>(ids)), Map.copyOf(byKey));
   }
 
   /**

@@ -38,8 +38,8 @@ final class Http2Downstream {
   private Http2Downstream() {}
 
   /**
-   * The connection codec. Closing the connection is graceful: GOAWAY first, then the close once
-   * the open streams have finished, for at most the drain timeout (RFC 9113 §6.8).
+   * The connection codec. Closing the connection is graceful: GOAWAY first, then the close once the
+   * open streams have finished, for at most the drain timeout (RFC 9113 §6.8).
    */
   static Http2FrameCodec frameCodec(HttpProxyContext context) {
     return Http2FrameCodecBuilder.forServer()
@@ -98,8 +98,8 @@ final class Http2Downstream {
   /**
    * The connection-level end of the parent pipeline: retires the HTTP/1.1 handlers, lets the
    * connection read freely (flow control bounds what a peer may send), closes it when idle with no
-   * stream open, and drains it when its listener closes (proxy shutdown, or the Service leaving
-   * the mesh): GOAWAY, then the close when its streams are done.
+   * stream open, and drains it when its listener closes (proxy shutdown, or the Service leaving the
+   * mesh): GOAWAY, then the close when its streams are done.
    */
   private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());

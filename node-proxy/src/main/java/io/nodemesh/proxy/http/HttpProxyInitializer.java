@@ -25,7 +25,6 @@ import java.util.function.Supplier;
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   public static final String FLUSH = "flush-consolidation";
   public static final String IDLE = "idle";
-  public static final String CODEC = "http-server";
   public static final String H2C_DETECT = "h2c-detect";
   public static final String PROXY = "proxy";
 
@@ -75,7 +74,8 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
   /**
    * HTTP/1.1, with the two ways into HTTP/2 in front of it. The detector adds the HTTP/1.1 codec
-   * (named {@link #CODEC}) and the upgrade handler after itself.
+   * and the upgrade handler after itself, unnamed: look the codec up by its class, {@link
+   * HttpServerCodec}.
    */
   private void addProtocolHandlers(ChannelPipeline p, Router router) {
     HttpServerCodec http1 = new HttpServerCodec(context.limits().decoderConfig());

@@ -44,6 +44,9 @@ final class RequestGuard extends ChannelDuplexHandler {
   /** The user event that starts a graceful drain of the connection. */
   static final Object DRAIN = new Object();
 
+  /** How long an idle keep-alive connection stays open once a drain has started. */
+  static final long IDLE_DRAIN_GRACE_MILLIS = 1000;
+
   private final LimitSettings settings;
   private final Rejections rejections;
   private ChannelHandlerContext ctx;
@@ -254,8 +257,18 @@ final class RequestGuard extends ChannelDuplexHandler {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == DRAIN) {
       draining = true;
-      if (outstanding == 0 && !tunnel) {
-        ctx.close();
+      if (!tunnel && outstanding == 0) {
+        // The client may be sending its next request right now. Give it a moment to arrive and
+        // be answered with Connection: close; closing at once would reset it unanswered.
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (outstanding == 0 && !headPending) {
+                    ctx.close();
+                  }
+                },
+                IDLE_DRAIN_GRACE_MILLIS,
+                TimeUnit.MILLISECONDS);
       }
       return;
     }

@@ -11,6 +11,7 @@ import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -111,11 +112,16 @@ public final class RoutingTable {
     }
     retainLive(config, registry);
     return new RoutingTable(
-        config,
-        Map.copyOf(byPort),
-        Map.copyOf(byHost),
-        Map.copyOf(tcpByPort),
-        Map.copyOf(udpByPort));
+        config, frozen(byPort), frozen(byHost), frozen(tcpByPort), frozen(udpByPort));
+  }
+
+  /**
+   * Read-only views of HashMaps rather than Map.copyOf: proxy ports are allocated in dense runs, and
+   * the linear probing of the immutable maps turns dense integer keys into probe chains whose
+   * length depends on the JVM's random salt (docs/benchmarks.md).
+   */
+  private static <K, V> Map<K, V> frozen(Map<K, V> m) {
+    return Collections.unmodifiableMap(new HashMap<>(m));
   }
 
   private static void retainLive(MeshConfig config, ResilienceRegistry registry) {
@@ -168,10 +174,8 @@ public final class RoutingTable {
    */
   public HostLookup resolveHost(String host) {
     String raw = host == null ? "" : host.trim();
-    HostLookup.NotFound unknown =
-        new HostLookup.NotFound("no meshed service for host '" + raw + "'");
     if (config == null || raw.isEmpty() || raw.charAt(0) == '[') {
-      return unknown;
+      return unknown(raw);
     }
     String name = raw;
     int port = -1;
@@ -181,7 +185,7 @@ public final class RoutingTable {
       try {
         port = Integer.parseInt(raw.substring(colon + 1));
       } catch (NumberFormatException e) {
-        return unknown;
+        return unknown(raw);
       }
     }
     name = name.toLowerCase(Locale.ROOT);
@@ -190,12 +194,12 @@ public final class RoutingTable {
     }
     String suffix = "." + config.meshDomain().toLowerCase(Locale.ROOT);
     if (!name.endsWith(suffix)) {
-      return unknown;
+      return unknown(raw);
     }
     TreeMap<Integer, CompiledListener> ports =
         byHost.get(name.substring(0, name.length() - suffix.length()));
     if (ports == null) {
-      return unknown;
+      return unknown(raw);
     }
     CompiledListener found;
     if (port >= 0) {
@@ -208,6 +212,11 @@ public final class RoutingTable {
       return new HostLookup.NotFound(
           "service '" + raw + "' has HTTP ports " + ports.keySet() + "; add one to the host");
     }
-    return found == null ? unknown : new HostLookup.Found(found);
+    return found == null ? unknown(raw) : new HostLookup.Found(found);
+  }
+
+  /** Built only on a miss: a hit must not pay for the message. */
+  private static HostLookup.NotFound unknown(String raw) {
+    return new HostLookup.NotFound("no meshed service for host '" + raw + "'");
   }
 }

@@ -128,6 +128,18 @@ class WebSocketFrameLimitIT {
     throw new IOException("closed during the head");
   }
 
+  /**
+   * EOF or a reset: the proxy does not read what follows the refused frame header, so the kernel
+   * may answer the rest with RST.
+   */
+  static boolean closed(InputStream in) throws IOException {
+    try {
+      return in.read() < 0;
+    } catch (java.net.SocketException e) {
+      return true;
+    }
+  }
+
   /** A masked client frame header (RFC 6455 §5.2) declaring {@code length} payload bytes. */
   static byte[] frameHeader(long length) {
     ByteArrayOutputStream h = new ByteArrayOutputStream();
@@ -176,7 +188,7 @@ class WebSocketFrameLimitIT {
       out.flush();
       byte[] close = in.readNBytes(4);
       assertThat(close).containsExactly(0x88, 0x02, 0x03, 0xF1);
-      assertThat(in.read()).as("closed after the close frame").isEqualTo(-1);
+      assertThat(closed(in)).as("closed after the close frame").isTrue();
       assertThat(relayed.get()).as("nothing of the large frame relayed").isEqualTo(relayedBefore);
     }
     assertThat(proxy.limits().rejections().total(RejectReason.WEBSOCKET_FRAME_TOO_LARGE))
