@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The parts of the chart that install Nodemesh into a cluster's DNS, and the optional features. */
 class InstallChartTest {
   static final Path ALL_FEATURES = Rendered.chartDir().resolve("ci/all-features-values.yaml");
+
   /** Stands in for "helm.sh/hook" in a copy of the chart, so that hook objects render. */
   static final String VISIBLE_HOOK = "rendered.test/hook";
 
@@ -43,7 +44,8 @@ class InstallChartTest {
    * the hook Jobs are what this test is about. Only the key changes; values and all else render as
    * in the real chart, which {@code lint} checks unmodified.
    */
-  static Rendered renderWithHooks(Path copy, Map<String, Object> values, Path valuesFile) throws IOException {
+  static Rendered renderWithHooks(Path copy, Map<String, Object> values, Path valuesFile)
+      throws IOException {
     copyChart(Rendered.chartDir(), copy);
     try (Stream<Path> files = Files.list(copy.resolve("templates"))) {
       for (Path t : files.toList()) {
@@ -68,7 +70,10 @@ class InstallChartTest {
     List<String> out = new ArrayList<>();
     for (JsonNode rule : role.path("rules")) {
       String group = String.join(",", texts(rule.path("apiGroups")));
-      String names = rule.has("resourceNames") ? "/" + String.join(",", texts(rule.path("resourceNames"))) : "";
+      String names =
+          rule.has("resourceNames")
+              ? "/" + String.join(",", texts(rule.path("resourceNames")))
+              : "";
       out.add(
           String.join(",", texts(rule.path("verbs")))
               + " "
@@ -96,34 +101,56 @@ class InstallChartTest {
     JsonNode d = defaults.get("Deployment", "nodemesh-dns");
     assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(2);
     JsonNode c = container(d);
-    assertThat(texts(c.path("args"))).containsExactly("dns", "--namespace=nodemesh", "--mesh-domain=mesh", "--port=5353");
+    assertThat(texts(c.path("args")))
+        .containsExactly("dns", "--namespace=nodemesh", "--mesh-domain=mesh", "--port=5353");
     assertThat(c.path("ports").toString())
         .contains("{\"name\":\"dns-udp\",\"containerPort\":5353,\"protocol\":\"UDP\"}")
         .contains("{\"name\":\"dns-tcp\",\"containerPort\":5353,\"protocol\":\"TCP\"}");
-    assertThat(c.path("readinessProbe").path("tcpSocket").path("port").asText()).isEqualTo("dns-tcp");
-    assertThat(c.path("livenessProbe").path("tcpSocket").path("port").asText()).isEqualTo("dns-tcp");
+    assertThat(c.path("readinessProbe").path("tcpSocket").path("port").asText())
+        .isEqualTo("dns-tcp");
+    assertThat(c.path("livenessProbe").path("tcpSocket").path("port").asText())
+        .isEqualTo("dns-tcp");
     assertThat(c.path("resources").path("limits").path("memory").asText()).isEqualTo("256Mi");
     assertHardened(d.path("spec").path("template").path("spec"), c);
-    assertThat(d.path("spec").path("template").path("spec").path("serviceAccountName").asText()).isEqualTo("nodemesh-dns");
+    assertThat(d.path("spec").path("template").path("spec").path("serviceAccountName").asText())
+        .isEqualTo("nodemesh-dns");
 
     JsonNode svc = defaults.get("Service", "nodemesh-dns");
     assertThat(svc.path("spec").path("ports").toString())
         .isEqualTo(
             "[{\"name\":\"dns-udp\",\"port\":53,\"targetPort\":\"dns-udp\",\"protocol\":\"UDP\"},"
                 + "{\"name\":\"dns-tcp\",\"port\":53,\"targetPort\":\"dns-tcp\",\"protocol\":\"TCP\"}]");
-    assertThat(svc.path("spec").path("selector")).isEqualTo(d.path("spec").path("selector").path("matchLabels"));
-    assertThat(defaults.get("PodDisruptionBudget", "nodemesh-dns").path("spec").path("minAvailable").asInt()).isEqualTo(1);
+    assertThat(svc.path("spec").path("selector"))
+        .isEqualTo(d.path("spec").path("selector").path("matchLabels"));
+    assertThat(
+            defaults
+                .get("PodDisruptionBudget", "nodemesh-dns")
+                .path("spec")
+                .path("minAvailable")
+                .asInt())
+        .isEqualTo(1);
   }
 
   @Test
   void rbacOfTheDnsServerAndPatcherIsExactlyWhatDocsRbacMdLists() {
-    assertThat(rules(defaults.get("Role", "nodemesh-dns"))).containsExactly("get,list,watch services");
+    assertThat(rules(defaults.get("Role", "nodemesh-dns")))
+        .containsExactly("get,list,watch services");
 
     List<JsonNode> patcherRoles =
-        defaults.ofKind("Role").stream().filter(r -> r.path("metadata").path("name").asText().equals("nodemesh-dns-patcher")).toList();
+        defaults.ofKind("Role").stream()
+            .filter(r -> r.path("metadata").path("name").asText().equals("nodemesh-dns-patcher"))
+            .toList();
     assertThat(patcherRoles).hasSize(2);
-    JsonNode inDns = patcherRoles.stream().filter(r -> r.path("metadata").path("namespace").asText().equals("kube-system")).findFirst().orElseThrow();
-    JsonNode inMesh = patcherRoles.stream().filter(r -> r.path("metadata").path("namespace").asText().equals("nodemesh")).findFirst().orElseThrow();
+    JsonNode inDns =
+        patcherRoles.stream()
+            .filter(r -> r.path("metadata").path("namespace").asText().equals("kube-system"))
+            .findFirst()
+            .orElseThrow();
+    JsonNode inMesh =
+        patcherRoles.stream()
+            .filter(r -> r.path("metadata").path("namespace").asText().equals("nodemesh"))
+            .findFirst()
+            .orElseThrow();
     assertThat(rules(inDns))
         .containsExactly(
             "list apps/deployments",
@@ -131,12 +158,16 @@ class InstallChartTest {
             "get,update,delete configmaps/coredns,coredns-custom,kube-dns",
             "create configmaps");
     assertThat(rules(inMesh))
-        .containsExactly("get services/nodemesh-dns", "get,update,delete configmaps/nodemesh-dns-patch", "create configmaps");
+        .containsExactly(
+            "get services/nodemesh-dns",
+            "get,update,delete configmaps/nodemesh-dns-patch",
+            "create configmaps");
 
     for (String binding : List.of("nodemesh-dns", "nodemesh-dns-patcher")) {
       for (JsonNode b : defaults.ofKind("RoleBinding")) {
         if (b.path("metadata").path("name").asText().equals(binding)) {
-          assertThat(b.path("subjects").toString()).contains("\"name\":\"" + binding + "\"", "\"namespace\":\"nodemesh\"");
+          assertThat(b.path("subjects").toString())
+              .contains("\"name\":\"" + binding + "\"", "\"namespace\":\"nodemesh\"");
           assertThat(b.path("roleRef").path("name").asText()).isEqualTo(binding);
         }
       }
@@ -147,10 +178,16 @@ class InstallChartTest {
   void hookJobsPrepareAfterInstallAndUpgradeAndCleanUpBeforeDelete() {
     JsonNode prepare = defaults.get("Job", "nodemesh-prepare");
     JsonNode cleanup = defaults.get("Job", "nodemesh-cleanup");
-    assertThat(prepare.path("metadata").path("annotations").path(VISIBLE_HOOK).asText()).isEqualTo("post-install,post-upgrade");
-    assertThat(cleanup.path("metadata").path("annotations").path(VISIBLE_HOOK).asText()).isEqualTo("pre-delete");
+    assertThat(prepare.path("metadata").path("annotations").path(VISIBLE_HOOK).asText())
+        .isEqualTo("post-install,post-upgrade");
+    assertThat(cleanup.path("metadata").path("annotations").path(VISIBLE_HOOK).asText())
+        .isEqualTo("pre-delete");
     for (JsonNode job : List.of(prepare, cleanup)) {
-      assertThat(job.path("metadata").path("annotations").path(VISIBLE_HOOK + "-delete-policy").asText())
+      assertThat(
+              job.path("metadata")
+                  .path("annotations")
+                  .path(VISIBLE_HOOK + "-delete-policy")
+                  .asText())
           .isEqualTo("before-hook-creation,hook-succeeded");
       JsonNode pod = job.path("spec").path("template").path("spec");
       assertThat(pod.path("serviceAccountName").asText()).isEqualTo("nodemesh-dns-patcher");
@@ -159,23 +196,31 @@ class InstallChartTest {
       assertHardened(pod, container(job));
     }
     assertThat(texts(container(prepare).path("args")))
-        .containsExactly("prepare", "--namespace=nodemesh", "--dns-namespace=kube-system", "--mesh-domain=mesh");
+        .containsExactly(
+            "prepare", "--namespace=nodemesh", "--dns-namespace=kube-system", "--mesh-domain=mesh");
     assertThat(texts(container(cleanup).path("args")))
-        .containsExactly("cleanup", "--namespace=nodemesh", "--dns-namespace=kube-system", "--mesh-domain=mesh");
-    // Objects the hooks need are ordinary release objects, so they exist before and during the hooks.
+        .containsExactly(
+            "cleanup", "--namespace=nodemesh", "--dns-namespace=kube-system", "--mesh-domain=mesh");
+    // Objects the hooks need are ordinary release objects, so they exist before and during the
+    // hooks.
     for (JsonNode o : defaults.objects()) {
       if (!o.path("kind").asText().equals("Job")) {
-        assertThat(o.path("metadata").path("annotations").has(VISIBLE_HOOK)).as(o.path("metadata").toString()).isFalse();
+        assertThat(o.path("metadata").path("annotations").has(VISIBLE_HOOK))
+            .as(o.path("metadata").toString())
+            .isFalse();
       }
     }
   }
 
   @Test
-  void withoutThePatchThereAreNoJobsAndNoRightsOnTheClusterDns(@TempDir Path dir) throws IOException {
+  void withoutThePatchThereAreNoJobsAndNoRightsOnTheClusterDns(@TempDir Path dir)
+      throws IOException {
     Rendered r = renderWithHooks(dir, Map.of("dns.patch.enabled", false), null);
     assertThat(r.ofKind("Job")).isEmpty();
-    assertThat(r.objects()).noneMatch(o -> o.path("metadata").path("name").asText().equals("nodemesh-dns-patcher"));
-    assertThat(r.objects()).noneMatch(o -> o.path("metadata").path("namespace").asText().equals("kube-system"));
+    assertThat(r.objects())
+        .noneMatch(o -> o.path("metadata").path("name").asText().equals("nodemesh-dns-patcher"));
+    assertThat(r.objects())
+        .noneMatch(o -> o.path("metadata").path("namespace").asText().equals("kube-system"));
     assertThat(r.get("Deployment", "nodemesh-dns")).isNotNull();
   }
 
@@ -189,35 +234,75 @@ class InstallChartTest {
   @Test
   void everyOptionalFeatureOnRendersWhatItSays() {
     JsonNode np = all.get("NetworkPolicy", "nodemesh-controller");
-    assertThat(np.path("spec").path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText()).isEqualTo("nodemesh-controller");
+    assertThat(
+            np.path("spec")
+                .path("podSelector")
+                .path("matchLabels")
+                .path("app.kubernetes.io/name")
+                .asText())
+        .isEqualTo("nodemesh-controller");
     JsonNode ingress = np.path("spec").path("ingress").path(0);
-    assertThat(ingress.path("from").path(0).path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText())
+    assertThat(
+            ingress
+                .path("from")
+                .path(0)
+                .path("podSelector")
+                .path("matchLabels")
+                .path("app.kubernetes.io/name")
+                .asText())
         .isEqualTo("nodemesh-proxy");
-    assertThat(ingress.path("from").path(1).path("namespaceSelector").toString()).contains("monitoring");
-    assertThat(ingress.path("ports").toString()).isEqualTo("[{\"port\":9900,\"protocol\":\"TCP\"}]");
+    assertThat(ingress.path("from").path(1).path("namespaceSelector").toString())
+        .contains("monitoring");
+    assertThat(ingress.path("ports").toString())
+        .isEqualTo("[{\"port\":9900,\"protocol\":\"TCP\"}]");
 
     JsonNode sm = all.get("ServiceMonitor", "nodemesh-controller");
     assertThat(sm.path("metadata").path("labels").path("release").asText()).isEqualTo("prometheus");
-    assertThat(sm.path("spec").path("endpoints").toString()).isEqualTo("[{\"port\":\"api\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
+    assertThat(sm.path("spec").path("endpoints").toString())
+        .isEqualTo("[{\"port\":\"api\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
     JsonNode pm = all.get("PodMonitor", "nodemesh-proxy");
-    assertThat(pm.path("spec").path("podMetricsEndpoints").toString()).isEqualTo("[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
-    assertThat(pm.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/name").asText()).isEqualTo("nodemesh-proxy");
+    assertThat(pm.path("spec").path("podMetricsEndpoints").toString())
+        .isEqualTo("[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
+    assertThat(
+            pm.path("spec")
+                .path("selector")
+                .path("matchLabels")
+                .path("app.kubernetes.io/name")
+                .asText())
+        .isEqualTo("nodemesh-proxy");
 
     // Custom DNS namespace and object names reach the patcher's Role, the domain every command.
-    JsonNode inDns = all.ofKind("Role").stream().filter(r -> r.path("metadata").path("namespace").asText().equals("dns-system")).findFirst().orElseThrow();
-    assertThat(rules(inDns)).contains("get,patch apps/deployments/rke2-coredns-rke2-coredns", "get,update,delete configmaps/rke2-coredns-rke2-coredns,coredns-custom");
-    assertThat(texts(container(all.get("Job", "nodemesh-prepare")).path("args"))).contains("--dns-namespace=dns-system", "--mesh-domain=mesh.internal");
-    assertThat(texts(container(all.get("Deployment", "nodemesh-dns")).path("args"))).contains("--mesh-domain=mesh.internal");
-    assertThat(all.get("Deployment", "nodemesh-dns").path("spec").path("replicas").asInt()).isEqualTo(3);
-    assertThat(texts(container(all.get("Deployment", "nodemesh-controller")).path("args"))).contains("--acl", "--watch-namespace=shop", "--identity=test");
-    assertThat(all.get("DaemonSet", "nodemesh-proxy").path("spec").path("template").path("spec").path("imagePullSecrets").toString()).contains("regcred");
+    JsonNode inDns =
+        all.ofKind("Role").stream()
+            .filter(r -> r.path("metadata").path("namespace").asText().equals("dns-system"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(rules(inDns))
+        .contains(
+            "get,patch apps/deployments/rke2-coredns-rke2-coredns",
+            "get,update,delete configmaps/rke2-coredns-rke2-coredns,coredns-custom");
+    assertThat(texts(container(all.get("Job", "nodemesh-prepare")).path("args")))
+        .contains("--dns-namespace=dns-system", "--mesh-domain=mesh.internal");
+    assertThat(texts(container(all.get("Deployment", "nodemesh-dns")).path("args")))
+        .contains("--mesh-domain=mesh.internal");
+    assertThat(all.get("Deployment", "nodemesh-dns").path("spec").path("replicas").asInt())
+        .isEqualTo(3);
+    assertThat(texts(container(all.get("Deployment", "nodemesh-controller")).path("args")))
+        .contains("--acl", "--watch-namespace=shop", "--identity=test");
+    JsonNode proxy = all.get("DaemonSet", "nodemesh-proxy");
+    assertThat(proxy.path("spec").path("template").path("spec").path("imagePullSecrets").toString())
+        .contains("regcred");
+    assertThat(container(proxy).toString())
+        .contains("http://otel-collector.observability:4318")
+        .contains("k8s.cluster.name=test");
   }
 
   @Test
   void lintIsCleanWithEveryOptionalFeatureOn(@TempDir Path dir) throws IOException {
     Path chart = dir.resolve("nodemesh");
     copyChart(Rendered.chartDir(), chart);
-    // helm-java's lint takes no values file: lint a copy whose values.yaml has the overrides merged in.
+    // helm-java's lint takes no values file: lint a copy whose values.yaml has the overrides merged
+    // in.
     ObjectMapper yaml = new YAMLMapper();
     JsonNode values = yaml.readTree(chart.resolve("values.yaml").toFile());
     merge((ObjectNode) values, yaml.readTree(ALL_FEATURES.toFile()));
@@ -239,7 +324,8 @@ class InstallChartTest {
   }
 
   private static void copyChart(Path from, Path to) throws IOException {
-    for (String entry : List.of("Chart.yaml", "values.yaml", ".helmignore", "README.md", "templates", "crds")) {
+    for (String entry :
+        List.of("Chart.yaml", "values.yaml", ".helmignore", "README.md", "templates", "crds")) {
       Path src = from.resolve(entry);
       if (!Files.exists(src)) {
         continue;

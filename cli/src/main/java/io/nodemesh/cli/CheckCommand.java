@@ -33,7 +33,8 @@ final class CheckCommand implements Callable<Integer> {
 
   @Option(
       names = "--as-self",
-      description = "Check your own permissions instead of impersonating the controller's ServiceAccount.")
+      description =
+          "Check your own permissions instead of impersonating the controller's ServiceAccount.")
   boolean asSelf;
 
   @Override
@@ -41,11 +42,18 @@ final class CheckCommand implements Callable<Integer> {
     ClusterCheck.Settings d = ClusterCheck.Settings.defaults();
     ClusterCheck.Settings settings =
         new ClusterCheck.Settings(
-            cluster.namespace, dns.dnsNamespace, cluster.meshDomain, d.controllerName(), d.controllerPort(), d.proxyName(), d.proxyAdminPort());
+            cluster.namespace,
+            dns.dnsNamespace,
+            cluster.meshDomain,
+            d.controllerName(),
+            d.controllerPort(),
+            d.proxyName(),
+            d.proxyAdminPort());
     try (KubernetesClient client = cluster.connect()) {
       Function<KubernetesClient, KubernetesClient> asController =
           asSelf ? c -> c : c -> impersonate(c, settings);
-      List<CheckItem> items = new ClusterCheck(client, asController, settings, Clock.systemUTC()).run();
+      List<CheckItem> items =
+          new ClusterCheck(client, asController, settings, Clock.systemUTC()).run();
       return report(items, spec.commandLine().getOut());
     }
   }
@@ -54,7 +62,8 @@ final class CheckCommand implements Callable<Integer> {
   static int report(List<CheckItem> items, PrintWriter out) {
     items.forEach(i -> out.println(i.line()));
     long failed = items.stream().filter(i -> i.status() == CheckItem.Status.FAIL).count();
-    out.println(failed == 0 ? "nodemesh check: all passed" : "nodemesh check: %d failed".formatted(failed));
+    out.println(
+        failed == 0 ? "nodemesh check: all passed" : "nodemesh check: %d failed".formatted(failed));
     out.flush();
     return failed == 0 ? 0 : 1;
   }
@@ -63,8 +72,12 @@ final class CheckCommand implements Callable<Integer> {
     return new KubernetesClientBuilder()
         .withConfig(
             new ConfigBuilder(c.getConfiguration())
-                .withImpersonateUsername("system:serviceaccount:%s:%s".formatted(s.meshNamespace(), s.controllerName()))
-                .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + s.meshNamespace(), "system:authenticated")
+                .withImpersonateUsername(
+                    "system:serviceaccount:%s:%s".formatted(s.meshNamespace(), s.controllerName()))
+                .withImpersonateGroups(
+                    "system:serviceaccounts",
+                    "system:serviceaccounts:" + s.meshNamespace(),
+                    "system:authenticated")
                 .build())
         .build();
   }

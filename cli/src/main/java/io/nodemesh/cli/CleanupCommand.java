@@ -30,14 +30,16 @@ final class CleanupCommand implements Callable<Integer> {
   public Integer call() {
     DnsPatcher.Settings settings;
     try {
-      settings = new DnsPatcher.Settings(dns.dnsNamespace, cluster.namespace, cluster.meshDomain, null);
+      settings =
+          new DnsPatcher.Settings(dns.dnsNamespace, cluster.namespace, cluster.meshDomain, null);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
     try (KubernetesClient client = cluster.connect()) {
       DnsPatcher.Change change = new DnsPatcher(client, settings).cleanup();
-      out.println((change.changed() ? "restored " : "nothing to undo in ") + change.target().describe());
+      out.println(
+          (change.changed() ? "restored " : "nothing to undo in ") + change.target().describe());
       out.flush();
       return 0;
     } catch (DnsPatchException e) {

@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Flags shared by {@code prepare}, {@code cleanup}, {@code check} and {@code dns}: which cluster, which names. */
+/**
+ * Flags shared by {@code prepare}, {@code cleanup}, {@code check} and {@code dns}: which cluster,
+ * which names.
+ */
 final class ClusterOptions {
   @Option(
       names = "--kubeconfig",
@@ -44,7 +47,8 @@ final class ClusterOptions {
     try {
       return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(contents)).build();
     } catch (RuntimeException e) {
-      throw new UserError("--kubeconfig: '" + kubeconfig + "' is not a usable kubeconfig: " + e.getMessage());
+      throw new UserError(
+          "--kubeconfig: '" + kubeconfig + "' is not a usable kubeconfig: " + e.getMessage());
     }
   }
 }

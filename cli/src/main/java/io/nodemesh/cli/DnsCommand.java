@@ -37,7 +37,9 @@ final class DnsCommand implements Callable<Integer> {
       paramLabel = "N",
       converter = PortConverter.class,
       defaultValue = "5353",
-      description = "UDP and TCP port. Default: ${DEFAULT-VALUE} (53 needs root; the chart's Service maps 53 to it).")
+      description =
+          "UDP and TCP port. Default: ${DEFAULT-VALUE} (53 needs root; the chart's Service maps 53"
+              + " to it).")
   int port;
 
   @Option(
@@ -72,7 +74,9 @@ final class DnsCommand implements Callable<Integer> {
     }
     spec.commandLine()
         .getOut()
-        .printf("nodemesh dns: %s. on %s:%d (udp, tcp), %d names%n", cluster.meshDomain, bind, server.port(), names.size())
+        .printf(
+            "nodemesh dns: %s. on %s:%d (udp, tcp), %d names%n",
+            cluster.meshDomain, bind, server.port(), names.size())
         .flush();
     Lifecycle.runUntilStopped(server, watch, client);
     return 0;

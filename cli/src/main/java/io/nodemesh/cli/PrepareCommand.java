@@ -30,14 +30,18 @@ final class PrepareCommand implements Callable<Integer> {
   @Option(
       names = "--dns-address",
       paramLabel = "IP",
-      description = "Send the mesh zone to this address (default: the ClusterIP of Service nodemesh-dns in the mesh namespace).")
+      description =
+          "Send the mesh zone to this address (default: the ClusterIP of Service nodemesh-dns in"
+              + " the mesh namespace).")
   String dnsAddress;
 
   @Override
   public Integer call() {
     DnsPatcher.Settings settings;
     try {
-      settings = new DnsPatcher.Settings(dns.dnsNamespace, cluster.namespace, cluster.meshDomain, dnsAddress);
+      settings =
+          new DnsPatcher.Settings(
+              dns.dnsNamespace, cluster.namespace, cluster.meshDomain, dnsAddress);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -45,7 +49,8 @@ final class PrepareCommand implements Callable<Integer> {
     try (KubernetesClient client = cluster.connect()) {
       DnsPatcher.Change change = new DnsPatcher(client, settings).prepare();
       out.println(
-          (change.changed() ? "patched " : "already patched, nothing changed: ") + change.target().describe());
+          (change.changed() ? "patched " : "already patched, nothing changed: ")
+              + change.target().describe());
       change.notes().forEach(n -> out.println("note: " + n));
       out.flush();
       return 0;

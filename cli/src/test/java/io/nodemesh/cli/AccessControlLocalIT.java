@@ -47,6 +47,28 @@ class AccessControlLocalIT extends AclScenarios {
         };
     world.base().forEach(files::put);
     AclWorld.targets().forEach(files::put);
+    // The older access.smi-spec.io/v1alpha2 is read too: web-to-dns as a user might have it.
+    Files.writeString(
+        dir.resolve("TrafficTarget-shop-web-to-dns.yaml"),
+        """
+        apiVersion: access.smi-spec.io/v1alpha2
+        kind: TrafficTarget
+        metadata:
+          name: web-to-dns
+          namespace: shop
+        spec:
+          destination:
+            kind: ServiceAccount
+            name: dns
+            namespace: shop
+          rules:
+            - kind: UDPRoute
+              name: dns
+          sources:
+            - kind: ServiceAccount
+              name: web
+              namespace: default
+        """);
     LocalMesh mesh = LocalMesh.start(dir, options(), 0, 0);
     closing.add(mesh);
     controller = mesh.controller();

@@ -140,6 +140,26 @@ abstract class AclScenarios {
     assertThat(world.cache.accepted.get()).as("no connection reached the cache").isEqualTo(cacheConnections);
     assertThat(world.cache.bytes.get()).isZero();
 
+    // A revoked TrafficTarget also ends a TCP connection opened before: the client's next bytes
+    // close it, and they never reach the backend.
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress(AclWorld.BATCH_IP, 0));
+      s.connect(new InetSocketAddress("127.0.0.1", listener("db").proxyPort()), 2000);
+      s.setSoTimeout(3000);
+      assertThat(pingPong(s)).isEqualTo("ping");
+      cluster.delete(AclWorld.batchToDb());
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> !grants(proxy.config(), "db", 5432, "shop/batch-to-db"));
+      int received = world.db.bytes.get();
+      assertThat(pingPong(s)).isEqualTo("closed");
+      assertThat(world.db.bytes.get()).isEqualTo(received);
+    }
+    cluster.put(AclWorld.batchToDb());
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> grants(proxy.config(), "db", 5432, "shop/batch-to-db"));
+
     // UDP: web may send to dns, batch may not (dropped and counted)
     assertThat(udp(AclWorld.WEB_IP, "dns")).isEqualTo("ping");
     assertThat(explain("default/web-1", "dns.shop.mesh:53", "GET", "/", Map.of()).allowed()).isTrue();
@@ -296,8 +316,12 @@ abstract class AclScenarios {
   }
 
   private static boolean grants(MeshConfig config, String service, String trafficTarget) {
+    return grants(config, service, 80, trafficTarget);
+  }
+
+  private static boolean grants(MeshConfig config, String service, int port, String trafficTarget) {
     return config.access().listeners().stream()
-        .filter(l -> l.listener().equals(AclWorld.NS + "/" + service + ":80"))
+        .filter(l -> l.listener().equals(AclWorld.NS + "/" + service + ":" + port))
         .flatMap(l -> l.grants().stream())
         .anyMatch(g -> g.trafficTarget().equals(trafficTarget));
   }
@@ -409,26 +433,31 @@ abstract class AclScenarios {
       s.bind(new InetSocketAddress(ip, 0));
       s.connect(new InetSocketAddress("127.0.0.1", listener(service).proxyPort()), 2000);
       s.setSoTimeout(3000);
-      try {
-        s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-        InputStream in = s.getInputStream();
-        byte[] buf = new byte[4];
-        int n = 0;
-        while (n < 4) {
-          int r = in.read(buf, n, 4 - n);
-          if (r < 0) {
-            return "closed";
-          }
-          n += r;
+      return pingPong(s);
+    }
+  }
+
+  /** Writes "ping" and reads 4 bytes back: the echo, "closed" or "timeout". */
+  private static String pingPong(Socket s) {
+    try {
+      s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[4];
+      int n = 0;
+      while (n < 4) {
+        int r = in.read(buf, n, 4 - n);
+        if (r < 0) {
+          return "closed";
         }
-        return new String(buf, StandardCharsets.US_ASCII);
-      } catch (SocketTimeoutException e) {
-        return "timeout";
-      } catch (IOException e) {
-        // a reset: the proxy closed it
-        return "closed";
+        n += r;
       }
+      return new String(buf, StandardCharsets.US_ASCII);
+    } catch (SocketTimeoutException e) {
+      return "timeout";
+    } catch (IOException e) {
+      // a reset: the proxy closed it
+      return "closed";
     }
   }
 

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code prepare}, {@code cleanup} and {@code check} as a user runs them, against the mock API server. */
+/**
+ * {@code prepare}, {@code cleanup} and {@code check} as a user runs them, against the mock API
+ * server.
+ */
 @EnableKubernetesMockClient(crud = true)
 class InstallCommandsTest {
   static final String COREFILE = ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n";
@@ -48,21 +51,71 @@ class InstallCommandsTest {
   }
 
   void coreDns() {
-    client.services().inNamespace("nodemesh").resource(new ServiceBuilder().withNewMetadata().withName("nodemesh-dns").withNamespace("nodemesh").endMetadata()
-        .withNewSpec().withClusterIP("10.96.0.53").endSpec().build()).create();
-    client.apps().deployments().inNamespace("kube-system").resource(new DeploymentBuilder()
-        .withNewMetadata().withName("coredns").withNamespace("kube-system").addToLabels("k8s-app", "kube-dns").endMetadata()
-        .withNewSpec().withNewTemplate().withNewSpec()
-        .addNewContainer().withName("coredns").withImage("registry.k8s.io/coredns/coredns:v1.11.1").endContainer()
-        .addNewVolume().withName("config-volume").withNewConfigMap().withName("coredns").endConfigMap().endVolume()
-        .endSpec().endTemplate().endSpec().build()).create();
-    client.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder()
-        .withNewMetadata().withName("coredns").withNamespace("kube-system").endMetadata()
-        .addToData("Corefile", COREFILE).build()).create();
+    client
+        .services()
+        .inNamespace("nodemesh")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-dns")
+                .withNamespace("nodemesh")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0.53")
+                .endSpec()
+                .build())
+        .create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace("kube-system")
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("coredns")
+                .withNamespace("kube-system")
+                .addToLabels("k8s-app", "kube-dns")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("coredns")
+                .withImage("registry.k8s.io/coredns/coredns:v1.11.1")
+                .endContainer()
+                .addNewVolume()
+                .withName("config-volume")
+                .withNewConfigMap()
+                .withName("coredns")
+                .endConfigMap()
+                .endVolume()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    client
+        .configMaps()
+        .inNamespace("kube-system")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("coredns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .addToData("Corefile", COREFILE)
+                .build())
+        .create();
   }
 
   String corefile() {
-    return client.configMaps().inNamespace("kube-system").withName("coredns").get().getData().get("Corefile");
+    return client
+        .configMaps()
+        .inNamespace("kube-system")
+        .withName("coredns")
+        .get()
+        .getData()
+        .get("Corefile");
   }
 
   @Test
@@ -70,7 +123,10 @@ class InstallCommandsTest {
     coreDns();
     CliTest.Result first = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString());
     assertThat(first.code()).as(first.err()).isZero();
-    assertThat(first.out()).startsWith("patched CoreDNS 1.11.1 in kube-system/coredns, Corefile in ConfigMap coredns key Corefile");
+    assertThat(first.out())
+        .startsWith(
+            "patched CoreDNS 1.11.1 in kube-system/coredns, Corefile in ConfigMap coredns key"
+                + " Corefile");
     assertThat(corefile()).contains("forward mesh. 10.96.0.53");
 
     CliTest.Result again = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString());
@@ -85,7 +141,15 @@ class InstallCommandsTest {
   @Test
   void aCustomDomainAndAddressReachTheCorefile() {
     coreDns();
-    CliTest.Result r = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString(), "--mesh-domain", "mesh.internal", "--dns-address", "10.1.2.3");
+    CliTest.Result r =
+        CliTest.run(
+            "prepare",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--mesh-domain",
+            "mesh.internal",
+            "--dns-address",
+            "10.1.2.3");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(corefile()).contains("forward mesh.internal. 10.1.2.3");
   }
@@ -94,17 +158,24 @@ class InstallCommandsTest {
   void mistakesAreOneLine() {
     CliTest.Result noDns = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString());
     assertThat(noDns.code()).isEqualTo(1);
-    assertThat(noDns.err()).isEqualTo(
-        "nodemesh prepare: no cluster DNS found in namespace kube-system: no CoreDNS or kube-dns Deployment labelled k8s-app=kube-dns or named coredns/kube-dns"
-            + System.lineSeparator());
+    assertThat(noDns.err())
+        .isEqualTo(
+            "nodemesh prepare: no cluster DNS found in namespace kube-system: no CoreDNS or"
+                + " kube-dns Deployment labelled k8s-app=kube-dns or named coredns/kube-dns"
+                + System.lineSeparator());
 
-    CliTest.Result badDomain = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString(), "--mesh-domain", "Mesh_");
+    CliTest.Result badDomain =
+        CliTest.run("prepare", "--kubeconfig", kubeconfig.toString(), "--mesh-domain", "Mesh_");
     assertThat(badDomain.code()).isEqualTo(2);
-    assertThat(badDomain.err()).startsWith("nodemesh: MeshDnsSettings.domain: 'Mesh_' is not a lower-case DNS name");
+    assertThat(badDomain.err())
+        .startsWith("nodemesh: MeshDnsSettings.domain: 'Mesh_' is not a lower-case DNS name");
 
-    CliTest.Result badFile = CliTest.run("check", "--kubeconfig", kubeconfig.resolveSibling("nope").toString());
+    CliTest.Result badFile =
+        CliTest.run("check", "--kubeconfig", kubeconfig.resolveSibling("nope").toString());
     assertThat(badFile.code()).isEqualTo(1);
-    assertThat(badFile.err()).startsWith("nodemesh check: --kubeconfig: cannot read").doesNotContain("\tat ");
+    assertThat(badFile.err())
+        .startsWith("nodemesh check: --kubeconfig: cannot read")
+        .doesNotContain("\tat ");
   }
 
   @Test

@@ -6,10 +6,11 @@ import java.util.regex.Pattern;
 
 /**
  * A CoreDNS release, read from the tag of the image the DNS Deployment runs. Vendors decorate the
- * tag ({@code v1.8.7-eksbuild.3}, {@code v1.9.4-hotfix.20230322}, {@code 1.10.1} without the
- * {@code v}); only the leading {@code MAJOR.MINOR.PATCH} counts.
+ * tag ({@code v1.8.7-eksbuild.3}, {@code v1.9.4-hotfix.20230322}, {@code 1.10.1} without the {@code
+ * v}); only the leading {@code MAJOR.MINOR.PATCH} counts.
  */
-public record CoreDnsVersion(int major, int minor, int patch) implements Comparable<CoreDnsVersion> {
+public record CoreDnsVersion(int major, int minor, int patch)
+    implements Comparable<CoreDnsVersion> {
   private static final Pattern TAG = Pattern.compile("v?(\\d+)\\.(\\d+)\\.(\\d+)([^0-9].*)?");
 
   public CoreDnsVersion {

@@ -29,12 +29,57 @@ public final class CorefileSyntax {
   static {
     for (String p :
         List.of(
-            "acl", "any", "auto", "autopath", "azure", "bind", "bufsize", "cache", "cancel",
-            "chaos", "clouddns", "debug", "dns64", "dnssec", "dnstap", "erratic", "errors", "etcd",
-            "file", "geoip", "grpc", "header", "health", "hosts", "k8s_external", "kubernetes",
-            "loadbalance", "local", "log", "loop", "metadata", "minimal", "nsid", "on", "pprof",
-            "prometheus", "reload", "rewrite", "root", "route53", "secondary", "sign", "template",
-            "timeouts", "tls", "trace", "transfer", "tsig", "view", "whoami", "import")) {
+            "acl",
+            "any",
+            "auto",
+            "autopath",
+            "azure",
+            "bind",
+            "bufsize",
+            "cache",
+            "cancel",
+            "chaos",
+            "clouddns",
+            "debug",
+            "dns64",
+            "dnssec",
+            "dnstap",
+            "erratic",
+            "errors",
+            "etcd",
+            "file",
+            "geoip",
+            "grpc",
+            "header",
+            "health",
+            "hosts",
+            "k8s_external",
+            "kubernetes",
+            "loadbalance",
+            "local",
+            "log",
+            "loop",
+            "metadata",
+            "minimal",
+            "nsid",
+            "on",
+            "pprof",
+            "prometheus",
+            "reload",
+            "rewrite",
+            "root",
+            "route53",
+            "secondary",
+            "sign",
+            "template",
+            "timeouts",
+            "tls",
+            "trace",
+            "transfer",
+            "tsig",
+            "view",
+            "whoami",
+            "import")) {
       PLUGINS.put(p, new Span(ANY, ANY));
     }
     // Dates from the CoreDNS release notes of the named versions.
@@ -63,7 +108,9 @@ public final class CorefileSyntax {
     return span != null && span.contains(version);
   }
 
-  /** What is wrong with {@code corefile} for CoreDNS {@code version}, one line each; empty if OK. */
+  /**
+   * What is wrong with {@code corefile} for CoreDNS {@code version}, one line each; empty if OK.
+   */
   public static List<String> problems(String corefile, CoreDnsVersion version) {
     List<String> problems = new ArrayList<>();
     List<Token> tokens;
@@ -93,7 +140,8 @@ public final class CorefileSyntax {
         keys.add(tokens.get(i++));
       }
       if (keys.isEmpty() || i == tokens.size()) {
-        int line = keys.isEmpty() ? tokens.get(Math.min(i, tokens.size() - 1)).line() : keys.get(0).line();
+        int line =
+            keys.isEmpty() ? tokens.get(Math.min(i, tokens.size() - 1)).line() : keys.get(0).line();
         problems.add("line %d: a server block needs keys and a '{'".formatted(line));
         return problems;
       }

@@ -1,6 +1,9 @@
 package io.nodemesh.dns;
 
-/** Something about the cluster keeps the DNS patch from being applied or undone; the message says what. */
+/**
+ * Something about the cluster keeps the DNS patch from being applied or undone; the message says
+ * what.
+ */
 public final class DnsPatchException extends RuntimeException {
   public DnsPatchException(String message) {
     super(message);

@@ -3,6 +3,7 @@ package io.nodemesh.dns;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -29,10 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
  * back out ({@code cleanup}), and reports the state ({@code status}). Every write is computed from
  * what is there, so running either twice changes nothing the second time.
  *
- * <p>Where the zone goes depends on what runs: CoreDNS gets a server block in its Corefile (or, when
- * it imports {@code *.server} files from a mounted {@code coredns-custom} ConfigMap, a key there,
- * which managed add-ons do not reconcile); kube-dns gets a {@code stubDomains} entry. The DNS
- * Deployment is then restarted through a pod-template annotation holding a hash of what was
+ * <p>Where the zone goes depends on what runs: CoreDNS gets a server block in its Corefile (or,
+ * when it imports {@code *.server} files from a mounted {@code coredns-custom} ConfigMap, a key
+ * there, which managed add-ons do not reconcile); kube-dns gets a {@code stubDomains} entry. The
+ * DNS Deployment is then restarted through a pod-template annotation holding a hash of what was
  * written. {@code prepare} leaves a record in the mesh namespace so that {@code status} can tell a
  * patch that was never made from one that something reverted.
  */
@@ -41,14 +42,21 @@ public final class DnsPatcher {
 
   /** Pod-template annotation of the DNS Deployment: hash of the patch, so a change restarts DNS. */
   public static final String RESTART_ANNOTATION = "nodemesh.io/dns-patch";
+
   /** Marks a ConfigMap that {@code prepare} created and {@code cleanup} may delete. */
   public static final String CREATED_ANNOTATION = "nodemesh.io/created-by-prepare";
-  /** kube-dns: the {@code stubDomains} value before {@code prepare}, restored by {@code cleanup}. */
+
+  /**
+   * kube-dns: the {@code stubDomains} value before {@code prepare}, restored by {@code cleanup}.
+   */
   public static final String STUBS_BEFORE_ANNOTATION = "nodemesh.io/stub-domains-before";
+
   /** kube-dns: there was no {@code stubDomains} key before {@code prepare}. */
   public static final String STUBS_ABSENT_ANNOTATION = "nodemesh.io/stub-domains-absent";
+
   /** The record of a {@code prepare}, a ConfigMap in the mesh namespace. */
   public static final String RECORD_NAME = "nodemesh-dns-patch";
+
   /** The Service of the mesh DNS server that the cluster DNS forwards the zone to. */
   public static final String MESH_DNS_SERVICE = "nodemesh-dns";
 
@@ -111,7 +119,13 @@ public final class DnsPatcher {
     String ns = settings.dnsNamespace();
     List<Deployment> candidates =
         new ArrayList<>(
-            client.apps().deployments().inNamespace(ns).withLabel("k8s-app", "kube-dns").list().getItems());
+            client
+                .apps()
+                .deployments()
+                .inNamespace(ns)
+                .withLabel("k8s-app", "kube-dns")
+                .list()
+                .getItems());
     if (candidates.isEmpty()) {
       for (String name : List.of("coredns", "kube-dns")) {
         Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
@@ -141,17 +155,16 @@ public final class DnsPatcher {
     DnsTarget target = locate();
     MeshDnsSettings mesh = new MeshDnsSettings(settings.domain(), upstream());
     List<String> notes = new ArrayList<>();
-    boolean changed =
+    // What was written, or empty when the DNS configuration already said it.
+    Optional<String> written =
         switch (target) {
           case DnsTarget.Corefile c -> prepareCorefile(c, mesh, notes);
           case DnsTarget.CustomServerFile c -> prepareCustom(c, mesh, notes);
           case DnsTarget.KubeDns k -> prepareKubeDns(k, mesh, notes);
         };
     writeRecord(target, mesh);
-    if (changed) {
-      restart(target, hash(mesh.domain() + " " + mesh.upstream()));
-    }
-    return new Change(target, changed, notes);
+    written.ifPresent(text -> restart(target, hash(text)));
+    return new Change(target, written.isPresent(), notes);
   }
 
   /** Takes the mesh zone back out, restoring what {@code prepare} changed; a no-op when clean. */
@@ -190,7 +203,8 @@ public final class DnsPatcher {
                 : Optional.empty();
           }
           case DnsTarget.CustomServerFile c -> {
-            String file = data(configMap(c.namespace(), c.configMap()), DnsTarget.CustomServerFile.KEY);
+            String file =
+                data(configMap(c.namespace(), c.configMap()), DnsTarget.CustomServerFile.KEY);
             yield Optional.ofNullable(file).map(DnsPatcher::forwardTarget);
           }
           case DnsTarget.KubeDns k -> {
@@ -211,7 +225,8 @@ public final class DnsPatcher {
         target instanceof DnsTarget.Corefile
             ? "the ConfigMap %s/%s was rewritten (a managed DNS add-on reconciling it?); run prepare again, and if it keeps happening use the coredns-custom ConfigMap your provider supports"
                 .formatted(target.namespace(), target.configMap())
-            : "the ConfigMap %s/%s was rewritten; run prepare again".formatted(target.namespace(), target.configMap());
+            : "the ConfigMap %s/%s was rewritten; run prepare again"
+                .formatted(target.namespace(), target.configMap());
     return new DnsStatus.Reverted(target, data(record, "preparedAt"), hint);
   }
 
@@ -235,13 +250,15 @@ public final class DnsPatcher {
               .formatted(ns, name, mounted));
     }
     String corefile = data(configMap(ns, corefileMap), COREFILE);
-    if (mounted.contains(CUSTOM_CONFIG_MAP) && IMPORTS_SERVER_FILES.matcher(CorefilePatch.restore(corefile)).find()) {
+    if (mounted.contains(CUSTOM_CONFIG_MAP)
+        && IMPORTS_SERVER_FILES.matcher(CorefilePatch.restore(corefile)).find()) {
       return new DnsTarget.CustomServerFile(ns, name, CUSTOM_CONFIG_MAP, version);
     }
     return new DnsTarget.Corefile(ns, name, corefileMap, COREFILE, version);
   }
 
-  private boolean prepareCorefile(DnsTarget.Corefile c, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareCorefile(
+      DnsTarget.Corefile c, MeshDnsSettings mesh, List<String> notes) {
     ConfigMap cm = configMap(c.namespace(), c.configMap());
     String before = data(cm, c.key());
     CoreDnsVersion version = versionOrCurrent(c.version(), notes);
@@ -249,16 +266,17 @@ public final class DnsPatcher {
     try {
       after = CorefilePatch.apply(before, mesh, version);
     } catch (IllegalArgumentException e) {
-      throw new DnsPatchException("ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
+      throw new DnsPatchException(
+          "ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
     }
     refuseNewProblems(CorefilePatch.restore(before), after, version, c);
     warnIfReconciled(cm, notes);
     if (after.equals(before)) {
-      return false;
+      return Optional.empty();
     }
     cm.getData().put(c.key(), after);
     client.configMaps().inNamespace(c.namespace()).resource(cm).update();
-    return true;
+    return Optional.of(after);
   }
 
   private boolean cleanupCorefile(DnsTarget.Corefile c) {
@@ -270,14 +288,19 @@ public final class DnsPatcher {
     try {
       cm.getData().put(c.key(), CorefilePatch.restore(before));
     } catch (IllegalArgumentException e) {
-      throw new DnsPatchException("ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
+      throw new DnsPatchException(
+          "ConfigMap %s/%s: %s".formatted(c.namespace(), c.configMap(), e.getMessage()), e);
     }
     client.configMaps().inNamespace(c.namespace()).resource(cm).update();
     return true;
   }
 
-  /** A block that would break CoreDNS (say, the mesh zone already served by another block) is refused. */
-  private static void refuseNewProblems(String original, String patched, CoreDnsVersion version, DnsTarget t) {
+  /**
+   * A block that would break CoreDNS (say, the mesh zone already served by another block) is
+   * refused.
+   */
+  private static void refuseNewProblems(
+      String original, String patched, CoreDnsVersion version, DnsTarget t) {
     List<String> introduced = new ArrayList<>(CorefileSyntax.problems(patched, version));
     introduced.removeAll(CorefileSyntax.problems(original, version));
     if (!introduced.isEmpty()) {
@@ -289,7 +312,8 @@ public final class DnsPatcher {
 
   // ---- CoreDNS, coredns-custom ----
 
-  private boolean prepareCustom(DnsTarget.CustomServerFile c, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareCustom(
+      DnsTarget.CustomServerFile c, MeshDnsSettings mesh, List<String> notes) {
     CoreDnsVersion version = versionOrCurrent(c.version(), notes);
     String file = CorefilePatch.serverFile(mesh, version);
     ConfigMap cm = configMap(c.namespace(), c.configMap());
@@ -304,17 +328,17 @@ public final class DnsPatcher {
               .addToData(DnsTarget.CustomServerFile.KEY, file)
               .build();
       client.configMaps().inNamespace(c.namespace()).resource(created).create();
-      return true;
+      return Optional.of(file);
     }
     if (file.equals(data(cm, DnsTarget.CustomServerFile.KEY))) {
-      return false;
+      return Optional.empty();
     }
     if (cm.getData() == null) {
       cm.setData(new LinkedHashMap<>());
     }
     cm.getData().put(DnsTarget.CustomServerFile.KEY, file);
     client.configMaps().inNamespace(c.namespace()).resource(cm).update();
-    return true;
+    return Optional.of(file);
   }
 
   private boolean cleanupCustom(DnsTarget.CustomServerFile c) {
@@ -333,7 +357,8 @@ public final class DnsPatcher {
 
   // ---- kube-dns ----
 
-  private boolean prepareKubeDns(DnsTarget.KubeDns k, MeshDnsSettings mesh, List<String> notes) {
+  private Optional<String> prepareKubeDns(
+      DnsTarget.KubeDns k, MeshDnsSettings mesh, List<String> notes) {
     ConfigMap cm = configMap(k.namespace(), k.configMap());
     boolean create = cm == null;
     if (create) {
@@ -356,8 +381,12 @@ public final class DnsPatcher {
     }
     // The original is what was there before the first prepare; later runs start from it again.
     boolean recorded =
-        annotations.containsKey(STUBS_BEFORE_ANNOTATION) || annotations.containsKey(STUBS_ABSENT_ANNOTATION);
-    String original = recorded ? annotations.get(STUBS_BEFORE_ANNOTATION) : cm.getData().get(DnsTarget.KubeDns.KEY);
+        annotations.containsKey(STUBS_BEFORE_ANNOTATION)
+            || annotations.containsKey(STUBS_ABSENT_ANNOTATION);
+    String original =
+        recorded
+            ? annotations.get(STUBS_BEFORE_ANNOTATION)
+            : cm.getData().get(DnsTarget.KubeDns.KEY);
     Map<String, List<String>> stubs = stubDomains(original);
     List<String> existing = stubs.get(mesh.domain());
     if (existing != null) {
@@ -368,7 +397,7 @@ public final class DnsPatcher {
     stubs.put(mesh.domain(), List.of(mesh.upstream()));
     String patched = JSON.writeValueAsString(stubs);
     if (recorded && patched.equals(cm.getData().get(DnsTarget.KubeDns.KEY))) {
-      return false;
+      return Optional.empty();
     }
     if (!recorded) {
       if (original == null) {
@@ -384,14 +413,15 @@ public final class DnsPatcher {
     } else {
       client.configMaps().inNamespace(k.namespace()).resource(cm).update();
     }
-    return true;
+    return Optional.of(patched);
   }
 
   private boolean cleanupKubeDns(DnsTarget.KubeDns k) {
     ConfigMap cm = configMap(k.namespace(), k.configMap());
     Map<String, String> annotations = cm == null ? null : cm.getMetadata().getAnnotations();
     if (annotations == null
-        || !(annotations.containsKey(STUBS_BEFORE_ANNOTATION) || annotations.containsKey(STUBS_ABSENT_ANNOTATION))) {
+        || !(annotations.containsKey(STUBS_BEFORE_ANNOTATION)
+            || annotations.containsKey(STUBS_ABSENT_ANNOTATION))) {
       return false;
     }
     if ("true".equals(annotations.get(CREATED_ANNOTATION))) {
@@ -414,10 +444,13 @@ public final class DnsPatcher {
       return new LinkedHashMap<>();
     }
     try {
-      Map<String, List<String>> stubs = JSON.readValue(json, new TypeReference<LinkedHashMap<String, List<String>>>() {});
+      Map<String, List<String>> stubs =
+          JSON.readValue(json, new TypeReference<LinkedHashMap<String, List<String>>>() {});
       return stubs == null ? new LinkedHashMap<>() : stubs;
     } catch (JacksonException e) {
-      throw new DnsPatchException("kube-dns stubDomains is not a JSON map of domain to servers: " + e.getOriginalMessage(), e);
+      throw new DnsPatchException(
+          "kube-dns stubDomains is not a JSON map of domain to servers: " + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -427,7 +460,8 @@ public final class DnsPatcher {
     if (settings.upstreamAddress() != null) {
       return settings.upstreamAddress();
     }
-    Service s = client.services().inNamespace(settings.meshNamespace()).withName(MESH_DNS_SERVICE).get();
+    Service s =
+        client.services().inNamespace(settings.meshNamespace()).withName(MESH_DNS_SERVICE).get();
     String ip = s == null || s.getSpec() == null ? null : s.getSpec().getClusterIP();
     if (ip == null || ip.isBlank() || "None".equals(ip)) {
       throw new DnsPatchException(
@@ -443,9 +477,11 @@ public final class DnsPatcher {
     data.put("target", target.describe());
     data.put("domain", mesh.domain());
     data.put("upstream", mesh.upstream());
-    data.put("preparedAt", existing != null && data(existing, "preparedAt") != null
-        ? data(existing, "preparedAt")
-        : clock.instant().toString());
+    data.put(
+        "preparedAt",
+        existing != null && data(existing, "preparedAt") != null
+            ? data(existing, "preparedAt")
+            : clock.instant().toString());
     if (existing != null && data.equals(existing.getData())) {
       return;
     }
@@ -459,10 +495,16 @@ public final class DnsPatcher {
             .withData(data)
             .build();
     try {
-      client.configMaps().inNamespace(settings.meshNamespace()).resource(record).createOr(op -> op.update());
+      client
+          .configMaps()
+          .inNamespace(settings.meshNamespace())
+          .resource(record)
+          .createOr(op -> op.update());
     } catch (KubernetesClientException e) {
       throw new DnsPatchException(
-          "cannot record the patch in ConfigMap %s/%s: %s".formatted(settings.meshNamespace(), RECORD_NAME, e.getMessage()), e);
+          "cannot record the patch in ConfigMap %s/%s: %s"
+              .formatted(settings.meshNamespace(), RECORD_NAME, e.getMessage()),
+          e);
     }
   }
 
@@ -477,10 +519,13 @@ public final class DnsPatcher {
             d -> {
               var meta = d.getSpec().getTemplate().getMetadata();
               if (meta == null) {
-                meta = new io.fabric8.kubernetes.api.model.ObjectMeta();
+                meta = new ObjectMeta();
                 d.getSpec().getTemplate().setMetadata(meta);
               }
-              Map<String, String> a = meta.getAnnotations() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.getAnnotations());
+              Map<String, String> a =
+                  meta.getAnnotations() == null
+                      ? new LinkedHashMap<>()
+                      : new LinkedHashMap<>(meta.getAnnotations());
               if (value == null) {
                 a.remove(RESTART_ANNOTATION);
               } else {
@@ -502,22 +547,28 @@ public final class DnsPatcher {
     }
   }
 
-  private static CoreDnsVersion versionOrCurrent(Optional<CoreDnsVersion> version, List<String> notes) {
+  private static CoreDnsVersion versionOrCurrent(
+      Optional<CoreDnsVersion> version, List<String> notes) {
     if (version.isPresent()) {
       return version.get();
     }
-    notes.add("CoreDNS version unknown (image tag is not MAJOR.MINOR.PATCH); writing a block for " + CorefilePatch.CURRENT);
+    notes.add(
+        "CoreDNS version unknown (image tag is not MAJOR.MINOR.PATCH); writing a block for "
+            + CorefilePatch.CURRENT);
     return CorefilePatch.CURRENT;
   }
 
-  /** The address after {@code forward ZONE} (or {@code proxy ZONE}) in our block. */
+  /**
+   * The address after {@code forward ZONE} (or {@code proxy ZONE}) in our block: the part of a
+   * Corefile after {@link CorefilePatch#BEGIN}, or a whole {@code coredns-custom} file.
+   */
   private static String forwardTarget(String text) {
-    for (String line : text.split("\n")) {
+    int begin = text.indexOf(CorefilePatch.BEGIN);
+    String block = begin < 0 ? text : text.substring(begin);
+    for (String line : block.split("\n")) {
       String[] words = line.strip().split("\\s+");
       if (words.length >= 3 && (words[0].equals("forward") || words[0].equals("proxy"))) {
-        if (text.indexOf(CorefilePatch.BEGIN) < 0 || text.indexOf(line) > text.indexOf(CorefilePatch.BEGIN)) {
-          return words[2];
-        }
+        return words[2];
       }
     }
     return "?";

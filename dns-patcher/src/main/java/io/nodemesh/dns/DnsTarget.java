@@ -18,12 +18,21 @@ public sealed interface DnsTarget {
 
   /** CoreDNS whose Corefile gets the block between markers. */
   record Corefile(
-      String namespace, String deployment, String configMap, String key, Optional<CoreDnsVersion> version)
+      String namespace,
+      String deployment,
+      String configMap,
+      String key,
+      Optional<CoreDnsVersion> version)
       implements DnsTarget {
     @Override
     public String describe() {
       return "CoreDNS %s in %s/%s, Corefile in ConfigMap %s key %s"
-          .formatted(version.map(Object::toString).orElse("(version unknown)"), namespace, deployment, configMap, key);
+          .formatted(
+              version.map(Object::toString).orElse("(version unknown)"),
+              namespace,
+              deployment,
+              configMap,
+              key);
     }
   }
 
@@ -39,7 +48,12 @@ public sealed interface DnsTarget {
     @Override
     public String describe() {
       return "CoreDNS %s in %s/%s, server block in ConfigMap %s key %s"
-          .formatted(version.map(Object::toString).orElse("(version unknown)"), namespace, deployment, configMap, KEY);
+          .formatted(
+              version.map(Object::toString).orElse("(version unknown)"),
+              namespace,
+              deployment,
+              configMap,
+              KEY);
     }
   }
 
@@ -49,7 +63,8 @@ public sealed interface DnsTarget {
 
     @Override
     public String describe() {
-      return "kube-dns in %s/%s, stubDomains in ConfigMap %s".formatted(namespace, deployment, configMap);
+      return "kube-dns in %s/%s, stubDomains in ConfigMap %s"
+          .formatted(namespace, deployment, configMap);
     }
   }
 }

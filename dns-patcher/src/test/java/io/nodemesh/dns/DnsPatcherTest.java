@@ -11,21 +11,30 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** prepare, prepare again, cleanup and status against the fabric8 mock API server. */
+/**
+ * prepare, prepare again, cleanup and status against the fabric8 mock API server. One server for
+ * the class (starting one takes seconds here); each test starts from empty namespaces.
+ */
 @EnableKubernetesMockClient(crud = true)
 class DnsPatcherTest {
   static final String SYS = "kube-system";
   static final String MESH_IP = "10.96.0.53";
 
-  KubernetesClient client;
+  static KubernetesClient client;
   DnsPatcher patcher;
 
   @BeforeEach
   void meshDnsService() {
+    for (String ns : List.of(SYS, "nodemesh")) {
+      client.apps().deployments().inNamespace(ns).delete();
+      client.configMaps().inNamespace(ns).delete();
+      client.services().inNamespace(ns).delete();
+    }
     meshDnsService(client);
     patcher = new DnsPatcher(client, new DnsPatcher.Settings(SYS, "nodemesh", "mesh", null));
   }
@@ -143,6 +152,39 @@ class DnsPatcherTest {
   }
 
   @Test
+  void aCoreDnsUpgradeGetsABlockForTheNewVersionAndAnotherRestart() {
+    String original = ".:53 {\n    errors\n    proxy . /etc/resolv.conf\n}\n";
+    deployment(client, "coredns", "coredns/coredns:1.0.5", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", original));
+    patcher.prepare();
+    assertThat(cm("coredns").getData().get("Corefile")).contains("proxy mesh. " + MESH_IP);
+    String before = restartAnnotation("coredns");
+
+    client
+        .apps()
+        .deployments()
+        .inNamespace(SYS)
+        .withName("coredns")
+        .edit(
+            d -> {
+              d.getSpec()
+                  .getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .setImage("coredns/coredns:1.11.1");
+              return d;
+            });
+    assertThat(patcher.prepare().changed()).isTrue();
+    assertThat(cm("coredns").getData().get("Corefile"))
+        .contains("forward mesh. " + MESH_IP)
+        .doesNotContain("proxy mesh.");
+    assertThat(restartAnnotation("coredns")).isNotEqualTo(before);
+    patcher.cleanup();
+    assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(original);
+  }
+
+  @Test
   void aCorefileReconciledBackIsReportedAsReverted() {
     String original = fixture("eks-1.8.Corefile");
     deployment(client, "coredns", "eks/coredns:v1.8.7-eksbuild.3", "coredns");
@@ -164,7 +206,11 @@ class DnsPatcherTest {
   void aksCorednsCustomGetsTheBlockAndTheManagedCorefileIsLeftAlone() {
     String corefile = fixture("aks-1.9.Corefile");
     deployment(
-        client, "coredns", "mcr.microsoft.com/oss/kubernetes/coredns:v1.9.4-hotfix.20230322", "coredns", "coredns-custom");
+        client,
+        "coredns",
+        "mcr.microsoft.com/oss/kubernetes/coredns:v1.9.4-hotfix.20230322",
+        "coredns",
+        "coredns-custom");
     configMap(client, "coredns", Map.of("Corefile", corefile));
     configMap(client, "coredns-custom", Map.of("log.override", "log\n"));
 
@@ -184,7 +230,8 @@ class DnsPatcherTest {
 
   @Test
   void k3sWithoutACustomConfigMapGetsOneThatCleanupDeletes() {
-    deployment(client, "coredns", "rancher/mirrored-coredns-coredns:1.10.1", "coredns", "coredns-custom");
+    deployment(
+        client, "coredns", "rancher/mirrored-coredns-coredns:1.10.1", "coredns", "coredns-custom");
     configMap(client, "coredns", Map.of("Corefile", fixture("k3s-1.10.Corefile")));
 
     patcher.prepare();
@@ -199,7 +246,8 @@ class DnsPatcherTest {
     deployment(client, "kube-dns", "gke.gcr.io/k8s-dns-kube-dns:1.22.28-gke.0");
     // Odd spacing on purpose: cleanup must give back these bytes, not a re-serialised map.
     String stubs = "{\"acme.local\":  [\"1.2.3.4\"] }\n";
-    configMap(client, "kube-dns", Map.of("stubDomains", stubs, "upstreamNameservers", "[\"8.8.8.8\"]"));
+    configMap(
+        client, "kube-dns", Map.of("stubDomains", stubs, "upstreamNameservers", "[\"8.8.8.8\"]"));
 
     DnsPatcher.Change change = patcher.prepare();
     assertThat(change.target()).isInstanceOf(DnsTarget.KubeDns.class);
@@ -211,16 +259,18 @@ class DnsPatcherTest {
 
     patcher.cleanup();
     ConfigMap after = cm("kube-dns");
-    assertThat(after.getData()).isEqualTo(Map.of("stubDomains", stubs, "upstreamNameservers", "[\"8.8.8.8\"]"));
-    assertThat(after.getMetadata().getAnnotations()).doesNotContainKeys(
-        DnsPatcher.STUBS_BEFORE_ANNOTATION, DnsPatcher.STUBS_ABSENT_ANNOTATION);
+    assertThat(after.getData())
+        .isEqualTo(Map.of("stubDomains", stubs, "upstreamNameservers", "[\"8.8.8.8\"]"));
+    assertThat(after.getMetadata().getAnnotations())
+        .doesNotContainKeys(DnsPatcher.STUBS_BEFORE_ANNOTATION, DnsPatcher.STUBS_ABSENT_ANNOTATION);
   }
 
   @Test
   void kubeDnsWithoutItsConfigMapGetsOneThatCleanupDeletes() {
     deployment(client, "kube-dns", "registry.k8s.io/dns/k8s-dns-kube-dns:1.22.28");
     patcher.prepare();
-    assertThat(cm("kube-dns").getData().get("stubDomains")).isEqualTo("{\"mesh\":[\"" + MESH_IP + "\"]}");
+    assertThat(cm("kube-dns").getData().get("stubDomains"))
+        .isEqualTo("{\"mesh\":[\"" + MESH_IP + "\"]}");
     patcher.cleanup();
     assertThat(cm("kube-dns")).isNull();
   }
@@ -240,7 +290,8 @@ class DnsPatcherTest {
   void aCustomDomainAndAnExplicitAddressAreUsed() {
     deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
     configMap(client, "coredns", Map.of("Corefile", fixture("kubeadm-1.11.Corefile")));
-    new DnsPatcher(client, new DnsPatcher.Settings(SYS, "nodemesh", "mesh.internal", "10.1.2.3")).prepare();
+    new DnsPatcher(client, new DnsPatcher.Settings(SYS, "nodemesh", "mesh.internal", "10.1.2.3"))
+        .prepare();
     assertThat(cm("coredns").getData().get("Corefile"))
         .contains("mesh.internal:53 {")
         .contains("forward mesh.internal. 10.1.2.3");
@@ -250,14 +301,17 @@ class DnsPatcherTest {
   void missingPiecesAreNamed() {
     assertThatThrownBy(patcher::prepare)
         .hasMessage(
-            "no cluster DNS found in namespace kube-system: no CoreDNS or kube-dns Deployment labelled k8s-app=kube-dns or named coredns/kube-dns");
+            "no cluster DNS found in namespace kube-system: no CoreDNS or kube-dns Deployment"
+                + " labelled k8s-app=kube-dns or named coredns/kube-dns");
     assertThat(patcher.status()).isInstanceOf(DnsStatus.NotFound.class);
 
     deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
-    assertThatThrownBy(patcher::prepare).hasMessageContaining("mounts no ConfigMap with a Corefile key");
+    assertThatThrownBy(patcher::prepare)
+        .hasMessageContaining("mounts no ConfigMap with a Corefile key");
 
     configMap(client, "coredns", Map.of("Corefile", fixture("kubeadm-1.11.Corefile")));
     client.services().inNamespace("nodemesh").withName("nodemesh-dns").delete();
-    assertThatThrownBy(patcher::prepare).hasMessageContaining("Service nodemesh/nodemesh-dns (the mesh DNS server) not found");
+    assertThatThrownBy(patcher::prepare)
+        .hasMessageContaining("Service nodemesh/nodemesh-dns (the mesh DNS server) not found");
   }
 }

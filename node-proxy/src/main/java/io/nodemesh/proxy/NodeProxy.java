@@ -78,7 +78,8 @@ public final class NodeProxy implements AutoCloseable {
   /**
    * The meters, plus the tracer and access log the options ask for.
    *
-   * @throws IllegalStateException when the access log file cannot be opened
+   * @throws IllegalStateException when the access log file cannot be opened or the tracing
+   *     settings cannot be used
    */
   private static ProxyMetrics observability(ProxyOptions options) {
     AccessLog log;
@@ -87,7 +88,12 @@ public final class NodeProxy implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
-    return new ProxyMetrics(Tracing.create(options.tracing()), log);
+    try {
+      return new ProxyMetrics(Tracing.create(options.tracing()), log);
+    } catch (IllegalArgumentException e) {
+      log.close();
+      throw new IllegalStateException(e.getMessage(), e);
+    }
   }
 
   /** Starts with the default HTTP limits. */

@@ -40,8 +40,10 @@ final class GrpcEcho implements AutoCloseable {
         }
       };
 
-  static final MethodDescriptor<byte[], byte[]> UNARY = method("Unary", MethodDescriptor.MethodType.UNARY);
-  static final MethodDescriptor<byte[], byte[]> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<byte[], byte[]> UNARY =
+      method("Unary", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<byte[], byte[]> FAIL =
+      method("Fail", MethodDescriptor.MethodType.UNARY);
   static final MethodDescriptor<byte[], byte[]> SERVER_STREAM =
       method("ServerStream", MethodDescriptor.MethodType.SERVER_STREAMING);
   static final MethodDescriptor<byte[], byte[]> CLIENT_STREAM =
@@ -53,6 +55,10 @@ final class GrpcEcho implements AutoCloseable {
       method("Sink", MethodDescriptor.MethodType.CLIENT_STREAMING);
   static final MethodDescriptor<byte[], byte[]> SOURCE =
       method("Source", MethodDescriptor.MethodType.SERVER_STREAMING);
+
+  /** {@code Source} calls the client cancelled, as the server saw them. */
+  final java.util.concurrent.atomic.AtomicInteger cancelled =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** Pause after each message {@code Sink} receives: a server slower than its client. */
   static volatile long sinkPauseMicros;
@@ -94,7 +100,7 @@ final class GrpcEcho implements AutoCloseable {
     return new String(b, StandardCharsets.UTF_8);
   }
 
-  private static ServerServiceDefinition service() {
+  private ServerServiceDefinition service() {
     return ServerServiceDefinition.builder("test.Echo")
         .addMethod(
             UNARY,
@@ -184,6 +190,7 @@ final class GrpcEcho implements AutoCloseable {
                   var call = (io.grpc.stub.ServerCallStreamObserver<byte[]>) out;
                   long[] sent = {0};
                   boolean[] done = {false};
+                  call.setOnCancelHandler(cancelled::incrementAndGet);
                   call.setOnReadyHandler(
                       () -> {
                         while (call.isReady() && sent[0] < count) {
@@ -218,7 +225,11 @@ final class GrpcEcho implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -152,6 +152,64 @@ class GrpcIT {
     assertThat(done.get(10, TimeUnit.SECONDS)).isEqualTo("completed");
   }
 
+  @Test
+  void aClientCancellingAStreamCancelsItAtTheServer() throws Exception {
+    // A deadline far beyond the waits below: only the cancellation can end the server's call.
+    io.grpc.ClientCall<byte[], byte[]> call =
+        channel.newCall(
+            GrpcEcho.SOURCE, CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS));
+    java.util.concurrent.atomic.AtomicInteger received =
+        new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onMessage(byte[] message) {
+            received.incrementAndGet();
+            call.request(1);
+          }
+
+          @Override
+          public void onClose(Status status, io.grpc.Metadata trailers) {
+            closed.complete(status);
+          }
+        },
+        new io.grpc.Metadata());
+    call.sendMessage(utf8("1000000:1024"));
+    call.halfClose();
+    call.request(1);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> received.get() >= 10);
+    call.cancel("test cancels", null);
+    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    // The cancellation crossed the proxy: the server saw it on its own stream.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> server.cancelled.get() == 1);
+  }
+
+  @Test
+  void aServerGoneMidStreamEndsTheCallWithAnErrorNotAHang() {
+    Iterator<byte[]> it =
+        ClientCalls.blockingServerStreamingCall(
+            channel, GrpcEcho.SOURCE, deadline(), utf8("1000000:1024"));
+    for (int i = 0; i < 10; i++) {
+      assertThat(it.next()).hasSize(1024);
+    }
+    server.close();
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> {
+              while (it.hasNext()) {
+                it.next();
+              }
+            });
+    assertThat(e).as("the stream ended with an error status").isNotNull();
+    assertThat(e.getStatus().getCode()).isNotIn(Status.Code.OK, Status.Code.DEADLINE_EXCEEDED);
+  }
+
   /**
    * gRPC's wire format by hand from an HTTP/1.1 client: the h2c backend's trailers come back as
    * chunked trailers.
@@ -170,12 +228,16 @@ class GrpcIT {
       out.write(
           ("POST /test.Echo/Unary HTTP/1.1\r\nHost: echo.default.mesh\r\n"
                   + "Content-Type: application/grpc\r\nTE: trailers\r\nConnection: TE\r\n"
-                  + "Content-Length: " + body.length + "\r\n\r\n")
+                  + "Content-Length: "
+                  + body.length
+                  + "\r\n\r\n")
               .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
       out.write(body);
       out.flush();
       String response = readChunkedResponse(s.getInputStream());
-      assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked");
+      assertThat(response)
+          .startsWith("HTTP/1.1 200")
+          .containsIgnoringCase("transfer-encoding: chunked");
       assertThat(response).contains("echo:plain");
       // The trailer section follows the last (zero-size) chunk.
       assertThat(response.substring(response.indexOf("\r\n0\r\n")))
@@ -189,7 +251,9 @@ class GrpcIT {
     while ((c = in.read()) >= 0) {
       sb.append((char) c);
       int zero = sb.indexOf("\r\n0\r\n");
-      if (zero >= 0 && sb.length() >= 4 && sb.substring(sb.length() - 4).equals("\r\n\r\n")
+      if (zero >= 0
+          && sb.length() >= 4
+          && sb.substring(sb.length() - 4).equals("\r\n\r\n")
           && sb.length() > zero + 5) {
         break;
       }

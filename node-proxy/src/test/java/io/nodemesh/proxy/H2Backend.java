@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** An HTTP/2-only backend (h2c with prior knowledge) that answers {@code h2 <path>}. */
 final class H2Backend implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
   private final long delayMillis;
 
@@ -55,7 +56,8 @@ final class H2Backend implements AutoCloseable {
                         .addLast(
                             Http2FrameCodecBuilder.forServer()
                                 .initialSettings(
-                                    Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                                    Http2Settings.defaultSettings()
+                                        .maxConcurrentStreams(maxStreams))
                                 .build())
                         .addLast(new Http2MultiplexHandler(new StreamInit()));
                   }
@@ -82,7 +84,8 @@ final class H2Backend implements AutoCloseable {
                           HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(b));
                   r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
                   if (delayMillis > 0) {
-                    ctx.executor().schedule(() -> ctx.writeAndFlush(r), delayMillis, TimeUnit.MILLISECONDS);
+                    ctx.executor()
+                        .schedule(() -> ctx.writeAndFlush(r), delayMillis, TimeUnit.MILLISECONDS);
                   } else {
                     ctx.writeAndFlush(r);
                   }

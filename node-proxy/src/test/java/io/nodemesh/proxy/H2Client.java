@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -22,7 +23,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class H2Client implements AutoCloseable {
   record Response(int status, String body, io.netty.handler.codec.http.HttpHeaders headers) {}
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel connection;
 
   H2Client(int port) throws InterruptedException {
@@ -98,6 +99,11 @@ final class H2Client implements AutoCloseable {
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     stream.writeAndFlush(req);
     return result.get(20, TimeUnit.SECONDS);
+  }
+
+  /** Whether the server has closed the connection. */
+  boolean closed() {
+    return connection.closeFuture().isDone();
   }
 
   @Override

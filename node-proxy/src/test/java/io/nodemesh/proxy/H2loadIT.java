@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
 class H2loadIT {
   private static final int REQUESTS = 5_000;
   private static final Pattern SUMMARY =
-      Pattern.compile("requests: (\\d+) total, \\d+ started, (\\d+) done, (\\d+) succeeded, "
-          + "(\\d+) failed, (\\d+) errored");
+      Pattern.compile(
+          "requests: (\\d+) total, \\d+ started, (\\d+) done, (\\d+) succeeded, "
+              + "(\\d+) failed, (\\d+) errored");
   private static final Pattern STATUS = Pattern.compile("status codes: (\\d+) 2xx");
 
   private NodeProxy proxy;

@@ -154,7 +154,8 @@ class HttpsUpstreamIT {
   void grpcOverTlsNegotiatesH2() throws Exception {
     trustTestCertificate(true);
     try (GrpcEcho backend =
-        new GrpcEcho(GrpcSslContexts.configure(SslContextBuilder.forServer(certs.keyManagers())).build())) {
+        new GrpcEcho(
+            GrpcSslContexts.configure(SslContextBuilder.forServer(certs.keyManagers())).build())) {
       route(backend.port());
       ManagedChannel ch =
           Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())

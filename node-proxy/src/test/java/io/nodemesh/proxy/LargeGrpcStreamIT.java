@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * As {@link LargeBodyIT}, over HTTP/2 on both hops (h2c listener, h2c backend), where backpressure
- * is HTTP/2 flow control: 128 MiB of gRPC messages up to a server slower than its client, then
- * 128 MiB down, through a proxy capped at 256 MiB heap and 64 MiB direct memory.
+ * is HTTP/2 flow control: 128 MiB of gRPC messages up to a server slower than its client, then 128
+ * MiB down, through a proxy capped at 256 MiB heap and 64 MiB direct memory.
  */
 class LargeGrpcStreamIT {
   private static final long TOTAL = 128L << 20;

@@ -6,12 +6,15 @@ import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.netty.handler.codec.http.HttpMethod;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.limits.LimitSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +29,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -174,7 +179,102 @@ class ProtocolsIT {
     try (RawClient c = new RawClient(port)) {
       RawClient.Response r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(502);
-      assertThat(r.body()).startsWith("bad gateway: service default/web endpoint ").contains("HTTP/2");
+      assertThat(r.body())
+          .startsWith("bad gateway: service default/web endpoint ")
+          .contains("HTTP/2");
+    }
+  }
+
+  @Test
+  void anIdleHttp2ConnectionIsClosedButNotOneWithAStreamInFlight() throws Exception {
+    proxy.close();
+    proxy =
+        NodeProxy.start(
+            local(), HttpProxySettings.defaults().withIdleTimeout(Duration.ofMillis(300)));
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      v1.hold = new CountDownLatch(1);
+      CompletableFuture<H2Client.Response> slow =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.get("/slow", "web.default.mesh");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
+      // Several idle periods pass with the stream open and silent; the connection stays.
+      await()
+          .during(Duration.ofMillis(1200))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !c.closed());
+      v1.hold.countDown();
+      assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(c::closed);
+    }
+  }
+
+  @Test
+  void http2ConnectionsOutliveTheHttp11HeaderAndBodyTimeouts() throws Exception {
+    proxy.close();
+    proxy =
+        NodeProxy.start(
+            local(),
+            HttpProxySettings.defaults(),
+            new LimitSettings(
+                10_000, 1_000, 4096, 8192, 100, Duration.ofMillis(300), Duration.ofMillis(300)));
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      assertThat(c.get("/first", "web.default.mesh").status()).isEqualTo(200);
+      // A stream that stays silent longer than both HTTP/1.1 timeouts.
+      v1.hold = new CountDownLatch(1);
+      CompletableFuture<H2Client.Response> slow =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.get("/slow", "web.default.mesh");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      await()
+          .during(Duration.ofMillis(1000))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !c.closed());
+      v1.hold.countDown();
+      assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(c.get("/again", "web.default.mesh").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aRemovedListenerDrainsItsHttp2ConnectionsAfterTheirStreamsFinish() throws Exception {
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      v1.hold = new CountDownLatch(1);
+      CompletableFuture<H2Client.Response> inFlight =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.get("/slow", "web.default.mesh");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Executors.newVirtualThreadPerTaskExecutor());
+      await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
+      proxy.apply(config(2));
+      // GOAWAY, not a close: the stream in flight is still open.
+      await()
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !c.closed());
+      v1.hold.countDown();
+      assertThat(inFlight.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(c::closed);
     }
   }
 
@@ -207,8 +307,7 @@ class ProtocolsIT {
                   URI.create("ws://127.0.0.1:" + port + "/ws"),
                   new WebSocket.Listener() {
                     @Override
-                    public CompletionStage<?> onText(
-                        WebSocket w, CharSequence data, boolean last) {
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
                       received.add(data.toString());
                       w.request(1);
                       return null;
@@ -338,7 +437,8 @@ class ProtocolsIT {
   @Test
   void aBackendKilledMidResponseResetsOnlyThatRequest() throws Exception {
     AtomicInteger connections = new AtomicInteger();
-    try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket backend =
+        new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       Thread.ofVirtual()
           .start(
               () -> {
@@ -368,7 +468,8 @@ class ProtocolsIT {
         assertThatThrownBy(
                 () -> {
                   H2Client.Response r = c.get("/big", "web.default.mesh");
-                  throw new AssertionError(r.status() + " " + r.body().length() + " " + r.headers());
+                  throw new AssertionError(
+                      r.status() + " " + r.body().length() + " " + r.headers());
                 })
             .isInstanceOf(ExecutionException.class);
         assertThat(c.get("/ok", "web.default.mesh").body()).isEqualTo("ok");

@@ -143,19 +143,25 @@ class TcpResilienceIT {
     EchoBackend a = echo("a");
     start(
         policy(
-            ServicePolicy.LbPolicy.ROUND_ROBIN, new ServicePolicy.Timeouts(0, 0, 400), null, null),
+            ServicePolicy.LbPolicy.ROUND_ROBIN, new ServicePolicy.Timeouts(0, 0, 1500), null, null),
         endpoint(a));
     Socket idle = connect();
     Socket busy = connect();
     assertThat(echoes(idle)).isTrue();
+    assertThat(echoes(busy)).isTrue();
+    // A byte every 100 ms keeps the busy one open well past the 1.5 s idle timeout; the echoes are
+    // read at the end, so a backend slowed down by a loaded machine cannot open a gap.
     long t0 = System.nanoTime();
-    for (int i = 0; i < 10; i++) {
-      assertThat(echoes(busy)).isTrue();
-      // Traffic every 100 ms keeps it open well past the 400 ms idle timeout.
+    int sent = 0;
+    while (System.nanoTime() - t0 < Duration.ofMillis(3000).toNanos()) {
+      busy.getOutputStream().write('x');
+      busy.getOutputStream().flush();
+      sent++;
       await().pollDelay(Duration.ofMillis(100)).until(() -> true);
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofMillis(900));
     assertThat(idle.getInputStream().read()).isEqualTo(-1);
+    byte[] echoed = busy.getInputStream().readNBytes(sent);
+    assertThat(new String(echoed, StandardCharsets.US_ASCII)).isEqualTo("x".repeat(sent));
     assertThat(echoes(busy)).isTrue();
   }
 

@@ -26,16 +26,50 @@ final class TestCerts {
     trustStore = dir.resolve("trust.p12");
     Path cert = dir.resolve("backend.crt");
     keytool(
-        "-genkeypair", "-alias", "backend", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=backend", "-ext", "san=ip:127.0.0.1", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", keyStore.toString(),
-        "-storepass", "changeit", "-keypass", "changeit");
+        "-genkeypair",
+        "-alias",
+        "backend",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=backend",
+        "-ext",
+        "san=ip:127.0.0.1",
+        "-validity",
+        "2",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        keyStore.toString(),
+        "-storepass",
+        "changeit",
+        "-keypass",
+        "changeit");
     keytool(
-        "-exportcert", "-alias", "backend", "-keystore", keyStore.toString(),
-        "-storepass", "changeit", "-file", cert.toString());
+        "-exportcert",
+        "-alias",
+        "backend",
+        "-keystore",
+        keyStore.toString(),
+        "-storepass",
+        "changeit",
+        "-file",
+        cert.toString());
     keytool(
-        "-importcert", "-noprompt", "-alias", "backend", "-file", cert.toString(),
-        "-storetype", "PKCS12", "-keystore", trustStore.toString(), "-storepass", "changeit");
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "backend",
+        "-file",
+        cert.toString(),
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        trustStore.toString(),
+        "-storepass",
+        "changeit");
   }
 
   private static void keytool(String... args) throws IOException, InterruptedException {

@@ -162,6 +162,21 @@ class TracingIT {
   }
 
   @Test
+  void anHttp2StreamGetsItsOwnSpanMarkedAsHttp2() throws Exception {
+    startProxy(null);
+    try (H2Client c = new H2Client(port)) {
+      assertThat(c.get("/h2", "web.shop.mesh").status()).isEqualTo(200);
+    }
+    Span s = otlp.next(10);
+    assertThat(s).isNotNull();
+    assertThat(attributes(s))
+        .containsEntry("network.protocol.version", "2")
+        .containsEntry("url.path", "/h2")
+        .containsEntry("http.response.status_code", "200");
+    assertPropagated(s);
+  }
+
+  @Test
   void ratioZeroSamplesNoNewTraceButFollowsASampledParent() throws Exception {
     startProxy(0.0);
     try (RawClient c = new RawClient(port)) {

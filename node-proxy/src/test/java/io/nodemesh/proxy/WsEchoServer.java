@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /** A WebSocket server on {@code /ws} that answers each text message with {@code echo:<text>}. */
 final class WsEchoServer implements AutoCloseable {
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
 
   WsEchoServer() throws InterruptedException {

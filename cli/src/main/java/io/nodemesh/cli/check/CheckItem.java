@@ -38,7 +38,7 @@ public record CheckItem(String name, Status status, String detail) {
     return new CheckItem(name, Status.FAIL, detail);
   }
 
-  /** {@code PASS  dns        CoreDNS 1.11.1 ...}: fixed columns so a report reads as a table. */
+  /** {@code PASS dns CoreDNS 1.11.1 ...}: fixed columns so a report reads as a table. */
   public String line() {
     return "%-4s  %-13s %s".formatted(status, name, detail);
   }

@@ -19,6 +19,10 @@ import io.nodemesh.dns.DnsPatcher;
 import io.nodemesh.dns.DnsStatus;
 import io.nodemesh.dns.DnsTarget;
 import io.nodemesh.smi.SmiKinds;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +38,6 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,17 +61,24 @@ public final class ClusterCheck {
       if (meshNamespace == null || meshNamespace.isBlank()) {
         throw new IllegalArgumentException("ClusterCheck.Settings.meshNamespace must not be empty");
       }
-      if (controllerPort < 1 || controllerPort > 65535 || proxyAdminPort < 1 || proxyAdminPort > 65535) {
+      if (controllerPort < 1
+          || controllerPort > 65535
+          || proxyAdminPort < 1
+          || proxyAdminPort > 65535) {
         throw new IllegalArgumentException("ClusterCheck.Settings: ports must be 1-65535");
       }
     }
 
     public static Settings defaults() {
-      return new Settings("nodemesh", "kube-system", "mesh", "nodemesh-controller", 9900, "nodemesh-proxy", 9901);
+      return new Settings(
+          "nodemesh", "kube-system", "mesh", "nodemesh-controller", 9900, "nodemesh-proxy", 9901);
     }
   }
 
-  /** A permission the controller needs; namespace null means cluster-wide. Mirrors chart/templates/rbac.yaml. */
+  /**
+   * A permission the controller needs; namespace null means cluster-wide. Mirrors
+   * chart/templates/rbac.yaml.
+   */
   record Permission(String verb, String group, String resource, String namespace, String name) {
     @Override
     public String toString() {
@@ -88,6 +98,8 @@ public final class ClusterCheck {
   private static final Pattern READY_VERSION = Pattern.compile("config version (-?\\d+)");
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final int LISTED = 5;
+  static final String PERMISSIONS = "controller-permissions.txt";
+  private static final String NODE_LOCAL_DNS = "node-local-dns";
 
   private final KubernetesClient client;
   private final Function<KubernetesClient, KubernetesClient> asController;
@@ -95,8 +107,8 @@ public final class ClusterCheck {
   private final Clock clock;
 
   /**
-   * @param asController makes a client that acts as the controller's ServiceAccount
-   *     (impersonation) for the permission checks; identity means "check my own permissions"
+   * @param asController makes a client that acts as the controller's ServiceAccount (impersonation)
+   *     for the permission checks; identity means "check my own permissions"
    */
   public ClusterCheck(
       KubernetesClient client,
@@ -115,7 +127,9 @@ public final class ClusterCheck {
     CheckItem api = api();
     items.add(api);
     if (api.status() == CheckItem.Status.FAIL) {
-      for (String name : List.of("rbac", "crds", "dns", "leader", "proxies", "proxy-config", "shadows", "problems")) {
+      for (String name :
+          List.of(
+              "rbac", "crds", "dns", "leader", "proxies", "proxy-config", "shadows", "problems")) {
         items.add(new CheckItem(name, CheckItem.Status.SKIP, "API server unreachable"));
       }
       return items;
@@ -144,42 +158,53 @@ public final class ClusterCheck {
   CheckItem api() {
     try {
       var v = client.getKubernetesVersion();
-      return CheckItem.pass("api", "Kubernetes %s.%s at %s".formatted(v.getMajor(), v.getMinor(), client.getMasterUrl()));
+      return CheckItem.pass(
+          "api",
+          "Kubernetes %s.%s at %s".formatted(v.getMajor(), v.getMinor(), client.getMasterUrl()));
     } catch (RuntimeException e) {
-      return CheckItem.fail("api", "cannot reach %s: %s".formatted(client.getMasterUrl(), oneLine(e)));
+      return CheckItem.fail(
+          "api", "cannot reach %s: %s".formatted(client.getMasterUrl(), oneLine(e)));
     }
   }
 
+  /** The permissions in {@value #PERMISSIONS}, with "mesh" scope placed in the mesh namespace. */
   List<Permission> controllerPermissions() {
-    String mesh = settings.meshNamespace();
-    List<Permission> p = new ArrayList<>();
-    for (String verb : List.of("get", "list", "watch")) {
-      for (String r : List.of("services", "pods", "namespaces")) {
-        p.add(new Permission(verb, "", r, null, null));
+    List<Permission> out = new ArrayList<>();
+    try (InputStream in = ClusterCheck.class.getResourceAsStream(PERMISSIONS)) {
+      if (in == null) {
+        throw new IllegalStateException(PERMISSIONS + " is missing from the jar");
       }
-      p.add(new Permission(verb, "discovery.k8s.io", "endpointslices", null, null));
-      p.add(new Permission(verb, SmiKinds.SPLIT_GROUP, "trafficsplits", null, null));
-      for (String r : List.of("httproutegroups", "tcproutes", "udproutes")) {
-        p.add(new Permission(verb, SmiKinds.SPECS_GROUP, r, null, null));
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        String[] f = line.strip().split("\\s+");
+        if (f.length < 4 || f[0].startsWith("#")) {
+          continue;
+        }
+        String group = f[1].equals("core") ? "" : f[1];
+        String namespace = f[3].equals("mesh") ? settings.meshNamespace() : null;
+        for (String verb : f[0].split(",")) {
+          for (String resource : f[2].split(",")) {
+            if (f.length > 4) {
+              for (String name : f[4].split(",")) {
+                out.add(new Permission(verb, group, resource, namespace, name));
+              }
+            } else {
+              out.add(new Permission(verb, group, resource, namespace, null));
+            }
+          }
+        }
       }
-      p.add(new Permission(verb, SmiKinds.ACCESS_GROUP, "traffictargets", null, null));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    for (String verb : List.of("create", "patch")) {
-      p.add(new Permission(verb, "", "events", null, null));
-    }
-    for (String verb : List.of("create", "update", "patch", "delete")) {
-      p.add(new Permission(verb, "", "services", mesh, null));
-    }
-    p.add(new Permission("create", "coordination.k8s.io", "leases", mesh, null));
-    for (String verb : List.of("get", "update")) {
-      p.add(new Permission(verb, "coordination.k8s.io", "leases", mesh, settings.controllerName()));
-    }
-    return p;
+    return out;
   }
 
   CheckItem rbac() {
     KubernetesClient reviewer = asController.apply(client);
-    String who = reviewer == client ? "you" : "ServiceAccount " + settings.meshNamespace() + "/" + settings.controllerName();
+    String who =
+        reviewer == client
+            ? "you"
+            : "ServiceAccount " + settings.meshNamespace() + "/" + settings.controllerName();
     try {
       return rbac(reviewer, who);
     } finally {
@@ -211,7 +236,10 @@ public final class ClusterCheck {
       } catch (KubernetesClientException e) {
         if (e.getCode() == 403 && reviewer != client) {
           return CheckItem.warn(
-              "rbac", "cannot impersonate the controller's ServiceAccount to check its permissions (" + oneLine(e) + "); run check as a cluster admin");
+              "rbac",
+              "cannot impersonate the controller's ServiceAccount to check its permissions ("
+                  + oneLine(e)
+                  + "); run check as a cluster admin");
         }
         throw e;
       }
@@ -221,9 +249,11 @@ public final class ClusterCheck {
     }
     if (!denied.isEmpty()) {
       return CheckItem.fail(
-          "rbac", "%s cannot %s; reinstall the chart's RBAC (docs/rbac.md)".formatted(who, list(denied)));
+          "rbac",
+          "%s cannot %s; reinstall the chart's RBAC (docs/rbac.md)".formatted(who, list(denied)));
     }
-    return CheckItem.pass("rbac", "%s can do all %d things the controller needs".formatted(who, needed.size()));
+    return CheckItem.pass(
+        "rbac", "%s can do all %d things the controller needs".formatted(who, needed.size()));
   }
 
   CheckItem crds() {
@@ -253,34 +283,62 @@ public final class ClusterCheck {
       }
     }
     if (!wrong.isEmpty()) {
-      return CheckItem.fail("crds", list(wrong) + "; apply chart/crds/ (kubectl apply -f chart/crds/)");
+      return CheckItem.fail(
+          "crds", list(wrong) + "; apply chart/crds/ (kubectl apply -f chart/crds/)");
     }
-    return CheckItem.pass("crds", "all %d SMI CRDs serve the expected versions".formatted(CRDS.size()));
+    return CheckItem.pass(
+        "crds", "all %d SMI CRDs serve the expected versions".formatted(CRDS.size()));
   }
 
   CheckItem dns() {
     DnsPatcher patcher =
         new DnsPatcher(
-            client, new DnsPatcher.Settings(settings.dnsNamespace(), settings.meshNamespace(), settings.domain(), null));
+            client,
+            new DnsPatcher.Settings(
+                settings.dnsNamespace(), settings.meshNamespace(), settings.domain(), null));
     DnsStatus status = patcher.status();
     return switch (status) {
       case DnsStatus.NotFound n -> CheckItem.fail("dns", n.reason());
       case DnsStatus.NotPatched n ->
-          CheckItem.fail("dns", "%s: %s. names are not sent to the mesh; run `nodemesh prepare`".formatted(n.target().describe(), settings.domain()));
+          CheckItem.fail(
+              "dns",
+              "%s: %s. names are not sent to the mesh; run `nodemesh prepare`"
+                  .formatted(n.target().describe(), settings.domain()));
       case DnsStatus.Reverted r ->
-          CheckItem.fail("dns", "patch reverted (prepared at %s): %s".formatted(r.preparedAt(), r.hint()));
+          CheckItem.fail(
+              "dns", "patch reverted (prepared at %s): %s".formatted(r.preparedAt(), r.hint()));
       case DnsStatus.Patched p -> patchedDns(p);
     };
   }
 
   private CheckItem patchedDns(DnsStatus.Patched p) {
-    Service meshDns = client.services().inNamespace(settings.meshNamespace()).withName(DnsPatcher.MESH_DNS_SERVICE).get();
-    String ip = meshDns == null || meshDns.getSpec() == null ? null : meshDns.getSpec().getClusterIP();
+    Service meshDns =
+        client
+            .services()
+            .inNamespace(settings.meshNamespace())
+            .withName(DnsPatcher.MESH_DNS_SERVICE)
+            .get();
+    String ip =
+        meshDns == null || meshDns.getSpec() == null ? null : meshDns.getSpec().getClusterIP();
     String upstream = p.upstream().replaceFirst(":53$", "");
-    if (ip != null && !upstream.equals(ip) && !upstream.startsWith(ip + ":") && !upstream.startsWith("[" + ip + "]")) {
+    if (ip != null
+        && !upstream.equals(ip)
+        && !upstream.startsWith(ip + ":")
+        && !upstream.startsWith("[" + ip + "]")) {
       return CheckItem.fail(
-          "dns", "%s forwards %s. to %s, but Service %s/%s is at %s; run `nodemesh prepare` again"
-              .formatted(p.target().describe(), settings.domain(), p.upstream(), settings.meshNamespace(), DnsPatcher.MESH_DNS_SERVICE, ip));
+          "dns",
+          "%s forwards %s. to %s, but Service %s/%s is at %s; run `nodemesh prepare` again"
+              .formatted(
+                  p.target().describe(),
+                  settings.domain(),
+                  p.upstream(),
+                  settings.meshNamespace(),
+                  DnsPatcher.MESH_DNS_SERVICE,
+                  ip));
+    }
+    Optional<String> bypass = nodeLocalCacheBypass();
+    if (bypass.isPresent()) {
+      return CheckItem.fail("dns", bypass.get());
     }
     boolean versionKnown =
         switch (p.target()) {
@@ -288,18 +346,55 @@ public final class ClusterCheck {
           case DnsTarget.CustomServerFile c -> c.version().isPresent();
           case DnsTarget.KubeDns k -> true;
         };
-    String detail = "%s; %s. goes to %s".formatted(p.target().describe(), settings.domain(), p.upstream());
+    String detail =
+        "%s; %s. goes to %s".formatted(p.target().describe(), settings.domain(), p.upstream());
     if (!versionKnown) {
-      return CheckItem.warn("dns", detail + "; CoreDNS version unknown, the block was written for a current release");
+      return CheckItem.warn(
+          "dns", detail + "; CoreDNS version unknown, the block was written for a current release");
     }
     return CheckItem.pass("dns", detail);
   }
 
+  /**
+   * NodeLocal DNSCache sends only the cluster domain to the cluster DNS; without a block of its own
+   * for the mesh zone, pods never get mesh names even though CoreDNS is patched.
+   */
+  private Optional<String> nodeLocalCacheBypass() {
+    String ns = settings.dnsNamespace();
+    if (client.apps().daemonSets().inNamespace(ns).withName(NODE_LOCAL_DNS).get() == null) {
+      return Optional.empty();
+    }
+    var cm = client.configMaps().inNamespace(ns).withName(NODE_LOCAL_DNS).get();
+    String corefile =
+        cm == null || cm.getData() == null ? "" : cm.getData().getOrDefault("Corefile", "");
+    boolean served =
+        corefile.lines().map(String::strip).anyMatch(l -> l.startsWith(settings.domain() + ":53 "));
+    if (served) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "NodeLocal DNSCache (DaemonSet %s/%s) sends only the cluster domain to the cluster DNS, so pods never get %s. names; add a %s:53 block to ConfigMap %s/%s (docs/dns.md)"
+            .formatted(
+                ns, NODE_LOCAL_DNS, settings.domain(), settings.domain(), ns, NODE_LOCAL_DNS));
+  }
+
   CheckItem leader() {
-    Lease lease = client.leases().inNamespace(settings.meshNamespace()).withName(settings.controllerName()).get();
+    Lease lease =
+        client
+            .leases()
+            .inNamespace(settings.meshNamespace())
+            .withName(settings.controllerName())
+            .get();
+    if ((lease == null || lease.getSpec() == null || blank(lease.getSpec().getHolderIdentity()))
+        && leaderElectionOff()) {
+      return CheckItem.pass(
+          "leader", "leader election is off (a single controller replica writes)");
+    }
     if (lease == null || lease.getSpec() == null || blank(lease.getSpec().getHolderIdentity())) {
       return CheckItem.fail(
-          "leader", "no controller holds Lease %s/%s; are the controller pods running?".formatted(settings.meshNamespace(), settings.controllerName()));
+          "leader",
+          "no controller holds Lease %s/%s; are the controller pods running?"
+              .formatted(settings.meshNamespace(), settings.controllerName()));
     }
     String holder = lease.getSpec().getHolderIdentity();
     ZonedDateTime renewed = lease.getSpec().getRenewTime();
@@ -308,19 +403,50 @@ public final class ClusterCheck {
       Instant expiry = renewed.toInstant().plusSeconds(seconds);
       if (expiry.isBefore(clock.instant())) {
         return CheckItem.fail(
-            "leader", "Lease %s/%s held by %s expired %s ago; the leader stopped renewing"
-                .formatted(settings.meshNamespace(), settings.controllerName(), holder, Duration.between(expiry, clock.instant()).toSeconds() + "s"));
+            "leader",
+            "Lease %s/%s held by %s expired %s ago; the leader stopped renewing"
+                .formatted(
+                    settings.meshNamespace(),
+                    settings.controllerName(),
+                    holder,
+                    Duration.between(expiry, clock.instant()).toSeconds() + "s"));
       }
     }
     return CheckItem.pass("leader", "held by " + holder);
   }
 
+  /**
+   * The chart's controller Deployment runs with --no-leader-election
+   * (controller.leaderElection=false).
+   */
+  private boolean leaderElectionOff() {
+    var d =
+        client
+            .apps()
+            .deployments()
+            .inNamespace(settings.meshNamespace())
+            .withName(settings.controllerName())
+            .get();
+    if (d == null) {
+      return false;
+    }
+    return d.getSpec().getTemplate().getSpec().getContainers().stream()
+        .anyMatch(c -> c.getArgs() != null && c.getArgs().contains("--no-leader-election"));
+  }
+
   CheckItem proxies(List<Pod> readyProxies) {
-    List<Node> nodes = client.nodes().list().getItems().stream()
-        .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
-        .toList();
-    List<Pod> pods = client.pods().inNamespace(settings.meshNamespace())
-        .withLabel("app.kubernetes.io/name", settings.proxyName()).list().getItems();
+    List<Node> nodes =
+        client.nodes().list().getItems().stream()
+            .filter(
+                n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+            .toList();
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(settings.meshNamespace())
+            .withLabel("app.kubernetes.io/name", settings.proxyName())
+            .list()
+            .getItems();
     Map<String, Pod> readyByNode = new TreeMap<>();
     for (Pod p : pods) {
       if (p.getSpec() != null && p.getSpec().getNodeName() != null && ready(p)) {
@@ -328,17 +454,26 @@ public final class ClusterCheck {
       }
     }
     readyProxies.addAll(readyByNode.values());
-    List<String> without = nodes.stream()
-        .map(n -> n.getMetadata().getName())
-        .filter(n -> !readyByNode.containsKey(n))
-        .sorted()
-        .toList();
+    List<String> without =
+        nodes.stream()
+            .map(n -> n.getMetadata().getName())
+            .filter(n -> !readyByNode.containsKey(n))
+            .sorted()
+            .toList();
     if (!without.isEmpty()) {
       return CheckItem.fail(
-          "proxies", "no ready proxy on %d of %d schedulable nodes: %s; pods there cannot use .%s names (kubectl -n %s get pods -l app.kubernetes.io/name=%s -o wide)"
-              .formatted(without.size(), nodes.size(), list(without), settings.domain(), settings.meshNamespace(), settings.proxyName()));
+          "proxies",
+          "no ready proxy on %d of %d schedulable nodes: %s; pods there cannot use .%s names (kubectl -n %s get pods -l app.kubernetes.io/name=%s -o wide)"
+              .formatted(
+                  without.size(),
+                  nodes.size(),
+                  list(without),
+                  settings.domain(),
+                  settings.meshNamespace(),
+                  settings.proxyName()));
     }
-    return CheckItem.pass("proxies", "a ready proxy on each of %d schedulable nodes".formatted(nodes.size()));
+    return CheckItem.pass(
+        "proxies", "a ready proxy on each of %d schedulable nodes".formatted(nodes.size()));
   }
 
   /** Every ready proxy reports, on its /ready, the config version the controller serves. */
@@ -347,17 +482,25 @@ public final class ClusterCheck {
     try {
       String body = client.raw(servicePath("/api/v1/config"));
       if (body == null) {
-        return CheckItem.fail("proxy-config", "controller Service %s/%s not found".formatted(settings.meshNamespace(), settings.controllerName()));
+        return CheckItem.fail(
+            "proxy-config",
+            "controller Service %s/%s not found"
+                .formatted(settings.meshNamespace(), settings.controllerName()));
       }
       latest = JSON.readTree(body).path("version").asLong(-1);
     } catch (RuntimeException e) {
-      return CheckItem.fail("proxy-config", "cannot read the controller's config through the API server: " + oneLine(e));
+      return CheckItem.fail(
+          "proxy-config",
+          "cannot read the controller's config through the API server: " + oneLine(e));
     }
     Map<String, String> behind = new TreeMap<>();
     for (Pod p : proxies) {
       String name = p.getMetadata().getName();
       try {
-        String body = client.raw("/api/v1/namespaces/%s/pods/%s:%d/proxy/ready".formatted(settings.meshNamespace(), name, settings.proxyAdminPort()));
+        String body =
+            client.raw(
+                "/api/v1/namespaces/%s/pods/%s:%d/proxy/ready"
+                    .formatted(settings.meshNamespace(), name, settings.proxyAdminPort()));
         Matcher m = READY_VERSION.matcher(body == null ? "" : body);
         long v = m.find() ? Long.parseLong(m.group(1)) : -1;
         if (v != latest) {
@@ -369,9 +512,17 @@ public final class ClusterCheck {
     }
     if (!behind.isEmpty()) {
       return CheckItem.fail(
-          "proxy-config", "controller serves version %d, but %s".formatted(latest, list(behind.entrySet().stream().map(e -> e.getKey() + " has " + e.getValue()).toList())));
+          "proxy-config",
+          "controller serves version %d, but %s"
+              .formatted(
+                  latest,
+                  list(
+                      behind.entrySet().stream()
+                          .map(e -> e.getKey() + " has " + e.getValue())
+                          .toList())));
     }
-    return CheckItem.pass("proxy-config", "all %d proxies run config version %d".formatted(proxies.size(), latest));
+    return CheckItem.pass(
+        "proxy-config", "all %d proxies run config version %d".formatted(proxies.size(), latest));
   }
 
   /**
@@ -383,17 +534,27 @@ public final class ClusterCheck {
     try {
       String body = client.raw(servicePath("/api/v1/config"));
       if (body == null) {
-        return CheckItem.fail("shadows", "controller Service %s/%s not found".formatted(settings.meshNamespace(), settings.controllerName()));
+        return CheckItem.fail(
+            "shadows",
+            "controller Service %s/%s not found"
+                .formatted(settings.meshNamespace(), settings.controllerName()));
       }
       config = MeshConfigJson.read(body);
     } catch (RuntimeException e) {
-      return CheckItem.fail("shadows", "cannot read the controller's config through the API server: " + oneLine(e));
+      return CheckItem.fail(
+          "shadows", "cannot read the controller's config through the API server: " + oneLine(e));
     }
     Map<String, Service> desired =
-        ShadowServices.desired(config, settings.meshNamespace(), ControllerOptions.defaults().proxySelector());
+        ShadowServices.desired(
+            config, settings.meshNamespace(), ControllerOptions.defaults().proxySelector());
     Map<String, Service> actual = new TreeMap<>();
-    for (Service s : client.services().inNamespace(settings.meshNamespace())
-        .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY).list().getItems()) {
+    for (Service s :
+        client
+            .services()
+            .inNamespace(settings.meshNamespace())
+            .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY)
+            .list()
+            .getItems()) {
       actual.put(s.getMetadata().getName(), s);
     }
     List<String> missing = new ArrayList<>();
@@ -403,7 +564,8 @@ public final class ClusterCheck {
       if (a == null) {
         missing.add(source(e.getValue()) + " (" + e.getKey() + ")");
       } else if (!ports(a).equals(ports(e.getValue()))) {
-        stale.add("%s has ports %s, config says %s".formatted(e.getKey(), ports(a), ports(e.getValue())));
+        stale.add(
+            "%s has ports %s, config says %s".formatted(e.getKey(), ports(a), ports(e.getValue())));
       }
     }
     List<String> orphans = actual.keySet().stream().filter(a -> !desired.containsKey(a)).toList();
@@ -418,9 +580,12 @@ public final class ClusterCheck {
       if (!orphans.isEmpty()) {
         parts.add("shadow Services the config no longer has: " + list(orphans));
       }
-      return CheckItem.fail("shadows", String.join("; ", parts) + "; the leader writes them, see its log");
+      return CheckItem.fail(
+          "shadows", String.join("; ", parts) + "; the leader writes them, see its log");
     }
-    return CheckItem.pass("shadows", "%d shadow Services match config version %d".formatted(desired.size(), config.version()));
+    return CheckItem.pass(
+        "shadows",
+        "%d shadow Services match config version %d".formatted(desired.size(), config.version()));
   }
 
   /** {@code port->proxyPort/protocol}, sorted: what a shadow Service does with traffic. */
@@ -428,7 +593,13 @@ public final class ClusterCheck {
     Set<String> out = new TreeSet<>();
     if (s.getSpec() != null && s.getSpec().getPorts() != null) {
       for (var p : s.getSpec().getPorts()) {
-        String target = p.getTargetPort() == null ? "?" : String.valueOf(p.getTargetPort().getIntVal() != null ? p.getTargetPort().getIntVal() : p.getTargetPort().getStrVal());
+        String target =
+            p.getTargetPort() == null
+                ? "?"
+                : String.valueOf(
+                    p.getTargetPort().getIntVal() != null
+                        ? p.getTargetPort().getIntVal()
+                        : p.getTargetPort().getStrVal());
         out.add(p.getPort() + "->" + target + "/" + p.getProtocol());
       }
     }
@@ -437,34 +608,52 @@ public final class ClusterCheck {
 
   private static String source(Service shadow) {
     Map<String, String> l = shadow.getMetadata().getLabels();
-    return l.get(ShadowServices.SOURCE_NAMESPACE_LABEL) + "/" + l.get(ShadowServices.SOURCE_NAME_LABEL);
+    return l.get(ShadowServices.SOURCE_NAMESPACE_LABEL)
+        + "/"
+        + l.get(ShadowServices.SOURCE_NAME_LABEL);
   }
 
-  /** What the controller refused to compile (SMI objects and annotations), from /api/v1/problems. */
+  /**
+   * What the controller refused to compile (SMI objects and annotations), from /api/v1/problems.
+   */
   CheckItem problems() {
     String body;
     try {
       body = client.raw(servicePath("/api/v1/problems"));
     } catch (RuntimeException e) {
-      return CheckItem.fail("problems", "cannot read the controller's problems through the API server: " + oneLine(e));
+      return CheckItem.fail(
+          "problems",
+          "cannot read the controller's problems through the API server: " + oneLine(e));
     }
     if (body == null) {
-      return CheckItem.fail("problems", "controller Service %s/%s not found".formatted(settings.meshNamespace(), settings.controllerName()));
+      return CheckItem.fail(
+          "problems",
+          "controller Service %s/%s not found"
+              .formatted(settings.meshNamespace(), settings.controllerName()));
     }
     JsonNode array = JSON.readTree(body);
     List<String> found = new ArrayList<>();
     for (JsonNode p : array) {
       String ns = p.path("namespace").asText("");
-      found.add("%s %s%s: %s".formatted(p.path("kind").asText(), ns.isEmpty() ? "" : ns + "/", p.path("name").asText(), p.path("message").asText()));
+      found.add(
+          "%s %s%s: %s"
+              .formatted(
+                  p.path("kind").asText(),
+                  ns.isEmpty() ? "" : ns + "/",
+                  p.path("name").asText(),
+                  p.path("message").asText()));
     }
     if (!found.isEmpty()) {
-      return CheckItem.fail("problems", "%d objects with errors: %s".formatted(found.size(), list(found)));
+      return CheckItem.fail(
+          "problems", "%d objects with errors: %s".formatted(found.size(), list(found)));
     }
     return CheckItem.pass("problems", "no SMI object or Service with errors");
   }
 
   private String servicePath(String path) {
-    return "/api/v1/namespaces/%s/services/%s:%d/proxy%s".formatted(settings.meshNamespace(), settings.controllerName(), settings.controllerPort(), path);
+    return "/api/v1/namespaces/%s/services/%s:%d/proxy%s"
+        .formatted(
+            settings.meshNamespace(), settings.controllerName(), settings.controllerPort(), path);
   }
 
   private static boolean ready(Pod p) {

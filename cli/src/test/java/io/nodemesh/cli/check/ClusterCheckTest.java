@@ -12,9 +12,9 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.config.BackendConfig;
@@ -47,8 +47,10 @@ import org.junit.jupiter.api.Test;
 class ClusterCheckTest {
   static final String NS = "nodemesh";
   static final Instant NOW = Instant.parse("2026-11-26T01:00:00Z");
-  static final String CONFIG_PATH = "/api/v1/namespaces/nodemesh/services/nodemesh-controller:9900/proxy/api/v1/config";
-  static final String PROBLEMS_PATH = "/api/v1/namespaces/nodemesh/services/nodemesh-controller:9900/proxy/api/v1/problems";
+  static final String CONFIG_PATH =
+      "/api/v1/namespaces/nodemesh/services/nodemesh-controller:9900/proxy/api/v1/config";
+  static final String PROBLEMS_PATH =
+      "/api/v1/namespaces/nodemesh/services/nodemesh-controller:9900/proxy/api/v1/problems";
 
   KubernetesMockServer server;
   KubernetesClient client;
@@ -65,66 +67,196 @@ class ClusterCheckTest {
             7,
             "mesh",
             List.of(
-                new ListenerConfig("shop", "whoami", 80, Protocol.HTTP, 5000,
-                    RouteConfig.direct(new BackendConfig("whoami", 1, List.of(EndpointConfig.ready("10.1.0.5", 8080))))),
-                new ListenerConfig("shop", "db-0", 5432, Protocol.TCP, 10000,
-                    RouteConfig.direct(new BackendConfig("db-0", 1, List.of(EndpointConfig.ready("10.1.0.6", 5432)))))));
-    server.expect().get().withPath(CONFIG_PATH).andReply(200, r -> MeshConfigJson.write(config)).always();
+                new ListenerConfig(
+                    "shop",
+                    "whoami",
+                    80,
+                    Protocol.HTTP,
+                    5000,
+                    RouteConfig.direct(
+                        new BackendConfig(
+                            "whoami", 1, List.of(EndpointConfig.ready("10.1.0.5", 8080))))),
+                new ListenerConfig(
+                    "shop",
+                    "db-0",
+                    5432,
+                    Protocol.TCP,
+                    10000,
+                    RouteConfig.direct(
+                        new BackendConfig(
+                            "db-0", 1, List.of(EndpointConfig.ready("10.1.0.6", 5432)))))));
+    server
+        .expect()
+        .get()
+        .withPath(CONFIG_PATH)
+        .andReply(200, r -> MeshConfigJson.write(config))
+        .always();
     server.expect().get().withPath(PROBLEMS_PATH).andReply(200, r -> problems).always();
     for (String node : List.of("node-a", "node-b")) {
       String pod = "nodemesh-proxy-" + node;
       proxyVersions.put(pod, 7L);
-      server.expect().get().withPath("/api/v1/namespaces/nodemesh/pods/" + pod + ":9901/proxy/ready")
-          .andReply(200, r -> "ready, config version " + proxyVersions.get(pod)).always();
+      server
+          .expect()
+          .get()
+          .withPath("/api/v1/namespaces/nodemesh/pods/" + pod + ":9901/proxy/ready")
+          .andReply(200, r -> "ready, config version " + proxyVersions.get(pod))
+          .always();
     }
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
-        .andReply(200, r -> {
-          SelfSubjectAccessReview review = client.getKubernetesSerialization().unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
-          var a = review.getSpec().getResourceAttributes();
-          review.setStatus(new SubjectAccessReviewStatus(!deniedVerbs.contains(a.getVerb() + " " + a.getResource()), false, null, null));
-          return review;
-        }).always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        .andReply(
+            200,
+            r -> {
+              SelfSubjectAccessReview review =
+                  client
+                      .getKubernetesSerialization()
+                      .unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
+              var a = review.getSpec().getResourceAttributes();
+              review.setStatus(
+                  new SubjectAccessReviewStatus(
+                      !deniedVerbs.contains(a.getVerb() + " " + a.getResource()),
+                      false,
+                      null,
+                      null));
+              return review;
+            })
+        .always();
 
     for (String crd : ClusterCheck.CRDS) {
       String name = crd.substring(0, crd.indexOf('='));
       String version = crd.substring(crd.indexOf('=') + 1);
-      client.apiextensions().v1().customResourceDefinitions().resource(
-          new CustomResourceDefinitionBuilder().withNewMetadata().withName(name).endMetadata()
-              .withNewSpec().withGroup(name.substring(name.indexOf('.') + 1)).withScope("Namespaced")
-              .withNewNames().withPlural(name.substring(0, name.indexOf('.'))).withKind("K" + name.substring(0, name.indexOf('.'))).endNames()
-              .addNewVersion().withName(version).withServed(true).withStorage(true).endVersion()
-              .addNewVersion().withName("v1alpha1").withServed(false).withStorage(false).endVersion()
-              .endSpec().build()).create();
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .resource(
+              new CustomResourceDefinitionBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withGroup(name.substring(name.indexOf('.') + 1))
+                  .withScope("Namespaced")
+                  .withNewNames()
+                  .withPlural(name.substring(0, name.indexOf('.')))
+                  .withKind("K" + name.substring(0, name.indexOf('.')))
+                  .endNames()
+                  .addNewVersion()
+                  .withName(version)
+                  .withServed(true)
+                  .withStorage(true)
+                  .endVersion()
+                  .addNewVersion()
+                  .withName("v1alpha1")
+                  .withServed(false)
+                  .withStorage(false)
+                  .endVersion()
+                  .endSpec()
+                  .build())
+          .create();
     }
 
     // CoreDNS, patched by prepare.
-    client.services().inNamespace(NS).resource(new ServiceBuilder().withNewMetadata().withName("nodemesh-dns").withNamespace(NS).endMetadata()
-        .withNewSpec().withClusterIP("10.96.0.53").endSpec().build()).create();
-    client.apps().deployments().inNamespace("kube-system").resource(new DeploymentBuilder()
-        .withNewMetadata().withName("coredns").withNamespace("kube-system").addToLabels("k8s-app", "kube-dns").endMetadata()
-        .withNewSpec().withNewTemplate().withNewSpec()
-        .addNewContainer().withName("coredns").withImage("registry.k8s.io/coredns/coredns:v1.11.1").endContainer()
-        .addNewVolume().withName("config-volume").withNewConfigMap().withName("coredns").endConfigMap().endVolume()
-        .endSpec().endTemplate().endSpec().build()).create();
-    client.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder()
-        .withNewMetadata().withName("coredns").withNamespace("kube-system").endMetadata()
-        .addToData("Corefile", ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n").build()).create();
+    client
+        .services()
+        .inNamespace(NS)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-dns")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0.53")
+                .endSpec()
+                .build())
+        .create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace("kube-system")
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("coredns")
+                .withNamespace("kube-system")
+                .addToLabels("k8s-app", "kube-dns")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("coredns")
+                .withImage("registry.k8s.io/coredns/coredns:v1.11.1")
+                .endContainer()
+                .addNewVolume()
+                .withName("config-volume")
+                .withNewConfigMap()
+                .withName("coredns")
+                .endConfigMap()
+                .endVolume()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    client
+        .configMaps()
+        .inNamespace("kube-system")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("coredns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .addToData("Corefile", ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n")
+                .build())
+        .create();
     dnsPatcher().prepare();
 
-    client.leases().inNamespace(NS).resource(new LeaseBuilder().withNewMetadata().withName("nodemesh-controller").withNamespace(NS).endMetadata()
-        .withNewSpec().withHolderIdentity("nodemesh-controller-7d9f-abcde").withLeaseDurationSeconds(15)
-        .withRenewTime(ZonedDateTime.ofInstant(NOW.minusSeconds(3), ZoneOffset.UTC)).endSpec().build()).create();
+    client
+        .leases()
+        .inNamespace(NS)
+        .resource(
+            new LeaseBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-controller")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity("nodemesh-controller-7d9f-abcde")
+                .withLeaseDurationSeconds(15)
+                .withRenewTime(ZonedDateTime.ofInstant(NOW.minusSeconds(3), ZoneOffset.UTC))
+                .endSpec()
+                .build())
+        .create();
 
     for (String node : List.of("node-a", "node-b")) {
-      client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
+      client
+          .nodes()
+          .resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
+          .create();
       proxyPod(node, true);
     }
     // Cordoned: no proxy expected there.
-    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-c").endMetadata()
-        .withNewSpec().withUnschedulable(true).endSpec().build()).create();
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("node-c")
+                .endMetadata()
+                .withNewSpec()
+                .withUnschedulable(true)
+                .endSpec()
+                .build())
+        .create();
 
     ShadowServices.desired(config, NS, ControllerOptions.defaults().proxySelector())
-        .values().forEach(s -> client.services().inNamespace(NS).resource(s).create());
+        .values()
+        .forEach(s -> client.services().inNamespace(NS).resource(s).create());
   }
 
   DnsPatcher dnsPatcher() {
@@ -132,11 +264,27 @@ class ClusterCheckTest {
   }
 
   void proxyPod(String node, boolean ready) {
-    client.pods().inNamespace(NS).resource(new PodBuilder()
-        .withNewMetadata().withName("nodemesh-proxy-" + node).withNamespace(NS).addToLabels("app.kubernetes.io/name", "nodemesh-proxy").endMetadata()
-        .withNewSpec().withNodeName(node).endSpec()
-        .withNewStatus().addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition().endStatus()
-        .build()).createOr(op -> op.update());
+    client
+        .pods()
+        .inNamespace(NS)
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-proxy-" + node)
+                .withNamespace(NS)
+                .addToLabels("app.kubernetes.io/name", "nodemesh-proxy")
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(node)
+                .endSpec()
+                .withNewStatus()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .endCondition()
+                .endStatus()
+                .build())
+        .createOr(op -> op.update());
   }
 
   List<CheckItem> check() {
@@ -144,7 +292,12 @@ class ClusterCheckTest {
   }
 
   List<CheckItem> check(KubernetesClient c) {
-    return new ClusterCheck(c, Function.identity(), ClusterCheck.Settings.defaults(), Clock.fixed(NOW, ZoneOffset.UTC)).run();
+    return new ClusterCheck(
+            c,
+            Function.identity(),
+            ClusterCheck.Settings.defaults(),
+            Clock.fixed(NOW, ZoneOffset.UTC))
+        .run();
   }
 
   static CheckItem item(List<CheckItem> items, String name) {
@@ -156,43 +309,72 @@ class ClusterCheckTest {
     assertThat(items.stream().filter(i -> i.status() == CheckItem.Status.FAIL).map(CheckItem::name))
         .as(items.stream().map(CheckItem::line).reduce("", (a, b) -> a + "\n" + b))
         .containsExactly(name);
-    assertThat(items.stream().filter(i -> !i.name().equals(name)).map(CheckItem::status)).containsOnly(CheckItem.Status.PASS);
+    assertThat(items.stream().filter(i -> !i.name().equals(name)).map(CheckItem::status))
+        .containsOnly(CheckItem.Status.PASS);
     return item(items, name);
   }
 
   @Test
   void aHealthyClusterPassesEveryItem() {
     List<CheckItem> items = check();
-    assertThat(items).extracting(CheckItem::name)
-        .containsExactly("api", "rbac", "crds", "dns", "leader", "proxies", "proxy-config", "shadows", "problems");
-    assertThat(items).as(items.stream().map(CheckItem::line).reduce("", (a, b) -> a + "\n" + b))
+    assertThat(items)
+        .extracting(CheckItem::name)
+        .containsExactly(
+            "api",
+            "rbac",
+            "crds",
+            "dns",
+            "leader",
+            "proxies",
+            "proxy-config",
+            "shadows",
+            "problems");
+    assertThat(items)
+        .as(items.stream().map(CheckItem::line).reduce("", (a, b) -> a + "\n" + b))
         .allMatch(i -> i.status() == CheckItem.Status.PASS);
     assertThat(item(items, "dns").detail()).contains("CoreDNS 1.11.1").contains("10.96.0.53");
     assertThat(item(items, "leader").detail()).isEqualTo("held by nodemesh-controller-7d9f-abcde");
-    assertThat(item(items, "proxies").detail()).isEqualTo("a ready proxy on each of 2 schedulable nodes");
-    assertThat(item(items, "proxy-config").detail()).isEqualTo("all 2 proxies run config version 7");
-    assertThat(item(items, "shadows").detail()).isEqualTo("2 shadow Services match config version 7");
+    assertThat(item(items, "proxies").detail())
+        .isEqualTo("a ready proxy on each of 2 schedulable nodes");
+    assertThat(item(items, "proxy-config").detail())
+        .isEqualTo("all 2 proxies run config version 7");
+    assertThat(item(items, "shadows").detail())
+        .isEqualTo("2 shadow Services match config version 7");
   }
 
   @Test
   void aMissingPermissionIsNamed() {
     deniedVerbs.add("delete services");
-    assertThat(onlyFailure(check(), "rbac").detail()).contains("cannot delete services in nodemesh");
+    assertThat(onlyFailure(check(), "rbac").detail())
+        .contains("cannot delete services in nodemesh");
   }
 
   @Test
   void aMissingCrdIsNamed() {
-    client.apiextensions().v1().customResourceDefinitions().withName("traffictargets.access.smi-spec.io").delete();
-    assertThat(onlyFailure(check(), "crds").detail()).startsWith("traffictargets.access.smi-spec.io missing");
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName("traffictargets.access.smi-spec.io")
+        .delete();
+    assertThat(onlyFailure(check(), "crds").detail())
+        .startsWith("traffictargets.access.smi-spec.io missing");
   }
 
   @Test
   void anOldCrdVersionIsNamed() {
-    client.apiextensions().v1().customResourceDefinitions().withName("trafficsplits.split.smi-spec.io").edit(c -> {
-      c.getSpec().getVersions().get(0).setName("v1alpha2");
-      return c;
-    });
-    assertThat(onlyFailure(check(), "crds").detail()).startsWith("trafficsplits.split.smi-spec.io serves [v1alpha2], not v1alpha4");
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName("trafficsplits.split.smi-spec.io")
+        .edit(
+            c -> {
+              c.getSpec().getVersions().get(0).setName("v1alpha2");
+              return c;
+            });
+    assertThat(onlyFailure(check(), "crds").detail())
+        .startsWith("trafficsplits.split.smi-spec.io serves [v1alpha2], not v1alpha4");
   }
 
   @Test
@@ -206,32 +388,139 @@ class ClusterCheckTest {
     ConfigMap cm = client.configMaps().inNamespace("kube-system").withName("coredns").get();
     cm.getData().put("Corefile", ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n");
     client.configMaps().inNamespace("kube-system").resource(cm).update();
-    assertThat(onlyFailure(check(), "dns").detail()).startsWith("patch reverted").contains("kube-system/coredns was rewritten");
+    assertThat(onlyFailure(check(), "dns").detail())
+        .startsWith("patch reverted")
+        .contains("kube-system/coredns was rewritten");
   }
 
   @Test
   void aPatchPointingAtAnOldAddressIsStale() {
-    client.services().inNamespace(NS).withName("nodemesh-dns").edit(s -> {
-      s.getSpec().setClusterIP("10.96.0.99");
-      return s;
-    });
-    assertThat(onlyFailure(check(), "dns").detail()).contains("forwards mesh. to 10.96.0.53").contains("is at 10.96.0.99");
+    client
+        .services()
+        .inNamespace(NS)
+        .withName("nodemesh-dns")
+        .edit(
+            s -> {
+              s.getSpec().setClusterIP("10.96.0.99");
+              return s;
+            });
+    assertThat(onlyFailure(check(), "dns").detail())
+        .contains("forwards mesh. to 10.96.0.53")
+        .contains("is at 10.96.0.99");
+  }
+
+  @Test
+  void aNodeLocalDnsCacheWithoutAMeshBlockIsNamed() {
+    client
+        .apps()
+        .daemonSets()
+        .inNamespace("kube-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+                .withNewMetadata()
+                .withName("node-local-dns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("node-cache")
+                .withImage("k8s-dns-node-cache:1.23.1")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    String cache =
+        "cluster.local:53 {\n"
+            + "    bind 169.254.20.10 10.96.0.10\n"
+            + "    forward . 10.96.0.11 {\n"
+            + "        force_tcp\n"
+            + "    }\n"
+            + "}\n";
+    client
+        .configMaps()
+        .inNamespace("kube-system")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("node-local-dns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .addToData("Corefile", cache)
+                .build())
+        .create();
+    assertThat(onlyFailure(check(), "dns").detail())
+        .startsWith("NodeLocal DNSCache (DaemonSet kube-system/node-local-dns)");
+
+    ConfigMap cm = client.configMaps().inNamespace("kube-system").withName("node-local-dns").get();
+    cm.getData()
+        .put(
+            "Corefile",
+            cache + "mesh:53 {\n    bind 169.254.20.10 10.96.0.10\n    forward . 10.96.0.53\n}\n");
+    client.configMaps().inNamespace("kube-system").resource(cm).update();
+    assertThat(item(check(), "dns").status()).isEqualTo(CheckItem.Status.PASS);
   }
 
   @Test
   void anExpiredLeaseIsNamed() {
-    client.leases().inNamespace(NS).withName("nodemesh-controller").edit(l -> {
-      l.getSpec().setRenewTime(ZonedDateTime.ofInstant(NOW.minusSeconds(60), ZoneOffset.UTC));
-      return l;
-    });
+    client
+        .leases()
+        .inNamespace(NS)
+        .withName("nodemesh-controller")
+        .edit(
+            l -> {
+              l.getSpec()
+                  .setRenewTime(ZonedDateTime.ofInstant(NOW.minusSeconds(60), ZoneOffset.UTC));
+              return l;
+            });
     assertThat(onlyFailure(check(), "leader").detail()).contains("expired 45s ago");
+  }
+
+  @Test
+  void noLeaseIsFineWhenLeaderElectionIsOff() {
+    client.leases().inNamespace(NS).withName("nodemesh-controller").delete();
+    assertThat(onlyFailure(check(), "leader").detail())
+        .startsWith("no controller holds Lease nodemesh/nodemesh-controller");
+    client
+        .apps()
+        .deployments()
+        .inNamespace(NS)
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-controller")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("controller")
+                .withArgs("controller", "--no-leader-election")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    assertThat(item(check(), "leader"))
+        .isEqualTo(
+            new CheckItem(
+                "leader",
+                CheckItem.Status.PASS,
+                "leader election is off (a single controller replica writes)"));
   }
 
   @Test
   void aNodeWithoutAReadyProxyIsNamed() {
     proxyPod("node-b", false);
     List<CheckItem> items = check();
-    assertThat(onlyFailure(items, "proxies").detail()).startsWith("no ready proxy on 1 of 2 schedulable nodes: node-b;");
+    assertThat(onlyFailure(items, "proxies").detail())
+        .startsWith("no ready proxy on 1 of 2 schedulable nodes: node-b;");
   }
 
   @Test
@@ -243,27 +532,44 @@ class ClusterCheckTest {
 
   @Test
   void aMissingShadowServiceIsNamed() {
-    String shadow = ShadowServices.desired(config, NS, ControllerOptions.defaults().proxySelector()).keySet().iterator().next();
+    String shadow =
+        ShadowServices.desired(config, NS, ControllerOptions.defaults().proxySelector())
+            .keySet()
+            .iterator()
+            .next();
     client.services().inNamespace(NS).withName(shadow).delete();
-    assertThat(onlyFailure(check(), "shadows").detail()).startsWith("no shadow Service for shop/").contains(shadow);
+    assertThat(onlyFailure(check(), "shadows").detail())
+        .startsWith("no shadow Service for shop/")
+        .contains(shadow);
   }
 
   @Test
   void anObjectWithErrorsIsNamed() {
-    problems = "[{\"kind\":\"TrafficSplit\",\"namespace\":\"shop\",\"name\":\"canary\",\"field\":\"spec.backends[1].service\",\"message\":\"backend whoami-v3 does not exist\",\"reason\":\"InvalidSpec\"}]";
+    problems =
+        "[{\"kind\":\"TrafficSplit\",\"namespace\":\"shop\",\"name\":\"canary\",\"field\":\"spec.backends[1].service\",\"message\":\"backend"
+            + " whoami-v3 does not exist\",\"reason\":\"InvalidSpec\"}]";
     assertThat(onlyFailure(check(), "problems").detail())
-        .isEqualTo("1 objects with errors: TrafficSplit shop/canary: backend whoami-v3 does not exist");
+        .isEqualTo(
+            "1 objects with errors: TrafficSplit shop/canary: backend whoami-v3 does not exist");
   }
 
   @Test
   void anUnreachableApiFailsOnceAndSkipsTheRest() {
-    try (KubernetesClient nowhere = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1").withRequestRetryBackoffLimit(0).withConnectionTimeout(2000).build())
-        .build()) {
+    try (KubernetesClient nowhere =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder()
+                    .withMasterUrl("https://127.0.0.1:1")
+                    .withRequestRetryBackoffLimit(0)
+                    .withConnectionTimeout(2000)
+                    .build())
+            .build()) {
       List<CheckItem> items = check(nowhere);
       assertThat(item(items, "api").status()).isEqualTo(CheckItem.Status.FAIL);
       assertThat(item(items, "api").detail()).startsWith("cannot reach https://127.0.0.1:1/");
-      assertThat(items.subList(1, items.size())).extracting(CheckItem::status).containsOnly(CheckItem.Status.SKIP);
+      assertThat(items.subList(1, items.size()))
+          .extracting(CheckItem::status)
+          .containsOnly(CheckItem.Status.SKIP);
     }
   }
 }

@@ -196,6 +196,22 @@ class AccessCompilerTest {
   }
 
   @Test
+  void aTrafficTargetWithoutSourcesOrDestinationAllowsNothingAndIsReported() {
+    List<HasMetadata> w = world();
+    w.add(target("no-sources", "api", List.of(), new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
+    TrafficTarget noDest =
+        target("no-destination", "api", List.of("default/web"), new TrafficTargetRule("HTTPRouteGroup", "api-routes", null));
+    noDest.getSpec().setDestination(null);
+    w.add(noDest);
+    CompileResult r = compile(w);
+    assertThat(r.config().access().listeners()).flatMap(ListenerAccess::grants).isEmpty();
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api")).isInstanceOf(AccessDecision.Deny.class);
+    assertThat(r.problems()).map(Problem::toString)
+        .anySatisfy(p -> assertThat(p).startsWith("TrafficTarget shop/no-sources: spec.sources:"))
+        .anySatisfy(p -> assertThat(p).startsWith("TrafficTarget shop/no-destination: spec.destination:"));
+  }
+
+  @Test
   void missingRoutesAndMatchesAreReportedAndGrantNothing() {
     List<HasMetadata> w = world();
     w.add(target("typos", "api", List.of("default/web"),

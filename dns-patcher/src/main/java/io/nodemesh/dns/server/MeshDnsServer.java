@@ -39,9 +39,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Answers the mesh zone over UDP and TCP (RFC 1035 section 4.2) on one port: {@code A}/{@code
- * AAAA} for {@code NAME.NAMESPACE.<domain>} with the shadow Service's ClusterIPs, NODATA for other
- * types of a known name and for the zone's own names, NXDOMAIN otherwise, REFUSED outside the zone.
+ * Answers the mesh zone over UDP and TCP (RFC 1035 section 4.2) on one port: {@code A}/{@code AAAA}
+ * for {@code NAME.NAMESPACE.<domain>} with the shadow Service's ClusterIPs, NODATA for other types
+ * of a known name and for the zone's own names, NXDOMAIN otherwise, REFUSED outside the zone.
  * Answers are authoritative with a short TTL, because a Service can join or leave the mesh at any
  * time. Nothing is forwarded: the cluster DNS sends only this zone here.
  */
@@ -80,7 +80,10 @@ public final class MeshDnsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       ch.pipeline()
-                          .addLast(new TcpDnsQueryDecoder(), new TcpDnsResponseEncoder(), new TcpHandler(answerer));
+                          .addLast(
+                              new TcpDnsQueryDecoder(),
+                              new TcpDnsResponseEncoder(),
+                              new TcpHandler(answerer));
                     }
                   })
               .bind(bind, port)
@@ -96,7 +99,10 @@ public final class MeshDnsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
                       ch.pipeline()
-                          .addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(), new UdpHandler(answerer));
+                          .addLast(
+                              new DatagramDnsQueryDecoder(),
+                              new DatagramDnsResponseEncoder(),
+                              new UdpHandler(answerer));
                     }
                   })
               .bind(bind, bound)
@@ -133,12 +139,15 @@ public final class MeshDnsServer implements AutoCloseable {
     void answer(DnsQuery query, DnsResponse response) {
       response.setAuthoritativeAnswer(true);
       response.setRecursionDesired(query.isRecursionDesired());
-      DnsQuestion question = query.count(DnsSection.QUESTION) == 1 ? query.recordAt(DnsSection.QUESTION) : null;
+      DnsQuestion question =
+          query.count(DnsSection.QUESTION) == 1 ? query.recordAt(DnsSection.QUESTION) : null;
       if (question == null) {
         response.setCode(DnsResponseCode.FORMERR);
         return;
       }
-      response.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
+      response.addRecord(
+          DnsSection.QUESTION,
+          new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
       String name = question.name().toLowerCase(Locale.ROOT);
       if (!name.endsWith(".")) {
         name = name + ".";
@@ -168,7 +177,11 @@ public final class MeshDnsServer implements AutoCloseable {
         if (wanted) {
           response.addRecord(
               DnsSection.ANSWER,
-              new DefaultDnsRawRecord(question.name(), question.type(), TTL_SECONDS, Unpooled.wrappedBuffer(ip.getAddress())));
+              new DefaultDnsRawRecord(
+                  question.name(),
+                  question.type(),
+                  TTL_SECONDS,
+                  Unpooled.wrappedBuffer(ip.getAddress())));
         }
       }
     }
@@ -184,7 +197,8 @@ public final class MeshDnsServer implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
-      DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
+      DatagramDnsResponse response =
+          new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
       answerer.answer(query, response);
       ctx.writeAndFlush(response);
     }

@@ -79,7 +79,9 @@ public final class MeshNames {
     }
   }
 
-  /** The ClusterIPs for {@code name} in {@code namespace}; empty when that Service is not meshed. */
+  /**
+   * The ClusterIPs for {@code name} in {@code namespace}; empty when that Service is not meshed.
+   */
   public List<InetAddress> lookup(String name, String namespace) {
     return table.getOrDefault(key(name, namespace), List.of());
   }
@@ -94,7 +96,10 @@ public final class MeshNames {
 
   /** ClusterIPs are IP literals; "None" (headless) and garbage are skipped without a DNS lookup. */
   private static Optional<InetAddress> parse(String ip) {
-    if (ip == null || ip.isBlank() || !ip.matches("[0-9a-fA-F:.]+") || !(ip.contains(".") || ip.contains(":"))) {
+    if (ip == null
+        || ip.isBlank()
+        || !ip.matches("[0-9a-fA-F:.]+")
+        || !(ip.contains(".") || ip.contains(":"))) {
       return Optional.empty();
     }
     try {

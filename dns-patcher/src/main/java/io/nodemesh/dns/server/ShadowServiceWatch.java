@@ -7,9 +7,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.lang.System.Logger.Level;
 
 /**
- * Keeps {@link MeshNames} equal to the shadow Services of the mesh namespace (those labelled
- * {@code app.kubernetes.io/managed-by=nodemesh}), through one informer: the table is rebuilt from
- * the informer's cache on every change.
+ * Keeps {@link MeshNames} equal to the shadow Services of the mesh namespace (those labelled {@code
+ * app.kubernetes.io/managed-by=nodemesh}), through one informer: the table is rebuilt from the
+ * informer's cache on every change.
  */
 public final class ShadowServiceWatch implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ShadowServiceWatch.class.getName());
@@ -21,7 +21,8 @@ public final class ShadowServiceWatch implements AutoCloseable {
   }
 
   /** Starts watching; {@link MeshNames#loaded()} turns true once the first list has arrived. */
-  public static ShadowServiceWatch start(KubernetesClient client, String meshNamespace, MeshNames names) {
+  public static ShadowServiceWatch start(
+      KubernetesClient client, String meshNamespace, MeshNames names) {
     SharedIndexInformer<Service> informer =
         client
             .services()

@@ -30,6 +30,11 @@ final class DnsClient {
   private DnsClient() {}
 
   static byte[] query(int id, String name, int type) throws IOException {
+    return query(id, name, type, false);
+  }
+
+  /** With {@code edns}, an OPT pseudo-record (RFC 6891) as CoreDNS's forward and dig send one. */
+  static byte[] query(int id, String name, int type, boolean edns) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
     out.writeShort(id);
@@ -37,7 +42,7 @@ final class DnsClient {
     out.writeShort(1);
     out.writeShort(0);
     out.writeShort(0);
-    out.writeShort(0);
+    out.writeShort(edns ? 1 : 0);
     for (String label : name.split("\\.")) {
       byte[] l = label.getBytes(StandardCharsets.US_ASCII);
       out.writeByte(l.length);
@@ -46,13 +51,23 @@ final class DnsClient {
     out.writeByte(0);
     out.writeShort(type);
     out.writeShort(1); // IN
+    if (edns) {
+      out.writeByte(0); // root
+      out.writeShort(41); // OPT
+      out.writeShort(1232); // UDP payload size
+      out.writeInt(0x00008000); // extended RCODE 0, version 0, DO bit
+      out.writeShort(0);
+    }
     return bytes.toByteArray();
   }
 
   static Reply udp(int port, String name, int type) throws IOException {
+    return udp(port, query(4242, name, type));
+  }
+
+  static Reply udp(int port, byte[] q) throws IOException {
     try (DatagramSocket socket = new DatagramSocket()) {
       socket.setSoTimeout(5000);
-      byte[] q = query(4242, name, type);
       socket.send(new DatagramPacket(q, q.length, new InetSocketAddress("127.0.0.1", port)));
       byte[] buf = new byte[1500];
       DatagramPacket p = new DatagramPacket(buf, buf.length);

@@ -45,7 +45,11 @@ class MeshDnsServerTest {
             shadow("c-a-b-bbbbbbbbbb", "a-b", "c", "10.96.1.3"),
             shadow("b-c-a-cccccccccc", "a", "b-c", "10.96.1.4"),
             // Traefik Mesh #746: a name and namespace too long for one label together.
-            shadow("s0123456789-0123456789-0123456789-0123456789-0-dddddddddd", NS63, LONG_NAME, "10.96.1.5"),
+            shadow(
+                "s0123456789-0123456789-0123456789-0123456789-0-dddddddddd",
+                NS63,
+                LONG_NAME,
+                "10.96.1.5"),
             shadow("dual-shop-eeeeeeeeee", "shop", "dual", "10.96.1.6", "fd00::6"),
             shadow("headless-shop-ffffffffff", "shop", "headless", "None")));
     server = MeshDnsServer.start("127.0.0.1", 0, "mesh", names);
@@ -59,7 +63,10 @@ class MeshDnsServerTest {
   static void assertA(DnsClient.Reply r, String ip) throws IOException {
     assertThat(r.rcode()).isZero();
     assertThat(r.authoritative()).isTrue();
-    assertThat(r.answers()).containsExactly(new DnsClient.Answer(DnsClient.A, MeshDnsServer.TTL_SECONDS, InetAddress.getByName(ip)));
+    assertThat(r.answers())
+        .containsExactly(
+            new DnsClient.Answer(
+                DnsClient.A, MeshDnsServer.TTL_SECONDS, InetAddress.getByName(ip)));
   }
 
   @Test
@@ -70,17 +77,35 @@ class MeshDnsServerTest {
   }
 
   @Test
+  void corednsForwardHealthChecksGetAnAnswer() throws IOException {
+    // CoreDNS's forward plugin probes an upstream with ". IN NS"; any answer (REFUSED too) is
+    // healthy.
+    assertThat(DnsClient.udp(server.port(), ".", 2).rcode()).isEqualTo(5);
+  }
+
+  @Test
+  void queriesWithEdnsAreAnswered() throws IOException {
+    DnsClient.Reply r =
+        DnsClient.udp(server.port(), DnsClient.query(7, "whoami.shop.mesh", DnsClient.A, true));
+    assertThat(r.id()).isEqualTo(7);
+    assertA(r, "10.96.1.1");
+  }
+
+  @Test
   void hyphensDigitsAndLongNamesResolveWithoutCollisions() throws IOException {
     assertA(DnsClient.udp(server.port(), "api-v2.team-3.mesh", DnsClient.A), "10.96.1.2");
     assertA(DnsClient.udp(server.port(), "c.a-b.mesh", DnsClient.A), "10.96.1.3");
     assertA(DnsClient.udp(server.port(), "b-c.a.mesh", DnsClient.A), "10.96.1.4");
-    assertA(DnsClient.udp(server.port(), LONG_NAME + "." + NS63 + ".mesh", DnsClient.A), "10.96.1.5");
+    assertA(
+        DnsClient.udp(server.port(), LONG_NAME + "." + NS63 + ".mesh", DnsClient.A), "10.96.1.5");
   }
 
   @Test
   void addressFamiliesAreAnsweredSeparately() throws IOException {
     DnsClient.Reply aaaa = DnsClient.udp(server.port(), "dual.shop.mesh", DnsClient.AAAA);
-    assertThat(aaaa.answers()).extracting(DnsClient.Answer::address).containsExactly(InetAddress.getByName("fd00::6"));
+    assertThat(aaaa.answers())
+        .extracting(DnsClient.Answer::address)
+        .containsExactly(InetAddress.getByName("fd00::6"));
     DnsClient.Reply v4only = DnsClient.udp(server.port(), "whoami.shop.mesh", DnsClient.AAAA);
     assertThat(v4only.rcode()).isZero();
     assertThat(v4only.answers()).isEmpty();
@@ -90,11 +115,15 @@ class MeshDnsServerTest {
   @Test
   void unknownNamesAreNxdomainAndOtherZonesRefused() throws IOException {
     assertThat(DnsClient.udp(server.port(), "nope.shop.mesh", DnsClient.A).rcode()).isEqualTo(3);
-    assertThat(DnsClient.udp(server.port(), "headless.shop.mesh", DnsClient.A).rcode()).isEqualTo(3);
-    assertThat(DnsClient.udp(server.port(), "a.whoami.shop.mesh", DnsClient.A).rcode()).isEqualTo(3);
+    assertThat(DnsClient.udp(server.port(), "headless.shop.mesh", DnsClient.A).rcode())
+        .isEqualTo(3);
+    assertThat(DnsClient.udp(server.port(), "a.whoami.shop.mesh", DnsClient.A).rcode())
+        .isEqualTo(3);
     assertThat(DnsClient.udp(server.port(), "shop.mesh", DnsClient.A).rcode()).isZero();
-    assertThat(DnsClient.udp(server.port(), "whoami.shop.svc.cluster.local", DnsClient.A).rcode()).isEqualTo(5);
-    assertThat(DnsClient.udp(server.port(), "whoami.shop.notmesh", DnsClient.A).rcode()).isEqualTo(5);
+    assertThat(DnsClient.udp(server.port(), "whoami.shop.svc.cluster.local", DnsClient.A).rcode())
+        .isEqualTo(5);
+    assertThat(DnsClient.udp(server.port(), "whoami.shop.notmesh", DnsClient.A).rcode())
+        .isEqualTo(5);
   }
 
   @Test

@@ -18,15 +18,33 @@ class ShadowServiceWatchTest {
   void namesFollowTheShadowServices() throws Exception {
     MeshNames names = new MeshNames();
     // A Service in the mesh namespace that is not a shadow: never answered.
-    client.services().inNamespace("nodemesh").resource(new ServiceBuilder().withNewMetadata().withName("nodemesh-controller")
-        .addToLabels(MeshNames.SOURCE_NAMESPACE_LABEL, "x").addToLabels(MeshNames.SOURCE_NAME_LABEL, "y").endMetadata()
-        .withNewSpec().withClusterIP("10.96.0.2").endSpec().build()).create();
+    client
+        .services()
+        .inNamespace("nodemesh")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-controller")
+                .addToLabels(MeshNames.SOURCE_NAMESPACE_LABEL, "x")
+                .addToLabels(MeshNames.SOURCE_NAME_LABEL, "y")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0.2")
+                .endSpec()
+                .build())
+        .create();
     try (ShadowServiceWatch watch = ShadowServiceWatch.start(client, "nodemesh", names)) {
       await().atMost(Duration.ofSeconds(10)).until(names::loaded);
       assertThat(names.size()).isZero();
 
-      client.services().inNamespace("nodemesh").resource(MeshDnsServerTest.shadow("whoami-shop-1a2b3c4d5e", "shop", "whoami", "10.96.1.1")).create();
-      await().atMost(Duration.ofSeconds(10))
+      client
+          .services()
+          .inNamespace("nodemesh")
+          .resource(
+              MeshDnsServerTest.shadow("whoami-shop-1a2b3c4d5e", "shop", "whoami", "10.96.1.1"))
+          .create();
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> names.lookup("whoami", "shop").contains(InetAddress.getByName("10.96.1.1")));
 
       client.services().inNamespace("nodemesh").withName("whoami-shop-1a2b3c4d5e").delete();

@@ -1,5 +1,7 @@
 package io.nodemesh.config.access;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,12 +19,12 @@ public interface RequestView {
 
   /** A request given by values (explain, tests); header names are compared case-insensitively. */
   static RequestView of(String method, String path, Map<String, List<String>> headers) {
-    Map<String, List<String>> lower = new java.util.HashMap<>();
+    Map<String, List<String>> lower = new HashMap<>();
     if (headers != null) {
       headers.forEach(
           (k, v) ->
               lower
-                  .computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new java.util.ArrayList<>())
+                  .computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new ArrayList<>())
                   .addAll(v));
     }
     String m = method == null || method.isBlank() ? "GET" : method.toUpperCase(Locale.ROOT);

@@ -74,22 +74,27 @@ public final class AccessGuard {
   }
 
   /** The caller's service account ({@code namespace/name}), or null when unknown or ACL is off. */
+  public String identity(InetAddress peer) {
+    return policy.enabled() ? policy.identityOf(peer) : null;
+  }
+
+  /** As {@link #identity(InetAddress)}, for a channel's remote address. */
   public String identity(SocketAddress peer) {
-    return policy.enabled() ? policy.identityOf(address(peer)) : null;
+    return identity(address(peer));
   }
 
   /**
    * Checks one HTTP request.
    *
-   * @param peer the downstream connection's remote address
+   * @param peer the downstream connection's remote IP (null: unknown, denied)
    * @param path the origin-form path without the query
    * @return null when allowed, else the one-line reason for the 403 body
    */
-  public String denyHttp(SocketAddress peer, HttpRequest request, String path) {
+  public String denyHttp(InetAddress peer, HttpRequest request, String path) {
     if (!policy.enabled()) {
       return null;
     }
-    return denied(policy.decide(listenerKey, protocol, address(peer), new NettyRequestView(request, path)));
+    return denied(policy.decide(listenerKey, protocol, peer, new NettyRequestView(request, path)));
   }
 
   /**

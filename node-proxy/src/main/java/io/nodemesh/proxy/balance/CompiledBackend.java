@@ -157,10 +157,17 @@ public final class CompiledBackend {
     return out;
   }
 
-  /** Reports how many of this backend's endpoints are ejected, whenever that may have changed. */
-  public void onEjectedCount(IntConsumer listener) {
+  /**
+   * Reports how many of this backend's endpoints are ejected, whenever that may have changed.
+   *
+   * @param reportNow also report the current count now (the gauge exists already)
+   */
+  public void onEjectedCount(IntConsumer listener, boolean reportNow) {
     this.ejectedCount = listener;
-    listener.accept(ejected(System.nanoTime()));
+    lastEjected = ejected(System.nanoTime());
+    if (reportNow) {
+      listener.accept(lastEjected);
+    }
   }
 
   /** Counts a successful response from {@code s}. */

@@ -59,8 +59,9 @@ public final class CompiledRoute {
     RouteConfig config = listener.route();
     this.namespace = listener.namespace();
     this.policy = listener.policy();
-    this.root = backend(config.root(), registry, meters);
-    this.split = config.split().stream().map(b -> backend(b, registry, meters)).toList();
+    this.root = backend(listener.key(), config.root(), registry, meters);
+    this.split =
+        config.split().stream().map(b -> backend(listener.key(), b, registry, meters)).toList();
     this.matches = config.matches().stream().map(CompiledMatch::new).toList();
     this.weights =
         new SmoothWeightedRoundRobin(split.stream().mapToInt(CompiledBackend::weight).toArray());
@@ -73,10 +74,17 @@ public final class CompiledRoute {
   }
 
   private CompiledBackend backend(
-      BackendConfig b, ResilienceRegistry registry, ListenerMetrics meters) {
+      String listenerKey, BackendConfig b, ResilienceRegistry registry, ListenerMetrics meters) {
     CompiledBackend c = new CompiledBackend(b, policy, registry.endpoints(), registry.nodeName());
     if (meters != null) {
-      c.onEjectedCount(n -> meters.ejectedEndpoints(b.service(), n));
+      // The gauge appears with a backend's first ejection, so healthy backends add no series.
+      String key = listenerKey + ">" + b.service();
+      c.onEjectedCount(
+          n -> {
+            registry.ejectionSeen(key);
+            meters.ejectedEndpoints(b.service(), n);
+          },
+          registry.hasSeenEjection(key));
     }
     return c;
   }

@@ -12,12 +12,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.limits.RejectedRequest;
 import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.metrics.RequestObservation;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
@@ -95,25 +95,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     RequestTarget.toOriginForm(request);
     String path = RequestTarget.path(request.uri());
-    Route route =
-        router.route(
-            request,
-            path,
-            ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
-    String source = null;
-    if (route instanceof Route.Forward f) {
-      // ACL mode: identity is the connection's peer (an HTTP/2 stream reports its parent's).
-      AccessGuard guard = f.listener().access();
-      source = guard.identity(ctx.channel().remoteAddress());
-      String denied = guard.denyHttp(ctx.channel().remoteAddress(), request, path);
-      if (denied != null) {
-        if (f.call() != null) {
-          // Picked but never sent: give back the endpoint's in-flight slot (and any probe).
-          f.call().done();
-        }
-        route = new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, f.listener());
-      }
-    }
+    InetAddress peer =
+        ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    // The peer is the identity in ACL mode (an HTTP/2 stream reports its parent's); the router
+    // checks access before it picks (Router#pick).
+    Route route = router.route(request, path, peer);
+    CompiledListener routed =
+        switch (route) {
+          case Route.Forward f -> f.listener();
+          case Route.Reject r -> r.listener();
+        };
+    String source = routed == null ? null : routed.access().identity(peer);
     switch (route) {
       case Route.Reject r ->
           reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);

@@ -250,6 +250,10 @@ final class Exchange {
     if (done) {
       return;
     }
+    if (f instanceof ChannelFuture cf && cf.channel() != up) {
+      // A write to the upstream of an attempt that has since failed and been retried.
+      return;
+    }
     if (!f.isSuccess()) {
       onUpstreamClosed(f.cause());
       return;
@@ -311,8 +315,8 @@ final class Exchange {
                 r, clientKeepAlive && requestComplete, clientVersion, head);
       }
     }
-    if (!informational && msg instanceof HttpContent c) {
-      observation.responseBytes(c.content().readableBytes());
+    if (!informational) {
+      observation.response(msg);
     }
     boolean endsInterim = informational && msg instanceof LastHttpContent;
     boolean last = msg instanceof LastHttpContent && !informational;

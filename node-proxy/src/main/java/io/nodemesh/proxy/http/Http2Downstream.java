@@ -1,24 +1,30 @@
 package io.nodemesh.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.nodemesh.proxy.limits.Limits;
 import java.lang.System.Logger.Level;
 
 /**
  * A downstream connection that speaks HTTP/2. Each stream becomes a child channel whose pipeline
  * turns frames into HTTP/1.x objects ({@link Http2StreamFrameToHttpObjectCodec}) for its own {@link
  * DownstreamHandler}, so a stream is proxied exactly like one HTTP/1.1 request. Backpressure is
- * HTTP/2 flow control: a stream's window is replenished only as its child channel reads, and
- * child channels read only when the upstream write has been flushed.
+ * HTTP/2 flow control: a stream's window is replenished only as its child channel reads, and child
+ * channels read only when the upstream write has been flushed.
  */
 final class Http2Downstream {
   static final String FRAME_CODEC = "h2-frames";
@@ -31,17 +37,30 @@ final class Http2Downstream {
 
   private Http2Downstream() {}
 
-  static Http2FrameCodec frameCodec() {
+  /**
+   * The connection codec. Closing the connection is graceful: GOAWAY first, then the close once the
+   * open streams have finished, for at most the drain timeout (RFC 9113 §6.8).
+   */
+  static Http2FrameCodec frameCodec(HttpProxyContext context) {
     return Http2FrameCodecBuilder.forServer()
-        .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+        .initialSettings(
+            Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+        .gracefulShutdownTimeoutMillis(context.settings().drainTimeout().toMillis())
         .build();
   }
 
-  /** What follows the frame codec once the connection is HTTP/2. */
+  /**
+   * What follows the frame codec once the connection is HTTP/2: the stream multiplexer and the
+   * connection handler (the h2c upgrade codec adds them unnamed, in this order).
+   */
   static ChannelHandler[] handlers(HttpProxyContext context, Router router) {
     return new ChannelHandler[] {
-      new Http2MultiplexHandler(new StreamInitializer(context, router)), new ConnectionHandler()
+      multiplexer(context, router), new ConnectionHandler(context.limits())
     };
+  }
+
+  private static Http2MultiplexHandler multiplexer(HttpProxyContext context, Router router) {
+    return new Http2MultiplexHandler(new StreamInitializer(context, router));
   }
 
   /** The handler that takes over a connection that opened with the HTTP/2 preface. */
@@ -49,9 +68,10 @@ final class Http2Downstream {
     return new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        ch.pipeline().addLast(FRAME_CODEC, frameCodec());
-        ChannelHandler[] rest = handlers(context, router);
-        ch.pipeline().addLast(MULTIPLEX, rest[0]).addLast(CONNECTION, rest[1]);
+        ch.pipeline()
+            .addLast(FRAME_CODEC, frameCodec(context))
+            .addLast(MULTIPLEX, multiplexer(context, router))
+            .addLast(CONNECTION, new ConnectionHandler(context.limits()));
       }
     };
   }
@@ -76,20 +96,61 @@ final class Http2Downstream {
   }
 
   /**
-   * The connection-level end of the parent pipeline: retires the HTTP/1.1 handler, lets the
-   * connection read freely (flow control bounds what a peer may send) and closes it when idle with
-   * no stream open.
+   * The connection-level end of the parent pipeline: retires the HTTP/1.1 handlers, lets the
+   * connection read freely (flow control bounds what a peer may send), closes it when idle with no
+   * stream open, and drains it when its listener closes (proxy shutdown, or the Service leaving the
+   * mesh): GOAWAY, then the close when its streams are done.
    */
   private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
+    private final Limits limits;
+    private Channel listener;
+    private ChannelFutureListener drain;
+
+    ConnectionHandler(Limits limits) {
+      this.limits = limits;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      if (ctx.pipeline().get(HttpProxyInitializer.PROXY) != null) {
-        ctx.pipeline().remove(HttpProxyInitializer.PROXY);
+      // HTTP/1.1 handlers the connection no longer needs; the request-head and body deadlines in
+      // particular would close a healthy HTTP/2 connection whose streams are quiet. Each stream
+      // has its own request path, and HTTP/2 bounds headers with its own settings.
+      for (String name :
+          new String[] {HttpProxyInitializer.PROXY, Limits.HEAD_START, Limits.REQUEST_GUARD}) {
+        if (ctx.pipeline().get(name) != null) {
+          ctx.pipeline().remove(name);
+        }
+      }
+      Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+      if (codec != null) {
+        // Every connection error ends in a GOAWAY with its code, whichever side detected it
+        // (a flood is found by the encoder, a bad frame by the decoder): count it there.
+        codec
+            .connection()
+            .addListener(
+                new Http2ConnectionAdapter() {
+                  @Override
+                  public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
+                    limits.countHttp2GoAway(errorCode);
+                  }
+                });
       }
       ctx.channel().config().setAutoRead(true);
       ctx.read();
+      listener = ctx.channel().parent();
+      if (listener != null) {
+        drain = f -> ctx.channel().close();
+        listener.closeFuture().addListener(drain);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (drain != null) {
+        listener.closeFuture().removeListener(drain);
+      }
+      ctx.fireChannelInactive();
     }
 
     @Override
@@ -107,6 +168,13 @@ final class Http2Downstream {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.log(Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      Http2Exception h2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+      if (h2 != null) {
+        // The frame codec shows us its protocol errors first, then answers them itself: RST_STREAM
+        // for a stream error, GOAWAY with the error code and a close for a connection error
+        // (RFC 9113 §5.4). Closing here would get in first with a GOAWAY saying NO_ERROR.
+        return;
+      }
       ctx.close();
     }
   }

@@ -23,11 +23,11 @@ import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One HTTP/2 connection to a backend endpoint, shared by every exchange of one event loop that
- * goes there: each exchange opens a stream, a child channel that speaks Netty HTTP/1.x objects
- * through {@link Http2StreamFrameToHttpObjectCodec}, exactly like a pooled HTTP/1.1 connection.
- * The connection is retired from the pool when it closes or receives GOAWAY (RFC 9113 §6.8);
- * streams already open finish on it.
+ * One HTTP/2 connection to a backend endpoint, shared by every exchange of one event loop that goes
+ * there: each exchange opens a stream, a child channel that speaks Netty HTTP/1.x objects through
+ * {@link Http2StreamFrameToHttpObjectCodec}, exactly like a pooled HTTP/1.1 connection. The
+ * connection is retired from the pool when it closes or receives GOAWAY (RFC 9113 §6.8); streams
+ * already open finish on it.
  */
 final class Http2Upstream {
   private static final System.Logger LOG = System.getLogger(Http2Upstream.class.getName());
@@ -49,8 +49,7 @@ final class Http2Upstream {
    * @param connected the TCP connection (or, for TLS, the connection after the handshake)
    * @param settingsTimeoutNanos how long to wait for the backend's first SETTINGS frame
    */
-  Http2Upstream(
-      UpstreamPool pool, String key, ChannelFuture connected, long settingsTimeoutNanos) {
+  Http2Upstream(UpstreamPool pool, String key, ChannelFuture connected, long settingsTimeoutNanos) {
     this.pool = pool;
     this.key = key;
     this.parent = connected.channel().eventLoop().newPromise();

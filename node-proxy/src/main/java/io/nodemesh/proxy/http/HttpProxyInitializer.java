@@ -19,13 +19,12 @@ import java.util.function.Supplier;
  * HTTP/1.1 and switches to HTTP/2 on the client's connection preface (prior knowledge) or on an
  * {@code Upgrade: h2c} request (RFC 7540 §3.2). Either way each request ends up as Netty HTTP/1.x
  * objects in a {@link DownstreamHandler}: on the connection itself for HTTP/1.1, on one child
- * channel per stream for HTTP/2. Routing, access control, resilience and metrics therefore have
- * one place for both protocols: {@link DownstreamHandler} and {@link Exchange}.
+ * channel per stream for HTTP/2. Routing, access control, resilience and metrics therefore have one
+ * place for both protocols: {@link DownstreamHandler} and {@link Exchange}.
  */
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   public static final String FLUSH = "flush-consolidation";
   public static final String IDLE = "idle";
-  public static final String CODEC = "http-server";
   public static final String H2C_DETECT = "h2c-detect";
   public static final String PROXY = "proxy";
 
@@ -75,7 +74,8 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
   /**
    * HTTP/1.1, with the two ways into HTTP/2 in front of it. The detector adds the HTTP/1.1 codec
-   * (named {@link #CODEC}) and the upgrade handler after itself.
+   * and the upgrade handler after itself, unnamed: look the codec up by its class, {@link
+   * HttpServerCodec}.
    */
   private void addProtocolHandlers(ChannelPipeline p, Router router) {
     HttpServerCodec http1 = new HttpServerCodec(context.limits().decoderConfig());
@@ -83,7 +83,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         protocol ->
             AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                 ? new Http2ServerUpgradeCodec(
-                    Http2Downstream.frameCodec(), Http2Downstream.handlers(context, router))
+                    Http2Downstream.frameCodec(context), Http2Downstream.handlers(context, router))
                 : null;
     p.addLast(
         H2C_DETECT,

@@ -27,9 +27,17 @@ public interface Router {
     return pick(listener, request, path, null);
   }
 
-  /** Picks a backend and endpoint within a listener, for a client at {@code source}. */
+  /**
+   * Picks a backend and endpoint within a listener, for a client at {@code source}. In ACL mode the
+   * access check comes first, so a denied caller takes no rate-limit token, endpoint slot or
+   * circuit-breaker probe from the Service.
+   */
   static Route pick(
       CompiledListener listener, HttpRequest request, String path, InetAddress source) {
+    String denied = listener.access().denyHttp(source, request, path);
+    if (denied != null) {
+      return new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, listener);
+    }
     Pick pick = listener.route().pick(request.method().name(), path, request.headers(), source);
     return switch (pick) {
       case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target(), f.call());

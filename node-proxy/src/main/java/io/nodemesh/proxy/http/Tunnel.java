@@ -41,7 +41,9 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
   static boolean isUpgradeRequest(HttpRequest request, Channel downstream) {
     return !(downstream instanceof Http2StreamChannel)
         && request.headers().contains(HttpHeaderNames.UPGRADE)
-        && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        && request
+            .headers()
+            .containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
   }
 
   /**

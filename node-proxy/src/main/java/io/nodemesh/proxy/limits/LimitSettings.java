@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param headerReadTimeout from the first byte of a request head to its end; then 408 and close
  * @param bodyReadTimeout how long a request body may stall while the proxy waits for it; then 408
  *     (or a close once the response has started)
+ * @param maxWebSocketFrame payload bytes of one WebSocket frame from a client; a larger frame gets
+ *     close code 1009 and the connection is closed
  */
 public record LimitSettings(
     int maxConnectionsPerListener,
@@ -24,7 +26,8 @@ public record LimitSettings(
     int maxHeaderSize,
     int maxHeaderCount,
     Duration headerReadTimeout,
-    Duration bodyReadTimeout) {
+    Duration bodyReadTimeout,
+    long maxWebSocketFrame) {
   public LimitSettings {
     positive("maxConnectionsPerListener", maxConnectionsPerListener);
     positive("maxRequestsPerUpstream", maxRequestsPerUpstream);
@@ -33,9 +36,33 @@ public record LimitSettings(
     positive("maxHeaderCount", maxHeaderCount);
     positive("headerReadTimeout", headerReadTimeout);
     positive("bodyReadTimeout", bodyReadTimeout);
+    positive("maxWebSocketFrame", maxWebSocketFrame);
   }
 
-  private static void positive(String field, int value) {
+  /** As the canonical constructor, with the default WebSocket frame limit. */
+  public LimitSettings(
+      int maxConnectionsPerListener,
+      int maxRequestsPerUpstream,
+      int maxRequestLineLength,
+      int maxHeaderSize,
+      int maxHeaderCount,
+      Duration headerReadTimeout,
+      Duration bodyReadTimeout) {
+    this(
+        maxConnectionsPerListener,
+        maxRequestsPerUpstream,
+        maxRequestLineLength,
+        maxHeaderSize,
+        maxHeaderCount,
+        headerReadTimeout,
+        bodyReadTimeout,
+        DEFAULT_MAX_WEBSOCKET_FRAME);
+  }
+
+  /** 16 MiB: the proxy streams frames without holding them, so this protects backends. */
+  public static final long DEFAULT_MAX_WEBSOCKET_FRAME = 16L << 20;
+
+  private static void positive(String field, long value) {
     if (value <= 0) {
       throw new IllegalArgumentException(
           "limit settings: " + field + " " + value + " is not positive");
@@ -52,7 +79,8 @@ public record LimitSettings(
 
   /**
    * 10,000 connections per listener, 1,000 requests per backend Service, a 4 KiB request line, 8
-   * KiB of headers, 100 header fields, 10 s for a request head, 30 s of body stall.
+   * KiB of headers, 100 header fields, 10 s for a request head, 30 s of body stall, 16 MiB
+   * WebSocket frames.
    */
   public static LimitSettings defaults() {
     return new LimitSettings(
@@ -67,7 +95,8 @@ public record LimitSettings(
         maxHeaderSize,
         maxHeaderCount,
         headerReadTimeout,
-        bodyReadTimeout);
+        bodyReadTimeout,
+        maxWebSocketFrame);
   }
 
   public LimitSettings withMaxRequestsPerUpstream(int value) {
@@ -78,7 +107,8 @@ public record LimitSettings(
         maxHeaderSize,
         maxHeaderCount,
         headerReadTimeout,
-        bodyReadTimeout);
+        bodyReadTimeout,
+        maxWebSocketFrame);
   }
 
   public LimitSettings withReadTimeouts(Duration header, Duration body) {
@@ -89,6 +119,19 @@ public record LimitSettings(
         maxHeaderSize,
         maxHeaderCount,
         header,
-        body);
+        body,
+        maxWebSocketFrame);
+  }
+
+  public LimitSettings withMaxWebSocketFrame(long value) {
+    return new LimitSettings(
+        maxConnectionsPerListener,
+        maxRequestsPerUpstream,
+        maxRequestLineLength,
+        maxHeaderSize,
+        maxHeaderCount,
+        headerReadTimeout,
+        bodyReadTimeout,
+        value);
   }
 }

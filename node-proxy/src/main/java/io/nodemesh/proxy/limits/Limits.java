@@ -7,6 +7,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.Objects;
 
@@ -21,6 +23,7 @@ public final class Limits {
   public static final String HEAD_START = "head-start";
   public static final String REQUEST_GUARD = "request-guard";
   public static final String RESPONSE_GUARD = "response-guard";
+  public static final String WEBSOCKET_LIMIT = "websocket-limit";
 
   private final LimitSettings settings;
   private final Rejections rejections;
@@ -85,6 +88,21 @@ public final class Limits {
     return false;
   }
 
+  /**
+   * Counts a GOAWAY sent to a downstream HTTP/2 peer: nothing for {@code NO_ERROR} (a drain or an
+   * idle close), {@code http2_abuse} for {@code ENHANCE_YOUR_CALM}, else {@code
+   * http2_protocol_error}.
+   */
+  public void countHttp2GoAway(long errorCode) {
+    if (errorCode == Http2Error.NO_ERROR.code()) {
+      return;
+    }
+    rejections.count(
+        errorCode == Http2Error.ENHANCE_YOUR_CALM.code()
+            ? RejectReason.HTTP2_ABUSE
+            : RejectReason.HTTP2_PROTOCOL_ERROR);
+  }
+
   public void releaseUpstream(String namespace, String service) {
     upstreams.release(namespace, service);
   }
@@ -101,7 +119,12 @@ public final class Limits {
   public void drain() {
     draining = true;
     for (Channel ch : downstream) {
-      ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
+      Http2FrameCodec h2 = ch.pipeline().get(Http2FrameCodec.class);
+      if (h2 != null) {
+        Http2Drain.start(ch, h2);
+      } else {
+        ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
+      }
     }
   }
 

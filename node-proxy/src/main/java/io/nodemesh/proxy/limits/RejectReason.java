@@ -38,6 +38,15 @@ public enum RejectReason {
   CONNECTION_LIMIT,
   /** The backend Service already has its maximum of requests in flight (503). */
   UPSTREAM_LIMIT,
+  /**
+   * An HTTP/2 peer over a rate limit: rapid reset (CVE-2023-44487), SETTINGS or PING floods (GOAWAY
+   * ENHANCE_YOUR_CALM).
+   */
+  HTTP2_ABUSE,
+  /** Any other HTTP/2 protocol error: flow-control overflow, bad frames (GOAWAY or RST_STREAM). */
+  HTTP2_PROTOCOL_ERROR,
+  /** A WebSocket frame from a client larger than the limit (close 1009). */
+  WEBSOCKET_FRAME_TOO_LARGE,
   /** A backend answered with a malformed or ambiguous response (502, or a close). */
   BAD_RESPONSE,
   /** Any other request the HTTP decoder refused (400). */

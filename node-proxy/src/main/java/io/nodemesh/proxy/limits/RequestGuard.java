@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -35,12 +34,18 @@ import java.util.concurrent.TimeUnit;
  * middle of a request (bad chunk, stalled body, slow head) is answered here: 400/408 when no
  * response has started, else a plain close; nothing the proxy writes afterwards gets through.
  *
+ * <p>Once the connection has switched to HTTP/2 (prior knowledge or h2c upgrade) or to a tunnel
+ * (101), the guard steps aside (HTTP/2 connections are drained by {@link Http2Drain}).
+ *
  * <p>Body stalls are timed only while the proxy has asked for more ({@code read()} pending), so a
  * slow backend that holds back reads is never blamed on the client.
  */
 final class RequestGuard extends ChannelDuplexHandler {
   /** The user event that starts a graceful drain of the connection. */
   static final Object DRAIN = new Object();
+
+  /** How long an idle keep-alive connection stays open once a drain has started. */
+  static final long IDLE_DRAIN_GRACE_MILLIS = 1000;
 
   private final LimitSettings settings;
   private final Rejections rejections;
@@ -211,6 +216,13 @@ final class RequestGuard extends ChannelDuplexHandler {
         tunnel = true;
         cancelHeadTimer();
         cancelBodyTimer();
+        if (r.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)) {
+          ctx.pipeline()
+              .addAfter(
+                  ctx.name(),
+                  Limits.WEBSOCKET_LIMIT,
+                  new WebSocketFrameLimit(settings.maxWebSocketFrame(), rejections));
+        }
         ctx.write(msg, promise);
         return;
       }
@@ -245,19 +257,20 @@ final class RequestGuard extends ChannelDuplexHandler {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == DRAIN) {
       draining = true;
-      if (outstanding == 0 && !tunnel) {
-        ctx.close();
+      if (!tunnel && outstanding == 0) {
+        // The client may be sending its next request right now. Give it a moment to arrive and
+        // be answered with Connection: close; closing at once would reset it unanswered.
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (outstanding == 0 && !headPending) {
+                    ctx.close();
+                  }
+                },
+                IDLE_DRAIN_GRACE_MILLIS,
+                TimeUnit.MILLISECONDS);
       }
       return;
-    }
-    if (evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
-      // The connection speaks HTTP/2 from its first byte: HTTP/1.1 heads and bodies will never
-      // come, so neither deadline may run. HTTP/2 has its own limits in its codec.
-      cancelHeadTimer();
-      cancelBodyTimer();
-      tunnel = true;
-      ctx.pipeline().remove(Limits.HEAD_START);
-      ctx.pipeline().remove(this);
     }
     ctx.fireUserEventTriggered(evt);
   }

@@ -82,9 +82,36 @@ public final class ListenerMetrics {
     }
   }
 
-  /** Records a finished request without a backend, source or method (kept for older callers). */
-  public void record(int status, long nanos) {
-    request(NO_BACKEND, UNKNOWN_SOURCE, "other", status, nanos, 0, 0);
+  /**
+   * gRPC status names (https://grpc.github.io/grpc/core/md_doc_statuscodes.html), by code; any
+   * other value the backend sends counts as {@code UNKNOWN}.
+   */
+  static final String[] GRPC_CODES = {
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+    "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"
+  };
+
+  /** The code of a {@code grpc-status} value: 0..16, anything else 2 ({@code UNKNOWN}). */
+  public static int grpcCode(String value) {
+    String v = value.trim();
+    if (v.length() == 1 || v.length() == 2) {
+      int c = 0;
+      for (int i = 0; i < v.length(); i++) {
+        char ch = v.charAt(i);
+        if (ch < '0' || ch > '9') {
+          return 2;
+        }
+        c = c * 10 + (ch - '0');
+      }
+      return c < GRPC_CODES.length ? c : 2;
+    }
+    return 2;
+  }
+
+  /** A gRPC call to {@code backend} ended with status {@code code} (0..16). */
+  public void grpc(String backend, int code) {
+    backend(backend).grpc(code).increment();
   }
 
   /** An upstream connect to an endpoint of {@code backend} failed (refused, unreachable, timeout). */
@@ -192,6 +219,7 @@ public final class ListenerMetrics {
     final Requests unknownSource;
     final Map<String, Requests> bySource = new ConcurrentHashMap<>();
     final Map<String, RelayMeters> relays = new ConcurrentHashMap<>();
+    final AtomicReferenceArray<Counter> grpc = new AtomicReferenceArray<>(GRPC_CODES.length);
 
     Backend(String name) {
       this.name = name;
@@ -237,6 +265,20 @@ public final class ListenerMetrics {
       }
       String s = bySource.size() < MAX_SOURCES ? source : "other";
       return bySource.computeIfAbsent(s, Requests::new);
+    }
+
+    Counter grpc(int code) {
+      Counter c = grpc.get(code);
+      if (c == null) {
+        c =
+            Counter.builder("nodemesh.grpc.responses")
+                .description("gRPC calls answered, by gRPC status")
+                .tags(backendTags)
+                .tag("grpc_code", GRPC_CODES[code])
+                .register(registry);
+        grpc.set(code, c);
+      }
+      return c;
     }
 
     RelayMeters relay(String protocol) {

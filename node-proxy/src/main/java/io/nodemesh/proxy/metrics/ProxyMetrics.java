@@ -138,11 +138,6 @@ public final class ProxyMetrics {
     reloadFailures.increment();
   }
 
-  /** Kept for callers that only set the version. */
-  public void configVersion(long version) {
-    configApplied(version);
-  }
-
   /** The Prometheus text exposition of every meter. */
   public String scrape() {
     return registry.scrape();

@@ -1,8 +1,13 @@
 package io.nodemesh.proxy.metrics;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.accesslog.AccessLogEntry;
@@ -18,6 +23,8 @@ import java.net.InetSocketAddress;
  * tracing and access logs off, it is a start time and two byte counts.
  */
 public final class RequestObservation {
+  private static final String GRPC_STATUS = "grpc-status";
+
   private final ProxyMetrics owner;
   private final CompiledListener listener;
   private final String backend;
@@ -32,6 +39,7 @@ public final class RequestObservation {
   private long requestBytes;
   private long responseBytes;
   private int retries;
+  private int grpcStatus = -1;
   private boolean ended;
 
   RequestObservation(
@@ -52,6 +60,7 @@ public final class RequestObservation {
         tracing.enabled()
             ? tracing.startServer(
                 request,
+                down instanceof Http2StreamChannel,
                 clientIp(down),
                 destination(listener),
                 backend,
@@ -84,6 +93,28 @@ public final class RequestObservation {
   /** Body bytes forwarded to the client. */
   public void responseBytes(int n) {
     responseBytes += n;
+  }
+
+  /**
+   * A part of the final response on its way to the client: counts body bytes and picks up the
+   * gRPC status, from the trailers or, for a trailers-only answer, from the response head.
+   */
+  public void response(HttpObject part) {
+    if (part instanceof HttpResponse r) {
+      grpcStatus(r.headers().get(GRPC_STATUS));
+    }
+    if (part instanceof HttpContent c) {
+      responseBytes += c.content().readableBytes();
+    }
+    if (part instanceof LastHttpContent l) {
+      grpcStatus(l.trailingHeaders().get(GRPC_STATUS));
+    }
+  }
+
+  private void grpcStatus(String value) {
+    if (value != null) {
+      grpcStatus = ListenerMetrics.grpcCode(value);
+    }
   }
 
   /** The caller's identity (service account), once access control has resolved it. */
@@ -124,9 +155,14 @@ public final class RequestObservation {
               nanos,
               requestBytes,
               responseBytes);
+      if (grpcStatus >= 0) {
+        listener
+            .metrics()
+            .grpc(backend == null ? ListenerMetrics.NO_BACKEND : backend, grpcStatus);
+      }
     }
     if (span != null) {
-      owner.tracing().end(span, status, source);
+      owner.tracing().end(span, status, grpcStatus, source);
     }
     AccessLog log = owner.accessLog();
     if (log.enabled()) {

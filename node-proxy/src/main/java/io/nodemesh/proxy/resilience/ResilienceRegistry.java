@@ -19,6 +19,7 @@ public final class ResilienceRegistry {
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, ServicePolicy.Retry> budgetPolicies = new ConcurrentHashMap<>();
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
+  private final Set<String> ejectionsSeen = ConcurrentHashMap.newKeySet();
 
   /**
    * @param nodeName the proxy's node (for same-node preference), or null
@@ -71,6 +72,15 @@ public final class ResilienceRegistry {
         listenerKey, (k, old) -> old != null && old.policy().equals(p) ? old : new RateLimiter(p));
   }
 
+  /** Notes that a listener's backend ({@code listenerKey>service}) has had an ejection. */
+  public void ejectionSeen(String backendKey) {
+    ejectionsSeen.add(backendKey);
+  }
+
+  public boolean hasSeenEjection(String backendKey) {
+    return ejectionsSeen.contains(backendKey);
+  }
+
   /**
    * Forgets what the config in force no longer names.
    *
@@ -80,6 +90,7 @@ public final class ResilienceRegistry {
    */
   public void retain(Set<String> listenerKeys, Set<String> breakerKeys, Set<String> authorities) {
     breakers.keySet().retainAll(breakerKeys);
+    ejectionsSeen.retainAll(breakerKeys);
     budgets.keySet().retainAll(listenerKeys);
     budgetPolicies.keySet().retainAll(listenerKeys);
     limiters.keySet().retainAll(listenerKeys);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
@@ -37,6 +38,8 @@ final class TcpFrontendHandler extends RelayHandler {
   private final Duration connectTimeout;
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
+  // The table whose access control last let this connection through (event loop only).
+  private RoutingTable checked;
   private ConnectionObservation observed;
   private long readBeforeConnect;
 
@@ -51,7 +54,8 @@ final class TcpFrontendHandler extends RelayHandler {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     Channel inbound = ctx.channel();
-    CompiledListener listener = table.get().tcpByProxyPort(proxyPort);
+    checked = table.get();
+    CompiledListener listener = checked.tcpByProxyPort(proxyPort);
     if (listener == null) {
       LOG.log(
           Level.DEBUG, "tcp proxy port {0,number,#}: no listener, connection closed", proxyPort);
@@ -107,6 +111,26 @@ final class TcpFrontendHandler extends RelayHandler {
         connect(inbound, listener, f.service(), call, call == null ? f.target() : call.target());
       }
     }
+  }
+
+  /**
+   * ACL mode: when a new config has been applied since the last check, the client's next bytes are
+   * checked again, so revoking a TrafficTarget also ends connections opened before; nothing read
+   * after the revocation reaches the backend.
+   */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    RoutingTable now = table.get();
+    if (now != checked) {
+      checked = now;
+      CompiledListener l = now.tcpByProxyPort(proxyPort);
+      if (l != null && l.access().denyL4(ctx.channel().remoteAddress()) != null) {
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+    }
+    super.channelRead(ctx, msg);
   }
 
   /** Starts the metrics and access log of the connection, once, for the endpoint it ended on. */

@@ -41,6 +41,7 @@ public final class Tracing implements AutoCloseable {
   static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
   static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
   static final AttributeKey<String> SOURCE = AttributeKey.stringKey("nodemesh.source");
   static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("nodemesh.destination");
   static final AttributeKey<String> BACKEND = AttributeKey.stringKey("nodemesh.backend");
@@ -61,7 +62,12 @@ public final class Tracing implements AutoCloseable {
     return DISABLED;
   }
 
-  /** Tracing as the options and this process's environment say (off unless an exporter is set). */
+  /**
+   * Tracing as the options and this process's environment say (off unless an exporter is set).
+   *
+   * @throws IllegalArgumentException starting {@code tracing: } when the OpenTelemetry settings
+   *     cannot be used
+   */
   public static Tracing create(TracingOptions options) {
     return create(options, System.getenv());
   }
@@ -78,13 +84,19 @@ public final class Tracing implements AutoCloseable {
       flags.put("otel.traces.sampler", "parentbased_traceidratio");
       flags.put("otel.traces.sampler.arg", Double.toString(options.sampleRatio()));
     }
-    OpenTelemetrySdk sdk =
-        AutoConfiguredOpenTelemetrySdk.builder()
-            .addPropertiesSupplier(Tracing::defaults)
-            .addPropertiesCustomizer(config -> flags)
-            .disableShutdownHook()
-            .build()
-            .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(Tracing::defaults)
+              .addPropertiesCustomizer(config -> flags)
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      // A bad OTEL_* value (an unknown sampler, gRPC without a gRPC sender) is the user's to fix.
+      throw new IllegalArgumentException("tracing: " + e.getMessage(), e);
+    }
     LOG.log(Level.INFO, "tracing on: OTLP export, propagators {0}", describe(sdk));
     return new Tracing(
         sdk,
@@ -119,7 +131,12 @@ public final class Tracing implements AutoCloseable {
    * configured formats). Only call when {@link #enabled()}.
    */
   public Span startServer(
-      HttpRequest request, String client, String destination, String backend, String endpoint) {
+      HttpRequest request,
+      boolean http2,
+      String client,
+      String destination,
+      String backend,
+      String endpoint) {
     HttpHeaders h = request.headers();
     Context parent = propagator.extract(Context.root(), h, HeadersGetter.INSTANCE);
     String method = request.method().name();
@@ -134,7 +151,7 @@ public final class Tracing implements AutoCloseable {
             .setAttribute(METHOD, known ? method : "_OTHER")
             .setAttribute(PATH, q < 0 ? uri : uri.substring(0, q))
             .setAttribute(SCHEME, "http")
-            .setAttribute(PROTOCOL_VERSION, request.protocolVersion().minorVersion() == 0 ? "1.0" : "1.1")
+            .setAttribute(PROTOCOL_VERSION, protocolVersion(request, http2))
             .setAttribute(DESTINATION, destination);
     if (!known) {
       b.setAttribute(METHOD_ORIGINAL, method);
@@ -167,9 +184,16 @@ public final class Tracing implements AutoCloseable {
     propagator.inject(Context.root().with(span), headers, HeadersGetter.INSTANCE);
   }
 
-  /** Ends a server span with the final status; 5xx marks it as an error (server span semantics). */
-  public void end(Span span, int status, String source) {
+  /**
+   * Ends a server span with the final status; 5xx marks it as an error (server span semantics).
+   *
+   * @param grpcStatus the gRPC status code, or -1 when the response is not gRPC
+   */
+  public void end(Span span, int status, int grpcStatus, String source) {
     span.setAttribute(STATUS, (long) status);
+    if (grpcStatus >= 0) {
+      span.setAttribute(GRPC_STATUS, (long) grpcStatus);
+    }
     if (source != null) {
       span.setAttribute(SOURCE, source);
     }
@@ -178,6 +202,14 @@ public final class Tracing implements AutoCloseable {
       span.setStatus(StatusCode.ERROR);
     }
     span.end();
+  }
+
+  /** An HTTP/2 stream reaches the proxy as an HTTP/1.1-shaped request on a stream channel. */
+  private static String protocolVersion(HttpRequest request, boolean http2) {
+    if (http2) {
+      return "2";
+    }
+    return request.protocolVersion().minorVersion() == 0 ? "1.0" : "1.1";
   }
 
   static boolean isKnownMethod(String m) {

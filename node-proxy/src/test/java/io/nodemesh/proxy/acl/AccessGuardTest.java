@@ -63,10 +63,10 @@ class AccessGuardTest {
         AccessGuard.of(AccessPolicy.compile(access(Map.of("10.0.0.2", "default/web"))), API, registry);
     InetSocketAddress web = new InetSocketAddress("10.0.0.2", 40000);
     InetSocketAddress other = new InetSocketAddress("10.0.0.3", 40000);
-    assertThat(g.denyHttp(web, get("X-Token", "ok"), "/x")).isNull();
-    assertThat(g.denyHttp(web, get("X-Token", "nope"), "/x"))
+    assertThat(g.denyHttp(web.getAddress(), get("X-Token", "ok"), "/x")).isNull();
+    assertThat(g.denyHttp(web.getAddress(), get("X-Token", "nope"), "/x"))
         .isEqualTo("no TrafficTarget allows sa default/web to GET /x on shop/api");
-    assertThat(g.denyHttp(other, get("X-Token", "ok"), "/x"))
+    assertThat(g.denyHttp(other.getAddress(), get("X-Token", "ok"), "/x"))
         .isEqualTo("source 10.0.0.3 is not a known pod; denied on shop/api:80");
     assertThat(g.denyL4(web)).isNotNull();
     assertThat(registry.get("nodemesh.access.denied").tag("reason", "not_allowed").counter().count())

@@ -5,18 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.Scheme;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -98,5 +107,51 @@ class AccessDeniedTest {
         .containsPattern(
             "nodemesh_requests_total\\{[^}]*code=\"4xx\",[^}]*method=\"POST\",[^}]*"
                 + "source=\"unknown\"\\} 1.0");
+  }
+
+  @Test
+  void aDeniedCallerTakesNoRateLimitToken() throws Exception {
+    ListenerConfig l =
+        new ListenerConfig(
+            "shop",
+            "api",
+            80,
+            Protocol.HTTP,
+            5001,
+            RouteConfig.direct(
+                new BackendConfig("api", 1, List.of(EndpointConfig.ready("10.0.0.10", 8080)))),
+            new ServicePolicy(
+                Scheme.HTTP, null, null, null, null, null, new ServicePolicy.RateLimit(0.001, 1, false)));
+    AccessConfig access =
+        new AccessConfig(
+            true,
+            Map.of("10.0.0.2", "default/web", "10.0.0.10", "shop/api"),
+            List.of(
+                new ListenerAccess(
+                    l.key(),
+                    List.of("shop/api"),
+                    List.of(
+                        new AccessGrant(
+                            "shop/web-to-api",
+                            "TCPRoute shop/all",
+                            "shop/api",
+                            List.of("default/web"),
+                            List.of())))));
+    CompiledListener listener =
+        RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics).byProxyPort(5001);
+    HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api");
+    InetAddress stranger = InetAddress.getByName("10.0.0.99");
+    for (int i = 0; i < 5; i++) {
+      assertThat(Router.pick(listener, get, "/api", stranger))
+          .isInstanceOfSatisfying(
+              Route.Reject.class, r -> assertThat(r.status()).isEqualTo(HttpResponseStatus.FORBIDDEN));
+    }
+    // The one token of the bucket is still there for the caller who is allowed.
+    InetAddress web = InetAddress.getByName("10.0.0.2");
+    assertThat(Router.pick(listener, get, "/api", web)).isInstanceOf(Route.Forward.class);
+    assertThat(Router.pick(listener, get, "/api", web))
+        .isInstanceOfSatisfying(
+            Route.Reject.class,
+            r -> assertThat(r.status()).isEqualTo(HttpResponseStatus.TOO_MANY_REQUESTS));
   }
 }

@@ -130,4 +130,24 @@ class ForwardingHeadersTest {
         .isTrue();
     assertThat(noContent.headers().contains("transfer-encoding")).isFalse();
   }
+
+  @Test
+  void teTrailersIsRecognisedAmongOtherCodings() {
+    HttpRequest r = request();
+    assertThat(ForwardingHeaders.acceptsTrailers(r)).isFalse();
+    r.headers().set("TE", "gzip;q=0.5, Trailers");
+    assertThat(ForwardingHeaders.acceptsTrailers(r)).isTrue();
+    r.headers().set("TE", "gzip");
+    assertThat(ForwardingHeaders.acceptsTrailers(r)).isFalse();
+  }
+
+  @Test
+  void nettysHttp2TranslationHeadersAreNotForwarded() throws Exception {
+    HttpRequest r = request();
+    r.headers().set("x-http2-stream-id", "3").set("x-http2-scheme", "http").set("x-keep", "1");
+    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
+    assertThat(r.headers().contains("x-http2-stream-id")).isFalse();
+    assertThat(r.headers().contains("x-http2-scheme")).isFalse();
+    assertThat(r.headers().get("x-keep")).isEqualTo("1");
+  }
 }

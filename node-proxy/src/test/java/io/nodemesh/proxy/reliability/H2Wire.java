@@ -1,0 +1,135 @@
+package io.nodemesh.proxy.reliability;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A raw HTTP/2 connection with prior knowledge that writes frames exactly as a test builds them,
+ * including the ones no client library would send (floods, resets, overflowing windows).
+ */
+final class H2Wire implements AutoCloseable {
+  static final int DATA = 0x0;
+  static final int HEADERS = 0x1;
+  static final int RST_STREAM = 0x3;
+  static final int SETTINGS = 0x4;
+  static final int PING = 0x6;
+  static final int GOAWAY = 0x7;
+  static final int WINDOW_UPDATE = 0x8;
+  static final int CONTINUATION = 0x9;
+  static final int END_STREAM = 0x1;
+  static final int END_HEADERS = 0x4;
+
+  /** A frame read from the peer. */
+  record Frame(int type, int flags, int stream, byte[] payload) {
+    /** The error code of a GOAWAY or RST_STREAM frame. */
+    int errorCode() {
+      int at = type == GOAWAY ? 4 : 0;
+      return ((payload[at] & 0xff) << 24)
+          | ((payload[at + 1] & 0xff) << 16)
+          | ((payload[at + 2] & 0xff) << 8)
+          | (payload[at + 3] & 0xff);
+    }
+  }
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  H2Wire(int port, int receiveBuffer) throws IOException {
+    socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+    socket.setSoTimeout(10_000);
+    in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+    out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+    out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    frame(SETTINGS, 0, 0, new byte[0]);
+    flush();
+  }
+
+  /** Buffers one frame; {@link #flush} sends. */
+  H2Wire frame(int type, int flags, int stream, byte[] payload) throws IOException {
+    int n = payload.length;
+    out.write(
+        new byte[] {(byte) (n >>> 16), (byte) (n >>> 8), (byte) n, (byte) type, (byte) flags});
+    out.write(int32(stream));
+    out.write(payload);
+    return this;
+  }
+
+  void flush() throws IOException {
+    out.flush();
+  }
+
+  /** A GET for {@code /} on {@code authority}, HPACK-encoded with the static table only. */
+  static byte[] getHeaders(String authority) {
+    byte[] a = authority.getBytes(StandardCharsets.US_ASCII);
+    byte[] block = new byte[4 + 1 + a.length];
+    block[0] = (byte) 0x82; // :method GET
+    block[1] = (byte) 0x86; // :scheme http
+    block[2] = (byte) 0x84; // :path /
+    block[3] = 0x01; // :authority, literal without indexing (RFC 7541 §6.2.2)
+    block[4] = (byte) a.length;
+    System.arraycopy(a, 0, block, 5, a.length);
+    return block;
+  }
+
+  static byte[] int32(int v) {
+    return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+  }
+
+  /** The next frame, or null at end of stream or reset. */
+  Frame read() throws IOException {
+    try {
+      int len = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
+      int type = in.readUnsignedByte();
+      int flags = in.readUnsignedByte();
+      int stream = in.readInt() & 0x7fffffff;
+      byte[] payload = new byte[len];
+      in.readFully(payload);
+      return new Frame(type, flags, stream, payload);
+    } catch (EOFException | SocketException e) {
+      return null;
+    }
+  }
+
+  /** Reads until a frame of {@code type} arrives (returned) or the connection ends (null). */
+  Frame readUntil(int type) throws IOException {
+    Frame f;
+    while ((f = read()) != null) {
+      if (f.type() == type) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /** Whether the peer has closed: drains frames until EOF, false if it stays open that long. */
+  boolean closedWithin(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    try {
+      while (read() != null) {
+        // Whatever the proxy still sends before it closes.
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
