@@ -6,6 +6,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -77,7 +78,7 @@ public final class ConfigApi {
         .get(
             "/api/v1/config",
             (req, res) -> {
-              if (auth == null || authorized(req, res, auth)) {
+              if (auth == null || authorized(req, res, auth, registry)) {
                 config(req, res, hub, proxies);
               }
             })
@@ -105,8 +106,23 @@ public final class ConfigApi {
             });
   }
 
-  private static boolean authorized(ServerRequest req, ServerResponse res, ProxyAuth auth) {
+  private static boolean authorized(
+      ServerRequest req, ServerResponse res, ProxyAuth auth, PrometheusMeterRegistry registry) {
     ProxyAuth.Outcome outcome = auth.check(req.headers().first(HeaderNames.AUTHORIZATION));
+    String refused =
+        switch (outcome) {
+          case ProxyAuth.Outcome.Allowed a -> null;
+          case ProxyAuth.Outcome.Unauthenticated u -> "unauthenticated";
+          case ProxyAuth.Outcome.Forbidden f -> "forbidden";
+          case ProxyAuth.Outcome.Unavailable u -> "unavailable";
+        };
+    if (refused != null) {
+      Counter.builder("nodemesh.controller.config.auth.refused")
+          .description("config requests refused by proxy authentication, by reason")
+          .tag("reason", refused)
+          .register(registry)
+          .increment();
+    }
     switch (outcome) {
       case ProxyAuth.Outcome.Allowed a -> {
         return true;

@@ -118,6 +118,8 @@ class ConfigApiAuthTest {
 
     assertThat(resp.statusCode()).isEqualTo(401);
     assertThat(resp.body()).contains("token not accepted");
+    assertThat(get("/metrics", null).body())
+        .contains("nodemesh_controller_config_auth_refused_total{reason=\"unauthenticated\"} 1.0");
   }
 
   @Test
@@ -134,6 +136,8 @@ class ConfigApiAuthTest {
     assertThat(resp.statusCode()).isEqualTo(403);
     assertThat(resp.body()).contains("system:serviceaccount:shop:default").contains(PROXY);
     assertThat(resp.body()).doesNotContain("app-token");
+    assertThat(get("/metrics", null).body())
+        .contains("nodemesh_controller_config_auth_refused_total{reason=\"forbidden\"} 1.0");
   }
 
   @Test
