@@ -48,6 +48,8 @@ public final class NodeProxy implements AutoCloseable {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  // The table whose listeners are all bound: what readiness, /config and appliedVersion report.
+  private volatile RoutingTable served = table.get();
   private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
@@ -197,12 +199,15 @@ public final class NodeProxy implements AutoCloseable {
       table.set(next);
       metrics.configApplied(config.version());
       listeners.sync(config);
+      // Reported only now: a proxy must not say ready (or "applied") while a new listener's port
+      // is still unbound.
+      served = next;
     }
   }
 
   /** The version in force, -1 before the first config. */
   public long appliedVersion() {
-    return table.get().version();
+    return served.version();
   }
 
   /** The bound admin port. */
@@ -217,7 +222,7 @@ public final class NodeProxy implements AutoCloseable {
 
   /** The config in force, or null before the first. */
   public MeshConfig config() {
-    return table.get().config();
+    return served.config();
   }
 
   EventLoopGroup eventLoops() {
@@ -237,7 +242,7 @@ public final class NodeProxy implements AutoCloseable {
     return new AdminView() {
       @Override
       public MeshConfig config() {
-        return table.get().config();
+        return served.config();
       }
 
       @Override
