@@ -164,7 +164,8 @@ public final class NodeProxy implements AutoCloseable {
                 p::appliedVersion,
                 p::apply,
                 p.metrics::configRejected,
-                options.nodeName());
+                options.nodeName(),
+                options.tokenFile());
         p.client.start();
       }
     } catch (RuntimeException e) {
