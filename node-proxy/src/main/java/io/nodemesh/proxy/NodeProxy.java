@@ -15,6 +15,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.Limits;
+import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
@@ -72,7 +73,9 @@ public final class NodeProxy implements AutoCloseable {
         new ListenerManager(
             transport,
             options.bindHost(),
-            port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)),
+            port ->
+                new HttpProxyInitializer(
+                    context, () -> new ListenerRouter(port, table::get), () -> idleMillis(port)),
             port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get),
             port -> new UdpProxyHandler(transport, udp, port, table::get));
   }
@@ -203,6 +206,12 @@ public final class NodeProxy implements AutoCloseable {
       // is still unbound.
       served = next;
     }
+  }
+
+  /** The Service's own idle timeout for client connections on its port; 0 when it has none. */
+  private long idleMillis(int proxyPort) {
+    CompiledListener l = table.get().byProxyPort(proxyPort);
+    return l == null ? 0 : l.config().policy().timeouts().idleMillis();
   }
 
   /** The version in force, -1 before the first config. */

@@ -4,6 +4,7 @@ import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.BackendConfig;
@@ -18,6 +19,7 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -534,6 +536,35 @@ class ResilienceIT {
                   .build(),
               HttpResponse.BodyHandlers.ofString())
           .body();
+    }
+  }
+
+  @Test
+  void theServiceIdleTimeoutClosesQuietClientConnectionsOnItsPort() throws Exception {
+    ScriptedBackend b = backend("b");
+    start(
+        policy(new ServicePolicy.Timeouts(0, 0, 400), null, null, NO_EJECTION, null),
+        EndpointConfig.ready("127.0.0.1", b.port()));
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(5000);
+      long t0 = System.nanoTime();
+      assertThat(s.getInputStream().read()).as("closed by the proxy").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    }
+  }
+
+  @Test
+  void withoutTheAnnotationAQuietClientConnectionStaysOpen() throws Exception {
+    ScriptedBackend b = backend("b");
+    start(
+        policy(new ServicePolicy.Timeouts(0, 0, 0), null, null, NO_EJECTION, null),
+        EndpointConfig.ready("127.0.0.1", b.port()));
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(1500);
+      assertThatThrownBy(() -> s.getInputStream().read())
+          .isInstanceOf(SocketTimeoutException.class);
     }
   }
 }
