@@ -12,6 +12,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -566,5 +567,24 @@ class ResilienceIT {
       assertThatThrownBy(() -> s.getInputStream().read())
           .isInstanceOf(SocketTimeoutException.class);
     }
+  }
+
+  @Test
+  void retriesWorkTheSameOverAnHttp2Upstream() throws Exception {
+    H2Backend h2 = new H2Backend();
+    closing.add(h2);
+    ServicePolicy p = policy(null, retries(2), null, NO_EJECTION, null).withScheme(Scheme.H2C);
+    start(p, EndpointConfig.ready("127.0.0.1", h2.port()));
+
+    h2.failNext.set(2);
+    RawClient.Response ok = get();
+    assertThat(ok.status()).isEqualTo(200);
+    assertThat(ok.body()).isEqualTo("h2 /");
+    assertThat(h2.requests.get()).isEqualTo(3);
+
+    // A POST that reached the backend is never sent again, whatever the upstream protocol.
+    h2.failNext.set(1);
+    assertThat(post("order").status()).isEqualTo(503);
+    assertThat(h2.requests.get()).isEqualTo(4);
   }
 }
