@@ -43,7 +43,8 @@ class ChartTest {
             "--mesh-domain=mesh",
             "--http-ports=5000-9999",
             "--tcp-ports=10000-14999",
-            "--udp-ports=15000-19999")
+            "--udp-ports=15000-19999",
+            "--default-traffic-type=http")
         .doesNotContain("--acl");
     assertProbe(c.path("livenessProbe"), "/healthz", "api");
     assertProbe(c.path("readinessProbe"), "/readyz", "api");
@@ -198,6 +199,7 @@ class ChartTest {
                 Map.entry("portRanges.udp", "22000-22999"),
                 Map.entry("meshDomain", "mesh.internal"),
                 Map.entry("acl", true),
+                Map.entry("defaultTrafficType", "tcp"),
                 Map.entry("watchNamespace", "shop"),
                 Map.entry("controller.port", 9800),
                 Map.entry("proxy.adminPort", 9801),
@@ -214,6 +216,7 @@ class ChartTest {
             "--udp-ports=22000-22999",
             "--mesh-domain=mesh.internal",
             "--acl",
+            "--default-traffic-type=tcp",
             "--watch-namespace=shop",
             "--port=9800");
     assertThat(controller.path("image").asText()).isEqualTo("ghcr.io/nodemesh/nodemesh:9.9.9");

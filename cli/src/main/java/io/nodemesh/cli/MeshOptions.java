@@ -1,5 +1,6 @@
 package io.nodemesh.cli;
 
+import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.PortRange;
 import picocli.CommandLine.Option;
@@ -43,6 +44,16 @@ final class MeshOptions {
           "ACL mode: deny by default; allow only what SMI TrafficTargets allow (HTTP, TCP, UDP).")
   boolean acl;
 
+  @Option(
+      names = "--default-traffic-type",
+      paramLabel = "TYPE",
+      converter = TrafficTypeConverter.class,
+      description =
+          "Traffic type (http, tcp or udp) of a Service port without the nodemesh.io/traffic-type"
+              + " annotation; UDP ports are always udp. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "http")
+  Protocol defaultTrafficType;
+
   /** Applies these settings on top of {@code base}. */
   ControllerOptions applyTo(ControllerOptions base) {
     return new ControllerOptions(
@@ -59,6 +70,7 @@ final class MeshOptions {
         base.identity(),
         base.watchNamespace(),
         base.proxySelector(),
-        acl || base.acl());
+        acl || base.acl(),
+        defaultTrafficType);
   }
 }

@@ -105,6 +105,13 @@ class CliTest {
   }
 
   @Test
+  void badDefaultTrafficType() {
+    Result r = run("controller", "--default-traffic-type", "quic");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--default-traffic-type").contains("http, tcp or udp");
+  }
+
+  @Test
   void proxyNeedsAControllerUrl() {
     assertThat(run("proxy").err()).contains("Missing required option: '--controller=URL'");
     Result r = run("proxy", "--controller", "ftp://example");

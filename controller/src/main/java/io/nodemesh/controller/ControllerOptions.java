@@ -1,5 +1,6 @@
 package io.nodemesh.controller;
 
+import io.nodemesh.config.Protocol;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.Objects;
  * @param watchNamespace the only namespace watched, or null for all
  * @param proxySelector the labels that select the node proxy pods
  * @param acl ACL mode: deny by default, allow what TrafficTargets allow
+ * @param defaultTrafficType the traffic type of a Service without {@code nodemesh.io/traffic-type}
  */
 public record ControllerOptions(
     String meshNamespace,
@@ -36,7 +38,8 @@ public record ControllerOptions(
     String identity,
     String watchNamespace,
     Map<String, String> proxySelector,
-    boolean acl) {
+    boolean acl,
+    Protocol defaultTrafficType) {
 
   public static final String DEFAULT_MESH_NAMESPACE = "nodemesh";
   public static final Map<String, String> DEFAULT_PROXY_SELECTOR =
@@ -69,6 +72,41 @@ public record ControllerOptions(
         proxySelector == null || proxySelector.isEmpty()
             ? DEFAULT_PROXY_SELECTOR
             : Map.copyOf(proxySelector);
+    defaultTrafficType = defaultTrafficType == null ? Protocol.HTTP : defaultTrafficType;
+  }
+
+  /** Options whose Services default to the http traffic type. */
+  public ControllerOptions(
+      String meshNamespace,
+      String meshDomain,
+      String bindHost,
+      int apiPort,
+      PortRange httpPorts,
+      PortRange tcpPorts,
+      PortRange udpPorts,
+      Duration debounce,
+      Duration maxDelay,
+      boolean leaderElection,
+      String identity,
+      String watchNamespace,
+      Map<String, String> proxySelector,
+      boolean acl) {
+    this(
+        meshNamespace,
+        meshDomain,
+        bindHost,
+        apiPort,
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        debounce,
+        maxDelay,
+        leaderElection,
+        identity,
+        watchNamespace,
+        proxySelector,
+        acl,
+        Protocol.HTTP);
   }
 
   /** Options with ACL mode off. */
@@ -119,7 +157,28 @@ public record ControllerOptions(
         identity,
         watchNamespace,
         proxySelector,
-        enabled);
+        enabled,
+        defaultTrafficType);
+  }
+
+  /** A copy whose Services without a traffic-type annotation get {@code type}. */
+  public ControllerOptions withDefaultTrafficType(Protocol type) {
+    return new ControllerOptions(
+        meshNamespace,
+        meshDomain,
+        bindHost,
+        apiPort,
+        httpPorts,
+        tcpPorts,
+        udpPorts,
+        debounce,
+        maxDelay,
+        leaderElection,
+        identity,
+        watchNamespace,
+        proxySelector,
+        acl,
+        type);
   }
 
   /** Every default: API on 0.0.0.0:9900, all namespaces, this replica always leader. */
@@ -156,7 +215,8 @@ public record ControllerOptions(
         identity,
         watchNamespace,
         proxySelector,
-        acl);
+        acl,
+        defaultTrafficType);
   }
 
   /** A copy with leader election switched on or off and the given identity. */
@@ -175,7 +235,8 @@ public record ControllerOptions(
         id,
         watchNamespace,
         proxySelector,
-        acl);
+        acl,
+        defaultTrafficType);
   }
 
   private static void overlap(String an, PortRange a, String bn, PortRange b) {

@@ -14,10 +14,16 @@ import java.util.Objects;
  * @param meshDomain the DNS suffix put into the config
  * @param ranges the proxy port range of each protocol
  * @param acl ACL mode: compile TrafficTargets into the config's access part
+ * @param defaultTrafficType the traffic type of a Service without the annotation
  */
 public record CompileSettings(
-    String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges, boolean acl) {
+    String meshNamespace,
+    String meshDomain,
+    Map<Protocol, PortRange> ranges,
+    boolean acl,
+    Protocol defaultTrafficType) {
   public CompileSettings {
+    defaultTrafficType = defaultTrafficType == null ? Protocol.HTTP : defaultTrafficType;
     Objects.requireNonNull(meshNamespace, "CompileSettings.meshNamespace");
     Objects.requireNonNull(meshDomain, "CompileSettings.meshDomain");
     for (Protocol p : Protocol.values()) {
@@ -47,7 +53,13 @@ public record CompileSettings(
 
   /** Settings with ACL mode off. */
   public CompileSettings(String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges) {
-    this(meshNamespace, meshDomain, ranges, false);
+    this(meshNamespace, meshDomain, ranges, false, Protocol.HTTP);
+  }
+
+  /** Settings whose Services default to http. */
+  public CompileSettings(
+      String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges, boolean acl) {
+    this(meshNamespace, meshDomain, ranges, acl, Protocol.HTTP);
   }
 
   public static CompileSettings from(ControllerOptions o) {
@@ -55,6 +67,7 @@ public record CompileSettings(
     ranges.put(Protocol.HTTP, o.httpPorts());
     ranges.put(Protocol.TCP, o.tcpPorts());
     ranges.put(Protocol.UDP, o.udpPorts());
-    return new CompileSettings(o.meshNamespace(), o.meshDomain(), ranges, o.acl());
+    return new CompileSettings(
+        o.meshNamespace(), o.meshDomain(), ranges, o.acl(), o.defaultTrafficType());
   }
 }

@@ -104,7 +104,7 @@ public final class MeshCompiler {
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
     Map<String, ServicePolicy> policies = new HashMap<>();
     for (Service svc : meshed.values()) {
-      Protocol annotated = trafficType(svc, problems);
+      Protocol annotated = trafficType(svc, settings.defaultTrafficType(), problems);
       policies.put(
           Topology.key(svc.getMetadata().getNamespace(), svc.getMetadata().getName()),
           PolicyAnnotations.parse(svc, problems));
@@ -262,11 +262,11 @@ public final class MeshCompiler {
     return "true".equalsIgnoreCase(o.getMetadata().getLabels().get(IGNORE_LABEL));
   }
 
-  private static Protocol trafficType(Service svc, List<Problem> problems) {
+  private static Protocol trafficType(Service svc, Protocol fallback, List<Problem> problems) {
     Map<String, String> annotations = svc.getMetadata().getAnnotations();
     String value = annotations == null ? null : annotations.get(TRAFFIC_TYPE_ANNOTATION);
     if (value == null) {
-      return Protocol.HTTP;
+      return fallback;
     }
     try {
       return Protocol.parse(value);
@@ -277,9 +277,12 @@ public final class MeshCompiler {
               svc.getMetadata().getNamespace(),
               svc.getMetadata().getName(),
               "metadata.annotations[" + TRAFFIC_TYPE_ANNOTATION + "]",
-              "invalid value '" + value + "' (expected http, tcp or udp); using http",
+              "invalid value '"
+                  + value
+                  + "' (expected http, tcp or udp); using "
+                  + fallback.wireName(),
               REASON_INVALID_ANNOTATION));
-      return Protocol.HTTP;
+      return fallback;
     }
   }
 

@@ -223,6 +223,29 @@ class MeshCompilerTest {
             });
   }
 
+  @Test
+  void theDefaultTrafficTypeAppliesOnlyWhereNoAnnotationOrUdpPortSaysOtherwise() {
+    CompileSettings tcpByDefault =
+        new CompileSettings(
+            SETTINGS.meshNamespace(), SETTINGS.meshDomain(), SETTINGS.ranges(), false, Protocol.TCP);
+    Topology t =
+        Topology.from(
+            SourceSnapshot.of(
+                List.of(
+                    service("a", "db", "5432"),
+                    annotate(service("a", "web", "80"), "nodemesh.io/traffic-type", "http"),
+                    service("a", "dns", "53/UDP"),
+                    annotate(service("a", "bad", "81"), "nodemesh.io/traffic-type", "grpc"))),
+            List.of());
+    CompileResult r = MeshCompiler.compile(t, tcpByDefault, PortAllocation.empty(), null, NOW);
+
+    assertThat(listener(r, "a", "db", 5432).protocol()).isEqualTo(Protocol.TCP);
+    assertThat(listener(r, "a", "web", 80).protocol()).isEqualTo(Protocol.HTTP);
+    assertThat(listener(r, "a", "dns", 53).protocol()).isEqualTo(Protocol.UDP);
+    assertThat(listener(r, "a", "bad", 81).protocol()).isEqualTo(Protocol.TCP);
+    assertThat(r.problems()).singleElement().satisfies(p -> assertThat(p.message()).endsWith("using tcp"));
+  }
+
   private static HasMetadata[] splitWorld(HasMetadata... extra) {
     List<HasMetadata> all =
         new ArrayList<>(
