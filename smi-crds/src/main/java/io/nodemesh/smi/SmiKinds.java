@@ -234,8 +234,11 @@ public final class SmiKinds {
   private static void collect(Object read, int number, List<HasMetadata> objects) {
     switch (read) {
       case KubernetesResourceList<?> list -> {
-        for (Object item : list.getItems()) {
-          collect(item, number, objects);
+        // "kind: List" without items (or with "items: null") is an empty list; found by fuzzing.
+        if (list.getItems() != null) {
+          for (Object item : list.getItems()) {
+            collect(item, number, objects);
+          }
         }
       }
       case HasMetadata resource -> objects.add(resource);

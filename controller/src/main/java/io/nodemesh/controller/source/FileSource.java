@@ -282,8 +282,11 @@ public final class FileSource implements ClusterSource {
         // an empty document
       }
       case KubernetesResourceList<?> list -> {
-        for (Object item : list.getItems()) {
-          collect(item, out, where + " item " + out.size());
+        // "kind: List" without items (or with "items: null") is an empty list; found by fuzzing.
+        if (list.getItems() != null) {
+          for (Object item : list.getItems()) {
+            collect(item, out, where + " item " + out.size());
+          }
         }
       }
       case GenericKubernetesResource g ->

@@ -45,6 +45,9 @@ class LocalModeYamlFuzzTest {
     }
     for (HasMetadata object : objects) {
       assertThat(object).isNotNull();
+      if (SmiKinds.MODELS.stream().noneMatch(model -> model.isInstance(object))) {
+        continue; // a Service, or a kind local mode reports as unknown: not SmiValidator's
+      }
       for (SmiProblem problem : SmiValidator.validate(object)) {
         assertThat(problem.kind()).as("problem kind").isNotBlank();
         assertThat(problem.field()).as("problem field of %s", problem).isNotBlank();
