@@ -91,24 +91,24 @@ public class AclBenchmark {
   /** ACL mode off: what every request pays when access control is not used. */
   @Benchmark
   public String httpAclOff() {
-    return open.denyHttp(allowedPeer, get, "/api/v2/items");
+    return open.denyHttp(allowedPeer.getAddress(), get, "/api/v2/items");
   }
 
   @Benchmark
   public String httpAllowed() {
-    return guard.denyHttp(allowedPeer, get, "/api/v2/items");
+    return guard.denyHttp(allowedPeer.getAddress(), get, "/api/v2/items");
   }
 
   /** A known caller that no TrafficTarget names: denied, with the 403 line built. */
   @Benchmark
   public String httpDeniedSource() {
-    return guard.denyHttp(otherPeer, get, "/api/v2/items");
+    return guard.denyHttp(otherPeer.getAddress(), get, "/api/v2/items");
   }
 
   /** An allowed caller on a path no match allows. */
   @Benchmark
   public String httpDeniedPath() {
-    return guard.denyHttp(allowedPeer, get, "/internal/metrics");
+    return guard.denyHttp(allowedPeer.getAddress(), get, "/internal/metrics");
   }
 
   @Benchmark

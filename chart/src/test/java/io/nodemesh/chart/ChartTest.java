@@ -88,7 +88,20 @@ class ChartTest {
         .containsExactly(
             "proxy",
             "--controller=http://nodemesh-controller.nodemesh.svc:9900",
-            "--admin-port=9901");
+            "--admin-port=9901",
+            "--token-file=/var/run/secrets/nodemesh/token");
+    // The only token in the pod: projected, for the controller's audience, rotated by the kubelet.
+    JsonNode projected = null;
+    for (JsonNode v : podSpec.path("volumes")) {
+      if (v.path("name").asText().equals("proxy-token")) {
+        projected = v.path("projected").path("sources").path(0).path("serviceAccountToken");
+      }
+    }
+    assertThat(projected).as("proxy-token volume").isNotNull();
+    assertThat(projected.path("audience").asText()).isEqualTo("nodemesh");
+    assertThat(projected.path("path").asText()).isEqualTo("token");
+    assertThat(c.path("volumeMounts").toString())
+        .contains("\"mountPath\":\"/var/run/secrets/nodemesh\"");
     assertProbe(c.path("livenessProbe"), "/ping", "admin");
     assertProbe(c.path("readinessProbe"), "/ready", "admin");
     assertThat(c.path("ports")).hasSize(1);
@@ -108,9 +121,9 @@ class ChartTest {
   void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
-    // Controller: two ClusterRoles and a Role; mesh DNS: a Role; DNS patcher: a Role in the mesh
+    // Controller: three ClusterRoles and a Role; mesh DNS: a Role; DNS patcher: a Role in the mesh
     // namespace and one in kube-system (see InstallChartTest for those).
-    assertThat(roles).hasSize(6);
+    assertThat(roles).hasSize(7);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
@@ -133,6 +146,13 @@ class ChartTest {
     assertThat(texts(events.path("rules").path(0).path("resources"))).containsExactly("events");
     assertThat(texts(events.path("rules").path(0).path("verbs")))
         .containsExactly("create", "patch");
+
+    JsonNode auth = defaults.get("ClusterRole", "nodemesh-controller-auth");
+    assertThat(auth.path("rules")).hasSize(1);
+    assertThat(texts(auth.path("rules").path(0).path("apiGroups")))
+        .containsExactly("authentication.k8s.io");
+    assertThat(texts(auth.path("rules").path(0).path("resources"))).containsExactly("tokenreviews");
+    assertThat(texts(auth.path("rules").path(0).path("verbs"))).containsExactly("create");
 
     // Writing Services is granted by a namespaced Role only, in the mesh namespace.
     for (JsonNode role : defaults.ofKind("ClusterRole")) {
@@ -160,7 +180,7 @@ class ChartTest {
     bindings.addAll(defaults.ofKind("RoleBinding"));
     // The mesh DNS server's and the DNS patcher's bindings are checked in InstallChartTest.
     bindings.removeIf(b -> b.path("metadata").path("name").asText().startsWith("nodemesh-dns"));
-    assertThat(bindings).hasSize(3);
+    assertThat(bindings).hasSize(4);
     for (JsonNode binding : bindings) {
       assertThat(binding.path("subjects").path(0).path("name").asText())
           .isEqualTo("nodemesh-controller");

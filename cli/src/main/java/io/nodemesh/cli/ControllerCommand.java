@@ -95,6 +95,15 @@ final class ControllerCommand implements Callable<Integer> {
       description = "Lease holder identity. Default: $POD_NAME, else the host name.")
   String identity;
 
+  @Option(
+      names = "--proxy-service-account",
+      paramLabel = "NAME",
+      description =
+          "Serve /api/v1/config only to requests bearing a token of this ServiceAccount of the"
+              + " mesh namespace, checked by a TokenReview (the chart sets nodemesh-proxy)."
+              + " Needs the Kubernetes API; default: the config is open.")
+  String proxyServiceAccount;
+
   @Mixin MeshOptions mesh;
 
   @Override
@@ -118,6 +127,16 @@ final class ControllerCommand implements Callable<Integer> {
                 d.proxySelector()));
     KubernetesClient client = null;
     ClusterSource clusterSource;
+    if (proxyServiceAccount != null && proxyServiceAccount.isBlank()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--proxy-service-account must name a ServiceAccount");
+    }
+    if (proxyServiceAccount != null && source.sourceDir != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--proxy-service-account needs the Kubernetes API for TokenReviews; it cannot be used"
+              + " with --source");
+    }
     if (source.sourceDir != null) {
       if (!Files.isDirectory(source.sourceDir)) {
         throw new CommandLine.ParameterException(
@@ -129,7 +148,10 @@ final class ControllerCommand implements Callable<Integer> {
       checkReachable(client);
       clusterSource = new InformerSource(client, watchNamespace);
     }
-    Controller controller = Controller.start(options, clusterSource, client);
+    Controller controller =
+        proxyServiceAccount == null
+            ? Controller.start(options, clusterSource, client)
+            : Controller.start(options, clusterSource, client, proxyServiceAccount);
     spec.commandLine()
         .getOut()
         .printf("nodemesh controller: API on %s:%d%n", bind, controller.apiPort())

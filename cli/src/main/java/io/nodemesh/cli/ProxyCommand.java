@@ -4,6 +4,7 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,6 +57,14 @@ final class ProxyCommand implements Callable<Integer> {
       description = "Event loop threads (0 = one per core). Default: ${DEFAULT-VALUE}.")
   int threads;
 
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "Send this file's content as the Bearer token to the controller, re-read for every poll"
+              + " (the chart mounts a projected ServiceAccount token here). Default: none.")
+  Path tokenFile;
+
   @CommandLine.Mixin TelemetryOptions telemetry;
 
   @Override
@@ -68,7 +77,8 @@ final class ProxyCommand implements Callable<Integer> {
     String node = nodeName != null ? nodeName : System.getenv("NODE_NAME");
     ProxyOptions options =
         telemetry.applyTo(
-            new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine());
+            new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine())
+            .withTokenFile(tokenFile);
     NodeProxy proxy;
     try {
       proxy = NodeProxy.start(options);

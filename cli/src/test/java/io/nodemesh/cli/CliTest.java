@@ -82,6 +82,22 @@ class CliTest {
   }
 
   @Test
+  void proxyServiceAccountNeedsTheKubernetesApi(@TempDir Path dir) {
+    Result r =
+        run("controller", "--source", dir.toString(), "--proxy-service-account", "nodemesh-proxy");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--proxy-service-account needs the Kubernetes API");
+    assertThat(r.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void proxyServiceAccountMustNotBeBlank(@TempDir Path dir) {
+    Result r = run("controller", "--source", dir.toString(), "--proxy-service-account", " ");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--proxy-service-account must name a ServiceAccount");
+  }
+
+  @Test
   void badPortRange() {
     Result r = run("controller", "--http-ports", "9000-5000");
     assertThat(r.code()).isEqualTo(2);

@@ -15,6 +15,7 @@ import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
+import io.nodemesh.controller.api.ProxyAuth;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.EndpointMemo;
@@ -83,7 +84,8 @@ public final class Controller implements AutoCloseable {
   private volatile List<Problem> problems = List.of();
   private volatile Map<String, Pod> podsByName = Map.of();
 
-  private Controller(ControllerOptions options, ClusterSource source, KubernetesClient client) {
+  private Controller(
+      ControllerOptions options, ClusterSource source, KubernetesClient client, ProxyAuth auth) {
     this.options = Objects.requireNonNull(options, "options");
     this.source = Objects.requireNonNull(source, "source");
     this.settings = CompileSettings.from(options);
@@ -158,7 +160,7 @@ public final class Controller implements AutoCloseable {
               .port(options.apiPort())
               .routing(
                   r -> {
-                    ConfigApi.routing(r, hub, this::problems, registry, proxies);
+                    ConfigApi.routing(r, hub, this::problems, registry, proxies, auth);
                     ExplainApi.routing(r, hub::current, this::pod);
                   })
               .build()
@@ -189,7 +191,24 @@ public final class Controller implements AutoCloseable {
    */
   public static Controller start(
       ControllerOptions options, ClusterSource source, KubernetesClient client) {
-    return new Controller(options, source, client);
+    return new Controller(options, source, client, null);
+  }
+
+  /**
+   * Starts a replica whose {@code /api/v1/config} answers only node proxies: requests must carry
+   * a ServiceAccount token of {@code proxyServiceAccount} in the mesh namespace, checked by a
+   * TokenReview (see {@link ProxyAuth}).
+   */
+  public static Controller start(
+      ControllerOptions options,
+      ClusterSource source,
+      KubernetesClient client,
+      String proxyServiceAccount) {
+    return new Controller(
+        options,
+        source,
+        client,
+        new ProxyAuth(client, options.meshNamespace(), proxyServiceAccount));
   }
 
   /** The port the API server listens on. */

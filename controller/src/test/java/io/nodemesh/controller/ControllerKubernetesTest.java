@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
 class ControllerKubernetesTest {
   static KubernetesClient client;
   static final Duration WAIT = Duration.ofSeconds(10);
+  static final Duration RESTART_WAIT = Duration.ofSeconds(60);
 
   final HttpClient http = HttpClient.newHttpClient();
   Controller controller;
@@ -96,10 +97,17 @@ class ControllerKubernetesTest {
     }
     controllerClients.forEach(KubernetesClient::close);
     http.close();
-    client.services().inAnyNamespace().delete();
-    client.discovery().v1().endpointSlices().inAnyNamespace().delete();
-    client.resources(TrafficSplit.class).inAnyNamespace().delete();
-    client.v1().events().inAnyNamespace().delete();
+    // Retried: closing the controller's watches can stall the mock server for a few seconds.
+    await()
+        .atMost(RESTART_WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              client.services().inAnyNamespace().delete();
+              client.discovery().v1().endpointSlices().inAnyNamespace().delete();
+              client.resources(TrafficSplit.class).inAnyNamespace().delete();
+              client.v1().events().inAnyNamespace().delete();
+            });
   }
 
   /**
@@ -113,6 +121,10 @@ class ControllerKubernetesTest {
             .withConfig(
                 new ConfigBuilder(client.getConfiguration())
                     .withMaxConcurrentRequestsPerHost(64)
+                    // The mock server's event loop can stall for seconds while it closes the
+                    // watches of a stopped controller; a restarted one must outwait that.
+                    .withConnectionTimeout(60_000)
+                    .withRequestTimeout(60_000)
                     .build())
             .build();
     controllerClients.add(own);
@@ -231,7 +243,8 @@ class ControllerKubernetesTest {
     client.services().inNamespace("aaa").resource(service("aaa", "first", "80")).create();
     controller = startController();
 
-    await().atMost(WAIT).until(() -> allShadowPorts().size() == 5);
+    // Polled with the test's own client, which can time out while the mock server stalls (above).
+    await().atMost(RESTART_WAIT).ignoreExceptions().until(() -> allShadowPorts().size() == 5);
     Map<String, Map<String, Integer>> after = allShadowPorts();
     assertThat(after).containsAllEntriesOf(before);
     for (ListenerConfig l : configBefore.listeners()) {

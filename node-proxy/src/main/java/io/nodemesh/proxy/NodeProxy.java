@@ -15,6 +15,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.Limits;
+import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
@@ -48,6 +49,8 @@ public final class NodeProxy implements AutoCloseable {
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  // The table whose listeners are all bound: what readiness, /config and appliedVersion report.
+  private volatile RoutingTable served = table.get();
   private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
@@ -70,7 +73,9 @@ public final class NodeProxy implements AutoCloseable {
         new ListenerManager(
             transport,
             options.bindHost(),
-            port -> new HttpProxyInitializer(context, () -> new ListenerRouter(port, table::get)),
+            port ->
+                new HttpProxyInitializer(
+                    context, () -> new ListenerRouter(port, table::get), () -> idleMillis(port)),
             port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get),
             port -> new UdpProxyHandler(transport, udp, port, table::get));
   }
@@ -162,7 +167,8 @@ public final class NodeProxy implements AutoCloseable {
                 p::appliedVersion,
                 p::apply,
                 p.metrics::configRejected,
-                options.nodeName());
+                options.nodeName(),
+                options.tokenFile());
         p.client.start();
       }
     } catch (RuntimeException e) {
@@ -196,12 +202,21 @@ public final class NodeProxy implements AutoCloseable {
       table.set(next);
       metrics.configApplied(config.version());
       listeners.sync(config);
+      // Reported only now: a proxy must not say ready (or "applied") while a new listener's port
+      // is still unbound.
+      served = next;
     }
+  }
+
+  /** The Service's own idle timeout for client connections on its port; 0 when it has none. */
+  private long idleMillis(int proxyPort) {
+    CompiledListener l = table.get().byProxyPort(proxyPort);
+    return l == null ? 0 : l.config().policy().timeouts().idleMillis();
   }
 
   /** The version in force, -1 before the first config. */
   public long appliedVersion() {
-    return table.get().version();
+    return served.version();
   }
 
   /** The bound admin port. */
@@ -216,7 +231,7 @@ public final class NodeProxy implements AutoCloseable {
 
   /** The config in force, or null before the first. */
   public MeshConfig config() {
-    return table.get().config();
+    return served.config();
   }
 
   EventLoopGroup eventLoops() {
@@ -236,7 +251,7 @@ public final class NodeProxy implements AutoCloseable {
     return new AdminView() {
       @Override
       public MeshConfig config() {
-        return table.get().config();
+        return served.config();
       }
 
       @Override

@@ -2,6 +2,7 @@ package io.nodemesh.proxy;
 
 import io.nodemesh.proxy.tracing.TracingOptions;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -17,6 +18,9 @@ import java.util.Objects;
  * @param tracing tracing flags; null = the {@code OTEL_*} environment only
  * @param accessLog where JSON access logs go: {@code -} for standard output, a file path, or null
  *     for none
+ * @param tokenFile a file holding the bearer token sent to the controller (a projected
+ *     ServiceAccount token, re-read for every poll because the kubelet rotates it), or null for
+ *     none
  */
 public record ProxyOptions(
     URI controller,
@@ -26,7 +30,8 @@ public record ProxyOptions(
     String nodeName,
     int eventLoopThreads,
     TracingOptions tracing,
-    String accessLog) {
+    String accessLog,
+    Path tokenFile) {
   public ProxyOptions {
     Objects.requireNonNull(bindHost, "proxy options bindHost");
     if (adminPort < 0 || adminPort > 65535) {
@@ -45,6 +50,28 @@ public record ProxyOptions(
     if (accessLog != null && accessLog.isBlank()) {
       accessLog = null;
     }
+  }
+
+  /** Without a token file. */
+  public ProxyOptions(
+      URI controller,
+      String bindHost,
+      int adminPort,
+      int entryPort,
+      String nodeName,
+      int eventLoopThreads,
+      TracingOptions tracing,
+      String accessLog) {
+    this(
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        null);
   }
 
   /** Without tracing flags or access log. */
@@ -67,41 +94,118 @@ public record ProxyOptions(
 
   public ProxyOptions withController(URI value) {
     return new ProxyOptions(
-        value, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, tracing, accessLog);
+        value,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withBindHost(String value) {
     return new ProxyOptions(
-        controller, value, adminPort, entryPort, nodeName, eventLoopThreads, tracing, accessLog);
+        controller,
+        value,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withAdminPort(int value) {
     return new ProxyOptions(
-        controller, bindHost, value, entryPort, nodeName, eventLoopThreads, tracing, accessLog);
+        controller,
+        bindHost,
+        value,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withEntryPort(int value) {
     return new ProxyOptions(
-        controller, bindHost, adminPort, value, nodeName, eventLoopThreads, tracing, accessLog);
+        controller,
+        bindHost,
+        adminPort,
+        value,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withNodeName(String value) {
     return new ProxyOptions(
-        controller, bindHost, adminPort, entryPort, value, eventLoopThreads, tracing, accessLog);
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        value,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withEventLoopThreads(int value) {
     return new ProxyOptions(
-        controller, bindHost, adminPort, entryPort, nodeName, value, tracing, accessLog);
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        value,
+        tracing,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withTracing(TracingOptions value) {
     return new ProxyOptions(
-        controller, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, value, accessLog);
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        value,
+        accessLog,
+        tokenFile);
   }
 
   public ProxyOptions withAccessLog(String value) {
     return new ProxyOptions(
-        controller, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, tracing, value);
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        value,
+        tokenFile);
+  }
+
+  public ProxyOptions withTokenFile(Path value) {
+    return new ProxyOptions(
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        value);
   }
 }

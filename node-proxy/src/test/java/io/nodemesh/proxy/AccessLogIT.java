@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
@@ -99,6 +101,43 @@ class AccessLogIT {
       assertThat(tcp.get("bytes_in").asLong()).isEqualTo(10);
       assertThat(tcp.get("bytes_out").asLong())
           .isEqualTo(10 + TcpProxyIT.EchoBackend.trailer("db", 10).length);
+    }
+  }
+
+  @Test
+  void aRetriedRequestNamesTheEndpointThatAnswered(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("access.log");
+    int dead = freePort();
+    try (TestBackend live = new TestBackend("v1");
+        NodeProxy proxy = NodeProxy.start(local().withAccessLog(file.toString()))) {
+      int httpPort = freePort();
+      BackendConfig web =
+          new BackendConfig(
+              "web",
+              1,
+              List.of(EndpointConfig.ready("127.0.0.1", dead), EndpointConfig.ready("127.0.0.1", live.port())));
+      proxy.apply(
+          config(
+              1,
+              new ListenerConfig(
+                  "shop",
+                  "web",
+                  80,
+                  Protocol.HTTP,
+                  httpPort,
+                  RouteConfig.direct(web),
+                  ResilienceIT.policy(
+                      null, ResilienceIT.retries(2), null, ResilienceIT.NO_EJECTION, null))));
+      // Round robin sends one of the first two requests to the dead endpoint first.
+      for (int i = 0; i < 2; i++) {
+        try (RawClient c = new RawClient(httpPort)) {
+          assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(200);
+        }
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> lines(file).size() >= 2);
+      JsonNode retried =
+          lines(file).stream().filter(n -> n.path("retries").asInt() > 0).findFirst().orElseThrow();
+      assertThat(retried.get("endpoint").asText()).isEqualTo("127.0.0.1:" + live.port());
     }
   }
 }

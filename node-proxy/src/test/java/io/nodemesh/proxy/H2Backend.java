@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** An HTTP/2-only backend (h2c with prior knowledge) that answers {@code h2 <path>}. */
 final class H2Backend implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
+  /** How many of the next requests get a 503 instead of the answer. */
+  final AtomicInteger failNext = new AtomicInteger();
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
@@ -79,9 +81,13 @@ final class H2Backend implements AutoCloseable {
                 protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
                   requests.incrementAndGet();
                   byte[] b = ("h2 " + req.uri()).getBytes(StandardCharsets.UTF_8);
+                  HttpResponseStatus status =
+                      failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                          ? HttpResponseStatus.SERVICE_UNAVAILABLE
+                          : HttpResponseStatus.OK;
                   FullHttpResponse r =
                       new DefaultFullHttpResponse(
-                          HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(b));
+                          HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(b));
                   r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
                   if (delayMillis > 0) {
                     ctx.executor()

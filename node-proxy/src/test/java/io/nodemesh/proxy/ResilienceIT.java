@@ -4,6 +4,7 @@ import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.BackendConfig;
@@ -11,6 +12,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -535,5 +538,53 @@ class ResilienceIT {
               HttpResponse.BodyHandlers.ofString())
           .body();
     }
+  }
+
+  @Test
+  void theServiceIdleTimeoutClosesQuietClientConnectionsOnItsPort() throws Exception {
+    ScriptedBackend b = backend("b");
+    start(
+        policy(new ServicePolicy.Timeouts(0, 0, 400), null, null, NO_EJECTION, null),
+        EndpointConfig.ready("127.0.0.1", b.port()));
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(5000);
+      long t0 = System.nanoTime();
+      assertThat(s.getInputStream().read()).as("closed by the proxy").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    }
+  }
+
+  @Test
+  void withoutTheAnnotationAQuietClientConnectionStaysOpen() throws Exception {
+    ScriptedBackend b = backend("b");
+    start(
+        policy(new ServicePolicy.Timeouts(0, 0, 0), null, null, NO_EJECTION, null),
+        EndpointConfig.ready("127.0.0.1", b.port()));
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(1500);
+      assertThatThrownBy(() -> s.getInputStream().read())
+          .isInstanceOf(SocketTimeoutException.class);
+    }
+  }
+
+  @Test
+  void retriesWorkTheSameOverAnHttp2Upstream() throws Exception {
+    H2Backend h2 = new H2Backend();
+    closing.add(h2);
+    ServicePolicy p = policy(null, retries(2), null, NO_EJECTION, null).withScheme(Scheme.H2C);
+    start(p, EndpointConfig.ready("127.0.0.1", h2.port()));
+
+    h2.failNext.set(2);
+    RawClient.Response ok = get();
+    assertThat(ok.status()).isEqualTo(200);
+    assertThat(ok.body()).isEqualTo("h2 /");
+    assertThat(h2.requests.get()).isEqualTo(3);
+
+    // A POST that reached the backend is never sent again, whatever the upstream protocol.
+    h2.failNext.set(1);
+    assertThat(post("order").status()).isEqualTo(503);
+    assertThat(h2.requests.get()).isEqualTo(4);
   }
 }

@@ -6,6 +6,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -13,6 +14,7 @@ import io.nodemesh.controller.Problem;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -57,8 +59,29 @@ public final class ConfigApi {
       Supplier<List<Problem>> problems,
       PrometheusMeterRegistry registry,
       ProxyTracker proxies) {
+    routing(rules, hub, problems, registry, proxies, null);
+  }
+
+  /**
+   * As above; when {@code auth} is not null, {@code /api/v1/config} answers only requests whose
+   * Bearer token {@code auth} accepts (401 without a valid token, 403 for another user, 503 when
+   * the token cannot be reviewed).
+   */
+  public static void routing(
+      HttpRouting.Builder rules,
+      ConfigHub hub,
+      Supplier<List<Problem>> problems,
+      PrometheusMeterRegistry registry,
+      ProxyTracker proxies,
+      ProxyAuth auth) {
     rules
-        .get("/api/v1/config", (req, res) -> config(req, res, hub, proxies))
+        .get(
+            "/api/v1/config",
+            (req, res) -> {
+              if (auth == null || authorized(req, res, auth, registry)) {
+                config(req, res, hub, proxies);
+              }
+            })
         .get(
             "/api/v1/problems",
             (req, res) -> json(res, Status.OK_200, problemsJson(problems.get())))
@@ -81,6 +104,50 @@ public final class ConfigApi {
               res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
               res.send(registry.scrape().getBytes(StandardCharsets.UTF_8));
             });
+  }
+
+  private static boolean authorized(
+      ServerRequest req, ServerResponse res, ProxyAuth auth, PrometheusMeterRegistry registry) {
+    ProxyAuth.Outcome outcome = auth.check(req.headers().first(HeaderNames.AUTHORIZATION));
+    String refused =
+        switch (outcome) {
+          case ProxyAuth.Outcome.Allowed a -> null;
+          case ProxyAuth.Outcome.Unauthenticated u -> "unauthenticated";
+          case ProxyAuth.Outcome.Forbidden f -> "forbidden";
+          case ProxyAuth.Outcome.Unavailable u -> "unavailable";
+        };
+    if (refused != null) {
+      Counter.builder("nodemesh.controller.config.auth.refused")
+          .description("config requests refused by proxy authentication, by reason")
+          .tag("reason", refused)
+          .register(registry)
+          .increment();
+    }
+    switch (outcome) {
+      case ProxyAuth.Outcome.Allowed a -> {
+        return true;
+      }
+      case ProxyAuth.Outcome.Unauthenticated u -> {
+        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"nodemesh\"");
+        json(res, Status.UNAUTHORIZED_401, errorJson(u.reason()));
+      }
+      case ProxyAuth.Outcome.Forbidden f ->
+          json(
+              res,
+              Status.FORBIDDEN_403,
+              errorJson(f.user() + " may not read the config; only " + auth.expectedUser()));
+      case ProxyAuth.Outcome.Unavailable u ->
+          json(res, Status.SERVICE_UNAVAILABLE_503, errorJson(u.reason()));
+    }
+    return false;
+  }
+
+  private static String errorJson(String message) {
+    try {
+      return MeshConfigJson.mapper().writeValueAsString(Map.of("error", message));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise an error", e);
+    }
   }
 
   private static void config(

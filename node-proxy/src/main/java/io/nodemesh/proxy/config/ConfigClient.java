@@ -8,6 +8,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,6 +37,7 @@ public final class ConfigClient implements AutoCloseable {
   private final Consumer<MeshConfig> apply;
   private final Runnable unreadable;
   private final String node;
+  private final Path tokenFile;
   private final HttpClient http;
   private volatile boolean closed;
   private volatile Thread thread;
@@ -50,14 +53,10 @@ public final class ConfigClient implements AutoCloseable {
    */
   public ConfigClient(
       URI controller, Duration wait, LongSupplier currentVersion, Consumer<MeshConfig> apply) {
-    this(controller, wait, currentVersion, apply, () -> {}, null);
+    this(controller, wait, currentVersion, apply, () -> {}, null, null);
   }
 
-  /**
-   * As above, and {@code unreadable} runs when a config the controller sent cannot be read (a
-   * config that {@code apply} rejects is the caller's to count); {@code node}, when not null, is
-   * sent as {@code X-Nodemesh-Node} so the controller can count its proxies by node.
-   */
+  /** As below, without a token. */
   public ConfigClient(
       URI controller,
       Duration wait,
@@ -65,7 +64,26 @@ public final class ConfigClient implements AutoCloseable {
       Consumer<MeshConfig> apply,
       Runnable unreadable,
       String node) {
+    this(controller, wait, currentVersion, apply, unreadable, node, null);
+  }
+
+  /**
+   * As above, and {@code unreadable} runs when a config the controller sent cannot be read (a
+   * config that {@code apply} rejects is the caller's to count); {@code node}, when not null, is
+   * sent as {@code X-Nodemesh-Node} so the controller can count its proxies by node; {@code
+   * tokenFile}, when not null, holds the token sent as {@code Authorization: Bearer}, read again
+   * for every poll (the kubelet rotates projected tokens) and kept nowhere else.
+   */
+  public ConfigClient(
+      URI controller,
+      Duration wait,
+      LongSupplier currentVersion,
+      Consumer<MeshConfig> apply,
+      Runnable unreadable,
+      String node,
+      Path tokenFile) {
     this.node = node;
+    this.tokenFile = tokenFile;
     this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
     Objects.requireNonNull(controller, "config client controller");
     String base = controller.toString().replaceAll("/+$", "");
@@ -105,6 +123,18 @@ public final class ConfigClient implements AutoCloseable {
     if (node != null) {
       req.header("X-Nodemesh-Node", node);
     }
+    if (tokenFile != null) {
+      String token;
+      try {
+        token = Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        unreachable("cannot read token file " + tokenFile + ": " + e.getClass().getSimpleName());
+        return;
+      }
+      if (!token.isEmpty()) {
+        req.header("Authorization", "Bearer " + token);
+      }
+    }
     HttpResponse<String> resp;
     try {
       resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
@@ -122,6 +152,14 @@ public final class ConfigClient implements AutoCloseable {
         accept(resp.body(), etag);
       }
       case 304 -> reachable();
+      case 401, 403 ->
+          unreachable(
+              "HTTP "
+                  + resp.statusCode()
+                  + ", the controller refuses this proxy's token"
+                  + (tokenFile == null ? " (none sent: --token-file is not set)" : "")
+                  + ": "
+                  + resp.body().strip());
       default -> unreachable("HTTP " + resp.statusCode());
     }
   }

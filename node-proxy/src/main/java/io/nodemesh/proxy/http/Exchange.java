@@ -131,9 +131,11 @@ final class Exchange {
   private void startAttempt() {
     int current = ++attempt;
     long connectMillis = context.settings().connectTimeout().toMillis();
+    Target endpoint = target();
+    observation.endpoint(endpoint);
     Future<Channel> acquired =
         pool.acquire(
-            target(),
+            endpoint,
             scheme,
             call == null ? connectMillis : call.connectTimeoutMillis(connectMillis));
     if (acquired.isDone()) {

@@ -12,6 +12,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -36,13 +37,24 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
   private final HttpProxyContext context;
   private final Supplier<Router> routers;
+  private final LongSupplier idleMillis;
 
   /**
    * @param routers makes the router of each new connection (shared by its HTTP/2 streams)
    */
   public HttpProxyInitializer(HttpProxyContext context, Supplier<Router> routers) {
+    this(context, routers, () -> 0);
+  }
+
+  /**
+   * @param idleMillis the idle timeout of a new connection, read when it is accepted: the Service's
+   *     {@code nodemesh.io/idle-timeout} on its own port; 0 for the proxy's setting
+   */
+  public HttpProxyInitializer(
+      HttpProxyContext context, Supplier<Router> routers, LongSupplier idleMillis) {
     this.context = context;
     this.routers = routers;
+    this.idleMillis = idleMillis;
   }
 
   @Override
@@ -68,7 +80,11 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   }
 
   private void addTimeoutHandlers(ChannelPipeline p) {
-    long idle = context.settings().idleTimeout().toNanos();
+    long service = idleMillis.getAsLong();
+    long idle =
+        service > 0
+            ? TimeUnit.MILLISECONDS.toNanos(service)
+            : context.settings().idleTimeout().toNanos();
     p.addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
   }
 

@@ -28,7 +28,7 @@ public final class RequestObservation {
   private final ProxyMetrics owner;
   private final CompiledListener listener;
   private final String backend;
-  private final Target target;
+  private Target target;
   private final String method;
   private final long startNanos = System.nanoTime();
   private final Span span;
@@ -135,6 +135,16 @@ public final class RequestObservation {
   /** The trace id of this request's span, or null when tracing is off. */
   public String traceId() {
     return span == null ? null : span.getSpanContext().getTraceId();
+  }
+
+  /**
+   * The endpoint of the current attempt: a retry may go to another one, and the access log names
+   * the endpoint that gave the answer.
+   */
+  public void endpoint(Target attempted) {
+    if (attempted != null) {
+      target = attempted;
+    }
   }
 
   /** Records the outcome; later calls are ignored. */
