@@ -44,6 +44,14 @@ import java.util.regex.Pattern;
  */
 public final class SmiKinds {
 
+  /**
+   * Why a document that overflows the stack is refused. A YAML alias inside its own anchor ({@code
+   * a: &x [*x]}) makes a cyclic structure that the conversion to objects follows forever; found by
+   * fuzzing (docs/reliability.md).
+   */
+  public static final String TOO_DEEP =
+      "nested too deeply to read (a YAML alias that refers to itself?)";
+
   public static final String SPLIT_GROUP = "split.smi-spec.io";
   public static final String SPLIT_VERSION = "v1alpha4";
   public static final String SPECS_GROUP = "specs.smi-spec.io";
@@ -178,7 +186,12 @@ public final class SmiKinds {
    */
   public static HasMetadata unmarshal(KubernetesSerialization serialization, String document) {
     register(serialization);
-    Object read = serialization.unmarshal(requireText(document));
+    Object read;
+    try {
+      read = serialization.unmarshal(requireText(document));
+    } catch (StackOverflowError e) {
+      throw new IllegalArgumentException(TOO_DEEP, e);
+    }
     if (read instanceof HasMetadata resource) {
       return resource;
     }
@@ -210,6 +223,8 @@ public final class SmiKinds {
         read = serialization.unmarshal(document);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("document " + number + ": " + e.getMessage(), e);
+      } catch (StackOverflowError e) {
+        throw new IllegalArgumentException("document " + number + ": " + TOO_DEEP, e);
       }
       collect(read, number, objects);
     }
@@ -219,8 +234,11 @@ public final class SmiKinds {
   private static void collect(Object read, int number, List<HasMetadata> objects) {
     switch (read) {
       case KubernetesResourceList<?> list -> {
-        for (Object item : list.getItems()) {
-          collect(item, number, objects);
+        // "kind: List" without items (or with "items: null") is an empty list; found by fuzzing.
+        if (list.getItems() != null) {
+          for (Object item : list.getItems()) {
+            collect(item, number, objects);
+          }
         }
       }
       case HasMetadata resource -> objects.add(resource);

@@ -339,6 +339,22 @@ class SmiKindsTest {
   }
 
   @Test
+  void aListWithoutItemsIsEmpty() {
+    assertThat(SmiKinds.unmarshalAll(serialization, "apiVersion: v1\nkind: List\n")).isEmpty();
+    assertThat(SmiKinds.unmarshalAll(serialization, "apiVersion: v1\nkind: List\nitems: null\n"))
+        .isEmpty();
+  }
+
+  @Test
+  void aYamlAliasInsideItsOwnAnchorIsRefusedNamingTheDocument() {
+    String file = sample("tcproute-v1alpha4.yaml") + "---\nkind: List\nitems: &i [*i]\n";
+
+    assertThatThrownBy(() -> SmiKinds.unmarshalAll(serialization, file))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("document 2: " + SmiKinds.TOO_DEEP);
+  }
+
+  @Test
   void unknownKindsComeBackGenericSoCallersCanReportThem() {
     HasMetadata read =
         SmiKinds.unmarshal(

@@ -253,8 +253,7 @@ public final class FileSource implements ClusterSource {
       String where =
           docs.size() == 1 ? "line " + doc.line : "doc[" + i + "] (line " + doc.line + ")";
       try {
-        Object parsed = serialization.unmarshal(doc.text, KubernetesResource.class);
-        collect(parsed, objects, where);
+        collect(parse(doc.text), objects, where);
       } catch (RuntimeException e) {
         int line = errorLine(e);
         if (line > 0) {
@@ -268,14 +267,26 @@ public final class FileSource implements ClusterSource {
     return new FileState(mtime, size, List.copyOf(objects), null);
   }
 
+  /** One document; a cyclic or too deeply nested one is refused like any unreadable one. */
+  private Object parse(String text) {
+    try {
+      return serialization.unmarshal(text, KubernetesResource.class);
+    } catch (StackOverflowError e) {
+      throw new IllegalArgumentException(SmiKinds.TOO_DEEP, e);
+    }
+  }
+
   private static void collect(Object parsed, List<HasMetadata> out, String where) {
     switch (parsed) {
       case null -> {
         // an empty document
       }
       case KubernetesResourceList<?> list -> {
-        for (Object item : list.getItems()) {
-          collect(item, out, where + " item " + out.size());
+        // "kind: List" without items (or with "items: null") is an empty list; found by fuzzing.
+        if (list.getItems() != null) {
+          for (Object item : list.getItems()) {
+            collect(item, out, where + " item " + out.size());
+          }
         }
       }
       case GenericKubernetesResource g ->

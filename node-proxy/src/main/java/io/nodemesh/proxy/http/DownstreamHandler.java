@@ -93,7 +93,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       reject(request, r.status(), r.getMessage(), null, false, null);
       return;
     }
-    RequestTarget.toOriginForm(request);
+    try {
+      RequestTarget.toOriginForm(request);
+    } catch (IllegalArgumentException e) {
+      // An absolute-form authority with bytes no Host field may hold (a NUL, a space); found by
+      // fuzzing (docs/reliability.md).
+      reject(
+          request,
+          HttpResponseStatus.BAD_REQUEST,
+          "malformed request: the request target's authority is not a valid Host",
+          null,
+          false,
+          null);
+      return;
+    }
     String path = RequestTarget.path(request.uri());
     InetAddress peer =
         ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;

@@ -129,6 +129,16 @@ class DownstreamHandlerTest {
   }
 
   @Test
+  void anAbsoluteFormAuthorityThatCannotBeAHostIs400AndCloses() {
+    EmbeddedChannel ch = entry();
+    String r = exchange(ch, "GET http://who\u0000ami.default.mesh/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    assertThat(r)
+        .startsWith("HTTP/1.1 400 Bad Request\r\n")
+        .endsWith("malformed request: the request target's authority is not a valid Host\n");
+    assertThat(ch.isActive()).isFalse();
+  }
+
+  @Test
   void http10WithoutKeepAliveIsClosedAfterTheAnswer() {
     EmbeddedChannel ch = entry();
     String r = exchange(ch, "GET / HTTP/1.0\r\nHost: a.b.mesh\r\n\r\n");
