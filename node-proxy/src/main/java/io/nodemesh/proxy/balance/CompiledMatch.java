@@ -2,37 +2,24 @@ package io.nodemesh.proxy.balance;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.access.HttpMatcher;
+import io.nodemesh.config.access.RequestView;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
- * An {@link HttpMatch} with its regexes compiled once per config. All present conditions must hold:
- * the path regex matches a prefix of the path ({@code lookingAt}), the method is listed (or "*" /
- * no list), and each named header has a value that the header regex matches in full.
+ * An {@link HttpMatch} with its regexes compiled once per config, for TrafficSplit matches. The
+ * semantics are the access evaluator's ({@link HttpMatcher}), so a split and a TrafficTarget read
+ * one HTTPRouteGroup match the same way.
  */
 public final class CompiledMatch {
-  private final String name;
-  private final Pattern path;
-  private final Set<String> methods;
-  private final List<Map.Entry<String, Pattern>> headers;
+  private final HttpMatcher matcher;
 
   public CompiledMatch(HttpMatch match) {
-    this.name = match.name();
-    this.path = match.pathRegex() == null ? null : Pattern.compile(match.pathRegex());
-    this.methods =
-        match.methods().isEmpty() || match.methods().contains("*")
-            ? null
-            : Set.copyOf(match.methods());
-    this.headers =
-        match.headers().entrySet().stream()
-            .map(e -> Map.entry(e.getKey(), Pattern.compile(e.getValue())))
-            .toList();
+    this.matcher = new HttpMatcher(match);
   }
 
   public String name() {
-    return name;
+    return matcher.match().name();
   }
 
   /**
@@ -41,26 +28,14 @@ public final class CompiledMatch {
    * @param requestHeaders the request headers (names compared case-insensitively)
    */
   public boolean matches(String method, String requestPath, HttpHeaders requestHeaders) {
-    if (methods != null && !methods.contains(method)) {
-      return false;
-    }
-    if (path != null && !path.matcher(requestPath).lookingAt()) {
-      return false;
-    }
-    for (Map.Entry<String, Pattern> h : headers) {
-      if (!anyValueMatches(requestHeaders.getAll(h.getKey()), h.getValue())) {
-        return false;
-      }
-    }
-    return true;
+    return matcher.matches(new View(method, requestPath, requestHeaders));
   }
 
-  private static boolean anyValueMatches(List<String> values, Pattern regex) {
-    for (String v : values) {
-      if (regex.matcher(v).matches()) {
-        return true;
-      }
+  private record View(String method, String path, HttpHeaders requestHeaders)
+      implements RequestView {
+    @Override
+    public List<String> headers(String name) {
+      return requestHeaders.getAll(name);
     }
-    return false;
   }
 }
