@@ -2,11 +2,9 @@ package io.nodemesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.nodemesh.cli.check.CoreDnsFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,61 +49,7 @@ class InstallCommandsTest {
   }
 
   void coreDns() {
-    client
-        .services()
-        .inNamespace("nodemesh")
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-dns")
-                .withNamespace("nodemesh")
-                .endMetadata()
-                .withNewSpec()
-                .withClusterIP("10.96.0.53")
-                .endSpec()
-                .build())
-        .create();
-    client
-        .apps()
-        .deployments()
-        .inNamespace("kube-system")
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName("coredns")
-                .withNamespace("kube-system")
-                .addToLabels("k8s-app", "kube-dns")
-                .endMetadata()
-                .withNewSpec()
-                .withNewTemplate()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("coredns")
-                .withImage("registry.k8s.io/coredns/coredns:v1.11.1")
-                .endContainer()
-                .addNewVolume()
-                .withName("config-volume")
-                .withNewConfigMap()
-                .withName("coredns")
-                .endConfigMap()
-                .endVolume()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
-    client
-        .configMaps()
-        .inNamespace("kube-system")
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("coredns")
-                .withNamespace("kube-system")
-                .endMetadata()
-                .addToData("Corefile", COREFILE)
-                .build())
-        .create();
+    CoreDnsFixture.create(client, "nodemesh", COREFILE);
   }
 
   String corefile() {

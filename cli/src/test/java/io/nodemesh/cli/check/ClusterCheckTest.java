@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
@@ -159,61 +158,7 @@ class ClusterCheckTest {
     }
 
     // CoreDNS, patched by prepare.
-    client
-        .services()
-        .inNamespace(NS)
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-dns")
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .withClusterIP("10.96.0.53")
-                .endSpec()
-                .build())
-        .create();
-    client
-        .apps()
-        .deployments()
-        .inNamespace("kube-system")
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName("coredns")
-                .withNamespace("kube-system")
-                .addToLabels("k8s-app", "kube-dns")
-                .endMetadata()
-                .withNewSpec()
-                .withNewTemplate()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("coredns")
-                .withImage("registry.k8s.io/coredns/coredns:v1.11.1")
-                .endContainer()
-                .addNewVolume()
-                .withName("config-volume")
-                .withNewConfigMap()
-                .withName("coredns")
-                .endConfigMap()
-                .endVolume()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
-    client
-        .configMaps()
-        .inNamespace("kube-system")
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("coredns")
-                .withNamespace("kube-system")
-                .endMetadata()
-                .addToData("Corefile", ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n")
-                .build())
-        .create();
+    CoreDnsFixture.create(client, NS, ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n");
     dnsPatcher().prepare();
 
     client
