@@ -143,42 +143,12 @@ public record ControllerOptions(
 
   /** A copy with ACL mode switched on or off. */
   public ControllerOptions withAcl(boolean enabled) {
-    return new ControllerOptions(
-        meshNamespace,
-        meshDomain,
-        bindHost,
-        apiPort,
-        httpPorts,
-        tcpPorts,
-        udpPorts,
-        debounce,
-        maxDelay,
-        leaderElection,
-        identity,
-        watchNamespace,
-        proxySelector,
-        enabled,
-        defaultTrafficType);
+    return copy(bindHost, apiPort, leaderElection, identity, enabled, defaultTrafficType);
   }
 
   /** A copy whose Services without a traffic-type annotation get {@code type}. */
   public ControllerOptions withDefaultTrafficType(Protocol type) {
-    return new ControllerOptions(
-        meshNamespace,
-        meshDomain,
-        bindHost,
-        apiPort,
-        httpPorts,
-        tcpPorts,
-        udpPorts,
-        debounce,
-        maxDelay,
-        leaderElection,
-        identity,
-        watchNamespace,
-        proxySelector,
-        acl,
-        type);
+    return copy(bindHost, apiPort, leaderElection, identity, acl, type);
   }
 
   /** Every default: API on 0.0.0.0:9900, all namespaces, this replica always leader. */
@@ -201,6 +171,17 @@ public record ControllerOptions(
 
   /** A copy with another API bind address and port. */
   public ControllerOptions withApi(String host, int port) {
+    return copy(host, port, leaderElection, identity, acl, defaultTrafficType);
+  }
+
+  /** A copy with leader election switched on or off and the given identity. */
+  public ControllerOptions withLeaderElection(boolean enabled, String id) {
+    return copy(bindHost, apiPort, enabled, id, acl, defaultTrafficType);
+  }
+
+  /** This record with the fields the copy methods change replaced. */
+  private ControllerOptions copy(
+      String host, int port, boolean election, String id, boolean aclMode, Protocol type) {
     return new ControllerOptions(
         meshNamespace,
         meshDomain,
@@ -211,32 +192,12 @@ public record ControllerOptions(
         udpPorts,
         debounce,
         maxDelay,
-        leaderElection,
-        identity,
-        watchNamespace,
-        proxySelector,
-        acl,
-        defaultTrafficType);
-  }
-
-  /** A copy with leader election switched on or off and the given identity. */
-  public ControllerOptions withLeaderElection(boolean enabled, String id) {
-    return new ControllerOptions(
-        meshNamespace,
-        meshDomain,
-        bindHost,
-        apiPort,
-        httpPorts,
-        tcpPorts,
-        udpPorts,
-        debounce,
-        maxDelay,
-        enabled,
+        election,
         id,
         watchNamespace,
         proxySelector,
-        acl,
-        defaultTrafficType);
+        aclMode,
+        type);
   }
 
   private static void overlap(String an, PortRange a, String bn, PortRange b) {
