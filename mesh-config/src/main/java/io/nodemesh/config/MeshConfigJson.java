@@ -1,6 +1,7 @@
 package io.nodemesh.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,7 +65,8 @@ public final class MeshConfigJson {
   }
 
   /**
-   * Reads a configuration from a stream without holding its text in memory.
+   * Reads a configuration from a stream without holding its text in memory; leaves the stream
+   * open.
    *
    * @throws IllegalArgumentException when the JSON is malformed or a record rejects a value
    * @throws IOException when the stream fails (the stream's own exception, unwrapped)
@@ -92,8 +94,10 @@ public final class MeshConfigJson {
   }
 
   private static <T> T read(InputStream json, Class<T> type, String what) throws IOException {
-    try {
-      return MAPPER.readValue(json, type);
+    try (JsonParser parser = MAPPER.createParser(json)) {
+      // The caller owns the stream: it may read on (a gzip trailer) before closing it.
+      parser.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+      return MAPPER.readValue(parser, type);
     } catch (JsonProcessingException e) {
       throw malformed(what, e);
     }
