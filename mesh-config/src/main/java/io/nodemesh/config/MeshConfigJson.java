@@ -65,8 +65,7 @@ public final class MeshConfigJson {
   }
 
   /**
-   * Reads a configuration from a stream without holding its text in memory; leaves the stream
-   * open.
+   * Reads a configuration from a stream without holding its text in memory; leaves the stream open.
    *
    * @throws IllegalArgumentException when the JSON is malformed or a record rejects a value
    * @throws IOException when the stream fails (the stream's own exception, unwrapped)

@@ -16,7 +16,8 @@ class MeshConfigDeltaTest {
   private static ListenerConfig listener(int i, String endpointIp) {
     BackendConfig b =
         new BackendConfig("svc-" + i, 1, List.of(EndpointConfig.ready(endpointIp, 8080)));
-    return new ListenerConfig("ns", "svc-" + i, 80, Protocol.HTTP, 20000 + i, RouteConfig.direct(b));
+    return new ListenerConfig(
+        "ns", "svc-" + i, 80, Protocol.HTTP, 20000 + i, RouteConfig.direct(b));
   }
 
   private static List<ListenerConfig> listeners(int n) {
@@ -127,8 +128,7 @@ class MeshConfigDeltaTest {
   @Test
   void refusesABaseOfTheRightVersionButOtherContent() {
     MeshConfig from = config(1, listeners(3));
-    MeshConfigDelta delta =
-        MeshConfigDelta.between(from, config(2, listeners(2))).orElseThrow();
+    MeshConfigDelta delta = MeshConfigDelta.between(from, config(2, listeners(2))).orElseThrow();
     assertThat(delta.removed()).containsExactly("ns/svc-2:80");
 
     // Same version number, fewer listeners: the removal finds nothing to remove.

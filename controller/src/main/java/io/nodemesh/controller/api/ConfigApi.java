@@ -8,7 +8,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.Problem;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +41,9 @@ public final class ConfigApi {
   public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
   public static final Duration MAX_WAIT = Duration.ofSeconds(60);
   private static final String JSON = "application/json";
+
+  /** Config bodies smaller than this go uncompressed: gzip would save less than it costs. */
+  public static final int GZIP_MIN_BYTES = 8 * 1024;
 
   private ConfigApi() {}
 
@@ -210,10 +212,15 @@ public final class ConfigApi {
       }
     }
     ServedConfig.Body body =
-        since.isPresent() ? served.deltaFrom(since.getAsLong()).orElseGet(served::full) : served.full();
+        since.isPresent()
+            ? served.deltaFrom(since.getAsLong()).orElseGet(served::full)
+            : served.full();
     boolean gzip =
         body.gzip() != null
-            && req.headers().first(HeaderNames.ACCEPT_ENCODING).map(ConfigApi::acceptsGzip).orElse(false);
+            && req.headers()
+                .first(HeaderNames.ACCEPT_ENCODING)
+                .map(ConfigApi::acceptsGzip)
+                .orElse(false);
     byte[] bytes = gzip ? body.gzip() : body.identity();
     res.header(HeaderNames.ETAG, etag(served.version()));
     res.header(HeaderNames.CACHE_CONTROL, "no-cache");

@@ -17,15 +17,16 @@ import java.util.concurrent.TimeoutException;
 /**
  * The configuration being served, the last few versions before it (so that a proxy holding one of
  * them gets a delta instead of the whole config), and a way to wait for the next one. Waiting
- * blocks the calling thread on a future; Helidon 4 runs every request on its own virtual thread,
- * so a long poll costs no platform thread.
+ * blocks the calling thread on a future; Helidon 4 runs every request on its own virtual thread, so
+ * a long poll costs no platform thread.
  */
 public final class ConfigHub {
   /** How many versions before the current one a delta may start from. */
   public static final int DEFAULT_HISTORY = 16;
 
   private final int historySize;
-  // Newest first, the current version included (it is the next one's base). Unchanged listeners are the same objects in
+  // Newest first, the current version included (it is the next one's base). Unchanged listeners are
+  // the same objects in
   // every entry, so the history costs about one config plus what changed, not historySize copies.
   private final ArrayDeque<MeshConfig> history = new ArrayDeque<>();
   private volatile ServedConfig current;
@@ -36,7 +37,9 @@ public final class ConfigHub {
     this(initial, DEFAULT_HISTORY);
   }
 
-  /** As above, keeping {@code historySize} older versions for deltas (0: always the full config). */
+  /**
+   * As above, keeping {@code historySize} older versions for deltas (0: always the full config).
+   */
   public ConfigHub(MeshConfig initial, int historySize) {
     Objects.requireNonNull(initial, "initial");
     if (historySize < 0) {

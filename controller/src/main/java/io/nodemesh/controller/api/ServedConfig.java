@@ -18,17 +18,19 @@ import java.util.zip.GZIPOutputStream;
  * the cost of one encoding, not N.
  */
 final class ServedConfig {
-  /** Bodies smaller than this go uncompressed: gzip would save less than it costs. */
-  static final int GZIP_MIN_BYTES = 8 * 1024;
-
   static final String FULL_TYPE = "application/json";
   static final String DELTA_TYPE = "application/vnd.nodemesh.config-delta+json";
 
-  /** A response body in both encodings; {@code gzip} is null below {@link #GZIP_MIN_BYTES}. */
+  /**
+   * A response body in both encodings; {@code gzip} is null below {@link ConfigApi#GZIP_MIN_BYTES}.
+   */
   record Body(String contentType, boolean delta, byte[] identity, byte[] gzip) {
     static Body of(String contentType, boolean delta, byte[] identity) {
       return new Body(
-          contentType, delta, identity, identity.length < GZIP_MIN_BYTES ? null : compress(identity));
+          contentType,
+          delta,
+          identity,
+          identity.length < ConfigApi.GZIP_MIN_BYTES ? null : compress(identity));
     }
   }
 

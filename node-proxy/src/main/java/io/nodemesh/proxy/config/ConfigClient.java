@@ -28,9 +28,10 @@ import java.util.zip.ZipException;
  * Long-polls {@code GET {controller}/api/v1/config} with {@code If-None-Match} and applies every
  * newer version. It asks for gzip and, once it holds a config it applied, for a delta from it
  * ({@code ?since=}); a delta that does not fit the config held is dropped and the full config
- * fetched at once. Bodies are read as a stream and refused past a bound, compressed or not. While the controller is unreachable the proxy keeps its last good config; the
- * outage is logged once, retries back off from 200 ms to 5 s with jitter. A config that does not
- * parse or apply is rejected and the next poll waits for a version after it.
+ * fetched at once. Bodies are read as a stream and refused past a bound, compressed or not. While
+ * the controller is unreachable the proxy keeps its last good config; the outage is logged once,
+ * retries back off from 200 ms to 5 s with jitter. A config that does not parse or apply is
+ * rejected and the next poll waits for a version after it.
  *
  * <p>Runs on its own virtual thread, never on an event loop.
  */
@@ -217,7 +218,8 @@ public final class ConfigClient implements AutoCloseable {
                     + ", the controller refuses this proxy's token"
                     + (tokenFile == null ? " (none sent: --token-file is not set)" : "")
                     + ": "
-                    + new String(body.readNBytes(ERROR_BODY_BYTES), StandardCharsets.UTF_8).strip());
+                    + new String(body.readNBytes(ERROR_BODY_BYTES), StandardCharsets.UTF_8)
+                        .strip());
         default -> unreachable("HTTP " + resp.statusCode());
       }
     } catch (IOException e) {
@@ -230,8 +232,7 @@ public final class ConfigClient implements AutoCloseable {
       throws InterruptedException {
     reachable();
     String etag = resp.headers().firstValue("ETag").orElse(null);
-    boolean isDelta =
-        resp.headers().firstValue("Content-Type").orElse("").startsWith(DELTA_TYPE);
+    boolean isDelta = resp.headers().firstValue("Content-Type").orElse("").startsWith(DELTA_TYPE);
     MeshConfig config;
     try (InputStream in = decoded(resp, raw)) {
       if (isDelta) {
@@ -303,8 +304,7 @@ public final class ConfigClient implements AutoCloseable {
    * body: the next poll asks for the full config at once ({@code retryFull}). Otherwise the next
    * poll waits for a version after {@code etag}.
    */
-  private void rejected(String etag, String reason, boolean retryFull)
-      throws InterruptedException {
+  private void rejected(String etag, String reason, boolean retryFull) throws InterruptedException {
     LOG.log(
         Level.WARNING,
         "config {0} from {1} rejected, keeping version {2}: {3}",

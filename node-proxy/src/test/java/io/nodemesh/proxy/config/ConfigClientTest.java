@@ -155,7 +155,9 @@ class ConfigClientTest {
               20000 + i,
               RouteConfig.direct(
                   new BackendConfig(
-                      "svc-" + i, 1, List.of(EndpointConfig.ready(i == 3 ? ip : "10.0.0.1", 80))))));
+                      "svc-" + i,
+                      1,
+                      List.of(EndpointConfig.ready(i == 3 ? ip : "10.0.0.1", 80))))));
     }
     return new MeshConfig(version, "mesh", listeners);
   }
