@@ -24,6 +24,12 @@ public final class ConfigHub {
   /** How many versions before the current one a delta may start from. */
   public static final int DEFAULT_HISTORY = 16;
 
+  /**
+   * The system property that overrides {@link #DEFAULT_HISTORY} for hubs made with the one-argument
+   * constructor (the controller's); 0 turns deltas off, so every change is sent whole.
+   */
+  public static final String HISTORY_PROPERTY = "nodemesh.config.history";
+
   private final int historySize;
   // Newest first, the current version included (it is the next one's base). Unchanged listeners are
   // the same objects in
@@ -34,7 +40,7 @@ public final class ConfigHub {
   private CompletableFuture<ServedConfig> next = new CompletableFuture<>();
 
   public ConfigHub(MeshConfig initial) {
-    this(initial, DEFAULT_HISTORY);
+    this(initial, Integer.getInteger(HISTORY_PROPERTY, DEFAULT_HISTORY));
   }
 
   /**

@@ -209,6 +209,19 @@ class ConfigDeliveryTest {
   }
 
   @Test
+  void theHistoryPropertyTurnsDeltasOffForTheControllersHub() throws Exception {
+    System.setProperty(ConfigHub.HISTORY_PROPERTY, "0");
+    try {
+      hub = new ConfigHub(MeshConfig.empty());
+    } finally {
+      System.clearProperty(ConfigHub.HISTORY_PROPERTY);
+    }
+    hub.publish(mesh(10, 5, -1), true);
+    hub.publish(mesh(11, 5, 1), true);
+    assertThat(hub.served().deltaFrom(10)).isEmpty();
+  }
+
+  @Test
   void aSinceThatIsNotAVersionIsABadRequest() throws Exception {
     start(2);
     var r = get("?since=yesterday", null, null);
