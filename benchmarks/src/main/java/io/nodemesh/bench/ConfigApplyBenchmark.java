@@ -9,7 +9,7 @@ import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.compile.CompileResult;
-import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -51,7 +51,7 @@ public class ConfigApplyBenchmark {
   private byte[] deltaJson;
   private ProxyMetrics metrics;
   private int generation;
-  private EndpointMemo memo;
+  private CompileMemo memo;
 
   @Setup
   public void setUp() {
@@ -62,7 +62,7 @@ public class ConfigApplyBenchmark {
         sliceIndex = i;
       }
     }
-    memo = EndpointMemo.create();
+    memo = CompileMemo.create();
     previous = compile(null, PortAllocation.empty());
     compile(previous.config(), previous.allocation(), memo);
     config = SyntheticMesh.config(1, services, 10, true);
@@ -94,10 +94,10 @@ public class ConfigApplyBenchmark {
   }
 
   private CompileResult compile(MeshConfig prior, PortAllocation allocation) {
-    return compile(prior, allocation, EndpointMemo.create());
+    return compile(prior, allocation, CompileMemo.create());
   }
 
-  private CompileResult compile(MeshConfig prior, PortAllocation allocation, EndpointMemo m) {
+  private CompileResult compile(MeshConfig prior, PortAllocation allocation, CompileMemo m) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
         t, SyntheticCluster.settings(), allocation, prior, System.currentTimeMillis(), m);

@@ -6,7 +6,7 @@ import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.compile.CompileResult;
-import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -140,12 +140,12 @@ public final class ControllerScale {
     for (int r = 0; r < rounds; r++) {
       long c0 = threads.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
-      result = compile(objects, null, PortAllocation.empty(), EndpointMemo.create());
+      result = compile(objects, null, PortAllocation.empty(), CompileMemo.create());
       full[r] = (System.nanoTime() - t0) / 1e6;
       fullCpu[r] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
     }
     // As the controller does: one memo across compilations, primed by a first one.
-    EndpointMemo memo = EndpointMemo.create();
+    CompileMemo memo = CompileMemo.create();
     result = compile(objects, null, PortAllocation.empty(), memo);
     MeshConfig beforeLastChange = result.config();
     double[] change = new double[rounds * 2];
@@ -213,7 +213,7 @@ public final class ControllerScale {
       List<HasMetadata> objects,
       MeshConfig previous,
       PortAllocation allocation,
-      EndpointMemo memo) {
+      CompileMemo memo) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
         t, SyntheticCluster.settings(), allocation, previous, System.currentTimeMillis(), memo);
