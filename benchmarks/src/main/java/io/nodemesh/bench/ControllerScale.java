@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -34,7 +36,7 @@ import java.util.zip.GZIPOutputStream;
  * per endpoint), the time of a full compile (source snapshot to config, as at start-up), of
  * one-object changes of four kinds (see {@link Change}) as the controller applies them and, on the
  * same input, from scratch, the heap the controller holds afterwards, and the size of the config
- * each proxy downloads. Prints one {@code bench=controller-scale key=value...} line per size and
+ * each proxy downloads, in full and as a delta for one endpoint change. Prints one {@code bench=controller-scale key=value...} line per size and
  * one {@code bench=controller-change ...} line per size and kind of change.
  *
  * <p>Usage: {@code ControllerScale [SERVICES:ENDPOINTS_PER_SERVICE:SPLITS ...] [--rounds N]}.
@@ -61,6 +63,8 @@ public final class ControllerScale {
       double heapMib,
       long configBytes,
       long configGzipBytes,
+      long deltaBytes,
+      long deltaGzipBytes,
       int pods,
       List<Change> changes) {
     /** The machine-readable line. */
@@ -71,7 +75,8 @@ public final class ControllerScale {
               + " full_compile_ms=%.1f full_compile_cold_ms=%.1f full_compile_cpu_ms=%.1f"
               + " one_change_ms=%.1f one_change_max_ms=%.1f one_change_cpu_ms=%.1f"
               + " snapshot_ms=%.1f topology_ms=%.1f heap_mib=%.1f"
-              + " config_bytes=%d config_gzip_bytes=%d",
+              + " config_bytes=%d config_gzip_bytes=%d config_wire_bytes=%d"
+              + " delta_bytes=%d delta_gzip_bytes=%d delta_wire_bytes=%d",
           services,
           endpoints,
           splits,
@@ -86,7 +91,16 @@ public final class ControllerScale {
           topologyMillis,
           heapMib,
           configBytes,
-          configGzipBytes);
+          configGzipBytes,
+          wire(configBytes, configGzipBytes),
+          deltaBytes,
+          deltaGzipBytes,
+          wire(deltaBytes, deltaGzipBytes));
+    }
+
+    /** What the config API sends a proxy that accepts gzip: small bodies go as they are. */
+    static long wire(long bytes, long gzipBytes) {
+      return bytes < ConfigApi.GZIP_MIN_BYTES ? bytes : gzipBytes;
     }
 
     /** One {@code bench=controller-change} line per kind of change. */
@@ -195,6 +209,8 @@ public final class ControllerScale {
     int splitIndex = indexOf(objects, "split-0");
     int freeIp = pods * 2;
     List<Change> changes = new ArrayList<>();
+    MeshConfig beforeEndpointChange = null;
+    MeshConfig afterEndpointChange = null;
     for (String kind : CHANGES) {
       if (kind.equals("split-weight") && splitIndex < 0) {
         continue;
@@ -231,6 +247,10 @@ public final class ControllerScale {
         scr[r] = s.millis();
         scrCpu[r] = s.cpuMillis();
         result = i.value();
+        if (kind.equals("endpoint")) {
+          beforeEndpointChange = before.config();
+          afterEndpointChange = result.config();
+        }
       }
       changes.add(
           new Change(
@@ -262,6 +282,11 @@ public final class ControllerScale {
       throw new IllegalStateException("nothing compiled");
     }
     Change endpoint = changes.get(0);
+    // What a proxy holding the config before the last endpoint change downloads for it.
+    byte[] delta =
+        MeshConfigDelta.between(beforeEndpointChange, afterEndpointChange)
+            .map(MeshConfigJson::writeBytes)
+            .orElseThrow(() -> new IllegalStateException("no delta for a one-object change"));
     return new Result(
         cluster.services(),
         cluster.services() * cluster.endpointsPerService(),
@@ -278,6 +303,8 @@ public final class ControllerScale {
         heap,
         json.length,
         gzip(json),
+        delta.length,
+        gzip(delta),
         pods,
         List.copyOf(changes));
   }
