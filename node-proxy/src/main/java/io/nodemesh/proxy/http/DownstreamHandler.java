@@ -36,6 +36,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> parked = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private Exchange exchange;
+  private DeadlineTimer deadlineTimer;
   private boolean discarding;
 
   DownstreamHandler(HttpProxyContext context, Router router) {
@@ -46,6 +47,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+  }
+
+  /** The request-timeout timer this connection's exchanges share, one exchange at a time. */
+  DeadlineTimer deadlineTimer() {
+    if (deadlineTimer == null) {
+      deadlineTimer = new DeadlineTimer(ctx.executor());
+    }
+    return deadlineTimer;
   }
 
   @Override
@@ -195,7 +204,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       closeAfterFlush();
       return;
     }
-    // Resumed as a new task: the exchange finished inside the upstream channel's read callback.
+    if (parked.isEmpty()) {
+      // The common case: ask for the next request; asking from inside the upstream channel's read
+      // is safe, the read happens on a later turn of the event loop.
+      if (ctx.channel().isActive()) {
+        ctx.read();
+      }
+      return;
+    }
+    // Pipelined requests are resumed as a new task: dispatching one now would start the next
+    // exchange inside the upstream channel's read callback of this one.
     ctx.executor().execute(this::resume);
   }
 
@@ -262,6 +280,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     exchange = null;
     if (e != null) {
       e.onDownstreamClosed();
+    }
+    if (deadlineTimer != null) {
+      deadlineTimer.close();
     }
     releaseParked();
     ctx.fireChannelInactive();
