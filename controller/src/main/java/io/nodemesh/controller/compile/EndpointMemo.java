@@ -2,10 +2,12 @@ package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.controller.Problem;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The endpoint lists of the previous compilation, reused while a Service's EndpointSlices are the
@@ -15,7 +17,8 @@ import java.util.function.Supplier;
  * is the same with or without a memo. Not thread-safe: one compiling thread owns it.
  */
 public final class EndpointMemo {
-  private record Entry(List<EndpointSlice> slices, List<EndpointConfig> endpoints) {}
+  private record Entry(
+      List<EndpointSlice> slices, List<EndpointConfig> endpoints, List<Problem> problems) {}
 
   private final boolean enabled;
   private Map<String, Entry> previous = new HashMap<>();
@@ -35,19 +38,28 @@ public final class EndpointMemo {
     return new EndpointMemo(false);
   }
 
+  /**
+   * The endpoints of {@code key}; what {@code compute} reported about the slices goes to {@code
+   * problems}, again on every call that reuses the result, so a problem lasts as long as its cause.
+   */
   List<EndpointConfig> get(
-      String key, List<EndpointSlice> slices, Supplier<List<EndpointConfig>> compute) {
+      String key,
+      List<EndpointSlice> slices,
+      Function<List<Problem>, List<EndpointConfig>> compute,
+      List<Problem> problems) {
     if (!enabled) {
-      return compute.get();
+      return compute.apply(problems);
     }
     Entry e = current.get(key);
     if (e == null) {
       e = previous.get(key);
     }
     if (e == null || !sameObjects(e.slices(), slices)) {
-      e = new Entry(slices, compute.get());
+      List<Problem> found = new ArrayList<>();
+      e = new Entry(slices, compute.apply(found), List.copyOf(found));
     }
     current.put(key, e);
+    problems.addAll(e.problems());
     return e.endpoints();
   }
 

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
+import io.nodemesh.controller.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,5 +66,17 @@ class EndpointMemoTest {
     assertThat(listener(b, "web").route().root().endpoints())
         .isEqualTo(listener(a, "web").route().root().endpoints())
         .isNotSameAs(listener(a, "web").route().root().endpoints());
+  }
+
+  @Test
+  void aReusedEndpointListStillReportsItsSlicesProblems() {
+    List<HasMetadata> objects =
+        List.of(service("shop", "web", "http:80"), slice("shop", "web", "http", 8080, "bad-ip"));
+    EndpointMemo memo = EndpointMemo.create();
+    CompileResult first = compile(objects, memo);
+    CompileResult second = compile(objects, memo);
+
+    assertThat(first.problems()).extracting(Problem::field).containsExactly("endpoints[0].addresses[0]");
+    assertThat(second.problems()).isEqualTo(first.problems());
   }
 }

@@ -1,0 +1,174 @@
+package io.nodemesh.cli.inputs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodemesh.cli.inputs.RandomCluster.Cluster;
+import io.nodemesh.cli.inputs.RandomCluster.Expected;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.compile.CompileResult;
+import io.nodemesh.controller.compile.CompileSettings;
+import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.MeshCompiler;
+import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.controller.topology.Topology;
+import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 8: "every input from the cluster is validated before use: an annotation, an SMI object or a
+ * port range can not crash the controller or generate a config the proxy rejects". Thousands of
+ * random clusters ({@link RandomCluster}) go through the controller's compile path (SourceSnapshot,
+ * Topology, MeshCompiler, twice with one endpoint memo, as the controller compiles) and the result
+ * through JSON and the proxy's own config compilation ({@link RoutingTable#compile}, what {@code
+ * NodeProxy.apply} runs before it swaps a config in).
+ *
+ * <p>A failure names its seed; {@code -Dnodemesh.inputs.seed=N -Dnodemesh.inputs.runs=1} replays
+ * exactly that cluster. {@code -Dnodemesh.inputs.runs} sets how many (default 2,000).
+ */
+class ClusterInputPropertyTest {
+  private static final int RUNS = Integer.getInteger("nodemesh.inputs.runs", 2_000);
+
+  @Test
+  void everyRandomClusterCompilesToAConfigTheProxyAcceptsAndEveryFaultIsReported() {
+    long first = Long.getLong("nodemesh.inputs.seed", new Random().nextLong());
+    int listeners = 0;
+    int problems = 0;
+    for (int i = 0; i < RUNS; i++) {
+      long seed = first + i;
+      try {
+        int[] counts = check(seed);
+        listeners += counts[0];
+        problems += counts[1];
+      } catch (Throwable t) {
+        throw new AssertionError(
+            "cluster of seed "
+                + seed
+                + " (replay: -Dnodemesh.inputs.seed="
+                + seed
+                + " -Dnodemesh.inputs.runs=1): "
+                + t.getMessage(),
+            t);
+      }
+    }
+    // The generator must produce meshes and faults, or the property says nothing.
+    assertThat(listeners).as("listeners compiled over %d clusters", RUNS).isGreaterThan(RUNS);
+    assertThat(problems).as("problems reported over %d clusters", RUNS).isGreaterThan(RUNS);
+  }
+
+  /** Returns {listeners, problems} of the cluster. */
+  private static int[] check(long seed) {
+    Cluster cluster = RandomCluster.generate(seed);
+    Random rnd = new Random(~seed);
+    CompileSettings settings = settings(rnd);
+    SourceSnapshot snapshot = SourceSnapshot.of(cluster.objects());
+    Topology topology = Topology.from(snapshot, List.of());
+    EndpointMemo memo = EndpointMemo.create();
+
+    CompileResult first =
+        MeshCompiler.compile(topology, settings, PortAllocation.empty(), null, 1_000, memo);
+    // The controller's next compile of an unchanged cluster: from the previous allocation and
+    // config, with the endpoint memo warm. Same config, same version, same problems.
+    CompileResult second =
+        MeshCompiler.compile(
+            Topology.from(snapshot, List.of()),
+            settings,
+            first.allocation(),
+            first.config(),
+            2_000,
+            memo);
+    assertThat(second.config()).isEqualTo(first.config());
+    assertThat(second.problems()).containsExactlyInAnyOrderElementsOf(first.problems());
+
+    MeshConfig config = first.config();
+    List<Problem> problems = first.problems();
+    for (Problem p : problems) {
+      assertThat(p.kind()).as("kind of %s", p).isNotBlank();
+      assertThat(p.name()).as("name of %s", p).isNotBlank();
+      assertThat(p.field()).as("field of %s", p).isNotBlank();
+      assertThat(p.message()).as("message of %s", p).isNotBlank();
+    }
+    Set<String> withListener =
+        config.listeners().stream()
+            .map(l -> l.namespace() + "/" + l.service())
+            .collect(Collectors.toSet());
+    for (Expected e : cluster.expected()) {
+      if (e.ifListenerFor() == null || withListener.contains(e.ifListenerFor())) {
+        assertReported(e, problems);
+      }
+    }
+    if (settings.acl()) {
+      cluster.expectedWithAcl().forEach(e -> assertReported(e, problems));
+    }
+    for (RandomCluster.Accepted a : cluster.accepted()) {
+      String field = "metadata.annotations[" + a.annotation() + "]";
+      assertThat(problems)
+          .as("good value '%s' of %s on %s/%s", a.value(), a.annotation(), a.namespace(), a.service())
+          .noneMatch(
+              p ->
+                  p.kind().equals("Service")
+                      && a.namespace().equals(p.namespace())
+                      && a.service().equals(p.name())
+                      && p.field().equals(field));
+    }
+    for (ListenerConfig l : config.listeners()) {
+      assertThat(cluster.meshed()).as("listener %s of a meshed Service", l.key())
+          .contains(l.namespace() + "/" + l.service());
+      assertThat(settings.ranges().get(l.protocol()).first())
+          .as("proxy port of %s in its range", l.key())
+          .isLessThanOrEqualTo(l.proxyPort());
+      assertThat(settings.ranges().get(l.protocol()).last()).isGreaterThanOrEqualTo(l.proxyPort());
+    }
+
+    String json = MeshConfigJson.write(config);
+    MeshConfig read = MeshConfigJson.read(json);
+    assertThat(read).as("config after a JSON round trip").isEqualTo(config);
+    RoutingTable table = RoutingTable.compile(read, new ProxyMetrics());
+    assertThat(table.version()).isEqualTo(config.version());
+    return new int[] {config.listeners().size(), problems.size()};
+  }
+
+  private static void assertReported(Expected e, List<Problem> problems) {
+    assertThat(problems)
+        .as(
+            "a problem on %s %s/%s%s (%s)",
+            e.kind(),
+            e.namespace(),
+            e.name(),
+            e.field() == null ? "" : " field " + e.field(),
+            e.why())
+        .anyMatch(
+            p ->
+                p.kind().equals(e.kind())
+                    && e.namespace().equals(p.namespace())
+                    && e.name().equals(p.name())
+                    && (e.field() == null || p.field().startsWith(e.field())));
+  }
+
+  /** ACL on or off, any default traffic type, and sometimes ranges small enough to run out. */
+  private static CompileSettings settings(Random rnd) {
+    int size = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 100;
+    Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);
+    ranges.put(Protocol.HTTP, new PortRange(5000, 5000 + size - 1));
+    ranges.put(Protocol.TCP, new PortRange(10000, 10000 + size - 1));
+    ranges.put(Protocol.UDP, new PortRange(15000, 15000 + size - 1));
+    return new CompileSettings(
+        RandomCluster.MESH_NAMESPACE,
+        "mesh",
+        ranges,
+        rnd.nextBoolean(),
+        Protocol.values()[rnd.nextInt(Protocol.values().length)]);
+  }
+}
