@@ -1,6 +1,8 @@
 package io.nodemesh.cli.inputs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.cli.inputs.RandomCluster.Cluster;
 import io.nodemesh.cli.inputs.RandomCluster.Expected;
@@ -15,17 +17,24 @@ import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.EndpointMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.shadow.ShadowNames;
+import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 8: "every input from the cluster is validated before use: an annotation, an SMI object or a
@@ -68,10 +77,18 @@ class ClusterInputPropertyTest {
     assertThat(problems).as("problems reported over %d clusters", RUNS).isGreaterThan(RUNS);
   }
 
-  /** Returns {listeners, problems} of the cluster. */
   private static int[] check(long seed) {
-    Cluster cluster = RandomCluster.generate(seed);
-    Random rnd = new Random(~seed);
+    return check(RandomCluster.generate(seed), new Random(~seed));
+  }
+
+  /**
+   * Compiles {@code cluster} as the controller would, checks the problems against what the
+   * generator broke on purpose, and has the proxy compile the config.
+   *
+   * @param rnd picks the compile settings
+   * @return {listeners, problems}
+   */
+  static int[] check(Cluster cluster, RandomGenerator rnd) {
     CompileSettings settings = settings(rnd);
     SourceSnapshot snapshot = SourceSnapshot.of(cluster.objects());
     Topology topology = Topology.from(snapshot, List.of());
@@ -124,6 +141,10 @@ class ClusterInputPropertyTest {
                       && p.field().equals(field));
     }
     for (ListenerConfig l : config.listeners()) {
+      // The leader names the listener's shadow Service from the same odd names.
+      assertThat(ShadowNames.shadowName(l.namespace(), l.service()))
+          .hasSizeLessThanOrEqualTo(ShadowNames.MAX_LENGTH)
+          .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
       assertThat(cluster.meshed()).as("listener %s of a meshed Service", l.key())
           .contains(l.namespace() + "/" + l.service());
       assertThat(settings.ranges().get(l.protocol()).first())
@@ -158,7 +179,7 @@ class ClusterInputPropertyTest {
   }
 
   /** ACL on or off, any default traffic type, and sometimes ranges small enough to run out. */
-  private static CompileSettings settings(Random rnd) {
+  private static CompileSettings settings(RandomGenerator rnd) {
     int size = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : 100;
     Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);
     ranges.put(Protocol.HTTP, new PortRange(5000, 5000 + size - 1));
@@ -170,5 +191,92 @@ class ClusterInputPropertyTest {
         ranges,
         rnd.nextBoolean(),
         Protocol.values()[rnd.nextInt(Protocol.values().length)]);
+  }
+
+  /**
+   * Port ranges as a user might write them, where a number is expected: in local mode's YAML they
+   * never reach the compiler as numbers; each file or object is reported and the rest compiles.
+   */
+  @Test
+  void portRangesWhereAPortBelongsAreReportedAndTheRestIsMeshed(@TempDir Path dir)
+      throws Exception {
+    Files.writeString(
+        dir.resolve("good.yaml"),
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: shop}
+        spec:
+          ports: [{name: http, port: 80}]
+        """);
+    Files.writeString(
+        dir.resolve("service.yaml"),
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: wide, namespace: shop}
+        spec:
+          ports: [{name: http, port: "1-70000"}]
+        """);
+    Files.writeString(
+        dir.resolve("routes.yaml"),
+        """
+        apiVersion: specs.smi-spec.io/v1alpha4
+        kind: TCPRoute
+        metadata: {name: backwards, namespace: shop}
+        spec:
+          matches: {ports: ["9-3"]}
+        """);
+    Files.writeString(
+        dir.resolve("udp.yaml"),
+        """
+        apiVersion: specs.smi-spec.io/v1alpha4
+        kind: UDPRoute
+        metadata: {name: letters, namespace: shop}
+        spec:
+          matches: {ports: ["a-b"]}
+        """);
+    Files.writeString(
+        dir.resolve("huge.yaml"),
+        """
+        apiVersion: specs.smi-spec.io/v1alpha4
+        kind: TCPRoute
+        metadata: {name: huge, namespace: shop}
+        spec:
+          matches: {ports: [70000, 0]}
+        """);
+    try (FileSource source = new FileSource(dir)) {
+      source.start(() -> {});
+      await().atMost(Duration.ofSeconds(10)).until(source::hasSynced);
+      Topology topology = Topology.from(source.snapshot(), source.problems());
+      CompileResult r =
+          MeshCompiler.compile(
+              topology, settings(new Random(1)), PortAllocation.empty(), null, 1_000);
+      List<String> problems = r.problems().stream().map(Problem::toString).toList();
+
+      assertThat(r.config().listeners()).extracting(ListenerConfig::key).contains("shop/web:80");
+      assertThat(problems)
+          .anyMatch(p -> p.contains("service.yaml"))
+          .anyMatch(p -> p.contains("routes.yaml"))
+          .anyMatch(p -> p.contains("udp.yaml"))
+          .anyMatch(
+              p -> p.startsWith("TCPRoute shop/huge: spec.matches.ports[0]") && p.contains("70000"))
+          .anyMatch(p -> p.startsWith("TCPRoute shop/huge: spec.matches.ports[1]"));
+      RoutingTable.compile(
+          MeshConfigJson.read(MeshConfigJson.write(r.config())), new ProxyMetrics());
+    }
+  }
+
+  /** The controller's own port-range flags and chart values refuse the same texts in one line. */
+  @Test
+  void portRangeTextsAreRefusedWithTheirText() {
+    for (String text : List.of("1-70000", "9-3", "a-b", "0-10", "-5", "5-", "", "65535-65536")) {
+      assertThatThrownBy(() -> PortRange.parse(text))
+          .as("'%s'", text)
+          .isInstanceOf(IllegalArgumentException.class)
+          .message()
+          .doesNotContain("\n")
+          .contains(text.isEmpty() ? "empty" : text);
+    }
   }
 }

@@ -37,11 +37,13 @@ import io.nodemesh.smi.UDPMatch;
 import io.nodemesh.smi.UDPRoute;
 import io.nodemesh.smi.UDPRouteSpec;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * A random cluster from one seed: Services, EndpointSlices, Pods, Namespaces and SMI objects,
@@ -97,7 +99,7 @@ final class RandomCluster {
       "/(a|b)"};
   private static final String[] BAD_REGEXES = {"(", "[a-", "*x", "a{2,1}", "(?<n>", "\\"};
 
-  private final Random rnd;
+  private final RandomGenerator rnd;
   private final List<HasMetadata> objects = new ArrayList<>();
   private final List<Expected> expected = new ArrayList<>();
   private final List<Expected> expectedWithAcl = new ArrayList<>();
@@ -112,12 +114,17 @@ final class RandomCluster {
   private final Map<String, Integer> names = new HashMap<>();
   private final List<String> badPodIps = new ArrayList<>(List.of(BAD_IPS));
 
-  private RandomCluster(long seed) {
-    this.rnd = new Random(seed);
+  private RandomCluster(RandomGenerator rnd) {
+    this.rnd = rnd;
   }
 
   static Cluster generate(long seed) {
-    RandomCluster g = new RandomCluster(seed);
+    return generate(new Random(seed));
+  }
+
+  /** A cluster from any source of choices: a seeded {@link Random}, or a fuzzer's input. */
+  static Cluster generate(RandomGenerator rnd) {
+    RandomCluster g = new RandomCluster(rnd);
     g.build();
     return new Cluster(
         List.copyOf(g.objects),
@@ -166,7 +173,7 @@ final class RandomCluster {
       trafficTarget();
     }
     // A source lists objects in no particular order.
-    java.util.Collections.shuffle(objects, rnd);
+    Collections.shuffle(objects, rnd);
   }
 
   // ---- Services and their slices
