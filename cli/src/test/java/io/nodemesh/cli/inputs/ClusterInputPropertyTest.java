@@ -23,6 +23,7 @@ import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterInputPropertyTest {
   private static final int RUNS = Integer.getInteger("nodemesh.inputs.runs", 2_000);
+  private static final ProxyMetrics PROXY_METRICS = new ProxyMetrics();
+  private static final ResilienceRegistry PROXY_STATE = new ResilienceRegistry(null);
 
   @Test
   void everyRandomClusterCompilesToAConfigTheProxyAcceptsAndEveryFaultIsReported() {
@@ -156,7 +159,8 @@ class ClusterInputPropertyTest {
     String json = MeshConfigJson.write(config);
     MeshConfig read = MeshConfigJson.read(json);
     assertThat(read).as("config after a JSON round trip").isEqualTo(config);
-    RoutingTable table = RoutingTable.compile(read, new ProxyMetrics());
+    // One proxy's state across every config, as a running proxy applies one after another.
+    RoutingTable table = RoutingTable.compile(read, PROXY_METRICS, PROXY_STATE);
     assertThat(table.version()).isEqualTo(config.version());
     return new int[] {config.listeners().size(), problems.size()};
   }
