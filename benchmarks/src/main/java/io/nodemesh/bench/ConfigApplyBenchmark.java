@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.compile.CompileResult;
-import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -43,7 +43,7 @@ public class ConfigApplyBenchmark {
   private String json;
   private ProxyMetrics metrics;
   private int generation;
-  private EndpointMemo memo;
+  private CompileMemo memo;
 
   @Setup
   public void setUp() {
@@ -54,7 +54,7 @@ public class ConfigApplyBenchmark {
         sliceIndex = i;
       }
     }
-    memo = EndpointMemo.create();
+    memo = CompileMemo.create();
     previous = compile(null, PortAllocation.empty());
     compile(previous.config(), previous.allocation(), memo);
     config = SyntheticMesh.config(1, services, 10, true);
@@ -63,10 +63,10 @@ public class ConfigApplyBenchmark {
   }
 
   private CompileResult compile(MeshConfig prior, PortAllocation allocation) {
-    return compile(prior, allocation, EndpointMemo.create());
+    return compile(prior, allocation, CompileMemo.create());
   }
 
-  private CompileResult compile(MeshConfig prior, PortAllocation allocation, EndpointMemo m) {
+  private CompileResult compile(MeshConfig prior, PortAllocation allocation, CompileMemo m) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
         t, SyntheticCluster.settings(), allocation, prior, System.currentTimeMillis(), m);

@@ -2,9 +2,11 @@ package io.nodemesh.bench;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.compile.CompileResult;
-import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -25,8 +27,8 @@ import java.util.zip.GZIPOutputStream;
  * The controller scale benchmark: for synthetic clusters of growing size, the time of a full
  * compile (source snapshot to config, as at start-up), of a recompile after one EndpointSlice
  * changed (what every pod churn costs), the heap the controller holds afterwards, and the size of
- * the config each proxy downloads. Prints one {@code bench=controller-scale key=value...} line per
- * size.
+ * the config each proxy downloads in full and as a delta for one change. Prints one {@code
+ * bench=controller-scale key=value...} line per size.
  *
  * <p>Usage: {@code ControllerScale [SERVICES:ENDPOINTS_PER_SERVICE:SPLITS ...] [--rounds N]}.
  */
@@ -47,15 +49,18 @@ public final class ControllerScale {
       double topologyMillis,
       double heapMib,
       long configBytes,
-      long configGzipBytes) {
+      long configGzipBytes,
+      long deltaBytes,
+      long deltaGzipBytes) {
     /** The machine-readable line. */
     public String line() {
       return String.format(
           Locale.ROOT,
           "bench=controller-scale services=%d endpoints=%d splits=%d listeners=%d"
               + " full_compile_ms=%.1f full_compile_cold_ms=%.1f full_compile_cpu_ms=%.1f"
-              + " one_change_ms=%.1f one_change_max_ms=%.1f one_change_cpu_ms=%.1f snapshot_ms=%.1f topology_ms=%.1f heap_mib=%.1f"
-              + " config_bytes=%d config_gzip_bytes=%d",
+              + " one_change_ms=%.1f one_change_max_ms=%.1f one_change_cpu_ms=%.1f snapshot_ms=%.1f"
+              + " topology_ms=%.1f heap_mib=%.1f config_bytes=%d config_gzip_bytes=%d"
+              + " config_wire_bytes=%d delta_bytes=%d delta_gzip_bytes=%d delta_wire_bytes=%d",
           services,
           endpoints,
           splits,
@@ -70,7 +75,16 @@ public final class ControllerScale {
           topologyMillis,
           heapMib,
           configBytes,
-          configGzipBytes);
+          configGzipBytes,
+          wire(configBytes, configGzipBytes),
+          deltaBytes,
+          deltaGzipBytes,
+          wire(deltaBytes, deltaGzipBytes));
+    }
+
+    /** What the config API sends a proxy that accepts gzip: small bodies go as they are. */
+    static long wire(long bytes, long gzipBytes) {
+      return bytes < ConfigApi.GZIP_MIN_BYTES ? bytes : gzipBytes;
     }
   }
 
@@ -126,13 +140,14 @@ public final class ControllerScale {
     for (int r = 0; r < rounds; r++) {
       long c0 = threads.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
-      result = compile(objects, null, PortAllocation.empty(), EndpointMemo.create());
+      result = compile(objects, null, PortAllocation.empty(), CompileMemo.create());
       full[r] = (System.nanoTime() - t0) / 1e6;
       fullCpu[r] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
     }
     // As the controller does: one memo across compilations, primed by a first one.
-    EndpointMemo memo = EndpointMemo.create();
+    CompileMemo memo = CompileMemo.create();
     result = compile(objects, null, PortAllocation.empty(), memo);
+    MeshConfig beforeLastChange = result.config();
     double[] change = new double[rounds * 2];
     double[] changeCpu = new double[rounds * 2];
     for (int r = 0; r < change.length; r++) {
@@ -142,6 +157,7 @@ public final class ControllerScale {
       CompileResult next = compile(objects, result.config(), result.allocation(), memo);
       change[r] = (System.nanoTime() - t0) / 1e6;
       changeCpu[r] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
+      beforeLastChange = result.config();
       if (next.config().version() == result.config().version()) {
         throw new IllegalStateException("one-object change did not produce a new config version");
       }
@@ -168,6 +184,11 @@ public final class ControllerScale {
       throw new IllegalStateException("nothing compiled");
     }
     MeshConfig config = result.config();
+    // What a proxy holding the config before the last one-object change downloads for it.
+    byte[] delta =
+        MeshConfigDelta.between(beforeLastChange, config)
+            .map(MeshConfigJson::writeBytes)
+            .orElseThrow(() -> new IllegalStateException("no delta for a one-object change"));
     return new Result(
         cluster.services(),
         cluster.services() * cluster.endpointsPerService(),
@@ -183,14 +204,16 @@ public final class ControllerScale {
         median(topology),
         heap,
         json.length,
-        gzip(json));
+        gzip(json),
+        delta.length,
+        gzip(delta));
   }
 
   private static CompileResult compile(
       List<HasMetadata> objects,
       MeshConfig previous,
       PortAllocation allocation,
-      EndpointMemo memo) {
+      CompileMemo memo) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
         t, SyntheticCluster.settings(), allocation, previous, System.currentTimeMillis(), memo);

@@ -14,7 +14,7 @@ import io.nodemesh.controller.PortRange;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
-import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.shadow.ShadowNames;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 8: "every input from the cluster is validated before use: an annotation, an SMI object or a
  * port range can not crash the controller or generate a config the proxy rejects". Thousands of
  * random clusters ({@link RandomCluster}) go through the controller's compile path (SourceSnapshot,
- * Topology, MeshCompiler, twice with one endpoint memo, as the controller compiles) and the result
+ * Topology, MeshCompiler, twice with one compile memo, as the controller compiles) and the result
  * through JSON and the proxy's own config compilation ({@link RoutingTable#compile}, what {@code
  * NodeProxy.apply} runs before it swaps a config in).
  *
@@ -95,12 +95,12 @@ class ClusterInputPropertyTest {
     CompileSettings settings = settings(rnd);
     SourceSnapshot snapshot = SourceSnapshot.of(cluster.objects());
     Topology topology = Topology.from(snapshot, List.of());
-    EndpointMemo memo = EndpointMemo.create();
+    CompileMemo memo = CompileMemo.create();
 
     CompileResult first =
         MeshCompiler.compile(topology, settings, PortAllocation.empty(), null, 1_000, memo);
     // The controller's next compile of an unchanged cluster: from the previous allocation and
-    // config, with the endpoint memo warm. Same config, same version, same problems.
+    // config, with the compile memo warm. Same config, same version, same problems.
     CompileResult second =
         MeshCompiler.compile(
             Topology.from(snapshot, List.of()),

@@ -547,4 +547,26 @@ class MeshCompilerTest {
             "EndpointSlice shop/web-def: ports[0].port: port 0 is not in 1..65535; its endpoints"
                 + " are left out (InvalidSpec)");
   }
+
+  @Test
+  void aMemoizedCompileStillReportsTheSlicesProblems() {
+    Topology t =
+        Topology.from(
+            SourceSnapshot.of(
+                List.of(
+                    service("shop", "web", "http:80"),
+                    service("shop", "other", "http:80"),
+                    slice("shop", "web", "http", 8080, "bad-ip"))),
+            List.of());
+    CompileMemo memo = CompileMemo.create();
+    CompileResult first = MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), null, NOW, memo);
+    CompileResult second =
+        MeshCompiler.compile(t, SETTINGS, first.allocation(), first.config(), NOW + 1, memo);
+
+    assertThat(first.problems())
+        .extracting(Problem::field)
+        .containsExactly("endpoints[0].addresses[0]");
+    assertThat(second.problems()).isEqualTo(first.problems());
+    assertThat(second.config().version()).isEqualTo(first.config().version());
+  }
 }

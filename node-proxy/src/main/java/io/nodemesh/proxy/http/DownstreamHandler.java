@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.RejectedRequest;
 import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.proxy.listener.CompiledListener;
@@ -35,6 +36,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> parked = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private Exchange exchange;
+  private DeadlineTimer deadlineTimer;
   private boolean discarding;
 
   DownstreamHandler(HttpProxyContext context, Router router) {
@@ -45,6 +47,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+  }
+
+  /** The request-timeout timer this connection's exchanges share, one exchange at a time. */
+  DeadlineTimer deadlineTimer() {
+    if (deadlineTimer == null) {
+      deadlineTimer = new DeadlineTimer(ctx.executor());
+    }
+    return deadlineTimer;
   }
 
   @Override
@@ -98,6 +108,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     } catch (IllegalArgumentException e) {
       // An absolute-form authority with bytes no Host field may hold (a NUL, a space); found by
       // fuzzing (docs/reliability.md).
+      context.limits().rejections().count(RejectReason.BAD_REQUEST_LINE);
       reject(
           request,
           HttpResponseStatus.BAD_REQUEST,
@@ -120,8 +131,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         };
     String source = routed == null ? null : routed.access().identity(peer);
     switch (route) {
-      case Route.Reject r ->
-          reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
+      case Route.Reject r -> {
+        if (r.listener() == null) {
+          // Not a Service's answer, so no listener's request metrics see it: count it here.
+          context.limits().rejections().count(Rejections.unroutable(r.status()));
+        }
+        reject(
+            request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
+      }
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
         if (!context.limits().tryAcquireUpstream(ns, f.service())) {
@@ -187,7 +204,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       closeAfterFlush();
       return;
     }
-    // Resumed as a new task: the exchange finished inside the upstream channel's read callback.
+    if (parked.isEmpty()) {
+      // The common case: ask for the next request; asking from inside the upstream channel's read
+      // is safe, the read happens on a later turn of the event loop.
+      if (ctx.channel().isActive()) {
+        ctx.read();
+      }
+      return;
+    }
+    // Pipelined requests are resumed as a new task: dispatching one now would start the next
+    // exchange inside the upstream channel's read callback of this one.
     ctx.executor().execute(this::resume);
   }
 
@@ -254,6 +280,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     exchange = null;
     if (e != null) {
       e.onDownstreamClosed();
+    }
+    if (deadlineTimer != null) {
+      deadlineTimer.close();
     }
     releaseParked();
     ctx.fireChannelInactive();

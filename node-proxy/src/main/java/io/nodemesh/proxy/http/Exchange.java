@@ -46,7 +46,7 @@ final class Exchange {
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
   private final Scheme scheme;
   private boolean upgrade;
-  private ScheduledFuture<?> timeout;
+  private final DeadlineTimer timeout;
   private ScheduledFuture<?> retryTimer;
   private final Call call;
   private final ReplayBuffer replay;
@@ -70,6 +70,7 @@ final class Exchange {
       Route.Forward route,
       HttpRequest request) {
     this.owner = owner;
+    this.timeout = owner.deadlineTimer();
     this.down = down;
     this.context = context;
     this.route = route;
@@ -293,9 +294,7 @@ final class Exchange {
           call.responded(code, System.nanoTime());
         }
         responseStarted = true;
-        if (timeout != null) {
-          timeout.cancel(false);
-        }
+        timeout.disarm(this);
         status = code;
         String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
         ForwardingHeaders.stripHopByHop(r.headers());
@@ -307,9 +306,7 @@ final class Exchange {
           return;
         }
         responseStarted = true;
-        if (timeout != null) {
-          timeout.cancel(false);
-        }
+        timeout.disarm(this);
         status = code;
         upstreamKeepAlive = HttpUtil.isKeepAlive(r);
         downstreamKeepAlive =
@@ -435,15 +432,12 @@ final class Exchange {
 
   /** Fires at the request deadline, or earlier at the end of the current try's own timeout. */
   private void armTimer() {
-    if (timeout != null) {
-      timeout.cancel(false);
-    }
     long delay = deadline - System.nanoTime();
     long perTry = call == null ? 0 : call.perTryTimeoutNanos();
     if (perTry > 0 && perTry < delay) {
       delay = perTry;
     }
-    timeout = down.executor().schedule(this::onTimeout, Math.max(0, delay), TimeUnit.NANOSECONDS);
+    timeout.arm(this, this::onTimeout, delay);
   }
 
   private void finish() {
@@ -495,9 +489,7 @@ final class Exchange {
   private void end() {
     done = true;
     context.limits().releaseUpstream(route.listener().config().namespace(), route.service());
-    if (timeout != null) {
-      timeout.cancel(false);
-    }
+    timeout.disarm(this);
     if (retryTimer != null) {
       retryTimer.cancel(false);
     }

@@ -9,8 +9,8 @@ import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
+import io.nodemesh.proxy.transport.IdleTimeout;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -85,7 +85,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         service > 0
             ? TimeUnit.MILLISECONDS.toNanos(service)
             : context.settings().idleTimeout().toNanos();
-    p.addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+    p.addLast(IDLE, new IdleTimeout(idle, TimeUnit.NANOSECONDS));
   }
 
   /**

@@ -10,12 +10,12 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.limits.Limits;
+import io.nodemesh.proxy.transport.IdleTimeout;
 import io.nodemesh.proxy.transport.Transport;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -70,9 +70,7 @@ final class UpstreamPool {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                    ch.pipeline().addLast(IDLE, new IdleTimeout(idleNanos, TimeUnit.NANOSECONDS));
                   }
                 });
   }

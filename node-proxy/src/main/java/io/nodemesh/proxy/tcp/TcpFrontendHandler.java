@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.balance.Target;
@@ -15,6 +14,7 @@ import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ConnectionObservation;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
+import io.nodemesh.proxy.transport.IdleTimeout;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -89,7 +89,7 @@ final class TcpFrontendHandler extends RelayHandler {
           long idle = call.policy().timeouts().idleMillis();
           if (idle > 0) {
             // On the client side both directions show: its reads and its writes.
-            ctx.pipeline().addFirst(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            ctx.pipeline().addFirst(IDLE, new IdleTimeout(idle, TimeUnit.MILLISECONDS));
           }
         }
         countReads(
