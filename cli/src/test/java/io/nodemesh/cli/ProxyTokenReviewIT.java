@@ -245,7 +245,8 @@ class ProxyTokenReviewIT {
                     .timeout(Duration.ofSeconds(5))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(resp.statusCode()).as("%s %s", method, path).isIn(404, 405);
+        // No route takes anything but GET, so Helidon finds none.
+        assertThat(resp.statusCode()).as("%s %s", method, path).isEqualTo(404);
       }
     }
     assertThat(controller.currentConfig().version()).isEqualTo(version);
