@@ -88,8 +88,10 @@ final class RandomCluster {
 
   private static final String[] NAMESPACES = {"shop", "a", "default", "x-1", MESH_NAMESPACE,
       "kube-system", "n" + "s".repeat(61) + "z"};
+  // The last few only local mode's YAML can hold: the API server refuses them as Service names.
   private static final String[] WORDS = {"echo", "web", "api", "db", "v1", "v2", "grpc", "dns",
-      "cache", "a", "x-y-z", "9lives", "very-long-" + "n".repeat(40) + "-name"};
+      "cache", "a", "x-y-z", "9lives", "very-long-" + "n".repeat(40) + "-name", "UPPER", "a.b",
+      "under_score", "-dash-", "\u00fcml\u00e4ut"};
   private static final String[] GOOD_IPS = {"10.0.0.1", "10.0.0.2", "10.1.2.3", "192.168.7.9",
       "fd00::1", "fd00::2", "::1", "2001:db8::42", "127.0.0.2", "0.0.0.0"};
   private static final String[] BAD_IPS = {"not-an-ip", "999.1.1.1", "1.2.3", "10.0.0.256",
@@ -526,7 +528,9 @@ final class RandomCluster {
         headers = new HashMap<>();
         String value = rnd.nextInt(8) == 0 ? pick(BAD_REGEXES) : pick(REGEXES);
         bad |= contains(BAD_REGEXES, value);
-        headers.put(pick("X-User", "content-type", "x-v"), value);
+        String header = pick("X-User", "content-type", "x-v", " ");
+        bad |= header.isBlank();
+        headers.put(header, value);
       }
       String matchName = rnd.nextInt(12) == 0 ? pick(null, "") : "m" + (i % 3);
       bad |= matchName == null || matchName.isEmpty() || i >= 3;
