@@ -8,9 +8,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.Headers;
@@ -18,7 +16,6 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.Controller;
-import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
@@ -63,7 +60,6 @@ class ProxyTokenReviewIT {
   KubernetesMockServer server;
 
   private static final String NS = "shop";
-  private static final String MESH_NS = "nodemesh";
   private static final String REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
   private static final String PROXY_USER = "system:serviceaccount:nodemesh:nodemesh-proxy";
   private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]*)\"");
@@ -140,13 +136,7 @@ class ProxyTokenReviewIT {
     NodeProxy otherAccount = startProxy("node-b", token("app", APP_TOKEN));
     NodeProxy expired = startProxy("node-c", token("expired", EXPIRED_TOKEN));
     NodeProxy noToken = startProxy("node-d", null);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(controllerMetrics())
-                    .containsPattern(refused("forbidden"))
-                    .containsPattern(refused("unauthenticated")));
+    awaitRefused("forbidden", "unauthenticated");
     // No token at all is refused before any TokenReview; the expired one after it.
     await().atMost(Duration.ofSeconds(5)).until(() -> reviewed.contains(EXPIRED_TOKEN));
     assertThat(reviewed).as("tokens reviewed").doesNotContain("null");
@@ -203,9 +193,7 @@ class ProxyTokenReviewIT {
     reviewsDown.set(true);
     Files.writeString(token, LATE_TOKEN);
     service("cart");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(controllerMetrics()).containsPattern(refused("unavailable")));
+    awaitRefused("unavailable");
     HttpResponse<String> unavailable = configGet(LATE_TOKEN);
     assertThat(unavailable.statusCode()).isEqualTo(503);
     assertThat(unavailable.body()).contains("cannot review the token").doesNotContain(LATE_TOKEN);
@@ -260,13 +248,7 @@ class ProxyTokenReviewIT {
     NodeProxy refused = startProxy("node-b", token("app", APP_TOKEN));
     startProxy("node-c", token("expired", EXPIRED_TOKEN));
     await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(controllerMetrics())
-                    .containsPattern(refused("forbidden"))
-                    .containsPattern(refused("unauthenticated")));
+    awaitRefused("forbidden", "unauthenticated");
     configGet(APP_TOKEN);
     configGet(EXPIRED_TOKEN);
 
@@ -352,9 +334,16 @@ class ProxyTokenReviewIT {
 
   // ---- helpers
 
-  private static Pattern refused(String reason) {
-    return Pattern.compile(
-        "nodemesh_controller_config_auth_refused_total\\{reason=\"" + reason + "\"} [1-9]");
+  /** Waits until the controller has counted at least one refusal for each reason. */
+  private void awaitRefused(String... reasons) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              for (String reason : reasons) {
+                assertThat(refusals(reason)).as("refusals for %s", reason).isPositive();
+              }
+            });
   }
 
   private double refusals(String reason) throws Exception {
@@ -368,31 +357,14 @@ class ProxyTokenReviewIT {
   }
 
   private Controller startController() {
-    // Its own client, as in a cluster, so its watches never starve the test's.
-    KubernetesClient own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withMaxConcurrentRequestsPerHost(64)
-                    .build())
-            .build();
+    KubernetesClient own = TestControllers.ownClient(client);
     running.add(own::close);
-    ControllerOptions options =
-        new ControllerOptions(
-            MESH_NS,
-            "mesh",
-            "127.0.0.1",
-            0,
-            TestPorts.range(0),
-            TestPorts.range(1),
-            TestPorts.range(2),
-            Duration.ofMillis(20),
-            Duration.ofSeconds(1),
-            false,
-            "it-controller",
-            null,
-            ControllerOptions.DEFAULT_PROXY_SELECTOR);
-    Controller c = Controller.start(options, new InformerSource(own, null), own, "nodemesh-proxy");
+    Controller c =
+        Controller.start(
+            TestControllers.options("it-controller"),
+            new InformerSource(own, null),
+            own,
+            "nodemesh-proxy");
     running.add(c);
     return c;
   }

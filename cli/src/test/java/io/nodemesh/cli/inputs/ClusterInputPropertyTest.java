@@ -204,51 +204,51 @@ class ClusterInputPropertyTest {
   @Test
   void portRangesWhereAPortBelongsAreReportedAndTheRestIsMeshed(@TempDir Path dir)
       throws Exception {
-    Files.writeString(
-        dir.resolve("good.yaml"),
-        """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web, namespace: shop}
-        spec:
-          ports: [{name: http, port: 80}]
-        """);
-    Files.writeString(
-        dir.resolve("service.yaml"),
-        """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: wide, namespace: shop}
-        spec:
-          ports: [{name: http, port: "1-70000"}]
-        """);
-    Files.writeString(
-        dir.resolve("routes.yaml"),
-        """
-        apiVersion: specs.smi-spec.io/v1alpha4
-        kind: TCPRoute
-        metadata: {name: backwards, namespace: shop}
-        spec:
-          matches: {ports: ["9-3"]}
-        """);
-    Files.writeString(
-        dir.resolve("udp.yaml"),
-        """
-        apiVersion: specs.smi-spec.io/v1alpha4
-        kind: UDPRoute
-        metadata: {name: letters, namespace: shop}
-        spec:
-          matches: {ports: ["a-b"]}
-        """);
-    Files.writeString(
-        dir.resolve("huge.yaml"),
-        """
-        apiVersion: specs.smi-spec.io/v1alpha4
-        kind: TCPRoute
-        metadata: {name: huge, namespace: shop}
-        spec:
-          matches: {ports: [70000, 0]}
-        """);
+    Map<String, String> files =
+        Map.of(
+            "good.yaml",
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: shop}
+            spec:
+              ports: [{name: http, port: 80}]
+            """,
+            "service.yaml",
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: wide, namespace: shop}
+            spec:
+              ports: [{name: http, port: "1-70000"}]
+            """,
+            "routes.yaml",
+            """
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: TCPRoute
+            metadata: {name: backwards, namespace: shop}
+            spec:
+              matches: {ports: ["9-3"]}
+            """,
+            "udp.yaml",
+            """
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: UDPRoute
+            metadata: {name: letters, namespace: shop}
+            spec:
+              matches: {ports: ["a-b"]}
+            """,
+            "huge.yaml",
+            """
+            apiVersion: specs.smi-spec.io/v1alpha4
+            kind: TCPRoute
+            metadata: {name: huge, namespace: shop}
+            spec:
+              matches: {ports: [70000, 0]}
+            """);
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      Files.writeString(dir.resolve(f.getKey()), f.getValue());
+    }
     try (FileSource source = new FileSource(dir)) {
       source.start(() -> {});
       await().atMost(Duration.ofSeconds(10)).until(source::hasSynced);
