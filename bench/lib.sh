@@ -160,5 +160,7 @@ start_controller() {
     bench_die "controller not ready: $(tail -5 "$work/controller.out")"
 }
 
-# The JVM flags that give the RSS figure in docs/benchmarks.md; the chart's defaults follow them.
-NODEMESH_PROXY_DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -Xss256k -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
+# The node proxy's default JVM flags, which give the RSS figures in docs/benchmarks.md: the same
+# file feeds the chart's default (ChartTest holds them equal) and the AOT cache's training run.
+NODEMESH_PROXY_DEFAULT_OPTS=$(grep -v -e '^#' -e '^[[:space:]]*$' "$root/docker/proxy-jvm-options" |
+  paste -sd' ' -)

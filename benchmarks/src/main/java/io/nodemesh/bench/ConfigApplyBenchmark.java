@@ -1,16 +1,22 @@
 package io.nodemesh.bench;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.compile.CompileResult;
-import io.nodemesh.controller.compile.EndpointMemo;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +47,11 @@ public class ConfigApplyBenchmark {
   private CompileResult previous;
   private MeshConfig config;
   private String json;
+  private MeshConfig changed;
+  private byte[] deltaJson;
   private ProxyMetrics metrics;
   private int generation;
-  private EndpointMemo memo;
+  private CompileMemo memo;
 
   @Setup
   public void setUp() {
@@ -54,19 +62,42 @@ public class ConfigApplyBenchmark {
         sliceIndex = i;
       }
     }
-    memo = EndpointMemo.create();
+    memo = CompileMemo.create();
     previous = compile(null, PortAllocation.empty());
     compile(previous.config(), previous.allocation(), memo);
     config = SyntheticMesh.config(1, services, 10, true);
     json = MeshConfigJson.write(config);
+    // The next version: one Service's endpoints moved, as after a rollout.
+    List<ListenerConfig> listeners = new ArrayList<>(config.listeners());
+    ListenerConfig moved = listeners.get(services / 2);
+    BackendConfig root = moved.route().root();
+    listeners.set(
+        services / 2,
+        new ListenerConfig(
+            moved.namespace(),
+            moved.service(),
+            moved.port(),
+            moved.protocol(),
+            moved.proxyPort(),
+            new RouteConfig(
+                new BackendConfig(
+                    root.service(),
+                    root.weight(),
+                    List.of(EndpointConfig.ready(SyntheticMesh.ip(999_999), 8080))),
+                moved.route().split(),
+                moved.route().matches(),
+                moved.route().splitName()),
+            moved.policy()));
+    changed = new MeshConfig(2, config.meshDomain(), listeners, config.access());
+    deltaJson = controllerDelta();
     metrics = new ProxyMetrics();
   }
 
   private CompileResult compile(MeshConfig prior, PortAllocation allocation) {
-    return compile(prior, allocation, EndpointMemo.create());
+    return compile(prior, allocation, CompileMemo.create());
   }
 
-  private CompileResult compile(MeshConfig prior, PortAllocation allocation, EndpointMemo m) {
+  private CompileResult compile(MeshConfig prior, PortAllocation allocation, CompileMemo m) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
         t, SyntheticCluster.settings(), allocation, prior, System.currentTimeMillis(), m);
@@ -92,6 +123,18 @@ public class ConfigApplyBenchmark {
   @Benchmark
   public String controllerSerialize() {
     return MeshConfigJson.write(config);
+  }
+
+  /** Controller: the delta body from the previous version (computed once per version). */
+  @Benchmark
+  public byte[] controllerDelta() {
+    return MeshConfigJson.writeBytes(MeshConfigDelta.between(config, changed).orElseThrow());
+  }
+
+  /** Proxy: read a one-Service delta and apply it to the config held (instead of proxyParse). */
+  @Benchmark
+  public MeshConfig proxyApplyDelta() {
+    return MeshConfigJson.readDelta(new String(deltaJson, StandardCharsets.UTF_8)).applyTo(config);
   }
 
   /** Proxy: parse the JSON body. */

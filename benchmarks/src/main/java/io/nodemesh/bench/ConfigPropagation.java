@@ -1,46 +1,83 @@
 package io.nodemesh.bench;
 
-import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Config change to every proxy routing by it: one controller, N node proxies long-polling it (each
  * on its own loopback address, 127.0.0.2 and up), a cluster held in memory. Each round replaces one
  * pod of one Service and times how long until every proxy has swapped in a routing table of that
  * version (the next request it routes uses the new endpoints). Prints one {@code
- * bench=config-propagation ...} line.
+ * bench=config-propagation ...} line per delivery mode.
  *
- * <p>Usage: {@code ConfigPropagation [--proxies N] [--services N] [--changes N]}.
+ * <p>Delivery {@code delta} is the default protocol (a proxy gets what changed since the version it
+ * holds); {@code full} makes the controller keep no history, so every proxy downloads the whole
+ * (gzipped) config for every change, as before deltas existed; {@code both} measures the two side
+ * by side in one run. With {@code --fork} each proxy runs in a JVM of its own ({@link
+ * ForkedProxy}): ten proxies of 10,000 listeners each need more file descriptors than one process
+ * may open.
+ *
+ * <p>Usage: {@code ConfigPropagation [--proxies N] [--services N] [--changes N] [--delivery
+ * delta|full|both] [--fork]}.
  */
 public final class ConfigPropagation {
-  /** The measured distribution, in milliseconds, of the slowest proxy of each change. */
+  /**
+   * The measured distribution, in milliseconds, of the slowest proxy of each change, and the median
+   * time until the controller had published it.
+   */
   public record Result(
-      int proxies, int services, int changes, double p50Millis, double p99Millis, double maxMillis) {
+      int proxies,
+      int services,
+      int changes,
+      Delivery delivery,
+      double p50Millis,
+      double p99Millis,
+      double maxMillis,
+      double controllerP50Millis) {
     public String line() {
       return String.format(
           Locale.ROOT,
-          "bench=config-propagation proxies=%d services=%d changes=%d all_p50_ms=%.1f"
-              + " all_p99_ms=%.1f all_max_ms=%.1f",
+          "bench=config-propagation proxies=%d services=%d changes=%d delivery=%s all_p50_ms=%.1f"
+              + " all_p99_ms=%.1f all_max_ms=%.1f controller_p50_ms=%.1f",
           proxies,
           services,
           changes,
+          delivery.name().toLowerCase(Locale.ROOT),
           p50Millis,
           p99Millis,
-          maxMillis);
+          maxMillis,
+          controllerP50Millis);
     }
   }
+
+  /** How the controller sends a change. */
+  public enum Delivery {
+    /** What changed since the version the proxy holds. */
+    DELTA,
+    /** The whole config every time (a controller that keeps no history). */
+    FULL
+  }
+
+  /** The system property that sets the controller's config history; 0 turns deltas off. */
+  static final String HISTORY_PROPERTY = ConfigHub.HISTORY_PROPERTY;
 
   private ConfigPropagation() {}
 
@@ -48,23 +85,55 @@ public final class ConfigPropagation {
     int proxies = 10;
     int services = 100;
     int changes = 50;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      int v = Integer.parseInt(args[i + 1]);
-      switch (args[i]) {
-        case "--proxies" -> proxies = v;
-        case "--services" -> services = v;
-        case "--changes" -> changes = v;
-        default -> {
-          System.err.println("ConfigPropagation: unknown option " + args[i]);
-          System.exit(2);
-        }
+    boolean fork = false;
+    List<Delivery> deliveries = List.of(Delivery.DELTA);
+    for (int i = 0; i < args.length; i++) {
+      String option = args[i];
+      if (option.equals("--fork")) {
+        fork = true;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        usage("option " + option + " needs a value");
+      }
+      String value = args[++i];
+      switch (option) {
+        case "--proxies" -> proxies = Integer.parseInt(value);
+        case "--services" -> services = Integer.parseInt(value);
+        case "--changes" -> changes = Integer.parseInt(value);
+        case "--delivery" ->
+            deliveries =
+                switch (value) {
+                  case "delta" -> List.of(Delivery.DELTA);
+                  case "full" -> List.of(Delivery.FULL);
+                  case "both" -> List.of(Delivery.FULL, Delivery.DELTA);
+                  default -> {
+                    usage("--delivery is delta, full or both, not " + value);
+                    yield List.of();
+                  }
+                };
+        default -> usage("unknown option " + option);
       }
     }
-    System.out.println(measure(proxies, services, changes).line());
+    for (Delivery d : deliveries) {
+      System.out.println(measure(proxies, services, changes, d, fork).line());
+      System.out.flush();
+    }
     System.exit(0);
   }
 
+  private static void usage(String problem) {
+    System.err.println("ConfigPropagation: " + problem);
+    System.exit(2);
+  }
+
+  /** Proxies in this JVM, deltas on. */
   public static Result measure(int proxyCount, int services, int changes) {
+    return measure(proxyCount, services, changes, Delivery.DELTA, false);
+  }
+
+  public static Result measure(
+      int proxyCount, int services, int changes, Delivery delivery, boolean fork) {
     SyntheticCluster cluster = new SyntheticCluster(services, 3, services / 10);
     MemorySource source = new MemorySource(cluster.objects());
     int target = services / 2;
@@ -75,44 +144,129 @@ public final class ConfigPropagation {
             "mesh",
             "127.0.0.1",
             0,
-            new PortRange(21000, 29999),
-            new PortRange(30000, 30999),
-            new PortRange(31000, 31999),
+            new PortRange(20000, 39999),
+            new PortRange(40000, 44999),
+            new PortRange(45000, 49999),
             null,
             null,
             false,
             "bench",
             null,
             null);
-    List<NodeProxy> proxies = new ArrayList<>();
+    // Startup at 10,000 Services means ten proxies fetching and binding 10,000 listeners each.
+    Duration startup = Duration.ofSeconds(Math.max(30, services / 50));
+    Duration perChange = Duration.ofSeconds(Math.max(10, services / 500));
+    List<LongSupplier> applied = new ArrayList<>();
+    List<AutoCloseable> running = new ArrayList<>();
+    String history = System.getProperty(HISTORY_PROPERTY);
+    if (delivery == Delivery.FULL) {
+      System.setProperty(HISTORY_PROPERTY, "0");
+    }
     try (Controller controller = Controller.start(options, source, null)) {
       URI api = URI.create("http://127.0.0.1:" + controller.apiPort());
       for (int i = 0; i < proxyCount; i++) {
-        proxies.add(
-            NodeProxy.start(
-                new ProxyOptions(api, "127.0.0." + (2 + i), 0, -1, "node-" + i, 1)));
+        String host = "127.0.0." + (2 + i);
+        if (fork) {
+          Forked f = Forked.start(api, host, "node-" + i);
+          running.add(f);
+          applied.add(f.applied::get);
+        } else {
+          NodeProxy p = NodeProxy.start(new ProxyOptions(api, host, 0, -1, "node-" + i, 1));
+          running.add(p);
+          applied.add(p::appliedVersion);
+        }
       }
-      awaitAll(proxies, controller.currentConfig().version(), Duration.ofSeconds(30));
+      awaitAll(applied, controller.currentConfig().version(), startup);
       double[] all = new double[changes];
+      // The part of each change spent before the controller publishes it (debounce and compile).
+      double[] published = new double[changes];
       for (int c = 0; c < changes; c++) {
         long before = controller.currentConfig().version();
         long t0 = System.nanoTime();
         source.replace(sliceIndex, cluster.slice(target, c + 1));
-        long version = awaitNewVersion(controller, before, Duration.ofSeconds(10));
-        awaitAll(proxies, version, Duration.ofSeconds(10));
+        long version = awaitNewVersion(controller, before, perChange);
+        published[c] = (System.nanoTime() - t0) / 1e6;
+        awaitAll(applied, version, perChange);
         all[c] = (System.nanoTime() - t0) / 1e6;
       }
       double[] sorted = all.clone();
       Arrays.sort(sorted);
+      Arrays.sort(published);
       return new Result(
           proxyCount,
           services,
           changes,
+          delivery,
           percentile(sorted, 0.50),
           percentile(sorted, 0.99),
-          sorted[sorted.length - 1]);
+          sorted[sorted.length - 1],
+          percentile(published, 0.50));
     } finally {
-      proxies.forEach(NodeProxy::close);
+      for (AutoCloseable r : running) {
+        try {
+          r.close();
+        } catch (Exception e) {
+          System.err.println("ConfigPropagation: stopping a proxy: " + e);
+        }
+      }
+      if (history == null) {
+        System.clearProperty(HISTORY_PROPERTY);
+      } else {
+        System.setProperty(HISTORY_PROPERTY, history);
+      }
+    }
+  }
+
+  /** A {@link ForkedProxy} child and the last version it reported. */
+  private record Forked(Process process, AtomicLong applied) implements AutoCloseable {
+    static Forked start(URI api, String host, String node) {
+      List<String> cmd =
+          List.of(
+              ProcessHandle.current().info().command().orElse("java"),
+              "--enable-native-access=ALL-UNNAMED",
+              "-Xmx512m",
+              "-Djava.util.logging.config.file=/dev/null",
+              "-cp",
+              System.getProperty("java.class.path"),
+              ForkedProxy.class.getName(),
+              api.toString(),
+              host,
+              node);
+      Process p;
+      try {
+        p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start a forked proxy", e);
+      }
+      Forked f = new Forked(p, new AtomicLong(-1));
+      Thread.ofPlatform()
+          .daemon()
+          .name("forked-" + node)
+          .start(
+              () -> {
+                try (BufferedReader r = p.inputReader(StandardCharsets.UTF_8)) {
+                  for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    if (line.startsWith("applied ")) {
+                      f.applied.set(Long.parseLong(line.substring(8).trim()));
+                    }
+                  }
+                } catch (IOException e) {
+                  // the child is gone; awaitAll reports the version it is stuck at
+                }
+              });
+      return f;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      try {
+        process.getOutputStream().close();
+      } catch (IOException e) {
+        // already closed
+      }
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
     }
   }
 
@@ -127,13 +281,13 @@ public final class ConfigPropagation {
     return controller.currentConfig().version();
   }
 
-  private static void awaitAll(List<NodeProxy> proxies, long version, Duration limit) {
+  private static void awaitAll(List<LongSupplier> proxies, long version, Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
-    for (NodeProxy p : proxies) {
-      while (p.appliedVersion() < version) {
+    for (LongSupplier p : proxies) {
+      while (p.getAsLong() < version) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
-              "a proxy still has version " + p.appliedVersion() + " after " + limit);
+              "a proxy still has version " + p.getAsLong() + " after " + limit);
         }
         LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
       }

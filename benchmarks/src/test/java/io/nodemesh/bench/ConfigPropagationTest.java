@@ -17,6 +17,17 @@ class ConfigPropagationTest {
   }
 
   @Test
+  void forkedProxiesReceiveWholeConfigsWhenDeltasAreOff() {
+    ConfigPropagation.Result r =
+        ConfigPropagation.measure(2, 20, 3, ConfigPropagation.Delivery.FULL, true);
+
+    assertThat(r.p50Millis()).isPositive();
+    assertThat(r.line())
+        .startsWith("bench=config-propagation proxies=2 services=20 changes=3 delivery=full ");
+    assertThat(System.getProperty(ConfigPropagation.HISTORY_PROPERTY)).isNull();
+  }
+
+  @Test
   void percentileIsNearestRank() {
     double[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     assertThat(ConfigPropagation.percentile(v, 0.5)).isEqualTo(5);

@@ -8,7 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,7 +94,15 @@ class ChartTest {
             "proxy",
             "--controller=http://nodemesh-controller.nodemesh.svc:9900",
             "--admin-port=9901",
-            "--token-file=/var/run/secrets/nodemesh/token");
+            "--token-file=/var/run/secrets/nodemesh/token",
+            "--max-connections-per-listener=10000",
+            "--max-requests-per-upstream=1000",
+            "--max-request-line=4096",
+            "--max-header-size=8192",
+            "--max-header-count=100",
+            "--max-websocket-frame=16777216",
+            "--header-read-timeout=10s",
+            "--body-read-timeout=30s");
     // The only token in the pod: projected, for the controller's audience, rotated by the kubelet.
     JsonNode projected = null;
     for (JsonNode v : podSpec.path("volumes")) {
@@ -189,6 +201,48 @@ class ChartTest {
     }
   }
 
+  /**
+   * The proxy runs with the flags bench/ measured (docker/proxy-jvm-options, the source of the RSS
+   * figures in docs/benchmarks.md) plus the image's AOT cache; every JVM gets the footprint flags.
+   */
+  @Test
+  void jvmDefaultsAreTheMeasuredFootprintFlags() throws IOException {
+    List<String> measured =
+        Files.readAllLines(Path.of("").toAbsolutePath().resolveSibling("docker/proxy-jvm-options"))
+            .stream()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .toList();
+    assertThat(measured).contains("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders");
+
+    JsonNode proxy = container(defaults.get("DaemonSet", "nodemesh-proxy"));
+    List<String> proxyFlags = Arrays.asList(env(proxy, "JDK_JAVA_OPTIONS").split(" "));
+    assertThat(proxyFlags)
+        .containsSubsequence(measured)
+        .contains("-XX:AOTCache=/opt/nodemesh/proxy.aot", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(env(proxy, "MALLOC_ARENA_MAX")).isEqualTo("2");
+
+    for (JsonNode c :
+        List.of(
+            container(defaults.get("Deployment", "nodemesh-controller")),
+            container(defaults.get("Deployment", "nodemesh-dns")))) {
+      assertThat(env(c, "JDK_JAVA_OPTIONS"))
+          .contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=70", "-XX:TrimNativeHeapInterval=")
+          .contains("-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError")
+          .doesNotContain("AOTCache");
+    }
+  }
+
+  @Test
+  void proxyEnvironmentCanBeExtended() {
+    JsonNode proxy =
+        container(
+            Rendered.render(Map.of("proxy.env.MALLOC_ARENA_MAX", "1", "proxy.env.TZ", "UTC"))
+                .get("DaemonSet", "nodemesh-proxy"));
+    assertThat(env(proxy, "MALLOC_ARENA_MAX")).isEqualTo("1");
+    assertThat(env(proxy, "TZ")).isEqualTo("UTC");
+  }
+
   @Test
   void overriddenValuesReachTheCommandLines() {
     Rendered r =
@@ -241,6 +295,66 @@ class ChartTest {
     String logging =
         r.get("ConfigMap", "nodemesh-logging").path("data").path("logging.properties").asText();
     assertThat(logging).contains("io.nodemesh.level = FINE").contains(".level = INFO");
+  }
+
+  @Test
+  void proxyLimitsReachTheProxyCommandLine() {
+    assertThat(texts(container(defaults.get("DaemonSet", "nodemesh-proxy")).path("args")))
+        .contains(
+            "--max-connections-per-listener=10000",
+            "--max-requests-per-upstream=1000",
+            "--max-request-line=4096",
+            "--max-header-size=8192",
+            "--max-header-count=100",
+            "--header-read-timeout=10s",
+            "--body-read-timeout=30s",
+            "--max-websocket-frame=16777216");
+    Rendered r =
+        Rendered.render(
+            Map.ofEntries(
+                Map.entry("proxy.limits.maxConnectionsPerListener", 50000),
+                Map.entry("proxy.limits.maxRequestsPerUpstream", 200),
+                Map.entry("proxy.limits.maxRequestLine", 8192),
+                Map.entry("proxy.limits.maxHeaderSize", 16384),
+                Map.entry("proxy.limits.maxHeaderCount", 64),
+                Map.entry("proxy.limits.headerReadTimeout", "500ms"),
+                Map.entry("proxy.limits.bodyReadTimeout", "1m30s"),
+                Map.entry("proxy.limits.maxWebSocketFrame", 1073741824)));
+    List<String> args = texts(container(r.get("DaemonSet", "nodemesh-proxy")).path("args"));
+    assertThat(args)
+        .contains(
+            "--max-connections-per-listener=50000",
+            "--max-requests-per-upstream=200",
+            "--max-request-line=8192",
+            "--max-header-size=16384",
+            "--max-header-count=64",
+            "--header-read-timeout=500ms",
+            "--body-read-timeout=1m30s",
+            "--max-websocket-frame=1073741824");
+    // A null value leaves its flag out, so the proxy's own default applies.
+    assertThat(
+            texts(
+                container(
+                        Rendered.render(Map.of("proxy.limits.maxHeaderCount", "null"))
+                            .get("DaemonSet", "nodemesh-proxy"))
+                    .path("args")))
+        .noneMatch(a -> a.startsWith("--max-header-count"))
+        .contains("--max-header-size=8192");
+  }
+
+  @Test
+  void invalidProxyLimitsAreRefusedWithAMessageNamingTheValue() {
+    assertThatThrownBy(() -> Rendered.render(Map.of("proxy.limits.maxHeaderCount", 0)))
+        .hasMessageContaining("proxy.limits.maxHeaderCount must be a positive whole number");
+    assertThatThrownBy(() -> Rendered.render(Map.of("proxy.limits.maxHeaderSize", "8k")))
+        .hasMessageContaining("proxy.limits.maxHeaderSize must be a positive whole number")
+        .hasMessageContaining("8k");
+    assertThatThrownBy(() -> Rendered.render(Map.of("proxy.limits.maxRequestLine", 1.5)))
+        .hasMessageContaining("proxy.limits.maxRequestLine");
+    assertThatThrownBy(() -> Rendered.render(Map.of("proxy.limits.headerReadTimeout", "10")))
+        .hasMessageContaining("proxy.limits.headerReadTimeout must be a positive duration");
+    assertThatThrownBy(() -> Rendered.render(Map.of("proxy.limits.bodyReadTimeout", "0s")))
+        .hasMessageContaining("proxy.limits.bodyReadTimeout must be a positive duration");
   }
 
   @Test

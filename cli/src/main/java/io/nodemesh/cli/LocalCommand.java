@@ -36,6 +36,8 @@ final class LocalCommand implements Callable<Integer> {
 
   @Mixin TelemetryOptions telemetry;
 
+  @Mixin LimitOptions limits;
+
   @Override
   public Integer call() throws InterruptedException {
     if (!java.nio.file.Files.isDirectory(dir)) {
@@ -49,7 +51,8 @@ final class LocalCommand implements Callable<Integer> {
             localControllerOptions(mesh, ports.apiPort),
             ports.entryPort,
             ports.adminPort,
-            o -> telemetry.applyTo(o, spec.commandLine()));
+            o -> telemetry.applyTo(o, spec.commandLine()),
+            limits.settings(spec.commandLine()));
     local.awaitListeners(0, Duration.ofSeconds(10));
     out.printf(
         "nodemesh local: watching %s; entry port %s:%d, proxy admin %s:%d, controller API %s:%d%n",

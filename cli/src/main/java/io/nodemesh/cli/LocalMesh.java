@@ -4,6 +4,8 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.ProxyOptions;
 import java.net.BindException;
 import java.net.URI;
@@ -36,11 +38,17 @@ final class LocalMesh implements AutoCloseable {
    */
   static LocalMesh start(
       Path dir, ControllerOptions controllerOptions, int entryPort, int adminPort) {
-    return start(dir, controllerOptions, entryPort, adminPort, UnaryOperator.identity());
+    return start(
+        dir,
+        controllerOptions,
+        entryPort,
+        adminPort,
+        UnaryOperator.identity(),
+        LimitSettings.defaults());
   }
 
   /**
-   * As above, with the proxy's options adjusted (tracing, access log).
+   * As above, with the proxy's options adjusted (tracing, access log) and its limits.
    *
    * @throws UserError when DIR is not a directory, a port is taken or the access log cannot be
    *     opened
@@ -50,7 +58,8 @@ final class LocalMesh implements AutoCloseable {
       ControllerOptions controllerOptions,
       int entryPort,
       int adminPort,
-      UnaryOperator<ProxyOptions> adjust) {
+      UnaryOperator<ProxyOptions> adjust,
+      LimitSettings limits) {
     if (!Files.isDirectory(dir)) {
       throw new UserError("'" + dir + "' is not a directory");
     }
@@ -69,7 +78,9 @@ final class LocalMesh implements AutoCloseable {
               entryPort,
               "local",
               0);
-      return new LocalMesh(controller, NodeProxy.start(adjust.apply(options)));
+      return new LocalMesh(
+          controller,
+          NodeProxy.start(adjust.apply(options), HttpProxySettings.defaults(), limits));
     } catch (RuntimeException e) {
       controller.close();
       if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).startsWith("access log")) {

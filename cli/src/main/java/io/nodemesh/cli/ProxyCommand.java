@@ -2,6 +2,8 @@ package io.nodemesh.cli;
 
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.limits.LimitSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -67,6 +69,8 @@ final class ProxyCommand implements Callable<Integer> {
 
   @CommandLine.Mixin TelemetryOptions telemetry;
 
+  @CommandLine.Mixin LimitOptions limits;
+
   @Override
   public Integer call() {
     URI uri = controllerUri();
@@ -79,9 +83,10 @@ final class ProxyCommand implements Callable<Integer> {
         telemetry.applyTo(
             new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine())
             .withTokenFile(tokenFile);
+    LimitSettings limitSettings = limits.settings(spec.commandLine());
     NodeProxy proxy;
     try {
-      proxy = NodeProxy.start(options);
+      proxy = NodeProxy.start(options, HttpProxySettings.defaults(), limitSettings);
     } catch (IllegalStateException e) {
       throw new UserError(e.getMessage(), e);
     }

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import io.nodemesh.proxy.limits.LimitSettings;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 class CliTest {
   record Result(int code, String out, String err) {}
@@ -128,6 +133,60 @@ class CliTest {
     r = run("proxy", "--controller", "http://127.0.0.1:1", "--otlp-endpoint", "collector:4318");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--otlp-endpoint: endpoint 'collector:4318' is not an http://");
+  }
+
+  @Test
+  void limitFlagsReachTheProxysLimitSettings() {
+    ProxyCommand proxy = new ProxyCommand();
+    CommandLine cmd = new CommandLine(proxy);
+    cmd.parseArgs(
+        "--controller=http://127.0.0.1:1",
+        "--max-connections-per-listener=7",
+        "--max-requests-per-upstream=8",
+        "--max-request-line=1000",
+        "--max-header-size=2000",
+        "--max-header-count=30",
+        "--header-read-timeout=500ms",
+        "--body-read-timeout=1m30s",
+        "--max-websocket-frame=65536");
+    assertThat(proxy.limits.settings(cmd))
+        .isEqualTo(
+            new LimitSettings(
+                7, 8, 1000, 2000, 30, Duration.ofMillis(500), Duration.ofSeconds(90), 65536));
+    LocalCommand local = new LocalCommand();
+    cmd = new CommandLine(local);
+    cmd.parseArgs("--max-header-count=12", ".");
+    assertThat(local.limits.settings(cmd))
+        .isEqualTo(LimitSettings.defaults().withHeaderLimits(4096, 8192, 12));
+    cmd.parseArgs(".");
+    assertThat(local.limits.settings(cmd)).isEqualTo(LimitSettings.defaults());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "--max-connections-per-listener | 0 | must be a positive number (got 0)",
+        "--max-requests-per-upstream | -1 | must be a positive number (got -1)",
+        "--max-request-line | 0 | must be a positive number (got 0)",
+        "--max-header-size | abc | 'abc' is not an int",
+        "--max-header-count | 0 | must be a positive number (got 0)",
+        "--header-read-timeout | 10 | must be a positive duration such as 500ms, 10s or 2m",
+        "--body-read-timeout | 0s | must be a positive duration such as 500ms, 10s or 2m",
+        "--max-websocket-frame | 0 | must be a positive number (got 0)",
+      })
+  void badLimitIsAUsageErrorNamingTheFlag(
+      String flag, String value, String reason, @TempDir Path dir) {
+    for (String[] args :
+        List.of(
+            new String[] {"proxy", "--controller", "http://127.0.0.1:1", flag, value},
+            new String[] {"local", flag, value, dir.toString()})) {
+      Result r = run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err().lines().findFirst().orElseThrow()).contains(flag).contains(reason);
+      assertThat(r.err()).contains("Usage: nodemesh " + args[0]).doesNotContain("\tat ");
+    }
   }
 
   @Test

@@ -16,9 +16,9 @@ import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ProxyAuth;
+import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
-import io.nodemesh.controller.compile.EndpointMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.events.ProblemReporter;
@@ -28,6 +28,7 @@ import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Debouncer;
 import io.nodemesh.controller.topology.Topology;
+import io.nodemesh.controller.topology.TopologyIndexer;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashMap;
@@ -79,7 +80,8 @@ public final class Controller implements AutoCloseable {
 
   // Touched only by the compile thread.
   private PortAllocation allocation = PortAllocation.empty();
-  private final EndpointMemo endpointMemo = EndpointMemo.create();
+  private final TopologyIndexer topologies = new TopologyIndexer();
+  private final CompileMemo compileMemo = CompileMemo.create();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
   private volatile Map<String, Pod> podsByName = Map.of();
@@ -251,7 +253,7 @@ public final class Controller implements AutoCloseable {
     long changedAt = changePendingSince.getAndSet(0);
     Timer.Sample topologySample = Timer.start(registry);
     SourceSnapshot snapshot = source.snapshot();
-    Topology topology = Topology.from(snapshot, source.problems());
+    Topology topology = topologies.next(snapshot, source.problems());
     topologySample.stop(topologyTimer);
     Timer.Sample sample = Timer.start(registry);
     // Every pod, live or not: explain names a pod and then says what its IP is worth.
@@ -268,7 +270,7 @@ public final class Controller implements AutoCloseable {
     MeshConfig previous = hub.current().version() == 0 ? null : hub.current();
     CompileResult result =
         MeshCompiler.compile(
-            topology, settings, base, previous, System.currentTimeMillis(), endpointMemo);
+            topology, settings, base, previous, System.currentTimeMillis(), compileMemo);
     sample.stop(compileTimer);
     allocation = result.allocation();
     problems = result.problems();

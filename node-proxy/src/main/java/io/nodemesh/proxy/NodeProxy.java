@@ -29,6 +29,8 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -107,8 +109,8 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /**
-   * Binds the admin port (and the entry port), then starts the config client when a controller is
-   * set.
+   * Binds the admin port (and the entry port) and starts the config client when a controller is
+   * set; the admin server starts concurrently with the rest.
    *
    * @throws IllegalStateException when the admin or entry port cannot be bound
    */
@@ -148,6 +150,14 @@ public final class NodeProxy implements AutoCloseable {
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
     NodeProxy p = new NodeProxy(options, settings, limits, udp);
+    // The admin server (Helidon: the slowest part of start-up) comes up on its own thread while
+    // this one binds the entry port and the config client fetches and applies the first config:
+    // the parts are independent, and readiness needs all of them (issue 7, start to ready).
+    FutureTask<WebServer> adminStart =
+        new FutureTask<>(
+            () -> AdminServer.start(options.bindHost(), options.adminPort(), p.adminView()));
+    Thread.ofPlatform().name("nodemesh-admin-start").start(adminStart);
+    RuntimeException failure = null;
     try {
       if (options.entryPort() >= 0) {
         p.entry =
@@ -157,8 +167,6 @@ public final class NodeProxy implements AutoCloseable {
         LOG.log(
             Level.INFO, "entry port bound on {0}:{1,number,#}", options.bindHost(), p.entryPort());
       }
-      p.admin = AdminServer.start(options.bindHost(), options.adminPort(), p.adminView());
-      LOG.log(Level.INFO, "admin server on {0}:{1,number,#}", options.bindHost(), p.adminPort());
       if (options.controller() != null) {
         p.client =
             new ConfigClient(
@@ -172,10 +180,48 @@ public final class NodeProxy implements AutoCloseable {
         p.client.start();
       }
     } catch (RuntimeException e) {
+      failure = e;
+    }
+    try {
+      p.admin = awaitUninterruptibly(adminStart);
+      LOG.log(Level.INFO, "admin server on {0}:{1,number,#}", options.bindHost(), p.adminPort());
+    } catch (ExecutionException e) {
+      if (failure == null) {
+        failure =
+            e.getCause() instanceof RuntimeException r
+                ? r
+                : new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      }
+    }
+    if (failure != null) {
       p.close();
-      throw e instanceof IllegalStateException ? e : new IllegalStateException(e.getMessage(), e);
+      throw failure instanceof IllegalStateException
+          ? failure
+          : new IllegalStateException(failure.getMessage(), failure);
     }
     return p;
+  }
+
+  /**
+   * The started admin server, waiting through interrupts (kept for the caller) so that a server
+   * that comes up late is never left running unowned.
+   */
+  private static WebServer awaitUninterruptibly(FutureTask<WebServer> task)
+      throws ExecutionException {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return task.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**

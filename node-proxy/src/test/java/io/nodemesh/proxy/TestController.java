@@ -57,8 +57,14 @@ final class TestController implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     String query = ex.getRequestURI().getQuery();
-    long waitSec =
-        query != null && query.startsWith("wait=") ? Long.parseLong(query.substring(5)) : 30;
+    long waitSec = 30;
+    // Other parameters (since=, from a proxy that can apply deltas) are ignored, as an older
+    // controller does.
+    for (String param : query == null ? new String[0] : query.split("&")) {
+      if (param.startsWith("wait=")) {
+        waitSec = Long.parseLong(param.substring(5));
+      }
+    }
     String held = ex.getRequestHeaders().getFirst("If-None-Match");
     String sendTag;
     String sendBody;

@@ -8,12 +8,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.Problem;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -27,7 +27,11 @@ import java.util.function.Supplier;
  *       {@code If-None-Match} naming an older version it answers at once; naming the current one
  *       (or a newer one seen on another replica, see {@link ConfigHub#awaitNewer}) the request
  *       waits (long poll, default 30 s, {@code ?wait=<seconds>} up to 60) for a newer version, then
- *       answers 200 with it, or 304.
+ *       answers 200 with it, or 304. With {@code ?since=<version>} naming a version this replica
+ *       still keeps, the 200 carries a {@link io.nodemesh.config.MeshConfigDelta} from it instead
+ *       ({@code Content-Type: application/vnd.nodemesh.config-delta+json}); otherwise the full
+ *       config ({@code application/json}). Bodies of 1 KiB and more are gzipped for a client that
+ *       accepts it. Each body is encoded once per version (see {@link ServedConfig}).
  *   <li>{@code GET /api/v1/problems}: the current problems as a JSON array.
  *   <li>{@code /healthz}, {@code /readyz} (503 until the first config from a synced source), {@code
  *       /metrics} (Prometheus text).
@@ -37,6 +41,12 @@ public final class ConfigApi {
   public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
   public static final Duration MAX_WAIT = Duration.ofSeconds(60);
   private static final String JSON = "application/json";
+
+  /**
+   * Config bodies smaller than this go uncompressed: they fit in one packet anyway. Larger ones are
+   * compressed once per version and the result shared, so even a one-listener delta is worth it.
+   */
+  public static final int GZIP_MIN_BYTES = 1024;
 
   private ConfigApi() {}
 
@@ -79,7 +89,7 @@ public final class ConfigApi {
             "/api/v1/config",
             (req, res) -> {
               if (auth == null || authorized(req, res, auth, registry)) {
-                config(req, res, hub, proxies);
+                config(req, res, hub, proxies, registry);
               }
             })
         .get(
@@ -151,7 +161,11 @@ public final class ConfigApi {
   }
 
   private static void config(
-      ServerRequest req, ServerResponse res, ConfigHub hub, ProxyTracker proxies) {
+      ServerRequest req,
+      ServerResponse res,
+      ConfigHub hub,
+      ProxyTracker proxies,
+      PrometheusMeterRegistry registry) {
     Duration wait = DEFAULT_WAIT;
     Optional<String> w = req.query().first("wait").asOptional();
     if (w.isPresent()) {
@@ -160,6 +174,16 @@ public final class ConfigApi {
         wait = Duration.ofSeconds(Math.max(0, Math.min(seconds, MAX_WAIT.toSeconds())));
       } catch (NumberFormatException e) {
         json(res, Status.BAD_REQUEST_400, "{\"error\":\"wait must be a number of seconds\"}");
+        return;
+      }
+    }
+    OptionalLong since = OptionalLong.empty();
+    Optional<String> s = req.query().first("since").asOptional();
+    if (s.isPresent()) {
+      try {
+        since = OptionalLong.of(Long.parseLong(s.get().trim()));
+      } catch (NumberFormatException e) {
+        json(res, Status.BAD_REQUEST_400, "{\"error\":\"since must be a config version\"}");
         return;
       }
     }
@@ -173,26 +197,79 @@ public final class ConfigApi {
             .first(HeaderNames.create(NODE_HEADER))
             .orElseGet(() -> String.valueOf(req.remotePeer().host())),
         known.orElse(-1));
-    MeshConfig config = hub.current();
+    ServedConfig served = hub.served();
     if (known.isPresent()) {
       try {
-        config = hub.awaitNewer(known.getAsLong(), wait);
+        served = hub.awaitNewerServed(known.getAsLong(), wait);
       } catch (InterruptedException e) {
         // The server is stopping: tell the proxy to come back (to another replica) later.
         Thread.currentThread().interrupt();
         res.status(Status.SERVICE_UNAVAILABLE_503).send("controller is shutting down\n");
         return;
       }
-      if (config == null) {
+      if (served == null) {
         res.header(HeaderNames.ETAG, etag(known.getAsLong()))
             .status(Status.NOT_MODIFIED_304)
             .send();
         return;
       }
     }
-    res.header(HeaderNames.ETAG, etag(config.version()));
+    ServedConfig.Body body =
+        since.isPresent()
+            ? served.deltaFrom(since.getAsLong()).orElseGet(served::full)
+            : served.full();
+    boolean gzip =
+        body.gzip() != null
+            && req.headers()
+                .first(HeaderNames.ACCEPT_ENCODING)
+                .map(ConfigApi::acceptsGzip)
+                .orElse(false);
+    byte[] bytes = gzip ? body.gzip() : body.identity();
+    res.header(HeaderNames.ETAG, etag(served.version()));
     res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-    json(res, Status.OK_200, MeshConfigJson.write(config));
+    res.header(HeaderNames.VARY, "Accept-Encoding");
+    if (gzip) {
+      res.header(HeaderNames.CONTENT_ENCODING, "gzip");
+    }
+    res.header(HeaderNames.CONTENT_TYPE, body.contentType());
+    Counter.builder("nodemesh.controller.config.sent")
+        .baseUnit("bytes")
+        .description("config bodies sent to proxies, by body (full, delta) and encoding")
+        .tag("body", body.delta() ? "delta" : "full")
+        .tag("encoding", gzip ? "gzip" : "identity")
+        .register(registry)
+        .increment(bytes.length);
+    res.status(Status.OK_200).send(bytes);
+  }
+
+  /**
+   * Whether an {@code Accept-Encoding} value admits gzip (RFC 9110 section 12.5.3): listed as
+   * {@code gzip} or {@code x-gzip}, or covered by {@code *}, with a non-zero weight.
+   */
+  static boolean acceptsGzip(String header) {
+    Boolean star = null;
+    for (String part : header.split(",")) {
+      String[] p = part.split(";");
+      String coding = p[0].trim().toLowerCase(Locale.ROOT);
+      boolean wanted = true;
+      for (int i = 1; i < p.length; i++) {
+        String param = p[i].trim();
+        if (param.startsWith("q=") || param.startsWith("Q=")) {
+          try {
+            wanted = Double.parseDouble(param.substring(2).trim()) > 0;
+          } catch (NumberFormatException e) {
+            wanted = false;
+          }
+        }
+      }
+      if (coding.equals("gzip") || coding.equals("x-gzip")) {
+        return wanted;
+      }
+      if (coding.equals("*")) {
+        star = wanted;
+      }
+    }
+    return star != null && star;
   }
 
   /** {@code "42"}, RFC 9110 section 8.8.3: an entity tag is a quoted string. */

@@ -1,7 +1,13 @@
 package io.nodemesh.controller.api;
 
+import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -9,20 +15,52 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The configuration being served, and a way to wait for the next one. Waiting blocks the calling
- * thread on a future; Helidon 4 runs every request on its own virtual thread, so a long poll costs
- * no platform thread.
+ * The configuration being served, the last few versions before it (so that a proxy holding one of
+ * them gets a delta instead of the whole config), and a way to wait for the next one. Waiting
+ * blocks the calling thread on a future; Helidon 4 runs every request on its own virtual thread, so
+ * a long poll costs no platform thread.
  */
 public final class ConfigHub {
-  private volatile MeshConfig current;
+  /** How many versions before the current one a delta may start from. */
+  public static final int DEFAULT_HISTORY = 16;
+
+  /**
+   * The system property that overrides {@link #DEFAULT_HISTORY} for hubs made with the one-argument
+   * constructor (the controller's); 0 turns deltas off, so every change is sent whole.
+   */
+  public static final String HISTORY_PROPERTY = "nodemesh.config.history";
+
+  private final int historySize;
+  // Newest first, the current version included (it is the next one's base). Unchanged listeners are
+  // the same objects in
+  // every entry, so the history costs about one config plus what changed, not historySize copies.
+  private final ArrayDeque<MeshConfig> history = new ArrayDeque<>();
+  private volatile ServedConfig current;
   private volatile boolean ready;
-  private CompletableFuture<MeshConfig> next = new CompletableFuture<>();
+  private CompletableFuture<ServedConfig> next = new CompletableFuture<>();
 
   public ConfigHub(MeshConfig initial) {
-    this.current = Objects.requireNonNull(initial, "initial");
+    this(initial, Integer.getInteger(HISTORY_PROPERTY, DEFAULT_HISTORY));
+  }
+
+  /**
+   * As above, keeping {@code historySize} older versions for deltas (0: always the full config).
+   */
+  public ConfigHub(MeshConfig initial, int historySize) {
+    Objects.requireNonNull(initial, "initial");
+    if (historySize < 0) {
+      throw new IllegalArgumentException("config hub history " + historySize + " is negative");
+    }
+    this.historySize = historySize;
+    this.current = served(initial);
   }
 
   public MeshConfig current() {
+    return current.config();
+  }
+
+  /** The config being served, with its encoded bodies. */
+  ServedConfig served() {
     return current;
   }
 
@@ -33,18 +71,50 @@ public final class ConfigHub {
 
   /** Publishes a config; wakes every waiter if its version is new. */
   public void publish(MeshConfig config, boolean fromSyncedSource) {
-    CompletableFuture<MeshConfig> wake = null;
+    CompletableFuture<ServedConfig> wake = null;
+    ServedConfig served = null;
     synchronized (this) {
       if (config.version() != current.version()) {
-        current = config;
+        served = served(config);
+        current = served;
         wake = next;
         next = new CompletableFuture<>();
       }
       ready |= fromSyncedSource;
     }
     if (wake != null) {
-      wake.complete(config);
+      wake.complete(served);
     }
+  }
+
+  /** Records {@code config} in the history; the caller holds the lock (or is the constructor). */
+  private ServedConfig served(MeshConfig config) {
+    MeshConfig shared = share(history.peekFirst(), config);
+    List<MeshConfig> bases = new ArrayList<>(history);
+    if (historySize > 0) {
+      history.addFirst(shared);
+      while (history.size() > historySize) {
+        history.removeLast();
+      }
+    }
+    return new ServedConfig(config, shared, bases);
+  }
+
+  /** {@code config} with each listener equal to one of {@code previous} replaced by that one. */
+  private static MeshConfig share(MeshConfig previous, MeshConfig config) {
+    if (previous == null) {
+      return config;
+    }
+    Map<String, ListenerConfig> old = new HashMap<>(previous.listeners().size() * 2);
+    for (ListenerConfig l : previous.listeners()) {
+      old.put(l.key(), l);
+    }
+    List<ListenerConfig> listeners = new ArrayList<>(config.listeners().size());
+    for (ListenerConfig l : config.listeners()) {
+      ListenerConfig o = old.get(l.key());
+      listeners.add(o != null && o.equals(l) ? o : l);
+    }
+    return new MeshConfig(config.version(), config.meshDomain(), listeners, config.access());
   }
 
   /**
@@ -57,9 +127,15 @@ public final class ConfigHub {
    * ahead of this replica waits until this replica has something newer.
    */
   public MeshConfig awaitNewer(long version, Duration wait) throws InterruptedException {
+    ServedConfig s = awaitNewerServed(version, wait);
+    return s == null ? null : s.config();
+  }
+
+  /** As {@link #awaitNewer}, with the encoded bodies. */
+  ServedConfig awaitNewerServed(long version, Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
-      CompletableFuture<MeshConfig> f;
+      CompletableFuture<ServedConfig> f;
       synchronized (this) {
         if (current.version() > version) {
           return current;

@@ -1,6 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -27,6 +28,7 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,6 +39,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Compiles a {@link Topology} into the {@link MeshConfig} every proxy applies. A pure function: the
@@ -68,7 +72,7 @@ public final class MeshCompiler {
   private MeshCompiler() {}
 
   /**
-   * Compiles.
+   * Compiles from scratch.
    *
    * @param topology what to compile
    * @param settings mesh namespace, domain and port ranges
@@ -83,12 +87,12 @@ public final class MeshCompiler {
       PortAllocation allocation,
       MeshConfig previous,
       long nowMillis) {
-    return compile(topology, settings, allocation, previous, nowMillis, EndpointMemo.none());
+    return compile(topology, settings, allocation, previous, nowMillis, CompileMemo.create());
   }
 
   /**
-   * Compiles, reusing the endpoint lists of Services whose EndpointSlices have not changed since
-   * the previous compilation with the same {@code memo}. Same result as without a memo.
+   * Compiles, recomputing only what depends on objects that changed since the previous compilation
+   * with the same {@code memo} (see {@link CompileMemo}). Same result as without a memo.
    */
   public static CompileResult compile(
       Topology topology,
@@ -96,76 +100,110 @@ public final class MeshCompiler {
       PortAllocation allocation,
       MeshConfig previous,
       long nowMillis,
-      EndpointMemo memo) {
-    List<Problem> problems = new ArrayList<>(topology.sourceProblems());
-    Map<String, Service> meshed = meshedServices(topology, settings);
+      CompileMemo memo) {
+    return memo.compile(topology, settings, allocation, previous, nowMillis);
+  }
 
-    // Protocol of each meshed Service port.
+  /**
+   * What one meshed Service contributes before ports are allocated.
+   *
+   * @param service the Service object these facts were read from
+   * @param policy its policy annotations
+   * @param wanted its meshed ports, in the order the Service lists them
+   * @param problems what was wrong with its annotations and ports
+   */
+  record ServiceFacts(
+      Service service,
+      ServicePolicy policy,
+      Map<PortKey, ServicePort> wanted,
+      List<Problem> problems) {}
+
+  /** Reads a meshed Service's protocol, policy and ports. */
+  static ServiceFacts facts(Service svc, CompileSettings settings) {
+    List<Problem> problems = new ArrayList<>();
+    Protocol annotated = trafficType(svc, settings.defaultTrafficType(), problems);
+    ServicePolicy policy = PolicyAnnotations.parse(svc, problems);
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
-    Map<String, ServicePolicy> policies = new HashMap<>();
-    for (Service svc : meshed.values()) {
-      Protocol annotated = trafficType(svc, settings.defaultTrafficType(), problems);
-      policies.put(
-          Topology.key(svc.getMetadata().getNamespace(), svc.getMetadata().getName()),
-          PolicyAnnotations.parse(svc, problems));
-      List<ServicePort> ports = svc.getSpec().getPorts();
-      Set<Integer> seen = new HashSet<>();
-      for (int i = 0; ports != null && i < ports.size(); i++) {
-        ServicePort sp = ports.get(i);
-        if (sp.getPort() == null) {
-          continue;
-        }
-        if (!seen.add(sp.getPort())) {
-          // A listener is identified by namespace/service:port, so 53/TCP next to 53/UDP cannot
-          // both be meshed; the first one listed wins.
-          problems.add(
-              new Problem(
-                  SERVICE,
-                  svc.getMetadata().getNamespace(),
-                  svc.getMetadata().getName(),
-                  "spec.ports[" + i + "]",
-                  "port "
-                      + sp.getPort()
-                      + " is listed twice ("
-                      + sp.getProtocol()
-                      + "); only the first is meshed",
-                  REASON_PORT_CONFLICT));
-          continue;
-        }
-        Protocol protocol = "UDP".equalsIgnoreCase(sp.getProtocol()) ? Protocol.UDP : annotated;
-        wanted.put(
-            new PortKey(
+    List<ServicePort> ports = svc.getSpec().getPorts();
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; ports != null && i < ports.size(); i++) {
+      ServicePort sp = ports.get(i);
+      if (sp == null || sp.getPort() == null || sp.getPort() < 1 || sp.getPort() > 65535) {
+        // The API server never stores such a port, but local mode's YAML can hold one.
+        problems.add(
+            new Problem(
+                SERVICE,
                 svc.getMetadata().getNamespace(),
                 svc.getMetadata().getName(),
-                sp.getPort(),
-                protocol),
-            sp);
+                "spec.ports[" + i + "].port",
+                "port "
+                    + (sp == null ? null : sp.getPort())
+                    + " is not in 1..65535; this port is not meshed",
+                Problem.INVALID_SPEC));
+        continue;
       }
+      if (!seen.add(sp.getPort())) {
+        // A listener is identified by namespace/service:port, so 53/TCP next to 53/UDP cannot
+        // both be meshed; the first one listed wins.
+        problems.add(
+            new Problem(
+                SERVICE,
+                svc.getMetadata().getNamespace(),
+                svc.getMetadata().getName(),
+                "spec.ports[" + i + "]",
+                "port "
+                    + sp.getPort()
+                    + " is listed twice ("
+                    + sp.getProtocol()
+                    + "); only the first is meshed",
+                REASON_PORT_CONFLICT));
+        continue;
+      }
+      Protocol protocol = "UDP".equalsIgnoreCase(sp.getProtocol()) ? Protocol.UDP : annotated;
+      wanted.put(
+          new PortKey(
+              svc.getMetadata().getNamespace(), svc.getMetadata().getName(), sp.getPort(), protocol),
+          sp);
     }
-    PortAllocation.Result allocated = allocation.allocate(wanted.keySet(), settings.ranges());
-    for (PortKey key : allocated.exhausted()) {
-      problems.add(
-          new Problem(
-              SERVICE,
-              key.namespace(),
-              key.service(),
-              "spec.ports[port=" + key.port() + "]",
-              "no free proxy port left in the "
-                  + key.protocol().wireName()
-                  + " range "
-                  + settings.ranges().get(key.protocol())
-                  + "; port "
-                  + key.port()
-                  + " is not meshed",
-              REASON_PORTS_EXHAUSTED));
-    }
+    return new ServiceFacts(
+        svc, policy, Collections.unmodifiableMap(wanted), List.copyOf(problems));
+  }
 
-    Map<String, SplitPlan> splits = planSplits(topology, meshed, problems);
+  /** The problem of a wanted port that found no free proxy port. */
+  static Problem exhausted(PortKey key, CompileSettings settings) {
+    return new Problem(
+        SERVICE,
+        key.namespace(),
+        key.service(),
+        "spec.ports[port=" + key.port() + "]",
+        "no free proxy port left in the "
+            + key.protocol().wireName()
+            + " range "
+            + settings.ranges().get(key.protocol())
+            + "; port "
+            + key.port()
+            + " is not meshed",
+        REASON_PORTS_EXHAUSTED);
+  }
 
+  /** The listeners of one meshed Service, in the order of its ports, and their problems. */
+  record ServiceListeners(List<ListenerConfig> listeners, List<Problem> problems) {}
+
+  /**
+   * Builds the listeners of one meshed Service: one per wanted port that got a proxy port, routed
+   * to its own endpoints or, when {@code plan} is not null, split as the plan says.
+   */
+  static ServiceListeners listeners(
+      ServiceFacts facts,
+      PortAllocation allocation,
+      SplitPlan plan,
+      Topology topology,
+      CompileMemo.Endpoints endpoints) {
     List<ListenerConfig> listeners = new ArrayList<>();
-    for (Map.Entry<PortKey, ServicePort> e : wanted.entrySet()) {
+    List<Problem> problems = new ArrayList<>();
+    for (Map.Entry<PortKey, ServicePort> e : facts.wanted().entrySet()) {
       PortKey key = e.getKey();
-      Integer proxyPort = allocated.allocation().portOf(key);
+      Integer proxyPort = allocation.portOf(key);
       if (proxyPort == null) {
         continue;
       }
@@ -173,14 +211,13 @@ public final class MeshCompiler {
           new BackendConfig(
               key.service(),
               1,
-              endpoints(memo, topology, key.namespace(), key.service(), e.getValue()));
-      SplitPlan plan = splits.get(Topology.key(key.namespace(), key.service()));
+              endpoints.of(topology, key.namespace(), key.service(), e.getValue(), problems));
       RouteConfig route =
           plan == null
               ? RouteConfig.direct(root)
               : new RouteConfig(
                   root,
-                  plan.backendsFor(key.port(), topology, problems, memo),
+                  plan.backendsFor(key.port(), topology, problems, endpoints),
                   plan.matches,
                   plan.name);
       listeners.add(
@@ -191,68 +228,46 @@ public final class MeshCompiler {
               key.protocol(),
               proxyPort,
               route,
-              policies.get(Topology.key(key.namespace(), key.service()))));
+              facts.policy()));
     }
-    listeners = sortedByKey(listeners);
-    memo.finish();
+    return new ServiceListeners(List.copyOf(listeners), List.copyOf(problems));
+  }
 
-    validateOthers(topology, problems);
-    AccessConfig access =
-        settings.acl()
-            ? AccessCompiler.compile(topology, listeners, problems)
-            : AccessConfig.disabled();
+  /** Whether a Service takes part in the mesh, given its Namespace (or null). */
+  static boolean meshed(Service s, Namespace namespace, CompileSettings settings) {
+    String ns = s.getMetadata().getNamespace();
+    return s.getSpec() != null
+        && !"ExternalName".equals(s.getSpec().getType())
+        && !ignored(s)
+        && ns != null
+        && !ns.equals(settings.meshNamespace())
+        && !ns.equals("kube-system")
+        && !ignored(namespace);
+  }
 
-    long version;
+  /**
+   * The version of a compiled config: the previous one when nothing a proxy sees changed, else
+   * wall-clock based so that replicas (and a restarted controller) produce versions a proxy can
+   * compare: a proxy that switches replicas must not see the version go back. previous + 1 keeps
+   * it strictly increasing when the clock steps back or two changes share a millisecond.
+   */
+  static long version(
+      MeshConfig previous,
+      List<ListenerConfig> listeners,
+      AccessConfig access,
+      CompileSettings settings,
+      long nowMillis) {
     if (previous != null
         && previous.listeners().equals(listeners)
         && previous.access().equals(access)
         && previous.meshDomain().equals(settings.meshDomain())) {
-      version = previous.version();
-    } else {
-      // Wall-clock based so that replicas (and a restarted controller) produce versions a proxy can
-      // compare: a proxy that switches replicas must not see the version go back. previous + 1
-      // keeps it strictly increasing when the clock steps back or two changes share a millisecond.
-      version = Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
+      return previous.version();
     }
-    MeshConfig config = new MeshConfig(version, settings.meshDomain(), listeners, access);
-    return new CompileResult(config, dedupe(problems), allocated.allocation());
+    return Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
   }
 
-  /**
-   * The listeners in {@code namespace/service:port} order, each key built once: a comparator that
-   * concatenates the keys on every comparison was the compiler's largest cost at 10,000 listeners
-   * (docs/benchmarks.md). Keys are unique here, one per {@link PortKey}.
-   */
-  private static List<ListenerConfig> sortedByKey(List<ListenerConfig> listeners) {
-    TreeMap<String, ListenerConfig> byKey = new TreeMap<>();
-    for (ListenerConfig l : listeners) {
-      byKey.put(l.key(), l);
-    }
-    return new ArrayList<>(byKey.values());
-  }
-
-  private static List<Problem> dedupe(List<Problem> problems) {
+  static List<Problem> dedupe(List<Problem> problems) {
     return List.copyOf(new LinkedHashSet<>(problems));
-  }
-
-  /** Services in the mesh, by {@code namespace/name}, sorted. */
-  static Map<String, Service> meshedServices(Topology t, CompileSettings settings) {
-    Map<String, Service> out = new TreeMap<>();
-    for (Map.Entry<String, Service> e : t.services().entrySet()) {
-      Service s = e.getValue();
-      String ns = s.getMetadata().getNamespace();
-      if (s.getSpec() == null
-          || "ExternalName".equals(s.getSpec().getType())
-          || ignored(s)
-          || ns == null
-          || ns.equals(settings.meshNamespace())
-          || ns.equals("kube-system")
-          || ignored(t.namespaces().get(ns))) {
-        continue;
-      }
-      out.put(e.getKey(), s);
-    }
-    return out;
   }
 
   private static boolean ignored(HasMetadata o) {
@@ -286,22 +301,15 @@ public final class MeshCompiler {
     }
   }
 
-  private static List<EndpointConfig> endpoints(
-      EndpointMemo memo, Topology t, String namespace, String service, ServicePort sp) {
-    List<EndpointSlice> slices = t.slices(namespace, service);
-    return memo.get(
-        namespace + "/" + service + "|" + Objects.requireNonNullElse(sp.getName(), ""),
-        slices,
-        () -> endpoints(t, namespace, service, sp));
-  }
-
   /**
    * The endpoints of one Service port: slices of the Service, slice port matched by port NAME (the
    * only link between a Service port and a slice port; unnamed is ""), conditions as the
-   * EndpointSlice API defines their defaults.
+   * EndpointSlice API defines their defaults. An address that is not an IP literal, or a slice port
+   * outside 1..65535, is left out and reported, whichever port it belongs to: a proxy would reject
+   * the whole config for it.
    */
   static List<EndpointConfig> endpoints(
-      Topology t, String namespace, String service, ServicePort sp) {
+      Topology t, String namespace, String service, ServicePort sp, List<Problem> problems) {
     String portName = Objects.requireNonNullElse(sp.getName(), "");
     Map<String, EndpointConfig> out = new TreeMap<>();
     for (EndpointSlice slice : t.slices(namespace, service)) {
@@ -309,27 +317,49 @@ public final class MeshCompiler {
         continue;
       }
       Integer port = null;
-      for (EndpointPort p : slice.getPorts() == null ? List.<EndpointPort>of() : slice.getPorts()) {
-        if (portName.equals(Objects.requireNonNullElse(p.getName(), ""))) {
-          port = p.getPort();
-          break;
+      List<EndpointPort> ports = slice.getPorts() == null ? List.of() : slice.getPorts();
+      for (int i = 0; i < ports.size(); i++) {
+        EndpointPort p = ports.get(i);
+        Integer number = p == null ? null : p.getPort();
+        if (number != null && (number < 1 || number > 65535)) {
+          problems.add(
+              sliceProblem(
+                  slice,
+                  "ports[" + i + "].port",
+                  "port " + number + " is not in 1..65535; its endpoints are left out"));
+          continue;
+        }
+        if (port == null
+            && p != null
+            && portName.equals(Objects.requireNonNullElse(p.getName(), ""))) {
+          port = number;
         }
       }
-      if (port == null || port < 1 || port > 65535) {
-        continue;
-      }
-      for (Endpoint ep :
-          slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
-        EndpointConditions c = ep.getConditions();
-        // discovery.k8s.io/v1: a nil ready is "unknown" and must be read as ready; nil serving
-        // defers to ready; nil terminating means not terminating.
-        boolean ready = c == null || c.getReady() == null || c.getReady();
-        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
-        boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-        for (String ip : ep.getAddresses() == null ? List.<String>of() : ep.getAddresses()) {
-          if (ip == null || ip.isBlank()) {
+      List<Endpoint> endpoints = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
+      for (int i = 0; i < endpoints.size(); i++) {
+        Endpoint ep = endpoints.get(i);
+        List<String> addresses =
+            ep == null || ep.getAddresses() == null ? List.of() : ep.getAddresses();
+        for (int a = 0; a < addresses.size(); a++) {
+          String ip = addresses.get(a);
+          if (!IpLiteral.valid(ip)) {
+            problems.add(
+                sliceProblem(
+                    slice,
+                    "endpoints[" + i + "].addresses[" + a + "]",
+                    (ip == null ? "null" : "'" + ip + "'")
+                        + " is not an IP address; this address is left out"));
             continue;
           }
+          if (port == null) {
+            continue;
+          }
+          EndpointConditions c = ep.getConditions();
+          // discovery.k8s.io/v1: a nil ready is "unknown" and must be read as ready; nil serving
+          // defers to ready; nil terminating means not terminating.
+          boolean ready = c == null || c.getReady() == null || c.getReady();
+          boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+          boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
           EndpointConfig cfg =
               new EndpointConfig(ip, port, ep.getNodeName(), ready, serving, terminating);
           out.putIfAbsent(cfg.authority(), cfg);
@@ -339,25 +369,54 @@ public final class MeshCompiler {
     return List.copyOf(out.values());
   }
 
+  private static Problem sliceProblem(EndpointSlice slice, String field, String message) {
+    return new Problem(
+        "EndpointSlice",
+        slice.getMetadata().getNamespace(),
+        slice.getMetadata().getName(),
+        field,
+        message,
+        Problem.INVALID_SPEC);
+  }
+
   /** One accepted TrafficSplit: its root, usable backends and matches. */
-  private record SplitPlan(
+  record SplitPlan(
       TrafficSplit split,
       String name,
       List<TrafficSplitBackend> backends,
       List<Integer> indexes,
       List<HttpMatch> matches) {
 
+    /** The Services this plan sends traffic to, as {@code namespace/name}. */
+    List<String> backendKeys() {
+      String ns = split.getMetadata().getNamespace();
+      return backends.stream().map(b -> Topology.key(ns, b.getService())).toList();
+    }
+
+    /** Whether {@code o} plans the same: same split object, same backends and matches. */
+    boolean sameAs(SplitPlan o) {
+      return o != null
+          && split == o.split
+          && backends.equals(o.backends)
+          && indexes.equals(o.indexes)
+          && matches.equals(o.matches);
+    }
+
     List<BackendConfig> backendsFor(
-        int port, Topology t, List<Problem> problems, EndpointMemo memo) {
+        int port, Topology t, List<Problem> problems, CompileMemo.Endpoints endpoints) {
       String ns = split.getMetadata().getNamespace();
       List<BackendConfig> out = new ArrayList<>();
       for (int i = 0; i < backends.size(); i++) {
         TrafficSplitBackend b = backends.get(i);
         Service svc = t.service(ns, b.getService());
         ServicePort sp = null;
-        for (ServicePort p :
-            svc.getSpec().getPorts() == null ? List.<ServicePort>of() : svc.getSpec().getPorts()) {
-          if (p.getPort() != null && p.getPort() == port) {
+        // A Service without a spec only reaches us from local mode's YAML: it has no ports.
+        List<ServicePort> ports =
+            svc.getSpec() == null || svc.getSpec().getPorts() == null
+                ? List.of()
+                : svc.getSpec().getPorts();
+        for (ServicePort p : ports) {
+          if (p != null && p.getPort() != null && p.getPort() == port) {
             sp = p;
             break;
           }
@@ -380,7 +439,7 @@ public final class MeshCompiler {
         }
         out.add(
             new BackendConfig(
-                b.getService(), weight(b), endpoints(memo, t, ns, b.getService(), sp)));
+                b.getService(), weight(b), endpoints.of(t, ns, b.getService(), sp, problems)));
       }
       return out;
     }
@@ -404,8 +463,17 @@ public final class MeshCompiler {
         reason);
   }
 
-  private static Map<String, SplitPlan> planSplits(
-      Topology t, Map<String, Service> meshed, List<Problem> problems) {
+  /**
+   * The accepted TrafficSplit of each root Service, by the root's {@code namespace/name}.
+   *
+   * @param meshed whether the Service {@code namespace/name} is meshed
+   * @param validate {@link SmiValidator#validate} of an object (memoized by the caller)
+   */
+  static Map<String, SplitPlan> planSplits(
+      Topology t,
+      Predicate<String> meshed,
+      Function<HasMetadata, List<SmiProblem>> validate,
+      List<Problem> problems) {
     Map<String, SplitPlan> byRoot = new HashMap<>();
     for (TrafficSplit split : t.trafficSplits()) {
       String ns = split.getMetadata().getNamespace();
@@ -413,7 +481,7 @@ public final class MeshCompiler {
       // A backend naming the root is reported here and only that backend is left out, so the
       // validator's own report of it must not reject the whole split.
       List<SmiProblem> invalid =
-          SmiValidator.validate(split).stream()
+          validate.apply(split).stream()
               .filter(p -> !p.message().startsWith("must not be the root service"))
               .toList();
       if (!invalid.isEmpty()) {
@@ -431,7 +499,7 @@ public final class MeshCompiler {
                 REASON_SERVICE_NOT_FOUND));
         continue;
       }
-      if (!meshed.containsKey(Topology.key(ns, root))) {
+      if (!meshed.test(Topology.key(ns, root))) {
         problems.add(
             problem(
                 split,
@@ -461,7 +529,7 @@ public final class MeshCompiler {
                       + "'; split skipped",
                   REASON_ROUTE_GROUP_NOT_FOUND));
           matchesOk = false;
-        } else if (!SmiValidator.validate(g).isEmpty()) {
+        } else if (!validate.apply(g).isEmpty()) {
           problems.add(
               problem(
                   split,
@@ -555,14 +623,15 @@ public final class MeshCompiler {
   }
 
   /** SMI kinds not compiled into routes yet are still validated, so users see their mistakes. */
-  private static void validateOthers(Topology t, List<Problem> problems) {
+  static void validateOthers(
+      Topology t, Function<HasMetadata, List<SmiProblem>> validate, List<Problem> problems) {
     List<HasMetadata> others = new ArrayList<>();
     others.addAll(t.httpRouteGroups().values());
     others.addAll(t.tcpRoutes().values());
     others.addAll(t.udpRoutes().values());
     others.addAll(t.trafficTargets().values());
     for (HasMetadata o : others) {
-      SmiValidator.validate(o).forEach(p -> problems.add(Problem.of(p)));
+      validate.apply(o).forEach(p -> problems.add(Problem.of(p)));
     }
   }
 }

@@ -62,10 +62,7 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
    * of their range, in sorted key order.
    */
   public Result allocate(Set<PortKey> wanted, Map<Protocol, PortRange> ranges) {
-    Map<Protocol, BitSet> used = new EnumMap<>(Protocol.class);
-    for (Protocol p : Protocol.values()) {
-      used.put(p, new BitSet());
-    }
+    Map<Protocol, BitSet> used = unused();
     SortedMap<PortKey, Integer> next = new TreeMap<>();
     SortedSet<PortKey> todo = new TreeSet<>();
     for (PortKey key : new TreeSet<>(wanted)) {
@@ -80,6 +77,48 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
         todo.add(key);
       }
     }
+    SortedSet<PortKey> exhausted = assign(todo, used, next, ranges);
+    return new Result(new PortAllocation(next), exhausted);
+  }
+
+  /**
+   * {@link #allocate} for a wanted set given as a change, at the cost of the change rather than of
+   * the whole set: the same result as {@code allocate(W)} with {@code W} = this allocation's keys
+   * plus {@code exhausted}, less {@code gone}, plus {@code added}. Only valid when this allocation
+   * and {@code exhausted} are the result of an {@code allocate} with the same {@code ranges} (every
+   * port in its range, none used twice), which is what lets the kept keys skip the checks.
+   *
+   * @param gone keys no longer wanted
+   * @param added keys wanted now that were not before
+   * @param exhausted the keys the previous allocation found no port for
+   */
+  public Result reallocate(
+      Set<PortKey> gone,
+      Set<PortKey> added,
+      Set<PortKey> exhausted,
+      Map<Protocol, PortRange> ranges) {
+    SortedMap<PortKey, Integer> next = new TreeMap<>(ports);
+    next.keySet().removeAll(gone);
+    SortedSet<PortKey> todo = new TreeSet<>(added);
+    todo.addAll(exhausted);
+    todo.removeAll(gone);
+    todo.removeAll(next.keySet());
+    if (todo.isEmpty() && next.size() == ports.size()) {
+      return new Result(this, new TreeSet<>());
+    }
+    Map<Protocol, BitSet> used = unused();
+    next.forEach(
+        (key, port) -> used.get(key.protocol()).set(port - range(ranges, key.protocol()).first()));
+    SortedSet<PortKey> stillExhausted = assign(todo, used, next, ranges);
+    return new Result(new PortAllocation(next), stillExhausted);
+  }
+
+  /** Gives each key of {@code todo}, in order, the lowest free port; returns those left without. */
+  private static SortedSet<PortKey> assign(
+      SortedSet<PortKey> todo,
+      Map<Protocol, BitSet> used,
+      SortedMap<PortKey, Integer> next,
+      Map<Protocol, PortRange> ranges) {
     SortedSet<PortKey> exhausted = new TreeSet<>();
     for (PortKey key : todo) {
       PortRange range = range(ranges, key.protocol());
@@ -92,7 +131,15 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
         next.put(key, range.first() + free);
       }
     }
-    return new Result(new PortAllocation(next), exhausted);
+    return exhausted;
+  }
+
+  private static Map<Protocol, BitSet> unused() {
+    Map<Protocol, BitSet> used = new EnumMap<>(Protocol.class);
+    for (Protocol p : Protocol.values()) {
+      used.put(p, new BitSet());
+    }
+    return used;
   }
 
   private static PortRange range(Map<Protocol, PortRange> ranges, Protocol p) {

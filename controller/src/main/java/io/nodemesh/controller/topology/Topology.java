@@ -13,7 +13,6 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.UDPRoute;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -76,36 +75,52 @@ public record Topology(
 
   /** Indexes a source snapshot. */
   public static Topology from(SourceSnapshot s, List<Problem> sourceProblems) {
-    SortedMap<String, List<EndpointSlice>> slices = new TreeMap<>();
-    for (EndpointSlice slice : s.endpointSlices()) {
-      Map<String, String> labels = slice.getMetadata().getLabels();
-      String svc = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
-      if (svc != null) {
-        slices
-            .computeIfAbsent(key(slice.getMetadata().getNamespace(), svc), k -> new ArrayList<>())
-            .add(slice);
-      }
-    }
-    slices.replaceAll(
-        (k, v) -> v.stream().sorted(Comparator.comparing((EndpointSlice e) -> key(e))).toList());
-    SortedMap<String, Pod> pods = podsByIp(s.pods());
-    List<TrafficSplit> splits = new ArrayList<>(s.trafficSplits());
-    splits.sort(
-        Comparator.comparing(
-                (TrafficSplit t) ->
-                    Objects.requireNonNullElse(t.getMetadata().getCreationTimestamp(), ""))
-            .thenComparing((TrafficSplit t) -> key(t)));
     return new Topology(
         byKey(s.services()),
-        slices,
+        slicesByService(s.endpointSlices()),
         index(s.namespaces(), n -> n.getMetadata().getName()),
-        pods,
-        splits,
+        podsByIp(s.pods()),
+        sortedSplits(s.trafficSplits()),
         byKey(s.httpRouteGroups()),
         byKey(s.tcpRoutes()),
         byKey(s.udpRoutes()),
         byKey(s.trafficTargets()),
         sourceProblems);
+  }
+
+  /**
+   * EndpointSlices by the {@code namespace/name} of their Service (label {@value
+   * #SERVICE_NAME_LABEL}), each list sorted by the slices' {@code namespace/name}.
+   */
+  static SortedMap<String, List<EndpointSlice>> slicesByService(List<EndpointSlice> all) {
+    SortedMap<String, List<EndpointSlice>> slices = new TreeMap<>();
+    for (EndpointSlice slice : all) {
+      String svc = serviceOf(slice);
+      if (svc != null) {
+        slices.computeIfAbsent(svc, k -> new ArrayList<>()).add(slice);
+      }
+    }
+    slices.replaceAll(
+        (k, v) -> v.stream().sorted(Comparator.comparing((EndpointSlice e) -> key(e))).toList());
+    return slices;
+  }
+
+  /** The {@code namespace/name} of the Service a slice belongs to, or null. */
+  static String serviceOf(EndpointSlice slice) {
+    Map<String, String> labels = slice.getMetadata().getLabels();
+    String svc = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+    return svc == null ? null : key(slice.getMetadata().getNamespace(), svc);
+  }
+
+  /** TrafficSplits oldest first (creationTimestamp, then namespace/name). */
+  static List<TrafficSplit> sortedSplits(List<TrafficSplit> all) {
+    List<TrafficSplit> splits = new ArrayList<>(all);
+    splits.sort(
+        Comparator.comparing(
+                (TrafficSplit t) ->
+                    Objects.requireNonNullElse(t.getMetadata().getCreationTimestamp(), ""))
+            .thenComparing((TrafficSplit t) -> key(t)));
+    return List.copyOf(splits);
   }
 
   /**
@@ -119,7 +134,7 @@ public record Topology(
     SortedMap<String, Pod> pods = new TreeMap<>();
     Set<String> ambiguous = new HashSet<>();
     for (Pod p : all) {
-      if (p.getStatus() == null || p.getStatus().getPodIP() == null || !identifies(p)) {
+      if (!identifies(p)) {
         continue;
       }
       String ip = p.getStatus().getPodIP();
@@ -131,7 +146,11 @@ public record Topology(
     return pods;
   }
 
-  private static boolean identifies(Pod p) {
+  /** Whether a pod with an IP may identify callers (see {@link #podsByIp(List)}). */
+  static boolean identifies(Pod p) {
+    if (p.getStatus() == null || p.getStatus().getPodIP() == null) {
+      return false;
+    }
     if (p.getMetadata().getDeletionTimestamp() != null) {
       return false;
     }
@@ -175,8 +194,6 @@ public record Topology(
   }
 
   private static <V> SortedMap<String, V> frozen(SortedMap<String, V> m) {
-    return m == null
-        ? Collections.emptySortedMap()
-        : Collections.unmodifiableSortedMap(new TreeMap<>(m));
+    return FrozenMap.of(m);
   }
 }

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class AccessLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(AccessLog.class.getName());
   private static final AccessLog DISABLED = new AccessLog();
-  private static final JsonFactory JSON = new JsonFactory();
 
   /** Lines queued at most before new ones are dropped. */
   public static final int DEFAULT_CAPACITY = 65_536;
@@ -114,7 +113,7 @@ public final class AccessLog implements AutoCloseable {
 
   private void run() {
     List<AccessLogEntry> batch = new ArrayList<>(256);
-    try (JsonGenerator g = JSON.createGenerator(new NonClosing(out), JsonEncoding.UTF8)) {
+    try (JsonGenerator g = Json.FACTORY.createGenerator(new NonClosing(out), JsonEncoding.UTF8)) {
       g.setRootValueSeparator(null);
       while (!(closing && queue.isEmpty())) {
         AccessLogEntry first = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -200,5 +199,10 @@ public final class AccessLog implements AutoCloseable {
     public void close() throws IOException {
       flush();
     }
+  }
+
+  /** Held apart so that a proxy without an access log never loads the JSON writer (issue 7). */
+  private static final class Json {
+    static final JsonFactory FACTORY = new JsonFactory();
   }
 }

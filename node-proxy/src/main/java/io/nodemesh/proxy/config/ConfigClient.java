@@ -1,26 +1,37 @@
 package io.nodemesh.proxy.config;
 
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Long-polls {@code GET {controller}/api/v1/config} with {@code If-None-Match} and applies every
- * newer version. While the controller is unreachable the proxy keeps its last good config; the
- * outage is logged once, retries back off from 200 ms to 5 s with jitter. A config that does not
- * parse or apply is rejected and the next poll waits for a version after it.
+ * newer version. It asks for gzip and, once it holds a config it applied, for a delta from it
+ * ({@code ?since=}); a delta that does not fit the config held is dropped and the full config
+ * fetched at once. Bodies are read as a stream and refused past a bound, compressed or not. While
+ * the controller is unreachable the proxy keeps its last good config; the outage is logged once,
+ * retries back off from 200 ms to 5 s with jitter. A config that does not parse or apply is
+ * rejected and the next poll waits for a version after it.
  *
  * <p>Runs on its own virtual thread, never on an event loop.
  */
@@ -30,6 +41,17 @@ public final class ConfigClient implements AutoCloseable {
   // Short enough that a proxy catches up within about a second of the controller coming back;
   // a refused connect per second per node costs the controller nothing.
   private static final long MAX_BACKOFF_MS = 1_000;
+
+  /**
+   * The largest config body read by default, compressed or not: about 15 times the 17 MB of a
+   * 10,000-Service mesh, and a bound on what a gzip bomb can make the proxy inflate.
+   */
+  public static final long DEFAULT_MAX_BODY_BYTES = 256L * 1024 * 1024;
+
+  /** The media type of a {@link MeshConfigDelta} body. */
+  public static final String DELTA_TYPE = "application/vnd.nodemesh.config-delta+json";
+
+  private static final int ERROR_BODY_BYTES = 4096;
 
   private final URI endpoint;
   private final Duration wait;
@@ -41,6 +63,13 @@ public final class ConfigClient implements AutoCloseable {
   private final HttpClient http;
   private volatile boolean closed;
   private volatile Thread thread;
+  private final long maxBodyBytes;
+  private final AtomicLong fullBodies = new AtomicLong();
+  private final AtomicLong deltaBodies = new AtomicLong();
+  private final AtomicLong bytesReceived = new AtomicLong();
+  // The config this client last applied: what a delta from the controller is applied to.
+  private volatile MeshConfig base;
+  private boolean fullNext;
   private String lastSeenTag;
   private boolean outage;
   private long backoffMs = MIN_BACKOFF_MS;
@@ -82,6 +111,35 @@ public final class ConfigClient implements AutoCloseable {
       Runnable unreadable,
       String node,
       Path tokenFile) {
+    this(
+        controller,
+        wait,
+        currentVersion,
+        apply,
+        unreadable,
+        node,
+        tokenFile,
+        DEFAULT_MAX_BODY_BYTES);
+  }
+
+  /**
+   * As above; a config body larger than {@code maxBodyBytes}, as sent or once decompressed, is
+   * refused (counted as unreadable, the config in force stays).
+   */
+  public ConfigClient(
+      URI controller,
+      Duration wait,
+      LongSupplier currentVersion,
+      Consumer<MeshConfig> apply,
+      Runnable unreadable,
+      String node,
+      Path tokenFile,
+      long maxBodyBytes) {
+    if (maxBodyBytes < 1) {
+      throw new IllegalArgumentException(
+          "config client max body bytes " + maxBodyBytes + " is not positive");
+    }
+    this.maxBodyBytes = maxBodyBytes;
     this.node = node;
     this.tokenFile = tokenFile;
     this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
@@ -114,8 +172,15 @@ public final class ConfigClient implements AutoCloseable {
   }
 
   private void pollOnce() throws InterruptedException {
-    HttpRequest.Builder req = HttpRequest.newBuilder(endpoint).GET().timeout(wait.plusSeconds(10));
     long held = currentVersion.getAsLong();
+    MeshConfig b = base;
+    boolean delta = !fullNext && b != null && b.version() == held;
+    URI uri = delta ? URI.create(endpoint + "&since=" + held) : endpoint;
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(uri)
+            .GET()
+            .timeout(wait.plusSeconds(10))
+            .header("Accept-Encoding", "gzip");
     String tag = lastSeenTag != null ? lastSeenTag : held >= 0 ? "\"" + held + "\"" : null;
     if (tag != null) {
       req.header("If-None-Match", tag);
@@ -135,62 +200,204 @@ public final class ConfigClient implements AutoCloseable {
         req.header("Authorization", "Bearer " + token);
       }
     }
-    HttpResponse<String> resp;
+    HttpResponse<InputStream> resp;
     try {
-      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      unreachable(
-          e.getMessage() == null
-              ? e.getClass().getSimpleName()
-              : e.getClass().getSimpleName() + ": " + e.getMessage());
+      unreachable(describe(e));
       return;
     }
-    switch (resp.statusCode()) {
-      case 200 -> {
-        reachable();
-        String etag = resp.headers().firstValue("ETag").orElse(null);
-        accept(resp.body(), etag);
+    try (InputStream body = resp.body()) {
+      switch (resp.statusCode()) {
+        case 200 -> received(resp, body);
+        case 304 -> reachable();
+        case 401, 403 ->
+            unreachable(
+                "HTTP "
+                    + resp.statusCode()
+                    + ", the controller refuses this proxy's token"
+                    + (tokenFile == null ? " (none sent: --token-file is not set)" : "")
+                    + ": "
+                    + new String(body.readNBytes(ERROR_BODY_BYTES), StandardCharsets.UTF_8)
+                        .strip());
+        default -> unreachable("HTTP " + resp.statusCode());
       }
-      case 304 -> reachable();
-      case 401, 403 ->
-          unreachable(
-              "HTTP "
-                  + resp.statusCode()
-                  + ", the controller refuses this proxy's token"
-                  + (tokenFile == null ? " (none sent: --token-file is not set)" : "")
-                  + ": "
-                  + resp.body().strip());
-      default -> unreachable("HTTP " + resp.statusCode());
+    } catch (IOException e) {
+      unreachable(describe(e));
     }
   }
 
-  private void accept(String body, String etag) throws InterruptedException {
-    try {
-      MeshConfig config;
-      try {
-        config = MeshConfigJson.read(body);
-      } catch (RuntimeException e) {
-        unreadable.run();
-        throw e;
+  /** Reads a 200: a full config, or a delta from {@link #base}, then applies it. */
+  private void received(HttpResponse<InputStream> resp, InputStream raw)
+      throws InterruptedException {
+    reachable();
+    String etag = resp.headers().firstValue("ETag").orElse(null);
+    boolean isDelta = resp.headers().firstValue("Content-Type").orElse("").startsWith(DELTA_TYPE);
+    MeshConfig config;
+    try (InputStream in = decoded(resp, raw)) {
+      if (isDelta) {
+        MeshConfigDelta d = MeshConfigJson.readDelta(in);
+        MeshConfig b = base;
+        try {
+          if (b == null) {
+            throw new IllegalArgumentException("no config to apply it to");
+          }
+          config = d.applyTo(b);
+        } catch (IllegalArgumentException e) {
+          LOG.log(
+              Level.INFO,
+              "config delta from {0} does not fit ({1}); fetching the full config",
+              endpoint,
+              e.getMessage());
+          fullNext = true;
+          return;
+        }
+        deltaBodies.incrementAndGet();
+      } else {
+        config = MeshConfigJson.read(in);
+        fullBodies.incrementAndGet();
       }
+      // To the end, so the gzip trailer is checked and the connection can be reused.
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IllegalArgumentException | ZipException | BodyTooLarge e) {
+      unreadable.run();
+      rejected(etag, e.getMessage(), isDelta);
+      return;
+    } catch (IOException e) {
+      unreachable(describe(e));
+      return;
+    }
+    fullNext = false;
+    accept(config, etag);
+  }
+
+  /** The body as sent, inflated if gzipped, each bounded by {@link #maxBodyBytes}. */
+  private InputStream decoded(HttpResponse<InputStream> resp, InputStream raw) throws IOException {
+    InputStream wire = new BoundedInputStream(raw, maxBodyBytes, "", bytesReceived);
+    String encoding = resp.headers().firstValue("Content-Encoding").orElse("identity").trim();
+    if (encoding.equalsIgnoreCase("identity")) {
+      return wire;
+    }
+    if (!encoding.equalsIgnoreCase("gzip")) {
+      throw new ZipException("unsupported Content-Encoding '" + encoding + "'");
+    }
+    return new BoundedInputStream(
+        new GZIPInputStream(wire, 64 * 1024), maxBodyBytes, " once decompressed", null);
+  }
+
+  private void accept(MeshConfig config, String etag) throws InterruptedException {
+    try {
       long held = currentVersion.getAsLong();
       if (config.version() > held) {
         apply.accept(config);
+        base = config;
         LOG.log(Level.INFO, "applied config version {0}", config.version());
       }
       lastSeenTag = etag != null ? etag : "\"" + config.version() + "\"";
     } catch (RuntimeException e) {
-      LOG.log(
-          Level.WARNING,
-          "config {0} rejected, keeping version {1}: {2}",
-          etag == null ? "(no ETag)" : etag,
-          currentVersion.getAsLong(),
-          e.getMessage());
-      lastSeenTag = etag;
-      if (etag == null) {
-        // Without a tag the next poll would return the same bad config at once.
-        pause();
+      rejected(etag, e.getMessage(), false);
+    }
+  }
+
+  /**
+   * Logs a config that was not applied. A delta that cannot be read may be a fault of that one
+   * body: the next poll asks for the full config at once ({@code retryFull}). Otherwise the next
+   * poll waits for a version after {@code etag}.
+   */
+  private void rejected(String etag, String reason, boolean retryFull) throws InterruptedException {
+    LOG.log(
+        Level.WARNING,
+        "config {0} from {1} rejected, keeping version {2}: {3}",
+        etag == null ? "(no ETag)" : etag,
+        endpoint,
+        currentVersion.getAsLong(),
+        reason);
+    if (retryFull) {
+      fullNext = true;
+      return;
+    }
+    lastSeenTag = etag;
+    if (etag == null) {
+      // Without a tag the next poll would return the same bad config at once.
+      pause();
+    }
+  }
+
+  private static String describe(IOException e) {
+    return e.getMessage() == null
+        ? e.getClass().getSimpleName()
+        : e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  /** How many full configs were read. */
+  public long fullConfigs() {
+    return fullBodies.get();
+  }
+
+  /** How many deltas were read and applied to the config held. */
+  public long deltas() {
+    return deltaBodies.get();
+  }
+
+  /** Bytes of config bodies received, as sent on the wire (compressed when they were). */
+  public long bytesReceived() {
+    return bytesReceived.get();
+  }
+
+  /** Refuses to read past {@code max} bytes, so a body cannot grow without bound in memory. */
+  private final class BoundedInputStream extends FilterInputStream {
+    private final long max;
+    private final String what;
+    private final AtomicLong total;
+    private long count;
+
+    BoundedInputStream(InputStream in, long max, String what, AtomicLong total) {
+      super(in);
+      this.max = max;
+      this.what = what;
+      this.total = total;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        counted(1);
       }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n > 0) {
+        counted(n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long s = super.skip(n);
+      counted(s);
+      return s;
+    }
+
+    private void counted(long n) throws BodyTooLarge {
+      count += n;
+      if (total != null) {
+        total.addAndGet(n);
+      }
+      if (count > max) {
+        throw new BodyTooLarge(
+            "config body from " + endpoint + " is larger than " + max + " bytes" + what);
+      }
+    }
+  }
+
+  private static final class BodyTooLarge extends IOException {
+    BodyTooLarge(String message) {
+      super(message);
     }
   }
 

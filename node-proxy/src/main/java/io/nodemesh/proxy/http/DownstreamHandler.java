@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.RejectedRequest;
 import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.proxy.listener.CompiledListener;
@@ -141,6 +142,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     } catch (IllegalArgumentException e) {
       // An absolute-form authority with bytes no Host field may hold (a NUL, a space); found by
       // fuzzing (docs/reliability.md).
+      context.limits().rejections().count(RejectReason.BAD_REQUEST_LINE);
       reject(
           request,
           HttpResponseStatus.BAD_REQUEST,
@@ -163,8 +165,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         };
     String source = routed == null ? null : routed.access().identity(peer);
     switch (route) {
-      case Route.Reject r ->
-          reject(request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
+      case Route.Reject r -> {
+        if (r.listener() == null) {
+          // Not a Service's answer, so no listener's request metrics see it: count it here.
+          context.limits().rejections().count(Rejections.unroutable(r.status()));
+        }
+        reject(
+            request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
+      }
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
         if (!context.limits().tryAcquireUpstream(ns, f.service())) {

@@ -1,6 +1,5 @@
 package io.nodemesh.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -8,12 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.nodemesh.proxy.limits.Limits;
@@ -42,11 +38,9 @@ final class Http2Downstream {
    * open streams have finished, for at most the drain timeout (RFC 9113 §6.8).
    */
   static Http2FrameCodec frameCodec(HttpProxyContext context) {
-    return Http2FrameCodecBuilder.forServer()
-        .initialSettings(
-            Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
-        .gracefulShutdownTimeoutMillis(context.settings().drainTimeout().toMillis())
-        .build();
+    return context
+        .limits()
+        .http2FrameCodec(MAX_CONCURRENT_STREAMS, context.settings().drainTimeout().toMillis());
   }
 
   /**
@@ -92,6 +86,7 @@ final class Http2Downstream {
       ch.pipeline()
           .addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
           .addLast(HttpProxyInitializer.PROXY, new DownstreamHandler(context, router));
+      context.limits().installHttp2Stream(ch.pipeline(), STREAM_CODEC);
     }
   }
 
@@ -115,27 +110,14 @@ final class Http2Downstream {
     public void handlerAdded(ChannelHandlerContext ctx) {
       // HTTP/1.1 handlers the connection no longer needs; the request-head and body deadlines in
       // particular would close a healthy HTTP/2 connection whose streams are quiet. Each stream
-      // has its own request path, and HTTP/2 bounds headers with its own settings.
+      // has its own request path with its own checks (Limits#installHttp2Stream).
       for (String name :
           new String[] {HttpProxyInitializer.PROXY, Limits.HEAD_START, Limits.REQUEST_GUARD}) {
         if (ctx.pipeline().get(name) != null) {
           ctx.pipeline().remove(name);
         }
       }
-      Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
-      if (codec != null) {
-        // Every connection error ends in a GOAWAY with its code, whichever side detected it
-        // (a flood is found by the encoder, a bad frame by the decoder): count it there.
-        codec
-            .connection()
-            .addListener(
-                new Http2ConnectionAdapter() {
-                  @Override
-                  public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
-                    limits.countHttp2GoAway(errorCode);
-                  }
-                });
-      }
+      limits.installHttp2Connection(ctx.pipeline());
       ctx.channel().config().setAutoRead(true);
       ctx.read();
       listener = ctx.channel().parent();

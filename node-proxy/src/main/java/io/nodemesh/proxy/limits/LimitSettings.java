@@ -59,6 +59,15 @@ public record LimitSettings(
         DEFAULT_MAX_WEBSOCKET_FRAME);
   }
 
+  // The defaults are constants so that the command line can show them in its help.
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_LISTENER = 10_000;
+  public static final int DEFAULT_MAX_REQUESTS_PER_UPSTREAM = 1_000;
+  public static final int DEFAULT_MAX_REQUEST_LINE_LENGTH = 4096;
+  public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
+  public static final int DEFAULT_MAX_HEADER_COUNT = 100;
+  public static final int DEFAULT_HEADER_READ_TIMEOUT_SECONDS = 10;
+  public static final int DEFAULT_BODY_READ_TIMEOUT_SECONDS = 30;
+
   /** 16 MiB: the proxy streams frames without holding them, so this protects backends. */
   public static final long DEFAULT_MAX_WEBSOCKET_FRAME = 16L << 20;
 
@@ -84,7 +93,13 @@ public record LimitSettings(
    */
   public static LimitSettings defaults() {
     return new LimitSettings(
-        10_000, 1_000, 4096, 8192, 100, Duration.ofSeconds(10), Duration.ofSeconds(30));
+        DEFAULT_MAX_CONNECTIONS_PER_LISTENER,
+        DEFAULT_MAX_REQUESTS_PER_UPSTREAM,
+        DEFAULT_MAX_REQUEST_LINE_LENGTH,
+        DEFAULT_MAX_HEADER_SIZE,
+        DEFAULT_MAX_HEADER_COUNT,
+        Duration.ofSeconds(DEFAULT_HEADER_READ_TIMEOUT_SECONDS),
+        Duration.ofSeconds(DEFAULT_BODY_READ_TIMEOUT_SECONDS));
   }
 
   public LimitSettings withMaxConnectionsPerListener(int value) {
@@ -106,6 +121,18 @@ public record LimitSettings(
         maxRequestLineLength,
         maxHeaderSize,
         maxHeaderCount,
+        headerReadTimeout,
+        bodyReadTimeout,
+        maxWebSocketFrame);
+  }
+
+  public LimitSettings withHeaderLimits(int requestLine, int headerSize, int headerCount) {
+    return new LimitSettings(
+        maxConnectionsPerListener,
+        maxRequestsPerUpstream,
+        requestLine,
+        headerSize,
+        headerCount,
         headerReadTimeout,
         bodyReadTimeout,
         maxWebSocketFrame);

@@ -1,14 +1,17 @@
 package io.nodemesh.proxy.limits;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.Objects;
 
@@ -24,6 +27,8 @@ public final class Limits {
   public static final String REQUEST_GUARD = "request-guard";
   public static final String RESPONSE_GUARD = "response-guard";
   public static final String WEBSOCKET_LIMIT = "websocket-limit";
+  public static final String HTTP2_HEAD_DEADLINE = "h2-head-deadline";
+  public static final String HTTP2_STREAM_GUARD = "h2-stream-guard";
 
   private final LimitSettings settings;
   private final Rejections rejections;
@@ -69,6 +74,61 @@ public final class Limits {
     p.addBefore(codec, HEAD_START, guard.headStart());
     p.addAfter(codec, REQUEST_GUARD, guard);
     downstream.add(p.channel());
+  }
+
+  /**
+   * The frame codec of a downstream HTTP/2 connection. It advertises the header size limit as
+   * {@code SETTINGS_MAX_HEADER_LIST_SIZE} (RFC 9113 §6.5.2), answers a larger header list with 431
+   * and RST_STREAM, and counts the stream errors it answers.
+   *
+   * @param maxConcurrentStreams the {@code SETTINGS_MAX_CONCURRENT_STREAMS} to advertise
+   * @param gracefulShutdownMillis how long closing waits for open streams
+   */
+  public Http2FrameCodec http2FrameCodec(long maxConcurrentStreams, long gracefulShutdownMillis) {
+    return new Http2Codec.Builder(rejections)
+        .initialSettings(
+            Http2Settings.defaultSettings()
+                .maxConcurrentStreams(maxConcurrentStreams)
+                .maxHeaderListSize(settings.maxHeaderSize()))
+        .gracefulShutdownTimeoutMillis(gracefulShutdownMillis)
+        .build();
+  }
+
+  /**
+   * Guards a connection that has just become HTTP/2: the request-head deadline goes in front of its
+   * frame codec, and every GOAWAY the codec sends is counted ({@link #countHttp2GoAway}).
+   */
+  public void installHttp2Connection(ChannelPipeline p) {
+    Http2FrameCodec codec = p.get(Http2FrameCodec.class);
+    if (codec == null) {
+      return;
+    }
+    Http2HeadDeadline deadline = new Http2HeadDeadline(settings, rejections);
+    p.addBefore(p.context(codec).name(), HTTP2_HEAD_DEADLINE, deadline);
+    // Every connection error ends in a GOAWAY with its code, whichever side detected it (a flood
+    // is found by the encoder, a bad frame by the decoder): count it there. A late head was
+    // counted as such by the deadline that sent the GOAWAY.
+    codec
+        .connection()
+        .addListener(
+            new Http2ConnectionAdapter() {
+              @Override
+              public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
+                if (!deadline.timedOut()) {
+                  countHttp2GoAway(errorCode);
+                }
+              }
+            });
+  }
+
+  /**
+   * Adds the per-stream request checks (header count and values, body stalls) in front of a
+   * stream's frame-to-HTTP codec.
+   *
+   * @param streamCodec the name of that codec in {@code p}
+   */
+  public void installHttp2Stream(ChannelPipeline p, String streamCodec) {
+    p.addBefore(streamCodec, HTTP2_STREAM_GUARD, new Http2StreamGuard(settings, rejections));
   }
 
   /** The handler that goes right after an upstream connection's HTTP client codec. */

@@ -24,7 +24,10 @@ public enum RejectReason {
   BAD_LINE_ENDING,
   /** A header name or value with characters RFC 9110 §5 does not allow (400). */
   BAD_HEADER,
-  /** A request line that does not parse: method, target or version (400). */
+  /**
+   * A request line that does not parse: method, target or version, or an absolute-form target
+   * whose authority could not be a Host (400).
+   */
   BAD_REQUEST_LINE,
   /** A protocol version other than HTTP/1.0 or HTTP/1.1 (505). */
   UNSUPPORTED_VERSION,
@@ -49,6 +52,10 @@ public enum RejectReason {
   WEBSOCKET_FRAME_TOO_LARGE,
   /** A backend answered with a malformed or ambiguous response (502, or a close). */
   BAD_RESPONSE,
+  /** A request for a Host that no meshed Service has, on the entry port (404). */
+  UNKNOWN_HOST,
+  /** A request on a proxy port whose listener is gone (503): the Service just left the mesh. */
+  NO_LISTENER,
   /** Any other request the HTTP decoder refused (400). */
   MALFORMED;
 

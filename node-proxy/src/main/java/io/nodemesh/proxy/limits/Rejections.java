@@ -71,6 +71,16 @@ public final class Rejections {
     };
   }
 
+  /**
+   * The reason for a request the proxy has nowhere to send: 404 is a Host no meshed Service has
+   * (entry port), anything else a listener that has gone.
+   */
+  public static RejectReason unroutable(HttpResponseStatus status) {
+    return status.code() == HttpResponseStatus.NOT_FOUND.code()
+        ? RejectReason.UNKNOWN_HOST
+        : RejectReason.NO_LISTENER;
+  }
+
   /** The reason of a decoder failure, for the request or the response side. */
   public static RejectReason reasonOf(Throwable cause, String message) {
     String m = message.toLowerCase(Locale.ROOT);

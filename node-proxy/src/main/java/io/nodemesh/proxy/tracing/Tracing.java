@@ -1,60 +1,24 @@
 package io.nodemesh.proxy.tracing;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import java.lang.System.Logger.Level;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The proxy's tracer. Built by the OpenTelemetry SDK's autoconfiguration, so every standard
- * {@code OTEL_*} variable works; Nodemesh only changes the defaults (OTLP over HTTP/protobuf, a
- * parent-based ratio sampler, all of W3C, B3 single and multi, and Jaeger propagation, no metric
- * or log export). When tracing is off, {@link #enabled()} is false and the request path skips
- * every call here.
+ * The proxy's tracer: off, or OpenTelemetry as {@link TracingOptions} and the {@code OTEL_*}
+ * environment say. When tracing is off, {@link #enabled()} is false, the request path skips every
+ * call here, and not one OpenTelemetry class is loaded: the SDK lives behind {@link OtelTracer},
+ * which only {@link #create} touches, and only when tracing is on. {@link Span} appears in
+ * signatures only, which the JVM resolves when a call is first made, never before.
  */
 public final class Tracing implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(Tracing.class.getName());
-  private static final Tracing DISABLED = new Tracing(null, null, null);
+  private static final Tracing DISABLED = new Tracing(null);
 
-  static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
-  static final AttributeKey<String> METHOD_ORIGINAL =
-      AttributeKey.stringKey("http.request.method_original");
-  static final AttributeKey<String> PATH = AttributeKey.stringKey("url.path");
-  static final AttributeKey<String> SCHEME = AttributeKey.stringKey("url.scheme");
-  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
-  static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
-  static final AttributeKey<String> PROTOCOL_VERSION =
-      AttributeKey.stringKey("network.protocol.version");
-  static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
-  static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
-  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-  static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
-  static final AttributeKey<String> SOURCE = AttributeKey.stringKey("nodemesh.source");
-  static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("nodemesh.destination");
-  static final AttributeKey<String> BACKEND = AttributeKey.stringKey("nodemesh.backend");
-  static final AttributeKey<String> ENDPOINT = AttributeKey.stringKey("nodemesh.endpoint");
+  private final OtelTracer otel;
 
-  private final OpenTelemetrySdk sdk;
-  private final Tracer tracer;
-  private final TextMapPropagator propagator;
-
-  private Tracing(OpenTelemetrySdk sdk, Tracer tracer, TextMapPropagator propagator) {
-    this.sdk = sdk;
-    this.tracer = tracer;
-    this.propagator = propagator;
+  private Tracing(OtelTracer otel) {
+    this.otel = otel;
   }
 
   /** No tracing: nothing is extracted, started, injected or exported. */
@@ -73,57 +37,16 @@ public final class Tracing implements AutoCloseable {
   }
 
   static Tracing create(TracingOptions options, Map<String, String> env) {
-    if (!options.enabled(env)) {
-      return DISABLED;
-    }
-    Map<String, String> flags = new HashMap<>(options.properties());
-    if (options.endpoint() != null) {
-      flags.put("otel.exporter.otlp.endpoint", options.endpoint());
-    }
-    if (options.sampleRatio() != null) {
-      flags.put("otel.traces.sampler", "parentbased_traceidratio");
-      flags.put("otel.traces.sampler.arg", Double.toString(options.sampleRatio()));
-    }
-    OpenTelemetrySdk sdk;
-    try {
-      sdk =
-          AutoConfiguredOpenTelemetrySdk.builder()
-              .addPropertiesSupplier(Tracing::defaults)
-              .addPropertiesCustomizer(config -> flags)
-              .disableShutdownHook()
-              .build()
-              .getOpenTelemetrySdk();
-    } catch (RuntimeException e) {
-      // A bad OTEL_* value (an unknown sampler, gRPC without a gRPC sender) is the user's to fix.
-      throw new IllegalArgumentException("tracing: " + e.getMessage(), e);
-    }
-    LOG.log(Level.INFO, "tracing on: OTLP export, propagators {0}", describe(sdk));
-    return new Tracing(
-        sdk,
-        sdk.getTracer("io.nodemesh.proxy"),
-        sdk.getPropagators().getTextMapPropagator());
+    return options.enabled(env) ? new Tracing(OtelTracer.create(options)) : DISABLED;
   }
 
-  /** Nodemesh's defaults; the environment and flags override each. */
+  /** Nodemesh's OpenTelemetry defaults; the environment and flags override each. */
   static Map<String, String> defaults() {
-    return Map.of(
-        "otel.service.name", "nodemesh-proxy",
-        "otel.traces.exporter", "otlp",
-        "otel.metrics.exporter", "none",
-        "otel.logs.exporter", "none",
-        // The JDK HTTP sender is on the class path, no gRPC one (STACK.md trap 3).
-        "otel.exporter.otlp.protocol", "http/protobuf",
-        "otel.traces.sampler", "parentbased_traceidratio",
-        "otel.traces.sampler.arg", "1.0",
-        "otel.propagators", "tracecontext,baggage,b3,b3multi,jaeger");
-  }
-
-  private static String describe(OpenTelemetry otel) {
-    return String.join(",", otel.getPropagators().getTextMapPropagator().fields());
+    return OtelTracer.defaults();
   }
 
   public boolean enabled() {
-    return tracer != null;
+    return otel != null;
   }
 
   /**
@@ -137,51 +60,16 @@ public final class Tracing implements AutoCloseable {
       String destination,
       String backend,
       String endpoint) {
-    HttpHeaders h = request.headers();
-    Context parent = propagator.extract(Context.root(), h, HeadersGetter.INSTANCE);
-    String method = request.method().name();
-    boolean known = isKnownMethod(method);
-    String uri = request.uri();
-    int q = uri.indexOf('?');
-    var b =
-        tracer
-            .spanBuilder(known ? method : "HTTP")
-            .setParent(parent)
-            .setSpanKind(SpanKind.SERVER)
-            .setAttribute(METHOD, known ? method : "_OTHER")
-            .setAttribute(PATH, q < 0 ? uri : uri.substring(0, q))
-            .setAttribute(SCHEME, "http")
-            .setAttribute(PROTOCOL_VERSION, protocolVersion(request, http2))
-            .setAttribute(DESTINATION, destination);
-    if (!known) {
-      b.setAttribute(METHOD_ORIGINAL, method);
-    }
-    String host = h.get(HttpHeaderNames.HOST);
-    if (host != null) {
-      b.setAttribute(SERVER_ADDRESS, host);
-    }
-    String agent = h.get(HttpHeaderNames.USER_AGENT);
-    if (agent != null) {
-      b.setAttribute(USER_AGENT, agent);
-    }
-    if (client != null) {
-      b.setAttribute(CLIENT_ADDRESS, client);
-    }
-    if (backend != null) {
-      b.setAttribute(BACKEND, backend);
-    }
-    if (endpoint != null) {
-      b.setAttribute(ENDPOINT, endpoint);
-    }
-    return b.startSpan();
+    return otel.startServer(request, http2, client, destination, backend, endpoint);
   }
 
   /**
    * Writes the span's context into the headers forwarded upstream, in every configured format, so
-   * the backend continues the trace whichever client library it uses.
+   * the backend continues the trace whichever client library it uses. Only call when {@link
+   * #enabled()}.
    */
   public void inject(Span span, HttpHeaders headers) {
-    propagator.inject(Context.root().with(span), headers, HeadersGetter.INSTANCE);
+    otel.inject(span, headers);
   }
 
   /**
@@ -190,40 +78,14 @@ public final class Tracing implements AutoCloseable {
    * @param grpcStatus the gRPC status code, or -1 when the response is not gRPC
    */
   public void end(Span span, int status, int grpcStatus, String source) {
-    span.setAttribute(STATUS, (long) status);
-    if (grpcStatus >= 0) {
-      span.setAttribute(GRPC_STATUS, (long) grpcStatus);
-    }
-    if (source != null) {
-      span.setAttribute(SOURCE, source);
-    }
-    if (status >= 500) {
-      span.setAttribute(ERROR_TYPE, Integer.toString(status));
-      span.setStatus(StatusCode.ERROR);
-    }
-    span.end();
+    otel.end(span, status, grpcStatus, source);
   }
 
-  /** An HTTP/2 stream reaches the proxy as an HTTP/1.1-shaped request on a stream channel. */
-  private static String protocolVersion(HttpRequest request, boolean http2) {
-    if (http2) {
-      return "2";
-    }
-    return request.protocolVersion().minorVersion() == 0 ? "1.0" : "1.1";
-  }
-
-  static boolean isKnownMethod(String m) {
-    return switch (m) {
-      case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH" -> true;
-      default -> false;
-    };
-  }
-
-  /** Exports what is buffered and stops the exporter. */
+  /** Exports what is buffered and stops the exporter; nothing when tracing is off. */
   @Override
   public void close() {
-    if (sdk != null) {
-      sdk.shutdown().join(5, TimeUnit.SECONDS);
+    if (otel != null) {
+      otel.close();
     }
   }
 }

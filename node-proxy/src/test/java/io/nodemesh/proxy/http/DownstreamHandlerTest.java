@@ -12,6 +12,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +72,22 @@ class DownstreamHandlerTest {
     assertThat(ch.isActive()).isTrue();
     assertThat(exchange(ch, "GET / HTTP/1.1\r\nHost: other.default.mesh\r\n\r\n"))
         .endsWith("no meshed service for host 'other.default.mesh'\n");
+  }
+
+  @Test
+  void aProxyPortWhoseListenerIsGoneIs503CountedAsNoListener() {
+    long before = CONTEXT.limits().rejections().total(RejectReason.NO_LISTENER);
+    // Port 5999 has no listener, and the connection never saw one.
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new HttpServerCodec(),
+            new DownstreamHandler(CONTEXT, new ListenerRouter(5999, () -> TABLE)));
+    String r = exchange(ch, "GET / HTTP/1.1\r\nHost: whoami.default.mesh\r\n\r\n");
+    assertThat(r)
+        .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
+        .endsWith("no listener on proxy port 5999\n");
+    assertThat(CONTEXT.limits().rejections().total(RejectReason.NO_LISTENER))
+        .isEqualTo(before + 1);
   }
 
   @Test

@@ -1,5 +1,9 @@
 package io.nodemesh.proxy.reliability;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -44,7 +48,18 @@ final class H2Wire implements AutoCloseable {
   private final DataInputStream in;
   private final OutputStream out;
 
+  /** Decodes the peer's header blocks, in order (HPACK state is per connection). */
+  private final DefaultHttp2HeadersDecoder hpack = new DefaultHttp2HeadersDecoder(false);
+
   H2Wire(int port, int receiveBuffer) throws IOException {
+    this(port, receiveBuffer, null);
+  }
+
+  /**
+   * @param upgradeAuthority when set, the connection starts as HTTP/1.1 and switches with an h2c
+   *     upgrade of {@code GET /} for this authority (RFC 7540 §3.2): stream 1 is that request
+   */
+  private H2Wire(int port, int receiveBuffer, String upgradeAuthority) throws IOException {
     socket = new Socket();
     if (receiveBuffer > 0) {
       socket.setReceiveBufferSize(receiveBuffer);
@@ -53,9 +68,82 @@ final class H2Wire implements AutoCloseable {
     socket.setSoTimeout(10_000);
     in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
     out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+    if (upgradeAuthority != null) {
+      out.write(
+          ("GET / HTTP/1.1\r\nHost: "
+                  + upgradeAuthority
+                  + "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                  + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String head = readHttp1Head();
+      if (!head.startsWith("HTTP/1.1 101 ")) {
+        throw new IOException("h2c upgrade refused: " + head);
+      }
+    }
     out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     frame(SETTINGS, 0, 0, new byte[0]);
     flush();
+  }
+
+  /** A connection switched to HTTP/2 by an h2c upgrade of {@code GET /} (stream 1). */
+  static H2Wire upgraded(int port, String authority) throws IOException {
+    return new H2Wire(port, 0, authority);
+  }
+
+  private String readHttp1Head() throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    return head.toString();
+  }
+
+  /** The header fields of a HEADERS frame read from the peer (read every one, in order). */
+  Http2Headers headers(Frame f) throws IOException {
+    try {
+      return hpack.decodeHeaders(f.stream(), Unpooled.wrappedBuffer(f.payload()));
+    } catch (Http2Exception e) {
+      throw new IOException("undecodable header block", e);
+    }
+  }
+
+  /**
+   * A request header block: static-table {@code :method}, {@code :scheme http}, {@code :path /},
+   * the authority, then each name/value pair as a literal field without indexing (RFC 7541 §6.2.2),
+   * so a test can send any bytes at all in a field.
+   */
+  static byte[] request(String method, String authority, String... namesAndValues) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.write(method.equals("POST") ? 0x83 : 0x82);
+    b.write(0x86);
+    b.write(0x84);
+    b.write(0x01); // :authority (static index 1), literal value
+    literalString(b, authority);
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      b.write(0x00); // new name
+      literalString(b, namesAndValues[i]);
+      literalString(b, namesAndValues[i + 1]);
+    }
+    return b.toByteArray();
+  }
+
+  /** A string literal without Huffman coding: its length as a 7-bit prefix integer, then bytes. */
+  private static void literalString(java.io.ByteArrayOutputStream b, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+    int n = bytes.length;
+    if (n < 127) {
+      b.write(n);
+    } else {
+      b.write(127);
+      n -= 127;
+      while (n >= 128) {
+        b.write((n & 0x7f) | 0x80);
+        n >>>= 7;
+      }
+      b.write(n);
+    }
+    b.writeBytes(bytes);
   }
 
   /** Buffers one frame; {@link #flush} sends. */
@@ -70,6 +158,25 @@ final class H2Wire implements AutoCloseable {
 
   void flush() throws IOException {
     out.flush();
+  }
+
+  /** Sends {@code length} bytes of {@code bytes} from {@code offset} at once, as they are. */
+  void raw(byte[] bytes, int offset, int length) throws IOException {
+    out.write(bytes, offset, length);
+    out.flush();
+  }
+
+  /** The next frame if one arrives within {@code millis}, else null (the connection stays). */
+  Frame readWithin(int millis) throws IOException {
+    int before = socket.getSoTimeout();
+    socket.setSoTimeout(millis);
+    try {
+      return read();
+    } catch (SocketTimeoutException e) {
+      return null;
+    } finally {
+      socket.setSoTimeout(before);
+    }
   }
 
   /** A GET for {@code /} on {@code authority}, HPACK-encoded with the static table only. */

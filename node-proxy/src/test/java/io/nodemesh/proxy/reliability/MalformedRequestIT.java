@@ -42,7 +42,7 @@ class MalformedRequestIT {
     backend = new EchoBackend("web");
     proxy =
         NodeProxy.start(
-            new ProxyOptions(null, "127.0.0.1", 0, -1, "reliability", 2),
+            new ProxyOptions(null, "127.0.0.1", 0, 0, "reliability", 2),
             HttpProxySettings.defaults(),
             LimitSettings.defaults().withReadTimeouts(HEAD_TIMEOUT, BODY_TIMEOUT));
     port = Ports.free();
@@ -235,6 +235,13 @@ class MalformedRequestIT {
             get(many.toString()),
             "HTTP/1.1 431 Request Header Fields Too Large",
             RejectReason.TOO_MANY_HEADERS));
+    // Found by fuzzing: an absolute-form target whose authority could not be a Host field.
+    cases.add(
+        c(
+            "absolute_form_nul_in_authority",
+            "GET http://who\u0000ami.default.mesh/ HTTP/1.1\r\n" + HOST + "\r\n",
+            BAD,
+            RejectReason.BAD_REQUEST_LINE));
     cases.add(
         c(
             "binary_garbage",
@@ -389,6 +396,22 @@ class MalformedRequestIT {
       assertThat(w.closedWithin(2000)).isTrue();
     }
     assertThat(total(RejectReason.AMBIGUOUS_FRAMING)).isEqualTo(before + 1);
+  }
+
+  @Test
+  void unknownHostOnTheEntryPortIs404CountedAndTheConnectionKept() throws Exception {
+    long before = total(RejectReason.UNKNOWN_HOST);
+    try (Wire w = new Wire(proxy.entryPort())) {
+      Wire.Answer a = w.exchange("GET / HTTP/1.1\r\nHost: nope.default.mesh\r\n\r\n");
+      assertThat(a.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
+      assertThat(a.headers()).doesNotContainKey("connection");
+      assertThat(total(RejectReason.UNKNOWN_HOST)).isEqualTo(before + 1);
+      // The same connection then reaches a Service that is meshed.
+      Wire.Answer ok = w.exchange(get(""));
+      assertThat(ok.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+      assertThat(ok.body()).isEqualTo("web");
+    }
+    assertThat(total(RejectReason.UNKNOWN_HOST)).isEqualTo(before + 1);
   }
 
   @Test

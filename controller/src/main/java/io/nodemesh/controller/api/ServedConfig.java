@@ -1,0 +1,116 @@
+package io.nodemesh.controller.api;
+
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigDelta;
+import io.nodemesh.config.MeshConfigJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * One published config and the bodies that serve it. Each body is serialised (and compressed) once,
+ * by the first poll that needs it, and shared by every later one: a change reaches N proxies for
+ * the cost of one encoding, not N.
+ */
+final class ServedConfig {
+  static final String FULL_TYPE = "application/json";
+  static final String DELTA_TYPE = "application/vnd.nodemesh.config-delta+json";
+
+  /**
+   * A response body in both encodings; {@code gzip} is null below {@link ConfigApi#GZIP_MIN_BYTES}.
+   */
+  record Body(String contentType, boolean delta, byte[] identity, byte[] gzip) {
+    static Body of(String contentType, boolean delta, byte[] identity) {
+      return new Body(
+          contentType,
+          delta,
+          identity,
+          identity.length < ConfigApi.GZIP_MIN_BYTES ? null : compress(identity));
+    }
+  }
+
+  private final MeshConfig config;
+  private final MeshConfig shared;
+  private final List<MeshConfig> bases;
+  private final Object fullLock = new Object();
+  private final ConcurrentHashMap<Long, Optional<Body>> deltas = new ConcurrentHashMap<>();
+  private final AtomicInteger encodings = new AtomicInteger();
+  private volatile Body full;
+
+  /**
+   * @param config the config as published
+   * @param shared the same config with the listener objects it shares with {@code bases}
+   * @param bases older versions a delta may start from
+   */
+  ServedConfig(MeshConfig config, MeshConfig shared, List<MeshConfig> bases) {
+    this.config = config;
+    this.shared = shared;
+    this.bases = List.copyOf(bases);
+  }
+
+  MeshConfig config() {
+    return config;
+  }
+
+  long version() {
+    return config.version();
+  }
+
+  /** The whole config. */
+  Body full() {
+    Body b = full;
+    if (b == null) {
+      synchronized (fullLock) {
+        b = full;
+        if (b == null) {
+          encodings.incrementAndGet();
+          b = Body.of(FULL_TYPE, false, MeshConfigJson.writeBytes(config));
+          full = b;
+        }
+      }
+    }
+    return b;
+  }
+
+  /**
+   * The delta from {@code version}, or empty when that version is not one this replica kept (too
+   * old, from another replica, from before a restart) or no delta leads from it.
+   */
+  Optional<Body> deltaFrom(long version) {
+    // Only kept versions reach the cache, so a client naming random versions cannot grow it.
+    for (MeshConfig base : bases) {
+      if (base.version() == version) {
+        return deltas.computeIfAbsent(
+            version,
+            v ->
+                MeshConfigDelta.between(base, shared)
+                    .map(
+                        d -> {
+                          encodings.incrementAndGet();
+                          return Body.of(DELTA_TYPE, true, MeshConfigJson.writeBytes(d));
+                        }));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** How many bodies were serialised for this version, for tests. */
+  int encodings() {
+    return encodings.get();
+  }
+
+  private static byte[] compress(byte[] data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(512, data.length / 16));
+    try (GZIPOutputStream z = new GZIPOutputStream(out, 64 * 1024)) {
+      z.write(data);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compress a config body", e);
+    }
+    return out.toByteArray();
+  }
+}

@@ -1,0 +1,206 @@
+package io.nodemesh.proxy.limits;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP/1.1 request checks that the HTTP/2 codec does not make, on one stream (the stream's
+ * child channel, in front of its frame-to-HTTP codec): a cap on header fields (431), header values
+ * without control characters (RST_STREAM {@code PROTOCOL_ERROR}: such a request is malformed, RFC
+ * 9113 §8.2.1, and a CR or LF in it could split the HTTP/1.1 request the proxy sends upstream), and
+ * the body stall limit (slow POST). Each refusal is counted.
+ *
+ * <p>Header names and the size of the header list are checked by the codec itself ({@link
+ * Http2Codec}); the request-head deadline by {@link Http2HeadDeadline}, on the connection. Body
+ * stalls are timed only while the proxy has asked for more, as in {@link RequestGuard}.
+ */
+final class Http2StreamGuard extends ChannelDuplexHandler {
+  private final LimitSettings settings;
+  private final Rejections rejections;
+  private boolean headSeen;
+  private boolean inBody;
+  private boolean responseStarted;
+  private boolean answered;
+  private ScheduledFuture<?> bodyTimer;
+
+  Http2StreamGuard(LimitSettings settings, Rejections rejections) {
+    this.settings = settings;
+    this.rejections = rejections;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (answered) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof Http2HeadersFrame h) {
+      cancelBodyTimer();
+      if (!headSeen) {
+        headSeen = true;
+        inBody = !h.isEndStream();
+        if (refused(ctx, h.headers())) {
+          return;
+        }
+      } else if (h.isEndStream()) {
+        inBody = false; // trailers
+      }
+    } else if (msg instanceof Http2DataFrame d) {
+      cancelBodyTimer();
+      if (d.isEndStream()) {
+        inBody = false;
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  /** Checks the request's header fields; answers and counts a refusal. */
+  private boolean refused(ChannelHandlerContext ctx, Http2Headers headers) {
+    int fields = 0;
+    for (Map.Entry<CharSequence, CharSequence> e : headers) {
+      if (!isPseudo(e.getKey())) {
+        fields++;
+      }
+      if (!validValue(e.getValue())) {
+        rejections.count(RejectReason.BAD_HEADER);
+        answered = true;
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
+            .addListener(ChannelFutureListener.CLOSE);
+        return true;
+      }
+    }
+    if (fields > settings.maxHeaderCount()) {
+      rejections.count(RejectReason.TOO_MANY_HEADERS);
+      answer(
+          ctx,
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+          "too many header fields: more than " + settings.maxHeaderCount());
+      return true;
+    }
+    return false;
+  }
+
+  private static boolean isPseudo(CharSequence name) {
+    return name.length() > 0 && name.charAt(0) == ':';
+  }
+
+  /** RFC 9110 §5.5 field-value characters: no control character but horizontal tab. */
+  static boolean validValue(CharSequence value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void read(ChannelHandlerContext ctx) {
+    if (inBody && !answered) {
+      cancelBodyTimer();
+      bodyTimer =
+          ctx.executor()
+              .schedule(
+                  () -> onBodyTimeout(ctx),
+                  settings.bodyReadTimeout().toNanos(),
+                  TimeUnit.NANOSECONDS);
+    }
+    ctx.read();
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (answered) {
+      // Answered here already; a late response from the backend must not follow.
+      ReferenceCountUtil.release(msg);
+      promise.setFailure(new ClosedChannelException());
+      return;
+    }
+    if (msg instanceof Http2HeadersFrame h && !informational(h.headers())) {
+      responseStarted = true;
+    }
+    ctx.write(msg, promise);
+  }
+
+  private static boolean informational(Http2Headers headers) {
+    CharSequence status = headers.status();
+    return status != null && status.length() == 3 && status.charAt(0) == '1';
+  }
+
+  private void onBodyTimeout(ChannelHandlerContext ctx) {
+    bodyTimer = null;
+    if (!inBody || answered || !ctx.channel().isActive()) {
+      return;
+    }
+    rejections.count(RejectReason.BODY_TIMEOUT);
+    String why = "request body stalled for " + settings.bodyReadTimeout().toMillis() + " ms";
+    if (responseStarted) {
+      // A second response head would be a protocol error; only a reset can tell the client.
+      answered = true;
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    answer(ctx, HttpResponseStatus.REQUEST_TIMEOUT, why);
+  }
+
+  /**
+   * A complete one-line response on this stream; then, if the client is still sending, RST_STREAM
+   * {@code NO_ERROR}, which asks it to stop without failing the response (RFC 9113 §8.1).
+   */
+  private void answer(ChannelHandlerContext ctx, HttpResponseStatus status, String line) {
+    answered = true;
+    cancelBodyTimer();
+    byte[] body = (line + "\n").getBytes(StandardCharsets.UTF_8);
+    Http2Headers headers =
+        new DefaultHttp2Headers()
+            .status(status.codeAsText())
+            .set("content-type", "text/plain; charset=utf-8")
+            .setInt("content-length", body.length);
+    ctx.write(new DefaultHttp2HeadersFrame(headers, false));
+    ChannelFuture sent =
+        ctx.writeAndFlush(
+            new DefaultHttp2DataFrame(ctx.alloc().buffer(body.length).writeBytes(body), true));
+    if (!inBody) {
+      sent.addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    // Only once the body is out: a reset drops DATA still waiting for flow-control window.
+    sent.addListener(
+        f ->
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
+                .addListener(ChannelFutureListener.CLOSE));
+  }
+
+  private void cancelBodyTimer() {
+    if (bodyTimer != null) {
+      bodyTimer.cancel(false);
+      bodyTimer = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelBodyTimer();
+    ctx.fireChannelInactive();
+  }
+}
