@@ -3,6 +3,8 @@ package io.nodemesh.bench;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
@@ -70,7 +72,8 @@ public record SyntheticCluster(int services, int endpointsPerService, int splits
     return out;
   }
 
-  static Service service(int i) {
+  /** Service {@code i}: one HTTP port 80 named http. */
+  public static Service service(int i) {
     return new ServiceBuilder()
         .withNewMetadata()
         .withNamespace(SyntheticMesh.namespace(i))
@@ -116,13 +119,52 @@ public record SyntheticCluster(int services, int endpointsPerService, int splits
         .build();
   }
 
+  /**
+   * One running pod per endpoint, with the endpoint's IP and its Service's service account (what
+   * the controller's Pods informer holds next to the EndpointSlices).
+   */
+  public List<Pod> pods() {
+    List<Pod> out = new ArrayList<>(services * endpointsPerService);
+    for (int i = 0; i < services; i++) {
+      for (int e = 0; e < endpointsPerService; e++) {
+        out.add(pod(i, i * endpointsPerService + e));
+      }
+    }
+    return out;
+  }
+
+  /** A running pod of Service {@code i} with the IP of endpoint number {@code n}. */
+  public static Pod pod(int i, int n) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace(SyntheticMesh.namespace(i))
+        .withName(SyntheticMesh.service(i) + "-" + n)
+        .endMetadata()
+        .withNewSpec()
+        .withServiceAccountName(SyntheticMesh.service(i))
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP(SyntheticMesh.ip(n))
+        .endStatus()
+        .build();
+  }
+
   /** A 90/10 split of Service {@code root} to its two next neighbours (same namespace). */
   static TrafficSplit split(int root) {
+    return split(root, 90);
+  }
+
+  /**
+   * The split of Service {@code root}, sending {@code first}% to its next neighbour and the rest
+   * to the one after.
+   */
+  public static TrafficSplit split(int root, int first) {
     String ns = SyntheticMesh.namespace(root);
     List<TrafficSplitBackend> backends =
         List.of(
-            new TrafficSplitBackend(SyntheticMesh.service(root + 1), 90),
-            new TrafficSplitBackend(SyntheticMesh.service(root + 2), 10));
+            new TrafficSplitBackend(SyntheticMesh.service(root + 1), first),
+            new TrafficSplitBackend(SyntheticMesh.service(root + 2), 100 - first));
     TrafficSplit s = new TrafficSplit();
     s.setMetadata(
         new ObjectMetaBuilder()

@@ -10,7 +10,9 @@ class ControllerScaleTest {
   void measuresASmallClusterAndEveryServiceBecomesAListener() {
     ControllerScale.Result r = ControllerScale.measure(new SyntheticCluster(200, 5, 20), 2);
 
-    assertThat(r.listeners()).isEqualTo(200);
+    // The 200 Services, plus the 2 * rounds added by the service-add changes.
+    assertThat(r.listeners()).isEqualTo(204);
+    assertThat(r.pods()).isEqualTo(1000);
     assertThat(r.endpoints()).isEqualTo(1000);
     assertThat(r.fullCompileMillis()).isPositive();
     assertThat(r.oneChangeMillis()).isPositive();
@@ -20,7 +22,23 @@ class ControllerScaleTest {
     assertThat(r.deltaGzipBytes()).isPositive().isLessThan(r.deltaBytes());
     assertThat(r.line()).contains(" delta_wire_bytes=" + r.deltaGzipBytes());
     assertThat(r.line())
-        .startsWith("bench=controller-scale services=200 endpoints=1000 splits=20 listeners=200 ");
+        .startsWith("bench=controller-scale services=200 endpoints=1000 splits=20 listeners=204 ");
+    assertThat(r.changes())
+        .extracting(ControllerScale.Change::kind)
+        .containsExactlyElementsOf(ControllerScale.CHANGES);
+    assertThat(r.changes())
+        .allSatisfy(
+            c -> {
+              assertThat(c.incrementalMillis()).isPositive();
+              assertThat(c.scratchMillis()).isPositive();
+            });
+    assertThat(r.changeLines())
+        .hasSize(4)
+        .allSatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("bench=controller-change services=200 endpoints=1000 splits=20")
+                    .contains(" incremental_cpu_ms=", " scratch_cpu_ms="));
   }
 
   @Test

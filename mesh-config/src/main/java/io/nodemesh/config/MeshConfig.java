@@ -1,6 +1,7 @@
 package io.nodemesh.config;
 
 import io.nodemesh.config.access.AccessConfig;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -25,19 +26,25 @@ public record MeshConfig(
     meshDomain = meshDomain == null || meshDomain.isBlank() ? DEFAULT_DOMAIN : meshDomain;
     listeners = listeners == null ? List.of() : List.copyOf(listeners);
     access = access == null ? AccessConfig.disabled() : access;
-    Set<Integer> ports = new HashSet<>();
-    Set<String> keys = new HashSet<>();
+    // A bit per port and the key's parts rather than boxed ports and built key strings: the
+    // controller builds a config of 10,000 listeners on every change (docs/benchmarks.md).
+    BitSet ports = new BitSet(65536);
+    Set<Identity> keys = new HashSet<>();
     for (ListenerConfig l : listeners) {
       Objects.requireNonNull(l, "listener");
-      if (!ports.add(l.proxyPort())) {
+      if (ports.get(l.proxyPort())) {
         throw new IllegalArgumentException(
             "config " + version + ": proxyPort " + l.proxyPort() + " is used twice (" + l.key() + ")");
       }
-      if (!keys.add(l.key())) {
+      ports.set(l.proxyPort());
+      if (!keys.add(new Identity(l.namespace(), l.service(), l.port()))) {
         throw new IllegalArgumentException("config " + version + ": listener " + l.key() + " twice");
       }
     }
   }
+
+  /** What {@link ListenerConfig#key()} says, without building the string. */
+  private record Identity(String namespace, String service, int port) {}
 
   /** A configuration with ACL mode off. */
   public MeshConfig(long version, String meshDomain, List<ListenerConfig> listeners) {

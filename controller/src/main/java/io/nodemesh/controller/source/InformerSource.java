@@ -17,12 +17,12 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.UDPRoute;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
@@ -38,6 +38,11 @@ public final class InformerSource implements ClusterSource {
   private final String namespace;
   private final Map<Class<?>, SharedIndexInformer<?>> informers = new ConcurrentHashMap<>();
   private final Map<Class<?>, Boolean> ready = new ConcurrentHashMap<>();
+  // Bumped on every event of a kind; a kind's list is copied from its store again only when its
+  // count moved since the last copy, so a snapshot after one event copies one kind, and the other
+  // kinds keep the very same lists (which the topology indexer then skips, see TopologyIndexer).
+  private final Map<Class<?>, AtomicLong> generations = new ConcurrentHashMap<>();
+  private final Map<Class<?>, Listed> listed = new ConcurrentHashMap<>();
   private final LongAdder events = new LongAdder();
   private volatile Listener listener = () -> {};
   private volatile boolean synced;
@@ -81,10 +86,12 @@ public final class InformerSource implements ClusterSource {
   private <T extends HasMetadata> void inform(
       Class<T> type, Function<KubernetesClient, SharedIndexInformer<T>> factory, boolean required) {
     SharedIndexInformer<T> informer = factory.apply(client);
+    AtomicLong generation = generations.computeIfAbsent(type, k -> new AtomicLong());
     informer.addEventHandler(
         new ResourceEventHandler<T>() {
           @Override
           public void onAdd(T obj) {
+            generation.incrementAndGet();
             changed();
           }
 
@@ -93,12 +100,14 @@ public final class InformerSource implements ClusterSource {
             if (!Objects.equals(
                 oldObj.getMetadata().getResourceVersion(),
                 newObj.getMetadata().getResourceVersion())) {
+              generation.incrementAndGet();
               changed();
             }
           }
 
           @Override
           public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            generation.incrementAndGet();
             changed();
           }
         });
@@ -119,6 +128,7 @@ public final class InformerSource implements ClusterSource {
                       + type.getSimpleName()
                       + "s");
               informers.remove(type);
+              generation.incrementAndGet();
             } else {
               LOG.log(
                   Level.ERROR, "informer for " + type.getSimpleName() + " failed to start", error);
@@ -157,10 +167,24 @@ public final class InformerSource implements ClusterSource {
     return synced;
   }
 
+  /** A kind's objects as copied from its store while its event count was {@code generation}. */
+  private record Listed(long generation, List<?> objects) {}
+
   @SuppressWarnings("unchecked")
   private <T> List<T> list(Class<T> type) {
+    AtomicLong generation = generations.get(type);
+    // Read the count before the store: an event during the copy then makes the next snapshot copy
+    // again, and the event's own trigger makes sure there is a next one.
+    long now = generation == null ? -1 : generation.get();
+    Listed last = listed.get(type);
+    if (last != null && last.generation() == now) {
+      return (List<T>) last.objects();
+    }
     SharedIndexInformer<?> informer = informers.get(type);
-    return informer == null ? List.of() : new ArrayList<>((List<T>) informer.getStore().list());
+    List<T> objects =
+        informer == null ? List.of() : List.copyOf((List<T>) informer.getStore().list());
+    listed.put(type, new Listed(now, objects));
+    return objects;
   }
 
   @Override
