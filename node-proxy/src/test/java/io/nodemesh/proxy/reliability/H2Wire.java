@@ -167,6 +167,12 @@ final class H2Wire implements AutoCloseable {
     out.flush();
   }
 
+  /** Sends a GET for {@code /} on {@code stream}, with END_STREAM, and any extra header fields. */
+  void get(int stream, String authority, String... namesAndValues) throws IOException {
+    frame(HEADERS, END_STREAM | END_HEADERS, stream, request("GET", authority, namesAndValues));
+    flush();
+  }
+
   /** Sends {@code length} bytes of {@code bytes} from {@code offset} at once, as they are. */
   void raw(byte[] bytes, int offset, int length) throws IOException {
     out.write(bytes, offset, length);

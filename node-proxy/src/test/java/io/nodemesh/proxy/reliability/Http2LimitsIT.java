@@ -103,12 +103,7 @@ class Http2LimitsIT {
   /** A normal GET on a new prior-knowledge connection gets the backend's answer. */
   static void stillServes(int proxyPort) throws IOException {
     try (H2Wire h2 = new H2Wire(proxyPort, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("GET", AUTHORITY))
-          .flush();
+      h2.get(1, AUTHORITY);
       H2Wire.Frame data = h2.readUntil(H2Wire.DATA);
       assertThat(data).isNotNull();
       assertThat(text(data)).isEqualTo("web");
@@ -173,12 +168,7 @@ class Http2LimitsIT {
     try (H2Wire h2 = new H2Wire(port, 0)) {
       // One 9,000-byte field: over SETTINGS_MAX_HEADER_LIST_SIZE (8,192), under Netty's 1.25×
       // margin past which it is a connection error.
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("GET", AUTHORITY, "x-big", "a".repeat(9000)))
-          .flush();
+      h2.get(1, AUTHORITY, "x-big", "a".repeat(9000));
       Answer a = answer(h2, 1);
       assertThat(a.status()).isEqualTo("431");
     }
@@ -193,12 +183,7 @@ class Http2LimitsIT {
     int received = backend.received.get();
     String[] fields = tooManyFields();
     try (H2Wire h2 = new H2Wire(port, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("GET", AUTHORITY, fields))
-          .flush();
+      h2.get(1, AUTHORITY, fields);
       Answer a = answer(h2, 1);
       assertThat(a.status()).isEqualTo("431");
       assertThat(a.body()).isEqualTo("too many header fields: more than 20\n");
@@ -208,13 +193,7 @@ class Http2LimitsIT {
     assertThat(backend.received.get()).isEqualTo(received);
     // Exactly the limit is fine.
     try (H2Wire h2 = new H2Wire(port, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request(
-                  "GET", AUTHORITY, java.util.Arrays.copyOf(fields, 2 * MAX_HEADER_COUNT)))
-          .flush();
+      h2.get(1, AUTHORITY, java.util.Arrays.copyOf(fields, 2 * MAX_HEADER_COUNT));
       assertThat(answer(h2, 1).status()).isEqualTo("200");
     }
   }
@@ -224,12 +203,7 @@ class Http2LimitsIT {
     for (String name : new String[] {"X-Upper", "bad name", "bad:colon"}) {
       Map<RejectReason, Long> before = counts(proxy);
       try (H2Wire h2 = new H2Wire(port, 0)) {
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                1,
-                H2Wire.request("GET", AUTHORITY, name, "v"))
-            .flush();
+        h2.get(1, AUTHORITY, name, "v");
         Answer a = answer(h2, 1);
         assertThat(a.reset()).as(name).isTrue();
         assertThat(a.resetCode()).as(name).isEqualTo(H2Wire.PROTOCOL_ERROR);
@@ -246,12 +220,7 @@ class Http2LimitsIT {
       Map<RejectReason, Long> before = counts(proxy);
       int received = backend.received.get();
       try (H2Wire h2 = new H2Wire(port, 0)) {
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                1,
-                H2Wire.request("GET", AUTHORITY, "x-value", value))
-            .flush();
+        h2.get(1, AUTHORITY, "x-value", value);
         Answer a = answer(h2, 1);
         assertThat(a.reset()).isTrue();
         assertThat(a.resetCode()).isEqualTo(H2Wire.PROTOCOL_ERROR);
@@ -379,12 +348,7 @@ class Http2LimitsIT {
       assertThat(rst.stream()).isEqualTo(1);
       assertThat(rst.errorCode()).isEqualTo(H2Wire.NO_ERROR);
       // The connection itself lives on.
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              3,
-              H2Wire.request("GET", AUTHORITY))
-          .flush();
+      h2.get(3, AUTHORITY);
       assertThat(answer(h2, 3).body()).isEqualTo("web");
     }
     assertCountedOnce(proxy, before, RejectReason.BODY_TIMEOUT);
@@ -420,19 +384,9 @@ class Http2LimitsIT {
     try (H2Wire h2 = H2Wire.upgraded(port, AUTHORITY)) {
       // Stream 1 is the upgraded GET.
       assertThat(answer(h2, 1).body()).isEqualTo("web");
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              3,
-              H2Wire.request("GET", AUTHORITY, fields))
-          .flush();
+      h2.get(3, AUTHORITY, fields);
       assertThat(answer(h2, 3).status()).isEqualTo("431");
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              5,
-              H2Wire.request("GET", AUTHORITY, "x-value", "a\r\nb"))
-          .flush();
+      h2.get(5, AUTHORITY, "x-value", "a\r\nb");
       Answer bad = answer(h2, 5);
       assertThat(bad.reset()).isTrue();
       assertThat(bad.resetCode()).isEqualTo(H2Wire.PROTOCOL_ERROR);
@@ -455,12 +409,7 @@ class Http2LimitsIT {
         for (int i = 0; i < MAX_CONNECTIONS; i++) {
           H2Wire h2 = new H2Wire(smallPort, 0);
           open.add(h2);
-          h2.frame(
-                  H2Wire.HEADERS,
-                  H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                  1,
-                  H2Wire.request("GET", AUTHORITY))
-              .flush();
+          h2.get(1, AUTHORITY);
           assertThat(answer(h2, 1).body()).isEqualTo("web");
         }
         Map<RejectReason, Long> before = counts(small);
@@ -503,24 +452,14 @@ class Http2LimitsIT {
       held.hold = new CountDownLatch(1);
       try (H2Wire h2 = new H2Wire(smallPort, 0)) {
         for (int i = 0; i < MAX_IN_FLIGHT; i++) {
-          h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1 + 2 * i,
-              H2Wire.request("GET", AUTHORITY));
+          h2.get(1 + 2 * i, AUTHORITY);
         }
-        h2.flush();
         await()
             .atMost(Duration.ofSeconds(5))
             .until(() -> small.limits().upstreamInFlight("default", "web") == MAX_IN_FLIGHT);
         Map<RejectReason, Long> before = counts(small);
         int over = 1 + 2 * MAX_IN_FLIGHT;
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                over,
-                H2Wire.request("GET", AUTHORITY))
-            .flush();
+        h2.get(over, AUTHORITY);
         Answer refused = answer(h2, over);
         assertThat(refused.status()).isEqualTo("503");
         assertThat(refused.body()).isEqualTo("service default/web: too many requests in flight\n");
@@ -531,12 +470,7 @@ class Http2LimitsIT {
             .atMost(Duration.ofSeconds(5))
             .until(() -> small.limits().upstreamInFlight("default", "web") == 0);
         int next = over + 2;
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                next,
-                H2Wire.request("GET", AUTHORITY))
-            .flush();
+        h2.get(next, AUTHORITY);
         assertThat(answer(h2, next).body()).isEqualTo("web");
       }
     }
