@@ -9,9 +9,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
@@ -64,32 +62,11 @@ class KubernetesMeshIT {
   }
 
   private static ControllerOptions options() {
-    ControllerOptions d = ControllerOptions.defaults();
-    return new ControllerOptions(
-        MESH_NS,
-        "mesh",
-        "127.0.0.1",
-        0,
-        TestPorts.range(0),
-        TestPorts.range(1),
-        TestPorts.range(2),
-        Duration.ofMillis(20),
-        Duration.ofSeconds(1),
-        false,
-        "it-controller",
-        null,
-        d.proxySelector());
+    return TestControllers.options("it-controller");
   }
 
-  /** Each controller has its own client, as in a cluster, so its watches never starve the test's. */
   private Controller startController() {
-    KubernetesClient own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withMaxConcurrentRequestsPerHost(64)
-                    .build())
-            .build();
+    KubernetesClient own = TestControllers.ownClient(client);
     controllerClients.add(own);
     return Controller.start(options(), new InformerSource(own, null), own);
   }
