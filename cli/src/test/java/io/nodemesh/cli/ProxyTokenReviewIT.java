@@ -3,11 +3,8 @@ package io.nodemesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -434,50 +431,7 @@ class ProxyTokenReviewIT {
   }
 
   private void service(String name) {
-    client
-        .services()
-        .inNamespace(NS)
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .addNewPort()
-                .withName("http")
-                .withPort(80)
-                .withTargetPort(new IntOrString(8080))
-                .withProtocol("TCP")
-                .endPort()
-                .endSpec()
-                .build())
-        .create();
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace(NS)
-        .resource(
-            new EndpointSliceBuilder()
-                .withNewMetadata()
-                .withName(name + "-abc")
-                .withNamespace(NS)
-                .addToLabels("kubernetes.io/service-name", name)
-                .endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort()
-                .withName("http")
-                .withPort(backend.port())
-                .withProtocol("TCP")
-                .endPort()
-                .addNewEndpoint()
-                .withAddresses("127.0.0.1")
-                .withNewConditions()
-                .withReady(true)
-                .endConditions()
-                .endEndpoint()
-                .build())
-        .create();
+    TestControllers.createService(client, NS, name, 80);
+    TestControllers.createSlice(client, NS, name, backend.port());
   }
 }
