@@ -156,7 +156,7 @@ class ProxyTokenReviewIT {
   }
 
   @Test
-  void aRotatedTokenFileIsReadAtTheNextPoll() throws Exception {
+  void aRotatedTokenFileIsReadAtTheNextPollAndAWrongOneKeepsTheLastConfig() throws Exception {
     Path token = token("proxy", PROXY_TOKEN);
     NodeProxy proxy = startProxy("node-a", token);
     await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
@@ -175,6 +175,26 @@ class ProxyTokenReviewIT {
             });
     service("pay");
     await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy) && hasListener(proxy, "pay"));
+
+    // A token of another ServiceAccount in the file (a mix-up, or a stolen file swapped in): 403,
+    // and the proxy keeps serving the last config it had.
+    URI echo = URI.create("http://127.0.0.1:" + listener("echo").proxyPort() + "/");
+    long kept = proxy.appliedVersion();
+    Files.writeString(token, APP_TOKEN);
+    service("shipping");
+    awaitRefused("forbidden");
+    service("billing");
+    await().atMost(Duration.ofSeconds(10)).until(() -> listenerOrNull("billing") != null);
+    double refusedSoFar = refusals("forbidden");
+    await().atMost(Duration.ofSeconds(10)).until(() -> refusals("forbidden") >= refusedSoFar + 2);
+    assertThat(hasListener(proxy, "billing")).isFalse();
+    assertThat(proxy.appliedVersion()).isGreaterThanOrEqualTo(kept);
+    assertThat(Traffic.once(http, echo)).isEqualTo("echo-v1");
+
+    Files.writeString(token, ROTATED_TOKEN);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> applied(proxy) && hasListener(proxy, "billing"));
   }
 
   @Test
