@@ -309,6 +309,47 @@ class Http2LimitsIT {
     assertCountedOnce(proxy, before, RejectReason.HEADER_TIMEOUT);
   }
 
+  /**
+   * The head deadline follows frame boundaries from the connection preface on; a healthy connection
+   * whose requests span several deadlines must never be cut, however it became HTTP/2.
+   */
+  @Test
+  void healthyConnectionsOutliveManyHeadDeadlines() throws Exception {
+    Map<RejectReason, Long> before = counts(proxy);
+    try (H2Wire prior = new H2Wire(port, 0);
+        H2Wire upgraded = H2Wire.upgraded(port, AUTHORITY)) {
+      assertThat(answer(upgraded, 1).body()).isEqualTo("web");
+      for (int i = 0; i < 4; i++) {
+        int stream = 3 + 2 * i;
+        for (H2Wire h2 : List.of(prior, upgraded)) {
+          // Headers split over HEADERS + CONTINUATION, then a body.
+          byte[] block = H2Wire.request("POST", AUTHORITY, "x-request", "r" + i);
+          h2.frame(H2Wire.HEADERS, 0, stream, java.util.Arrays.copyOfRange(block, 0, 3))
+              .frame(
+                  H2Wire.CONTINUATION,
+                  H2Wire.END_HEADERS,
+                  stream,
+                  java.util.Arrays.copyOfRange(block, 3, block.length))
+              .frame(
+                  H2Wire.DATA,
+                  H2Wire.END_STREAM,
+                  stream,
+                  "body".getBytes(StandardCharsets.US_ASCII))
+              .flush();
+          assertThat(answer(h2, stream).body()).isEqualTo("web");
+        }
+        Thread.sleep(HEAD_TIMEOUT.toMillis() / 2); // spread the requests over several deadlines
+      }
+      for (H2Wire h2 : List.of(prior, upgraded)) {
+        H2Wire.Frame f;
+        while ((f = h2.readWithin(200)) != null) {
+          assertThat(f.type()).as("frame after the requests").isNotEqualTo(H2Wire.GOAWAY);
+        }
+      }
+    }
+    assertThat(counts(proxy)).isEqualTo(before);
+  }
+
   @Test
   void stalledRequestBodyGets408AndResetNoError() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
