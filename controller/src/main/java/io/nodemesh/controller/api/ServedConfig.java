@@ -57,6 +57,11 @@ final class ServedConfig {
     return config;
   }
 
+  /** The config as kept in the history, sharing unchanged listeners with older versions. */
+  MeshConfig shared() {
+    return shared;
+  }
+
   long version() {
     return config.version();
   }

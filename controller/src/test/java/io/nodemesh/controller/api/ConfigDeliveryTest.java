@@ -225,6 +225,21 @@ class ConfigDeliveryTest {
   }
 
   @Test
+  void theHistorySharesUnchangedListenersBetweenVersions() {
+    hub = new ConfigHub(MeshConfig.empty(), 4);
+    hub.publish(mesh(10, 20, -1), true);
+    ServedConfig ten = hub.served();
+    // Compiled afresh: equal listeners, but new objects, as a compiler may produce them.
+    hub.publish(mesh(11, 20, 5), true);
+    ServedConfig eleven = hub.served();
+
+    assertThat(eleven.config().listeners().get(0)).isNotSameAs(ten.config().listeners().get(0));
+    assertThat(eleven.shared().listeners().get(0)).isSameAs(ten.shared().listeners().get(0));
+    assertThat(eleven.shared().listeners().get(5)).isNotSameAs(ten.shared().listeners().get(5));
+    assertThat(eleven.shared()).isEqualTo(eleven.config());
+  }
+
+  @Test
   void withoutHistoryEveryAnswerIsFull() throws Exception {
     start(0);
     hub.publish(mesh(10, 5, -1), true);
