@@ -11,6 +11,7 @@ import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.compile.IpLiteral;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -62,7 +63,21 @@ public final class AccessCompiler {
   public static AccessConfig compile(
       Topology t, List<ListenerConfig> listeners, List<Problem> problems) {
     Map<String, String> identities = new TreeMap<>();
-    t.podsByIp().forEach((ip, pod) -> identities.put(ip, serviceAccount(pod)));
+    t.podsByIp()
+        .forEach(
+            (ip, pod) -> {
+              if (IpLiteral.valid(ip)) {
+                identities.put(ip, serviceAccount(pod));
+              } else {
+                // Only local mode's YAML can hold such a pod; a proxy cannot match a peer to it.
+                problems.add(
+                    problem(
+                        pod,
+                        "status.podIP",
+                        "'" + ip + "' is not an IP address; the pod identifies no caller",
+                        Problem.INVALID_SPEC));
+              }
+            });
     List<Rule> rules = rules(t, problems);
     List<ListenerAccess> out = new ArrayList<>();
     for (ListenerConfig l : listeners) {

@@ -295,21 +295,33 @@ public final class CompileMemo {
    * usually has unchanged endpoints.
    */
   static final class Endpoints {
-    private record Entry(List<EndpointSlice> slices, List<EndpointConfig> endpoints) {}
+    private record Entry(
+        List<EndpointSlice> slices, List<EndpointConfig> endpoints, List<Problem> problems) {}
 
     // Service namespace/name -> Service port name -> entry.
     private final Map<String, Map<String, Entry>> byService = new HashMap<>();
 
-    List<EndpointConfig> of(Topology t, String namespace, String service, ServicePort sp) {
+    /**
+     * The endpoints of a Service port; what is wrong with its slices goes to {@code problems}, on
+     * every call, so a reused list still reports its slices' problems.
+     */
+    List<EndpointConfig> of(
+        Topology t, String namespace, String service, ServicePort sp, List<Problem> problems) {
       List<EndpointSlice> slices = t.slices(namespace, service);
       Map<String, Entry> ports =
           byService.computeIfAbsent(Topology.key(namespace, service), k -> new HashMap<>());
       String port = Objects.requireNonNullElse(sp.getName(), "");
       Entry e = ports.get(port);
       if (e == null || !TopologyDelta.sameObjects(e.slices(), slices)) {
-        e = new Entry(slices, MeshCompiler.endpoints(t, namespace, service, sp));
+        List<Problem> found = new ArrayList<>();
+        e =
+            new Entry(
+                slices,
+                MeshCompiler.endpoints(t, namespace, service, sp, found),
+                List.copyOf(found));
         ports.put(port, e);
       }
+      problems.addAll(e.problems());
       return e.endpoints();
     }
 
