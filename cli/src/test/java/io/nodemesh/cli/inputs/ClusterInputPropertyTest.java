@@ -119,6 +119,10 @@ class ClusterInputPropertyTest {
       assertThat(p.name()).as("name of %s", p).isNotBlank();
       assertThat(p.field()).as("field of %s", p).isNotBlank();
       assertThat(p.message()).as("message of %s", p).isNotBlank();
+      // An owner's newline must not become a forged line in the log or an Event.
+      assertThat(p.field() + p.message())
+          .as("control characters in %s", p)
+          .doesNotContainPattern("[\\p{Cntrl}\\x{2028}\\x{2029}]");
     }
     Set<String> withListener =
         config.listeners().stream()
