@@ -20,6 +20,7 @@ import io.nodemesh.controller.topology.TopologyDelta;
 import io.nodemesh.smi.SmiProblem;
 import io.nodemesh.smi.SmiValidator;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -290,7 +291,8 @@ public final class CompileMemo {
     accessDirty.clear();
     if (identities == null) {
       identityIndex.putAll(AccessCompiler.identities(t));
-      identities = Map.copyOf(identityIndex);
+      // A view: AccessConfig takes its own copy.
+      identities = Collections.unmodifiableMap(identityIndex);
       redo.addAll(listeners.keySet());
     } else if (delta.pods()) {
       Set<String> ips =
@@ -303,9 +305,6 @@ public final class CompileMemo {
           identityIndex.put(ip, AccessCompiler.serviceAccount(pod));
         }
         redo.addAll(listenersByIp.getOrDefault(ip, Set.of()));
-      }
-      if (!ips.isEmpty()) {
-        identities = Map.copyOf(identityIndex);
       }
     }
     if (rules == null || delta.httpRouteGroups() || delta.otherSmi()) {

@@ -1,5 +1,7 @@
 package io.nodemesh.config.access;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,13 @@ public record AccessConfig(
   private static final AccessConfig DISABLED = new AccessConfig(false, Map.of(), List.of());
 
   public AccessConfig {
-    identities = identities == null ? Map.of() : Map.copyOf(identities);
+    // Not Map.copyOf: its linear probing turns the dense runs of pod IPs into probe chains
+    // thousands of slots long (docs/benchmarks.md), and the controller builds this map of 100,000
+    // IPs again on every pod change in ACL mode.
+    identities =
+        identities == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new HashMap<>(identities));
     listeners = listeners == null ? List.of() : List.copyOf(listeners);
     identities.forEach(
         (ip, sa) -> {
