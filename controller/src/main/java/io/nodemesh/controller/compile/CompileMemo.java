@@ -9,6 +9,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.access.Identities;
 import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.access.AccessCompiler;
@@ -20,7 +21,6 @@ import io.nodemesh.controller.topology.TopologyDelta;
 import io.nodemesh.smi.SmiProblem;
 import io.nodemesh.smi.SmiValidator;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -291,8 +291,7 @@ public final class CompileMemo {
     accessDirty.clear();
     if (identities == null) {
       identityIndex.putAll(AccessCompiler.identities(t));
-      // A view: AccessConfig takes its own copy.
-      identities = Collections.unmodifiableMap(identityIndex);
+      identities = Identities.of(identityIndex);
       redo.addAll(listeners.keySet());
     } else if (delta.pods()) {
       Set<String> ips =
@@ -305,6 +304,11 @@ public final class CompileMemo {
           identityIndex.put(ip, AccessCompiler.serviceAccount(pod));
         }
         redo.addAll(listenersByIp.getOrDefault(ip, Set.of()));
+      }
+      if (!ips.isEmpty()) {
+        // A new table only when an identity changed: an unchanged one goes into the next config
+        // as it is, uncopied.
+        identities = Identities.of(identityIndex);
       }
     }
     if (rules == null || delta.httpRouteGroups() || delta.otherSmi()) {
