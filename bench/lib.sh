@@ -146,17 +146,21 @@ YAML
 }
 
 # start_controller CPU DIR API_PORT HTTP_PORT TCP_PORT UDP_PORT: a Nodemesh controller reading
-# DIR, one proxy port per protocol; waits until it serves a config. Sets CONTROLLER_PGID.
+# DIR, one proxy port per protocol (HTTP_PORT may be a range FIRST-LAST); waits until it serves a
+# config. Sets CONTROLLER_PGID.
 start_controller() {
-  local cpu=$1 dir=$2 api=$3 http=$4 tcp=$5 udp=$6 jar
+  local cpu=$1 dir=$2 api=$3 http=$4 tcp=$5 udp=$6 jar http_range
   jar=$(nodemesh_jar)
+  if [[ $http == *-* ]]; then http_range=$http; else http_range=$http-$http; fi
   spawn "$cpu" controller java --enable-native-access=ALL-UNNAMED -Xmx256m -jar "$jar" controller \
     --source "$dir" --bind 127.0.0.1 --port "$api" --no-leader-election \
-    --http-ports "$http-$http" --tcp-ports "$tcp-$tcp" --udp-ports "$udp-$udp"
+    --http-ports "$http_range" --tcp-ports "$tcp-$tcp" --udp-ports "$udp-$udp"
   CONTROLLER_PGID=$SPAWNED
   await_200 "http://127.0.0.1:$api/readyz" 90 ||
     bench_die "controller not ready: $(tail -5 "$work/controller.out")"
 }
 
-# The JVM flags that give the RSS figure in docs/benchmarks.md; the chart's defaults follow them.
-NODEMESH_PROXY_DEFAULT_OPTS="-XX:+UseSerialGC -Xms16m -Xmx48m -Xss256k -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
+# The node proxy's default JVM flags, which give the RSS figures in docs/benchmarks.md: the same
+# file feeds the chart's default (ChartTest holds them equal) and the AOT cache's training run.
+NODEMESH_PROXY_DEFAULT_OPTS=$(grep -v -e '^#' -e '^[[:space:]]*$' "$root/docker/proxy-jvm-options" |
+  paste -sd' ' -)

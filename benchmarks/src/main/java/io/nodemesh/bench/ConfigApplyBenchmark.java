@@ -1,8 +1,13 @@
 package io.nodemesh.bench;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -11,6 +16,7 @@ import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +47,8 @@ public class ConfigApplyBenchmark {
   private CompileResult previous;
   private MeshConfig config;
   private String json;
+  private MeshConfig changed;
+  private byte[] deltaJson;
   private ProxyMetrics metrics;
   private int generation;
   private CompileMemo memo;
@@ -59,6 +67,29 @@ public class ConfigApplyBenchmark {
     compile(previous.config(), previous.allocation(), memo);
     config = SyntheticMesh.config(1, services, 10, true);
     json = MeshConfigJson.write(config);
+    // The next version: one Service's endpoints moved, as after a rollout.
+    List<ListenerConfig> listeners = new ArrayList<>(config.listeners());
+    ListenerConfig moved = listeners.get(services / 2);
+    BackendConfig root = moved.route().root();
+    listeners.set(
+        services / 2,
+        new ListenerConfig(
+            moved.namespace(),
+            moved.service(),
+            moved.port(),
+            moved.protocol(),
+            moved.proxyPort(),
+            new RouteConfig(
+                new BackendConfig(
+                    root.service(),
+                    root.weight(),
+                    List.of(EndpointConfig.ready(SyntheticMesh.ip(999_999), 8080))),
+                moved.route().split(),
+                moved.route().matches(),
+                moved.route().splitName()),
+            moved.policy()));
+    changed = new MeshConfig(2, config.meshDomain(), listeners, config.access());
+    deltaJson = controllerDelta();
     metrics = new ProxyMetrics();
   }
 
@@ -92,6 +123,18 @@ public class ConfigApplyBenchmark {
   @Benchmark
   public String controllerSerialize() {
     return MeshConfigJson.write(config);
+  }
+
+  /** Controller: the delta body from the previous version (computed once per version). */
+  @Benchmark
+  public byte[] controllerDelta() {
+    return MeshConfigJson.writeBytes(MeshConfigDelta.between(config, changed).orElseThrow());
+  }
+
+  /** Proxy: read a one-Service delta and apply it to the config held (instead of proxyParse). */
+  @Benchmark
+  public MeshConfig proxyApplyDelta() {
+    return MeshConfigJson.readDelta(new String(deltaJson, StandardCharsets.UTF_8)).applyTo(config);
   }
 
   /** Proxy: parse the JSON body. */

@@ -19,7 +19,8 @@ class ControllerScaleTest {
     assertThat(r.configGzipBytes()).isPositive().isLessThan(r.configBytes());
     // One EndpointSlice changed: one listener travels, not 200.
     assertThat(r.deltaBytes()).isPositive().isLessThan(r.configBytes() / 50);
-    assertThat(r.line()).contains(" delta_wire_bytes=" + r.deltaBytes());
+    assertThat(r.deltaGzipBytes()).isPositive().isLessThan(r.deltaBytes());
+    assertThat(r.line()).contains(" delta_wire_bytes=" + r.deltaGzipBytes());
     assertThat(r.line())
         .startsWith("bench=controller-scale services=200 endpoints=1000 splits=20 listeners=204 ");
     assertThat(r.changes())

@@ -8,7 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -195,6 +199,48 @@ class ChartTest {
           .isEqualTo("nodemesh-controller");
       assertThat(binding.path("subjects").path(0).path("namespace").asText()).isEqualTo("nodemesh");
     }
+  }
+
+  /**
+   * The proxy runs with the flags bench/ measured (docker/proxy-jvm-options, the source of the RSS
+   * figures in docs/benchmarks.md) plus the image's AOT cache; every JVM gets the footprint flags.
+   */
+  @Test
+  void jvmDefaultsAreTheMeasuredFootprintFlags() throws IOException {
+    List<String> measured =
+        Files.readAllLines(Path.of("").toAbsolutePath().resolveSibling("docker/proxy-jvm-options"))
+            .stream()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .toList();
+    assertThat(measured).contains("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders");
+
+    JsonNode proxy = container(defaults.get("DaemonSet", "nodemesh-proxy"));
+    List<String> proxyFlags = Arrays.asList(env(proxy, "JDK_JAVA_OPTIONS").split(" "));
+    assertThat(proxyFlags)
+        .containsSubsequence(measured)
+        .contains("-XX:AOTCache=/opt/nodemesh/proxy.aot", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(env(proxy, "MALLOC_ARENA_MAX")).isEqualTo("2");
+
+    for (JsonNode c :
+        List.of(
+            container(defaults.get("Deployment", "nodemesh-controller")),
+            container(defaults.get("Deployment", "nodemesh-dns")))) {
+      assertThat(env(c, "JDK_JAVA_OPTIONS"))
+          .contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=70", "-XX:TrimNativeHeapInterval=")
+          .contains("-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError")
+          .doesNotContain("AOTCache");
+    }
+  }
+
+  @Test
+  void proxyEnvironmentCanBeExtended() {
+    JsonNode proxy =
+        container(
+            Rendered.render(Map.of("proxy.env.MALLOC_ARENA_MAX", "1", "proxy.env.TZ", "UTC"))
+                .get("DaemonSet", "nodemesh-proxy"));
+    assertThat(env(proxy, "MALLOC_ARENA_MAX")).isEqualTo("1");
+    assertThat(env(proxy, "TZ")).isEqualTo("UTC");
   }
 
   @Test

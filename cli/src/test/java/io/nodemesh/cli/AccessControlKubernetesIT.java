@@ -3,9 +3,7 @@ package io.nodemesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.controller.Controller;
@@ -48,14 +46,7 @@ class AccessControlKubernetesIT extends AclScenarios {
         };
     world.base().forEach(api::put);
     AclWorld.targets().forEach(api::put);
-    // The controller has its own client, as in a cluster, so its watches never starve the test's.
-    KubernetesClient own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withMaxConcurrentRequestsPerHost(64)
-                    .build())
-            .build();
+    KubernetesClient own = TestControllers.ownClient(client);
     closing.add(own);
     controller = Controller.start(options(), new InformerSource(own, null), own);
     closing.add(controller);

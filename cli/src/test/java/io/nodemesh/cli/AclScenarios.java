@@ -62,22 +62,7 @@ abstract class AclScenarios {
   }
 
   static ControllerOptions options() {
-    ControllerOptions d = ControllerOptions.defaults();
-    return new ControllerOptions(
-            d.meshNamespace(),
-            "mesh",
-            "127.0.0.1",
-            0,
-            TestPorts.range(0),
-            TestPorts.range(1),
-            TestPorts.range(2),
-            Duration.ofMillis(20),
-            Duration.ofSeconds(1),
-            false,
-            "acl-it",
-            null,
-            d.proxySelector())
-        .withAcl(true);
+    return TestControllers.options("acl-it").withAcl(true);
   }
 
   protected void runScenarios(Cluster cluster, Supplier<List<String>> reports) throws Exception {

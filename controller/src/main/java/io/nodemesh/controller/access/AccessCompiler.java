@@ -11,6 +11,7 @@ import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.compile.IpLiteral;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -72,7 +73,7 @@ public final class AccessCompiler {
 
   public static AccessConfig compile(
       Topology t, List<ListenerConfig> listeners, List<Problem> problems) {
-    Map<String, String> identities = identities(t);
+    Map<String, String> identities = identities(t, problems);
     Rules rules = rules(t, problems);
     List<ListenerAccess> out = new ArrayList<>();
     for (ListenerConfig l : listeners) {
@@ -81,11 +82,39 @@ public final class AccessCompiler {
     return new AccessConfig(true, identities, out);
   }
 
-  /** Pod IP to {@code namespace/serviceAccount}, for the pods whose IP identifies them. */
-  public static Map<String, String> identities(Topology t) {
+  /**
+   * Pod IP to {@code namespace/serviceAccount}, for the pods whose IP identifies them; a pod whose
+   * IP is no IP address is reported.
+   */
+  public static Map<String, String> identities(Topology t, List<Problem> problems) {
     Map<String, String> identities = new TreeMap<>();
-    t.podsByIp().forEach((ip, pod) -> identities.put(ip, serviceAccount(pod)));
+    t.podsByIp()
+        .forEach(
+            (ip, pod) -> {
+              String sa = identity(ip, pod, problems);
+              if (sa != null) {
+                identities.put(ip, sa);
+              }
+            });
     return identities;
+  }
+
+  /**
+   * The {@code namespace/serviceAccount} an IP identifies, or null, with a problem, when it is no
+   * IP address.
+   */
+  public static String identity(String ip, Pod pod, List<Problem> problems) {
+    if (IpLiteral.valid(ip)) {
+      return serviceAccount(pod);
+    }
+    // Only local mode's YAML can hold such a pod; a proxy cannot match a peer to it.
+    problems.add(
+        problem(
+            pod,
+            "status.podIP",
+            "'" + ip + "' is not an IP address; the pod identifies no caller",
+            Problem.INVALID_SPEC));
+    return null;
   }
 
   /** The IPs a listener's access depends on: its ready endpoints', root and split backends. */

@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  *       answers 200 with it, or 304. With {@code ?since=<version>} naming a version this replica
  *       still keeps, the 200 carries a {@link io.nodemesh.config.MeshConfigDelta} from it instead
  *       ({@code Content-Type: application/vnd.nodemesh.config-delta+json}); otherwise the full
- *       config ({@code application/json}). Bodies of 8 KiB and more are gzipped for a client that
+ *       config ({@code application/json}). Bodies of 1 KiB and more are gzipped for a client that
  *       accepts it. Each body is encoded once per version (see {@link ServedConfig}).
  *   <li>{@code GET /api/v1/problems}: the current problems as a JSON array.
  *   <li>{@code /healthz}, {@code /readyz} (503 until the first config from a synced source), {@code
@@ -42,8 +42,11 @@ public final class ConfigApi {
   public static final Duration MAX_WAIT = Duration.ofSeconds(60);
   private static final String JSON = "application/json";
 
-  /** Config bodies smaller than this go uncompressed: gzip would save less than it costs. */
-  public static final int GZIP_MIN_BYTES = 8 * 1024;
+  /**
+   * Config bodies smaller than this go uncompressed: they fit in one packet anyway. Larger ones are
+   * compressed once per version and the result shared, so even a one-listener delta is worth it.
+   */
+  public static final int GZIP_MIN_BYTES = 1024;
 
   private ConfigApi() {}
 

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,6 +34,9 @@ public final class ProxyAuth {
   public static final String AUDIENCE = "nodemesh";
 
   public static final Duration CACHE_TTL = Duration.ofSeconds(60);
+
+  /** How long one TokenReview may take before the request is answered 503. */
+  static final Duration REVIEW_TIMEOUT = Duration.ofSeconds(5);
   private static final int MAX_CACHED = 10_000;
 
   /** The outcome of one check. */
@@ -61,7 +65,17 @@ public final class ProxyAuth {
 
   ProxyAuth(
       KubernetesClient client, String namespace, String serviceAccount, LongSupplier nanoClock) {
-    this.client = Objects.requireNonNull(client, "ProxyAuth.client");
+    Objects.requireNonNull(client, "ProxyAuth.client");
+    // The client's default retries a 5xx answer for about 100 s with backoff, and all that time
+    // the proxy's request would hang instead of getting its 503 and retrying on its own.
+    this.client =
+        client
+            .newClient(
+                new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                    .withRequestRetryBackoffLimit(0)
+                    .withRequestTimeout((int) REVIEW_TIMEOUT.toMillis())
+                    .build())
+            .adapt(KubernetesClient.class);
     if (namespace == null || namespace.isBlank()) {
       throw new IllegalArgumentException("ProxyAuth.namespace must not be blank");
     }

@@ -74,6 +74,8 @@ public final class CompileMemo {
   // the endpoint IPs it was computed from, indexed both ways.
   private Map<String, String> identities;
   private final Map<String, String> identityIndex = new HashMap<>();
+  // Pod IPs that are no IP address, by IP (the order the from-scratch compile reports them in).
+  private final SortedMap<String, Problem> invalidIps = new TreeMap<>();
   private AccessCompiler.Rules rules;
   private List<Problem> accessProblems = List.of();
   private final SortedMap<String, ListenerAccess> access = new TreeMap<>();
@@ -290,18 +292,18 @@ public final class CompileMemo {
     Set<String> redo = new HashSet<>(accessDirty);
     accessDirty.clear();
     if (identities == null) {
-      identityIndex.putAll(AccessCompiler.identities(t));
+      t.podsByIp().forEach(this::identify);
       identities = Identities.of(identityIndex);
       redo.addAll(listeners.keySet());
     } else if (delta.pods()) {
       Set<String> ips =
           TopologyDelta.changedKeys(before.podsByIp(), t.podsByIp(), (a, b) -> a == b);
       for (String ip : ips) {
+        identityIndex.remove(ip);
+        invalidIps.remove(ip);
         Pod pod = t.podsByIp().get(ip);
-        if (pod == null) {
-          identityIndex.remove(ip);
-        } else {
-          identityIndex.put(ip, AccessCompiler.serviceAccount(pod));
+        if (pod != null) {
+          identify(ip, pod);
         }
         redo.addAll(listenersByIp.getOrDefault(ip, Set.of()));
       }
@@ -339,8 +341,19 @@ public final class CompileMemo {
       ipsByListener.put(key, ips);
       ips.forEach(ip -> listenersByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(key));
     }
+    problems.addAll(invalidIps.values());
     problems.addAll(accessProblems);
     return new AccessConfig(true, identities, new ArrayList<>(access.values()));
+  }
+
+  private void identify(String ip, Pod pod) {
+    List<Problem> invalid = new ArrayList<>(1);
+    String sa = AccessCompiler.identity(ip, pod, invalid);
+    if (sa != null) {
+      identityIndex.put(ip, sa);
+    } else {
+      invalidIps.put(ip, invalid.get(0));
+    }
   }
 
   private static void putOrRemove(
@@ -371,6 +384,7 @@ public final class CompileMemo {
     otherValidations.clear();
     identities = null;
     identityIndex.clear();
+    invalidIps.clear();
     rules = null;
     accessProblems = List.of();
     access.clear();
@@ -385,21 +399,33 @@ public final class CompileMemo {
    * usually has unchanged endpoints.
    */
   static final class Endpoints {
-    private record Entry(List<EndpointSlice> slices, List<EndpointConfig> endpoints) {}
+    private record Entry(
+        List<EndpointSlice> slices, List<EndpointConfig> endpoints, List<Problem> problems) {}
 
     // Service namespace/name -> Service port name -> entry.
     private final Map<String, Map<String, Entry>> byService = new HashMap<>();
 
-    List<EndpointConfig> of(Topology t, String namespace, String service, ServicePort sp) {
+    /**
+     * The endpoints of a Service port; what is wrong with its slices goes to {@code problems}, on
+     * every call, so a reused list still reports its slices' problems.
+     */
+    List<EndpointConfig> of(
+        Topology t, String namespace, String service, ServicePort sp, List<Problem> problems) {
       List<EndpointSlice> slices = t.slices(namespace, service);
       Map<String, Entry> ports =
           byService.computeIfAbsent(Topology.key(namespace, service), k -> new HashMap<>());
       String port = Objects.requireNonNullElse(sp.getName(), "");
       Entry e = ports.get(port);
       if (e == null || !TopologyDelta.sameObjects(e.slices(), slices)) {
-        e = new Entry(slices, MeshCompiler.endpoints(t, namespace, service, sp));
+        List<Problem> found = new ArrayList<>();
+        e =
+            new Entry(
+                slices,
+                MeshCompiler.endpoints(t, namespace, service, sp, found),
+                List.copyOf(found));
         ports.put(port, e);
       }
+      problems.addAll(e.problems());
       return e.endpoints();
     }
 

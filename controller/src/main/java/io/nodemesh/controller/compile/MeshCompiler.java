@@ -128,7 +128,18 @@ public final class MeshCompiler {
     Set<Integer> seen = new HashSet<>();
     for (int i = 0; ports != null && i < ports.size(); i++) {
       ServicePort sp = ports.get(i);
-      if (sp.getPort() == null) {
+      if (sp == null || sp.getPort() == null || sp.getPort() < 1 || sp.getPort() > 65535) {
+        // The API server never stores such a port, but local mode's YAML can hold one.
+        problems.add(
+            new Problem(
+                SERVICE,
+                svc.getMetadata().getNamespace(),
+                svc.getMetadata().getName(),
+                "spec.ports[" + i + "].port",
+                "port "
+                    + (sp == null ? null : sp.getPort())
+                    + " is not in 1..65535; this port is not meshed",
+                Problem.INVALID_SPEC));
         continue;
       }
       if (!seen.add(sp.getPort())) {
@@ -200,7 +211,7 @@ public final class MeshCompiler {
           new BackendConfig(
               key.service(),
               1,
-              endpoints.of(topology, key.namespace(), key.service(), e.getValue()));
+              endpoints.of(topology, key.namespace(), key.service(), e.getValue(), problems));
       RouteConfig route =
           plan == null
               ? RouteConfig.direct(root)
@@ -293,10 +304,12 @@ public final class MeshCompiler {
   /**
    * The endpoints of one Service port: slices of the Service, slice port matched by port NAME (the
    * only link between a Service port and a slice port; unnamed is ""), conditions as the
-   * EndpointSlice API defines their defaults.
+   * EndpointSlice API defines their defaults. An address that is not an IP literal, or a slice port
+   * outside 1..65535, is left out and reported, whichever port it belongs to: a proxy would reject
+   * the whole config for it.
    */
   static List<EndpointConfig> endpoints(
-      Topology t, String namespace, String service, ServicePort sp) {
+      Topology t, String namespace, String service, ServicePort sp, List<Problem> problems) {
     String portName = Objects.requireNonNullElse(sp.getName(), "");
     Map<String, EndpointConfig> out = new TreeMap<>();
     for (EndpointSlice slice : t.slices(namespace, service)) {
@@ -304,27 +317,49 @@ public final class MeshCompiler {
         continue;
       }
       Integer port = null;
-      for (EndpointPort p : slice.getPorts() == null ? List.<EndpointPort>of() : slice.getPorts()) {
-        if (portName.equals(Objects.requireNonNullElse(p.getName(), ""))) {
-          port = p.getPort();
-          break;
+      List<EndpointPort> ports = slice.getPorts() == null ? List.of() : slice.getPorts();
+      for (int i = 0; i < ports.size(); i++) {
+        EndpointPort p = ports.get(i);
+        Integer number = p == null ? null : p.getPort();
+        if (number != null && (number < 1 || number > 65535)) {
+          problems.add(
+              sliceProblem(
+                  slice,
+                  "ports[" + i + "].port",
+                  "port " + number + " is not in 1..65535; its endpoints are left out"));
+          continue;
+        }
+        if (port == null
+            && p != null
+            && portName.equals(Objects.requireNonNullElse(p.getName(), ""))) {
+          port = number;
         }
       }
-      if (port == null || port < 1 || port > 65535) {
-        continue;
-      }
-      for (Endpoint ep :
-          slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
-        EndpointConditions c = ep.getConditions();
-        // discovery.k8s.io/v1: a nil ready is "unknown" and must be read as ready; nil serving
-        // defers to ready; nil terminating means not terminating.
-        boolean ready = c == null || c.getReady() == null || c.getReady();
-        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
-        boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-        for (String ip : ep.getAddresses() == null ? List.<String>of() : ep.getAddresses()) {
-          if (ip == null || ip.isBlank()) {
+      List<Endpoint> endpoints = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
+      for (int i = 0; i < endpoints.size(); i++) {
+        Endpoint ep = endpoints.get(i);
+        List<String> addresses =
+            ep == null || ep.getAddresses() == null ? List.of() : ep.getAddresses();
+        for (int a = 0; a < addresses.size(); a++) {
+          String ip = addresses.get(a);
+          if (!IpLiteral.valid(ip)) {
+            problems.add(
+                sliceProblem(
+                    slice,
+                    "endpoints[" + i + "].addresses[" + a + "]",
+                    (ip == null ? "null" : "'" + ip + "'")
+                        + " is not an IP address; this address is left out"));
             continue;
           }
+          if (port == null) {
+            continue;
+          }
+          EndpointConditions c = ep.getConditions();
+          // discovery.k8s.io/v1: a nil ready is "unknown" and must be read as ready; nil serving
+          // defers to ready; nil terminating means not terminating.
+          boolean ready = c == null || c.getReady() == null || c.getReady();
+          boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+          boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
           EndpointConfig cfg =
               new EndpointConfig(ip, port, ep.getNodeName(), ready, serving, terminating);
           out.putIfAbsent(cfg.authority(), cfg);
@@ -332,6 +367,16 @@ public final class MeshCompiler {
       }
     }
     return List.copyOf(out.values());
+  }
+
+  private static Problem sliceProblem(EndpointSlice slice, String field, String message) {
+    return new Problem(
+        "EndpointSlice",
+        slice.getMetadata().getNamespace(),
+        slice.getMetadata().getName(),
+        field,
+        message,
+        Problem.INVALID_SPEC);
   }
 
   /** One accepted TrafficSplit: its root, usable backends and matches. */
@@ -365,9 +410,13 @@ public final class MeshCompiler {
         TrafficSplitBackend b = backends.get(i);
         Service svc = t.service(ns, b.getService());
         ServicePort sp = null;
-        for (ServicePort p :
-            svc.getSpec().getPorts() == null ? List.<ServicePort>of() : svc.getSpec().getPorts()) {
-          if (p.getPort() != null && p.getPort() == port) {
+        // A Service without a spec only reaches us from local mode's YAML: it has no ports.
+        List<ServicePort> ports =
+            svc.getSpec() == null || svc.getSpec().getPorts() == null
+                ? List.of()
+                : svc.getSpec().getPorts();
+        for (ServicePort p : ports) {
+          if (p != null && p.getPort() != null && p.getPort() == port) {
             sp = p;
             break;
           }
@@ -390,7 +439,7 @@ public final class MeshCompiler {
         }
         out.add(
             new BackendConfig(
-                b.getService(), weight(b), endpoints.of(t, ns, b.getService(), sp)));
+                b.getService(), weight(b), endpoints.of(t, ns, b.getService(), sp, problems)));
       }
       return out;
     }

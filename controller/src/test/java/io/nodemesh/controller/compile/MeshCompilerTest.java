@@ -496,4 +496,77 @@ class MeshCompilerTest {
     MeshConfig future = new MeshConfig(NOW + 1000, "mesh", List.of());
     assertThat(compile(future, splitWorld()).config().version()).isEqualTo(NOW + 1001);
   }
+
+  @Test
+  void aServicePortOutsideThePortRangeIsReportedAndLeftOut() {
+    var svc =
+        new ServiceBuilder(service("shop", "web", "http:80", "big:80"))
+            .editSpec()
+            .editLastPort()
+            .withPort(70000)
+            .endPort()
+            .endSpec()
+            .build();
+
+    CompileResult r = compile(svc);
+
+    assertThat(r.config().listeners()).extracting(ListenerConfig::key).containsExactly("shop/web:80");
+    assertThat(problemTexts(r))
+        .containsExactly(
+            "Service shop/web: spec.ports[1].port: port 70000 is not in 1..65535; this port is not"
+                + " meshed (InvalidSpec)");
+  }
+
+  @Test
+  void sliceAddressesThatAreNotIpsAndPortsOutOfRangeAreReportedAndLeftOut() {
+    var slice =
+        slice(
+            "shop",
+            "web-abc",
+            "web",
+            "http",
+            8080,
+            List.of(
+                endpoint("10.0.0.1", true),
+                endpoint("not-an-ip", true),
+                endpoint("fd00::1", true),
+                endpoint("999.1.1.1", true)));
+    var badPort = slice("shop", "web-def", "web", "http", 0, List.of(endpoint("10.0.0.9", true)));
+
+    CompileResult r = compile(service("shop", "web", "http:80"), slice, badPort);
+
+    assertThat(listener(r, "shop", "web", 80).route().root().endpoints())
+        .extracting(EndpointConfig::authority)
+        .containsExactly("10.0.0.1:8080", "[fd00::1]:8080");
+    assertThat(problemTexts(r))
+        .containsExactly(
+            "EndpointSlice shop/web-abc: endpoints[1].addresses[0]: 'not-an-ip' is not an IP"
+                + " address; this address is left out (InvalidSpec)",
+            "EndpointSlice shop/web-abc: endpoints[3].addresses[0]: '999.1.1.1' is not an IP"
+                + " address; this address is left out (InvalidSpec)",
+            "EndpointSlice shop/web-def: ports[0].port: port 0 is not in 1..65535; its endpoints"
+                + " are left out (InvalidSpec)");
+  }
+
+  @Test
+  void aMemoizedCompileStillReportsTheSlicesProblems() {
+    Topology t =
+        Topology.from(
+            SourceSnapshot.of(
+                List.of(
+                    service("shop", "web", "http:80"),
+                    service("shop", "other", "http:80"),
+                    slice("shop", "web", "http", 8080, "bad-ip"))),
+            List.of());
+    CompileMemo memo = CompileMemo.create();
+    CompileResult first = MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), null, NOW, memo);
+    CompileResult second =
+        MeshCompiler.compile(t, SETTINGS, first.allocation(), first.config(), NOW + 1, memo);
+
+    assertThat(first.problems())
+        .extracting(Problem::field)
+        .containsExactly("endpoints[0].addresses[0]");
+    assertThat(second.problems()).isEqualTo(first.problems());
+    assertThat(second.config().version()).isEqualTo(first.config().version());
+  }
 }

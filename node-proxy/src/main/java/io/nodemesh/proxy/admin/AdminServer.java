@@ -14,15 +14,26 @@ import io.nodemesh.config.MeshConfigJson;
 public final class AdminServer {
   private AdminServer() {}
 
-  /** Starts the admin server on {@code host:port} (0 = ephemeral). */
+  /**
+   * Starts the admin server on {@code host:port} (0 = ephemeral).
+   *
+   * @throws IllegalStateException when the port cannot be bound (Helidon only logs that and
+   *     returns a stopped server, which would leave the proxy without probes)
+   */
   public static WebServer start(String host, int port, AdminView view) {
-    return WebServer.builder()
-        .host(host)
-        .port(port)
-        .shutdownHook(false)
-        .routing(r -> routing(r, view))
-        .build()
-        .start();
+    WebServer server =
+        WebServer.builder()
+            .host(host)
+            .port(port)
+            .shutdownHook(false)
+            .routing(r -> routing(r, view))
+            .build()
+            .start();
+    if (!server.isRunning()) {
+      throw new IllegalStateException(
+          "admin server: cannot listen on " + host + ":" + port + " (port in use?)");
+    }
+    return server;
   }
 
   /** Registers the admin routes (tests call this directly). */

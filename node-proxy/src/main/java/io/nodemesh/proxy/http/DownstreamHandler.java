@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +12,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.RejectedRequest;
@@ -30,6 +34,8 @@ import java.util.ArrayDeque;
  */
 final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(DownstreamHandler.class.getName());
+  private static final AttributeKey<ForwardingHeaders.Client> CLIENT =
+      AttributeKey.valueOf(DownstreamHandler.class, "client");
 
   private final HttpProxyContext context;
   private final Router router;
@@ -37,6 +43,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private Exchange exchange;
   private DeadlineTimer deadlineTimer;
+  private ForwardingHeaders.Client client;
   private boolean discarding;
 
   DownstreamHandler(HttpProxyContext context, Router router) {
@@ -47,6 +54,33 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+  }
+
+  /**
+   * The client as the forwarding headers name it, or null when unknown; formatted once per
+   * connection (an HTTP/2 stream keeps it on its connection, whose address it reports).
+   */
+  ForwardingHeaders.Client client() {
+    if (client == null) {
+      Channel ch = ctx.channel();
+      if (ch instanceof Http2StreamChannel && ch.parent() != null) {
+        Attribute<ForwardingHeaders.Client> a = ch.parent().attr(CLIENT);
+        client = a.get();
+        if (client == null) {
+          client = clientOf(ch);
+          a.set(client);
+        }
+      } else {
+        client = clientOf(ch);
+      }
+    }
+    return client;
+  }
+
+  private static ForwardingHeaders.Client clientOf(Channel ch) {
+    return ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? ForwardingHeaders.Client.of(a.getAddress())
+        : null;
   }
 
   /** The request-timeout timer this connection's exchanges share, one exchange at a time. */

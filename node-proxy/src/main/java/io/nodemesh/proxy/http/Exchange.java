@@ -23,8 +23,6 @@ import io.nodemesh.proxy.metrics.RequestObservation;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.resilience.ReplayBuffer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +56,8 @@ final class Exchange {
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean informational;
+  private boolean downFlushPending;
+  private boolean chunkedRequest;
   private boolean upstreamKeepAlive;
   private boolean downstreamKeepAlive;
   private boolean done;
@@ -98,7 +98,8 @@ final class Exchange {
     upgrade = scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel());
     boolean trailers = scheme != Scheme.HTTP && ForwardingHeaders.acceptsTrailers(request);
     String upgradeTo = request.headers().get(HttpHeaderNames.UPGRADE);
-    ForwardingHeaders.prepareRequest(request, peer(down.channel()));
+    ForwardingHeaders.prepareRequest(request, owner.client());
+    chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
     if (upgrade) {
       // The one hop-by-hop pair a proxy passes on: it relays the tunnel itself (RFC 9110 §7.8).
       request.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
@@ -216,7 +217,8 @@ final class Exchange {
       if (pending.isEmpty()) {
         up.writeAndFlush(o).addListener(this::afterRequestWrite);
       } else {
-        up.write(o);
+        // A failure closes the connection, which the upstream handler reports.
+        up.write(o, up.voidPromise());
       }
     }
     up.read();
@@ -244,6 +246,11 @@ final class Exchange {
     }
     if (up == null) {
       pending.add(content);
+    } else if (content == LastHttpContent.EMPTY_LAST_CONTENT && !chunkedRequest) {
+      // The end of a request without a body (every GET): no bytes to send and nothing to wait
+      // for, but the encoder must see it to close the message. No promise, no flush. (The end of
+      // a chunked body is the bytes of the last chunk: those are flushed like any content.)
+      up.write(content, up.voidPromise());
     } else {
       up.writeAndFlush(content).addListener(this::afterRequestWrite);
     }
@@ -328,15 +335,23 @@ final class Exchange {
       up.read();
       return;
     }
-    ChannelFuture written = down.writeAndFlush(msg);
-    if (last && status == 101) {
-      switchProtocols();
-      return;
-    }
     if (last) {
-      finish();
+      // Flushes whatever this response wrote before too. Nobody waits on this write: a failure
+      // reaches the downstream pipeline's exceptionCaught, which closes the connection.
+      downFlushPending = false;
+      down.writeAndFlush(msg, down.voidPromise());
+      if (status == 101) {
+        switchProtocols();
+      } else {
+        finish();
+      }
       return;
     }
+    // Flushed with the last part, or when this read from the upstream ends: a head and its body
+    // usually arrive in one read, and one flush sends both (on HTTP/2 one pass of the flow
+    // controller instead of two).
+    ChannelFuture written = down.write(msg);
+    downFlushPending = true;
     written.addListener(
         f -> {
           if (done) {
@@ -370,6 +385,14 @@ final class Exchange {
     ReferenceCountUtil.release(msg);
     scheduleRetry(delay, false);
     return false;
+  }
+
+  /** The upstream channel's read batch has ended: sends what this exchange wrote downstream. */
+  void onUpstreamReadComplete() {
+    if (downFlushPending) {
+      downFlushPending = false;
+      down.flush();
+    }
   }
 
   void onUpstreamClosed(Throwable cause) {
@@ -480,6 +503,11 @@ final class Exchange {
   }
 
   private void abort() {
+    if (downFlushPending) {
+      // What the client already has a part of goes out before the close that cuts it short.
+      downFlushPending = false;
+      down.flush();
+    }
     end();
     observation.end(status);
     closeUpstream();
@@ -513,10 +541,6 @@ final class Exchange {
     if (up != null) {
       up.close();
     }
-  }
-
-  private static InetAddress peer(Channel ch) {
-    return ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
   }
 
   private static String describe(Throwable t) {

@@ -27,8 +27,7 @@ public final class ForwardingHeaders {
    * Connection-specific fields a proxy must not forward (RFC 9110 §7.6.1, plus the proxy
    * authentication pair of RFC 9110 §11.7, which is addressed to this hop).
    */
-  private static final List<AsciiString> HOP_BY_HOP =
-      List.of(
+  private static final AsciiString[] HOP_BY_HOP = {
           HttpHeaderNames.CONNECTION,
           HttpHeaderNames.KEEP_ALIVE,
           PROXY_CONNECTION,
@@ -37,20 +36,19 @@ public final class ForwardingHeaders {
           HttpHeaderNames.TRANSFER_ENCODING,
           HttpHeaderNames.UPGRADE,
           HttpHeaderNames.PROXY_AUTHORIZATION,
-          HttpHeaderNames.PROXY_AUTHENTICATE);
+          HttpHeaderNames.PROXY_AUTHENTICATE};
 
   /**
    * Headers Netty's HTTP/2 to HTTP/1.x translation adds for its own bookkeeping ({@code
    * x-http2-stream-id} and friends); they describe the downstream hop and are not forwarded.
    */
-  private static final List<AsciiString> TRANSLATION =
-      List.of(
+  private static final AsciiString[] TRANSLATION = {
           HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
           HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
           HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
           HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
           HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
-          HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
+          HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text()};
 
   private ForwardingHeaders() {}
 
@@ -70,17 +68,24 @@ public final class ForwardingHeaders {
 
   /** Removes the hop-by-hop fields, including every field named in {@code Connection}. */
   public static void stripHopByHop(HttpHeaders headers) {
-    List<String> named = new ArrayList<>();
-    for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : value.split(",")) {
-        String t = token.trim();
-        if (!t.isEmpty()) {
-          named.add(t);
+    // Most messages name nothing in Connection: no list, no split, no substrings for them.
+    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+      List<String> named = new ArrayList<>(2);
+      for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        int start = 0;
+        while (start <= value.length()) {
+          int comma = value.indexOf(',', start);
+          int end = comma < 0 ? value.length() : comma;
+          String t = value.substring(start, end).trim();
+          if (!t.isEmpty()) {
+            named.add(t);
+          }
+          start = end + 1;
         }
       }
-    }
-    for (String n : named) {
-      headers.remove(n);
+      for (String n : named) {
+        headers.remove(n);
+      }
     }
     for (AsciiString h : HOP_BY_HOP) {
       headers.remove(h);
@@ -99,6 +104,29 @@ public final class ForwardingHeaders {
    * @param peer the downstream peer address, or null when unknown
    */
   public static void prepareRequest(HttpRequest request, InetAddress peer) {
+    prepareRequest(request, peer == null ? null : Client.of(peer));
+  }
+
+  /**
+   * The downstream peer as the forwarding headers name it, made once per connection rather than
+   * per request (formatting an address is the costly part).
+   *
+   * @param ip the address without any IPv6 zone
+   * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
+   */
+  public record Client(String ip, String forwardedFor) {
+    public static Client of(InetAddress peer) {
+      String ip = peer.getHostAddress();
+      int zone = ip.indexOf('%');
+      if (zone >= 0) {
+        ip = ip.substring(0, zone);
+      }
+      return new Client(ip, "for=" + forwardedNode(ip, peer instanceof Inet6Address) + ";proto=http");
+    }
+  }
+
+  /** As {@link #prepareRequest(HttpRequest, InetAddress)}, with the peer already formatted. */
+  public static void prepareRequest(HttpRequest request, Client peer) {
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     HttpHeaders h = request.headers();
     stripHopByHop(h);
@@ -108,14 +136,10 @@ public final class ForwardingHeaders {
     }
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     if (peer != null) {
-      String ip = peer.getHostAddress();
-      int zone = ip.indexOf('%');
-      if (zone >= 0) {
-        ip = ip.substring(0, zone);
-      }
+      String ip = peer.ip();
       String xff = h.get(X_FORWARDED_FOR);
       h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-      String element = "for=" + forwardedNode(ip, peer instanceof Inet6Address) + ";proto=http";
+      String element = peer.forwardedFor();
       String host = h.get(HttpHeaderNames.HOST);
       if (host != null && !host.isEmpty()) {
         element += ";host=" + forwardedValue(host);

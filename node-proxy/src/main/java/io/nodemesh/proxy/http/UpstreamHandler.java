@@ -47,6 +47,15 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.onUpstreamReadComplete();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     Exchange e = exchange;
     exchange = null;

@@ -60,6 +60,9 @@ final class UpstreamPool {
         new Bootstrap()
             .group(loop)
             .channel(t.socketChannel())
+            // Endpoints are IP addresses (Target), so there is nothing to resolve; this also skips
+            // the resolver group's synchronized lookup on every connect.
+            .disableResolver()
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)

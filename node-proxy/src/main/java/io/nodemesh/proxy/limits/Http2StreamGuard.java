@@ -15,11 +15,9 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP/1.1 request checks that the HTTP/2 codec does not make, on one stream (the stream's
@@ -39,7 +37,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
   private boolean inBody;
   private boolean responseStarted;
   private boolean answered;
-  private ScheduledFuture<?> bodyTimer;
+  private final StallTimer bodyTimer = new StallTimer();
 
   Http2StreamGuard(LimitSettings settings, Rejections rejections) {
     this.settings = settings;
@@ -53,7 +51,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
       return;
     }
     if (msg instanceof Http2HeadersFrame h) {
-      cancelBodyTimer();
+      bodyTimer.cancel();
       if (!headSeen) {
         headSeen = true;
         inBody = !h.isEndStream();
@@ -64,7 +62,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
         inBody = false; // trailers
       }
     } else if (msg instanceof Http2DataFrame d) {
-      cancelBodyTimer();
+      bodyTimer.cancel();
       if (d.isEndStream()) {
         inBody = false;
       }
@@ -116,13 +114,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
   @Override
   public void read(ChannelHandlerContext ctx) {
     if (inBody && !answered) {
-      cancelBodyTimer();
-      bodyTimer =
-          ctx.executor()
-              .schedule(
-                  () -> onBodyTimeout(ctx),
-                  settings.bodyReadTimeout().toNanos(),
-                  TimeUnit.NANOSECONDS);
+      bodyTimer.start(ctx.executor(), () -> onBodyTimeout(ctx), settings.bodyReadTimeout());
     }
     ctx.read();
   }
@@ -147,7 +139,6 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
   }
 
   private void onBodyTimeout(ChannelHandlerContext ctx) {
-    bodyTimer = null;
     if (!inBody || answered || !ctx.channel().isActive()) {
       return;
     }
@@ -169,7 +160,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
    */
   private void answer(ChannelHandlerContext ctx, HttpResponseStatus status, String line) {
     answered = true;
-    cancelBodyTimer();
+    bodyTimer.cancel();
     byte[] body = (line + "\n").getBytes(StandardCharsets.UTF_8);
     Http2Headers headers =
         new DefaultHttp2Headers()
@@ -191,16 +182,9 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
                 .addListener(ChannelFutureListener.CLOSE));
   }
 
-  private void cancelBodyTimer() {
-    if (bodyTimer != null) {
-      bodyTimer.cancel(false);
-      bodyTimer = null;
-    }
-  }
-
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancelBodyTimer();
+    bodyTimer.cancel();
     ctx.fireChannelInactive();
   }
 }

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Netty's {@code IdleStateHandler} with an all-idle time does the same by adding a listener to
  * the promise of every write, which allocates on every response (the largest item of the proxy's
- * allocation profile, docs/benchmarks.md). Here activity is a timestamp taken when a read batch
- * ends and when a message is written, and the one timer per connection is rescheduled only when it
+ * allocation profile, docs/benchmarks.md). Here activity is a timestamp taken when data arrives
+ * and when a message is written, and the one timer per connection is rescheduled only when it
  * fires: once per idle period, not once per request. A write counts when it is issued rather than
  * when it completes; a peer that stops reading stops the proxy's reads too (backpressure), so the
  * connection still goes quiet and times out.
@@ -69,9 +69,11 @@ public final class IdleTimeout extends ChannelDuplexHandler {
   }
 
   @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    // Taken when the bytes arrive (one buffer per read), before anything they cause downstream:
+    // an upstream connection then goes idle just before the client connection it answered.
     lastActivity = ticker.nanoTime();
-    ctx.fireChannelReadComplete();
+    ctx.fireChannelRead(msg);
   }
 
   @Override

@@ -22,8 +22,11 @@ import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +37,15 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Arbitrary bytes into a downstream connection's real pipeline ({@link HttpProxyInitializer}: h2c
  * detection, HTTP/1.1 codec, limits, routing with a TrafficSplit's HTTPRouteGroup matches,
- * forwarding-header rewriting). Every endpoint is unready, so each routed request is answered by
- * the proxy itself and nothing leaves the embedded channel.
+ * forwarding-header rewriting), and on through the upstream side: a request that routes is
+ * forwarded over the proxy's own upstream pool to an in-process echo backend ({@link
+ * EchoUpstream}), whose answer is relayed back. Everything runs on the connection's embedded event
+ * loop, so an input runs to its end without a socket, a thread or a timeout.
  *
  * <p>Invariants: no throwable escapes the pipeline; no handler swallows an unexpected throwable
  * (the downstream handler logs what it catches before closing, and the log is watched); an HTTP/1.1
@@ -52,10 +58,15 @@ class HttpRequestFuzzTest {
   private static final ProxyMetrics METRICS = new ProxyMetrics();
   private static final int PROXY_PORT = 5001;
   private static final RoutingTable TABLE = RoutingTable.compile(mesh(), METRICS);
-  private static final HttpProxyContext CONTEXT =
-      new HttpProxyContext(null, METRICS, HttpProxySettings.defaults());
+
+  /** Upstream connections are {@link EchoUpstream}s on the downstream's own event loop. */
+  private static final Transport IN_PROCESS =
+      new Transport(null, null, EchoUpstream.class, "in-process");
+
+  private static final Limits LIMITS = new Limits(LimitSettings.defaults(), METRICS.registry());
   private static final Logger DOWNSTREAM_LOG =
       Logger.getLogger("io.nodemesh.proxy.http.DownstreamHandler");
+
   /**
    * How Netty's aggregator (holding an h2c upgrade request) reports that the connection closed
    * before the request ended; the proxy closing after answering a bad pipelined request is one way.
@@ -109,9 +120,30 @@ class HttpRequestFuzzTest {
     check(new ListenerRouter(PROXY_PORT, () -> TABLE), input);
   }
 
-  private static void check(io.nodemesh.proxy.http.Router router, byte[] input) {
+  @Test
+  void aRoutedRequestIsForwardedAndItsResponseRelayed() {
+    String out =
+        check(
+            new EntryRouter(() -> TABLE),
+            ("POST /api/v2/items HTTP/1.1\r\nHost: whoami.default.mesh\r\nx-canary: yes\r\n"
+                    + "Content-Length: 5\r\n\r\nhello")
+                .getBytes(StandardCharsets.US_ASCII));
+    assertThat(out).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nPOST /api/v2/items\nhello");
+    out =
+        check(
+            new ListenerRouter(PROXY_PORT, () -> TABLE),
+            "GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\nHost: a\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+    assertThat(out).contains("\r\n\r\nGET /x\n").endsWith("\r\n\r\nGET /y\n");
+  }
+
+  /** Runs one input to its end; returns what the proxy wrote back. */
+  private static String check(io.nodemesh.proxy.http.Router router, byte[] input) {
     CAUGHT.clear();
-    EmbeddedChannel ch = new EmbeddedChannel(new HttpProxyInitializer(CONTEXT, () -> router));
+    // A context per input: its upstream pools (one per event loop) end with the input.
+    HttpProxyContext context =
+        new HttpProxyContext(IN_PROCESS, METRICS, HttpProxySettings.defaults(), LIMITS);
+    EmbeddedChannel ch = new EmbeddedChannel(new HttpProxyInitializer(context, () -> router));
     RequestCounter requests = new RequestCounter();
     String codec = ch.pipeline().context(HttpServerCodec.class).name();
     ch.pipeline().addAfter(codec, "fuzz-request-counter", requests);
@@ -132,8 +164,10 @@ class HttpRequestFuzzTest {
               .isTrue();
         }
       }
+      return out;
     } finally {
       ch.finishAndReleaseAll();
+      EchoUpstream.closeAll();
     }
   }
 
@@ -150,8 +184,8 @@ class HttpRequestFuzzTest {
   }
 
   /**
-   * Counts the requests the HTTP/1.1 codec decoded to their end. A request whose body has not
-   * ended yet may rightly wait for more bytes (an h2c upgrade request is held whole, for one).
+   * Counts the requests the HTTP/1.1 codec decoded to their end. A request whose body has not ended
+   * yet may rightly wait for more bytes (an h2c upgrade request is held whole, for one).
    */
   private static final class RequestCounter extends ChannelInboundHandlerAdapter {
     int count;
@@ -167,12 +201,14 @@ class HttpRequestFuzzTest {
 
   /**
    * One Service with a TrafficSplit whose HTTPRouteGroup match looks at path, method and a header,
-   * so the fuzzer reaches {@code CompiledMatch}; no endpoint is ready.
+   * so the fuzzer reaches {@code CompiledMatch}; each backend has one ready endpoint (an {@link
+   * EchoUpstream}, whatever its address).
    */
   private static MeshConfig mesh() {
-    EndpointConfig unready = new EndpointConfig("10.0.0.1", 80, null, false, false, true);
-    BackendConfig root = new BackendConfig("whoami", 1, List.of(unready));
-    BackendConfig canary = new BackendConfig("whoami-v2", 1, List.of(unready));
+    BackendConfig root =
+        new BackendConfig("whoami", 1, List.of(EndpointConfig.ready("10.0.0.1", 80)));
+    BackendConfig canary =
+        new BackendConfig("whoami-v2", 1, List.of(EndpointConfig.ready("10.0.0.2", 80)));
     HttpMatch match =
         new HttpMatch(
             "canary/api",

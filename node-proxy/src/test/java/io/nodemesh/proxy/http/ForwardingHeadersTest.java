@@ -83,6 +83,20 @@ class ForwardingHeadersTest {
   }
 
   @Test
+  void everyFieldNamedInAnyConnectionFieldIsRemoved() {
+    HttpRequest r = request();
+    r.headers()
+        .add("Connection", ",x-a,, X-B ,")
+        .add("Connection", "x-c")
+        .set("X-A", "1")
+        .set("X-B", "2")
+        .set("X-C", "3")
+        .set("X-D", "4");
+    ForwardingHeaders.stripHopByHop(r.headers());
+    assertThat(r.headers().names()).containsExactly("X-D");
+  }
+
+  @Test
   void chunkedFramingIsKeptForTheNextHop() throws Exception {
     HttpRequest r = request();
     r.headers().set("Transfer-Encoding", "chunked");

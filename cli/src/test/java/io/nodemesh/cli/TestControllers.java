@@ -1,0 +1,103 @@
+package io.nodemesh.cli;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nodemesh.controller.ControllerOptions;
+import java.time.Duration;
+
+/**
+ * What the Kubernetes-mode tests share to run a controller against fabric8's mock API server, and
+ * to put Services and EndpointSlices into it.
+ */
+final class TestControllers {
+  private TestControllers() {}
+
+  /**
+   * A single replica (no leader election) in the default mesh namespace, API on an ephemeral
+   * loopback port, this JVM's proxy port ranges, and a short debounce.
+   */
+  static ControllerOptions options(String identity) {
+    ControllerOptions d = ControllerOptions.defaults();
+    return new ControllerOptions(
+        d.meshNamespace(),
+        "mesh",
+        "127.0.0.1",
+        0,
+        TestPorts.range(0),
+        TestPorts.range(1),
+        TestPorts.range(2),
+        Duration.ofMillis(20),
+        Duration.ofSeconds(1),
+        false,
+        identity,
+        null,
+        d.proxySelector());
+  }
+
+  /**
+   * A client of the controller's own, as in a cluster, so that its watches never starve the
+   * test's; the caller closes it.
+   */
+  static KubernetesClient ownClient(KubernetesClient client) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder(client.getConfiguration())
+                .withMaxConcurrentRequestsPerHost(64)
+                .build())
+        .build();
+  }
+
+  /** Creates Service {@code ns/name} with one port named {@code http}. */
+  static void createService(KubernetesClient client, String ns, String name, int port) {
+    client
+        .services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withName("http")
+                .withPort(port)
+                .withTargetPort(new IntOrString(8080))
+                .withProtocol("TCP")
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  /** Creates the EndpointSlice of {@code ns/service}: one ready endpoint, 127.0.0.1:backendPort. */
+  static void createSlice(KubernetesClient client, String ns, String service, int backendPort) {
+    EndpointSlice slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName(service + "-abc")
+            .withNamespace(ns)
+            .addToLabels("kubernetes.io/service-name", service)
+            .endMetadata()
+            .withAddressType("IPv4")
+            .addNewPort()
+            .withName("http")
+            .withPort(backendPort)
+            .withProtocol("TCP")
+            .endPort()
+            .addNewEndpoint()
+            .withAddresses("127.0.0.1")
+            .withNodeName("node-a")
+            .withNewConditions()
+            .withReady(true)
+            .endConditions()
+            .endEndpoint()
+            .build();
+    client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).create();
+  }
+}
