@@ -5,17 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.PortRange;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
@@ -183,50 +179,11 @@ class KubernetesMeshIT {
   }
 
   private static void service(String name, int port) {
-    client
-        .services()
-        .inNamespace(NS)
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .addNewPort()
-                .withName("http")
-                .withPort(port)
-                .withTargetPort(new IntOrString(8080))
-                .withProtocol("TCP")
-                .endPort()
-                .endSpec()
-                .build())
-        .create();
+    TestControllers.createService(client, NS, name, port);
   }
 
   private static void slice(String service, int backendPort) {
-    EndpointSlice slice =
-        new EndpointSliceBuilder()
-            .withNewMetadata()
-            .withName(service + "-abc")
-            .withNamespace(NS)
-            .addToLabels("kubernetes.io/service-name", service)
-            .endMetadata()
-            .withAddressType("IPv4")
-            .addNewPort()
-            .withName("http")
-            .withPort(backendPort)
-            .withProtocol("TCP")
-            .endPort()
-            .addNewEndpoint()
-            .withAddresses("127.0.0.1")
-            .withNodeName("node-a")
-            .withNewConditions()
-            .withReady(true)
-            .endConditions()
-            .endEndpoint()
-            .build();
-    client.discovery().v1().endpointSlices().inNamespace(NS).resource(slice).create();
+    TestControllers.createSlice(client, NS, service, backendPort);
   }
 
   private static void split(String root, Map<String, Integer> weights) {

@@ -3,11 +3,8 @@ package io.nodemesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -159,7 +156,7 @@ class ProxyTokenReviewIT {
   }
 
   @Test
-  void aRotatedTokenFileIsReadAtTheNextPoll() throws Exception {
+  void aRotatedTokenFileIsReadAtTheNextPollAndAWrongOneKeepsTheLastConfig() throws Exception {
     Path token = token("proxy", PROXY_TOKEN);
     NodeProxy proxy = startProxy("node-a", token);
     await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
@@ -178,6 +175,26 @@ class ProxyTokenReviewIT {
             });
     service("pay");
     await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy) && hasListener(proxy, "pay"));
+
+    // A token of another ServiceAccount in the file (a mix-up, or a stolen file swapped in): 403,
+    // and the proxy keeps serving the last config it had.
+    URI echo = URI.create("http://127.0.0.1:" + listener("echo").proxyPort() + "/");
+    long kept = proxy.appliedVersion();
+    Files.writeString(token, APP_TOKEN);
+    service("shipping");
+    awaitRefused("forbidden");
+    service("billing");
+    await().atMost(Duration.ofSeconds(10)).until(() -> listenerOrNull("billing") != null);
+    double refusedSoFar = refusals("forbidden");
+    await().atMost(Duration.ofSeconds(10)).until(() -> refusals("forbidden") >= refusedSoFar + 2);
+    assertThat(hasListener(proxy, "billing")).isFalse();
+    assertThat(proxy.appliedVersion()).isGreaterThanOrEqualTo(kept);
+    assertThat(Traffic.once(http, echo)).isEqualTo("echo-v1");
+
+    Files.writeString(token, ROTATED_TOKEN);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> applied(proxy) && hasListener(proxy, "billing"));
   }
 
   @Test
@@ -434,50 +451,7 @@ class ProxyTokenReviewIT {
   }
 
   private void service(String name) {
-    client
-        .services()
-        .inNamespace(NS)
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .addNewPort()
-                .withName("http")
-                .withPort(80)
-                .withTargetPort(new IntOrString(8080))
-                .withProtocol("TCP")
-                .endPort()
-                .endSpec()
-                .build())
-        .create();
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace(NS)
-        .resource(
-            new EndpointSliceBuilder()
-                .withNewMetadata()
-                .withName(name + "-abc")
-                .withNamespace(NS)
-                .addToLabels("kubernetes.io/service-name", name)
-                .endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort()
-                .withName("http")
-                .withPort(backend.port())
-                .withProtocol("TCP")
-                .endPort()
-                .addNewEndpoint()
-                .withAddresses("127.0.0.1")
-                .withNewConditions()
-                .withReady(true)
-                .endConditions()
-                .endEndpoint()
-                .build())
-        .create();
+    TestControllers.createService(client, NS, name, 80);
+    TestControllers.createSlice(client, NS, name, backend.port());
   }
 }

@@ -1,12 +1,19 @@
 package io.nodemesh.cli;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nodemesh.controller.ControllerOptions;
 import java.time.Duration;
 
-/** What the Kubernetes-mode tests share to run a controller against fabric8's mock API server. */
+/**
+ * What the Kubernetes-mode tests share to run a controller against fabric8's mock API server, and
+ * to put Services and EndpointSlices into it.
+ */
 final class TestControllers {
   private TestControllers() {}
 
@@ -43,5 +50,54 @@ final class TestControllers {
                 .withMaxConcurrentRequestsPerHost(64)
                 .build())
         .build();
+  }
+
+  /** Creates Service {@code ns/name} with one port named {@code http}. */
+  static void createService(KubernetesClient client, String ns, String name, int port) {
+    client
+        .services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withName("http")
+                .withPort(port)
+                .withTargetPort(new IntOrString(8080))
+                .withProtocol("TCP")
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  /** Creates the EndpointSlice of {@code ns/service}: one ready endpoint, 127.0.0.1:backendPort. */
+  static void createSlice(KubernetesClient client, String ns, String service, int backendPort) {
+    EndpointSlice slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName(service + "-abc")
+            .withNamespace(ns)
+            .addToLabels("kubernetes.io/service-name", service)
+            .endMetadata()
+            .withAddressType("IPv4")
+            .addNewPort()
+            .withName("http")
+            .withPort(backendPort)
+            .withProtocol("TCP")
+            .endPort()
+            .addNewEndpoint()
+            .withAddresses("127.0.0.1")
+            .withNodeName("node-a")
+            .withNewConditions()
+            .withReady(true)
+            .endConditions()
+            .endEndpoint()
+            .build();
+    client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).create();
   }
 }

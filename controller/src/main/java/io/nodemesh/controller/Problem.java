@@ -25,6 +25,39 @@ public record Problem(
     Objects.requireNonNull(field, "Problem.field");
     Objects.requireNonNull(message, "Problem.message");
     reason = reason == null || reason.isBlank() ? INVALID_SPEC : reason;
+    field = printable(field);
+    message = printable(message);
+  }
+
+  /**
+   * {@code s} with control characters escaped as Java escapes (a newline as backslash-n, BEL as
+   * backslash-u0007). Messages quote what an object's owner wrote (an annotation value, a regex, a
+   * header name), and a raw newline there would let them forge lines in the controller's log and
+   * in Events.
+   */
+  static String printable(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+      if (control && b == null) {
+        b = new StringBuilder(s.length() + 8).append(s, 0, i);
+      }
+      if (!control) {
+        if (b != null) {
+          b.append(c);
+        }
+      } else if (c == '\n') {
+        b.append("\\n");
+      } else if (c == '\r') {
+        b.append("\\r");
+      } else if (c == '\t') {
+        b.append("\\t");
+      } else {
+        b.append(String.format("\\u%04x", (int) c));
+      }
+    }
+    return b == null ? s : b.toString();
   }
 
   /** A problem with the generic reason {@code InvalidSpec}. */

@@ -57,11 +57,7 @@ public final class MeshConfigJson {
    * @throws IllegalArgumentException when the JSON is malformed or a record rejects a value
    */
   public static MeshConfig read(String json) {
-    try {
-      return MAPPER.readValue(json, MeshConfig.class);
-    } catch (JsonProcessingException e) {
-      throw malformed("config", e);
-    }
+    return read(json, MeshConfig.class, "config");
   }
 
   /**
@@ -80,16 +76,20 @@ public final class MeshConfigJson {
    * @throws IllegalArgumentException when the JSON is malformed or a record rejects a value
    */
   public static MeshConfigDelta readDelta(String json) {
-    try {
-      return MAPPER.readValue(json, MeshConfigDelta.class);
-    } catch (JsonProcessingException e) {
-      throw malformed("config delta", e);
-    }
+    return read(json, MeshConfigDelta.class, "config delta");
   }
 
   /** As {@link #read(InputStream)}, for a delta. */
   public static MeshConfigDelta readDelta(InputStream json) throws IOException {
     return read(json, MeshConfigDelta.class, "config delta");
+  }
+
+  private static <T> T read(String json, Class<T> type, String what) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw malformed(what, e);
+    }
   }
 
   private static <T> T read(InputStream json, Class<T> type, String what) throws IOException {

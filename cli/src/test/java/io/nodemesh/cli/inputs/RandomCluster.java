@@ -439,7 +439,7 @@ final class RandomCluster {
   private String bad(String key) {
     String common =
         pick("", " ", "abc", "-1", "NaN", "Infinity", "1e400", "99999999999999999999", "\u00e9",
-            "5x", "%", "x".repeat(300), "0x10", "1,5");
+            "5x", "%", "x".repeat(300), "0x10", "1,5", "5s\nWARNING: forged log line", "\u0007");
     return switch (key.substring(PolicyAnnotations.PREFIX.length())) {
       case "lb-hash-key" -> pick("header:", "cookie:a b", "source-ip:x", "nope", "header:\u00e9");
       case "connect-timeout", "timeout", "idle-timeout", "retry-timeout", "retry-backoff" ->
@@ -519,7 +519,7 @@ final class RandomCluster {
         methods = new ArrayList<>();
         methods.add(pick("GET", "POST", "*", "PATCH"));
         if (rnd.nextInt(8) == 0) {
-          methods.add(pick("get", "FETCH", "", "G E T"));
+          methods.add(pick("get", "FETCH", "", "G E T", "GET\r\nX-Forged: 1"));
           bad = true;
         }
       }

@@ -7,8 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The request-head deadline of one HTTP/2 connection, in front of its frame codec: from the first
@@ -33,7 +31,7 @@ final class Http2HeadDeadline extends ChannelInboundHandlerAdapter {
   private int prefaceLeft = PREFACE_LENGTH;
   private int headerFill;
   private long payloadLeft;
-  private ScheduledFuture<?> timer;
+  private final StallTimer timer = new StallTimer();
   private boolean timedOut;
 
   Http2HeadDeadline(LimitSettings settings, Rejections rejections) {
@@ -92,23 +90,17 @@ final class Http2HeadDeadline extends ChannelInboundHandlerAdapter {
   private void frameEnded() {
     headerFill = 0;
     if (opensOrContinuesBlock() && (header[4] & END_HEADERS) != 0) {
-      cancelTimer();
+      timer.cancel();
     }
   }
 
   private void startTimer(ChannelHandlerContext ctx) {
-    if (timer == null) {
-      timer =
-          ctx.executor()
-              .schedule(
-                  () -> onTimeout(ctx),
-                  settings.headerReadTimeout().toNanos(),
-                  TimeUnit.NANOSECONDS);
+    if (!timer.running()) {
+      timer.start(ctx.executor(), () -> onTimeout(ctx), settings.headerReadTimeout());
     }
   }
 
   private void onTimeout(ChannelHandlerContext ctx) {
-    timer = null;
     if (!ctx.channel().isActive()) {
       return;
     }
@@ -124,16 +116,9 @@ final class Http2HeadDeadline extends ChannelInboundHandlerAdapter {
         .addListener(ChannelFutureListener.CLOSE);
   }
 
-  private void cancelTimer() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
-  }
-
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancelTimer();
+    timer.cancel();
     ctx.fireChannelInactive();
   }
 }

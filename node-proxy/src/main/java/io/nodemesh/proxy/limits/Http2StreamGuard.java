@@ -15,11 +15,9 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP/1.1 request checks that the HTTP/2 codec does not make, on one stream (the stream's
@@ -35,11 +33,11 @@ import java.util.concurrent.TimeUnit;
 final class Http2StreamGuard extends ChannelDuplexHandler {
   private final LimitSettings settings;
   private final Rejections rejections;
+  private final StallTimer bodyTimer = new StallTimer();
   private boolean headSeen;
   private boolean inBody;
   private boolean responseStarted;
   private boolean answered;
-  private ScheduledFuture<?> bodyTimer;
 
   Http2StreamGuard(LimitSettings settings, Rejections rejections) {
     this.settings = settings;
@@ -53,18 +51,16 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
       return;
     }
     if (msg instanceof Http2HeadersFrame h) {
-      cancelBodyTimer();
-      if (!headSeen) {
-        headSeen = true;
-        inBody = !h.isEndStream();
-        if (refused(ctx, h.headers())) {
-          return;
-        }
-      } else if (h.isEndStream()) {
-        inBody = false; // trailers
+      bodyTimer.cancel();
+      boolean head = !headSeen;
+      headSeen = true;
+      // Trailers end the body; a request head may too.
+      inBody = head && !h.isEndStream();
+      if (refused(ctx, h.headers(), head)) {
+        return;
       }
     } else if (msg instanceof Http2DataFrame d) {
-      cancelBodyTimer();
+      bodyTimer.cancel();
       if (d.isEndStream()) {
         inBody = false;
       }
@@ -72,8 +68,12 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
     ctx.fireChannelRead(msg);
   }
 
-  /** Checks the request's header fields; answers and counts a refusal. */
-  private boolean refused(ChannelHandlerContext ctx, Http2Headers headers) {
+  /**
+   * Checks the header fields of a request head or its trailers; answers and counts a refusal.
+   *
+   * @param head whether these are the request's head (whose fields are counted)
+   */
+  private boolean refused(ChannelHandlerContext ctx, Http2Headers headers, boolean head) {
     int fields = 0;
     for (Map.Entry<CharSequence, CharSequence> e : headers) {
       if (!isPseudo(e.getKey())) {
@@ -87,7 +87,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
         return true;
       }
     }
-    if (fields > settings.maxHeaderCount()) {
+    if (head && fields > settings.maxHeaderCount()) {
       rejections.count(RejectReason.TOO_MANY_HEADERS);
       answer(
           ctx,
@@ -116,13 +116,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
   @Override
   public void read(ChannelHandlerContext ctx) {
     if (inBody && !answered) {
-      cancelBodyTimer();
-      bodyTimer =
-          ctx.executor()
-              .schedule(
-                  () -> onBodyTimeout(ctx),
-                  settings.bodyReadTimeout().toNanos(),
-                  TimeUnit.NANOSECONDS);
+      bodyTimer.start(ctx.executor(), () -> onBodyTimeout(ctx), settings.bodyReadTimeout());
     }
     ctx.read();
   }
@@ -147,7 +141,6 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
   }
 
   private void onBodyTimeout(ChannelHandlerContext ctx) {
-    bodyTimer = null;
     if (!inBody || answered || !ctx.channel().isActive()) {
       return;
     }
@@ -169,7 +162,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
    */
   private void answer(ChannelHandlerContext ctx, HttpResponseStatus status, String line) {
     answered = true;
-    cancelBodyTimer();
+    bodyTimer.cancel();
     byte[] body = (line + "\n").getBytes(StandardCharsets.UTF_8);
     Http2Headers headers =
         new DefaultHttp2Headers()
@@ -191,16 +184,9 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
                 .addListener(ChannelFutureListener.CLOSE));
   }
 
-  private void cancelBodyTimer() {
-    if (bodyTimer != null) {
-      bodyTimer.cancel(false);
-      bodyTimer = null;
-    }
-  }
-
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancelBodyTimer();
+    bodyTimer.cancel();
     ctx.fireChannelInactive();
   }
 }

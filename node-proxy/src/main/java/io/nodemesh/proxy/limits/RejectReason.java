@@ -25,8 +25,8 @@ public enum RejectReason {
   /** A header name or value with characters RFC 9110 §5 does not allow (400). */
   BAD_HEADER,
   /**
-   * A request line that does not parse: method, target or version, or an absolute-form target
-   * whose authority could not be a Host (400).
+   * A request line that does not parse: method, target or version, or an absolute-form target whose
+   * authority could not be a Host (400).
    */
   BAD_REQUEST_LINE,
   /** A protocol version other than HTTP/1.0 or HTTP/1.1 (505). */

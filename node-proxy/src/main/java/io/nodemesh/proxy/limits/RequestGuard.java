@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.nodemesh.proxy.http.Responses;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +60,8 @@ final class RequestGuard extends ChannelDuplexHandler {
   private boolean draining;
   private boolean answered;
   private boolean tunnel;
-  private ScheduledFuture<?> headTimer;
-  private ScheduledFuture<?> bodyTimer;
+  private final StallTimer headTimer = new StallTimer();
+  private final StallTimer bodyTimer = new StallTimer();
 
   RequestGuard(LimitSettings settings, Rejections rejections, boolean draining) {
     this.settings = settings;
@@ -98,13 +97,8 @@ final class RequestGuard extends ChannelDuplexHandler {
 
   /** The head deadline runs only when no response is owed, so pipelining is not penalised. */
   private void startHeadTimer() {
-    if (headPending && headTimer == null && outstanding == 0 && !answered) {
-      headTimer =
-          ctx.executor()
-              .schedule(
-                  this::onHeadTimeout,
-                  settings.headerReadTimeout().toNanos(),
-                  TimeUnit.NANOSECONDS);
+    if (headPending && !headTimer.running() && outstanding == 0 && !answered) {
+      headTimer.start(ctx.executor(), this::onHeadTimeout, settings.headerReadTimeout());
     }
   }
 
@@ -123,7 +117,7 @@ final class RequestGuard extends ChannelDuplexHandler {
       // part is part of the same verdict.
       onHead(request);
     } else if (msg instanceof HttpContent content) {
-      cancelBodyTimer();
+      bodyTimer.cancel();
       if (content.decoderResult().isFailure()) {
         Throwable cause = content.decoderResult().cause();
         String m = cause == null || cause.getMessage() == null ? "unknown" : cause.getMessage();
@@ -142,7 +136,7 @@ final class RequestGuard extends ChannelDuplexHandler {
 
   private void onHead(HttpRequest request) {
     headPending = false;
-    cancelHeadTimer();
+    headTimer.cancel();
     outstanding++;
     inBody = !(request instanceof LastHttpContent);
     DecoderResult result = request.decoderResult();
@@ -187,11 +181,7 @@ final class RequestGuard extends ChannelDuplexHandler {
   @Override
   public void read(ChannelHandlerContext ctx) {
     if (inBody && !answered && !tunnel) {
-      cancelBodyTimer();
-      bodyTimer =
-          ctx.executor()
-              .schedule(
-                  this::onBodyTimeout, settings.bodyReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      bodyTimer.start(ctx.executor(), this::onBodyTimeout, settings.bodyReadTimeout());
     }
     ctx.read();
   }
@@ -214,8 +204,8 @@ final class RequestGuard extends ChannelDuplexHandler {
       if (code == 101) {
         // Upgraded (WebSocket): from here on the bytes are not HTTP/1.1 messages.
         tunnel = true;
-        cancelHeadTimer();
-        cancelBodyTimer();
+        headTimer.cancel();
+        bodyTimer.cancel();
         if (r.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)) {
           ctx.pipeline()
               .addAfter(
@@ -276,7 +266,6 @@ final class RequestGuard extends ChannelDuplexHandler {
   }
 
   private void onHeadTimeout() {
-    headTimer = null;
     if (!headPending || answered || !ctx.channel().isActive()) {
       return;
     }
@@ -288,7 +277,6 @@ final class RequestGuard extends ChannelDuplexHandler {
   }
 
   private void onBodyTimeout() {
-    bodyTimer = null;
     if (!inBody || answered || !ctx.channel().isActive()) {
       return;
     }
@@ -307,8 +295,8 @@ final class RequestGuard extends ChannelDuplexHandler {
    */
   private void answer(HttpResponseStatus status, String line, boolean headPassed) {
     answered = true;
-    cancelHeadTimer();
-    cancelBodyTimer();
+    headTimer.cancel();
+    bodyTimer.cancel();
     boolean owedBefore = outstanding > (headPassed ? 1 : 0);
     if (owedBefore || responseStarted) {
       ctx.close();
@@ -318,24 +306,10 @@ final class RequestGuard extends ChannelDuplexHandler {
         .addListener(ChannelFutureListener.CLOSE);
   }
 
-  private void cancelHeadTimer() {
-    if (headTimer != null) {
-      headTimer.cancel(false);
-      headTimer = null;
-    }
-  }
-
-  private void cancelBodyTimer() {
-    if (bodyTimer != null) {
-      bodyTimer.cancel(false);
-      bodyTimer = null;
-    }
-  }
-
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancelHeadTimer();
-    cancelBodyTimer();
+    headTimer.cancel();
+    bodyTimer.cancel();
     ctx.fireChannelInactive();
   }
 }

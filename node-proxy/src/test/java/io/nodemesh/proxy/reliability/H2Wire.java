@@ -31,6 +31,13 @@ final class H2Wire implements AutoCloseable {
   static final int CONTINUATION = 0x9;
   static final int END_STREAM = 0x1;
   static final int END_HEADERS = 0x4;
+  // Error codes (RFC 9113 §7).
+  static final int NO_ERROR = 0x0;
+  static final int PROTOCOL_ERROR = 0x1;
+  static final int FLOW_CONTROL_ERROR = 0x3;
+  static final int REFUSED_STREAM = 0x7;
+  static final int CANCEL = 0x8;
+  static final int ENHANCE_YOUR_CALM = 0xb;
 
   /** A frame read from the peer. */
   record Frame(int type, int flags, int stream, byte[] payload) {
@@ -120,8 +127,15 @@ final class H2Wire implements AutoCloseable {
     b.write(0x84);
     b.write(0x01); // :authority (static index 1), literal value
     literalString(b, authority);
+    b.writeBytes(fields(namesAndValues));
+    return b.toByteArray();
+  }
+
+  /** A header block of literal fields only (trailers), each without indexing and a new name. */
+  static byte[] fields(String... namesAndValues) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < namesAndValues.length; i += 2) {
-      b.write(0x00); // new name
+      b.write(0x00);
       literalString(b, namesAndValues[i]);
       literalString(b, namesAndValues[i + 1]);
     }
@@ -158,6 +172,12 @@ final class H2Wire implements AutoCloseable {
 
   void flush() throws IOException {
     out.flush();
+  }
+
+  /** Sends a GET for {@code /} on {@code stream}, with END_STREAM, and any extra header fields. */
+  void get(int stream, String authority, String... namesAndValues) throws IOException {
+    frame(HEADERS, END_STREAM | END_HEADERS, stream, request("GET", authority, namesAndValues));
+    flush();
   }
 
   /** Sends {@code length} bytes of {@code bytes} from {@code offset} at once, as they are. */

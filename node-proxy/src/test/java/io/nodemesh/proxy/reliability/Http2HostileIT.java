@@ -19,11 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class Http2HostileIT {
   static final String AUTHORITY = "web.default.mesh";
-  static final int PROTOCOL_ERROR = 0x1;
-  static final int FLOW_CONTROL_ERROR = 0x3;
-  static final int REFUSED_STREAM = 0x7;
-  static final int CANCEL = 0x8;
-  static final int ENHANCE_YOUR_CALM = 0xb;
 
   static EchoBackend backend;
   static NodeProxy proxy;
@@ -88,7 +83,7 @@ class Http2HostileIT {
         for (int i = 0; i < 5000; i++) {
           int stream = 1 + 2 * i;
           h2.frame(H2Wire.HEADERS, H2Wire.END_STREAM | H2Wire.END_HEADERS, stream, headers)
-              .frame(H2Wire.RST_STREAM, 0, stream, H2Wire.int32(CANCEL));
+              .frame(H2Wire.RST_STREAM, 0, stream, H2Wire.int32(H2Wire.CANCEL));
         }
         h2.flush();
       } catch (IOException e) {
@@ -96,7 +91,7 @@ class Http2HostileIT {
       }
       H2Wire.Frame goAway = h2.readUntil(H2Wire.GOAWAY);
       assertThat(goAway).isNotNull();
-      assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+      assertThat(goAway.errorCode()).isEqualTo(H2Wire.ENHANCE_YOUR_CALM);
       assertThat(h2.closedWithin(5000)).isTrue();
     }
     // The reset streams did not all turn into backend requests.
@@ -114,7 +109,7 @@ class Http2HostileIT {
       h2.frame(H2Wire.WINDOW_UPDATE, 0, 0, H2Wire.int32(0x7fffffff)).flush();
       H2Wire.Frame goAway = h2.readUntil(H2Wire.GOAWAY);
       assertThat(goAway).isNotNull();
-      assertThat(goAway.errorCode()).isEqualTo(FLOW_CONTROL_ERROR);
+      assertThat(goAway.errorCode()).isEqualTo(H2Wire.FLOW_CONTROL_ERROR);
       assertThat(h2.closedWithin(5000)).isTrue();
     }
     assertThat(total(RejectReason.HTTP2_PROTOCOL_ERROR)).isGreaterThan(errors);
@@ -145,7 +140,7 @@ class Http2HostileIT {
       }
       H2Wire.Frame end = h2.readUntil(H2Wire.GOAWAY);
       assertThat(end).isNotNull();
-      assertThat(end.errorCode()).isIn(PROTOCOL_ERROR, ENHANCE_YOUR_CALM);
+      assertThat(end.errorCode()).isIn(H2Wire.PROTOCOL_ERROR, H2Wire.ENHANCE_YOUR_CALM);
       assertThat(h2.closedWithin(5000)).isTrue();
     }
     stillServes();
@@ -201,7 +196,7 @@ class Http2HostileIT {
       H2Wire.Frame rst = h2.readUntil(H2Wire.RST_STREAM);
       assertThat(rst).isNotNull();
       assertThat(rst.stream()).isEqualTo(1 + 2 * 1000);
-      assertThat(rst.errorCode()).isEqualTo(REFUSED_STREAM);
+      assertThat(rst.errorCode()).isEqualTo(H2Wire.REFUSED_STREAM);
     } finally {
       backend.hold.countDown();
       backend.hold = null;

@@ -31,10 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class Http2LimitsIT {
   static final String AUTHORITY = "web.default.mesh";
-  static final int NO_ERROR = 0x0;
-  static final int PROTOCOL_ERROR = 0x1;
-  static final int REFUSED_STREAM = 0x7;
-  static final int ENHANCE_YOUR_CALM = 0xb;
   static final int MAX_HEADER_COUNT = 20;
   static final Duration HEAD_TIMEOUT = Duration.ofMillis(800);
   static final Duration BODY_TIMEOUT = Duration.ofMillis(800);
@@ -49,16 +45,33 @@ class Http2LimitsIT {
   static void start() throws Exception {
     backend = new EchoBackend("web");
     proxy =
-        NodeProxy.start(
-            Mesh.options(),
-            HttpProxySettings.defaults(),
+        startProxy(
             LimitSettings.defaults()
                 .withHeaderLimits(4096, 8192, MAX_HEADER_COUNT)
                 .withReadTimeouts(HEAD_TIMEOUT, BODY_TIMEOUT));
     port = Ports.free();
-    proxy.apply(
+    serveWeb(proxy, port, backend);
+  }
+
+  static NodeProxy startProxy(LimitSettings limits) {
+    return NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), limits);
+  }
+
+  /** Service default/web on {@code proxyPort}, answered by {@code web}. */
+  static void serveWeb(NodeProxy p, int proxyPort, EchoBackend web) {
+    p.apply(
         Mesh.config(
-            1, Mesh.http("web", port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
+            1, Mesh.http("web", proxyPort, RouteConfig.direct(Mesh.backend("web", 1, web)))));
+  }
+
+  /** One header field more than the limit, as name/value pairs. */
+  static String[] tooManyFields() {
+    List<String> fields = new ArrayList<>();
+    for (int i = 0; i <= MAX_HEADER_COUNT; i++) {
+      fields.add("x-h" + i);
+      fields.add("v");
+    }
+    return fields.toArray(String[]::new);
   }
 
   @AfterAll
@@ -90,12 +103,7 @@ class Http2LimitsIT {
   /** A normal GET on a new prior-knowledge connection gets the backend's answer. */
   static void stillServes(int proxyPort) throws IOException {
     try (H2Wire h2 = new H2Wire(proxyPort, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("GET", AUTHORITY))
-          .flush();
+      h2.get(1, AUTHORITY);
       H2Wire.Frame data = h2.readUntil(H2Wire.DATA);
       assertThat(data).isNotNull();
       assertThat(text(data)).isEqualTo("web");
@@ -160,12 +168,7 @@ class Http2LimitsIT {
     try (H2Wire h2 = new H2Wire(port, 0)) {
       // One 9,000-byte field: over SETTINGS_MAX_HEADER_LIST_SIZE (8,192), under Netty's 1.25×
       // margin past which it is a connection error.
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("GET", AUTHORITY, "x-big", "a".repeat(9000)))
-          .flush();
+      h2.get(1, AUTHORITY, "x-big", "a".repeat(9000));
       Answer a = answer(h2, 1);
       assertThat(a.status()).isEqualTo("431");
     }
@@ -178,18 +181,9 @@ class Http2LimitsIT {
   void tooManyHeaderFieldsGet431() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
     int received = backend.received.get();
-    List<String> fields = new ArrayList<>();
-    for (int i = 0; i <= MAX_HEADER_COUNT; i++) {
-      fields.add("x-h" + i);
-      fields.add("v");
-    }
+    String[] fields = tooManyFields();
     try (H2Wire h2 = new H2Wire(port, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("GET", AUTHORITY, fields.toArray(String[]::new)))
-          .flush();
+      h2.get(1, AUTHORITY, fields);
       Answer a = answer(h2, 1);
       assertThat(a.status()).isEqualTo("431");
       assertThat(a.body()).isEqualTo("too many header fields: more than 20\n");
@@ -199,13 +193,7 @@ class Http2LimitsIT {
     assertThat(backend.received.get()).isEqualTo(received);
     // Exactly the limit is fine.
     try (H2Wire h2 = new H2Wire(port, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1,
-              H2Wire.request(
-                  "GET", AUTHORITY, fields.subList(0, 2 * MAX_HEADER_COUNT).toArray(String[]::new)))
-          .flush();
+      h2.get(1, AUTHORITY, java.util.Arrays.copyOf(fields, 2 * MAX_HEADER_COUNT));
       assertThat(answer(h2, 1).status()).isEqualTo("200");
     }
   }
@@ -215,15 +203,10 @@ class Http2LimitsIT {
     for (String name : new String[] {"X-Upper", "bad name", "bad:colon"}) {
       Map<RejectReason, Long> before = counts(proxy);
       try (H2Wire h2 = new H2Wire(port, 0)) {
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                1,
-                H2Wire.request("GET", AUTHORITY, name, "v"))
-            .flush();
+        h2.get(1, AUTHORITY, name, "v");
         Answer a = answer(h2, 1);
         assertThat(a.reset()).as(name).isTrue();
-        assertThat(a.resetCode()).as(name).isEqualTo(PROTOCOL_ERROR);
+        assertThat(a.resetCode()).as(name).isEqualTo(H2Wire.PROTOCOL_ERROR);
         assertThat(a.status()).as(name).isNull();
       }
       assertCountedOnce(proxy, before, RejectReason.BAD_HEADER);
@@ -237,20 +220,35 @@ class Http2LimitsIT {
       Map<RejectReason, Long> before = counts(proxy);
       int received = backend.received.get();
       try (H2Wire h2 = new H2Wire(port, 0)) {
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                1,
-                H2Wire.request("GET", AUTHORITY, "x-value", value))
-            .flush();
+        h2.get(1, AUTHORITY, "x-value", value);
         Answer a = answer(h2, 1);
         assertThat(a.reset()).isTrue();
-        assertThat(a.resetCode()).isEqualTo(PROTOCOL_ERROR);
+        assertThat(a.resetCode()).isEqualTo(H2Wire.PROTOCOL_ERROR);
         assertThat(a.status()).isNull();
       }
       assertCountedOnce(proxy, before, RejectReason.BAD_HEADER);
       assertThat(backend.received.get()).isEqualTo(received);
     }
+    stillServes(port);
+  }
+
+  @Test
+  void controlCharacterInATrailerIsAStreamProtocolError() throws Exception {
+    Map<RejectReason, Long> before = counts(proxy);
+    try (H2Wire h2 = new H2Wire(port, 0)) {
+      h2.frame(H2Wire.HEADERS, H2Wire.END_HEADERS, 1, H2Wire.request("POST", AUTHORITY))
+          .frame(H2Wire.DATA, 0, 1, "body".getBytes(StandardCharsets.US_ASCII))
+          .frame(
+              H2Wire.HEADERS,
+              H2Wire.END_STREAM | H2Wire.END_HEADERS,
+              1,
+              H2Wire.fields("x-trailer", "bell\u0007"))
+          .flush();
+      Answer a = answer(h2, 1);
+      assertThat(a.reset()).isTrue();
+      assertThat(a.resetCode()).isEqualTo(H2Wire.PROTOCOL_ERROR);
+    }
+    assertCountedOnce(proxy, before, RejectReason.BAD_HEADER);
     stillServes(port);
   }
 
@@ -264,7 +262,7 @@ class Http2LimitsIT {
       H2Wire.Frame goAway = h2.readUntil(H2Wire.GOAWAY);
       long waited = (System.nanoTime() - start) / 1_000_000;
       assertThat(goAway).isNotNull();
-      assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+      assertThat(goAway.errorCode()).isEqualTo(H2Wire.ENHANCE_YOUR_CALM);
       assertThat(new String(goAway.payload(), 8, goAway.payload().length - 8))
           .isEqualTo("request head not received within 800 ms");
       assertThat(waited).isBetween(HEAD_TIMEOUT.toMillis() - 50, HEAD_TIMEOUT.toMillis() + 4000);
@@ -304,7 +302,7 @@ class Http2LimitsIT {
         goAway = h2.readUntil(H2Wire.GOAWAY);
       }
       assertThat(goAway).isNotNull();
-      assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+      assertThat(goAway.errorCode()).isEqualTo(H2Wire.ENHANCE_YOUR_CALM);
     }
     assertCountedOnce(proxy, before, RejectReason.HEADER_TIMEOUT);
   }
@@ -368,14 +366,9 @@ class Http2LimitsIT {
       H2Wire.Frame rst = resetAfter(h2);
       assertThat(rst).isNotNull();
       assertThat(rst.stream()).isEqualTo(1);
-      assertThat(rst.errorCode()).isEqualTo(NO_ERROR);
+      assertThat(rst.errorCode()).isEqualTo(H2Wire.NO_ERROR);
       // The connection itself lives on.
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              3,
-              H2Wire.request("GET", AUTHORITY))
-          .flush();
+      h2.get(3, AUTHORITY);
       assertThat(answer(h2, 3).body()).isEqualTo("web");
     }
     assertCountedOnce(proxy, before, RejectReason.BODY_TIMEOUT);
@@ -407,30 +400,16 @@ class Http2LimitsIT {
   @Test
   void anH2cUpgradedConnectionHasTheSameChecks() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
-    List<String> fields = new ArrayList<>();
-    for (int i = 0; i <= MAX_HEADER_COUNT; i++) {
-      fields.add("x-h" + i);
-      fields.add("v");
-    }
+    String[] fields = tooManyFields();
     try (H2Wire h2 = H2Wire.upgraded(port, AUTHORITY)) {
       // Stream 1 is the upgraded GET.
       assertThat(answer(h2, 1).body()).isEqualTo("web");
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              3,
-              H2Wire.request("GET", AUTHORITY, fields.toArray(String[]::new)))
-          .flush();
+      h2.get(3, AUTHORITY, fields);
       assertThat(answer(h2, 3).status()).isEqualTo("431");
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              5,
-              H2Wire.request("GET", AUTHORITY, "x-value", "a\r\nb"))
-          .flush();
+      h2.get(5, AUTHORITY, "x-value", "a\r\nb");
       Answer bad = answer(h2, 5);
       assertThat(bad.reset()).isTrue();
-      assertThat(bad.resetCode()).isEqualTo(PROTOCOL_ERROR);
+      assertThat(bad.resetCode()).isEqualTo(H2Wire.PROTOCOL_ERROR);
     }
     Map<RejectReason, Long> expected = new EnumMap<>(before);
     expected.merge(RejectReason.TOO_MANY_HEADERS, 1L, Long::sum);
@@ -442,25 +421,15 @@ class Http2LimitsIT {
   void connectionOverTheListenerCapGetsGoAwayRefusedStream() throws Exception {
     try (EchoBackend capped = new EchoBackend("web");
         NodeProxy small =
-            NodeProxy.start(
-                Mesh.options(),
-                HttpProxySettings.defaults(),
-                LimitSettings.defaults().withMaxConnectionsPerListener(MAX_CONNECTIONS))) {
+            startProxy(LimitSettings.defaults().withMaxConnectionsPerListener(MAX_CONNECTIONS))) {
       int smallPort = Ports.free();
-      small.apply(
-          Mesh.config(
-              1, Mesh.http("web", smallPort, RouteConfig.direct(Mesh.backend("web", 1, capped)))));
+      serveWeb(small, smallPort, capped);
       List<H2Wire> open = new ArrayList<>();
       try {
         for (int i = 0; i < MAX_CONNECTIONS; i++) {
           H2Wire h2 = new H2Wire(smallPort, 0);
           open.add(h2);
-          h2.frame(
-                  H2Wire.HEADERS,
-                  H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                  1,
-                  H2Wire.request("GET", AUTHORITY))
-              .flush();
+          h2.get(1, AUTHORITY);
           assertThat(answer(h2, 1).body()).isEqualTo("web");
         }
         Map<RejectReason, Long> before = counts(small);
@@ -472,7 +441,7 @@ class Http2LimitsIT {
           H2Wire.Frame goAway = extra.read();
           assertThat(goAway).isNotNull();
           assertThat(goAway.type()).isEqualTo(H2Wire.GOAWAY);
-          assertThat(goAway.errorCode()).isEqualTo(REFUSED_STREAM);
+          assertThat(goAway.errorCode()).isEqualTo(H2Wire.REFUSED_STREAM);
           assertThat(java.util.Arrays.copyOfRange(goAway.payload(), 0, 4)).containsOnly(0);
           assertThat(new String(goAway.payload(), 8, goAway.payload().length - 8))
               .isEqualTo("too many connections on this listener");
@@ -497,35 +466,20 @@ class Http2LimitsIT {
   void streamOverTheInFlightCapOfAServiceGets503AndTheConnectionLivesOn() throws Exception {
     try (EchoBackend held = new EchoBackend("web");
         NodeProxy small =
-            NodeProxy.start(
-                Mesh.options(),
-                HttpProxySettings.defaults(),
-                LimitSettings.defaults().withMaxRequestsPerUpstream(MAX_IN_FLIGHT))) {
+            startProxy(LimitSettings.defaults().withMaxRequestsPerUpstream(MAX_IN_FLIGHT))) {
       int smallPort = Ports.free();
-      small.apply(
-          Mesh.config(
-              1, Mesh.http("web", smallPort, RouteConfig.direct(Mesh.backend("web", 1, held)))));
+      serveWeb(small, smallPort, held);
       held.hold = new CountDownLatch(1);
       try (H2Wire h2 = new H2Wire(smallPort, 0)) {
         for (int i = 0; i < MAX_IN_FLIGHT; i++) {
-          h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_STREAM | H2Wire.END_HEADERS,
-              1 + 2 * i,
-              H2Wire.request("GET", AUTHORITY));
+          h2.get(1 + 2 * i, AUTHORITY);
         }
-        h2.flush();
         await()
             .atMost(Duration.ofSeconds(5))
             .until(() -> small.limits().upstreamInFlight("default", "web") == MAX_IN_FLIGHT);
         Map<RejectReason, Long> before = counts(small);
         int over = 1 + 2 * MAX_IN_FLIGHT;
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                over,
-                H2Wire.request("GET", AUTHORITY))
-            .flush();
+        h2.get(over, AUTHORITY);
         Answer refused = answer(h2, over);
         assertThat(refused.status()).isEqualTo("503");
         assertThat(refused.body()).isEqualTo("service default/web: too many requests in flight\n");
@@ -536,12 +490,7 @@ class Http2LimitsIT {
             .atMost(Duration.ofSeconds(5))
             .until(() -> small.limits().upstreamInFlight("default", "web") == 0);
         int next = over + 2;
-        h2.frame(
-                H2Wire.HEADERS,
-                H2Wire.END_STREAM | H2Wire.END_HEADERS,
-                next,
-                H2Wire.request("GET", AUTHORITY))
-            .flush();
+        h2.get(next, AUTHORITY);
         assertThat(answer(h2, next).body()).isEqualTo("web");
       }
     }
