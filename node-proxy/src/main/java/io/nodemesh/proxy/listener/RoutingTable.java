@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -26,9 +27,14 @@ import java.util.TreeMap;
  * when it is routed.
  */
 public final class RoutingTable {
-  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of(), Map.of(), Map.of());
+  private static final RoutingTable EMPTY =
+      new RoutingTable(null, null, null, null, Map.of(), Map.of(), Map.of(), Map.of());
 
   private final MeshConfig config;
+  // What the listeners were compiled against: a later compile reuses them only with the same.
+  private final ProxyMetrics metrics;
+  private final ResilienceRegistry registry;
+  private final AccessPolicy access;
   private final Map<Integer, CompiledListener> byProxyPort;
   private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
   private final Map<Integer, CompiledListener> tcpByProxyPort;
@@ -36,11 +42,17 @@ public final class RoutingTable {
 
   private RoutingTable(
       MeshConfig config,
+      ProxyMetrics metrics,
+      ResilienceRegistry registry,
+      AccessPolicy access,
       Map<Integer, CompiledListener> byProxyPort,
       Map<String, TreeMap<Integer, CompiledListener>> byHost,
       Map<Integer, CompiledListener> tcpByProxyPort,
       Map<Integer, CompiledListener> udpByProxyPort) {
     this.config = config;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.access = access;
     this.byProxyPort = byProxyPort;
     this.byHost = byHost;
     this.tcpByProxyPort = tcpByProxyPort;
@@ -68,16 +80,45 @@ public final class RoutingTable {
    */
   public static RoutingTable compile(
       MeshConfig config, ProxyMetrics metrics, ResilienceRegistry registry) {
+    return compile(config, metrics, registry, null);
+  }
+
+  /**
+   * Compiles only what changed since {@code previous}: a listener whose config is the same (the
+   * same object, as a delta leaves it, or an equal one) keeps its compiled listener, with its
+   * meters and balancing state, when {@code previous} was compiled with the same metrics and
+   * registry. When the access part of the config changed, such a listener keeps its compiled
+   * route and meters and only gets a new access guard. The rest compiles as {@link
+   * #compile(MeshConfig, ProxyMetrics, ResilienceRegistry)} does, and the registry is pruned the
+   * same way, so the result routes as a from-scratch compile would.
+   *
+   * @param previous the table in force, or null to compile everything
+   */
+  public static RoutingTable compile(
+      MeshConfig config,
+      ProxyMetrics metrics,
+      ResilienceRegistry registry,
+      RoutingTable previous) {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
     Map<Integer, CompiledListener> udpByPort = new HashMap<>();
+    boolean reusable =
+        previous != null
+            && previous.config != null
+            && previous.metrics == metrics
+            && previous.registry == registry;
+    boolean sameAccess = reusable && sameAccess(previous.config, config);
     AccessPolicy access;
-    try {
-      access = AccessPolicy.compile(config.access());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "config " + config.version() + ": access: " + e.getMessage(), e);
+    if (sameAccess) {
+      access = previous.access;
+    } else {
+      try {
+        access = AccessPolicy.compile(config.access());
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "config " + config.version() + ": access: " + e.getMessage(), e);
+      }
     }
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() != Protocol.HTTP
@@ -85,18 +126,17 @@ public final class RoutingTable {
           && l.protocol() != Protocol.UDP) {
         continue;
       }
-      CompiledListener compiled;
-      try {
-        ListenerMetrics meters = metrics.listener(l.namespace(), l.service(), l.port());
+      CompiledListener compiled = reusable ? previous.unchanged(l) : null;
+      if (compiled == null) {
+        compiled = compileListener(config, l, metrics, registry, access);
+      } else if (!sameAccess) {
+        // Only the guard reads the access part: route, balancing state and meters stay.
         compiled =
             new CompiledListener(
-                l,
-                new CompiledRoute(l, registry, meters),
-                meters,
+                compiled.config(),
+                compiled.route(),
+                compiled.metrics(),
                 AccessGuard.of(access, l, metrics.registry()));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException(
-            "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
       }
       if (l.protocol() == Protocol.TCP) {
         tcpByPort.put(l.proxyPort(), compiled);
@@ -112,7 +152,50 @@ public final class RoutingTable {
     }
     retainLive(config, registry);
     return new RoutingTable(
-        config, frozen(byPort), frozen(byHost), frozen(tcpByPort), frozen(udpByPort));
+        config,
+        metrics,
+        registry,
+        access,
+        frozen(byPort),
+        frozen(byHost),
+        frozen(tcpByPort),
+        frozen(udpByPort));
+  }
+
+  private static CompiledListener compileListener(
+      MeshConfig config,
+      ListenerConfig l,
+      ProxyMetrics metrics,
+      ResilienceRegistry registry,
+      AccessPolicy access) {
+    try {
+      ListenerMetrics meters = metrics.listener(l.namespace(), l.service(), l.port());
+      return new CompiledListener(
+          l,
+          new CompiledRoute(l, registry, meters),
+          meters,
+          AccessGuard.of(access, l, metrics.registry()));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every listener's access guard is compiled from this part, so a change renews them all. */
+  private static boolean sameAccess(MeshConfig before, MeshConfig after) {
+    return before.access() == after.access() || Objects.equals(before.access(), after.access());
+  }
+
+  /** This table's compiled listener for {@code l} when it was compiled from an equal config. */
+  private CompiledListener unchanged(ListenerConfig l) {
+    Map<Integer, CompiledListener> ports =
+        switch (l.protocol()) {
+          case TCP -> tcpByProxyPort;
+          case UDP -> udpByProxyPort;
+          default -> byProxyPort;
+        };
+    CompiledListener c = ports.get(l.proxyPort());
+    return c != null && (c.config() == l || c.config().equals(l)) ? c : null;
   }
 
   /**
