@@ -308,6 +308,11 @@ public final class NodeProxy implements AutoCloseable {
     return served.config();
   }
 
+  /** The routing table in force (tests: which compiled listeners an apply kept). */
+  RoutingTable routingTable() {
+    return table.get();
+  }
+
   EventLoopGroup eventLoops() {
     return transport.group();
   }
