@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,13 +29,14 @@ import java.util.TreeMap;
  */
 public final class RoutingTable {
   private static final RoutingTable EMPTY =
-      new RoutingTable(null, null, null, null, Map.of(), Map.of(), Map.of(), Map.of());
+      new RoutingTable(null, null, null, null, null, Map.of(), Map.of(), Map.of(), Map.of());
 
   private final MeshConfig config;
   // What the listeners were compiled against: a later compile reuses them only with the same.
   private final ProxyMetrics metrics;
   private final ResilienceRegistry registry;
   private final AccessPolicy access;
+  private final Live live;
   private final Map<Integer, CompiledListener> byProxyPort;
   private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
   private final Map<Integer, CompiledListener> tcpByProxyPort;
@@ -45,6 +47,7 @@ public final class RoutingTable {
       ProxyMetrics metrics,
       ResilienceRegistry registry,
       AccessPolicy access,
+      Live live,
       Map<Integer, CompiledListener> byProxyPort,
       Map<String, TreeMap<Integer, CompiledListener>> byHost,
       Map<Integer, CompiledListener> tcpByProxyPort,
@@ -53,6 +56,10 @@ public final class RoutingTable {
     this.metrics = metrics;
     this.registry = registry;
     this.access = access;
+    this.live = live;
+    if (live != null) {
+      live.owner = this;
+    }
     this.byProxyPort = byProxyPort;
     this.byHost = byHost;
     this.tcpByProxyPort = tcpByProxyPort;
@@ -120,6 +127,8 @@ public final class RoutingTable {
             "config " + config.version() + ": access: " + e.getMessage(), e);
       }
     }
+    Set<CompiledListener> carried = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<ListenerConfig> fresh = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() != Protocol.HTTP
           && l.protocol() != Protocol.TCP
@@ -129,14 +138,18 @@ public final class RoutingTable {
       CompiledListener compiled = reusable ? previous.unchanged(l) : null;
       if (compiled == null) {
         compiled = compileListener(config, l, metrics, registry, access);
-      } else if (!sameAccess) {
-        // Only the guard reads the access part: route, balancing state and meters stay.
-        compiled =
-            new CompiledListener(
-                compiled.config(),
-                compiled.route(),
-                compiled.metrics(),
-                AccessGuard.of(access, l, metrics.registry()));
+        fresh.add(l);
+      } else {
+        carried.add(compiled);
+        if (!sameAccess) {
+          // Only the guard reads the access part: route, balancing state and meters stay.
+          compiled =
+              new CompiledListener(
+                  compiled.config(),
+                  compiled.route(),
+                  compiled.metrics(),
+                  AccessGuard.of(access, l, metrics.registry()));
+        }
       }
       if (l.protocol() == Protocol.TCP) {
         tcpByPort.put(l.proxyPort(), compiled);
@@ -150,16 +163,36 @@ public final class RoutingTable {
       String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
       byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
     }
-    retainLive(config, registry);
+    Live next;
+    if (reusable && previous.live != null && previous.live.owner == previous) {
+      next = previous.live;
+      next.update(previous.dropped(carried), fresh, registry);
+    } else {
+      next = Live.of(config, registry);
+    }
     return new RoutingTable(
         config,
         metrics,
         registry,
         access,
+        next,
         frozen(byPort),
         frozen(byHost),
         frozen(tcpByPort),
         frozen(udpByPort));
+  }
+
+  /** This table's listeners that a new one does not carry over. */
+  private List<ListenerConfig> dropped(Set<CompiledListener> carried) {
+    List<ListenerConfig> out = new ArrayList<>();
+    for (Map<Integer, CompiledListener> m : List.of(byProxyPort, tcpByProxyPort, udpByProxyPort)) {
+      for (CompiledListener c : m.values()) {
+        if (!carried.contains(c)) {
+          out.add(c.config());
+        }
+      }
+    }
+    return out;
   }
 
   private static CompiledListener compileListener(
@@ -207,20 +240,91 @@ public final class RoutingTable {
     return Collections.unmodifiableMap(new HashMap<>(m));
   }
 
-  private static void retainLive(MeshConfig config, ResilienceRegistry registry) {
-    Set<String> listeners = new HashSet<>();
-    Set<String> breakers = new HashSet<>();
-    Set<String> authorities = new HashSet<>();
-    for (ListenerConfig l : config.listeners()) {
-      listeners.add(l.key());
-      List<BackendConfig> backends = new ArrayList<>(l.route().split());
-      backends.add(l.route().root());
-      for (BackendConfig b : backends) {
-        breakers.add(l.key() + ">" + b.service());
-        b.endpoints().forEach(e -> authorities.add(e.authority()));
+  /**
+   * How many listeners of the table name each endpoint, so that a change prunes the registry by
+   * what it dropped instead of by everything the config names. Handed from a table to the next one
+   * compiled from it ({@link #owner}); a second compile from the same table recounts.
+   */
+  private static final class Live {
+    private final Map<String, Integer> authorities;
+    private RoutingTable owner;
+
+    private Live(Map<String, Integer> authorities) {
+      this.authorities = authorities;
+    }
+
+    /** Counts everything and prunes the registry to it. */
+    static Live of(MeshConfig config, ResilienceRegistry registry) {
+      Live live = new Live(new HashMap<>());
+      Set<String> listeners = new HashSet<>();
+      Set<String> breakers = new HashSet<>();
+      for (ListenerConfig l : config.listeners()) {
+        listeners.add(l.key());
+        breakers.addAll(breakerKeys(l));
+        live.add(l);
+      }
+      registry.retain(listeners, breakers, live.authorities.keySet());
+      return live;
+    }
+
+    /**
+     * Adds the freshly compiled listeners, removes the dropped ones and forgets their state unless
+     * a fresh listener names it again (listener keys are unique within a config, so only a fresh
+     * listener can take over a dropped one's key).
+     */
+    void update(List<ListenerConfig> dropped, List<ListenerConfig> fresh, ResilienceRegistry r) {
+      if (dropped.isEmpty()) {
+        fresh.forEach(this::add);
+        return;
+      }
+      Set<String> liveKeys = new HashSet<>();
+      Set<String> liveBreakers = new HashSet<>();
+      for (ListenerConfig l : fresh) {
+        liveKeys.add(l.key());
+        liveBreakers.addAll(breakerKeys(l));
+        add(l);
+      }
+      Set<String> goneKeys = new HashSet<>();
+      Set<String> goneBreakers = new HashSet<>();
+      Set<String> goneAuthorities = new HashSet<>();
+      for (ListenerConfig l : dropped) {
+        if (!liveKeys.contains(l.key())) {
+          goneKeys.add(l.key());
+        }
+        for (String b : breakerKeys(l)) {
+          if (!liveBreakers.contains(b)) {
+            goneBreakers.add(b);
+          }
+        }
+        for (BackendConfig b : backends(l)) {
+          b.endpoints()
+              .forEach(
+                  e -> {
+                    if (authorities.merge(e.authority(), -1, Integer::sum) == 0) {
+                      authorities.remove(e.authority());
+                      goneAuthorities.add(e.authority());
+                    }
+                  });
+        }
+      }
+      r.forget(goneKeys, goneBreakers, goneAuthorities);
+    }
+
+    private void add(ListenerConfig l) {
+      for (BackendConfig b : backends(l)) {
+        b.endpoints().forEach(e -> authorities.merge(e.authority(), 1, Integer::sum));
       }
     }
-    registry.retain(listeners, breakers, authorities);
+
+    private static List<BackendConfig> backends(ListenerConfig l) {
+      List<BackendConfig> backends = new ArrayList<>(l.route().split());
+      backends.add(l.route().root());
+      return backends;
+    }
+
+    private static List<String> breakerKeys(ListenerConfig l) {
+      return backends(l).stream().map(b -> l.key() + ">" + b.service()).toList();
+    }
   }
 
   /** The config this table was compiled from, or null before the first one. */
