@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,39 +18,36 @@ class NodeProxyStartTest {
   @Test
   void adminPortInUseFailsTheStartAndReleasesTheEntryPort() throws Exception {
     int entry = Configs.freePort();
-    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      ProxyOptions options =
-          new ProxyOptions(null, "127.0.0.1", taken.getLocalPort(), entry, "test-node", 1);
-
-      assertThatThrownBy(() -> NodeProxy.start(options))
-          .isInstanceOf(IllegalStateException.class);
-    }
-    try (ServerSocket again = new ServerSocket()) {
-      again.bind(new InetSocketAddress("127.0.0.1", entry));
-      assertThat(again.isBound()).isTrue();
-    }
+    assertStartFailsThenPortIsFree(taken -> options(taken, entry), entry);
   }
 
   @Test
   void entryPortInUseFailsTheStartAndStopsTheAdminServer() throws Exception {
     int admin = Configs.freePort();
-    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      ProxyOptions options =
-          new ProxyOptions(null, "127.0.0.1", admin, taken.getLocalPort(), "test-node", 1);
+    assertStartFailsThenPortIsFree(taken -> options(admin, taken), admin);
+  }
 
+  private static ProxyOptions options(int admin, int entry) {
+    return new ProxyOptions(null, "127.0.0.1", admin, entry, "test-node", 1);
+  }
+
+  /** Starts with one port taken by another socket: the start fails and frees {@code port}. */
+  private static void assertStartFailsThenPortIsFree(IntFunction<ProxyOptions> withTaken, int port)
+      throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      ProxyOptions options = withTaken.apply(taken.getLocalPort());
       assertThatThrownBy(() -> NodeProxy.start(options))
           .isInstanceOf(IllegalStateException.class);
     }
     try (ServerSocket again = new ServerSocket()) {
-      again.bind(new InetSocketAddress("127.0.0.1", admin));
+      again.bind(new InetSocketAddress("127.0.0.1", port));
       assertThat(again.isBound()).isTrue();
     }
   }
 
   @Test
   void startsWithBothPortsBound() {
-    try (NodeProxy proxy =
-        NodeProxy.start(new ProxyOptions(null, "127.0.0.1", 0, 0, "test-node", 1))) {
+    try (NodeProxy proxy = NodeProxy.start(options(0, 0))) {
       assertThat(proxy.adminPort()).isPositive();
       assertThat(proxy.entryPort()).isPositive();
     }

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 class ClusterInputFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void anyCluster(FuzzedDataProvider data) {
-    RandomCluster.Cluster cluster = RandomCluster.generate(new FuzzedChoices(data));
-    ClusterInputPropertyTest.check(cluster, new FuzzedChoices(data));
+    FuzzedChoices choices = new FuzzedChoices(data);
+    RandomCluster.Cluster cluster = RandomCluster.generate(choices);
+    RandomCluster.Cluster other = RandomCluster.generate(choices);
+    ClusterInputPropertyTest.check(cluster, other, choices);
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.cli.inputs.RandomCluster.Cluster;
 import io.nodemesh.cli.inputs.RandomCluster.Expected;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -27,6 +28,7 @@ import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -81,17 +83,20 @@ class ClusterInputPropertyTest {
   }
 
   private static int[] check(long seed) {
-    return check(RandomCluster.generate(seed), new Random(~seed));
+    Random rnd = new Random(~seed);
+    return check(RandomCluster.generate(seed), RandomCluster.generate(rnd.nextLong()), rnd);
   }
 
   /**
    * Compiles {@code cluster} as the controller would, checks the problems against what the
-   * generator broke on purpose, and has the proxy compile the config.
+   * generator broke on purpose, and has the proxy compile the config; then changes the cluster
+   * (some objects go, some of {@code other} come) and checks the incremental compile against one
+   * from scratch.
    *
-   * @param rnd picks the compile settings
+   * @param rnd picks the compile settings and the change
    * @return {listeners, problems}
    */
-  static int[] check(Cluster cluster, RandomGenerator rnd) {
+  static int[] check(Cluster cluster, Cluster other, RandomGenerator rnd) {
     CompileSettings settings = settings(rnd);
     SourceSnapshot snapshot = SourceSnapshot.of(cluster.objects());
     Topology topology = Topology.from(snapshot, List.of());
@@ -160,12 +165,40 @@ class ClusterInputPropertyTest {
       assertThat(settings.ranges().get(l.protocol()).last()).isGreaterThanOrEqualTo(l.proxyPort());
     }
 
+    assertThat(config.listeners())
+        .as("one proxy port per listener")
+        .extracting(ListenerConfig::proxyPort)
+        .doesNotHaveDuplicates();
+
     String json = MeshConfigJson.write(config);
     MeshConfig read = MeshConfigJson.read(json);
     assertThat(read).as("config after a JSON round trip").isEqualTo(config);
     // One proxy's state across every config, as a running proxy applies one after another.
     RoutingTable table = RoutingTable.compile(read, PROXY_METRICS, PROXY_STATE);
     assertThat(table.version()).isEqualTo(config.version());
+
+    // A change: some objects go, some of another cluster come, the rest are the very same objects
+    // (sources replace what changed). The compile memo must give what a fresh compile gives.
+    List<HasMetadata> changed = new ArrayList<>(cluster.objects());
+    for (int i = rnd.nextInt(4); i > 0 && !changed.isEmpty(); i--) {
+      changed.remove(rnd.nextInt(changed.size()));
+    }
+    for (int i = rnd.nextInt(4); i > 0 && !other.objects().isEmpty(); i--) {
+      changed.add(other.objects().get(rnd.nextInt(other.objects().size())));
+    }
+    Topology next = Topology.from(SourceSnapshot.of(changed), List.of());
+    CompileResult incremental =
+        MeshCompiler.compile(next, settings, second.allocation(), second.config(), 3_000, memo);
+    CompileResult fresh =
+        MeshCompiler.compile(next, settings, second.allocation(), second.config(), 3_000);
+    assertThat(incremental.config()).as("incremental config").isEqualTo(fresh.config());
+    assertThat(incremental.problems())
+        .as("incremental problems")
+        .containsExactlyInAnyOrderElementsOf(fresh.problems());
+    RoutingTable.compile(
+        MeshConfigJson.read(MeshConfigJson.write(incremental.config())),
+        PROXY_METRICS,
+        PROXY_STATE);
     return new int[] {config.listeners().size(), problems.size()};
   }
 

@@ -57,6 +57,11 @@ final class ServedConfig {
     return config;
   }
 
+  /** The config as kept in the history, sharing unchanged listeners with older versions. */
+  MeshConfig shared() {
+    return shared;
+  }
+
   long version() {
     return config.version();
   }
@@ -86,17 +91,25 @@ final class ServedConfig {
     for (MeshConfig base : bases) {
       if (base.version() == version) {
         return deltas.computeIfAbsent(
-            version,
-            v ->
-                MeshConfigDelta.between(base, shared)
-                    .map(
-                        d -> {
-                          encodings.incrementAndGet();
-                          return Body.of(DELTA_TYPE, true, MeshConfigJson.writeBytes(d));
-                        }));
+            version, v -> MeshConfigDelta.between(base, shared).flatMap(this::worthSending));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The delta's body, or empty when the whole config is no larger. Only a delta that places more
+   * than half of the listeners (a small config, or one that changed nearly everywhere) can be, so
+   * only then is the whole config encoded to compare.
+   */
+  private Optional<Body> worthSending(MeshConfigDelta d) {
+    encodings.incrementAndGet();
+    Body delta = Body.of(DELTA_TYPE, true, MeshConfigJson.writeBytes(d));
+    if (d.listeners().size() * 2 > d.listenerCount()
+        && full().identity().length <= delta.identity().length) {
+      return Optional.empty();
+    }
+    return Optional.of(delta);
   }
 
   /** How many bodies were serialised for this version, for tests. */

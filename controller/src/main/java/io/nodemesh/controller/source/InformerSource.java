@@ -1,5 +1,6 @@
 package io.nodemesh.controller.source;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nodemesh.controller.Problem;
@@ -17,6 +19,8 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.UDPRoute;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +37,13 @@ import java.util.function.Function;
  */
 public final class InformerSource implements ClusterSource {
   private static final System.Logger LOG = System.getLogger(InformerSource.class.getName());
+  private static final List<Class<? extends HasMetadata>> SMI_KINDS =
+      List.of(
+          TrafficSplit.class,
+          HTTPRouteGroup.class,
+          TCPRoute.class,
+          UDPRoute.class,
+          TrafficTarget.class);
 
   private final KubernetesClient client;
   private final String namespace;
@@ -64,11 +75,15 @@ public final class InformerSource implements ClusterSource {
     inform(EndpointSlice.class, c -> ns(c.discovery().v1().endpointSlices()), true);
     inform(Pod.class, c -> ns(c.pods()), true);
     inform(Namespace.class, this::namespaces, true);
-    inform(TrafficSplit.class, c -> ns(c.resources(TrafficSplit.class)), false);
-    inform(HTTPRouteGroup.class, c -> ns(c.resources(HTTPRouteGroup.class)), false);
-    inform(TCPRoute.class, c -> ns(c.resources(TCPRoute.class)), false);
-    inform(UDPRoute.class, c -> ns(c.resources(UDPRoute.class)), false);
-    inform(TrafficTarget.class, c -> ns(c.resources(TrafficTarget.class)), false);
+    for (Class<? extends HasMetadata> smi : SMI_KINDS) {
+      // Read as plain documents and converted one by one (see list): under a CRD without a schema
+      // one object with a value of the wrong type (ports: ["1-70000"]) would otherwise fail the
+      // whole list, and the controller would never sync.
+      inform(
+          smi,
+          c -> ns(c.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(smi))),
+          false);
+    }
   }
 
   private SharedIndexInformer<Namespace> namespaces(KubernetesClient c) {
@@ -84,7 +99,7 @@ public final class InformerSource implements ClusterSource {
   }
 
   private <T extends HasMetadata> void inform(
-      Class<T> type, Function<KubernetesClient, SharedIndexInformer<T>> factory, boolean required) {
+      Class<?> type, Function<KubernetesClient, SharedIndexInformer<T>> factory, boolean required) {
     SharedIndexInformer<T> informer = factory.apply(client);
     AtomicLong generation = generations.computeIfAbsent(type, k -> new AtomicLong());
     informer.addEventHandler(
@@ -167,8 +182,16 @@ public final class InformerSource implements ClusterSource {
     return synced;
   }
 
-  /** A kind's objects as copied from its store while its event count was {@code generation}. */
-  private record Listed(long generation, List<?> objects) {}
+  /**
+   * A kind's objects as copied from its store while its event count was {@code generation}; for
+   * SMI kinds also each stored document's typed object (so that an unchanged document gives the
+   * very same object next time) and the documents that could not be read.
+   */
+  private record Listed(
+      long generation,
+      List<?> objects,
+      Map<GenericKubernetesResource, Object> typed,
+      List<Problem> problems) {}
 
   @SuppressWarnings("unchecked")
   private <T> List<T> list(Class<T> type) {
@@ -181,10 +204,52 @@ public final class InformerSource implements ClusterSource {
       return (List<T>) last.objects();
     }
     SharedIndexInformer<?> informer = informers.get(type);
-    List<T> objects =
-        informer == null ? List.of() : List.copyOf((List<T>) informer.getStore().list());
-    listed.put(type, new Listed(now, objects));
-    return objects;
+    List<?> stored = informer == null ? List.of() : informer.getStore().list();
+    if (!SMI_KINDS.contains(type)) {
+      List<T> objects = List.copyOf((List<T>) stored);
+      listed.put(type, new Listed(now, objects, Map.of(), List.of()));
+      return objects;
+    }
+    Map<GenericKubernetesResource, Object> before = last == null ? Map.of() : last.typed();
+    Map<GenericKubernetesResource, Object> typed = new IdentityHashMap<>();
+    List<T> objects = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    for (Object o : stored) {
+      GenericKubernetesResource doc = (GenericKubernetesResource) o;
+      Object t = before.get(doc);
+      if (t == null) {
+        try {
+          t = client.getKubernetesSerialization().convertValue(doc, type);
+        } catch (RuntimeException e) {
+          problems.add(unreadable(type, doc, e));
+          continue;
+        }
+      }
+      typed.put(doc, t);
+      objects.add((T) t);
+    }
+    List<T> copy = List.copyOf(objects);
+    listed.put(type, new Listed(now, copy, typed, List.copyOf(problems)));
+    return copy;
+  }
+
+  private static Problem unreadable(Class<?> type, GenericKubernetesResource doc, Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    int newline = why.indexOf('\n');
+    return new Problem(
+        type.getSimpleName(),
+        doc.getMetadata() == null ? null : doc.getMetadata().getNamespace(),
+        doc.getMetadata() == null ? null : doc.getMetadata().getName(),
+        "spec",
+        "does not fit the "
+            + type.getSimpleName()
+            + " schema, object skipped: "
+            + (newline < 0 ? why : why.substring(0, newline)),
+        Problem.INVALID_SPEC);
   }
 
   @Override
@@ -201,9 +266,17 @@ public final class InformerSource implements ClusterSource {
         list(TrafficTarget.class));
   }
 
+  /** The SMI objects that could not be read as their kind, as of the last snapshot. */
   @Override
   public List<Problem> problems() {
-    return List.of();
+    List<Problem> out = new ArrayList<>();
+    for (Class<?> type : SMI_KINDS) {
+      Listed l = listed.get(type);
+      if (l != null) {
+        out.addAll(l.problems());
+      }
+    }
+    return out;
   }
 
   @Override

@@ -202,6 +202,44 @@ class ConfigDeliveryTest {
   }
 
   @Test
+  void aDeltaNoSmallerThanTheWholeConfigIsNotSent() throws Exception {
+    start(4);
+    hub.publish(mesh(10, 10, -1), true);
+    // Nearly everything changed: the delta would carry the one listener left, renamed, and the ten
+    // keys it replaces; the whole config is that listener alone.
+    ListenerConfig old = hub.current().listeners().get(0);
+    ListenerConfig renamed =
+        new ListenerConfig(
+            old.namespace(), "renamed", 80, old.protocol(), old.proxyPort(), old.route());
+    hub.publish(new MeshConfig(11, "mesh", List.of(renamed)), true);
+
+    var r = get("?since=10", null, null);
+
+    assertThat(contentType(r)).startsWith("application/json");
+    assertThat(MeshConfigJson.read(new String(r.body(), "UTF-8"))).isEqualTo(hub.current());
+    assertThat(
+            MeshConfigJson.writeBytes(
+                    MeshConfigDelta.between(mesh(10, 10, -1), hub.current()).orElseThrow())
+                .length)
+        .isGreaterThan(r.body().length);
+  }
+
+  @Test
+  void theHistorySharesUnchangedListenersBetweenVersions() {
+    hub = new ConfigHub(MeshConfig.empty(), 4);
+    hub.publish(mesh(10, 20, -1), true);
+    ServedConfig ten = hub.served();
+    // Compiled afresh: equal listeners, but new objects, as a compiler may produce them.
+    hub.publish(mesh(11, 20, 5), true);
+    ServedConfig eleven = hub.served();
+
+    assertThat(eleven.config().listeners().get(0)).isNotSameAs(ten.config().listeners().get(0));
+    assertThat(eleven.shared().listeners().get(0)).isSameAs(ten.shared().listeners().get(0));
+    assertThat(eleven.shared().listeners().get(5)).isNotSameAs(ten.shared().listeners().get(5));
+    assertThat(eleven.shared()).isEqualTo(eleven.config());
+  }
+
+  @Test
   void withoutHistoryEveryAnswerIsFull() throws Exception {
     start(0);
     hub.publish(mesh(10, 5, -1), true);

@@ -231,6 +231,7 @@ public final class ConfigClient implements AutoCloseable {
   private void received(HttpResponse<InputStream> resp, InputStream raw)
       throws InterruptedException {
     reachable();
+    long bytesBefore = bytesReceived.get();
     String etag = resp.headers().firstValue("ETag").orElse(null);
     boolean isDelta = resp.headers().firstValue("Content-Type").orElse("").startsWith(DELTA_TYPE);
     MeshConfig config;
@@ -268,7 +269,13 @@ public final class ConfigClient implements AutoCloseable {
       return;
     }
     fullNext = false;
-    accept(config, etag);
+    accept(
+        config,
+        etag,
+        (isDelta ? "a delta" : "the full config")
+            + " of "
+            + (bytesReceived.get() - bytesBefore)
+            + " bytes");
   }
 
   /** The body as sent, inflated if gzipped, each bounded by {@link #maxBodyBytes}. */
@@ -285,13 +292,14 @@ public final class ConfigClient implements AutoCloseable {
         new GZIPInputStream(wire, 64 * 1024), maxBodyBytes, " once decompressed", null);
   }
 
-  private void accept(MeshConfig config, String etag) throws InterruptedException {
+  private void accept(MeshConfig config, String etag, String source) throws InterruptedException {
     try {
       long held = currentVersion.getAsLong();
       if (config.version() > held) {
         apply.accept(config);
         base = config;
-        LOG.log(Level.INFO, "applied config version {0}", config.version());
+        LOG.log(
+            Level.INFO, "applied config version {0,number,#} from {1}", config.version(), source);
       }
       lastSeenTag = etag != null ? etag : "\"" + config.version() + "\"";
     } catch (RuntimeException e) {
@@ -307,7 +315,7 @@ public final class ConfigClient implements AutoCloseable {
   private void rejected(String etag, String reason, boolean retryFull) throws InterruptedException {
     LOG.log(
         Level.WARNING,
-        "config {0} from {1} rejected, keeping version {2}: {3}",
+        "config {0} from {1} rejected, keeping version {2,number,#}: {3}",
         etag == null ? "(no ETag)" : etag,
         endpoint,
         currentVersion.getAsLong(),
@@ -414,7 +422,7 @@ public final class ConfigClient implements AutoCloseable {
       outage = true;
       LOG.log(
           Level.WARNING,
-          "controller {0} unreachable ({1}); keeping config version {2} until it returns",
+          "controller {0} unreachable ({1}); keeping config version {2,number,#} until it returns",
           endpoint,
           reason,
           currentVersion.getAsLong());

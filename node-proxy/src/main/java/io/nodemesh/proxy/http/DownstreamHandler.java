@@ -45,6 +45,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private DeadlineTimer deadlineTimer;
   private ForwardingHeaders.Client client;
   private boolean discarding;
+  // Set once the connection is to close after what it has written: the codec may already have
+  // decoded more requests from the same read, and none of them may reach a backend.
+  private boolean closing;
 
   DownstreamHandler(HttpProxyContext context, Router router) {
     this.context = context;
@@ -99,6 +102,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if ((exchange != null && exchange.requestComplete()) || !parked.isEmpty()) {
       parked.add(msg);
       return;
@@ -215,6 +222,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       HttpResponseStatus status, String message, boolean keepAlive, boolean bodyFollows) {
     ChannelFuture f = ctx.writeAndFlush(Responses.text(ctx.alloc(), status, message, keepAlive));
     if (!keepAlive) {
+      closing = true;
       f.addListener(ChannelFutureListener.CLOSE);
       releaseParked();
       return;
@@ -280,23 +288,25 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     exchange = null;
+    closing = true;
     releaseParked();
     ctx.close();
   }
 
   private void resume() {
-    while (!parked.isEmpty() && ctx.channel().isActive()) {
+    while (!parked.isEmpty() && ctx.channel().isActive() && !closing) {
       if (exchange != null && exchange.requestComplete()) {
         return;
       }
       dispatch(parked.poll());
     }
-    if (exchange == null && !discarding && ctx.channel().isActive()) {
+    if (exchange == null && !discarding && !closing && ctx.channel().isActive()) {
       ctx.read();
     }
   }
 
   private void closeAfterFlush() {
+    closing = true;
     releaseParked();
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }

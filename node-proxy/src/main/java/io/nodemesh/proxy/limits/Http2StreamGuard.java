@@ -33,11 +33,11 @@ import java.util.Map;
 final class Http2StreamGuard extends ChannelDuplexHandler {
   private final LimitSettings settings;
   private final Rejections rejections;
+  private final StallTimer bodyTimer = new StallTimer();
   private boolean headSeen;
   private boolean inBody;
   private boolean responseStarted;
   private boolean answered;
-  private final StallTimer bodyTimer = new StallTimer();
 
   Http2StreamGuard(LimitSettings settings, Rejections rejections) {
     this.settings = settings;
@@ -52,14 +52,12 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
     }
     if (msg instanceof Http2HeadersFrame h) {
       bodyTimer.cancel();
-      if (!headSeen) {
-        headSeen = true;
-        inBody = !h.isEndStream();
-        if (refused(ctx, h.headers())) {
-          return;
-        }
-      } else if (h.isEndStream()) {
-        inBody = false; // trailers
+      boolean head = !headSeen;
+      headSeen = true;
+      // Trailers end the body; a request head may too.
+      inBody = head && !h.isEndStream();
+      if (refused(ctx, h.headers(), head)) {
+        return;
       }
     } else if (msg instanceof Http2DataFrame d) {
       bodyTimer.cancel();
@@ -70,8 +68,12 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
     ctx.fireChannelRead(msg);
   }
 
-  /** Checks the request's header fields; answers and counts a refusal. */
-  private boolean refused(ChannelHandlerContext ctx, Http2Headers headers) {
+  /**
+   * Checks the header fields of a request head or its trailers; answers and counts a refusal.
+   *
+   * @param head whether these are the request's head (whose fields are counted)
+   */
+  private boolean refused(ChannelHandlerContext ctx, Http2Headers headers, boolean head) {
     int fields = 0;
     for (Map.Entry<CharSequence, CharSequence> e : headers) {
       if (!isPseudo(e.getKey())) {
@@ -85,7 +87,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
         return true;
       }
     }
-    if (fields > settings.maxHeaderCount()) {
+    if (head && fields > settings.maxHeaderCount()) {
       rejections.count(RejectReason.TOO_MANY_HEADERS);
       answer(
           ctx,

@@ -29,6 +29,7 @@ public final class Limits {
   public static final String WEBSOCKET_LIMIT = "websocket-limit";
   public static final String HTTP2_HEAD_DEADLINE = "h2-head-deadline";
   public static final String HTTP2_STREAM_GUARD = "h2-stream-guard";
+  public static final String HTTP2_STREAM_ERRORS = "h2-stream-errors";
 
   private final LimitSettings settings;
   private final Rejections rejections;
@@ -104,7 +105,9 @@ public final class Limits {
       return;
     }
     Http2HeadDeadline deadline = new Http2HeadDeadline(settings, rejections);
-    p.addBefore(p.context(codec).name(), HTTP2_HEAD_DEADLINE, deadline);
+    String name = p.context(codec).name();
+    p.addBefore(name, HTTP2_HEAD_DEADLINE, deadline);
+    p.addAfter(name, HTTP2_STREAM_ERRORS, Http2StreamErrors.INSTANCE);
     // Every connection error ends in a GOAWAY with its code, whichever side detected it (a flood
     // is found by the encoder, a bad frame by the decoder): count it there. A late head was
     // counted as such by the deadline that sent the GOAWAY.

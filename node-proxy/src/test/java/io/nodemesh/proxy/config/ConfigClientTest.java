@@ -51,6 +51,7 @@ class ConfigClientTest {
 
   private final List<String> queries = new CopyOnWriteArrayList<>();
   private final List<String> warnings = new CopyOnWriteArrayList<>();
+  private final List<String> infos = new CopyOnWriteArrayList<>();
   private final AtomicReference<MeshConfig> applied = new AtomicReference<>();
   private final AtomicInteger unreadable = new AtomicInteger();
   private final Logger log = Logger.getLogger(ConfigClient.class.getName());
@@ -58,8 +59,11 @@ class ConfigClientTest {
       new Handler() {
         @Override
         public void publish(LogRecord r) {
+          String line = new java.util.logging.SimpleFormatter().formatMessage(r);
           if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-            warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            warnings.add(line);
+          } else {
+            infos.add(line);
           }
         }
 
@@ -207,6 +211,10 @@ class ConfigClientTest {
     assertThat(client.deltas()).isEqualTo(1);
     assertThat(client.fullConfigs()).isEqualTo(1);
     assertThat(client.bytesReceived() - afterFull).isEqualTo(delta(v1, v2).bytes().length);
+    assertThat(infos)
+        .contains(
+            "applied config version 1 from the full config of " + afterFull + " bytes",
+            "applied config version 2 from a delta of " + delta(v1, v2).bytes().length + " bytes");
   }
 
   @Test

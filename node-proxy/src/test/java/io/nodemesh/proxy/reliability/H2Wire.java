@@ -127,8 +127,15 @@ final class H2Wire implements AutoCloseable {
     b.write(0x84);
     b.write(0x01); // :authority (static index 1), literal value
     literalString(b, authority);
+    b.writeBytes(fields(namesAndValues));
+    return b.toByteArray();
+  }
+
+  /** A header block of literal fields only (trailers), each without indexing and a new name. */
+  static byte[] fields(String... namesAndValues) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < namesAndValues.length; i += 2) {
-      b.write(0x00); // new name
+      b.write(0x00);
       literalString(b, namesAndValues[i]);
       literalString(b, namesAndValues[i + 1]);
     }

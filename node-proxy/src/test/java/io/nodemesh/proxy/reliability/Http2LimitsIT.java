@@ -233,6 +233,26 @@ class Http2LimitsIT {
   }
 
   @Test
+  void controlCharacterInATrailerIsAStreamProtocolError() throws Exception {
+    Map<RejectReason, Long> before = counts(proxy);
+    try (H2Wire h2 = new H2Wire(port, 0)) {
+      h2.frame(H2Wire.HEADERS, H2Wire.END_HEADERS, 1, H2Wire.request("POST", AUTHORITY))
+          .frame(H2Wire.DATA, 0, 1, "body".getBytes(StandardCharsets.US_ASCII))
+          .frame(
+              H2Wire.HEADERS,
+              H2Wire.END_STREAM | H2Wire.END_HEADERS,
+              1,
+              H2Wire.fields("x-trailer", "bell\u0007"))
+          .flush();
+      Answer a = answer(h2, 1);
+      assertThat(a.reset()).isTrue();
+      assertThat(a.resetCode()).isEqualTo(H2Wire.PROTOCOL_ERROR);
+    }
+    assertCountedOnce(proxy, before, RejectReason.BAD_HEADER);
+    stillServes(port);
+  }
+
+  @Test
   void headerBlockWhoseContinuationNeverComesGetsGoAwayAtTheDeadline() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
     try (H2Wire h2 = new H2Wire(port, 0)) {
