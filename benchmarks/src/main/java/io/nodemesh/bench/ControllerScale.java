@@ -11,6 +11,7 @@ import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
+import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -39,7 +40,9 @@ import java.util.zip.GZIPOutputStream;
  * each proxy downloads, in full and as a delta for one endpoint change. Prints one {@code bench=controller-scale key=value...} line per size and
  * one {@code bench=controller-change ...} line per size and kind of change.
  *
- * <p>Usage: {@code ControllerScale [SERVICES:ENDPOINTS_PER_SERVICE:SPLITS ...] [--rounds N]}.
+ * <p>Usage: {@code ControllerScale [SERVICES:ENDPOINTS_PER_SERVICE:SPLITS ...] [--rounds N]
+ * [--acl]}; {@code --acl} compiles in ACL mode, with two TrafficTargets per split (see {@link
+ * SyntheticCluster#accessObjects}), and prints only the change lines.
  */
 public final class ControllerScale {
   /** The kinds of one-object change measured, in order. */
@@ -66,6 +69,7 @@ public final class ControllerScale {
       long deltaBytes,
       long deltaGzipBytes,
       int pods,
+      boolean acl,
       List<Change> changes) {
     /** The machine-readable line. */
     public String line() {
@@ -111,13 +115,14 @@ public final class ControllerScale {
                   String.format(
                       Locale.ROOT,
                       "bench=controller-change services=%d endpoints=%d splits=%d pods=%d"
-                          + " change=%s incremental_ms=%.2f incremental_max_ms=%.1f"
+                          + " acl=%s change=%s incremental_ms=%.2f incremental_max_ms=%.1f"
                           + " incremental_cpu_ms=%.2f scratch_ms=%.1f scratch_cpu_ms=%.1f"
                           + " cpu_speedup=%.1f",
                       services,
                       endpoints,
                       splits,
                       pods,
+                      acl ? "on" : "off",
                       c.kind(),
                       c.incrementalMillis(),
                       c.incrementalMaxMillis(),
@@ -152,7 +157,12 @@ public final class ControllerScale {
   public static void main(String[] args) {
     List<SyntheticCluster> sizes = new ArrayList<>();
     int rounds = 5;
+    boolean acl = false;
     for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--acl")) {
+        acl = true;
+        continue;
+      }
       if (args[i].equals("--rounds") && i + 1 < args.length) {
         rounds = Integer.parseInt(args[++i]);
         continue;
@@ -175,8 +185,11 @@ public final class ControllerScale {
               new SyntheticCluster(10000, 10, 1000));
     }
     for (SyntheticCluster c : sizes) {
-      Result r = measure(c, rounds);
-      System.out.println(r.line());
+      Result r = measure(c, rounds, acl);
+      if (!acl) {
+        // The scale line is about the default mode; with --acl only the changes are new.
+        System.out.println(r.line());
+      }
       r.changeLines().forEach(System.out::println);
       System.out.flush();
     }
@@ -187,7 +200,16 @@ public final class ControllerScale {
    * each timed incrementally and from scratch in turn.
    */
   public static Result measure(SyntheticCluster cluster, int rounds) {
+    return measure(cluster, rounds, false);
+  }
+
+  /** {@link #measure(SyntheticCluster, int)}, in ACL mode when {@code acl}. */
+  public static Result measure(SyntheticCluster cluster, int rounds, boolean acl) {
+    CompileSettings settings = SyntheticCluster.settings(acl);
     List<HasMetadata> objects = new ArrayList<>(cluster.objects());
+    if (acl) {
+      objects.addAll(cluster.accessObjects());
+    }
     int pods = cluster.services() * cluster.endpointsPerService();
     objects.addAll(cluster.pods());
     // Wall time is what the target is about; the thread's CPU time is what is left of it when
@@ -196,13 +218,14 @@ public final class ControllerScale {
     double[] fullCpu = new double[rounds];
     CompileResult result = null;
     for (int r = 0; r < rounds; r++) {
-      Timed<CompileResult> t = timed(() -> scratch(objects, null, PortAllocation.empty()));
+      Timed<CompileResult> t =
+          timed(() -> scratch(objects, settings, null, PortAllocation.empty()));
       result = t.value();
       full[r] = t.millis();
       fullCpu[r] = t.cpuMillis();
     }
     // As the controller does: one indexer and one memo across compilations, primed by a first one.
-    Incremental controller = new Incremental(objects);
+    Incremental controller = new Incremental(objects, settings);
     result = controller.compile(null, result);
     int half = cluster.services() / 2;
     int sliceIndex = indexOf(objects, SyntheticMesh.service(half) + "-abcde");
@@ -234,7 +257,7 @@ public final class ControllerScale {
         }
         CompileResult before = result;
         Supplier<CompileResult> fromScratch =
-            () -> scratch(objects, before.config(), before.allocation());
+            () -> scratch(objects, settings, before.config(), before.allocation());
         // Alternate which goes first, so that neither always pays for the other's garbage.
         Timed<CompileResult> s = r % 2 == 1 ? timed(fromScratch) : null;
         Timed<CompileResult> i = timed(() -> controller.compile(changed, before));
@@ -306,6 +329,7 @@ public final class ControllerScale {
         delta.length,
         gzip(delta),
         pods,
+        acl,
         List.copyOf(changes));
   }
 
@@ -316,10 +340,12 @@ public final class ControllerScale {
   private static final class Incremental {
     private final TopologyIndexer indexer = new TopologyIndexer();
     private final CompileMemo memo = CompileMemo.create();
+    private final CompileSettings settings;
     private SourceSnapshot source;
 
-    Incremental(List<HasMetadata> objects) {
-      source = SourceSnapshot.of(objects);
+    Incremental(List<HasMetadata> objects, CompileSettings settings) {
+      this.source = SourceSnapshot.of(objects);
+      this.settings = settings;
     }
 
     /** Applies an added or replaced object (or none) and compiles. */
@@ -353,7 +379,7 @@ public final class ControllerScale {
       Topology t = indexer.next(source, List.of());
       return MeshCompiler.compile(
           t,
-          SyntheticCluster.settings(),
+          settings,
           previous.allocation(),
           previous.config(),
           previous.config().version() + 1,
@@ -379,11 +405,14 @@ public final class ControllerScale {
 
   /** A compile from scratch: a new topology and no memo. */
   private static CompileResult scratch(
-      List<HasMetadata> objects, MeshConfig previous, PortAllocation allocation) {
+      List<HasMetadata> objects,
+      CompileSettings settings,
+      MeshConfig previous,
+      PortAllocation allocation) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
         t,
-        SyntheticCluster.settings(),
+        settings,
         allocation,
         previous,
         previous == null ? 1 : previous.version() + 1);

@@ -16,9 +16,17 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.PortRange;
 import io.nodemesh.controller.compile.CompileSettings;
+import io.nodemesh.smi.HTTPMatch;
+import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.HTTPRouteGroupSpec;
+import io.nodemesh.smi.IdentityBindingSubject;
+import io.nodemesh.smi.SmiKinds;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitSpec;
+import io.nodemesh.smi.TrafficTarget;
+import io.nodemesh.smi.TrafficTargetRule;
+import io.nodemesh.smi.TrafficTargetSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,15 +53,21 @@ public record SyntheticCluster(int services, int endpointsPerService, int splits
     }
   }
 
-  /** Port ranges wide enough for 20,000 HTTP Service ports. */
+  /** Port ranges wide enough for 20,000 HTTP Service ports; ACL mode off. */
   public static CompileSettings settings() {
+    return settings(false);
+  }
+
+  /** Port ranges wide enough for 20,000 HTTP Service ports, ACL mode as given. */
+  public static CompileSettings settings(boolean acl) {
     return new CompileSettings(
         "nodemesh",
         "mesh",
         Map.of(
             Protocol.HTTP, new PortRange(20000, 39999),
             Protocol.TCP, new PortRange(40000, 44999),
-            Protocol.UDP, new PortRange(45000, 49999)));
+            Protocol.UDP, new PortRange(45000, 49999)),
+        acl);
   }
 
   /** Every object of the cluster, namespaces first. */
@@ -148,6 +162,42 @@ public record SyntheticCluster(int services, int endpointsPerService, int splits
         .withPodIP(SyntheticMesh.ip(n))
         .endStatus()
         .build();
+  }
+
+  /**
+   * What ACL mode works from: per namespace an HTTPRouteGroup {@code everything}, and per split a
+   * TrafficTarget letting the root's service account call its two backends' pods (each Service's
+   * pods run under a service account named like the Service, see {@link #pod}).
+   */
+  public List<HasMetadata> accessObjects() {
+    List<HasMetadata> out = new ArrayList<>();
+    for (int n = 0; n <= (services - 1) / 100; n++) {
+      HTTPRouteGroup g = new HTTPRouteGroup();
+      g.setMetadata(new ObjectMetaBuilder().withNamespace("ns-" + n).withName("everything").build());
+      g.setSpec(new HTTPRouteGroupSpec(List.of(new HTTPMatch("all", ".*", List.of(), null))));
+      out.add(g);
+    }
+    for (int s = 0; s < splits; s++) {
+      int root = s * 10;
+      for (int b = 1; b <= 2; b++) {
+        TrafficTarget t = new TrafficTarget();
+        t.setMetadata(
+            new ObjectMetaBuilder()
+                .withNamespace(SyntheticMesh.namespace(root))
+                .withName("allow-" + root + "-" + b)
+                .build());
+        t.setSpec(
+            new TrafficTargetSpec(
+                new IdentityBindingSubject(
+                    "ServiceAccount", SyntheticMesh.service(root + b), null, null),
+                List.of(new TrafficTargetRule(SmiKinds.HTTP_ROUTE_GROUP, "everything", null)),
+                List.of(
+                    new IdentityBindingSubject(
+                        "ServiceAccount", SyntheticMesh.service(root), null, null))));
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   /** A 90/10 split of Service {@code root} to its two next neighbours (same namespace). */

@@ -42,6 +42,15 @@ class ControllerScaleTest {
   }
 
   @Test
+  void aclModeComparesItsIncrementalChangesWithCompilesFromScratch() {
+    // measure() throws when an incremental result differs from the compile from scratch.
+    ControllerScale.Result r = ControllerScale.measure(new SyntheticCluster(200, 5, 20), 1, true);
+
+    assertThat(r.acl()).isTrue();
+    assertThat(r.changeLines()).hasSize(4).allSatisfy(l -> assertThat(l).contains(" acl=on "));
+  }
+
+  @Test
   void refusesMoreSplitsThanTheServicesCanRoot() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SyntheticCluster(100, 1, 11))
         .isInstanceOf(IllegalArgumentException.class)

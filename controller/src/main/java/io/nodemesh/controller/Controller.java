@@ -84,7 +84,13 @@ public final class Controller implements AutoCloseable {
   private final CompileMemo compileMemo = CompileMemo.create();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
-  private volatile Map<String, Pod> podsByName = Map.of();
+  // Every pod of the latest snapshot, live or not: explain names a pod and then says what its IP
+  // is worth. Indexed by name on the first explain after a change, not on every compile (100,000
+  // pods would cost a one-object change more than the rest of it, see docs/benchmarks.md).
+  private volatile List<Pod> pods = List.of();
+  private volatile PodsByName podsByName = new PodsByName(List.of(), Map.of());
+
+  private record PodsByName(List<Pod> pods, Map<String, Pod> byName) {}
 
   private Controller(
       ControllerOptions options, ClusterSource source, KubernetesClient client, ProxyAuth auth) {
@@ -234,7 +240,15 @@ public final class Controller implements AutoCloseable {
 
   /** A pod of the latest topology by namespace and name (explain), or null. */
   Pod pod(String namespace, String name) {
-    return podsByName.get(Topology.key(namespace, name));
+    List<Pod> current = pods;
+    PodsByName index = podsByName;
+    if (index.pods() != current) {
+      Map<String, Pod> byName = new HashMap<>();
+      current.forEach(p -> byName.put(Topology.key(p), p));
+      index = new PodsByName(current, byName);
+      podsByName = index;
+    }
+    return index.byName().get(Topology.key(namespace, name));
   }
 
   /** The metrics registry, for embedding. */
@@ -256,10 +270,7 @@ public final class Controller implements AutoCloseable {
     Topology topology = topologies.next(snapshot, source.problems());
     topologySample.stop(topologyTimer);
     Timer.Sample sample = Timer.start(registry);
-    // Every pod, live or not: explain names a pod and then says what its IP is worth.
-    Map<String, Pod> byName = new HashMap<>();
-    snapshot.pods().forEach(p -> byName.put(Topology.key(p), p));
-    podsByName = byName;
+    pods = snapshot.pods();
     PortAllocation base = allocation;
     if (shadows != null && (reseed || !gate.isLeader())) {
       // The shadow Services are the durable record of the allocation: a restarted or newly elected

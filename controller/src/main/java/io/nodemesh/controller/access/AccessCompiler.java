@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Compiles TrafficTargets into an {@link AccessConfig}: who is who (live pod IP to service
@@ -50,7 +51,7 @@ public final class AccessCompiler {
   private AccessCompiler() {}
 
   /** One usable rule of one valid TrafficTarget. */
-  private record Rule(
+  record Rule(
       String trafficTarget,
       String rule,
       String destination,
@@ -60,61 +61,111 @@ public final class AccessCompiler {
       List<Integer> ports,
       List<HttpMatch> matches) {}
 
+  /**
+   * The usable rules of every valid TrafficTarget of a topology, in order. Opaque outside this
+   * class; equal when they grant the same.
+   */
+  public record Rules(List<Rule> list) {
+    public Rules {
+      list = List.copyOf(list);
+    }
+  }
+
   public static AccessConfig compile(
       Topology t, List<ListenerConfig> listeners, List<Problem> problems) {
+    Map<String, String> identities = identities(t, problems);
+    Rules rules = rules(t, problems);
+    List<ListenerAccess> out = new ArrayList<>();
+    for (ListenerConfig l : listeners) {
+      out.add(listenerAccess(l, identities, rules));
+    }
+    return new AccessConfig(true, identities, out);
+  }
+
+  /**
+   * Pod IP to {@code namespace/serviceAccount}, for the pods whose IP identifies them; a pod whose
+   * IP is no IP address is reported.
+   */
+  public static Map<String, String> identities(Topology t, List<Problem> problems) {
     Map<String, String> identities = new TreeMap<>();
     t.podsByIp()
         .forEach(
             (ip, pod) -> {
-              if (IpLiteral.valid(ip)) {
-                identities.put(ip, serviceAccount(pod));
-              } else {
-                // Only local mode's YAML can hold such a pod; a proxy cannot match a peer to it.
-                problems.add(
-                    problem(
-                        pod,
-                        "status.podIP",
-                        "'" + ip + "' is not an IP address; the pod identifies no caller",
-                        Problem.INVALID_SPEC));
+              String sa = identity(ip, pod, problems);
+              if (sa != null) {
+                identities.put(ip, sa);
               }
             });
-    List<Rule> rules = rules(t, problems);
-    List<ListenerAccess> out = new ArrayList<>();
-    for (ListenerConfig l : listeners) {
-      Set<String> destinations = new TreeSet<>();
-      Set<Integer> targetPorts = new HashSet<>();
-      List<BackendConfig> backends = new ArrayList<>(l.route().split());
-      backends.add(l.route().root());
-      for (BackendConfig b : backends) {
-        for (EndpointConfig e : b.endpoints()) {
-          if (!e.ready()) {
-            continue;
-          }
+    return identities;
+  }
+
+  /**
+   * The {@code namespace/serviceAccount} an IP identifies, or null, with a problem, when it is no
+   * IP address.
+   */
+  public static String identity(String ip, Pod pod, List<Problem> problems) {
+    if (IpLiteral.valid(ip)) {
+      return serviceAccount(pod);
+    }
+    // Only local mode's YAML can hold such a pod; a proxy cannot match a peer to it.
+    problems.add(
+        problem(
+            pod,
+            "status.podIP",
+            "'" + ip + "' is not an IP address; the pod identifies no caller",
+            Problem.INVALID_SPEC));
+    return null;
+  }
+
+  /** The IPs a listener's access depends on: its ready endpoints', root and split backends. */
+  public static Set<String> endpointIps(ListenerConfig l) {
+    Set<String> ips = new HashSet<>();
+    forReadyEndpoints(l, e -> ips.add(e.ip()));
+    return ips;
+  }
+
+  private static void forReadyEndpoints(ListenerConfig l, Consumer<EndpointConfig> action) {
+    List<BackendConfig> backends = new ArrayList<>(l.route().split());
+    backends.add(l.route().root());
+    for (BackendConfig b : backends) {
+      for (EndpointConfig e : b.endpoints()) {
+        if (e.ready()) {
+          action.accept(e);
+        }
+      }
+    }
+  }
+
+  /** What the rules grant on one listener, given who is who. */
+  public static ListenerAccess listenerAccess(
+      ListenerConfig l, Map<String, String> identities, Rules rules) {
+    Set<String> destinations = new TreeSet<>();
+    Set<Integer> targetPorts = new HashSet<>();
+    forReadyEndpoints(
+        l,
+        e -> {
           targetPorts.add(e.port());
           String sa = identities.get(e.ip());
           if (sa != null) {
             destinations.add(sa);
           }
-        }
+        });
+    List<AccessGrant> grants = new ArrayList<>();
+    for (Rule r : rules.list()) {
+      if (!destinations.contains(r.destination)
+          || (r.destinationPort != null && !portMatches(r.destinationPort, l, targetPorts))
+          || !applies(r, l, targetPorts)) {
+        continue;
       }
-      List<AccessGrant> grants = new ArrayList<>();
-      for (Rule r : rules) {
-        if (!destinations.contains(r.destination)
-            || (r.destinationPort != null && !portMatches(r.destinationPort, l, targetPorts))
-            || !applies(r, l, targetPorts)) {
-          continue;
-        }
-        grants.add(
-            new AccessGrant(
-                r.trafficTarget,
-                r.rule,
-                r.destination,
-                r.sources,
-                r.kind == Protocol.HTTP ? r.matches : List.of()));
-      }
-      out.add(new ListenerAccess(l.key(), List.copyOf(destinations), grants));
+      grants.add(
+          new AccessGrant(
+              r.trafficTarget,
+              r.rule,
+              r.destination,
+              r.sources,
+              r.kind == Protocol.HTTP ? r.matches : List.of()));
     }
-    return new AccessConfig(true, identities, out);
+    return new ListenerAccess(l.key(), List.copyOf(destinations), grants);
   }
 
   /** {@code namespace/serviceAccount} of a pod. */
@@ -162,7 +213,8 @@ public final class AccessCompiler {
     return port == l.port() || targetPorts.contains(port);
   }
 
-  private static List<Rule> rules(Topology t, List<Problem> problems) {
+  /** The rules of every valid TrafficTarget; rules naming what does not exist are reported. */
+  public static Rules rules(Topology t, List<Problem> problems) {
     List<Rule> out = new ArrayList<>();
     for (TrafficTarget tt : t.trafficTargets().values()) {
       if (!SmiValidator.validate(tt).isEmpty()) {
@@ -246,7 +298,7 @@ public final class AccessCompiler {
         }
       }
     }
-    return out;
+    return new Rules(out);
   }
 
   private static List<Integer> ports(PortMatch m) {

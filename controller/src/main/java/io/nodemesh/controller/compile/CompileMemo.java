@@ -1,6 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -8,6 +9,8 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.access.Identities;
+import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.compile.MeshCompiler.ServiceFacts;
@@ -67,6 +70,18 @@ public final class CompileMemo {
   private final Endpoints endpoints = new Endpoints();
   private final Validations splitValidations = new Validations();
   private final Validations otherValidations = new Validations();
+  // ACL mode: who is who (null when not computed yet), the rules, and each listener's access with
+  // the endpoint IPs it was computed from, indexed both ways.
+  private Map<String, String> identities;
+  private final Map<String, String> identityIndex = new HashMap<>();
+  // Pod IPs that are no IP address, by IP (the order the from-scratch compile reports them in).
+  private final SortedMap<String, Problem> invalidIps = new TreeMap<>();
+  private AccessCompiler.Rules rules;
+  private List<Problem> accessProblems = List.of();
+  private final SortedMap<String, ListenerAccess> access = new TreeMap<>();
+  private final Map<String, Set<String>> ipsByListener = new HashMap<>();
+  private final Map<String, Set<String>> listenersByIp = new HashMap<>();
+  private final Set<String> accessDirty = new HashSet<>();
 
   private CompileMemo() {}
 
@@ -103,14 +118,15 @@ public final class CompileMemo {
       reset();
       settings = s;
     }
-    TopologyDelta delta = TopologyDelta.between(topology == null ? EMPTY : topology, t);
+    Topology before = topology == null ? EMPTY : topology;
+    TopologyDelta delta = TopologyDelta.between(before, t);
     Set<String> dirty = new HashSet<>(delta.slices());
     Set<PortKey> gone = new HashSet<>();
     Set<PortKey> added = new HashSet<>();
     boolean meshedChanged = updateFacts(t, delta, dirty, gone, added);
 
     PortAllocation.Result allocated;
-    PortAllocation before = allocation == null ? PortAllocation.empty() : allocation;
+    PortAllocation allocatedBefore = allocation == null ? PortAllocation.empty() : allocation;
     if (allocation != null && allocationIn == allocation) {
       allocated = allocation.reallocate(gone, added, exhausted, s.ranges());
       // Kept keys keep their port; only these can have a new one (or none).
@@ -122,7 +138,7 @@ public final class CompileMemo {
       facts.values().forEach(f -> wanted.addAll(f.wanted().keySet()));
       allocated = allocationIn.allocate(wanted, s.ranges());
       for (PortKey k : wanted) {
-        if (!Objects.equals(before.portOf(k), allocated.allocation().portOf(k))) {
+        if (!Objects.equals(allocatedBefore.portOf(k), allocated.allocation().portOf(k))) {
           dirty.add(Topology.key(k.namespace(), k.service()));
         }
       }
@@ -159,8 +175,7 @@ public final class CompileMemo {
     problems.addAll(splitProblems);
     listenerProblems.values().forEach(problems::addAll);
     problems.addAll(otherProblems);
-    AccessConfig access =
-        s.acl() ? AccessCompiler.compile(t, list, problems) : AccessConfig.disabled();
+    AccessConfig access = s.acl() ? access(before, t, delta, problems) : AccessConfig.disabled();
     MeshConfig config =
         new MeshConfig(
             MeshCompiler.version(previous, list, access, s, nowMillis),
@@ -249,6 +264,9 @@ public final class CompileMemo {
     List<ListenerConfig> old = listenersByService.remove(key);
     if (old != null) {
       old.forEach(l -> listeners.remove(l.key()));
+      if (settings.acl()) {
+        old.forEach(l -> accessDirty.add(l.key()));
+      }
     }
     listenerProblems.remove(key);
     ServiceFacts f = facts.get(key);
@@ -258,7 +276,84 @@ public final class CompileMemo {
     ServiceListeners built = MeshCompiler.listeners(f, allocation, plans.get(key), t, endpoints);
     listenersByService.put(key, built.listeners());
     built.listeners().forEach(l -> listeners.put(l.key(), l));
+    if (settings.acl()) {
+      built.listeners().forEach(l -> accessDirty.add(l.key()));
+    }
     putOrRemove(listenerProblems, key, built.problems());
+  }
+
+  /**
+   * ACL mode: the identity table updated for the pod IPs that changed, the rules recomputed when
+   * an SMI object changed, and the access of the listeners that were rebuilt, whose endpoints' IPs
+   * changed hands, or all of them when the rules changed.
+   */
+  private AccessConfig access(
+      Topology before, Topology t, TopologyDelta delta, List<Problem> problems) {
+    Set<String> redo = new HashSet<>(accessDirty);
+    accessDirty.clear();
+    if (identities == null) {
+      t.podsByIp().forEach(this::identify);
+      identities = Identities.of(identityIndex);
+      redo.addAll(listeners.keySet());
+    } else if (delta.pods()) {
+      Set<String> ips =
+          TopologyDelta.changedKeys(before.podsByIp(), t.podsByIp(), (a, b) -> a == b);
+      for (String ip : ips) {
+        identityIndex.remove(ip);
+        invalidIps.remove(ip);
+        Pod pod = t.podsByIp().get(ip);
+        if (pod != null) {
+          identify(ip, pod);
+        }
+        redo.addAll(listenersByIp.getOrDefault(ip, Set.of()));
+      }
+      if (!ips.isEmpty()) {
+        // A new table only when an identity changed: an unchanged one goes into the next config
+        // as it is, uncopied.
+        identities = Identities.of(identityIndex);
+      }
+    }
+    if (rules == null || delta.httpRouteGroups() || delta.otherSmi()) {
+      List<Problem> found = new ArrayList<>();
+      AccessCompiler.Rules next = AccessCompiler.rules(t, found);
+      if (!next.equals(rules)) {
+        redo.addAll(listeners.keySet());
+      }
+      rules = next;
+      accessProblems = List.copyOf(found);
+    }
+    for (String key : redo) {
+      Set<String> oldIps = ipsByListener.remove(key);
+      for (String ip : oldIps == null ? Set.<String>of() : oldIps) {
+        Set<String> keys = listenersByIp.get(ip);
+        keys.remove(key);
+        if (keys.isEmpty()) {
+          listenersByIp.remove(ip);
+        }
+      }
+      access.remove(key);
+      ListenerConfig l = listeners.get(key);
+      if (l == null) {
+        continue;
+      }
+      access.put(key, AccessCompiler.listenerAccess(l, identities, rules));
+      Set<String> ips = AccessCompiler.endpointIps(l);
+      ipsByListener.put(key, ips);
+      ips.forEach(ip -> listenersByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(key));
+    }
+    problems.addAll(invalidIps.values());
+    problems.addAll(accessProblems);
+    return new AccessConfig(true, identities, new ArrayList<>(access.values()));
+  }
+
+  private void identify(String ip, Pod pod) {
+    List<Problem> invalid = new ArrayList<>(1);
+    String sa = AccessCompiler.identity(ip, pod, invalid);
+    if (sa != null) {
+      identityIndex.put(ip, sa);
+    } else {
+      invalidIps.put(ip, invalid.get(0));
+    }
   }
 
   private static void putOrRemove(
@@ -287,6 +382,15 @@ public final class CompileMemo {
     endpoints.clear();
     splitValidations.clear();
     otherValidations.clear();
+    identities = null;
+    identityIndex.clear();
+    invalidIps.clear();
+    rules = null;
+    accessProblems = List.of();
+    access.clear();
+    ipsByListener.clear();
+    listenersByIp.clear();
+    accessDirty.clear();
   }
 
   /**

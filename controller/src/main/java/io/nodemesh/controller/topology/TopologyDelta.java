@@ -67,7 +67,7 @@ public record TopologyDelta(
   }
 
   /** Keys present in only one of two sorted maps, or whose values are not {@code same}. */
-  static <V> Set<String> changedKeys(
+  public static <V> Set<String> changedKeys(
       SortedMap<String, V> a, SortedMap<String, V> b, BiPredicate<V, V> same) {
     Set<String> out = new HashSet<>();
     if (a == b) {

@@ -10,7 +10,10 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.controller.topology.Topology;
@@ -102,6 +105,14 @@ class IncrementalCompileTest {
       assertThat(incremental.config()).as(where).isEqualTo(expected.config());
       assertThat(incremental.problems()).as(where).isEqualTo(expected.problems());
       assertThat(incremental.allocation()).as(where).isEqualTo(expected.allocation());
+      if (settings.acl()) {
+        // The access part also against the one-pass AccessCompiler, which shares no memo code.
+        List<Problem> aclProblems = new ArrayList<>();
+        AccessConfig direct =
+            AccessCompiler.compile(fromScratch, expected.config().listeners(), aclProblems);
+        assertThat(incremental.config().access()).as(where).isEqualTo(direct);
+        assertThat(incremental.problems()).as(where).containsAll(aclProblems);
+      }
       last = incremental;
     }
   }
@@ -183,7 +194,10 @@ class IncrementalCompileTest {
     private HasMetadata slice(String ns) {
       List<Endpoint> eps = new ArrayList<>();
       for (int i = random.nextInt(3); i > 0; i--) {
-        eps.add(K8s.endpoint(ip(), random.nextInt(5) == 0 ? Boolean.FALSE : null));
+        eps.add(
+            K8s.endpoint(
+                random.nextInt(12) == 0 ? "not-an-ip" : ip(),
+                random.nextInt(5) == 0 ? Boolean.FALSE : null));
       }
       String portName = List.of("http", "grpc", "dns", "").get(random.nextInt(4));
       return K8s.slice(
@@ -236,7 +250,8 @@ class IncrementalCompileTest {
               .endSpec()
               .withNewStatus()
               .withPhase(random.nextInt(6) == 0 ? "Succeeded" : "Running")
-              .withPodIP(ip())
+              // Local mode's YAML can hold a pod IP that is no IP address.
+              .withPodIP(random.nextInt(10) == 0 ? "pod-" + random.nextInt(2) : ip())
               .endStatus()
               .build();
       if (random.nextInt(6) == 0) {

@@ -12,7 +12,7 @@ import java.util.Set;
  * @param enabled ACL mode: when false every connection is allowed and the rest is ignored
  * @param identities pod IP to {@code namespace/serviceAccount} of the one live pod that holds it;
  *     IPs of host-network, terminating, finished or ambiguous pods are left out on purpose (see
- *     docs/access-control.md)
+ *     docs/access-control.md); kept as an {@link Identities}
  * @param listeners what the TrafficTargets grant on each listener; a listener without an entry
  *     allows nothing
  */
@@ -21,15 +21,8 @@ public record AccessConfig(
   private static final AccessConfig DISABLED = new AccessConfig(false, Map.of(), List.of());
 
   public AccessConfig {
-    identities = identities == null ? Map.of() : Map.copyOf(identities);
+    identities = Identities.of(identities);
     listeners = listeners == null ? List.of() : List.copyOf(listeners);
-    identities.forEach(
-        (ip, sa) -> {
-          if (ip.isBlank() || sa == null || sa.indexOf('/') <= 0) {
-            throw new IllegalArgumentException(
-                "access identity '" + ip + "': service account '" + sa + "' is not namespace/name");
-          }
-        });
     Set<String> keys = new HashSet<>();
     for (ListenerAccess l : listeners) {
       Objects.requireNonNull(l, "access listener");
