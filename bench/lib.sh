@@ -164,3 +164,7 @@ start_controller() {
 # file feeds the chart's default (ChartTest holds them equal) and the AOT cache's training run.
 NODEMESH_PROXY_DEFAULT_OPTS=$(grep -v -e '^#' -e '^[[:space:]]*$' "$root/docker/proxy-jvm-options" |
   paste -sd' ' -)
+# Compact object headers came with JDK 25 (JEP 519); an older JDK would refuse to start with them.
+if [[ $(nodemesh_java_major "$(command -v java)") -lt 25 ]]; then
+  NODEMESH_PROXY_DEFAULT_OPTS=${NODEMESH_PROXY_DEFAULT_OPTS//-XX:+UseCompactObjectHeaders/}
+fi

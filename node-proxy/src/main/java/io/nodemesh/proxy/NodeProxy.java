@@ -7,6 +7,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.admin.AdminServer;
 import io.nodemesh.proxy.admin.AdminView;
+import io.nodemesh.proxy.admin.LateView;
 import io.nodemesh.proxy.config.ConfigClient;
 import io.nodemesh.proxy.http.EntryRouter;
 import io.nodemesh.proxy.http.HttpProxyContext;
@@ -149,14 +150,22 @@ public final class NodeProxy implements AutoCloseable {
         "node proxy starting (node {0}, bind {1})",
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
-    NodeProxy p = new NodeProxy(options, settings, limits, udp);
     // The admin server (Helidon: the slowest part of start-up) comes up on its own thread while
-    // this one binds the entry port and the config client fetches and applies the first config:
-    // the parts are independent, and readiness needs all of them (issue 7, start to ready).
+    // this one builds the meters and event loops, binds the entry port and starts the config
+    // client, which fetches and applies the first config: the parts are independent, readiness
+    // needs all of them, and until the proxy exists the admin server says "not ready" (issue 7).
+    LateView view = new LateView();
     FutureTask<WebServer> adminStart =
-        new FutureTask<>(
-            () -> AdminServer.start(options.bindHost(), options.adminPort(), p.adminView()));
+        new FutureTask<>(() -> AdminServer.start(options.bindHost(), options.adminPort(), view));
     Thread.ofPlatform().name("nodemesh-admin-start").start(adminStart);
+    NodeProxy p;
+    try {
+      p = new NodeProxy(options, settings, limits, udp);
+    } catch (RuntimeException e) {
+      stopWhenStarted(adminStart);
+      throw e;
+    }
+    view.bind(p.adminView());
     RuntimeException failure = null;
     try {
       if (options.entryPort() >= 0) {
@@ -200,6 +209,16 @@ public final class NodeProxy implements AutoCloseable {
           : new IllegalStateException(failure.getMessage(), failure);
     }
     return p;
+  }
+
+  /** Stops the admin server once its start has ended, when the proxy behind it failed to start. */
+  private static void stopWhenStarted(FutureTask<WebServer> adminStart) {
+    try {
+      awaitUninterruptibly(adminStart).stop();
+    } catch (ExecutionException e) {
+      // It did not start either; the proxy's own failure is the one to report.
+      LOG.log(Level.DEBUG, "admin server did not start: {0}", e.getCause().getMessage());
+    }
   }
 
   /**

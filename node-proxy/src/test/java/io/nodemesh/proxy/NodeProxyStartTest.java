@@ -27,6 +27,22 @@ class NodeProxyStartTest {
     assertStartFailsThenPortIsFree(taken -> options(admin, taken), admin);
   }
 
+  @Test
+  void aProxyThatCannotBeBuiltStopsTheAdminServerStartedBesideIt() throws Exception {
+    int admin = Configs.freePort();
+    String log = "/nonexistent-dir/access.log";
+    ProxyOptions options =
+        new ProxyOptions(null, "127.0.0.1", admin, -1, "test-node", 1, null, log);
+
+    assertThatThrownBy(() -> NodeProxy.start(options))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(log);
+    try (ServerSocket again = new ServerSocket()) {
+      again.bind(new InetSocketAddress("127.0.0.1", admin));
+      assertThat(again.isBound()).isTrue();
+    }
+  }
+
   private static ProxyOptions options(int admin, int entry) {
     return new ProxyOptions(null, "127.0.0.1", admin, entry, "test-node", 1);
   }
