@@ -18,10 +18,14 @@ public final class ListenerRouter implements Router {
   private final Supplier<RoutingTable> table;
   private CompiledListener last;
 
+  /** The table {@link #last} was looked up in: the lookup is redone only when the table changes. */
+  private RoutingTable lastTable;
+
   public ListenerRouter(int proxyPort, Supplier<RoutingTable> table) {
     this.proxyPort = proxyPort;
     this.table = table;
-    this.last = table.get().byProxyPort(proxyPort);
+    this.lastTable = table.get();
+    this.last = lastTable.byProxyPort(proxyPort);
   }
 
   @Override
@@ -31,12 +35,15 @@ public final class ListenerRouter implements Router {
 
   @Override
   public Route route(HttpRequest request, String path, InetAddress source) {
-    CompiledListener current = table.get().byProxyPort(proxyPort);
-    if (current != null) {
-      last = current;
-    } else {
-      current = last;
+    RoutingTable t = table.get();
+    if (t != lastTable) {
+      lastTable = t;
+      CompiledListener found = t.byProxyPort(proxyPort);
+      if (found != null) {
+        last = found;
+      }
     }
+    CompiledListener current = last;
     if (current == null) {
       return new Route.Reject(
           HttpResponseStatus.SERVICE_UNAVAILABLE, "no listener on proxy port " + proxyPort, null);

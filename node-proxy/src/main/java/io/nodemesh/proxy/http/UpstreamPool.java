@@ -78,8 +78,25 @@ final class UpstreamPool {
                 });
   }
 
+  private static final String[] PREFIXES = prefixes();
+
+  /**
+   * The pool key: the endpoint's authority for plain HTTP, the common case, so that no string is
+   * built per request; {@code scheme://authority} for the others.
+   */
   static String key(Target target, Scheme scheme) {
-    return scheme.wireName() + "://" + target.authority();
+    return scheme == Scheme.HTTP
+        ? target.authority()
+        : PREFIXES[scheme.ordinal()] + target.authority();
+  }
+
+  private static String[] prefixes() {
+    Scheme[] all = Scheme.values();
+    String[] p = new String[all.length];
+    for (Scheme s : all) {
+      p[s.ordinal()] = s.wireName() + "://";
+    }
+    return p;
   }
 
   /**
