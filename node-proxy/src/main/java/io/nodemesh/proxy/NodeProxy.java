@@ -58,6 +58,9 @@ public final class NodeProxy implements AutoCloseable {
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final Object applyLock = new Object();
+  // Set when a config was rejected: its partial compile may have replaced registry state that the
+  // table in force does not hold, so the next apply compiles everything, as it always did.
+  private boolean compileAllNext;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Channel entry;
   private WebServer admin;
@@ -244,7 +247,9 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /**
-   * Makes {@code config} the one in force: compiles it, swaps the routing table with one reference
+   * Makes {@code config} the one in force: compiles what changed since the table in force
+   * (unchanged listeners keep their compiled form, see {@link RoutingTable#compile(MeshConfig,
+   * ProxyMetrics, ResilienceRegistry, RoutingTable)}), swaps the routing table with one reference
    * write, then binds new listeners and unbinds removed ones (their open connections finish on
    * their own). A port that fails to bind is logged and the rest still applies. Idempotent and
    * thread-safe; must not be called on an event loop (it waits for binds).
@@ -259,11 +264,15 @@ public final class NodeProxy implements AutoCloseable {
       }
       RoutingTable next;
       try {
-        next = RoutingTable.compile(config, metrics, resilience);
+        next =
+            RoutingTable.compile(
+                config, metrics, resilience, compileAllNext ? null : table.get());
       } catch (RuntimeException e) {
+        compileAllNext = true;
         metrics.configRejected();
         throw e;
       }
+      compileAllNext = false;
       table.set(next);
       metrics.configApplied(config.version());
       listeners.sync(config);
@@ -297,6 +306,11 @@ public final class NodeProxy implements AutoCloseable {
   /** The config in force, or null before the first. */
   public MeshConfig config() {
     return served.config();
+  }
+
+  /** The routing table in force (tests: which compiled listeners an apply kept). */
+  RoutingTable routingTable() {
+    return table.get();
   }
 
   EventLoopGroup eventLoops() {

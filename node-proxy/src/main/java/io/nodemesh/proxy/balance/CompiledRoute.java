@@ -21,8 +21,9 @@ import java.util.Set;
  * A listener's {@link RouteConfig} ready for the request path: matches compiled, split weights
  * turned into a smooth weighted round robin, each backend with its balancer and circuit breaker,
  * the listener's rate limiter and retry budget. In order: rate limit, split, circuit breaker,
- * endpoint. The balancing state of a pick lives and dies with the config; endpoint, breaker, budget
- * and limiter states come from the {@link ResilienceRegistry} and outlive it.
+ * endpoint. The balancing state of a pick lives and dies with the compiled listener (a new config
+ * that leaves the listener unchanged keeps it); endpoint, breaker, budget and limiter states come
+ * from the {@link ResilienceRegistry} and outlive it.
  */
 public final class CompiledRoute {
   /** RFC 9110 §9.2.2. */

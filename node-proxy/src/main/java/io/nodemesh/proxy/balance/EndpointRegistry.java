@@ -28,6 +28,11 @@ public final class EndpointRegistry {
     states.keySet().retainAll(live);
   }
 
+  /** Forgets the endpoints in {@code gone}. */
+  public void forget(Set<String> gone) {
+    states.keySet().removeAll(gone);
+  }
+
   public int size() {
     return states.size();
   }

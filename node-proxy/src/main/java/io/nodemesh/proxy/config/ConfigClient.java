@@ -30,7 +30,7 @@ import java.util.zip.ZipException;
  * ({@code ?since=}); a delta that does not fit the config held is dropped and the full config
  * fetched at once. Bodies are read as a stream and refused past a bound, compressed or not. While
  * the controller is unreachable the proxy keeps its last good config; the outage is logged once,
- * retries back off from 200 ms to 5 s with jitter. A config that does not parse or apply is
+ * retries back off from 200 ms to 1 s with jitter. A config that does not parse or apply is
  * rejected and the next poll waits for a version after it.
  *
  * <p>Runs on its own virtual thread, never on an event loop.

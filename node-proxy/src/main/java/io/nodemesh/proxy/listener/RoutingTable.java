@@ -14,9 +14,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -26,9 +28,15 @@ import java.util.TreeMap;
  * when it is routed.
  */
 public final class RoutingTable {
-  private static final RoutingTable EMPTY = new RoutingTable(null, Map.of(), Map.of(), Map.of(), Map.of());
+  private static final RoutingTable EMPTY =
+      new RoutingTable(null, null, null, null, null, Map.of(), Map.of(), Map.of(), Map.of());
 
   private final MeshConfig config;
+  // What the listeners were compiled against: a later compile reuses them only with the same.
+  private final ProxyMetrics metrics;
+  private final ResilienceRegistry registry;
+  private final AccessPolicy access;
+  private final Live live;
   private final Map<Integer, CompiledListener> byProxyPort;
   private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
   private final Map<Integer, CompiledListener> tcpByProxyPort;
@@ -36,11 +44,22 @@ public final class RoutingTable {
 
   private RoutingTable(
       MeshConfig config,
+      ProxyMetrics metrics,
+      ResilienceRegistry registry,
+      AccessPolicy access,
+      Live live,
       Map<Integer, CompiledListener> byProxyPort,
       Map<String, TreeMap<Integer, CompiledListener>> byHost,
       Map<Integer, CompiledListener> tcpByProxyPort,
       Map<Integer, CompiledListener> udpByProxyPort) {
     this.config = config;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.access = access;
+    this.live = live;
+    if (live != null) {
+      live.owner = this;
+    }
     this.byProxyPort = byProxyPort;
     this.byHost = byHost;
     this.tcpByProxyPort = tcpByProxyPort;
@@ -68,35 +87,69 @@ public final class RoutingTable {
    */
   public static RoutingTable compile(
       MeshConfig config, ProxyMetrics metrics, ResilienceRegistry registry) {
+    return compile(config, metrics, registry, null);
+  }
+
+  /**
+   * Compiles only what changed since {@code previous}: a listener whose config is the same (the
+   * same object, as a delta leaves it, or an equal one) keeps its compiled listener, with its
+   * meters and balancing state, when {@code previous} was compiled with the same metrics and
+   * registry. When the access part of the config changed, such a listener keeps its compiled
+   * route and meters and only gets a new access guard. The rest compiles as {@link
+   * #compile(MeshConfig, ProxyMetrics, ResilienceRegistry)} does, and the registry is pruned the
+   * same way, so the result routes as a from-scratch compile would.
+   *
+   * @param previous the table in force, or null to compile everything
+   */
+  public static RoutingTable compile(
+      MeshConfig config,
+      ProxyMetrics metrics,
+      ResilienceRegistry registry,
+      RoutingTable previous) {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
     Map<Integer, CompiledListener> udpByPort = new HashMap<>();
+    boolean reusable =
+        previous != null
+            && previous.config != null
+            && previous.metrics == metrics
+            && previous.registry == registry;
+    boolean sameAccess = reusable && sameAccess(previous.config, config);
     AccessPolicy access;
-    try {
-      access = AccessPolicy.compile(config.access());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "config " + config.version() + ": access: " + e.getMessage(), e);
+    if (sameAccess) {
+      access = previous.access;
+    } else {
+      try {
+        access = AccessPolicy.compile(config.access());
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "config " + config.version() + ": access: " + e.getMessage(), e);
+      }
     }
+    Set<CompiledListener> carried = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<ListenerConfig> fresh = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() != Protocol.HTTP
           && l.protocol() != Protocol.TCP
           && l.protocol() != Protocol.UDP) {
         continue;
       }
-      CompiledListener compiled;
-      try {
-        ListenerMetrics meters = metrics.listener(l.namespace(), l.service(), l.port());
-        compiled =
-            new CompiledListener(
-                l,
-                new CompiledRoute(l, registry, meters),
-                meters,
-                AccessGuard.of(access, l, metrics.registry()));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException(
-            "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
+      CompiledListener compiled = reusable ? previous.unchanged(l) : null;
+      if (compiled == null) {
+        compiled = compileListener(config, l, metrics, registry, access);
+        fresh.add(l);
+      } else {
+        carried.add(compiled);
+        if (!sameAccess) {
+          // Only the guard reads the access part: route, balancing state and meters stay.
+          compiled =
+              new CompiledListener(
+                  compiled.config(),
+                  compiled.route(),
+                  compiled.metrics(),
+                  AccessGuard.of(access, l, metrics.registry()));
+        }
       }
       if (l.protocol() == Protocol.TCP) {
         tcpByPort.put(l.proxyPort(), compiled);
@@ -110,9 +163,72 @@ public final class RoutingTable {
       String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
       byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
     }
-    retainLive(config, registry);
+    Live next;
+    if (reusable && previous.live != null && previous.live.owner == previous) {
+      next = previous.live;
+      next.update(previous.dropped(carried), fresh, registry);
+    } else {
+      next = Live.of(config, registry);
+    }
     return new RoutingTable(
-        config, frozen(byPort), frozen(byHost), frozen(tcpByPort), frozen(udpByPort));
+        config,
+        metrics,
+        registry,
+        access,
+        next,
+        frozen(byPort),
+        frozen(byHost),
+        frozen(tcpByPort),
+        frozen(udpByPort));
+  }
+
+  /** This table's listeners that a new one does not carry over. */
+  private List<ListenerConfig> dropped(Set<CompiledListener> carried) {
+    List<ListenerConfig> out = new ArrayList<>();
+    for (Map<Integer, CompiledListener> m : List.of(byProxyPort, tcpByProxyPort, udpByProxyPort)) {
+      for (CompiledListener c : m.values()) {
+        if (!carried.contains(c)) {
+          out.add(c.config());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static CompiledListener compileListener(
+      MeshConfig config,
+      ListenerConfig l,
+      ProxyMetrics metrics,
+      ResilienceRegistry registry,
+      AccessPolicy access) {
+    try {
+      ListenerMetrics meters = metrics.listener(l.namespace(), l.service(), l.port());
+      return new CompiledListener(
+          l,
+          new CompiledRoute(l, registry, meters),
+          meters,
+          AccessGuard.of(access, l, metrics.registry()));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every listener's access guard is compiled from this part, so a change renews them all. */
+  private static boolean sameAccess(MeshConfig before, MeshConfig after) {
+    return before.access() == after.access() || Objects.equals(before.access(), after.access());
+  }
+
+  /** This table's compiled listener for {@code l} when it was compiled from an equal config. */
+  private CompiledListener unchanged(ListenerConfig l) {
+    Map<Integer, CompiledListener> ports =
+        switch (l.protocol()) {
+          case TCP -> tcpByProxyPort;
+          case UDP -> udpByProxyPort;
+          default -> byProxyPort;
+        };
+    CompiledListener c = ports.get(l.proxyPort());
+    return c != null && (c.config() == l || c.config().equals(l)) ? c : null;
   }
 
   /**
@@ -124,20 +240,91 @@ public final class RoutingTable {
     return Collections.unmodifiableMap(new HashMap<>(m));
   }
 
-  private static void retainLive(MeshConfig config, ResilienceRegistry registry) {
-    Set<String> listeners = new HashSet<>();
-    Set<String> breakers = new HashSet<>();
-    Set<String> authorities = new HashSet<>();
-    for (ListenerConfig l : config.listeners()) {
-      listeners.add(l.key());
-      List<BackendConfig> backends = new ArrayList<>(l.route().split());
-      backends.add(l.route().root());
-      for (BackendConfig b : backends) {
-        breakers.add(l.key() + ">" + b.service());
-        b.endpoints().forEach(e -> authorities.add(e.authority()));
+  /**
+   * How many listeners of the table name each endpoint, so that a change prunes the registry by
+   * what it dropped instead of by everything the config names. Handed from a table to the next one
+   * compiled from it ({@link #owner}); a second compile from the same table recounts.
+   */
+  private static final class Live {
+    private final Map<String, Integer> authorities;
+    private RoutingTable owner;
+
+    private Live(Map<String, Integer> authorities) {
+      this.authorities = authorities;
+    }
+
+    /** Counts everything and prunes the registry to it. */
+    static Live of(MeshConfig config, ResilienceRegistry registry) {
+      Live live = new Live(new HashMap<>());
+      Set<String> listeners = new HashSet<>();
+      Set<String> breakers = new HashSet<>();
+      for (ListenerConfig l : config.listeners()) {
+        listeners.add(l.key());
+        breakers.addAll(breakerKeys(l));
+        live.add(l);
+      }
+      registry.retain(listeners, breakers, live.authorities.keySet());
+      return live;
+    }
+
+    /**
+     * Adds the freshly compiled listeners, removes the dropped ones and forgets their state unless
+     * a fresh listener names it again (listener keys are unique within a config, so only a fresh
+     * listener can take over a dropped one's key).
+     */
+    void update(List<ListenerConfig> dropped, List<ListenerConfig> fresh, ResilienceRegistry r) {
+      if (dropped.isEmpty()) {
+        fresh.forEach(this::add);
+        return;
+      }
+      Set<String> liveKeys = new HashSet<>();
+      Set<String> liveBreakers = new HashSet<>();
+      for (ListenerConfig l : fresh) {
+        liveKeys.add(l.key());
+        liveBreakers.addAll(breakerKeys(l));
+        add(l);
+      }
+      Set<String> goneKeys = new HashSet<>();
+      Set<String> goneBreakers = new HashSet<>();
+      Set<String> goneAuthorities = new HashSet<>();
+      for (ListenerConfig l : dropped) {
+        if (!liveKeys.contains(l.key())) {
+          goneKeys.add(l.key());
+        }
+        for (String b : breakerKeys(l)) {
+          if (!liveBreakers.contains(b)) {
+            goneBreakers.add(b);
+          }
+        }
+        for (BackendConfig b : backends(l)) {
+          b.endpoints()
+              .forEach(
+                  e -> {
+                    if (authorities.merge(e.authority(), -1, Integer::sum) == 0) {
+                      authorities.remove(e.authority());
+                      goneAuthorities.add(e.authority());
+                    }
+                  });
+        }
+      }
+      r.forget(goneKeys, goneBreakers, goneAuthorities);
+    }
+
+    private void add(ListenerConfig l) {
+      for (BackendConfig b : backends(l)) {
+        b.endpoints().forEach(e -> authorities.merge(e.authority(), 1, Integer::sum));
       }
     }
-    registry.retain(listeners, breakers, authorities);
+
+    private static List<BackendConfig> backends(ListenerConfig l) {
+      List<BackendConfig> backends = new ArrayList<>(l.route().split());
+      backends.add(l.route().root());
+      return backends;
+    }
+
+    private static List<String> breakerKeys(ListenerConfig l) {
+      return backends(l).stream().map(b -> l.key() + ">" + b.service()).toList();
+    }
   }
 
   /** The config this table was compiled from, or null before the first one. */

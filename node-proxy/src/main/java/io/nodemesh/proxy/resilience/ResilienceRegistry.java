@@ -96,4 +96,21 @@ public final class ResilienceRegistry {
     limiters.keySet().retainAll(listenerKeys);
     endpoints.retain(authorities);
   }
+
+  /**
+   * Forgets what a config no longer names, given as what it dropped (the incremental form of
+   * {@link #retain}).
+   *
+   * @param listenerKeys keys of listeners no longer in the config
+   * @param breakerKeys {@code listenerKey>service} of backends no longer in it
+   * @param authorities {@code ip:port} of endpoints no longer in it
+   */
+  public void forget(Set<String> listenerKeys, Set<String> breakerKeys, Set<String> authorities) {
+    breakers.keySet().removeAll(breakerKeys);
+    ejectionsSeen.removeAll(breakerKeys);
+    budgets.keySet().removeAll(listenerKeys);
+    budgetPolicies.keySet().removeAll(listenerKeys);
+    limiters.keySet().removeAll(listenerKeys);
+    endpoints.forget(authorities);
+  }
 }
