@@ -48,21 +48,24 @@ final class Http2Codec extends Http2FrameCodec {
 
   /**
    * The reason a stream error is counted under, or null for the ones that are not the peer's fault:
-   * a refused stream (over the concurrent stream limit, or during a drain), and frames that cross
-   * our own reset on the wire.
+   * a stream refused during a drain (past the last stream of our GOAWAY), and frames that cross our
+   * own reset on the wire. A stream over the concurrent stream limit we advertised is the peer's.
    */
   static RejectReason reasonOf(Http2Exception.StreamException e) {
     if (e instanceof Http2Exception.HeaderListSizeException) {
       return RejectReason.HEADERS_TOO_LARGE;
     }
     Http2Error error = e.error();
-    if (error == Http2Error.REFUSED_STREAM
-        || error == Http2Error.STREAM_CLOSED
+    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    if (error == Http2Error.REFUSED_STREAM) {
+      // Netty's words for SETTINGS_MAX_CONCURRENT_STREAMS exceeded (DefaultHttp2Connection).
+      return m.contains("maximum active streams") ? RejectReason.HTTP2_TOO_MANY_STREAMS : null;
+    }
+    if (error == Http2Error.STREAM_CLOSED
         || error == Http2Error.CANCEL
         || error == Http2Error.NO_ERROR) {
       return null;
     }
-    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
     return m.contains("header") ? RejectReason.BAD_HEADER : RejectReason.HTTP2_PROTOCOL_ERROR;
   }
 

@@ -48,6 +48,11 @@ public enum RejectReason {
   HTTP2_ABUSE,
   /** Any other HTTP/2 protocol error: flow-control overflow, bad frames (GOAWAY or RST_STREAM). */
   HTTP2_PROTOCOL_ERROR,
+  /**
+   * An HTTP/2 stream opened beyond the {@code SETTINGS_MAX_CONCURRENT_STREAMS} the proxy advertised
+   * (RST_STREAM REFUSED_STREAM; the connection lives on).
+   */
+  HTTP2_TOO_MANY_STREAMS,
   /** A WebSocket frame from a client larger than the limit (close 1009). */
   WEBSOCKET_FRAME_TOO_LARGE,
   /** A backend answered with a malformed or ambiguous response (502, or a close). */

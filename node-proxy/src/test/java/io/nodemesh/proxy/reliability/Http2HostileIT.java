@@ -186,6 +186,7 @@ class Http2HostileIT {
   @Test
   void streamsBeyondTheConcurrencyLimitAreRefused() throws Exception {
     backend.hold = new CountDownLatch(1);
+    long refusedBefore = total(RejectReason.HTTP2_TOO_MANY_STREAMS);
     try (H2Wire h2 = new H2Wire(port, 0)) {
       byte[] headers = H2Wire.getHeaders(AUTHORITY);
       // The proxy advertises 1,000 concurrent streams; the 1,001st is refused (RFC 9113 §5.1.2).
@@ -197,6 +198,7 @@ class Http2HostileIT {
       assertThat(rst).isNotNull();
       assertThat(rst.stream()).isEqualTo(1 + 2 * 1000);
       assertThat(rst.errorCode()).isEqualTo(H2Wire.REFUSED_STREAM);
+      assertThat(total(RejectReason.HTTP2_TOO_MANY_STREAMS) - refusedBefore).isEqualTo(1);
     } finally {
       backend.hold.countDown();
       backend.hold = null;
