@@ -110,7 +110,7 @@ class ScriptsTest {
         .contains("building Nodemesh (first run)...")
         .contains("args=[version]");
     assertThat(Files.readString(log))
-        .isEqualTo("cwd=" + root + " args=-B -ntp -q -DskipTests install\n");
+        .isEqualTo("cwd=" + root + " args=-B -ntp -q -pl cli -am -DskipTests -DskipITs package\n");
 
     Result second = run(Map.of(), root.resolve("bin/nodemesh").toString(), "version");
     assertThat(second.output()).doesNotContain("building");
