@@ -32,6 +32,8 @@ final class DnsCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
+  @Mixin LogOptions log;
+
   @Option(
       names = "--port",
       paramLabel = "N",
@@ -51,6 +53,7 @@ final class DnsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    log.apply(spec.commandLine());
     try {
       new MeshDnsSettings(cluster.meshDomain, "127.0.0.1");
     } catch (IllegalArgumentException e) {
