@@ -102,7 +102,12 @@ class InstallChartTest {
     assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(2);
     JsonNode c = container(d);
     assertThat(texts(c.path("args")))
-        .containsExactly("dns", "--namespace=nodemesh", "--mesh-domain=mesh", "--port=5353");
+        .containsExactly(
+            "dns",
+            "--namespace=nodemesh",
+            "--mesh-domain=mesh",
+            "--port=5353",
+            "--metrics-port=9902");
     assertThat(c.path("ports").toString())
         .contains("{\"name\":\"dns-udp\",\"containerPort\":5353,\"protocol\":\"UDP\"}")
         .contains("{\"name\":\"dns-tcp\",\"containerPort\":5353,\"protocol\":\"TCP\"}");
