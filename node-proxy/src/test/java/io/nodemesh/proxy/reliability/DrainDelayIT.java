@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class DrainDelayIT {
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
   // Long enough that a loaded machine can make several connections inside it.
-  static final long DELAY_MILLIS = 4000;
+  static final long DELAY_MILLIS = 6000;
 
   EchoBackend backend;
 
@@ -51,7 +51,7 @@ class DrainDelayIT {
       // answer says Connection: close and the proxy closes the connection after it. Without the
       // delay the listener is closed at SIGTERM and every attempt here is refused.
       await()
-          .atMost(Duration.ofMillis(DELAY_MILLIS))
+          .atMost(Duration.ofMillis(DELAY_MILLIS - 1500))
           .pollInterval(Duration.ofMillis(50))
           .until(
               () -> {
