@@ -28,8 +28,74 @@ app.kubernetes.io/name: {{ include "nodemesh.proxyName" . }}
 app.kubernetes.io/component: proxy
 {{- end -}}
 
+{{/* repository@digest when image.digest is set (it wins over the tag), else repository:tag. */}}
 {{- define "nodemesh.image" -}}
+{{- with .Values.image.digest -}}
+{{ $.Values.image.repository }}@{{ . }}
+{{- else -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Extra pod labels: the chart-wide podLabels, then the component's own (list root componentLabels).
+The chart's own app.kubernetes.io/* and helm.sh/* labels select the pods, so they cannot be set.
+*/}}
+{{- define "nodemesh.extraPodLabels" -}}
+{{- $root := index . 0 -}}
+{{- $labels := dict -}}
+{{- range $key, $value := merge (dict) (index . 1 | default dict) ($root.Values.podLabels | default dict) -}}
+{{- if or (hasPrefix "app.kubernetes.io/" $key) (hasPrefix "helm.sh/" $key) -}}
+{{- fail (printf "podLabels: %s is set by the chart and selects its pods; choose another key" $key) -}}
+{{- end -}}
+{{- $_ := set $labels $key (toString $value) -}}
+{{- end -}}
+{{- with $labels -}}
+{{- toYaml . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Extra pod annotations: the chart-wide podAnnotations, then the component's own. */}}
+{{- define "nodemesh.extraPodAnnotations" -}}
+{{- $root := index . 0 -}}
+{{- $annotations := merge (dict) (index . 1 | default dict) ($root.Values.podAnnotations | default dict) -}}
+{{- with $annotations -}}
+{{- toYaml . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Seconds of the proxy's preStop sleep: proxy.preStopSleepSeconds where the cluster has the
+lifecycle sleep action (Kubernetes 1.30+, beta and on by default; KEP-3960), else 0. The image is
+distroless, with no sleep binary for an exec hook; where the action is missing, the proxy's own
+drain delay covers those seconds instead.
+*/}}
+{{- define "nodemesh.preStopSleep" -}}
+{{- if and (gt (int .Values.proxy.preStopSleepSeconds) 0) (semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version) -}}
+{{- int .Values.proxy.preStopSleepSeconds -}}
+{{- else -}}
+0
+{{- end -}}
+{{- end -}}
+
+{{/*
+Seconds the proxy keeps accepting after SIGTERM (--drain-delay). By default what the grace period
+leaves after the preStop sleep and 15 s for the drain itself (10 s for in-flight requests, 5 for the
+JVM to exit); a set value is checked against the same budget.
+*/}}
+{{- define "nodemesh.drainDelay" -}}
+{{- $grace := int .Values.proxy.terminationGracePeriodSeconds -}}
+{{- $sleep := int (include "nodemesh.preStopSleep" .) -}}
+{{- $margin := 15 -}}
+{{- $set := .Values.proxy.drainDelaySeconds -}}
+{{- if kindIs "invalid" $set -}}
+{{- max 0 (sub (sub $grace $sleep) $margin) -}}
+{{- else -}}
+{{- if gt (add (int $set) $sleep $margin) $grace -}}
+{{- fail (printf "proxy.drainDelaySeconds (%d) + preStop sleep (%d) + %d s to drain must fit in proxy.terminationGracePeriodSeconds (%d)" (int $set) $sleep $margin $grace) -}}
+{{- end -}}
+{{- int $set -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The controller URL proxies long-poll. */}}

@@ -95,6 +95,7 @@ class ChartTest {
             "--controller=http://nodemesh-controller.nodemesh.svc:9900",
             "--admin-port=9901",
             "--token-file=/var/run/secrets/nodemesh/token",
+            "--drain-delay=10s",
             "--max-connections-per-listener=10000",
             "--max-requests-per-upstream=1000",
             "--max-request-line=4096",
@@ -121,13 +122,15 @@ class ChartTest {
     assertThat(c.path("env").toString()).contains("NODE_NAME").contains("spec.nodeName");
     assertHardened(c);
 
-    assertThat(texts(c.path("lifecycle").path("preStop").path("exec").path("command")))
-        .containsExactly("sleep", "5");
+    // The image has no sleep binary: Kubernetes' own sleep action (ProxyDrainChartTest).
+    assertThat(c.path("lifecycle").path("preStop").path("sleep").path("seconds").asInt())
+        .isEqualTo(5);
+    assertThat(c.path("lifecycle").path("preStop").has("exec")).isFalse();
     assertThat(podSpec.path("terminationGracePeriodSeconds").asInt()).isEqualTo(30);
 
     JsonNode rolling = ds.path("spec").path("updateStrategy").path("rollingUpdate");
     assertThat(rolling.path("maxUnavailable").asInt(-1)).isZero();
-    assertThat(rolling.path("maxSurge").asInt()).isEqualTo(1);
+    assertThat(rolling.path("maxSurge").asText()).isEqualTo("10%");
   }
 
   @Test

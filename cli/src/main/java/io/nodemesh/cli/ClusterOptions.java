@@ -35,6 +35,11 @@ final class ClusterOptions {
 
   /** A client the way kubectl finds its cluster; a file that cannot be used is a user error. */
   KubernetesClient connect() {
+    return connect(kubeconfig);
+  }
+
+  /** As {@link #connect()}, for commands with only a {@code --kubeconfig} flag. */
+  static KubernetesClient connect(Path kubeconfig) {
     if (kubeconfig == null) {
       return new KubernetesClientBuilder().build();
     }

@@ -106,8 +106,11 @@ final class ControllerCommand implements Callable<Integer> {
 
   @Mixin MeshOptions mesh;
 
+  @Mixin LogOptions log;
+
   @Override
   public Integer call() {
+    log.apply(spec.commandLine());
     ControllerOptions d = ControllerOptions.defaults();
     ControllerOptions options =
         mesh.applyTo(

@@ -2,8 +2,11 @@ package io.nodemesh.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nodemesh.dns.MeshDnsSettings;
+import io.nodemesh.dns.server.DnsMetrics;
 import io.nodemesh.dns.server.MeshDnsServer;
 import io.nodemesh.dns.server.MeshNames;
+import io.nodemesh.dns.server.MetricsEndpoint;
+import java.io.IOException;
 import io.nodemesh.dns.server.ShadowServiceWatch;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -32,6 +35,8 @@ final class DnsCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
+  @Mixin LogOptions log;
+
   @Option(
       names = "--port",
       paramLabel = "N",
@@ -43,6 +48,16 @@ final class DnsCommand implements Callable<Integer> {
   int port;
 
   @Option(
+      names = "--metrics-port",
+      paramLabel = "N",
+      converter = PortConverter.class,
+      defaultValue = "9902",
+      description =
+          "HTTP port of GET /metrics (queries by type and rcode, latency). Default:"
+              + " ${DEFAULT-VALUE}.")
+  int metricsPort;
+
+  @Option(
       names = "--bind",
       paramLabel = "ADDR",
       defaultValue = "0.0.0.0",
@@ -51,6 +66,7 @@ final class DnsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    log.apply(spec.commandLine());
     try {
       new MeshDnsSettings(cluster.meshDomain, "127.0.0.1");
     } catch (IllegalArgumentException e) {
@@ -65,20 +81,29 @@ final class DnsCommand implements Callable<Integer> {
           "could not list the shadow Services in namespace %s at %s within %ds; check the API server and the ServiceAccount's rights (get/list/watch services)"
               .formatted(cluster.namespace, client.getMasterUrl(), LOAD_TIMEOUT.toSeconds()));
     }
+    DnsMetrics metrics = new DnsMetrics(names);
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = MetricsEndpoint.start(bind, metricsPort, metrics);
+    } catch (IOException | RuntimeException e) {
+      Lifecycle.closeAll(watch, client);
+      throw new UserError(
+          "cannot serve metrics on %s:%d: %s".formatted(bind, metricsPort, e.getMessage()), e);
+    }
     MeshDnsServer server;
     try {
-      server = MeshDnsServer.start(bind, port, cluster.meshDomain, names);
+      server = MeshDnsServer.start(bind, port, cluster.meshDomain, names, metrics);
     } catch (RuntimeException e) {
-      Lifecycle.closeAll(watch, client);
+      Lifecycle.closeAll(endpoint, watch, client);
       throw new UserError("cannot listen on %s:%d: %s".formatted(bind, port, e.getMessage()), e);
     }
     spec.commandLine()
         .getOut()
         .printf(
-            "nodemesh dns: %s. on %s:%d (udp, tcp), %d names%n",
-            cluster.meshDomain, bind, server.port(), names.size())
+            "nodemesh dns: %s. on %s:%d (udp, tcp), %d names, metrics on port %d%n",
+            cluster.meshDomain, bind, server.port(), names.size(), endpoint.port())
         .flush();
-    Lifecycle.runUntilStopped(server, watch, client);
+    Lifecycle.runUntilStopped(server, endpoint, watch, client);
     return 0;
   }
 }

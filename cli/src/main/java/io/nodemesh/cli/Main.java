@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       CheckCommand.class,
       PrepareCommand.class,
       CleanupCommand.class,
+      CrdsCommand.class,
       DnsCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class

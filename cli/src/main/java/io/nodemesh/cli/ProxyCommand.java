@@ -7,6 +7,7 @@ import io.nodemesh.proxy.limits.LimitSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -67,12 +68,26 @@ final class ProxyCommand implements Callable<Integer> {
               + " (the chart mounts a projected ServiceAccount token here). Default: none.")
   Path tokenFile;
 
+  @Option(
+      names = "--drain-delay",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      description =
+          "On SIGTERM, keep accepting for this long (e.g. 10s) while every HTTP response says"
+              + " Connection: close, then stop accepting and drain; covers the seconds in which"
+              + " kube-proxy still sends new connections to a terminating pod. The chart sets it"
+              + " from the pod's grace period. Default: ${DEFAULT-VALUE}.")
+  String drainDelay;
+
   @CommandLine.Mixin TelemetryOptions telemetry;
 
   @CommandLine.Mixin LimitOptions limits;
 
+  @CommandLine.Mixin LogOptions log;
+
   @Override
   public Integer call() {
+    log.apply(spec.commandLine());
     URI uri = controllerUri();
     if (threads < 0) {
       throw new CommandLine.ParameterException(
@@ -84,6 +99,7 @@ final class ProxyCommand implements Callable<Integer> {
             new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine())
             .withTokenFile(tokenFile);
     LimitSettings limitSettings = limits.settings(spec.commandLine());
+    Duration delay = drainDelay();
     NodeProxy proxy;
     try {
       proxy = NodeProxy.start(options, HttpProxySettings.defaults(), limitSettings);
@@ -94,8 +110,28 @@ final class ProxyCommand implements Callable<Integer> {
         .getOut()
         .printf("nodemesh proxy: admin on port %d, controller %s%n", proxy.adminPort(), uri)
         .flush();
-    Lifecycle.runUntilStopped(proxy);
+    Lifecycle.runUntilStopped(
+        new AutoCloseable() {
+          @Override
+          public void close() {
+            proxy.close(delay);
+          }
+
+          @Override
+          public String toString() {
+            return "proxy";
+          }
+        });
     return 0;
+  }
+
+  /** {@code --drain-delay}: zero, or a positive duration in the limit flags' syntax. */
+  Duration drainDelay() {
+    String v = drainDelay.trim();
+    if (v.equals("0") || v.equals("0s") || v.equals("0ms")) {
+      return Duration.ZERO;
+    }
+    return LimitOptions.duration(spec.commandLine(), "--drain-delay", v, Duration.ZERO);
   }
 
   private URI controllerUri() {

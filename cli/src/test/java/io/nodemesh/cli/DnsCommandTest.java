@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true)
 class DnsCommandTest {
   private static final Pattern LISTENING =
-      Pattern.compile("on 127\\.0\\.0\\.1:(\\d+) \\(udp, tcp\\), (\\d+) names");
+      Pattern.compile(
+          "on 127\\.0\\.0\\.1:(\\d+) \\(udp, tcp\\), (\\d+) names, metrics on port (\\d+)");
 
   KubernetesClient client;
 
@@ -60,6 +61,8 @@ class DnsCommandTest {
                       kubeconfig.toString(),
                       "--port",
                       "0",
+                      "--metrics-port",
+                      "0",
                       "--bind",
                       "127.0.0.1"
                     },
@@ -83,6 +86,21 @@ class DnsCommandTest {
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
               () -> assertThat(lookupA(port, "api-v2.team-3.mesh")).isEqualTo("10.96.1.2"));
+
+      // The metrics port counts what was answered (docs/metrics.md, "Mesh DNS server").
+      int metricsPort = Integer.parseInt(m.group(3));
+      try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+        String scrape =
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(scrape)
+            .contains("nodemesh_dns_queries_total{rcode=\"NXDOMAIN\",transport=\"udp\",type=\"A\"}")
+            .contains("nodemesh_dns_names 2.0");
+      }
     } finally {
       server.interrupt();
       server.join(Duration.ofSeconds(20));

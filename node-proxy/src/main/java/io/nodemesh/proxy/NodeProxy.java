@@ -346,6 +346,33 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /**
+   * Stops the way a Kubernetes pod should: keeps accepting for {@code drainDelay} while every HTTP
+   * response carries {@code Connection: close} (idle keep-alive connections close, HTTP/2 peers get
+   * GOAWAY), then {@link #close()}. Kubernetes signals the pod while kube-proxy on its node may
+   * still send it new connections for a few seconds (the endpoint change travels through the API
+   * server to every node); refusing them at once would reset callers that did nothing wrong. See
+   * "Pod termination" in the Kubernetes docs (concepts/workloads/pods/pod-lifecycle).
+   *
+   * @param drainDelay how long to keep accepting; zero or negative closes at once
+   */
+  public void close(Duration drainDelay) {
+    Objects.requireNonNull(drainDelay, "drainDelay");
+    if (drainDelay.isPositive() && !closed.get()) {
+      LOG.log(
+          Level.INFO,
+          "stopping: still accepting for {0} ms, answering with Connection: close",
+          drainDelay.toMillis());
+      context.limits().drain();
+      long deadline = System.nanoTime() + drainDelay.toNanos();
+      long left;
+      while ((left = deadline - System.nanoTime()) > 0 && !Thread.currentThread().isInterrupted()) {
+        LockSupport.parkNanos(left);
+      }
+    }
+    close();
+  }
+
+  /**
    * Drains gracefully, then stops: stops accepting on every port, closes idle HTTP keep-alive
    * connections, lets in-flight requests finish within the drain timeout (their responses carry
    * {@code Connection: close} and their connections close after them), then closes whatever is left

@@ -435,11 +435,14 @@ public final class ClusterCheck {
   }
 
   CheckItem proxies(List<Pod> readyProxies) {
-    List<Node> nodes =
+    List<Node> schedulable =
         client.nodes().list().getItems().stream()
             .filter(
                 n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
             .toList();
+    ProxyPlacement placement = proxyPlacement();
+    List<Node> nodes = schedulable.stream().filter(placement::admits).toList();
+    List<Node> excluded = schedulable.stream().filter(n -> !placement.admits(n)).toList();
     List<Pod> pods =
         client
             .pods()
@@ -460,20 +463,67 @@ public final class ClusterCheck {
             .filter(n -> !readyByNode.containsKey(n))
             .sorted()
             .toList();
+    Map<String, Integer> stranded =
+        excluded.isEmpty()
+            ? Map.of()
+            : ProxyPlacement.workloads(
+                excluded,
+                client.pods().inAnyNamespace().list().getItems(),
+                settings.meshNamespace());
+    String outside = excluded.isEmpty() ? "" : outsideNodes(placement, excluded, stranded);
     if (!without.isEmpty()) {
       return CheckItem.fail(
           "proxies",
-          "no ready proxy on %d of %d schedulable nodes: %s; pods there cannot use .%s names (kubectl -n %s get pods -l app.kubernetes.io/name=%s -o wide)"
+          "no ready proxy on %d of %d schedulable nodes: %s; pods there cannot use .%s names (kubectl -n %s get pods -l app.kubernetes.io/name=%s -o wide)%s"
               .formatted(
                   without.size(),
                   nodes.size(),
                   list(without),
                   settings.domain(),
                   settings.meshNamespace(),
-                  settings.proxyName()));
+                  settings.proxyName(),
+                  outside.isEmpty() ? "" : "; " + outside));
+    }
+    if (!stranded.isEmpty()) {
+      return CheckItem.warn(
+          "proxies",
+          "a ready proxy on each of %d nodes it can run on; %s"
+              .formatted(nodes.size(), outside));
     }
     return CheckItem.pass(
-        "proxies", "a ready proxy on each of %d schedulable nodes".formatted(nodes.size()));
+        "proxies",
+        "a ready proxy on each of %d schedulable nodes%s"
+            .formatted(nodes.size(), outside.isEmpty() ? "" : "; " + outside));
+  }
+
+  /** The proxy DaemonSet's nodeSelector; none when the DaemonSet cannot be read. */
+  private ProxyPlacement proxyPlacement() {
+    var ds =
+        client
+            .apps()
+            .daemonSets()
+            .inNamespace(settings.meshNamespace())
+            .withName(settings.proxyName())
+            .get();
+    if (ds == null || ds.getSpec() == null || ds.getSpec().getTemplate().getSpec() == null) {
+      return new ProxyPlacement(Map.of());
+    }
+    return new ProxyPlacement(ds.getSpec().getTemplate().getSpec().getNodeSelector());
+  }
+
+  /** Nodes the proxy's nodeSelector excludes, and the workloads that run there anyway. */
+  private String outsideNodes(
+      ProxyPlacement placement, List<Node> excluded, Map<String, Integer> workloads) {
+    if (workloads.isEmpty()) {
+      return "%d node(s) outside the proxy's nodeSelector (%s) run no workloads"
+          .formatted(excluded.size(), placement.describe());
+    }
+    List<String> named =
+        workloads.entrySet().stream()
+            .map(e -> e.getKey() + " (" + e.getValue() + " pods)")
+            .toList();
+    return "%d node(s) outside the proxy's nodeSelector (%s) run workloads that cannot use .%s names: %s"
+        .formatted(workloads.size(), placement.describe(), settings.domain(), list(named));
   }
 
   /** Every ready proxy reports, on its /ready, the config version the controller serves. */

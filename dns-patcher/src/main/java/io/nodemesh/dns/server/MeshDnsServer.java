@@ -68,7 +68,14 @@ public final class MeshDnsServer implements AutoCloseable {
    */
   public static MeshDnsServer start(String bind, int port, String domain, MeshNames names)
       throws InterruptedException {
-    Answerer answerer = new Answerer(domain, names);
+    return start(bind, port, domain, names, new DnsMetrics(names));
+  }
+
+  /** As above, counting every answer in {@code metrics}. */
+  public static MeshDnsServer start(
+      String bind, int port, String domain, MeshNames names, DnsMetrics metrics)
+      throws InterruptedException {
+    Answerer answerer = new Answerer(domain, names, metrics);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
       Channel tcp =
@@ -130,10 +137,23 @@ public final class MeshDnsServer implements AutoCloseable {
   static final class Answerer {
     private final String suffix;
     private final MeshNames names;
+    private final DnsMetrics metrics;
 
-    Answerer(String domain, MeshNames names) {
+    Answerer(String domain, MeshNames names, DnsMetrics metrics) {
       this.suffix = "." + domain.toLowerCase(Locale.ROOT) + ".";
       this.names = names;
+      this.metrics = metrics;
+    }
+
+    /** Answers and counts the answer under {@code transport} (udp or tcp). */
+    void answer(String transport, DnsQuery query, DnsResponse response) {
+      long start = System.nanoTime();
+      answer(query, response);
+      DnsRecordType type =
+          query.count(DnsSection.QUESTION) == 1
+              ? query.<DnsQuestion>recordAt(DnsSection.QUESTION).type()
+              : null;
+      metrics.record(transport, type, response.code(), System.nanoTime() - start);
     }
 
     void answer(DnsQuery query, DnsResponse response) {
@@ -199,7 +219,7 @@ public final class MeshDnsServer implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
       DatagramDnsResponse response =
           new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
-      answerer.answer(query, response);
+      answerer.answer("udp", query, response);
       ctx.writeAndFlush(response);
     }
 
@@ -220,7 +240,7 @@ public final class MeshDnsServer implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DnsQuery query) {
       DnsResponse response = new DefaultDnsResponse(query.id());
-      answerer.answer(query, response);
+      answerer.answer("tcp", query, response);
       ctx.writeAndFlush(response);
     }
 

@@ -18,6 +18,13 @@ final class ChildProxy implements AutoCloseable {
 
   ChildProxy(String maxHeap, int backendPort, int listenPort, int maxConnections)
       throws IOException, InterruptedException {
+    this(maxHeap, backendPort, listenPort, maxConnections, 0);
+  }
+
+  /** As above, with a drain delay on SIGTERM ({@code bin/nodemesh proxy --drain-delay}). */
+  ChildProxy(
+      String maxHeap, int backendPort, int listenPort, int maxConnections, long drainDelayMillis)
+      throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
@@ -29,6 +36,7 @@ final class ChildProxy implements AutoCloseable {
     cmd.add(Integer.toString(backendPort));
     cmd.add(Integer.toString(listenPort));
     cmd.add(Integer.toString(maxConnections));
+    cmd.add(Long.toString(drainDelayMillis));
     out = Path.of("target", "proxy-process-" + listenPort + ".out");
     Files.deleteIfExists(out);
     // A file, not a pipe: what the child prints while it exits must not depend on a reader.

@@ -11,11 +11,13 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * A node proxy in its own JVM, for what a test cannot do to a proxy inside its own process: send it
- * SIGTERM, or measure its heap alone. Arguments: backend port, listener port, connection cap.
+ * SIGTERM, or measure its heap alone. Arguments: backend port, listener port, connection cap and
+ * (optional) drain delay in milliseconds.
  * Prints {@code READY} once the listener is bound; on stdin, {@code heap} prints {@code HEAP <bytes
  * used after a full GC>}. On SIGTERM it drains the way {@code bin/nodemesh proxy} does (a shutdown
  * hook that closes the proxy) and prints {@code DRAINED <ms>}.
@@ -27,6 +29,7 @@ public final class ProxyProcess {
     int backendPort = Integer.parseInt(args[0]);
     int listenPort = Integer.parseInt(args[1]);
     int maxConnections = Integer.parseInt(args[2]);
+    Duration drainDelay = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 0);
     NodeProxy proxy =
         NodeProxy.start(
             Mesh.options(),
@@ -40,7 +43,7 @@ public final class ProxyProcess {
             new Thread(
                 () -> {
                   long t0 = System.nanoTime();
-                  proxy.close();
+                  proxy.close(drainDelay);
                   System.out.println("DRAINED " + (System.nanoTime() - t0) / 1_000_000);
                   System.out.flush();
                 }));
