@@ -147,6 +147,36 @@ class PolicyAnnotationsTest {
   }
 
   @Test
+  void upgradeProtocolsAndMaxConnectionsAreReadAndH2cIsRefused() {
+    ServicePolicy p =
+        parse(
+            Map.of(
+                "nodemesh.io/upgrade-protocols", " WebSocket, foo ",
+                "nodemesh.io/max-connections", "50"));
+    assertThat(p.connections().upgradeProtocols()).containsExactly("websocket", "foo");
+    assertThat(p.connections().maxConnections()).isEqualTo(50);
+    assertThat(problems).isEmpty();
+
+    assertThat(parse(Map.of("nodemesh.io/upgrade-protocols", "none")).connections().upgradeProtocols())
+        .isEmpty();
+    assertThat(problems).isEmpty();
+
+    // h2c would hand the backend's HTTP/2 to the client as an unchecked tunnel: refused, default.
+    ServicePolicy h2c = parse(Map.of("nodemesh.io/upgrade-protocols", "websocket,h2c"));
+    assertThat(h2c.connections().upgradeProtocols()).containsExactly("websocket");
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            pr -> {
+              assertThat(pr.field()).isEqualTo("metadata.annotations[nodemesh.io/upgrade-protocols]");
+              assertThat(pr.message()).contains("'websocket,h2c'").contains("using the default websocket");
+            });
+    problems.clear();
+    parse(Map.of("nodemesh.io/upgrade-protocols", "a b", "nodemesh.io/max-connections", "-1"));
+    assertThat(problems).hasSize(2);
+  }
+
+  @Test
   void docsListEveryAnnotationInTheTable() throws Exception {
     String docs =
         java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "annotations.md"));
