@@ -71,7 +71,12 @@ final class UpgradeBackend implements AutoCloseable {
           continue;
         }
         out.write(
-            ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + to + "\r\nConnection: Upgrade\r\n\r\n")
+            ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+                    + to
+                    + "\r\nConnection: Upgrade\r\n"
+                    // Without it Netty's client codec reads a WebSocket 101 as the old draft-76
+                    // handshake, whose response has a body.
+                    + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         int c;
