@@ -365,7 +365,8 @@ public record ServicePolicy(
         }
         if (v.equals("h2c")) {
           throw new IllegalArgumentException(
-              "connections: upgrade protocol h2c is never forwarded (HTTP/2 is spoken by the proxy)");
+              "connections: upgrade protocol h2c is never forwarded"
+                  + " (the proxy speaks HTTP/2 to clients itself)");
         }
         if (!out.contains(v)) {
           out.add(v);

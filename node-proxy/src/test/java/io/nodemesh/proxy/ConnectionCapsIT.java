@@ -142,7 +142,8 @@ class ConnectionCapsIT {
 
   private static void send(DatagramSocket s, int port, String text) throws IOException {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    s.send(new DatagramPacket(b, b.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+    InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    s.send(new DatagramPacket(b, b.length, to));
   }
 
   private static String receive(DatagramSocket s) throws IOException {

@@ -92,6 +92,11 @@ class ConnectionRecheckIT {
     return s.getInputStream().read() < 0;
   }
 
+  private ListenerConfig tcp(int port) {
+    return new ListenerConfig(
+        "shop", "db", 5432, Protocol.TCP, port, RouteConfig.direct(echo.backend("db", 1)));
+  }
+
   private double revoked(Revocations.Kind kind) {
     return proxy.revocations().count(kind);
   }
@@ -101,7 +106,8 @@ class ConnectionRecheckIT {
     upgrades = new UpgradeBackend();
     controller = new TestController(0);
     int port = freePort();
-    ListenerConfig chat = http("shop", "chat", 80, port, RouteConfig.direct(upgrades.backend("chat")));
+    ListenerConfig chat =
+        http("shop", "chat", 80, port, RouteConfig.direct(upgrades.backend("chat")));
     ListenerConfig other =
         http("shop", "other", 80, freePort(), RouteConfig.direct(upgrades.backend("other")));
     controller.publish(acl(1, List.of(chat), chat));
@@ -147,8 +153,7 @@ class ConnectionRecheckIT {
     echo = new TcpProxyIT.EchoBackend("a");
     proxy = NodeProxy.start(local());
     int port = freePort();
-    ListenerConfig db =
-        new ListenerConfig("shop", "db", 5432, Protocol.TCP, port, RouteConfig.direct(echo.backend("db", 1)));
+    ListenerConfig db = tcp(port);
     proxy.apply(acl(1, List.of(db), db));
     try (Socket s = connect(port)) {
       assertThat(echoed(s, "hello")).isEqualTo("hello");
@@ -164,8 +169,7 @@ class ConnectionRecheckIT {
     echo = new TcpProxyIT.EchoBackend("a");
     proxy = NodeProxy.start(local());
     int port = freePort();
-    ListenerConfig db =
-        new ListenerConfig("shop", "db", 5432, Protocol.TCP, port, RouteConfig.direct(echo.backend("db", 1)));
+    ListenerConfig db = tcp(port);
     proxy.apply(acl(1, List.of(db), db));
     try (Socket s = connect(port)) {
       assertThat(echoed(s, "hello")).isEqualTo("hello");

@@ -46,6 +46,10 @@ class SelfDialIT {
     return new BackendConfig(service, 1, List.of(EndpointConfig.ready(ip, port)));
   }
 
+  private static RouteConfig direct(String service, int port) {
+    return RouteConfig.direct(at(service, "127.0.0.1", port));
+  }
+
   private double accepted(String protocol) {
     return Scrape.of(proxy)
         .series()
@@ -70,15 +74,17 @@ class SelfDialIT {
                 loop,
                 new RouteConfig(
                     at("loop", "127.0.0.1", loop),
-                    List.of(at("loop-a", "::ffff:127.0.0.1", loop), at("loop-b", "::FFFF:7f00:1", loop)),
+                    List.of(
+                        at("loop-a", "::ffff:127.0.0.1", loop),
+                        at("loop-b", "::FFFF:7f00:1", loop)),
                     List.of(),
                     "shop/loop")),
             // Two listeners pointing at each other.
             http("shop", "a", 80, a, RouteConfig.direct(at("a", "127.0.0.1", b))),
             http("shop", "b", 80, b, RouteConfig.direct(at("b", "127.0.0.1", a))),
             // The admin port and the entry port.
-            http("shop", "admin", 80, admin, RouteConfig.direct(at("admin", "127.0.0.1", proxy.adminPort()))),
-            http("shop", "entry", 81, freePort(), RouteConfig.direct(at("entry", "127.0.0.1", proxy.entryPort()))),
+            http("shop", "admin", 80, admin, direct("admin", proxy.adminPort())),
+            http("shop", "entry", 81, freePort(), direct("entry", proxy.entryPort())),
             http("shop", "web", 80, healthy, RouteConfig.direct(v1.backend("web", 1)))));
     assertThat(Scrape.of(proxy).series()).containsEntry("nodemesh_self_endpoints_dropped", 7.0);
     double before = accepted("http");
@@ -106,7 +112,7 @@ class SelfDialIT {
         config(
             1,
             new ListenerConfig(
-                "shop", "db", 5432, Protocol.TCP, loop, RouteConfig.direct(at("db", "127.0.0.1", loop)))));
+                "shop", "db", 5432, Protocol.TCP, loop, direct("db", loop))));
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", loop), 5_000);
       s.setSoTimeout(10_000);

@@ -80,9 +80,15 @@ class UpgradeAttacksIT {
       assertThat(new String(s.getInputStream().readNBytes(5), StandardCharsets.ISO_8859_1))
           .isEqualTo("plain");
       String seen = backend.heads.poll(10, TimeUnit.SECONDS);
-      assertThat(seen).startsWith("get /a http/1.1").doesNotContain("upgrade").doesNotContain("http2-settings");
+      assertThat(seen)
+          .startsWith("get /a http/1.1")
+          .doesNotContain("upgrade")
+          .doesNotContain("http2-settings");
       // HTTP2-Settings alone is a connection-specific field too, never forwarded.
-      send(s, "GET /b HTTP/1.1\r\nHost: web.default.mesh\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+      send(
+          s,
+          "GET /b HTTP/1.1\r\nHost: web.default.mesh\r\n"
+              + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
       assertThat(readHead(s)).startsWith("HTTP/1.1 200 ");
       s.getInputStream().readNBytes(5);
       assertThat(backend.heads.poll(10, TimeUnit.SECONDS))
@@ -115,7 +121,8 @@ class UpgradeAttacksIT {
     try (Socket s = connect()) {
       send(
           s,
-          "GET /chat HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n");
+          "GET /chat HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: Upgrade\r\n"
+              + "Upgrade: foo\r\n\r\n");
       assertThat(readHead(s)).startsWith("HTTP/1.1 200 ");
       assertThat(new String(s.getInputStream().readNBytes(5), StandardCharsets.ISO_8859_1))
           .isEqualTo("plain");
@@ -140,7 +147,8 @@ class UpgradeAttacksIT {
     try (Socket s = connect()) {
       send(
           s,
-          "GET /chat HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n");
+          "GET /chat HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: Upgrade\r\n"
+              + "Upgrade: foo\r\n\r\n");
       assertThat(readHead(s)).startsWith("HTTP/1.1 101 ").containsIgnoringCase("upgrade: foo");
       send(s, "tunnel");
       assertThat(new String(s.getInputStream().readNBytes(6), StandardCharsets.ISO_8859_1))

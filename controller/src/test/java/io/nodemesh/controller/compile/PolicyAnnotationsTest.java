@@ -157,8 +157,8 @@ class PolicyAnnotationsTest {
     assertThat(p.connections().maxConnections()).isEqualTo(50);
     assertThat(problems).isEmpty();
 
-    assertThat(parse(Map.of("nodemesh.io/upgrade-protocols", "none")).connections().upgradeProtocols())
-        .isEmpty();
+    ServicePolicy none = parse(Map.of("nodemesh.io/upgrade-protocols", "none"));
+    assertThat(none.connections().upgradeProtocols()).isEmpty();
     assertThat(problems).isEmpty();
 
     // h2c would hand the backend's HTTP/2 to the client as an unchecked tunnel: refused, default.
@@ -168,8 +168,11 @@ class PolicyAnnotationsTest {
         .singleElement()
         .satisfies(
             pr -> {
-              assertThat(pr.field()).isEqualTo("metadata.annotations[nodemesh.io/upgrade-protocols]");
-              assertThat(pr.message()).contains("'websocket,h2c'").contains("using the default websocket");
+              assertThat(pr.field())
+                  .isEqualTo("metadata.annotations[nodemesh.io/upgrade-protocols]");
+              assertThat(pr.message())
+                  .contains("'websocket,h2c'")
+                  .contains("using the default websocket");
             });
     problems.clear();
     parse(Map.of("nodemesh.io/upgrade-protocols", "a b", "nodemesh.io/max-connections", "-1"));

@@ -100,7 +100,8 @@ final class Exchange {
   void start(HttpRequest request) {
     if (scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel())) {
       upgradeTo =
-          UpgradeTokens.allowed(request.headers(), route.listener().config().policy().connections());
+          UpgradeTokens.allowed(
+              request.headers(), route.listener().config().policy().connections());
       upgrade = upgradeTo != null;
       grant = upgrade ? TunnelGrant.of(route.listener(), request, down.channel()) : null;
     }
@@ -300,7 +301,8 @@ final class Exchange {
       if (informational) {
         ForwardingHeaders.stripHopByHop(r.headers());
       } else if (code == 101) {
-        if (!upgrade || !UpgradeTokens.offered(upgradeTo, r.headers().get(HttpHeaderNames.UPGRADE))) {
+        String to = r.headers().get(HttpHeaderNames.UPGRADE);
+        if (!upgrade || !UpgradeTokens.offered(upgradeTo, to)) {
           ReferenceCountUtil.release(msg);
           onUpstreamClosed(
               new IllegalStateException("101 Switching Protocols to a protocol not offered"));

@@ -27,7 +27,8 @@ import java.util.function.IntFunction;
  * Keeps one server channel per HTTP or TCP listener (one datagram channel per UDP listener), bound
  * on {@code bindHost:proxyPort}. {@link #sync} diffs against what is bound: it binds new ports and
  * closes the channel of removed ones; established TCP connections on a removed port are left to end
- * on their own, the sessions of a removed UDP listener close with its channel.
+ * on their own (in ACL mode they are closed: {@link #announce}), the sessions of a removed UDP
+ * listener close with its channel.
  *
  * <p>Called from the control thread only (it waits for binds); never from an event loop.
  */

@@ -33,7 +33,7 @@ public final class Revocations {
       counters[k.ordinal()] =
           Counter.builder("nodemesh.connections.revoked")
               .description(
-                  "Open connections ended by a new config: grant gone or listener removed (ACL mode)")
+                  "Open connections ended by a new config (ACL mode): grant gone, listener gone")
               .tag("kind", k.label())
               .register(registry);
     }

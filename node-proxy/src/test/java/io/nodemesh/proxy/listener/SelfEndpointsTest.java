@@ -56,7 +56,10 @@ class SelfEndpointsTest {
             "0.0.0.0",
             "::")) {
       for (int port : List.of(5001, 15000, 9901)) {
-        assertThat(kept(self, ip, port)).as(ip + ":" + port).extracting(EndpointConfig::ip).containsExactly("10.0.0.7");
+        assertThat(kept(self, ip, port))
+            .as(ip + ":" + port)
+            .extracting(EndpointConfig::ip)
+            .containsExactly("10.0.0.7");
         assertThat(self.dropped()).isEqualTo(1);
       }
     }
