@@ -175,6 +175,13 @@ public record ServicePolicy(
   public record Timeouts(long connectMillis, long requestMillis, long idleMillis) {
     public static final Timeouts DEFAULTS = new Timeouts(0, 0, 0);
 
+    /**
+     * The longest {@code idleMillis} a UDP session keeps by default (5 minutes): an idle session
+     * holds a socket and a slot of the listener's session cap, so proxies cut a longer one to this
+     * and the controller reports it.
+     */
+    public static final long UDP_IDLE_BOUND_MILLIS = 5 * 60_000;
+
     public Timeouts {
       notNegative("timeouts", "connectMillis", connectMillis);
       notNegative("timeouts", "requestMillis", requestMillis);

@@ -123,6 +123,28 @@ public final class PolicyAnnotations {
         p.connections());
   }
 
+  /**
+   * Reports a Service with UDP ports whose {@code idle-timeout} is above what proxies keep a UDP
+   * session for ({@link Timeouts#UDP_IDLE_BOUND_MILLIS}); they cut it to that bound.
+   */
+  static void reportUdpIdle(Service service, ServicePolicy policy, List<Problem> problems) {
+    long idle = policy.timeouts().idleMillis();
+    if (idle <= Timeouts.UDP_IDLE_BOUND_MILLIS) {
+      return;
+    }
+    PolicyAnnotations p = new PolicyAnnotations(service, problems);
+    problems.add(
+        p.problem(
+            IDLE_TIMEOUT,
+            "value '"
+                + p.annotations.get(IDLE_TIMEOUT)
+                + "' is above the "
+                + Timeouts.UDP_IDLE_BOUND_MILLIS / 60_000
+                + "m a UDP session may stay idle; proxies use "
+                + Timeouts.UDP_IDLE_BOUND_MILLIS / 60_000
+                + "m for its UDP ports"));
+  }
+
   private Connections connections() {
     List<String> upgrades =
         value(

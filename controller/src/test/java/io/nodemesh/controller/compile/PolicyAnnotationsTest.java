@@ -180,6 +180,33 @@ class PolicyAnnotationsTest {
   }
 
   @Test
+  void aUdpServiceAskingToKeepIdleSessionsForADayIsReported() {
+    Service udp =
+        new ServiceBuilder(service("shop", "dns", "53/UDP"))
+            .editMetadata()
+            .addToAnnotations("nodemesh.io/idle-timeout", "24h")
+            .endMetadata()
+            .build();
+    CompileResult r = MeshCompilerTest.compile(udp);
+    assertThat(r.problems())
+        .anySatisfy(
+            p -> {
+              assertThat(p.name()).isEqualTo("dns");
+              assertThat(p.field()).isEqualTo("metadata.annotations[nodemesh.io/idle-timeout]");
+              assertThat(p.message()).contains("'24h'").contains("proxies use 5m");
+            });
+    // The same value on a TCP Service is no problem: TCP relays have no idle bound.
+    Service tcp =
+        new ServiceBuilder(service("shop", "db", "5432"))
+            .editMetadata()
+            .addToAnnotations("nodemesh.io/idle-timeout", "24h")
+            .addToAnnotations("nodemesh.io/traffic-type", "tcp")
+            .endMetadata()
+            .build();
+    assertThat(MeshCompilerTest.compile(tcp).problems()).isEmpty();
+  }
+
+  @Test
   void docsListEveryAnnotationInTheTable() throws Exception {
     String docs =
         java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "annotations.md"));

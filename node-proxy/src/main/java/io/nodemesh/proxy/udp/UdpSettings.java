@@ -27,7 +27,8 @@ public record UdpSettings(
   public static final int DEFAULT_MAX_SESSIONS_PER_SOURCE = 256;
 
   /** The longest Service idle timeout by default: 5 minutes. */
-  public static final Duration DEFAULT_MAX_SERVICE_IDLE_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_MAX_SERVICE_IDLE_TIMEOUT =
+      Duration.ofMillis(io.nodemesh.config.ServicePolicy.Timeouts.UDP_IDLE_BOUND_MILLIS);
 
   public UdpSettings {
     positive("idle timeout", idleTimeout);
