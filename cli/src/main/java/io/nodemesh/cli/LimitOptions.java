@@ -16,8 +16,8 @@ final class LimitOptions {
       names = "--max-connections-per-listener",
       paramLabel = "N",
       description =
-          "Open client connections per HTTP listener (and the entry port); one more gets 503 (or"
-              + " GOAWAY on HTTP/2) and is closed. Default: "
+          "Open client connections per HTTP or TCP listener (and the entry port); one more gets 503"
+              + " (or GOAWAY on HTTP/2) and is closed, a TCP one is closed at once. Default: "
               + LimitSettings.DEFAULT_MAX_CONNECTIONS_PER_LISTENER
               + ".")
   Integer maxConnectionsPerListener;

@@ -2,6 +2,8 @@ package io.nodemesh.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,6 +18,7 @@ import java.util.Locale;
  * @param circuitBreaker when to stop sending to a backend Service for a while
  * @param outlier passive ejection of single failing endpoints
  * @param rateLimit requests (HTTP) or connections (TCP) admitted per second
+ * @param connections connection-level settings: upgrade protocols, connection cap
  */
 public record ServicePolicy(
     Scheme scheme,
@@ -24,7 +27,8 @@ public record ServicePolicy(
     Retry retry,
     CircuitBreaker circuitBreaker,
     Outlier outlier,
-    RateLimit rateLimit) {
+    RateLimit rateLimit,
+    Connections connections) {
   private static final ServicePolicy DEFAULTS = new ServicePolicy(Scheme.HTTP);
 
   public ServicePolicy {
@@ -35,6 +39,19 @@ public record ServicePolicy(
     circuitBreaker = circuitBreaker == null ? CircuitBreaker.DEFAULTS : circuitBreaker;
     outlier = outlier == null ? Outlier.DEFAULTS : outlier;
     rateLimit = rateLimit == null ? RateLimit.DEFAULTS : rateLimit;
+    connections = connections == null ? Connections.DEFAULTS : connections;
+  }
+
+  /** As the canonical constructor, with the default connection settings. */
+  public ServicePolicy(
+      Scheme scheme,
+      Balancing balancing,
+      Timeouts timeouts,
+      Retry retry,
+      CircuitBreaker circuitBreaker,
+      Outlier outlier,
+      RateLimit rateLimit) {
+    this(scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, null);
   }
 
   /** A policy with the given scheme and every other part at its defaults. */
@@ -48,7 +65,13 @@ public record ServicePolicy(
   }
 
   public ServicePolicy withScheme(Scheme value) {
-    return new ServicePolicy(value, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit);
+    return new ServicePolicy(
+        value, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, connections);
+  }
+
+  public ServicePolicy withConnections(Connections value) {
+    return new ServicePolicy(
+        scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, value);
   }
 
   /** The balancing algorithm, chosen by {@code nodemesh.io/lb-policy}. */
@@ -151,6 +174,13 @@ public record ServicePolicy(
    */
   public record Timeouts(long connectMillis, long requestMillis, long idleMillis) {
     public static final Timeouts DEFAULTS = new Timeouts(0, 0, 0);
+
+    /**
+     * The longest {@code idleMillis} a UDP session keeps by default (5 minutes): an idle session
+     * holds a socket and a slot of the listener's session cap, so proxies cut a longer one to this
+     * and the controller reports it.
+     */
+    public static final long UDP_IDLE_BOUND_MILLIS = 5 * 60_000;
 
     public Timeouts {
       notNegative("timeouts", "connectMillis", connectMillis);
@@ -284,6 +314,87 @@ public record ServicePolicy(
 
     public boolean enabled() {
       return average > 0;
+    }
+  }
+
+  /**
+   * Connection-level settings.
+   *
+   * @param upgradeProtocols the {@code Upgrade} protocol names (RFC 9110 §7.8) a client may switch
+   *     to with the Service's pods, lower case; any other token is removed from the request, which
+   *     then goes on as plain HTTP. {@code h2c} is never allowed: the proxy speaks HTTP/2 to
+   *     clients itself, and a backend's HTTP/2 behind a 101 would be a tunnel that no per-request
+   *     check sees
+   * @param maxConnections open client connections of one TCP listener on one proxy; 0 means the
+   *     proxy's own cap. It can only lower that cap, never raise it
+   */
+  public record Connections(List<String> upgradeProtocols, int maxConnections) {
+    /** At most this many protocol names, each at most {@link #MAX_PROTOCOL_LENGTH} characters. */
+    public static final int MAX_PROTOCOLS = 16;
+
+    public static final int MAX_PROTOCOL_LENGTH = 64;
+    public static final List<String> DEFAULT_UPGRADES = List.of("websocket");
+    public static final Connections DEFAULTS = new Connections(DEFAULT_UPGRADES, 0);
+
+    public Connections {
+      upgradeProtocols =
+          upgradeProtocols == null ? DEFAULT_UPGRADES : protocolNames(upgradeProtocols);
+      notNegative("connections", "maxConnections", maxConnections);
+    }
+
+    /** Whether a client may switch to the protocol of one {@code Upgrade} list element. */
+    public boolean allowsUpgrade(String protocolName) {
+      for (String p : upgradeProtocols) {
+        if (p.equalsIgnoreCase(protocolName)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static List<String> protocolNames(List<String> names) {
+      if (names.size() > MAX_PROTOCOLS) {
+        throw new IllegalArgumentException(
+            "connections: " + names.size() + " upgrade protocols, at most " + MAX_PROTOCOLS);
+      }
+      List<String> out = new ArrayList<>(names.size());
+      for (String n : names) {
+        String v = n == null ? "" : n.trim().toLowerCase(Locale.ROOT);
+        if (v.isEmpty() || v.length() > MAX_PROTOCOL_LENGTH || !isToken(v)) {
+          throw new IllegalArgumentException(
+              "connections: upgrade protocol '"
+                  + (n != null && n.length() > MAX_PROTOCOL_LENGTH
+                      ? n.substring(0, MAX_PROTOCOL_LENGTH) + "..."
+                      : n)
+                  + "' is not a token of at most "
+                  + MAX_PROTOCOL_LENGTH
+                  + " characters");
+        }
+        if (v.equals("h2c")) {
+          throw new IllegalArgumentException(
+              "connections: upgrade protocol h2c is never forwarded"
+                  + " (the proxy speaks HTTP/2 to clients itself)");
+        }
+        if (!out.contains(v)) {
+          out.add(v);
+        }
+      }
+      return List.copyOf(out);
+    }
+
+    /** RFC 9110 §5.6.2 {@code token}. */
+    private static boolean isToken(String s) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        boolean ok =
+            (c >= 'a' && c <= 'z')
+                || (c >= '0' && c <= '9')
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        if (!ok) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 

@@ -19,8 +19,12 @@ import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.ListenerManager;
 import io.nodemesh.proxy.listener.RoutingTable;
+import io.nodemesh.proxy.listener.SelfEndpoints;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.recheck.ConfigApplied;
+import io.nodemesh.proxy.recheck.Revocations;
 import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import io.nodemesh.proxy.tcp.TcpConnectionCap;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
@@ -57,13 +61,16 @@ public final class NodeProxy implements AutoCloseable {
   private final ResilienceRegistry resilience;
   private final HttpProxyContext context;
   private final ListenerManager listeners;
+  private final SelfEndpoints self;
+  private final Revocations revocations;
+  private final TcpConnectionCap tcpCap;
   private final Object applyLock = new Object();
   // Set when a config was rejected: its partial compile may have replaced registry state that the
   // table in force does not hold, so the next apply compiles everything, as it always did.
   private boolean compileAllNext;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Channel entry;
-  private WebServer admin;
+  private volatile WebServer admin;
   private ConfigClient client;
 
   private NodeProxy(
@@ -75,6 +82,11 @@ public final class NodeProxy implements AutoCloseable {
     this.transport = Transport.create(options.eventLoopThreads());
     this.context =
         new HttpProxyContext(transport, metrics, settings, new Limits(limits, metrics.registry()));
+    this.self = new SelfEndpoints(options.bindHost(), metrics.registry());
+    this.revocations = new Revocations(metrics.registry());
+    this.tcpCap =
+        new TcpConnectionCap(
+            limits.maxConnectionsPerListener(), context.limits().rejections(), table::get);
     this.listeners =
         new ListenerManager(
             transport,
@@ -82,7 +94,9 @@ public final class NodeProxy implements AutoCloseable {
             port ->
                 new HttpProxyInitializer(
                     context, () -> new ListenerRouter(port, table::get), () -> idleMillis(port)),
-            port -> new TcpProxyInitializer(transport, settings.connectTimeout(), port, table::get),
+            port ->
+                new TcpProxyInitializer(
+                    transport, settings.connectTimeout(), port, table::get, tcpCap),
             port -> new UdpProxyHandler(transport, udp, port, table::get));
   }
 
@@ -256,12 +270,13 @@ public final class NodeProxy implements AutoCloseable {
    *
    * @throws IllegalArgumentException when the config cannot be compiled; the old one stays
    */
-  public void apply(MeshConfig config) {
-    Objects.requireNonNull(config, "config");
+  public void apply(MeshConfig received) {
+    Objects.requireNonNull(received, "config");
     synchronized (applyLock) {
       if (closed.get()) {
         return;
       }
+      MeshConfig config = self.strip(received, ownPort(entry, options.entryPort()), adminPortNow());
       RoutingTable next;
       try {
         next =
@@ -276,10 +291,27 @@ public final class NodeProxy implements AutoCloseable {
       table.set(next);
       metrics.configApplied(config.version());
       listeners.sync(config);
+      if (next.aclMode()) {
+        // Grants checked under an older table are checked again: tunnels, TCP relays, and the
+        // connections of removed listeners (recheck).
+        listeners.announce(new ConfigApplied(next, revocations));
+      }
       // Reported only now: a proxy must not say ready (or "applied") while a new listener's port
       // is still unbound.
       served = next;
     }
+  }
+
+  /** A port of this proxy: the bound one, else the configured one (0: ephemeral, not known yet). */
+  private static int ownPort(Channel ch, int configured) {
+    return ch != null && ch.localAddress() instanceof InetSocketAddress a
+        ? a.getPort()
+        : configured;
+  }
+
+  private int adminPortNow() {
+    WebServer a = admin;
+    return a != null ? a.port() : options.adminPort();
   }
 
   /** The Service's own idle timeout for client connections on its port; 0 when it has none. */
@@ -319,6 +351,16 @@ public final class NodeProxy implements AutoCloseable {
 
   int inFlight() {
     return context.inFlight();
+  }
+
+  /** Open connections ended by new configs (ACL mode). */
+  Revocations revocations() {
+    return revocations;
+  }
+
+  /** The TCP listeners' connection cap. */
+  TcpConnectionCap tcpConnectionCap() {
+    return tcpCap;
   }
 
   /** Connection and request limits in force, and the count of what they refused. */

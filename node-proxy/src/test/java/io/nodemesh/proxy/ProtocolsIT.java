@@ -353,7 +353,24 @@ class ProtocolsIT {
                 }
               },
               Executors.newVirtualThreadPerTaskExecutor());
-      route(EndpointConfig.ready("127.0.0.1", backend.getLocalPort()));
+      // A protocol other than websocket needs the Service's opt-in (nodemesh.io/upgrade-protocols).
+      BackendConfig b =
+          new BackendConfig(
+              "web", 1, List.of(EndpointConfig.ready("127.0.0.1", backend.getLocalPort())));
+      proxy.apply(
+          config(
+              1,
+              new io.nodemesh.config.ListenerConfig(
+                  "default",
+                  "web",
+                  80,
+                  io.nodemesh.config.Protocol.HTTP,
+                  port,
+                  RouteConfig.direct(b),
+                  io.nodemesh.config.ServicePolicy.defaults()
+                      .withConnections(
+                          new io.nodemesh.config.ServicePolicy.Connections(
+                              List.of("websocket", "shout"), 0)))));
       try (Socket s = new Socket("127.0.0.1", port)) {
         s.setSoTimeout(10_000);
         OutputStream out = s.getOutputStream();

@@ -165,6 +165,9 @@ public final class MeshCompiler {
               svc.getMetadata().getNamespace(), svc.getMetadata().getName(), sp.getPort(), protocol),
           sp);
     }
+    if (wanted.keySet().stream().anyMatch(k -> k.protocol() == Protocol.UDP)) {
+      PolicyAnnotations.reportUdpIdle(svc, policy, problems);
+    }
     return new ServiceFacts(
         svc, policy, Collections.unmodifiableMap(wanted), List.copyOf(problems));
   }

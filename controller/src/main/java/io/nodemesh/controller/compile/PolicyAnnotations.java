@@ -5,6 +5,7 @@ import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.CircuitBreaker;
+import io.nodemesh.config.ServicePolicy.Connections;
 import io.nodemesh.config.ServicePolicy.HashOn;
 import io.nodemesh.config.ServicePolicy.LbPolicy;
 import io.nodemesh.config.ServicePolicy.Outlier;
@@ -53,6 +54,8 @@ public final class PolicyAnnotations {
   public static final String RATELIMIT_AVERAGE = PREFIX + "ratelimit-average";
   public static final String RATELIMIT_BURST = PREFIX + "ratelimit-burst";
   public static final String RATELIMIT_PER_SOURCE = PREFIX + "ratelimit-per-source";
+  public static final String UPGRADE_PROTOCOLS = PREFIX + "upgrade-protocols";
+  public static final String MAX_CONNECTIONS = PREFIX + "max-connections";
 
   /** Every policy annotation this class reads, for docs and tests. */
   public static final List<String> ALL =
@@ -81,7 +84,9 @@ public final class PolicyAnnotations {
           OUTLIER_MAX_PERCENT,
           RATELIMIT_AVERAGE,
           RATELIMIT_BURST,
-          RATELIMIT_PER_SOURCE);
+          RATELIMIT_PER_SOURCE,
+          UPGRADE_PROTOCOLS,
+          MAX_CONNECTIONS);
 
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
   private static final long MAX_DURATION_MILLIS = 24L * 3600 * 1000;
@@ -114,7 +119,55 @@ public final class PolicyAnnotations {
         p.retry(),
         p.circuitBreaker(),
         p.outlier(),
-        p.rateLimit());
+        p.rateLimit(),
+        p.connections());
+  }
+
+  /**
+   * Reports a Service with UDP ports whose {@code idle-timeout} is above what proxies keep a UDP
+   * session for ({@link Timeouts#UDP_IDLE_BOUND_MILLIS}); they cut it to that bound.
+   */
+  static void reportUdpIdle(Service service, ServicePolicy policy, List<Problem> problems) {
+    long idle = policy.timeouts().idleMillis();
+    if (idle <= Timeouts.UDP_IDLE_BOUND_MILLIS) {
+      return;
+    }
+    PolicyAnnotations p = new PolicyAnnotations(service, problems);
+    problems.add(
+        p.problem(
+            IDLE_TIMEOUT,
+            "value '"
+                + p.annotations.get(IDLE_TIMEOUT)
+                + "' is above the "
+                + Timeouts.UDP_IDLE_BOUND_MILLIS / 60_000
+                + "m a UDP session may stay idle; proxies use "
+                + Timeouts.UDP_IDLE_BOUND_MILLIS / 60_000
+                + "m for its UDP ports"));
+  }
+
+  private Connections connections() {
+    List<String> upgrades =
+        value(
+            UPGRADE_PROTOCOLS,
+            PolicyAnnotations::protocols,
+            Connections.DEFAULT_UPGRADES,
+            "a comma-separated list of at most "
+                + Connections.MAX_PROTOCOLS
+                + " protocol names other than h2c, or none",
+            "websocket");
+    int max = integer(MAX_CONNECTIONS, 0, 1_000_000, 0);
+    return new Connections(upgrades, max);
+  }
+
+  /** {@code websocket,foo} or {@code none}; validated by {@link Connections}. */
+  static List<String> protocols(String v) {
+    if (v.equalsIgnoreCase("none")) {
+      return List.of();
+    }
+    if (v.length() > Connections.MAX_PROTOCOLS * (Connections.MAX_PROTOCOL_LENGTH + 2)) {
+      throw new IllegalArgumentException("too long");
+    }
+    return new Connections(List.of(v.split(",", -1)), 0).upgradeProtocols();
   }
 
   private Balancing balancing() {

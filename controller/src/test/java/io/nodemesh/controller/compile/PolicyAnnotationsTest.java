@@ -147,6 +147,66 @@ class PolicyAnnotationsTest {
   }
 
   @Test
+  void upgradeProtocolsAndMaxConnectionsAreReadAndH2cIsRefused() {
+    ServicePolicy p =
+        parse(
+            Map.of(
+                "nodemesh.io/upgrade-protocols", " WebSocket, foo ",
+                "nodemesh.io/max-connections", "50"));
+    assertThat(p.connections().upgradeProtocols()).containsExactly("websocket", "foo");
+    assertThat(p.connections().maxConnections()).isEqualTo(50);
+    assertThat(problems).isEmpty();
+
+    ServicePolicy none = parse(Map.of("nodemesh.io/upgrade-protocols", "none"));
+    assertThat(none.connections().upgradeProtocols()).isEmpty();
+    assertThat(problems).isEmpty();
+
+    // h2c would hand the backend's HTTP/2 to the client as an unchecked tunnel: refused, default.
+    ServicePolicy h2c = parse(Map.of("nodemesh.io/upgrade-protocols", "websocket,h2c"));
+    assertThat(h2c.connections().upgradeProtocols()).containsExactly("websocket");
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            pr -> {
+              assertThat(pr.field())
+                  .isEqualTo("metadata.annotations[nodemesh.io/upgrade-protocols]");
+              assertThat(pr.message())
+                  .contains("'websocket,h2c'")
+                  .contains("using the default websocket");
+            });
+    problems.clear();
+    parse(Map.of("nodemesh.io/upgrade-protocols", "a b", "nodemesh.io/max-connections", "-1"));
+    assertThat(problems).hasSize(2);
+  }
+
+  @Test
+  void aUdpServiceAskingToKeepIdleSessionsForADayIsReported() {
+    Service udp =
+        new ServiceBuilder(service("shop", "dns", "53/UDP"))
+            .editMetadata()
+            .addToAnnotations("nodemesh.io/idle-timeout", "24h")
+            .endMetadata()
+            .build();
+    CompileResult r = MeshCompilerTest.compile(udp);
+    assertThat(r.problems())
+        .anySatisfy(
+            p -> {
+              assertThat(p.name()).isEqualTo("dns");
+              assertThat(p.field()).isEqualTo("metadata.annotations[nodemesh.io/idle-timeout]");
+              assertThat(p.message()).contains("'24h'").contains("proxies use 5m");
+            });
+    // The same value on a TCP Service is no problem: TCP relays have no idle bound.
+    Service tcp =
+        new ServiceBuilder(service("shop", "db", "5432"))
+            .editMetadata()
+            .addToAnnotations("nodemesh.io/idle-timeout", "24h")
+            .addToAnnotations("nodemesh.io/traffic-type", "tcp")
+            .endMetadata()
+            .build();
+    assertThat(MeshCompilerTest.compile(tcp).problems()).isEmpty();
+  }
+
+  @Test
   void docsListEveryAnnotationInTheTable() throws Exception {
     String docs =
         java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "annotations.md"));

@@ -44,6 +44,9 @@ final class Exchange {
   private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
   private final Scheme scheme;
   private boolean upgrade;
+  // The Upgrade value forwarded and what allowed it (upgrade requests only).
+  private String upgradeTo;
+  private TunnelGrant grant;
   private final DeadlineTimer timeout;
   private ScheduledFuture<?> retryTimer;
   private final Call call;
@@ -95,10 +98,16 @@ final class Exchange {
   }
 
   void start(HttpRequest request) {
-    upgrade = scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel());
+    if (scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel())) {
+      upgradeTo =
+          UpgradeTokens.allowed(
+              request.headers(), route.listener().config().policy().connections());
+      upgrade = upgradeTo != null;
+      grant = upgrade ? TunnelGrant.of(route.listener(), request, down.channel()) : null;
+    }
     boolean trailers = scheme != Scheme.HTTP && ForwardingHeaders.acceptsTrailers(request);
-    String upgradeTo = request.headers().get(HttpHeaderNames.UPGRADE);
     ForwardingHeaders.prepareRequest(request, owner.client());
+    request.headers().remove(UpgradeTokens.HTTP2_SETTINGS);
     chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
     if (upgrade) {
       // The one hop-by-hop pair a proxy passes on: it relays the tunnel itself (RFC 9110 §7.8).
@@ -292,9 +301,11 @@ final class Exchange {
       if (informational) {
         ForwardingHeaders.stripHopByHop(r.headers());
       } else if (code == 101) {
-        if (!upgrade) {
+        String to = r.headers().get(HttpHeaderNames.UPGRADE);
+        if (!upgrade || !UpgradeTokens.offered(upgradeTo, to)) {
           ReferenceCountUtil.release(msg);
-          onUpstreamClosed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
+          onUpstreamClosed(
+              new IllegalStateException("101 Switching Protocols to a protocol not offered"));
           return;
         }
         if (call != null) {
@@ -480,7 +491,7 @@ final class Exchange {
     observation.end(status);
     upHandler.detach();
     owner.exchangeUpgraded(this);
-    Tunnel.splice(down.channel(), up);
+    Tunnel.splice(down.channel(), up, grant);
   }
 
   private void fail(HttpResponseStatus failure, String reason) {

@@ -110,6 +110,9 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   }
 
   private void addMeshHandlers(ChannelPipeline p, Router router) {
+    if (router instanceof ListenerRouter) {
+      p.addLast(ListenerWatch.NAME, new ListenerWatch(router, context.limits()));
+    }
     p.addLast(PROXY, new DownstreamHandler(context, router));
   }
 }

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * Routes the requests of one connection accepted on a service listener's proxy port. Each request
  * reads the table in force, so a weight change applies to the next request of a keep-alive
  * connection. When the listener has been removed, the connection keeps the listener it last saw
- * until it ends naturally.
+ * until it ends naturally; in ACL mode it does not (a removed listener grants nothing): its
+ * requests get 503 and the connection drains ({@link ListenerWatch}).
  */
 public final class ListenerRouter implements Router {
   private final int proxyPort;
@@ -29,6 +30,11 @@ public final class ListenerRouter implements Router {
   }
 
   @Override
+  public boolean listenerRemoved(RoutingTable t) {
+    return t.aclMode() && t.byProxyPort(proxyPort) == null;
+  }
+
+  @Override
   public Route route(HttpRequest request, String path) {
     return route(request, path, null);
   }
@@ -39,7 +45,7 @@ public final class ListenerRouter implements Router {
     if (t != lastTable) {
       lastTable = t;
       CompiledListener found = t.byProxyPort(proxyPort);
-      if (found != null) {
+      if (found != null || t.aclMode()) {
         last = found;
       }
     }

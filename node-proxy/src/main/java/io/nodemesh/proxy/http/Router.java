@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.listener.RoutingTable;
 import java.net.InetAddress;
 
 /** Decides where one request goes; one instance per downstream connection. */
@@ -20,6 +21,14 @@ public interface Router {
    */
   default Route route(HttpRequest request, String path, InetAddress source) {
     return route(request, path);
+  }
+
+  /**
+   * Whether this connection's listener is gone from {@code table} in ACL mode, so that its grants
+   * no longer hold and the connection must drain. The entry port serves every Service: never.
+   */
+  default boolean listenerRemoved(RoutingTable table) {
+    return false;
   }
 
   /** Picks a backend and endpoint within a listener. */

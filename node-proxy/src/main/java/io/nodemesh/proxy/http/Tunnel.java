@@ -16,22 +16,29 @@ import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.recheck.ConfigApplied;
+import io.nodemesh.proxy.recheck.Revocations;
 import java.lang.System.Logger.Level;
 
 /**
  * After a {@code 101 Switching Protocols} (WebSocket or any other {@code Upgrade}, RFC 9110 §7.8)
  * the downstream and upstream connections carry opaque bytes. One tunnel handler on each side
  * relays what it reads to the other with backpressure: it reads again only when the write to its
- * peer has completed. Either side closing, or the connection idle timeout, closes both.
+ * peer has completed. Either side closing, or the connection idle timeout, closes both. In ACL mode
+ * the client side checks its {@link TunnelGrant} again on every new config, and a grant gone closes
+ * both: revoking a TrafficTarget ends the tunnels it allowed, as it ends TCP relays.
  */
 final class Tunnel extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(Tunnel.class.getName());
   static final String NAME = "tunnel";
 
   private final Channel peer;
+  // The client side's grant; null on the backend side.
+  private final TunnelGrant grant;
 
-  private Tunnel(Channel peer) {
+  private Tunnel(Channel peer, TunnelGrant grant) {
     this.peer = peer;
+    this.grant = grant;
   }
 
   /**
@@ -50,13 +57,13 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
    * Turns both connections into a byte relay, on their shared event loop, after the 101 response
    * has been written downstream (the HTTP encoders have already turned it into bytes).
    */
-  static void splice(Channel down, Channel up) {
+  static void splice(Channel down, Channel up, TunnelGrant grant) {
     ChannelPipeline d = down.pipeline();
     removeIfPresent(d, HttpServerUpgradeHandler.class);
-    d.replace(HttpProxyInitializer.PROXY, NAME, new Tunnel(up));
+    d.replace(HttpProxyInitializer.PROXY, NAME, new Tunnel(up, grant));
     removeIfPresent(d, HttpServerCodec.class);
     ChannelPipeline u = up.pipeline();
-    u.replace(UpstreamPool.HANDLER, NAME, new Tunnel(down));
+    u.replace(UpstreamPool.HANDLER, NAME, new Tunnel(down, null));
     u.remove(UpstreamPool.CODEC);
     down.read();
     up.read();
@@ -99,6 +106,14 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
       closeBoth(ctx, null);
+      return;
+    }
+    if (evt instanceof ConfigApplied c && grant != null) {
+      String denied = grant.recheck(c.table());
+      if (denied != null) {
+        c.revocations().revoked(Revocations.Kind.TUNNEL, ctx.channel().remoteAddress(), denied);
+        closeBoth(ctx, null);
+      }
       return;
     }
     ctx.fireUserEventTriggered(evt);

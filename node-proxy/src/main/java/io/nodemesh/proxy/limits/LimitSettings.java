@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * Limits that protect the proxy from clients and backends.
  *
- * @param maxConnectionsPerListener open downstream connections per HTTP listener (and the entry
- *     port); one more is answered 503 and closed
+ * @param maxConnectionsPerListener open downstream connections per HTTP or TCP listener (and the
+ *     entry port); one more is answered 503 and closed (TCP: closed)
  * @param maxRequestsPerUpstream requests in flight to one backend Service from this proxy; one more
  *     is answered 503 at once instead of queueing
  * @param maxRequestLineLength bytes of the request line; longer is 414

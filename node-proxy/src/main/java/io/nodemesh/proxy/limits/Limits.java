@@ -182,12 +182,21 @@ public final class Limits {
   public void drain() {
     draining = true;
     for (Channel ch : downstream) {
-      Http2FrameCodec h2 = ch.pipeline().get(Http2FrameCodec.class);
-      if (h2 != null) {
-        Http2Drain.start(ch, h2);
-      } else {
-        ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
-      }
+      drain(ch);
+    }
+  }
+
+  /**
+   * Drains one downstream connection as {@link #drain()} does (its listener was removed in ACL
+   * mode): HTTP/2 gets GOAWAY, HTTP/1.1 closes when idle or after the response in progress, which
+   * carries {@code Connection: close}.
+   */
+  public void drain(Channel ch) {
+    Http2FrameCodec h2 = ch.pipeline().get(Http2FrameCodec.class);
+    if (h2 != null) {
+      Http2Drain.start(ch, h2);
+    } else {
+      ch.pipeline().fireUserEventTriggered(RequestGuard.DRAIN);
     }
   }
 

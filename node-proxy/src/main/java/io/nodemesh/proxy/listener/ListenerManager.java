@@ -5,7 +5,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
@@ -23,7 +27,8 @@ import java.util.function.IntFunction;
  * Keeps one server channel per HTTP or TCP listener (one datagram channel per UDP listener), bound
  * on {@code bindHost:proxyPort}. {@link #sync} diffs against what is bound: it binds new ports and
  * closes the channel of removed ones; established TCP connections on a removed port are left to end
- * on their own, the sessions of a removed UDP listener close with its channel.
+ * on their own (in ACL mode they are closed: {@link #announce}), the sessions of a removed UDP
+ * listener close with its channel.
  *
  * <p>Called from the control thread only (it waits for binds); never from an event loop.
  */
@@ -38,6 +43,9 @@ public final class ListenerManager {
   private final Map<Integer, Channel> bound = new ConcurrentHashMap<>();
   private final Map<Integer, Protocol> boundProtocol = new ConcurrentHashMap<>();
   private final Set<String> warnedUnsupported = new HashSet<>();
+  // Every open connection accepted on a port bound here (listeners and the entry port).
+  private final ChannelGroup accepted =
+      new DefaultChannelGroup("nodemesh-accepted", GlobalEventExecutor.INSTANCE);
 
   /**
    * @param childHandler makes the per-connection initializer for an HTTP proxy port
@@ -140,6 +148,21 @@ public final class ListenerManager {
     }
   }
 
+  /**
+   * Fires {@code event} on every open connection accepted on a port bound here, each on its own
+   * event loop (a new config is in force: see {@code io.nodemesh.proxy.recheck}).
+   */
+  public void announce(Object event) {
+    for (Channel ch : accepted) {
+      ch.pipeline().fireUserEventTriggered(event);
+    }
+  }
+
+  /** The proxy ports bound now. */
+  public Set<Integer> boundPorts() {
+    return Set.copyOf(bound.keySet());
+  }
+
   /** Whether a server channel is bound on the proxy port. */
   public boolean isBound(int proxyPort) {
     Channel ch = bound.get(proxyPort);
@@ -164,7 +187,14 @@ public final class ListenerManager {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
-            .childHandler(child);
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    accepted.add(ch);
+                    ch.pipeline().addLast(child);
+                  }
+                });
     return awaitBound(b.bind(new InetSocketAddress(bindHost, port)));
   }
 

@@ -337,6 +337,11 @@ public final class RoutingTable {
     return config == null ? -1 : config.version();
   }
 
+  /** Whether ACL mode is on: then open connections are checked again against this table. */
+  public boolean aclMode() {
+    return access != null && access.enabled();
+  }
+
   /** The HTTP listener served on a proxy port, or null. */
   public CompiledListener byProxyPort(int proxyPort) {
     return byProxyPort.get(proxyPort);

@@ -12,6 +12,8 @@ import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ConnectionObservation;
+import io.nodemesh.proxy.recheck.ConfigApplied;
+import io.nodemesh.proxy.recheck.Revocations;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.transport.IdleTimeout;
@@ -124,7 +126,9 @@ final class TcpFrontendHandler extends RelayHandler {
     if (now != checked) {
       checked = now;
       CompiledListener l = now.tcpByProxyPort(proxyPort);
-      if (l != null && l.access().denyL4(ctx.channel().remoteAddress()) != null) {
+      boolean denied =
+          l == null ? now.aclMode() : l.access().denyL4(ctx.channel().remoteAddress()) != null;
+      if (denied) {
         ReferenceCountUtil.release(msg);
         ctx.close();
         return;
@@ -233,6 +237,29 @@ final class TcpFrontendHandler extends RelayHandler {
       ctx.close();
       return;
     }
+    if (evt instanceof ConfigApplied c) {
+      recheck(ctx, c);
+      return;
+    }
     super.userEventTriggered(ctx, evt);
+  }
+
+  /**
+   * ACL mode, a new config in force: the relay closes at once when its listener was removed or its
+   * grant is gone, also while the client is silent (the backend may still be sending).
+   */
+  private void recheck(ChannelHandlerContext ctx, ConfigApplied c) {
+    RoutingTable now = c.table();
+    if (!now.aclMode() || !ctx.channel().isActive()) {
+      return;
+    }
+    checked = now;
+    CompiledListener l = now.tcpByProxyPort(proxyPort);
+    String denied =
+        l == null ? "listener removed" : l.access().denyL4(ctx.channel().remoteAddress());
+    if (denied != null) {
+      c.revocations().revoked(Revocations.Kind.TCP, ctx.channel().remoteAddress(), denied);
+      ctx.close();
+    }
   }
 }

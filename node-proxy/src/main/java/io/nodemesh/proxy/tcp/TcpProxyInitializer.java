@@ -17,6 +17,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
   private final Duration connectTimeout;
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
+  private final TcpConnectionCap cap;
 
   /**
    * @param connectTimeout upstream TCP connect; then the client connection is closed
@@ -25,15 +26,31 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
    */
   public TcpProxyInitializer(
       Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
+    this(transport, connectTimeout, proxyPort, table, null);
+  }
+
+  /**
+   * @param cap the connection cap shared by every TCP listener, or null for none
+   */
+  public TcpProxyInitializer(
+      Transport transport,
+      Duration connectTimeout,
+      int proxyPort,
+      Supplier<RoutingTable> table,
+      TcpConnectionCap cap) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connect timeout");
     this.proxyPort = proxyPort;
     this.table = Objects.requireNonNull(table, "routing table");
+    this.cap = cap;
   }
 
   @Override
   protected void initChannel(Channel ch) {
     ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    if (cap != null) {
+      ch.pipeline().addLast(TcpConnectionCap.NAME, cap);
+    }
     ch.pipeline().addLast(PROXY, new TcpFrontendHandler(transport, connectTimeout, proxyPort, table));
   }
 }

@@ -10,6 +10,7 @@ import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -22,8 +23,9 @@ import java.util.function.Supplier;
  * The handler of one UDP listener's datagram channel (not shareable: one per bind). A datagram
  * from a client address without a session picks a backend and endpoint from the table in force
  * ({@link io.nodemesh.proxy.balance.CompiledRoute#pickConnection}) and opens a {@link UdpSession};
- * later datagrams from that address go to the same endpoint. No listener, no ready endpoint or the
- * session cap reached drops the datagram. Closing the channel (unbind) closes every session.
+ * later datagrams from that address go to the same endpoint. No listener, no ready endpoint, the
+ * session cap or the client IP's own session cap reached drops the datagram. Closing the channel
+ * (unbind) closes every session.
  *
  * <p>The session map is only touched on this channel's event loop; the upstream channels share it.
  */
@@ -35,6 +37,9 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
   private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
+  // Sessions per client IP: one source must not take every slot with many source ports.
+  private final Map<InetAddress, Integer> perSource = new HashMap<>();
+  private final LongAdder refusedPerSource = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private volatile int sessionCount;
   private Channel listener;
@@ -94,6 +99,17 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
           String.valueOf(client));
       return null;
     }
+    Integer fromSource = perSource.get(client.getAddress());
+    if (fromSource != null && fromSource >= settings.maxSessionsPerSource()) {
+      refusedPerSource.increment();
+      LOG.log(
+          Level.DEBUG,
+          "udp proxy port {0,number,#}: {1,number,#} sessions from {2}, datagram dropped",
+          proxyPort,
+          fromSource,
+          String.valueOf(client.getAddress()));
+      return null;
+    }
     CompiledListener l = table.get().udpByProxyPort(proxyPort);
     if (l == null) {
       LOG.log(Level.DEBUG, "udp proxy port {0,number,#}: no listener, datagram dropped", proxyPort);
@@ -116,6 +132,7 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
                 l.metrics()
                     .connection("udp", l.config(), f.service(), f.target().authority(), client));
         sessions.put(client, s);
+        perSource.merge(client.getAddress(), 1, Integer::sum);
         sessionCount = sessions.size();
         s.open(transport, settings);
         yield s;
@@ -125,7 +142,9 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** On the event loop, when a session closes. */
   void remove(InetSocketAddress client, UdpSession session) {
-    sessions.remove(client, session);
+    if (sessions.remove(client, session)) {
+      perSource.computeIfPresent(client.getAddress(), (a, n) -> n > 1 ? n - 1 : null);
+    }
     sessionCount = sessions.size();
   }
 
@@ -136,6 +155,11 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
   /** Open sessions (for metrics and tests; any thread). */
   public int sessionCount() {
     return sessionCount;
+  }
+
+  /** New sessions refused so far because their client IP had its maximum open (any thread). */
+  public long refusedPerSource() {
+    return refusedPerSource.sum();
   }
 
   /** Datagrams dropped so far: no endpoint, session cap, queue full, socket busy (any thread). */
@@ -149,6 +173,7 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
       s.close();
     }
     sessions.clear();
+    perSource.clear();
     sessionCount = 0;
     super.channelInactive(ctx);
   }

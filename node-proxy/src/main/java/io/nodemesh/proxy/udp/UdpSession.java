@@ -65,9 +65,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     this.maxQueued = settings.maxQueued();
     long serviceIdle =
         target.call() == null ? 0 : target.call().policy().timeouts().idleMillis();
-    // nodemesh.io/idle-timeout of the Service, else the proxy's UDP session idle timeout.
-    this.idleNanos =
-        serviceIdle > 0 ? serviceIdle * 1_000_000L : settings.idleTimeout().toNanos();
+    // nodemesh.io/idle-timeout of the Service (bounded), else the proxy's UDP session idle timeout.
+    this.idleNanos = settings.sessionIdleNanos(serviceIdle);
     this.lastActivity = System.nanoTime();
     Bootstrap b =
         new Bootstrap()

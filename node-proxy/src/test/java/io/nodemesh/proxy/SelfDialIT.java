@@ -1,0 +1,124 @@
+package io.nodemesh.proxy;
+
+import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.freePort;
+import static io.nodemesh.proxy.Configs.http;
+import static io.nodemesh.proxy.Configs.local;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13, confused deputy: an EndpointSlice that names the proxy's own address and one of its
+ * ports (a listener, the entry port, the admin port) must not be dialled. The old proxy connected
+ * to itself, and each hop accepted a new connection that dialled again: a loop that ended only at
+ * the connection cap, with the proxy's own admin API reachable through a Service as a bonus.
+ */
+class SelfDialIT {
+  private TestBackend v1;
+  private NodeProxy proxy;
+
+  @BeforeEach
+  void start() throws IOException {
+    v1 = new TestBackend("v1");
+    proxy = NodeProxy.start(local().withEntryPort(0));
+  }
+
+  @AfterEach
+  void stop() {
+    proxy.close();
+    v1.close();
+  }
+
+  private static BackendConfig at(String service, String ip, int port) {
+    return new BackendConfig(service, 1, List.of(EndpointConfig.ready(ip, port)));
+  }
+
+  private static RouteConfig direct(String service, int port) {
+    return RouteConfig.direct(at(service, "127.0.0.1", port));
+  }
+
+  private double accepted(String protocol) {
+    return Scrape.of(proxy)
+        .series()
+        .getOrDefault("nodemesh_downstream_connections_total{protocol=\"" + protocol + "\"}", 0.0);
+  }
+
+  @Test
+  void endpointsOnTheProxysOwnPortsAreNotDialledAndTheCallGets503AtOnce() throws Exception {
+    int loop = freePort();
+    int a = freePort();
+    int b = freePort();
+    int admin = freePort();
+    int healthy = freePort();
+    proxy.apply(
+        config(
+            1,
+            // Its own port, written three ways that are all 127.0.0.1.
+            http(
+                "shop",
+                "loop",
+                80,
+                loop,
+                new RouteConfig(
+                    at("loop", "127.0.0.1", loop),
+                    List.of(
+                        at("loop-a", "::ffff:127.0.0.1", loop),
+                        at("loop-b", "::FFFF:7f00:1", loop)),
+                    List.of(),
+                    "shop/loop")),
+            // Two listeners pointing at each other.
+            http("shop", "a", 80, a, RouteConfig.direct(at("a", "127.0.0.1", b))),
+            http("shop", "b", 80, b, RouteConfig.direct(at("b", "127.0.0.1", a))),
+            // The admin port and the entry port.
+            http("shop", "admin", 80, admin, direct("admin", proxy.adminPort())),
+            http("shop", "entry", 81, freePort(), direct("entry", proxy.entryPort())),
+            http("shop", "web", 80, healthy, RouteConfig.direct(v1.backend("web", 1)))));
+    assertThat(Scrape.of(proxy).series()).containsEntry("nodemesh_self_endpoints_dropped", 7.0);
+    double before = accepted("http");
+    for (int port : List.of(loop, a, b, admin)) {
+      long t0 = System.nanoTime();
+      try (RawClient c = new RawClient(port)) {
+        RawClient.Response r = c.get("/metrics", "x.shop.mesh");
+        assertThat(r.status()).as("port %d", port).isEqualTo(503);
+        assertThat(r.body()).contains("no ready endpoint");
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    }
+    // Only the four client connections were accepted: nothing dialled back in.
+    assertThat(accepted("http") - before).isEqualTo(4.0);
+    // The proxy still serves everyone else.
+    try (RawClient c = new RawClient(healthy)) {
+      assertThat(c.get("/", "web.shop.mesh").body()).isEqualTo("v1");
+    }
+  }
+
+  @Test
+  void aTcpListenerPointingAtItselfClosesTheClientInsteadOfLooping() throws Exception {
+    int loop = freePort();
+    proxy.apply(
+        config(
+            1,
+            new ListenerConfig(
+                "shop", "db", 5432, Protocol.TCP, loop, direct("db", loop))));
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", loop), 5_000);
+      s.setSoTimeout(10_000);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    assertThat(accepted("tcp")).isLessThanOrEqualTo(1.0);
+    assertThat(Scrape.of(proxy).series()).containsEntry("nodemesh_self_endpoints_dropped", 1.0);
+  }
+}
