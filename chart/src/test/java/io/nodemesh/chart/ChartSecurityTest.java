@@ -34,6 +34,10 @@ class ChartSecurityTest {
         .toList();
   }
 
+  static String kindAndNamespace(JsonNode o) {
+    return o.path("kind").asText() + " " + o.path("metadata").path("namespace").asText();
+  }
+
   static String annotation(JsonNode o, String key) {
     return o.path("metadata").path("annotations").path(key).asText(null);
   }
@@ -42,7 +46,7 @@ class ChartSecurityTest {
   void thePatchersRightsAreHooksThatComeBeforeTheJobsAndGoWithThem() {
     List<JsonNode> objects = patcherObjects(withHooks);
     assertThat(objects)
-        .extracting(o -> o.path("kind").asText() + " " + o.path("metadata").path("namespace").asText())
+        .extracting(ChartSecurityTest::kindAndNamespace)
         .containsExactlyInAnyOrder(
             "ServiceAccount nodemesh",
             "Role kube-system",
@@ -53,9 +57,11 @@ class ChartSecurityTest {
         Integer.parseInt(
             annotation(withHooks.get("Job", "nodemesh-prepare"), VISIBLE_HOOK + "-weight"));
     for (JsonNode o : objects) {
-      String what = o.path("kind").asText() + " " + o.path("metadata").path("namespace").asText();
+      String what = kindAndNamespace(o);
       // Every event a Job runs on: install, upgrade (prepare) and delete (cleanup).
-      assertThat(annotation(o, VISIBLE_HOOK)).as(what).isEqualTo("post-install,post-upgrade,pre-delete");
+      assertThat(annotation(o, VISIBLE_HOOK))
+          .as(what)
+          .isEqualTo("post-install,post-upgrade,pre-delete");
       assertThat(Integer.parseInt(annotation(o, VISIBLE_HOOK + "-weight")))
           .as(what)
           .isLessThan(jobWeight);
@@ -109,9 +115,11 @@ class ChartSecurityTest {
 
   @Test
   void theAdminPortIsOpenOnlyToPrometheusAndTheListenersToAll() {
-    JsonNode np = Rendered.render(Map.of()).get("NetworkPolicy", "nodemesh-proxy");
-    assertThat(np.path("spec").path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText())
-        .isEqualTo("nodemesh-proxy");
+    Rendered defaults = Rendered.render(Map.of());
+    JsonNode np = defaults.get("NetworkPolicy", "nodemesh-proxy");
+    JsonNode daemonSet = defaults.get("DaemonSet", "nodemesh-proxy");
+    assertThat(np.path("spec").path("podSelector").path("matchLabels"))
+        .isEqualTo(daemonSet.path("spec").path("selector").path("matchLabels"));
     assertThat(Rendered.texts(np.path("spec").path("policyTypes"))).containsExactly("Ingress");
     JsonNode ingress = np.path("spec").path("ingress");
     assertThat(ingress).hasSize(2);
@@ -143,7 +151,7 @@ class ChartSecurityTest {
 
     // The controller's port: proxies and Prometheus.
     JsonNode controller =
-        Rendered.render(Map.of()).get("NetworkPolicy", "nodemesh-controller").path("spec").path("ingress");
+        defaults.get("NetworkPolicy", "nodemesh-controller").path("spec").path("ingress");
     assertThat(controller).hasSize(1);
     assertThat(controller.path(0).path("from")).hasSize(2);
     assertThat(controller.path(0).path("from").path(1).path("podSelector").toString())
@@ -159,7 +167,7 @@ class ChartSecurityTest {
     JsonNode ingress = r.get("NetworkPolicy", "nodemesh-proxy").path("spec").path("ingress");
     assertThat(ingress).hasSize(1);
     assertThat(ingress.toString()).doesNotContain("9901");
-    assertThat(r.get("NetworkPolicy", "nodemesh-controller").path("spec").path("ingress").path(0).path("from"))
-        .hasSize(1);
+    JsonNode controller = r.get("NetworkPolicy", "nodemesh-controller").path("spec");
+    assertThat(controller.path("ingress").path(0).path("from")).hasSize(1);
   }
 }

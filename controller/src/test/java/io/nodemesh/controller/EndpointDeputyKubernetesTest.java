@@ -70,7 +70,11 @@ class EndpointDeputyKubernetesTest {
   void world() {
     client.pods().inNamespace("shop").resource(pod("shop", "api-1", "api", "10.0.0.1")).create();
     client.pods().inNamespace("shop").resource(pod("shop", "api-2", "api", "10.0.0.2")).create();
-    client.pods().inNamespace("bank").resource(pod("bank", "vault-1", "vault", FOREIGN_POD)).create();
+    client
+        .pods()
+        .inNamespace("bank")
+        .resource(pod("bank", "vault-1", "vault", FOREIGN_POD))
+        .create();
     client
         .services()
         .inNamespace("shop")
@@ -200,11 +204,14 @@ class EndpointDeputyKubernetesTest {
     assertThat(notAPod())
         .filteredOn(p -> p.name().equals("api-manual-v6"))
         .singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("::ffff:10.0.0.5").contains("bank/vault-1"));
+        .satisfies(
+            p -> assertThat(p.message()).contains("::ffff:10.0.0.5").contains("bank/vault-1"));
     assertThat(notAPod())
-        .filteredOn(p -> p.field().equals("endpoints[0].addresses[0]") && p.name().equals("api-manual"))
+        .filteredOn(
+            p -> p.field().equals("endpoints[0].addresses[0]") && p.name().equals("api-manual"))
         .singleElement()
-        .satisfies(p -> assertThat(p.message()).contains(CLUSTER_IP).contains("not the IP of a live pod"));
+        .satisfies(
+            p -> assertThat(p.message()).contains(CLUSTER_IP).contains("not the IP of a live pod"));
 
     // Every destination of the listener is a pod the access check knows.
     ListenerAccess access =

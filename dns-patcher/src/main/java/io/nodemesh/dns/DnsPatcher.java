@@ -528,7 +528,12 @@ public final class DnsPatcher {
       return;
     }
     Deployment d =
-        client.apps().deployments().inNamespace(target.namespace()).withName(target.deployment()).get();
+        client
+            .apps()
+            .deployments()
+            .inNamespace(target.namespace())
+            .withName(target.deployment())
+            .get();
     String corefile = null;
     for (String cm : d == null ? List.<String>of() : configMapVolumes(d)) {
       corefile = data(configMap(target.namespace(), cm), COREFILE);
@@ -549,7 +554,8 @@ public final class DnsPatcher {
         && c.version().isPresent()
         && !c.version().get().isAtLeast(RELOADS_IMPORTS)) {
       throw new DnsPatchException(
-          "not patching %s: CoreDNS before %s does not re-read imported files on reload; upgrade CoreDNS"
+          ("not patching %s: CoreDNS before %s does not re-read imported files on reload;"
+                  + " upgrade CoreDNS")
               .formatted(target.describe(), RELOADS_IMPORTS));
     }
   }

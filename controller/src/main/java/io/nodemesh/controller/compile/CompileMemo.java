@@ -487,7 +487,8 @@ public final class CompileMemo {
       Set<String> addresses =
           addressesByService.computeIfAbsent(serviceKey, k -> new HashSet<>());
       for (EndpointSlice slice : slices) {
-        for (Endpoint ep : slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
+        List<Endpoint> eps = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
+        for (Endpoint ep : eps) {
           if (ep == null || ep.getAddresses() == null) {
             continue;
           }

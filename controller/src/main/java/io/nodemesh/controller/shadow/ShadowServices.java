@@ -18,6 +18,7 @@ import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.compile.PortKey;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -191,9 +192,9 @@ public final class ShadowServices implements AutoCloseable {
    * The shadow Services a reconciliation wants, by name, and the Services that lost their name to
    * another one.
    */
-  public record Plan(Map<String, Service> services, List<Problem> problems) {
-    public Plan {
-      services = java.util.Collections.unmodifiableMap(new TreeMap<>(services));
+  record Plan(Map<String, Service> services, List<Problem> problems) {
+    Plan {
+      services = Collections.unmodifiableMap(new TreeMap<>(services));
       problems = List.copyOf(problems);
     }
   }

@@ -12,6 +12,7 @@ import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.ListenerAccess;
 import java.net.InetAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,9 +41,11 @@ class UnknownEndpointAccessTest {
 
   static ListenerConfig listener(String... ips) {
     List<EndpointConfig> eps =
-        java.util.Arrays.stream(ips).map(ip -> new EndpointConfig(ip, 5432, "n1", true, true, false)).toList();
-    return new ListenerConfig(
-        "shop", "db", 5432, Protocol.TCP, 10000, RouteConfig.direct(new BackendConfig("db", 1, eps)));
+        Arrays.stream(ips)
+            .map(ip -> new EndpointConfig(ip, 5432, "n1", true, true, false))
+            .toList();
+    RouteConfig route = RouteConfig.direct(new BackendConfig("db", 1, eps));
+    return new ListenerConfig("shop", "db", 5432, Protocol.TCP, 10000, route);
   }
 
   static AccessDecision decide(ListenerConfig l) throws Exception {

@@ -59,8 +59,8 @@ class ShadowCollisionTest {
   }
 
   static ListenerConfig listener(String ns, String svc, int port, int proxyPort) {
-    return new ListenerConfig(
-        ns, svc, port, Protocol.HTTP, proxyPort, RouteConfig.direct(new BackendConfig(svc, 1, List.of())));
+    RouteConfig route = RouteConfig.direct(new BackendConfig(svc, 1, List.of()));
+    return new ListenerConfig(ns, svc, port, Protocol.HTTP, proxyPort, route);
   }
 
   static Service source(String ns, String name, String created, String uid) {
@@ -106,7 +106,7 @@ class ShadowCollisionTest {
     client.v1().events().inAnyNamespace().delete();
   }
 
-  /** The victim's shadow, as the API server assigned it a ClusterIP; returns its resourceVersion. */
+  /** Creates the victim's shadow and gives it a ClusterIP; returns its resourceVersion. */
   String victimShadowWithClusterIp(Map<String, Service> sources) {
     ShadowServices.Outcome first = shadows.reconcile(config(VICTIM_80), sources);
     assertThat(first.created()).isEqualTo(1);
@@ -115,7 +115,8 @@ class ShadowCollisionTest {
             .services()
             .inNamespace(MESH)
             .withName(SHADOW)
-            .edit(s -> new ServiceBuilder(s).editSpec().withClusterIP("10.96.7.7").endSpec().build());
+            .edit(
+                s -> new ServiceBuilder(s).editSpec().withClusterIP("10.96.7.7").endSpec().build());
     String version = assigned.getMetadata().getResourceVersion();
     await()
         .atMost(WAIT)
@@ -234,10 +235,12 @@ class ShadowCollisionTest {
             sources("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z"),
             sources("2026-06-01T00:00:00Z", "2026-01-01T00:00:00Z"),
             sources("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))) {
-      ShadowServices.Plan plan = ShadowServices.plan(both, MESH, selector, SHORT, sources, List.of());
+      ShadowServices.Plan plan =
+          ShadowServices.plan(both, MESH, selector, SHORT, sources, List.of());
       assertThat(plan.services()).containsOnlyKeys(SHADOW);
       assertThat(plan.problems()).hasSize(1);
-      winners.add(plan.services().get(SHADOW).getMetadata().getLabels().get("nodemesh.io/source-name"));
+      Service winner = plan.services().get(SHADOW);
+      winners.add(winner.getMetadata().getLabels().get(ShadowServices.SOURCE_NAME_LABEL));
     }
 
     // uid-attacker sorts before uid-victim.
