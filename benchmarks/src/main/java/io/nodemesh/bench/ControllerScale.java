@@ -212,6 +212,16 @@ public final class ControllerScale {
     }
     int pods = cluster.services() * cluster.endpointsPerService();
     objects.addAll(cluster.pods());
+    int half = cluster.services() / 2;
+    if (acl) {
+      // The endpoint change is a pod replaced, and a rollout starts the new pod before the slice
+      // names it. In ACL mode an endpoint must be a live pod of its namespace (issue 13), so the
+      // pods it moves to exist from the start.
+      int last = half * cluster.endpointsPerService() + cluster.endpointsPerService() - 1;
+      for (int g = 1; g <= rounds * 2; g++) {
+        objects.add(SyntheticCluster.pod(half, last + g * pods));
+      }
+    }
     // Wall time is what the target is about; the thread's CPU time is what is left of it when
     // other processes compete for the CPU (a shared machine), so both are reported.
     double[] full = new double[rounds];
@@ -227,7 +237,6 @@ public final class ControllerScale {
     // As the controller does: one indexer and one memo across compilations, primed by a first one.
     Incremental controller = new Incremental(objects, settings);
     result = controller.compile(null, result);
-    int half = cluster.services() / 2;
     int sliceIndex = indexOf(objects, SyntheticMesh.service(half) + "-abcde");
     int splitIndex = indexOf(objects, "split-0");
     int freeIp = pods * 2;

@@ -16,7 +16,7 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = {
       "Take the mesh zone out of the cluster DNS again: the Corefile comes back byte for byte,"
-          + " kube-dns gets its stubDomains text back, and the DNS pods restart.",
+          + " kube-dns gets its stubDomains text back; the cluster DNS reloads it.",
       "Safe to run when nothing is patched."
     })
 final class CleanupCommand implements Callable<Integer> {

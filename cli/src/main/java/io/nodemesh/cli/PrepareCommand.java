@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Make NAME.NAMESPACE.<domain> resolve: add the mesh zone to CoreDNS (Corefile or"
-          + " coredns-custom) or kube-dns (stubDomains), then restart the DNS pods.",
+          + " coredns-custom) or kube-dns (stubDomains); the cluster DNS reloads it by itself"
+          + " (CoreDNS needs the reload plugin).",
       "Running it again changes nothing; `nodemesh cleanup` undoes it."
     })
 final class PrepareCommand implements Callable<Integer> {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class InstallCommandsTest {
-  static final String COREFILE = ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n";
+  static final String COREFILE =
+      ".:53 {\n    errors\n    reload\n    forward . /etc/resolv.conf\n}\n";
 
   KubernetesClient client;
   Path kubeconfig;
@@ -96,6 +97,22 @@ class InstallCommandsTest {
             "10.1.2.3");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(corefile()).contains("forward mesh.internal. 10.1.2.3");
+  }
+
+  @Test
+  void aCorefileWithoutReloadIsRefusedInOneLineAndLeftAlone() {
+    String noReload = ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n";
+    CoreDnsFixture.create(client, "nodemesh", noReload);
+
+    CliTest.Result r = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString());
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("nodemesh prepare: not patching CoreDNS 1.11.1")
+        .contains("no `reload` plugin")
+        .doesNotContain("\tat ");
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(corefile()).isEqualTo(noReload);
   }
 
   @Test

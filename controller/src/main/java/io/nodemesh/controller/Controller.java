@@ -1,6 +1,7 @@
 package io.nodemesh.controller;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helidon.webserver.WebServer;
 import io.micrometer.core.instrument.Counter;
@@ -84,6 +85,10 @@ public final class Controller implements AutoCloseable {
   private final CompileMemo compileMemo = CompileMemo.create();
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
+  // The source Services of the latest topology (shadow name collisions go to the older one), and
+  // the Services the last reconciliation left without a shadow because another holds its name.
+  private volatile Map<String, Service> sourceServices = Map.of();
+  private volatile List<Problem> shadowProblems = List.of();
   // Every pod of the latest snapshot, live or not: explain names a pod and then says what its IP
   // is worth. Indexed by name on the first explain after a change, not on every compile (100,000
   // pods would cost a one-object change more than the rest of it, see docs/benchmarks.md).
@@ -233,9 +238,18 @@ public final class Controller implements AutoCloseable {
     return gate.isLeader();
   }
 
-  /** The problems of the latest compilation (source problems included). */
+  /**
+   * The problems of the latest compilation (source problems included) and of the latest shadow
+   * Service reconciliation.
+   */
   public List<Problem> problems() {
-    return problems;
+    List<Problem> shadow = shadowProblems;
+    if (shadow.isEmpty()) {
+      return problems;
+    }
+    List<Problem> all = new java.util.ArrayList<>(problems);
+    all.addAll(shadow);
+    return List.copyOf(all);
   }
 
   /** A pod of the latest topology by namespace and name (explain), or null. */
@@ -271,6 +285,7 @@ public final class Controller implements AutoCloseable {
     topologySample.stop(topologyTimer);
     Timer.Sample sample = Timer.start(registry);
     pods = snapshot.pods();
+    sourceServices = topology.services();
     PortAllocation base = allocation;
     if (shadows != null && (reseed || !gate.isLeader())) {
       // The shadow Services are the durable record of the allocation: a restarted or newly elected
@@ -317,14 +332,15 @@ public final class Controller implements AutoCloseable {
 
   private void write() {
     if (shadows != null && gate.isLeader()) {
-      var outcome = shadows.reconcile(hub.current());
+      var outcome = shadows.reconcile(hub.current(), sourceServices);
+      shadowProblems = outcome.problems();
       shadowWrites.increment(outcome.writes());
       if (outcome.failed() > 0) {
         // Retry later rather than at once: a failing API server should not be hammered.
         CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS).execute(compiler::trigger);
       }
     }
-    reporter.report(problems);
+    reporter.report(problems());
   }
 
   @Override

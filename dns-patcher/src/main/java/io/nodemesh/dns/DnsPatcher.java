@@ -3,7 +3,6 @@ package io.nodemesh.dns;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -32,16 +31,23 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Where the zone goes depends on what runs: CoreDNS gets a server block in its Corefile (or,
  * when it imports {@code *.server} files from a mounted {@code coredns-custom} ConfigMap, a key
- * there, which managed add-ons do not reconcile); kube-dns gets a {@code stubDomains} entry. The
- * DNS Deployment is then restarted through a pod-template annotation holding a hash of what was
- * written. {@code prepare} leaves a record in the mesh namespace so that {@code status} can tell a
- * patch that was never made from one that something reverted.
+ * there, which managed add-ons do not reconcile); kube-dns gets a {@code stubDomains} entry.
+ * Nothing is restarted: CoreDNS's {@code reload} plugin re-reads the Corefile, imported files
+ * included, when the mounted ConfigMap changes, and kube-dns re-reads its ConfigMap on its own, so
+ * the patcher needs no right on the DNS Deployment beyond reading it (issue 13). {@code prepare}
+ * refuses a CoreDNS whose Corefile has no {@code reload}. It leaves a record in the mesh namespace
+ * so that {@code status} can tell a patch that was never made from one that something reverted.
  */
 public final class DnsPatcher {
   private static final System.Logger LOG = System.getLogger(DnsPatcher.class.getName());
 
-  /** Pod-template annotation of the DNS Deployment: hash of the patch, so a change restarts DNS. */
-  public static final String RESTART_ANNOTATION = "nodemesh.io/dns-patch";
+  /**
+   * CoreDNS re-reads imported {@code *.server} files on {@code reload} since 1.6.2
+   * (coredns/coredns#3068); older ones would need a restart to see the block.
+   */
+  static final CoreDnsVersion RELOADS_IMPORTS = new CoreDnsVersion(1, 6, 2);
+
+  private static final Pattern RELOAD_PLUGIN = Pattern.compile("(?m)^\\s*reload(\\s|\\{|$)");
 
   /** Marks a ConfigMap that {@code prepare} created and {@code cleanup} may delete. */
   public static final String CREATED_ANNOTATION = "nodemesh.io/created-by-prepare";
@@ -154,6 +160,7 @@ public final class DnsPatcher {
   public Change prepare() {
     DnsTarget target = locate();
     MeshDnsSettings mesh = new MeshDnsSettings(settings.domain(), upstream());
+    requireReload(target);
     List<String> notes = new ArrayList<>();
     // What was written, or empty when the DNS configuration already said it.
     Optional<String> written =
@@ -163,7 +170,9 @@ public final class DnsPatcher {
           case DnsTarget.KubeDns k -> prepareKubeDns(k, mesh, notes);
         };
     writeRecord(target, mesh);
-    written.ifPresent(text -> restart(target, hash(text)));
+    if (written.isPresent()) {
+      notes.add(RELOAD_NOTE);
+    }
     return new Change(target, written.isPresent(), notes);
   }
 
@@ -178,11 +187,7 @@ public final class DnsPatcher {
           case DnsTarget.KubeDns k -> cleanupKubeDns(k);
         };
     client.configMaps().inNamespace(settings.meshNamespace()).withName(RECORD_NAME).delete();
-    if (changed) {
-      restart(target, null);
-    } else {
-      notes.add("nothing to undo");
-    }
+    notes.add(changed ? RELOAD_NOTE : "nothing to undo");
     return new Change(target, changed, notes);
   }
 
@@ -508,33 +513,56 @@ public final class DnsPatcher {
     }
   }
 
-  /** A change of the pod template restarts the DNS pods; null removes the annotation again. */
-  private void restart(DnsTarget target, String value) {
-    client
-        .apps()
-        .deployments()
-        .inNamespace(target.namespace())
-        .withName(target.deployment())
-        .edit(
-            d -> {
-              var meta = d.getSpec().getTemplate().getMetadata();
-              if (meta == null) {
-                meta = new ObjectMeta();
-                d.getSpec().getTemplate().setMetadata(meta);
-              }
-              Map<String, String> a =
-                  meta.getAnnotations() == null
-                      ? new LinkedHashMap<>()
-                      : new LinkedHashMap<>(meta.getAnnotations());
-              if (value == null) {
-                a.remove(RESTART_ANNOTATION);
-              } else {
-                a.put(RESTART_ANNOTATION, value);
-              }
-              meta.setAnnotations(a);
-              return d;
-            });
-    LOG.log(Level.INFO, "restarting {0}/{1}", target.namespace(), target.deployment());
+  private static final String RELOAD_NOTE =
+      "the cluster DNS picks the change up by itself (CoreDNS: reload plugin, kube-dns: its config"
+          + " sync) within about two minutes: the kubelet refreshes the mounted ConfigMap, then"
+          + " reload checks every 30 s";
+
+  /**
+   * Refuses a CoreDNS that would not load the patch without a restart: its Corefile has no {@code
+   * reload} plugin, or the block goes to an imported file and CoreDNS is older than {@link
+   * #RELOADS_IMPORTS}. kube-dns needs nothing.
+   */
+  private void requireReload(DnsTarget target) {
+    if (target instanceof DnsTarget.KubeDns) {
+      return;
+    }
+    Deployment d =
+        client
+            .apps()
+            .deployments()
+            .inNamespace(target.namespace())
+            .withName(target.deployment())
+            .get();
+    String corefile = null;
+    for (String cm : d == null ? List.<String>of() : configMapVolumes(d)) {
+      corefile = data(configMap(target.namespace(), cm), COREFILE);
+      if (corefile != null) {
+        break;
+      }
+    }
+    if (corefile == null || !reloads(corefile)) {
+      throw new DnsPatchException(
+          ("not patching %s: its Corefile has no `reload` plugin, so CoreDNS would not load the"
+                  + " mesh zone without a restart, and Nodemesh does not restart the cluster DNS."
+                  + " Add a line `reload` to the Corefile's `.:53` block (kubeadm, kind, k3s, EKS"
+                  + " and AKS Corefiles have it), wait for CoreDNS to pick it up (or restart it"
+                  + " once), then run prepare again")
+              .formatted(target.describe()));
+    }
+    if (target instanceof DnsTarget.CustomServerFile c
+        && c.version().isPresent()
+        && !c.version().get().isAtLeast(RELOADS_IMPORTS)) {
+      throw new DnsPatchException(
+          ("not patching %s: CoreDNS before %s does not re-read imported files on reload;"
+                  + " upgrade CoreDNS")
+              .formatted(target.describe(), RELOADS_IMPORTS));
+    }
+  }
+
+  /** Whether a Corefile (our own block aside) loads the {@code reload} plugin. */
+  static boolean reloads(String corefile) {
+    return RELOAD_PLUGIN.matcher(CorefilePatch.restore(corefile)).find();
   }
 
   private static void warnIfReconciled(ConfigMap cm, List<String> notes) {

@@ -119,17 +119,24 @@ class DnsPatcherTest {
     return client.configMaps().inNamespace(SYS).withName(name).get();
   }
 
-  String restartAnnotation(String deployment) {
-    Deployment d = client.apps().deployments().inNamespace(SYS).withName(deployment).get();
-    Map<String, String> a = d.getSpec().getTemplate().getMetadata().getAnnotations();
-    return a == null ? null : a.get(DnsPatcher.RESTART_ANNOTATION);
+  /** The DNS Deployment's resourceVersion: the patcher never writes the Deployment. */
+  String deploymentVersion(String deployment) {
+    return client
+        .apps()
+        .deployments()
+        .inNamespace(SYS)
+        .withName(deployment)
+        .get()
+        .getMetadata()
+        .getResourceVersion();
   }
 
   @Test
-  void kubeadmCorefileIsPatchedOnceRestartedAndRestoredByteForByte() {
+  void kubeadmCorefileIsPatchedOnceLeftToReloadAndRestoredByteForByte() {
     String original = fixture("kubeadm-1.11.Corefile");
     deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
     configMap(client, "coredns", Map.of("Corefile", original));
+    String deployment = deploymentVersion("coredns");
 
     DnsPatcher.Change first = patcher.prepare();
     assertThat(first.changed()).isTrue();
@@ -137,7 +144,7 @@ class DnsPatcherTest {
     String patched = cm("coredns").getData().get("Corefile");
     assertThat(patched).startsWith(original).contains("forward mesh. " + MESH_IP);
     assertThat(CorefileSyntax.problems(patched, new CoreDnsVersion(1, 11, 1))).isEmpty();
-    assertThat(restartAnnotation("coredns")).isNotBlank();
+    assertThat(first.notes()).anyMatch(n -> n.contains("reload"));
     assertThat(patcher.status()).isEqualTo(new DnsStatus.Patched(first.target(), MESH_IP));
 
     String version = cm("coredns").getMetadata().getResourceVersion();
@@ -146,19 +153,18 @@ class DnsPatcherTest {
 
     assertThat(patcher.cleanup().changed()).isTrue();
     assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(original);
-    assertThat(restartAnnotation("coredns")).isNull();
     assertThat(patcher.status()).isInstanceOf(DnsStatus.NotPatched.class);
     assertThat(patcher.cleanup().changed()).isFalse();
+    assertThat(deploymentVersion("coredns")).isEqualTo(deployment);
   }
 
   @Test
-  void aCoreDnsUpgradeGetsABlockForTheNewVersionAndAnotherRestart() {
-    String original = ".:53 {\n    errors\n    proxy . /etc/resolv.conf\n}\n";
+  void aCoreDnsUpgradeGetsABlockForTheNewVersion() {
+    String original = ".:53 {\n    errors\n    reload\n    proxy . /etc/resolv.conf\n}\n";
     deployment(client, "coredns", "coredns/coredns:1.0.5", "coredns");
     configMap(client, "coredns", Map.of("Corefile", original));
     patcher.prepare();
     assertThat(cm("coredns").getData().get("Corefile")).contains("proxy mesh. " + MESH_IP);
-    String before = restartAnnotation("coredns");
 
     client
         .apps()
@@ -179,9 +185,50 @@ class DnsPatcherTest {
     assertThat(cm("coredns").getData().get("Corefile"))
         .contains("forward mesh. " + MESH_IP)
         .doesNotContain("proxy mesh.");
-    assertThat(restartAnnotation("coredns")).isNotEqualTo(before);
     patcher.cleanup();
     assertThat(cm("coredns").getData().get("Corefile")).isEqualTo(original);
+  }
+
+  @Test
+  void aCorefileWithoutReloadIsRefusedWithNothingWritten() {
+    String original = ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n";
+    deployment(client, "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", "coredns");
+    configMap(client, "coredns", Map.of("Corefile", original));
+    String configVersion = cm("coredns").getMetadata().getResourceVersion();
+
+    assertThatThrownBy(() -> patcher.prepare())
+        .isInstanceOf(DnsPatchException.class)
+        .hasMessageContaining("no `reload` plugin")
+        .hasMessageContaining("run prepare again");
+
+    assertThat(cm("coredns").getMetadata().getResourceVersion()).isEqualTo(configVersion);
+    assertThat(client.configMaps().inNamespace("nodemesh").withName(DnsPatcher.RECORD_NAME).get())
+        .isNull();
+  }
+
+  @Test
+  void reloadIsFoundAsAPluginNotInACommentOrOurOwnBlock() {
+    assertThat(DnsPatcher.reloads(".:53 {\n    errors\n    reload 10s\n}\n")).isTrue();
+    assertThat(DnsPatcher.reloads(".:53 {\n\treload\n}\n")).isTrue();
+    assertThat(DnsPatcher.reloads(".:53 {\n    # reload\n    errors\n}\n")).isFalse();
+    assertThat(DnsPatcher.reloads(".:53 {\n    reloaded\n}\n")).isFalse();
+  }
+
+  @Test
+  void anOldCoreDnsWithCorednsCustomIsRefused() {
+    deployment(client, "coredns", "coredns/coredns:1.6.0", "coredns", "coredns-custom");
+    configMap(
+        client,
+        "coredns",
+        Map.of(
+            "Corefile",
+            ".:53 {\n    errors\n    reload\n    forward . /etc/resolv.conf\n}\n"
+                + "import /etc/coredns/custom/*.server\n"));
+
+    assertThatThrownBy(() -> patcher.prepare())
+        .isInstanceOf(DnsPatchException.class)
+        .hasMessageContaining("imported files");
+    assertThat(cm("coredns-custom")).isNull();
   }
 
   @Test
@@ -253,7 +300,6 @@ class DnsPatcherTest {
     assertThat(change.target()).isInstanceOf(DnsTarget.KubeDns.class);
     assertThat(cm("kube-dns").getData().get("stubDomains"))
         .isEqualTo("{\"acme.local\":[\"1.2.3.4\"],\"mesh\":[\"" + MESH_IP + "\"]}");
-    assertThat(restartAnnotation("kube-dns")).isNotBlank();
     assertThat(patcher.prepare().changed()).isFalse();
     assertThat(patcher.status()).isEqualTo(new DnsStatus.Patched(change.target(), MESH_IP));
 

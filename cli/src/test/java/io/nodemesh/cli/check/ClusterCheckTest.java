@@ -157,8 +157,9 @@ class ClusterCheckTest {
           .create();
     }
 
-    // CoreDNS, patched by prepare.
-    CoreDnsFixture.create(client, NS, ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n");
+    // CoreDNS (with reload, which prepare requires), patched by prepare.
+    CoreDnsFixture.create(
+        client, NS, ".:53 {\n    errors\n    reload\n    forward . /etc/resolv.conf\n}\n");
     dnsPatcher().prepare();
 
     client

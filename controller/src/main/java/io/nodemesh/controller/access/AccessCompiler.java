@@ -45,6 +45,12 @@ public final class AccessCompiler {
   public static final String REASON_ROUTE_NOT_FOUND = "RouteNotFound";
   public static final String REASON_MATCH_NOT_FOUND = "MatchNotFound";
 
+  /**
+   * The prefix of the destination an endpoint without a known pod stands for; with a space and no
+   * slash, it never equals a TrafficTarget's {@code namespace/serviceAccount}.
+   */
+  public static final String UNKNOWN_DESTINATION = "(not a pod) ";
+
   /** The service account of a pod that names none (Kubernetes' own default). */
   static final String DEFAULT_SERVICE_ACCOUNT = "default";
 
@@ -146,9 +152,11 @@ public final class AccessCompiler {
         e -> {
           targetPorts.add(e.port());
           String sa = identities.get(e.ip());
-          if (sa != null) {
-            destinations.add(sa);
-          }
+          // An endpoint that is no known pod must still allow, and cannot: it becomes a
+          // destination no TrafficTarget can name, so nothing is allowed on this listener. The
+          // compiler already leaves such endpoints out in ACL mode; this keeps the check from
+          // skipping one if that ever changes (issue 13).
+          destinations.add(sa != null ? sa : UNKNOWN_DESTINATION + e.ip());
         });
     List<AccessGrant> grants = new ArrayList<>();
     for (Rule r : rules.list()) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -68,6 +69,8 @@ public final class CompileMemo {
   private final SortedMap<String, List<Problem>> listenerProblems = new TreeMap<>();
   private List<Problem> otherProblems = List.of();
   private final Endpoints endpoints = new Endpoints();
+  // ACL mode: the live pods by address, which decide which endpoints are kept (null until built).
+  private PodAddresses podAddresses;
   private final Validations splitValidations = new Validations();
   private final Validations otherValidations = new Validations();
   // ACL mode: who is who (null when not computed yet), the rules, and each listener's access with
@@ -158,6 +161,7 @@ public final class CompileMemo {
         endpoints.forget(key);
       }
     }
+    Set<String> changedPodIps = s.acl() ? updatePodAddresses(before, t, delta, dirty) : Set.of();
     for (String key : dirty) {
       relist(t, key);
     }
@@ -175,7 +179,8 @@ public final class CompileMemo {
     problems.addAll(splitProblems);
     listenerProblems.values().forEach(problems::addAll);
     problems.addAll(otherProblems);
-    AccessConfig access = s.acl() ? access(before, t, delta, problems) : AccessConfig.disabled();
+    AccessConfig access =
+        s.acl() ? access(t, delta, changedPodIps, problems) : AccessConfig.disabled();
     MeshConfig config =
         new MeshConfig(
             MeshCompiler.version(previous, list, access, s, nowMillis),
@@ -288,16 +293,15 @@ public final class CompileMemo {
    * changed hands, or all of them when the rules changed.
    */
   private AccessConfig access(
-      Topology before, Topology t, TopologyDelta delta, List<Problem> problems) {
+      Topology t, TopologyDelta delta, Set<String> changedPodIps, List<Problem> problems) {
     Set<String> redo = new HashSet<>(accessDirty);
     accessDirty.clear();
     if (identities == null) {
       t.podsByIp().forEach(this::identify);
       identities = Identities.of(identityIndex);
       redo.addAll(listeners.keySet());
-    } else if (delta.pods()) {
-      Set<String> ips =
-          TopologyDelta.changedKeys(before.podsByIp(), t.podsByIp(), (a, b) -> a == b);
+    } else if (!changedPodIps.isEmpty()) {
+      Set<String> ips = changedPodIps;
       for (String ip : ips) {
         identityIndex.remove(ip);
         invalidIps.remove(ip);
@@ -346,6 +350,41 @@ public final class CompileMemo {
     return new AccessConfig(true, identities, new ArrayList<>(access.values()));
   }
 
+  /**
+   * ACL mode: brings the pods by address up to date and marks the Services (and the split roots
+   * using them) whose EndpointSlices name an address whose pod changed, since which endpoints they
+   * keep depends on it. Returns the pod IPs that changed (none on a first compilation, which
+   * computes everything anyway).
+   */
+  private Set<String> updatePodAddresses(
+      Topology before, Topology t, TopologyDelta delta, Set<String> dirty) {
+    if (podAddresses == null) {
+      podAddresses = PodAddresses.of(t.podsByIp());
+      endpoints.pods = podAddresses;
+      return Set.of();
+    }
+    if (!delta.pods()) {
+      return Set.of();
+    }
+    Set<String> ips = TopologyDelta.changedKeys(before.podsByIp(), t.podsByIp(), (a, b) -> a == b);
+    for (String ip : ips) {
+      Pod old = before.podsByIp().get(ip);
+      if (old != null) {
+        podAddresses.remove(ip, old);
+      }
+      Pod now = t.podsByIp().get(ip);
+      if (now != null) {
+        podAddresses.add(ip, now);
+      }
+      for (String key : endpoints.servicesAt(IpLiteral.canonical(ip))) {
+        dirty.add(key);
+        dirty.addAll(rootsByBackend.getOrDefault(key, Set.of()));
+        endpoints.forget(key);
+      }
+    }
+    return ips;
+  }
+
   private void identify(String ip, Pod pod) {
     List<Problem> invalid = new ArrayList<>(1);
     String sa = AccessCompiler.identity(ip, pod, invalid);
@@ -380,6 +419,7 @@ public final class CompileMemo {
     listenerProblems.clear();
     otherProblems = List.of();
     endpoints.clear();
+    podAddresses = null;
     splitValidations.clear();
     otherValidations.clear();
     identities = null;
@@ -404,6 +444,11 @@ public final class CompileMemo {
 
     // Service namespace/name -> Service port name -> entry.
     private final Map<String, Map<String, Entry>> byService = new HashMap<>();
+    // ACL mode: the live pods (null when off), and which Services' slices name which canonical
+    // address, so that a pod change recomputes exactly the endpoint lists that can change.
+    private PodAddresses pods;
+    private final Map<String, Set<String>> servicesByAddress = new HashMap<>();
+    private final Map<String, Set<String>> addressesByService = new HashMap<>();
 
     /**
      * The endpoints of a Service port; what is wrong with its slices goes to {@code problems}, on
@@ -421,20 +466,59 @@ public final class CompileMemo {
         e =
             new Entry(
                 slices,
-                MeshCompiler.endpoints(t, namespace, service, sp, found),
+                MeshCompiler.endpoints(t, namespace, service, sp, pods, found),
                 List.copyOf(found));
         ports.put(port, e);
+        if (pods != null) {
+          index(Topology.key(namespace, service), slices);
+        }
       }
       problems.addAll(e.problems());
       return e.endpoints();
     }
 
+    /** The Services whose slices name a canonical address. */
+    Set<String> servicesAt(String canonical) {
+      Set<String> keys = canonical == null ? null : servicesByAddress.get(canonical);
+      return keys == null ? Set.of() : Set.copyOf(keys);
+    }
+
+    private void index(String serviceKey, List<EndpointSlice> slices) {
+      Set<String> addresses =
+          addressesByService.computeIfAbsent(serviceKey, k -> new HashSet<>());
+      for (EndpointSlice slice : slices) {
+        List<Endpoint> eps = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
+        for (Endpoint ep : eps) {
+          if (ep == null || ep.getAddresses() == null) {
+            continue;
+          }
+          for (String ip : ep.getAddresses()) {
+            String c = IpLiteral.canonical(ip);
+            if (c != null && addresses.add(c)) {
+              servicesByAddress.computeIfAbsent(c, k -> new HashSet<>()).add(serviceKey);
+            }
+          }
+        }
+      }
+    }
+
     void forget(String serviceKey) {
       byService.remove(serviceKey);
+      Set<String> addresses = addressesByService.remove(serviceKey);
+      for (String c : addresses == null ? Set.<String>of() : addresses) {
+        Set<String> keys = servicesByAddress.get(c);
+        keys.remove(serviceKey);
+        if (keys.isEmpty()) {
+          servicesByAddress.remove(c);
+        }
+      }
     }
 
     void clear() {
       byService.clear();
+      servicesByAddress.clear();
+      addressesByService.clear();
+      pods = null;
     }
   }
 

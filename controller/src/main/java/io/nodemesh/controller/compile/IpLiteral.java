@@ -40,4 +40,22 @@ public final class IpLiteral {
       return false;
     }
   }
+
+  /**
+   * The canonical text of an address, for comparing addresses rather than strings: {@code
+   * ::ffff:10.0.0.5} and {@code 10.0.0.5} are one address (RFC 4291 section 2.5.5.2), as are {@code
+   * FD00::1} and {@code fd00:0:0:0:0:0:0:1}. Null when {@code s} is not {@link #valid}.
+   */
+  public static String canonical(String s) {
+    if (!valid(s)) {
+      return null;
+    }
+    try {
+      // Valid means a literal: parsed, never looked up. The JDK already returns an IPv4-mapped
+      // IPv6 address as the IPv4 address.
+      return InetAddress.getByName(s).getHostAddress();
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
 }

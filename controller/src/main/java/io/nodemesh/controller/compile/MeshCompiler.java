@@ -2,6 +2,7 @@ package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -66,6 +67,7 @@ public final class MeshCompiler {
   public static final String REASON_ROUTE_GROUP_NOT_FOUND = "RouteGroupNotFound";
   public static final String REASON_PORTS_EXHAUSTED = "PortRangeExhausted";
   public static final String REASON_PORT_CONFLICT = "PortConflict";
+  public static final String REASON_ENDPOINT_NOT_A_POD = "EndpointNotAPod";
 
   private static final String SERVICE = "Service";
 
@@ -310,9 +312,22 @@ public final class MeshCompiler {
    * EndpointSlice API defines their defaults. An address that is not an IP literal, or a slice port
    * outside 1..65535, is left out and reported, whichever port it belongs to: a proxy would reject
    * the whole config for it.
+   *
+   * <p>In ACL mode ({@code pods} not null) an address is kept only when it is a live pod of the
+   * Service's own namespace, compared as addresses ({@link IpLiteral#canonical}) and written as
+   * the pod's IP. Anything else (a manual EndpointSlice naming a ClusterIP, a node, another
+   * namespace's pod, a proxy) is left out and reported: the proxy would otherwise dial it on the
+   * caller's behalf while the access check only knows the pods' service accounts (issue 13). An
+   * endpoint Kubernetes marks terminating is left out silently: its pod is already gone from the
+   * live ones, and a rollout is not a problem.
    */
   static List<EndpointConfig> endpoints(
-      Topology t, String namespace, String service, ServicePort sp, List<Problem> problems) {
+      Topology t,
+      String namespace,
+      String service,
+      ServicePort sp,
+      PodAddresses pods,
+      List<Problem> problems) {
     String portName = Objects.requireNonNullElse(sp.getName(), "");
     Map<String, EndpointConfig> out = new TreeMap<>();
     for (EndpointSlice slice : t.slices(namespace, service)) {
@@ -354,10 +369,21 @@ public final class MeshCompiler {
                         + " is not an IP address; this address is left out"));
             continue;
           }
+          EndpointConditions c = ep.getConditions();
+          if (pods != null) {
+            String field = "endpoints[" + i + "].addresses[" + a + "]";
+            Pod pod = pods.at(IpLiteral.canonical(ip));
+            if (pod == null || !namespace.equals(pod.getMetadata().getNamespace())) {
+              if (c == null || !Boolean.TRUE.equals(c.getTerminating())) {
+                problems.add(notAPod(slice, field, ip, pod, namespace));
+              }
+              continue;
+            }
+            ip = pod.getStatus().getPodIP();
+          }
           if (port == null) {
             continue;
           }
-          EndpointConditions c = ep.getConditions();
           // discovery.k8s.io/v1: a nil ready is "unknown" and must be read as ready; nil serving
           // defers to ready; nil terminating means not terminating.
           boolean ready = c == null || c.getReady() == null || c.getReady();
@@ -370,6 +396,32 @@ public final class MeshCompiler {
       }
     }
     return List.copyOf(out.values());
+  }
+
+  private static Problem notAPod(
+      EndpointSlice slice, String field, String ip, Pod pod, String namespace) {
+    String what =
+        pod == null
+            ? "is not the IP of a live pod"
+            : "is the IP of pod '"
+                + pod.getMetadata().getNamespace()
+                + "/"
+                + pod.getMetadata().getName()
+                + "', not of a pod in namespace '"
+                + namespace
+                + "'";
+    return new Problem(
+        "EndpointSlice",
+        slice.getMetadata().getNamespace(),
+        slice.getMetadata().getName(),
+        field,
+        "'"
+            + ip
+            + "' "
+            + what
+            + "; in ACL mode the mesh sends traffic only to pods of the Service's namespace, whose"
+            + " service accounts the access check knows. This address is left out",
+        REASON_ENDPOINT_NOT_A_POD);
   }
 
   private static Problem sliceProblem(EndpointSlice slice, String field, String message) {

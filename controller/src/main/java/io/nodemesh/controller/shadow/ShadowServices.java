@@ -13,10 +13,12 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.compile.PortKey;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,6 +46,7 @@ public final class ShadowServices implements AutoCloseable {
   private final String meshNamespace;
   private final Map<String, String> proxySelector;
   private final Runnable onChange;
+  private final Namer namer;
   private SharedIndexInformer<Service> informer;
 
   /**
@@ -53,14 +56,25 @@ public final class ShadowServices implements AutoCloseable {
    * @param updated shadow Services updated
    * @param deleted orphans deleted
    * @param failed writes that failed (retried on the next reconciliation)
+   * @param problems Services that get no shadow because another holds its name
    */
-  public record Outcome(int created, int updated, int deleted, int failed) {
+  public record Outcome(int created, int updated, int deleted, int failed, List<Problem> problems) {
+    public Outcome {
+      problems = List.copyOf(problems);
+    }
+
     public int writes() {
       return created + updated + deleted;
     }
   }
 
   public ShadowServices(KubernetesClient client, ControllerOptions options, Runnable onChange) {
+    this(client, options, onChange, ShadowNames::shadowName);
+  }
+
+  ShadowServices(
+      KubernetesClient client, ControllerOptions options, Runnable onChange, Namer namer) {
+    this.namer = Objects.requireNonNull(namer, "namer");
     this.client = Objects.requireNonNull(client, "client");
     this.meshNamespace = options.meshNamespace();
     this.proxySelector = options.proxySelector();
@@ -168,50 +182,121 @@ public final class ShadowServices implements AutoCloseable {
     }
   }
 
-  /** The shadow Services {@code config} calls for, by name. */
+  /** Names the shadow Service of {@code namespace/name}; a test seam for a shorter hash. */
+  @FunctionalInterface
+  interface Namer {
+    String name(String namespace, String name);
+  }
+
+  /**
+   * The shadow Services a reconciliation wants, by name, and the Services that lost their name to
+   * another one.
+   */
+  record Plan(Map<String, Service> services, List<Problem> problems) {
+    Plan {
+      services = Collections.unmodifiableMap(new TreeMap<>(services));
+      problems = List.copyOf(problems);
+    }
+  }
+
+  /** The shadow Services {@code config} calls for, by name, as if none existed yet. */
   public static Map<String, Service> desired(
       MeshConfig config, String meshNamespace, Map<String, String> proxySelector) {
+    return plan(config, meshNamespace, proxySelector, ShadowNames::shadowName, Map.of(), List.of())
+        .services();
+  }
+
+  /**
+   * The shadow Services {@code config} calls for, with name collisions settled by {@link
+   * ShadowClaims}: an existing shadow keeps serving the Service its labels name.
+   *
+   * @param sources the source Services by {@code namespace/name}, for their age
+   * @param existing the shadow Services that exist now
+   */
+  static Plan plan(
+      MeshConfig config,
+      String meshNamespace,
+      Map<String, String> proxySelector,
+      Namer namer,
+      Map<String, Service> sources,
+      List<Service> existing) {
     Map<String, List<ListenerConfig>> bySource = new LinkedHashMap<>();
     for (ListenerConfig l : config.listeners()) {
       bySource.computeIfAbsent(l.namespace() + "/" + l.service(), k -> new ArrayList<>()).add(l);
     }
-    Map<String, Service> out = new TreeMap<>();
-    for (List<ListenerConfig> ls : bySource.values()) {
-      ListenerConfig first = ls.get(0);
-      String name = ShadowNames.shadowName(first.namespace(), first.service());
-      List<ServicePort> ports = new ArrayList<>();
-      for (ListenerConfig l : ls) {
-        ports.add(
-            new ServicePortBuilder()
-                .withName(l.protocol().wireName() + "-" + l.port())
-                .withPort(l.port())
-                .withTargetPort(new IntOrString(l.proxyPort()))
-                .withProtocol(l.protocol() == Protocol.UDP ? "UDP" : "TCP")
-                .build());
+    Map<String, List<ShadowClaims.Claim>> claims = new TreeMap<>();
+    for (Map.Entry<String, List<ListenerConfig>> e : bySource.entrySet()) {
+      ListenerConfig first = e.getValue().get(0);
+      claims
+          .computeIfAbsent(namer.name(first.namespace(), first.service()), k -> new ArrayList<>())
+          .add(
+              new ShadowClaims.Claim(
+                  first.namespace(), first.service(), sources.get(e.getKey())));
+    }
+    Map<String, String> holders = new HashMap<>();
+    for (Service s : existing) {
+      String source = sourceOf(s);
+      if (source != null) {
+        holders.put(s.getMetadata().getName(), source);
       }
-      ports.sort(Comparator.comparing(ServicePort::getName));
-      Map<String, String> labels = new TreeMap<>();
-      labels.put(MANAGED_BY_LABEL, MANAGED_BY);
-      labels.put(SOURCE_NAMESPACE_LABEL, first.namespace());
-      labels.put(SOURCE_NAME_LABEL, first.service());
-      out.put(
-          name,
-          new ServiceBuilder()
-              .withNewMetadata()
-              .withName(name)
-              .withNamespace(meshNamespace)
-              .withLabels(labels)
-              .withAnnotations(Map.of(SOURCE_ANNOTATION, first.namespace() + "/" + first.service()))
-              .endMetadata()
-              .withNewSpec()
-              .withType("ClusterIP")
-              .withSelector(new TreeMap<>(proxySelector))
-              .withInternalTrafficPolicy("Local")
-              .withPorts(ports)
-              .endSpec()
+    }
+    List<Problem> problems = new ArrayList<>();
+    Map<String, Service> out = new TreeMap<>();
+    ShadowClaims.settle(claims, holders, problems)
+        .forEach(
+            (name, c) ->
+                out.put(
+                    name,
+                    shadow(name, bySource.get(c.key()), meshNamespace, proxySelector)));
+    return new Plan(out, problems);
+  }
+
+  /**
+   * The {@code namespace/name} a shadow's labels name, or null when they name none (a shadow
+   * someone stripped of them: it is ours and may be rewritten).
+   */
+  static String sourceOf(Service shadow) {
+    Map<String, String> labels = shadow.getMetadata().getLabels();
+    String ns = labels == null ? null : labels.get(SOURCE_NAMESPACE_LABEL);
+    String name = labels == null ? null : labels.get(SOURCE_NAME_LABEL);
+    return ns == null || name == null ? null : ns + "/" + name;
+  }
+
+  private static Service shadow(
+      String name,
+      List<ListenerConfig> ls,
+      String meshNamespace,
+      Map<String, String> proxySelector) {
+    ListenerConfig first = ls.get(0);
+    List<ServicePort> ports = new ArrayList<>();
+    for (ListenerConfig l : ls) {
+      ports.add(
+          new ServicePortBuilder()
+              .withName(l.protocol().wireName() + "-" + l.port())
+              .withPort(l.port())
+              .withTargetPort(new IntOrString(l.proxyPort()))
+              .withProtocol(l.protocol() == Protocol.UDP ? "UDP" : "TCP")
               .build());
     }
-    return out;
+    ports.sort(Comparator.comparing(ServicePort::getName));
+    Map<String, String> labels = new TreeMap<>();
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    labels.put(SOURCE_NAMESPACE_LABEL, first.namespace());
+    labels.put(SOURCE_NAME_LABEL, first.service());
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(meshNamespace)
+        .withLabels(labels)
+        .withAnnotations(Map.of(SOURCE_ANNOTATION, first.namespace() + "/" + first.service()))
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withSelector(new TreeMap<>(proxySelector))
+        .withInternalTrafficPolicy("Local")
+        .withPorts(ports)
+        .endSpec()
+        .build();
   }
 
   /** Whether {@code actual} differs from {@code want} in a field we own. */
@@ -258,11 +343,16 @@ public final class ShadowServices implements AutoCloseable {
 
   /**
    * Makes the shadow Services match {@code config}: create missing, update changed, delete orphans.
+   * A shadow whose labels name another Service than the one that wants it is never edited.
+   *
+   * @param sources the source Services by {@code namespace/name} (the topology's), for their age
    */
-  public Outcome reconcile(MeshConfig config) {
-    Map<String, Service> want = desired(config, meshNamespace, proxySelector);
+  public Outcome reconcile(MeshConfig config, Map<String, Service> sources) {
+    List<Service> current = existing();
+    Plan plan = plan(config, meshNamespace, proxySelector, namer, sources, current);
+    Map<String, Service> want = plan.services();
     Map<String, Service> have = new HashMap<>();
-    for (Service s : existing()) {
+    for (Service s : current) {
       have.put(s.getMetadata().getName(), s);
     }
     int created = 0;
@@ -284,12 +374,13 @@ public final class ShadowServices implements AutoCloseable {
                   + e.getKey()
                   + " for "
                   + target.getMetadata().getAnnotations().get(SOURCE_ANNOTATION));
-        } else if (differs(target, actual)) {
+        } else if (differs(target, actual) && !heldByAnother(actual, target)) {
           client
               .services()
               .inNamespace(meshNamespace)
               .withName(e.getKey())
-              .edit(s -> own(s, target));
+              // Checked again on the object the API server returns: the cache can be behind.
+              .edit(s -> heldByAnother(s, target) ? s : own(s, target));
           updated++;
           LOG.log(Level.INFO, "updated shadow Service " + meshNamespace + "/" + e.getKey());
         }
@@ -322,7 +413,13 @@ public final class ShadowServices implements AutoCloseable {
             Level.WARNING, "deleting shadow Service " + e.getKey() + " failed: " + ex.getMessage());
       }
     }
-    return new Outcome(created, updated, deleted, failed);
+    return new Outcome(created, updated, deleted, failed, plan.problems());
+  }
+
+  /** Whether {@code actual}'s labels name another source Service than {@code target}'s. */
+  private static boolean heldByAnother(Service actual, Service target) {
+    String holder = sourceOf(actual);
+    return holder != null && !holder.equals(sourceOf(target));
   }
 
   private static boolean isOurs(Service s) {

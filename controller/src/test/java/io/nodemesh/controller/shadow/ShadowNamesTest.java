@@ -13,7 +13,7 @@ class ShadowNamesTest {
     String name = ShadowNames.shadowName("default", "whoami");
     assertThat(name)
         .startsWith("whoami-default-")
-        .hasSize("whoami-default-".length() + 10)
+        .hasSize("whoami-default-".length() + 16)
         .matches(DNS_1035);
   }
 
@@ -36,7 +36,7 @@ class ShadowNamesTest {
     assertThat(y).startsWith("b-c-a-");
     String p = ShadowNames.shadowName("b", "a-c");
     String q = ShadowNames.shadowName("c-b", "a");
-    assertThat(p.substring(0, p.length() - 10)).isEqualTo(q.substring(0, q.length() - 10));
+    assertThat(p.substring(0, p.length() - 16)).isEqualTo(q.substring(0, q.length() - 16));
     assertThat(p).isNotEqualTo(q);
   }
 
@@ -44,6 +44,15 @@ class ShadowNamesTest {
   void digitsFirstAndUpperCaseStillGiveAValidLabel() {
     assertThat(ShadowNames.shadowName("9ns", "1svc")).matches(DNS_1035).startsWith("s1svc-9ns-");
     assertThat(ShadowNames.shadowName("Ns", "Web")).matches(DNS_1035);
+  }
+
+  @Test
+  void theSuffixCarries64BitsEvenForTheLongestNames() {
+    String name = ShadowNames.shadowName("n".repeat(63), "s".repeat(63));
+
+    assertThat(name).hasSize(63).matches(DNS_1035);
+    assertThat(name.substring(name.lastIndexOf('-') + 1)).matches("[0-9a-f]{16}");
+    assertThat(name.substring(0, name.lastIndexOf('-'))).isEqualTo("s".repeat(46));
   }
 
   @Test
