@@ -16,6 +16,7 @@ import java.util.Locale;
  * @param circuitBreaker when to stop sending to a backend Service for a while
  * @param outlier passive ejection of single failing endpoints
  * @param rateLimit requests (HTTP) or connections (TCP) admitted per second
+ * @param paths which request paths the Service accepts beyond the canonical rules
  */
 public record ServicePolicy(
     Scheme scheme,
@@ -24,7 +25,8 @@ public record ServicePolicy(
     Retry retry,
     CircuitBreaker circuitBreaker,
     Outlier outlier,
-    RateLimit rateLimit) {
+    RateLimit rateLimit,
+    Paths paths) {
   private static final ServicePolicy DEFAULTS = new ServicePolicy(Scheme.HTTP);
 
   public ServicePolicy {
@@ -35,11 +37,24 @@ public record ServicePolicy(
     circuitBreaker = circuitBreaker == null ? CircuitBreaker.DEFAULTS : circuitBreaker;
     outlier = outlier == null ? Outlier.DEFAULTS : outlier;
     rateLimit = rateLimit == null ? RateLimit.DEFAULTS : rateLimit;
+    paths = paths == null ? Paths.DEFAULTS : paths;
+  }
+
+  /** A policy with every part but {@code paths}, which takes its defaults. */
+  public ServicePolicy(
+      Scheme scheme,
+      Balancing balancing,
+      Timeouts timeouts,
+      Retry retry,
+      CircuitBreaker circuitBreaker,
+      Outlier outlier,
+      RateLimit rateLimit) {
+    this(scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, null);
   }
 
   /** A policy with the given scheme and every other part at its defaults. */
   public ServicePolicy(Scheme scheme) {
-    this(scheme, null, null, null, null, null, null);
+    this(scheme, null, null, null, null, null, null, null);
   }
 
   /** The policy of a Service that carries no annotations. */
@@ -48,7 +63,8 @@ public record ServicePolicy(
   }
 
   public ServicePolicy withScheme(Scheme value) {
-    return new ServicePolicy(value, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit);
+    return new ServicePolicy(
+        value, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, paths);
   }
 
   /** The balancing algorithm, chosen by {@code nodemesh.io/lb-policy}. */
@@ -285,6 +301,17 @@ public record ServicePolicy(
     public boolean enabled() {
       return average > 0;
     }
+  }
+
+  /**
+   * Request paths beyond the canonical rules (docs/access-control.md, "The request path").
+   *
+   * @param allowEncodedSlashes forward paths holding an encoded {@code /} or {@code \} ({@code
+   *     %2F}, {@code %5C}, or a raw {@code \}, sent as {@code %5C}) instead of refusing them with
+   *     400: for a backend that treats them as data, not as separators
+   */
+  public record Paths(boolean allowEncodedSlashes) {
+    public static final Paths DEFAULTS = new Paths(false);
   }
 
   private static void notNegative(String part, String field, long value) {

@@ -53,6 +53,7 @@ public final class PolicyAnnotations {
   public static final String RATELIMIT_AVERAGE = PREFIX + "ratelimit-average";
   public static final String RATELIMIT_BURST = PREFIX + "ratelimit-burst";
   public static final String RATELIMIT_PER_SOURCE = PREFIX + "ratelimit-per-source";
+  public static final String ALLOW_ENCODED_SLASHES = PREFIX + "allow-encoded-slashes";
 
   /** Every policy annotation this class reads, for docs and tests. */
   public static final List<String> ALL =
@@ -81,7 +82,8 @@ public final class PolicyAnnotations {
           OUTLIER_MAX_PERCENT,
           RATELIMIT_AVERAGE,
           RATELIMIT_BURST,
-          RATELIMIT_PER_SOURCE);
+          RATELIMIT_PER_SOURCE,
+          ALLOW_ENCODED_SLASHES);
 
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
   private static final long MAX_DURATION_MILLIS = 24L * 3600 * 1000;
@@ -114,7 +116,9 @@ public final class PolicyAnnotations {
         p.retry(),
         p.circuitBreaker(),
         p.outlier(),
-        p.rateLimit());
+        p.rateLimit(),
+        new ServicePolicy.Paths(
+            p.value(ALLOW_ENCODED_SLASHES, PolicyAnnotations::bool, false, "true or false")));
   }
 
   private Balancing balancing() {
