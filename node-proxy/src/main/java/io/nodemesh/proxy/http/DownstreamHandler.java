@@ -159,6 +159,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
           null);
       return;
     }
+    // One canonical path from here on, for routing, access control, logs and the backend.
+    RejectedRequest refused =
+        RequestRules.refuseHead(request, ctx.channel() instanceof Http2StreamChannel);
+    if (refused != null) {
+      context.limits().rejections().count(refused.reason());
+      reject(request, refused.status(), refused.getMessage(), null, false, null);
+      return;
+    }
     String path = RequestTarget.path(request.uri());
     InetAddress peer =
         ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
@@ -173,12 +181,22 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     String source = routed == null ? null : routed.access().identity(peer);
     switch (route) {
       case Route.Reject r -> {
-        if (r.listener() == null) {
+        if (r.refusal() != null) {
+          context.limits().rejections().count(r.refusal());
+        } else if (r.listener() == null) {
           // Not a Service's answer, so no listener's request metrics see it: count it here.
           context.limits().rejections().count(Rejections.unroutable(r.status()));
         }
+        // A refused or denied caller gets no source label of its own: its series would be one
+        // more per caller the Service never served (docs/metrics.md, bounded labels).
+        boolean served = r.refusal() == null && r.status().code() != 403;
         reject(
-            request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
+            request,
+            r.status(),
+            r.message(),
+            r.listener(),
+            r.refusal() == null && HttpUtil.isKeepAlive(request),
+            served ? source : null);
       }
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
