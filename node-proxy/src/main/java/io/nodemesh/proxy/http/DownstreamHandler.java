@@ -187,16 +187,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
           // Not a Service's answer, so no listener's request metrics see it: count it here.
           context.limits().rejections().count(Rejections.unroutable(r.status()));
         }
-        // A refused or denied caller gets no source label of its own: its series would be one
-        // more per caller the Service never served (docs/metrics.md, bounded labels).
-        boolean served = r.refusal() == null && r.status().code() != 403;
         reject(
             request,
             r.status(),
             r.message(),
             r.listener(),
             r.refusal() == null && HttpUtil.isKeepAlive(request),
-            served ? source : null);
+            source);
       }
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
@@ -230,7 +227,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       String source) {
     boolean bodyFollows = !(request instanceof LastHttpContent);
     RequestObservation o = context.metrics().startRequest(listener, null, null, request, ctx.channel());
-    o.source(source);
+    if (status.code() == 403 || status.code() == 400) {
+      // A denied or refused caller gets no source label of its own: that would be one more series
+      // per caller the Service never served (docs/metrics.md). The log and the trace still say.
+      o.unservedSource(source);
+    } else {
+      o.source(source);
+    }
     o.end(status.code());
     ReferenceCountUtil.release(request);
     respond(status, message, keepAlive, bodyFollows);
