@@ -215,6 +215,64 @@ class RequestPathAttackIT {
     assertThat(proxy.limits().rejections().total(RejectReason.BAD_PATH)).isPositive();
   }
 
+  /** A GET for {@code path} on {@code authority}: static {@code :method}, {@code :scheme}, literals. */
+  private static byte[] h2Get(String path, String authority, String... fields) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.write(0x82); // :method GET
+    b.write(0x86); // :scheme http
+    b.write(0x04); // :path (static index 4), literal value without indexing (RFC 7541 §6.2.2)
+    byte[] p = path.getBytes(StandardCharsets.ISO_8859_1);
+    b.write(p.length);
+    b.writeBytes(p);
+    b.write(0x01); // :authority (static index 1)
+    byte[] a = authority.getBytes(StandardCharsets.ISO_8859_1);
+    b.write(a.length);
+    b.writeBytes(a);
+    b.writeBytes(H2Wire.fields(fields));
+    return b.toByteArray();
+  }
+
+  /** The status of stream 1 over HTTP/2, or -1 when the stream was reset without one. */
+  private static int h2Status(byte[] headerBlock) throws IOException {
+    try (H2Wire h2 = new H2Wire(proxy.entryPort(), 0)) {
+      h2.frame(H2Wire.HEADERS, H2Wire.END_STREAM | H2Wire.END_HEADERS, 1, headerBlock).flush();
+      H2Wire.Frame f;
+      while ((f = h2.read()) != null) {
+        if (f.stream() != 1) {
+          if (f.type() == H2Wire.HEADERS) {
+            h2.headers(f);
+          }
+          continue;
+        }
+        if (f.type() == H2Wire.HEADERS) {
+          return Integer.parseInt(h2.headers(f).status().toString());
+        }
+        if (f.type() == H2Wire.RST_STREAM) {
+          return -1;
+        }
+      }
+      return -1;
+    }
+  }
+
+  @Test
+  void theSameRulesHoldOnHttp2() throws Exception {
+    assertThat(h2Status(h2Get("/api/%2e%2e/admin", "api.shop.mesh"))).isEqualTo(403);
+    assertThat(h2Status(h2Get("/api/../admin/cache", "api.shop.mesh"))).isEqualTo(403);
+    assertThat(h2Status(h2Get("/api%2fadmin", "api.shop.mesh"))).isEqualTo(400);
+    assertThat(h2Status(h2Get("/api/..;/admin", "api.shop.mesh"))).isEqualTo(400);
+    assertThat(h2Status(h2Get("/api/x#/../../admin", "api.shop.mesh"))).isEqualTo(400);
+    assertThat(api.seen.poll()).isNull();
+    assertThat(h2Status(h2Get("/me", "users.shop.mesh", "x-user", "admin", "x-user", "alice")))
+        .isEqualTo(400);
+    assertThat(api.seen.poll()).isNull();
+    assertThat(h2Status(h2Get("//%61pi/./x", "api.shop.mesh", "x-forwarded-proto", "https")))
+        .isEqualTo(200);
+    NormalisingBackend.Seen seen = api.seen.poll(10, TimeUnit.SECONDS);
+    assertThat(seen.raw()).isEqualTo("/api/x");
+    assertThat(seen.forwardedProto()).containsExactly("http");
+  }
+
   @Test
   void theQueryIsForwardedAsSent() throws Exception {
     Answer a =
