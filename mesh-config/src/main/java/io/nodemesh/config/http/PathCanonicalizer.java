@@ -19,8 +19,8 @@ import io.nodemesh.config.http.RefusedTarget.Reason;
  *       clamped, and so is a dot segment with a {@code ;} parameter.
  * </ol>
  *
- * <p>The query is kept byte for byte; only its control bytes are refused. Encoded {@code /} and {@code \}
- * are kept encoded: whether a Service may receive them is the caller's decision ({@link
+ * <p>The query is kept byte for byte; only its control bytes are refused. Encoded {@code /} and
+ * {@code \} are kept encoded: whether a Service may receive them is the caller's decision ({@link
  * #hasEncodedSeparator}).
  *
  * <p>Already-canonical targets, by far the common case, cost one scan and no allocation: the very

@@ -16,16 +16,16 @@ import java.util.Set;
 
 /**
  * The request checks that make the proxy and the backend read a request alike
- * (docs/access-control.md, "The request path" and "Headers a rule names"). Each refusal is a 400 after which the connection
- * closes: a client that sends such a request is broken or probing, and nothing it pipelined after
- * it should be read the way it meant.
+ * (docs/access-control.md, "The request path" and "Headers a rule names"). Each refusal is a 400
+ * after which the connection closes: a client that sends such a request is broken or probing, and
+ * nothing it pipelined after it should be read the way it meant.
  *
  * <ul>
  *   <li>{@link #refuseHead}, before routing: the request target made canonical in place ({@link
  *       PathCanonicalizer}), so access rules, TrafficSplit matches, the access log and the backend
  *       all see one path; more than one {@code Host} refused on HTTP/1.0 (HTTP/1.1 already is, by
- *       the request guard; on HTTP/2 Netty refuses a {@code host} that disagrees with {@code
- *       :authority} with a stream error).
+ *       the request guard; on HTTP/2 Netty resets a stream whose {@code host} disagrees with
+ *       {@code :authority}, RFC 9113 §8.3.1).
  *   <li>{@link #refuseForListener}, once the listener is known and before access is decided: an
  *       encoded {@code /} or {@code \} unless the Service opts in, and a second field of any header
  *       the listener's rules or matches name.

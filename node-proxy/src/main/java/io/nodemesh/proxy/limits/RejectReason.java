@@ -32,9 +32,8 @@ public enum RejectReason {
   /** A protocol version other than HTTP/1.0 or HTTP/1.1 (505). */
   UNSUPPORTED_VERSION,
   /**
-   * An HTTP/1.1 request without exactly one Host field, an HTTP/1.0 request with more than one, or
-   * an HTTP/2 request whose {@code host} disagrees with its {@code :authority} (400, RFC 9112 §3.2,
-   * RFC 9113 §8.3.1).
+   * An HTTP/1.1 request without exactly one Host field, or an HTTP/1.0 request with more than one
+   * (400, RFC 9112 §3.2).
    */
   BAD_HOST,
   /**
