@@ -160,8 +160,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     // One canonical path from here on, for routing, access control, logs and the backend.
-    RejectedRequest refused =
-        RequestRules.refuseHead(request, ctx.channel() instanceof Http2StreamChannel);
+    RejectedRequest refused = RequestRules.refuseHead(request);
     if (refused != null) {
       context.limits().rejections().count(refused.reason());
       reject(request, refused.status(), refused.getMessage(), null, false, null);

@@ -1,11 +1,9 @@
 package io.nodemesh.proxy.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.nodemesh.config.http.PathCanonicalizer;
 import io.nodemesh.config.http.RefusedTarget;
 import io.nodemesh.proxy.limits.RejectReason;
@@ -23,9 +21,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@link #refuseHead}, before routing: the request target made canonical in place ({@link
  *       PathCanonicalizer}), so access rules, TrafficSplit matches, the access log and the backend
- *       all see one path; more than one {@code Host} refused on HTTP/1.0 (HTTP/1.1 already is, by
- *       the request guard; on HTTP/2 Netty resets a stream whose {@code host} disagrees with
- *       {@code :authority}, RFC 9113 §8.3.1).
+ *       all see one path. (Host is the request guard's: one on HTTP/1.x; on HTTP/2 Netty resets a
+ *       stream whose {@code host} disagrees with {@code :authority}, RFC 9113 §8.3.1.)
  *   <li>{@link #refuseForListener}, once the listener is known and before access is decided: an
  *       encoded {@code /} or {@code \} unless the Service opts in, and a second field of any header
  *       the listener's rules or matches name.
@@ -35,12 +32,11 @@ final class RequestRules {
   private RequestRules() {}
 
   /**
-   * Canonicalises the request target in place and checks Host.
+   * Canonicalises the request target in place.
    *
-   * @param http2 whether the request came on an HTTP/2 stream
    * @return null when the request may go on, else the refusal to answer (not counted yet)
    */
-  static RejectedRequest refuseHead(HttpRequest request, boolean http2) {
+  static RejectedRequest refuseHead(HttpRequest request) {
     String uri = request.uri();
     if (!exempt(request.method(), uri)) {
       try {
@@ -53,16 +49,6 @@ final class RequestRules {
             HttpResponseStatus.BAD_REQUEST,
             RejectReason.BAD_PATH,
             "malformed request: " + e.getMessage());
-      }
-    }
-    if (!http2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-      // RFC 9112 §3.2 says "any request message" with more than one Host line: the HTTP/1.0 ones
-      // too. Rare enough that counting with a list costs nothing that matters.
-      if (request.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
-        return new RejectedRequest(
-            HttpResponseStatus.BAD_REQUEST,
-            RejectReason.BAD_HOST,
-            "HTTP/1.0 request with more than one Host field");
       }
     }
     return null;
