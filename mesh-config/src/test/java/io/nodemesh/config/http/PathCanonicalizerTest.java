@@ -212,6 +212,52 @@ class PathCanonicalizerTest {
     assertThat(backend).doesNotContain("..").doesNotContain("/./").doesNotContain("//");
   }
 
+  /**
+   * Random targets made of the pieces path tricks are made of: whatever is not refused comes back
+   * canonical (a second pass returns the very same string), rooted, without {@code //} or dot
+   * segments, and a backend that decodes and normalises it (java.net.URI) finds nothing to resolve.
+   */
+  @Test
+  void randomTargetsComeBackCanonicalOrAreRefused() {
+    String[] pieces = {
+      "/", "//", "a", "api", ".", "..", "%2e", "%2E", "%2f", "%5C", "\\", ";", "%61", "%7e", "%41",
+      "%25", "%", "%0", "%00", "?", "#", "=", "&", "~", "-", "_", "\u00e9", "\t", " ", "%3F", "%20"
+    };
+    java.util.Random rnd = new java.util.Random(13);
+    int accepted = 0;
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder t = new StringBuilder("/");
+      for (int n = rnd.nextInt(12); n > 0; n--) {
+        t.append(pieces[rnd.nextInt(pieces.length)]);
+      }
+      String target = t.toString();
+      String canonical;
+      try {
+        canonical = PathCanonicalizer.canonical(target);
+      } catch (RefusedTarget e) {
+        continue;
+      }
+      accepted++;
+      try {
+        assertThat(PathCanonicalizer.canonical(canonical)).as(target).isSameAs(canonical);
+      } catch (RefusedTarget e) {
+        throw new AssertionError(target + " -> " + canonical + " is refused: " + e.getMessage());
+      }
+      int q = canonical.indexOf('?');
+      String path = q < 0 ? canonical : canonical.substring(0, q);
+      assertThat(path).as(target).startsWith("/").doesNotContain("//");
+      assertThat(("/" + path + "/").replace("/", "//"))
+          .as(target)
+          .doesNotContain("/./")
+          .doesNotContain("/../");
+      if (path.chars().allMatch(c -> c > ' ' && c < 0x7f && "\"<>\\^`{|}".indexOf(c) < 0)) {
+        URI u = URI.create(path);
+        assertThat(u.normalize().getRawPath()).as(target).isEqualTo(u.getRawPath());
+      }
+    }
+    assertThat(accepted).isGreaterThan(1000);
+  }
+
   private static void assertRefused(String target, Reason reason) {
     if (reason == null) {
       try {
