@@ -19,6 +19,7 @@ import java.util.Locale;
  * @param outlier passive ejection of single failing endpoints
  * @param rateLimit requests (HTTP) or connections (TCP) admitted per second
  * @param connections connection-level settings: upgrade protocols, connection cap
+ * @param paths which request paths the Service accepts beyond the canonical rules
  */
 public record ServicePolicy(
     Scheme scheme,
@@ -28,7 +29,8 @@ public record ServicePolicy(
     CircuitBreaker circuitBreaker,
     Outlier outlier,
     RateLimit rateLimit,
-    Connections connections) {
+    Connections connections,
+    Paths paths) {
   private static final ServicePolicy DEFAULTS = new ServicePolicy(Scheme.HTTP);
 
   public ServicePolicy {
@@ -40,9 +42,10 @@ public record ServicePolicy(
     outlier = outlier == null ? Outlier.DEFAULTS : outlier;
     rateLimit = rateLimit == null ? RateLimit.DEFAULTS : rateLimit;
     connections = connections == null ? Connections.DEFAULTS : connections;
+    paths = paths == null ? Paths.DEFAULTS : paths;
   }
 
-  /** As the canonical constructor, with the default connection settings. */
+  /** As the canonical constructor, with the default connection and path settings. */
   public ServicePolicy(
       Scheme scheme,
       Balancing balancing,
@@ -51,7 +54,7 @@ public record ServicePolicy(
       CircuitBreaker circuitBreaker,
       Outlier outlier,
       RateLimit rateLimit) {
-    this(scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, null);
+    this(scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, null, null);
   }
 
   /** A policy with the given scheme and every other part at its defaults. */
@@ -66,12 +69,17 @@ public record ServicePolicy(
 
   public ServicePolicy withScheme(Scheme value) {
     return new ServicePolicy(
-        value, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, connections);
+        value, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, connections, paths);
   }
 
   public ServicePolicy withConnections(Connections value) {
     return new ServicePolicy(
-        scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, value);
+        scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, value, paths);
+  }
+
+  public ServicePolicy withPaths(Paths value) {
+    return new ServicePolicy(
+        scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, connections, value);
   }
 
   /** The balancing algorithm, chosen by {@code nodemesh.io/lb-policy}. */
@@ -396,6 +404,17 @@ public record ServicePolicy(
       }
       return true;
     }
+  }
+
+  /**
+   * Request paths beyond the canonical rules (docs/access-control.md, "The request path").
+   *
+   * @param allowEncodedSlashes forward paths holding an encoded {@code /} or {@code \} ({@code
+   *     %2F}, {@code %5C}, or a raw {@code \}, sent as {@code %5C}) instead of refusing them with
+   *     400: for a backend that treats them as data, not as separators
+   */
+  public record Paths(boolean allowEncodedSlashes) {
+    public static final Paths DEFAULTS = new Paths(false);
   }
 
   private static void notNegative(String part, String field, long value) {

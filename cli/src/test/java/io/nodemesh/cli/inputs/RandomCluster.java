@@ -419,7 +419,8 @@ final class RandomCluster {
       case "scheme" -> pick("http", "h2c", "https");
       case "lb-policy" -> pick("round-robin", "least-request", "random", "ewma", "consistent-hash");
       case "lb-hash-key" -> pick("source-ip", "header:X-User", "cookie:session");
-      case "prefer-same-node", "ratelimit-per-source" -> pick("true", "false", "True");
+      case "prefer-same-node", "ratelimit-per-source", "allow-encoded-slashes" ->
+          pick("true", "false", "True");
       case "connect-timeout", "timeout", "idle-timeout", "retry-timeout" ->
           pick("250ms", "5s", "1m30s", "0", "1.5s", "24h");
       case "retry-backoff", "retry-backoff-max", "circuit-breaker-window", "circuit-breaker-open",

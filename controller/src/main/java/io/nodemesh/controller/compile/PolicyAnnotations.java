@@ -56,6 +56,7 @@ public final class PolicyAnnotations {
   public static final String RATELIMIT_PER_SOURCE = PREFIX + "ratelimit-per-source";
   public static final String UPGRADE_PROTOCOLS = PREFIX + "upgrade-protocols";
   public static final String MAX_CONNECTIONS = PREFIX + "max-connections";
+  public static final String ALLOW_ENCODED_SLASHES = PREFIX + "allow-encoded-slashes";
 
   /** Every policy annotation this class reads, for docs and tests. */
   public static final List<String> ALL =
@@ -86,7 +87,8 @@ public final class PolicyAnnotations {
           RATELIMIT_BURST,
           RATELIMIT_PER_SOURCE,
           UPGRADE_PROTOCOLS,
-          MAX_CONNECTIONS);
+          MAX_CONNECTIONS,
+          ALLOW_ENCODED_SLASHES);
 
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
   private static final long MAX_DURATION_MILLIS = 24L * 3600 * 1000;
@@ -120,7 +122,9 @@ public final class PolicyAnnotations {
         p.circuitBreaker(),
         p.outlier(),
         p.rateLimit(),
-        p.connections());
+        p.connections(),
+        new ServicePolicy.Paths(
+            p.value(ALLOW_ENCODED_SLASHES, PolicyAnnotations::bool, false, "true or false")));
   }
 
   /**

@@ -67,6 +67,21 @@ class ExplainerTest {
   }
 
   @Test
+  void explainJudgesTheCanonicalPathAsTheProxyDoes() {
+    List<HasMetadata> w = AccessCompilerTest.world();
+    w.add(
+        AccessCompilerTest.target(
+            "web-to-api", "api", List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+    Explanation e =
+        Explainer.explain(
+            config(true, w), pods(w), "default/web-1", "api.shop.mesh", "GET", "/api/%2e%2e/admin",
+            Map.of());
+    assertThat(e.allowed()).isFalse();
+    assertThat(e.request()).isEqualTo("GET /admin");
+  }
+
+  @Test
   void deniedAndOffAndUnknowns() {
     List<HasMetadata> w = AccessCompilerTest.world();
     Explanation denied =

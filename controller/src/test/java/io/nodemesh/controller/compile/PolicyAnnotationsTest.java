@@ -207,6 +207,19 @@ class PolicyAnnotationsTest {
   }
 
   @Test
+  void encodedSlashesAreRefusedUnlessTheServiceOptsIn() {
+    assertThat(ServicePolicy.defaults().paths().allowEncodedSlashes()).isFalse();
+    assertThat(parse(Map.of("nodemesh.io/allow-encoded-slashes", "true")).paths())
+        .isEqualTo(new ServicePolicy.Paths(true));
+    assertThat(parse(Map.of("nodemesh.io/allow-encoded-slashes", "yes please")).paths())
+        .isEqualTo(ServicePolicy.Paths.DEFAULTS);
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            p -> assertThat(p.field() + " " + p.message()).contains("allow-encoded-slashes"));
+  }
+
+  @Test
   void docsListEveryAnnotationInTheTable() throws Exception {
     String docs =
         java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "annotations.md"));

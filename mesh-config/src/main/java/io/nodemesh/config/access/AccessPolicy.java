@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -91,6 +92,16 @@ public final class AccessPolicy {
   /** The {@code namespace/serviceAccount} of the live pod holding {@code ip}, or null. */
   public String identityOf(InetAddress ip) {
     return ip == null ? null : identities.get(ip);
+  }
+
+  /**
+   * The lower-case names of the header fields that a grant's match on this listener looks at. A
+   * request may hold each of them at most once (docs/access-control.md, "Headers a rule names"):
+   * a match passes when any one field matches, while a backend usually reads the first.
+   */
+  public Set<String> headerNames(String listenerKey) {
+    Compiled l = listeners.get(listenerKey);
+    return l == null ? Set.of() : l.headerNames;
   }
 
   /**
@@ -193,13 +204,16 @@ public final class AccessPolicy {
   private static final class Compiled {
     final List<String> destinations;
     final Map<String, List<Grant>> byDestination = new HashMap<>();
+    final Set<String> headerNames;
 
     Compiled(ListenerAccess l) {
       this.destinations = l.destinations();
+      Set<String> names = new HashSet<>();
       for (AccessGrant g : l.grants()) {
         List<HttpMatcher> matchers = new ArrayList<>();
         List<AccessDecision.Allow> allows = new ArrayList<>();
         for (HttpMatch m : g.matches()) {
+          names.addAll(m.headers().keySet());
           matchers.add(new HttpMatcher(m));
           allows.add(new AccessDecision.Allow(g.trafficTarget(), g.rule(), m.name()));
         }
@@ -212,6 +226,7 @@ public final class AccessPolicy {
                     List.copyOf(allows),
                     new AccessDecision.Allow(g.trafficTarget(), g.rule(), null)));
       }
+      this.headerNames = Set.copyOf(names);
     }
   }
 }

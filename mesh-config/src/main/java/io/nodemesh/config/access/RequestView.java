@@ -1,5 +1,7 @@
 package io.nodemesh.config.access;
 
+import io.nodemesh.config.http.PathCanonicalizer;
+import io.nodemesh.config.http.RefusedTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +19,11 @@ public interface RequestView {
   /** Every value of a header, by lower-case name; empty when absent. */
   List<String> headers(String lowerCaseName);
 
-  /** A request given by values (explain, tests); header names are compared case-insensitively. */
+  /**
+   * A request given by values (explain, tests); header names are compared case-insensitively. The
+   * path is made canonical as the proxy makes it ({@link PathCanonicalizer}), so explain answers
+   * for the path a rule would see; a path the proxy would refuse with 400 is kept as given.
+   */
   static RequestView of(String method, String path, Map<String, List<String>> headers) {
     Map<String, List<String>> lower = new HashMap<>();
     if (headers != null) {
@@ -28,7 +34,13 @@ public interface RequestView {
                   .addAll(v));
     }
     String m = method == null || method.isBlank() ? "GET" : method.toUpperCase(Locale.ROOT);
-    String p = path == null || path.isEmpty() ? "/" : path;
+    String given = path == null || path.isEmpty() ? "/" : path;
+    String p;
+    try {
+      p = PathCanonicalizer.canonical(given);
+    } catch (RefusedTarget e) {
+      p = given;
+    }
     int q = p.indexOf('?');
     String bare = q >= 0 ? p.substring(0, q) : p;
     return new RequestView() {

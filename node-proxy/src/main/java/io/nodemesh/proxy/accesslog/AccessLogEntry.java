@@ -11,7 +11,7 @@ package io.nodemesh.proxy.accesslog;
  * @param backend the backend Service chosen
  * @param endpoint the endpoint {@code ip:port} chosen
  * @param method the request method (HTTP only)
- * @param path the request target as sent (HTTP only)
+ * @param path the request target in its canonical form, or as sent when refused (HTTP only)
  * @param status the final status (HTTP only; 0 otherwise)
  * @param durationNanos from start to end
  * @param bytesIn bytes received from the client (body bytes for HTTP)

@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Access control of one listener under one config: asks the shared {@link AccessPolicy} and counts
@@ -71,6 +72,11 @@ public final class AccessGuard {
 
   public boolean enabled() {
     return policy.enabled();
+  }
+
+  /** The names of the header fields that this listener's access rules look at. */
+  public Set<String> headerNames() {
+    return listenerKey == null ? Set.of() : policy.headerNames(listenerKey);
   }
 
   /** The caller's service account ({@code namespace/name}), or null when unknown or ACL is off. */

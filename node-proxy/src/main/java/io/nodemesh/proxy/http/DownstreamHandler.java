@@ -159,6 +159,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
           null);
       return;
     }
+    // One canonical path from here on, for routing, access control, logs and the backend.
+    RejectedRequest refused = RequestRules.refuseHead(request);
+    if (refused != null) {
+      context.limits().rejections().count(refused.reason());
+      reject(request, refused.status(), refused.getMessage(), null, false, null);
+      return;
+    }
     String path = RequestTarget.path(request.uri());
     InetAddress peer =
         ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
@@ -173,12 +180,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     String source = routed == null ? null : routed.access().identity(peer);
     switch (route) {
       case Route.Reject r -> {
-        if (r.listener() == null) {
+        if (r.refusal() != null) {
+          context.limits().rejections().count(r.refusal());
+        } else if (r.listener() == null) {
           // Not a Service's answer, so no listener's request metrics see it: count it here.
           context.limits().rejections().count(Rejections.unroutable(r.status()));
         }
         reject(
-            request, r.status(), r.message(), r.listener(), HttpUtil.isKeepAlive(request), source);
+            request,
+            r.status(),
+            r.message(),
+            r.listener(),
+            r.refusal() == null && HttpUtil.isKeepAlive(request),
+            source);
       }
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
@@ -212,7 +226,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       String source) {
     boolean bodyFollows = !(request instanceof LastHttpContent);
     RequestObservation o = context.metrics().startRequest(listener, null, null, request, ctx.channel());
-    o.source(source);
+    if (status.code() == 403 || status.code() == 400) {
+      // A denied or refused caller gets no source label of its own: that would be one more series
+      // per caller the Service never served (docs/metrics.md). The log and the trace still say.
+      o.unservedSource(source);
+    } else {
+      o.source(source);
+    }
     o.end(status.code());
     ReferenceCountUtil.release(request);
     respond(status, message, keepAlive, bodyFollows);

@@ -98,7 +98,9 @@ public final class ForwardingHeaders {
   /**
    * Prepares a request for the upstream hop: hop-by-hop fields removed (chunked framing kept when
    * the body is chunked), HTTP/1.1 with keep-alive, {@code X-Forwarded-For} appended, {@code
-   * X-Forwarded-Proto} set when absent, {@code Forwarded} (RFC 7239) appended. The {@code Host}
+   * X-Forwarded-Proto} set to what this hop is (any value the client sent replaced: a backend that
+   * trusts it for redirects or cookie flags must not be told "https" by a plain-HTTP client),
+   * {@code Forwarded} (RFC 7239) appended. The {@code Host}
    * field is left as the client sent it.
    *
    * @param peer the downstream peer address, or null when unknown
@@ -147,9 +149,8 @@ public final class ForwardingHeaders {
       String fwd = h.get(FORWARDED);
       h.set(FORWARDED, fwd == null || fwd.isBlank() ? element : fwd + ", " + element);
     }
-    if (!h.contains(X_FORWARDED_PROTO)) {
-      h.set(X_FORWARDED_PROTO, "http");
-    }
+    // Downstream connections are cleartext (HTTP/1.1 or h2c): the proxy knows no other scheme.
+    h.set(X_FORWARDED_PROTO, "http");
   }
 
   /**

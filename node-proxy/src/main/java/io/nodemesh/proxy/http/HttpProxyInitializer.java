@@ -98,8 +98,10 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
         protocol ->
             AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                ? new Http2ServerUpgradeCodec(
-                    Http2Downstream.frameCodec(context), Http2Downstream.handlers(context, router))
+                ? new CheckedUpgradeCodec(
+                    new Http2ServerUpgradeCodec(
+                        Http2Downstream.frameCodec(context),
+                        Http2Downstream.handlers(context, router)))
                 : null;
     p.addLast(
         H2C_DETECT,

@@ -2,6 +2,7 @@ package io.nodemesh.proxy.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.resilience.Call;
 
@@ -23,7 +24,15 @@ public sealed interface Route {
    * Answer locally.
    *
    * @param listener the listener the request was for, or null when none (counted only if set)
+   * @param refusal set when the request is refused as malformed or hostile: counted under this
+   *     reason, and the connection closes after the answer
    */
-  record Reject(HttpResponseStatus status, String message, CompiledListener listener)
-      implements Route {}
+  record Reject(
+      HttpResponseStatus status, String message, CompiledListener listener, RejectReason refusal)
+      implements Route {
+    /** An answer that is not a refusal (404, 403, 429, 503): the connection may stay open. */
+    public Reject(HttpResponseStatus status, String message, CompiledListener listener) {
+      this(status, message, listener, null);
+    }
+  }
 }

@@ -37,12 +37,17 @@ public interface Router {
   }
 
   /**
-   * Picks a backend and endpoint within a listener, for a client at {@code source}. In ACL mode the
-   * access check comes first, so a denied caller takes no rate-limit token, endpoint slot or
+   * Picks a backend and endpoint within a listener, for a client at {@code source}. The Service's
+   * request rules come first ({@link RequestRules#refuseForListener}), then in ACL mode the access
+   * check, so a refused or denied caller takes no rate-limit token, endpoint slot or
    * circuit-breaker probe from the Service.
    */
   static Route pick(
       CompiledListener listener, HttpRequest request, String path, InetAddress source) {
+    Route.Reject refused = RequestRules.refuseForListener(listener, request, path);
+    if (refused != null) {
+      return refused;
+    }
     String denied = listener.access().denyHttp(source, request, path);
     if (denied != null) {
       return new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, listener);

@@ -31,8 +31,23 @@ public enum RejectReason {
   BAD_REQUEST_LINE,
   /** A protocol version other than HTTP/1.0 or HTTP/1.1 (505). */
   UNSUPPORTED_VERSION,
-  /** An HTTP/1.1 request without exactly one Host field (400, RFC 9112 §3.2). */
+  /**
+   * An HTTP/1.1 request without exactly one Host field, or an HTTP/1.0 request with more than one
+   * (400, RFC 9112 §3.2).
+   */
   BAD_HOST,
+  /**
+   * A request target the proxy will not canonicalise (400, then close): a control byte, a
+   * fragment, a bad escape or {@code %00}, a {@code ..} above the root, a dot segment with a
+   * parameter, or an encoded {@code /} or {@code \} on a Service that has not opted in
+   * (docs/access-control.md, "The request path").
+   */
+  BAD_PATH,
+  /**
+   * A second field of a header that an access rule or a TrafficSplit match of the listener names
+   * (400, then close).
+   */
+  DUPLICATE_HEADER,
   /** The request head did not arrive in time: slowloris (408). */
   HEADER_TIMEOUT,
   /** The request body stalled while the proxy was waiting for it: slow POST (408). */

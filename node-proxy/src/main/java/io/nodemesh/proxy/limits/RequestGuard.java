@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sits right after the HTTP/1.1 server codec of one downstream connection and enforces what the
- * codec does not: exactly one Host in HTTP/1.1 (RFC 9112 §3.2), HTTP/1.0 or 1.1 only, a cap on
+ * codec does not: exactly one Host in HTTP/1.1 and at most one in HTTP/1.0 (RFC 9112 §3.2), HTTP/1.0 or 1.1 only, a cap on
  * header fields, a deadline for the request head (slowloris) and a stall limit for the body (slow
  * POST). It counts every refusal, turns decoder failures into the status they deserve (414, 431,
  * 400), and on drain closes the connection when idle or after the response in progress, which then
@@ -164,16 +164,16 @@ final class RequestGuard extends ChannelDuplexHandler {
           RejectReason.TOO_MANY_HEADERS,
           "too many header fields: more than " + settings.maxHeaderCount());
     }
-    if (v.equals(HttpVersion.HTTP_1_1)) {
-      int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
-      if (hosts != 1) {
-        return new RejectedRequest(
-            HttpResponseStatus.BAD_REQUEST,
-            RejectReason.BAD_HOST,
-            hosts == 0
-                ? "HTTP/1.1 request without Host"
-                : "HTTP/1.1 request with " + hosts + " Host fields");
-      }
+    // RFC 9112 §3.2: more than one Host line is refused in "any request message", HTTP/1.0 too;
+    // only HTTP/1.1 must have one.
+    int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
+    if (hosts > 1 || (hosts == 0 && v.equals(HttpVersion.HTTP_1_1))) {
+      return new RejectedRequest(
+          HttpResponseStatus.BAD_REQUEST,
+          RejectReason.BAD_HOST,
+          hosts == 0
+              ? "HTTP/1.1 request without Host"
+              : v.text() + " request with " + hosts + " Host fields");
     }
     return null;
   }

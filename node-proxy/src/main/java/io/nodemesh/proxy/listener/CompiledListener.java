@@ -4,7 +4,11 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
+import io.nodemesh.config.HttpMatch;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A listener ready for the request path.
@@ -13,18 +17,46 @@ import java.util.Objects;
  * @param route its compiled route with the balancing state of this config
  * @param metrics its meters
  * @param access its access control (ACL mode), open when off
+ * @param singleHeaders the lower-case names of the header fields that its access rules and its
+ *     TrafficSplit matches look at, which a request may hold at most once each
  */
 public record CompiledListener(
-    ListenerConfig config, CompiledRoute route, ListenerMetrics metrics, AccessGuard access) {
+    ListenerConfig config,
+    CompiledRoute route,
+    ListenerMetrics metrics,
+    AccessGuard access,
+    Set<String> singleHeaders) {
   public CompiledListener {
     access = access == null ? AccessGuard.open() : access;
+    singleHeaders = singleHeaders == null ? Set.of() : Set.copyOf(singleHeaders);
     Objects.requireNonNull(config, "compiled listener config");
     Objects.requireNonNull(route, "compiled listener " + config.key() + " route");
     Objects.requireNonNull(metrics, "compiled listener " + config.key() + " metrics");
   }
 
+  /** A listener whose single headers are the ones its rules and matches name. */
+  public CompiledListener(
+      ListenerConfig config, CompiledRoute route, ListenerMetrics metrics, AccessGuard access) {
+    this(config, route, metrics, access, namedHeaders(config, access));
+  }
+
   /** A listener with ACL mode off. */
   public CompiledListener(ListenerConfig config, CompiledRoute route, ListenerMetrics metrics) {
     this(config, route, metrics, AccessGuard.open());
+  }
+
+  private static Set<String> namedHeaders(ListenerConfig config, AccessGuard access) {
+    Set<String> names = new HashSet<>();
+    for (HttpMatch m : config.route().matches()) {
+      for (String h : m.headers().keySet()) {
+        names.add(h.toLowerCase(Locale.ROOT));
+      }
+    }
+    if (access != null) {
+      for (String h : access.headerNames()) {
+        names.add(h.toLowerCase(Locale.ROOT));
+      }
+    }
+    return names;
   }
 }

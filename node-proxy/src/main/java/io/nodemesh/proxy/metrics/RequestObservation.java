@@ -36,6 +36,7 @@ public final class RequestObservation {
   private final String path;
   private final long startMillis;
   private String source = ListenerMetrics.UNKNOWN_SOURCE;
+  private boolean sourceLabel = true;
   private long requestBytes;
   private long responseBytes;
   private int retries;
@@ -124,6 +125,15 @@ public final class RequestObservation {
     }
   }
 
+  /**
+   * The identity of a caller the proxy denied or refused: named in the access log and the span,
+   * but counted under {@code source="unknown"}, so such callers add no series.
+   */
+  public void unservedSource(String serviceAccount) {
+    source(serviceAccount);
+    sourceLabel = false;
+  }
+
   /** One more attempt is being made (counted in {@code nodemesh_retries_total}). */
   public void retried() {
     retries++;
@@ -159,7 +169,7 @@ public final class RequestObservation {
           .metrics()
           .request(
               backend == null ? ListenerMetrics.NO_BACKEND : backend,
-              source,
+              sourceLabel ? source : ListenerMetrics.UNKNOWN_SOURCE,
               method,
               status,
               nanos,

@@ -42,6 +42,9 @@ import java.util.List;
  */
 public final class EchoUpstream extends EmbeddedChannel implements SocketChannel {
   private static final List<EchoUpstream> OPEN = new ArrayList<>();
+
+  /** The request heads the backends of the input being run received, in order. */
+  static final List<io.netty.handler.codec.http.HttpRequest> RECEIVED = new ArrayList<>();
   private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 40000);
 
   private final SocketChannelConfig socketConfig;
@@ -74,6 +77,7 @@ public final class EchoUpstream extends EmbeddedChannel implements SocketChannel
       }
     }
     OPEN.clear();
+    RECEIVED.clear();
   }
 
   @Override
@@ -129,6 +133,12 @@ public final class EchoUpstream extends EmbeddedChannel implements SocketChannel
             .addListener(ChannelFutureListener.CLOSE);
         return;
       }
+      RECEIVED.add(
+          new io.netty.handler.codec.http.DefaultHttpRequest(
+              request.protocolVersion(),
+              request.method(),
+              request.uri(),
+              request.headers().copy()));
       String echo =
           request.method()
               + " "

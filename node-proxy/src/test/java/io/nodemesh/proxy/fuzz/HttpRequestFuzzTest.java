@@ -2,12 +2,14 @@ package io.nodemesh.proxy.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.nodemesh.config.BackendConfig;
@@ -17,6 +19,8 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.http.PathCanonicalizer;
+import io.nodemesh.config.http.RefusedTarget;
 import io.nodemesh.proxy.http.EntryRouter;
 import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
@@ -49,7 +53,14 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Invariants: no throwable escapes the pipeline; no handler swallows an unexpected throwable
  * (the downstream handler logs what it catches before closing, and the log is watched); an HTTP/1.1
- * connection that decoded a whole request either answered with an HTTP/1.1 status line or closed.
+ * connection that decoded a whole request either answered with an HTTP/1.1 status line or closed;
+ * every request that reaches the backend has a canonical path (no dot segment, no {@code //}, no
+ * escape of an unreserved character, no encoded separator, no control byte), at most one field of
+ * the header the TrafficSplit match names, one Host, and the proxy's own {@code X-Forwarded-Proto}.
+ *
+ * <p>{@link #shapedRequest} builds HTTP/1.x requests from the pieces path and header attacks are
+ * made of (dot segments, escapes, separators, repeated fields), so the fuzzer reaches them sooner
+ * than from raw bytes.
  *
  * <p>A plain {@code mvn verify} runs the seed corpus in {@code HttpRequestFuzzTestInputs}; {@code
  * JAZZER_FUZZ=1} fuzzes for {@code maxDuration} (docs/reliability.md).
@@ -120,6 +131,68 @@ class HttpRequestFuzzTest {
     check(new ListenerRouter(PROXY_PORT, () -> TABLE), input);
   }
 
+  /** Path pieces: plain, dot segments, escapes of all kinds, separators, bytes no URI may hold. */
+  private static final String[] SEGMENTS = {
+    "api", "v2", "items", "", ".", "..", "%2e", "%2E%2e", ".%2e", "%2f", "%2F", "%5c", "\\",
+    "..;", "x;y=1", "%61pi", "%7e", "%41", "%00", "%zz", "%", "#", "x?y=/../", "\0", "\t", "\u00e9"
+  };
+
+  private static final String[] FIELDS = {
+    "x-canary", "X-Canary", "Host", "X-Forwarded-Proto", "Accept", "Content-Length", "Transfer-Encoding"
+  };
+
+  private static final String[] VALUES = {
+    "yes", "true", "no", "whoami.default.mesh", "other.default.mesh", "https", "0", "chunked", ""
+  };
+
+  @FuzzTest(maxDuration = "30s")
+  void shapedRequest(FuzzedDataProvider data) {
+    boolean entry = data.consumeBoolean();
+    StringBuilder raw = new StringBuilder();
+    int requests = data.consumeInt(1, 3);
+    for (int i = 0; i < requests; i++) {
+      raw.append(data.pickValue(new String[] {"GET", "POST", "HEAD", "OPTIONS"})).append(' ');
+      int segments = data.consumeInt(0, 8);
+      for (int s = 0; s < segments; s++) {
+        raw.append(data.consumeBoolean() ? "/" : "//").append(data.pickValue(SEGMENTS));
+      }
+      if (segments == 0) {
+        raw.append('/');
+      }
+      raw.append(data.consumeBoolean() ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
+      raw.append("Host: whoami.default.mesh\r\n");
+      int fields = data.consumeInt(0, 4);
+      for (int f = 0; f < fields; f++) {
+        raw.append(data.pickValue(FIELDS)).append(": ").append(data.pickValue(VALUES)).append("\r\n");
+      }
+      raw.append("\r\n");
+    }
+    check(
+        entry ? new EntryRouter(() -> TABLE) : new ListenerRouter(PROXY_PORT, () -> TABLE),
+        raw.toString().getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  @Test
+  void theBackendIsSentTheCanonicalPathAndTheMatchedHeaderOnce() {
+    String out =
+        check(
+            new EntryRouter(() -> TABLE),
+            ("GET //api/%76%32/./x/..//items%2e HTTP/1.1\r\nHost: whoami.default.mesh\r\n"
+                    + "x-canary: yes\r\nX-Forwarded-Proto: https\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    assertThat(out).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nGET /api/v2/items.\n");
+    out =
+        check(
+            new ListenerRouter(PROXY_PORT, () -> TABLE),
+            ("GET /api/v2/items HTTP/1.1\r\nHost: a\r\nx-canary: no\r\nX-Canary: yes\r\n\r\n"
+                    + "GET /api/v2/smuggled HTTP/1.1\r\nHost: a\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    assertThat(out)
+        .startsWith("HTTP/1.1 400 Bad Request\r\n")
+        .contains("more than one x-canary field")
+        .doesNotContain("smuggled");
+  }
+
   @Test
   void aRoutedRequestIsForwardedAndItsResponseRelayed() {
     String out =
@@ -175,6 +248,9 @@ class HttpRequestFuzzTest {
       String out = outbound(ch);
       ch.checkException();
       assertThat(CAUGHT).as("throwables the downstream handler caught").isEmpty();
+      for (HttpRequest forwarded : EchoUpstream.RECEIVED) {
+        checkForwarded(forwarded);
+      }
       if (http1) {
         if (!out.isEmpty()) {
           assertThat(out).startsWith("HTTP/1.1 ");
@@ -190,6 +266,27 @@ class HttpRequestFuzzTest {
       ch.finishAndReleaseAll();
       EchoUpstream.closeAll();
     }
+  }
+
+  /** What the proxy may send a backend (the listener has not opted in to encoded slashes). */
+  private static void checkForwarded(HttpRequest r) {
+    String uri = r.uri();
+    if (uri.startsWith("/")) {
+      String canonical;
+      try {
+        canonical = PathCanonicalizer.canonical(uri);
+      } catch (RefusedTarget e) {
+        throw new AssertionError("forwarded a target the proxy refuses: " + uri, e);
+      }
+      assertThat(canonical).as("forwarded target is canonical").isSameAs(uri);
+      int q = uri.indexOf('?');
+      assertThat(PathCanonicalizer.hasEncodedSeparator(q < 0 ? uri : uri.substring(0, q)))
+          .as("encoded separator forwarded in %s", uri)
+          .isFalse();
+    }
+    assertThat(r.headers().getAll("x-canary")).as("x-canary fields forwarded").hasSizeLessThan(2);
+    assertThat(r.headers().getAll("host")).as("Host fields forwarded").hasSizeLessThan(2);
+    assertThat(r.headers().getAll("x-forwarded-proto")).containsExactly("http");
   }
 
   private static String outbound(EmbeddedChannel ch) {

@@ -206,6 +206,23 @@ class MalformedRequestIT {
     // Host (RFC 9112 §3.2): an HTTP/1.1 request has exactly one.
     cases.add(c("host_missing", "GET / HTTP/1.1\r\nX-A: b\r\n\r\n", BAD, RejectReason.BAD_HOST));
     cases.add(c("host_twice", get("Host: other.default.mesh\r\n"), BAD, RejectReason.BAD_HOST));
+    cases.add(
+        c(
+            "host_twice_http_1_0",
+            "GET / HTTP/1.0\r\n" + HOST + "Host: other.default.mesh\r\n\r\n",
+            BAD,
+            RejectReason.BAD_HOST));
+    // Request paths the proxy will not canonicalise (docs/access-control.md, "The request path").
+    RejectReason path = RejectReason.BAD_PATH;
+    cases.add(c("nul_in_path", "GET /a\u0000b HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("nul_in_query", "GET /a?\u0000 HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("dot_dot_above_root", "GET /a/../../b HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("dot_dot_parameter", "GET /a/..;/b HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("bad_escape", "GET /a%zz HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("encoded_nul", "GET /a%00.png HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("fragment", "GET /a#/../b HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("encoded_slash", "GET /a%2fb HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
+    cases.add(c("backslash", "GET /a\\b HTTP/1.1\r\n" + HOST + "\r\n", BAD, path));
     // Sizes.
     cases.add(
         c(

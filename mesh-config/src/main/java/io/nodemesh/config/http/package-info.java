@@ -1,0 +1,5 @@
+/**
+ * HTTP request rules that the proxy enforces and the controller's tools repeat: the one canonical
+ * form of a request path (docs/access-control.md, "The request path").
+ */
+package io.nodemesh.config.http;
