@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code traffic-type}, {@code scheme}, {@code ratelimit-average}, {@code ratelimit-burst}:
- *       the same values, taken as they are.
+ *       the same values, taken as they are; the two rate-limit ones only together, as Traefik Mesh
+ *       made no limit from one alone.
  *   <li>{@code retry-attempts: N}: Traefik counts every try, the first included (its retry
  *       middleware stops when {@code attempts >= N}), we count retries, so N becomes N − 1.
  *   <li>{@code circuit-breaker-expression}: Traefik's expression language has no counterpart; the
@@ -108,10 +109,20 @@ final class TraefikMeshAliases {
     Map<String, String> out = new HashMap<>(annotations);
     Map<String, String> origins = new HashMap<>();
     copy(service, annotations, SCHEME, PolicyAnnotations.SCHEME, out, origins, problems);
-    copy(service, annotations, RATELIMIT_AVERAGE, PolicyAnnotations.RATELIMIT_AVERAGE, out, origins,
-        problems);
-    copy(service, annotations, RATELIMIT_BURST, PolicyAnnotations.RATELIMIT_BURST, out, origins,
-        problems);
+    String averageKey = aliasKey(annotations, RATELIMIT_AVERAGE);
+    String burstKey = aliasKey(annotations, RATELIMIT_BURST);
+    if ((averageKey == null) != (burstKey == null)) {
+      // Traefik Mesh made a rate limit only from both; one alone limited nothing, and still must not.
+      String present = averageKey != null ? averageKey : burstKey;
+      problems.add(problem(service, present,
+          "ignored: Traefik Mesh set a rate limit only when both " + PREFIX + RATELIMIT_AVERAGE
+              + " and " + PREFIX + RATELIMIT_BURST + " were set"));
+    } else {
+      copy(service, annotations, RATELIMIT_AVERAGE, PolicyAnnotations.RATELIMIT_AVERAGE, out,
+          origins, problems);
+      copy(service, annotations, RATELIMIT_BURST, PolicyAnnotations.RATELIMIT_BURST, out, origins,
+          problems);
+    }
 
     String attemptsKey = aliasKey(annotations, RETRY_ATTEMPTS);
     if (attemptsKey != null && !shadowed(service, annotations, attemptsKey,

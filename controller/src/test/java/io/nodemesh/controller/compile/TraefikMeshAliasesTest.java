@@ -178,6 +178,23 @@ class TraefikMeshAliasesTest {
   }
 
   @Test
+  void aRateLimitAliasAloneLimitsNothingAsInTraefikMesh() {
+    List<Problem> problems = new ArrayList<>();
+    ServicePolicy p =
+        PolicyAnnotations.parse(
+            annotated("web", "80", Map.of("mesh.traefik.io/ratelimit-average", "5")), problems);
+    assertThat(p.rateLimit()).isEqualTo(ServicePolicy.RateLimit.DEFAULTS);
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            problem -> {
+              assertThat(problem.field())
+                  .isEqualTo("metadata.annotations[mesh.traefik.io/ratelimit-average]");
+              assertThat(problem.message()).contains("only when both");
+            });
+  }
+
+  @Test
   void oursWinsOverTheAliasAndTheAliasIsReported() {
     List<Problem> problems = new ArrayList<>();
     ServicePolicy p =
