@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * mount and PID namespace of their own with {@code chroot}: what a container runtime does, minus
  * cgroups and the network namespace, which these two commands do not need.
  *
- * <p>The release takes about 1.5 minutes (the image's AOT training run most of it), so bin/test runs
- * it only with {@code -Dnodemesh.release.it=true}, as {@code .ci/run} does. Skipped, saying which,
+ * <p>This takes about 2.5 minutes (the image's jlink and AOT training run most of it), so bin/test
+ * runs it only with {@code -Dnodemesh.release.it=true}, as {@code .ci/run} does. Skipped, saying which,
  * where a tool it needs is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -54,7 +54,8 @@ class ReleaseIT {
   void buildTheRelease() throws Exception {
     assumeTrue(
         Boolean.getBoolean("nodemesh.release.it"),
-        "bin/release takes about 1.5 minutes; run with -Dnodemesh.release.it=true (.ci/run does)");
+        "building and running the release takes about 2.5 minutes; run with"
+            + " -Dnodemesh.release.it=true (.ci/run does)");
     for (String tool : List.of("mvn", "tar", "gzip", "sha256sum", "dpkg-deb", "apt-get")) {
       assumeTrue(onPath(tool), "bin/release needs " + tool + ", which is not on PATH");
     }
