@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cgroups and the network namespace, which these two commands do not need. Where Podman is
  * installed, it also loads and runs the image for real.
  *
- * <p>This takes about 3 minutes (the image's jlink and AOT training and Podman's copy of it, most of it), so bin/test
- * runs it only with {@code -Dnodemesh.release.it=true}, as {@code .ci/run} does. Skipped, saying which,
+ * <p>This takes about 3 minutes (mostly the image's jlink and AOT training, and Podman's copy of
+ * it), so bin/test runs it only with {@code -Dnodemesh.release.it=true}, as {@code .ci/run} does. Skipped, saying which,
  * where a tool it needs is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
