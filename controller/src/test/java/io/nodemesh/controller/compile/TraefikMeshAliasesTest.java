@@ -11,6 +11,8 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.controller.Problem;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +77,14 @@ class TraefikMeshAliasesTest {
     assertThat(policy.rateLimit().burst()).isEqualTo(200);
     assertThat(listener(traefik, "shop", "db", 5432).protocol()).isEqualTo(Protocol.TCP);
     assertThat(listener(traefik, "shop", "stats", 8125).protocol()).isEqualTo(Protocol.UDP);
+  }
+
+  @Test
+  void everyAliasHasARowInTheMigrationGuide() throws Exception {
+    String guide = Files.readString(Path.of("..", "docs", "migrate-from-traefik-mesh.md"));
+    for (String name : TraefikMeshAliases.NAMES) {
+      assertThat(guide).contains("| `" + TraefikMeshAliases.PREFIX + name + "` |");
+    }
   }
 
   @Test
