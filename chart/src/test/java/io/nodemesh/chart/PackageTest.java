@@ -3,7 +3,6 @@ package io.nodemesh.chart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.marcnuri.helm.Helm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +24,9 @@ class PackageTest {
 
   @Test
   void packageShipsTheCrdsAndLeavesTheBuildFilesOut() throws IOException {
-    new Helm(Rendered.chartDir()).packageIt().withDestination(out).call();
-    Path tgz;
+    Path tgz = PackageChart.packageChart(Rendered.chartDir(), out);
     try (Stream<Path> files = Files.list(out)) {
-      tgz = files.filter(p -> p.toString().endsWith(".tgz")).findFirst().orElseThrow();
+      assertThat(files).containsExactly(tgz);
     }
     assertThat(tgz.getFileName().toString()).isEqualTo("nodemesh-0.1.0.tgz");
     Map<String, byte[]> entries = readTarGz(tgz);

@@ -133,11 +133,11 @@ class ScriptsTest {
   @Test
   void nodemeshNamesTheJarTheBuildMadeInsteadAndHowToFixIt() throws Exception {
     fakeMaven(root.resolve("mvn.log"), false);
-    writeStubJar(root.resolve("cli/target/cli-0.1.0-SNAPSHOT-all.jar"));
+    writeStubJar(root.resolve("cli/target/cli-0.1.0-all.jar"));
     Result r = run(Map.of(), root.resolve("bin/nodemesh").toString(), "version");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.output())
-        .contains("It made " + root + "/cli/target/cli-0.1.0-SNAPSHOT-all.jar instead")
+        .contains("It made " + root + "/cli/target/cli-0.1.0-all.jar instead")
         .contains("<outputFile>${project.build.directory}/nodemesh-all.jar</outputFile>");
   }
 

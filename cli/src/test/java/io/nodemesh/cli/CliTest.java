@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import io.nodemesh.proxy.limits.LimitSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,10 +205,26 @@ class CliTest {
   }
 
   @Test
-  void versionPrintsTheBuildVersion() {
+  void versionPrintsTheBuildVersionRevisionAndJava() throws Exception {
     Result r = run("version");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).matches("nodemesh \\d+\\.\\d+\\.\\d+.*\\R");
+    String[] lines = r.out().split("\\R");
+    assertThat(lines).hasSize(3);
+    // The version Maven built (the root pom's), not a placeholder.
+    Matcher pomVersion =
+        Pattern.compile("<artifactId>nodemesh-parent</artifactId>\\s*<version>([^<]+)</version>")
+            .matcher(Files.readString(Path.of("..", "pom.xml")));
+    assertThat(pomVersion.find()).isTrue();
+    assertThat(lines[0]).isEqualTo("nodemesh " + pomVersion.group(1));
+    // The commit this checkout is at, as the build asked git for it.
+    Process git =
+        new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").redirectErrorStream(true).start();
+    String head = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(git.waitFor()).as(head).isZero();
+    assertThat(lines[1]).isEqualTo("revision: " + head);
+    assertThat(lines[2])
+        .startsWith("java: " + Runtime.version() + " (")
+        .contains(System.getProperty("os.arch"));
     assertThat(run("--version").out()).isEqualTo(r.out());
   }
 

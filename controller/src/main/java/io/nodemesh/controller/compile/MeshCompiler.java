@@ -284,7 +284,13 @@ public final class MeshCompiler {
 
   private static Protocol trafficType(Service svc, Protocol fallback, List<Problem> problems) {
     Map<String, String> annotations = svc.getMetadata().getAnnotations();
-    String value = annotations == null ? null : annotations.get(TRAFFIC_TYPE_ANNOTATION);
+    String key = TRAFFIC_TYPE_ANNOTATION;
+    if (annotations != null && !annotations.containsKey(key)) {
+      // Traefik Mesh's annotation, same values (TraefikMeshAliases); ours wins when both are set.
+      String alias = TraefikMeshAliases.aliasKey(annotations, TraefikMeshAliases.TRAFFIC_TYPE);
+      key = alias == null ? key : alias;
+    }
+    String value = annotations == null ? null : annotations.get(key);
     if (value == null) {
       return fallback;
     }
@@ -296,7 +302,7 @@ public final class MeshCompiler {
               SERVICE,
               svc.getMetadata().getNamespace(),
               svc.getMetadata().getName(),
-              "metadata.annotations[" + TRAFFIC_TYPE_ANNOTATION + "]",
+              "metadata.annotations[" + key + "]",
               "invalid value '"
                   + value
                   + "' (expected http, tcp or udp); using "

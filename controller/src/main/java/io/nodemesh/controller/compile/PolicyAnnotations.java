@@ -95,17 +95,23 @@ public final class PolicyAnnotations {
 
   private final Service service;
   private final Map<String, String> annotations;
+  /** For a value translated from a Traefik Mesh alias: our key to the alias the user wrote. */
+  private final Map<String, String> origins;
   private final List<Problem> problems;
 
   private PolicyAnnotations(Service service, List<Problem> problems) {
     this.service = service;
     Map<String, String> a = service.getMetadata().getAnnotations();
-    this.annotations = a == null ? Map.of() : a;
+    TraefikMeshAliases.Translated translated =
+        TraefikMeshAliases.translate(service, a == null ? Map.of() : a, problems);
+    this.annotations = translated.annotations();
+    this.origins = translated.origins();
     this.problems = problems;
   }
 
   /**
-   * The policy of a Service; adds one problem per annotation that does not parse.
+   * The policy of a Service; adds one problem per annotation that does not parse. Traefik Mesh's
+   * {@code mesh.traefik.io/*} annotations count as aliases ({@link TraefikMeshAliases}).
    *
    * @param problems where problems go
    */
@@ -339,13 +345,9 @@ public final class PolicyAnnotations {
   }
 
   private Problem problem(String key, String message) {
-    return new Problem(
-        "Service",
-        service.getMetadata().getNamespace(),
-        service.getMetadata().getName(),
-        "metadata.annotations[" + key + "]",
-        message,
-        MeshCompiler.REASON_INVALID_ANNOTATION);
+    String written = origins.get(key);
+    return TraefikMeshAliases.problem(
+        service, written == null ? key : written, written == null ? message : "as " + key + ": " + message);
   }
 
   static boolean bool(String v) {
