@@ -421,8 +421,10 @@ final class RandomCluster {
       case "lb-hash-key" -> pick("source-ip", "header:X-User", "cookie:session");
       case "prefer-same-node", "ratelimit-per-source", "allow-encoded-slashes" ->
           pick("true", "false", "True");
-      case "connect-timeout", "timeout", "idle-timeout", "retry-timeout" ->
+      case "connect-timeout", "timeout", "retry-timeout" ->
           pick("250ms", "5s", "1m30s", "0", "1.5s", "24h");
+      // Above 5m a UDP Service's idle timeout is reported (proxies cut it to that bound).
+      case "idle-timeout" -> pick("250ms", "5s", "1m30s", "0", "1.5s", "5m");
       case "retry-backoff", "retry-backoff-max", "circuit-breaker-window", "circuit-breaker-open",
           "outlier-ejection" ->
           pick("25ms", "1s", "10s", "2m");
@@ -433,6 +435,8 @@ final class RandomCluster {
       case "circuit-breaker-min-requests", "ratelimit-burst" ->
           String.valueOf(1 + rnd.nextInt(1000));
       case "ratelimit-average" -> pick("0", "10", "0.5", "1000000");
+      case "upgrade-protocols" -> pick("websocket", "none", "websocket,foo", "WebSocket, foo");
+      case "max-connections" -> String.valueOf(rnd.nextInt(1_000_001));
       default -> String.valueOf(rnd.nextInt(1000)); // counts with 0 allowed
     };
   }
@@ -454,6 +458,11 @@ final class RandomCluster {
       case "retry-budget", "circuit-breaker-ratio" -> pick("1.5", "101%", "-0.1", common);
       case "ratelimit-average" -> pick("-1", "1e10", common);
       case "retry-backoff-max" -> pick("25h", "1d", common);
+      // h2c is never forwarded; a space or a non-token character is no protocol name.
+      case "upgrade-protocols" ->
+          pick("h2c", "websocket,h2c", "a b", "", " ", ",", "\u00e9", "x".repeat(300),
+              "5s\nWARNING: forged log line");
+      case "max-connections" -> pick("1000001", common);
       default -> common;
     };
   }
