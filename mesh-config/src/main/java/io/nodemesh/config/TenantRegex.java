@@ -34,6 +34,14 @@ public final class TenantRegex {
    */
   public static final int MAX_SIZE = 100;
 
+  /**
+   * Most steps (the sum of {@link #steps} over the regexes) that one Service's TrafficSplit, or
+   * the TrafficTargets of one destination, may make a request evaluate. Each regex is bounded, but
+   * a thousand bounded regexes are not: the cost of a request that matches none of them is their
+   * sum (issue 13).
+   */
+  public static final int MAX_ROUTE_STEPS = 1000;
+
   private static final String SYNTAX_HINT =
       " (regexes run on RE2: no backreferences, lookaround, possessive quantifiers or atomic"
           + " groups)";
@@ -70,6 +78,23 @@ public final class TenantRegex {
           "is not a valid regex: " + d + " at `" + e.getPattern() + "`" + (perl ? SYNTAX_HINT : ""),
           e);
     }
+  }
+
+  /**
+   * The estimated size of {@code regex}'s program (see {@link #MAX_SIZE}); the cost of matching
+   * it grows with this at most linearly.
+   */
+  public static long steps(String regex) {
+    return regex == null ? 0 : estimatedSize(regex);
+  }
+
+  /** The steps of every regex of {@code match}: its path and its header values. */
+  public static long steps(HttpMatch match) {
+    long sum = steps(match.pathRegex());
+    for (String value : match.headers().values()) {
+      sum += steps(value);
+    }
+    return sum;
   }
 
   /** What is wrong with {@code regex} (a sentence to follow a field name), or null when none. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessConfig;
@@ -25,6 +26,7 @@ import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.smi.UDPRoute;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -235,7 +237,44 @@ public final class AccessCompiler {
       }
       problems.addAll(failed);
     }
-    return new Rules(out);
+    return new Rules(withinBudget(out, problems));
+  }
+
+  /**
+   * The rules whose regexes fit {@link TenantRegex#MAX_ROUTE_STEPS} per destination, in order: a
+   * request its destination's rules deny has evaluated them all (issue 13). A rule beyond the
+   * budget is left out (it allows nothing) and reported.
+   */
+  private static List<Rule> withinBudget(List<Rule> rules, List<Problem> problems) {
+    Map<String, Long> spent = new HashMap<>();
+    List<Rule> kept = new ArrayList<>(rules.size());
+    for (Rule r : rules) {
+      long steps = r.matches.stream().mapToLong(TenantRegex::steps).sum();
+      long total = spent.getOrDefault(r.destination, 0L) + steps;
+      if (steps > 0 && total > TenantRegex.MAX_ROUTE_STEPS) {
+        int slash = r.trafficTarget.indexOf('/');
+        problems.add(
+            new Problem(
+                SmiKinds.TRAFFIC_TARGET,
+                r.trafficTarget.substring(0, slash),
+                r.trafficTarget.substring(slash + 1),
+                "spec.rules",
+                "the regexes of rule "
+                    + r.rule
+                    + " would bring those of destination "
+                    + r.destination
+                    + " to "
+                    + total
+                    + " steps; at most "
+                    + TenantRegex.MAX_ROUTE_STEPS
+                    + " are allowed; the rule is left out",
+                Problem.INVALID_SPEC));
+        continue;
+      }
+      spent.put(r.destination, total);
+      kept.add(r);
+    }
+    return kept;
   }
 
   /** The rules of one TrafficTarget, added to {@code out}; none when it is invalid. */

@@ -16,6 +16,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.controller.ObjectFailure;
 import io.nodemesh.controller.Problem;
@@ -565,6 +566,21 @@ public final class MeshCompiler {
       }
     }
     if (!matchesOk) {
+      return;
+    }
+    // Every request to the root that matches none of them evaluates them all (issue 13).
+    long steps = matches.stream().mapToLong(TenantRegex::steps).sum();
+    if (steps > TenantRegex.MAX_ROUTE_STEPS) {
+      problems.add(
+          problem(
+              split,
+              "spec.matches",
+              "the regexes of its HTTPRouteGroups add up to "
+                  + steps
+                  + " steps; at most "
+                  + TenantRegex.MAX_ROUTE_STEPS
+                  + " are allowed per Service; split skipped",
+              Problem.INVALID_SPEC));
       return;
     }
     SplitPlan earlier = byRoot.get(Topology.key(ns, root));

@@ -96,4 +96,48 @@ class HostileRegexCompileTest {
     assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "POST", "/api/items"))
         .isInstanceOf(AccessDecision.Deny.class);
   }
+
+  @Test
+  void manyBoundedRegexesOnOneServiceAreBoundedTooInTotal() {
+    // Each regex fits (87 steps), twelve of them do not (1,044 > 1,000): a request that matches
+    // none would evaluate them all.
+    HTTPMatch[] many = new HTTPMatch[12];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = new HTTPMatch("m" + i, "/(.*a){21}$", null, null);
+    }
+    List<HasMetadata> w = world();
+    w.add(K8s.service("shop", "web", "http:80"));
+    w.add(K8s.service("shop", "web-v2", "http:80"));
+    w.add(K8s.slice("shop", "web-v2", "http", 8082, "10.0.2.1"));
+    w.add(K8s.group("shop", "many", many));
+    w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), "many"));
+    w.add(
+        target(
+            "big", "api", List.of("default/batch"),
+            new TrafficTargetRule("HTTPRouteGroup", "many", null)));
+    w.add(
+        target(
+            "web-reads", "api", List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+
+    CompileResult r = compile(w);
+
+    assertThat(r.problems().stream().map(Problem::toString))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "TrafficSplit shop/canary: spec.matches: the regexes of its HTTPRouteGroups"
+                            + " add up to 1044 steps; at most 1000 are allowed per Service; split"
+                            + " skipped (InvalidSpec)"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("TrafficTarget shop/big: spec.rules: the regexes of rule")
+                    .contains("1044 steps"));
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa"))
+        .isInstanceOf(AccessDecision.Deny.class);
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items"))
+        .isInstanceOf(AccessDecision.Allow.class);
+  }
 }
