@@ -201,7 +201,7 @@ public final class TenantRegex {
     return total;
   }
 
-  /** The index after an escape starting at {@code i} ({@code \p{Greek}}, {@code \x{41}}, {@code \d}). */
+  /** The index after an escape at {@code i} ({@code \p{Greek}}, {@code \x{41}}, {@code \d}). */
   private static int escapeEnd(String re, int i) {
     int n = re.length();
     if (i + 1 >= n) {

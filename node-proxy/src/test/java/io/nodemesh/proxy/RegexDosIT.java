@@ -114,7 +114,8 @@ class RegexDosIT {
       ListenerConfig acl =
           http("shop", "api", 80, aclPort, RouteConfig.direct(api.backend("api", 1)));
       ListenerConfig other =
-          http("default", "victim", 80, victimPort, RouteConfig.direct(victim.backend("victim", 1)));
+          http(
+              "default", "victim", 80, victimPort, RouteConfig.direct(victim.backend("victim", 1)));
       AccessConfig access =
           new AccessConfig(
               true,

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +31,10 @@ class SmiCrdBoundsTest {
   }
 
   private static void eachVersion(
-      Class<? extends HasMetadata> model, java.util.function.Consumer<JSONSchemaProps> check) {
-    for (CustomResourceDefinitionVersion v : SmiCrdYamlTest.loadCrd(model).getSpec().getVersions()) {
+      Class<? extends HasMetadata> model, Consumer<JSONSchemaProps> check) {
+    List<CustomResourceDefinitionVersion> versions =
+        SmiCrdYamlTest.loadCrd(model).getSpec().getVersions();
+    for (CustomResourceDefinitionVersion v : versions) {
       check.accept(v.getSchema().getOpenAPIV3Schema());
     }
   }

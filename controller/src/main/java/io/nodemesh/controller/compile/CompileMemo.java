@@ -400,7 +400,8 @@ public final class CompileMemo {
     List<Problem> invalid = new ArrayList<>(1);
     // A pod whose identity cannot be read has none: its IP is denied everywhere.
     String sa =
-        ObjectFailure.guard(pod, () -> AccessCompiler.identity(ip, pod, invalid), () -> null, invalid);
+        ObjectFailure.guard(
+            pod, () -> AccessCompiler.identity(ip, pod, invalid), () -> null, invalid);
     if (sa != null) {
       identityIndex.put(ip, sa);
     } else {
@@ -508,7 +509,7 @@ public final class CompileMemo {
           });
     }
 
-    /** The validator's problems; when validating throws, one problem that makes the object invalid. */
+    /** The validator's problems; when validating throws, one that makes the object invalid. */
     private static List<SmiProblem> validate(HasMetadata o) {
       try {
         return SmiValidator.validate(o);
