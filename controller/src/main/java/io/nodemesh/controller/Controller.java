@@ -77,6 +77,11 @@ public final class Controller implements AutoCloseable {
   private final AtomicLong changePendingSince = new AtomicLong();
   private final Counter sourceEvents;
   private final Counter shadowWrites;
+  private final Counter compileFailures;
+  // Whole compiles that failed in a row; touched only by the compile thread.
+  private int failedCompiles;
+  private static final long RETRY_FIRST_MILLIS = 1_000;
+  private static final long RETRY_MAX_MILLIS = 30_000;
   private final MultiGauge invalidObjects;
 
   // Touched only by the compile thread.
@@ -132,6 +137,12 @@ public final class Controller implements AutoCloseable {
     this.shadowWrites =
         Counter.builder("nodemesh.controller.shadow.writes")
             .description("shadow Service creates, updates and deletes by this replica")
+            .register(registry);
+    this.compileFailures =
+        Counter.builder("nodemesh.controller.compile.failures")
+            .description(
+                "whole compiles that failed (the last good config stays served); one object's"
+                    + " failure is a problem, not counted here")
             .register(registry);
     this.invalidObjects =
         MultiGauge.builder("nodemesh.controller.invalid.objects")
@@ -274,11 +285,54 @@ public final class Controller implements AutoCloseable {
     compiler.trigger();
   }
 
+  /**
+   * One debounced compile. One object's failure is that object's problem (see {@link
+   * ObjectFailure}); this catches what fails the whole compile, {@code Error}s included: it is
+   * counted ({@code nodemesh_controller_compile_failures_total}), the last good config stays
+   * served, the compile is retried with backoff, and after a few failures in a row {@code /readyz}
+   * says so ({@link ConfigHub#isReady}).
+   */
   private void recompile() {
-    if (!source.hasSynced() || (shadows != null && !shadows.hasSynced())) {
+    long changedAt = changePendingSince.getAndSet(0);
+    try {
+      if (!compileOnce(changedAt)) {
+        changePendingSince.compareAndSet(0, changedAt);
+        return;
+      }
+    } catch (Throwable t) {
+      // The change is still not served.
+      changePendingSince.compareAndSet(0, changedAt);
+      failedCompiles++;
+      compileFailures.increment();
+      hub.compiled(false);
+      long retryMillis =
+          Math.min(RETRY_MAX_MILLIS, RETRY_FIRST_MILLIS << Math.min(failedCompiles - 1, 5));
+      LOG.log(
+          Level.ERROR,
+          "compile failed ("
+              + failedCompiles
+              + " in a row); still serving config version "
+              + hub.current().version()
+              + "; retrying in "
+              + retryMillis
+              + " ms",
+          t);
+      CompletableFuture.delayedExecutor(retryMillis, TimeUnit.MILLISECONDS)
+          .execute(compiler::trigger);
       return;
     }
-    long changedAt = changePendingSince.getAndSet(0);
+    if (failedCompiles > 0) {
+      LOG.log(Level.INFO, "compile succeeded again after " + failedCompiles + " failures");
+    }
+    failedCompiles = 0;
+    hub.compiled(true);
+  }
+
+  /** Compiles and publishes; false when the sources have not synced yet. */
+  private boolean compileOnce(long changedAt) {
+    if (!source.hasSynced() || (shadows != null && !shadows.hasSynced())) {
+      return false;
+    }
     Timer.Sample topologySample = Timer.start(registry);
     SourceSnapshot snapshot = source.snapshot();
     Topology topology = topologies.next(snapshot, source.problems());
@@ -317,6 +371,7 @@ public final class Controller implements AutoCloseable {
       propagationTimer.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS);
     }
     writer.trigger();
+    return true;
   }
 
   private void updateInvalid(List<Problem> list) {

@@ -2,12 +2,11 @@ package io.nodemesh.config;
 
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * One HTTPRouteGroup match, compiled by the controller from SMI. All present conditions must hold
- * (AND); a route's list of matches is OR.
+ * (AND); a route's list of matches is OR. Regexes are RE2 syntax within the bounds of {@link
+ * TenantRegex}: a config carrying any other regex is refused as a whole, so a proxy never runs one.
  *
  * @param name the match's name in its HTTPRouteGroup ("group/match"), for explanations and logs
  * @param pathRegex regex anchored at the start of the path; null means any path
@@ -26,11 +25,9 @@ public record HttpMatch(
   }
 
   private static void check(String name, String field, String regex) {
-    try {
-      Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(
-          "match " + name + ": " + field + " is not a valid regex: " + e.getDescription(), e);
+    String problem = TenantRegex.problem(regex);
+    if (problem != null) {
+      throw new IllegalArgumentException("match " + name + ": " + field + " " + problem);
     }
   }
 }

@@ -2,13 +2,12 @@ package io.nodemesh.smi;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.nodemesh.config.TenantRegex;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Checks one SMI object on its own, the way the SMI specification and {@code /work/shared/SMI.md}
@@ -48,6 +47,38 @@ public final class SmiValidator {
   private static final int MIN_PORT = 1;
   private static final int MAX_PORT = 65535;
 
+  // Bounds on what a tenant may write (issue 13): every list and string below reaches the compile
+  // path and, for regexes, the proxies' event loops. The CRD schemas carry the same numbers as
+  // maxItems/maxLength/maxProperties (SmiCrdYamlTest checks them); these checks also cover objects
+  // from local YAML and from CRDs installed without the bounds.
+
+  /** Longest regex (pathRegex, header value): {@link TenantRegex#MAX_LENGTH}. */
+  public static final int MAX_REGEX_LENGTH = TenantRegex.MAX_LENGTH;
+
+  /** Longest name a spec refers to or defines (a DNS subdomain, RFC 1123). */
+  public static final int MAX_NAME_LENGTH = 253;
+
+  /** Longest header name in a match. */
+  public static final int MAX_HEADER_NAME_LENGTH = 256;
+
+  /** Most matches in one HTTPRouteGroup. */
+  public static final int MAX_MATCHES = 64;
+
+  /** Most headers in one match. */
+  public static final int MAX_HEADERS = 16;
+
+  /** Most methods in one match (the nine methods and {@code *}). */
+  public static final int MAX_METHODS = 10;
+
+  /** Most HTTPRouteGroups one TrafficSplit refers to. */
+  public static final int MAX_SPLIT_MATCHES = 16;
+
+  /** Most backends of one TrafficSplit. */
+  public static final int MAX_BACKENDS = 64;
+
+  /** Most rules, sources, or match names of one rule, in one TrafficTarget. */
+  public static final int MAX_TARGET_ITEMS = 64;
+
   private SmiValidator() {}
 
   /**
@@ -80,6 +111,8 @@ public final class SmiValidator {
     String root = null;
     if (isBlank(spec.getService())) {
       problems.add("spec.service", "is required");
+    } else if (tooLong(problems, "spec.service", spec.getService(), MAX_NAME_LENGTH)) {
+      root = null;
     } else {
       root = serviceName(spec.getService(), namespace);
       if (root == null) {
@@ -92,7 +125,7 @@ public final class SmiValidator {
     List<TrafficSplitBackend> backends = spec.getBackends();
     if (backends == null || backends.isEmpty()) {
       problems.add("spec.backends", "needs at least one backend");
-    } else {
+    } else if (!tooMany(problems, "spec.backends", backends, MAX_BACKENDS)) {
       Map<String, Integer> firstIndexByService = new HashMap<>();
       for (int i = 0; i < backends.size(); i++) {
         validateBackend(
@@ -100,7 +133,7 @@ public final class SmiValidator {
       }
     }
     List<TrafficSplitMatch> matches = spec.getMatches();
-    if (matches != null) {
+    if (matches != null && !tooMany(problems, "spec.matches", matches, MAX_SPLIT_MATCHES)) {
       for (int i = 0; i < matches.size(); i++) {
         validateSplitMatch(problems, "spec.matches[" + i + "]", matches.get(i));
       }
@@ -121,6 +154,8 @@ public final class SmiValidator {
     }
     if (isBlank(backend.getService())) {
       problems.add(field + ".service", "is required");
+    } else if (tooLong(problems, field + ".service", backend.getService(), MAX_NAME_LENGTH)) {
+      return;
     } else if (root != null && backend.getService().equals(root)) {
       // SMI split v1alpha2 "TrafficSplits cannot be self-referential": the root selects every
       // version.
@@ -152,6 +187,8 @@ public final class SmiValidator {
     }
     if (isBlank(match.getName())) {
       problems.add(field + ".name", "is required");
+    } else {
+      tooLong(problems, field + ".name", match.getName(), MAX_NAME_LENGTH);
     }
     if (match.getApiGroup() != null && !SmiKinds.SPECS_GROUP.equals(match.getApiGroup())) {
       problems.add(
@@ -171,6 +208,9 @@ public final class SmiValidator {
     if (matches == null || matches.isEmpty()) {
       return problems.add("spec.matches", "needs at least one match").list();
     }
+    if (tooMany(problems, "spec.matches", matches, MAX_MATCHES)) {
+      return problems.list();
+    }
     Map<String, Integer> firstIndexByName = new HashMap<>();
     for (int i = 0; i < matches.size(); i++) {
       String field = "spec.matches[" + i + "]";
@@ -181,7 +221,7 @@ public final class SmiValidator {
       }
       if (isBlank(match.getName())) {
         problems.add(field + ".name", "is required");
-      } else {
+      } else if (!tooLong(problems, field + ".name", match.getName(), MAX_NAME_LENGTH)) {
         // The name is the key TrafficTarget rules select by, so it must be unique (SMI specs
         // v1alpha3).
         Integer first = firstIndexByName.putIfAbsent(match.getName(), i);
@@ -195,7 +235,7 @@ public final class SmiValidator {
         checkRegex(problems, field + ".pathRegex", match.getPathRegex());
       }
       List<String> methods = match.getMethods();
-      if (methods != null) {
+      if (methods != null && !tooMany(problems, field + ".methods", methods, MAX_METHODS)) {
         for (int m = 0; m < methods.size(); m++) {
           String method = methods.get(m);
           if (method == null || !ANY_METHOD.equals(method) && !HTTP_METHODS.contains(method)) {
@@ -206,11 +246,21 @@ public final class SmiValidator {
         }
       }
       Map<String, String> headers = match.getHeaders();
-      if (headers != null) {
+      if (headers != null && headers.size() > MAX_HEADERS) {
+        problems.add(
+            field + ".headers",
+            "has %d headers; at most %d are allowed".formatted(headers.size(), MAX_HEADERS));
+      } else if (headers != null) {
         for (Map.Entry<String, String> header : headers.entrySet()) {
           String headerField = field + ".headers." + header.getKey();
           if (isBlank(header.getKey())) {
             problems.add(field + ".headers", "header names must not be blank");
+          } else if (header.getKey().length() > MAX_HEADER_NAME_LENGTH) {
+            // The name would make the field path itself unbounded.
+            problems.add(
+                field + ".headers",
+                "a header name is %d characters long; at most %d are allowed"
+                    .formatted(header.getKey().length(), MAX_HEADER_NAME_LENGTH));
           } else if (header.getValue() == null) {
             problems.add(headerField, "must be a regex (got null)");
           } else {
@@ -274,7 +324,7 @@ public final class SmiValidator {
     if (rules == null || rules.isEmpty()) {
       problems.add(
           "spec.rules", "needs at least one rule (a TrafficTarget without rules allows nothing)");
-    } else {
+    } else if (!tooMany(problems, "spec.rules", rules, MAX_TARGET_ITEMS)) {
       for (int i = 0; i < rules.size(); i++) {
         validateRule(problems, "spec.rules[" + i + "]", rules.get(i));
       }
@@ -282,7 +332,7 @@ public final class SmiValidator {
     List<IdentityBindingSubject> sources = spec.getSources();
     if (sources == null || sources.isEmpty()) {
       problems.add("spec.sources", "needs at least one source");
-    } else {
+    } else if (!tooMany(problems, "spec.sources", sources, MAX_TARGET_ITEMS)) {
       for (int i = 0; i < sources.size(); i++) {
         String field = "spec.sources[" + i + "]";
         IdentityBindingSubject source = sources.get(i);
@@ -315,12 +365,16 @@ public final class SmiValidator {
     }
     if (isBlank(rule.getName())) {
       problems.add(field + ".name", "is required");
+    } else {
+      tooLong(problems, field + ".name", rule.getName(), MAX_NAME_LENGTH);
     }
     List<String> matches = rule.getMatches();
-    if (matches != null) {
+    if (matches != null && !tooMany(problems, field + ".matches", matches, MAX_TARGET_ITEMS)) {
       for (int m = 0; m < matches.size(); m++) {
         if (isBlank(matches.get(m))) {
           problems.add(field + ".matches[" + m + "]", "must name a match of the route");
+        } else {
+          tooLong(problems, field + ".matches[" + m + "]", matches.get(m), MAX_NAME_LENGTH);
         }
       }
     }
@@ -334,6 +388,8 @@ public final class SmiValidator {
     }
     if (isBlank(subject.getName())) {
       problems.add(field + ".name", "is required");
+    } else {
+      tooLong(problems, field + ".name", subject.getName(), MAX_NAME_LENGTH);
     }
   }
 
@@ -354,15 +410,35 @@ public final class SmiValidator {
     }
   }
 
+  /**
+   * A regex must be one the proxies run ({@link TenantRegex}: RE2 syntax, bounded length and
+   * size). The message quotes the offending part, never a whole over-long regex.
+   */
   private static void checkRegex(Problems problems, String field, String regex) {
-    try {
-      Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
-      problems.add(
-          field,
-          "is not a valid regex (%s at index %d of '%s')"
-              .formatted(e.getDescription(), e.getIndex(), regex));
+    String problem = TenantRegex.problem(regex);
+    if (problem != null) {
+      problems.add(field, problem);
     }
+  }
+
+  /** Reports and returns true when {@code list} has more than {@code max} items. */
+  private static boolean tooMany(Problems problems, String field, List<?> list, int max) {
+    if (list.size() <= max) {
+      return false;
+    }
+    problems.add(field, "has %d items; at most %d are allowed".formatted(list.size(), max));
+    return true;
+  }
+
+  /** Reports and returns true when {@code value} is longer than {@code max}. */
+  private static boolean tooLong(Problems problems, String field, String value, int max) {
+    if (value.length() <= max) {
+      return false;
+    }
+    problems.add(
+        field,
+        "is %d characters long; at most %d are allowed".formatted(value.length(), max));
+    return true;
   }
 
   /**

@@ -268,8 +268,8 @@ class SmiValidatorTest {
 
       assertThat(messages(SmiValidator.validate(group)))
           .containsExactly(
-              "HTTPRouteGroup shop/obj: spec.matches[0].pathRegex: is not a valid regex"
-                  + " (Unclosed group at index 6 of '/api/(')");
+              "HTTPRouteGroup shop/obj: spec.matches[0].pathRegex: is not a valid regex:"
+                  + " missing closing ) at `/api/(`");
     }
 
     @Test
@@ -281,8 +281,8 @@ class SmiValidatorTest {
 
       assertThat(messages(SmiValidator.validate(group)))
           .containsExactly(
-              "HTTPRouteGroup shop/obj: spec.matches[0].headers.cookie: is not a valid regex"
-                  + " (Unclosed character class at index 4 of '[type')");
+              "HTTPRouteGroup shop/obj: spec.matches[0].headers.cookie: is not a valid regex:"
+                  + " missing closing ] at `[type`");
     }
 
     @Test

@@ -100,6 +100,12 @@ final class RandomCluster {
   private static final String[] REGEXES = {"/api/.*", "/", ".*", "/v[0-9]+/items", "^/x$",
       "/(a|b)"};
   private static final String[] BAD_REGEXES = {"(", "[a-", "*x", "a{2,1}", "(?<n>", "\\"};
+  // Valid on RE2 and catastrophic on a backtracking engine (issue 13): accepted, and harmless.
+  private static final String[] PATHOLOGICAL = {"/(.*a){12}$", "(a+)+$", "(a|aa)+$", "((a*)*)*b",
+      "(x+x+)+y", "(.*){10}z"};
+  // Backreferences, lookaround, possessive quantifiers, atomic groups: refused with a problem.
+  private static final String[] BACKTRACKING_ONLY = {"(a)\\1", "/(?=admin)", "(?<=x)y", "a*+",
+      "(?>a)", "/(?!public)"};
 
   private final RandomGenerator rnd;
   private final List<HasMetadata> objects = new ArrayList<>();
@@ -522,8 +528,9 @@ final class RandomCluster {
     }
     bad |= count == 0;
     for (int i = 0; i < count; i++) {
-      String path = rnd.nextInt(8) == 0 ? pick(BAD_REGEXES) : pick(null, pick(REGEXES));
-      bad |= contains(BAD_REGEXES, path);
+      boolean badPath = rnd.nextInt(8) == 0;
+      String path = badPath ? badRegex() : pick(null, goodRegex());
+      bad |= badPath;
       List<String> methods = null;
       if (rnd.nextBoolean()) {
         methods = new ArrayList<>();
@@ -536,8 +543,9 @@ final class RandomCluster {
       Map<String, String> headers = null;
       if (rnd.nextInt(3) == 0) {
         headers = new HashMap<>();
-        String value = rnd.nextInt(8) == 0 ? pick(BAD_REGEXES) : pick(REGEXES);
-        bad |= contains(BAD_REGEXES, value);
+        boolean badValue = rnd.nextInt(8) == 0;
+        String value = badValue ? badRegex() : goodRegex();
+        bad |= badValue;
         String header = pick("X-User", "content-type", "x-v", " ");
         bad |= header.isBlank();
         headers.put(header, value);
@@ -554,6 +562,41 @@ final class RandomCluster {
     } else {
       groupsByNs.computeIfAbsent(ns, k -> new ArrayList<>()).add(name);
     }
+  }
+
+  /** A regex every proxy must accept: usual, nested, or catastrophic on backtracking. */
+  private String goodRegex() {
+    return switch (rnd.nextInt(4)) {
+      case 0, 1 -> pick(REGEXES);
+      case 2 -> pick(PATHOLOGICAL);
+      default -> nested(1 + rnd.nextInt(40), true);
+    };
+  }
+
+  /** A regex that must be refused: bad syntax, backtracking-only, too long or too big. */
+  private String badRegex() {
+    return switch (rnd.nextInt(5)) {
+      case 0 -> pick(BAD_REGEXES);
+      case 1 -> pick(BACKTRACKING_ONLY);
+      // Deeper than any length bound allows (the issue's 20,000-deep regex among them).
+      case 2 -> nested(pick(600, 2_000, 20_000), rnd.nextBoolean());
+      case 3 -> "/" + "x".repeat(1025 + rnd.nextInt(3000));
+      // Counted repetitions that multiply: a small text, a huge program.
+      default -> "((a{" + (10 + rnd.nextInt(990)) + "}){" + (10 + rnd.nextInt(990)) + "})";
+    };
+  }
+
+  /** {@code depth} nested groups around "a", each maybe quantified. */
+  private String nested(int depth, boolean quantified) {
+    StringBuilder b = new StringBuilder(depth * 3 + 1);
+    b.append("(".repeat(depth)).append('a');
+    for (int i = 0; i < depth; i++) {
+      b.append(')');
+      if (quantified) {
+        b.append(pick("", "*", "+", "?"));
+      }
+    }
+    return b.toString();
   }
 
   private void portRoute(boolean tcp) {

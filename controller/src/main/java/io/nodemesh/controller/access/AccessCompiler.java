@@ -5,11 +5,13 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.controller.ObjectFailure;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.compile.IpLiteral;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -24,6 +26,7 @@ import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.smi.UDPRoute;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -225,88 +228,146 @@ public final class AccessCompiler {
   public static Rules rules(Topology t, List<Problem> problems) {
     List<Rule> out = new ArrayList<>();
     for (TrafficTarget tt : t.trafficTargets().values()) {
-      if (!SmiValidator.validate(tt).isEmpty()) {
+      // One TrafficTarget's failure, Errors included, leaves its rules out (so it allows
+      // nothing) and is reported (issue 13).
+      List<Rule> mine = new ArrayList<>();
+      List<Problem> failed = new ArrayList<>(1);
+      ObjectFailure.guard(
+          tt,
+          () -> {
+            rulesOf(tt, t, problems, mine);
+            return null;
+          },
+          () -> null,
+          failed);
+      if (failed.isEmpty()) {
+        out.addAll(mine);
+      }
+      problems.addAll(failed);
+    }
+    return new Rules(withinBudget(out, problems));
+  }
+
+  /**
+   * The rules whose regexes fit {@link TenantRegex#MAX_ROUTE_STEPS} per destination, in order: a
+   * request its destination's rules deny has evaluated them all (issue 13). A rule beyond the
+   * budget is left out (it allows nothing) and reported.
+   */
+  private static List<Rule> withinBudget(List<Rule> rules, List<Problem> problems) {
+    Map<String, Long> spent = new HashMap<>();
+    List<Rule> kept = new ArrayList<>(rules.size());
+    for (Rule r : rules) {
+      long steps = r.matches.stream().mapToLong(TenantRegex::steps).sum();
+      long total = spent.getOrDefault(r.destination, 0L) + steps;
+      if (steps > 0 && total > TenantRegex.MAX_ROUTE_STEPS) {
+        int slash = r.trafficTarget.indexOf('/');
+        problems.add(
+            new Problem(
+                SmiKinds.TRAFFIC_TARGET,
+                r.trafficTarget.substring(0, slash),
+                r.trafficTarget.substring(slash + 1),
+                "spec.rules",
+                "the regexes of rule "
+                    + r.rule
+                    + " would bring those of destination "
+                    + r.destination
+                    + " to "
+                    + total
+                    + " steps; at most "
+                    + TenantRegex.MAX_ROUTE_STEPS
+                    + " are allowed; the rule is left out",
+                Problem.INVALID_SPEC));
         continue;
       }
-      String ns = tt.getMetadata().getNamespace();
-      IdentityBindingSubject d = tt.getSpec().getDestination();
-      String destination = SmiValidator.subjectNamespace(d, tt) + "/" + d.getName();
-      List<String> sources = new ArrayList<>();
-      for (IdentityBindingSubject s : tt.getSpec().getSources()) {
-        sources.add(SmiValidator.subjectNamespace(s, tt) + "/" + s.getName());
-      }
-      List<TrafficTargetRule> ruleList = tt.getSpec().getRules();
-      for (int i = 0; i < ruleList.size(); i++) {
-        TrafficTargetRule r = ruleList.get(i);
-        String field = "spec.rules[" + i + "]";
-        String key = Topology.key(ns, r.getName());
-        String label = r.getKind() + " " + key;
-        switch (r.getKind()) {
-          case SmiKinds.HTTP_ROUTE_GROUP -> {
-            HTTPRouteGroup g = t.httpRouteGroups().get(key);
-            if (missing(tt, field, g, r, problems)) {
-              continue;
-            }
-            List<HttpMatch> all = MeshCompiler.httpMatches(g);
-            List<HttpMatch> chosen = new ArrayList<>();
-            if (r.getMatches() == null || r.getMatches().isEmpty()) {
-              chosen.addAll(all);
-            } else {
-              for (String name : r.getMatches()) {
-                String full = g.getMetadata().getName() + "/" + name;
-                List<HttpMatch> found =
-                    all.stream().filter(m -> m.name().equals(full)).toList();
-                if (found.isEmpty()) {
-                  problems.add(
-                      problem(
-                          tt,
-                          field + ".matches",
-                          "HTTPRouteGroup '"
-                              + r.getName()
-                              + "' has no match named '"
-                              + name
-                              + "'; that match allows nothing",
-                          REASON_MATCH_NOT_FOUND));
-                }
-                chosen.addAll(found);
+      spent.put(r.destination, total);
+      kept.add(r);
+    }
+    return kept;
+  }
+
+  /** The rules of one TrafficTarget, added to {@code out}; none when it is invalid. */
+  private static void rulesOf(
+      TrafficTarget tt, Topology t, List<Problem> problems, List<Rule> out) {
+    if (!SmiValidator.validate(tt).isEmpty()) {
+      return;
+    }
+    String ns = tt.getMetadata().getNamespace();
+    IdentityBindingSubject d = tt.getSpec().getDestination();
+    String destination = SmiValidator.subjectNamespace(d, tt) + "/" + d.getName();
+    List<String> sources = new ArrayList<>();
+    for (IdentityBindingSubject s : tt.getSpec().getSources()) {
+      sources.add(SmiValidator.subjectNamespace(s, tt) + "/" + s.getName());
+    }
+    List<TrafficTargetRule> ruleList = tt.getSpec().getRules();
+    for (int i = 0; i < ruleList.size(); i++) {
+      TrafficTargetRule r = ruleList.get(i);
+      String field = "spec.rules[" + i + "]";
+      String key = Topology.key(ns, r.getName());
+      String label = r.getKind() + " " + key;
+      switch (r.getKind()) {
+        case SmiKinds.HTTP_ROUTE_GROUP -> {
+          HTTPRouteGroup g = t.httpRouteGroups().get(key);
+          if (missing(tt, field, g, r, problems)) {
+            continue;
+          }
+          List<HttpMatch> all = MeshCompiler.httpMatches(g);
+          List<HttpMatch> chosen = new ArrayList<>();
+          if (r.getMatches() == null || r.getMatches().isEmpty()) {
+            chosen.addAll(all);
+          } else {
+            for (String name : r.getMatches()) {
+              String full = g.getMetadata().getName() + "/" + name;
+              List<HttpMatch> found =
+                  all.stream().filter(m -> m.name().equals(full)).toList();
+              if (found.isEmpty()) {
+                problems.add(
+                    problem(
+                        tt,
+                        field + ".matches",
+                        "HTTPRouteGroup '"
+                            + r.getName()
+                            + "' has no match named '"
+                            + name
+                            + "'; that match allows nothing",
+                        REASON_MATCH_NOT_FOUND));
               }
-            }
-            if (!chosen.isEmpty()) {
-              out.add(
-                  new Rule(
-                      Topology.key(tt), label, destination, d.getPort(), sources, Protocol.HTTP,
-                      List.of(), chosen));
+              chosen.addAll(found);
             }
           }
-          case SmiKinds.TCP_ROUTE -> {
-            TCPRoute route = t.tcpRoutes().get(key);
-            if (missing(tt, field, route, r, problems)) {
-              continue;
-            }
+          if (!chosen.isEmpty()) {
             out.add(
                 new Rule(
-                    Topology.key(tt), label, destination, d.getPort(), sources, Protocol.TCP,
-                    ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
-                    List.of()));
+                    Topology.key(tt), label, destination, d.getPort(), sources, Protocol.HTTP,
+                    List.of(), chosen));
           }
-          case SmiKinds.UDP_ROUTE -> {
-            UDPRoute route = t.udpRoutes().get(key);
-            if (missing(tt, field, route, r, problems)) {
-              continue;
-            }
-            out.add(
-                new Rule(
-                    Topology.key(tt), label, destination, d.getPort(), sources, Protocol.UDP,
-                    ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
-                    List.of()));
+        }
+        case SmiKinds.TCP_ROUTE -> {
+          TCPRoute route = t.tcpRoutes().get(key);
+          if (missing(tt, field, route, r, problems)) {
+            continue;
           }
-          default -> {
-            // The validator rejects other kinds, so a valid TrafficTarget never gets here.
+          out.add(
+              new Rule(
+                  Topology.key(tt), label, destination, d.getPort(), sources, Protocol.TCP,
+                  ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
+                  List.of()));
+        }
+        case SmiKinds.UDP_ROUTE -> {
+          UDPRoute route = t.udpRoutes().get(key);
+          if (missing(tt, field, route, r, problems)) {
+            continue;
           }
+          out.add(
+              new Rule(
+                  Topology.key(tt), label, destination, d.getPort(), sources, Protocol.UDP,
+                  ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
+                  List.of()));
+        }
+        default -> {
+          // The validator rejects other kinds, so a valid TrafficTarget never gets here.
         }
       }
     }
-    return new Rules(out);
   }
 
   private static List<Integer> ports(PortMatch m) {

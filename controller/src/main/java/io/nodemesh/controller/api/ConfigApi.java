@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  *       config ({@code application/json}). Bodies of 1 KiB and more are gzipped for a client that
  *       accepts it. Each body is encoded once per version (see {@link ServedConfig}).
  *   <li>{@code GET /api/v1/problems}: the current problems as a JSON array.
- *   <li>{@code /healthz}, {@code /readyz} (503 until the first config from a synced source), {@code
+ *   <li>{@code /healthz}, {@code /readyz} (503 until the first config from a synced source, and
+ *       while compiles keep failing, see {@link ConfigHub#isReady}), {@code
  *       /metrics} (Prometheus text).
  * </ul>
  */
@@ -104,7 +105,7 @@ public final class ConfigApi {
               } else {
                 res.status(Status.SERVICE_UNAVAILABLE_503)
                     .send(
-                        "not ready: waiting for the first config\n"
+                        ("not ready: " + hub.notReadyReason() + "\n")
                             .getBytes(StandardCharsets.UTF_8));
               }
             })

@@ -64,9 +64,33 @@ public final class ConfigHub {
     return current;
   }
 
-  /** Whether a config compiled from a synced source has been published. */
+  /**
+   * Whether a config compiled from a synced source has been published, and compiles are not
+   * failing: after {@link #FAILED_COMPILES_UNREADY} whole compiles in a row failed, the config
+   * served may be stale (a deleted TrafficTarget still in force), so the replica says so.
+   */
   public boolean isReady() {
-    return ready;
+    return ready && failedCompiles < FAILED_COMPILES_UNREADY;
+  }
+
+  /** Failed compiles in a row after which {@link #isReady} is false (issue 13). */
+  public static final int FAILED_COMPILES_UNREADY = 3;
+
+  private volatile int failedCompiles;
+
+  /**
+   * Records the outcome of a whole compile: a failure counts towards not ready, a success resets
+   * the count. Called by the compiling thread only.
+   */
+  public void compiled(boolean ok) {
+    failedCompiles = ok ? 0 : failedCompiles + 1;
+  }
+
+  /** Why {@link #isReady} is false, for {@code /readyz}. */
+  public String notReadyReason() {
+    return !ready
+        ? "waiting for the first config"
+        : failedCompiles + " compiles in a row failed; serving the last good config";
   }
 
   /** Publishes a config; wakes every waiter if its version is new. */

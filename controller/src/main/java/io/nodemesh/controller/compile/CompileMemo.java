@@ -9,9 +9,11 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.Identities;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.controller.ObjectFailure;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.compile.MeshCompiler.ServiceFacts;
@@ -49,6 +51,10 @@ import java.util.TreeSet;
  *
  * <p>Not thread-safe: one compiling thread owns it. A compilation that throws clears it, so the
  * next one starts from scratch.
+ *
+ * <p>What one object's compilation throws, {@code Error}s included, is caught where that object is
+ * compiled ({@link ObjectFailure}): the object is reported and skipped, and its failed result is
+ * memoized like any other, so it is tried again only when it changes.
  */
 public final class CompileMemo {
   private static final Topology EMPTY = Topology.empty();
@@ -85,6 +91,8 @@ public final class CompileMemo {
   private final Map<String, Set<String>> ipsByListener = new HashMap<>();
   private final Map<String, Set<String>> listenersByIp = new HashMap<>();
   private final Set<String> accessDirty = new HashSet<>();
+  // ACL mode: listeners whose access could not be computed (they deny everything), by key.
+  private final SortedMap<String, Problem> listenerFailures = new TreeMap<>();
 
   private CompileMemo() {}
 
@@ -207,14 +215,30 @@ public final class CompileMemo {
     for (String key : candidates) {
       Service svc = t.services().get(key);
       ServiceFacts old = facts.get(key);
+      List<Problem> failed = new ArrayList<>(1);
       boolean meshed =
           svc != null
-              && MeshCompiler.meshed(
-                  svc, t.namespaces().get(svc.getMetadata().getNamespace()), settings);
-      if (meshed ? old != null && old.service() == svc : old == null) {
+              && ObjectFailure.guard(
+                  svc,
+                  () ->
+                      MeshCompiler.meshed(
+                          svc, t.namespaces().get(svc.getMetadata().getNamespace()), settings),
+                  () -> true,
+                  failed);
+      if (failed.isEmpty() && (meshed ? old != null && old.service() == svc : old == null)) {
         continue;
       }
-      ServiceFacts now = meshed ? MeshCompiler.facts(svc, settings) : null;
+      // A Service whose facts cannot be read is meshed without ports: no listener, one problem.
+      ServiceFacts now =
+          !meshed
+              ? null
+              : failed.isEmpty()
+                  ? ObjectFailure.guard(
+                      svc, () -> MeshCompiler.facts(svc, settings), () -> null, failed)
+                  : null;
+      if (meshed && now == null) {
+        now = new ServiceFacts(svc, ServicePolicy.defaults(), Map.of(), List.copyOf(failed));
+      }
       Set<PortKey> oldKeys = old == null ? Set.of() : old.wanted().keySet();
       Set<PortKey> newKeys = now == null ? Set.of() : now.wanted().keySet();
       oldKeys.stream().filter(k -> !newKeys.contains(k)).forEach(gone::add);
@@ -278,7 +302,13 @@ public final class CompileMemo {
     if (f == null) {
       return;
     }
-    ServiceListeners built = MeshCompiler.listeners(f, allocation, plans.get(key), t, endpoints);
+    List<Problem> failed = new ArrayList<>(1);
+    ServiceListeners built =
+        ObjectFailure.guard(
+            f.service(),
+            () -> MeshCompiler.listeners(f, allocation, plans.get(key), t, endpoints),
+            () -> new ServiceListeners(List.of(), List.copyOf(failed)),
+            failed);
     listenersByService.put(key, built.listeners());
     built.listeners().forEach(l -> listeners.put(l.key(), l));
     if (settings.acl()) {
@@ -336,16 +366,30 @@ public final class CompileMemo {
         }
       }
       access.remove(key);
+      listenerFailures.remove(key);
       ListenerConfig l = listeners.get(key);
       if (l == null) {
         continue;
       }
-      access.put(key, AccessCompiler.listenerAccess(l, identities, rules));
+      // A listener whose access cannot be computed has none, which the proxies read as deny.
+      List<Problem> failed = new ArrayList<>(1);
+      ListenerAccess la =
+          ObjectFailure.guard(
+              listenerService(l),
+              () -> AccessCompiler.listenerAccess(l, identities, rules),
+              () -> null,
+              failed);
+      if (la == null) {
+        listenerFailures.put(key, failed.get(0));
+        continue;
+      }
+      access.put(key, la);
       Set<String> ips = AccessCompiler.endpointIps(l);
       ipsByListener.put(key, ips);
       ips.forEach(ip -> listenersByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(key));
     }
     problems.addAll(invalidIps.values());
+    problems.addAll(listenerFailures.values());
     problems.addAll(accessProblems);
     return new AccessConfig(true, identities, new ArrayList<>(access.values()));
   }
@@ -385,9 +429,18 @@ public final class CompileMemo {
     return ips;
   }
 
+  /** The Service a listener was built for, to name in a problem. */
+  private Service listenerService(ListenerConfig l) {
+    ServiceFacts f = facts.get(Topology.key(l.namespace(), l.service()));
+    return f == null ? null : f.service();
+  }
+
   private void identify(String ip, Pod pod) {
     List<Problem> invalid = new ArrayList<>(1);
-    String sa = AccessCompiler.identity(ip, pod, invalid);
+    // A pod whose identity cannot be read has none: its IP is denied everywhere.
+    String sa =
+        ObjectFailure.guard(
+            pod, () -> AccessCompiler.identity(ip, pod, invalid), () -> null, invalid);
     if (sa != null) {
       identityIndex.put(ip, sa);
     } else {
@@ -431,6 +484,7 @@ public final class CompileMemo {
     ipsByListener.clear();
     listenersByIp.clear();
     accessDirty.clear();
+    listenerFailures.clear();
   }
 
   /**
@@ -535,8 +589,18 @@ public final class CompileMemo {
           o,
           k -> {
             List<SmiProblem> p = previous.get(k);
-            return p != null ? p : SmiValidator.validate(k);
+            return p != null ? p : validate(k);
           });
+    }
+
+    /** The validator's problems; when validating throws, one that makes the object invalid. */
+    private static List<SmiProblem> validate(HasMetadata o) {
+      try {
+        return SmiValidator.validate(o);
+      } catch (Throwable t) {
+        Problem p = ObjectFailure.problem(o, t);
+        return List.of(new SmiProblem(p.kind(), p.namespace(), p.name(), p.field(), p.message()));
+      }
     }
 
     void finish() {

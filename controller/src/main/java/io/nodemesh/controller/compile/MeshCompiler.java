@@ -17,7 +17,9 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.controller.ObjectFailure;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.topology.Topology;
@@ -537,130 +539,165 @@ public final class MeshCompiler {
       List<Problem> problems) {
     Map<String, SplitPlan> byRoot = new HashMap<>();
     for (TrafficSplit split : t.trafficSplits()) {
-      String ns = split.getMetadata().getNamespace();
-      String name = Topology.key(split);
-      // A backend naming the root is reported here and only that backend is left out, so the
-      // validator's own report of it must not reject the whole split.
-      List<SmiProblem> invalid =
-          validate.apply(split).stream()
-              .filter(p -> !p.message().startsWith("must not be the root service"))
-              .toList();
-      if (!invalid.isEmpty()) {
-        invalid.forEach(p -> problems.add(Problem.of(p)));
-        continue;
-      }
-      String root = rootName(split);
-      Service rootSvc = t.service(ns, root);
-      if (rootSvc == null) {
-        problems.add(
-            problem(
-                split,
-                "spec.service",
-                "root Service '" + root + "' not found in namespace '" + ns + "'; split skipped",
-                REASON_SERVICE_NOT_FOUND));
-        continue;
-      }
-      if (!meshed.test(Topology.key(ns, root))) {
-        problems.add(
-            problem(
-                split,
-                "spec.service",
-                "root Service '"
-                    + root
-                    + "' is not meshed (ignored or ExternalName); split skipped",
-                REASON_SERVICE_NOT_FOUND));
-        continue;
-      }
-      List<HttpMatch> matches = new ArrayList<>();
-      boolean matchesOk = true;
-      List<TrafficSplitMatch> refs = split.getSpec().getMatches();
-      for (int i = 0; refs != null && i < refs.size(); i++) {
-        String group = refs.get(i).getName();
-        HTTPRouteGroup g = t.httpRouteGroups().get(Topology.key(ns, group));
-        String field = "spec.matches[" + i + "].name";
-        if (g == null) {
-          problems.add(
-              problem(
-                  split,
-                  field,
-                  "HTTPRouteGroup '"
-                      + group
-                      + "' not found in namespace '"
-                      + ns
-                      + "'; split skipped",
-                  REASON_ROUTE_GROUP_NOT_FOUND));
-          matchesOk = false;
-        } else if (!validate.apply(g).isEmpty()) {
-          problems.add(
-              problem(
-                  split,
-                  field,
-                  "HTTPRouteGroup '" + group + "' is invalid (see its own problems); split skipped",
-                  REASON_ROUTE_GROUP_NOT_FOUND));
-          matchesOk = false;
-        } else {
-          matches.addAll(httpMatches(g));
-        }
-      }
-      if (!matchesOk) {
-        continue;
-      }
-      SplitPlan earlier = byRoot.get(Topology.key(ns, root));
-      if (earlier != null) {
-        problems.add(
-            problem(
-                split,
-                "spec.service",
-                "Service '"
-                    + root
-                    + "' is already split by TrafficSplit '"
-                    + earlier.name
-                    + "' (the oldest split wins); this split is ignored",
-                REASON_DUPLICATE_SPLIT));
-        continue;
-      }
-      List<TrafficSplitBackend> usable = new ArrayList<>();
-      List<Integer> indexes = new ArrayList<>();
-      List<TrafficSplitBackend> backends = split.getSpec().getBackends();
-      for (int i = 0; i < backends.size(); i++) {
-        TrafficSplitBackend b = backends.get(i);
-        String field = "spec.backends[" + i + "].service";
-        if (b.getService().equals(root)) {
-          problems.add(
-              problem(
-                  split,
-                  field,
-                  "backend '" + b.getService() + "' is the root Service itself; backend left out",
-                  Problem.INVALID_SPEC));
-        } else if (t.service(ns, b.getService()) == null) {
-          problems.add(
-              problem(
-                  split,
-                  field,
-                  "backend Service '"
-                      + b.getService()
-                      + "' not found in namespace '"
-                      + ns
-                      + "'; backend left out",
-                  REASON_BACKEND_NOT_FOUND));
-        } else {
-          usable.add(b);
-          indexes.add(i);
-        }
-      }
-      if (split.getSpec().allWeightsZero()) {
-        problems.add(
-            problem(
-                split,
-                "spec.backends",
-                "all backend weights are 0: requests to '" + root + "' are answered with 503",
-                REASON_ZERO_WEIGHTS));
-      }
-      byRoot.put(
-          Topology.key(ns, root),
-          new SplitPlan(split, name, usable, indexes, List.copyOf(matches)));
+      // One split's failure, Errors included, skips that split only (issue 13).
+      List<Problem> failed = new ArrayList<>(1);
+      ObjectFailure.guard(
+          split,
+          () -> {
+            planSplit(split, t, meshed, validate, problems, byRoot);
+            return null;
+          },
+          () -> null,
+          failed);
+      problems.addAll(failed);
     }
     return byRoot;
+  }
+
+  private static void planSplit(
+      TrafficSplit split,
+      Topology t,
+      Predicate<String> meshed,
+      Function<HasMetadata, List<SmiProblem>> validate,
+      List<Problem> problems,
+      Map<String, SplitPlan> byRoot) {
+    String ns = split.getMetadata().getNamespace();
+    String name = Topology.key(split);
+    // A backend naming the root is reported here and only that backend is left out, so the
+    // validator's own report of it must not reject the whole split.
+    List<SmiProblem> invalid =
+        validate.apply(split).stream()
+            .filter(p -> !p.message().startsWith("must not be the root service"))
+            .toList();
+    if (!invalid.isEmpty()) {
+      invalid.forEach(p -> problems.add(Problem.of(p)));
+      return;
+    }
+    String root = rootName(split);
+    Service rootSvc = t.service(ns, root);
+    if (rootSvc == null) {
+      problems.add(
+          problem(
+              split,
+              "spec.service",
+              "root Service '" + root + "' not found in namespace '" + ns + "'; split skipped",
+              REASON_SERVICE_NOT_FOUND));
+      return;
+    }
+    if (!meshed.test(Topology.key(ns, root))) {
+      problems.add(
+          problem(
+              split,
+              "spec.service",
+              "root Service '"
+                  + root
+                  + "' is not meshed (ignored or ExternalName); split skipped",
+              REASON_SERVICE_NOT_FOUND));
+      return;
+    }
+    List<HttpMatch> matches = new ArrayList<>();
+    boolean matchesOk = true;
+    List<TrafficSplitMatch> refs = split.getSpec().getMatches();
+    for (int i = 0; refs != null && i < refs.size(); i++) {
+      String group = refs.get(i).getName();
+      HTTPRouteGroup g = t.httpRouteGroups().get(Topology.key(ns, group));
+      String field = "spec.matches[" + i + "].name";
+      if (g == null) {
+        problems.add(
+            problem(
+                split,
+                field,
+                "HTTPRouteGroup '"
+                    + group
+                    + "' not found in namespace '"
+                    + ns
+                    + "'; split skipped",
+                REASON_ROUTE_GROUP_NOT_FOUND));
+        matchesOk = false;
+      } else if (!validate.apply(g).isEmpty()) {
+        problems.add(
+            problem(
+                split,
+                field,
+                "HTTPRouteGroup '" + group + "' is invalid (see its own problems); split skipped",
+                REASON_ROUTE_GROUP_NOT_FOUND));
+        matchesOk = false;
+      } else {
+        matches.addAll(httpMatches(g));
+      }
+    }
+    if (!matchesOk) {
+      return;
+    }
+    // Every request to the root that matches none of them evaluates them all (issue 13).
+    long steps = matches.stream().mapToLong(TenantRegex::steps).sum();
+    if (steps > TenantRegex.MAX_ROUTE_STEPS) {
+      problems.add(
+          problem(
+              split,
+              "spec.matches",
+              "the regexes of its HTTPRouteGroups add up to "
+                  + steps
+                  + " steps; at most "
+                  + TenantRegex.MAX_ROUTE_STEPS
+                  + " are allowed per Service; split skipped",
+              Problem.INVALID_SPEC));
+      return;
+    }
+    SplitPlan earlier = byRoot.get(Topology.key(ns, root));
+    if (earlier != null) {
+      problems.add(
+          problem(
+              split,
+              "spec.service",
+              "Service '"
+                  + root
+                  + "' is already split by TrafficSplit '"
+                  + earlier.name
+                  + "' (the oldest split wins); this split is ignored",
+              REASON_DUPLICATE_SPLIT));
+      return;
+    }
+    List<TrafficSplitBackend> usable = new ArrayList<>();
+    List<Integer> indexes = new ArrayList<>();
+    List<TrafficSplitBackend> backends = split.getSpec().getBackends();
+    for (int i = 0; i < backends.size(); i++) {
+      TrafficSplitBackend b = backends.get(i);
+      String field = "spec.backends[" + i + "].service";
+      if (b.getService().equals(root)) {
+        problems.add(
+            problem(
+                split,
+                field,
+                "backend '" + b.getService() + "' is the root Service itself; backend left out",
+                Problem.INVALID_SPEC));
+      } else if (t.service(ns, b.getService()) == null) {
+        problems.add(
+            problem(
+                split,
+                field,
+                "backend Service '"
+                    + b.getService()
+                    + "' not found in namespace '"
+                    + ns
+                    + "'; backend left out",
+                REASON_BACKEND_NOT_FOUND));
+      } else {
+        usable.add(b);
+        indexes.add(i);
+      }
+    }
+    if (split.getSpec().allWeightsZero()) {
+      problems.add(
+          problem(
+              split,
+              "spec.backends",
+              "all backend weights are 0: requests to '" + root + "' are answered with 503",
+              REASON_ZERO_WEIGHTS));
+    }
+    byRoot.put(
+        Topology.key(ns, root),
+        new SplitPlan(split, name, usable, indexes, List.copyOf(matches)));
   }
 
   /** The matches of a group as the config carries them, named {@code group/match}. */

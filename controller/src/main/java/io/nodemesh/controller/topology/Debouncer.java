@@ -8,7 +8,7 @@ import java.util.Objects;
  * Coalesces bursts of triggers into one run of an action: the action runs {@code quiet} after the
  * last trigger, but never later than {@code maxDelay} after the first unhandled trigger, so
  * constant churn cannot starve the proxies of updates. Runs are never concurrent; a trigger during
- * a run causes one more run.
+ * a run causes one more run. The thread survives anything the action throws.
  */
 public final class Debouncer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Debouncer.class.getName());
@@ -64,8 +64,11 @@ public final class Debouncer implements AutoCloseable {
       }
       try {
         action.run();
-      } catch (RuntimeException e) {
-        LOG.log(Level.ERROR, "debounced action failed", e);
+      } catch (Throwable t) {
+        // Whatever the action throws, Errors included: this thread is the only one that runs it,
+        // and a dead thread would leave the controller serving its last config for ever (issue
+        // 13). The action itself decides what a failure means (Controller counts and retries).
+        LOG.log(Level.ERROR, "debounced action failed", t);
       }
     }
   }

@@ -42,4 +42,22 @@ class DebouncerTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
     }
   }
+
+  @Test
+  void theThreadSurvivesAnErrorFromTheAction() {
+    // Issue 13: it caught only RuntimeException, so one Error ended compiling for good.
+    AtomicInteger runs = new AtomicInteger();
+    Runnable action =
+        () -> {
+          if (runs.incrementAndGet() == 1) {
+            throw new StackOverflowError("first run");
+          }
+        };
+    try (Debouncer d = new Debouncer("t", Duration.ZERO, Duration.ZERO, action)) {
+      d.trigger();
+      await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() == 1);
+      d.trigger();
+      await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() == 2);
+    }
+  }
 }

@@ -1,15 +1,19 @@
 package io.nodemesh.config.access;
 
+import com.google.re2j.Pattern;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.TenantRegex;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * An {@link HttpMatch} with its regexes compiled: the method is listed (or no list, or "*"), the
  * path regex matches at the start of the path ({@code lookingAt}, SMI "anchored at the start"), and
  * every named header has a value the header regex matches in full.
+ *
+ * <p>The regexes are tenants' and run on event loops, so they are RE2 ({@link TenantRegex}):
+ * matching time is linear in the input, whatever the regex.
  */
 public final class HttpMatcher {
   private final HttpMatch match;
@@ -19,14 +23,14 @@ public final class HttpMatcher {
 
   public HttpMatcher(HttpMatch match) {
     this.match = match;
-    this.path = match.pathRegex() == null ? null : Pattern.compile(match.pathRegex());
+    this.path = match.pathRegex() == null ? null : TenantRegex.compile(match.pathRegex());
     this.methods =
         match.methods().isEmpty() || match.methods().contains("*")
             ? null
             : Set.copyOf(match.methods());
     this.headers =
         match.headers().entrySet().stream()
-            .map(e -> Map.entry(e.getKey(), Pattern.compile(e.getValue())))
+            .map(e -> Map.entry(e.getKey(), TenantRegex.compile(e.getValue())))
             .toList();
   }
 

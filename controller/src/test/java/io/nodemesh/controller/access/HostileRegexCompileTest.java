@@ -1,0 +1,143 @@
+package io.nodemesh.controller.access;
+
+import static io.nodemesh.controller.access.AccessCompilerTest.compile;
+import static io.nodemesh.controller.access.AccessCompilerTest.decide;
+import static io.nodemesh.controller.access.AccessCompilerTest.target;
+import static io.nodemesh.controller.access.AccessCompilerTest.world;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.nodemesh.config.access.AccessDecision;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.compile.CompileResult;
+import io.nodemesh.controller.testing.K8s;
+import io.nodemesh.smi.HTTPMatch;
+import io.nodemesh.smi.TrafficTargetRule;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13: the regexes that used to reach the proxies' backtracking engine (backreference,
+ * lookahead, over-long) are refused with a problem naming the field, in a TrafficSplit's group and
+ * in a TrafficTarget's; the other objects compile and work.
+ */
+class HostileRegexCompileTest {
+
+  @Test
+  void refusedRegexesNameTheirFieldAndTheRestOfTheMeshCompiles() {
+    List<HasMetadata> w = world();
+    // Services and a split whose group is hostile; a good group and target next to them.
+    w.add(K8s.service("shop", "web", "http:80"));
+    w.add(K8s.service("shop", "web-v2", "http:80"));
+    w.add(K8s.slice("shop", "web-v2", "http", 8082, "10.0.2.1"));
+    w.add(
+        K8s.group(
+            "shop",
+            "routes",
+            new HTTPMatch("back", "/(a+)\\1", null, null),
+            new HTTPMatch("ahead", null, null, Map.of("x-user", "(?=admin).*")),
+            new HTTPMatch("long", "/" + "x".repeat(2_000), null, null)));
+    w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), "routes"));
+    w.add(
+        target(
+            "hostile",
+            "api",
+            List.of("default/batch"),
+            new TrafficTargetRule("HTTPRouteGroup", "routes", null)));
+    w.add(
+        target(
+            "web-reads",
+            "api",
+            List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+
+    CompileResult r = compile(w);
+    List<String> problems = r.problems().stream().map(Problem::toString).toList();
+
+    assertThat(problems)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith(
+                        "HTTPRouteGroup shop/routes: spec.matches[0].pathRegex: is not a valid"
+                            + " regex: invalid escape sequence at `\\1`"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith(
+                        "HTTPRouteGroup shop/routes: spec.matches[1].headers.x-user: is not a valid"
+                            + " regex: invalid or unsupported Perl syntax at `(?=`"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith(
+                        "HTTPRouteGroup shop/routes: spec.matches[2].pathRegex: is 2001 characters"
+                            + " long; at most 1024 are allowed"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("TrafficSplit shop/canary: spec.matches[0].name:")
+                    .contains("is invalid"));
+    // The split is skipped: web routes to itself; the hostile target allows nothing.
+    assertThat(
+            r.config().listeners().stream()
+                .filter(l -> l.key().equals("shop/web:80"))
+                .findFirst()
+                .orElseThrow()
+                .route()
+                .split())
+        .isEmpty();
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa"))
+        .isInstanceOf(AccessDecision.Deny.class);
+    // The other TrafficTarget still works.
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items"))
+        .isInstanceOf(AccessDecision.Allow.class);
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "POST", "/api/items"))
+        .isInstanceOf(AccessDecision.Deny.class);
+  }
+
+  @Test
+  void manyBoundedRegexesOnOneServiceAreBoundedTooInTotal() {
+    // Each regex fits (87 steps), twelve of them do not (1,044 > 1,000): a request that matches
+    // none would evaluate them all.
+    HTTPMatch[] many = new HTTPMatch[12];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = new HTTPMatch("m" + i, "/(.*a){21}$", null, null);
+    }
+    List<HasMetadata> w = world();
+    w.add(K8s.service("shop", "web", "http:80"));
+    w.add(K8s.service("shop", "web-v2", "http:80"));
+    w.add(K8s.slice("shop", "web-v2", "http", 8082, "10.0.2.1"));
+    w.add(K8s.group("shop", "many", many));
+    w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), "many"));
+    w.add(
+        target(
+            "big", "api", List.of("default/batch"),
+            new TrafficTargetRule("HTTPRouteGroup", "many", null)));
+    w.add(
+        target(
+            "web-reads", "api", List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+
+    CompileResult r = compile(w);
+
+    assertThat(r.problems().stream().map(Problem::toString))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "TrafficSplit shop/canary: spec.matches: the regexes of its HTTPRouteGroups"
+                            + " add up to 1044 steps; at most 1000 are allowed per Service; split"
+                            + " skipped (InvalidSpec)"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("TrafficTarget shop/big: spec.rules: the regexes of rule")
+                    .contains("1044 steps"));
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa"))
+        .isInstanceOf(AccessDecision.Deny.class);
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items"))
+        .isInstanceOf(AccessDecision.Allow.class);
+  }
+}
