@@ -15,7 +15,10 @@ import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
+import io.nodemesh.controller.api.ApiSecurity;
+import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ProxyAuth;
+import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
@@ -93,7 +96,12 @@ public final class Controller implements AutoCloseable {
   private record PodsByName(List<Pod> pods, Map<String, Pod> byName) {}
 
   private Controller(
-      ControllerOptions options, ClusterSource source, KubernetesClient client, ProxyAuth auth) {
+      ControllerOptions options,
+      ClusterSource source,
+      KubernetesClient client,
+      ProxyAuth auth,
+      ViewerAuth viewers,
+      ApiTls tls) {
     this.options = Objects.requireNonNull(options, "options");
     this.source = Objects.requireNonNull(source, "source");
     this.settings = CompileSettings.from(options);
@@ -162,17 +170,19 @@ public final class Controller implements AutoCloseable {
         });
     WebServer started;
     try {
-      started =
+      var web =
           WebServer.builder()
               .host(options.bindHost())
               .port(options.apiPort())
               .routing(
                   r -> {
-                    ConfigApi.routing(r, hub, this::problems, registry, proxies, auth);
-                    ExplainApi.routing(r, hub::current, this::pod);
-                  })
-              .build()
-              .start();
+                    ConfigApi.routing(r, hub, this::problems, registry, proxies, auth, viewers);
+                    ExplainApi.routing(r, hub::current, this::pod, viewers, registry);
+                  });
+      if (tls != null) {
+        web.tls(tls.serverTls());
+      }
+      started = web.build().start();
     } catch (RuntimeException e) {
       // Do not leave informers, threads and a Lease behind when the port is taken.
       shutdown(null);
@@ -183,7 +193,7 @@ public final class Controller implements AutoCloseable {
         Level.INFO,
         "controller "
             + options.identity()
-            + " serving config on "
+            + (tls == null ? " serving config on " : " serving config over TLS on ")
             + options.bindHost()
             + ":"
             + server.port()
@@ -199,24 +209,40 @@ public final class Controller implements AutoCloseable {
    */
   public static Controller start(
       ControllerOptions options, ClusterSource source, KubernetesClient client) {
-    return new Controller(options, source, client, null);
+    return start(options, source, client, ApiSecurity.open());
   }
 
   /**
    * Starts a replica whose {@code /api/v1/config} answers only node proxies: requests must carry
    * a ServiceAccount token of {@code proxyServiceAccount} in the mesh namespace, checked by a
-   * TokenReview (see {@link ProxyAuth}).
+   * TokenReview (see {@link ProxyAuth}); explain and problems answer only proxies and users
+   * granted them (see {@link ViewerAuth}).
    */
   public static Controller start(
       ControllerOptions options,
       ClusterSource source,
       KubernetesClient client,
       String proxyServiceAccount) {
-    return new Controller(
-        options,
-        source,
-        client,
-        new ProxyAuth(client, options.meshNamespace(), proxyServiceAccount));
+    return start(options, source, client, new ApiSecurity(proxyServiceAccount, true, null));
+  }
+
+  /** Starts a replica whose API is protected as {@code security} says. */
+  public static Controller start(
+      ControllerOptions options,
+      ClusterSource source,
+      KubernetesClient client,
+      ApiSecurity security) {
+    if (client == null
+        && (security.proxyServiceAccount() != null || security.viewers())) {
+      throw new IllegalArgumentException(
+          "API authentication needs the Kubernetes API (TokenReviews, SubjectAccessReviews)");
+    }
+    ProxyAuth auth =
+        security.proxyServiceAccount() == null
+            ? null
+            : new ProxyAuth(client, options.meshNamespace(), security.proxyServiceAccount());
+    ViewerAuth viewers = security.viewers() ? new ViewerAuth(client, auth) : null;
+    return new Controller(options, source, client, auth, viewers, security.tls());
   }
 
   /** The port the API server listens on. */
