@@ -34,7 +34,7 @@ app.kubernetes.io/component: proxy
 
 {{/* The controller URL proxies long-poll. */}}
 {{- define "nodemesh.controllerUrl" -}}
-http://{{ include "nodemesh.controllerName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.controller.port }}
+{{ if .Values.controller.tls.enabled }}https{{ else }}http{{ end }}://{{ include "nodemesh.controllerName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.controller.port }}
 {{- end -}}
 
 {{/* A port range value, checked: "FIRST-LAST" with 1 <= FIRST <= LAST <= 65535. */}}
