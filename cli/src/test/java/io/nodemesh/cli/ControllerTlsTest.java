@@ -14,6 +14,8 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
+import io.nodemesh.controller.api.TlsReloader;
+import io.helidon.webserver.WebServer;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
@@ -24,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -221,5 +224,48 @@ class ControllerTlsTest {
     assertThat(reviewed).hasSize(1).allMatch(body -> body.contains("alice-secret-token"));
     assertThat(wrongCa.code()).isEqualTo(1);
     assertThat(wrongCa.err()).contains("cannot reach the controller");
+  }
+
+  @Test
+  void aRenewedCertificateIsServedWithoutARestart() throws Exception {
+    // The Secret's files as the kubelet mounts them; cert-manager renews into the same Secret.
+    Path crt = dir.resolve("tls.crt");
+    Path key = dir.resolve("tls.key");
+    Files.copy(mesh.tlsCert, crt);
+    Files.copy(mesh.tlsKey, key);
+    ApiTls files = new ApiTls(crt, key);
+    WebServer web =
+        WebServer.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .tls(files.serverTls())
+            .routing(r -> r.get("/", (req, res) -> res.send("ok")))
+            .build()
+            .start();
+    running.add(web::stop);
+    TlsReloader reloader = new TlsReloader(files, web::reloadTls, Duration.ofMillis(100));
+    running.add(reloader);
+    URI uri = URI.create("https://127.0.0.1:" + web.port() + "/");
+    assertThat(status(uri, mesh.caCert)).isEqualTo(200);
+
+    // A broken half-written pair is not taken: the old certificate stays.
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    Files.copy(rogue.tlsCert, crt, StandardCopyOption.REPLACE_EXISTING);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+        .until(() -> status(uri, mesh.caCert) == 200);
+
+    Files.copy(rogue.tlsKey, key, StandardCopyOption.REPLACE_EXISTING);
+    await().atMost(Duration.ofSeconds(20)).until(() -> status(uri, rogue.caCert) == 200);
+    assertThat(status(uri, mesh.caCert)).isEqualTo(-1);
+  }
+
+  /** The status of a GET trusting only {@code ca}, or -1 when the handshake fails. */
+  static int status(URI uri, Path ca) throws Exception {
+    try (HttpClient c = HttpClient.newBuilder().sslContext(ControllerTrust.pinned(ca)).build()) {
+      return c.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode();
+    } catch (SSLHandshakeException e) {
+      return -1;
+    }
   }
 }

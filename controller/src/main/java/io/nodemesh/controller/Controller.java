@@ -18,6 +18,7 @@ import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ProxyAuth;
+import io.nodemesh.controller.api.TlsReloader;
 import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
@@ -71,6 +72,7 @@ public final class Controller implements AutoCloseable {
   private final Debouncer writer;
   private final LeaderGate gate;
   private final WebServer server;
+  private final TlsReloader tlsReloader;
   private final Timer compileTimer;
   private final Timer topologyTimer;
   private final Timer propagationTimer;
@@ -189,6 +191,8 @@ public final class Controller implements AutoCloseable {
       throw e;
     }
     this.server = started;
+    this.tlsReloader =
+        tls == null ? null : new TlsReloader(tls, started::reloadTls, Duration.ofMinutes(1));
     LOG.log(
         Level.INFO,
         "controller "
@@ -355,6 +359,9 @@ public final class Controller implements AutoCloseable {
 
   @Override
   public void close() {
+    if (tlsReloader != null) {
+      tlsReloader.close();
+    }
     shutdown(server);
   }
 
