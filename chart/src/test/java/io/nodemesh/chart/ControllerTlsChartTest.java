@@ -70,8 +70,7 @@ class ControllerTlsChartTest {
     assertThat(texts(c.path("args")))
         .contains("--tls-cert=/etc/nodemesh/tls/tls.crt", "--tls-key=/etc/nodemesh/tls/tls.key");
     assertThat(c.path("livenessProbe").path("httpGet").path("scheme").asText()).isEqualTo("HTTPS");
-    assertThat(c.path("readinessProbe").path("httpGet").path("scheme").asText())
-        .isEqualTo("HTTPS");
+    assertThat(c.path("readinessProbe").path("httpGet").path("scheme").asText()).isEqualTo("HTTPS");
     assertThat(controller.path("spec").path("template").path("spec").path("volumes").toString())
         .contains("\"secretName\":\"" + SECRET + "\"");
 

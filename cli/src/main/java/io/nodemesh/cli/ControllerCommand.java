@@ -199,7 +199,8 @@ final class ControllerCommand implements Callable<Integer> {
     try {
       tls.serverTls();
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert/--tls-key: " + e.getMessage());
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--tls-cert/--tls-key: " + e.getMessage());
     }
     return tls;
   }

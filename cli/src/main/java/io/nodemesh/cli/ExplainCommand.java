@@ -272,7 +272,9 @@ final class ExplainCommand implements Callable<Integer> {
     }
   }
 
-  /** The bearer token of the kubeconfig (static or from an exec plugin), or null when it has none. */
+  /**
+   * The bearer token of the kubeconfig (static or from an exec plugin), or null when it has none.
+   */
   private String kubeconfigToken(Config loaded) {
     Config config = loaded;
     if (config == null) {
@@ -282,8 +284,7 @@ final class ExplainCommand implements Callable<Integer> {
                 ? Config.autoConfigure(null)
                 : Config.fromKubeconfig(Files.readString(kubeconfig));
       } catch (IOException e) {
-        throw new UserError(
-            "--kubeconfig: cannot read '" + kubeconfig + "': " + e.getMessage(), e);
+        throw new UserError("--kubeconfig: cannot read '" + kubeconfig + "': " + e.getMessage(), e);
       } catch (RuntimeException e) {
         return null;
       }

@@ -10,12 +10,12 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.helidon.webserver.WebServer;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.TlsReloader;
-import io.helidon.webserver.WebServer;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
@@ -131,8 +131,7 @@ class ControllerTlsTest {
       assertThatThrownBy(
               () ->
                   pinned.send(
-                      HttpRequest.newBuilder(config).build(),
-                      HttpResponse.BodyHandlers.ofString()))
+                      HttpRequest.newBuilder(config).build(), HttpResponse.BodyHandlers.ofString()))
           .isInstanceOf(SSLHandshakeException.class);
     }
     // ... while the impostor does serve a config to whoever trusts its CA.
@@ -140,7 +139,8 @@ class ControllerTlsTest {
         HttpClient.newBuilder().sslContext(ControllerTrust.pinned(rogue.caCert)).build()) {
       assertThat(
               fooled
-                  .send(HttpRequest.newBuilder(config).build(), HttpResponse.BodyHandlers.ofString())
+                  .send(
+                      HttpRequest.newBuilder(config).build(), HttpResponse.BodyHandlers.ofString())
                   .statusCode())
           .isEqualTo(200);
     }
@@ -164,13 +164,13 @@ class ControllerTlsTest {
             req -> {
               reviewed.add(req.getBody().readUtf8());
               return new TokenReviewBuilder()
-                .withNewStatus()
-                .withAuthenticated(true)
-                .withNewUser()
-                .withUsername("alice")
-                .endUser()
-                .endStatus()
-                .build();
+                  .withNewStatus()
+                  .withAuthenticated(true)
+                  .withNewUser()
+                  .withUsername("alice")
+                  .endUser()
+                  .endStatus()
+                  .build();
             })
         .always();
     server
@@ -210,14 +210,30 @@ class ControllerTlsTest {
 
     CliTest.Result allowed =
         CliTest.run(
-            "explain", "--controller", url, "--controller-ca", mesh.caCert.toString(),
-            "--kubeconfig", kubeconfig.toString(), "--from", "10.9.9.9",
-            "--to", "web.default.mesh");
+            "explain",
+            "--controller",
+            url,
+            "--controller-ca",
+            mesh.caCert.toString(),
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--from",
+            "10.9.9.9",
+            "--to",
+            "web.default.mesh");
     CliTest.Result wrongCa =
         CliTest.run(
-            "explain", "--controller", url, "--controller-ca", rogue.caCert.toString(),
-            "--kubeconfig", kubeconfig.toString(), "--from", "10.9.9.9",
-            "--to", "web.default.mesh");
+            "explain",
+            "--controller",
+            url,
+            "--controller-ca",
+            rogue.caCert.toString(),
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--from",
+            "10.9.9.9",
+            "--to",
+            "web.default.mesh");
 
     assertThat(allowed.code()).as(allowed.err()).isZero();
     assertThat(allowed.out()).contains("web");
@@ -251,7 +267,9 @@ class ControllerTlsTest {
     // A broken half-written pair is not taken: the old certificate stays.
     Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     Files.copy(rogue.tlsCert, crt, StandardCopyOption.REPLACE_EXISTING);
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> status(uri, mesh.caCert) == 200);
 
     Files.copy(rogue.tlsKey, key, StandardCopyOption.REPLACE_EXISTING);

@@ -2,10 +2,10 @@ package io.nodemesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,8 +50,14 @@ class ExplainAuthTest {
 
   CliTest.Result explainViaApiServer() {
     return CliTest.run(
-        "explain", "--via-api-server", "--kubeconfig", kubeconfig.toString(),
-        "--from", "shop/web", "--to", "api.shop.mesh");
+        "explain",
+        "--via-api-server",
+        "--kubeconfig",
+        kubeconfig.toString(),
+        "--from",
+        "shop/web",
+        "--to",
+        "api.shop.mesh");
   }
 
   @Test
@@ -113,8 +119,15 @@ class ExplainAuthTest {
     try {
       CliTest.Result r =
           CliTest.run(
-              "explain", "--controller", "http://127.0.0.1:" + plain.getAddress().getPort(),
-              "--kubeconfig", kubeconfig.toString(), "--from", "a/b", "--to", "api.shop.mesh");
+              "explain",
+              "--controller",
+              "http://127.0.0.1:" + plain.getAddress().getPort(),
+              "--kubeconfig",
+              kubeconfig.toString(),
+              "--from",
+              "a/b",
+              "--to",
+              "api.shop.mesh");
       assertThat(r.code()).isEqualTo(1);
     } finally {
       plain.stop(0);
@@ -126,35 +139,55 @@ class ExplainAuthTest {
   void aControllerCaNeedsAnHttpsController() {
     CliTest.Result r =
         CliTest.run(
-            "explain", "--controller", "http://127.0.0.1:1", "--controller-ca",
-            dir.resolve("none.crt").toString(), "--from", "a/b", "--to", "api.shop.mesh");
+            "explain",
+            "--controller",
+            "http://127.0.0.1:1",
+            "--controller-ca",
+            dir.resolve("none.crt").toString(),
+            "--from",
+            "a/b",
+            "--to",
+            "api.shop.mesh");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).startsWith("nodemesh: --controller-ca needs an https:// --controller");
   }
 
   @Test
   void tlsFlagsAreCheckedBeforeAnythingStarts() {
-    CliTest.Result onlyCert = CliTest.run("controller", "--source", dir.toString(), "--tls-cert", "x");
+    CliTest.Result onlyCert =
+        CliTest.run("controller", "--source", dir.toString(), "--tls-cert", "x");
     assertThat(onlyCert.code()).isEqualTo(2);
     assertThat(onlyCert.err()).startsWith("nodemesh: --tls-cert and --tls-key go together");
 
     CliTest.Result unreadable =
         CliTest.run(
-            "controller", "--source", dir.toString(), "--tls-cert",
-            dir.resolve("no.crt").toString(), "--tls-key", dir.resolve("no.key").toString());
+            "controller",
+            "--source",
+            dir.toString(),
+            "--tls-cert",
+            dir.resolve("no.crt").toString(),
+            "--tls-key",
+            dir.resolve("no.key").toString());
     assertThat(unreadable.code()).isEqualTo(2);
     assertThat(unreadable.err()).contains("is not readable").doesNotContain("\tat ");
 
     CliTest.Result proxyCa =
         CliTest.run(
-            "proxy", "--controller", "http://127.0.0.1:9900", "--controller-ca",
+            "proxy",
+            "--controller",
+            "http://127.0.0.1:9900",
+            "--controller-ca",
             dir.resolve("ca.crt").toString());
     assertThat(proxyCa.code()).isEqualTo(2);
-    assertThat(proxyCa.err()).startsWith("nodemesh: --controller-ca needs an https:// --controller");
+    assertThat(proxyCa.err())
+        .startsWith("nodemesh: --controller-ca needs an https:// --controller");
 
     CliTest.Result proxyNoCa =
         CliTest.run(
-            "proxy", "--controller", "https://127.0.0.1:9900", "--controller-ca",
+            "proxy",
+            "--controller",
+            "https://127.0.0.1:9900",
+            "--controller-ca",
             dir.resolve("ca.crt").toString());
     assertThat(proxyNoCa.code()).isEqualTo(2);
     assertThat(proxyNoCa.err()).contains("cannot read the controller CA");

@@ -33,19 +33,84 @@ final class TestCa {
     caCert = dir.resolve(name + "-ca.crt");
     tlsCert = dir.resolve(name + "-tls.crt");
     tlsKey = dir.resolve(name + "-tls.key");
-    keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048",
-        "-dname", "CN=" + name + "-ca", "-ext", "bc:c", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", caStore.toString(), "-storepass", PASS);
-    keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
-        "-storepass", PASS, "-file", caCert.toString());
-    keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048",
-        "-dname", "CN=nodemesh-controller", "-validity", "2",
-        "-storetype", "PKCS12", "-keystore", serverStore.toString(), "-storepass", PASS);
-    keytool("-certreq", "-alias", "server", "-keystore", serverStore.toString(),
-        "-storepass", PASS, "-file", csr.toString());
-    keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
-        "-storepass", PASS, "-infile", csr.toString(), "-outfile", tlsCert.toString(),
-        "-validity", "2", "-ext", "san=ip:127.0.0.1,dns:localhost", "-ext", "eku=serverAuth");
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "ca",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=" + name + "-ca",
+        "-ext",
+        "bc:c",
+        "-validity",
+        "2",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        caStore.toString(),
+        "-storepass",
+        PASS);
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "ca",
+        "-keystore",
+        caStore.toString(),
+        "-storepass",
+        PASS,
+        "-file",
+        caCert.toString());
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "server",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=nodemesh-controller",
+        "-validity",
+        "2",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        serverStore.toString(),
+        "-storepass",
+        PASS);
+    keytool(
+        "-certreq",
+        "-alias",
+        "server",
+        "-keystore",
+        serverStore.toString(),
+        "-storepass",
+        PASS,
+        "-file",
+        csr.toString());
+    keytool(
+        "-gencert",
+        "-rfc",
+        "-alias",
+        "ca",
+        "-keystore",
+        caStore.toString(),
+        "-storepass",
+        PASS,
+        "-infile",
+        csr.toString(),
+        "-outfile",
+        tlsCert.toString(),
+        "-validity",
+        "2",
+        "-ext",
+        "san=ip:127.0.0.1,dns:localhost",
+        "-ext",
+        "eku=serverAuth");
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (var in = Files.newInputStream(serverStore)) {
       ks.load(in, PASS.toCharArray());
@@ -66,9 +131,13 @@ final class TestCa {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   private static void keytool(String... args) throws IOException, InterruptedException {

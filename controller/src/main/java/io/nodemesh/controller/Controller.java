@@ -11,12 +11,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.controller.api.ApiSecurity;
+import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
-import io.nodemesh.controller.api.ApiSecurity;
-import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ProxyAuth;
 import io.nodemesh.controller.api.TlsReloader;
 import io.nodemesh.controller.api.ViewerAuth;
@@ -217,10 +217,10 @@ public final class Controller implements AutoCloseable {
   }
 
   /**
-   * Starts a replica whose {@code /api/v1/config} answers only node proxies: requests must carry
-   * a ServiceAccount token of {@code proxyServiceAccount} in the mesh namespace, checked by a
-   * TokenReview (see {@link ProxyAuth}); explain and problems answer only proxies and users
-   * granted them (see {@link ViewerAuth}).
+   * Starts a replica whose {@code /api/v1/config} answers only node proxies: requests must carry a
+   * ServiceAccount token of {@code proxyServiceAccount} in the mesh namespace, checked by a
+   * TokenReview (see {@link ProxyAuth}); explain and problems answer only proxies and users granted
+   * them (see {@link ViewerAuth}).
    */
   public static Controller start(
       ControllerOptions options,
@@ -236,8 +236,7 @@ public final class Controller implements AutoCloseable {
       ClusterSource source,
       KubernetesClient client,
       ApiSecurity security) {
-    if (client == null
-        && (security.proxyServiceAccount() != null || security.viewers())) {
+    if (client == null && (security.proxyServiceAccount() != null || security.viewers())) {
       throw new IllegalArgumentException(
           "API authentication needs the Kubernetes API (TokenReviews, SubjectAccessReviews)");
     }

@@ -61,10 +61,13 @@ class ApiAuthAttackTest {
 
   /** Token → user the mock API server vouches for; absent: not authenticated. */
   final Map<String, String> users = new ConcurrentHashMap<>();
+
   /** Token → audiences the mock API server says it checked; absent: the one asked for. */
   final Map<String, List<String>> audiences = new ConcurrentHashMap<>();
+
   /** Users granted each nodemesh.io resource by RBAC. */
   final Map<String, Set<String>> grants = new ConcurrentHashMap<>();
+
   final List<String> reviewed = new CopyOnWriteArrayList<>();
   final List<String> accessReviewed = new CopyOnWriteArrayList<>();
 
@@ -171,13 +174,15 @@ class ApiAuthAttackTest {
     for (String path : List.of(EXPLAIN, PROBLEMS)) {
       HttpResponse<String> resp = get(path, null);
       assertThat(resp.statusCode()).as(path).isEqualTo(401);
-      assertThat(resp.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"nodemesh\"");
+      assertThat(resp.headers().firstValue("WWW-Authenticate"))
+          .hasValue("Bearer realm=\"nodemesh\"");
       assertThat(resp.body()).doesNotContain("web.default");
     }
     assertThat(reviewed).isEmpty();
     assertThat(get("/metrics", null).body())
         .contains(
-            "nodemesh_controller_api_auth_refused_total{endpoint=\"explain\",reason=\"unauthenticated\"} 1.0");
+            "nodemesh_controller_api_auth_refused_total{endpoint=\"explain\",reason=\"unauthenticated\"}"
+                + " 1.0");
   }
 
   @Test
@@ -189,7 +194,9 @@ class ApiAuthAttackTest {
 
     HttpResponse<String> bob = get(EXPLAIN, "bob-token");
     assertThat(bob.statusCode()).isEqualTo(403);
-    assertThat(bob.body()).contains("bob").contains("get explanations.nodemesh.io")
+    assertThat(bob.body())
+        .contains("bob")
+        .contains("get explanations.nodemesh.io")
         .doesNotContain("bob-token");
     assertThat(get(PROBLEMS, "bob-token").statusCode()).isEqualTo(403);
 
@@ -198,8 +205,7 @@ class ApiAuthAttackTest {
     assertThat(alice.body()).contains("web");
     assertThat(get(PROBLEMS, "alice-token").statusCode()).isEqualTo(200);
     // Through the API server's service proxy the token comes in X-Nodemesh-Authorization.
-    assertThat(get(EXPLAIN, "X-Nodemesh-Authorization", "alice-token").statusCode())
-        .isEqualTo(200);
+    assertThat(get(EXPLAIN, "X-Nodemesh-Authorization", "alice-token").statusCode()).isEqualTo(200);
     assertThat(accessReviewed)
         .contains("bob explanations", "bob problems", "alice explanations", "alice problems");
     // A kubeconfig token is reviewed for the API server's audiences, not the mesh's.

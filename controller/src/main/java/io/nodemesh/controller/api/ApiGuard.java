@@ -23,8 +23,7 @@ final class ApiGuard {
    * Where {@code nodemesh explain --via-api-server} puts the user's token: the API server's service
    * proxy consumes {@code Authorization} (it authenticates the user, then drops the header).
    */
-  static final HeaderName FORWARDED_AUTHORIZATION =
-      HeaderNames.create("X-Nodemesh-Authorization");
+  static final HeaderName FORWARDED_AUTHORIZATION = HeaderNames.create("X-Nodemesh-Authorization");
 
   private ApiGuard() {}
 

@@ -5,8 +5,8 @@ package io.nodemesh.controller.api;
  *
  * @param proxyServiceAccount the proxies' ServiceAccount in the mesh namespace: {@code
  *     /api/v1/config} answers only its tokens; null leaves the config open
- * @param viewers true: {@code /api/v1/explain} and {@code /api/v1/problems} answer only proxies
- *     and users granted them ({@link ViewerAuth}); needs the Kubernetes API
+ * @param viewers true: {@code /api/v1/explain} and {@code /api/v1/problems} answer only proxies and
+ *     users granted them ({@link ViewerAuth}); needs the Kubernetes API
  * @param tls the serving certificate, or null for plain HTTP (local mode, on loopback)
  */
 public record ApiSecurity(String proxyServiceAccount, boolean viewers, ApiTls tls) {

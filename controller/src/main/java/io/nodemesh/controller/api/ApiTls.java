@@ -44,14 +44,17 @@ public record ApiTls(Path certChain, Path key) {
               .build();
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
-          "cannot read the TLS key '" + key + "' or certificate '" + certChain + "': "
+          "cannot read the TLS key '"
+              + key
+              + "' or certificate '"
+              + certChain
+              + "': "
               + e.getMessage(),
           e);
     }
     PrivateKey privateKey =
         keys.privateKey()
-            .orElseThrow(
-                () -> new IllegalArgumentException("no PEM private key in '" + key + "'"));
+            .orElseThrow(() -> new IllegalArgumentException("no PEM private key in '" + key + "'"));
     List<X509Certificate> chain = keys.certChain();
     if (chain.isEmpty()) {
       throw new IllegalArgumentException("no PEM certificate in '" + certChain + "'");

@@ -10,10 +10,10 @@ import java.util.Optional;
 
 /**
  * The {@code aud} and {@code sub} claims of a JSON Web Token, read <em>without verifying</em> its
- * signature (RFC 7519 section 4.1.3 and 4.1.2). They serve only to refuse cheaply a token that could
- * never pass a TokenReview for us (issued for another audience, or not to a ServiceAccount), so that
- * a forged or misdirected token costs the API server nothing. Accepting a token always takes a
- * TokenReview: these claims are never trusted to grant anything.
+ * signature (RFC 7519 section 4.1.3 and 4.1.2). They serve only to refuse cheaply a token that
+ * could never pass a TokenReview for us (issued for another audience, or not to a ServiceAccount),
+ * so that a forged or misdirected token costs the API server nothing. Accepting a token always
+ * takes a TokenReview: these claims are never trusted to grant anything.
  *
  * @param audiences the {@code aud} claim (a string or an array of strings, RFC 7519 section 4.1.3)
  * @param subject the {@code sub} claim, null when absent

@@ -5,8 +5,8 @@ import io.nodemesh.config.access.AccessPolicy;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The access policy of the config being served, compiled once per config version. Compiling
- * builds every rule's matchers; doing it for each {@code explain} call let any caller spend the
+ * The access policy of the config being served, compiled once per config version. Compiling builds
+ * every rule's matchers; doing it for each {@code explain} call let any caller spend the
  * controller's CPU at will (issue 13).
  */
 final class PolicyCache {

@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Before any review, the token's unverified {@code aud} and {@code sub} claims ({@link
  * JwtClaims}) must already say so: anything else is refused without asking the API server. Reviews
- * go through {@link TokenReviews} (cached by digest both ways, limited per source, audience
- * checked in the answer).
+ * go through {@link TokenReviews} (cached by digest both ways, limited per source, audience checked
+ * in the answer).
  */
 public final class ProxyAuth {
   /** The audience proxies' projected tokens are issued for, and the TokenReview asks for. */

@@ -6,9 +6,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A token bucket per source address: how many TokenReviews one source may cause. A source that
- * sends token after token it has never sent before gets {@link #BURST} reviews at once and then
- * one every {@link #REFILL_NANOS}; further requests are answered 429 without a review. A proxy
- * whose token is cached never draws from its bucket.
+ * sends token after token it has never sent before gets {@link #BURST} reviews at once and then one
+ * every {@link #REFILL_NANOS}; further requests are answered 429 without a review. A proxy whose
+ * token is cached never draws from its bucket.
  */
 final class SourceLimiter {
   static final int BURST = 10;
@@ -53,6 +53,11 @@ final class SourceLimiter {
       b.tokens -= 1;
       return true;
     }
+  }
+
+  /** Sources remembered now. */
+  int sources() {
+    return buckets.size();
   }
 
   private static double refilled(Bucket b, long now) {

@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Serves a renewed certificate without a restart: checks the certificate and key files every
- * {@code period} and, when their content changed and reads as a usable pair, hands the new TLS to
- * the server (Helidon's {@code WebServer.reloadTls}). cert-manager renews into the same Secret,
- * and the kubelet swaps the mounted files; a half-written or broken pair keeps the old one.
+ * Serves a renewed certificate without a restart: checks the certificate and key files every {@code
+ * period} and, when their content changed and reads as a usable pair, hands the new TLS to the
+ * server (Helidon's {@code WebServer.reloadTls}). cert-manager renews into the same Secret, and the
+ * kubelet swaps the mounted files; a half-written or broken pair keeps the old one.
  */
 public final class TlsReloader implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TlsReloader.class.getName());
@@ -51,7 +51,9 @@ public final class TlsReloader implements AutoCloseable {
     try {
       reload.accept(files.serverTls());
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "new TLS files not usable, keeping the served certificate: {0}",
+      LOG.log(
+          Level.WARNING,
+          "new TLS files not usable, keeping the served certificate: {0}",
           e.getMessage());
       return false;
     }

@@ -90,8 +90,8 @@ final class TokenReviews {
   }
 
   /**
-   * Reviews {@code token} for {@code audience}, or for the API server's own audiences when null
-   * (a kubeconfig token), on behalf of a request from {@code source}.
+   * Reviews {@code token} for {@code audience}, or for the API server's own audiences when null (a
+   * kubeconfig token), on behalf of a request from {@code source}.
    */
   Result review(String token, String audience, String source) {
     String key = digest(token) + (audience == null ? "" : " " + audience);

@@ -54,7 +54,9 @@ public final class ViewerAuth {
    *     (then every caller needs the grant)
    */
   public ViewerAuth(io.fabric8.kubernetes.client.KubernetesClient client, ProxyAuth proxies) {
-    this(proxies != null ? proxies.reviews() : new TokenReviews(client, System::nanoTime), proxies,
+    this(
+        proxies != null ? proxies.reviews() : new TokenReviews(client, System::nanoTime),
+        proxies,
         System::nanoTime);
   }
 
@@ -65,8 +67,8 @@ public final class ViewerAuth {
   }
 
   /**
-   * Checks a request for {@code resource} ({@link #EXPLANATIONS} or {@link #PROBLEMS}) from
-   * {@code source}, given its {@code Authorization} header.
+   * Checks a request for {@code resource} ({@link #EXPLANATIONS} or {@link #PROBLEMS}) from {@code
+   * source}, given its {@code Authorization} header.
    */
   public ProxyAuth.Outcome check(Optional<String> authorization, String source, String resource) {
     BearerToken bearer = BearerToken.parse(authorization);

@@ -13,12 +13,23 @@ public final class Jwt {
 
   public static String token(String audience, String subject, String nonce) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String header = b64.encodeToString("{\"alg\":\"RS256\",\"kid\":\"k\"}".getBytes(StandardCharsets.UTF_8));
+    String header =
+        b64.encodeToString("{\"alg\":\"RS256\",\"kid\":\"k\"}".getBytes(StandardCharsets.UTF_8));
     String payload =
         b64.encodeToString(
-            ("{\"aud\":[\"" + audience + "\"],\"sub\":\"" + subject + "\",\"jti\":\"" + nonce + "\"}")
+            ("{\"aud\":[\""
+                    + audience
+                    + "\"],\"sub\":\""
+                    + subject
+                    + "\",\"jti\":\""
+                    + nonce
+                    + "\"}")
                 .getBytes(StandardCharsets.UTF_8));
-    return header + "." + payload + "." + b64.encodeToString(nonce.getBytes(StandardCharsets.UTF_8));
+    return header
+        + "."
+        + payload
+        + "."
+        + b64.encodeToString(nonce.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A proxy's token: audience {@code nodemesh}, the chart's proxy ServiceAccount. */

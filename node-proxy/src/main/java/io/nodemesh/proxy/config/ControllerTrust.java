@@ -14,9 +14,9 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The TLS trust a proxy (or {@code nodemesh explain}) gives the controller: only the CA named on
- * the command line ({@code --controller-ca}), never the JDK's public roots, so a certificate for the
- * controller's name from any other CA (a public one, or the cluster's) is refused. Host names are
- * still checked against the certificate (RFC 9110 section 4.3.4), by the JDK's HTTP client.
+ * the command line ({@code --controller-ca}), never the JDK's public roots, so a certificate for
+ * the controller's name from any other CA (a public one, or the cluster's) is refused. Host names
+ * are still checked against the certificate (RFC 9110 section 4.3.4), by the JDK's HTTP client.
  */
 public final class ControllerTrust {
   private ControllerTrust() {}
