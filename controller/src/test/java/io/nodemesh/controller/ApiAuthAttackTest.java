@@ -233,6 +233,8 @@ class ApiAuthAttackTest {
 
     // 10 at once, then one a second: however slow this machine, far fewer than 60.
     assertThat(reviewed.size()).isLessThanOrEqualTo(10 + (int) seconds);
+    assertThat(get("/metrics", null).body())
+        .contains("nodemesh_controller_token_reviews_total " + reviewed.size() + ".0");
     assertThat(statuses).contains(429).allMatch(s -> s == 401 || s == 429);
     HttpResponse<String> throttled = get(PROBLEMS, "forged-last");
     if (throttled.statusCode() == 429) {

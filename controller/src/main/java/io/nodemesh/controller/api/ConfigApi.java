@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.Problem;
@@ -102,6 +103,13 @@ public final class ConfigApi {
       ProxyTracker proxies,
       ProxyAuth auth,
       ViewerAuth viewers) {
+    TokenReviews reviews =
+        auth != null ? auth.reviews() : viewers != null ? viewers.reviews() : null;
+    if (reviews != null) {
+      FunctionCounter.builder("nodemesh.controller.token.reviews", reviews, TokenReviews::sent)
+          .description("TokenReviews sent to the API server (not answered from the cache)")
+          .register(registry);
+    }
     rules
         .get(
             "/api/v1/config",

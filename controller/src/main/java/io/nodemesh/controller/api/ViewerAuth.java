@@ -66,6 +66,10 @@ public final class ViewerAuth {
     this.clock = clock;
   }
 
+  TokenReviews reviews() {
+    return reviews;
+  }
+
   /**
    * Checks a request for {@code resource} ({@link #EXPLANATIONS} or {@link #PROBLEMS}) from {@code
    * source}, given its {@code Authorization} header.
