@@ -100,7 +100,7 @@ JVM to exit); a set value is checked against the same budget.
 
 {{/* The controller URL proxies long-poll. */}}
 {{- define "nodemesh.controllerUrl" -}}
-http://{{ include "nodemesh.controllerName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.controller.port }}
+{{ if .Values.controller.tls.enabled }}https{{ else }}http{{ end }}://{{ include "nodemesh.controllerName" . }}.{{ .Release.Namespace }}.svc:{{ .Values.controller.port }}
 {{- end -}}
 
 {{/* A port range value, checked: "FIRST-LAST" with 1 <= FIRST <= LAST <= 65535. */}}

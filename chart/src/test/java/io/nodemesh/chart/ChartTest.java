@@ -92,10 +92,11 @@ class ChartTest {
     assertThat(texts(c.path("args")))
         .containsExactly(
             "proxy",
-            "--controller=http://nodemesh-controller.nodemesh.svc:9900",
+            "--controller=https://nodemesh-controller.nodemesh.svc:9900",
             "--admin-port=9901",
             "--token-file=/var/run/secrets/nodemesh/token",
             "--drain-delay=10s",
+            "--controller-ca=/var/run/secrets/nodemesh-ca/ca.crt",
             "--max-connections-per-listener=10000",
             "--max-requests-per-upstream=1000",
             "--max-request-line=4096",
@@ -137,9 +138,10 @@ class ChartTest {
   void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
-    // Controller: three ClusterRoles and a Role; mesh DNS: a Role. The DNS patcher's Roles are
-    // hooks, absent here (see InstallChartTest and ChartSecurityTest for those).
-    assertThat(roles).hasSize(5);
+    // Controller: three ClusterRoles and a Role; mesh DNS: a Role; nodemesh-viewer, bound to nobody
+    // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see InstallChartTest
+    // and ChartSecurityTest for those).
+    assertThat(roles).hasSize(6);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
@@ -164,11 +166,14 @@ class ChartTest {
         .containsExactly("create", "patch");
 
     JsonNode auth = defaults.get("ClusterRole", "nodemesh-controller-auth");
-    assertThat(auth.path("rules")).hasSize(1);
+    assertThat(auth.path("rules")).hasSize(2);
     assertThat(texts(auth.path("rules").path(0).path("apiGroups")))
         .containsExactly("authentication.k8s.io");
     assertThat(texts(auth.path("rules").path(0).path("resources"))).containsExactly("tokenreviews");
     assertThat(texts(auth.path("rules").path(0).path("verbs"))).containsExactly("create");
+    assertThat(texts(auth.path("rules").path(1).path("resources")))
+        .containsExactly("subjectaccessreviews");
+    assertThat(texts(auth.path("rules").path(1).path("verbs"))).containsExactly("create");
 
     // Writing Services is granted by a namespaced Role only, in the mesh namespace.
     for (JsonNode role : defaults.ofKind("ClusterRole")) {
@@ -288,7 +293,7 @@ class ChartTest {
 
     JsonNode proxy = container(r.get("DaemonSet", "nodemesh-proxy"));
     assertThat(texts(proxy.path("args")))
-        .contains("--controller=http://nodemesh-controller.nodemesh.svc:9800", "--admin-port=9801");
+        .contains("--controller=https://nodemesh-controller.nodemesh.svc:9800", "--admin-port=9801");
     assertThat(proxy.path("ports").path(0).path("containerPort").asInt()).isEqualTo(9801);
     assertThat(texts(proxy.path("args"))).endsWith("--threads=2");
     assertThat(proxy.has("lifecycle")).isFalse();

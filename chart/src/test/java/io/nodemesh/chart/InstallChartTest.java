@@ -265,7 +265,10 @@ class InstallChartTest {
     JsonNode sm = all.get("ServiceMonitor", "nodemesh-controller");
     assertThat(sm.path("metadata").path("labels").path("release").asText()).isEqualTo("prometheus");
     assertThat(sm.path("spec").path("endpoints").toString())
-        .isEqualTo("[{\"port\":\"api\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
+        .isEqualTo(
+            "[{\"port\":\"api\",\"path\":\"/metrics\",\"interval\":\"15s\",\"scheme\":\"https\","
+                + "\"tlsConfig\":{\"serverName\":\"nodemesh-controller.nodemesh.svc\",\"ca\":{\"secret\":"
+                + "{\"name\":\"nodemesh-controller-tls\",\"key\":\"ca.crt\"}}}}]");
     JsonNode pm = all.get("PodMonitor", "nodemesh-proxy");
     assertThat(pm.path("spec").path("podMetricsEndpoints").toString())
         .isEqualTo("[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.api.ApiSecurity;
+import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.InformerSource;
@@ -104,6 +106,20 @@ final class ControllerCommand implements Callable<Integer> {
               + " Needs the Kubernetes API; default: the config is open.")
   String proxyServiceAccount;
 
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "PEM certificate chain to serve the API over TLS with (the chart mounts tls.crt);"
+              + " needs --tls-key. Default: plain HTTP.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "PEM private key (PKCS#1 or PKCS#8) of --tls-cert.")
+  Path tlsKey;
+
   @Mixin MeshOptions mesh;
 
   @Mixin LogOptions log;
@@ -128,6 +144,7 @@ final class ControllerCommand implements Callable<Integer> {
                 identity != null ? identity : defaultIdentity(),
                 watchNamespace,
                 d.proxySelector()));
+    ApiTls tls = tls();
     KubernetesClient client = null;
     ClusterSource clusterSource;
     if (proxyServiceAccount != null && proxyServiceAccount.isBlank()) {
@@ -151,16 +168,44 @@ final class ControllerCommand implements Callable<Integer> {
       checkReachable(client);
       clusterSource = new InformerSource(client, watchNamespace);
     }
-    Controller controller =
-        proxyServiceAccount == null
-            ? Controller.start(options, clusterSource, client)
-            : Controller.start(options, clusterSource, client, proxyServiceAccount);
+    // Against the Kubernetes API, explain and problems answer only proxies and users granted
+    // them (TokenReview + SubjectAccessReview); with --source there is no API to ask.
+    ApiSecurity security = new ApiSecurity(proxyServiceAccount, client != null, tls);
+    Controller controller;
+    try {
+      controller = Controller.start(options, clusterSource, client, security);
+    } catch (IllegalArgumentException e) {
+      if (client != null) {
+        client.close();
+      }
+      throw new UserError(e.getMessage(), e);
+    }
     spec.commandLine()
         .getOut()
-        .printf("nodemesh controller: API on %s:%d%n", bind, controller.apiPort())
+        .printf(
+            "nodemesh controller: API on %s://%s:%d%n",
+            security.tls() == null ? "http" : "https", bind, controller.apiPort())
         .flush();
     Lifecycle.runUntilStopped(controller, client == null ? () -> {} : client);
     return 0;
+  }
+
+  private ApiTls tls() {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    if (tlsCert == null) {
+      return null;
+    }
+    ApiTls tls = new ApiTls(tlsCert, tlsKey);
+    try {
+      tls.serverTls();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--tls-cert/--tls-key: " + e.getMessage());
+    }
+    return tls;
   }
 
   private KubernetesClient kubernetesClient(Path kubeconfig) {

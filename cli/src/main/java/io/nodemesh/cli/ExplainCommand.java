@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.access.Explanation;
+import io.nodemesh.proxy.config.ControllerTrust;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Option;
       "Asks the controller: --controller URL (local mode: http://127.0.0.1:9900, the default), or"
           + " --via-api-server to reach the in-cluster controller through the Kubernetes API"
           + " server's service proxy with your kubeconfig.",
+      "In a cluster the controller answers only users granted get on explanations.nodemesh.io"
+          + " (ClusterRole nodemesh-viewer): explain sends your kubeconfig's bearer token with"
+          + " --via-api-server or to an https --controller, or the token of --token-file.",
       "Exit code: 0 allowed, 3 denied, 1 the controller could not answer, 2 usage error."
     })
 final class ExplainCommand implements Callable<Integer> {
@@ -87,7 +91,10 @@ final class ExplainCommand implements Callable<Integer> {
               + " finds it, or --kubeconfig).")
   boolean viaApiServer;
 
-  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "With --via-api-server.")
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "Kubeconfig for --via-api-server and for the token sent (default: as kubectl).")
   Path kubeconfig;
 
   @Option(
@@ -96,6 +103,25 @@ final class ExplainCommand implements Callable<Integer> {
       defaultValue = "nodemesh",
       description = "The controller's namespace, with --via-api-server. Default: ${DEFAULT-VALUE}.")
   String namespace;
+
+  @Option(
+      names = "--controller-ca",
+      paramLabel = "FILE",
+      description = "PEM CA that signed the controller's certificate, for an https --controller.")
+  Path controllerCa;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "Send this file's token instead of the kubeconfig's.")
+  Path tokenFile;
+
+  @Option(
+      names = "--controller-http",
+      description =
+          "With --via-api-server: the controller serves plain HTTP (chart controller.tls.enabled"
+              + "=false). Default: https.")
+  boolean controllerHttp;
 
   @Option(names = "--json", description = "Print the controller's JSON answer as it is.")
   boolean json;
@@ -111,6 +137,16 @@ final class ExplainCommand implements Callable<Integer> {
     String query = query();
     Answer answer = viaApiServer ? viaApiServer(query) : direct(query);
     PrintWriter out = spec.commandLine().getOut();
+    if (answer.status() == 401) {
+      throw new UserError(
+          error(answer)
+              + " (the controller needs your bearer token: use --via-api-server or an https"
+              + " --controller with a token kubeconfig, or --token-file FILE)");
+    }
+    if (answer.status() == 403) {
+      throw new UserError(
+          error(answer) + " (ask an administrator to bind you the ClusterRole nodemesh-viewer)");
+    }
     if (answer.status() != 200) {
       throw new UserError(error(answer));
     }
@@ -144,11 +180,28 @@ final class ExplainCommand implements Callable<Integer> {
   private Answer direct(String query) {
     String base = controller.toString().replaceAll("/+$", "");
     URI uri = URI.create(base + query);
-    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-      var r =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+    boolean https = "https".equalsIgnoreCase(controller.getScheme());
+    if (controllerCa != null && !https) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--controller-ca needs an https:// --controller");
+    }
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (controllerCa != null) {
+      try {
+        client.sslContext(ControllerTrust.pinned(controllerCa));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--controller-ca: " + e.getMessage());
+      }
+    }
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+    // A bearer token only over TLS (RFC 6750 section 5.3), unless a token file is named.
+    String token = tokenFile != null ? fileToken() : https ? kubeconfigToken(null) : null;
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    try (HttpClient http = client.build()) {
+      var r = http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
       return new Answer(r.statusCode(), r.body(), base);
     } catch (IOException e) {
       throw new UserError(
@@ -182,11 +235,19 @@ final class ExplainCommand implements Callable<Integer> {
           client.getMasterUrl().toString().replaceAll("/+$", "")
               + "/api/v1/namespaces/"
               + namespace
-              + "/services/nodemesh-controller:api/proxy";
+              + "/services/"
+              + (controllerHttp ? "" : "https:")
+              + "nodemesh-controller:api/proxy";
       var http = client.getHttpClient();
+      var request = http.newHttpRequestBuilder().uri(base + query);
+      // The API server consumes Authorization (it authenticates us, then drops the header), so
+      // the controller gets the token in a header of its own to review it again.
+      String token = tokenFile != null ? fileToken() : kubeconfigToken(config);
+      if (token != null) {
+        request.header("X-Nodemesh-Authorization", "Bearer " + token);
+      }
       HttpResponse<String> r =
-          http.sendAsync(http.newHttpRequestBuilder().uri(base + query).build(), String.class)
-              .get(15, TimeUnit.SECONDS);
+          http.sendAsync(request.build(), String.class).get(15, TimeUnit.SECONDS);
       return new Answer(r.code(), r.body(), base);
     } catch (ExecutionException | TimeoutException e) {
       throw new UserError(
@@ -195,6 +256,45 @@ final class ExplainCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       throw new UserError("interrupted", e);
     }
+  }
+
+  private String fileToken() {
+    try {
+      String token = Files.readString(tokenFile).strip();
+      if (token.isEmpty()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--token-file '" + tokenFile + "' is empty");
+      }
+      return token;
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--token-file: cannot read '" + tokenFile + "': " + e.getMessage());
+    }
+  }
+
+  /**
+   * The bearer token of the kubeconfig (static or from an exec plugin), or null when it has none.
+   */
+  private String kubeconfigToken(Config loaded) {
+    Config config = loaded;
+    if (config == null) {
+      try {
+        config =
+            kubeconfig == null
+                ? Config.autoConfigure(null)
+                : Config.fromKubeconfig(Files.readString(kubeconfig));
+      } catch (IOException e) {
+        throw new UserError("--kubeconfig: cannot read '" + kubeconfig + "': " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+    for (String t : new String[] {config.getOauthToken(), config.getAutoOAuthToken()}) {
+      if (t != null && !t.isBlank()) {
+        return t.strip();
+      }
+    }
+    return null;
   }
 
   private static String error(Answer a) {

@@ -2,6 +2,7 @@ package io.nodemesh.cli;
 
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
+import io.nodemesh.proxy.config.ControllerTrust;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import java.net.URI;
@@ -29,8 +30,19 @@ final class ProxyCommand implements Callable<Integer> {
       names = "--controller",
       required = true,
       paramLabel = "URL",
-      description = "Controller API base URL, e.g. http://nodemesh-controller.nodemesh.svc:9900.")
+      description =
+          "Controller API base URL, e.g. https://nodemesh-controller.nodemesh.svc:9900 (http://"
+              + " for a controller without TLS).")
   String controller;
+
+  @Option(
+      names = "--controller-ca",
+      paramLabel = "FILE",
+      description =
+          "PEM file with the CA that signed the controller's certificate: the only CA trusted for"
+              + " an https --controller (the chart mounts its ca.crt). Default: the JDK's trust"
+              + " store.")
+  Path controllerCa;
 
   @Option(
       names = "--admin-port",
@@ -97,7 +109,8 @@ final class ProxyCommand implements Callable<Integer> {
     ProxyOptions options =
         telemetry.applyTo(
             new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine())
-            .withTokenFile(tokenFile);
+            .withTokenFile(tokenFile)
+            .withControllerCa(controllerCa);
     LimitSettings limitSettings = limits.settings(spec.commandLine());
     Duration delay = drainDelay();
     NodeProxy proxy;
@@ -137,8 +150,21 @@ final class ProxyCommand implements Callable<Integer> {
   private URI controllerUri() {
     try {
       URI uri = new URI(controller);
-      if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-        throw new URISyntaxException(controller, "expected http://HOST[:PORT]");
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new URISyntaxException(controller, "expected https://HOST[:PORT] or http://...");
+      }
+      if (controllerCa != null) {
+        if (!"https".equals(uri.getScheme())) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "--controller-ca needs an https:// --controller");
+        }
+        try {
+          ControllerTrust.pinned(controllerCa);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "--controller-ca: " + e.getMessage());
+        }
       }
       return uri;
     } catch (URISyntaxException e) {

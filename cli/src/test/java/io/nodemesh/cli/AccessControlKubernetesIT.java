@@ -102,7 +102,7 @@ class AccessControlKubernetesIT extends AclScenarios {
     server
         .expect()
         .get()
-        .withPath("/api/v1/namespaces/nodemesh/services/nodemesh-controller:api/proxy" + query)
+        .withPath("/api/v1/namespaces/nodemesh/services/https:nodemesh-controller:api/proxy" + query)
         .andReturn(200, direct)
         .once();
     Path kubeconfig = dir.resolve("kubeconfig");

@@ -62,11 +62,24 @@ class ProxyTokenReviewIT {
   private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]*)\"");
 
   // Tokens that look like secrets, so that finding one anywhere cannot be a coincidence.
-  private static final String PROXY_TOKEN = "eyJproxy.token-one.Sig1x9Q";
-  private static final String ROTATED_TOKEN = "eyJproxy.token-two.Sig2k7W";
-  private static final String APP_TOKEN = "eyJapp.other-account.Sig3p4Z";
-  private static final String EXPIRED_TOKEN = "eyJproxy.expired.Sig4m2V";
-  private static final String LATE_TOKEN = "eyJproxy.token-three.Sig5r8T";
+  // Shaped like projected ServiceAccount tokens (audience nodemesh), which the controller's
+  // pre-filter requires before it asks for a review.
+  private static final String PROXY_TOKEN = jwt(PROXY_USER, "Sig1x9Q");
+  private static final String ROTATED_TOKEN = jwt(PROXY_USER, "Sig2k7W");
+  private static final String APP_TOKEN = jwt("system:serviceaccount:shop:default", "Sig3p4Z");
+  private static final String EXPIRED_TOKEN = jwt(PROXY_USER, "Sig4m2V");
+  private static final String LATE_TOKEN = jwt(PROXY_USER, "Sig5r8T");
+
+  private static String jwt(String subject, String signature) {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String claims =
+        "{\"aud\":[\"nodemesh\"],\"sub\":\"" + subject + "\",\"jti\":\"" + signature + "\"}";
+    return b64.encodeToString("{\"alg\":\"RS256\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        + "."
+        + b64.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        + "."
+        + signature;
+  }
   private static final List<String> ALL_TOKENS =
       List.of(PROXY_TOKEN, ROTATED_TOKEN, APP_TOKEN, EXPIRED_TOKEN, LATE_TOKEN);
 

@@ -12,11 +12,15 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.controller.api.ApiSecurity;
+import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ProxyAuth;
+import io.nodemesh.controller.api.TlsReloader;
+import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
@@ -69,6 +73,7 @@ public final class Controller implements AutoCloseable {
   private final Debouncer writer;
   private final LeaderGate gate;
   private final WebServer server;
+  private final TlsReloader tlsReloader;
   private final Timer compileTimer;
   private final Timer topologyTimer;
   private final Timer propagationTimer;
@@ -103,7 +108,12 @@ public final class Controller implements AutoCloseable {
   private record PodsByName(List<Pod> pods, Map<String, Pod> byName) {}
 
   private Controller(
-      ControllerOptions options, ClusterSource source, KubernetesClient client, ProxyAuth auth) {
+      ControllerOptions options,
+      ClusterSource source,
+      KubernetesClient client,
+      ProxyAuth auth,
+      ViewerAuth viewers,
+      ApiTls tls) {
     this.options = Objects.requireNonNull(options, "options");
     this.source = Objects.requireNonNull(source, "source");
     this.settings = CompileSettings.from(options);
@@ -178,28 +188,32 @@ public final class Controller implements AutoCloseable {
         });
     WebServer started;
     try {
-      started =
+      var web =
           WebServer.builder()
               .host(options.bindHost())
               .port(options.apiPort())
               .routing(
                   r -> {
-                    ConfigApi.routing(r, hub, this::problems, registry, proxies, auth);
-                    ExplainApi.routing(r, hub::current, this::pod);
-                  })
-              .build()
-              .start();
+                    ConfigApi.routing(r, hub, this::problems, registry, proxies, auth, viewers);
+                    ExplainApi.routing(r, hub::current, this::pod, viewers, registry);
+                  });
+      if (tls != null) {
+        web.tls(tls.serverTls());
+      }
+      started = web.build().start();
     } catch (RuntimeException e) {
       // Do not leave informers, threads and a Lease behind when the port is taken.
       shutdown(null);
       throw e;
     }
     this.server = started;
+    this.tlsReloader =
+        tls == null ? null : new TlsReloader(tls, started::reloadTls, Duration.ofMinutes(1));
     LOG.log(
         Level.INFO,
         "controller "
             + options.identity()
-            + " serving config on "
+            + (tls == null ? " serving config on " : " serving config over TLS on ")
             + options.bindHost()
             + ":"
             + server.port()
@@ -215,24 +229,39 @@ public final class Controller implements AutoCloseable {
    */
   public static Controller start(
       ControllerOptions options, ClusterSource source, KubernetesClient client) {
-    return new Controller(options, source, client, null);
+    return start(options, source, client, ApiSecurity.open());
   }
 
   /**
-   * Starts a replica whose {@code /api/v1/config} answers only node proxies: requests must carry
-   * a ServiceAccount token of {@code proxyServiceAccount} in the mesh namespace, checked by a
-   * TokenReview (see {@link ProxyAuth}).
+   * Starts a replica whose {@code /api/v1/config} answers only node proxies: requests must carry a
+   * ServiceAccount token of {@code proxyServiceAccount} in the mesh namespace, checked by a
+   * TokenReview (see {@link ProxyAuth}); explain and problems answer only proxies and users granted
+   * them (see {@link ViewerAuth}).
    */
   public static Controller start(
       ControllerOptions options,
       ClusterSource source,
       KubernetesClient client,
       String proxyServiceAccount) {
-    return new Controller(
-        options,
-        source,
-        client,
-        new ProxyAuth(client, options.meshNamespace(), proxyServiceAccount));
+    return start(options, source, client, new ApiSecurity(proxyServiceAccount, true, null));
+  }
+
+  /** Starts a replica whose API is protected as {@code security} says. */
+  public static Controller start(
+      ControllerOptions options,
+      ClusterSource source,
+      KubernetesClient client,
+      ApiSecurity security) {
+    if (client == null && (security.proxyServiceAccount() != null || security.viewers())) {
+      throw new IllegalArgumentException(
+          "API authentication needs the Kubernetes API (TokenReviews, SubjectAccessReviews)");
+    }
+    ProxyAuth auth =
+        security.proxyServiceAccount() == null
+            ? null
+            : new ProxyAuth(client, options.meshNamespace(), security.proxyServiceAccount());
+    ViewerAuth viewers = security.viewers() ? new ViewerAuth(client, auth) : null;
+    return new Controller(options, source, client, auth, viewers, security.tls());
   }
 
   /** The port the API server listens on. */
@@ -400,6 +429,9 @@ public final class Controller implements AutoCloseable {
 
   @Override
   public void close() {
+    if (tlsReloader != null) {
+      tlsReloader.close();
+    }
     shutdown(server);
   }
 

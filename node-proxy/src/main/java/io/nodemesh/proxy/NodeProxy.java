@@ -9,6 +9,7 @@ import io.nodemesh.proxy.admin.AdminServer;
 import io.nodemesh.proxy.admin.AdminView;
 import io.nodemesh.proxy.admin.LateView;
 import io.nodemesh.proxy.config.ConfigClient;
+import io.nodemesh.proxy.config.ControllerTrust;
 import io.nodemesh.proxy.http.EntryRouter;
 import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
@@ -202,7 +203,11 @@ public final class NodeProxy implements AutoCloseable {
                 p::apply,
                 p.metrics::configRejected,
                 options.nodeName(),
-                options.tokenFile());
+                options.tokenFile(),
+                ConfigClient.DEFAULT_MAX_BODY_BYTES,
+                options.controllerCa() == null
+                    ? null
+                    : ControllerTrust.pinned(options.controllerCa()));
         p.client.start();
       }
     } catch (RuntimeException e) {

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param tokenFile a file holding the bearer token sent to the controller (a projected
  *     ServiceAccount token, re-read for every poll because the kubelet rotates it), or null for
  *     none
+ * @param controllerCa a PEM file with the CA that signed the controller's certificate, the only
+ *     one trusted for an {@code https} controller URL; null: the JDK's default trust store
  */
 public record ProxyOptions(
     URI controller,
@@ -31,7 +33,8 @@ public record ProxyOptions(
     int eventLoopThreads,
     TracingOptions tracing,
     String accessLog,
-    Path tokenFile) {
+    Path tokenFile,
+    Path controllerCa) {
   public ProxyOptions {
     Objects.requireNonNull(bindHost, "proxy options bindHost");
     if (adminPort < 0 || adminPort > 65535) {
@@ -50,6 +53,30 @@ public record ProxyOptions(
     if (accessLog != null && accessLog.isBlank()) {
       accessLog = null;
     }
+  }
+
+  /** Without a controller CA. */
+  public ProxyOptions(
+      URI controller,
+      String bindHost,
+      int adminPort,
+      int entryPort,
+      String nodeName,
+      int eventLoopThreads,
+      TracingOptions tracing,
+      String accessLog,
+      Path tokenFile) {
+    this(
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile,
+        null);
   }
 
   /** Without a token file. */
@@ -102,7 +129,8 @@ public record ProxyOptions(
         eventLoopThreads,
         tracing,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withBindHost(String value) {
@@ -115,7 +143,8 @@ public record ProxyOptions(
         eventLoopThreads,
         tracing,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withAdminPort(int value) {
@@ -128,7 +157,8 @@ public record ProxyOptions(
         eventLoopThreads,
         tracing,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withEntryPort(int value) {
@@ -141,7 +171,8 @@ public record ProxyOptions(
         eventLoopThreads,
         tracing,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withNodeName(String value) {
@@ -154,7 +185,8 @@ public record ProxyOptions(
         eventLoopThreads,
         tracing,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withEventLoopThreads(int value) {
@@ -167,7 +199,8 @@ public record ProxyOptions(
         value,
         tracing,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withTracing(TracingOptions value) {
@@ -180,7 +213,8 @@ public record ProxyOptions(
         eventLoopThreads,
         value,
         accessLog,
-        tokenFile);
+        tokenFile,
+        controllerCa);
   }
 
   public ProxyOptions withAccessLog(String value) {
@@ -206,6 +240,21 @@ public record ProxyOptions(
         eventLoopThreads,
         tracing,
         accessLog,
+        value,
+        controllerCa);
+  }
+
+  public ProxyOptions withControllerCa(Path value) {
+    return new ProxyOptions(
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        tracing,
+        accessLog,
+        tokenFile,
         value);
   }
 }

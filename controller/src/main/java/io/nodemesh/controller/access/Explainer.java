@@ -54,6 +54,23 @@ public final class Explainer {
       String method,
       String path,
       Map<String, List<String>> headers) {
+    return explain(
+        config, AccessPolicy.compile(config.access()), pods, from, to, method, path, headers);
+  }
+
+  /**
+   * As above, with {@code policy} already compiled from {@code config.access()} (the API compiles
+   * it once per config version, not once per question).
+   */
+  public static Explanation explain(
+      MeshConfig config,
+      AccessPolicy policy,
+      BiFunction<String, String, Pod> pods,
+      String from,
+      String to,
+      String method,
+      String path,
+      Map<String, List<String>> headers) {
     if (from == null || from.isBlank()) {
       throw new NotFound("from is required: namespace/pod or a source IP");
     }
@@ -70,7 +87,6 @@ public final class Explainer {
     ListenerConfig l = listener(config, to.trim());
     RequestView request =
         l.protocol() == Protocol.HTTP ? RequestView.of(method, path, headers) : null;
-    AccessPolicy policy = AccessPolicy.compile(config.access());
     AccessDecision d = policy.decide(l.key(), l.protocol(), peer, request);
     String requestLine = request == null ? null : request.method() + " " + request.path();
     String source = policy.enabled() ? policy.identityOf(peer) : null;

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.Problem;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -85,17 +85,64 @@ public final class ConfigApi {
       PrometheusMeterRegistry registry,
       ProxyTracker proxies,
       ProxyAuth auth) {
+    routing(rules, hub, problems, registry, proxies, auth, null);
+  }
+
+  /**
+   * As above; when {@code viewers} is not null, {@code /api/v1/problems} answers only callers it
+   * admits (proxies, and users granted {@code get problems.nodemesh.io}).
+   */
+  /**
+   * As above; when {@code viewers} is not null, {@code /api/v1/problems} answers only callers it
+   * admits (proxies, and users granted {@code get problems.nodemesh.io}).
+   */
+  public static void routing(
+      HttpRouting.Builder rules,
+      ConfigHub hub,
+      Supplier<List<Problem>> problems,
+      PrometheusMeterRegistry registry,
+      ProxyTracker proxies,
+      ProxyAuth auth,
+      ViewerAuth viewers) {
+    TokenReviews reviews =
+        auth != null ? auth.reviews() : viewers != null ? viewers.reviews() : null;
+    if (reviews != null) {
+      FunctionCounter.builder("nodemesh.controller.token.reviews", reviews, TokenReviews::sent)
+          .description("TokenReviews sent to the API server (not answered from the cache)")
+          .register(registry);
+    }
     rules
         .get(
             "/api/v1/config",
             (req, res) -> {
-              if (auth == null || authorized(req, res, auth, registry)) {
+              if (auth == null
+                  || ApiGuard.admit(
+                      auth.check(ApiGuard.authorization(req), ApiGuard.source(req)),
+                      res,
+                      registry,
+                      "nodemesh.controller.config.auth.refused",
+                      " may not read the config; only " + auth.expectedUser())) {
                 config(req, res, hub, proxies, registry);
               }
             })
         .get(
             "/api/v1/problems",
-            (req, res) -> json(res, Status.OK_200, problemsJson(problems.get())))
+            (req, res) -> {
+              if (viewers == null
+                  || ApiGuard.admit(
+                      viewers.check(
+                          ApiGuard.authorization(req), ApiGuard.source(req), ViewerAuth.PROBLEMS),
+                      res,
+                      registry,
+                      "nodemesh.controller.api.auth.refused",
+                      " may not read problems; it needs "
+                          + ViewerAuth.rule(ViewerAuth.PROBLEMS)
+                          + " (ClusterRole nodemesh-viewer)",
+                      "endpoint",
+                      "problems")) {
+                json(res, Status.OK_200, problemsJson(problems.get()));
+              }
+            })
         .get("/healthz", (req, res) -> res.send("ok\n".getBytes(StandardCharsets.UTF_8)))
         .get(
             "/readyz",
@@ -115,50 +162,6 @@ public final class ConfigApi {
               res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
               res.send(registry.scrape().getBytes(StandardCharsets.UTF_8));
             });
-  }
-
-  private static boolean authorized(
-      ServerRequest req, ServerResponse res, ProxyAuth auth, PrometheusMeterRegistry registry) {
-    ProxyAuth.Outcome outcome = auth.check(req.headers().first(HeaderNames.AUTHORIZATION));
-    String refused =
-        switch (outcome) {
-          case ProxyAuth.Outcome.Allowed a -> null;
-          case ProxyAuth.Outcome.Unauthenticated u -> "unauthenticated";
-          case ProxyAuth.Outcome.Forbidden f -> "forbidden";
-          case ProxyAuth.Outcome.Unavailable u -> "unavailable";
-        };
-    if (refused != null) {
-      Counter.builder("nodemesh.controller.config.auth.refused")
-          .description("config requests refused by proxy authentication, by reason")
-          .tag("reason", refused)
-          .register(registry)
-          .increment();
-    }
-    switch (outcome) {
-      case ProxyAuth.Outcome.Allowed a -> {
-        return true;
-      }
-      case ProxyAuth.Outcome.Unauthenticated u -> {
-        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"nodemesh\"");
-        json(res, Status.UNAUTHORIZED_401, errorJson(u.reason()));
-      }
-      case ProxyAuth.Outcome.Forbidden f ->
-          json(
-              res,
-              Status.FORBIDDEN_403,
-              errorJson(f.user() + " may not read the config; only " + auth.expectedUser()));
-      case ProxyAuth.Outcome.Unavailable u ->
-          json(res, Status.SERVICE_UNAVAILABLE_503, errorJson(u.reason()));
-    }
-    return false;
-  }
-
-  private static String errorJson(String message) {
-    try {
-      return MeshConfigJson.mapper().writeValueAsString(Map.of("error", message));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise an error", e);
-    }
   }
 
   private static void config(

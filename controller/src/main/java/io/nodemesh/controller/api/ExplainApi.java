@@ -7,6 +7,8 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.access.Explainer;
@@ -27,16 +29,66 @@ import java.util.function.Supplier;
 public final class ExplainApi {
   private ExplainApi() {}
 
-  /** Registers the route on {@code rules}. */
+  /** Registers the route on {@code rules}, open to every caller. */
   public static void routing(
       HttpRouting.Builder rules,
       Supplier<MeshConfig> config,
       BiFunction<String, String, Pod> pods) {
-    rules.get("/api/v1/explain", (req, res) -> explain(req, res, config.get(), pods));
+    routing(rules, config, pods, null, null);
+  }
+
+  /**
+   * As above; when {@code viewers} is not null, only callers it admits (proxies, and users granted
+   * {@code get explanations.nodemesh.io}) get an answer, and refusals count in {@code registry}.
+   */
+  public static void routing(
+      HttpRouting.Builder rules,
+      Supplier<MeshConfig> config,
+      BiFunction<String, String, Pod> pods,
+      ViewerAuth viewers,
+      PrometheusMeterRegistry registry) {
+    routing(rules, config, pods, viewers, registry, new PolicyCache());
+  }
+
+  static void routing(
+      HttpRouting.Builder rules,
+      Supplier<MeshConfig> config,
+      BiFunction<String, String, Pod> pods,
+      ViewerAuth viewers,
+      PrometheusMeterRegistry registry,
+      PolicyCache policies) {
+    if (registry != null) {
+      FunctionCounter.builder(
+              "nodemesh.controller.explain.policy.compilations", policies, PolicyCache::compilations)
+          .description("access policies compiled for explain: one per config version asked about")
+          .register(registry);
+    }
+    rules.get(
+        "/api/v1/explain",
+        (req, res) -> {
+          if (viewers == null
+              || ApiGuard.admit(
+                  viewers.check(
+                      ApiGuard.authorization(req), ApiGuard.source(req), ViewerAuth.EXPLANATIONS),
+                  res,
+                  registry,
+                  "nodemesh.controller.api.auth.refused",
+                  " may not ask for explanations; it needs "
+                      + ViewerAuth.rule(ViewerAuth.EXPLANATIONS)
+                      + " (ClusterRole nodemesh-viewer)",
+                  "endpoint",
+                  "explain")) {
+            explain(req, res, config.get(), policies, pods);
+          }
+        });
   }
 
   private static void explain(
-      ServerRequest req, ServerResponse res, MeshConfig config, BiFunction<String, String, Pod> pods) {
+      ServerRequest req,
+      ServerResponse res,
+      MeshConfig config,
+      PolicyCache policies,
+      BiFunction<String, String, Pod> pods) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     List<String> raw = req.query().contains("header") ? req.query().all("header") : List.of();
     for (String h : raw) {
@@ -56,6 +108,7 @@ public final class ExplainApi {
               .writeValueAsString(
                   Explainer.explain(
                       config,
+                      policies.policyFor(config),
                       pods,
                       req.query().first("from").orElse(null),
                       req.query().first("to").orElse(null),

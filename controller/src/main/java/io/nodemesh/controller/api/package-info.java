@@ -1,2 +1,5 @@
-/** The controller's HTTP API (Helidon SE): config long-poll, problems, health and metrics. */
+/**
+ * The controller's HTTP API (Helidon SE): config long-poll, problems, explain, health and metrics;
+ * who may call them (TokenReview, SubjectAccessReview) and the TLS they are served with.
+ */
 package io.nodemesh.controller.api;

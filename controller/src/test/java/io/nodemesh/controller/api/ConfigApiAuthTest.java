@@ -11,6 +11,7 @@ import io.helidon.webserver.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.controller.testing.Jwt;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,6 +61,7 @@ class ConfigApiAuthTest {
     return new TokenReviewBuilder()
         .withNewStatus()
         .withAuthenticated(authenticated)
+        .withAudiences(authenticated ? List.of("nodemesh") : List.of())
         .withNewUser()
         .withUsername(user)
         .endUser()
@@ -81,14 +83,15 @@ class ConfigApiAuthTest {
   void proxyTokenReadsTheConfigAndTheReviewAsksForTheToken() throws Exception {
     server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, PROXY)).once();
 
-    HttpResponse<String> resp = get("/api/v1/config", "Bearer proxy-token");
+    String token = Jwt.proxy("one");
+    HttpResponse<String> resp = get("/api/v1/config", "Bearer " + token);
 
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("ETag")).isPresent();
     var review = server.takeRequest();
     assertThat(review.getPath()).isEqualTo(REVIEWS);
     String body = review.getBody().readUtf8();
-    assertThat(body).contains("\"token\":\"proxy-token\"").contains("\"audiences\":[\"nodemesh\"]");
+    assertThat(body).contains("\"token\":\"" + token + "\"").contains("\"audiences\":[\"nodemesh\"]");
   }
 
   @Test
@@ -114,7 +117,7 @@ class ConfigApiAuthTest {
   void tokenTheApiServerRejectsIs401() throws Exception {
     server.expect().post().withPath(REVIEWS).andReturn(201, answer(false, null)).once();
 
-    HttpResponse<String> resp = get("/api/v1/config", "Bearer forged");
+    HttpResponse<String> resp = get("/api/v1/config", "Bearer " + Jwt.proxy("forged"));
 
     assertThat(resp.statusCode()).isEqualTo(401);
     assertThat(resp.body()).contains("token not accepted");
@@ -131,11 +134,12 @@ class ConfigApiAuthTest {
         .andReturn(201, answer(true, "system:serviceaccount:shop:default"))
         .once();
 
-    HttpResponse<String> resp = get("/api/v1/config", "Bearer app-token");
+    String appToken = Jwt.proxy("app");
+    HttpResponse<String> resp = get("/api/v1/config", "Bearer " + appToken);
 
     assertThat(resp.statusCode()).isEqualTo(403);
     assertThat(resp.body()).contains("system:serviceaccount:shop:default").contains(PROXY);
-    assertThat(resp.body()).doesNotContain("app-token");
+    assertThat(resp.body()).doesNotContain(appToken);
     assertThat(get("/metrics", null).body())
         .contains("nodemesh_controller_config_auth_refused_total{reason=\"forbidden\"} 1.0");
   }
@@ -149,7 +153,7 @@ class ConfigApiAuthTest {
         .andReturn(201, answer(true, "system:serviceaccount:evil:nodemesh-proxy"))
         .once();
 
-    assertThat(get("/api/v1/config", "Bearer t").statusCode()).isEqualTo(403);
+    assertThat(get("/api/v1/config", "Bearer " + Jwt.proxy("t")).statusCode()).isEqualTo(403);
   }
 
   @Test
@@ -157,7 +161,7 @@ class ConfigApiAuthTest {
     // The controller lacks `create tokenreviews`: not the proxy's fault, so not 401/403.
     server.expect().post().withPath(REVIEWS).andReturn(403, "forbidden").once();
 
-    HttpResponse<String> resp = get("/api/v1/config", "Bearer t");
+    HttpResponse<String> resp = get("/api/v1/config", "Bearer " + Jwt.proxy("t"));
 
     assertThat(resp.statusCode()).isEqualTo(503);
     assertThat(resp.body()).contains("HTTP 403");
@@ -168,23 +172,30 @@ class ConfigApiAuthTest {
     server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, PROXY)).once();
     server.expect().post().withPath(REVIEWS).andReturn(201, answer(false, null)).once();
 
-    assertThat(get("/api/v1/config", "Bearer p").statusCode()).isEqualTo(200);
+    assertThat(get("/api/v1/config", "Bearer " + Jwt.proxy("p")).statusCode()).isEqualTo(200);
     clock.addAndGet(Duration.ofSeconds(59).toNanos());
-    assertThat(get("/api/v1/config", "Bearer p").statusCode()).isEqualTo(200);
+    assertThat(get("/api/v1/config", "Bearer " + Jwt.proxy("p")).statusCode()).isEqualTo(200);
     assertThat(server.getRequestCount()).isEqualTo(1);
 
     clock.addAndGet(Duration.ofSeconds(2).toNanos());
-    assertThat(get("/api/v1/config", "Bearer p").statusCode()).isEqualTo(401);
+    assertThat(get("/api/v1/config", "Bearer " + Jwt.proxy("p")).statusCode()).isEqualTo(401);
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
   @Test
-  void negativeAnswerIsNotCached() throws Exception {
+  void negativeAnswerIsCachedForTenSecondsOnly() throws Exception {
     server.expect().post().withPath(REVIEWS).andReturn(201, answer(false, null)).once();
     server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, PROXY)).once();
+    String token = "Bearer " + Jwt.proxy("p");
 
-    assertThat(get("/api/v1/config", "Bearer p").statusCode()).isEqualTo(401);
-    assertThat(get("/api/v1/config", "Bearer p").statusCode()).isEqualTo(200);
+    assertThat(get("/api/v1/config", token).statusCode()).isEqualTo(401);
+    clock.addAndGet(Duration.ofSeconds(9).toNanos());
+    assertThat(get("/api/v1/config", token).statusCode()).isEqualTo(401);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertThat(get("/api/v1/config", token).statusCode()).isEqualTo(200);
+    assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
   @Test

@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import javax.net.ssl.SSLContext;
 
 /**
  * Long-polls {@code GET {controller}/api/v1/config} with {@code If-None-Match} and applies every
@@ -135,6 +136,23 @@ public final class ConfigClient implements AutoCloseable {
       String node,
       Path tokenFile,
       long maxBodyBytes) {
+    this(controller, wait, currentVersion, apply, unreadable, node, tokenFile, maxBodyBytes, null);
+  }
+
+  /**
+   * As above; {@code tls}, when not null, is the only trust for an {@code https} controller (see
+   * {@link ControllerTrust#pinned}).
+   */
+  public ConfigClient(
+      URI controller,
+      Duration wait,
+      LongSupplier currentVersion,
+      Consumer<MeshConfig> apply,
+      Runnable unreadable,
+      String node,
+      Path tokenFile,
+      long maxBodyBytes,
+      SSLContext tls) {
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException(
           "config client max body bytes " + maxBodyBytes + " is not positive");
@@ -149,11 +167,14 @@ public final class ConfigClient implements AutoCloseable {
     this.wait = wait;
     this.currentVersion = currentVersion;
     this.apply = apply;
-    this.http =
+    HttpClient.Builder client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+            .connectTimeout(Duration.ofSeconds(2));
+    if (tls != null) {
+      client.sslContext(tls);
+    }
+    this.http = client.build();
   }
 
   public void start() {
