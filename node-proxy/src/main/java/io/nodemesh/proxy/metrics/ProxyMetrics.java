@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The proxy's observability: its meters, and the tracer and access log the request path reports
  * to. Label sets are bounded by the configuration (namespace, service, port, backend) or by fixed
- * sets (method, status code 100..599 or other, protocol); never by what a client sends (no paths, no raw
- * status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
+ * sets (method, status 100..599 or other, protocol); never by what a client sends (no paths, no
+ * raw status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
  */
 public final class ProxyMetrics {
   private final PrometheusMeterRegistry registry =
