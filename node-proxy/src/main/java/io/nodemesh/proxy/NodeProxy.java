@@ -376,6 +376,7 @@ public final class NodeProxy implements AutoCloseable {
       }
       metrics.tracing().close();
       metrics.accessLog().close();
+      metrics.close();
     }
   }
 }

@@ -163,6 +163,24 @@ class MetricsIT {
   }
 
   @Test
+  void buildInfoJvmAndGcMetricsAndTheAccessLogDropCounterAreExported() {
+    Scrape s = Scrape.of(proxy);
+    assertThat(s.series().keySet())
+        .anyMatch(
+            k ->
+                k.startsWith("nodemesh_build_info{java=\"" + Runtime.version() + "\",revision=")
+                    && k.matches(".*version=\"\\d+\\.\\d+\\.\\d+[^\"]*\"}"));
+    assertThat(s.sum("nodemesh_build_info")).isEqualTo(1.0);
+    assertThat(s.series()).containsKey("nodemesh_access_log_dropped_total");
+    assertThat(s.series()).doesNotContainKey("nodemesh_access_log_dropped");
+    assertThat(s.series().keySet())
+        .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
+        .anyMatch(k -> k.startsWith("jvm_gc_memory_allocated_bytes_total"))
+        .anyMatch(k -> k.startsWith("jvm_threads_live_threads"))
+        .anyMatch(k -> k.startsWith("process_cpu_usage"));
+  }
+
+  @Test
   void reloadsAndRejectedConfigsAreCounted() {
     long t0 = System.currentTimeMillis() / 1000;
     proxy.apply(config(3, http("shop", "web", 80, freePort(), RouteConfig.direct(v1.backend("web", 1)))));
