@@ -262,7 +262,9 @@ class InstallChartTest {
         .isEqualTo("[{\"port\":\"api\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
     JsonNode pm = all.get("PodMonitor", "nodemesh-proxy");
     assertThat(pm.path("spec").path("podMetricsEndpoints").toString())
-        .isEqualTo("[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
+        .isEqualTo(
+            "[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\","
+                + "\"honorLabels\":true}]");
     assertThat(
             pm.path("spec")
                 .path("selector")
