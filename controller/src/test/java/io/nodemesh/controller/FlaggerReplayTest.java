@@ -110,7 +110,7 @@ class FlaggerReplayTest {
             () ->
                 assertThat(controller.problems())
                     .anySatisfy(
-                        p -> assertThat(p.field()).isEqualTo("spec.backends[1].weight")));
+                        p -> assertThat(p.field()).isEqualTo("spec.backends[0].weight")));
   }
 
   /** What Flagger creates before the first TrafficSplit. */
@@ -175,8 +175,9 @@ class FlaggerReplayTest {
     spec.put(
         "backends",
         List.of(
-            Map.of("service", "podinfo-primary", "weight", primary),
-            Map.of("service", "podinfo-canary", "weight", canary)));
+            // Flagger lists the canary first.
+            Map.of("service", "podinfo-canary", "weight", canary),
+            Map.of("service", "podinfo-primary", "weight", primary)));
     GenericKubernetesResource split = new GenericKubernetesResource();
     // As served at the version the controller watches (see the class comment).
     split.setApiVersion(io.fabric8.kubernetes.api.model.HasMetadata.getApiVersion(TrafficSplit.class));
