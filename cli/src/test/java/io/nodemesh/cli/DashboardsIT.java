@@ -53,6 +53,7 @@ class DashboardsIT {
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   private static final Path CHART = Path.of("..", "chart");
   private static final Path DASHBOARDS = CHART.resolve("dashboards");
+  private static final Path RULES = CHART.resolve("rules/nodemesh-rules.yaml");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String RATE_INTERVAL = "1m";
 
@@ -212,6 +213,38 @@ class DashboardsIT {
         .get("Propagation time: change to served config (p50, p99)")
         .forEach(r -> propagation.add(r.path("value").get(1).asDouble()));
     assertThat(propagation).hasSize(2).allMatch(v -> v > 0 && v < 5.0);
+
+    // The shipped recording rules (chart/rules/nodemesh-rules.yaml) on the real series: the label
+    // values they select (code_class="5xx", le="0.5") are the ones the proxy exports.
+    awaitNear(
+        "namespace_service:nodemesh_requests_error_ratio:rate5m{namespace=\"demo\",service=\"flaky\"}",
+        0.25,
+        0.05);
+    awaitNear(
+        "namespace_service:nodemesh_requests_error_ratio:rate5m{namespace=\"demo\",service=\"web\"}",
+        0,
+        0);
+    awaitNear(
+        "namespace_service:nodemesh_requests_slow_ratio:rate5m{namespace=\"demo\",service=\"web\"}",
+        0,
+        0.01);
+    awaitNear(
+        "namespace_service:nodemesh_requests:rate5m{namespace=\"demo\",service=\"web\"} > bool 0",
+        1,
+        0);
+  }
+
+  private void awaitNear(String query, double expected, double tolerance) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              JsonNode r = query(query).path("data").path("result");
+              assertThat(r).as("%s -> %s", query, r).hasSize(1);
+              assertThat(r.get(0).path("value").get(1).asDouble())
+                  .as(query)
+                  .isCloseTo(expected, within(tolerance));
+            });
   }
 
   private static ControllerOptions options() {
@@ -298,8 +331,10 @@ class DashboardsIT {
         global:
           scrape_interval: 1s
           evaluation_interval: 1s
+        rule_files: ["%s"]
         scrape_configs:
         """
+            .formatted(RULES.toAbsolutePath())
             + switch (scraping) {
               case STATIC ->
                   """
