@@ -22,7 +22,7 @@ public final class Weights {
   /** Largest weight, in thousandths: keeps every weight within a Java int. */
   static final BigDecimal MAX = BigDecimal.valueOf(Integer.MAX_VALUE / 1000);
 
-  private static final Pattern QUANTITY = Pattern.compile("[0-9]{1,10}(\\.[0-9]{1,3})?[mk]?");
+  static final Pattern QUANTITY = Pattern.compile("[0-9]{1,10}(\\.[0-9]{1,3})?[mk]?");
   private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
   private Weights() {}

@@ -120,6 +120,43 @@ class SmiCrdYamlTest {
     assertThat(differences).isEmpty();
   }
 
+  /**
+   * The API server rejects a CRD whose schema is not structural; inside anyOf it allows a type
+   * only in the exact int-or-string form [{type: integer}, {type: string}] (Kubernetes docs,
+   * "Specifying a structural schema"), so the weight's bounds sit beside it, not in it.
+   */
+  @Test
+  void weightIsAnIntOrStringInTheOnlyFormAStructuralSchemaAllows() {
+    for (CustomResourceDefinitionVersion v : loadCrd(TrafficSplit.class).getSpec().getVersions()) {
+      JSONSchemaProps weight =
+          v.getSchema()
+              .getOpenAPIV3Schema()
+              .getProperties()
+              .get("spec")
+              .getProperties()
+              .get("backends")
+              .getItems()
+              .getSchema()
+              .getProperties()
+              .get("weight");
+      assertThat(weight.getXKubernetesIntOrString()).as(v.getName()).isTrue();
+      assertThat(weight.getType()).isNull();
+      assertThat(weight.getAnyOf())
+          .as(v.getName())
+          .containsExactly(
+              new io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder()
+                  .withType("integer")
+                  .build(),
+              new io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder()
+                  .withType("string")
+                  .build());
+      assertThat(weight.getMinimum()).isZero();
+      assertThat(weight.getMaxLength()).isEqualTo(16L);
+      // The API server and the controller accept the same quantities.
+      assertThat(weight.getPattern()).isEqualTo("^" + Weights.QUANTITY.pattern() + "$");
+    }
+  }
+
   @Test
   void driftCheckReportsPropertiesMissingOnEitherSide() {
     JSONSchemaProps schema = currentSchema(TrafficSplit.class).getProperties().get("spec");
