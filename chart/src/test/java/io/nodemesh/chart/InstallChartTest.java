@@ -271,7 +271,9 @@ class InstallChartTest {
                 + "{\"name\":\"nodemesh-controller-tls\",\"key\":\"ca.crt\"}}}}]");
     JsonNode pm = all.get("PodMonitor", "nodemesh-proxy");
     assertThat(pm.path("spec").path("podMetricsEndpoints").toString())
-        .isEqualTo("[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\"}]");
+        .isEqualTo(
+            "[{\"port\":\"admin\",\"path\":\"/metrics\",\"interval\":\"15s\","
+                + "\"honorLabels\":true}]");
     assertThat(
             pm.path("spec")
                 .path("selector")

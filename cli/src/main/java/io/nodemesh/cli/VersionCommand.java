@@ -1,9 +1,7 @@
 package io.nodemesh.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.nodemesh.config.BuildInfo;
 import java.util.List;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,35 +17,14 @@ import picocli.CommandLine.Command;
 final class VersionCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** What the build wrote into nodemesh-version.properties (cli/pom.xml filters it). */
-  record Build(String version, String revision) {
-    static Build current() {
-      Properties p = new Properties();
-      try (InputStream in =
-          VersionCommand.class.getResourceAsStream("/nodemesh-version.properties")) {
-        if (in != null) {
-          p.load(in);
-        }
-      } catch (IOException e) {
-        // An unreadable resource is the same as a missing one: nothing known.
-      }
-      return new Build(known(p.getProperty("version")), known(p.getProperty("revision")));
-    }
-
-    /** An unfiltered placeholder (a build that skipped resource filtering) is not a value. */
-    private static String known(String value) {
-      return value == null || value.isBlank() || value.startsWith("${") ? "unknown" : value;
-    }
-  }
-
   /** The lines {@code version} and {@code --version} print. */
   static List<String> lines() {
-    Build build = Build.current();
+    BuildInfo build = BuildInfo.current();
     return List.of(
         "nodemesh " + build.version(),
         "revision: " + build.revision(),
         "java: "
-            + Runtime.version()
+            + build.java()
             + " ("
             + System.getProperty("java.vendor", "unknown vendor")
             + ", "

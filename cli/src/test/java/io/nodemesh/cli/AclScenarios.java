@@ -167,7 +167,7 @@ abstract class AclScenarios {
             "nodemesh_access_denied_total\\{[^}]*protocol=\"tcp\",reason=\"not_allowed\""
                 + "[^}]*service=\"cache\"[^}]*\\} [1-9]")
         .containsPattern(
-            "nodemesh_requests_total\\{[^}]*code=\"2xx\"[^}]*service=\"api\""
+            "nodemesh_requests_total\\{[^}]*code=\"200\",code_class=\"2xx\"[^}]*service=\"api\""
                 + "[^}]*source=\"default/web\"[^}]*\\} [1-9]");
 
     // the TrafficTarget without rules is reported

@@ -35,19 +35,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The shipped Grafana dashboards against a real Prometheus (Debian's {@code prometheus} package,
  * installed by {@code .ci/run}) scraping local mode in ACL mode: every query of every panel is
  * evaluated through {@code /api/v1/query} after traffic through an 80/20 split, to a backend that
  * fails one request in four, and from a caller no TrafficTarget allows; the traffic panels must
- * show what was sent.
+ * show what was sent. Twice: with plain static targets, and through the scrape configuration the
+ * Prometheus Operator generates for the chart's PodMonitor and ServiceMonitor ({@link
+ * OperatorScrape}: honor_labels as the rendered template sets it, and the target labels {@code
+ * namespace}, {@code pod}, {@code container}, {@code job} it adds from the pod).
  */
 class DashboardsIT {
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
-  private static final Path DASHBOARDS = Path.of("..", "chart", "dashboards");
+  private static final Path CHART = Path.of("..", "chart");
+  private static final Path DASHBOARDS = CHART.resolve("dashboards");
+  private static final Path RULES = CHART.resolve("rules/nodemesh-rules.yaml");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String RATE_INTERVAL = "1m";
 
@@ -72,8 +78,15 @@ class DashboardsIT {
     http.close();
   }
 
-  @Test
-  void everyPanelQueryEvaluatesAndShowsTheTrafficSent() throws Exception {
+  /** How Prometheus finds and labels the two targets. */
+  enum Scraping {
+    STATIC,
+    PROMETHEUS_OPERATOR
+  }
+
+  @ParameterizedTest
+  @EnumSource(Scraping.class)
+  void everyPanelQueryEvaluatesAndShowsTheTrafficSent(Scraping scraping) throws Exception {
     Assumptions.assumeTrue(
         Files.isExecutable(PROMETHEUS),
         "prometheus is not installed (apt-get install prometheus; .ci/run installs it)");
@@ -97,7 +110,7 @@ class DashboardsIT {
     assertThat(mesh.awaitListeners(6, Duration.ofSeconds(10))).isTrue();
     int dbPort = proxyPort(mesh, "db");
     int dnsPort = proxyPort(mesh, "dns");
-    startPrometheus(mesh.proxy().adminPort(), mesh.controller().apiPort());
+    startPrometheus(mesh.proxy().adminPort(), mesh.controller().apiPort(), scraping);
 
     int entry = mesh.proxy().entryPort();
     // Warm up: the request counters of every backend exist before the measured traffic.
@@ -110,7 +123,21 @@ class DashboardsIT {
     awaitScraped("sum(nodemesh_requests_total{namespace=\"demo\"})", sent);
     awaitScraped("sum(nodemesh_udp_received_datagrams_total)", datagrams);
     // Both targets scraped before the change, so its effect shows as an increase.
-    awaitScraped("sum(up{job=~\"nodemesh-.*\"})", 2);
+    awaitScraped("sum(up)", 2);
+    if (scraping == Scraping.PROMETHEUS_OPERATOR) {
+      // The operator's target labels are on the series (the relabelling ran), and none of ours
+      // was renamed by a clash with them.
+      awaitScraped(
+          "count(nodemesh_config_version{pod=\"%s\",container=\"proxy\",namespace=\"%s\"})"
+              .formatted(OperatorScrape.PROXY_POD, OperatorScrape.NAMESPACE),
+          1);
+      awaitScraped("count(nodemesh_requests_total{pod=\"%s\",namespace=\"demo\"}) > bool 0"
+          .formatted(OperatorScrape.PROXY_POD), 1);
+      assertThat(query("count({exported_namespace!=\"\"}) or vector(0)")
+              .path("data").path("result").get(0).path("value").get(1).asDouble())
+          .as("series with a renamed namespace label")
+          .isZero();
+    }
     // A change the controller must propagate: a TrafficSplit whose backend does not exist.
     Files.writeString(world.resolve("broken.yaml"), BROKEN_SPLIT);
     sent +=
@@ -186,6 +213,38 @@ class DashboardsIT {
         .get("Propagation time: change to served config (p50, p99)")
         .forEach(r -> propagation.add(r.path("value").get(1).asDouble()));
     assertThat(propagation).hasSize(2).allMatch(v -> v > 0 && v < 5.0);
+
+    // The shipped recording rules (chart/rules/nodemesh-rules.yaml) on the real series: the label
+    // values they select (code_class="5xx", le="0.5") are the ones the proxy exports.
+    awaitNear(
+        "namespace_service:nodemesh_requests_error_ratio:rate5m{namespace=\"demo\",service=\"flaky\"}",
+        0.25,
+        0.05);
+    awaitNear(
+        "namespace_service:nodemesh_requests_error_ratio:rate5m{namespace=\"demo\",service=\"web\"}",
+        0,
+        0);
+    awaitNear(
+        "namespace_service:nodemesh_requests_slow_ratio:rate5m{namespace=\"demo\",service=\"web\"}",
+        0,
+        0.01);
+    awaitNear(
+        "namespace_service:nodemesh_requests:rate5m{namespace=\"demo\",service=\"web\"} > bool 0",
+        1,
+        0);
+  }
+
+  private void awaitNear(String query, double expected, double tolerance) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              JsonNode r = query(query).path("data").path("result");
+              assertThat(r).as("%s -> %s", query, r).hasSize(1);
+              assertThat(r.get(0).path("value").get(1).asDouble())
+                  .as(query)
+                  .isCloseTo(expected, within(tolerance));
+            });
   }
 
   private static ControllerOptions options() {
@@ -259,7 +318,8 @@ class DashboardsIT {
     return s;
   }
 
-  private void startPrometheus(int proxyAdmin, int controllerApi) throws Exception {
+  private void startPrometheus(int proxyAdmin, int controllerApi, Scraping scraping)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -271,13 +331,22 @@ class DashboardsIT {
         global:
           scrape_interval: 1s
           evaluation_interval: 1s
+        rule_files: ["%s"]
         scrape_configs:
-          - job_name: nodemesh-proxy
-            static_configs: [{targets: ["127.0.0.1:%d"]}]
-          - job_name: nodemesh-controller
-            static_configs: [{targets: ["127.0.0.1:%d"]}]
         """
-            .formatted(proxyAdmin, controllerApi));
+            .formatted(RULES.toAbsolutePath())
+            + switch (scraping) {
+              case STATIC ->
+                  """
+                    - job_name: nodemesh-proxy
+                      static_configs: [{targets: ["127.0.0.1:%d"]}]
+                    - job_name: nodemesh-controller
+                      static_configs: [{targets: ["127.0.0.1:%d"]}]
+                  """
+                      .formatted(proxyAdmin, controllerApi);
+              case PROMETHEUS_OPERATOR ->
+                  OperatorScrape.render(CHART).scrapeConfigs(proxyAdmin, controllerApi);
+            });
     Process p =
         new ProcessBuilder(
                 PROMETHEUS.toString(),
@@ -405,7 +474,7 @@ class DashboardsIT {
   }
 
   private static String substitute(String expr, Map<String, String> vars) {
-    String e = expr.replace("$__rate_interval", RATE_INTERVAL);
+    String e = expr.replace("$__rate_interval", RATE_INTERVAL).replace("$__range", "5m");
     for (var v : vars.entrySet()) {
       e = e.replace("${" + v.getKey() + "}", v.getValue()).replace("$" + v.getKey(), v.getValue());
     }

@@ -9,8 +9,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodemesh.config.BuildInfo;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
@@ -88,6 +93,7 @@ public final class Controller implements AutoCloseable {
   private static final long RETRY_FIRST_MILLIS = 1_000;
   private static final long RETRY_MAX_MILLIS = 30_000;
   private final MultiGauge invalidObjects;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
 
   // Touched only by the compile thread.
   private PortAllocation allocation = PortAllocation.empty();
@@ -161,6 +167,16 @@ public final class Controller implements AutoCloseable {
     Gauge.builder("nodemesh.controller.config.version", hub, h -> h.current().version())
         .description("version of the config being served")
         .register(registry);
+    BuildInfo build = BuildInfo.current();
+    // The Prometheus "info" pattern: always 1, the build in the labels (docs/metrics.md).
+    Gauge.builder("nodemesh.build.info", () -> 1)
+        .description("version, source revision and Java runtime of this process; always 1")
+        .tags("version", build.version(), "revision", build.revision(), "java", build.java())
+        .register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    gc.bindTo(registry);
     this.compiler =
         new Debouncer("nodemesh-compile", options.debounce(), options.maxDelay(), this::recompile);
     this.writer = new Debouncer("nodemesh-write", Duration.ZERO, Duration.ZERO, this::write);
@@ -446,6 +462,7 @@ public final class Controller implements AutoCloseable {
       shadows.close();
     }
     source.close();
+    gc.close();
     registry.close();
   }
 }

@@ -74,6 +74,23 @@ class ControllerMetricsTest {
   }
 
   @Test
+  void buildInfoAndJvmMetricsAreServed() throws Exception {
+    controller =
+        Controller.start(
+            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+    String m = get("/metrics", null, null).body();
+    assertThat(m)
+        .containsPattern(
+            "(?m)^nodemesh_build_info\\{java=\""
+                + Pattern.quote(Runtime.version().toString())
+                + "\",revision=\"[^\"]+\",version=\"\\d+\\.\\d+\\.\\d+[^\"]*\"} 1(\\.0)?$")
+        .containsPattern("(?m)^jvm_memory_used_bytes\\{")
+        .containsPattern("(?m)^jvm_threads_live_threads ")
+        .containsPattern("(?m)^jvm_gc_memory_allocated_bytes_total ")
+        .containsPattern("(?m)^process_cpu_usage ");
+  }
+
+  @Test
   void proxiesAreCountedByNodeWithTheOnesBehind() throws Exception {
     Files.writeString(dir.resolve("world.yaml"), ControllerLocalTest.WORLD);
     controller =

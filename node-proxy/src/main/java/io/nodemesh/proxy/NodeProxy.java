@@ -450,6 +450,7 @@ public final class NodeProxy implements AutoCloseable {
       }
       metrics.tracing().close();
       metrics.accessLog().close();
+      metrics.close();
     }
   }
 }

@@ -72,9 +72,9 @@ class MetricsIT {
       }
       Scrape after = Scrape.of(proxy);
       assertThat(after.meshSeries()).isEqualTo(before);
-      assertThat(after.sum("nodemesh_requests_total", "method=GET", "code=2xx"))
+      assertThat(after.sum("nodemesh_requests_total", "method=GET", "code=200"))
           .isEqualTo(5001.0);
-      assertThat(after.sum("nodemesh_requests_total", "method=other", "code=2xx"))
+      assertThat(after.sum("nodemesh_requests_total", "method=other", "code=200"))
           .isEqualTo(5001.0);
       assertThat(after.series().keySet()).noneMatch(k -> k.contains("/item/") || k.contains("X1"));
     }
@@ -102,9 +102,9 @@ class MetricsIT {
         assertThat(r.status()).isEqualTo(200);
       }
       Scrape s = Scrape.of(proxy);
-      assertThat(s.sum("nodemesh_requests_total", "backend=web-v1", "method=POST", "code=2xx"))
+      assertThat(s.sum("nodemesh_requests_total", "backend=web-v1", "method=POST", "code=200"))
           .isEqualTo(6.0);
-      assertThat(s.sum("nodemesh_requests_total", "backend=web-v2", "method=POST", "code=2xx"))
+      assertThat(s.sum("nodemesh_requests_total", "backend=web-v2", "method=POST", "code=200"))
           .isEqualTo(2.0);
       assertThat(s.sum("nodemesh_request_bytes_total", "service=web")).isEqualTo(8000.0);
       // Each backend answers its own name: "v1" or "v2", two bytes.
@@ -136,7 +136,48 @@ class MetricsIT {
     }
     Scrape s = Scrape.of(proxy);
     assertThat(s.sum("nodemesh_upstream_connect_errors_total", "backend=web")).isEqualTo(1.0);
-    assertThat(s.sum("nodemesh_requests_total", "backend=web", "code=5xx")).isEqualTo(1.0);
+    assertThat(s.sum("nodemesh_requests_total", "backend=web", "code=502", "code_class=5xx"))
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void statusesAreCountedExactlyWithTheirClass() throws Exception {
+    int port = freePort();
+    int[] statuses = {404, 429, 503, 504, 404};
+    try (ScriptedBackend b = new ScriptedBackend("web")) {
+      b.status = n -> statuses[(n - 1) % statuses.length];
+      BackendConfig web = new BackendConfig("web", 1, List.of(b.endpoint()));
+      proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(web))));
+      try (RawClient c = new RawClient(port)) {
+        for (int expected : statuses) {
+          assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(expected);
+        }
+      }
+    }
+    Scrape s = Scrape.of(proxy);
+    assertThat(s.sum("nodemesh_requests_total", "code=404", "code_class=4xx")).isEqualTo(2.0);
+    assertThat(s.sum("nodemesh_requests_total", "code=429", "code_class=4xx")).isEqualTo(1.0);
+    assertThat(s.sum("nodemesh_requests_total", "code=503", "code_class=5xx")).isEqualTo(1.0);
+    assertThat(s.sum("nodemesh_requests_total", "code=504", "code_class=5xx")).isEqualTo(1.0);
+    assertThat(s.sum("nodemesh_requests_total", "code_class=5xx")).isEqualTo(2.0);
+  }
+
+  @Test
+  void buildInfoJvmAndGcMetricsAndTheAccessLogDropCounterAreExported() {
+    Scrape s = Scrape.of(proxy);
+    assertThat(s.series().keySet())
+        .anyMatch(
+            k ->
+                k.startsWith("nodemesh_build_info{java=\"" + Runtime.version() + "\",revision=")
+                    && k.matches(".*version=\"\\d+\\.\\d+\\.\\d+[^\"]*\"}"));
+    assertThat(s.sum("nodemesh_build_info")).isEqualTo(1.0);
+    assertThat(s.series()).containsKey("nodemesh_access_log_dropped_total");
+    assertThat(s.series()).doesNotContainKey("nodemesh_access_log_dropped");
+    assertThat(s.series().keySet())
+        .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
+        .anyMatch(k -> k.startsWith("jvm_gc_memory_allocated_bytes_total"))
+        .anyMatch(k -> k.startsWith("jvm_threads_live_threads"))
+        .anyMatch(k -> k.startsWith("process_cpu_usage"));
   }
 
   @Test

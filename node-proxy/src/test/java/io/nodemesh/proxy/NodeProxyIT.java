@@ -328,7 +328,7 @@ class NodeProxyIT {
     assertThat(metrics)
         .contains("nodemesh_config_version 7.0")
         .contains(
-            "nodemesh_requests_total{backend=\"echo\",code=\"2xx\",method=\"GET\","
+            "nodemesh_requests_total{backend=\"echo\",code=\"200\",code_class=\"2xx\",method=\"GET\","
                 + "namespace=\"shop\",port=\"80\",service=\"echo\",source=\"unknown\"} 1.0")
         .contains(
             "nodemesh_request_duration_seconds_bucket{backend=\"echo\",namespace=\"shop\","

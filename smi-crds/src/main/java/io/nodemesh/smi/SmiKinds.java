@@ -20,9 +20,11 @@ import java.util.regex.Pattern;
  * <p><b>Served versus accepted versions.</b> Each kind has one current version (the one the models
  * carry in their {@code @Version}): {@code split.smi-spec.io/v1alpha4}, {@code
  * specs.smi-spec.io/v1alpha4} and {@code access.smi-spec.io/v1alpha3}. Older versions still found
- * in clusters ({@code split} v1alpha2 and v1alpha3, {@code specs} v1alpha3, {@code access}
+ * in clusters ({@code split} v1alpha1 to v1alpha3, {@code specs} v1alpha3, {@code access}
  * v1alpha2) differ only in shape details that the current models absorb (fields they lack are
- * simply absent; unknown fields are ignored), so they deserialise into the same classes. Our CRDs
+ * simply absent; unknown fields are ignored; {@code split} v1alpha1's quantity weights, which
+ * Flagger and Argo Rollouts write, are read by {@link TrafficSplitBackend}), so they deserialise
+ * into the same classes. Our CRDs
  * serve all of them with conversion strategy {@code None}, so the API server hands an informer
  * every object in the version it asks for.
  *
@@ -73,7 +75,8 @@ public final class SmiKinds {
   public static final String ACCESS_API_VERSION = ACCESS_GROUP + "/" + ACCESS_VERSION;
 
   /** Every version of {@code split.smi-spec.io} we accept, current first. */
-  public static final List<String> SPLIT_VERSIONS = List.of("v1alpha4", "v1alpha3", "v1alpha2");
+  public static final List<String> SPLIT_VERSIONS =
+      List.of("v1alpha4", "v1alpha3", "v1alpha2", "v1alpha1");
 
   /** Every version of {@code specs.smi-spec.io} we accept, current first. */
   public static final List<String> SPECS_VERSIONS = List.of("v1alpha4", "v1alpha3");

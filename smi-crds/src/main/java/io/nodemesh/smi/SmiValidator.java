@@ -169,7 +169,9 @@ public final class SmiValidator {
                 .formatted(first, backend.getService()));
       }
     }
-    if (backend.getWeight() == null) {
+    if (backend.weightProblem() != null) {
+      problems.add(field + ".weight", backend.weightProblem());
+    } else if (backend.getWeight() == null) {
       problems.add(field + ".weight", "is required");
     } else if (backend.getWeight() < 0) {
       problems.add(field + ".weight", "must be >= 0 (got %d)".formatted(backend.getWeight()));

@@ -30,6 +30,9 @@ public class TrafficSplitSpec {
     this.service = service;
     this.backends = backends;
     this.matches = matches;
+    if (backends != null) {
+      Weights.resolve(backends);
+    }
   }
 
   public String getService() {
@@ -44,8 +47,16 @@ public class TrafficSplitSpec {
     return backends;
   }
 
+  /**
+   * Sets the backends and works out integer weights from v1alpha1 quantities (see {@link
+   * Weights}): a split that mixes {@code "1"} and {@code "500m"} counts every weight in
+   * thousandths.
+   */
   public void setBackends(List<TrafficSplitBackend> backends) {
     this.backends = backends;
+    if (backends != null) {
+      Weights.resolve(backends);
+    }
   }
 
   public List<TrafficSplitMatch> getMatches() {

@@ -1,6 +1,7 @@
 package io.nodemesh.smi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -33,6 +34,7 @@ class SmiKindsTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
+    "trafficsplit-v1alpha1.yaml, TrafficSplit, split.smi-spec.io/v1alpha1",
     "trafficsplit-v1alpha2.yaml, TrafficSplit, split.smi-spec.io/v1alpha2",
     "trafficsplit-v1alpha3.yaml, TrafficSplit, split.smi-spec.io/v1alpha3",
     "trafficsplit-v1alpha4.yaml, TrafficSplit, split.smi-spec.io/v1alpha4",
@@ -62,6 +64,78 @@ class SmiKindsTest {
     assertThat(again.getMetadata()).isEqualTo(read.getMetadata());
     assertThat(((io.fabric8.kubernetes.client.CustomResource<?, ?>) again).getSpec())
         .isEqualTo(((io.fabric8.kubernetes.client.CustomResource<?, ?>) read).getSpec());
+  }
+
+  @Test
+  void v1alpha1QuantityWeightsBecomeIntegersWithTheSameRatios() {
+    TrafficSplit split =
+        (TrafficSplit) SmiKinds.unmarshal(serialization, sample("trafficsplit-v1alpha1.yaml"));
+
+    assertThat(split.getSpec().getBackends())
+        .extracting(TrafficSplitBackend::getService, TrafficSplitBackend::getWeight)
+        .containsExactly(tuple("foobar-v1", 1000), tuple("foobar-v2", 500));
+    // Written back as quantities, so a round trip keeps what the author wrote.
+    assertThat(serialization.asYaml(split)).contains("weight: \"1\"").contains("weight: \"500m\"");
+  }
+
+  @ParameterizedTest(name = "{0} and {1} -> {2} and {3}")
+  @CsvSource({
+    // What Flagger's and Argo Rollouts' SMI v1alpha1 providers write: whole-number strings.
+    "'\"90\"', '\"10\"', 90, 10",
+    "'\"100\"', '\"0\"', 100, 0",
+    // Fractions put every weight in thousandths.
+    "'\"0.25\"', '\"750m\"', 250, 750",
+    "'1', '\"500m\"', 1000, 500",
+    "'\"2k\"', '\"1\"', 2000, 1",
+  })
+  void v1alpha1WeightForms(String a, String b, int weightA, int weightB) {
+    TrafficSplit split =
+        (TrafficSplit)
+            SmiKinds.unmarshal(
+                serialization,
+                """
+                apiVersion: split.smi-spec.io/v1alpha1
+                kind: TrafficSplit
+                metadata: {name: s, namespace: shop}
+                spec:
+                  service: web
+                  backends: [{service: web-a, weight: %s}, {service: web-b, weight: %s}]
+                """
+                    .formatted(a, b));
+    assertThat(SmiValidator.validate(split)).isEmpty();
+    assertThat(split.getSpec().getBackends())
+        .extracting(TrafficSplitBackend::getWeight)
+        .containsExactly(weightA, weightB);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "'\"-1\"'",
+    "'\"1Ki\"'",
+    "'\"1e3\"'",
+    "'\"0.0001\"'",
+    "'\"99999999999\"'",
+    "'\"heavy\"'",
+    "'\"1.5m\"'",
+    "'1.5'",
+  })
+  void v1alpha1WeightsThatAreNoWeightAreReportedOnTheField(String weight) {
+    TrafficSplit split =
+        (TrafficSplit)
+            SmiKinds.unmarshal(
+                serialization,
+                """
+                apiVersion: split.smi-spec.io/v1alpha1
+                kind: TrafficSplit
+                metadata: {name: s, namespace: shop}
+                spec:
+                  service: web
+                  backends: [{service: web-a, weight: %s}, {service: web-b, weight: "1"}]
+                """
+                    .formatted(weight));
+    assertThat(SmiValidator.validate(split))
+        .singleElement()
+        .satisfies(p -> assertThat(p.field()).isEqualTo("spec.backends[0].weight"));
   }
 
   @Test
@@ -221,7 +295,9 @@ class SmiKindsTest {
     assertThat(SmiKinds.modelFor("access.smi-spec.io/v1alpha3", "TrafficTarget"))
         .contains(TrafficTarget.class);
 
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha1", "TrafficSplit")).isEmpty();
+    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha1", "TrafficSplit"))
+        .contains(TrafficSplit.class);
+    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha0", "TrafficSplit")).isEmpty();
     assertThat(SmiKinds.modelFor("specs.smi-spec.io/v1alpha2", "HTTPRouteGroup")).isEmpty();
     assertThat(SmiKinds.modelFor("access.smi-spec.io/v1alpha4", "TrafficTarget")).isEmpty();
     assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha4", "HTTPRouteGroup")).isEmpty();
@@ -235,7 +311,8 @@ class SmiKindsTest {
         .containsExactly(
             "split.smi-spec.io/v1alpha4",
             "split.smi-spec.io/v1alpha3",
-            "split.smi-spec.io/v1alpha2");
+            "split.smi-spec.io/v1alpha2",
+            "split.smi-spec.io/v1alpha1");
     assertThat(SmiKinds.apiVersionsOf("TrafficTarget"))
         .containsExactly("access.smi-spec.io/v1alpha3", "access.smi-spec.io/v1alpha2");
     assertThat(SmiKinds.apiVersionsOf("Service")).isEmpty();

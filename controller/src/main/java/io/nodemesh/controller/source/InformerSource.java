@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nodemesh.controller.Problem;
 import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.SmiKinds;
 import io.nodemesh.smi.TCPRoute;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficTarget;
@@ -79,11 +80,50 @@ public final class InformerSource implements ClusterSource {
       // Read as plain documents and converted one by one (see list): under a CRD without a schema
       // one object with a value of the wrong type (ports: ["1-70000"]) would otherwise fail the
       // whole list, and the controller would never sync.
-      inform(
-          smi,
-          c -> ns(c.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(smi))),
-          false);
+      ResourceDefinitionContext served = servedVersion(client, smi);
+      inform(smi, c -> ns(c.genericKubernetesResources(served)), false);
     }
+  }
+
+  /**
+   * The version of an SMI kind to watch: the current one when the API server serves it (our CRDs
+   * serve every version from one stored object), else the newest accepted version it does serve.
+   * A cluster that kept another project's CRD (Helm never replaces an existing CRD) may serve
+   * TrafficSplit only as v1alpha1 or v1alpha2, what Flagger or Linkerd installed; watching
+   * v1alpha4 there would find no CRD and ignore every split. Asked through discovery, which every
+   * authenticated client may read; when discovery does not answer, the current version.
+   */
+  static ResourceDefinitionContext servedVersion(
+      KubernetesClient client, Class<? extends HasMetadata> type) {
+    ResourceDefinitionContext current = ResourceDefinitionContext.fromResourceType(type);
+    for (String apiVersion : SmiKinds.apiVersionsOf(HasMetadata.getKind(type))) {
+      try {
+        var resources = client.getApiResources(apiVersion);
+        if (resources != null
+            && resources.getResources().stream()
+                .anyMatch(r -> current.getPlural().equals(r.getName()))) {
+          if (apiVersion.equals(HasMetadata.getApiVersion(type))) {
+            return current;
+          }
+          LOG.log(
+              Level.INFO,
+              "{0} is served as {1}, not {2}: watching {1}",
+              current.getPlural(),
+              apiVersion,
+              HasMetadata.getApiVersion(type));
+          return new ResourceDefinitionContext.Builder()
+              .withGroup(current.getGroup())
+              .withVersion(apiVersion.substring(apiVersion.indexOf('/') + 1))
+              .withKind(current.getKind())
+              .withPlural(current.getPlural())
+              .withNamespaced(current.isNamespaceScoped())
+              .build();
+        }
+      } catch (KubernetesClientException e) {
+        // Not served, or no discovery: try the next version.
+      }
+    }
+    return current;
   }
 
   private SharedIndexInformer<Namespace> namespaces(KubernetesClient c) {

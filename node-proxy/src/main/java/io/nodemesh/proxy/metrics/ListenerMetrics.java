@@ -24,7 +24,26 @@ public final class ListenerMetrics {
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "other"
   };
 
+  /** Values of {@code code_class}; a status outside 100..599 is a broken answer, so 5xx. */
   static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+  /** Lowest status kept as a {@code code} value (RFC 9110 §15: three digits, 1xx to 5xx). */
+  static final int MIN_STATUS = 100;
+
+  /**
+   * Values of {@code code}: the exact status 100..599 (at most 500 values, so cardinality stays
+   * bounded), then {@code other} for anything a backend sends outside that range.
+   */
+  static final String[] CODES = codes();
+
+  private static String[] codes() {
+    String[] c = new String[501];
+    for (int i = 0; i < 500; i++) {
+      c[i] = Integer.toString(MIN_STATUS + i);
+    }
+    c[500] = "other";
+    return c;
+  }
 
   /** The backend label of answers the proxy makes before choosing a backend (404, 403, 503). */
   public static final String NO_BACKEND = "none";
@@ -61,7 +80,7 @@ public final class ListenerMetrics {
    * @param backend the backend Service (from the config), or {@link #NO_BACKEND}
    * @param source the caller's service account where known, else {@link #UNKNOWN_SOURCE}
    * @param method the request method as sent; only the standard ones become label values
-   * @param status the final status; outside 100..599 counts as 5xx
+   * @param status the final status; outside 100..599 counts as {@code code="other"}, class 5xx
    */
   public void request(
       String backend,
@@ -72,7 +91,7 @@ public final class ListenerMetrics {
       long requestBytes,
       long responseBytes) {
     Backend b = backend(backend);
-    b.requests(source).count(methodIndex(method), classIndex(status)).increment();
+    b.requests(source).count(methodIndex(method), codeIndex(status)).increment();
     b.duration.record(nanos, TimeUnit.NANOSECONDS);
     if (requestBytes > 0) {
       b.requestBytes.increment(requestBytes);
@@ -202,9 +221,15 @@ public final class ListenerMetrics {
     };
   }
 
-  static int classIndex(int status) {
-    int c = status / 100 - 1;
-    return c >= 0 && c < CLASSES.length ? c : CLASSES.length - 1;
+  /** The index into {@link #CODES} of a status: exact for 100..599, else {@code other}. */
+  static int codeIndex(int status) {
+    int i = status - MIN_STATUS;
+    return i >= 0 && i < CODES.length - 1 ? i : CODES.length - 1;
+  }
+
+  /** The index into {@link #CLASSES} of a {@link #CODES} index. */
+  static int classOf(int codeIndex) {
+    return codeIndex == CODES.length - 1 ? CLASSES.length - 1 : codeIndex / 100;
   }
 
   /** The meters of one backend Service of this listener. */
@@ -288,28 +313,39 @@ public final class ListenerMetrics {
           : relays.computeIfAbsent(protocol, p -> new RelayMeters(owner, p, backendTags));
     }
 
-    /** Request counters of one source, by method and status class, registered on first use. */
+    /**
+     * Request counters of one source, by method and exact status, registered on first use. The
+     * table per method (501 slots) is made when the method is first seen, so a source that only
+     * sends GET costs one table, not ten.
+     */
     final class Requests {
       final Tags sourceTags;
-      final AtomicReferenceArray<Counter> counters =
-          new AtomicReferenceArray<>(METHODS.length * CLASSES.length);
+      final AtomicReferenceArray<AtomicReferenceArray<Counter>> byMethod =
+          new AtomicReferenceArray<>(METHODS.length);
 
       Requests(String source) {
         sourceTags = backendTags.and("source", source);
       }
 
-      Counter count(int method, int cls) {
-        int i = method * CLASSES.length + cls;
-        Counter c = counters.get(i);
+      Counter count(int method, int code) {
+        AtomicReferenceArray<Counter> codes = byMethod.get(method);
+        if (codes == null) {
+          byMethod.compareAndSet(method, null, new AtomicReferenceArray<>(CODES.length));
+          codes = byMethod.get(method);
+        }
+        Counter c = codes.get(code);
         if (c == null) {
+          // Micrometer returns the meter already registered for the same tags, so a race here
+          // only builds the id twice.
           c =
               Counter.builder("nodemesh.requests")
-                  .description("HTTP requests proxied, by backend, method and status code class")
+                  .description("HTTP requests proxied, by backend, method and status code")
                   .tags(sourceTags)
                   .tag("method", METHODS[method])
-                  .tag("code", CLASSES[cls])
+                  .tag("code", CODES[code])
+                  .tag("code_class", CLASSES[classOf(code)])
                   .register(registry);
-          counters.set(i, c);
+          codes.set(code, c);
         }
         return c;
       }

@@ -1,8 +1,11 @@
 package io.nodemesh.proxy.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -10,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
+import io.nodemesh.config.BuildInfo;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
@@ -23,8 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The proxy's observability: its meters, and the tracer and access log the request path reports
  * to. Label sets are bounded by the configuration (namespace, service, port, backend) or by fixed
- * sets (method, status code class, protocol); never by what a client sends (no paths, no raw
- * status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
+ * sets (method, status 100..599 or other, protocol); never by what a client sends (no paths, no
+ * raw status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
  */
 public final class ProxyMetrics {
   private final PrometheusMeterRegistry registry =
@@ -39,6 +43,7 @@ public final class ProxyMetrics {
   private final AtomicInteger upstreamOpen = new AtomicInteger();
   private final Map<String, Gauges> downstream = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> sharedGauges = new ConcurrentHashMap<>();
+  private final JvmGcMetrics gc = new JvmGcMetrics();
 
   /** Meters only: no tracing, no access log. */
   public ProxyMetrics() {
@@ -70,12 +75,31 @@ public final class ProxyMetrics {
     Gauge.builder("nodemesh.upstream.connections.open", upstreamOpen, AtomicInteger::get)
         .description("Upstream HTTP connections open (in use or pooled)")
         .register(registry);
-    Gauge.builder("nodemesh.access.log.dropped", accessLog, AccessLog::dropped)
+    // A counter: the number only grows, so rate() and increase() apply (Prometheus naming).
+    FunctionCounter.builder("nodemesh.access.log.dropped", accessLog, AccessLog::dropped)
         .description("Access log lines dropped because the writer fell behind")
         .register(registry);
+    buildInfo(registry, BuildInfo.current());
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    gc.bindTo(registry);
+  }
+
+  /**
+   * Registers {@code nodemesh_build_info}: always 1, the build in its labels (the Prometheus
+   * "info" pattern), so a query can join it or count versions during a rollout.
+   */
+  private static void buildInfo(MeterRegistry registry, BuildInfo b) {
+    Gauge.builder("nodemesh.build.info", () -> 1)
+        .description("Version, source revision and Java runtime of this process; always 1")
+        .tags("version", b.version(), "revision", b.revision(), "java", b.java())
+        .register(registry);
+  }
+
+  /** Stops listening to GC notifications (the JVM's listener would outlive this proxy). */
+  public void close() {
+    gc.close();
   }
 
   /** The meters of one listener; resolved when a config is compiled, not per request. */

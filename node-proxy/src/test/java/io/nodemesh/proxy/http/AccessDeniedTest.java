@@ -105,7 +105,7 @@ class AccessDeniedTest {
             "nodemesh_access_denied_total{namespace=\"shop\",port=\"80\",protocol=\"http\","
                 + "reason=\"unknown_source\",service=\"api\"} 2.0")
         .containsPattern(
-            "nodemesh_requests_total\\{[^}]*code=\"4xx\",[^}]*method=\"POST\",[^}]*"
+            "nodemesh_requests_total\\{[^}]*code=\"403\",code_class=\"4xx\",[^}]*method=\"POST\",[^}]*"
                 + "source=\"unknown\"\\} 1.0");
   }
 

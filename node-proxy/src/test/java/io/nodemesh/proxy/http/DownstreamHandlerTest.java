@@ -111,7 +111,7 @@ class DownstreamHandlerTest {
         .endsWith("no ready endpoint for service default/whoami\n");
     assertThat(METRICS.scrape())
         .containsPattern(
-            "nodemesh_requests_total\\{backend=\"none\",code=\"5xx\",method=\"GET\","
+            "nodemesh_requests_total\\{backend=\"none\",code=\"503\",code_class=\"5xx\",method=\"GET\","
                 + "namespace=\"default\",port=\"80\",service=\"whoami\",source=\"unknown\"} [1-9]");
   }
 

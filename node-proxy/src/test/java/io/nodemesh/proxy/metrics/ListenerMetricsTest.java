@@ -14,11 +14,25 @@ class ListenerMetricsTest {
   }
 
   @Test
-  void statusesOutsideTheRangeAre5xx() {
-    assertThat(ListenerMetrics.CLASSES[ListenerMetrics.classIndex(204)]).isEqualTo("2xx");
-    assertThat(ListenerMetrics.CLASSES[ListenerMetrics.classIndex(499)]).isEqualTo("4xx");
-    assertThat(ListenerMetrics.CLASSES[ListenerMetrics.classIndex(999)]).isEqualTo("5xx");
-    assertThat(ListenerMetrics.CLASSES[ListenerMetrics.classIndex(42)]).isEqualTo("5xx");
+  void statusesAreExactWithTheirClassAndOutsideTheRangeOther() {
+    assertThat(code(100)).isEqualTo("100 1xx");
+    assertThat(code(204)).isEqualTo("204 2xx");
+    assertThat(code(404)).isEqualTo("404 4xx");
+    assertThat(code(499)).isEqualTo("499 4xx");
+    assertThat(code(503)).isEqualTo("503 5xx");
+    assertThat(code(599)).isEqualTo("599 5xx");
+    assertThat(code(600)).isEqualTo("other 5xx");
+    assertThat(code(999)).isEqualTo("other 5xx");
+    assertThat(code(99)).isEqualTo("other 5xx");
+    assertThat(code(42)).isEqualTo("other 5xx");
+    assertThat(code(-1)).isEqualTo("other 5xx");
+    assertThat(code(Integer.MAX_VALUE)).isEqualTo("other 5xx");
+    assertThat(code(Integer.MIN_VALUE)).isEqualTo("other 5xx");
+  }
+
+  private static String code(int status) {
+    int i = ListenerMetrics.codeIndex(status);
+    return ListenerMetrics.CODES[i] + " " + ListenerMetrics.CLASSES[ListenerMetrics.classOf(i)];
   }
 
   @Test
