@@ -91,7 +91,7 @@ class RuntimeImageIT {
             TestPorts.range(1).toString(),
             "--udp-ports",
             TestPorts.range(2).toString());
-    int apiPort = port(controller, Pattern.compile("API on 127\\.0\\.0\\.1:(\\d+)"));
+    int apiPort = port(controller, Pattern.compile("API on (?:https?://)?127\\.0\\.0\\.1:(\\d+)"));
 
     Process proxy =
         start(
