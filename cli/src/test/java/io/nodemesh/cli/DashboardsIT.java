@@ -50,7 +50,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * namespace}, {@code pod}, {@code container}, {@code job} it adds from the pod).
  */
 class DashboardsIT {
-  private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   private static final Path CHART = Path.of("..", "chart");
   private static final Path DASHBOARDS = CHART.resolve("dashboards");
   private static final Path RULES = CHART.resolve("rules/nodemesh-rules.yaml");
@@ -88,7 +87,7 @@ class DashboardsIT {
   @EnumSource(Scraping.class)
   void everyPanelQueryEvaluatesAndShowsTheTrafficSent(Scraping scraping) throws Exception {
     Assumptions.assumeTrue(
-        Files.isExecutable(PROMETHEUS),
+        Files.isExecutable(PrometheusProcess.BINARY),
         "prometheus is not installed (apt-get install prometheus; .ci/run installs it)");
     DemoBackend v1 = DemoBackend.start("web-v1", "127.0.0.1", 0);
     closing.add(v1);
@@ -320,13 +319,7 @@ class DashboardsIT {
 
   private void startPrometheus(int proxyAdmin, int controllerApi, Scraping scraping)
       throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path config = dir.resolve("prometheus.yml");
-    Files.writeString(
-        config,
+    String config =
         """
         global:
           scrape_interval: 1s
@@ -346,27 +339,10 @@ class DashboardsIT {
                       .formatted(proxyAdmin, controllerApi);
               case PROMETHEUS_OPERATOR ->
                   OperatorScrape.render(CHART).scrapeConfigs(proxyAdmin, controllerApi);
-            });
-    Process p =
-        new ProcessBuilder(
-                PROMETHEUS.toString(),
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("prometheus.log").toFile())
-            .start();
-    closing.add(
-        () -> {
-          p.destroy();
-          p.waitFor();
-        });
-    prometheus = URI.create("http://127.0.0.1:" + port);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(() -> get(prometheus.resolve("/-/ready")).statusCode() == 200);
+            };
+    PrometheusProcess p = PrometheusProcess.start(dir, config);
+    closing.add(p::close);
+    prometheus = p.uri();
   }
 
   private HttpResponse<String> get(URI uri) throws Exception {

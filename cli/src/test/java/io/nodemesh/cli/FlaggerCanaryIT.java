@@ -44,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  * roll it back, and the query says so while the primary's errors stay out of it.
  */
 class FlaggerCanaryIT {
-  private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   private static final Path TEMPLATES = Path.of("..", "examples", "flagger", "metric-templates.yaml");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int REQUESTS_PER_STEP = 400;
@@ -63,7 +62,7 @@ class FlaggerCanaryIT {
   @Test
   void eachStepRoutesItsWeightsAndTheMetricTemplatesMeasureTheCanary() throws Exception {
     Assumptions.assumeTrue(
-        Files.isExecutable(PROMETHEUS),
+        Files.isExecutable(PrometheusProcess.BINARY),
         "prometheus is not installed (apt-get install prometheus; .ci/run installs it)");
     DemoBackend primary = DemoBackend.start("podinfo-primary", "127.0.0.1", 0);
     closing.add(primary);
@@ -270,47 +269,19 @@ class FlaggerCanaryIT {
   }
 
   private void startPrometheus(int proxyAdmin) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path config = dir.resolve("prometheus.yml");
-    Files.writeString(
-        config,
-        """
-        global:
-          scrape_interval: 1s
-        scrape_configs:
-          - job_name: nodemesh-proxy
-            static_configs: [{targets: ["127.0.0.1:%d"]}]
-        """
-            .formatted(proxyAdmin));
-    Process p =
-        new ProcessBuilder(
-                PROMETHEUS.toString(),
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("prometheus.log").toFile())
-            .start();
-    closing.add(
-        () -> {
-          p.destroy();
-          p.waitFor();
-        });
-    prometheus = URI.create("http://127.0.0.1:" + port);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(
-            () ->
-                http.send(
-                            HttpRequest.newBuilder(prometheus.resolve("/-/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding())
-                        .statusCode()
-                    == 200);
+    PrometheusProcess p =
+        PrometheusProcess.start(
+            dir,
+            """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: nodemesh-proxy
+                static_configs: [{targets: ["127.0.0.1:%d"]}]
+            """
+                .formatted(proxyAdmin));
+    closing.add(p::close);
+    prometheus = p.uri();
   }
 
   private void awaitScraped(String query, double expected) {
