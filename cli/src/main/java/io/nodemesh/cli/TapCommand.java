@@ -77,7 +77,7 @@ final class TapCommand implements Callable<Integer> {
   String output;
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
+  public Integer call() throws InterruptedException {
     if (rate < 1 || rate > 1000) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be 1..1000");
     }
@@ -99,7 +99,7 @@ final class TapCommand implements Callable<Integer> {
     }
     try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       if (r.statusCode() != 200) {
-        String why = in.lines().findFirst().orElse("");
+        String why = java.util.Objects.toString(in.readLine(), "");
         throw new UserError("the proxy refused the tap (" + r.statusCode() + "): " + why);
       }
       long dropped = 0;
@@ -119,6 +119,8 @@ final class TapCommand implements Callable<Integer> {
         }
       }
       err.println("tap: " + shown + " requests shown, " + dropped + " dropped");
+    } catch (IOException e) {
+      throw new UserError("the tap stream from " + proxy + " broke: " + e.getMessage(), e);
     }
     return 0;
   }
