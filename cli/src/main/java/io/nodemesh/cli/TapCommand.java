@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
     description = {
       "Stream live HTTP requests through one node proxy: method, path, status, latency, caller and"
           + " backend, as they finish.",
-      "Asks the proxy's admin port (--proxy, default " + ProxyUrl.DEFAULT + ", the local-mode"
+      "Asks the proxy's admin port (--proxy, default "
+          + ProxyUrl.DEFAULT
+          + ", the local-mode"
           + " proxy). The proxy answers taps from loopback only: in a cluster, first"
           + " kubectl -n nodemesh port-forward pod/<proxy pod on the node> 9901.",
       "The proxy passes at most --rate requests per second and counts the rest as dropped;"
@@ -50,30 +52,48 @@ final class TapCommand implements Callable<Integer> {
       description = "The proxy's admin server. Default: ${DEFAULT-VALUE}.")
   URI proxy;
 
-  @Option(names = "--service", paramLabel = "[NS/]NAME", description = "Only calls to this Service.")
+  @Option(
+      names = "--service",
+      paramLabel = "[NS/]NAME",
+      description = "Only calls to this Service.")
   String service;
 
-  @Option(names = "--path", paramLabel = "PREFIX", description = "Only request targets starting with this (e.g. /api).")
+  @Option(
+      names = "--path",
+      paramLabel = "PREFIX",
+      description = "Only request targets starting with this (e.g. /api).")
   String path;
 
-  @Option(names = "--status", paramLabel = "CODE", description = "Only this status (503) or class (5xx).")
+  @Option(
+      names = "--status",
+      paramLabel = "CODE",
+      description = "Only this status (503) or class (5xx).")
   String status;
 
-  @Option(names = "--source", paramLabel = "ID", description = "Only this caller: its ServiceAccount (ns/name) or IP.")
+  @Option(
+      names = "--source",
+      paramLabel = "ID",
+      description = "Only this caller: its ServiceAccount (ns/name) or IP.")
   String source;
 
   @Option(
       names = "--rate",
       paramLabel = "N",
       defaultValue = "100",
-      description = "Requests per second the proxy passes at most (1..1000). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Requests per second the proxy passes at most (1..1000). Default: ${DEFAULT-VALUE}.")
   int rate;
 
   @Option(names = "--max", paramLabel = "N", description = "Stop after N requests.")
   Integer max;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-      description = "text (one line per request) or json (the proxy's JSON lines). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      defaultValue = "text",
+      description =
+          "text (one line per request) or json (the proxy's JSON lines). Default:"
+              + " ${DEFAULT-VALUE}.")
   String output;
 
   @Override
@@ -97,7 +117,8 @@ final class TapCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UserError("cannot reach the proxy at " + proxy + ": " + e.getMessage(), e);
     }
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       if (r.statusCode() != 200) {
         String why = java.util.Objects.toString(in.readLine(), "");
         throw new UserError("the proxy refused the tap (" + r.statusCode() + "): " + why);
@@ -109,7 +130,8 @@ final class TapCommand implements Callable<Integer> {
         if ("stats".equals(n.path("type").asText())) {
           long d = n.path("dropped").asLong();
           if (d != dropped) {
-            err.println("tap: " + d + " matching requests dropped so far (over --rate " + rate + ")");
+            err.println(
+                "tap: " + d + " matching requests dropped so far (over --rate " + rate + ")");
             dropped = d;
           }
         } else if ("request".equals(n.path("type").asText())) {
@@ -137,7 +159,10 @@ final class TapCommand implements Callable<Integer> {
     q.forEach(
         (k, v) -> {
           if (v != null) {
-            b.append(b.isEmpty() ? "" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+            b.append(b.isEmpty() ? "" : "&")
+                .append(k)
+                .append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8));
           }
         });
     return b.toString();

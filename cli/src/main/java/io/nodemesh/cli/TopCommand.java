@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nodemesh top}: a table of Services by request rate, success rate and p99 latency,
- * computed from two scrapes of a proxy's {@code /metrics} and refreshed every interval.
+ * {@code nodemesh top}: a table of Services by request rate, success rate and p99 latency, computed
+ * from two scrapes of a proxy's {@code /metrics} and refreshed every interval.
  */
 @Command(
     name = "top",
@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
     description = {
       "Show the HTTP Services one node proxy serves, busiest first: requests per second, success"
           + " rate (answers other than 5xx) and p99 latency over the last --interval.",
-      "Reads the proxy's /metrics (--proxy, default " + ProxyUrl.DEFAULT + ", the local-mode"
+      "Reads the proxy's /metrics (--proxy, default "
+          + ProxyUrl.DEFAULT
+          + ", the local-mode"
           + " proxy); in a cluster, port-forward a proxy pod's admin port 9901 first.",
       "Refreshes every --interval until interrupted; --once prints one table and exits.",
       "Exit code: 0 done, 1 the proxy could not be reached, 2 usage error."
@@ -84,7 +86,9 @@ final class TopCommand implements Callable<Integer> {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(proxy + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+              HttpRequest.newBuilder(URI.create(proxy + "/metrics"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new UserError("the proxy at " + proxy + " answered /metrics with " + r.statusCode());

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code nodemesh tap} and {@code nodemesh top} against a real proxy on loopback with two
- * Services: {@code shop/web} answers 200, {@code shop/pay} always 503.
+ * {@code nodemesh tap} and {@code nodemesh top} against a real proxy on loopback with two Services:
+ * {@code shop/web} answers 200, {@code shop/pay} always 503.
  */
 class TapTopIT {
   private static HttpServer web;
@@ -50,9 +50,7 @@ class TapTopIT {
     payPort = freePort();
     proxy.apply(
         new MeshConfig(
-            1,
-            "mesh",
-            List.of(listener("web", webPort, web), listener("pay", payPort, pay))));
+            1, "mesh", List.of(listener("web", webPort, web), listener("pay", payPort, pay))));
   }
 
   @AfterAll
@@ -71,7 +69,9 @@ class TapTopIT {
         proxyPort,
         RouteConfig.direct(
             new BackendConfig(
-                name, 1, List.of(EndpointConfig.ready("127.0.0.1", backend.getAddress().getPort())))));
+                name,
+                1,
+                List.of(EndpointConfig.ready("127.0.0.1", backend.getAddress().getPort())))));
   }
 
   private static HttpServer backend(int status) throws Exception {
@@ -135,7 +135,8 @@ class TapTopIT {
   @Test
   void tapPrintsExactlyTheMatchingRequests() throws Exception {
     CliTest.Result r =
-        whileTrafficFlows("tap", "--proxy", admin(), "--service", "shop/web", "--path", "/items/", "--max", "5");
+        whileTrafficFlows(
+            "tap", "--proxy", admin(), "--service", "shop/web", "--path", "/items/", "--max", "5");
     assertThat(r.code()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
     assertThat(lines).hasSize(5);
@@ -144,17 +145,22 @@ class TapTopIT {
             l ->
                 assertThat(l)
                     .matches(
-                        "\\S+ shop/web:80 GET /items/\\d+ 200 \\d+\\.\\dms src=127\\.0\\.0\\.1:\\d+ id=- backend=web 127\\.0\\.0\\.1:\\d+"));
+                        "\\S+ shop/web:80 GET /items/\\d+ 200 \\d+\\.\\dms src=127\\.0\\.0\\.1:\\d+"
+                            + " id=- backend=web 127\\.0\\.0\\.1:\\d+"));
     assertThat(r.err()).contains("tap: 5 requests shown");
   }
 
   @Test
   void tapByStatusSeesOnlyTheFailingServiceAsJson() throws Exception {
-    CliTest.Result r = whileTrafficFlows("tap", "--proxy", admin(), "--status", "5xx", "--max", "3", "-o", "json");
+    CliTest.Result r =
+        whileTrafficFlows("tap", "--proxy", admin(), "--status", "5xx", "--max", "3", "-o", "json");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out().lines().toList())
         .hasSize(3)
-        .allSatisfy(l -> assertThat(l).contains("\"service\":\"pay\"", "\"status\":503", "\"path\":\"/charge\""));
+        .allSatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"service\":\"pay\"", "\"status\":503", "\"path\":\"/charge\""));
   }
 
   @Test
@@ -163,22 +169,39 @@ class TapTopIT {
     assertThat(r.code()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
     assertThat(lines.get(0)).matches("SERVICE\\s+RPS\\s+SUCCESS\\s+P99\\s+REQUESTS");
-    assertThat(lines).anySatisfy(l -> assertThat(l).matches("shop/web:80\\s+\\d+\\.\\d\\s+100\\.00%\\s+\\d+\\.?\\d*ms\\s+\\d+"));
-    assertThat(lines).anySatisfy(l -> assertThat(l).matches("shop/pay:80\\s+\\d+\\.\\d\\s+0\\.00%\\s+\\d+\\.?\\d*ms\\s+\\d+"));
+    assertThat(lines)
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .matches("shop/web:80\\s+\\d+\\.\\d\\s+100\\.00%\\s+\\d+\\.?\\d*ms\\s+\\d+"));
+    assertThat(lines)
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .matches("shop/pay:80\\s+\\d+\\.\\d\\s+0\\.00%\\s+\\d+\\.?\\d*ms\\s+\\d+"));
   }
 
   @Test
   void topRowsCountExactlyTheRequestsBetweenTwoScrapes() throws Exception {
-    String before = HTTP.send(HttpRequest.newBuilder(URI.create(admin() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    String before =
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create(admin() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     for (int i = 0; i < 8; i++) {
       assertThat(call(webPort, "/exact")).isEqualTo(200);
     }
     for (int i = 0; i < 2; i++) {
       assertThat(call(payPort, "/exact")).isEqualTo(503);
     }
-    String after = HTTP.send(HttpRequest.newBuilder(URI.create(admin() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    String after =
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create(admin() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     List<TopTable.Row> rows = TopTable.rows(before, after, 2.0, false);
-    // Other tests may run traffic first, but not during this one (JUnit runs a class's tests in turn).
+    // Other tests may run traffic first, but not during this one (JUnit runs a class's tests in
+    // turn).
     assertThat(rows).extracting(TopTable.Row::key).containsExactly("shop/web:80", "shop/pay:80");
     assertThat(rows.get(0).requests()).isEqualTo(8);
     assertThat(rows.get(0).rps()).isEqualTo(4.0);
@@ -202,7 +225,10 @@ class TapTopIT {
             new String[] {"top", "--bogus"})) {
       CliTest.Result r = CliTest.run(args);
       assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
-      assertThat(r.err()).as(String.join(" ", args)).startsWith("nodemesh: ").contains("Usage: nodemesh " + args[0]);
+      assertThat(r.err())
+          .as(String.join(" ", args))
+          .startsWith("nodemesh: ")
+          .contains("Usage: nodemesh " + args[0]);
     }
   }
 
@@ -210,9 +236,16 @@ class TapTopIT {
   void aBadFilterIsReportedInOneLineAndAnUnreachableProxyToo() throws Exception {
     CliTest.Result bad = CliTest.run("tap", "--proxy", admin(), "--status", "5x");
     assertThat(bad.code()).isEqualTo(1);
-    assertThat(bad.err().strip()).isEqualTo("nodemesh tap: the proxy refused the tap (400): tap status must be a code like 503 or a class like 5xx, not '5x'");
-    CliTest.Result gone = CliTest.run("top", "--once", "--interval", "1", "--proxy", "http://127.0.0.1:" + freePort());
+    assertThat(bad.err().strip())
+        .isEqualTo(
+            "nodemesh tap: the proxy refused the tap (400): tap status must be a code like 503 or a"
+                + " class like 5xx, not '5x'");
+    CliTest.Result gone =
+        CliTest.run(
+            "top", "--once", "--interval", "1", "--proxy", "http://127.0.0.1:" + freePort());
     assertThat(gone.code()).isEqualTo(1);
-    assertThat(gone.err()).startsWith("nodemesh top: cannot reach the proxy").doesNotContain("Exception");
+    assertThat(gone.err())
+        .startsWith("nodemesh top: cannot reach the proxy")
+        .doesNotContain("Exception");
   }
 }

@@ -47,7 +47,8 @@ class TapIT {
     TapStream(String host, int adminPort, String query) throws Exception {
       HttpResponse<java.io.InputStream> r =
           CLIENT.send(
-              HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/tap?" + query))
+              HttpRequest.newBuilder(
+                      URI.create("http://" + host + ":" + adminPort + "/tap?" + query))
                   .build(),
               HttpResponse.BodyHandlers.ofInputStream());
       status = r.statusCode();
@@ -98,7 +99,8 @@ class TapIT {
 
   private static int get(int port, String method, String path, String host) throws Exception {
     try (RawClient c = new RawClient(port)) {
-      return c.send(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\n\r\n")
+      return c.send(
+              method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\n\r\n")
           .status();
     }
   }
@@ -114,9 +116,20 @@ class TapIT {
       proxy.apply(
           config(
               1,
-              http("shop", "web", 80, webPort, RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint())))),
-              http("shop", "api", 80, apiPort, RouteConfig.direct(new BackendConfig("api", 1, List.of(api.endpoint()))))));
-      try (TapStream cart = new TapStream(proxy.adminPort(), "service=shop/web&path=/cart").attached();
+              http(
+                  "shop",
+                  "web",
+                  80,
+                  webPort,
+                  RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint())))),
+              http(
+                  "shop",
+                  "api",
+                  80,
+                  apiPort,
+                  RouteConfig.direct(new BackendConfig("api", 1, List.of(api.endpoint()))))));
+      try (TapStream cart =
+              new TapStream(proxy.adminPort(), "service=shop/web&path=/cart").attached();
           TapStream failed = new TapStream(proxy.adminPort(), "status=5xx").attached();
           TapStream nobody = new TapStream(proxy.adminPort(), "source=10.9.9.9").attached()) {
         assertThat(get(webPort, "GET", "/cart/1", "web.shop.mesh")).isEqualTo(200);
@@ -128,12 +141,18 @@ class TapIT {
         List<String> seen = new ArrayList<>();
         JsonNode first = cart.next();
         for (JsonNode n = first; ; n = cart.next()) {
-          seen.add(n.get("method").asText() + " " + n.get("path").asText() + " " + n.get("status").asInt());
+          seen.add(
+              n.get("method").asText()
+                  + " "
+                  + n.get("path").asText()
+                  + " "
+                  + n.get("status").asInt());
           if (n.get("path").asText().equals("/cart/end")) {
             break;
           }
         }
-        assertThat(seen).containsExactly("GET /cart/1 200", "POST /cart/2?x=1 503", "DELETE /cart/end 200");
+        assertThat(seen)
+            .containsExactly("GET /cart/1 200", "POST /cart/2?x=1 503", "DELETE /cart/end 200");
         assertThat(first.get("type").asText()).isEqualTo("request");
         assertThat(first.get("namespace").asText()).isEqualTo("shop");
         assertThat(first.get("service").asText()).isEqualTo("web");
@@ -160,7 +179,14 @@ class TapIT {
         NodeProxy proxy = NodeProxy.start(local())) {
       int webPort = freePort();
       proxy.apply(
-          config(1, http("shop", "web", 80, webPort, RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
+          config(
+              1,
+              http(
+                  "shop",
+                  "web",
+                  80,
+                  webPort,
+                  RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
       try (TapStream tap = new TapStream(proxy.adminPort(), "rate=2").attached();
           RawClient c = new RawClient(webPort)) {
         int sent = 100;
@@ -185,7 +211,14 @@ class TapIT {
         NodeProxy proxy = NodeProxy.start(local())) {
       int webPort = freePort();
       proxy.apply(
-          config(1, http("shop", "web", 80, webPort, RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
+          config(
+              1,
+              http(
+                  "shop",
+                  "web",
+                  80,
+                  webPort,
+                  RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
       TapStream gone = new TapStream(proxy.adminPort(), "").attached();
       assertThat(proxy.taps().count()).isEqualTo(1);
       gone.close();
@@ -204,10 +237,21 @@ class TapIT {
   @Test
   void badFiltersTooManyTapsAndLimitsAreAnswered() throws Exception {
     try (NodeProxy proxy = NodeProxy.start(local())) {
-      for (String q : List.of("status=5x", "status=700", "rate=0", "rate=5000", "path=nope", "service=a/b/c", "limit=x")) {
-        HttpResponse<String> r = CLIENT.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/tap?" + q)).build(),
-            HttpResponse.BodyHandlers.ofString());
+      for (String q :
+          List.of(
+              "status=5x",
+              "status=700",
+              "rate=0",
+              "rate=5000",
+              "path=nope",
+              "service=a/b/c",
+              "limit=x")) {
+        HttpResponse<String> r =
+            CLIENT.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + proxy.adminPort() + "/tap?" + q))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(q).isEqualTo(400);
         assertThat(r.body()).as(q).startsWith("tap ");
       }
@@ -216,9 +260,11 @@ class TapIT {
         for (int i = 0; i < Taps.MAX_OPEN; i++) {
           open.add(new TapStream(proxy.adminPort(), "").attached());
         }
-        HttpResponse<String> r = CLIENT.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/tap")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/tap"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(429);
       } finally {
         for (TapStream t : open) {
@@ -233,16 +279,24 @@ class TapIT {
     InetAddress outside = null;
     for (NetworkInterface i : NetworkInterface.networkInterfaces().toList()) {
       for (InetAddress a : i.inetAddresses().toList()) {
-        if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress() && i.isUp()) {
+        if (a instanceof Inet4Address
+            && !a.isLoopbackAddress()
+            && !a.isLinkLocalAddress()
+            && i.isUp()) {
           outside = a;
         }
       }
     }
     Assumptions.assumeTrue(outside != null, "no non-loopback IPv4 address on this machine");
-    try (NodeProxy proxy = NodeProxy.start(new ProxyOptions(null, "0.0.0.0", 0, -1, "test-node", 2))) {
-      HttpResponse<String> r = CLIENT.send(
-          HttpRequest.newBuilder(URI.create("http://" + outside.getHostAddress() + ":" + proxy.adminPort() + "/tap")).build(),
-          HttpResponse.BodyHandlers.ofString());
+    try (NodeProxy proxy =
+        NodeProxy.start(new ProxyOptions(null, "0.0.0.0", 0, -1, "test-node", 2))) {
+      HttpResponse<String> r =
+          CLIENT.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://" + outside.getHostAddress() + ":" + proxy.adminPort() + "/tap"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(403);
       assertThat(r.body()).contains("loopback");
       assertThat(proxy.taps().count()).isZero();

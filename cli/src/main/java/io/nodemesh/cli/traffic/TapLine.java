@@ -18,7 +18,11 @@ public final class TapLine {
     }
     String dest =
         n.has("service")
-            ? n.path("namespace").asText() + "/" + n.path("service").asText() + ":" + n.path("port").asInt()
+            ? n.path("namespace").asText()
+                + "/"
+                + n.path("service").asText()
+                + ":"
+                + n.path("port").asInt()
             : "-";
     return time
         + " "

@@ -9,11 +9,11 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The rows of {@code nodemesh top}: per Service (or per Service and backend), the request rate,
- * the share of answers that were not 5xx, and the 99th percentile latency, all over the window
- * between two scrapes of {@code nodemesh_requests_total} and {@code
- * nodemesh_request_duration_seconds}. Success is counted as the docs' queries count it
- * (docs/metrics.md): everything but {@code code_class="5xx"}.
+ * The rows of {@code nodemesh top}: per Service (or per Service and backend), the request rate, the
+ * share of answers that were not 5xx, and the 99th percentile latency, all over the window between
+ * two scrapes of {@code nodemesh_requests_total} and {@code nodemesh_request_duration_seconds}.
+ * Success is counted as the docs' queries count it (docs/metrics.md): everything but {@code
+ * code_class="5xx"}.
  */
 public final class TopTable {
   static final String REQUESTS = "nodemesh_requests_total";
@@ -93,7 +93,8 @@ public final class TopTable {
       width = Math.max(width, r.key().length());
     }
     String format = "%-" + width + "s  %9s  %8s  %9s  %9s%n";
-    out.printf(format, byBackend ? "SERVICE -> BACKEND" : "SERVICE", "RPS", "SUCCESS", "P99", "REQUESTS");
+    out.printf(
+        format, byBackend ? "SERVICE -> BACKEND" : "SERVICE", "RPS", "SUCCESS", "P99", "REQUESTS");
     for (Row r : rows) {
       out.printf(
           format,

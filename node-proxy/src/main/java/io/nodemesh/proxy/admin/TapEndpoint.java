@@ -38,7 +38,8 @@ final class TapEndpoint {
 
   static void handle(ServerRequest req, ServerResponse res, Taps taps) {
     if (!loopback(req.remotePeer().address())) {
-      refuse(res, Status.FORBIDDEN_403, "tap answers loopback callers only; use kubectl port-forward");
+      refuse(
+          res, Status.FORBIDDEN_403, "tap answers loopback callers only; use kubectl port-forward");
       return;
     }
     if (taps == null) {

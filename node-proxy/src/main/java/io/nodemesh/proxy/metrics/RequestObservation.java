@@ -20,8 +20,9 @@ import java.net.InetSocketAddress;
 
 /**
  * What one HTTP request reports: metrics at the end, its server span (only when tracing is on),
- * its access log line (only when access logs are on), its tap event (only while a tap is open). Used on the request's event loop only. With
- * tracing and access logs off, it is a start time and two byte counts.
+ * its access log line (only when access logs are on), its tap event (only while a tap is open).
+ * Used on the request's event loop only. With tracing, access logs and taps off, it is a start
+ * time and two byte counts.
  */
 public final class RequestObservation {
   private static final String GRPC_STATUS = "grpc-status";

@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One open tap: its filter, its rate limit and the events waiting for its reader. Event loops
- * offer; one reader takes. Matching events beyond the rate, or beyond what the queue holds while the
- * reader is slow, are dropped and counted, so a tap never slows the requests it watches nor holds
- * more than {@link #QUEUE} events.
+ * offer; one reader takes. Matching events beyond the rate, or beyond what the queue holds while
+ * the reader is slow, are dropped and counted, so a tap never slows the requests it watches nor
+ * holds more than {@link #QUEUE} events.
  */
 public final class Tap implements AutoCloseable {
   /** Events held at most for a slow reader. */

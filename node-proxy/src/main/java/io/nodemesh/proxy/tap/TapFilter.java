@@ -3,8 +3,8 @@ package io.nodemesh.proxy.tap;
 import java.util.Map;
 
 /**
- * Which requests a tap wants; every field is optional (null matches all) and all given fields
- * must match. Values come from whoever opens the tap, so each is bounded and checked here.
+ * Which requests a tap wants; every field is optional (null matches all) and all given fields must
+ * match. Values come from whoever opens the tap, so each is bounded and checked here.
  *
  * @param namespace the called Service's namespace
  * @param service the called Service's name
@@ -14,7 +14,12 @@ import java.util.Map;
  * @param source the caller's service account or IP address
  */
 public record TapFilter(
-    String namespace, String service, String pathPrefix, int statusClass, int status, String source) {
+    String namespace,
+    String service,
+    String pathPrefix,
+    int statusClass,
+    int status,
+    String source) {
   /** Longest value of any field: longer than any Kubernetes name or sensible path prefix. */
   public static final int MAX_VALUE = 256;
 
@@ -58,7 +63,10 @@ public record TapFilter(
     int statusClass = 0;
     int exact = 0;
     if (status != null) {
-      if (status.length() == 3 && status.endsWith("xx") && status.charAt(0) >= '1' && status.charAt(0) <= '5') {
+      if (status.length() == 3
+          && status.endsWith("xx")
+          && status.charAt(0) >= '1'
+          && status.charAt(0) <= '5') {
         statusClass = status.charAt(0) - '0';
       } else if (status.length() == 3 && status.chars().allMatch(Character::isDigit)) {
         exact = Integer.parseInt(status);
