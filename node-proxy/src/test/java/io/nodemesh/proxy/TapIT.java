@@ -235,6 +235,47 @@ class TapIT {
   }
 
   @Test
+  void inAclModeATapNamesAndFiltersTheCallersIdentityAndSeesDenials() throws Exception {
+    try (ScriptedBackend api = new ScriptedBackend("api");
+        NodeProxy proxy = NodeProxy.start(local())) {
+      int open = freePort();
+      int closed = freePort();
+      io.nodemesh.config.ListenerConfig granted =
+          http(
+              "shop",
+              "api",
+              80,
+              open,
+              RouteConfig.direct(new BackendConfig("api", 1, List.of(api.endpoint()))));
+      io.nodemesh.config.ListenerConfig denied =
+          http(
+              "shop",
+              "admin",
+              80,
+              closed,
+              RouteConfig.direct(new BackendConfig("admin", 1, List.of(api.endpoint()))));
+      proxy.apply(AclConfigs.acl(1, List.of(granted, denied), granted));
+      try (TapStream byIdentity =
+              new TapStream(proxy.adminPort(), "source=" + AclConfigs.CLIENT_SA).attached();
+          TapStream other =
+              new TapStream(proxy.adminPort(), "source=shop/someone-else").attached()) {
+        assertThat(get(open, "GET", "/ok", "api.shop.mesh")).isEqualTo(200);
+        assertThat(get(closed, "GET", "/secret", "admin.shop.mesh")).isEqualTo(403);
+        JsonNode ok = byIdentity.next();
+        assertThat(ok.get("path").asText()).isEqualTo("/ok");
+        assertThat(ok.get("source_identity").asText()).isEqualTo(AclConfigs.CLIENT_SA);
+        JsonNode refused = byIdentity.next();
+        assertThat(refused.get("path").asText()).isEqualTo("/secret");
+        assertThat(refused.get("status").asInt()).isEqualTo(403);
+        assertThat(refused.get("service").asText()).isEqualTo("admin");
+        assertThat(refused.get("source_identity").asText()).isEqualTo(AclConfigs.CLIENT_SA);
+        assertThat(other.requests).isEmpty();
+        assertThat(other.lastStats.get("matched").asLong()).isZero();
+      }
+    }
+  }
+
+  @Test
   void badFiltersTooManyTapsAndLimitsAreAnswered() throws Exception {
     try (NodeProxy proxy = NodeProxy.start(local())) {
       for (String q :
