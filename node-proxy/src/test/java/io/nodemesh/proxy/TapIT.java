@@ -276,6 +276,17 @@ class TapIT {
   }
 
   @Test
+  void aProxyStopsWhileATapIsOpenAndTheStreamEnds() throws Exception {
+    NodeProxy proxy = NodeProxy.start(local());
+    try (TapStream tap = new TapStream(proxy.adminPort(), "").attached()) {
+      long start = System.nanoTime();
+      proxy.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !tap.reader.isAlive());
+    }
+  }
+
+  @Test
   void badFiltersTooManyTapsAndLimitsAreAnswered() throws Exception {
     try (NodeProxy proxy = NodeProxy.start(local())) {
       for (String q :
