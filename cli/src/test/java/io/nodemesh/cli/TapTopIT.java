@@ -212,6 +212,16 @@ class TapTopIT {
   }
 
   @Test
+  void tapAndTopHaveHelp() {
+    for (String command : List.of("tap", "top")) {
+      CliTest.Result r = CliTest.run(command, "--help");
+      assertThat(r.code()).isZero();
+      assertThat(r.out()).contains("Usage: nodemesh " + command, "--proxy", "Exit code");
+    }
+    assertThat(CliTest.run("--help").out()).contains("tap", "top");
+  }
+
+  @Test
   void badFlagsAreUsageErrors() {
     for (String[] args :
         List.of(
