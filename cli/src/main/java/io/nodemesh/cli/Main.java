@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       ControllerCommand.class,
       ProxyCommand.class,
       ExplainCommand.class,
+      TapCommand.class,
+      TopCommand.class,
       CheckCommand.class,
       PrepareCommand.class,
       CleanupCommand.class,

@@ -363,6 +363,11 @@ public final class NodeProxy implements AutoCloseable {
     return revocations;
   }
 
+  /** The live request taps open (tests). */
+  io.nodemesh.proxy.tap.Taps taps() {
+    return metrics.taps();
+  }
+
   /** The TCP listeners' connection cap. */
   TcpConnectionCap tcpConnectionCap() {
     return tcpCap;
@@ -388,6 +393,11 @@ public final class NodeProxy implements AutoCloseable {
       @Override
       public String scrape() {
         return metrics.scrape();
+      }
+
+      @Override
+      public io.nodemesh.proxy.tap.Taps taps() {
+        return metrics.taps();
       }
     };
   }

@@ -10,7 +10,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 
-/** The admin endpoints: {@code /ping}, {@code /ready}, {@code /metrics}, {@code /config}. */
+/** The admin endpoints: {@code /ping}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /tap}. */
 public final class AdminServer {
   private AdminServer() {}
 
@@ -58,7 +58,8 @@ public final class AdminServer {
                     .send(view.scrape()))
         .get(
             "/config",
-            (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send(configJson(view)));
+            (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send(configJson(view)))
+        .get("/tap", (req, res) -> TapEndpoint.handle(req, res, view.taps()));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.admin;
 
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.proxy.tap.Taps;
 
 /** What the admin server shows of a running proxy. */
 public interface AdminView {
@@ -12,4 +13,9 @@ public interface AdminView {
 
   /** Prometheus text exposition. */
   String scrape();
+
+  /** The proxy's live request taps, or null when it cannot be tapped (not started yet). */
+  default Taps taps() {
+    return null;
+  }
 }

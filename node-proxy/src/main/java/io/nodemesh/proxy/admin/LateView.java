@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.admin;
 
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.proxy.tap.Taps;
 
 /**
  * An {@link AdminView} for an admin server that starts before the proxy behind it exists (start-up
@@ -30,5 +31,11 @@ public final class LateView implements AdminView {
   public String scrape() {
     AdminView p = proxy;
     return p == null ? "" : p.scrape();
+  }
+
+  @Override
+  public Taps taps() {
+    AdminView p = proxy;
+    return p == null ? null : p.taps();
   }
 }

@@ -17,6 +17,7 @@ import io.nodemesh.config.BuildInfo;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.tap.Taps;
 import io.nodemesh.proxy.tracing.Tracing;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +36,7 @@ public final class ProxyMetrics {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Tracing tracing;
   private final AccessLog accessLog;
+  private final Taps taps = new Taps();
   private final AtomicLong configVersion = new AtomicLong(-1);
   private final AtomicLong lastReloadMillis = new AtomicLong();
   private final Counter reloads;
@@ -177,6 +179,11 @@ public final class ProxyMetrics {
 
   public AccessLog accessLog() {
     return accessLog;
+  }
+
+  /** The live request taps open on this proxy. */
+  public Taps taps() {
+    return taps;
   }
 
   /**

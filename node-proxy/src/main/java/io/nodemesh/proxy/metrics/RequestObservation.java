@@ -13,14 +13,16 @@ import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.accesslog.AccessLogEntry;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.proxy.tap.TapEvent;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
 import java.net.InetSocketAddress;
 
 /**
  * What one HTTP request reports: metrics at the end, its server span (only when tracing is on),
- * its access log line (only when access logs are on). Used on the request's event loop only. With
- * tracing and access logs off, it is a start time and two byte counts.
+ * its access log line (only when access logs are on), its tap event (only while a tap is open).
+ * Used on the request's event loop only. With tracing, access logs and taps off, it is a start
+ * time and two byte counts.
  */
 public final class RequestObservation {
   private static final String GRPC_STATUS = "grpc-status";
@@ -42,6 +44,7 @@ public final class RequestObservation {
   private int retries;
   private int grpcStatus = -1;
   private boolean ended;
+  private final boolean tapped;
 
   RequestObservation(
       ProxyMetrics owner,
@@ -67,7 +70,8 @@ public final class RequestObservation {
                 backend,
                 target == null ? null : target.authority())
             : null;
-    if (owner.accessLog().enabled()) {
+    tapped = owner.taps().on();
+    if (tapped || owner.accessLog().enabled()) {
       path = request.uri();
       startMillis = System.currentTimeMillis();
     } else {
@@ -184,6 +188,9 @@ public final class RequestObservation {
     if (span != null) {
       owner.tracing().end(span, status, grpcStatus, source);
     }
+    if (tapped) {
+      tap(status, nanos);
+    }
     AccessLog log = owner.accessLog();
     if (log.enabled()) {
       log.log(
@@ -204,6 +211,26 @@ public final class RequestObservation {
               retries,
               traceId()));
     }
+  }
+
+  private void tap(int status, long nanos) {
+    ListenerConfig c = listener == null ? null : listener.config();
+    owner
+        .taps()
+        .publish(
+            new TapEvent(
+                startMillis,
+                c == null ? null : c.namespace(),
+                c == null ? null : c.service(),
+                c == null ? 0 : c.port(),
+                backend,
+                target == null ? null : target.authority(),
+                method,
+                path,
+                status,
+                nanos,
+                ListenerMetrics.UNKNOWN_SOURCE.equals(source) ? null : source,
+                down.remoteAddress() == null ? null : address(down.remoteAddress())));
   }
 
   private static String destination(CompiledListener listener) {
