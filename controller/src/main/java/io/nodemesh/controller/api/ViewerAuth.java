@@ -40,6 +40,9 @@ public final class ViewerAuth {
   /** The resource that guards {@code /api/v1/problems}. */
   public static final String PROBLEMS = "problems";
 
+  /** The resource that guards {@code /api/v1/summary} ({@link SummaryApi}). */
+  public static final String SUMMARIES = "summaries";
+
   private static final int MAX_CACHED = 10_000;
 
   private record Cached(ProxyAuth.Outcome outcome, long until) {}
