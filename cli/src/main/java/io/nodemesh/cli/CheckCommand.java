@@ -7,6 +7,7 @@ import io.nodemesh.cli.check.CheckItem;
 import io.nodemesh.cli.check.ClusterCheck;
 import io.nodemesh.cli.check.ControllerAccess;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,6 +50,15 @@ final class CheckCommand implements Callable<Integer> {
   boolean direct;
 
   @Option(
+      names = "--controller",
+      paramLabel = "URL",
+      description =
+          "With --direct: the controller's URL (default: https://nodemesh-controller.<namespace>"
+              + ".svc:9900, or http:// when its Service port says appProtocol http), e.g."
+              + " https://localhost:9900 through kubectl port-forward.")
+  URI controller;
+
+  @Option(
       names = "--controller-ca",
       paramLabel = "FILE",
       description =
@@ -68,9 +78,16 @@ final class CheckCommand implements Callable<Integer> {
             d.controllerPort(),
             d.proxyName(),
             d.proxyAdminPort());
-    if (controllerCa != null && !direct) {
+    if ((controllerCa != null || controller != null) && !direct) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--controller-ca goes with --direct");
+          spec.commandLine(),
+          (controller != null ? "--controller" : "--controller-ca") + " goes with --direct");
+    }
+    if (controller != null
+        && !("https".equalsIgnoreCase(controller.getScheme())
+            || "http".equalsIgnoreCase(controller.getScheme()))) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--controller '" + controller + "' is not an http(s) URL");
     }
     if (controllerCa != null && !Files.isReadable(controllerCa)) {
       throw new CommandLine.ParameterException(
@@ -85,7 +102,7 @@ final class CheckCommand implements Callable<Integer> {
                   asController,
                   settings,
                   Clock.systemUTC(),
-                  new ControllerAccess(client, settings, direct, controllerCa))
+                  new ControllerAccess(client, settings, direct, controllerCa, controller))
               .run();
       return report(items, spec.commandLine().getOut());
     }

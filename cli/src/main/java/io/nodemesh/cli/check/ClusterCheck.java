@@ -48,8 +48,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The checks behind {@code nodemesh check}, in the order a broken install is usually diagnosed:
  * API, permissions, CRDs, DNS, leader, proxies, config versions, shadow Services, problems. Each
- * item reads the cluster through the API server only (controller and proxies are reached through
- * the API server's service and pod proxy), so it works from a laptop with a kubeconfig.
+ * item reads the cluster through the API server; the controller and the proxies are reached as
+ * {@link ControllerAccess} says (through the API server's service and pod proxy from a laptop, or
+ * directly from a pod), with the user's token, which the controller checks against ClusterRole
+ * {@code nodemesh-viewer}.
  */
 public final class ClusterCheck {
   /** Names and ports of what the chart installs; see docs/chart.md. */

@@ -64,6 +64,7 @@ public final class ControllerAccess {
   private final ClusterCheck.Settings settings;
   private final boolean direct;
   private final Path controllerCa;
+  private final URI controller;
   private volatile Target target;
 
   private record Target(String scheme, String port) {}
@@ -76,10 +77,28 @@ public final class ControllerAccess {
    */
   public ControllerAccess(
       KubernetesClient client, ClusterCheck.Settings settings, boolean direct, Path controllerCa) {
+    this(client, settings, direct, controllerCa, null);
+  }
+
+  /**
+   * As above; {@code controller} (direct only, null for the Service's cluster DNS name) is the
+   * controller's base URL, e.g. {@code https://localhost:9900} through {@code kubectl
+   * port-forward}.
+   */
+  public ControllerAccess(
+      KubernetesClient client,
+      ClusterCheck.Settings settings,
+      boolean direct,
+      Path controllerCa,
+      URI controller) {
+    if (controller != null && !direct) {
+      throw new IllegalArgumentException("a controller URL is only for direct access");
+    }
     this.client = client;
     this.settings = settings;
     this.direct = direct;
     this.controllerCa = controllerCa;
+    this.controller = controller;
   }
 
   /**
@@ -103,6 +122,9 @@ public final class ControllerAccess {
 
   /** GETs {@code path} (e.g. {@code /api/v1/problems}) from the controller, with the token. */
   public Answer get(String path) {
+    if (direct && controller != null) {
+      return getDirect(null, path);
+    }
     Target t = target();
     if (t == null) {
       return new Answer(404, "", "Service " + settings.meshNamespace() + "/" + settings.controllerName());
@@ -192,12 +214,13 @@ public final class ControllerAccess {
   }
 
   private Answer getDirect(Target t, String path) {
-    String scheme = t.scheme();
-    String url =
-        "%s://%s.%s.svc:%s"
-                .formatted(scheme, settings.controllerName(), settings.meshNamespace(), t.port())
-            + path;
-    boolean https = "https".equals(scheme);
+    String base =
+        controller != null
+            ? controller.toString().replaceAll("/+$", "")
+            : "%s://%s.%s.svc:%s"
+                .formatted(t.scheme(), settings.controllerName(), settings.meshNamespace(), t.port());
+    String url = base + path;
+    boolean https = base.regionMatches(true, 0, "https:", 0, 6);
     // A bearer token only over TLS (RFC 6750 section 5.3).
     String token = https ? bearerToken(client.getConfiguration()) : null;
     return send(url, token, https ? controllerCa : null);
