@@ -27,7 +27,8 @@ class HelmTestReachChartTest {
 
   static boolean hook(JsonNode o) {
     return "test"
-        .equals(o.path("metadata").path("annotations").path(InstallChartTest.VISIBLE_HOOK).asText());
+        .equals(
+            o.path("metadata").path("annotations").path(InstallChartTest.VISIBLE_HOOK).asText());
   }
 
   static String appProtocol(Rendered r) {
@@ -99,7 +100,8 @@ class HelmTestReachChartTest {
     assertThat(viewer.path("roleRef").path("name").asText()).isEqualTo("nodemesh-viewer");
     assertThat(viewer.path("subjects").toString())
         .isEqualTo(
-            "[{\"kind\":\"ServiceAccount\",\"name\":\"nodemesh-check\",\"namespace\":\"nodemesh\"}]");
+            "[{\"kind\":\"ServiceAccount\",\"name\":\"nodemesh-check\","
+                + "\"namespace\":\"nodemesh\"}]");
     // What the viewer role grants: the three made-up nodemesh.io resources, get only.
     JsonNode rules = r.get("ClusterRole", "nodemesh-viewer").path("rules");
     assertThat(rules).hasSize(1);
@@ -179,10 +181,10 @@ class HelmTestReachChartTest {
   @Test
   void withoutNetworkPoliciesOrTestsThereIsNoExtraPolicy(@TempDir Path dir) throws IOException {
     assertThat(
-            render(dir.resolve("a"), Map.of("networkPolicy.enabled", false)).ofKind("NetworkPolicy"))
+            render(dir.resolve("a"), Map.of("networkPolicy.enabled", false))
+                .ofKind("NetworkPolicy"))
         .isEmpty();
-    assertThat(
-            render(dir.resolve("b"), Map.of("tests.enabled", false)).ofKind("NetworkPolicy"))
+    assertThat(render(dir.resolve("b"), Map.of("tests.enabled", false)).ofKind("NetworkPolicy"))
         .extracting(o -> o.path("metadata").path("name").asText())
         .containsExactlyInAnyOrder("nodemesh-controller", "nodemesh-proxy");
   }

@@ -209,8 +209,7 @@ class CheckDirectTest {
 
   @Test
   void controllerFlagsNeedDirect() {
-    CliTest.Result r =
-        CliTest.run("check", "--controller-ca", mesh.caCert.toString());
+    CliTest.Result r = CliTest.run("check", "--controller-ca", mesh.caCert.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).startsWith("nodemesh: --controller-ca goes with --direct");
   }

@@ -6,10 +6,10 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -122,7 +122,8 @@ public final class ClusterCheck {
       Function<KubernetesClient, KubernetesClient> asController,
       Settings settings,
       Clock clock) {
-    this(client, asController, settings, clock, new ControllerAccess(client, settings, false, null));
+    this(
+        client, asController, settings, clock, new ControllerAccess(client, settings, false, null));
   }
 
   /** As above, reaching the controller and the proxies as {@code access} says. */
@@ -553,8 +554,7 @@ public final class ClusterCheck {
     if (!stranded.isEmpty()) {
       return CheckItem.warn(
           "proxies",
-          "a ready proxy on each of %d nodes it can run on; %s"
-              .formatted(nodes.size(), outside));
+          "a ready proxy on each of %d nodes it can run on; %s".formatted(nodes.size(), outside));
     }
     return CheckItem.pass(
         "proxies",

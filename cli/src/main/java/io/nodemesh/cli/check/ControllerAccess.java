@@ -36,8 +36,8 @@ import java.util.concurrent.TimeoutException;
  *
  * The scheme is the controller Service port's {@code appProtocol} (the chart sets {@code https}
  * when {@code controller.tls.enabled}, else {@code http}); without one it is https, the chart's
- * default. Trying one and then the other does not work through the API server: it answers a
- * scheme mismatch with 503, which the Kubernetes client retries with backoff for many seconds.
+ * default. Trying one and then the other does not work through the API server: it answers a scheme
+ * mismatch with 503, which the Kubernetes client retries with backoff for many seconds.
  */
 public final class ControllerAccess {
   /** Where the user's token travels through the API server's service proxy. */
@@ -127,7 +127,8 @@ public final class ControllerAccess {
     }
     Target t = target();
     if (t == null) {
-      return new Answer(404, "", "Service " + settings.meshNamespace() + "/" + settings.controllerName());
+      return new Answer(
+          404, "", "Service " + settings.meshNamespace() + "/" + settings.controllerName());
     }
     return direct ? getDirect(t, path) : getProxied(t, path);
   }
@@ -137,16 +138,17 @@ public final class ControllerAccess {
     if (!direct) {
       return client.raw(
           "/api/v1/namespaces/%s/pods/%s:%d/proxy/ready"
-              .formatted(settings.meshNamespace(), pod.getMetadata().getName(), settings.proxyAdminPort()));
+              .formatted(
+                  settings.meshNamespace(),
+                  pod.getMetadata().getName(),
+                  settings.proxyAdminPort()));
     }
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
     if (ip == null || ip.isBlank()) {
       throw new IllegalStateException("no pod IP");
     }
     String host = ip.contains(":") ? "[" + ip + "]" : ip;
-    return send(
-            "http://%s:%d/ready".formatted(host, settings.proxyAdminPort()), null, null)
-        .body();
+    return send("http://%s:%d/ready".formatted(host, settings.proxyAdminPort()), null, null).body();
   }
 
   private Target target() {
@@ -164,8 +166,12 @@ public final class ControllerAccess {
       return null;
     }
     ServicePort port = null;
-    for (ServicePort p : svc.getSpec().getPorts() == null ? java.util.List.<ServicePort>of() : svc.getSpec().getPorts()) {
-      if (PORT_NAME.equals(p.getName()) || (port == null && p.getPort() == settings.controllerPort())) {
+    for (ServicePort p :
+        svc.getSpec().getPorts() == null
+            ? java.util.List.<ServicePort>of()
+            : svc.getSpec().getPorts()) {
+      if (PORT_NAME.equals(p.getName())
+          || (port == null && p.getPort() == settings.controllerPort())) {
         port = p;
       }
     }
@@ -191,7 +197,10 @@ public final class ControllerAccess {
     String url =
         client.getMasterUrl().toString().replaceAll("/+$", "")
             + servicePath(
-                settings.meshNamespace(), settings.controllerName(), t.port(), "https".equals(t.scheme()))
+                settings.meshNamespace(),
+                settings.controllerName(),
+                t.port(),
+                "https".equals(t.scheme()))
             + path;
     var http = client.getHttpClient();
     var request = http.newHttpRequestBuilder().uri(url);
@@ -200,11 +209,14 @@ public final class ControllerAccess {
       request.header(FORWARDED_AUTHORIZATION, "Bearer " + token);
     }
     try {
-      var r = http.sendAsync(request.build(), String.class).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      var r =
+          http.sendAsync(request.build(), String.class).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       return new Answer(r.code(), r.body() == null ? "" : r.body(), url);
     } catch (ExecutionException e) {
       throw new IllegalStateException(
-          "cannot reach the API server: " + ClusterCheck.oneLine(e.getCause() == null ? e : e.getCause()), e);
+          "cannot reach the API server: "
+              + ClusterCheck.oneLine(e.getCause() == null ? e : e.getCause()),
+          e);
     } catch (TimeoutException e) {
       throw new IllegalStateException("no answer within " + TIMEOUT.toSeconds() + " s", e);
     } catch (InterruptedException e) {
@@ -218,7 +230,8 @@ public final class ControllerAccess {
         controller != null
             ? controller.toString().replaceAll("/+$", "")
             : "%s://%s.%s.svc:%s"
-                .formatted(t.scheme(), settings.controllerName(), settings.meshNamespace(), t.port());
+                .formatted(
+                    t.scheme(), settings.controllerName(), settings.meshNamespace(), t.port());
     String url = base + path;
     boolean https = base.regionMatches(true, 0, "https:", 0, 6);
     // A bearer token only over TLS (RFC 6750 section 5.3).

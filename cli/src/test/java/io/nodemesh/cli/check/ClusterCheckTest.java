@@ -17,6 +17,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -26,9 +29,6 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.SummaryApi;
-import io.fabric8.mockwebserver.http.Headers;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.dns.DnsPatcher;
 import java.time.Clock;
@@ -51,8 +51,11 @@ import org.junit.jupiter.api.Test;
 class ClusterCheckTest {
   static final String NS = "nodemesh";
   static final Instant NOW = Instant.parse("2026-11-26T01:00:00Z");
-  static final String TLS_PROXY = "/api/v1/namespaces/nodemesh/services/https:nodemesh-controller:api/proxy";
-  static final String PLAIN_PROXY = "/api/v1/namespaces/nodemesh/services/nodemesh-controller:api/proxy";
+  static final String TLS_PROXY =
+      "/api/v1/namespaces/nodemesh/services/https:nodemesh-controller:api/proxy";
+  static final String PLAIN_PROXY =
+      "/api/v1/namespaces/nodemesh/services/nodemesh-controller:api/proxy";
+
   /** The bearer token of fabric8's mock client: a kubeconfig user with a token, as most are. */
   static final String TOKEN = "secret";
 
@@ -63,13 +66,18 @@ class ClusterCheckTest {
   volatile String problems = "[]";
   final Map<String, Long> proxyVersions = new ConcurrentHashMap<>();
   final Set<String> deniedVerbs = ConcurrentHashMap.newKeySet();
+
   /** nodemesh.io resources the kubeconfig's user is not granted (the fake controller's SAR). */
   final Set<String> deniedResources = ConcurrentHashMap.newKeySet();
+
   /** Whether the check's user may impersonate (a cluster admin may, the helm test's may not). */
   volatile boolean mayImpersonate = true;
+
   final Set<String> reviewedUsers = ConcurrentHashMap.newKeySet();
+
   /** Whether the fake controller serves TLS; the API server's proxy fails on the other scheme. */
   volatile boolean controllerTls = true;
+
   /** What the fake controller received in X-Nodemesh-Authorization. */
   final List<String> forwardedTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -120,8 +128,10 @@ class ClusterCheckTest {
                     return Map.entry(
                         403,
                         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-                            + "\"message\":\"users \\\"system:serviceaccount:nodemesh:nodemesh-controller\\\""
-                            + " is forbidden: User cannot impersonate\",\"reason\":\"Forbidden\",\"code\":403}");
+                            + "\"message\":\"users"
+                            + " \\\"system:serviceaccount:nodemesh:nodemesh-controller\\\" is"
+                            + " forbidden: User cannot"
+                            + " impersonate\",\"reason\":\"Forbidden\",\"code\":403}");
                   }
                   SelfSubjectAccessReview review =
                       client
@@ -243,8 +253,8 @@ class ClusterCheckTest {
   }
 
   /**
-   * The controller behind the API server's service proxy, as the chart runs it: TLS, and summary and
-   * problems only for a token whose user has {@code get summaries/problems.nodemesh.io}.
+   * The controller behind the API server's service proxy, as the chart runs it: TLS, and summary
+   * and problems only for a token whose user has {@code get summaries/problems.nodemesh.io}.
    */
   void fakeController() {
     for (boolean tlsPath : List.of(true, false)) {
@@ -679,10 +689,13 @@ class ClusterCheckTest {
           .containsOnly(CheckItem.Status.SKIP);
     }
   }
+
   @Test
   void theControllerItemsGoToTheHttpsPortWithTheTokenInItsOwnHeader() {
     List<CheckItem> items = check();
-    assertThat(items).as(forwardedTokens.toString()).allMatch(i -> i.status() == CheckItem.Status.PASS);
+    assertThat(items)
+        .as(forwardedTokens.toString())
+        .allMatch(i -> i.status() == CheckItem.Status.PASS);
     assertThat(forwardedTokens).hasSize(3).containsOnly("Bearer " + TOKEN);
   }
 
@@ -739,6 +752,7 @@ class ClusterCheckTest {
     assertThat(item(check(), "problems").detail())
         .isEqualTo("controller Service nodemesh/nodemesh-controller not found");
   }
+
   /** As {@code nodemesh check} without --as-self: impersonating the controller's ServiceAccount. */
   List<CheckItem> checkAsController() {
     return new ClusterCheck(
@@ -776,6 +790,7 @@ class ClusterCheckTest {
 
     deniedVerbs.add("delete services");
     assertThat(onlyFailure(checkAsController(), "rbac").detail())
-        .startsWith("ServiceAccount nodemesh/nodemesh-controller cannot delete services in nodemesh");
+        .startsWith(
+            "ServiceAccount nodemesh/nodemesh-controller cannot delete services in nodemesh");
   }
 }

@@ -19,8 +19,8 @@ import java.util.function.Supplier;
 /**
  * {@code GET /api/v1/summary}: what {@code nodemesh check} compares the cluster with, and nothing
  * more: the config version this replica serves and the shadow Services that config calls for
- * (names, source Service, port mapping). Unlike {@code /api/v1/config} it holds no endpoint, pod IP,
- * route or access rule, so people granted {@code get summaries.nodemesh.io} (ClusterRole {@code
+ * (names, source Service, port mapping). Unlike {@code /api/v1/config} it holds no endpoint, pod
+ * IP, route or access rule, so people granted {@code get summaries.nodemesh.io} (ClusterRole {@code
  * nodemesh-viewer}) may read it; the shadow Services themselves are readable by anyone who may list
  * Services in the mesh namespace.
  */
