@@ -747,6 +747,13 @@ class ClusterCheckTest {
   }
 
   @Test
+  void theSummaryTheCheckReadsHoldsNoEndpoint() {
+    String summary = summary();
+    assertThat(summary).contains("\"version\":7").contains("shop/whoami").contains("80->5000/TCP");
+    assertThat(summary).doesNotContain("10.1.0.5").doesNotContain("10.1.0.6").doesNotContain("8080");
+  }
+
+  @Test
   void noControllerServiceIsNamed() {
     client.services().inNamespace(NS).withName("nodemesh-controller").delete();
     assertThat(item(check(), "problems").detail())
