@@ -14,7 +14,9 @@ import java.util.function.LongSupplier;
 /**
  * Decides who may read {@code /api/v1/explain} and {@code /api/v1/problems} in a cluster: they map
  * the mesh (pod IPs, endpoints, who may call whom), so only the node proxies and users granted
- * {@code get} on {@code explanations} or {@code problems} in API group {@value #GROUP} may.
+ * {@code get} on {@code explanations} or {@code problems} in API group {@value #GROUP} may; and
+ * {@code /api/v1/summary} ({@link SummaryApi}, for {@code nodemesh check}) likewise, with {@code
+ * summaries}.
  *
  * <ul>
  *   <li>A token issued for {@link ProxyAuth#AUDIENCE} is a proxy's: {@link ProxyAuth} decides.
