@@ -23,6 +23,12 @@ app.kubernetes.io/component: controller
 {{- end -}}
 
 {{/* Selector labels of the proxy pods; shadow Services select app.kubernetes.io/name only. */}}
+{{/* Labels of the `helm test` Pod (templates/tests/check.yaml), which NetworkPolicies let in. */}}
+{{- define "nodemesh.checkSelector" -}}
+app.kubernetes.io/name: nodemesh-check
+app.kubernetes.io/component: test
+{{- end -}}
+
 {{- define "nodemesh.proxySelector" -}}
 app.kubernetes.io/name: {{ include "nodemesh.proxyName" . }}
 app.kubernetes.io/component: proxy

@@ -146,7 +146,8 @@ class ControllerTlsChartTest {
     JsonNode viewer = defaults.get("ClusterRole", "nodemesh-viewer");
     JsonNode rule = viewer.path("rules").path(0);
     assertThat(texts(rule.path("apiGroups"))).containsExactly("nodemesh.io");
-    assertThat(texts(rule.path("resources"))).containsExactlyInAnyOrder("explanations", "problems");
+    assertThat(texts(rule.path("resources")))
+        .containsExactlyInAnyOrder("explanations", "problems", "summaries");
     assertThat(texts(rule.path("verbs"))).containsExactly("get");
     assertThat(viewer.path("rules").size()).isEqualTo(1);
     assertThat(defaults.get("ClusterRole", "nodemesh-controller-auth").path("rules").toString())

@@ -30,7 +30,12 @@ class HelmTestHookChartTest {
     assertThat(c.path("image").asText()).isEqualTo("ghcr.io/nodemesh/nodemesh:0.1.0");
     assertThat(texts(c.path("args")))
         .containsExactly(
-            "check", "--namespace=nodemesh", "--mesh-domain=mesh", "--dns-namespace=kube-system");
+            "check",
+            "--namespace=nodemesh",
+            "--mesh-domain=mesh",
+            "--dns-namespace=kube-system",
+            "--direct",
+            "--controller-ca=/etc/nodemesh/controller-ca/ca.crt");
     assertThat(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
     assertThat(c.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true))
         .isFalse();

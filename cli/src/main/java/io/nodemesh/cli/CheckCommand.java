@@ -5,7 +5,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nodemesh.cli.check.CheckItem;
 import io.nodemesh.cli.check.ClusterCheck;
+import io.nodemesh.cli.check.ControllerAccess;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,6 +41,31 @@ final class CheckCommand implements Callable<Integer> {
           "Check your own permissions instead of impersonating the controller's ServiceAccount.")
   boolean asSelf;
 
+  @Option(
+      names = "--direct",
+      description =
+          "Reach the controller Service and the proxies' admin port directly (from inside the"
+              + " cluster, as the chart's helm test does) instead of through the API server's"
+              + " proxy, which the chart's NetworkPolicies block.")
+  boolean direct;
+
+  @Option(
+      names = "--controller",
+      paramLabel = "URL",
+      description =
+          "With --direct: the controller's URL (default: https://nodemesh-controller.<namespace>"
+              + ".svc:9900, or http:// when its Service port says appProtocol http), e.g."
+              + " https://localhost:9900 through kubectl port-forward.")
+  URI controller;
+
+  @Option(
+      names = "--controller-ca",
+      paramLabel = "FILE",
+      description =
+          "With --direct: PEM CA that signed the controller's certificate (ca.crt of Secret"
+              + " nodemesh-controller-tls).")
+  Path controllerCa;
+
   @Override
   public Integer call() {
     ClusterCheck.Settings d = ClusterCheck.Settings.defaults();
@@ -49,11 +78,32 @@ final class CheckCommand implements Callable<Integer> {
             d.controllerPort(),
             d.proxyName(),
             d.proxyAdminPort());
+    if ((controllerCa != null || controller != null) && !direct) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          (controller != null ? "--controller" : "--controller-ca") + " goes with --direct");
+    }
+    if (controller != null
+        && !("https".equalsIgnoreCase(controller.getScheme())
+            || "http".equalsIgnoreCase(controller.getScheme()))) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--controller '" + controller + "' is not an http(s) URL");
+    }
+    if (controllerCa != null && !Files.isReadable(controllerCa)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--controller-ca '" + controllerCa + "' is not readable");
+    }
     try (KubernetesClient client = cluster.connect()) {
       Function<KubernetesClient, KubernetesClient> asController =
           asSelf ? c -> c : c -> impersonate(c, settings);
       List<CheckItem> items =
-          new ClusterCheck(client, asController, settings, Clock.systemUTC()).run();
+          new ClusterCheck(
+                  client,
+                  asController,
+                  settings,
+                  Clock.systemUTC(),
+                  new ControllerAccess(client, settings, direct, controllerCa, controller))
+              .run();
       return report(items, spec.commandLine().getOut());
     }
   }

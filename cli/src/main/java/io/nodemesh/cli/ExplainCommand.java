@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.nodemesh.cli.check.ControllerAccess;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.access.Explanation;
 import io.nodemesh.proxy.config.ControllerTrust;
@@ -233,18 +234,15 @@ final class ExplainCommand implements Callable<Integer> {
       // URLs"): /api/v1/namespaces/NS/services/NAME:PORTNAME/proxy/PATH.
       String base =
           client.getMasterUrl().toString().replaceAll("/+$", "")
-              + "/api/v1/namespaces/"
-              + namespace
-              + "/services/"
-              + (controllerHttp ? "" : "https:")
-              + "nodemesh-controller:api/proxy";
+              + ControllerAccess.servicePath(
+                  namespace, "nodemesh-controller", ControllerAccess.PORT_NAME, !controllerHttp);
       var http = client.getHttpClient();
       var request = http.newHttpRequestBuilder().uri(base + query);
       // The API server consumes Authorization (it authenticates us, then drops the header), so
       // the controller gets the token in a header of its own to review it again.
       String token = tokenFile != null ? fileToken() : kubeconfigToken(config);
       if (token != null) {
-        request.header("X-Nodemesh-Authorization", "Bearer " + token);
+        request.header(ControllerAccess.FORWARDED_AUTHORIZATION, "Bearer " + token);
       }
       HttpResponse<String> r =
           http.sendAsync(request.build(), String.class).get(15, TimeUnit.SECONDS);
@@ -289,12 +287,7 @@ final class ExplainCommand implements Callable<Integer> {
         return null;
       }
     }
-    for (String t : new String[] {config.getOauthToken(), config.getAutoOAuthToken()}) {
-      if (t != null && !t.isBlank()) {
-        return t.strip();
-      }
-    }
-    return null;
+    return ControllerAccess.bearerToken(config);
   }
 
   private static String error(Answer a) {

@@ -22,6 +22,7 @@ import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ProxyTracker;
+import io.nodemesh.controller.api.SummaryApi;
 import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ProxyAuth;
 import io.nodemesh.controller.api.TlsReloader;
@@ -212,6 +213,13 @@ public final class Controller implements AutoCloseable {
                   r -> {
                     ConfigApi.routing(r, hub, this::problems, registry, proxies, auth, viewers);
                     ExplainApi.routing(r, hub::current, this::pod, viewers, registry);
+                    SummaryApi.routing(
+                        r,
+                        hub::current,
+                        options.meshNamespace(),
+                        options.proxySelector(),
+                        viewers,
+                        registry);
                   });
       if (tls != null) {
         web.tls(tls.serverTls());

@@ -6,14 +6,18 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
-import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.api.SummaryApi;
+import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.dns.DnsPatcher;
 import io.nodemesh.dns.DnsStatus;
@@ -44,8 +48,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The checks behind {@code nodemesh check}, in the order a broken install is usually diagnosed:
  * API, permissions, CRDs, DNS, leader, proxies, config versions, shadow Services, problems. Each
- * item reads the cluster through the API server only (controller and proxies are reached through
- * the API server's service and pod proxy), so it works from a laptop with a kubeconfig.
+ * item reads the cluster through the API server; the controller and the proxies are reached as
+ * {@link ControllerAccess} says (through the API server's service and pod proxy from a laptop, or
+ * directly from a pod), with the user's token, which the controller checks against ClusterRole
+ * {@code nodemesh-viewer}.
  */
 public final class ClusterCheck {
   /** Names and ports of what the chart installs; see docs/chart.md. */
@@ -105,6 +111,7 @@ public final class ClusterCheck {
   private final Function<KubernetesClient, KubernetesClient> asController;
   private final Settings settings;
   private final Clock clock;
+  private final ControllerAccess access;
 
   /**
    * @param asController makes a client that acts as the controller's ServiceAccount (impersonation)
@@ -115,10 +122,22 @@ public final class ClusterCheck {
       Function<KubernetesClient, KubernetesClient> asController,
       Settings settings,
       Clock clock) {
+    this(
+        client, asController, settings, clock, new ControllerAccess(client, settings, false, null));
+  }
+
+  /** As above, reaching the controller and the proxies as {@code access} says. */
+  public ClusterCheck(
+      KubernetesClient client,
+      Function<KubernetesClient, KubernetesClient> asController,
+      Settings settings,
+      Clock clock,
+      ControllerAccess access) {
     this.client = client;
     this.asController = asController;
     this.settings = settings;
     this.clock = clock;
+    this.access = access;
   }
 
   /** Every item; after a failed API check the rest are skipped. */
@@ -201,12 +220,33 @@ public final class ClusterCheck {
 
   CheckItem rbac() {
     KubernetesClient reviewer = asController.apply(client);
-    String who =
-        reviewer == client
-            ? "you"
-            : "ServiceAccount " + settings.meshNamespace() + "/" + settings.controllerName();
+    String controller =
+        "ServiceAccount " + settings.meshNamespace() + "/" + settings.controllerName();
     try {
-      return rbac(reviewer, who);
+      if (reviewer == client) {
+        return rbac("you", p -> allowed(reviewer, p));
+      }
+      try {
+        return rbac(controller, p -> allowed(reviewer, p));
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 403) {
+          throw e;
+        }
+        // No impersonation (the helm test's ServiceAccount has none): ask about the controller's
+        // ServiceAccount instead, which needs only create on subjectaccessreviews.
+        try {
+          return rbac(controller, this::controllerAllowed);
+        } catch (KubernetesClientException e2) {
+          if (e2.getCode() != 403) {
+            throw e2;
+          }
+          return CheckItem.warn(
+              "rbac",
+              "cannot impersonate the controller's ServiceAccount ("
+                  + oneLine(e)
+                  + ") nor create a SubjectAccessReview about it; run check as a cluster admin");
+        }
+      }
     } finally {
       if (reviewer != client) {
         reviewer.close();
@@ -214,36 +254,11 @@ public final class ClusterCheck {
     }
   }
 
-  private CheckItem rbac(KubernetesClient reviewer, String who) {
+  private CheckItem rbac(String who, java.util.function.Predicate<Permission> allowed) {
     List<String> denied = new ArrayList<>();
     List<Permission> needed = controllerPermissions();
     for (Permission p : needed) {
-      SelfSubjectAccessReview review =
-          new SelfSubjectAccessReviewBuilder()
-              .withNewSpec()
-              .withNewResourceAttributes()
-              .withVerb(p.verb())
-              .withGroup(p.group())
-              .withResource(p.resource())
-              .withNamespace(p.namespace())
-              .withName(p.name())
-              .endResourceAttributes()
-              .endSpec()
-              .build();
-      SelfSubjectAccessReview answer;
-      try {
-        answer = reviewer.authorization().v1().selfSubjectAccessReview().create(review);
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 403 && reviewer != client) {
-          return CheckItem.warn(
-              "rbac",
-              "cannot impersonate the controller's ServiceAccount to check its permissions ("
-                  + oneLine(e)
-                  + "); run check as a cluster admin");
-        }
-        throw e;
-      }
-      if (answer.getStatus() == null || !Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
+      if (!allowed.test(p)) {
         denied.add(p.toString());
       }
     }
@@ -254,6 +269,58 @@ public final class ClusterCheck {
     }
     return CheckItem.pass(
         "rbac", "%s can do all %d things the controller needs".formatted(who, needed.size()));
+  }
+
+  private static ResourceAttributes attributes(Permission p) {
+    return new ResourceAttributesBuilder()
+        .withVerb(p.verb())
+        .withGroup(p.group())
+        .withResource(p.resource())
+        .withNamespace(p.namespace())
+        .withName(p.name())
+        .build();
+  }
+
+  /** A SelfSubjectAccessReview: may the reviewer's own user (maybe impersonated) do {@code p}? */
+  private static boolean allowed(KubernetesClient reviewer, Permission p) {
+    SelfSubjectAccessReview answer =
+        reviewer
+            .authorization()
+            .v1()
+            .selfSubjectAccessReview()
+            .create(
+                new SelfSubjectAccessReviewBuilder()
+                    .withNewSpec()
+                    .withResourceAttributes(attributes(p))
+                    .endSpec()
+                    .build());
+    return answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+  }
+
+  /**
+   * A SubjectAccessReview about the controller's ServiceAccount, with the groups the API server
+   * gives every ServiceAccount token (Kubernetes docs, "Service account permissions").
+   */
+  private boolean controllerAllowed(Permission p) {
+    String ns = settings.meshNamespace();
+    SubjectAccessReview answer =
+        client
+            .authorization()
+            .v1()
+            .subjectAccessReview()
+            .create(
+                new SubjectAccessReviewBuilder()
+                    .withNewSpec()
+                    .withUser(
+                        "system:serviceaccount:%s:%s".formatted(ns, settings.controllerName()))
+                    .withGroups(
+                        "system:serviceaccounts",
+                        "system:serviceaccounts:" + ns,
+                        "system:authenticated")
+                    .withResourceAttributes(attributes(p))
+                    .endSpec()
+                    .build());
+    return answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
   }
 
   CheckItem crds() {
@@ -487,8 +554,7 @@ public final class ClusterCheck {
     if (!stranded.isEmpty()) {
       return CheckItem.warn(
           "proxies",
-          "a ready proxy on each of %d nodes it can run on; %s"
-              .formatted(nodes.size(), outside));
+          "a ready proxy on each of %d nodes it can run on; %s".formatted(nodes.size(), outside));
     }
     return CheckItem.pass(
         "proxies",
@@ -528,29 +594,21 @@ public final class ClusterCheck {
 
   /** Every ready proxy reports, on its /ready, the config version the controller serves. */
   CheckItem proxyConfig(List<Pod> proxies) {
+    Fetched f = fetch("proxy-config", SummaryApi.PATH, ViewerAuth.SUMMARIES);
+    if (f.failure() != null) {
+      return f.failure();
+    }
     long latest;
     try {
-      String body = client.raw(servicePath("/api/v1/config"));
-      if (body == null) {
-        return CheckItem.fail(
-            "proxy-config",
-            "controller Service %s/%s not found"
-                .formatted(settings.meshNamespace(), settings.controllerName()));
-      }
-      latest = JSON.readTree(body).path("version").asLong(-1);
-    } catch (RuntimeException e) {
-      return CheckItem.fail(
-          "proxy-config",
-          "cannot read the controller's config through the API server: " + oneLine(e));
+      latest = MeshConfigJson.mapper().readValue(f.body(), SummaryApi.Summary.class).version();
+    } catch (IOException e) {
+      return CheckItem.fail("proxy-config", "the controller's summary is not JSON: " + oneLine(e));
     }
     Map<String, String> behind = new TreeMap<>();
     for (Pod p : proxies) {
       String name = p.getMetadata().getName();
       try {
-        String body =
-            client.raw(
-                "/api/v1/namespaces/%s/pods/%s:%d/proxy/ready"
-                    .formatted(settings.meshNamespace(), name, settings.proxyAdminPort()));
+        String body = access.proxyReady(p);
         Matcher m = READY_VERSION.matcher(body == null ? "" : body);
         long v = m.find() ? Long.parseLong(m.group(1)) : -1;
         if (v != latest) {
@@ -576,27 +634,22 @@ public final class ClusterCheck {
   }
 
   /**
-   * The shadow Services are exactly what the controller's own {@link ShadowServices#desired} makes
-   * of the config it serves: same names, same port to proxy-port mapping, none left over.
+   * The shadow Services are exactly what the controller's own {@link SummaryApi#of} says its config
+   * calls for: same names, same port to proxy-port mapping, none left over.
    */
   CheckItem shadows() {
-    MeshConfig config;
-    try {
-      String body = client.raw(servicePath("/api/v1/config"));
-      if (body == null) {
-        return CheckItem.fail(
-            "shadows",
-            "controller Service %s/%s not found"
-                .formatted(settings.meshNamespace(), settings.controllerName()));
-      }
-      config = MeshConfigJson.read(body);
-    } catch (RuntimeException e) {
-      return CheckItem.fail(
-          "shadows", "cannot read the controller's config through the API server: " + oneLine(e));
+    Fetched f = fetch("shadows", SummaryApi.PATH, ViewerAuth.SUMMARIES);
+    if (f.failure() != null) {
+      return f.failure();
     }
-    Map<String, Service> desired =
-        ShadowServices.desired(
-            config, settings.meshNamespace(), ControllerOptions.defaults().proxySelector());
+    SummaryApi.Summary summary;
+    try {
+      summary = MeshConfigJson.mapper().readValue(f.body(), SummaryApi.Summary.class);
+    } catch (IOException e) {
+      return CheckItem.fail("shadows", "the controller's summary is not JSON: " + oneLine(e));
+    }
+    Map<String, SummaryApi.Shadow> desired = new TreeMap<>();
+    summary.shadows().forEach(s -> desired.put(s.name(), s));
     Map<String, Service> actual = new TreeMap<>();
     for (Service s :
         client
@@ -609,13 +662,14 @@ public final class ClusterCheck {
     }
     List<String> missing = new ArrayList<>();
     List<String> stale = new ArrayList<>();
-    for (Map.Entry<String, Service> e : desired.entrySet()) {
+    for (Map.Entry<String, SummaryApi.Shadow> e : desired.entrySet()) {
       Service a = actual.get(e.getKey());
+      Set<String> want = new TreeSet<>(e.getValue().ports());
       if (a == null) {
-        missing.add(source(e.getValue()) + " (" + e.getKey() + ")");
-      } else if (!ports(a).equals(ports(e.getValue()))) {
+        missing.add(e.getValue().source() + " (" + e.getKey() + ")");
+      } else if (!SummaryApi.ports(a).equals(want)) {
         stale.add(
-            "%s has ports %s, config says %s".formatted(e.getKey(), ports(a), ports(e.getValue())));
+            "%s has ports %s, config says %s".formatted(e.getKey(), SummaryApi.ports(a), want));
       }
     }
     List<String> orphans = actual.keySet().stream().filter(a -> !desired.containsKey(a)).toList();
@@ -635,53 +689,18 @@ public final class ClusterCheck {
     }
     return CheckItem.pass(
         "shadows",
-        "%d shadow Services match config version %d".formatted(desired.size(), config.version()));
-  }
-
-  /** {@code port->proxyPort/protocol}, sorted: what a shadow Service does with traffic. */
-  private static Set<String> ports(Service s) {
-    Set<String> out = new TreeSet<>();
-    if (s.getSpec() != null && s.getSpec().getPorts() != null) {
-      for (var p : s.getSpec().getPorts()) {
-        String target =
-            p.getTargetPort() == null
-                ? "?"
-                : String.valueOf(
-                    p.getTargetPort().getIntVal() != null
-                        ? p.getTargetPort().getIntVal()
-                        : p.getTargetPort().getStrVal());
-        out.add(p.getPort() + "->" + target + "/" + p.getProtocol());
-      }
-    }
-    return out;
-  }
-
-  private static String source(Service shadow) {
-    Map<String, String> l = shadow.getMetadata().getLabels();
-    return l.get(ShadowServices.SOURCE_NAMESPACE_LABEL)
-        + "/"
-        + l.get(ShadowServices.SOURCE_NAME_LABEL);
+        "%d shadow Services match config version %d".formatted(desired.size(), summary.version()));
   }
 
   /**
    * What the controller refused to compile (SMI objects and annotations), from /api/v1/problems.
    */
   CheckItem problems() {
-    String body;
-    try {
-      body = client.raw(servicePath("/api/v1/problems"));
-    } catch (RuntimeException e) {
-      return CheckItem.fail(
-          "problems",
-          "cannot read the controller's problems through the API server: " + oneLine(e));
+    Fetched f = fetch("problems", "/api/v1/problems", ViewerAuth.PROBLEMS);
+    if (f.failure() != null) {
+      return f.failure();
     }
-    if (body == null) {
-      return CheckItem.fail(
-          "problems",
-          "controller Service %s/%s not found"
-              .formatted(settings.meshNamespace(), settings.controllerName()));
-    }
-    JsonNode array = JSON.readTree(body);
+    JsonNode array = JSON.readTree(f.body());
     List<String> found = new ArrayList<>();
     for (JsonNode p : array) {
       String ns = p.path("namespace").asText("");
@@ -700,10 +719,73 @@ public final class ClusterCheck {
     return CheckItem.pass("problems", "no SMI object or Service with errors");
   }
 
-  private String servicePath(String path) {
-    return "/api/v1/namespaces/%s/services/%s:%d/proxy%s"
-        .formatted(
-            settings.meshNamespace(), settings.controllerName(), settings.controllerPort(), path);
+  /** A 200 body of the controller, or the FAIL line that says why there is none. */
+  private record Fetched(String body, CheckItem failure) {}
+
+  /**
+   * GETs {@code path} from the controller for {@code item}; a refusal becomes one line naming the
+   * permission that is missing ({@code get RESOURCE.nodemesh.io}, or the API server's own rule).
+   */
+  private Fetched fetch(String item, String path, String resource) {
+    ControllerAccess.Answer a;
+    try {
+      a = access.get(path);
+    } catch (RuntimeException e) {
+      return new Fetched(null, CheckItem.fail(item, "cannot reach the controller: " + oneLine(e)));
+    }
+    if (a.ok()) {
+      return new Fetched(a.body(), null);
+    }
+    String rule = "get " + resource + "." + ViewerAuth.GROUP;
+    String said = errorOf(a.body());
+    String detail;
+    if (a.status() == 404 && a.body().isEmpty()) {
+      detail =
+          "controller Service %s/%s not found"
+              .formatted(settings.meshNamespace(), settings.controllerName());
+    } else if (a.status() == 403 && isApiServerStatus(a.body())) {
+      detail =
+          "the API server refused its service proxy (%s); you need get services/proxy in %s"
+              .formatted(said, settings.meshNamespace());
+    } else if (a.status() == 403) {
+      detail =
+          ("missing permission %s (bind ClusterRole nodemesh-viewer, docs/rbac.md);"
+                  + " the controller said: %s")
+              .formatted(rule, said);
+    } else if (a.status() == 401) {
+      detail =
+          ("the controller wants a bearer token it can review for %s (%s); check sends your"
+                  + " kubeconfig's token, a client-certificate kubeconfig has none (docs/cli.md)")
+              .formatted(rule, said);
+    } else {
+      detail = "the controller at %s answered %d: %s".formatted(a.where(), a.status(), said);
+    }
+    return new Fetched(null, CheckItem.fail(item, detail));
+  }
+
+  /** The {@code error} of the controller's JSON, or the {@code message} of a Kubernetes Status. */
+  private static String errorOf(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      for (String field : List.of("error", "message")) {
+        String v = n.path(field).asText("");
+        if (!v.isBlank()) {
+          return v;
+        }
+      }
+    } catch (RuntimeException e) {
+      // not JSON: the first line as it is
+    }
+    String b = body == null ? "" : body.strip();
+    return b.isEmpty() ? "(no body)" : b.lines().findFirst().orElse(b);
+  }
+
+  private static boolean isApiServerStatus(String body) {
+    try {
+      return "Status".equals(JSON.readTree(body).path("kind").asText(""));
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static boolean ready(Pod p) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -16,6 +17,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -24,6 +28,7 @@ import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.api.SummaryApi;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.dns.DnsPatcher;
 import java.time.Clock;
@@ -46,10 +51,13 @@ import org.junit.jupiter.api.Test;
 class ClusterCheckTest {
   static final String NS = "nodemesh";
   static final Instant NOW = Instant.parse("2026-11-26T01:00:00Z");
-  static final String CONFIG_PATH =
-      "/api/v1/namespaces/nodemesh/services/nodemesh-controller:9900/proxy/api/v1/config";
-  static final String PROBLEMS_PATH =
-      "/api/v1/namespaces/nodemesh/services/nodemesh-controller:9900/proxy/api/v1/problems";
+  static final String TLS_PROXY =
+      "/api/v1/namespaces/nodemesh/services/https:nodemesh-controller:api/proxy";
+  static final String PLAIN_PROXY =
+      "/api/v1/namespaces/nodemesh/services/nodemesh-controller:api/proxy";
+
+  /** The bearer token of fabric8's mock client: a kubeconfig user with a token, as most are. */
+  static final String TOKEN = "secret";
 
   KubernetesMockServer server;
   KubernetesClient client;
@@ -58,6 +66,20 @@ class ClusterCheckTest {
   volatile String problems = "[]";
   final Map<String, Long> proxyVersions = new ConcurrentHashMap<>();
   final Set<String> deniedVerbs = ConcurrentHashMap.newKeySet();
+
+  /** nodemesh.io resources the kubeconfig's user is not granted (the fake controller's SAR). */
+  final Set<String> deniedResources = ConcurrentHashMap.newKeySet();
+
+  /** Whether the check's user may impersonate (a cluster admin may, the helm test's may not). */
+  volatile boolean mayImpersonate = true;
+
+  final Set<String> reviewedUsers = ConcurrentHashMap.newKeySet();
+
+  /** Whether the fake controller serves TLS; the API server's proxy fails on the other scheme. */
+  volatile boolean controllerTls = true;
+
+  /** What the fake controller received in X-Nodemesh-Authorization. */
+  final List<String> forwardedTokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void healthyCluster() {
@@ -84,13 +106,7 @@ class ClusterCheckTest {
                     RouteConfig.direct(
                         new BackendConfig(
                             "db-0", 1, List.of(EndpointConfig.ready("10.1.0.6", 5432)))))));
-    server
-        .expect()
-        .get()
-        .withPath(CONFIG_PATH)
-        .andReply(200, r -> MeshConfigJson.write(config))
-        .always();
-    server.expect().get().withPath(PROBLEMS_PATH).andReply(200, r -> problems).always();
+    fakeController();
     for (String node : List.of("node-a", "node-b")) {
       String pod = "nodemesh-proxy-" + node;
       proxyVersions.put(pod, 7L);
@@ -106,12 +122,43 @@ class ClusterCheckTest {
         .post()
         .withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
         .andReply(
-            200,
+            reply(
+                r -> {
+                  if (r.getHeader("Impersonate-User") != null && !mayImpersonate) {
+                    return Map.entry(
+                        403,
+                        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                            + "\"message\":\"users"
+                            + " \\\"system:serviceaccount:nodemesh:nodemesh-controller\\\" is"
+                            + " forbidden: User cannot"
+                            + " impersonate\",\"reason\":\"Forbidden\",\"code\":403}");
+                  }
+                  SelfSubjectAccessReview review =
+                      client
+                          .getKubernetesSerialization()
+                          .unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
+                  var a = review.getSpec().getResourceAttributes();
+                  review.setStatus(
+                      new SubjectAccessReviewStatus(
+                          !deniedVerbs.contains(a.getVerb() + " " + a.getResource()),
+                          false,
+                          null,
+                          null));
+                  return Map.entry(201, review);
+                }))
+        .always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(
+            201,
             r -> {
-              SelfSubjectAccessReview review =
+              SubjectAccessReview review =
                   client
                       .getKubernetesSerialization()
-                      .unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
+                      .unmarshal(r.getUtf8Body(), SubjectAccessReview.class);
+              reviewedUsers.add(review.getSpec().getUser() + " " + review.getSpec().getGroups());
               var a = review.getSpec().getResourceAttributes();
               review.setStatus(
                   new SubjectAccessReviewStatus(
@@ -205,6 +252,119 @@ class ClusterCheckTest {
         .forEach(s -> client.services().inNamespace(NS).resource(s).create());
   }
 
+  /**
+   * The controller behind the API server's service proxy, as the chart runs it: TLS, and summary
+   * and problems only for a token whose user has {@code get summaries/problems.nodemesh.io}.
+   */
+  void fakeController() {
+    for (boolean tlsPath : List.of(true, false)) {
+      for (String resource : List.of("summaries", "problems")) {
+        String path =
+            (tlsPath ? TLS_PROXY : PLAIN_PROXY)
+                + (resource.equals("summaries") ? "/api/v1/summary" : "/api/v1/problems");
+        server
+            .expect()
+            .get()
+            .withPath(path)
+            .andReply(
+                reply(
+                    r -> {
+                      forwardedTokens.add(String.valueOf(r.getHeader("X-Nodemesh-Authorization")));
+                      return answer(tlsPath, resource, r);
+                    }))
+            .always();
+      }
+    }
+    controllerService("https");
+  }
+
+  /** A mock answer whose status and body {@code f} decides, once per request. */
+  static ResponseProvider<Object> reply(Function<RecordedRequest, Map.Entry<Integer, ?>> f) {
+    return new ResponseProvider<>() {
+      private final Map<RecordedRequest, Map.Entry<Integer, ?>> answers =
+          java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+      private Headers headers = Headers.builder().build();
+
+      private Map.Entry<Integer, ?> of(RecordedRequest r) {
+        return answers.computeIfAbsent(r, f);
+      }
+
+      @Override
+      public int getStatusCode(RecordedRequest r) {
+        return of(r).getKey();
+      }
+
+      @Override
+      public Object getBody(RecordedRequest r) {
+        return of(r).getValue();
+      }
+
+      @Override
+      public Headers getHeaders() {
+        return headers;
+      }
+
+      @Override
+      public void setHeaders(Headers h) {
+        headers = h;
+      }
+    };
+  }
+
+  /** What the controller (or the API server's proxy, on the wrong scheme) answers. */
+  Map.Entry<Integer, String> answer(boolean tlsPath, String resource, RecordedRequest r) {
+    if (tlsPath != controllerTls) {
+      return Map.entry(503, "Error trying to reach service: wrong scheme");
+    }
+    String auth = r.getHeader("X-Nodemesh-Authorization");
+    if (auth == null) {
+      return Map.entry(401, "{\"error\":\"no Authorization header; send a Bearer token\"}");
+    }
+    if (!auth.equals("Bearer " + TOKEN)) {
+      return Map.entry(401, "{\"error\":\"token not accepted\"}");
+    }
+    if (deniedResources.contains(resource)) {
+      return Map.entry(
+          403,
+          ("{\"error\":\"bob may not read %s; it needs get %s.nodemesh.io (ClusterRole"
+                  + " nodemesh-viewer)\"}")
+              .formatted(resource, resource));
+    }
+    return Map.entry(200, resource.equals("problems") ? problems : summary());
+  }
+
+  String summary() {
+    try {
+      return MeshConfigJson.mapper()
+          .writeValueAsString(
+              SummaryApi.of(config, NS, ControllerOptions.defaults().proxySelector()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The chart's controller Service; {@code appProtocol} null as charts before it set one. */
+  void controllerService(String appProtocol) {
+    client
+        .services()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withNewMetadata()
+                .withName("nodemesh-controller")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withName("api")
+                .withPort(9900)
+                .withAppProtocol(appProtocol)
+                .endPort()
+                .endSpec()
+                .build())
+        .createOr(op -> op.update());
+  }
+
   DnsPatcher dnsPatcher() {
     return new DnsPatcher(client, new DnsPatcher.Settings("kube-system", NS, "mesh", null));
   }
@@ -235,6 +395,17 @@ class ClusterCheckTest {
 
   List<CheckItem> check() {
     return check(client);
+  }
+
+  /** A client of the same API server whose user has no bearer token (a client certificate). */
+  KubernetesClient withoutToken() {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+                .withMasterUrl(client.getMasterUrl().toString())
+                .withTrustCerts(true)
+                .build())
+        .build();
   }
 
   List<CheckItem> check(KubernetesClient c) {
@@ -517,5 +688,116 @@ class ClusterCheckTest {
           .extracting(CheckItem::status)
           .containsOnly(CheckItem.Status.SKIP);
     }
+  }
+
+  @Test
+  void theControllerItemsGoToTheHttpsPortWithTheTokenInItsOwnHeader() {
+    List<CheckItem> items = check();
+    assertThat(items)
+        .as(forwardedTokens.toString())
+        .allMatch(i -> i.status() == CheckItem.Status.PASS);
+    assertThat(forwardedTokens).hasSize(3).containsOnly("Bearer " + TOKEN);
+  }
+
+  @Test
+  void withoutATokenTheControllerItemsFailInOneLineEach() {
+    List<CheckItem> items;
+    try (KubernetesClient anonymous = withoutToken()) {
+      items = check(anonymous);
+    }
+    assertThat(forwardedTokens).containsOnly("null");
+    for (String name : List.of("proxy-config", "shadows", "problems")) {
+      CheckItem i = item(items, name);
+      assertThat(i.status()).as(i.line()).isEqualTo(CheckItem.Status.FAIL);
+      assertThat(i.detail())
+          .contains("no Authorization header")
+          .contains("kubeconfig's token")
+          .doesNotContain("\n")
+          .doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void aMissingViewerGrantNamesThePermission() {
+    deniedResources.add("problems");
+    assertThat(onlyFailure(check(), "problems").detail())
+        .startsWith("missing permission get problems.nodemesh.io (bind ClusterRole nodemesh-viewer")
+        .contains("bob may not read problems")
+        .doesNotContain("\n");
+
+    deniedResources.add("summaries");
+    List<CheckItem> items = check();
+    assertThat(item(items, "proxy-config").detail())
+        .startsWith("missing permission get summaries.nodemesh.io");
+    assertThat(item(items, "shadows").detail())
+        .startsWith("missing permission get summaries.nodemesh.io");
+  }
+
+  @Test
+  void aControllerWithoutTlsIsReachedOverHttp() {
+    controllerTls = false;
+    controllerService("http");
+    assertThat(check()).allMatch(i -> i.status() == CheckItem.Status.PASS);
+  }
+
+  @Test
+  void withoutAnAppProtocolTheControllerIsAskedOverHttps() {
+    controllerService(null);
+    assertThat(check()).allMatch(i -> i.status() == CheckItem.Status.PASS);
+  }
+
+  @Test
+  void theSummaryTheCheckReadsHoldsNoEndpoint() {
+    String summary = summary();
+    assertThat(summary).contains("\"version\":7").contains("shop/whoami").contains("80->5000/TCP");
+    assertThat(summary).doesNotContain("10.1.0.5").doesNotContain("10.1.0.6").doesNotContain("8080");
+  }
+
+  @Test
+  void noControllerServiceIsNamed() {
+    client.services().inNamespace(NS).withName("nodemesh-controller").delete();
+    assertThat(item(check(), "problems").detail())
+        .isEqualTo("controller Service nodemesh/nodemesh-controller not found");
+  }
+
+  /** As {@code nodemesh check} without --as-self: impersonating the controller's ServiceAccount. */
+  List<CheckItem> checkAsController() {
+    return new ClusterCheck(
+            client,
+            c ->
+                new KubernetesClientBuilder()
+                    .withConfig(
+                        new ConfigBuilder(c.getConfiguration())
+                            .withImpersonateUsername(
+                                "system:serviceaccount:nodemesh:nodemesh-controller")
+                            .build())
+                    .build(),
+            ClusterCheck.Settings.defaults(),
+            Clock.fixed(NOW, ZoneOffset.UTC))
+        .run();
+  }
+
+  @Test
+  void withImpersonationTheControllersOwnRightsAreChecked() {
+    assertThat(item(checkAsController(), "rbac").detail())
+        .startsWith("ServiceAccount nodemesh/nodemesh-controller can do all");
+    assertThat(reviewedUsers).isEmpty();
+  }
+
+  @Test
+  void withoutImpersonationASubjectAccessReviewAsksAboutTheController() {
+    mayImpersonate = false;
+    CheckItem rbac = item(checkAsController(), "rbac");
+    assertThat(rbac.status()).as(rbac.line()).isEqualTo(CheckItem.Status.PASS);
+    assertThat(rbac.detail()).startsWith("ServiceAccount nodemesh/nodemesh-controller can do all");
+    assertThat(reviewedUsers)
+        .containsOnly(
+            "system:serviceaccount:nodemesh:nodemesh-controller [system:serviceaccounts,"
+                + " system:serviceaccounts:nodemesh, system:authenticated]");
+
+    deniedVerbs.add("delete services");
+    assertThat(onlyFailure(checkAsController(), "rbac").detail())
+        .startsWith(
+            "ServiceAccount nodemesh/nodemesh-controller cannot delete services in nodemesh");
   }
 }

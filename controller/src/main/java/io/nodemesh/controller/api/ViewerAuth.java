@@ -14,7 +14,9 @@ import java.util.function.LongSupplier;
 /**
  * Decides who may read {@code /api/v1/explain} and {@code /api/v1/problems} in a cluster: they map
  * the mesh (pod IPs, endpoints, who may call whom), so only the node proxies and users granted
- * {@code get} on {@code explanations} or {@code problems} in API group {@value #GROUP} may.
+ * {@code get} on {@code explanations} or {@code problems} in API group {@value #GROUP} may; and
+ * {@code /api/v1/summary} ({@link SummaryApi}, for {@code nodemesh check}) likewise, with {@code
+ * summaries}.
  *
  * <ul>
  *   <li>A token issued for {@link ProxyAuth#AUDIENCE} is a proxy's: {@link ProxyAuth} decides.
@@ -39,6 +41,9 @@ public final class ViewerAuth {
 
   /** The resource that guards {@code /api/v1/problems}. */
   public static final String PROBLEMS = "problems";
+
+  /** The resource that guards {@code /api/v1/summary} ({@link SummaryApi}). */
+  public static final String SUMMARIES = "summaries";
 
   private static final int MAX_CACHED = 10_000;
 

@@ -1,0 +1,216 @@
+package io.nodemesh.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nodemesh.controller.Controller;
+import io.nodemesh.controller.api.ApiSecurity;
+import io.nodemesh.controller.api.ApiTls;
+import io.nodemesh.controller.shadow.ShadowServices;
+import io.nodemesh.controller.source.FileSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code nodemesh check --direct}, as the chart's {@code helm test} runs it, against the real
+ * controller as the chart runs it: TLS from a CA the check pins, and the summary and problems only
+ * for a token whose user the API server (the mock's TokenReview and SubjectAccessReview) grants
+ * them.
+ */
+@EnableKubernetesMockClient(crud = true)
+class CheckDirectTest {
+  static final String WORLD =
+      """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web, namespace: shop}
+      spec: {ports: [{name: http, port: 80}]}
+      """;
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  @TempDir static Path pki;
+  @TempDir Path dir;
+  static TestCa mesh;
+  static TestCa rogue;
+  Controller controller;
+  Path kubeconfig;
+  final List<String> reviewedTokens = new CopyOnWriteArrayList<>();
+  final Set<String> granted = ConcurrentHashMap.newKeySet();
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    mesh = new TestCa(pki, "mesh");
+    rogue = new TestCa(pki, "rogue");
+  }
+
+  @BeforeEach
+  void controllerAndApiServer() throws Exception {
+    granted.addAll(List.of("summaries", "problems"));
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(
+            201,
+            req -> {
+              TokenReview asked =
+                  client
+                      .getKubernetesSerialization()
+                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
+              reviewedTokens.add(asked.getSpec().getToken());
+              boolean ours = "check-pod-token".equals(asked.getSpec().getToken());
+              return new TokenReviewBuilder()
+                  .withNewStatus()
+                  .withAuthenticated(ours)
+                  .withNewUser()
+                  .withUsername(ours ? "system:serviceaccount:nodemesh:nodemesh-check" : null)
+                  .endUser()
+                  .endStatus()
+                  .build();
+            })
+        .always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(
+            201,
+            req -> {
+              SubjectAccessReview asked =
+                  client
+                      .getKubernetesSerialization()
+                      .unmarshal(req.getBody().readUtf8(), SubjectAccessReview.class);
+              var a = asked.getSpec().getResourceAttributes();
+              boolean allowed =
+                  asked.getSpec().getUser().equals("system:serviceaccount:nodemesh:nodemesh-check")
+                      && "nodemesh.io".equals(a.getGroup())
+                      && "get".equals(a.getVerb())
+                      && granted.contains(a.getResource());
+              return new SubjectAccessReviewBuilder(asked)
+                  .withNewStatus()
+                  .withAllowed(allowed)
+                  .endStatus()
+                  .build();
+            })
+        .always();
+    Files.writeString(dir.resolve("world.yaml"), WORLD);
+    controller =
+        Controller.start(
+            TestControllers.options("check-direct"),
+            new FileSource(dir),
+            client,
+            new ApiSecurity(null, true, new ApiTls(mesh.tlsCert, mesh.tlsKey)));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                !client
+                    .services()
+                    .inNamespace("nodemesh")
+                    .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY)
+                    .list()
+                    .getItems()
+                    .isEmpty());
+    kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: check, user: {token: check-pod-token}}]
+        contexts: [{name: c, context: {cluster: c, user: check}}]
+        current-context: c
+        """
+            .formatted(client.getMasterUrl()));
+  }
+
+  @AfterEach
+  void stop() {
+    controller.close();
+  }
+
+  CliTest.Result check(Path ca) {
+    return CliTest.run(
+        "check",
+        "--kubeconfig",
+        kubeconfig.toString(),
+        "--as-self",
+        "--direct",
+        "--controller",
+        "https://localhost:" + controller.apiPort(),
+        "--controller-ca",
+        ca.toString());
+  }
+
+  static String line(CliTest.Result r, String item) {
+    return r.out()
+        .lines()
+        .filter(l -> l.matches("[A-Z]{4}  " + item + " .*"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + item + " line in\n" + r.out()));
+  }
+
+  @Test
+  void theControllerAnswersTheChecksTokenOverTls() {
+    CliTest.Result r = check(mesh.caCert);
+
+    assertThat(line(r, "proxy-config")).startsWith("PASS").contains("all 0 proxies run config");
+    assertThat(line(r, "shadows")).startsWith("PASS").contains("1 shadow Services match");
+    assertThat(line(r, "problems")).startsWith("PASS");
+    assertThat(reviewedTokens).isNotEmpty().containsOnly("check-pod-token");
+    assertThat(r.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void aMissingGrantIsAFailLineNamingIt() {
+    granted.remove("summaries");
+    CliTest.Result r = check(mesh.caCert);
+
+    assertThat(r.code()).isEqualTo(1);
+    for (String item : List.of("proxy-config", "shadows")) {
+      assertThat(line(r, item))
+          .startsWith("FAIL")
+          .contains("missing permission get summaries.nodemesh.io")
+          .contains("ClusterRole nodemesh-viewer")
+          .contains("system:serviceaccount:nodemesh:nodemesh-check may not read the summary");
+    }
+    assertThat(line(r, "problems")).startsWith("PASS");
+    assertThat(r.out() + r.err()).doesNotContain("\tat ").doesNotContain("Exception");
+  }
+
+  @Test
+  void aControllerWhoseCertificateTheCaDidNotSignIsNotAsked() {
+    CliTest.Result r = check(rogue.caCert);
+
+    assertThat(line(r, "problems")).startsWith("FAIL").contains("cannot reach the controller");
+    assertThat(reviewedTokens).isEmpty();
+    assertThat(r.out() + r.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void controllerFlagsNeedDirect() {
+    CliTest.Result r = CliTest.run("check", "--controller-ca", mesh.caCert.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).startsWith("nodemesh: --controller-ca goes with --direct");
+  }
+}
