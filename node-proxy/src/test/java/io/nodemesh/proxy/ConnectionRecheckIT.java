@@ -204,6 +204,9 @@ class ConnectionRecheckIT {
       await().atMost(CLOSED_WITHIN).until(() -> web.received.get() == 2);
 
       proxy.apply(acl(2, List.of()));
+      // The new config reaches each connection on its event loop; release the backend only once
+      // both have seen it, or the answer could leave before the busy one knows it is draining.
+      await().atMost(CLOSED_WITHIN).until(() -> revoked(Revocations.Kind.HTTP) == 2.0);
       web.hold.countDown();
       RawClient.Response r = inFlight.get();
       assertThat(r.status()).isEqualTo(200);
