@@ -57,7 +57,7 @@ class ReleaseIT {
         Boolean.getBoolean("nodemesh.release.it"),
         "building and running the release takes about 3 minutes; run with"
             + " -Dnodemesh.release.it=true (.ci/run does)");
-    for (String tool : List.of("mvn", "tar", "gzip", "sha256sum", "dpkg-deb", "apt-get")) {
+    for (String tool : List.of("tar", "gzip", "sha256sum", "dpkg-deb", "apt-get")) {
       assumeTrue(onPath(tool), "bin/release needs " + tool + ", which is not on PATH");
     }
     version = pomVersion();
