@@ -2,8 +2,8 @@ package io.nodemesh.bench;
 
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.PortRange;
 import io.nodemesh.controller.api.ConfigHub;
+import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import java.io.BufferedReader;

@@ -1,7 +1,7 @@
 package io.nodemesh.bench;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.SourceSnapshot;
 import java.util.ArrayList;

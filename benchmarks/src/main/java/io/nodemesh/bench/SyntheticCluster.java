@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;

@@ -56,7 +56,7 @@ class ReleaseIT {
     assumeTrue(
         !"false".equals(System.getProperty("nodemesh.release.it")),
         "left out with -Dnodemesh.release.it=false");
-    for (String tool : List.of("mvn", "tar", "gzip", "sha256sum", "dpkg-deb", "apt-get")) {
+    for (String tool : List.of("tar", "gzip", "sha256sum", "dpkg-deb", "apt-get")) {
       assumeTrue(onPath(tool), "bin/release needs " + tool + ", which is not on PATH");
     }
     version = pomVersion();

@@ -48,6 +48,8 @@ class ScriptsTest {
     assertThat(bin).exists();
     jvms = Files.createDirectories(root.resolve("jvm"));
     fakeBin = Files.createDirectories(root.resolve("fake-bin"));
+    // The scripts build with the pinned ./mvnw; a Maven on PATH (of whatever version) must not run.
+    executable(fakeBin.resolve("mvn"), "#!/bin/sh\necho 'mvn on PATH was run' >&2\nexit 97\n");
   }
 
   @Test
@@ -110,7 +112,11 @@ class ScriptsTest {
         .contains("building Nodemesh (first run)...")
         .contains("args=[version]");
     assertThat(Files.readString(log))
-        .isEqualTo("cwd=" + root + " args=-B -ntp -q -pl cli -am -DskipTests -DskipITs package\n");
+        .isEqualTo(
+            "cwd="
+                + root
+                + " args=-B -ntp -q -pl cli -am -DskipTests -DskipITs"
+                + " -Derrorprone.flags=-XepDisableAllChecks package\n");
 
     Result second = run(Map.of(), root.resolve("bin/nodemesh").toString(), "version");
     assertThat(second.output()).doesNotContain("building");
@@ -159,7 +165,10 @@ class ScriptsTest {
     return home;
   }
 
-  /** A mvn on PATH that logs how it was called and, if asked, "builds" the stub jar. */
+  /**
+   * A {@code ./mvnw} at the scratch root (the scripts run the wrapper, never a {@code mvn} on PATH)
+   * that logs how it was called and, if asked, "builds" the stub jar.
+   */
   private void fakeMaven(Path log, boolean buildsJar) throws IOException {
     Path stubJar = root.resolve("stub.jar");
     writeStubJar(stubJar);
@@ -168,7 +177,7 @@ class ScriptsTest {
             ? "mkdir -p cli/target && cp '" + stubJar + "' cli/target/nodemesh-all.jar\n"
             : "";
     executable(
-        fakeBin.resolve("mvn"),
+        root.resolve("mvnw"),
         "#!/bin/sh\necho \"cwd=$(pwd) args=$*\" >> '" + log + "'\n" + build);
   }
 

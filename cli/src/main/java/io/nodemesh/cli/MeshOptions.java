@@ -2,7 +2,7 @@ package io.nodemesh.cli;
 
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import picocli.CommandLine.Option;
 
 /** Controller settings shared by {@code controller}, {@code local} and {@code demo}. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package io.nodemesh.cli;
 
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**

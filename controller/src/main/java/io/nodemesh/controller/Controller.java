@@ -27,6 +27,8 @@ import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ProxyAuth;
 import io.nodemesh.controller.api.TlsReloader;
 import io.nodemesh.controller.api.ViewerAuth;
+import io.nodemesh.controller.common.ObjectFailure;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
@@ -123,7 +125,7 @@ public final class Controller implements AutoCloseable {
       ApiTls tls) {
     this.options = Objects.requireNonNull(options, "options");
     this.source = Objects.requireNonNull(source, "source");
-    this.settings = CompileSettings.from(options);
+    this.settings = options.compileSettings();
     this.compileTimer =
         Timer.builder("nodemesh.controller.compile.duration")
             .description("time to compile the topology into a config")
@@ -190,7 +192,11 @@ public final class Controller implements AutoCloseable {
         .description("1 while this replica is the leader")
         .register(registry);
     this.reporter = new ProblemReporter(client, gate::isLeader, options.identity());
-    this.shadows = client == null ? null : new ShadowServices(client, options, compiler::trigger);
+    this.shadows =
+        client == null
+            ? null
+            : new ShadowServices(
+                client, options.meshNamespace(), options.proxySelector(), compiler::trigger);
     if (shadows != null) {
       Gauge.builder("nodemesh.controller.shadow.services", shadows, ShadowServices::count)
           .description("shadow Services in the mesh namespace")

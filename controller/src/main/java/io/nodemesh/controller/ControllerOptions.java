@@ -1,7 +1,10 @@
 package io.nodemesh.controller;
 
 import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.common.PortRange;
+import io.nodemesh.controller.compile.CompileSettings;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -139,6 +142,18 @@ public record ControllerOptions(
         watchNamespace,
         proxySelector,
         false);
+  }
+
+  /**
+   * What the compiler takes from these options. Built here, at the top, so the compile package
+   * does not import the controller's options (no package cycle, docs/architecture.md).
+   */
+  public CompileSettings compileSettings() {
+    Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);
+    ranges.put(Protocol.HTTP, httpPorts());
+    ranges.put(Protocol.TCP, tcpPorts());
+    ranges.put(Protocol.UDP, udpPorts());
+    return new CompileSettings(meshNamespace(), meshDomain(), ranges, acl(), defaultTrafficType());
   }
 
   /** A copy with ACL mode switched on or off. */

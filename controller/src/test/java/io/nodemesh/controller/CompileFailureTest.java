@@ -1,5 +1,7 @@
 package io.nodemesh.controller;
 
+import io.nodemesh.controller.common.ObjectFailure;
+import io.nodemesh.controller.common.Problem;
 import static io.nodemesh.controller.testing.K8s.service;
 import static io.nodemesh.controller.testing.K8s.slice;
 import static io.nodemesh.controller.testing.K8s.split;

@@ -1,5 +1,6 @@
 package io.nodemesh.controller;
 
+import io.nodemesh.controller.common.Problem;
 import static io.nodemesh.controller.testing.K8s.service;
 import static io.nodemesh.controller.testing.K8s.slice;
 import static io.nodemesh.controller.testing.K8s.split;
@@ -19,8 +20,8 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.shadow.ShadowNames;
-import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.smi.TrafficSplit;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,6 @@
 package io.nodemesh.controller;
 
+import io.nodemesh.controller.common.Problem;
 import static io.nodemesh.controller.testing.K8s.endpoint;
 import static io.nodemesh.controller.testing.K8s.service;
 import static io.nodemesh.controller.testing.K8s.slice;

@@ -5,16 +5,16 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
-import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
-import io.nodemesh.controller.ObjectFailure;
-import io.nodemesh.controller.Problem;
-import io.nodemesh.controller.compile.IpLiteral;
-import io.nodemesh.controller.compile.MeshCompiler;
+import io.nodemesh.controller.common.HttpMatches;
+import io.nodemesh.controller.common.IpLiteral;
+import io.nodemesh.controller.common.ObjectFailure;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.IdentityBindingSubject;
@@ -310,7 +310,7 @@ public final class AccessCompiler {
           if (missing(tt, field, g, r, problems)) {
             continue;
           }
-          List<HttpMatch> all = MeshCompiler.httpMatches(g);
+          List<HttpMatch> all = HttpMatches.of(g);
           List<HttpMatch> chosen = new ArrayList<>();
           if (r.getMatches() == null || r.getMatches().isEmpty()) {
             chosen.addAll(all);

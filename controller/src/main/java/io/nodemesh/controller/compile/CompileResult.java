@@ -1,7 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,9 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.PortRange;
-import java.util.EnumMap;
+import io.nodemesh.controller.common.PortRange;
 import java.util.Map;
 import java.util.Objects;
 
@@ -60,14 +58,5 @@ public record CompileSettings(
   public CompileSettings(
       String meshNamespace, String meshDomain, Map<Protocol, PortRange> ranges, boolean acl) {
     this(meshNamespace, meshDomain, ranges, acl, Protocol.HTTP);
-  }
-
-  public static CompileSettings from(ControllerOptions o) {
-    Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);
-    ranges.put(Protocol.HTTP, o.httpPorts());
-    ranges.put(Protocol.TCP, o.tcpPorts());
-    ranges.put(Protocol.UDP, o.udpPorts());
-    return new CompileSettings(
-        o.meshNamespace(), o.meshDomain(), ranges, o.acl(), o.defaultTrafficType());
   }
 }

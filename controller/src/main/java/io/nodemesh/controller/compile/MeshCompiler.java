@@ -19,9 +19,11 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.controller.ObjectFailure;
-import io.nodemesh.controller.Problem;
 import io.nodemesh.controller.access.AccessCompiler;
+import io.nodemesh.controller.common.HttpMatches;
+import io.nodemesh.controller.common.IpLiteral;
+import io.nodemesh.controller.common.ObjectFailure;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -623,7 +625,7 @@ public final class MeshCompiler {
                 REASON_ROUTE_GROUP_NOT_FOUND));
         matchesOk = false;
       } else {
-        matches.addAll(httpMatches(g));
+        matches.addAll(HttpMatches.of(g));
       }
     }
     if (!matchesOk) {
@@ -700,25 +702,6 @@ public final class MeshCompiler {
         new SplitPlan(split, name, usable, indexes, List.copyOf(matches)));
   }
 
-  /** The matches of a group as the config carries them, named {@code group/match}. */
-  public static List<HttpMatch> httpMatches(HTTPRouteGroup g) {
-    List<HttpMatch> out = new ArrayList<>();
-    List<HTTPMatch> ms = g.getSpec() == null ? null : g.getSpec().getMatches();
-    for (HTTPMatch m : ms == null ? List.<HTTPMatch>of() : ms) {
-      Map<String, String> headers = new TreeMap<>();
-      if (m.getHeaders() != null) {
-        m.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-      }
-      List<String> methods =
-          m.getMethods() == null
-              ? List.of()
-              : m.getMethods().stream().map(x -> x.toUpperCase(Locale.ROOT)).toList();
-      out.add(
-          new HttpMatch(
-              g.getMetadata().getName() + "/" + m.getName(), m.getPathRegex(), methods, headers));
-    }
-    return out;
-  }
 
   /** SMI kinds not compiled into routes yet are still validated, so users see their mistakes. */
   static void validateOthers(

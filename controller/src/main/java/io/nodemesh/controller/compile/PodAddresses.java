@@ -1,6 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.nodemesh.controller.common.IpLiteral;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.nodemesh.config.Scheme;
-import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.CircuitBreaker;
 import io.nodemesh.config.ServicePolicy.Connections;
@@ -12,7 +11,8 @@ import io.nodemesh.config.ServicePolicy.Outlier;
 import io.nodemesh.config.ServicePolicy.RateLimit;
 import io.nodemesh.config.ServicePolicy.Retry;
 import io.nodemesh.config.ServicePolicy.Timeouts;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.controller.common.Problem;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

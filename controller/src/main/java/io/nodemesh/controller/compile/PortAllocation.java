@@ -1,7 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.EnumMap;

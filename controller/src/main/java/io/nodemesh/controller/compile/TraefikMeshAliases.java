@@ -1,7 +1,7 @@
 package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

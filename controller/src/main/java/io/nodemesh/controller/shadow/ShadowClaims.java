@@ -1,7 +1,7 @@
 package io.nodemesh.controller.shadow;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

@@ -12,8 +12,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.compile.PortKey;
 import java.lang.System.Logger.Level;
@@ -68,16 +67,28 @@ public final class ShadowServices implements AutoCloseable {
     }
   }
 
-  public ShadowServices(KubernetesClient client, ControllerOptions options, Runnable onChange) {
-    this(client, options, onChange, ShadowNames::shadowName);
+  /**
+   * @param meshNamespace where the shadow Services live
+   * @param proxySelector the labels that select the node proxy pods (the shadows' selector)
+   */
+  public ShadowServices(
+      KubernetesClient client,
+      String meshNamespace,
+      Map<String, String> proxySelector,
+      Runnable onChange) {
+    this(client, meshNamespace, proxySelector, onChange, ShadowNames::shadowName);
   }
 
   ShadowServices(
-      KubernetesClient client, ControllerOptions options, Runnable onChange, Namer namer) {
+      KubernetesClient client,
+      String meshNamespace,
+      Map<String, String> proxySelector,
+      Runnable onChange,
+      Namer namer) {
     this.namer = Objects.requireNonNull(namer, "namer");
     this.client = Objects.requireNonNull(client, "client");
-    this.meshNamespace = options.meshNamespace();
-    this.proxySelector = options.proxySelector();
+    this.meshNamespace = Objects.requireNonNull(meshNamespace, "meshNamespace");
+    this.proxySelector = Map.copyOf(proxySelector);
     this.onChange = Objects.requireNonNull(onChange, "onChange");
   }
 

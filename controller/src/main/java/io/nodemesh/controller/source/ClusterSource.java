@@ -1,6 +1,6 @@
 package io.nodemesh.controller.source;
 
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.util.List;
 
 /**

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.smi.SmiKinds;
 import java.io.IOException;
 import java.io.UncheckedIOException;

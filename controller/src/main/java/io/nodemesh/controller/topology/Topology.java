@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.TCPRoute;

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.nodemesh.config.access.AccessDecision;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.smi.HTTPMatch;

@@ -3,7 +3,7 @@ package io.nodemesh.controller.compile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.PortRange;
+import io.nodemesh.controller.common.PortRange;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

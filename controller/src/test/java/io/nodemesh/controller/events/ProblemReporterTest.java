@@ -2,7 +2,7 @@ package io.nodemesh.controller.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;

@@ -15,7 +15,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.events.ProblemReporter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,7 +91,12 @@ class ShadowCollisionTest {
   }
 
   ShadowServices start() {
-    shadows = new ShadowServices(client, ControllerOptions.defaults(), () -> {}, SHORT);
+    shadows = new ShadowServices(
+            client,
+            ControllerOptions.defaults().meshNamespace(),
+            ControllerOptions.defaults().proxySelector(),
+            () -> {},
+            SHORT);
     shadows.start();
     await().atMost(WAIT).until(shadows::hasSynced);
     return shadows;

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.smi.TCPMatch;
 import io.nodemesh.smi.TCPRoute;
 import io.nodemesh.smi.TCPRouteSpec;

@@ -1,4 +1,4 @@
-package io.nodemesh.controller;
+package io.nodemesh.controller.common;
 
 /**
  * An inclusive range of proxy ports, such as {@code 5000-9999}.

@@ -1,4 +1,4 @@
-package io.nodemesh.controller.compile;
+package io.nodemesh.controller.common;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

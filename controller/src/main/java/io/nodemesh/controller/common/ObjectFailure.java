@@ -1,4 +1,4 @@
-package io.nodemesh.controller;
+package io.nodemesh.controller.common;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.lang.System.Logger.Level;

@@ -1,4 +1,4 @@
-package io.nodemesh.controller;
+package io.nodemesh.controller.common;
 
 import io.nodemesh.smi.SmiProblem;
 import java.util.Objects;

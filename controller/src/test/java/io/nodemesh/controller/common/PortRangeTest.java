@@ -1,8 +1,9 @@
-package io.nodemesh.controller;
+package io.nodemesh.controller.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nodemesh.controller.ControllerOptions;
 import org.junit.jupiter.api.Test;
 
 class PortRangeTest {

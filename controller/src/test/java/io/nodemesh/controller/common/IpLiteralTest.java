@@ -1,4 +1,4 @@
-package io.nodemesh.controller.compile;
+package io.nodemesh.controller.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

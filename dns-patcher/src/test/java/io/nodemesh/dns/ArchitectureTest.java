@@ -1,0 +1,44 @@
+package io.nodemesh.dns;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module's two halves (docs/architecture.md, "Packages and their imports"): the patch of
+ * CoreDNS / kube-dns in the root package and the mesh DNS server in {@code server} share no code,
+ * so either can move to its own module (issue 19) and there can be no cycle between them.
+ */
+class ArchitectureTest {
+  private static final String ROOT = "io.nodemesh.dns";
+
+  private static final JavaClasses MAIN =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages(ROOT);
+
+  @Test
+  void thePatcherDoesNotImportTheServer() {
+    noClasses()
+        .that()
+        .resideInAPackage(ROOT)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(ROOT + ".server..")
+        .check(MAIN);
+  }
+
+  @Test
+  void theServerDoesNotImportThePatcher() {
+    noClasses()
+        .that()
+        .resideInAPackage(ROOT + ".server..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(ROOT)
+        .check(MAIN);
+  }
+}
