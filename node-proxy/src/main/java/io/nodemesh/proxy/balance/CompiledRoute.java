@@ -36,6 +36,7 @@ public final class CompiledRoute {
   private final List<CompiledBackend> split;
   private final List<CompiledMatch> matches;
   private final SmoothWeightedRoundRobin weights;
+  private final boolean weighted;
   private final CircuitBreaker rootBreaker;
   private final List<CircuitBreaker> splitBreakers;
   private final RateLimiter limiter;
@@ -64,8 +65,19 @@ public final class CompiledRoute {
     this.split =
         config.split().stream().map(b -> backend(listener.key(), b, registry, meters)).toList();
     this.matches = config.matches().stream().map(CompiledMatch::new).toList();
+    // A backend with no usable endpoint gives its share to those that can serve (docs/smi.md,
+    // issue 17): a crash-looping 10% canary must not fail 10% of the requests.
     this.weights =
-        new SmoothWeightedRoundRobin(split.stream().mapToInt(CompiledBackend::weight).toArray());
+        new SmoothWeightedRoundRobin(
+            split.stream().mapToInt(b -> b.readyCount() == 0 ? 0 : b.weight()).toArray());
+    this.weighted = split.stream().anyMatch(b -> b.weight() > 0);
+    if (meters != null) {
+      for (CompiledBackend b : split) {
+        if (b.weight() > 0) {
+          meters.splitBackendUnavailable(b.service(), b.readyCount() == 0);
+        }
+      }
+    }
     String key = listener.key();
     this.rootBreaker = breaker(registry, key, root.service(), meters);
     this.splitBreakers =
@@ -128,15 +140,18 @@ public final class CompiledRoute {
   }
 
   /**
-   * Picks a backend and an endpoint for one TCP connection: HTTP matches do not apply, so with
-   * split backends every connection is split by weight, else it goes to the root.
+   * Picks a backend and an endpoint for one TCP connection or UDP session. A connection carries no
+   * HTTP request, so it matches none of the split's HTTP matches: with matches it goes to the root
+   * (SMI: traffic that matches nothing goes to the root Service); without, it is split by weight.
+   * The controller sends a TCPRoute or UDPRoute match that selects the port as a split without
+   * matches.
    */
   public Pick pickConnection() {
     return pickConnection(null);
   }
 
   public Pick pickConnection(InetAddress source) {
-    return pick(!split.isEmpty(), null, source, false);
+    return pick(!split.isEmpty() && matches.isEmpty(), null, source, false);
   }
 
   private Pick pick(boolean useSplit, HttpHeaders headers, InetAddress source, boolean idempotent) {
@@ -157,7 +172,11 @@ public final class CompiledRoute {
       int i = weights.pick();
       if (i < 0) {
         return new Pick.Unavailable(
-            "no backend with weight > 0 for service " + namespace + "/" + root.service());
+            (weighted ? "no backend with weight > 0 has a ready endpoint" : "no backend with weight > 0")
+                + " for service "
+                + namespace
+                + "/"
+                + root.service());
       }
       backend = split.get(i);
       breaker = splitBreakers.get(i);
