@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A listener's {@link RouteConfig} ready for the request path: matches compiled, split weights
@@ -132,11 +133,25 @@ public final class CompiledRoute {
    * @param source the client's IP (per-source rate limit, source-ip hash), or null
    */
   public Pick pick(String method, String path, HttpHeaders headers, InetAddress source) {
+    return pick(method, path, headers, source, null);
+  }
+
+  /**
+   * Picks a backend and an endpoint for one request, among the pods {@code pods} accepts (ACL
+   * mode: those whose service account allows the caller), or any when null.
+   */
+  public Pick pick(
+      String method,
+      String path,
+      HttpHeaders headers,
+      InetAddress source,
+      Predicate<InetAddress> pods) {
     return pick(
         !split.isEmpty() && splitApplies(method, path, headers),
         headers,
         source,
-        IDEMPOTENT.contains(method));
+        IDEMPOTENT.contains(method),
+        pods);
   }
 
   /**
@@ -151,10 +166,22 @@ public final class CompiledRoute {
   }
 
   public Pick pickConnection(InetAddress source) {
-    return pick(!split.isEmpty() && matches.isEmpty(), null, source, false);
+    return pickConnection(source, null);
   }
 
-  private Pick pick(boolean useSplit, HttpHeaders headers, InetAddress source, boolean idempotent) {
+  /** As {@link #pickConnection(InetAddress)}, among the pods {@code pods} accepts, or any. */
+  public Pick pickConnection(InetAddress source, Predicate<InetAddress> pods) {
+    return pick(!split.isEmpty() && matches.isEmpty(), null, source, false, pods);
+  }
+
+  private Pick pick(
+      boolean useSplit,
+      HttpHeaders headers,
+      InetAddress source,
+      boolean idempotent,
+      Predicate<InetAddress> pods) {
+    Predicate<EndpointState> only =
+        pods == null ? null : s -> pods.test(s.target().address().getAddress());
     if (limiter != null && !limiter.tryAcquire(source)) {
       return new Pick.Unavailable(
           "rate limit of service "
@@ -178,13 +205,23 @@ public final class CompiledRoute {
                 + "/"
                 + root.service());
       }
+      if (only != null && !split.get(i).serves(only)) {
+        // Its pods do not admit this caller: the heaviest backend that has one does.
+        i = heaviestServing(only);
+        if (i < 0) {
+          return notAllowed(root);
+        }
+      }
       backend = split.get(i);
       breaker = splitBreakers.get(i);
     }
     long now = System.nanoTime();
     OptionalLong key = backend.key(headers, source);
-    EndpointState first = backend.choose(key, null, now);
+    EndpointState first = backend.choose(key, null, now, only);
     if (first == null) {
+      if (only != null && backend.readyCount() > 0) {
+        return notAllowed(backend);
+      }
       return new Pick.Unavailable(
           "no ready endpoint for service " + namespace + "/" + backend.service());
     }
@@ -195,8 +232,30 @@ public final class CompiledRoute {
     }
     Call call =
         Call.start(
-            backend.service(), backend, policy, breaker, permit, budget, key, idempotent, first);
+            backend.service(), backend, policy, breaker, permit, budget, key, idempotent, first,
+            only);
     return new Pick.Forward(backend.service(), first.target(), call);
+  }
+
+  private int heaviestServing(Predicate<EndpointState> only) {
+    int best = -1;
+    for (int j = 0; j < split.size(); j++) {
+      CompiledBackend b = split.get(j);
+      if (b.weight() > 0 && (best < 0 || b.weight() > split.get(best).weight()) && b.serves(only)) {
+        best = j;
+      }
+    }
+    return best;
+  }
+
+  private Pick notAllowed(CompiledBackend backend) {
+    return new Pick.Unavailable(
+        "no pod of service "
+            + namespace
+            + "/"
+            + backend.service()
+            + " runs under a service account that allows this caller",
+        Pick.Unavailable.FORBIDDEN);
   }
 
   private boolean splitApplies(String method, String path, HttpHeaders headers) {
