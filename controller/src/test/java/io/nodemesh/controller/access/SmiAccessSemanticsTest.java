@@ -9,6 +9,7 @@ import static io.nodemesh.controller.access.AccessCompilerTest.world;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.controller.Problem;
@@ -92,6 +93,48 @@ class SmiAccessSemanticsTest {
             "TrafficTarget shop/batch-to-db: spec.rules: port 5432 (rule TCPRoute shop/svc-port)"
                 + " is the Service port of shop/db:5432, whose pods listen on [15432]; SMI ports"
                 + " are pod ports, so it grants nothing there (ServicePortInRule)");
+  }
+
+  /**
+   * A canary under a new service account that no TrafficTarget names: the caller is allowed, and
+   * explain lists only the pods it may reach, as the proxy picks (AccessPerPodIT shows the proxy).
+   */
+  @Test
+  void aCanaryUnderANewServiceAccountDoesNotDenyAndExplainListsTheAllowedPods() {
+    List<HasMetadata> w = world();
+    w.add(pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
+    w.add(K8s.service("shop", "api-v1", "http:80"));
+    w.add(K8s.slice("shop", "api-v1", "http", 8080, "10.0.0.10"));
+    w.add(K8s.service("shop", "api-v2", "http:80"));
+    w.add(K8s.slice("shop", "api-v2", "http", 8080, "10.0.0.11"));
+    w.add(K8s.split("shop", "canary", "api", "api-v1", 90, "api-v2", 10));
+    w.add(
+        target(
+            "web-to-api",
+            "api",
+            List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+    MeshConfig c = compile(w).config();
+
+    Explanation e =
+        Explainer.explain(
+            c,
+            (ns, name) ->
+                w.stream()
+                    .filter(o -> o instanceof Pod p && p.getMetadata().getName().equals(name))
+                    .map(o -> (Pod) o)
+                    .findFirst()
+                    .orElse(null),
+            "default/web-1",
+            "api.shop.mesh",
+            "GET",
+            "/api/x",
+            java.util.Map.of());
+    assertThat(e.allowed()).isTrue();
+    assertThat(e.backends())
+        .containsExactly(
+            new Explanation.Backend("api-v1", 90, List.of("10.0.0.10:8080")),
+            new Explanation.Backend("api-v2", 10, List.of()));
   }
 
   /** The same for {@code spec.destination.port}. */
