@@ -15,6 +15,8 @@ import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -152,6 +154,52 @@ class AccessPerPodIT {
         }
       }
     }
+  }
+
+  @Test
+  void udpSessionsGoOnlyToThePodsThatAllowTheCaller() throws Exception {
+    try (DatagramSocket v1 = namedUdp(V1, "v1");
+        DatagramSocket v2 = namedUdp(V2, "v2");
+        NodeProxy proxy = NodeProxy.start(local())) {
+      int port = freePort();
+      ListenerConfig l =
+          new ListenerConfig(
+              "shop", "dns", 53, Protocol.UDP, port, canary(v1.getLocalPort(), v2.getLocalPort()));
+      proxy.apply(config(l));
+      for (int i = 0; i < 6; i++) {
+        // A new client port each time: a new session, a new pick.
+        try (DatagramSocket c = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+          c.setSoTimeout(10_000);
+          byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+          c.send(new DatagramPacket(ping, ping.length, InetAddress.getByName("127.0.0.1"), port));
+          DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+          c.receive(reply);
+          assertThat(new String(reply.getData(), 0, reply.getLength(), StandardCharsets.US_ASCII))
+              .isEqualTo("v1");
+        }
+      }
+    }
+  }
+
+  /** Answers every datagram with its name. */
+  private static DatagramSocket namedUdp(String ip, String name) throws IOException {
+    DatagramSocket server = new DatagramSocket(0, InetAddress.getByName(ip));
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              byte[] buf = new byte[512];
+              while (!server.isClosed()) {
+                try {
+                  DatagramPacket p = new DatagramPacket(buf, buf.length);
+                  server.receive(p);
+                  byte[] out = name.getBytes(StandardCharsets.US_ASCII);
+                  server.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
+    return server;
   }
 
   /** Writes its name to every connection and closes it. */

@@ -87,11 +87,8 @@ public final class Explainer {
     ListenerConfig l = listener(config, to.trim());
     RequestView request =
         l.protocol() == Protocol.HTTP ? RequestView.of(method, path, headers) : null;
-    // As the proxy decides: per serving pod for requests and TCP connections (issue 17).
-    AccessPolicy.Admission admitted =
-        l.protocol() == Protocol.UDP
-            ? new AccessPolicy.Admission(policy.decide(l.key(), l.protocol(), peer, request), null)
-            : policy.admit(l.key(), l.protocol(), peer, request);
+    // As the proxy decides: per serving pod (issue 17).
+    AccessPolicy.Admission admitted = policy.admit(l.key(), l.protocol(), peer, request);
     AccessDecision d = admitted.decision();
     String requestLine = request == null ? null : request.method() + " " + request.path();
     String source = policy.enabled() ? policy.identityOf(peer) : null;

@@ -160,8 +160,8 @@ public final class AccessPolicy {
    * service account of the listener allows it, and may then go only to the pods running under
    * one that does ({@link Admission#pods}). So a canary under a new service account that no
    * TrafficTarget names takes none of this caller's traffic, and does not deny the caller its
-   * requests to the old version (issue 17). {@link #decide} is the stricter check of the paths
-   * that cannot choose the pod (an open tunnel, a UDP datagram).
+   * requests to the old version (issue 17). {@link #decide} is the stricter check of the path
+   * that cannot tell the pod (an open HTTP upgrade tunnel).
    */
   public Admission admit(
       String listenerKey, Protocol protocol, InetAddress peer, RequestView request) {
