@@ -199,7 +199,9 @@ public final class CompiledRoute {
       int i = weights.pick();
       if (i < 0) {
         return new Pick.Unavailable(
-            (weighted ? "no backend with weight > 0 has a ready endpoint" : "no backend with weight > 0")
+            (weighted
+                    ? "no ready endpoint in any backend with weight > 0"
+                    : "no backend with weight > 0")
                 + " for service "
                 + namespace
                 + "/"

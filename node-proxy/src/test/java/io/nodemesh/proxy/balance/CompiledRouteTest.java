@@ -113,7 +113,7 @@ class CompiledRouteTest {
     assertThat(new CompiledRoute("shop", cfg).pick("GET", "/", NONE))
         .isEqualTo(
             new Pick.Unavailable(
-                "no backend with weight > 0 has a ready endpoint for service shop/web"));
+                "no ready endpoint in any backend with weight > 0 for service shop/web"));
   }
 
   /** Issue 17: a crash-looping 10% canary takes no share, so no request fails for it. */
