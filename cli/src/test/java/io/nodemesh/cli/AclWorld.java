@@ -91,9 +91,10 @@ final class AclWorld implements AutoCloseable {
             new HTTPMatch("admin", "/admin", List.of("*"), Map.of("x-admin-token", "s3cret"))));
     out.add(routeGroup("canary", new HTTPMatch("canary", null, null, Map.of("x-canary", "yes"))));
     out.add(split());
-    out.add(tcpRoute("db-port", 5432));
-    out.add(tcpRoute("cache-port", 6379));
-    out.add(udpRoute("dns", 53));
+    // SMI ports are the pods' ports, not the Service's (issue 17).
+    out.add(tcpRoute("db-port", db.port()));
+    out.add(tcpRoute("cache-port", cache.port()));
+    out.add(udpRoute("dns", dns.port()));
     return out;
   }
 

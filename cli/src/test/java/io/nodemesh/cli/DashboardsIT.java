@@ -539,13 +539,13 @@ class DashboardsIT {
         kind: TCPRoute
         metadata: {name: db-port, namespace: demo}
         spec:
-          matches: {ports: [5432]}
+          matches: {ports: [%d]}
         ---
         apiVersion: specs.smi-spec.io/v1alpha4
         kind: UDPRoute
         metadata: {name: dns-port, namespace: demo}
         spec:
-          matches: {ports: [53]}
+          matches: {ports: [%d]}
         ---
         apiVersion: access.smi-spec.io/v1alpha3
         kind: TrafficTarget
@@ -601,7 +601,7 @@ class DashboardsIT {
           service: web
           backends: [{service: web-v1, weight: 80}, {service: web-v2, weight: 20}]
         """
-            .formatted(db, dns));
+            .formatted(db, dns, db, dns));
     return y.toString();
   }
 }

@@ -183,9 +183,15 @@ public final class SmiValidator {
       problems.add(field, "must not be null");
       return;
     }
-    if (!SmiKinds.HTTP_ROUTE_GROUP.equals(match.getKind())) {
+    // SMI traffic-split v1alpha4 and traffic-specs v1alpha4: a split may select L4 traffic by
+    // the ports of a TCPRoute or UDPRoute as well as HTTP requests by an HTTPRouteGroup.
+    String kind = match.getKind();
+    if (!SmiKinds.HTTP_ROUTE_GROUP.equals(kind)
+        && !SmiKinds.TCP_ROUTE.equals(kind)
+        && !SmiKinds.UDP_ROUTE.equals(kind)) {
       problems.add(
-          field + ".kind", "must be HTTPRouteGroup (got %s)".formatted(quoted(match.getKind())));
+          field + ".kind",
+          "must be HTTPRouteGroup, TCPRoute or UDPRoute (got %s)".formatted(quoted(kind)));
     }
     if (isBlank(match.getName())) {
       problems.add(field + ".name", "is required");

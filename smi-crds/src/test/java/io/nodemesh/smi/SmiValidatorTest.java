@@ -202,15 +202,18 @@ class SmiValidatorTest {
               List.of(
                   new TrafficSplitMatch("HTTPRouteGroup", "ok", "specs.smi-spec.io"),
                   new TrafficSplitMatch("TCPRoute", "redis", null),
+                  new TrafficSplitMatch("UDPRoute", "dns", null),
+                  new TrafficSplitMatch("TrafficTarget", "t", null),
                   new TrafficSplitMatch(null, "", "split.smi-spec.io")));
 
       assertThat(messages(SmiValidator.validate(split)))
           .containsExactly(
-              "TrafficSplit shop/obj: spec.matches[1].kind: must be HTTPRouteGroup (got"
-                  + " 'TCPRoute')",
-              "TrafficSplit shop/obj: spec.matches[2].kind: must be HTTPRouteGroup (got nothing)",
-              "TrafficSplit shop/obj: spec.matches[2].name: is required",
-              "TrafficSplit shop/obj: spec.matches[2].apiGroup: must be specs.smi-spec.io or absent"
+              "TrafficSplit shop/obj: spec.matches[3].kind: must be HTTPRouteGroup, TCPRoute or"
+                  + " UDPRoute (got 'TrafficTarget')",
+              "TrafficSplit shop/obj: spec.matches[4].kind: must be HTTPRouteGroup, TCPRoute or"
+                  + " UDPRoute (got nothing)",
+              "TrafficSplit shop/obj: spec.matches[4].name: is required",
+              "TrafficSplit shop/obj: spec.matches[4].apiGroup: must be specs.smi-spec.io or absent"
                   + " (got 'split.smi-spec.io')");
     }
 

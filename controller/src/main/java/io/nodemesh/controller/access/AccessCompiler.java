@@ -47,6 +47,7 @@ import java.util.function.Consumer;
 public final class AccessCompiler {
   public static final String REASON_ROUTE_NOT_FOUND = "RouteNotFound";
   public static final String REASON_MATCH_NOT_FOUND = "MatchNotFound";
+  public static final String REASON_SERVICE_PORT = "ServicePortInRule";
 
   /**
    * The prefix of the destination an endpoint without a known pod stands for; with a space and no
@@ -68,7 +69,21 @@ public final class AccessCompiler {
       List<String> sources,
       Protocol kind,
       List<Integer> ports,
-      List<HttpMatch> matches) {}
+      List<HttpMatch> matches,
+      boolean besideHttpRules) {
+    /** A rule of a TrafficTarget without HTTPRouteGroup rules. */
+    Rule(
+        String trafficTarget,
+        String rule,
+        String destination,
+        Integer destinationPort,
+        List<String> sources,
+        Protocol kind,
+        List<Integer> ports,
+        List<HttpMatch> matches) {
+      this(trafficTarget, rule, destination, destinationPort, sources, kind, ports, matches, false);
+    }
+  }
 
   /**
    * The usable rules of every valid TrafficTarget of a topology, in order. Opaque outside this
@@ -87,6 +102,7 @@ public final class AccessCompiler {
     List<ListenerAccess> out = new ArrayList<>();
     for (ListenerConfig l : listeners) {
       out.add(listenerAccess(l, identities, rules));
+      problems.addAll(servicePortHints(l, identities, rules));
     }
     return new AccessConfig(true, identities, out);
   }
@@ -164,7 +180,7 @@ public final class AccessCompiler {
     List<AccessGrant> grants = new ArrayList<>();
     for (Rule r : rules.list()) {
       if (!destinations.contains(r.destination)
-          || (r.destinationPort != null && !portMatches(r.destinationPort, l, targetPorts))
+          || (r.destinationPort != null && !targetPorts.contains(r.destinationPort))
           || !applies(r, l, targetPorts)) {
         continue;
       }
@@ -192,24 +208,29 @@ public final class AccessCompiler {
 
   /**
    * Whether a rule's kind and ports fit a listener. An HTTPRouteGroup only applies to HTTP
-   * listeners; a TCPRoute to TCP listeners and to HTTP ones (HTTP is carried by that TCP port, so
-   * allowing the port allows every request on it); a UDPRoute to UDP listeners only.
+   * listeners; a UDPRoute to UDP listeners only; a TCPRoute to TCP listeners, and to HTTP ones
+   * only when its TrafficTarget has no HTTPRouteGroup rule: beside one, as in the SMI access
+   * spec's own example (a TCPRoute naming the port plus an HTTPRouteGroup allowing {@code GET
+   * /metrics}), the TCPRoute picks the port and the group the requests, so the TCPRoute must not
+   * allow every request on the port (docs/smi.md, issue 17).
    */
   private static boolean applies(Rule r, ListenerConfig l, Set<Integer> targetPorts) {
     boolean kindFits =
         switch (r.kind) {
           case HTTP -> l.protocol() == Protocol.HTTP;
-          case TCP -> l.protocol() == Protocol.TCP || l.protocol() == Protocol.HTTP;
+          case TCP ->
+              l.protocol() == Protocol.TCP
+                  || (l.protocol() == Protocol.HTTP && !r.besideHttpRules);
           case UDP -> l.protocol() == Protocol.UDP;
         };
     if (!kindFits) {
       return false;
     }
-    if (r.kind == Protocol.HTTP || r.ports.isEmpty()) {
+    if (r.ports.isEmpty()) {
       return true;
     }
     for (Integer p : r.ports) {
-      if (portMatches(p, l, targetPorts)) {
+      if (targetPorts.contains(p)) {
         return true;
       }
     }
@@ -217,11 +238,57 @@ public final class AccessCompiler {
   }
 
   /**
-   * SMI ports name the port on the destination pods; users also write the Service port they call,
-   * so either matches.
+   * Where a rule of a listener's destination names the Service port that clients call and none of
+   * the pod ports behind it: SMI ports are pod ports, so the rule grants nothing on that listener.
+   * Reported, since the user most likely meant the Service port (issue 17).
    */
-  private static boolean portMatches(int port, ListenerConfig l, Set<Integer> targetPorts) {
-    return port == l.port() || targetPorts.contains(port);
+  public static List<Problem> servicePortHints(
+      ListenerConfig l, Map<String, String> identities, Rules rules) {
+    Set<String> destinations = new HashSet<>();
+    Set<Integer> targetPorts = new TreeSet<>();
+    forReadyEndpoints(
+        l,
+        e -> {
+          targetPorts.add(e.port());
+          String sa = identities.get(e.ip());
+          if (sa != null) {
+            destinations.add(sa);
+          }
+        });
+    if (targetPorts.isEmpty() || targetPorts.contains(l.port())) {
+      return List.of();
+    }
+    List<Problem> out = new ArrayList<>();
+    for (Rule r : rules.list()) {
+      if (!destinations.contains(r.destination)) {
+        continue;
+      }
+      boolean servicePort =
+          (r.destinationPort != null && r.destinationPort == l.port())
+              || (r.ports.contains(l.port()) && r.ports.stream().noneMatch(targetPorts::contains));
+      if (servicePort) {
+        int slash = r.trafficTarget.indexOf('/');
+        out.add(
+            new Problem(
+                SmiKinds.TRAFFIC_TARGET,
+                r.trafficTarget.substring(0, slash),
+                r.trafficTarget.substring(slash + 1),
+                r.destinationPort != null && r.destinationPort == l.port()
+                    ? "spec.destination.port"
+                    : "spec.rules",
+                "port "
+                    + l.port()
+                    + " (rule "
+                    + r.rule
+                    + ") is the Service port of "
+                    + l.key()
+                    + ", whose pods listen on "
+                    + targetPorts
+                    + "; SMI ports are pod ports, so it grants nothing there",
+                REASON_SERVICE_PORT));
+      }
+    }
+    return out;
   }
 
   /** The rules of every valid TrafficTarget; rules naming what does not exist are reported. */
@@ -299,6 +366,9 @@ public final class AccessCompiler {
       sources.add(SmiValidator.subjectNamespace(s, tt) + "/" + s.getName());
     }
     List<TrafficTargetRule> ruleList = tt.getSpec().getRules();
+    // Declared, not resolved: a missing group must not turn a TCPRoute into "every request".
+    boolean httpRules =
+        ruleList.stream().anyMatch(r -> SmiKinds.HTTP_ROUTE_GROUP.equals(r.getKind()));
     for (int i = 0; i < ruleList.size(); i++) {
       TrafficTargetRule r = ruleList.get(i);
       String field = "spec.rules[" + i + "]";
@@ -338,7 +408,7 @@ public final class AccessCompiler {
             out.add(
                 new Rule(
                     Topology.key(tt), label, destination, d.getPort(), sources, Protocol.HTTP,
-                    List.of(), chosen));
+                    List.of(), chosen, false));
           }
         }
         case SmiKinds.TCP_ROUTE -> {
@@ -350,7 +420,7 @@ public final class AccessCompiler {
               new Rule(
                   Topology.key(tt), label, destination, d.getPort(), sources, Protocol.TCP,
                   ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
-                  List.of()));
+                  List.of(), httpRules));
         }
         case SmiKinds.UDP_ROUTE -> {
           UDPRoute route = t.udpRoutes().get(key);
@@ -361,7 +431,7 @@ public final class AccessCompiler {
               new Rule(
                   Topology.key(tt), label, destination, d.getPort(), sources, Protocol.UDP,
                   ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
-                  List.of()));
+                  List.of(), false));
         }
         default -> {
           // The validator rejects other kinds, so a valid TrafficTarget never gets here.

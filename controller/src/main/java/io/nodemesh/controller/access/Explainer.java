@@ -87,7 +87,9 @@ public final class Explainer {
     ListenerConfig l = listener(config, to.trim());
     RequestView request =
         l.protocol() == Protocol.HTTP ? RequestView.of(method, path, headers) : null;
-    AccessDecision d = policy.decide(l.key(), l.protocol(), peer, request);
+    // As the proxy decides: per serving pod (issue 17).
+    AccessPolicy.Admission admitted = policy.admit(l.key(), l.protocol(), peer, request);
+    AccessDecision d = admitted.decision();
     String requestLine = request == null ? null : request.method() + " " + request.path();
     String source = policy.enabled() ? policy.identityOf(peer) : null;
     return switch (d) {
@@ -107,6 +109,10 @@ public final class Explainer {
                   b.weight(),
                   b.endpoints().stream()
                       .filter(EndpointConfig::ready)
+                      .filter(
+                          e ->
+                              admitted.pods() == null
+                                  || admitted.pods().test(AccessPolicy.ipLiteral(e.ip())))
                       .map(EndpointConfig::authority)
                       .toList()));
         }
@@ -125,8 +131,12 @@ public final class Explainer {
 
   /** The same rule as the proxy: no matches means all requests; TCP and UDP ignore matches. */
   private static boolean splitApplies(List<HttpMatch> matches, RequestView request) {
-    if (matches.isEmpty() || request == null) {
+    if (matches.isEmpty()) {
       return true;
+    }
+    if (request == null) {
+      // A connection carries no request: it matches no HTTP match and goes to the root.
+      return false;
     }
     for (HttpMatch m : matches) {
       if (new HttpMatcher(m).matches(request)) {

@@ -94,6 +94,7 @@ public final class CompileMemo {
   private final Set<String> accessDirty = new HashSet<>();
   // ACL mode: listeners whose access could not be computed (they deny everything), by key.
   private final SortedMap<String, Problem> listenerFailures = new TreeMap<>();
+  private final SortedMap<String, List<Problem>> servicePortHints = new TreeMap<>();
 
   private CompileMemo() {}
 
@@ -161,7 +162,9 @@ public final class CompileMemo {
     if (meshedChanged
         || !delta.services().isEmpty()
         || delta.trafficSplits()
-        || delta.httpRouteGroups()) {
+        || delta.httpRouteGroups()
+        || delta.otherSmi()) {
+      // otherSmi: a split may select traffic by a TCPRoute's or UDPRoute's ports.
       replan(t, dirty);
     }
     for (Set<String> changed : List.of(delta.services(), delta.slices())) {
@@ -368,6 +371,7 @@ public final class CompileMemo {
       }
       access.remove(key);
       listenerFailures.remove(key);
+      servicePortHints.remove(key);
       ListenerConfig l = listeners.get(key);
       if (l == null) {
         continue;
@@ -385,12 +389,14 @@ public final class CompileMemo {
         continue;
       }
       access.put(key, la);
+      putOrRemove(servicePortHints, key, AccessCompiler.servicePortHints(l, identities, rules));
       Set<String> ips = AccessCompiler.endpointIps(l);
       ipsByListener.put(key, ips);
       ips.forEach(ip -> listenersByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(key));
     }
     problems.addAll(invalidIps.values());
     problems.addAll(listenerFailures.values());
+    servicePortHints.values().forEach(problems::addAll);
     problems.addAll(accessProblems);
     return new AccessConfig(true, identities, new ArrayList<>(access.values()));
   }
@@ -486,6 +492,7 @@ public final class CompileMemo {
     listenersByIp.clear();
     accessDirty.clear();
     listenerFailures.clear();
+    servicePortHints.clear();
   }
 
   /**

@@ -27,11 +27,15 @@ import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
+import io.nodemesh.smi.PortMatch;
+import io.nodemesh.smi.SmiKinds;
 import io.nodemesh.smi.SmiProblem;
 import io.nodemesh.smi.SmiValidator;
+import io.nodemesh.smi.TCPRoute;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
+import io.nodemesh.smi.UDPRoute;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -67,6 +71,7 @@ public final class MeshCompiler {
   public static final String REASON_BACKEND_NOT_FOUND = "BackendNotFound";
   public static final String REASON_PORT_MISSING = "PortMissing";
   public static final String REASON_ZERO_WEIGHTS = "ZeroWeights";
+  public static final String REASON_BACKEND_UNAVAILABLE = "BackendUnavailable";
   public static final String REASON_DUPLICATE_SPLIT = "DuplicateSplit";
   public static final String REASON_ROUTE_GROUP_NOT_FOUND = "RouteGroupNotFound";
   public static final String REASON_PORTS_EXHAUSTED = "PortRangeExhausted";
@@ -127,6 +132,7 @@ public final class MeshCompiler {
   /** Reads a meshed Service's protocol, policy and ports. */
   static ServiceFacts facts(Service svc, CompileSettings settings) {
     List<Problem> problems = new ArrayList<>();
+    // Null when the Service says nothing: each port then declares its own protocol, if any.
     Protocol annotated = trafficType(svc, settings.defaultTrafficType(), problems);
     ServicePolicy policy = PolicyAnnotations.parse(svc, problems);
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
@@ -165,7 +171,12 @@ public final class MeshCompiler {
                 REASON_PORT_CONFLICT));
         continue;
       }
-      Protocol protocol = "UDP".equalsIgnoreCase(sp.getProtocol()) ? Protocol.UDP : annotated;
+      Protocol protocol =
+          "UDP".equalsIgnoreCase(sp.getProtocol())
+              ? Protocol.UDP
+              : annotated != null
+                  ? annotated
+                  : PortProtocols.declared(svc, sp, i, settings.defaultTrafficType(), problems);
       wanted.put(
           new PortKey(
               svc.getMetadata().getNamespace(), svc.getMetadata().getName(), sp.getPort(), protocol),
@@ -224,11 +235,7 @@ public final class MeshCompiler {
       RouteConfig route =
           plan == null
               ? RouteConfig.direct(root)
-              : new RouteConfig(
-                  root,
-                  plan.backendsFor(key.port(), topology, problems, endpoints),
-                  plan.matches,
-                  plan.name);
+              : plan.route(key, e.getValue(), root, topology, problems, endpoints);
       listeners.add(
           new ListenerConfig(
               key.namespace(),
@@ -286,7 +293,8 @@ public final class MeshCompiler {
     return "true".equalsIgnoreCase(o.getMetadata().getLabels().get(IGNORE_LABEL));
   }
 
-  private static Protocol trafficType(Service svc, Protocol fallback, List<Problem> problems) {
+  /** The annotated protocol, or null when there is none or it is invalid (reported). */
+  private static Protocol trafficType(Service svc, Protocol defaultType, List<Problem> problems) {
     Map<String, String> annotations = svc.getMetadata().getAnnotations();
     String key = TRAFFIC_TYPE_ANNOTATION;
     if (annotations != null && !annotations.containsKey(key)) {
@@ -296,7 +304,7 @@ public final class MeshCompiler {
     }
     String value = annotations == null ? null : annotations.get(key);
     if (value == null) {
-      return fallback;
+      return null;
     }
     try {
       return Protocol.parse(value);
@@ -309,10 +317,11 @@ public final class MeshCompiler {
               "metadata.annotations[" + key + "]",
               "invalid value '"
                   + value
-                  + "' (expected http, tcp or udp); using "
-                  + fallback.wireName(),
+                  + "' (expected http, tcp or udp); each port's appProtocol or name decides"
+                  + " (docs/protocols.md), else using "
+                  + defaultType.wireName(),
               REASON_INVALID_ANNOTATION));
-      return fallback;
+      return null;
     }
   }
 
@@ -450,7 +459,45 @@ public final class MeshCompiler {
       String name,
       List<TrafficSplitBackend> backends,
       List<Integer> indexes,
-      List<HttpMatch> matches) {
+      List<HttpMatch> matches,
+      List<L4Match> l4) {
+
+    /**
+     * The route of one listener of the root (SMI traffic-split v1alpha4): without matches every
+     * request or connection is split; with matches, only the traffic one selects, the rest goes
+     * to the root. A TCPRoute or UDPRoute match selects every connection (or request) on its
+     * ports; an HTTPRouteGroup selects requests, so never the connections of a TCP or UDP
+     * listener, which then all go to the root (issue 17).
+     */
+    RouteConfig route(
+        PortKey key,
+        ServicePort sp,
+        BackendConfig root,
+        Topology t,
+        List<Problem> problems,
+        CompileMemo.Endpoints endpoints) {
+      List<HttpMatch> selected = matches;
+      if (!matches.isEmpty() || !l4.isEmpty()) {
+        // The pod ports: the root's endpoints say; without any, a numeric targetPort (which the
+        // API server defaults to the port).
+        Set<Integer> podPorts = new HashSet<>();
+        root.endpoints().forEach(e -> podPorts.add(e.port()));
+        if (podPorts.isEmpty()) {
+          if (sp.getTargetPort() == null) {
+            podPorts.add(key.port());
+          } else if (sp.getTargetPort().getIntVal() != null) {
+            podPorts.add(sp.getTargetPort().getIntVal());
+          }
+        }
+        if (l4.stream().anyMatch(m -> m.selects(key.protocol(), podPorts))) {
+          selected = List.of();
+        } else if (matches.isEmpty() || key.protocol() != Protocol.HTTP) {
+          return new RouteConfig(root, List.of(), List.of(), name);
+        }
+      }
+      return new RouteConfig(
+          root, backendsFor(key.port(), t, problems, endpoints), selected, name);
+    }
 
     /** The Services this plan sends traffic to, as {@code namespace/name}. */
     List<String> backendKeys() {
@@ -464,13 +511,15 @@ public final class MeshCompiler {
           && split == o.split
           && backends.equals(o.backends)
           && indexes.equals(o.indexes)
-          && matches.equals(o.matches);
+          && matches.equals(o.matches)
+          && l4.equals(o.l4);
     }
 
     List<BackendConfig> backendsFor(
         int port, Topology t, List<Problem> problems, CompileMemo.Endpoints endpoints) {
       String ns = split.getMetadata().getNamespace();
       List<BackendConfig> out = new ArrayList<>();
+      List<Integer> outIndexes = new ArrayList<>();
       for (int i = 0; i < backends.size(); i++) {
         TrafficSplitBackend b = backends.get(i);
         Service svc = t.service(ns, b.getService());
@@ -502,12 +551,38 @@ public final class MeshCompiler {
                   REASON_PORT_MISSING));
           continue;
         }
-        out.add(
+        BackendConfig backend =
             new BackendConfig(
-                b.getService(), weight(b), endpoints.of(t, ns, b.getService(), sp, problems)));
+                b.getService(), weight(b), endpoints.of(t, ns, b.getService(), sp, problems));
+        out.add(backend);
+        outIndexes.add(indexes.get(i));
+      }
+      // The proxies give the share of a backend that cannot serve to those that can (docs/smi.md,
+      // issue 17); said when some can, since with none every request fails anyway.
+      if (out.stream().anyMatch(b -> b.weight() > 0 && canServe(b))) {
+        for (int i = 0; i < out.size(); i++) {
+          BackendConfig b = out.get(i);
+          if (b.weight() > 0 && !canServe(b)) {
+            problems.add(
+                problem(
+                    split,
+                    "spec.backends[" + outIndexes.get(i) + "].service",
+                    "Service '"
+                        + b.service()
+                        + "' has no ready endpoint for port "
+                        + port
+                        + "; its weight goes to the other backends until it has one",
+                    REASON_BACKEND_UNAVAILABLE));
+          }
+        }
       }
       return out;
     }
+  }
+
+  /** As the proxy chooses usable endpoints: ready ones, else serving and terminating ones. */
+  private static boolean canServe(BackendConfig b) {
+    return b.endpoints().stream().anyMatch(e -> e.ready() || (e.serving() && e.terminating()));
   }
 
   private static int weight(TrafficSplitBackend b) {
@@ -598,12 +673,22 @@ public final class MeshCompiler {
       return;
     }
     List<HttpMatch> matches = new ArrayList<>();
+    List<L4Match> l4 = new ArrayList<>();
     boolean matchesOk = true;
     List<TrafficSplitMatch> refs = split.getSpec().getMatches();
     for (int i = 0; refs != null && i < refs.size(); i++) {
       String group = refs.get(i).getName();
-      HTTPRouteGroup g = t.httpRouteGroups().get(Topology.key(ns, group));
       String field = "spec.matches[" + i + "].name";
+      String kind = refs.get(i).getKind();
+      if (SmiKinds.TCP_ROUTE.equals(kind) || SmiKinds.UDP_ROUTE.equals(kind)) {
+        L4Match m = l4Match(split, kind, group, field, t, validate, problems);
+        matchesOk &= m != null;
+        if (m != null) {
+          l4.add(m);
+        }
+        continue;
+      }
+      HTTPRouteGroup g = t.httpRouteGroups().get(Topology.key(ns, group));
       if (g == null) {
         problems.add(
             problem(
@@ -699,7 +784,61 @@ public final class MeshCompiler {
     }
     byRoot.put(
         Topology.key(ns, root),
-        new SplitPlan(split, name, usable, indexes, List.copyOf(matches)));
+        new SplitPlan(split, name, usable, indexes, List.copyOf(matches), List.copyOf(l4)));
+  }
+
+  /**
+   * The ports a TrafficSplit's TCPRoute or UDPRoute match selects (SMI traffic-split v1alpha4),
+   * or null, with a problem, when the route is missing or invalid.
+   */
+  private static L4Match l4Match(
+      TrafficSplit split,
+      String kind,
+      String name,
+      String field,
+      Topology t,
+      Function<HasMetadata, List<SmiProblem>> validate,
+      List<Problem> problems) {
+    String key = Topology.key(split.getMetadata().getNamespace(), name);
+    boolean tcp = SmiKinds.TCP_ROUTE.equals(kind);
+    HasMetadata route = tcp ? t.tcpRoutes().get(key) : t.udpRoutes().get(key);
+    if (route == null || !validate.apply(route).isEmpty()) {
+      problems.add(
+          problem(
+              split,
+              field,
+              kind
+                  + " '"
+                  + name
+                  + (route == null
+                      ? "' not found in namespace '" + split.getMetadata().getNamespace() + "'"
+                      : "' is invalid (see its own problems)")
+                  + "; split skipped",
+              REASON_ROUTE_GROUP_NOT_FOUND));
+      return null;
+    }
+    PortMatch ports =
+        tcp
+            ? (((TCPRoute) route).getSpec() == null ? null : ((TCPRoute) route).getSpec().getMatches())
+            : (((UDPRoute) route).getSpec() == null ? null : ((UDPRoute) route).getSpec().getMatches());
+    return new L4Match(
+        tcp ? Protocol.TCP : Protocol.UDP,
+        ports == null || ports.getPorts() == null ? List.of() : List.copyOf(ports.getPorts()));
+  }
+
+  /**
+   * A TCPRoute or UDPRoute match of a split: the pod ports it selects, every port when empty.
+   */
+  record L4Match(Protocol kind, List<Integer> ports) {
+    /**
+     * Whether it selects the traffic of a listener: a TCPRoute the TCP or HTTP listeners (HTTP is
+     * carried by TCP), a UDPRoute the UDP ones, on one of the pod ports behind the listener.
+     */
+    boolean selects(Protocol listener, Set<Integer> podPorts) {
+      boolean kindFits =
+          kind == Protocol.UDP ? listener == Protocol.UDP : listener != Protocol.UDP;
+      return kindFits && (ports.isEmpty() || ports.stream().anyMatch(podPorts::contains));
+    }
   }
 
 

@@ -111,7 +111,7 @@ class AccessCompilerTest {
             "api-routes",
             new HTTPMatch("read", "/api", List.of("GET"), null),
             new HTTPMatch("write", "/api", List.of("POST"), null)));
-    w.add(tcpRoute("pg", 5432));
+    w.add(tcpRoute("pg", 15432));
     return w;
   }
 
@@ -166,7 +166,7 @@ class AccessCompilerTest {
   }
 
   @Test
-  void tcpRoutePortsMatchServiceOrPodPortsAndAlsoOpenHttp() {
+  void tcpRoutePortsMatchPodPortsAndAlsoOpenHttp() {
     List<HasMetadata> w = world();
     w.add(target("batch-to-db", "db", List.of("default/default"), new TrafficTargetRule("TCPRoute", "pg", null)));
     w.add(tcpRoute("api-pod-port", 8080));

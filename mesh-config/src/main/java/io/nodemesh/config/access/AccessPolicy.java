@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * An {@link AccessConfig} ready to answer "may this peer do this on that listener?". Immutable and
@@ -152,6 +153,66 @@ public final class AccessPolicy {
       }
     }
     return first;
+  }
+
+  /**
+   * Decides per serving pod, as SMI access does: the request is allowed when some destination
+   * service account of the listener allows it, and may then go only to the pods running under
+   * one that does ({@link Admission#pods}). So a canary under a new service account that no
+   * TrafficTarget names takes none of this caller's traffic, and does not deny the caller its
+   * requests to the old version (issue 17). {@link #decide} is the stricter check of the path
+   * that cannot tell the pod (an open HTTP upgrade tunnel).
+   */
+  public Admission admit(
+      String listenerKey, Protocol protocol, InetAddress peer, RequestView request) {
+    if (!enabled) {
+      return Admission.OPEN;
+    }
+    String source = identityOf(peer);
+    Compiled l = listeners.get(listenerKey);
+    if (source == null || l == null || l.destinations.isEmpty()) {
+      return new Admission(decide(listenerKey, protocol, peer, request), null);
+    }
+    AccessDecision.Allow first = null;
+    Set<String> allowing = null;
+    for (int i = 0; i < l.destinations.size(); i++) {
+      String dest = l.destinations.get(i);
+      AccessDecision.Allow a = allowedBy(l.byDestination.get(dest), source, request);
+      if (a == null) {
+        if (allowing == null) {
+          allowing = new HashSet<>(l.destinations.subList(0, i));
+        }
+        continue;
+      }
+      first = first == null ? a : first;
+      if (allowing != null) {
+        allowing.add(dest);
+      }
+    }
+    if (first == null) {
+      return new Admission(
+          new AccessDecision.Deny(
+              source,
+              AccessDecision.Reason.NOT_ALLOWED,
+              "no TrafficTarget allows sa " + source + " to " + action(request, protocol, listenerKey)),
+          null);
+    }
+    if (allowing == null) {
+      return new Admission(first, null);
+    }
+    Set<String> only = Set.copyOf(allowing);
+    return new Admission(first, ip -> only.contains(identities.get(ip)));
+  }
+
+  /**
+   * An access decision with the pods it holds for.
+   *
+   * @param decision allowed or denied
+   * @param pods when allowed: the endpoint IPs the request may go to, or null for every endpoint
+   *     of the listener
+   */
+  public record Admission(AccessDecision decision, Predicate<InetAddress> pods) {
+    static final Admission OPEN = new Admission(AccessDecision.Allow.OPEN, null);
   }
 
   private static AccessDecision.Allow allowedBy(

@@ -25,6 +25,8 @@ import java.util.Set;
 public final class AccessGuard {
   private static final System.Logger LOG = System.getLogger(AccessGuard.class.getName());
   private static final AccessGuard OPEN = new AccessGuard(AccessPolicy.open(), null, null, Map.of());
+  private static final AccessPolicy.Admission OPEN_ADMISSION =
+      new AccessPolicy.Admission(AccessDecision.Allow.OPEN, null);
 
   private final AccessPolicy policy;
   private final String listenerKey;
@@ -101,6 +103,60 @@ public final class AccessGuard {
       return null;
     }
     return denied(policy.decide(listenerKey, protocol, peer, new NettyRequestView(request, path)));
+  }
+
+  /**
+   * Checks one HTTP request per serving pod ({@link AccessPolicy#admit}): denied (and counted)
+   * when no destination service account allows it, else allowed with the pods it may go to.
+   */
+  public AccessPolicy.Admission admitHttp(InetAddress peer, HttpRequest request, String path) {
+    if (!policy.enabled()) {
+      return OPEN_ADMISSION;
+    }
+    return counted(
+        policy.admit(listenerKey, protocol, peer, new NettyRequestView(request, path)));
+  }
+
+  /** As {@link #admitHttp}, for a new TCP connection. */
+  public AccessPolicy.Admission admitL4(SocketAddress peer) {
+    if (!policy.enabled()) {
+      return OPEN_ADMISSION;
+    }
+    return counted(policy.admit(listenerKey, protocol, address(peer), null));
+  }
+
+  /** The message of a denied admission, or null when allowed. */
+  public static String deniedMessage(AccessPolicy.Admission a) {
+    return a.decision() instanceof AccessDecision.Deny d ? d.message() : null;
+  }
+
+  /**
+   * Checks an open TCP connection again under a new config, for the pod it is relayed to.
+   *
+   * @param endpoint the pod's address, or null before the connection has one
+   * @return null while it may stay open, else why not
+   */
+  public String recheckL4(SocketAddress peer, InetAddress endpoint) {
+    if (!policy.enabled()) {
+      return null;
+    }
+    AccessPolicy.Admission a = admitL4(peer);
+    String denied = deniedMessage(a);
+    if (denied == null && a.pods() != null && endpoint != null && !a.pods().test(endpoint)) {
+      denied =
+          "no TrafficTarget allows sa "
+              + identity(peer)
+              + " to connect to pod "
+              + endpoint.getHostAddress()
+              + " of "
+              + listenerKey;
+    }
+    return denied;
+  }
+
+  private AccessPolicy.Admission counted(AccessPolicy.Admission a) {
+    denied(a.decision());
+    return a;
   }
 
   /**

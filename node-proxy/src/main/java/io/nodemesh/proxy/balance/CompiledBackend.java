@@ -129,6 +129,51 @@ public final class CompiledBackend {
     return balancer.choose(c, now);
   }
 
+  /**
+   * Picks an endpoint among those {@code only} accepts (the pods a caller may reach, SMI access
+   * per pod); as {@link #choose(OptionalLong, List, long)} when {@code only} is null.
+   *
+   * @return null when no usable endpoint is accepted
+   */
+  public EndpointState choose(
+      OptionalLong key, List<EndpointState> tried, long now, Predicate<EndpointState> only) {
+    if (only == null) {
+      return choose(key, tried, now);
+    }
+    EndpointState[] base = filter(usable, only);
+    if (base == null) {
+      return null;
+    }
+    if (ring != null && key.isPresent()) {
+      EndpointState e = ring.lookup(key.getAsLong(), s -> only.test(s) && fresh(s, tried, now));
+      if (e == null) {
+        e = ring.lookup(key.getAsLong(), s -> only.test(s) && !s.isEjected(now));
+      }
+      return e != null ? e : ring.lookup(key.getAsLong(), only);
+    }
+    EndpointState[] c = null;
+    if (local != null) {
+      c = filter(local, s -> only.test(s) && fresh(s, tried, now));
+    }
+    if (c == null) {
+      c = filter(base, s -> fresh(s, tried, now));
+    }
+    if (c == null) {
+      c = filter(base, s -> !s.isEjected(now));
+    }
+    return balancer.choose(c == null ? base : c, now);
+  }
+
+  /** Whether some usable endpoint passes {@code only}. */
+  public boolean serves(Predicate<EndpointState> only) {
+    for (EndpointState s : usable) {
+      if (only.test(s)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean fresh(EndpointState s, List<EndpointState> tried, long now) {
     return !s.isEjected(now) && (tried == null || !tried.contains(s));
   }

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A listener's {@link RouteConfig} ready for the request path: matches compiled, split weights
@@ -36,6 +37,7 @@ public final class CompiledRoute {
   private final List<CompiledBackend> split;
   private final List<CompiledMatch> matches;
   private final SmoothWeightedRoundRobin weights;
+  private final boolean weighted;
   private final CircuitBreaker rootBreaker;
   private final List<CircuitBreaker> splitBreakers;
   private final RateLimiter limiter;
@@ -64,8 +66,19 @@ public final class CompiledRoute {
     this.split =
         config.split().stream().map(b -> backend(listener.key(), b, registry, meters)).toList();
     this.matches = config.matches().stream().map(CompiledMatch::new).toList();
+    // A backend with no usable endpoint gives its share to those that can serve (docs/smi.md,
+    // issue 17): a crash-looping 10% canary must not fail 10% of the requests.
     this.weights =
-        new SmoothWeightedRoundRobin(split.stream().mapToInt(CompiledBackend::weight).toArray());
+        new SmoothWeightedRoundRobin(
+            split.stream().mapToInt(b -> b.readyCount() == 0 ? 0 : b.weight()).toArray());
+    this.weighted = split.stream().anyMatch(b -> b.weight() > 0);
+    if (meters != null) {
+      for (CompiledBackend b : split) {
+        if (b.weight() > 0) {
+          meters.splitBackendUnavailable(b.service(), b.readyCount() == 0);
+        }
+      }
+    }
     String key = listener.key();
     this.rootBreaker = breaker(registry, key, root.service(), meters);
     this.splitBreakers =
@@ -120,26 +133,55 @@ public final class CompiledRoute {
    * @param source the client's IP (per-source rate limit, source-ip hash), or null
    */
   public Pick pick(String method, String path, HttpHeaders headers, InetAddress source) {
+    return pick(method, path, headers, source, null);
+  }
+
+  /**
+   * Picks a backend and an endpoint for one request, among the pods {@code pods} accepts (ACL
+   * mode: those whose service account allows the caller), or any when null.
+   */
+  public Pick pick(
+      String method,
+      String path,
+      HttpHeaders headers,
+      InetAddress source,
+      Predicate<InetAddress> pods) {
     return pick(
         !split.isEmpty() && splitApplies(method, path, headers),
         headers,
         source,
-        IDEMPOTENT.contains(method));
+        IDEMPOTENT.contains(method),
+        pods);
   }
 
   /**
-   * Picks a backend and an endpoint for one TCP connection: HTTP matches do not apply, so with
-   * split backends every connection is split by weight, else it goes to the root.
+   * Picks a backend and an endpoint for one TCP connection or UDP session. A connection carries no
+   * HTTP request, so it matches none of the split's HTTP matches: with matches it goes to the root
+   * (SMI: traffic that matches nothing goes to the root Service); without, it is split by weight.
+   * The controller sends a TCPRoute or UDPRoute match that selects the port as a split without
+   * matches.
    */
   public Pick pickConnection() {
     return pickConnection(null);
   }
 
   public Pick pickConnection(InetAddress source) {
-    return pick(!split.isEmpty(), null, source, false);
+    return pickConnection(source, null);
   }
 
-  private Pick pick(boolean useSplit, HttpHeaders headers, InetAddress source, boolean idempotent) {
+  /** As {@link #pickConnection(InetAddress)}, among the pods {@code pods} accepts, or any. */
+  public Pick pickConnection(InetAddress source, Predicate<InetAddress> pods) {
+    return pick(!split.isEmpty() && matches.isEmpty(), null, source, false, pods);
+  }
+
+  private Pick pick(
+      boolean useSplit,
+      HttpHeaders headers,
+      InetAddress source,
+      boolean idempotent,
+      Predicate<InetAddress> pods) {
+    Predicate<EndpointState> only =
+        pods == null ? null : s -> pods.test(s.target().address().getAddress());
     if (limiter != null && !limiter.tryAcquire(source)) {
       return new Pick.Unavailable(
           "rate limit of service "
@@ -157,15 +199,31 @@ public final class CompiledRoute {
       int i = weights.pick();
       if (i < 0) {
         return new Pick.Unavailable(
-            "no backend with weight > 0 for service " + namespace + "/" + root.service());
+            (weighted
+                    ? "no ready endpoint in any backend with weight > 0"
+                    : "no backend with weight > 0")
+                + " for service "
+                + namespace
+                + "/"
+                + root.service());
+      }
+      if (only != null && !split.get(i).serves(only)) {
+        // Its pods do not admit this caller: the heaviest backend that has one does.
+        i = heaviestServing(only);
+        if (i < 0) {
+          return notAllowed(root);
+        }
       }
       backend = split.get(i);
       breaker = splitBreakers.get(i);
     }
     long now = System.nanoTime();
     OptionalLong key = backend.key(headers, source);
-    EndpointState first = backend.choose(key, null, now);
+    EndpointState first = backend.choose(key, null, now, only);
     if (first == null) {
+      if (only != null && backend.readyCount() > 0) {
+        return notAllowed(backend);
+      }
       return new Pick.Unavailable(
           "no ready endpoint for service " + namespace + "/" + backend.service());
     }
@@ -176,8 +234,30 @@ public final class CompiledRoute {
     }
     Call call =
         Call.start(
-            backend.service(), backend, policy, breaker, permit, budget, key, idempotent, first);
+            backend.service(), backend, policy, breaker, permit, budget, key, idempotent, first,
+            only);
     return new Pick.Forward(backend.service(), first.target(), call);
+  }
+
+  private int heaviestServing(Predicate<EndpointState> only) {
+    int best = -1;
+    for (int j = 0; j < split.size(); j++) {
+      CompiledBackend b = split.get(j);
+      if (b.weight() > 0 && (best < 0 || b.weight() > split.get(best).weight()) && b.serves(only)) {
+        best = j;
+      }
+    }
+    return best;
+  }
+
+  private Pick notAllowed(CompiledBackend backend) {
+    return new Pick.Unavailable(
+        "no pod of service "
+            + namespace
+            + "/"
+            + backend.service()
+            + " runs under a service account that allows this caller",
+        Pick.Unavailable.FORBIDDEN);
   }
 
   private boolean splitApplies(String method, String path, HttpHeaders headers) {

@@ -2,6 +2,8 @@ package io.nodemesh.proxy.http;
 
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
@@ -48,11 +50,16 @@ public interface Router {
     if (refused != null) {
       return refused;
     }
-    String denied = listener.access().denyHttp(source, request, path);
+    AccessPolicy.Admission admitted = listener.access().admitHttp(source, request, path);
+    String denied = AccessGuard.deniedMessage(admitted);
     if (denied != null) {
       return new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, listener);
     }
-    Pick pick = listener.route().pick(request.method().name(), path, request.headers(), source);
+    // Only among the pods whose service account allows it (SMI judges access per pod).
+    Pick pick =
+        listener
+            .route()
+            .pick(request.method().name(), path, request.headers(), source, admitted.pods());
     return switch (pick) {
       case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target(), f.call());
       case Pick.Unavailable u -> {

@@ -170,6 +170,19 @@ public final class ListenerMetrics {
         .set(open ? 1 : 0);
   }
 
+  /**
+   * Sets {@code nodemesh_split_backend_unavailable} of a weighted split backend: 1 while it has no
+   * usable endpoint, so its weight goes to the other backends; 0 when it serves again.
+   */
+  public void splitBackendUnavailable(String backend, boolean unavailable) {
+    owner
+        .sharedGauge(
+            "nodemesh.split.backend.unavailable",
+            "1 while a weighted split backend has no ready endpoint and its share goes to the others",
+            tags.and("backend", backend))
+        .set(unavailable ? 1 : 0);
+  }
+
   /** Sets how many endpoints of {@code backend} are ejected by outlier detection right now. */
   public void ejectedEndpoints(String backend, int count) {
     owner

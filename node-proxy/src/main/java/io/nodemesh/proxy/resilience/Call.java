@@ -7,6 +7,7 @@ import io.nodemesh.proxy.balance.Target;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * One request (or TCP connection) on its way to a backend Service: the endpoint of the current
@@ -34,6 +35,7 @@ public final class Call {
   private boolean attemptOpen;
   private boolean outcomeRecorded;
   private int retries;
+  private Predicate<EndpointState> only;
 
   Call(
       String service,
@@ -74,17 +76,38 @@ public final class Call {
       OptionalLong key,
       boolean idempotent,
       EndpointState first) {
-    return new Call(
-        service,
-        backend,
-        policy,
-        breaker,
-        permit,
-        budget,
-        key,
-        idempotent,
-        first,
-        System.nanoTime());
+    return start(service, backend, policy, breaker, permit, budget, key, idempotent, first, null);
+  }
+
+  /**
+   * As above, with retries only to the endpoints {@code only} accepts (the pods the caller may
+   * reach), or to any when null.
+   */
+  public static Call start(
+      String service,
+      CompiledBackend backend,
+      ServicePolicy policy,
+      CircuitBreaker breaker,
+      CircuitBreaker.Permit permit,
+      RetryBudget budget,
+      OptionalLong key,
+      boolean idempotent,
+      EndpointState first,
+      Predicate<EndpointState> only) {
+    Call c =
+        new Call(
+            service,
+            backend,
+            policy,
+            breaker,
+            permit,
+            budget,
+            key,
+            idempotent,
+            first,
+            System.nanoTime());
+    c.only = only;
+    return c;
   }
 
   private void begin(EndpointState e, CircuitBreaker.Permit p, long now) {
@@ -200,7 +223,7 @@ public final class Call {
     if (deadline != Long.MAX_VALUE && now + delay - deadline >= 0) {
       return -1;
     }
-    EndpointState next = backend.choose(key, tried, now);
+    EndpointState next = backend.choose(key, tried, now, only);
     if (next == null) {
       return -1;
     }

@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.listener.CompiledListener;
@@ -44,6 +46,8 @@ final class TcpFrontendHandler extends RelayHandler {
   private RoutingTable checked;
   private ConnectionObservation observed;
   private long readBeforeConnect;
+  /** The pod of the current attempt, whose service account a new config must still allow. */
+  private java.net.InetAddress endpoint;
 
   TcpFrontendHandler(
       Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
@@ -64,15 +68,15 @@ final class TcpFrontendHandler extends RelayHandler {
       inbound.close();
       return;
     }
-    String denied = listener.access().denyL4(inbound.remoteAddress());
-    if (denied != null) {
+    AccessPolicy.Admission admitted = listener.access().admitL4(inbound.remoteAddress());
+    if (AccessGuard.deniedMessage(admitted) != null) {
       // Nothing was read and no upstream exists: not a byte reaches the backend.
       inbound.close();
       return;
     }
     listener.metrics().accepted(inbound, "tcp");
     var source = inbound.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-    switch (listener.route().pickConnection(source)) {
+    switch (listener.route().pickConnection(source, admitted.pods())) {
       case Pick.Unavailable u -> {
         if (u.status() == Pick.Unavailable.TOO_MANY_REQUESTS) {
           listener.metrics().rateLimited();
@@ -127,7 +131,9 @@ final class TcpFrontendHandler extends RelayHandler {
       checked = now;
       CompiledListener l = now.tcpByProxyPort(proxyPort);
       boolean denied =
-          l == null ? now.aclMode() : l.access().denyL4(ctx.channel().remoteAddress()) != null;
+          l == null
+              ? now.aclMode()
+              : l.access().recheckL4(ctx.channel().remoteAddress(), endpoint) != null;
       if (denied) {
         ReferenceCountUtil.release(msg);
         ctx.close();
@@ -168,6 +174,7 @@ final class TcpFrontendHandler extends RelayHandler {
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)))
             .handler(backendSide);
+    endpoint = target.address().getAddress();
     ChannelFuture cf = b.connect(target.address());
     Channel outbound = cf.channel();
     cf.addListener(
@@ -256,7 +263,9 @@ final class TcpFrontendHandler extends RelayHandler {
     checked = now;
     CompiledListener l = now.tcpByProxyPort(proxyPort);
     String denied =
-        l == null ? "listener removed" : l.access().denyL4(ctx.channel().remoteAddress());
+        l == null
+            ? "listener removed"
+            : l.access().recheckL4(ctx.channel().remoteAddress(), endpoint);
     if (denied != null) {
       c.revocations().revoked(Revocations.Kind.TCP, ctx.channel().remoteAddress(), denied);
       ctx.close();

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -70,14 +73,21 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
     try {
       InetSocketAddress client = packet.sender();
       CompiledListener current = table.get().udpByProxyPort(proxyPort);
-      if (current != null && current.access().denyL4(client) != null) {
-        // ACL mode checks every datagram, so a revoked TrafficTarget also stops open sessions.
-        dropped.increment();
-        return;
-      }
       UdpSession session = sessions.get(client);
+      Predicate<InetAddress> pods = null;
+      if (current != null && current.access().enabled()) {
+        // ACL mode checks every datagram, so a revoked TrafficTarget also stops open sessions;
+        // per serving pod (issue 17): a session keeps to a pod whose service account allows it.
+        AccessPolicy.Admission a = current.access().admitL4(client);
+        pods = a.pods();
+        if (AccessGuard.deniedMessage(a) != null
+            || (session != null && pods != null && !pods.test(session.endpoint()))) {
+          dropped.increment();
+          return;
+        }
+      }
       if (session == null) {
-        session = open(client);
+        session = open(client, pods);
         if (session == null) {
           dropped.increment();
           return;
@@ -89,7 +99,7 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private UdpSession open(InetSocketAddress client) {
+  private UdpSession open(InetSocketAddress client, Predicate<InetAddress> pods) {
     if (sessions.size() >= settings.maxSessions()) {
       LOG.log(
           Level.DEBUG,
@@ -115,7 +125,7 @@ public final class UdpProxyHandler extends ChannelInboundHandlerAdapter {
       LOG.log(Level.DEBUG, "udp proxy port {0,number,#}: no listener, datagram dropped", proxyPort);
       return null;
     }
-    return switch (l.route().pickConnection(client.getAddress())) {
+    return switch (l.route().pickConnection(client.getAddress(), pods)) {
       case Pick.Unavailable u -> {
         LOG.log(
             Level.DEBUG, "udp listener {0}: {1}, datagram dropped", l.config().key(), u.message());

@@ -15,6 +15,7 @@ import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.metrics.ConnectionObservation;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,11 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     this.client = client;
     this.listenerKey = listenerKey;
     this.target = target;
+  }
+
+  /** The pod this session relays to. */
+  InetAddress endpoint() {
+    return target.target().address().getAddress();
   }
 
   /** Opens the upstream channel; datagrams are queued until it is connected. */

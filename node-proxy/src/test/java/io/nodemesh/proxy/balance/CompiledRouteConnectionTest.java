@@ -23,16 +23,35 @@ class CompiledRouteConnectionTest {
     };
   }
 
+  /**
+   * Issue 17: a connection carries no HTTP request, so it matches none of the split's HTTP
+   * matches and goes to the root, as SMI sends all traffic that matches nothing.
+   */
   @Test
-  void withSplitBackendsEveryConnectionIsSplitEvenWithMatches() {
+  void withHttpMatchesEveryConnectionGoesToTheRoot() {
     HttpMatch onlyApi = new HttpMatch("g/api", "/api", List.of("GET"), Map.of());
     CompiledRoute route =
         new CompiledRoute(
             "shop",
             new RouteConfig(
                 backend("db", 1, "10.0.0.1"),
-                List.of(backend("db-v1", 1, "10.0.0.2"), backend("db-v2", 1, "10.0.0.3")),
+                List.of(backend("db-v1", 0, "10.0.0.2"), backend("db-v2", 100, "10.0.0.3")),
                 List.of(onlyApi),
+                "shop/db-ab"));
+    for (int i = 0; i < 10; i++) {
+      assertThat(service(route.pickConnection())).isEqualTo("db");
+    }
+  }
+
+  @Test
+  void withSplitBackendsAndNoMatchesEveryConnectionIsSplit() {
+    CompiledRoute route =
+        new CompiledRoute(
+            "shop",
+            new RouteConfig(
+                backend("db", 1, "10.0.0.1"),
+                List.of(backend("db-v1", 1, "10.0.0.2"), backend("db-v2", 1, "10.0.0.3")),
+                List.of(),
                 "shop/db-split"));
     assertThat(List.of(service(route.pickConnection()), service(route.pickConnection())))
         .containsExactlyInAnyOrder("db-v1", "db-v2");

@@ -106,12 +106,34 @@ class CompiledRouteTest {
   }
 
   @Test
-  void noReadyEndpointInTheChosenSplitBackendNamesThatBackend() {
+  void aSplitWhoseWeightedBackendsHaveNoReadyEndpointIs503() {
     RouteConfig cfg =
         new RouteConfig(
             backend("web", 1, "10.0.0.1"), List.of(backend("web-v2", 1)), List.of(), null);
     assertThat(new CompiledRoute("shop", cfg).pick("GET", "/", NONE))
-        .isEqualTo(new Pick.Unavailable("no ready endpoint for service shop/web-v2"));
+        .isEqualTo(
+            new Pick.Unavailable(
+                "no ready endpoint in any backend with weight > 0 for service shop/web"));
+  }
+
+  /** Issue 17: a crash-looping 10% canary takes no share, so no request fails for it. */
+  @Test
+  void aBackendWithoutReadyEndpointGivesItsShareToTheOthers() {
+    BackendConfig crashing =
+        new BackendConfig(
+            "web-v2", 10, List.of(new EndpointConfig("10.0.0.3", 8080, null, false, false, false)));
+    RouteConfig cfg =
+        new RouteConfig(
+            backend("web", 1, "10.0.0.1"),
+            List.of(backend("web-v1", 90, "10.0.0.2"), crashing),
+            List.of(),
+            "shop/canary");
+    CompiledRoute route = new CompiledRoute("shop", cfg);
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      got.add(service(route.pick("GET", "/", NONE)));
+    }
+    assertThat(got).containsOnly("web-v1");
   }
 
   @Test

@@ -1,0 +1,91 @@
+package io.nodemesh.controller.compile;
+
+import static io.nodemesh.controller.compile.MeshCompilerTest.compile;
+import static io.nodemesh.controller.compile.MeshCompilerTest.listener;
+import static io.nodemesh.controller.testing.K8s.annotate;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.Problem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Which protocol a Service port gets without and with the annotation (docs/protocols.md). */
+class ProtocolSelectionTest {
+
+  static Service svc(String name, String appProtocol, String protocol) {
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withNamespace("shop")
+        .withName("s")
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withPorts(
+            new ServicePortBuilder()
+                .withName(name)
+                .withPort(1000)
+                .withProtocol(protocol)
+                .withAppProtocol(appProtocol)
+                .build())
+        .endSpec()
+        .build();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        // name, appProtocol, port protocol, expected
+        "-, -, TCP, http",
+        "web, -, TCP, http",
+        "http, -, TCP, http",
+        "http-web, -, TCP, http",
+        "grpc-api, -, TCP, http",
+        "grpc-web, -, TCP, http",
+        "http2, -, TCP, http",
+        "tcp-db, -, TCP, tcp",
+        "tcp, -, TCP, tcp",
+        "mysql, -, TCP, tcp",
+        "tls-x, -, TCP, tcp",
+        "https, -, TCP, tcp",
+        "udp-dns, -, UDP, udp",
+        "tcp-dns, -, UDP, udp",
+        "httpx, -, TCP, http",
+        "-, tcp, TCP, tcp",
+        "-, TCP, TCP, tcp",
+        "-, http, TCP, http",
+        "-, kubernetes.io/h2c, TCP, http",
+        "-, kubernetes.io/ws, TCP, http",
+        "-, kubernetes.io/wss, TCP, tcp",
+        "-, postgresql, TCP, tcp",
+        "tcp-db, http, TCP, http",
+        "http-web, tcp, TCP, tcp",
+        "-, http, UDP, udp",
+      })
+  void withoutTheAnnotation(String name, String appProtocol, String protocol, String expected) {
+    CompileResult r = compile(svc(name, appProtocol, protocol));
+    assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"tcp-db, http, http", "http-web, tcp, tcp", "grpc, udp, udp"})
+  void theAnnotationWins(String name, String annotation, String expected) {
+    Service s = annotate(svc(name, name, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, annotation);
+    CompileResult r = compile(s);
+    assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
+  }
+
+  @Test
+  void udpAppProtocolOnATcpPortIsReported() {
+    CompileResult r = compile(svc("dns", "udp", "TCP"));
+    assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.TCP);
+    assertThat(r.problems())
+        .extracting(Problem::field)
+        .containsExactly("spec.ports[0].appProtocol");
+  }
+}

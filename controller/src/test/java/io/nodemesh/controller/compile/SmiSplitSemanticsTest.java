@@ -1,0 +1,174 @@
+package io.nodemesh.controller.compile;
+
+import static io.nodemesh.controller.compile.MeshCompilerTest.compile;
+import static io.nodemesh.controller.compile.MeshCompilerTest.listener;
+import static io.nodemesh.controller.testing.K8s.annotate;
+import static io.nodemesh.controller.testing.K8s.endpoint;
+import static io.nodemesh.controller.testing.K8s.group;
+import static io.nodemesh.controller.testing.K8s.service;
+import static io.nodemesh.controller.testing.K8s.slice;
+import static io.nodemesh.controller.testing.K8s.split;
+import static io.nodemesh.controller.testing.K8s.withMatches;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.controller.Problem;
+import io.nodemesh.smi.HTTPMatch;
+import io.nodemesh.smi.TCPMatch;
+import io.nodemesh.smi.TCPRoute;
+import io.nodemesh.smi.TCPRouteSpec;
+import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.smi.TrafficSplitMatch;
+import io.nodemesh.smi.UDPMatch;
+import io.nodemesh.smi.UDPRoute;
+import io.nodemesh.smi.UDPRouteSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** TrafficSplit matches on TCP and UDP, and backends that cannot serve (issue 17). */
+class SmiSplitSemanticsTest {
+
+  static TCPRoute tcpRoute(String name, Integer... ports) {
+    TCPRoute r = new TCPRoute();
+    r.getMetadata().setNamespace("db");
+    r.getMetadata().setName(name);
+    r.setSpec(new TCPRouteSpec(new TCPMatch(null, List.of(ports))));
+    return r;
+  }
+
+  static UDPRoute udpRoute(String name, Integer... ports) {
+    UDPRoute r = new UDPRoute();
+    r.getMetadata().setNamespace("db");
+    r.getMetadata().setName(name);
+    r.setSpec(new UDPRouteSpec(new UDPMatch(null, List.of(ports))));
+    return r;
+  }
+
+  static TrafficSplit matching(TrafficSplit s, String kind, String name) {
+    s.getSpec().setMatches(List.of(new TrafficSplitMatch(kind, name, "specs.smi-spec.io")));
+    return s;
+  }
+
+  /** db/pg (TCP 5432 → 15432) and db/dns (UDP 53 → 1053), each with a v1 and a v2. */
+  static List<Object> world() {
+    return List.of(
+        annotate(service("db", "pg", "pg:5432"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, "tcp"),
+        service("db", "pg-v1", "pg:5432"),
+        service("db", "pg-v2", "pg:5432"),
+        slice("db", "pg", "pg", 15432, "10.0.0.1", "10.0.0.2"),
+        slice("db", "pg-v1", "pg", 15432, "10.0.0.1"),
+        slice("db", "pg-v2", "pg", 15432, "10.0.0.2"),
+        service("db", "dns", "dns:53/UDP"),
+        service("db", "dns-v1", "dns:53/UDP"),
+        service("db", "dns-v2", "dns:53/UDP"),
+        slice("db", "dns", "dns", 1053, "10.0.0.3", "10.0.0.4"),
+        slice("db", "dns-v1", "dns", 1053, "10.0.0.3"),
+        slice("db", "dns-v2", "dns", 1053, "10.0.0.4"));
+  }
+
+  static CompileResult compileWith(Object... more) {
+    List<io.fabric8.kubernetes.api.model.HasMetadata> all = new java.util.ArrayList<>();
+    world().forEach(o -> all.add((io.fabric8.kubernetes.api.model.HasMetadata) o));
+    for (Object o : more) {
+      all.add((io.fabric8.kubernetes.api.model.HasMetadata) o);
+    }
+    return compile(all.toArray(io.fabric8.kubernetes.api.model.HasMetadata[]::new));
+  }
+
+  /** The A/B split of the issue: 0/100 with an HTTPRouteGroup match, on a TCP Service. */
+  @Test
+  void anHttpRouteGroupMatchSelectsNoTcpConnectionSoAllGoToTheRoot() {
+    CompileResult r =
+        compileWith(
+            group("db", "beta", new HTTPMatch("b", "/", null, null)),
+            withMatches(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "beta"));
+    RouteConfig route = listener(r, "db", "pg", 5432).route();
+    assertThat(route.split()).isEmpty();
+    assertThat(route.root().service()).isEqualTo("pg");
+    assertThat(route.splitName()).isEqualTo("db/ab");
+  }
+
+  @Test
+  void aTcpRouteMatchOnThePodPortSplitsEveryConnection() {
+    CompileResult r =
+        compileWith(
+            tcpRoute("pg-port", 15432),
+            matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "pg-port"));
+    RouteConfig route = listener(r, "db", "pg", 5432).route();
+    assertThat(route.split()).extracting(BackendConfig::service).containsExactly("pg-v1", "pg-v2");
+    assertThat(route.matches()).isEmpty();
+    assertThat(r.problems()).isEmpty();
+  }
+
+  @Test
+  void aTcpRouteMatchOnAnotherPortLeavesTheConnectionsToTheRoot() {
+    CompileResult r =
+        compileWith(
+            tcpRoute("other", 5432),
+            matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "other"));
+    assertThat(listener(r, "db", "pg", 5432).route().split()).isEmpty();
+  }
+
+  @Test
+  void aUdpRouteMatchSplitsDatagramsButATcpRouteDoesNot() {
+    CompileResult udp =
+        compileWith(
+            udpRoute("dns-port", 1053),
+            matching(split("db", "ab", "dns", "dns-v1", 0, "dns-v2", 100), "UDPRoute", "dns-port"));
+    assertThat(listener(udp, "db", "dns", 53).route().split()).hasSize(2);
+    CompileResult tcp =
+        compileWith(
+            tcpRoute("dns-port", 1053),
+            matching(split("db", "ab", "dns", "dns-v1", 0, "dns-v2", 100), "TCPRoute", "dns-port"));
+    assertThat(listener(tcp, "db", "dns", 53).route().split()).isEmpty();
+  }
+
+  @Test
+  void aMissingTcpRouteSkipsTheSplit() {
+    CompileResult r =
+        compileWith(matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "nope"));
+    assertThat(listener(r, "db", "pg", 5432).route().splitName()).isNull();
+    assertThat(r.problems())
+        .extracting(Problem::toString)
+        .contains(
+            "TrafficSplit db/ab: spec.matches[0].name: TCPRoute 'nope' not found in namespace"
+                + " 'db'; split skipped (RouteGroupNotFound)");
+  }
+
+  /** On an HTTP Service, a TCPRoute on its pod port selects every request. */
+  @Test
+  void aTcpRouteMatchOnAnHttpServiceSplitsEveryRequest() {
+    CompileResult r =
+        compileWith(
+            service("db", "web", "http:80"),
+            service("db", "web-v2", "http:80"),
+            slice("db", "web", "http", 8080, "10.0.0.5"),
+            tcpRoute("web-port", 8080),
+            matching(split("db", "ab", "web", "web-v2", 1), "TCPRoute", "web-port"));
+    ListenerConfig l = listener(r, "db", "web", 80);
+    assertThat(l.route().split()).hasSize(1);
+    assertThat(l.route().matches()).isEmpty();
+  }
+
+  @Test
+  void aWeightedBackendWithoutAReadyEndpointIsReported() {
+    CompileResult r =
+        compileWith(
+            service("db", "web", "http:80"),
+            service("db", "web-v1", "http:80"),
+            service("db", "web-v2", "http:80"),
+            slice("db", "web-v1", "http", 8080, "10.0.0.5"),
+            slice(
+                "db", "web-v2-x", "web-v2", "http", 8080, List.of(endpoint("10.0.0.6", false))),
+            split("db", "canary", "web", "web-v1", 90, "web-v2", 10));
+    assertThat(listener(r, "db", "web", 80).route().split()).hasSize(2);
+    assertThat(r.problems())
+        .extracting(Problem::toString)
+        .containsExactly(
+            "TrafficSplit db/canary: spec.backends[1].service: Service 'web-v2' has no ready"
+                + " endpoint for port 80; its weight goes to the other backends until it has one"
+                + " (BackendUnavailable)");
+  }
+}
