@@ -3,7 +3,7 @@ package io.nodemesh.controller.compile;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessDecision;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.smi.HTTPMatch;

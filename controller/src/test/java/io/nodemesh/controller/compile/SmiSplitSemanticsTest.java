@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.controller.Problem;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.TCPMatch;
 import io.nodemesh.smi.TCPRoute;
