@@ -92,7 +92,7 @@ class CrdsCommandTest {
         .hasSize(5)
         .contains(
             "applied customresourcedefinition trafficsplits.split.smi-spec.io (served"
-                + " [v1alpha4, v1alpha3, v1alpha2])");
+                + " [v1alpha4, v1alpha3, v1alpha2, v1alpha1])");
     Map<String, CustomResourceDefinition> applied = new TreeMap<>();
     while (server.getRequestCount() > 0 && applied.size() < 5) {
       RecordedRequest req = server.takeRequest(10, TimeUnit.SECONDS);
@@ -113,7 +113,7 @@ class CrdsCommandTest {
     CustomResourceDefinition split = applied.get("trafficsplits.split.smi-spec.io");
     assertThat(split.getSpec().getVersions())
         .extracting(CustomResourceDefinitionVersion::getName)
-        .containsExactly("v1alpha4", "v1alpha3", "v1alpha2");
+        .containsExactly("v1alpha4", "v1alpha3", "v1alpha2", "v1alpha1");
     assertThat(split.getSpec().getVersions())
         .extracting(CustomResourceDefinitionVersion::getServed)
         .containsOnly(true);
