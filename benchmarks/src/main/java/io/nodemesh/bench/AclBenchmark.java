@@ -5,11 +5,11 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.AccessPolicy;
@@ -30,9 +30,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The ACL decision of one HTTP request or TCP connection, as the proxy makes it: peer IP to
- * service account (10,000 pods known), then the listener's grants (20 TrafficTargets, each with a
- * path, method and header match) for that source.
+ * The ACL decision of one HTTP request or TCP connection, as the proxy makes it: peer IP to service
+ * account (10,000 pods known), then the listener's grants (20 TrafficTargets, each with a path,
+ * method and header match) for that source.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -70,7 +70,10 @@ public class AclBenchmark {
               List.of(
                   new HttpMatch("routes-" + g + "/read", "/api/v[0-9]+/", List.of("GET"), Map.of()),
                   new HttpMatch(
-                      "routes-" + g + "/admin", "/admin", List.of("*"), Map.of("x-admin", "yes")))));
+                      "routes-" + g + "/admin",
+                      "/admin",
+                      List.of("*"),
+                      Map.of("x-admin", "yes")))));
     }
     AccessPolicy policy =
         AccessPolicy.compile(

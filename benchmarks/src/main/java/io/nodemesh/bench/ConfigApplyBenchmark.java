@@ -8,8 +8,8 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileMemo;
+import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -61,7 +61,11 @@ public class ConfigApplyBenchmark {
     cluster = new SyntheticCluster(services, 10, services / 10);
     objects = new ArrayList<>(cluster.objects());
     for (int i = 0; i < objects.size(); i++) {
-      if (objects.get(i).getMetadata().getName().equals(SyntheticMesh.service(services / 2) + "-abcde")) {
+      if (objects
+          .get(i)
+          .getMetadata()
+          .getName()
+          .equals(SyntheticMesh.service(services / 2) + "-abcde")) {
         sliceIndex = i;
       }
     }

@@ -33,12 +33,13 @@ import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The controller scale benchmark: for synthetic clusters of growing size (with one running pod
- * per endpoint), the time of a full compile (source snapshot to config, as at start-up), of
- * one-object changes of four kinds (see {@link Change}) as the controller applies them and, on the
- * same input, from scratch, the heap the controller holds afterwards, and the size of the config
- * each proxy downloads, in full and as a delta for one endpoint change. Prints one {@code bench=controller-scale key=value...} line per size and
- * one {@code bench=controller-change ...} line per size and kind of change.
+ * The controller scale benchmark: for synthetic clusters of growing size (with one running pod per
+ * endpoint), the time of a full compile (source snapshot to config, as at start-up), of one-object
+ * changes of four kinds (see {@link Change}) as the controller applies them and, on the same input,
+ * from scratch, the heap the controller holds afterwards, and the size of the config each proxy
+ * downloads, in full and as a delta for one endpoint change. Prints one {@code
+ * bench=controller-scale key=value...} line per size and one {@code bench=controller-change ...}
+ * line per size and kind of change.
  *
  * <p>Usage: {@code ControllerScale [SERVICES:ENDPOINTS_PER_SERVICE:SPLITS ...] [--rounds N]
  * [--acl]}; {@code --acl} compiles in ACL mode, with two TrafficTargets per split (see {@link
@@ -365,24 +366,48 @@ public final class ControllerScale {
             case null -> s;
             case Service o ->
                 new SourceSnapshot(
-                    upsert(s.services(), o), s.endpointSlices(), s.pods(), s.namespaces(),
-                    s.trafficSplits(), s.httpRouteGroups(), s.tcpRoutes(), s.udpRoutes(),
+                    upsert(s.services(), o),
+                    s.endpointSlices(),
+                    s.pods(),
+                    s.namespaces(),
+                    s.trafficSplits(),
+                    s.httpRouteGroups(),
+                    s.tcpRoutes(),
+                    s.udpRoutes(),
                     s.trafficTargets());
             case EndpointSlice o ->
                 new SourceSnapshot(
-                    s.services(), upsert(s.endpointSlices(), o), s.pods(), s.namespaces(),
-                    s.trafficSplits(), s.httpRouteGroups(), s.tcpRoutes(), s.udpRoutes(),
+                    s.services(),
+                    upsert(s.endpointSlices(), o),
+                    s.pods(),
+                    s.namespaces(),
+                    s.trafficSplits(),
+                    s.httpRouteGroups(),
+                    s.tcpRoutes(),
+                    s.udpRoutes(),
                     s.trafficTargets());
             case Pod o ->
                 new SourceSnapshot(
-                    s.services(), s.endpointSlices(), upsert(s.pods(), o), s.namespaces(),
-                    s.trafficSplits(), s.httpRouteGroups(), s.tcpRoutes(), s.udpRoutes(),
+                    s.services(),
+                    s.endpointSlices(),
+                    upsert(s.pods(), o),
+                    s.namespaces(),
+                    s.trafficSplits(),
+                    s.httpRouteGroups(),
+                    s.tcpRoutes(),
+                    s.udpRoutes(),
                     s.trafficTargets());
             case TrafficSplit o ->
                 new SourceSnapshot(
-                    s.services(), s.endpointSlices(), s.pods(), s.namespaces(),
-                    upsert(s.trafficSplits(), o), s.httpRouteGroups(), s.tcpRoutes(),
-                    s.udpRoutes(), s.trafficTargets());
+                    s.services(),
+                    s.endpointSlices(),
+                    s.pods(),
+                    s.namespaces(),
+                    upsert(s.trafficSplits(), o),
+                    s.httpRouteGroups(),
+                    s.tcpRoutes(),
+                    s.udpRoutes(),
+                    s.trafficTargets());
             default -> throw new IllegalArgumentException("not measured: " + changed.getKind());
           };
       Topology t = indexer.next(source, List.of());
@@ -420,11 +445,7 @@ public final class ControllerScale {
       PortAllocation allocation) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     return MeshCompiler.compile(
-        t,
-        settings,
-        allocation,
-        previous,
-        previous == null ? 1 : previous.version() + 1);
+        t, settings, allocation, previous, previous == null ? 1 : previous.version() + 1);
   }
 
   private record Timed<T>(T value, double millis, double cpuMillis) {}

@@ -60,7 +60,8 @@ public class HeaderRewriteBenchmark {
   }
 
   private HttpRequest freshRequest() {
-    HttpRequest r = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri());
+    HttpRequest r =
+        new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri());
     r.headers().set(request.headers());
     return r;
   }

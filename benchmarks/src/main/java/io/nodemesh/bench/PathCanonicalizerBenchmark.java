@@ -12,10 +12,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The canonical request path, made once per request on the event loop (docs/access-control.md,
- * "The request path"). {@code canonical} targets take the fast path: one scan, the same string
- * back, no allocation (run with {@code -prof gc} to see {@code gc.alloc.rate.norm}); the others
- * are rewritten.
+ * The canonical request path, made once per request on the event loop (docs/access-control.md, "The
+ * request path"). {@code canonical} targets take the fast path: one scan, the same string back, no
+ * allocation (run with {@code -prof gc} to see {@code gc.alloc.rate.norm}); the others are
+ * rewritten.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

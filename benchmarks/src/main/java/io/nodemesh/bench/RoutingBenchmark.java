@@ -39,7 +39,11 @@ public class RoutingBenchmark {
   @Setup
   public void setUp() {
     table = RoutingTable.compile(SyntheticMesh.config(1, services, 3, true), new ProxyMetrics());
-    knownHost = SyntheticMesh.service(services / 2 + 1) + "." + SyntheticMesh.namespace(services / 2 + 1) + ".mesh";
+    knownHost =
+        SyntheticMesh.service(services / 2 + 1)
+            + "."
+            + SyntheticMesh.namespace(services / 2 + 1)
+            + ".mesh";
     plain = listener(1);
     split = listener(0);
     noCanary = new DefaultHttpHeaders().add("host", "svc-0.ns-0.mesh").add("accept", "*/*");

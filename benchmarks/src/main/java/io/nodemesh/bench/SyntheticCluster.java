@@ -41,7 +41,10 @@ import java.util.Map;
  */
 public record SyntheticCluster(int services, int endpointsPerService, int splits) {
   public SyntheticCluster {
-    if (services < 1 || endpointsPerService < 0 || splits < 0 || (splits > 0 && (splits - 1) * 10 + 2 >= services)) {
+    if (services < 1
+        || endpointsPerService < 0
+        || splits < 0
+        || (splits > 0 && (splits - 1) * 10 + 2 >= services)) {
       throw new IllegalArgumentException(
           "synthetic cluster: services "
               + services
@@ -173,7 +176,8 @@ public record SyntheticCluster(int services, int endpointsPerService, int splits
     List<HasMetadata> out = new ArrayList<>();
     for (int n = 0; n <= (services - 1) / 100; n++) {
       HTTPRouteGroup g = new HTTPRouteGroup();
-      g.setMetadata(new ObjectMetaBuilder().withNamespace("ns-" + n).withName("everything").build());
+      g.setMetadata(
+          new ObjectMetaBuilder().withNamespace("ns-" + n).withName("everything").build());
       g.setSpec(new HTTPRouteGroupSpec(List.of(new HTTPMatch("all", ".*", List.of(), null))));
       out.add(g);
     }
@@ -206,8 +210,8 @@ public record SyntheticCluster(int services, int endpointsPerService, int splits
   }
 
   /**
-   * The split of Service {@code root}, sending {@code first}% to its next neighbour and the rest
-   * to the one after.
+   * The split of Service {@code root}, sending {@code first}% to its next neighbour and the rest to
+   * the one after.
    */
   public static TrafficSplit split(int root, int first) {
     String ns = SyntheticMesh.namespace(root);

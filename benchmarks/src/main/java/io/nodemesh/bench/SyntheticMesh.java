@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Proxy configurations of a given size, shaped like a real mesh: every tenth service is the root
- * of a 90/9/1 split whose matches are a path regex, a method list and a header regex.
+ * Proxy configurations of a given size, shaped like a real mesh: every tenth service is the root of
+ * a 90/9/1 split whose matches are a path regex, a method list and a header regex.
  */
 public final class SyntheticMesh {
   /** The first proxy port; listener i serves on {@code FIRST_PROXY_PORT + i}. */

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Flagger and Argo Rollouts templates of examples/flagger and examples/argo-rollouts (shown in
- * docs/flagger.md): they parse, what they refer to exists in the same files, and every PromQL
- * query names only metrics and labels that docs/metrics.md lists for that metric. That the queries
- * return the canary's numbers from a real Prometheus is FlaggerCanaryIT's part (cli module).
+ * docs/flagger.md): they parse, what they refer to exists in the same files, and every PromQL query
+ * names only metrics and labels that docs/metrics.md lists for that metric. That the queries return
+ * the canary's numbers from a real Prometheus is FlaggerCanaryIT's part (cli module).
  */
 class CanaryExamplesTest {
   private static final Path EXAMPLES = Rendered.chartDir().resolve("../examples").normalize();
@@ -33,8 +33,10 @@ class CanaryExamplesTest {
 
   // A selector with its matchers: nodemesh_requests_total{namespace="x", code_class!="5xx"}.
   private static final Pattern SELECTOR = Pattern.compile("\\b(nodemesh_[a-z0-9_]+)\\{([^}]*)}");
-  private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)");
-  private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| (`nodemesh_[^|]+)\\|[^|]*\\|([^|]*)\\|");
+  private static final Pattern MATCHER =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)");
+  private static final Pattern DOC_ROW =
+      Pattern.compile("(?m)^\\| (`nodemesh_[^|]+)\\|[^|]*\\|([^|]*)\\|");
 
   @Test
   void flaggerCanaryUsesTheSmiProviderAndItsMetricTemplates() throws IOException {
@@ -45,7 +47,8 @@ class CanaryExamplesTest {
         .isIn("smi", "smi:v1alpha2", "smi:v1alpha3");
     JsonNode analysis = canary.path("spec").path("analysis");
     assertThat(analysis.path("stepWeight").asInt()).isPositive();
-    assertThat(analysis.path("maxWeight").asInt()).isBetween(analysis.path("stepWeight").asInt(), 100);
+    assertThat(analysis.path("maxWeight").asInt())
+        .isBetween(analysis.path("stepWeight").asInt(), 100);
     Set<String> templates = new HashSet<>();
     for (JsonNode t : ofKind(docs, "MetricTemplate")) {
       templates.add(t.path("metadata").path("name").asText());
@@ -92,9 +95,11 @@ class CanaryExamplesTest {
   @Test
   void everyQueryNamesMetricsAndLabelsTheProxyExports() throws IOException {
     Map<String, Set<String>> documented = documentedLabels();
-    assertThat(documented).containsKeys("nodemesh_requests_total", "nodemesh_request_duration_seconds");
+    assertThat(documented)
+        .containsKeys("nodemesh_requests_total", "nodemesh_request_duration_seconds");
     List<String> queries = new ArrayList<>();
-    ofKind(read("flagger"), "MetricTemplate").forEach(t -> queries.add(t.path("spec").path("query").asText()));
+    ofKind(read("flagger"), "MetricTemplate")
+        .forEach(t -> queries.add(t.path("spec").path("query").asText()));
     for (JsonNode m : one(read("argo-rollouts"), "AnalysisTemplate").path("spec").path("metrics")) {
       queries.add(query(m));
     }

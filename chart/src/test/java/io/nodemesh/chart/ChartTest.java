@@ -139,7 +139,8 @@ class ChartTest {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
     // Controller: three ClusterRoles and a Role; mesh DNS: a Role; nodemesh-viewer, bound to nobody
-    // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see InstallChartTest
+    // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see
+    // InstallChartTest
     // and ChartSecurityTest for those).
     assertThat(roles).hasSize(6);
     for (JsonNode role : roles) {
@@ -293,7 +294,8 @@ class ChartTest {
 
     JsonNode proxy = container(r.get("DaemonSet", "nodemesh-proxy"));
     assertThat(texts(proxy.path("args")))
-        .contains("--controller=https://nodemesh-controller.nodemesh.svc:9800", "--admin-port=9801");
+        .contains(
+            "--controller=https://nodemesh-controller.nodemesh.svc:9800", "--admin-port=9801");
     assertThat(proxy.path("ports").path(0).path("containerPort").asInt()).isEqualTo(9801);
     assertThat(texts(proxy.path("args"))).endsWith("--threads=2");
     assertThat(proxy.has("lifecycle")).isFalse();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class DnsMetricsChartTest {
   @Test
   void theDnsServerServesMetricsOnItsOwnPort() {
-    JsonNode dns = Rendered.render(Map.of("dns.metricsPort", 9155)).get("Deployment", "nodemesh-dns");
+    JsonNode dns =
+        Rendered.render(Map.of("dns.metricsPort", 9155)).get("Deployment", "nodemesh-dns");
     JsonNode c = container(dns);
     assertThat(texts(c.path("args"))).contains("--metrics-port=9155");
     assertThat(c.path("ports").toString())
@@ -24,8 +25,12 @@ class DnsMetricsChartTest {
     JsonNode quiet =
         Rendered.render(Map.of("metrics.podAnnotations", false)).get("Deployment", "nodemesh-dns");
     assertThat(
-            quiet.path("spec").path("template").path("metadata").path("annotations").has(
-                "prometheus.io/scrape"))
+            quiet
+                .path("spec")
+                .path("template")
+                .path("metadata")
+                .path("annotations")
+                .has("prometheus.io/scrape"))
         .isFalse();
   }
 }

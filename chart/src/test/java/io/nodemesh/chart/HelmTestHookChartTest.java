@@ -21,7 +21,8 @@ class HelmTestHookChartTest {
       throws IOException {
     Rendered r = InstallChartTest.renderWithHooks(dir, Map.of(), null);
     JsonNode pod = r.get("Pod", NAME);
-    assertThat(pod.path("metadata").path("annotations").path(InstallChartTest.VISIBLE_HOOK).asText())
+    assertThat(
+            pod.path("metadata").path("annotations").path(InstallChartTest.VISIBLE_HOOK).asText())
         .isEqualTo("test");
     JsonNode spec = pod.path("spec");
     assertThat(spec.path("serviceAccountName").asText()).isEqualTo(NAME);

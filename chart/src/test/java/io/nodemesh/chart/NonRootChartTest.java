@@ -26,8 +26,7 @@ class NonRootChartTest {
   @Test
   void everyContainerOfEveryWorkloadIsLockedDown(@TempDir Path dir) throws IOException {
     // Every optional part on, and the hook Jobs made visible, so that nothing escapes the check.
-    Rendered chart =
-        InstallChartTest.renderWithHooks(dir, Map.of(), InstallChartTest.ALL_FEATURES);
+    Rendered chart = InstallChartTest.renderWithHooks(dir, Map.of(), InstallChartTest.ALL_FEATURES);
     List<String> checked = new ArrayList<>();
     for (JsonNode o : chart.objects()) {
       String kind = o.path("kind").asText();
@@ -74,8 +73,9 @@ class NonRootChartTest {
     assertThat(texts(sc.path("capabilities").path("drop")))
         .as("%s capabilities.drop", what)
         .containsExactly("ALL");
-    assertThat(sc.path("capabilities").path("add").isMissingNode()
-            || sc.path("capabilities").path("add").isEmpty())
+    assertThat(
+            sc.path("capabilities").path("add").isMissingNode()
+                || sc.path("capabilities").path("add").isEmpty())
         .as("%s capabilities.add", what)
         .isTrue();
     assertThat(sc.path("seccompProfile").path("type").asText())

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 /**
  * {@code helm package} without a helm binary: bin/release runs this main (through Maven, on the
  * test class path, where helm-java lives: the chart module ships no code of its own). helm-java
- * bundles the same native Helm the chart tests render with, so the package is made by the Helm
- * that checked it.
+ * bundles the same native Helm the chart tests render with, so the package is made by the Helm that
+ * checked it.
  *
  * <p>Usage: {@code PackageChart CHART_DIR DESTINATION_DIR}; prints the package's path.
  */

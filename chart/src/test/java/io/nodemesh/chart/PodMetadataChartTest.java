@@ -60,7 +60,10 @@ class PodMetadataChartTest {
   @Test
   void aLabelValueIsAlwaysAString() {
     JsonNode labels =
-        podMeta(Rendered.render(Map.of("podLabels.cost-center", 1234)), "DaemonSet", "nodemesh-proxy")
+        podMeta(
+                Rendered.render(Map.of("podLabels.cost-center", 1234)),
+                "DaemonSet",
+                "nodemesh-proxy")
             .path("labels");
     assertThat(labels.path("cost-center").isTextual()).isTrue();
     assertThat(labels.path("cost-center").asText()).isEqualTo("1234");

@@ -60,12 +60,15 @@ class PrometheusRulesTest {
     assertThat(alerts).hasSizeGreaterThanOrEqualTo(8);
     assertThat(alertsTested).containsAll(alerts);
     for (String record : records) {
-      assertThat(exprsTested).as("a promql_expr_test of " + record).anyMatch(e -> e.contains(record));
+      assertThat(exprsTested)
+          .as("a promql_expr_test of " + record)
+          .anyMatch(e -> e.contains(record));
     }
     // Each alert is seen both firing and quiet.
     for (String alert : alerts) {
       List<JsonNode> cases = new ArrayList<>();
-      tests.path("tests")
+      tests
+          .path("tests")
           .forEach(
               t ->
                   t.path("alert_rule_test")

@@ -13,15 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docs/migrate-from-traefik-mesh.md: {@code meshDomain: traefik.mesh} keeps Traefik Mesh's names.
- * Every component that knows the domain (controller, mesh DNS server, the prepare and cleanup
- * hook Jobs) must be told the same one, or names resolve to nothing.
+ * Every component that knows the domain (controller, mesh DNS server, the prepare and cleanup hook
+ * Jobs) must be told the same one, or names resolve to nothing.
  */
 class TraefikMeshDomainTest {
   @Test
-  void traefikMeshDomainReachesEveryComponentThatNamesTheZone(@TempDir Path dir) throws IOException {
+  void traefikMeshDomainReachesEveryComponentThatNamesTheZone(@TempDir Path dir)
+      throws IOException {
     // With the hook Jobs, which plain `helm template` through helm-java leaves out.
-    Rendered r =
-        InstallChartTest.renderWithHooks(dir, Map.of("meshDomain", "traefik.mesh"), null);
+    Rendered r = InstallChartTest.renderWithHooks(dir, Map.of("meshDomain", "traefik.mesh"), null);
     List<String> domains = new ArrayList<>();
     List<String> holders = new ArrayList<>();
     for (JsonNode o : r.objects()) {

@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * values.schema.json: Helm checks the values against it before rendering (install, upgrade,
@@ -71,12 +71,13 @@ class ValuesSchemaTest {
   }
 
   /**
-   * Every value in values.yaml is described by the schema: walking both trees, each key of a
-   * values object has a schema property, down to the free-form maps (resources, env, labels).
+   * Every value in values.yaml is described by the schema: walking both trees, each key of a values
+   * object has a schema property, down to the free-form maps (resources, env, labels).
    */
   @Test
   void theSchemaCoversEveryValue() throws IOException {
-    JsonNode values = new YAMLMapper().readTree(Rendered.chartDir().resolve("values.yaml").toFile());
+    JsonNode values =
+        new YAMLMapper().readTree(Rendered.chartDir().resolve("values.yaml").toFile());
     JsonNode schema =
         new ObjectMapper().readTree(Rendered.chartDir().resolve("values.schema.json").toFile());
     List<String> missing = new ArrayList<>();

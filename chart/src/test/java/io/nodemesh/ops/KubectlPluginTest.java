@@ -27,7 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KubectlPluginTest {
   private static final Path REPO =
-      Path.of(System.getProperty("nodemesh.chart.dir", "")).toAbsolutePath().normalize().getParent();
+      Path.of(System.getProperty("nodemesh.chart.dir", ""))
+          .toAbsolutePath()
+          .normalize()
+          .getParent();
 
   @TempDir Path dir;
   private Path plugin;
@@ -36,8 +39,7 @@ class KubectlPluginTest {
   void install() throws IOException {
     plugin = dir.resolve("bin/kubectl-nodemesh");
     Files.createDirectories(plugin.getParent());
-    Files.copy(
-        REPO.resolve("bin/kubectl-nodemesh"), plugin, StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(REPO.resolve("bin/kubectl-nodemesh"), plugin, StandardCopyOption.COPY_ATTRIBUTES);
   }
 
   @Test

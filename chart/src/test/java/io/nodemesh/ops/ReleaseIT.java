@@ -35,15 +35,19 @@ import org.junit.jupiter.api.io.TempDir;
  * installed, it also loads and runs the image for real.
  *
  * <p>This takes about 3 minutes (mostly the image's jlink and AOT training, and Podman's copy of
- * it). bin/test runs it like every other test; {@code -Dnodemesh.release.it=false} leaves it out
- * of a quick local run. Skipped, saying which, where a tool it needs is missing.
+ * it). bin/test runs it like every other test; {@code -Dnodemesh.release.it=false} leaves it out of
+ * a quick local run. Skipped, saying which, where a tool it needs is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 25, unit = TimeUnit.MINUTES)
 class ReleaseIT {
   /** Failsafe runs in the chart module's directory (it does not get nodemesh.chart.dir). */
   private static final Path REPO =
-      Path.of(System.getProperty("nodemesh.chart.dir", "")).toAbsolutePath().normalize().getParent();
+      Path.of(System.getProperty("nodemesh.chart.dir", ""))
+          .toAbsolutePath()
+          .normalize()
+          .getParent();
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path work;
@@ -62,7 +66,8 @@ class ReleaseIT {
     version = pomVersion();
     release = work.resolve("release");
     List<String> command =
-        new ArrayList<>(List.of(REPO.resolve("bin/release").toString(), "--output", release.toString()));
+        new ArrayList<>(
+            List.of(REPO.resolve("bin/release").toString(), "--output", release.toString()));
     if (version.endsWith("-SNAPSHOT")) {
       command.add("--snapshot");
     }
@@ -80,8 +85,14 @@ class ReleaseIT {
     }
     Path unpacked = Files.createDirectories(work.resolve("chart"));
     Result chart =
-        run(Map.of(), 1, "tar", "-xzf", release.resolve("nodemesh-" + version + ".tgz").toString(),
-            "-C", unpacked.toString());
+        run(
+            Map.of(),
+            1,
+            "tar",
+            "-xzf",
+            release.resolve("nodemesh-" + version + ".tgz").toString(),
+            "-C",
+            unpacked.toString());
     assertThat(chart.exit()).as(chart.output()).isZero();
     // helm package writes Chart.yaml back in its own style (appVersion unquoted).
     String chartVersion = version.replaceFirst("-SNAPSHOT$", "");
@@ -95,21 +106,31 @@ class ReleaseIT {
     Result sums = run(Map.of(), 1, "sh", "-c", "cd '" + release + "' && sha256sum -c SHA256SUMS");
     assertThat(sums.exit()).as(sums.output()).isZero();
     assertThat(sums.output())
-        .contains("nodemesh-" + version + ".jar: OK", "nodemesh-" + version + ".tgz: OK",
-            "nodemesh-image-" + version + "-amd64.tar: OK", "kubectl-nodemesh: OK");
+        .contains(
+            "nodemesh-" + version + ".jar: OK",
+            "nodemesh-" + version + ".tgz: OK",
+            "nodemesh-image-" + version + "-amd64.tar: OK",
+            "kubectl-nodemesh: OK");
   }
 
   @Test
   void theKubectlPluginRunsTheJarBesideIt() throws Exception {
     Result r =
-        run(Map.of("JAVA_HOME", System.getProperty("java.home")), 2,
-            release.resolve("kubectl-nodemesh").toString(), "version");
+        run(
+            Map.of("JAVA_HOME", System.getProperty("java.home")),
+            2,
+            release.resolve("kubectl-nodemesh").toString(),
+            "version");
     assertThat(r.exit()).as(r.output()).isZero();
     assertThat(r.output()).startsWith("nodemesh " + version + "\n").contains("revision: ");
 
     Result help =
-        run(Map.of("JAVA_HOME", System.getProperty("java.home")), 2,
-            release.resolve("kubectl-nodemesh").toString(), "check", "--bogus");
+        run(
+            Map.of("JAVA_HOME", System.getProperty("java.home")),
+            2,
+            release.resolve("kubectl-nodemesh").toString(),
+            "check",
+            "--bogus");
     assertThat(help.exit()).isEqualTo(2);
     assertThat(help.output()).contains("Usage: nodemesh check");
   }
@@ -118,11 +139,17 @@ class ReleaseIT {
   void theImageIsAValidLinuxAmd64OciImageThatRunsVersionAndCheck() throws Exception {
     Path oci = Files.createDirectories(work.resolve("oci"));
     Result untar =
-        run(Map.of(), 2, "tar", "-xf",
+        run(
+            Map.of(),
+            2,
+            "tar",
+            "-xf",
             release.resolve("nodemesh-image-" + version + "-amd64.tar").toString(),
-            "-C", oci.toString());
+            "-C",
+            oci.toString());
     assertThat(untar.exit()).as(untar.output()).isZero();
-    assertThat(JSON.readTree(oci.resolve("oci-layout").toFile()).path("imageLayoutVersion").asText())
+    assertThat(
+            JSON.readTree(oci.resolve("oci-layout").toFile()).path("imageLayoutVersion").asText())
         .isEqualTo("1.0.0");
 
     JsonNode index = JSON.readTree(oci.resolve("index.json").toFile()).path("manifests").get(0);
@@ -134,14 +161,16 @@ class ReleaseIT {
     assertThat(config.path("architecture").asText()).isEqualTo("amd64");
     assertThat(config.path("os").asText()).isEqualTo("linux");
     assertThat(config.path("config").path("User").asText()).isEqualTo("10001:10001");
-    assertThat(config.path("config").path("Labels").path("org.opencontainers.image.version").asText())
+    assertThat(
+            config.path("config").path("Labels").path("org.opencontainers.image.version").asText())
         .isEqualTo(version);
 
     // The same image as docker/Dockerfile describes: entrypoint, user, working directory, ports.
     String dockerfile = Files.readString(REPO.resolve("docker/Dockerfile"));
     assertThat(JSON.readTree(instruction(dockerfile, "ENTRYPOINT")))
         .isEqualTo(config.path("config").path("Entrypoint"));
-    assertThat(config.path("config").path("User").asText()).isEqualTo(instruction(dockerfile, "USER"));
+    assertThat(config.path("config").path("User").asText())
+        .isEqualTo(instruction(dockerfile, "USER"));
     assertThat(config.path("config").path("WorkingDir").asText())
         .isEqualTo(instruction(dockerfile, "WORKDIR"));
     List<String> exposed = new ArrayList<>();
@@ -156,7 +185,8 @@ class ReleaseIT {
     JsonNode docker = JSON.readTree(oci.resolve("manifest.json").toFile()).get(0);
     assertThat(docker.path("Config").asText())
         .isEqualTo("blobs/sha256/" + manifest.path("config").path("digest").asText().substring(7));
-    assertThat(docker.path("RepoTags").get(0).asText()).isEqualTo("ghcr.io/nodemesh/nodemesh:" + version);
+    assertThat(docker.path("RepoTags").get(0).asText())
+        .isEqualTo("ghcr.io/nodemesh/nodemesh:" + version);
 
     // Layers: base, runtime, jar and (built as root) the AOT cache; each diff_id is the digest of
     // the unpacked tar, as engines check it.
@@ -168,11 +198,13 @@ class ReleaseIT {
       String digest = layers.get(i).path("digest").asText();
       byte[] gz = blob(oci, digest);
       assertThat((long) gz.length).isEqualTo(layers.get(i).path("size").asLong());
-      assertThat(docker.path("Layers").get(i).asText()).isEqualTo("blobs/sha256/" + digest.substring(7));
+      assertThat(docker.path("Layers").get(i).asText())
+          .isEqualTo("blobs/sha256/" + digest.substring(7));
       try (InputStream in = new GZIPInputStream(Files.newInputStream(path(oci, digest)))) {
         assertThat("sha256:" + sha256(in.readAllBytes())).isEqualTo(diffIds.get(i).asText());
       }
-      Result x = run(Map.of(), 2, "tar", "-xzf", path(oci, digest).toString(), "-C", rootfs.toString());
+      Result x =
+          run(Map.of(), 2, "tar", "-xzf", path(oci, digest).toString(), "-C", rootfs.toString());
       assertThat(x.exit()).as(x.output()).isZero();
     }
     assertThat(rootfs.resolve("opt/nodemesh/nodemesh.jar")).isRegularFile();
@@ -200,11 +232,18 @@ class ReleaseIT {
     if (layers.size() == 4) {
       // The proxy's flags as the chart passes them: the AOT cache must fit the image's JVM and jar.
       String flags =
-          String.join(" ", Files.readAllLines(REPO.resolve("docker/proxy-jvm-options")).stream()
-              .filter(l -> !l.isBlank() && !l.startsWith("#")).toList());
+          String.join(
+              " ",
+              Files.readAllLines(REPO.resolve("docker/proxy-jvm-options")).stream()
+                  .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                  .toList());
       Result aot =
-          inImage(rootfs, entrypoint,
-              Map.of("JDK_JAVA_OPTIONS", flags + " -XX:AOTCache=/opt/nodemesh/proxy.aot -Xlog:aot=error"),
+          inImage(
+              rootfs,
+              entrypoint,
+              Map.of(
+                  "JDK_JAVA_OPTIONS",
+                  flags + " -XX:AOTCache=/opt/nodemesh/proxy.aot -Xlog:aot=error"),
               "version");
       assertThat(aot.exit()).as(aot.output()).isZero();
       assertThat(aot.output()).doesNotContain("[error]");
@@ -214,9 +253,9 @@ class ReleaseIT {
   /**
    * Where Podman is installed, a real container engine loads the archive and runs the image with
    * the restrictions the chart sets (read-only root, a tmpfs /tmp, no capabilities, no privilege
-   * escalation, no network). Podman keeps its storage in this test's directory, so nothing stays
-   * on the machine. runc is preferred where present: crun 1.8 (Debian 12) refuses hosts with a
-   * hybrid cgroup v1/v2 layout, such as the development machine.
+   * escalation, no network). Podman keeps its storage in this test's directory, so nothing stays on
+   * the machine. runc is preferred where present: crun 1.8 (Debian 12) refuses hosts with a hybrid
+   * cgroup v1/v2 layout, such as the development machine.
    */
   @Test
   void podmanLoadsAndRunsTheImageAsTheChartRunsIt() throws Exception {
@@ -229,18 +268,28 @@ class ReleaseIT {
         new ArrayList<>(
             List.of(
                 "podman",
-                "--root", storage.resolve("root").toString(),
-                "--runroot", storage.resolve("run").toString(),
-                "--storage-driver", "vfs",
-                "--cgroup-manager", "cgroupfs",
-                "--events-backend", "none"));
+                "--root",
+                storage.resolve("root").toString(),
+                "--runroot",
+                storage.resolve("run").toString(),
+                "--storage-driver",
+                "vfs",
+                "--cgroup-manager",
+                "cgroupfs",
+                "--events-backend",
+                "none"));
     if (onPath("runc")) {
       podman.addAll(List.of("--runtime", "runc"));
     }
     String image = "ghcr.io/nodemesh/nodemesh:" + version;
     Result load =
-        run(Map.of("TMPDIR", storage.toString()), 5,
-            concat(podman, "load", "-i",
+        run(
+            Map.of("TMPDIR", storage.toString()),
+            5,
+            concat(
+                podman,
+                "load",
+                "-i",
                 release.resolve("nodemesh-image-" + version + "-amd64.tar").toString()));
     assertThat(load.exit()).as(load.output()).isZero();
     assertThat(load.output()).contains("Loaded image: " + image);
@@ -248,9 +297,22 @@ class ReleaseIT {
     // The sandbox's hard limits are below Podman's defaults (1M open files), which it may not
     // raise, hence explicit ones.
     List<String> runFlags =
-        List.of("run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/tmp",
-            "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-            "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096");
+        List.of(
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "--cap-drop",
+            "ALL",
+            "--security-opt",
+            "no-new-privileges",
+            "--ulimit",
+            "nofile=4096:4096",
+            "--ulimit",
+            "nproc=4096:4096");
     List<String> versionCommand = new ArrayList<>(podman);
     versionCommand.addAll(runFlags);
     versionCommand.addAll(List.of(image, "version"));
@@ -277,13 +339,20 @@ class ReleaseIT {
    * namespace with /proc and /dev, as the image's user (the JVM finds its libraries through
    * /proc/self/exe, which is why /proc is needed).
    */
-  private Result inImage(Path rootfs, List<String> entrypoint, Map<String, String> env, String... args)
+  private Result inImage(
+      Path rootfs, List<String> entrypoint, Map<String, String> env, String... args)
       throws Exception {
     Files.createDirectories(rootfs.resolve("proc"));
     Files.createDirectories(rootfs.resolve("dev"));
     List<String> command =
         new ArrayList<>(
-            List.of("unshare", "--mount", "--pid", "--fork", "sh", "-c",
+            List.of(
+                "unshare",
+                "--mount",
+                "--pid",
+                "--fork",
+                "sh",
+                "-c",
                 "mount -t proc proc \"$0/proc\" && mount --rbind /dev \"$0/dev\" && "
                     + "exec chroot --userspec=10001:10001 \"$0\" \"$@\"",
                 rootfs.toString()));
@@ -343,7 +412,8 @@ class ReleaseIT {
   private record Result(int exit, String output) {}
 
   private Result run(Map<String, String> env, int minutes, String... command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

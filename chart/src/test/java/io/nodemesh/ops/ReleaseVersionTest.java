@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One version everywhere a release names it: the root pom, every module's parent, the chart's
- * version and appVersion (the default image tag), and a CHANGELOG section; and the licence the
- * poms and the image label claim is the one in LICENSE.
+ * version and appVersion (the default image tag), and a CHANGELOG section; and the licence the poms
+ * and the image label claim is the one in LICENSE.
  */
 class ReleaseVersionTest {
   private static final Path REPO =

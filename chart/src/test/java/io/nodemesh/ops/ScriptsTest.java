@@ -177,8 +177,7 @@ class ScriptsTest {
             ? "mkdir -p cli/target && cp '" + stubJar + "' cli/target/nodemesh-all.jar\n"
             : "";
     executable(
-        root.resolve("mvnw"),
-        "#!/bin/sh\necho \"cwd=$(pwd) args=$*\" >> '" + log + "'\n" + build);
+        root.resolve("mvnw"), "#!/bin/sh\necho \"cwd=$(pwd) args=$*\" >> '" + log + "'\n" + build);
   }
 
   private Result sourceJavaSh(Path javaHome) throws Exception {

@@ -59,7 +59,8 @@ final class ControllerCommand implements Callable<Integer> {
       names = "--namespace",
       paramLabel = "NS",
       defaultValue = "nodemesh",
-      description = "The mesh namespace: shadow Services and the leader Lease. Default: ${DEFAULT-VALUE}.")
+      description =
+          "The mesh namespace: shadow Services and the leader Lease. Default: ${DEFAULT-VALUE}.")
   String namespace;
 
   @Option(
@@ -73,7 +74,8 @@ final class ControllerCommand implements Callable<Integer> {
       paramLabel = "N",
       converter = PortConverter.class,
       defaultValue = "9900",
-      description = "API port (/api/v1/config, /healthz, /readyz, /metrics). Default: ${DEFAULT-VALUE}.")
+      description =
+          "API port (/api/v1/config, /healthz, /readyz, /metrics). Default: ${DEFAULT-VALUE}.")
   int port;
 
   @Option(
@@ -88,7 +90,8 @@ final class ControllerCommand implements Callable<Integer> {
       negatable = true,
       defaultValue = "true",
       fallbackValue = "true",
-      description = "Elect one writer among replicas through a Lease (default on; off only for a single replica).")
+      description =
+          "Elect one writer among replicas through a Lease (default on; off only for a single replica).")
   boolean leaderElection;
 
   @Option(
@@ -223,13 +226,14 @@ final class ControllerCommand implements Callable<Integer> {
       return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(contents)).build();
     } catch (RuntimeException e) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--kubeconfig: '" + kubeconfig + "' is not a usable kubeconfig: " + e.getMessage());
+          spec.commandLine(),
+          "--kubeconfig: '" + kubeconfig + "' is not a usable kubeconfig: " + e.getMessage());
     }
   }
 
   /**
-   * Fails fast with one line when the API server cannot be reached; informers would otherwise
-   * retry silently and the controller would serve an empty mesh with no hint why.
+   * Fails fast with one line when the API server cannot be reached; informers would otherwise retry
+   * silently and the controller would serve an empty mesh with no hint why.
    */
   private static void checkReachable(KubernetesClient client) {
     try {

@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nodemesh crds}: the SMI CRDs this version needs. Helm installs {@code chart/crds/} once and
- * never upgrades or deletes them (Helm docs, "Custom Resource Definitions"), so a chart upgrade
+ * {@code nodemesh crds}: the SMI CRDs this version needs. Helm installs {@code chart/crds/} once
+ * and never upgrades or deletes them (Helm docs, "Custom Resource Definitions"), so a chart upgrade
  * that needs a new CRD version goes through {@code nodemesh crds apply}.
  */
 @Command(
@@ -37,7 +37,9 @@ final class CrdsCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
   }
 
-  /** The CRDs this jar carries, read from its {@code /crds/} resources, in {@link SmiKinds} order. */
+  /**
+   * The CRDs this jar carries, read from its {@code /crds/} resources, in {@link SmiKinds} order.
+   */
   static List<CustomResourceDefinition> bundled() {
     List<CustomResourceDefinition> crds = new ArrayList<>();
     for (Class<? extends HasMetadata> model : SmiKinds.MODELS) {

@@ -28,7 +28,8 @@ final class DemoBackend implements AutoCloseable {
       server = HttpServer.create(new InetSocketAddress(host, port), 128);
     } catch (IOException e) {
       throw new UserError(
-          "demo backend " + name + " cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+          "demo backend " + name + " cannot listen on " + host + ":" + port + ": " + e.getMessage(),
+          e);
     }
     server.createContext(
         "/",

@@ -50,9 +50,6 @@ final class DemoCommand implements Callable<Integer> {
       description = "Requests to send for the self-check. Default: ${DEFAULT-VALUE}.")
   int requests;
 
-
-
-
   @Option(
       names = "--exit",
       description = "Exit after the self-check instead of running until Ctrl-C.")
@@ -77,7 +74,10 @@ final class DemoCommand implements Callable<Integer> {
       v2 = DemoBackend.start("v2", LocalMesh.LOOPBACK, V2_PORT);
       local =
           LocalMesh.start(
-              demoDir, LocalCommand.localControllerOptions(mesh, ports.apiPort), ports.entryPort, ports.adminPort);
+              demoDir,
+              LocalCommand.localControllerOptions(mesh, ports.apiPort),
+              ports.entryPort,
+              ports.adminPort);
       if (!local.awaitListeners(1, Duration.ofSeconds(15))) {
         throw new UserError("the proxy did not receive the demo's configuration within 15 s");
       }

@@ -30,8 +30,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nodemesh explain}: asks the controller what the mesh would do with one request (the
- * access decision and the route), from the config it serves to the proxies.
+ * {@code nodemesh explain}: asks the controller what the mesh would do with one request (the access
+ * decision and the route), from the config it serves to the proxies.
  */
 @Command(
     name = "explain",
@@ -66,10 +66,18 @@ final class ExplainCommand implements Callable<Integer> {
       description = "The service called, as clients call it.")
   String to;
 
-  @Option(names = "--method", paramLabel = "M", defaultValue = "GET", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--method",
+      paramLabel = "M",
+      defaultValue = "GET",
+      description = "Default: ${DEFAULT-VALUE}.")
   String method;
 
-  @Option(names = "--path", paramLabel = "P", defaultValue = "/", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--path",
+      paramLabel = "P",
+      defaultValue = "/",
+      description = "Default: ${DEFAULT-VALUE}.")
   String path;
 
   @Option(

@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code nodemesh local DIR}: controller + one proxy in one process, DIR as the cluster. */
@@ -26,9 +25,6 @@ final class LocalCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of YAML files to watch.")
   Path dir;
-
-
-
 
   @Mixin LocalPortOptions ports;
 
@@ -75,5 +71,4 @@ final class LocalCommand implements Callable<Integer> {
             .withApi(LocalMesh.LOOPBACK, apiPort)
             .withLeaderElection(false, "local"));
   }
-
 }

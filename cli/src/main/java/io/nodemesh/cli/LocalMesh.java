@@ -4,9 +4,9 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
-import io.nodemesh.proxy.ProxyOptions;
 import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Local mode: the controller, fed by a directory of YAML, and one node proxy with an entry port,
- * in one process. The proxy takes its configuration from the controller over loopback HTTP, the
- * same path as in a cluster, so local mode exercises the real contract.
+ * Local mode: the controller, fed by a directory of YAML, and one node proxy with an entry port, in
+ * one process. The proxy takes its configuration from the controller over loopback HTTP, the same
+ * path as in a cluster, so local mode exercises the real contract.
  */
 final class LocalMesh implements AutoCloseable {
   static final String LOOPBACK = "127.0.0.1";
@@ -79,14 +79,17 @@ final class LocalMesh implements AutoCloseable {
               "local",
               0);
       return new LocalMesh(
-          controller,
-          NodeProxy.start(adjust.apply(options), HttpProxySettings.defaults(), limits));
+          controller, NodeProxy.start(adjust.apply(options), HttpProxySettings.defaults(), limits));
     } catch (RuntimeException e) {
       controller.close();
-      if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).startsWith("access log")) {
+      if (e instanceof IllegalStateException
+          && String.valueOf(e.getMessage()).startsWith("access log")) {
         throw new UserError(e.getMessage(), e);
       }
-      throw asUserError(e, "entry port " + entryPort + " or admin port " + adminPort, "--entry-port/--admin-port");
+      throw asUserError(
+          e,
+          "entry port " + entryPort + " or admin port " + adminPort,
+          "--entry-port/--admin-port");
     }
   }
 
@@ -94,7 +97,8 @@ final class LocalMesh implements AutoCloseable {
   private static RuntimeException asUserError(RuntimeException e, String what, String flag) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException) {
-        return new UserError(what + ": " + t.getMessage() + " (choose another with " + flag + ")", e);
+        return new UserError(
+            what + ": " + t.getMessage() + " (choose another with " + flag + ")", e);
       }
     }
     return e;

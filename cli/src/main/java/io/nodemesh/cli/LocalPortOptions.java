@@ -17,7 +17,8 @@ final class LocalPortOptions {
       paramLabel = "N",
       converter = PortConverter.class,
       defaultValue = "9901",
-      description = "Proxy admin port (/ping, /ready, /metrics, /config). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Proxy admin port (/ping, /ready, /metrics, /config). Default: ${DEFAULT-VALUE}.")
   int adminPort;
 
   @Option(
@@ -25,6 +26,7 @@ final class LocalPortOptions {
       paramLabel = "N",
       converter = PortConverter.class,
       defaultValue = "9900",
-      description = "Controller API port (/api/v1/config, /healthz, /metrics). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Controller API port (/api/v1/config, /healthz, /metrics). Default: ${DEFAULT-VALUE}.")
   int apiPort;
 }

@@ -4,7 +4,10 @@ import io.nodemesh.cli.logging.LogFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** {@code --log-format} of the long-running commands ({@code controller}, {@code proxy}, {@code dns}). */
+/**
+ * {@code --log-format} of the long-running commands ({@code controller}, {@code proxy}, {@code
+ * dns}).
+ */
 final class LogOptions {
   @Option(
       names = "--log-format",

@@ -107,8 +107,8 @@ final class ProxyCommand implements Callable<Integer> {
     }
     String node = nodeName != null ? nodeName : System.getenv("NODE_NAME");
     ProxyOptions options =
-        telemetry.applyTo(
-            new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine())
+        telemetry
+            .applyTo(new ProxyOptions(uri, bind, adminPort, -1, node, threads), spec.commandLine())
             .withTokenFile(tokenFile)
             .withControllerCa(controllerCa);
     LimitSettings limitSettings = limits.settings(spec.commandLine());

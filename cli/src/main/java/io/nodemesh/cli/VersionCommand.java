@@ -6,9 +6,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code nodemesh version}: the build's version, the source revision it was built from and the
- * Java runtime running it. The runtime matters because the image brings its own (jlinked) one, and
- * a bug report from {@code kubectl nodemesh} on a laptop runs on whatever Java is there.
+ * {@code nodemesh version}: the build's version, the source revision it was built from and the Java
+ * runtime running it. The runtime matters because the image brings its own (jlinked) one, and a bug
+ * report from {@code kubectl nodemesh} on a laptop runs on whatever Java is there.
  */
 @Command(
     name = "version",

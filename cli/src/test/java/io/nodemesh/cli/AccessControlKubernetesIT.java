@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ACL scenarios on the Kubernetes path: the controller on informers against the fabric8 mock
- * API server (CRUD mode), problems reported as Events, and the node proxy a separate component
- * that only talks to the controller over HTTP.
+ * API server (CRUD mode), problems reported as Events, and the node proxy a separate component that
+ * only talks to the controller over HTTP.
  */
 @EnableKubernetesMockClient(crud = true)
 class AccessControlKubernetesIT extends AclScenarios {
@@ -79,8 +79,8 @@ class AccessControlKubernetesIT extends AclScenarios {
 
   /**
    * {@code explain --via-api-server} reaches the controller through the API server's service proxy
-   * with a kubeconfig; the mock API server stands in for that proxy and answers what the
-   * controller answers.
+   * with a kubeconfig; the mock API server stands in for that proxy and answers what the controller
+   * answers.
    */
   private void explainThroughTheApiServer() throws Exception {
     ExplainCommand q = new ExplainCommand();
@@ -102,7 +102,8 @@ class AccessControlKubernetesIT extends AclScenarios {
     server
         .expect()
         .get()
-        .withPath("/api/v1/namespaces/nodemesh/services/https:nodemesh-controller:api/proxy" + query)
+        .withPath(
+            "/api/v1/namespaces/nodemesh/services/https:nodemesh-controller:api/proxy" + query)
         .andReturn(200, direct)
         .once();
     Path kubeconfig = dir.resolve("kubeconfig");
@@ -125,12 +126,19 @@ class AccessControlKubernetesIT extends AclScenarios {
             .formatted(client.getMasterUrl().toString()));
     CliTest.Result r =
         CliTest.run(
-            "explain", "--via-api-server", "--kubeconfig", kubeconfig.toString(),
-            "--from", "default/batch-1", "--to", "db.shop.mesh:5432");
+            "explain",
+            "--via-api-server",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--from",
+            "default/batch-1",
+            "--to",
+            "db.shop.mesh:5432");
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
     assertThat(r.out())
-        .startsWith("ALLOWED: TrafficTarget shop/batch-to-db allows sa default/batch (TCPRoute shop/db-port)")
+        .startsWith(
+            "ALLOWED: TrafficTarget shop/batch-to-db allows sa default/batch (TCPRoute shop/db-port)")
         .contains("db weight 1: 127.0.0.12:");
   }
 }

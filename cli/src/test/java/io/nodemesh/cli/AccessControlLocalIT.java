@@ -41,7 +41,11 @@ class AccessControlLocalIT extends AclScenarios {
 
           private Path file(HasMetadata o) {
             return dir.resolve(
-                o.getKind() + "-" + o.getMetadata().getNamespace() + "-" + o.getMetadata().getName()
+                o.getKind()
+                    + "-"
+                    + o.getMetadata().getNamespace()
+                    + "-"
+                    + o.getMetadata().getName()
                     + ".yaml");
           }
         };

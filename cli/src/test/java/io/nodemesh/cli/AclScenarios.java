@@ -38,9 +38,9 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * ACL mode end to end; subclasses start it in local mode (YAML files) and on the Kubernetes path
- * (informers against the fabric8 mock API server, the proxy a separate component that only talks
- * to the controller over HTTP). Pods are played by loopback source addresses; every scenario is
- * also asked of {@code nodemesh explain}, which must agree with what the proxy did.
+ * (informers against the fabric8 mock API server, the proxy a separate component that only talks to
+ * the controller over HTTP). Pods are played by loopback source addresses; every scenario is also
+ * asked of {@code nodemesh explain}, which must agree with what the proxy did.
  */
 abstract class AclScenarios {
   protected final List<AutoCloseable> closing = new ArrayList<>();
@@ -78,37 +78,68 @@ abstract class AclScenarios {
 
     // HTTP by path, method and header
     agrees("default/web-1", AclWorld.WEB_IP, "GET", "/api/items", Map.of(), 200, "api");
-    Answer write = agrees("default/web-1", AclWorld.WEB_IP, "POST", "/api/items", Map.of(), 403, null);
+    Answer write =
+        agrees("default/web-1", AclWorld.WEB_IP, "POST", "/api/items", Map.of(), 403, null);
     assertThat(write.body())
         .isEqualTo("no TrafficTarget allows sa default/web to POST /api/items on shop/api");
     agrees("default/web-1", AclWorld.WEB_IP, "GET", "/v2/api", Map.of(), 403, null);
-    agrees("default/web-1", AclWorld.WEB_IP, "DELETE", "/admin/cache",
-        Map.of("X-Admin-Token", "s3cret"), 200, "api");
-    agrees("default/web-1", AclWorld.WEB_IP, "DELETE", "/admin/cache",
-        Map.of("X-Admin-Token", "guess"), 403, null);
+    agrees(
+        "default/web-1",
+        AclWorld.WEB_IP,
+        "DELETE",
+        "/admin/cache",
+        Map.of("X-Admin-Token", "s3cret"),
+        200,
+        "api");
+    agrees(
+        "default/web-1",
+        AclWorld.WEB_IP,
+        "DELETE",
+        "/admin/cache",
+        Map.of("X-Admin-Token", "guess"),
+        403,
+        null);
     agrees("default/web-1", AclWorld.WEB_IP, "DELETE", "/admin/cache", Map.of(), 403, null);
     agrees("default/batch-1", AclWorld.BATCH_IP, "GET", "/api/items", Map.of(), 403, null);
 
     // header-based split routing: matching requests are split (all to api-v2), the rest go to api
-    agrees("default/web-1", AclWorld.WEB_IP, "GET", "/api/items", Map.of("X-Canary", "yes"), 200,
+    agrees(
+        "default/web-1",
+        AclWorld.WEB_IP,
+        "GET",
+        "/api/items",
+        Map.of("X-Canary", "yes"),
+        200,
         "api-v2");
-    agrees("default/web-1", AclWorld.WEB_IP, "GET", "/api/items", Map.of("X-Canary", "no"), 200,
+    agrees(
+        "default/web-1",
+        AclWorld.WEB_IP,
+        "GET",
+        "/api/items",
+        Map.of("X-Canary", "no"),
+        200,
         "api");
 
     // an unknown source, and spoofed forwarding headers that gain nothing
-    Answer unknown = agrees(AclWorld.NOBODY_IP, AclWorld.NOBODY_IP, "GET", "/api/items", Map.of(),
-        403, null);
+    Answer unknown =
+        agrees(AclWorld.NOBODY_IP, AclWorld.NOBODY_IP, "GET", "/api/items", Map.of(), 403, null);
     assertThat(unknown.body()).startsWith("source 127.0.0.4 is not a known pod");
     Map<String, String> spoof =
-        Map.of("X-Forwarded-For", AclWorld.WEB_IP, "Forwarded", "for=" + AclWorld.WEB_IP,
-            "X-Real-IP", AclWorld.WEB_IP);
+        Map.of(
+            "X-Forwarded-For",
+            AclWorld.WEB_IP,
+            "Forwarded",
+            "for=" + AclWorld.WEB_IP,
+            "X-Real-IP",
+            AclWorld.WEB_IP);
     agrees(AclWorld.NOBODY_IP, AclWorld.NOBODY_IP, "GET", "/api/items", spoof, 403, null);
     agrees("default/batch-1", AclWorld.BATCH_IP, "GET", "/api/items", spoof, 403, null);
 
     // HTTP/2 (h2c): every stream carries the identity of its connection
     assertThat(h2(AclWorld.WEB_IP, "/api/items")).isEqualTo("HTTP_2 200 api");
     assertThat(h2(AclWorld.BATCH_IP, "/api/items"))
-        .isEqualTo("HTTP_2 403 no TrafficTarget allows sa default/batch to GET /api/items on shop/api");
+        .isEqualTo(
+            "HTTP_2 403 no TrafficTarget allows sa default/batch to GET /api/items on shop/api");
 
     // TCP: batch may use db:5432 (TCPRoute db-port), not cache:6379 on the same pod; web's
     // TrafficTarget to db has no rules and allows nothing
@@ -122,7 +153,9 @@ abstract class AclScenarios {
     assertThat(tcp(AclWorld.WEB_IP, "db")).isEqualTo("closed");
     assertThat(explain("default/web-1", "db.shop.mesh", "GET", "/", Map.of()).message())
         .isEqualTo("no TrafficTarget allows sa default/web to connect to shop/db:5432 (tcp)");
-    assertThat(world.cache.accepted.get()).as("no connection reached the cache").isEqualTo(cacheConnections);
+    assertThat(world.cache.accepted.get())
+        .as("no connection reached the cache")
+        .isEqualTo(cacheConnections);
     assertThat(world.cache.bytes.get()).isZero();
 
     // A revoked TrafficTarget also ends a TCP connection opened before: the client's next bytes
@@ -147,7 +180,8 @@ abstract class AclScenarios {
 
     // UDP: web may send to dns, batch may not (dropped and counted)
     assertThat(udp(AclWorld.WEB_IP, "dns")).isEqualTo("ping");
-    assertThat(explain("default/web-1", "dns.shop.mesh:53", "GET", "/", Map.of()).allowed()).isTrue();
+    assertThat(explain("default/web-1", "dns.shop.mesh:53", "GET", "/", Map.of()).allowed())
+        .isTrue();
     int dnsReceived = world.dns.received.get();
     assertThat(udp(AclWorld.BATCH_IP, "dns")).isEqualTo("timeout");
     assertThat(explain("default/batch-1", "dns.shop.mesh:53", "GET", "/", Map.of()).reason())
@@ -177,7 +211,10 @@ abstract class AclScenarios {
             () ->
                 assertThat(reports.get())
                     .anySatisfy(
-                        r -> assertThat(r).contains("web-to-db-no-rules").contains("allows nothing")));
+                        r ->
+                            assertThat(r)
+                                .contains("web-to-db-no-rules")
+                                .contains("allows nothing")));
 
     deletionUnderLoad(cluster);
     ipTakenOverByAnotherPod(cluster);
@@ -215,8 +252,7 @@ abstract class AclScenarios {
           .pollInterval(Duration.ofMillis(5))
           .until(
               () ->
-                  !"default/web"
-                      .equals(proxy.config().access().identities().get(AclWorld.WEB_IP)));
+                  !"default/web".equals(proxy.config().access().identities().get(AclWorld.WEB_IP)));
       revoked = System.nanoTime();
       await()
           .atMost(Duration.ofSeconds(3))
@@ -281,7 +317,11 @@ abstract class AclScenarios {
           .isNotEmpty()
           .allSatisfy(s -> assertThat(s.status()).isEqualTo(403));
       long firstDenied =
-          sent.stream().filter(s -> s.status() == 403).mapToLong(Sent::startNanos).min().orElseThrow();
+          sent.stream()
+              .filter(s -> s.status() == 403)
+              .mapToLong(Sent::startNanos)
+              .min()
+              .orElseThrow();
       Duration toDenial = Duration.ofNanos(firstDenied - deleted);
       System.getLogger(getClass().getName())
           .log(
@@ -318,12 +358,19 @@ abstract class AclScenarios {
    * match the expectation ({@code backend} is the Service that answered when allowed).
    */
   private Answer agrees(
-      String from, String ip, String method, String path, Map<String, String> headers,
-      int status, String backend) {
+      String from,
+      String ip,
+      String method,
+      String path,
+      Map<String, String> headers,
+      int status,
+      String backend) {
     Answer a = http(ip, method, path, headers);
     assertThat(a.status()).as("%s %s %s from %s", method, path, headers, ip).isEqualTo(status);
     Explanation e = explain(from, "api.shop.mesh", method, path, headers);
-    assertThat(e.allowed()).as("explain agrees on %s %s from %s", method, path, from).isEqualTo(status == 200);
+    assertThat(e.allowed())
+        .as("explain agrees on %s %s from %s", method, path, from)
+        .isEqualTo(status == 200);
     if (status == 200) {
       assertThat(a.body()).isEqualTo(backend);
       assertThat(e.backends()).extracting(Explanation.Backend::service).containsExactly(backend);
@@ -338,12 +385,24 @@ abstract class AclScenarios {
     List<String> args =
         new ArrayList<>(
             List.of(
-                "explain", "--controller", "http://127.0.0.1:" + controller.apiPort(),
-                "--from", from, "--to", to, "--method", method, "--path", path, "--json"));
+                "explain",
+                "--controller",
+                "http://127.0.0.1:" + controller.apiPort(),
+                "--from",
+                from,
+                "--to",
+                to,
+                "--method",
+                method,
+                "--path",
+                path,
+                "--json"));
     headers.forEach((k, v) -> args.addAll(List.of("--header", k + "=" + v)));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.run(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+    int code =
+        Main.run(
+            args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     assertThat(err.toString()).isEmpty();
     try {
       Explanation e = MeshConfigJson.mapper().readValue(out.toString(), Explanation.class);
@@ -453,7 +512,9 @@ abstract class AclScenarios {
       byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
       s.send(
           new DatagramPacket(
-              ping, ping.length, new InetSocketAddress("127.0.0.1", listener(service).proxyPort())));
+              ping,
+              ping.length,
+              new InetSocketAddress("127.0.0.1", listener(service).proxyPort())));
       DatagramPacket reply = new DatagramPacket(new byte[64], 64);
       try {
         s.receive(reply);

@@ -40,9 +40,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The world of the access-control tests: pods played by loopback addresses, their backends, and
- * the Kubernetes and SMI objects that describe them. Built the same way for local mode (files) and
- * the Kubernetes path (mock API server), so both run the very same scenarios.
+ * The world of the access-control tests: pods played by loopback addresses, their backends, and the
+ * Kubernetes and SMI objects that describe them. Built the same way for local mode (files) and the
+ * Kubernetes path (mock API server), so both run the very same scenarios.
  *
  * <ul>
  *   <li>default/web (127.0.0.2, sa web), default/batch (127.0.0.3, sa batch); 127.0.0.4 is no pod

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The proxy's AOT cache, made the way the image makes it ({@code bin/build-runtime --aot}, which
- * runs {@code bin/train-aot}), fits the runtime, the jar and the default proxy flags: a JVM told
- * to use it or fail ({@code -XX:AOTMode=on}) starts. The chart relies on that fit, and it breaks
+ * runs {@code bin/train-aot}), fits the runtime, the jar and the default proxy flags: a JVM told to
+ * use it or fail ({@code -XX:AOTMode=on}) starts. The chart relies on that fit, and it breaks
  * silently (an error line, a slower start) when a default flag changes without a new training.
  */
 class AotCacheIT {

@@ -2,9 +2,9 @@ package io.nodemesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.proxy.limits.LimitSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import io.nodemesh.proxy.limits.LimitSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +30,18 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"local", "demo", "controller", "proxy", "check", "prepare", "cleanup", "dns", "version"})
+  @ValueSource(
+      strings = {
+        "local",
+        "demo",
+        "controller",
+        "proxy",
+        "check",
+        "prepare",
+        "cleanup",
+        "dns",
+        "version"
+      })
   void everyCommandHasHelp(String command) {
     Result r = run(command, "--help");
     assertThat(r.code()).isZero();
@@ -130,8 +141,7 @@ class CliTest {
 
   @Test
   void tracingFlagsAreCheckedBeforeAnythingStarts() {
-    Result r =
-        run("proxy", "--controller", "http://127.0.0.1:1", "--trace-sample-ratio", "1.5");
+    Result r = run("proxy", "--controller", "http://127.0.0.1:1", "--trace-sample-ratio", "1.5");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).startsWith("nodemesh: --trace-sample-ratio: sampleRatio 1.5 not in 0..1");
     r = run("proxy", "--controller", "http://127.0.0.1:1", "--otlp-endpoint", "collector:4318");
@@ -197,7 +207,14 @@ class CliTest {
   void anAccessLogThatCannotBeOpenedIsOneLine(@TempDir Path dir) {
     String log = dir.resolve("missing/dir/access.log").toString();
     Result r =
-        run("proxy", "--controller", "http://127.0.0.1:1", "--admin-port", "0", "--access-log", log);
+        run(
+            "proxy",
+            "--controller",
+            "http://127.0.0.1:1",
+            "--admin-port",
+            "0",
+            "--access-log",
+            log);
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
         .startsWith("nodemesh proxy: access log '" + log + "' cannot be opened")
@@ -218,7 +235,9 @@ class CliTest {
     assertThat(lines[0]).isEqualTo("nodemesh " + pomVersion.group(1));
     // The commit this checkout is at, as the build asked git for it.
     Process git =
-        new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").redirectErrorStream(true).start();
+        new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD")
+            .redirectErrorStream(true)
+            .start();
     String head = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertThat(git.waitFor()).as(head).isZero();
     assertThat(lines[1]).isEqualTo("revision: " + head);

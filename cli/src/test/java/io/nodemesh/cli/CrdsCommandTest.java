@@ -150,7 +150,9 @@ class CrdsCommandTest {
     String config = kubeconfig(dir, "https://127.0.0.1:1").toString();
     CliTest.Result r = CliTest.run("crds", "apply", "--kubeconfig", config);
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("nodemesh apply: customresourcedefinition ").doesNotContain("\tat ");
+    assertThat(r.err())
+        .startsWith("nodemesh apply: customresourcedefinition ")
+        .doesNotContain("\tat ");
   }
 
   @Test
@@ -165,7 +167,8 @@ class CrdsCommandTest {
         .contains("Unknown options: '--namespace', 'x'")
         .contains("Usage: nodemesh crds apply");
 
-    CliTest.Result missing = CliTest.run("crds", "apply", "--kubeconfig", dir.resolve("nope").toString());
+    CliTest.Result missing =
+        CliTest.run("crds", "apply", "--kubeconfig", dir.resolve("nope").toString());
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).startsWith("nodemesh apply: --kubeconfig: cannot read");
   }

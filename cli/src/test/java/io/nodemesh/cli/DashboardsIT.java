@@ -14,7 +14,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -130,10 +129,18 @@ class DashboardsIT {
           "count(nodemesh_config_version{pod=\"%s\",container=\"proxy\",namespace=\"%s\"})"
               .formatted(OperatorScrape.PROXY_POD, OperatorScrape.NAMESPACE),
           1);
-      awaitScraped("count(nodemesh_requests_total{pod=\"%s\",namespace=\"demo\"}) > bool 0"
-          .formatted(OperatorScrape.PROXY_POD), 1);
-      assertThat(query("count({exported_namespace!=\"\"}) or vector(0)")
-              .path("data").path("result").get(0).path("value").get(1).asDouble())
+      awaitScraped(
+          "count(nodemesh_requests_total{pod=\"%s\",namespace=\"demo\"}) > bool 0"
+              .formatted(OperatorScrape.PROXY_POD),
+          1);
+      assertThat(
+              query("count({exported_namespace!=\"\"}) or vector(0)")
+                  .path("data")
+                  .path("result")
+                  .get(0)
+                  .path("value")
+                  .get(1)
+                  .asDouble())
           .as("series with a renamed namespace label")
           .isZero();
     }
@@ -158,7 +165,8 @@ class DashboardsIT {
     awaitScraped(
         "sum(increase(nodemesh_controller_propagation_duration_seconds_count[1m])) > bool 0", 1);
 
-    Map<String, JsonNode> web = evaluate("service.json", Map.of("namespace", "demo", "service", "web"));
+    Map<String, JsonNode> web =
+        evaluate("service.json", Map.of("namespace", "demo", "service", "web"));
     Map<String, JsonNode> flakyDetail =
         evaluate("service.json", Map.of("namespace", "demo", "service", "flaky"));
     Map<String, JsonNode> overview = evaluate("overview.json", Map.of("namespace", "demo"));
@@ -201,7 +209,8 @@ class DashboardsIT {
     assertThat(denied.get("unknown_source")).isPositive();
     assertThat(denied).containsEntry("not_allowed", 0.0).containsEntry("unknown_destination", 0.0);
     // The 50 denials count as 4xx without a backend: 50 of the 1050 measured requests to web.
-    assertThat(byLabel(web.get("Traffic split by backend (share of requests)"), "backend").get("none"))
+    assertThat(
+            byLabel(web.get("Traffic split by backend (share of requests)"), "backend").get("none"))
         .isCloseTo(50.0 / 1050, within(0.02));
     assertThat(byLabel(control.get("Connected proxies"), "state"))
         .containsEntry("connected", 1.0)
@@ -327,7 +336,7 @@ class DashboardsIT {
         rule_files: ["%s"]
         scrape_configs:
         """
-            .formatted(RULES.toAbsolutePath())
+                .formatted(RULES.toAbsolutePath())
             + switch (scraping) {
               case STATIC ->
                   """
@@ -409,8 +418,8 @@ class DashboardsIT {
   }
 
   /**
-   * Evaluates every target of every panel of a dashboard, with its variables substituted as
-   * Grafana would; asserts each succeeds and (unless its feature is not driven here) has data.
+   * Evaluates every target of every panel of a dashboard, with its variables substituted as Grafana
+   * would; asserts each succeeds and (unless its feature is not driven here) has data.
    *
    * @return each panel's results, every target's series merged
    */
@@ -424,7 +433,9 @@ class DashboardsIT {
       var merged = JSON.createArrayNode();
       for (JsonNode target : panel.path("targets")) {
         String expr = substitute(target.path("expr").asText(), vars);
-        assertThat(expr).as("%s / %s: every variable substituted", dashboard, title).doesNotContain("$");
+        assertThat(expr)
+            .as("%s / %s: every variable substituted", dashboard, title)
+            .doesNotContain("$");
         JsonNode r = query(expr);
         assertThat(r.path("status").asText())
             .as("%s / %s: %s -> %s", dashboard, title, expr, r)

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class DemoIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-  private static final Pattern SPLIT_LINE = Pattern.compile("^\\s+(whoami-v[12])\\s+(\\d+)\\s+.*%$");
+  private static final Pattern SPLIT_LINE =
+      Pattern.compile("^\\s+(whoami-v[12])\\s+(\\d+)\\s+.*%$");
 
   @Test
   void demoPrintsA90To10SplitAndACurlLineThatWorks() throws Exception {
@@ -28,8 +29,16 @@ class DemoIT {
     assertThat(script).isExecutable();
     ProcessBuilder pb =
         new ProcessBuilder(
-                script.toString(), "demo", "--requests", "600", "--entry-port", "0",
-                "--admin-port", "0", "--api-port", "0")
+                script.toString(),
+                "demo",
+                "--requests",
+                "600",
+                "--entry-port",
+                "0",
+                "--admin-port",
+                "0",
+                "--api-port",
+                "0")
             .directory(ROOT.toFile())
             .redirectErrorStream(true);
     Process demo = pb.start();

@@ -31,13 +31,19 @@ class ExplainCommandTest {
     }
     CliTest.Result r =
         CliTest.run(
-            "explain", "--controller", "http://127.0.0.1:" + closedPort,
-            "--from", "a/b", "--to", "api.shop.mesh");
+            "explain",
+            "--controller",
+            "http://127.0.0.1:" + closedPort,
+            "--from",
+            "a/b",
+            "--to",
+            "api.shop.mesh");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err().lines().toList())
         .singleElement()
         .asString()
-        .startsWith("nodemesh explain: cannot reach the controller at http://127.0.0.1:" + closedPort);
+        .startsWith(
+            "nodemesh explain: cannot reach the controller at http://127.0.0.1:" + closedPort);
   }
 
   @Test

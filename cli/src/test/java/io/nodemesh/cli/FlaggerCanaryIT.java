@@ -13,7 +13,6 @@ import io.nodemesh.controller.ControllerOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -36,15 +35,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Flagger canary end to end in local mode: the TrafficSplit {@code podinfo} as Flagger's {@code
- * smi} provider writes it (split.smi-spec.io/v1alpha1, quantity weights) at each step, 100/0,
- * 90/10 ... 50/50 and the promotion back to 100/0; real traffic through the proxy; and the
- * MetricTemplate queries of examples/flagger/metric-templates.yaml evaluated by a real Prometheus
- * (Debian's {@code prometheus}, as in DashboardsIT) scraping that proxy. The canary fails one
- * request in ten, so its success rate is 90 %, under the Canary's threshold of 99: Flagger would
- * roll it back, and the query says so while the primary's errors stay out of it.
+ * smi} provider writes it (split.smi-spec.io/v1alpha1, quantity weights) at each step, 100/0, 90/10
+ * ... 50/50 and the promotion back to 100/0; real traffic through the proxy; and the MetricTemplate
+ * queries of examples/flagger/metric-templates.yaml evaluated by a real Prometheus (Debian's {@code
+ * prometheus}, as in DashboardsIT) scraping that proxy. The canary fails one request in ten, so its
+ * success rate is 90 %, under the Canary's threshold of 99: Flagger would roll it back, and the
+ * query says so while the primary's errors stay out of it.
  */
 class FlaggerCanaryIT {
-  private static final Path TEMPLATES = Path.of("..", "examples", "flagger", "metric-templates.yaml");
+  private static final Path TEMPLATES =
+      Path.of("..", "examples", "flagger", "metric-templates.yaml");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int REQUESTS_PER_STEP = 400;
 
@@ -70,7 +70,8 @@ class FlaggerCanaryIT {
     closing.add(() -> canary.stop(0));
     Path world = dir.resolve("world");
     Files.createDirectories(world);
-    Files.writeString(world.resolve("podinfo.yaml"), world(primary.port(), canary.getAddress().getPort()));
+    Files.writeString(
+        world.resolve("podinfo.yaml"), world(primary.port(), canary.getAddress().getPort()));
     LocalMesh mesh = LocalMesh.start(world, options(), 0, 0);
     closing.add(mesh);
     assertThat(mesh.awaitListeners(1, Duration.ofSeconds(10))).isTrue();
@@ -95,8 +96,7 @@ class FlaggerCanaryIT {
       // its first step) then has two samples apart, which rate() needs.
       Map<String, Integer> answered = send(mesh.proxy().entryPort(), REQUESTS_PER_STEP / 2);
       sent += REQUESTS_PER_STEP / 2;
-      awaitScraped(
-          "sum(nodemesh_requests_total{namespace=\"test\",service=\"podinfo\"})", sent);
+      awaitScraped("sum(nodemesh_requests_total{namespace=\"test\",service=\"podinfo\"})", sent);
       send(mesh.proxy().entryPort(), REQUESTS_PER_STEP / 2)
           .forEach((k, v) -> answered.merge(k, v, Integer::sum));
       sent += REQUESTS_PER_STEP / 2;
@@ -104,8 +104,7 @@ class FlaggerCanaryIT {
       assertThat(canaryShare)
           .as("share of the canary at %d/%d: %s", primaryWeight, canaryWeight, answered)
           .isCloseTo(canaryWeight / 100.0, within(canaryWeight == 0 ? 0.0 : 0.1));
-      awaitScraped(
-          "sum(nodemesh_requests_total{namespace=\"test\",service=\"podinfo\"})", sent);
+      awaitScraped("sum(nodemesh_requests_total{namespace=\"test\",service=\"podinfo\"})", sent);
 
       if (canaryWeight > 0) {
         // What Flagger reads at this step: the canary's success rate (per cent) and p99 (ms).

@@ -73,7 +73,12 @@ class KubernetesMeshIT {
     proxy =
         NodeProxy.start(
             new ProxyOptions(
-                URI.create("http://127.0.0.1:" + controller.apiPort()), "127.0.0.1", 0, -1, "node-a", 1));
+                URI.create("http://127.0.0.1:" + controller.apiPort()),
+                "127.0.0.1",
+                0,
+                -1,
+                "node-a",
+                1));
   }
 
   @Test
@@ -103,7 +108,9 @@ class KubernetesMeshIT {
         .untilAsserted(() -> assertThat(shadow("echo")).isNotNull());
     Service shadow = shadow("echo");
     assertThat(shadow.getMetadata().getNamespace()).isEqualTo(MESH_NS);
-    assertThat(shadow.getMetadata().getName()).startsWith("echo-shop-").hasSizeLessThanOrEqualTo(63);
+    assertThat(shadow.getMetadata().getName())
+        .startsWith("echo-shop-")
+        .hasSizeLessThanOrEqualTo(63);
     assertThat(shadow.getSpec().getInternalTrafficPolicy()).isEqualTo("Local");
     assertThat(shadow.getSpec().getSelector()).isEqualTo(options().proxySelector());
     ServicePort port = shadow.getSpec().getPorts().getFirst();
@@ -112,7 +119,9 @@ class KubernetesMeshIT {
 
     // 50/50 over real loopback backends
     URI echo = URI.create("http://127.0.0.1:" + echoPort + "/");
-    assertThat(Traffic.split(echo, 200)).containsEntry("echo-v1", 100).containsEntry("echo-v2", 100);
+    assertThat(Traffic.split(echo, 200))
+        .containsEntry("echo-v1", 100)
+        .containsEntry("echo-v2", 100);
 
     // weight change
     split("echo", Map.of("echo-v1", 90, "echo-v2", 10));
@@ -161,7 +170,9 @@ class KubernetesMeshIT {
 
   private static Map<String, Integer> allocations(MeshConfig config) {
     return config.listeners().stream()
-        .collect(Collectors.toMap(ListenerConfig::key, ListenerConfig::proxyPort, (a, b) -> a, TreeMap::new));
+        .collect(
+            Collectors.toMap(
+                ListenerConfig::key, ListenerConfig::proxyPort, (a, b) -> a, TreeMap::new));
   }
 
   private ListenerConfig listener(String service) {
@@ -172,7 +183,13 @@ class KubernetesMeshIT {
   }
 
   private static Service shadow(String source) {
-    return client.services().inNamespace(MESH_NS).withLabel("nodemesh.io/source-name", source).list().getItems().stream()
+    return client
+        .services()
+        .inNamespace(MESH_NS)
+        .withLabel("nodemesh.io/source-name", source)
+        .list()
+        .getItems()
+        .stream()
         .filter(s -> NS.equals(s.getMetadata().getLabels().get("nodemesh.io/source-namespace")))
         .findFirst()
         .orElse(null);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.common.PortRange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -119,10 +118,10 @@ class LocalModeIT {
     }
   }
 
-
   @Test
   void brokenYamlIsReportedAndTheRestKeepsRouting() throws Exception {
-    Files.writeString(dir.resolve("broken.yaml"), "apiVersion: v1\nkind: Service\nmetadata: [oops\n");
+    Files.writeString(
+        dir.resolve("broken.yaml"), "apiVersion: v1\nkind: Service\nmetadata: [oops\n");
     Files.writeString(
         dir.resolve("bad-split.yaml"),
         """
@@ -141,7 +140,8 @@ class LocalModeIT {
                 assertThat(mesh.controller().problems().toString())
                     .contains("broken.yaml")
                     .contains("ghost"));
-    Map<String, Integer> seen = Traffic.split(URI.create("http://127.0.0.1:" + webPort() + "/"), 100);
+    Map<String, Integer> seen =
+        Traffic.split(URI.create("http://127.0.0.1:" + webPort() + "/"), 100);
     assertThat(seen.keySet()).isSubsetOf(BACKENDS);
   }
 
@@ -194,7 +194,11 @@ class LocalModeIT {
                 weight: %d
           """
               .formatted(w1, w2));
-      Files.move(tmp, dir.resolve("split.yaml"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp,
+          dir.resolve("split.yaml"),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -13,12 +13,12 @@ import java.util.Map;
 
 /**
  * The scrape configuration the Prometheus Operator generates for the chart's PodMonitor (proxies)
- * and ServiceMonitor (controller), with the Kubernetes service discovery replaced by static
- * targets that carry the same {@code __meta_kubernetes_*} labels. What matters to the dashboards
- * is reproduced as the operator writes it: {@code honor_labels} as the rendered monitor sets it,
- * and the relabelling that adds the {@code namespace}, {@code pod}, {@code container}, {@code
- * service}, {@code endpoint} and {@code job} target labels from the scraped pod's metadata (see
- * the operator's {@code pkg/prometheus/promcfg.go}, {@code generatePodMonitorConfig}).
+ * and ServiceMonitor (controller), with the Kubernetes service discovery replaced by static targets
+ * that carry the same {@code __meta_kubernetes_*} labels. What matters to the dashboards is
+ * reproduced as the operator writes it: {@code honor_labels} as the rendered monitor sets it, and
+ * the relabelling that adds the {@code namespace}, {@code pod}, {@code container}, {@code service},
+ * {@code endpoint} and {@code job} target labels from the scraped pod's metadata (see the
+ * operator's {@code pkg/prometheus/promcfg.go}, {@code generatePodMonitorConfig}).
  */
 final class OperatorScrape {
   /** The namespace the chart is installed in, and so the proxy and controller pods' namespace. */

@@ -74,19 +74,23 @@ class ProxyTokenReviewIT {
     java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
     String claims =
         "{\"aud\":[\"nodemesh\"],\"sub\":\"" + subject + "\",\"jti\":\"" + signature + "\"}";
-    return b64.encodeToString("{\"alg\":\"RS256\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    return b64.encodeToString(
+            "{\"alg\":\"RS256\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
         + "."
         + b64.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8))
         + "."
         + signature;
   }
+
   private static final List<String> ALL_TOKENS =
       List.of(PROXY_TOKEN, ROTATED_TOKEN, APP_TOKEN, EXPIRED_TOKEN, LATE_TOKEN);
 
   /** Token → user the API server vouches for; absent: not authenticated. */
   private final Map<String, String> users = new ConcurrentHashMap<>();
+
   /** When set, the TokenReview API answers 503. */
   private final AtomicBoolean reviewsDown = new AtomicBoolean();
+
   /** Tokens the controller asked about, in order. */
   private final Queue<String> reviewed = new ConcurrentLinkedQueue<>();
 
@@ -159,12 +163,16 @@ class ProxyTokenReviewIT {
     assertThat(configGet(EXPIRED_TOKEN).statusCode()).isEqualTo(401);
     HttpResponse<String> forbidden = configGet(APP_TOKEN);
     assertThat(forbidden.statusCode()).isEqualTo(403);
-    assertThat(forbidden.body()).contains("system:serviceaccount:shop:default").doesNotContain(APP_TOKEN);
+    assertThat(forbidden.body())
+        .contains("system:serviceaccount:shop:default")
+        .doesNotContain(APP_TOKEN);
     assertThat(configGet(PROXY_TOKEN).statusCode()).isEqualTo(200);
 
     // The real proxy keeps up with changes all along.
     service("cart");
-    await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy) && hasListener(proxy, "cart"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> applied(proxy) && hasListener(proxy, "cart"));
     assertThat(Traffic.once(http, echo)).isEqualTo("echo-v1");
   }
 
@@ -233,9 +241,7 @@ class ProxyTokenReviewIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> listenerOrNull("pay") != null);
     double refusedSoFar = refusals("unavailable");
     // The proxy keeps asking (with backoff) and keeps what it has.
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> refusals("unavailable") >= refusedSoFar + 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> refusals("unavailable") >= refusedSoFar + 2);
     assertThat(hasListener(proxy, "pay")).as("no config passes while reviews fail").isFalse();
     assertThat(proxy.appliedVersion()).isEqualTo(kept).isGreaterThanOrEqualTo(before);
     assertThat(Traffic.once(http, echo)).as("last good config still routes").isEqualTo("echo-v1");
@@ -292,10 +298,15 @@ class ProxyTokenReviewIT {
             "/api/v1/explain",
             "/api/v1/explain?from=shop/x&to=shop/echo",
             "/api/v1/config")) {
-      pages.add(path + ": " + http.send(
-              HttpRequest.newBuilder(api(path)).header("Authorization", "Bearer " + PROXY_TOKEN).build(),
-              HttpResponse.BodyHandlers.ofString())
-          .body());
+      pages.add(
+          path
+              + ": "
+              + http.send(
+                      HttpRequest.newBuilder(api(path))
+                          .header("Authorization", "Bearer " + PROXY_TOKEN)
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
     }
     for (NodeProxy p : List.of(proxy, refused)) {
       for (String path : List.of("/ping", "/ready", "/metrics", "/config")) {
@@ -443,7 +454,8 @@ class ProxyTokenReviewIT {
   }
 
   private HttpResponse<String> configGet(String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(api("/api/v1/config")).timeout(Duration.ofSeconds(5));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(api("/api/v1/config")).timeout(Duration.ofSeconds(5));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -451,7 +463,8 @@ class ProxyTokenReviewIT {
   }
 
   private String controllerMetrics() throws Exception {
-    return http.send(HttpRequest.newBuilder(api("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+    return http.send(
+            HttpRequest.newBuilder(api("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
         .body();
   }
 

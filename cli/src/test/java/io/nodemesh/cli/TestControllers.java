@@ -40,8 +40,8 @@ final class TestControllers {
   }
 
   /**
-   * A client of the controller's own, as in a cluster, so that its watches never starve the
-   * test's; the caller closes it.
+   * A client of the controller's own, as in a cluster, so that its watches never starve the test's;
+   * the caller closes it.
    */
   static KubernetesClient ownClient(KubernetesClient client) {
     return new KubernetesClientBuilder()

@@ -38,7 +38,9 @@ final class Traffic {
           client.send(
               HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
               HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? r.body().strip() : "HTTP " + r.statusCode() + " " + r.body().strip();
+      return r.statusCode() == 200
+          ? r.body().strip()
+          : "HTTP " + r.statusCode() + " " + r.body().strip();
     } catch (IOException e) {
       return "error " + e;
     } catch (InterruptedException e) {

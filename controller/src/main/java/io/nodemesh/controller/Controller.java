@@ -21,10 +21,10 @@ import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
-import io.nodemesh.controller.api.ProxyTracker;
-import io.nodemesh.controller.api.SummaryApi;
 import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ProxyAuth;
+import io.nodemesh.controller.api.ProxyTracker;
+import io.nodemesh.controller.api.SummaryApi;
 import io.nodemesh.controller.api.TlsReloader;
 import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.common.ObjectFailure;
@@ -138,7 +138,8 @@ public final class Controller implements AutoCloseable {
             .register(registry);
     this.propagationTimer =
         Timer.builder("nodemesh.controller.propagation.duration")
-            .description("time from a change in the source to the config that includes it being served")
+            .description(
+                "time from a change in the source to the config that includes it being served")
             .serviceLevelObjectives(BUCKETS)
             .register(registry);
     Gauge.builder("nodemesh.controller.proxies", proxies, ProxyTracker::connected)

@@ -145,8 +145,8 @@ public record ControllerOptions(
   }
 
   /**
-   * What the compiler takes from these options. Built here, at the top, so the compile package
-   * does not import the controller's options (no package cycle, docs/architecture.md).
+   * What the compiler takes from these options. Built here, at the top, so the compile package does
+   * not import the controller's options (no package cycle, docs/architecture.md).
    */
   public CompileSettings compileSettings() {
     Map<Protocol, PortRange> ranges = new EnumMap<>(Protocol.class);

@@ -1,7 +1,5 @@
 package io.nodemesh.controller;
 
-import io.nodemesh.controller.common.ObjectFailure;
-import io.nodemesh.controller.common.Problem;
 import static io.nodemesh.controller.testing.K8s.service;
 import static io.nodemesh.controller.testing.K8s.slice;
 import static io.nodemesh.controller.testing.K8s.split;
@@ -17,6 +15,8 @@ import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Version;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.controller.common.ObjectFailure;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.smi.SmiKinds;
@@ -169,8 +169,7 @@ class CompileFailureTest {
 
   void start() {
     controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), source, null);
+        Controller.start(ControllerOptions.defaults().withApi("127.0.0.1", 0), source, null);
   }
 
   @Test
@@ -186,8 +185,10 @@ class CompileFailureTest {
     assertThat(controller.problems())
         .anySatisfy(
             p -> {
-              assertThat(p.toString()).startsWith("Service shop/evil: spec: compiling this object"
-                  + " failed (java.lang.StackOverflowError)");
+              assertThat(p.toString())
+                  .startsWith(
+                      "Service shop/evil: spec: compiling this object"
+                          + " failed (java.lang.StackOverflowError)");
               assertThat(p.reason()).isEqualTo(ObjectFailure.REASON);
             })
         .anySatisfy(

@@ -1,6 +1,5 @@
 package io.nodemesh.controller;
 
-import io.nodemesh.controller.common.Problem;
 import static io.nodemesh.controller.testing.K8s.service;
 import static io.nodemesh.controller.testing.K8s.slice;
 import static io.nodemesh.controller.testing.K8s.split;
@@ -19,6 +18,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.shadow.ShadowNames;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.controller.testing.K8s;
@@ -113,8 +113,8 @@ class ControllerKubernetesTest {
 
   /**
    * Each controller gets its own client, as each replica has in a cluster: its informers' watches
-   * then never compete with this test's own requests for the shared client's connections (a
-   * restart test used to time out acquiring one on a loaded machine).
+   * then never compete with this test's own requests for the shared client's connections (a restart
+   * test used to time out acquiring one on a loaded machine).
    */
   Controller startController() {
     KubernetesClient own =

@@ -25,15 +25,39 @@ class ControllerOptionsTest {
     assertThat(BASE.withApi("0.0.0.0", 1))
         .isEqualTo(
             new ControllerOptions(
-                BASE.meshNamespace(), BASE.meshDomain(), "0.0.0.0", 1, BASE.httpPorts(),
-                BASE.tcpPorts(), BASE.udpPorts(), BASE.debounce(), BASE.maxDelay(), true,
-                "replica-a", BASE.watchNamespace(), BASE.proxySelector(), true, Protocol.TCP));
+                BASE.meshNamespace(),
+                BASE.meshDomain(),
+                "0.0.0.0",
+                1,
+                BASE.httpPorts(),
+                BASE.tcpPorts(),
+                BASE.udpPorts(),
+                BASE.debounce(),
+                BASE.maxDelay(),
+                true,
+                "replica-a",
+                BASE.watchNamespace(),
+                BASE.proxySelector(),
+                true,
+                Protocol.TCP));
     assertThat(BASE.withLeaderElection(false, "b").withAcl(false))
         .isEqualTo(
             new ControllerOptions(
-                BASE.meshNamespace(), BASE.meshDomain(), "127.0.0.1", 9000, BASE.httpPorts(),
-                BASE.tcpPorts(), BASE.udpPorts(), BASE.debounce(), BASE.maxDelay(), false, "b",
-                BASE.watchNamespace(), BASE.proxySelector(), false, Protocol.TCP));
+                BASE.meshNamespace(),
+                BASE.meshDomain(),
+                "127.0.0.1",
+                9000,
+                BASE.httpPorts(),
+                BASE.tcpPorts(),
+                BASE.udpPorts(),
+                BASE.debounce(),
+                BASE.maxDelay(),
+                false,
+                "b",
+                BASE.watchNamespace(),
+                BASE.proxySelector(),
+                false,
+                Protocol.TCP));
     assertThat(BASE.withDefaultTrafficType(Protocol.UDP).defaultTrafficType())
         .isEqualTo(Protocol.UDP);
     assertThat(BASE.withDefaultTrafficType(Protocol.UDP).withDefaultTrafficType(Protocol.TCP))

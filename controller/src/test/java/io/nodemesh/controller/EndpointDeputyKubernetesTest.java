@@ -1,6 +1,5 @@
 package io.nodemesh.controller;
 
-import io.nodemesh.controller.common.Problem;
 import static io.nodemesh.controller.testing.K8s.endpoint;
 import static io.nodemesh.controller.testing.K8s.service;
 import static io.nodemesh.controller.testing.K8s.slice;
@@ -19,6 +18,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.source.InformerSource;
 import java.time.Duration;
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The confused-deputy endpoints of issue 13, against the controller and the mock API server: a
- * tenant who may write EndpointSlices in its own namespace points its Service at addresses that
- * are not its pods (its own ClusterIP, a node, another namespace's pod, that pod in IPv4-mapped
- * IPv6 form). In ACL mode the access check only knows pods' service accounts, so before the fix it
+ * tenant who may write EndpointSlices in its own namespace points its Service at addresses that are
+ * not its pods (its own ClusterIP, a node, another namespace's pod, that pod in IPv4-mapped IPv6
+ * form). In ACL mode the access check only knows pods' service accounts, so before the fix it
  * skipped those endpoints and the proxy dialled them on the caller's behalf. Now they are left out
  * of the compiled config and reported, naming the slice and the address field.
  */

@@ -35,9 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ({@code "90"}), its {@code linkerd} and {@code smi:v1alpha2} providers v1alpha2 with integers.
  * The documents are written as Flagger sends them: a generic object, weights as they are on the
  * wire, owned by the Canary. The API server serves every version of our CRD from the one stored
- * object (conversion None): the controller, which watches the current version, gets Flagger's
- * body with only {@code apiVersion} changed. The mock server does not convert (it files an object
- * under the apiVersion in its body), so the test stores that served form.
+ * object (conversion None): the controller, which watches the current version, gets Flagger's body
+ * with only {@code apiVersion} changed. The mock server does not convert (it files an object under
+ * the apiVersion in its body), so the test stores that served form.
  */
 @EnableKubernetesMockClient(crud = true)
 class FlaggerReplayTest {
@@ -70,9 +70,7 @@ class FlaggerReplayTest {
   void aCanaryFromCreationThroughTheStepsToPromotion(String version) {
     world();
     controller = start();
-    await()
-        .atMost(WAIT)
-        .until(() -> listener(controller.currentConfig()) != null);
+    await().atMost(WAIT).until(() -> listener(controller.currentConfig()) != null);
     assertThat(split(controller.currentConfig())).isEmpty();
 
     // Initialisation: all traffic to the primary.
@@ -109,8 +107,7 @@ class FlaggerReplayTest {
         .untilAsserted(
             () ->
                 assertThat(controller.problems())
-                    .anySatisfy(
-                        p -> assertThat(p.field()).isEqualTo("spec.backends[0].weight")));
+                    .anySatisfy(p -> assertThat(p.field()).isEqualTo("spec.backends[0].weight")));
   }
 
   /** What Flagger creates before the first TrafficSplit. */
@@ -123,11 +120,7 @@ class FlaggerReplayTest {
         .inNamespace(NS)
         .resource(service(NS, "podinfo-primary", "http:9898"))
         .create();
-    client
-        .services()
-        .inNamespace(NS)
-        .resource(service(NS, "podinfo-canary", "http:9898"))
-        .create();
+    client.services().inNamespace(NS).resource(service(NS, "podinfo-canary", "http:9898")).create();
     for (var s :
         List.of(
             slice(NS, "podinfo", "http", 9898, "10.1.0.1", "10.1.0.2"),
@@ -154,8 +147,7 @@ class FlaggerReplayTest {
                   .isEqualTo(expected);
               assertThat(l.route().splitName()).isEqualTo(NS + "/podinfo");
               // Each backend keeps its own endpoints.
-              assertThat(l.route().split())
-                  .allSatisfy(b -> assertThat(b.endpoints()).hasSize(1));
+              assertThat(l.route().split()).allSatisfy(b -> assertThat(b.endpoints()).hasSize(1));
             });
   }
 
@@ -180,7 +172,8 @@ class FlaggerReplayTest {
             Map.of("service", "podinfo-primary", "weight", primary)));
     GenericKubernetesResource split = new GenericKubernetesResource();
     // As served at the version the controller watches (see the class comment).
-    split.setApiVersion(io.fabric8.kubernetes.api.model.HasMetadata.getApiVersion(TrafficSplit.class));
+    split.setApiVersion(
+        io.fabric8.kubernetes.api.model.HasMetadata.getApiVersion(TrafficSplit.class));
     split.setKind("TrafficSplit");
     split.setMetadata(
         new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
@@ -198,7 +191,8 @@ class FlaggerReplayTest {
     split.setAdditionalProperty("spec", spec);
     var resources =
         client
-            .genericKubernetesResources(ResourceDefinitionContext.fromResourceType(TrafficSplit.class))
+            .genericKubernetesResources(
+                ResourceDefinitionContext.fromResourceType(TrafficSplit.class))
             .inNamespace(NS);
     if (create) {
       resources.resource(split).create();

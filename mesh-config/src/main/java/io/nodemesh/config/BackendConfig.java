@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A Service that receives traffic, with its relative weight and its endpoints already resolved,
- * so the proxy forwards straight to pods (no second proxy hop on a split).
+ * A Service that receives traffic, with its relative weight and its endpoints already resolved, so
+ * the proxy forwards straight to pods (no second proxy hop on a split).
  *
  * @param service the Service name, in the listener's namespace
  * @param weight relative weight, 0 or more; 0 means it gets nothing
@@ -15,7 +15,8 @@ public record BackendConfig(String service, int weight, List<EndpointConfig> end
   public BackendConfig {
     Objects.requireNonNull(service, "backend service");
     if (weight < 0) {
-      throw new IllegalArgumentException("backend " + service + ": weight " + weight + " is negative");
+      throw new IllegalArgumentException(
+          "backend " + service + ": weight " + weight + " is negative");
     }
     endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
   }

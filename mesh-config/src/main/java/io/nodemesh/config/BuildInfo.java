@@ -7,9 +7,9 @@ import java.util.Objects;
 import java.util.Properties;
 
 /**
- * What was built and what runs it: the Nodemesh version, the source revision it was built from
- * and the Java runtime. Both processes export it as {@code nodemesh_build_info}, so a dashboard or
- * an alert can tell which version each proxy and controller runs during a rollout.
+ * What was built and what runs it: the Nodemesh version, the source revision it was built from and
+ * the Java runtime. Both processes export it as {@code nodemesh_build_info}, so a dashboard or an
+ * alert can tell which version each proxy and controller runs during a rollout.
  *
  * @param version the Maven project version, e.g. {@code 0.1.0}
  * @param revision the source revision given to the build ({@code -Dnodemesh.revision=...}), or

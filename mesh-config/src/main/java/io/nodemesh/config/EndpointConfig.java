@@ -20,7 +20,8 @@ public record EndpointConfig(
       throw new IllegalArgumentException("endpoint ip is empty");
     }
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("endpoint " + ip + ": port " + port + " is not in 1..65535");
+      throw new IllegalArgumentException(
+          "endpoint " + ip + ": port " + port + " is not in 1..65535");
     }
   }
 

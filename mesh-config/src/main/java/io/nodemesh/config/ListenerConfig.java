@@ -31,13 +31,19 @@ public record ListenerConfig(
       throw new IllegalArgumentException(key() + ": port " + port + " is not in 1..65535");
     }
     if (proxyPort < 1 || proxyPort > 65535) {
-      throw new IllegalArgumentException(key() + ": proxyPort " + proxyPort + " is not in 1..65535");
+      throw new IllegalArgumentException(
+          key() + ": proxyPort " + proxyPort + " is not in 1..65535");
     }
   }
 
   /** A listener whose Service carries no policy annotations. */
   public ListenerConfig(
-      String namespace, String service, int port, Protocol protocol, int proxyPort, RouteConfig route) {
+      String namespace,
+      String service,
+      int port,
+      Protocol protocol,
+      int proxyPort,
+      RouteConfig route) {
     this(namespace, service, port, protocol, proxyPort, route, ServicePolicy.defaults());
   }
 

@@ -34,11 +34,18 @@ public record MeshConfig(
       Objects.requireNonNull(l, "listener");
       if (ports.get(l.proxyPort())) {
         throw new IllegalArgumentException(
-            "config " + version + ": proxyPort " + l.proxyPort() + " is used twice (" + l.key() + ")");
+            "config "
+                + version
+                + ": proxyPort "
+                + l.proxyPort()
+                + " is used twice ("
+                + l.key()
+                + ")");
       }
       ports.set(l.proxyPort());
       if (!keys.add(new Identity(l.namespace(), l.service(), l.port()))) {
-        throw new IllegalArgumentException("config " + version + ": listener " + l.key() + " twice");
+        throw new IllegalArgumentException(
+            "config " + version + ": listener " + l.key() + " twice");
       }
     }
   }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** How a meshed Service port is spoken, chosen by the {@code nodemesh.io/traffic-type} annotation. */
+/**
+ * How a meshed Service port is spoken, chosen by the {@code nodemesh.io/traffic-type} annotation.
+ */
 public enum Protocol {
   HTTP,
   TCP,

@@ -395,9 +395,7 @@ public record ServicePolicy(
       for (int i = 0; i < s.length(); i++) {
         char c = s.charAt(i);
         boolean ok =
-            (c >= 'a' && c <= 'z')
-                || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
         if (!ok) {
           return false;
         }

@@ -6,9 +6,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * The one rule for regexes that tenants write (HTTPRouteGroup {@code pathRegex} and header
- * values): they run on the proxies' event loops, so they are compiled with RE2/J, whose matching
- * time is linear in the input (no backtracking), and they are bounded in length and in size.
+ * The one rule for regexes that tenants write (HTTPRouteGroup {@code pathRegex} and header values):
+ * they run on the proxies' event loops, so they are compiled with RE2/J, whose matching time is
+ * linear in the input (no backtracking), and they are bounded in length and in size.
  *
  * <p>RE2 syntax is the Perl/Java syntax without backreferences, lookaround, possessive quantifiers
  * and atomic groups; such a regex is refused here, with a message that says so. A linear engine is
@@ -17,8 +17,8 @@ import java.util.Deque;
  * which has no size limit of its own). So the program's size is estimated from the text (an upper
  * bound: repetitions multiply what they repeat) and capped at {@link #MAX_SIZE}.
  *
- * <p>The SMI validator refuses what this class refuses, and the config contract ({@link
- * HttpMatch}) checks it again, so a proxy never compiles an unbounded regex (issue 13).
+ * <p>The SMI validator refuses what this class refuses, and the config contract ({@link HttpMatch})
+ * checks it again, so a proxy never compiles an unbounded regex (issue 13).
  */
 public final class TenantRegex {
   /** Longest regex accepted, in UTF-16 chars; the CRD schemas say the same ({@code maxLength}). */
@@ -35,10 +35,10 @@ public final class TenantRegex {
   public static final int MAX_SIZE = 100;
 
   /**
-   * Most steps (the sum of {@link #steps} over the regexes) that one Service's TrafficSplit, or
-   * the TrafficTargets of one destination, may make a request evaluate. Each regex is bounded, but
-   * a thousand bounded regexes are not: the cost of a request that matches none of them is their
-   * sum (issue 13).
+   * Most steps (the sum of {@link #steps} over the regexes) that one Service's TrafficSplit, or the
+   * TrafficTargets of one destination, may make a request evaluate. Each regex is bounded, but a
+   * thousand bounded regexes are not: the cost of a request that matches none of them is their sum
+   * (issue 13).
    */
   public static final int MAX_ROUTE_STEPS = 1000;
 
@@ -81,8 +81,8 @@ public final class TenantRegex {
   }
 
   /**
-   * The estimated size of {@code regex}'s program (see {@link #MAX_SIZE}); the cost of matching
-   * it grows with this at most linearly.
+   * The estimated size of {@code regex}'s program (see {@link #MAX_SIZE}); the cost of matching it
+   * grows with this at most linearly.
    */
   public static long steps(String regex) {
     return regex == null ? 0 : estimatedSize(regex);
@@ -123,9 +123,8 @@ public final class TenantRegex {
   }
 
   /**
-   * An upper bound of the size of the compiled program, in units of one literal, class or
-   * operator. Runs on any text; syntax errors are left to the parser. Saturates rather than
-   * overflows.
+   * An upper bound of the size of the compiled program, in units of one literal, class or operator.
+   * Runs on any text; syntax errors are left to the parser. Saturates rather than overflows.
    */
   static long estimatedSize(String re) {
     Deque<long[]> outer = new ArrayDeque<>();
@@ -244,8 +243,8 @@ public final class TenantRegex {
 
   /**
    * {@code {n}}, {@code {n,}} or {@code {n,m}} at {@code i}: the most times it repeats (n + 1 for
-   * an open one, which compiles to n copies and a star) and the index after it; null when the
-   * brace is a literal.
+   * an open one, which compiles to n copies and a star) and the index after it; null when the brace
+   * is a literal.
    */
   private static int[] repeat(String re, int i) {
     int n = re.length();

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
  * The contract's package layering (docs/architecture.md, "Packages and their imports"). Here the
  * root package is the contract itself, so it takes part in the cycle check as a slice of its own.
  *
- * <p>One cycle is older than this test (issue 19): the root's {@code MeshConfig} carries the
- * {@code access} part, and {@code access} matches requests with the root's {@code HttpMatch},
- * {@code Protocol} and {@code TenantRegex}. It is frozen to the two classes that close it today; a
- * new root class that imports {@code access}, or any other cycle, fails the build.
+ * <p>One cycle is older than this test (issue 19): the root's {@code MeshConfig} carries the {@code
+ * access} part, and {@code access} matches requests with the root's {@code HttpMatch}, {@code
+ * Protocol} and {@code TenantRegex}. It is frozen to the two classes that close it today; a new
+ * root class that imports {@code access}, or any other cycle, fails the build.
  */
 class ArchitectureTest {
   private static final String ROOT = "io.nodemesh.config";

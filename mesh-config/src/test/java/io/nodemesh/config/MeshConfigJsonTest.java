@@ -10,10 +10,13 @@ import org.junit.jupiter.api.Test;
 class MeshConfigJsonTest {
 
   private static MeshConfig sample() {
-    BackendConfig root = new BackendConfig("echo", 1, List.of(EndpointConfig.ready("10.0.0.1", 8080)));
+    BackendConfig root =
+        new BackendConfig("echo", 1, List.of(EndpointConfig.ready("10.0.0.1", 8080)));
     BackendConfig v2 =
         new BackendConfig(
-            "echo-v2", 10, List.of(new EndpointConfig("fd00::2", 8080, "node-a", true, true, false)));
+            "echo-v2",
+            10,
+            List.of(new EndpointConfig("fd00::2", 8080, "node-a", true, true, false)));
     HttpMatch match = new HttpMatch("ab/canary", "/api", List.of("GET"), Map.of("x-canary", "yes"));
     RouteConfig route = new RouteConfig(root, List.of(root, v2), List.of(match), "shop/echo-split");
     return new MeshConfig(
@@ -34,7 +37,8 @@ class MeshConfigJsonTest {
 
   @Test
   void ignoresFieldsFromANewerController() {
-    String json = MeshConfigJson.write(sample()).replace("{\"version\"", "{\"future\":1,\"version\"");
+    String json =
+        MeshConfigJson.write(sample()).replace("{\"version\"", "{\"future\":1,\"version\"");
     assertThat(MeshConfigJson.read(json).version()).isEqualTo(7);
   }
 
@@ -95,12 +99,19 @@ class MeshConfigJsonTest {
             c.meshDomain(),
             List.of(
                 new ListenerConfig(
-                    l.namespace(), l.service(), l.port(), l.protocol(), l.proxyPort(), l.route(), p)));
+                    l.namespace(),
+                    l.service(),
+                    l.port(),
+                    l.protocol(),
+                    l.proxyPort(),
+                    l.route(),
+                    p)));
     String json = MeshConfigJson.write(withPolicy);
     assertThat(json).contains("\"policy\":\"consistent-hash\"").contains("\"hashOn\":\"cookie\"");
     assertThat(MeshConfigJson.read(json)).isEqualTo(withPolicy);
 
-    String onlyScheme = json.replaceAll("\"policy\":\\{.*\\}\\}\\]", "\"policy\":{\"scheme\":\"h2c\"}}]");
+    String onlyScheme =
+        json.replaceAll("\"policy\":\\{.*\\}\\}\\]", "\"policy\":{\"scheme\":\"h2c\"}}]");
     ServicePolicy read = MeshConfigJson.read(onlyScheme).listeners().get(0).policy();
     assertThat(read.scheme()).isEqualTo(Scheme.H2C);
     assertThat(read.balancing()).isEqualTo(ServicePolicy.Balancing.DEFAULTS);

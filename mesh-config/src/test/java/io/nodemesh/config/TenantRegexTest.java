@@ -14,8 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class TenantRegexTest {
 
-  record Request(String method, String path, Map<String, List<String>> all)
-      implements RequestView {
+  record Request(String method, String path, Map<String, List<String>> all) implements RequestView {
     @Override
     public List<String> headers(String name) {
       return all.getOrDefault(name, List.of());
@@ -42,8 +41,13 @@ class TenantRegexTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"(a{1000}){1000}", "((a{100}){100}){100}", "[a-z]{1000}[a-z]{1000}"
-      + "[a-z]{1000}[a-z]{1000}[a-z]{1000}", "(x{2,}){99999999}"})
+  @ValueSource(
+      strings = {
+        "(a{1000}){1000}",
+        "((a{100}){100}){100}",
+        "[a-z]{1000}[a-z]{1000}" + "[a-z]{1000}[a-z]{1000}[a-z]{1000}",
+        "(x{2,}){99999999}"
+      })
   void repetitionsThatMultiplyTheProgramAreRefused(String regex) {
     // RE2/J 1.8 compiles (a{1000}){1000} into a million instructions (about 0.5 s and a hundred
     // milliseconds per 8 KiB path): linear, but not cheap.
@@ -51,8 +55,17 @@ class TenantRegexTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/api/v[0-9]+/", "/(.*a){12}$", "(a+)+$", "(?i)^/Shop/.*", "\\p{Greek}+",
-      "[[:alpha:]]{1,64}", "/x{3,}", "\\Q(a{1000}){1000}\\E"})
+  @ValueSource(
+      strings = {
+        "/api/v[0-9]+/",
+        "/(.*a){12}$",
+        "(a+)+$",
+        "(?i)^/Shop/.*",
+        "\\p{Greek}+",
+        "[[:alpha:]]{1,64}",
+        "/x{3,}",
+        "\\Q(a{1000}){1000}\\E"
+      })
   void usualAndCatastrophicOnBacktrackingRegexesAreAccepted(String regex) {
     assertThat(TenantRegex.problem(regex)).isNull();
   }

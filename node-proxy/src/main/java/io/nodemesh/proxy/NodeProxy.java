@@ -104,13 +104,14 @@ public final class NodeProxy implements AutoCloseable {
   /**
    * The meters, plus the tracer and access log the options ask for.
    *
-   * @throws IllegalStateException when the access log file cannot be opened or the tracing
-   *     settings cannot be used
+   * @throws IllegalStateException when the access log file cannot be opened or the tracing settings
+   *     cannot be used
    */
   private static ProxyMetrics observability(ProxyOptions options) {
     AccessLog log;
     try {
-      log = options.accessLog() == null ? AccessLog.disabled() : AccessLog.open(options.accessLog());
+      log =
+          options.accessLog() == null ? AccessLog.disabled() : AccessLog.open(options.accessLog());
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
@@ -285,8 +286,7 @@ public final class NodeProxy implements AutoCloseable {
       RoutingTable next;
       try {
         next =
-            RoutingTable.compile(
-                config, metrics, resilience, compileAllNext ? null : table.get());
+            RoutingTable.compile(config, metrics, resilience, compileAllNext ? null : table.get());
       } catch (RuntimeException e) {
         compileAllNext = true;
         metrics.configRejected();

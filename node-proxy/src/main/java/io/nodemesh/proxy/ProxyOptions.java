@@ -21,8 +21,8 @@ import java.util.Objects;
  * @param tokenFile a file holding the bearer token sent to the controller (a projected
  *     ServiceAccount token, re-read for every poll because the kubelet rotates it), or null for
  *     none
- * @param controllerCa a PEM file with the CA that signed the controller's certificate, the only
- *     one trusted for an {@code https} controller URL; null: the JDK's default trust store
+ * @param controllerCa a PEM file with the CA that signed the controller's certificate, the only one
+ *     trusted for an {@code https} controller URL; null: the JDK's default trust store
  */
 public record ProxyOptions(
     URI controller,

@@ -64,7 +64,12 @@ class AccessLogIT {
               1,
               http("shop", "web", 80, httpPort, RouteConfig.direct(web.backend("web", 1))),
               new ListenerConfig(
-                  "shop", "db", 5432, Protocol.TCP, tcpPort, RouteConfig.direct(db.backend("db", 1)))));
+                  "shop",
+                  "db",
+                  5432,
+                  Protocol.TCP,
+                  tcpPort,
+                  RouteConfig.direct(db.backend("db", 1)))));
       try (RawClient c = new RawClient(httpPort)) {
         c.send(
             "PUT /cart/9?coupon=x HTTP/1.1\r\nHost: web.shop.mesh\r\nContent-Length: 5\r\n"
@@ -81,7 +86,11 @@ class AccessLogIT {
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> lines(file).size() >= 3);
       List<JsonNode> all = lines(file);
-      JsonNode put = all.stream().filter(n -> "PUT".equals(n.path("method").asText())).findFirst().orElseThrow();
+      JsonNode put =
+          all.stream()
+              .filter(n -> "PUT".equals(n.path("method").asText()))
+              .findFirst()
+              .orElseThrow();
       assertThat(put.get("protocol").asText()).isEqualTo("http");
       assertThat(put.get("path").asText()).isEqualTo("/cart/9?coupon=x");
       assertThat(put.get("status").asInt()).isEqualTo(200);
@@ -96,7 +105,10 @@ class AccessLogIT {
           all.stream().filter(n -> n.path("status").asInt() == 404).findFirst().orElseThrow();
       assertThat(notFound.has("backend")).isFalse();
       JsonNode tcp =
-          all.stream().filter(n -> "tcp".equals(n.path("protocol").asText())).findFirst().orElseThrow();
+          all.stream()
+              .filter(n -> "tcp".equals(n.path("protocol").asText()))
+              .findFirst()
+              .orElseThrow();
       assertThat(tcp.get("destination").asText()).isEqualTo("shop/db:5432");
       assertThat(tcp.get("bytes_in").asLong()).isEqualTo(10);
       assertThat(tcp.get("bytes_out").asLong())
@@ -115,7 +127,9 @@ class AccessLogIT {
           new BackendConfig(
               "web",
               1,
-              List.of(EndpointConfig.ready("127.0.0.1", dead), EndpointConfig.ready("127.0.0.1", live.port())));
+              List.of(
+                  EndpointConfig.ready("127.0.0.1", dead),
+                  EndpointConfig.ready("127.0.0.1", live.port())));
       proxy.apply(
           config(
               1,

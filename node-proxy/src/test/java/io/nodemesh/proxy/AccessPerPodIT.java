@@ -64,7 +64,11 @@ class AccessPerPodIT {
             List.of("shop/v1", "shop/v2"),
             List.of(
                 new AccessGrant(
-                    "shop/web-to-v1", "TCPRoute shop/all", "shop/v1", List.of("default/web"), List.of())));
+                    "shop/web-to-v1",
+                    "TCPRoute shop/all",
+                    "shop/v1",
+                    List.of("default/web"),
+                    List.of())));
     return new MeshConfig(
         1,
         "mesh",
@@ -72,19 +76,21 @@ class AccessPerPodIT {
         new AccessConfig(
             true,
             Map.of(
-                "127.0.0.1", "default/web",
-                "127.0.0.4", "default/other",
-                V1, "shop/v1",
-                V2, "shop/v2"),
+                "127.0.0.1",
+                "default/web",
+                "127.0.0.4",
+                "default/other",
+                V1,
+                "shop/v1",
+                V2,
+                "shop/v2"),
             List.of(access)));
   }
 
   private static RouteConfig canary(int v1Port, int v2Port) {
     return new RouteConfig(
         new BackendConfig(
-            "web",
-            1,
-            List.of(EndpointConfig.ready(V1, v1Port), EndpointConfig.ready(V2, v2Port))),
+            "web", 1, List.of(EndpointConfig.ready(V1, v1Port), EndpointConfig.ready(V2, v2Port))),
         List.of(
             new BackendConfig("web-v1", 50, List.of(EndpointConfig.ready(V1, v1Port))),
             new BackendConfig("web-v2", 50, List.of(EndpointConfig.ready(V2, v2Port)))),

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * ACL-mode configs for loopback tests: the client, on 127.0.0.1, is a pod of service account
- * {@code default/web}; every listener's pods are {@code shop/api}.
+ * ACL-mode configs for loopback tests: the client, on 127.0.0.1, is a pod of service account {@code
+ * default/web}; every listener's pods are {@code shop/api}.
  */
 final class AclConfigs {
   static final String CLIENT_SA = "default/web";
@@ -39,9 +39,6 @@ final class AclConfigs {
                   : List.of()));
     }
     return new MeshConfig(
-        version,
-        "mesh",
-        listeners,
-        new AccessConfig(true, Map.of("127.0.0.1", CLIENT_SA), access));
+        version, "mesh", listeners, new AccessConfig(true, Map.of("127.0.0.1", CLIENT_SA), access));
   }
 }

@@ -16,7 +16,8 @@ final class AdminConfig {
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/config"))
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + proxy.adminPort() + "/config"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       return new ObjectMapper().readTree(r.body());

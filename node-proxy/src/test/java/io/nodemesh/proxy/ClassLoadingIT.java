@@ -66,9 +66,9 @@ class ClassLoadingIT {
   }
 
   /**
-   * A proxy with one HTTP listener whose only endpoint refuses connections, so one request runs
-   * the whole request path (routing, balancing, metrics, tracing and access-log hooks) and gets a
-   * 5xx. Argument {@code on}: tracing to an OTLP endpoint nobody listens on, access log to stdout.
+   * A proxy with one HTTP listener whose only endpoint refuses connections, so one request runs the
+   * whole request path (routing, balancing, metrics, tracing and access-log hooks) and gets a 5xx.
+   * Argument {@code on}: tracing to an OTLP endpoint nobody listens on, access log to stdout.
    */
   public static final class Child {
     private Child() {}
@@ -96,7 +96,13 @@ class ClassLoadingIT {
       try (NodeProxy proxy = NodeProxy.start(options)) {
         proxy.apply(
             Configs.config(
-                1, Configs.http("default", "dead", 80, port, new RouteConfig(backend, List.of(), List.of(), null))));
+                1,
+                Configs.http(
+                    "default",
+                    "dead",
+                    80,
+                    port,
+                    new RouteConfig(backend, List.of(), List.of(), null))));
         System.out.println("PROXIED " + firstLine(port));
       }
     }

@@ -106,9 +106,7 @@ class ConnectionCapsIT {
           .containsEntry("nodemesh_rejected_requests_total{reason=\"connection_limit\"}", 1.0);
       // A slot freed is a slot for the next client.
       open.remove(0).close();
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> proxy.tcpConnectionCap().open(port) == 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> proxy.tcpConnectionCap().open(port) == 2);
       try (Socket again = connect(port)) {
         assertThat(echoed(again, "again")).isEqualTo("again");
       }

@@ -56,7 +56,9 @@ class GrpcMetricsIT {
           assertThat(
                   catchThrowableOfType(
                       StatusRuntimeException.class,
-                      () -> ClientCalls.blockingUnaryCall(channel, GrpcEcho.FAIL, deadline, utf8("x"))))
+                      () ->
+                          ClientCalls.blockingUnaryCall(
+                              channel, GrpcEcho.FAIL, deadline, utf8("x"))))
               .isNotNull();
         }
       } finally {

@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** An HTTP/2-only backend (h2c with prior knowledge) that answers {@code h2 <path>}. */
 final class H2Backend implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
+
   /** How many of the next requests get a 503 instead of the answer. */
   final AtomicInteger failNext = new AtomicInteger();
+
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;

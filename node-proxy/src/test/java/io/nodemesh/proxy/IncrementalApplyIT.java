@@ -39,8 +39,10 @@ class IncrementalApplyIT {
 
   @Test
   void unchangedListenersSurviveAnApplyAndARejectedConfigCompilesAllNext() throws Exception {
-    ListenerConfig a = http("shop", "a", 80, freePort(), RouteConfig.direct(backend.backend("a", 1)));
-    ListenerConfig b = http("shop", "b", 80, freePort(), RouteConfig.direct(backend.backend("b", 1)));
+    ListenerConfig a =
+        http("shop", "a", 80, freePort(), RouteConfig.direct(backend.backend("a", 1)));
+    ListenerConfig b =
+        http("shop", "b", 80, freePort(), RouteConfig.direct(backend.backend("b", 1)));
     proxy.apply(config(1, a, b));
     CompiledListener first = at(a);
 

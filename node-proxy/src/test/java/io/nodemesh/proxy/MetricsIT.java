@@ -72,8 +72,7 @@ class MetricsIT {
       }
       Scrape after = Scrape.of(proxy);
       assertThat(after.meshSeries()).isEqualTo(before);
-      assertThat(after.sum("nodemesh_requests_total", "method=GET", "code=200"))
-          .isEqualTo(5001.0);
+      assertThat(after.sum("nodemesh_requests_total", "method=GET", "code=200")).isEqualTo(5001.0);
       assertThat(after.sum("nodemesh_requests_total", "method=other", "code=200"))
           .isEqualTo(5001.0);
       assertThat(after.series().keySet()).noneMatch(k -> k.contains("/item/") || k.contains("X1"));
@@ -109,10 +108,8 @@ class MetricsIT {
       assertThat(s.sum("nodemesh_request_bytes_total", "service=web")).isEqualTo(8000.0);
       // Each backend answers its own name: "v1" or "v2", two bytes.
       assertThat(s.sum("nodemesh_response_bytes_total", "service=web")).isEqualTo(16.0);
-      assertThat(s.sum("nodemesh_request_duration_seconds_count", "backend=web-v1"))
-          .isEqualTo(6.0);
-      assertThat(
-              s.sum("nodemesh_request_duration_seconds_bucket", "backend=web-v2", "le=+Inf"))
+      assertThat(s.sum("nodemesh_request_duration_seconds_count", "backend=web-v1")).isEqualTo(6.0);
+      assertThat(s.sum("nodemesh_request_duration_seconds_bucket", "backend=web-v2", "le=+Inf"))
           .isEqualTo(2.0);
       assertThat(s.sum("nodemesh_downstream_connections_open", "protocol=http")).isEqualTo(1.0);
       assertThat(s.sum("nodemesh_upstream_connections_open")).isGreaterThanOrEqualTo(1.0);
@@ -183,7 +180,8 @@ class MetricsIT {
   @Test
   void reloadsAndRejectedConfigsAreCounted() {
     long t0 = System.currentTimeMillis() / 1000;
-    proxy.apply(config(3, http("shop", "web", 80, freePort(), RouteConfig.direct(v1.backend("web", 1)))));
+    proxy.apply(
+        config(3, http("shop", "web", 80, freePort(), RouteConfig.direct(v1.backend("web", 1)))));
     ListenerConfig bad =
         new ListenerConfig(
             "shop",
@@ -211,7 +209,12 @@ class MetricsIT {
           config(
               1,
               new ListenerConfig(
-                  "shop", "db", 5432, Protocol.TCP, port, RouteConfig.direct(echo.backend("db", 1)))));
+                  "shop",
+                  "db",
+                  5432,
+                  Protocol.TCP,
+                  port,
+                  RouteConfig.direct(echo.backend("db", 1)))));
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         s.setSoTimeout(5000);
@@ -219,8 +222,7 @@ class MetricsIT {
         assertThat(s.getInputStream().readNBytes(300)).hasSize(300);
         Scrape open = Scrape.of(proxy);
         assertThat(open.sum("nodemesh_tcp_connections_open", "backend=db")).isEqualTo(1.0);
-        assertThat(open.sum("nodemesh_downstream_connections_open", "protocol=tcp"))
-            .isEqualTo(1.0);
+        assertThat(open.sum("nodemesh_downstream_connections_open", "protocol=tcp")).isEqualTo(1.0);
         s.shutdownOutput();
         s.getInputStream().readAllBytes();
       }
@@ -248,7 +250,12 @@ class MetricsIT {
           config(
               1,
               new ListenerConfig(
-                  "shop", "dns", 53, Protocol.UDP, port, RouteConfig.direct(echo.backend("dns", 1)))));
+                  "shop",
+                  "dns",
+                  53,
+                  Protocol.UDP,
+                  port,
+                  RouteConfig.direct(echo.backend("dns", 1)))));
       try (DatagramSocket c = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
         c.setSoTimeout(5000);
         for (int i = 0; i < 3; i++) {

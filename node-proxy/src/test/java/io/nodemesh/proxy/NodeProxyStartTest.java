@@ -52,8 +52,7 @@ class NodeProxyStartTest {
       throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
       ProxyOptions options = withTaken.apply(taken.getLocalPort());
-      assertThatThrownBy(() -> NodeProxy.start(options))
-          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> NodeProxy.start(options)).isInstanceOf(IllegalStateException.class);
     }
     try (ServerSocket again = new ServerSocket()) {
       again.bind(new InetSocketAddress("127.0.0.1", port));

@@ -41,26 +41,26 @@ final class OtlpReceiver implements AutoCloseable {
   }
 
   private void handle(com.sun.net.httpserver.HttpExchange ex) throws IOException {
-          contentType = ex.getRequestHeaders().getFirst("Content-Type");
-          ExportTraceServiceRequest req;
-          try (InputStream in = ex.getRequestBody()) {
-            req = ExportTraceServiceRequest.parseFrom(in);
-          }
-          for (ResourceSpans rs : req.getResourceSpansList()) {
-            rs.getResource().getAttributesList().stream()
-                .filter(a -> a.getKey().equals("service.name"))
-                .forEach(a -> serviceName = a.getValue().getStringValue());
-            for (ScopeSpans ss : rs.getScopeSpansList()) {
-              spans.addAll(ss.getSpansList());
-            }
-          }
-          byte[] ok = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
-          ex.getResponseHeaders().set("Content-Type", "application/x-protobuf");
-          ex.sendResponseHeaders(200, ok.length == 0 ? -1 : ok.length);
-          if (ok.length > 0) {
-            ex.getResponseBody().write(ok);
-          }
-          ex.close();
+    contentType = ex.getRequestHeaders().getFirst("Content-Type");
+    ExportTraceServiceRequest req;
+    try (InputStream in = ex.getRequestBody()) {
+      req = ExportTraceServiceRequest.parseFrom(in);
+    }
+    for (ResourceSpans rs : req.getResourceSpansList()) {
+      rs.getResource().getAttributesList().stream()
+          .filter(a -> a.getKey().equals("service.name"))
+          .forEach(a -> serviceName = a.getValue().getStringValue());
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        spans.addAll(ss.getSpansList());
+      }
+    }
+    byte[] ok = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+    ex.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+    ex.sendResponseHeaders(200, ok.length == 0 ? -1 : ok.length);
+    if (ok.length > 0) {
+      ex.getResponseBody().write(ok);
+    }
+    ex.close();
   }
 
   String endpoint() {

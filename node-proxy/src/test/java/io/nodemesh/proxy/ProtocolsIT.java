@@ -268,10 +268,7 @@ class ProtocolsIT {
       await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
       proxy.apply(config(2));
       // GOAWAY, not a close: the stream in flight is still open.
-      await()
-          .during(Duration.ofMillis(500))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> !c.closed());
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !c.closed());
       v1.hold.countDown();
       assertThat(inFlight.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(5)).until(c::closed);

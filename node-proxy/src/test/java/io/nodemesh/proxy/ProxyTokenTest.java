@@ -102,8 +102,7 @@ class ProxyTokenTest {
   String admin(String path) throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
       return http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + proxy.adminPort() + path))
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + path))
                   .build(),
               HttpResponse.BodyHandlers.ofString())
           .body();

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Timeout;
  * backtracking engine ({@code /(.*a){12}$}, {@code (a+)+$}), in a TrafficSplit match and in a
  * TrafficTarget route (ACL mode), with the pathological input sent on every event loop at once.
  * Another Service's requests keep a p99 under 50 ms meanwhile. On java.util.regex one such request
- * held an event loop for more than 8 s at 60 characters; these inputs are 1,000 (in the path and
- * in a header). The victims' latency without the attack is measured first and printed, so a
- * failure on a loaded machine can be told from a slow regex.
+ * held an event loop for more than 8 s at 60 characters; these inputs are 1,000 (in the path and in
+ * a header). The victims' latency without the attack is measured first and printed, so a failure on
+ * a loaded machine can be told from a slow regex.
  */
 class RegexDosIT {
   private static final String SLOW_PATH = "/(.*a){12}$";

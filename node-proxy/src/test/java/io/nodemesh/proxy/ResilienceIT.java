@@ -327,8 +327,7 @@ class ResilienceIT {
   void theServiceConnectTimeoutEndsAHangingConnectAndARetryGoesElsewhere() throws Exception {
     EndpointConfig hole = blackHole();
     ScriptedBackend alive = backend("alive");
-    start(
-        policy(new ServicePolicy.Timeouts(200, 0, 0), null, null, NO_EJECTION, null), hole);
+    start(policy(new ServicePolicy.Timeouts(200, 0, 0), null, null, NO_EJECTION, null), hole);
     long t0 = System.nanoTime();
     RawClient.Response r = get();
     assertThat(r.status()).isEqualTo(502);

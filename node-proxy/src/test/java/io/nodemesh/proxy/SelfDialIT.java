@@ -109,10 +109,7 @@ class SelfDialIT {
   void aTcpListenerPointingAtItselfClosesTheClientInsteadOfLooping() throws Exception {
     int loop = freePort();
     proxy.apply(
-        config(
-            1,
-            new ListenerConfig(
-                "shop", "db", 5432, Protocol.TCP, loop, direct("db", loop))));
+        config(1, new ListenerConfig("shop", "db", 5432, Protocol.TCP, loop, direct("db", loop))));
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", loop), 5_000);
       s.setSoTimeout(10_000);

@@ -27,8 +27,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * SMI split semantics of issue 17 through the real proxy on loopback: a TCP connection matches
- * no HTTP match and goes to the root; a backend without a ready endpoint gives its share away.
+ * SMI split semantics of issue 17 through the real proxy on loopback: a TCP connection matches no
+ * HTTP match and goes to the root; a backend without a ready endpoint gives its share away.
  */
 class SplitSemanticsIT {
   private static final HttpClient CLIENT =
@@ -55,7 +55,10 @@ class SplitSemanticsIT {
           s.setSoTimeout(10_000);
           s.shutdownOutput();
           String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-          seen.merge(reply.substring(reply.indexOf("from ") + 5, reply.indexOf(" after")), 1, Integer::sum);
+          seen.merge(
+              reply.substring(reply.indexOf("from ") + 5, reply.indexOf(" after")),
+              1,
+              Integer::sum);
         }
       }
       assertThat(seen).isEqualTo(Map.of("root", 10));
@@ -99,7 +102,10 @@ class SplitSemanticsIT {
       Scrape s = Scrape.of(proxy);
       assertThat(s.sum("nodemesh_split_backend_unavailable", "backend=web-v2")).isEqualTo(1.0);
       assertThat(s.series().keySet())
-          .anyMatch(k -> k.startsWith("nodemesh_split_backend_unavailable{") && k.contains("backend=\"web-v1\""));
+          .anyMatch(
+              k ->
+                  k.startsWith("nodemesh_split_backend_unavailable{")
+                      && k.contains("backend=\"web-v1\""));
       assertThat(s.sum("nodemesh_split_backend_unavailable", "backend=web-v1")).isZero();
 
       // Ready again: it takes its share back and the gauge drops.

@@ -208,7 +208,8 @@ class TcpProxyIT {
     }
 
     static byte[] trailer(String name, long n) {
-      return ("\nEOF from " + name + " after " + n + " bytes\n").getBytes(StandardCharsets.US_ASCII);
+      return ("\nEOF from " + name + " after " + n + " bytes\n")
+          .getBytes(StandardCharsets.US_ASCII);
     }
 
     BackendConfig backend(String service, int weight) {

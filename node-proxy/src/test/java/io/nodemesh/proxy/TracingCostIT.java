@@ -29,9 +29,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * What tracing costs on the request path. With tracing off the proxy neither reads nor writes
- * trace headers (the client's pass through untouched); the per-request latency of off, on but
- * unsampled, and on and sampled is measured and logged (docs/observability.md quotes it).
+ * What tracing costs on the request path. With tracing off the proxy neither reads nor writes trace
+ * headers (the client's pass through untouched); the per-request latency of off, on but unsampled,
+ * and on and sampled is measured and logged (docs/observability.md quotes it).
  */
 class TracingCostIT {
   private static final System.Logger LOG = System.getLogger(TracingCostIT.class.getName());
@@ -60,8 +60,7 @@ class TracingCostIT {
     try (OtlpReceiver otlp = new OtlpReceiver();
         TestBackend backend = new TestBackend("v1")) {
       double off = measure(backend, null);
-      double unsampled =
-          measure(backend, new TracingOptions(otlp.endpoint(), 0.0, Map.of()));
+      double unsampled = measure(backend, new TracingOptions(otlp.endpoint(), 0.0, Map.of()));
       double sampled = measure(backend, new TracingOptions(otlp.endpoint(), 1.0, Map.of()));
       LOG.log(
           Level.INFO,

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Spans exported over OTLP to a loopback receiver: each propagation format a client may send is
- * the parent of the proxy's server span, and the backend receives the proxy's span as its parent
- * in every format.
+ * Spans exported over OTLP to a loopback receiver: each propagation format a client may send is the
+ * parent of the proxy's server span, and the backend receives the proxy's span as its parent in
+ * every format.
  */
 class TracingIT {
   private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -185,7 +185,8 @@ class TracingIT {
       }
     }
     // Not sampled, but still propagated so the backend's own decision agrees.
-    assertThat(backend.lastHeaders.getFirst("traceparent")).matches("00-\\p{XDigit}{32}-\\p{XDigit}{16}-0[02]");
+    assertThat(backend.lastHeaders.getFirst("traceparent"))
+        .matches("00-\\p{XDigit}{32}-\\p{XDigit}{16}-0[02]");
     Span s = request("traceparent: 00-" + TRACE + "-" + PARENT + "-01\r\n");
     assertThat(hex(s.getTraceId())).isEqualTo(TRACE);
     assertThat(otlp.pending()).isZero();

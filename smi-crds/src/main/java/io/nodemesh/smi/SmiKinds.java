@@ -20,13 +20,12 @@ import java.util.regex.Pattern;
  * <p><b>Served versus accepted versions.</b> Each kind has one current version (the one the models
  * carry in their {@code @Version}): {@code split.smi-spec.io/v1alpha4}, {@code
  * specs.smi-spec.io/v1alpha4} and {@code access.smi-spec.io/v1alpha3}. Older versions still found
- * in clusters ({@code split} v1alpha1 to v1alpha3, {@code specs} v1alpha3, {@code access}
- * v1alpha2) differ only in shape details that the current models absorb (fields they lack are
- * simply absent; unknown fields are ignored; {@code split} v1alpha1's quantity weights, which
- * Flagger and Argo Rollouts write, are read by {@link TrafficSplitBackend}), so they deserialise
- * into the same classes. Our CRDs
- * serve all of them with conversion strategy {@code None}, so the API server hands an informer
- * every object in the version it asks for.
+ * in clusters ({@code split} v1alpha1 to v1alpha3, {@code specs} v1alpha3, {@code access} v1alpha2)
+ * differ only in shape details that the current models absorb (fields they lack are simply absent;
+ * unknown fields are ignored; {@code split} v1alpha1's quantity weights, which Flagger and Argo
+ * Rollouts write, are read by {@link TrafficSplitBackend}), so they deserialise into the same
+ * classes. Our CRDs serve all of them with conversion strategy {@code None}, so the API server
+ * hands an informer every object in the version it asks for.
  *
  * <p><b>Deserialising.</b> fabric8 maps {@code apiVersion}+{@code kind} to a Java class. A client's
  * {@code client.resources(TrafficSplit.class)} registers the current version on its own. For YAML

@@ -419,8 +419,8 @@ public final class SmiValidator {
   }
 
   /**
-   * A regex must be one the proxies run ({@link TenantRegex}: RE2 syntax, bounded length and
-   * size). The message quotes the offending part, never a whole over-long regex.
+   * A regex must be one the proxies run ({@link TenantRegex}: RE2 syntax, bounded length and size).
+   * The message quotes the offending part, never a whole over-long regex.
    */
   private static void checkRegex(Problems problems, String field, String regex) {
     String problem = TenantRegex.problem(regex);
@@ -444,8 +444,7 @@ public final class SmiValidator {
       return false;
     }
     problems.add(
-        field,
-        "is %d characters long; at most %d are allowed".formatted(value.length(), max));
+        field, "is %d characters long; at most %d are allowed".formatted(value.length(), max));
     return true;
   }
 

@@ -13,8 +13,8 @@ import java.util.Objects;
  * <p>v1alpha2 and later write the weight as an integer. v1alpha1, which Flagger's and Argo
  * Rollouts' SMI providers write, makes it a Kubernetes quantity ({@code "90"}, {@code "500m"},
  * {@code 1}); it is read by {@link Weights} and turned into an integer weight by {@link
- * TrafficSplitSpec#setBackends}, which knows the other backends' weights (a fraction such as
- * {@code 500m} puts every weight of the split in thousandths).
+ * TrafficSplitSpec#setBackends}, which knows the other backends' weights (a fraction such as {@code
+ * 500m} puts every weight of the split in thousandths).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)

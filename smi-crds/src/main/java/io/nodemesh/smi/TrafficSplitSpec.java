@@ -48,9 +48,8 @@ public class TrafficSplitSpec {
   }
 
   /**
-   * Sets the backends and works out integer weights from v1alpha1 quantities (see {@link
-   * Weights}): a split that mixes {@code "1"} and {@code "500m"} counts every weight in
-   * thousandths.
+   * Sets the backends and works out integer weights from v1alpha1 quantities (see {@link Weights}):
+   * a split that mixes {@code "1"} and {@code "500m"} counts every weight in thousandths.
    */
   public void setBackends(List<TrafficSplitBackend> backends) {
     this.backends = backends;

@@ -67,8 +67,7 @@ class SmiCrdBoundsTest {
           assertThat(at(s, "spec.backends").getMaxItems()).isEqualTo(SmiValidator.MAX_BACKENDS);
           assertThat(at(s, "spec.backends.[].service").getMaxLength())
               .isEqualTo(SmiValidator.MAX_NAME_LENGTH);
-          assertThat(at(s, "spec.matches").getMaxItems())
-              .isEqualTo(SmiValidator.MAX_SPLIT_MATCHES);
+          assertThat(at(s, "spec.matches").getMaxItems()).isEqualTo(SmiValidator.MAX_SPLIT_MATCHES);
           assertThat(at(s, "spec.matches.[].name").getMaxLength())
               .isEqualTo(SmiValidator.MAX_NAME_LENGTH);
         });

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.JsonNodeType;
 import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeType;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -121,9 +121,9 @@ class SmiCrdYamlTest {
   }
 
   /**
-   * The API server rejects a CRD whose schema is not structural; inside anyOf it allows a type
-   * only in the exact int-or-string form [{type: integer}, {type: string}] (Kubernetes docs,
-   * "Specifying a structural schema"), so the weight's bounds sit beside it, not in it.
+   * The API server rejects a CRD whose schema is not structural; inside anyOf it allows a type only
+   * in the exact int-or-string form [{type: integer}, {type: string}] (Kubernetes docs, "Specifying
+   * a structural schema"), so the weight's bounds sit beside it, not in it.
    */
   @Test
   void weightIsAnIntOrStringInTheOnlyFormAStructuralSchemaAllows() {
@@ -279,8 +279,7 @@ class SmiCrdYamlTest {
     if (Boolean.TRUE.equals(schema.getXKubernetesIntOrString())) {
       // TrafficSplit weights: an integer, or a v1alpha1 quantity string.
       if (!written.isIntegralNumber() && written.getNodeType() != JsonNodeType.STRING) {
-        out.add(
-            "%s: schema int-or-string, model writes %s".formatted(path, written.getNodeType()));
+        out.add("%s: schema int-or-string, model writes %s".formatted(path, written.getNodeType()));
       }
       return;
     }

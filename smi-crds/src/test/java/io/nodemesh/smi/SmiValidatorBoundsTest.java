@@ -54,8 +54,8 @@ class SmiValidatorBoundsTest {
       many.add(new HTTPMatch("m" + i, null, null, null));
     }
     assertThat(messages(group(many)))
-        .containsExactly("HTTPRouteGroup shop/routes: spec.matches: has 65 items; at most 64 are"
-            + " allowed");
+        .containsExactly(
+            "HTTPRouteGroup shop/routes: spec.matches: has 65 items; at most 64 are" + " allowed");
 
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("h".repeat(300), "x");

@@ -10,9 +10,9 @@ import java.util.TreeMap;
 
 /**
  * Which nodes the proxy DaemonSet can run on (its pod template's nodeSelector: the chart keeps the
- * proxy to linux/amd64 nodes), and which excluded nodes still run workloads that would need a
- * proxy to use mesh names. A node the proxy cannot run on gets no proxy pod, so it never holds up
- * a rollout; this is how {@code check} keeps it from going unnoticed.
+ * proxy to linux/amd64 nodes), and which excluded nodes still run workloads that would need a proxy
+ * to use mesh names. A node the proxy cannot run on gets no proxy pod, so it never holds up a
+ * rollout; this is how {@code check} keeps it from going unnoticed.
  */
 record ProxyPlacement(Map<String, String> nodeSelector) {
   ProxyPlacement {

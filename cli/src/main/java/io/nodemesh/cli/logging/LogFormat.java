@@ -16,8 +16,7 @@ public enum LogFormat {
     return switch (value.trim().toLowerCase(Locale.ROOT)) {
       case "text" -> TEXT;
       case "json" -> JSON;
-      default ->
-          throw new IllegalArgumentException("must be text or json (got '" + value + "')");
+      default -> throw new IllegalArgumentException("must be text or json (got '" + value + "')");
     };
   }
 

@@ -750,7 +750,10 @@ class ClusterCheckTest {
   void theSummaryTheCheckReadsHoldsNoEndpoint() {
     String summary = summary();
     assertThat(summary).contains("\"version\":7").contains("shop/whoami").contains("80->5000/TCP");
-    assertThat(summary).doesNotContain("10.1.0.5").doesNotContain("10.1.0.6").doesNotContain("8080");
+    assertThat(summary)
+        .doesNotContain("10.1.0.5")
+        .doesNotContain("10.1.0.6")
+        .doesNotContain("8080");
   }
 
   @Test

@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * The cluster DNS the install tests patch: the mesh DNS Service, a CoreDNS 1.11 Deployment found
- * by its {@code k8s-app=kube-dns} label, and its Corefile ConfigMap.
+ * The cluster DNS the install tests patch: the mesh DNS Service, a CoreDNS 1.11 Deployment found by
+ * its {@code k8s-app=kube-dns} label, and its Corefile ConfigMap.
  */
 public final class CoreDnsFixture {
   private CoreDnsFixture() {}

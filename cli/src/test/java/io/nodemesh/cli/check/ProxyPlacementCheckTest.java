@@ -62,7 +62,12 @@ class ProxyPlacementCheckTest {
     client
         .nodes()
         .resource(
-            new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
         .create();
   }
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * <p>Runs only under {@code JAZZER_FUZZ=1} ({@code bin/fuzz}, which {@code .ci/run} calls), and
  * then fuzzes for {@code maxDuration} after replaying {@code ClusterInputFuzzTestInputs}: Jazzer's
  * agent instruments every class the cli tests load (controller, proxy, fabric8, Netty), which in a
- * plain build would cost about half a minute while the property test already checks the same
- * path 2,000 times.
+ * plain build would cost about half a minute while the property test already checks the same path
+ * 2,000 times.
  */
 @EnabledIfEnvironmentVariable(named = "JAZZER_FUZZ", matches = ".+")
 class ClusterInputFuzzTest {

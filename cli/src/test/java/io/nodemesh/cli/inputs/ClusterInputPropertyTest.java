@@ -144,7 +144,9 @@ class ClusterInputPropertyTest {
     for (RandomCluster.Accepted a : cluster.accepted()) {
       String field = "metadata.annotations[" + a.annotation() + "]";
       assertThat(problems)
-          .as("good value '%s' of %s on %s/%s", a.value(), a.annotation(), a.namespace(), a.service())
+          .as(
+              "good value '%s' of %s on %s/%s",
+              a.value(), a.annotation(), a.namespace(), a.service())
           .noneMatch(
               p ->
                   p.kind().equals("Service")
@@ -157,7 +159,8 @@ class ClusterInputPropertyTest {
       assertThat(ShadowNames.shadowName(l.namespace(), l.service()))
           .hasSizeLessThanOrEqualTo(ShadowNames.MAX_LENGTH)
           .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-      assertThat(cluster.meshed()).as("listener %s of a meshed Service", l.key())
+      assertThat(cluster.meshed())
+          .as("listener %s of a meshed Service", l.key())
           .contains(l.namespace() + "/" + l.service());
       assertThat(settings.ranges().get(l.protocol()).first())
           .as("proxy port of %s in its range", l.key())

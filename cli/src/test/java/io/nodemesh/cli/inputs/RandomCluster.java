@@ -86,26 +86,70 @@ final class RandomCluster {
       List<Accepted> accepted,
       List<String> meshed) {}
 
-  private static final String[] NAMESPACES = {"shop", "a", "default", "x-1", MESH_NAMESPACE,
-      "kube-system", "n" + "s".repeat(61) + "z"};
+  private static final String[] NAMESPACES = {
+    "shop", "a", "default", "x-1", MESH_NAMESPACE, "kube-system", "n" + "s".repeat(61) + "z"
+  };
   // The last few only local mode's YAML can hold: the API server refuses them as Service names.
-  private static final String[] WORDS = {"echo", "web", "api", "db", "v1", "v2", "grpc", "dns",
-      "cache", "a", "x-y-z", "9lives", "very-long-" + "n".repeat(40) + "-name", "UPPER", "a.b",
-      "under_score", "-dash-", "\u00fcml\u00e4ut"};
-  private static final String[] GOOD_IPS = {"10.0.0.1", "10.0.0.2", "10.1.2.3", "192.168.7.9",
-      "fd00::1", "fd00::2", "::1", "2001:db8::42", "127.0.0.2", "0.0.0.0"};
-  private static final String[] BAD_IPS = {"not-an-ip", "999.1.1.1", "1.2.3", "10.0.0.256",
-      "fd00::g", ":::1", "10.0.0.1 ", " ", "", "10.0.0.1/24", "fe80::1%eth0", "1.2.3.4.5",
-      "localhost", "0x7f.0.0.1"};
-  private static final String[] REGEXES = {"/api/.*", "/", ".*", "/v[0-9]+/items", "^/x$",
-      "/(a|b)"};
+  private static final String[] WORDS = {
+    "echo",
+    "web",
+    "api",
+    "db",
+    "v1",
+    "v2",
+    "grpc",
+    "dns",
+    "cache",
+    "a",
+    "x-y-z",
+    "9lives",
+    "very-long-" + "n".repeat(40) + "-name",
+    "UPPER",
+    "a.b",
+    "under_score",
+    "-dash-",
+    "\u00fcml\u00e4ut"
+  };
+  private static final String[] GOOD_IPS = {
+    "10.0.0.1",
+    "10.0.0.2",
+    "10.1.2.3",
+    "192.168.7.9",
+    "fd00::1",
+    "fd00::2",
+    "::1",
+    "2001:db8::42",
+    "127.0.0.2",
+    "0.0.0.0"
+  };
+  private static final String[] BAD_IPS = {
+    "not-an-ip",
+    "999.1.1.1",
+    "1.2.3",
+    "10.0.0.256",
+    "fd00::g",
+    ":::1",
+    "10.0.0.1 ",
+    " ",
+    "",
+    "10.0.0.1/24",
+    "fe80::1%eth0",
+    "1.2.3.4.5",
+    "localhost",
+    "0x7f.0.0.1"
+  };
+  private static final String[] REGEXES = {
+    "/api/.*", "/", ".*", "/v[0-9]+/items", "^/x$", "/(a|b)"
+  };
   private static final String[] BAD_REGEXES = {"(", "[a-", "*x", "a{2,1}", "(?<n>", "\\"};
   // Valid on RE2 and catastrophic on a backtracking engine (issue 13): accepted, and harmless.
-  private static final String[] PATHOLOGICAL = {"/(.*a){12}$", "(a+)+$", "(a|aa)+$", "((a*)*)*b",
-      "(x+x+)+y", "(.*){10}z"};
+  private static final String[] PATHOLOGICAL = {
+    "/(.*a){12}$", "(a+)+$", "(a|aa)+$", "((a*)*)*b", "(x+x+)+y", "(.*){10}z"
+  };
   // Backreferences, lookaround, possessive quantifiers, atomic groups: refused with a problem.
-  private static final String[] BACKTRACKING_ONLY = {"(a)\\1", "/(?=admin)", "(?<=x)y", "a*+",
-      "(?>a)", "/(?!public)"};
+  private static final String[] BACKTRACKING_ONLY = {
+    "(a)\\1", "/(?=admin)", "(?<=x)y", "a*+", "(?>a)", "/(?!public)"
+  };
 
   private final RandomGenerator rnd;
   private final List<HasMetadata> objects = new ArrayList<>();
@@ -113,8 +157,10 @@ final class RandomCluster {
   private final List<Expected> expectedWithAcl = new ArrayList<>();
   private final List<Accepted> accepted = new ArrayList<>();
   private final List<String> meshed = new ArrayList<>();
+
   /** Service names by namespace, for references that resolve. */
   private final Map<String, List<String>> servicesByNs = new LinkedHashMap<>();
+
   private final Map<String, List<String>> groupsByNs = new HashMap<>();
   private final Map<String, List<String>> tcpRoutesByNs = new HashMap<>();
   private final Map<String, List<String>> udpRoutesByNs = new HashMap<>();
@@ -264,8 +310,7 @@ final class RandomCluster {
     }
     if (bad && isMeshed) {
       expected.add(
-          new Expected(
-              "Service", ns, svc, "spec.ports[" + index + "].port", "port " + port));
+          new Expected("Service", ns, svc, "spec.ports[" + index + "].port", "port " + port));
     }
     if (!bad) {
       seen.add(port);
@@ -431,7 +476,10 @@ final class RandomCluster {
           pick("250ms", "5s", "1m30s", "0", "1.5s", "24h");
       // Above 5m a UDP Service's idle timeout is reported (proxies cut it to that bound).
       case "idle-timeout" -> pick("250ms", "5s", "1m30s", "0", "1.5s", "5m");
-      case "retry-backoff", "retry-backoff-max", "circuit-breaker-window", "circuit-breaker-open",
+      case "retry-backoff",
+          "retry-backoff-max",
+          "circuit-breaker-window",
+          "circuit-breaker-open",
           "outlier-ejection" ->
           pick("25ms", "1s", "10s", "2m");
       case "retry-attempts" -> String.valueOf(rnd.nextInt(11));
@@ -449,8 +497,23 @@ final class RandomCluster {
 
   private String bad(String key) {
     String common =
-        pick("", " ", "abc", "-1", "NaN", "Infinity", "1e400", "99999999999999999999", "\u00e9",
-            "5x", "%", "x".repeat(300), "0x10", "1,5", "5s\nWARNING: forged log line", "\u0007");
+        pick(
+            "",
+            " ",
+            "abc",
+            "-1",
+            "NaN",
+            "Infinity",
+            "1e400",
+            "99999999999999999999",
+            "\u00e9",
+            "5x",
+            "%",
+            "x".repeat(300),
+            "0x10",
+            "1,5",
+            "5s\nWARNING: forged log line",
+            "\u0007");
     return switch (key.substring(PolicyAnnotations.PREFIX.length())) {
       case "lb-hash-key" -> pick("header:", "cookie:a b", "source-ip:x", "nope", "header:\u00e9");
       case "connect-timeout", "timeout", "idle-timeout", "retry-timeout", "retry-backoff" ->
@@ -466,7 +529,15 @@ final class RandomCluster {
       case "retry-backoff-max" -> pick("25h", "1d", common);
       // h2c is never forwarded; a space or a non-token character is no protocol name.
       case "upgrade-protocols" ->
-          pick("h2c", "websocket,h2c", "a b", "", " ", ",", "\u00e9", "x".repeat(300),
+          pick(
+              "h2c",
+              "websocket,h2c",
+              "a b",
+              "",
+              " ",
+              ",",
+              "\u00e9",
+              "x".repeat(300),
               "5s\nWARNING: forged log line");
       case "max-connections" -> pick("1000001", common);
       default -> common;
@@ -678,12 +749,10 @@ final class RandomCluster {
       boolean nullBackend = rnd.nextInt(20) == 0;
       if (!noSpec && !nullBackend) {
         if (weight == null || weight < 0) {
-          expected.add(
-              new Expected(SmiKinds.TRAFFIC_SPLIT, ns, name, field + ".weight", "weight"));
+          expected.add(new Expected(SmiKinds.TRAFFIC_SPLIT, ns, name, field + ".weight", "weight"));
         }
         if (svc == null || svc.isEmpty()) {
-          expected.add(
-              new Expected(SmiKinds.TRAFFIC_SPLIT, ns, name, field + ".service", "blank"));
+          expected.add(new Expected(SmiKinds.TRAFFIC_SPLIT, ns, name, field + ".service", "blank"));
         }
       }
       broken |= svc != null && svc.equals(root) || "missing-backend".equals(svc);
@@ -702,7 +771,8 @@ final class RandomCluster {
     }
     TrafficSplit s = new TrafficSplit();
     s.setMetadata(meta(ns, name));
-    s.getMetadata().setCreationTimestamp(pick(null, "2026-01-0" + (1 + rnd.nextInt(9)) + "T00:00:00Z"));
+    s.getMetadata()
+        .setCreationTimestamp(pick(null, "2026-01-0" + (1 + rnd.nextInt(9)) + "T00:00:00Z"));
     s.setSpec(noSpec ? null : new TrafficSplitSpec(root, backends, matches));
     broken |= noSpec;
     objects.add(s);
@@ -723,16 +793,21 @@ final class RandomCluster {
           case 3 -> new IdentityBindingSubject("ServiceAccount", "web", null, pick(0, 70000, -1));
           default ->
               new IdentityBindingSubject(
-                  "ServiceAccount", pick("web", "shop-sa", "default"), pick(null, ns), pick(null, 8080));
+                  "ServiceAccount",
+                  pick("web", "shop-sa", "default"),
+                  pick(null, ns),
+                  pick(null, 8080));
         };
-    invalid |= destination == null || !"ServiceAccount".equals(destination.getKind())
-        || "other-ns".equals(destination.getNamespace())
-        || destination.getPort() != null && destination.getPort() != 8080;
+    invalid |=
+        destination == null
+            || !"ServiceAccount".equals(destination.getKind())
+            || "other-ns".equals(destination.getNamespace())
+            || destination.getPort() != null && destination.getPort() != 8080;
     List<TrafficTargetRule> rules = new ArrayList<>();
     boolean dangling = false;
     for (int i = rnd.nextInt(3); i > 0; i--) {
-      String kind = pick(SmiKinds.HTTP_ROUTE_GROUP, SmiKinds.TCP_ROUTE, SmiKinds.UDP_ROUTE,
-          "Ingress", null);
+      String kind =
+          pick(SmiKinds.HTTP_ROUTE_GROUP, SmiKinds.TCP_ROUTE, SmiKinds.UDP_ROUTE, "Ingress", null);
       invalid |= kind == null || kind.equals("Ingress");
       List<String> known =
           kind == null
@@ -759,7 +834,8 @@ final class RandomCluster {
       sources.add(
           bad
               ? new IdentityBindingSubject(pick("Group", null), pick("x", ""), null, pick(null, 80))
-              : new IdentityBindingSubject("ServiceAccount", pick("web", "default"), pick(null, "shop"), null));
+              : new IdentityBindingSubject(
+                  "ServiceAccount", pick("web", "default"), pick(null, "shop"), null));
     }
     invalid |= sources.isEmpty();
     TrafficTarget t = new TrafficTarget();
@@ -808,5 +884,4 @@ final class RandomCluster {
   private <T> T pick(List<T> values) {
     return values.get(rnd.nextInt(values.size()));
   }
-
 }

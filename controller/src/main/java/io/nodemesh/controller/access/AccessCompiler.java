@@ -36,9 +36,9 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * Compiles TrafficTargets into an {@link AccessConfig}: who is who (live pod IP to service
- * account) and, per listener, what each TrafficTarget to the listener's pods allows. A pure
- * function of the topology and the listeners.
+ * Compiles TrafficTargets into an {@link AccessConfig}: who is who (live pod IP to service account)
+ * and, per listener, what each TrafficTarget to the listener's pods allows. A pure function of the
+ * topology and the listeners.
  *
  * <p>An invalid TrafficTarget (no destination, no source, no rule; see {@link SmiValidator}) allows
  * nothing; its problems are already reported by the compiler's validation. A rule naming a route
@@ -208,19 +208,18 @@ public final class AccessCompiler {
 
   /**
    * Whether a rule's kind and ports fit a listener. An HTTPRouteGroup only applies to HTTP
-   * listeners; a UDPRoute to UDP listeners only; a TCPRoute to TCP listeners, and to HTTP ones
-   * only when its TrafficTarget has no HTTPRouteGroup rule: beside one, as in the SMI access
-   * spec's own example (a TCPRoute naming the port plus an HTTPRouteGroup allowing {@code GET
-   * /metrics}), the TCPRoute picks the port and the group the requests, so the TCPRoute must not
-   * allow every request on the port (docs/smi.md, issue 17).
+   * listeners; a UDPRoute to UDP listeners only; a TCPRoute to TCP listeners, and to HTTP ones only
+   * when its TrafficTarget has no HTTPRouteGroup rule: beside one, as in the SMI access spec's own
+   * example (a TCPRoute naming the port plus an HTTPRouteGroup allowing {@code GET /metrics}), the
+   * TCPRoute picks the port and the group the requests, so the TCPRoute must not allow every
+   * request on the port (docs/smi.md, issue 17).
    */
   private static boolean applies(Rule r, ListenerConfig l, Set<Integer> targetPorts) {
     boolean kindFits =
         switch (r.kind) {
           case HTTP -> l.protocol() == Protocol.HTTP;
           case TCP ->
-              l.protocol() == Protocol.TCP
-                  || (l.protocol() == Protocol.HTTP && !r.besideHttpRules);
+              l.protocol() == Protocol.TCP || (l.protocol() == Protocol.HTTP && !r.besideHttpRules);
           case UDP -> l.protocol() == Protocol.UDP;
         };
     if (!kindFits) {
@@ -387,8 +386,7 @@ public final class AccessCompiler {
           } else {
             for (String name : r.getMatches()) {
               String full = g.getMetadata().getName() + "/" + name;
-              List<HttpMatch> found =
-                  all.stream().filter(m -> m.name().equals(full)).toList();
+              List<HttpMatch> found = all.stream().filter(m -> m.name().equals(full)).toList();
               if (found.isEmpty()) {
                 problems.add(
                     problem(
@@ -407,8 +405,15 @@ public final class AccessCompiler {
           if (!chosen.isEmpty()) {
             out.add(
                 new Rule(
-                    Topology.key(tt), label, destination, d.getPort(), sources, Protocol.HTTP,
-                    List.of(), chosen, false));
+                    Topology.key(tt),
+                    label,
+                    destination,
+                    d.getPort(),
+                    sources,
+                    Protocol.HTTP,
+                    List.of(),
+                    chosen,
+                    false));
           }
         }
         case SmiKinds.TCP_ROUTE -> {
@@ -418,9 +423,15 @@ public final class AccessCompiler {
           }
           out.add(
               new Rule(
-                  Topology.key(tt), label, destination, d.getPort(), sources, Protocol.TCP,
+                  Topology.key(tt),
+                  label,
+                  destination,
+                  d.getPort(),
+                  sources,
+                  Protocol.TCP,
                   ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
-                  List.of(), httpRules));
+                  List.of(),
+                  httpRules));
         }
         case SmiKinds.UDP_ROUTE -> {
           UDPRoute route = t.udpRoutes().get(key);
@@ -429,9 +440,15 @@ public final class AccessCompiler {
           }
           out.add(
               new Rule(
-                  Topology.key(tt), label, destination, d.getPort(), sources, Protocol.UDP,
+                  Topology.key(tt),
+                  label,
+                  destination,
+                  d.getPort(),
+                  sources,
+                  Protocol.UDP,
                   ports(route.getSpec() == null ? null : route.getSpec().getMatches()),
-                  List.of(), false));
+                  List.of(),
+                  false));
         }
         default -> {
           // The validator rejects other kinds, so a valid TrafficTarget never gets here.
@@ -445,7 +462,11 @@ public final class AccessCompiler {
   }
 
   private static boolean missing(
-      TrafficTarget tt, String field, HasMetadata route, TrafficTargetRule r, List<Problem> problems) {
+      TrafficTarget tt,
+      String field,
+      HasMetadata route,
+      TrafficTargetRule r,
+      List<Problem> problems) {
     if (route == null) {
       problems.add(
           problem(

@@ -95,8 +95,21 @@ public final class Explainer {
     return switch (d) {
       case AccessDecision.Deny deny ->
           new Explanation(
-              config.version(), true, from, ip, source, l.key(), l.protocol().wireName(),
-              requestLine, false, deny.reason().label(), deny.message(), null, null, null, null,
+              config.version(),
+              true,
+              from,
+              ip,
+              source,
+              l.key(),
+              l.protocol().wireName(),
+              requestLine,
+              false,
+              deny.reason().label(),
+              deny.message(),
+              null,
+              null,
+              null,
+              null,
               List.of());
       case AccessDecision.Allow a -> {
         RouteConfig r = l.route();
@@ -119,12 +132,31 @@ public final class Explainer {
         String message =
             !policy.enabled()
                 ? "ACL mode is off; every source may call " + l.key()
-                : "TrafficTarget " + a.trafficTarget() + " allows sa " + source + " ("
-                    + a.rule() + (a.match() == null ? "" : ", match " + a.match()) + ")";
+                : "TrafficTarget "
+                    + a.trafficTarget()
+                    + " allows sa "
+                    + source
+                    + " ("
+                    + a.rule()
+                    + (a.match() == null ? "" : ", match " + a.match())
+                    + ")";
         yield new Explanation(
-            config.version(), policy.enabled(), from, ip, source, l.key(),
-            l.protocol().wireName(), requestLine, true, null, message, a.trafficTarget(),
-            a.rule(), a.match(), split ? r.splitName() : null, backends);
+            config.version(),
+            policy.enabled(),
+            from,
+            ip,
+            source,
+            l.key(),
+            l.protocol().wireName(),
+            requestLine,
+            true,
+            null,
+            message,
+            a.trafficTarget(),
+            a.rule(),
+            a.match(),
+            split ? r.splitName() : null,
+            backends);
       }
     };
   }
@@ -201,8 +233,15 @@ public final class Explainer {
       ListenerConfig l = ports.get(port);
       if (l == null) {
         throw new NotFound(
-            "service " + parts[1] + "/" + parts[0] + " has no meshed port " + port
-                + " (ports " + ports.keySet() + ")");
+            "service "
+                + parts[1]
+                + "/"
+                + parts[0]
+                + " has no meshed port "
+                + port
+                + " (ports "
+                + ports.keySet()
+                + ")");
       }
       return l;
     }

@@ -101,7 +101,10 @@ public record Explanation(
             .append(" weight ")
             .append(be.weight())
             .append(": ")
-            .append(be.endpoints().isEmpty() ? "no ready endpoint (503)" : String.join(", ", be.endpoints()))
+            .append(
+                be.endpoints().isEmpty()
+                    ? "no ready endpoint (503)"
+                    : String.join(", ", be.endpoints()))
             .append('\n');
       }
     }

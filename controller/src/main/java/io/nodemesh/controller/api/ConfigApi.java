@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  *       accepts it. Each body is encoded once per version (see {@link ServedConfig}).
  *   <li>{@code GET /api/v1/problems}: the current problems as a JSON array.
  *   <li>{@code /healthz}, {@code /readyz} (503 until the first config from a synced source, and
- *       while compiles keep failing, see {@link ConfigHub#isReady}), {@code
- *       /metrics} (Prometheus text).
+ *       while compiles keep failing, see {@link ConfigHub#isReady}), {@code /metrics} (Prometheus
+ *       text).
  * </ul>
  */
 public final class ConfigApi {

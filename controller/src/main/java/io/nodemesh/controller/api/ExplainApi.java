@@ -21,8 +21,9 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /api/v1/explain?from=NS/POD&to=NAME.NS.mesh[:PORT][&method=M][&path=P][&header=K=V]...}:
- * the access decision and the route of one request, as JSON ({@link
+ * {@code GET
+ * /api/v1/explain?from=NS/POD&to=NAME.NS.mesh[:PORT][&method=M][&path=P][&header=K=V]...}: the
+ * access decision and the route of one request, as JSON ({@link
  * io.nodemesh.controller.access.Explanation}). 400 with {@code {"error": "..."}} for a malformed
  * question, 404 when the pod or service is unknown.
  */
@@ -59,7 +60,9 @@ public final class ExplainApi {
       PolicyCache policies) {
     if (registry != null) {
       FunctionCounter.builder(
-              "nodemesh.controller.explain.policy.compilations", policies, PolicyCache::compilations)
+              "nodemesh.controller.explain.policy.compilations",
+              policies,
+              PolicyCache::compilations)
           .description("access policies compiled for explain: one per config version asked about")
           .register(registry);
     }
@@ -97,7 +100,8 @@ public final class ExplainApi {
         json(res, Status.BAD_REQUEST_400, error("header '" + h + "' is not NAME=VALUE"));
         return;
       }
-      headers.computeIfAbsent(h.substring(0, eq).trim(), k -> new ArrayList<>())
+      headers
+          .computeIfAbsent(h.substring(0, eq).trim(), k -> new ArrayList<>())
           .add(h.substring(eq + 1));
     }
     try {

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Keeps what goes wrong while one object compiles to that object (issue 13): any {@link
- * Throwable}, {@link Error}s included, becomes a {@link Problem} naming the object, the object is
- * skipped, and the compile goes on with the others. Before this, one object's {@code Error} killed
- * the compile thread, and the controller served its last config, ready, for ever.
+ * Keeps what goes wrong while one object compiles to that object (issue 13): any {@link Throwable},
+ * {@link Error}s included, becomes a {@link Problem} naming the object, the object is skipped, and
+ * the compile goes on with the others. Before this, one object's {@code Error} killed the compile
+ * thread, and the controller served its last config, ready, for ever.
  *
  * <p>What is isolated: every exception, and every error that unwinds cleanly, {@link
  * StackOverflowError} included (a deeply nested object causes it, and the stack is whole again once

@@ -32,8 +32,8 @@ public record Problem(
   /**
    * {@code s} with control characters escaped as Java escapes (a newline as backslash-n, BEL as
    * backslash-u0007). Messages quote what an object's owner wrote (an annotation value, a regex, a
-   * header name), and a raw newline there would let them forge lines in the controller's log and
-   * in Events.
+   * header name), and a raw newline there would let them forge lines in the controller's log and in
+   * Events.
    */
   static String printable(String s) {
     StringBuilder b = null;

@@ -38,16 +38,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What the previous compilation computed, kept so that the next one recomputes only what depends
- * on objects that changed (issue 7: a one-object change at 10,000 Services within 50 ms).
+ * What the previous compilation computed, kept so that the next one recomputes only what depends on
+ * objects that changed (issue 7: a one-object change at 10,000 Services within 50 ms).
  *
  * <p>Sources replace a changed object and never modify one, so the compiler finds what changed by
  * object identity ({@link TopologyDelta}) and recomputes: the facts of changed Services (protocol,
  * policy, ports) and of the Services of changed Namespaces; the port allocation for the ports that
  * came or went; the split plans when a Service, TrafficSplit or HTTPRouteGroup changed; and the
  * listeners of every Service whose facts, ports, endpoints, plan or split backends changed. Every
- * other {@link ListenerConfig} is the very object of the previous config. The result is the same
- * as a compilation from scratch (a fresh memo), which {@code IncrementalCompileTest} checks after
+ * other {@link ListenerConfig} is the very object of the previous config. The result is the same as
+ * a compilation from scratch (a fresh memo), which {@code IncrementalCompileTest} checks after
  * every step of random change sequences.
  *
  * <p>Not thread-safe: one compiling thread owns it. A compilation that throws clears it, so the
@@ -261,8 +261,8 @@ public final class CompileMemo {
   }
 
   /**
-   * Plans the TrafficSplits again. A root whose plan is the same as before keeps the very same
-   * plan object (so its listeners are not rebuilt); the others are marked dirty.
+   * Plans the TrafficSplits again. A root whose plan is the same as before keeps the very same plan
+   * object (so its listeners are not rebuilt); the others are marked dirty.
    */
   private void replan(Topology t, Set<String> dirty) {
     List<Problem> problems = new ArrayList<>();
@@ -322,8 +322,8 @@ public final class CompileMemo {
   }
 
   /**
-   * ACL mode: the identity table updated for the pod IPs that changed, the rules recomputed when
-   * an SMI object changed, and the access of the listeners that were rebuilt, whose endpoints' IPs
+   * ACL mode: the identity table updated for the pod IPs that changed, the rules recomputed when an
+   * SMI object changed, and the access of the listeners that were rebuilt, whose endpoints' IPs
    * changed hands, or all of them when the rules changed.
    */
   private AccessConfig access(
@@ -496,8 +496,8 @@ public final class CompileMemo {
   }
 
   /**
-   * The endpoint lists of each Service port, reused while the Service's EndpointSlices are the
-   * very same objects: a split's backends are shared by several listeners, and a rebuilt listener
+   * The endpoint lists of each Service port, reused while the Service's EndpointSlices are the very
+   * same objects: a split's backends are shared by several listeners, and a rebuilt listener
    * usually has unchanged endpoints.
    */
   static final class Endpoints {
@@ -546,8 +546,7 @@ public final class CompileMemo {
     }
 
     private void index(String serviceKey, List<EndpointSlice> slices) {
-      Set<String> addresses =
-          addressesByService.computeIfAbsent(serviceKey, k -> new HashSet<>());
+      Set<String> addresses = addressesByService.computeIfAbsent(serviceKey, k -> new HashSet<>());
       for (EndpointSlice slice : slices) {
         List<Endpoint> eps = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
         for (Endpoint ep : eps) {
@@ -585,8 +584,8 @@ public final class CompileMemo {
   }
 
   /**
-   * {@link SmiValidator#validate} results by object identity, kept from one pass to the next;
-   * what a pass did not ask for is dropped.
+   * {@link SmiValidator#validate} results by object identity, kept from one pass to the next; what
+   * a pass did not ask for is dropped.
    */
   private static final class Validations {
     private IdentityHashMap<HasMetadata, List<SmiProblem>> previous = new IdentityHashMap<>();

@@ -19,13 +19,11 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.common.HttpMatches;
 import io.nodemesh.controller.common.IpLiteral;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.topology.Topology;
-import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.PortMatch;
 import io.nodemesh.smi.SmiKinds;
@@ -43,7 +41,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -179,7 +176,10 @@ public final class MeshCompiler {
                   : PortProtocols.declared(svc, sp, i, settings.defaultTrafficType(), problems);
       wanted.put(
           new PortKey(
-              svc.getMetadata().getNamespace(), svc.getMetadata().getName(), sp.getPort(), protocol),
+              svc.getMetadata().getNamespace(),
+              svc.getMetadata().getName(),
+              sp.getPort(),
+              protocol),
           sp);
     }
     if (wanted.keySet().stream().anyMatch(k -> k.protocol() == Protocol.UDP)) {
@@ -264,8 +264,8 @@ public final class MeshCompiler {
   /**
    * The version of a compiled config: the previous one when nothing a proxy sees changed, else
    * wall-clock based so that replicas (and a restarted controller) produce versions a proxy can
-   * compare: a proxy that switches replicas must not see the version go back. previous + 1 keeps
-   * it strictly increasing when the clock steps back or two changes share a millisecond.
+   * compare: a proxy that switches replicas must not see the version go back. previous + 1 keeps it
+   * strictly increasing when the clock steps back or two changes share a millisecond.
    */
   static long version(
       MeshConfig previous,
@@ -333,12 +333,12 @@ public final class MeshCompiler {
    * the whole config for it.
    *
    * <p>In ACL mode ({@code pods} not null) an address is kept only when it is a live pod of the
-   * Service's own namespace, compared as addresses ({@link IpLiteral#canonical}) and written as
-   * the pod's IP. Anything else (a manual EndpointSlice naming a ClusterIP, a node, another
-   * namespace's pod, a proxy) is left out and reported: the proxy would otherwise dial it on the
-   * caller's behalf while the access check only knows the pods' service accounts (issue 13). An
-   * endpoint Kubernetes marks terminating is left out silently: its pod is already gone from the
-   * live ones, and a rollout is not a problem.
+   * Service's own namespace, compared as addresses ({@link IpLiteral#canonical}) and written as the
+   * pod's IP. Anything else (a manual EndpointSlice naming a ClusterIP, a node, another namespace's
+   * pod, a proxy) is left out and reported: the proxy would otherwise dial it on the caller's
+   * behalf while the access check only knows the pods' service accounts (issue 13). An endpoint
+   * Kubernetes marks terminating is left out silently: its pod is already gone from the live ones,
+   * and a rollout is not a problem.
    */
   static List<EndpointConfig> endpoints(
       Topology t,
@@ -464,10 +464,10 @@ public final class MeshCompiler {
 
     /**
      * The route of one listener of the root (SMI traffic-split v1alpha4): without matches every
-     * request or connection is split; with matches, only the traffic one selects, the rest goes
-     * to the root. A TCPRoute or UDPRoute match selects every connection (or request) on its
-     * ports; an HTTPRouteGroup selects requests, so never the connections of a TCP or UDP
-     * listener, which then all go to the root (issue 17).
+     * request or connection is split; with matches, only the traffic one selects, the rest goes to
+     * the root. A TCPRoute or UDPRoute match selects every connection (or request) on its ports; an
+     * HTTPRouteGroup selects requests, so never the connections of a TCP or UDP listener, which
+     * then all go to the root (issue 17).
      */
     RouteConfig route(
         PortKey key,
@@ -495,8 +495,7 @@ public final class MeshCompiler {
           return new RouteConfig(root, List.of(), List.of(), name);
         }
       }
-      return new RouteConfig(
-          root, backendsFor(key.port(), t, problems, endpoints), selected, name);
+      return new RouteConfig(root, backendsFor(key.port(), t, problems, endpoints), selected, name);
     }
 
     /** The Services this plan sends traffic to, as {@code namespace/name}. */
@@ -666,9 +665,7 @@ public final class MeshCompiler {
           problem(
               split,
               "spec.service",
-              "root Service '"
-                  + root
-                  + "' is not meshed (ignored or ExternalName); split skipped",
+              "root Service '" + root + "' is not meshed (ignored or ExternalName); split skipped",
               REASON_SERVICE_NOT_FOUND));
       return;
     }
@@ -694,11 +691,7 @@ public final class MeshCompiler {
             problem(
                 split,
                 field,
-                "HTTPRouteGroup '"
-                    + group
-                    + "' not found in namespace '"
-                    + ns
-                    + "'; split skipped",
+                "HTTPRouteGroup '" + group + "' not found in namespace '" + ns + "'; split skipped",
                 REASON_ROUTE_GROUP_NOT_FOUND));
         matchesOk = false;
       } else if (!validate.apply(g).isEmpty()) {
@@ -788,8 +781,8 @@ public final class MeshCompiler {
   }
 
   /**
-   * The ports a TrafficSplit's TCPRoute or UDPRoute match selects (SMI traffic-split v1alpha4),
-   * or null, with a problem, when the route is missing or invalid.
+   * The ports a TrafficSplit's TCPRoute or UDPRoute match selects (SMI traffic-split v1alpha4), or
+   * null, with a problem, when the route is missing or invalid.
    */
   private static L4Match l4Match(
       TrafficSplit split,
@@ -819,28 +812,28 @@ public final class MeshCompiler {
     }
     PortMatch ports =
         tcp
-            ? (((TCPRoute) route).getSpec() == null ? null : ((TCPRoute) route).getSpec().getMatches())
-            : (((UDPRoute) route).getSpec() == null ? null : ((UDPRoute) route).getSpec().getMatches());
+            ? (((TCPRoute) route).getSpec() == null
+                ? null
+                : ((TCPRoute) route).getSpec().getMatches())
+            : (((UDPRoute) route).getSpec() == null
+                ? null
+                : ((UDPRoute) route).getSpec().getMatches());
     return new L4Match(
         tcp ? Protocol.TCP : Protocol.UDP,
         ports == null || ports.getPorts() == null ? List.of() : List.copyOf(ports.getPorts()));
   }
 
-  /**
-   * A TCPRoute or UDPRoute match of a split: the pod ports it selects, every port when empty.
-   */
+  /** A TCPRoute or UDPRoute match of a split: the pod ports it selects, every port when empty. */
   record L4Match(Protocol kind, List<Integer> ports) {
     /**
      * Whether it selects the traffic of a listener: a TCPRoute the TCP or HTTP listeners (HTTP is
      * carried by TCP), a UDPRoute the UDP ones, on one of the pod ports behind the listener.
      */
     boolean selects(Protocol listener, Set<Integer> podPorts) {
-      boolean kindFits =
-          kind == Protocol.UDP ? listener == Protocol.UDP : listener != Protocol.UDP;
+      boolean kindFits = kind == Protocol.UDP ? listener == Protocol.UDP : listener != Protocol.UDP;
       return kindFits && (ports.isEmpty() || ports.stream().anyMatch(podPorts::contains));
     }
   }
-
 
   /** SMI kinds not compiled into routes yet are still validated, so users see their mistakes. */
   static void validateOthers(

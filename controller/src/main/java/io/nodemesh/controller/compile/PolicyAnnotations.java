@@ -2,6 +2,7 @@ package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.nodemesh.config.Scheme;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.CircuitBreaker;
 import io.nodemesh.config.ServicePolicy.Connections;
@@ -11,7 +12,6 @@ import io.nodemesh.config.ServicePolicy.Outlier;
 import io.nodemesh.config.ServicePolicy.RateLimit;
 import io.nodemesh.config.ServicePolicy.Retry;
 import io.nodemesh.config.ServicePolicy.Timeouts;
-import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.controller.common.Problem;
 import java.util.List;
 import java.util.Locale;
@@ -95,8 +95,10 @@ public final class PolicyAnnotations {
 
   private final Service service;
   private final Map<String, String> annotations;
+
   /** For a value translated from a Traefik Mesh alias: our key to the alias the user wrote. */
   private final Map<String, String> origins;
+
   private final List<Problem> problems;
 
   private PolicyAnnotations(Service service, List<Problem> problems) {
@@ -347,7 +349,9 @@ public final class PolicyAnnotations {
   private Problem problem(String key, String message) {
     String written = origins.get(key);
     return TraefikMeshAliases.problem(
-        service, written == null ? key : written, written == null ? message : "as " + key + ": " + message);
+        service,
+        written == null ? key : written,
+        written == null ? message : "as " + key + ": " + message);
   }
 
   static boolean bool(String v) {

@@ -33,8 +33,7 @@ final class PortProtocols {
    * relay carries every protocol while the HTTP listener breaks all but HTTP.
    */
   private static final Set<String> TCP =
-      Set.of(
-          "tcp", "tls", "https", "kubernetes.io/wss", "mongo", "mysql", "redis", "sctp");
+      Set.of("tcp", "tls", "https", "kubernetes.io/wss", "mongo", "mysql", "redis", "sctp");
 
   private static final String UDP = "udp";
 

@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  */
 final class TraefikMeshAliases {
   static final String PREFIX = "mesh.traefik.io/";
+
   /** What Traefik Mesh was called before 1.4 ("Maesh"); it read these when its own were absent. */
   static final String LEGACY_PREFIX = "maesh.containo.us/";
 
@@ -65,8 +66,8 @@ final class TraefikMeshAliases {
               + "\\s*>=?\\s*(\\d{1,3}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*");
 
   /**
-   * The annotations with every alias translated into ours, and for each translated key the alias
-   * it came from (so a Problem about the value names what the user wrote).
+   * The annotations with every alias translated into ours, and for each translated key the alias it
+   * came from (so a Problem about the value names what the user wrote).
    */
   record Translated(Map<String, String> annotations, Map<String, String> origins) {
     Translated {
@@ -112,30 +113,58 @@ final class TraefikMeshAliases {
     String averageKey = aliasKey(annotations, RATELIMIT_AVERAGE);
     String burstKey = aliasKey(annotations, RATELIMIT_BURST);
     if ((averageKey == null) != (burstKey == null)) {
-      // Traefik Mesh made a rate limit only from both; one alone limited nothing, and still must not.
+      // Traefik Mesh made a rate limit only from both; one alone limited nothing, and still must
+      // not.
       String present = averageKey != null ? averageKey : burstKey;
-      problems.add(problem(service, present,
-          "ignored: Traefik Mesh set a rate limit only when both " + PREFIX + RATELIMIT_AVERAGE
-              + " and " + PREFIX + RATELIMIT_BURST + " were set"));
+      problems.add(
+          problem(
+              service,
+              present,
+              "ignored: Traefik Mesh set a rate limit only when both "
+                  + PREFIX
+                  + RATELIMIT_AVERAGE
+                  + " and "
+                  + PREFIX
+                  + RATELIMIT_BURST
+                  + " were set"));
     } else {
-      copy(service, annotations, RATELIMIT_AVERAGE, PolicyAnnotations.RATELIMIT_AVERAGE, out,
-          origins, problems);
-      copy(service, annotations, RATELIMIT_BURST, PolicyAnnotations.RATELIMIT_BURST, out, origins,
+      copy(
+          service,
+          annotations,
+          RATELIMIT_AVERAGE,
+          PolicyAnnotations.RATELIMIT_AVERAGE,
+          out,
+          origins,
+          problems);
+      copy(
+          service,
+          annotations,
+          RATELIMIT_BURST,
+          PolicyAnnotations.RATELIMIT_BURST,
+          out,
+          origins,
           problems);
     }
 
     String attemptsKey = aliasKey(annotations, RETRY_ATTEMPTS);
-    if (attemptsKey != null && !shadowed(service, annotations, attemptsKey,
-        PolicyAnnotations.RETRY_ATTEMPTS, problems)) {
+    if (attemptsKey != null
+        && !shadowed(
+            service, annotations, attemptsKey, PolicyAnnotations.RETRY_ATTEMPTS, problems)) {
       String raw = annotations.get(attemptsKey).trim();
       int attempts = -1;
       if (raw.matches("\\d{1,4}")) {
         attempts = Integer.parseInt(raw);
       }
       if (attempts < 0 || attempts > MAX_TRAEFIK_ATTEMPTS) {
-        problems.add(problem(service, attemptsKey,
-            "invalid value '" + raw + "' (expected the number of tries, 0.." + MAX_TRAEFIK_ATTEMPTS
-                + ", the first one included); no retries"));
+        problems.add(
+            problem(
+                service,
+                attemptsKey,
+                "invalid value '"
+                    + raw
+                    + "' (expected the number of tries, 0.."
+                    + MAX_TRAEFIK_ATTEMPTS
+                    + ", the first one included); no retries"));
       } else {
         // Traefik's N tries are the first one and N - 1 retries.
         out.put(PolicyAnnotations.RETRY_ATTEMPTS, Integer.toString(Math.max(attempts - 1, 0)));
@@ -144,8 +173,8 @@ final class TraefikMeshAliases {
     }
 
     String expressionKey = aliasKey(annotations, CIRCUIT_BREAKER_EXPRESSION);
-    if (expressionKey != null && !shadowed(service, annotations, expressionKey,
-        PolicyAnnotations.CB_RATIO, problems)) {
+    if (expressionKey != null
+        && !shadowed(service, annotations, expressionKey, PolicyAnnotations.CB_RATIO, problems)) {
       String expression = annotations.get(expressionKey);
       Matcher m =
           expression.length() <= MAX_EXPRESSION_LENGTH
@@ -156,11 +185,18 @@ final class TraefikMeshAliases {
         origins.put(PolicyAnnotations.CB_RATIO, expressionKey);
       } else {
         String shown = expression.length() <= 80 ? expression : expression.substring(0, 80) + "...";
-        problems.add(problem(service, expressionKey,
-            "Traefik circuit-breaker expression '" + shown + "' cannot be honoured: only"
-                + " 'NetworkErrorRatio() > R' and 'ResponseCodeRatio(500, 600, 0, 600) > R'"
-                + " translate (to " + PolicyAnnotations.CB_RATIO + "); no circuit breaker from it,"
-                + " use the nodemesh.io/circuit-breaker-* annotations"));
+        problems.add(
+            problem(
+                service,
+                expressionKey,
+                "Traefik circuit-breaker expression '"
+                    + shown
+                    + "' cannot be honoured: only"
+                    + " 'NetworkErrorRatio() > R' and 'ResponseCodeRatio(500, 600, 0, 600) > R'"
+                    + " translate (to "
+                    + PolicyAnnotations.CB_RATIO
+                    + "); no circuit breaker from it,"
+                    + " use the nodemesh.io/circuit-breaker-* annotations"));
       }
     }
     return new Translated(out, origins);
@@ -184,7 +220,10 @@ final class TraefikMeshAliases {
 
   /** Ours wins over an alias; saying so keeps a half-migrated Service from surprising anyone. */
   private static boolean shadowed(
-      Service service, Map<String, String> annotations, String aliasKey, String ours,
+      Service service,
+      Map<String, String> annotations,
+      String aliasKey,
+      String ours,
       List<Problem> problems) {
     if (!annotations.containsKey(ours)) {
       return false;

@@ -240,9 +240,7 @@ public final class ShadowServices implements AutoCloseable {
       ListenerConfig first = e.getValue().get(0);
       claims
           .computeIfAbsent(namer.name(first.namespace(), first.service()), k -> new ArrayList<>())
-          .add(
-              new ShadowClaims.Claim(
-                  first.namespace(), first.service(), sources.get(e.getKey())));
+          .add(new ShadowClaims.Claim(first.namespace(), first.service(), sources.get(e.getKey())));
     }
     Map<String, String> holders = new HashMap<>();
     for (Service s : existing) {
@@ -256,9 +254,7 @@ public final class ShadowServices implements AutoCloseable {
     ShadowClaims.settle(claims, holders, problems)
         .forEach(
             (name, c) ->
-                out.put(
-                    name,
-                    shadow(name, bySource.get(c.key()), meshNamespace, proxySelector)));
+                out.put(name, shadow(name, bySource.get(c.key()), meshNamespace, proxySelector)));
     return new Plan(out, problems);
   }
 

@@ -87,10 +87,10 @@ public final class InformerSource implements ClusterSource {
 
   /**
    * The version of an SMI kind to watch: the current one when the API server serves it (our CRDs
-   * serve every version from one stored object), else the newest accepted version it does serve.
-   * A cluster that kept another project's CRD (Helm never replaces an existing CRD) may serve
-   * TrafficSplit only as v1alpha1 or v1alpha2, what Flagger or Linkerd installed; watching
-   * v1alpha4 there would find no CRD and ignore every split. Asked through discovery, which every
+   * serve every version from one stored object), else the newest accepted version it does serve. A
+   * cluster that kept another project's CRD (Helm never replaces an existing CRD) may serve
+   * TrafficSplit only as v1alpha1 or v1alpha2, what Flagger or Linkerd installed; watching v1alpha4
+   * there would find no CRD and ignore every split. Asked through discovery, which every
    * authenticated client may read; when discovery does not answer, the current version.
    */
   static ResourceDefinitionContext servedVersion(
@@ -223,9 +223,9 @@ public final class InformerSource implements ClusterSource {
   }
 
   /**
-   * A kind's objects as copied from its store while its event count was {@code generation}; for
-   * SMI kinds also each stored document's typed object (so that an unchanged document gives the
-   * very same object next time) and the documents that could not be read.
+   * A kind's objects as copied from its store while its event count was {@code generation}; for SMI
+   * kinds also each stored document's typed object (so that an unchanged document gives the very
+   * same object next time) and the documents that could not be read.
    */
   private record Listed(
       long generation,

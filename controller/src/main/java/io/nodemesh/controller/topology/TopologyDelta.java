@@ -45,8 +45,7 @@ public record TopologyDelta(
         changedKeys(before.slicesByService(), after.slicesByService(), TopologyDelta::sameObjects),
         changedKeys(before.namespaces(), after.namespaces(), (a, b) -> a == b),
         !sameObjects(before.trafficSplits(), after.trafficSplits()),
-        !changedKeys(before.httpRouteGroups(), after.httpRouteGroups(), (a, b) -> a == b)
-            .isEmpty(),
+        !changedKeys(before.httpRouteGroups(), after.httpRouteGroups(), (a, b) -> a == b).isEmpty(),
         !changedKeys(before.tcpRoutes(), after.tcpRoutes(), (a, b) -> a == b).isEmpty()
             || !changedKeys(before.udpRoutes(), after.udpRoutes(), (a, b) -> a == b).isEmpty()
             || !changedKeys(before.trafficTargets(), after.trafficTargets(), (a, b) -> a == b)
@@ -78,8 +77,7 @@ public record TopologyDelta(
     Map.Entry<String, V> ea = ia.hasNext() ? ia.next() : null;
     Map.Entry<String, V> eb = ib.hasNext() ? ib.next() : null;
     while (ea != null || eb != null) {
-      int c =
-          ea == null ? 1 : eb == null ? -1 : ea.getKey().compareTo(eb.getKey());
+      int c = ea == null ? 1 : eb == null ? -1 : ea.getKey().compareTo(eb.getKey());
       if (c < 0) {
         out.add(ea.getKey());
         ea = ia.hasNext() ? ia.next() : null;

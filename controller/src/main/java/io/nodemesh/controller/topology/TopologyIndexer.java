@@ -9,7 +9,6 @@ import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.TCPRoute;
-import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.UDPRoute;
 import java.util.ArrayList;
@@ -59,7 +58,8 @@ public final class TopologyIndexer {
             TopologyDelta.sameObjects(last.trafficSplits(), s.trafficSplits())
                 ? t.trafficSplits()
                 : Topology.sortedSplits(s.trafficSplits()),
-            httpRouteGroups.update(last.httpRouteGroups(), s.httpRouteGroups(), t.httpRouteGroups()),
+            httpRouteGroups.update(
+                last.httpRouteGroups(), s.httpRouteGroups(), t.httpRouteGroups()),
             tcpRoutes.update(last.tcpRoutes(), s.tcpRoutes(), t.tcpRoutes()),
             udpRoutes.update(last.udpRoutes(), s.udpRoutes(), t.udpRoutes()),
             trafficTargets.update(last.trafficTargets(), s.trafficTargets(), t.trafficTargets()),
@@ -69,9 +69,8 @@ public final class TopologyIndexer {
   }
 
   /**
-   * What was removed from {@code before} and added in {@code after}, as multisets of identities
-   * (a replaced object is one of each). Empty lists when both hold the same objects in the same
-   * order.
+   * What was removed from {@code before} and added in {@code after}, as multisets of identities (a
+   * replaced object is one of each). Empty lists when both hold the same objects in the same order.
    */
   static <T> void diff(List<T> before, List<T> after, List<T> removed, List<T> added) {
     int n = Math.min(before.size(), after.size());
@@ -81,7 +80,9 @@ public final class TopologyIndexer {
     }
     int endBefore = before.size();
     int endAfter = after.size();
-    while (endBefore > start && endAfter > start && before.get(endBefore - 1) == after.get(endAfter - 1)) {
+    while (endBefore > start
+        && endAfter > start
+        && before.get(endBefore - 1) == after.get(endAfter - 1)) {
       endBefore--;
       endAfter--;
     }
@@ -225,7 +226,8 @@ public final class TopologyIndexer {
     private final Map<String, List<Pod>> claimants = new HashMap<>();
     private final TreeMap<String, Pod> index = new TreeMap<>();
 
-    SortedMap<String, Pod> update(List<Pod> before, List<Pod> after, SortedMap<String, Pod> current) {
+    SortedMap<String, Pod> update(
+        List<Pod> before, List<Pod> after, SortedMap<String, Pod> current) {
       List<Pod> removed = new ArrayList<>();
       List<Pod> added = new ArrayList<>();
       diff(before, after, removed, added);

@@ -63,10 +63,15 @@ class AccessCompilerTest {
   }
 
   static Pod terminating(Pod p) {
-    return new PodBuilder(p).editMetadata().withDeletionTimestamp("2026-01-01T00:01:00Z").endMetadata().build();
+    return new PodBuilder(p)
+        .editMetadata()
+        .withDeletionTimestamp("2026-01-01T00:01:00Z")
+        .endMetadata()
+        .build();
   }
 
-  static TrafficTarget target(String name, String destSa, List<String> sources, TrafficTargetRule... rules) {
+  static TrafficTarget target(
+      String name, String destSa, List<String> sources, TrafficTargetRule... rules) {
     TrafficTarget t = new TrafficTarget();
     t.getMetadata().setNamespace("shop");
     t.getMetadata().setName(name);
@@ -89,7 +94,9 @@ class AccessCompilerTest {
     return r;
   }
 
-  /** shop/api (HTTP 80 → 10.0.0.10:8080, sa api), shop/db (TCP 5432 and 6379 → 10.0.0.12, sa db). */
+  /**
+   * shop/api (HTTP 80 → 10.0.0.10:8080, sa api), shop/db (TCP 5432 and 6379 → 10.0.0.12, sa db).
+   */
   static List<HasMetadata> world() {
     List<HasMetadata> w = new ArrayList<>();
     w.add(pod("default", "web-1", "web", "10.0.0.2"));
@@ -104,7 +111,8 @@ class AccessCompilerTest {
             MeshCompiler.TRAFFIC_TYPE_ANNOTATION,
             "tcp"));
     w.add(K8s.slice("shop", "db", "pg", 15432, "10.0.0.12"));
-    w.add(K8s.slice("shop", "db-r", "db", "redis", 16379, List.of(K8s.endpoint("10.0.0.12", true))));
+    w.add(
+        K8s.slice("shop", "db-r", "db", "redis", 16379, List.of(K8s.endpoint("10.0.0.12", true))));
     w.add(
         K8s.group(
             "shop",
@@ -120,10 +128,20 @@ class AccessCompilerTest {
     return MeshCompiler.compile(t, ACL, PortAllocation.empty(), null, 1);
   }
 
-  static AccessDecision decide(MeshConfig c, String listener, String ip, String method, String path) {
-    Protocol p = c.listeners().stream().filter(l -> l.key().equals(listener)).findFirst().orElseThrow().protocol();
+  static AccessDecision decide(
+      MeshConfig c, String listener, String ip, String method, String path) {
+    Protocol p =
+        c.listeners().stream()
+            .filter(l -> l.key().equals(listener))
+            .findFirst()
+            .orElseThrow()
+            .protocol();
     return AccessPolicy.compile(c.access())
-        .decide(listener, p, AccessPolicy.ipLiteral(ip), p == Protocol.HTTP ? RequestView.of(method, path, null) : null);
+        .decide(
+            listener,
+            p,
+            AccessPolicy.ipLiteral(ip),
+            p == Protocol.HTTP ? RequestView.of(method, path, null) : null);
   }
 
   @Test
@@ -143,8 +161,18 @@ class AccessCompilerTest {
     w.add(terminating(pod("default", "old", "trusted", "10.0.0.5")));
     w.add(pod("default", "new", "other", "10.0.0.5"));
     w.add(terminating(pod("default", "leaving", "trusted", "10.0.0.6")));
-    w.add(new PodBuilder(pod("default", "done", "trusted", "10.0.0.7")).editStatus().withPhase("Succeeded").endStatus().build());
-    w.add(new PodBuilder(pod("kube-system", "agent", "trusted", "10.0.0.8")).editSpec().withHostNetwork(true).endSpec().build());
+    w.add(
+        new PodBuilder(pod("default", "done", "trusted", "10.0.0.7"))
+            .editStatus()
+            .withPhase("Succeeded")
+            .endStatus()
+            .build());
+    w.add(
+        new PodBuilder(pod("kube-system", "agent", "trusted", "10.0.0.8"))
+            .editSpec()
+            .withHostNetwork(true)
+            .endSpec()
+            .build());
     w.add(pod("default", "twin-a", "a", "10.0.0.9"));
     w.add(pod("default", "twin-b", "b", "10.0.0.9"));
     assertThat(compile(w).config().access().identities())
@@ -154,29 +182,51 @@ class AccessCompilerTest {
   @Test
   void rulesSelectMatchesAndTheRestIsDenied() {
     List<HasMetadata> w = world();
-    w.add(target("web-to-api", "api", List.of("default/web"),
-        new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+    w.add(
+        target(
+            "web-to-api",
+            "api",
+            List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
     MeshConfig c = compile(w).config();
     assertThat(decide(c, "shop/api:80", "10.0.0.2", "GET", "/api/x"))
-        .isEqualTo(new AccessDecision.Allow("shop/web-to-api", "HTTPRouteGroup shop/api-routes", "api-routes/read"));
-    assertThat(decide(c, "shop/api:80", "10.0.0.2", "POST", "/api/x")).isInstanceOf(AccessDecision.Deny.class);
-    assertThat(decide(c, "shop/api:80", "10.0.0.3", "GET", "/api/x")).isInstanceOf(AccessDecision.Deny.class);
+        .isEqualTo(
+            new AccessDecision.Allow(
+                "shop/web-to-api", "HTTPRouteGroup shop/api-routes", "api-routes/read"));
+    assertThat(decide(c, "shop/api:80", "10.0.0.2", "POST", "/api/x"))
+        .isInstanceOf(AccessDecision.Deny.class);
+    assertThat(decide(c, "shop/api:80", "10.0.0.3", "GET", "/api/x"))
+        .isInstanceOf(AccessDecision.Deny.class);
     // The HTTP rule grants nothing on the TCP listeners of another service account.
-    assertThat(decide(c, "shop/db:5432", "10.0.0.2", null, null)).isInstanceOf(AccessDecision.Deny.class);
+    assertThat(decide(c, "shop/db:5432", "10.0.0.2", null, null))
+        .isInstanceOf(AccessDecision.Deny.class);
   }
 
   @Test
   void tcpRoutePortsMatchPodPortsAndAlsoOpenHttp() {
     List<HasMetadata> w = world();
-    w.add(target("batch-to-db", "db", List.of("default/default"), new TrafficTargetRule("TCPRoute", "pg", null)));
+    w.add(
+        target(
+            "batch-to-db",
+            "db",
+            List.of("default/default"),
+            new TrafficTargetRule("TCPRoute", "pg", null)));
     w.add(tcpRoute("api-pod-port", 8080));
-    w.add(target("batch-to-api", "api", List.of("default/default"), new TrafficTargetRule("TCPRoute", "api-pod-port", null)));
+    w.add(
+        target(
+            "batch-to-api",
+            "api",
+            List.of("default/default"),
+            new TrafficTargetRule("TCPRoute", "api-pod-port", null)));
     MeshConfig c = compile(w).config();
-    assertThat(decide(c, "shop/db:5432", "10.0.0.3", null, null)).isInstanceOf(AccessDecision.Allow.class);
-    assertThat(decide(c, "shop/db:6379", "10.0.0.3", null, null)).isInstanceOf(AccessDecision.Deny.class);
+    assertThat(decide(c, "shop/db:5432", "10.0.0.3", null, null))
+        .isInstanceOf(AccessDecision.Allow.class);
+    assertThat(decide(c, "shop/db:6379", "10.0.0.3", null, null))
+        .isInstanceOf(AccessDecision.Deny.class);
     // 8080 is api's pod port: a TCPRoute on it allows every request on the HTTP listener.
     assertThat(decide(c, "shop/api:80", "10.0.0.3", "DELETE", "/anything"))
-        .isEqualTo(new AccessDecision.Allow("shop/batch-to-api", "TCPRoute shop/api-pod-port", null));
+        .isEqualTo(
+            new AccessDecision.Allow("shop/batch-to-api", "TCPRoute shop/api-pod-port", null));
   }
 
   @Test
@@ -190,35 +240,58 @@ class AccessCompilerTest {
         .extracting(ListenerAccess::grants)
         .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
         .isEmpty();
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api")).isInstanceOf(AccessDecision.Deny.class);
-    assertThat(r.problems()).map(Problem::toString)
-        .anySatisfy(p -> assertThat(p).startsWith("TrafficTarget shop/no-rules: spec.rules:").contains("allows nothing"));
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api"))
+        .isInstanceOf(AccessDecision.Deny.class);
+    assertThat(r.problems())
+        .map(Problem::toString)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("TrafficTarget shop/no-rules: spec.rules:")
+                    .contains("allows nothing"));
   }
 
   @Test
   void aTrafficTargetWithoutSourcesOrDestinationAllowsNothingAndIsReported() {
     List<HasMetadata> w = world();
-    w.add(target("no-sources", "api", List.of(), new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
+    w.add(
+        target(
+            "no-sources",
+            "api",
+            List.of(),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
     TrafficTarget noDest =
-        target("no-destination", "api", List.of("default/web"), new TrafficTargetRule("HTTPRouteGroup", "api-routes", null));
+        target(
+            "no-destination",
+            "api",
+            List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null));
     noDest.getSpec().setDestination(null);
     w.add(noDest);
     CompileResult r = compile(w);
     assertThat(r.config().access().listeners()).flatMap(ListenerAccess::grants).isEmpty();
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api")).isInstanceOf(AccessDecision.Deny.class);
-    assertThat(r.problems()).map(Problem::toString)
+    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api"))
+        .isInstanceOf(AccessDecision.Deny.class);
+    assertThat(r.problems())
+        .map(Problem::toString)
         .anySatisfy(p -> assertThat(p).startsWith("TrafficTarget shop/no-sources: spec.sources:"))
-        .anySatisfy(p -> assertThat(p).startsWith("TrafficTarget shop/no-destination: spec.destination:"));
+        .anySatisfy(
+            p -> assertThat(p).startsWith("TrafficTarget shop/no-destination: spec.destination:"));
   }
 
   @Test
   void missingRoutesAndMatchesAreReportedAndGrantNothing() {
     List<HasMetadata> w = world();
-    w.add(target("typos", "api", List.of("default/web"),
-        new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("raed")),
-        new TrafficTargetRule("TCPRoute", "nope", null)));
+    w.add(
+        target(
+            "typos",
+            "api",
+            List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("raed")),
+            new TrafficTargetRule("TCPRoute", "nope", null)));
     CompileResult r = compile(w);
-    assertThat(r.problems()).map(Problem::reason)
+    assertThat(r.problems())
+        .map(Problem::reason)
         .contains(AccessCompiler.REASON_MATCH_NOT_FOUND, AccessCompiler.REASON_ROUTE_NOT_FOUND);
     assertThat(r.config().access().listeners()).flatMap(ListenerAccess::grants).isEmpty();
   }
@@ -227,13 +300,25 @@ class AccessCompilerTest {
   void aNewTrafficTargetChangesTheVersionAndOffCompilesNoAccess() {
     List<HasMetadata> w = world();
     CompileResult before = compile(w);
-    w.add(target("web-to-api", "api", List.of("default/web"), new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
+    w.add(
+        target(
+            "web-to-api",
+            "api",
+            List.of("default/web"),
+            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
     Topology t = Topology.from(SourceSnapshot.of(w), List.of());
     CompileResult after = MeshCompiler.compile(t, ACL, before.allocation(), before.config(), 1);
     assertThat(after.config().version()).isGreaterThan(before.config().version());
-    assertThat(after.config().access().listeners()).flatMap(ListenerAccess::grants)
-        .extracting(AccessGrant::trafficTarget).containsOnly("shop/web-to-api");
+    assertThat(after.config().access().listeners())
+        .flatMap(ListenerAccess::grants)
+        .extracting(AccessGrant::trafficTarget)
+        .containsOnly("shop/web-to-api");
     CompileSettings off = new CompileSettings(ACL.meshNamespace(), ACL.meshDomain(), ACL.ranges());
-    assertThat(MeshCompiler.compile(t, off, PortAllocation.empty(), null, 1).config().access().enabled()).isFalse();
+    assertThat(
+            MeshCompiler.compile(t, off, PortAllocation.empty(), null, 1)
+                .config()
+                .access()
+                .enabled())
+        .isFalse();
   }
 }

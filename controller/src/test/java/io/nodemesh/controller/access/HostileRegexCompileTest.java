@@ -113,11 +113,15 @@ class HostileRegexCompileTest {
     w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), "many"));
     w.add(
         target(
-            "big", "api", List.of("default/batch"),
+            "big",
+            "api",
+            List.of("default/batch"),
             new TrafficTargetRule("HTTPRouteGroup", "many", null)));
     w.add(
         target(
-            "web-reads", "api", List.of("default/web"),
+            "web-reads",
+            "api",
+            List.of("default/web"),
             new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
 
     CompileResult r = compile(w);

@@ -35,7 +35,8 @@ class SmiAccessSemanticsTest {
     w.add(pod("monitoring", "prometheus-0", "prometheus", "10.0.0.20"));
     w.add(tcpRoute("the-routes", 8080));
     w.add(
-        K8s.group("shop", "the-routes", new HTTPMatch("metrics", "/metrics", List.of("GET"), null)));
+        K8s.group(
+            "shop", "the-routes", new HTTPMatch("metrics", "/metrics", List.of("GET"), null)));
     w.add(
         target(
             "path-specific",

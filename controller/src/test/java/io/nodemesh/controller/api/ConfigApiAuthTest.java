@@ -91,7 +91,9 @@ class ConfigApiAuthTest {
     var review = server.takeRequest();
     assertThat(review.getPath()).isEqualTo(REVIEWS);
     String body = review.getBody().readUtf8();
-    assertThat(body).contains("\"token\":\"" + token + "\"").contains("\"audiences\":[\"nodemesh\"]");
+    assertThat(body)
+        .contains("\"token\":\"" + token + "\"")
+        .contains("\"audiences\":[\"nodemesh\"]");
   }
 
   @Test

@@ -41,9 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The incremental compiler ({@link CompileMemo}, fed by a {@link TopologyIndexer}) against a
  * compilation from scratch: random sequences of changes to a small cluster (Services, their
- * EndpointSlices, Namespaces, TrafficSplits, HTTPRouteGroups, TCPRoutes, TrafficTargets, Pods),
- * and after every step the two results must be equal: the config (same previous config and clock,
- * so even the version), the problems in their order, and the port allocation. The port ranges are
+ * EndpointSlices, Namespaces, TrafficSplits, HTTPRouteGroups, TCPRoutes, TrafficTargets, Pods), and
+ * after every step the two results must be equal: the config (same previous config and clock, so
+ * even the version), the problems in their order, and the port allocation. The port ranges are
  * small so that exhaustion, and ports freed for a waiting Service, happen too.
  */
 class IncrementalCompileTest {

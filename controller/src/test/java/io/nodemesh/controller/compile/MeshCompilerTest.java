@@ -227,7 +227,11 @@ class MeshCompilerTest {
   void theDefaultTrafficTypeAppliesOnlyWhereNoAnnotationOrUdpPortSaysOtherwise() {
     CompileSettings tcpByDefault =
         new CompileSettings(
-            SETTINGS.meshNamespace(), SETTINGS.meshDomain(), SETTINGS.ranges(), false, Protocol.TCP);
+            SETTINGS.meshNamespace(),
+            SETTINGS.meshDomain(),
+            SETTINGS.ranges(),
+            false,
+            Protocol.TCP);
     Topology t =
         Topology.from(
             SourceSnapshot.of(
@@ -243,7 +247,9 @@ class MeshCompilerTest {
     assertThat(listener(r, "a", "web", 80).protocol()).isEqualTo(Protocol.HTTP);
     assertThat(listener(r, "a", "dns", 53).protocol()).isEqualTo(Protocol.UDP);
     assertThat(listener(r, "a", "bad", 81).protocol()).isEqualTo(Protocol.TCP);
-    assertThat(r.problems()).singleElement().satisfies(p -> assertThat(p.message()).endsWith("using tcp"));
+    assertThat(r.problems())
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).endsWith("using tcp"));
   }
 
   private static HasMetadata[] splitWorld(HasMetadata... extra) {
@@ -510,7 +516,9 @@ class MeshCompilerTest {
 
     CompileResult r = compile(svc);
 
-    assertThat(r.config().listeners()).extracting(ListenerConfig::key).containsExactly("shop/web:80");
+    assertThat(r.config().listeners())
+        .extracting(ListenerConfig::key)
+        .containsExactly("shop/web:80");
     assertThat(problemTexts(r))
         .containsExactly(
             "Service shop/web: spec.ports[1].port: port 70000 is not in 1..65535; this port is not"
@@ -559,7 +567,8 @@ class MeshCompilerTest {
                     slice("shop", "web", "http", 8080, "bad-ip"))),
             List.of());
     CompileMemo memo = CompileMemo.create();
-    CompileResult first = MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), null, NOW, memo);
+    CompileResult first =
+        MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), null, NOW, memo);
     CompileResult second =
         MeshCompiler.compile(t, SETTINGS, first.allocation(), first.config(), NOW + 1, memo);
 

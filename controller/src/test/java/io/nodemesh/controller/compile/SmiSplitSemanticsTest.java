@@ -128,7 +128,8 @@ class SmiSplitSemanticsTest {
   @Test
   void aMissingTcpRouteSkipsTheSplit() {
     CompileResult r =
-        compileWith(matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "nope"));
+        compileWith(
+            matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "nope"));
     assertThat(listener(r, "db", "pg", 5432).route().splitName()).isNull();
     assertThat(r.problems())
         .extracting(Problem::toString)
@@ -160,8 +161,7 @@ class SmiSplitSemanticsTest {
             service("db", "web-v1", "http:80"),
             service("db", "web-v2", "http:80"),
             slice("db", "web-v1", "http", 8080, "10.0.0.5"),
-            slice(
-                "db", "web-v2-x", "web-v2", "http", 8080, List.of(endpoint("10.0.0.6", false))),
+            slice("db", "web-v2-x", "web-v2", "http", 8080, List.of(endpoint("10.0.0.6", false))),
             split("db", "canary", "web", "web-v1", 90, "web-v2", 10));
     assertThat(listener(r, "db", "web", 80).route().split()).hasSize(2);
     assertThat(r.problems())

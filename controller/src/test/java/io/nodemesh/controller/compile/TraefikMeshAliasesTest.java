@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A Service annotated for Traefik Mesh keeps its policy under Nodemesh: the compiled listener is
- * the one its {@code nodemesh.io/*} twin gives, and what cannot be honoured is a Problem naming
- * the Traefik annotation.
+ * the one its {@code nodemesh.io/*} twin gives, and what cannot be honoured is a Problem naming the
+ * Traefik annotation.
  */
 class TraefikMeshAliasesTest {
   private static Service annotated(String name, String port, Map<String, String> annotations) {
@@ -153,7 +153,9 @@ class TraefikMeshAliasesTest {
     PolicyAnnotations.parse(
         annotated("web", "80", Map.of("mesh.traefik.io/circuit-breaker-expression", hostile)),
         problems);
-    assertThat(problems).singleElement().satisfies(p -> assertThat(p.message()).hasSizeLessThan(400));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).hasSizeLessThan(400));
   }
 
   @Test

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Arbitrary text as a local-mode file. Invariants: {@link SmiKinds#unmarshalAll} either returns
  * objects or throws an {@link IllegalArgumentException} whose message names the document; {@link
- * SmiValidator} never throws and every problem names its object and field; {@link FileSource}
- * never throws, and a file it cannot use is one {@link Problem} with a reason, never a crash.
+ * SmiValidator} never throws and every problem names its object and field; {@link FileSource} never
+ * throws, and a file it cannot use is one {@link Problem} with a reason, never a crash.
  *
- * <p>A plain {@code mvn verify} runs the seed corpus in {@code LocalModeYamlFuzzTestInputs};
- * {@code JAZZER_FUZZ=1} fuzzes for {@code maxDuration} (docs/reliability.md).
+ * <p>A plain {@code mvn verify} runs the seed corpus in {@code LocalModeYamlFuzzTestInputs}; {@code
+ * JAZZER_FUZZ=1} fuzzes for {@code maxDuration} (docs/reliability.md).
  */
 class LocalModeYamlFuzzTest {
   private static final KubernetesSerialization SERIALIZATION = SmiKinds.newSerialization();

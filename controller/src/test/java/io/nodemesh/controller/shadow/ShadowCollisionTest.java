@@ -91,7 +91,8 @@ class ShadowCollisionTest {
   }
 
   ShadowServices start() {
-    shadows = new ShadowServices(
+    shadows =
+        new ShadowServices(
             client,
             ControllerOptions.defaults().meshNamespace(),
             ControllerOptions.defaults().proxySelector(),

@@ -12,8 +12,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the mesh DNS server answered: queries by transport, question type and response code, and
- * how long answering took. Label values come from fixed sets (a made-up type is {@code other}), so
+ * What the mesh DNS server answered: queries by transport, question type and response code, and how
+ * long answering took. Label values come from fixed sets (a made-up type is {@code other}), so
  * hostile queries cannot grow the number of series.
  */
 public final class DnsMetrics {

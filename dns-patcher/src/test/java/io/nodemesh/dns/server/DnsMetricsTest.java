@@ -97,7 +97,8 @@ class DnsMetricsTest {
     assertThat(series).isEqualTo(1);
     assertThat(
             value(
-                s, "nodemesh_dns_queries_total{rcode=\"NOERROR\",transport=\"udp\",type=\"other\"}"))
+                s,
+                "nodemesh_dns_queries_total{rcode=\"NOERROR\",transport=\"udp\",type=\"other\"}"))
         .isEqualTo(300);
   }
 

@@ -27,8 +27,7 @@ public sealed interface AccessDecision {
    * @param rule the rule that allowed it, or null
    * @param match the HTTP match that allowed it ({@code group/match}), or null for an L4 rule
    */
-  record Allow(String trafficTarget, String rule, String match)
-      implements AccessDecision {
+  record Allow(String trafficTarget, String rule, String match) implements AccessDecision {
     /** What ACL mode off answers. */
     public static final Allow OPEN = new Allow(null, null, null);
   }

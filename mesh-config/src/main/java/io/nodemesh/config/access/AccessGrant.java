@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param rule the rule, e.g. {@code HTTPRouteGroup shop/api-routes} or {@code TCPRoute shop/db}
  * @param destination the TrafficTarget's destination service account, {@code namespace/name}
  * @param sources the service accounts allowed, {@code namespace/name}
- * @param matches the HTTP matches allowed (OR); empty means every request or connection on the
- *     port (a TCPRoute or UDPRoute whose ports include it)
+ * @param matches the HTTP matches allowed (OR); empty means every request or connection on the port
+ *     (a TCPRoute or UDPRoute whose ports include it)
  */
 public record AccessGrant(
     String trafficTarget,

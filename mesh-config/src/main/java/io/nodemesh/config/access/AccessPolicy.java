@@ -15,17 +15,16 @@ import java.util.function.Predicate;
 
 /**
  * An {@link AccessConfig} ready to answer "may this peer do this on that listener?". Immutable and
- * thread-safe; built once per config. The proxy calls it on every request, connection and
- * datagram; the controller's explain endpoint calls the very same code on the config it serves.
+ * thread-safe; built once per config. The proxy calls it on every request, connection and datagram;
+ * the controller's explain endpoint calls the very same code on the config it serves.
  *
  * <p>Rules (SMI access v1alpha3, deny by default): the peer IP names a live pod and so its service
  * account; the request is allowed when, for every destination service account of the listener, a
- * TrafficTarget to that destination lists the source and one of its rules matches. A listener
- * whose pods have no known service account allows nothing.
+ * TrafficTarget to that destination lists the source and one of its rules matches. A listener whose
+ * pods have no known service account allows nothing.
  */
 public final class AccessPolicy {
-  private static final AccessPolicy OPEN =
-      new AccessPolicy(false, Map.of(), Map.of());
+  private static final AccessPolicy OPEN = new AccessPolicy(false, Map.of(), Map.of());
   private static final int MAX_PATH_IN_MESSAGE = 200;
 
   private final boolean enabled;
@@ -97,8 +96,8 @@ public final class AccessPolicy {
 
   /**
    * The lower-case names of the header fields that a grant's match on this listener looks at. A
-   * request may hold each of them at most once (docs/access-control.md, "Headers a rule names"):
-   * a match passes when any one field matches, while a backend usually reads the first.
+   * request may hold each of them at most once (docs/access-control.md, "Headers a rule names"): a
+   * match passes when any one field matches, while a backend usually reads the first.
    */
   public Set<String> headerNames(String listenerKey) {
     Compiled l = listeners.get(listenerKey);
@@ -157,11 +156,11 @@ public final class AccessPolicy {
 
   /**
    * Decides per serving pod, as SMI access does: the request is allowed when some destination
-   * service account of the listener allows it, and may then go only to the pods running under
-   * one that does ({@link Admission#pods}). So a canary under a new service account that no
+   * service account of the listener allows it, and may then go only to the pods running under one
+   * that does ({@link Admission#pods}). So a canary under a new service account that no
    * TrafficTarget names takes none of this caller's traffic, and does not deny the caller its
-   * requests to the old version (issue 17). {@link #decide} is the stricter check of the path
-   * that cannot tell the pod (an open HTTP upgrade tunnel).
+   * requests to the old version (issue 17). {@link #decide} is the stricter check of the path that
+   * cannot tell the pod (an open HTTP upgrade tunnel).
    */
   public Admission admit(
       String listenerKey, Protocol protocol, InetAddress peer, RequestView request) {
@@ -194,7 +193,10 @@ public final class AccessPolicy {
           new AccessDecision.Deny(
               source,
               AccessDecision.Reason.NOT_ALLOWED,
-              "no TrafficTarget allows sa " + source + " to " + action(request, protocol, listenerKey)),
+              "no TrafficTarget allows sa "
+                  + source
+                  + " to "
+                  + action(request, protocol, listenerKey)),
           null);
     }
     if (allowing == null) {
@@ -208,8 +210,8 @@ public final class AccessPolicy {
    * An access decision with the pods it holds for.
    *
    * @param decision allowed or denied
-   * @param pods when allowed: the endpoint IPs the request may go to, or null for every endpoint
-   *     of the listener
+   * @param pods when allowed: the endpoint IPs the request may go to, or null for every endpoint of
+   *     the listener
    */
   public record Admission(AccessDecision decision, Predicate<InetAddress> pods) {
     static final Admission OPEN = new Admission(AccessDecision.Allow.OPEN, null);

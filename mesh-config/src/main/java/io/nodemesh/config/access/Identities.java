@@ -8,11 +8,11 @@ import java.util.Set;
 
 /**
  * The identity table of an {@link AccessConfig}: pod IP to {@code namespace/serviceAccount},
- * checked and copied once, then unchangeable, so a config can take the table of the previous one
- * as it is. The controller keeps one across compilations while no pod changes (100,000 entries
- * would otherwise be copied and checked on every change, see docs/benchmarks.md). A {@link
- * HashMap}, not {@code Map.copyOf}: the latter's linear probing turns the dense runs of pod IPs
- * into probe chains thousands of slots long.
+ * checked and copied once, then unchangeable, so a config can take the table of the previous one as
+ * it is. The controller keeps one across compilations while no pod changes (100,000 entries would
+ * otherwise be copied and checked on every change, see docs/benchmarks.md). A {@link HashMap}, not
+ * {@code Map.copyOf}: the latter's linear probing turns the dense runs of pod IPs into probe chains
+ * thousands of slots long.
  */
 public final class Identities extends AbstractMap<String, String> {
   private static final Identities EMPTY = new Identities(new HashMap<>());

@@ -29,9 +29,7 @@ public interface RequestView {
     if (headers != null) {
       headers.forEach(
           (k, v) ->
-              lower
-                  .computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new ArrayList<>())
-                  .addAll(v));
+              lower.computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new ArrayList<>()).addAll(v));
     }
     String m = method == null || method.isBlank() ? "GET" : method.toUpperCase(Locale.ROOT);
     String given = path == null || path.isEmpty() ? "/" : path;

@@ -8,15 +8,15 @@ import io.nodemesh.config.http.RefusedTarget.Reason;
  * which path a request names (docs/access-control.md, "The request path"). In order:
  *
  * <ol>
- *   <li>Refuse a control byte anywhere in the target (RFC 9112 §3.2, RFC 3986 §2), and in the
- *       path a space, a {@code #} (origin-form has no fragment, RFC 9112 §3.2.1), a {@code %}
- *       without two hex digits (RFC 3986 §2.1) and {@code %00}.
- *   <li>Percent-decode the unreserved characters ({@code ALPHA DIGIT - . _ ~}, RFC 3986 §2.3:
- *       their escapes are equivalent to them, §6.2.2.2) and write the hex of every other escape in
- *       upper case (§6.2.2.1). A raw {@code \}, which no URI may hold, becomes {@code %5C}.
+ *   <li>Refuse a control byte anywhere in the target (RFC 9112 §3.2, RFC 3986 §2), and in the path
+ *       a space, a {@code #} (origin-form has no fragment, RFC 9112 §3.2.1), a {@code %} without
+ *       two hex digits (RFC 3986 §2.1) and {@code %00}.
+ *   <li>Percent-decode the unreserved characters ({@code ALPHA DIGIT - . _ ~}, RFC 3986 §2.3: their
+ *       escapes are equivalent to them, §6.2.2.2) and write the hex of every other escape in upper
+ *       case (§6.2.2.1). A raw {@code \}, which no URI may hold, becomes {@code %5C}.
  *   <li>Merge repeated {@code /}.
- *   <li>Remove dot segments (RFC 3986 §5.2.4); a {@code ..} above the root is refused, not
- *       clamped, and so is a dot segment with a {@code ;} parameter.
+ *   <li>Remove dot segments (RFC 3986 §5.2.4); a {@code ..} above the root is refused, not clamped,
+ *       and so is a dot segment with a {@code ;} parameter.
  * </ol>
  *
  * <p>The query is kept byte for byte; only its control bytes are refused. Encoded {@code /} and

@@ -23,8 +23,8 @@ public final class RefusedTarget extends Exception {
     /** A {@code ..} segment that would climb above the root (RFC 3986 §5.2.4 would clamp it). */
     ABOVE_ROOT("a '..' segment above the root of the path"),
     /**
-     * A dot segment with a path parameter ({@code ..;x}): servlet containers drop the parameter
-     * and then resolve the dot segment, RFC 3986 does not; the two would serve different paths.
+     * A dot segment with a path parameter ({@code ..;x}): servlet containers drop the parameter and
+     * then resolve the dot segment, RFC 3986 does not; the two would serve different paths.
      */
     DOT_PARAMETER("a '.' or '..' segment with a ';' parameter");
 

@@ -52,8 +52,8 @@ class AccessPolicyTest {
     return AccessPolicy.ipLiteral(s);
   }
 
-  private static AccessDecision http(AccessPolicy p, String from, String method, String path,
-      Map<String, List<String>> headers) {
+  private static AccessDecision http(
+      AccessPolicy p, String from, String method, String path, Map<String, List<String>> headers) {
     return p.decide(API, Protocol.HTTP, ip(from), RequestView.of(method, path, headers));
   }
 
@@ -70,7 +70,8 @@ class AccessPolicyTest {
             d -> {
               assertThat(d.reason()).isEqualTo(AccessDecision.Reason.NOT_ALLOWED);
               assertThat(d.message())
-                  .isEqualTo("no TrafficTarget allows sa default/web to POST /api/items on shop/api");
+                  .isEqualTo(
+                      "no TrafficTarget allows sa default/web to POST /api/items on shop/api");
             });
     // pathRegex is anchored at the start: "/v1/api" does not match "/api".
     assertThat(http(p, "10.0.0.2", "GET", "/v1/api", Map.of()))
@@ -80,7 +81,8 @@ class AccessPolicyTest {
     assertThat(http(p, "10.0.0.2", "DELETE", "/admin/x", Map.of("X-Admin", List.of("truex"))))
         .isInstanceOf(AccessDecision.Deny.class);
     // Another service account gets nothing from web's TrafficTarget.
-    assertThat(http(p, "10.0.0.3", "GET", "/api", Map.of())).isInstanceOf(AccessDecision.Deny.class);
+    assertThat(http(p, "10.0.0.3", "GET", "/api", Map.of()))
+        .isInstanceOf(AccessDecision.Deny.class);
   }
 
   @Test
@@ -90,7 +92,9 @@ class AccessPolicyTest {
         .isInstanceOfSatisfying(
             AccessDecision.Deny.class,
             d -> assertThat(d.reason()).isEqualTo(AccessDecision.Reason.UNKNOWN_SOURCE));
-    assertThat(p.decide("shop/other:80", Protocol.HTTP, ip("10.0.0.2"), RequestView.of("GET", "/", null)))
+    assertThat(
+            p.decide(
+                "shop/other:80", Protocol.HTTP, ip("10.0.0.2"), RequestView.of("GET", "/", null)))
         .isInstanceOfSatisfying(
             AccessDecision.Deny.class,
             d -> assertThat(d.reason()).isEqualTo(AccessDecision.Reason.UNKNOWN_DESTINATION));
@@ -116,8 +120,7 @@ class AccessPolicyTest {
   void everyDestinationMustAllow() {
     AccessConfig c = config();
     ListenerAccess two =
-        new ListenerAccess(
-            API, List.of("shop/api", "shop/api-v2"), c.listeners().get(0).grants());
+        new ListenerAccess(API, List.of("shop/api", "shop/api-v2"), c.listeners().get(0).grants());
     AccessPolicy p = AccessPolicy.compile(new AccessConfig(true, c.identities(), List.of(two)));
     assertThat(http(p, "10.0.0.2", "GET", "/api", Map.of()))
         .isInstanceOfSatisfying(
@@ -135,8 +138,7 @@ class AccessPolicyTest {
   @Test
   void ipv6IdentitiesCompareAsAddresses() {
     AccessPolicy p =
-        AccessPolicy.compile(
-            new AccessConfig(true, Map.of("fd00::2", "default/web"), List.of()));
+        AccessPolicy.compile(new AccessConfig(true, Map.of("fd00::2", "default/web"), List.of()));
     assertThat(p.identityOf(ip("fd00:0:0:0:0:0:0:2"))).isEqualTo("default/web");
     assertThatThrownBy(() -> AccessPolicy.ipLiteral("pod.example"))
         .hasMessageContaining("not an IP literal");

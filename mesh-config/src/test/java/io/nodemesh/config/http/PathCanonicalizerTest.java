@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PathCanonicalizerTest {
   /**
    * RFC 3986 §5.4: the references resolved against the base {@code http://a/b/c/d;p?q}. A proxy
-   * sees them already merged with the base path (§5.2.3: {@code /b/c/} + reference), so each row
-   * is that merged path and the RFC's result. The "abnormal" ones that climb above the root are
+   * sees them already merged with the base path (§5.2.3: {@code /b/c/} + reference), so each row is
+   * that merged path and the RFC's result. The "abnormal" ones that climb above the root are
    * refused instead, see {@link #climbingAboveTheRootIsRefusedNotClamped}.
    */
   @ParameterizedTest(name = "{0} -> {1}")
@@ -94,7 +94,12 @@ class PathCanonicalizerTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "/", "/api/x", "/api/v1/items?id=7&x=%2e%2e", "/a%2Fb", "/a;b=c/d", "/.well-known/x",
+        "/",
+        "/api/x",
+        "/api/v1/items?id=7&x=%2e%2e",
+        "/a%2Fb",
+        "/a;b=c/d",
+        "/.well-known/x",
         "/a..b/c.d/..e"
       })
   void aCanonicalTargetIsReturnedItselfWithoutCopying(String target) throws RefusedTarget {
@@ -181,9 +186,12 @@ class PathCanonicalizerTest {
 
   @Test
   void encodedSeparatorsAreFoundInTheCanonicalPath() throws RefusedTarget {
-    assertThat(PathCanonicalizer.hasEncodedSeparator(PathCanonicalizer.canonical("/a%2fb"))).isTrue();
-    assertThat(PathCanonicalizer.hasEncodedSeparator(PathCanonicalizer.canonical("/a%5cb"))).isTrue();
-    assertThat(PathCanonicalizer.hasEncodedSeparator(PathCanonicalizer.canonical("/a\\b"))).isTrue();
+    assertThat(PathCanonicalizer.hasEncodedSeparator(PathCanonicalizer.canonical("/a%2fb")))
+        .isTrue();
+    assertThat(PathCanonicalizer.hasEncodedSeparator(PathCanonicalizer.canonical("/a%5cb")))
+        .isTrue();
+    assertThat(PathCanonicalizer.hasEncodedSeparator(PathCanonicalizer.canonical("/a\\b")))
+        .isTrue();
     assertThat(PathCanonicalizer.hasEncodedSeparator("/a%20b%2")).isFalse();
     assertThat(PathCanonicalizer.hasEncodedSeparator("/a/b")).isFalse();
   }

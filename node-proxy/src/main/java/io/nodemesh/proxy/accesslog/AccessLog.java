@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * JSON access log lines, queued by the event loops and written by one background thread. The
- * queue is bounded: when the writer falls behind (a slow disk), lines are dropped and counted
- * rather than blocking or buffering without limit.
+ * JSON access log lines, queued by the event loops and written by one background thread. The queue
+ * is bounded: when the writer falls behind (a slow disk), lines are dropped and counted rather than
+ * blocking or buffering without limit.
  */
 public final class AccessLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(AccessLog.class.getName());

@@ -24,7 +24,8 @@ import java.util.Set;
  */
 public final class AccessGuard {
   private static final System.Logger LOG = System.getLogger(AccessGuard.class.getName());
-  private static final AccessGuard OPEN = new AccessGuard(AccessPolicy.open(), null, null, Map.of());
+  private static final AccessGuard OPEN =
+      new AccessGuard(AccessPolicy.open(), null, null, Map.of());
   private static final AccessPolicy.Admission OPEN_ADMISSION =
       new AccessPolicy.Admission(AccessDecision.Allow.OPEN, null);
 
@@ -106,15 +107,14 @@ public final class AccessGuard {
   }
 
   /**
-   * Checks one HTTP request per serving pod ({@link AccessPolicy#admit}): denied (and counted)
-   * when no destination service account allows it, else allowed with the pods it may go to.
+   * Checks one HTTP request per serving pod ({@link AccessPolicy#admit}): denied (and counted) when
+   * no destination service account allows it, else allowed with the pods it may go to.
    */
   public AccessPolicy.Admission admitHttp(InetAddress peer, HttpRequest request, String path) {
     if (!policy.enabled()) {
       return OPEN_ADMISSION;
     }
-    return counted(
-        policy.admit(listenerKey, protocol, peer, new NettyRequestView(request, path)));
+    return counted(policy.admit(listenerKey, protocol, peer, new NettyRequestView(request, path)));
   }
 
   /** As {@link #admitHttp}, for a new TCP connection. */

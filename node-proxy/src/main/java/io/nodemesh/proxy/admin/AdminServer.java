@@ -10,15 +10,18 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 
-/** The admin endpoints: {@code /ping}, {@code /ready}, {@code /metrics}, {@code /config}, {@code /tap}. */
+/**
+ * The admin endpoints: {@code /ping}, {@code /ready}, {@code /metrics}, {@code /config}, {@code
+ * /tap}.
+ */
 public final class AdminServer {
   private AdminServer() {}
 
   /**
    * Starts the admin server on {@code host:port} (0 = ephemeral).
    *
-   * @throws IllegalStateException when the port cannot be bound (Helidon only logs that and
-   *     returns a stopped server, which would leave the proxy without probes)
+   * @throws IllegalStateException when the port cannot be bound (Helidon only logs that and returns
+   *     a stopped server, which would leave the proxy without probes)
    */
   public static WebServer start(String host, int port, AdminView view) {
     WebServer server =

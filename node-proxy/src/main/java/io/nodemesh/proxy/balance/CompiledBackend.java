@@ -130,8 +130,8 @@ public final class CompiledBackend {
   }
 
   /**
-   * Picks an endpoint among those {@code only} accepts (the pods a caller may reach, SMI access
-   * per pod); as {@link #choose(OptionalLong, List, long)} when {@code only} is null.
+   * Picks an endpoint among those {@code only} accepts (the pods a caller may reach, SMI access per
+   * pod); as {@link #choose(OptionalLong, List, long)} when {@code only} is null.
    *
    * @return null when no usable endpoint is accepted
    */

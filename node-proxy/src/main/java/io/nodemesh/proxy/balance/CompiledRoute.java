@@ -137,8 +137,8 @@ public final class CompiledRoute {
   }
 
   /**
-   * Picks a backend and an endpoint for one request, among the pods {@code pods} accepts (ACL
-   * mode: those whose service account allows the caller), or any when null.
+   * Picks a backend and an endpoint for one request, among the pods {@code pods} accepts (ACL mode:
+   * those whose service account allows the caller), or any when null.
    */
   public Pick pick(
       String method,
@@ -234,7 +234,15 @@ public final class CompiledRoute {
     }
     Call call =
         Call.start(
-            backend.service(), backend, policy, breaker, permit, budget, key, idempotent, first,
+            backend.service(),
+            backend,
+            policy,
+            breaker,
+            permit,
+            budget,
+            key,
+            idempotent,
+            first,
             only);
     return new Pick.Forward(backend.service(), first.target(), call);
   }

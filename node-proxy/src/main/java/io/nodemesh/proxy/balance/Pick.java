@@ -24,6 +24,7 @@ public sealed interface Pick {
   record Unavailable(String message, int status) implements Pick {
     public static final int SERVICE_UNAVAILABLE = 503;
     public static final int TOO_MANY_REQUESTS = 429;
+
     /** No endpoint runs under a service account that allows the caller (ACL mode). */
     public static final int FORBIDDEN = 403;
 

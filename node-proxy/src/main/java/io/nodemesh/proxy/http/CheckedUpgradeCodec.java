@@ -9,8 +9,8 @@ import java.util.Collection;
 /**
  * An h2c upgrade (RFC 7540 §3.2) only for a request head that the request guard accepted. The
  * upgrade handler sits after the guard but does not look at its verdict: without this, an upgrade
- * request with two Host fields (or too many fields) became stream 1 of an HTTP/2 connection and
- * was routed. Declined, the request goes on as HTTP/1.1 and is answered with the guard's 400 and a
+ * request with two Host fields (or too many fields) became stream 1 of an HTTP/2 connection and was
+ * routed. Declined, the request goes on as HTTP/1.1 and is answered with the guard's 400 and a
  * close.
  */
 final class CheckedUpgradeCodec implements UpgradeCodec {

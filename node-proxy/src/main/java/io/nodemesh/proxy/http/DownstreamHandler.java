@@ -11,8 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -225,7 +225,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       boolean keepAlive,
       String source) {
     boolean bodyFollows = !(request instanceof LastHttpContent);
-    RequestObservation o = context.metrics().startRequest(listener, null, null, request, ctx.channel());
+    RequestObservation o =
+        context.metrics().startRequest(listener, null, null, request, ctx.channel());
     if (status.code() == 403 || status.code() == 400) {
       // A denied or refused caller gets no source label of its own: that would be one more series
       // per caller the Service never served (docs/metrics.md). The log and the trace still say.

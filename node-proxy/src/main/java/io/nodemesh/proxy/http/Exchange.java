@@ -3,9 +3,9 @@ package io.nodemesh.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -82,7 +82,10 @@ final class Exchange {
     this.head = HttpMethod.HEAD.equals(request.method());
     this.scheme = route.listener().config().policy().scheme();
     this.observation =
-        context.metrics().startRequest(route.listener(), route.service(), route.target(), request, down.channel());
+        context
+            .metrics()
+            .startRequest(
+                route.listener(), route.service(), route.target(), request, down.channel());
     this.call = route.call();
     this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
@@ -412,8 +415,7 @@ final class Exchange {
     }
     if (!responseStarted) {
       attemptFailed(
-          Failure.RESET,
-          cause == null ? "connection closed before the response" : describe(cause));
+          Failure.RESET, cause == null ? "connection closed before the response" : describe(cause));
     } else {
       abort();
     }
@@ -456,8 +458,8 @@ final class Exchange {
   }
 
   /**
-   * The request timeout runs from the end of the request to the response head, retries included:
-   * a long upload or a long download is not a hung backend, silence after a complete request is.
+   * The request timeout runs from the end of the request to the response head, retries included: a
+   * long upload or a long download is not a hung backend, silence after a complete request is.
    */
   private void startTimeout() {
     deadline = System.nanoTime() + requestTimeoutNanos();
@@ -483,8 +485,8 @@ final class Exchange {
   }
 
   /**
-   * The backend accepted the upgrade: from now on both connections carry opaque bytes, relayed by
-   * a {@link Tunnel} until either side closes. The exchange ends here; the tunnel is not a request.
+   * The backend accepted the upgrade: from now on both connections carry opaque bytes, relayed by a
+   * {@link Tunnel} until either side closes. The exchange ends here; the tunnel is not a request.
    */
   private void switchProtocols() {
     end();

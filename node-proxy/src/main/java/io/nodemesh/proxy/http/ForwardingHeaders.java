@@ -28,27 +28,29 @@ public final class ForwardingHeaders {
    * authentication pair of RFC 9110 §11.7, which is addressed to this hop).
    */
   private static final AsciiString[] HOP_BY_HOP = {
-          HttpHeaderNames.CONNECTION,
-          HttpHeaderNames.KEEP_ALIVE,
-          PROXY_CONNECTION,
-          HttpHeaderNames.TE,
-          HttpHeaderNames.TRAILER,
-          HttpHeaderNames.TRANSFER_ENCODING,
-          HttpHeaderNames.UPGRADE,
-          HttpHeaderNames.PROXY_AUTHORIZATION,
-          HttpHeaderNames.PROXY_AUTHENTICATE};
+    HttpHeaderNames.CONNECTION,
+    HttpHeaderNames.KEEP_ALIVE,
+    PROXY_CONNECTION,
+    HttpHeaderNames.TE,
+    HttpHeaderNames.TRAILER,
+    HttpHeaderNames.TRANSFER_ENCODING,
+    HttpHeaderNames.UPGRADE,
+    HttpHeaderNames.PROXY_AUTHORIZATION,
+    HttpHeaderNames.PROXY_AUTHENTICATE
+  };
 
   /**
    * Headers Netty's HTTP/2 to HTTP/1.x translation adds for its own bookkeeping ({@code
    * x-http2-stream-id} and friends); they describe the downstream hop and are not forwarded.
    */
   private static final AsciiString[] TRANSLATION = {
-          HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
-          HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
-          HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
-          HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
-          HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
-          HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text()};
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
+    HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
+    HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text()
+  };
 
   private ForwardingHeaders() {}
 
@@ -100,8 +102,7 @@ public final class ForwardingHeaders {
    * the body is chunked), HTTP/1.1 with keep-alive, {@code X-Forwarded-For} appended, {@code
    * X-Forwarded-Proto} set to what this hop is (any value the client sent replaced: a backend that
    * trusts it for redirects or cookie flags must not be told "https" by a plain-HTTP client),
-   * {@code Forwarded} (RFC 7239) appended. The {@code Host}
-   * field is left as the client sent it.
+   * {@code Forwarded} (RFC 7239) appended. The {@code Host} field is left as the client sent it.
    *
    * @param peer the downstream peer address, or null when unknown
    */
@@ -110,8 +111,8 @@ public final class ForwardingHeaders {
   }
 
   /**
-   * The downstream peer as the forwarding headers name it, made once per connection rather than
-   * per request (formatting an address is the costly part).
+   * The downstream peer as the forwarding headers name it, made once per connection rather than per
+   * request (formatting an address is the costly part).
    *
    * @param ip the address without any IPv6 zone
    * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
@@ -123,7 +124,8 @@ public final class ForwardingHeaders {
       if (zone >= 0) {
         ip = ip.substring(0, zone);
       }
-      return new Client(ip, "for=" + forwardedNode(ip, peer instanceof Inet6Address) + ";proto=http");
+      return new Client(
+          ip, "for=" + forwardedNode(ip, peer instanceof Inet6Address) + ";proto=http");
     }
   }
 

@@ -149,7 +149,8 @@ final class Http2Downstream {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.log(Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      LOG.log(
+          Level.DEBUG, "h2 downstream {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
       Http2Exception h2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
       if (h2 != null) {
         // The frame codec shows us its protocol errors first, then answers them itself: RST_STREAM

@@ -7,13 +7,13 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.Limits;
-import java.io.UncheckedIOException;
-import javax.net.ssl.SSLException;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.transport.Transport;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 
 /** What every HTTP proxy connection of one node proxy shares. */
 public final class HttpProxyContext {
@@ -70,10 +70,10 @@ public final class HttpProxyContext {
   }
 
   /**
-   * TLS to {@code https} backends, made on first use: ALPN offers {@code h2} then {@code
-   * http/1.1}, and the certificate chain is checked against the JDK's default trust store (the
-   * {@code javax.net.ssl.trustStore} system property, else the JDK's {@code cacerts}). The host
-   * name is not checked: the proxy dials pod IPs, which certificates rarely name.
+   * TLS to {@code https} backends, made on first use: ALPN offers {@code h2} then {@code http/1.1},
+   * and the certificate chain is checked against the JDK's default trust store (the {@code
+   * javax.net.ssl.trustStore} system property, else the JDK's {@code cacerts}). The host name is
+   * not checked: the proxy dials pod IPs, which certificates rarely name.
    */
   SslContext upstreamTls() {
     SslContext c = upstreamTls;

@@ -40,8 +40,8 @@ public record HttpProxySettings(
 
   /**
    * 30 s request timeout, 5 s connect, 5 min idle, 256 idle connections, 10 s drain. The idle cap
-   * is per endpoint and event loop and bounds only what stays open between bursts: a cap below
-   * the concurrency a client reaches (an HTTP/2 client with 16 connections of 10 streams holds 160
+   * is per endpoint and event loop and bounds only what stays open between bursts: a cap below the
+   * concurrency a client reaches (an HTTP/2 client with 16 connections of 10 streams holds 160
    * requests in flight) closes and reopens upstream connections on every burst, a connect per
    * request for the excess (docs/benchmarks.md).
    */

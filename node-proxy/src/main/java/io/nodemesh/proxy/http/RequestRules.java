@@ -98,8 +98,8 @@ final class RequestRules {
   }
 
   /**
-   * Whether a field line appears more than once: a match passes when any one of them matches, and
-   * a backend usually reads the first (or all of them joined, RFC 9110 §5.3).
+   * Whether a field line appears more than once: a match passes when any one of them matches, and a
+   * backend usually reads the first (or all of them joined, RFC 9110 §5.3).
    */
   private static boolean repeated(HttpHeaders headers, String name) {
     Iterator<String> values = headers.valueStringIterator(name);

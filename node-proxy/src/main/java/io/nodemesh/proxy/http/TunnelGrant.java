@@ -25,8 +25,7 @@ record TunnelGrant(
 
   /** Takes the grant of an upgrade request; call before the request's headers are rewritten. */
   static TunnelGrant of(CompiledListener listener, HttpRequest request, Channel down) {
-    InetAddress peer =
-        down.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    InetAddress peer = down.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     HttpRequest head =
         new DefaultHttpRequest(
             request.protocolVersion(), request.method(), request.uri(), request.headers().copy());

@@ -66,9 +66,7 @@ final class UpstreamPool {
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                connectTimeoutMillis)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -191,9 +189,7 @@ final class UpstreamPool {
               context
                   .upstreamTls()
                   .newHandler(
-                      ch.alloc(),
-                      target.address().getHostString(),
-                      target.address().getPort());
+                      ch.alloc(), target.address().getHostString(), target.address().getPort());
           ch.pipeline().addAfter(IDLE, TLS, ssl);
           // The handshake needs reads; the channel reads on demand otherwise.
           ch.config().setAutoRead(true);
@@ -206,7 +202,12 @@ final class UpstreamPool {
                       return;
                     }
                     if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                      Http2Upstream c = new Http2Upstream(this, key, ch.newSucceededFuture(), TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+                      Http2Upstream c =
+                          new Http2Upstream(
+                              this,
+                              key,
+                              ch.newSucceededFuture(),
+                              TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
                       share(key, c);
                       c.openStream().addListener(s -> complete(ready, s));
                     } else {

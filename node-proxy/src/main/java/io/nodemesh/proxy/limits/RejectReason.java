@@ -37,10 +37,10 @@ public enum RejectReason {
    */
   BAD_HOST,
   /**
-   * A request target the proxy will not canonicalise (400, then close): a control byte, a
-   * fragment, a bad escape or {@code %00}, a {@code ..} above the root, a dot segment with a
-   * parameter, or an encoded {@code /} or {@code \} on a Service that has not opted in
-   * (docs/access-control.md, "The request path").
+   * A request target the proxy will not canonicalise (400, then close): a control byte, a fragment,
+   * a bad escape or {@code %00}, a {@code ..} above the root, a dot segment with a parameter, or an
+   * encoded {@code /} or {@code \} on a Service that has not opted in (docs/access-control.md, "The
+   * request path").
    */
   BAD_PATH,
   /**

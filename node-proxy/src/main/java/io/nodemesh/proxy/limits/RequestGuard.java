@@ -22,11 +22,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sits right after the HTTP/1.1 server codec of one downstream connection and enforces what the
- * codec does not: exactly one Host in HTTP/1.1 and at most one in HTTP/1.0 (RFC 9112 §3.2), HTTP/1.0 or 1.1 only, a cap on
- * header fields, a deadline for the request head (slowloris) and a stall limit for the body (slow
- * POST). It counts every refusal, turns decoder failures into the status they deserve (414, 431,
- * 400), and on drain closes the connection when idle or after the response in progress, which then
- * carries {@code Connection: close}.
+ * codec does not: exactly one Host in HTTP/1.1 and at most one in HTTP/1.0 (RFC 9112 §3.2),
+ * HTTP/1.0 or 1.1 only, a cap on header fields, a deadline for the request head (slowloris) and a
+ * stall limit for the body (slow POST). It counts every refusal, turns decoder failures into the
+ * status they deserve (414, 431, 400), and on drain closes the connection when idle or after the
+ * response in progress, which then carries {@code Connection: close}.
  *
  * <p>A refused head travels on as a request whose decoder result is a {@link RejectedRequest}, so
  * the proxy handler answers it in order after any pipelined request before it. A refusal in the

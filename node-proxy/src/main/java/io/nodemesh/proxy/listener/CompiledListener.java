@@ -1,10 +1,10 @@
 package io.nodemesh.proxy.listener;
 
+import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
-import io.nodemesh.config.HttpMatch;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Objects;

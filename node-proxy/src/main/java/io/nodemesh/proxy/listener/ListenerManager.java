@@ -57,8 +57,8 @@ public final class ListenerManager {
 
   /**
    * @param childHandler makes the per-connection initializer for an HTTP proxy port
-   * @param tcpChildHandler makes the per-connection initializer for a TCP proxy port; null when
-   *     TCP listeners are not served
+   * @param tcpChildHandler makes the per-connection initializer for a TCP proxy port; null when TCP
+   *     listeners are not served
    */
   public ListenerManager(
       Transport transport,
@@ -70,10 +70,10 @@ public final class ListenerManager {
 
   /**
    * @param childHandler makes the per-connection initializer for an HTTP proxy port
-   * @param tcpChildHandler makes the per-connection initializer for a TCP proxy port; null when
-   *     TCP listeners are not served
-   * @param udpHandler makes the handler of a UDP proxy port's datagram channel (one per bind);
-   *     null when UDP listeners are not served
+   * @param tcpChildHandler makes the per-connection initializer for a TCP proxy port; null when TCP
+   *     listeners are not served
+   * @param udpHandler makes the handler of a UDP proxy port's datagram channel (one per bind); null
+   *     when UDP listeners are not served
    */
   public ListenerManager(
       Transport transport,

@@ -94,18 +94,15 @@ public final class RoutingTable {
    * Compiles only what changed since {@code previous}: a listener whose config is the same (the
    * same object, as a delta leaves it, or an equal one) keeps its compiled listener, with its
    * meters and balancing state, when {@code previous} was compiled with the same metrics and
-   * registry. When the access part of the config changed, such a listener keeps its compiled
-   * route and meters and only gets a new access guard. The rest compiles as {@link
-   * #compile(MeshConfig, ProxyMetrics, ResilienceRegistry)} does, and the registry is pruned the
-   * same way, so the result routes as a from-scratch compile would.
+   * registry. When the access part of the config changed, such a listener keeps its compiled route
+   * and meters and only gets a new access guard. The rest compiles as {@link #compile(MeshConfig,
+   * ProxyMetrics, ResilienceRegistry)} does, and the registry is pruned the same way, so the result
+   * routes as a from-scratch compile would.
    *
    * @param previous the table in force, or null to compile everything
    */
   public static RoutingTable compile(
-      MeshConfig config,
-      ProxyMetrics metrics,
-      ResilienceRegistry registry,
-      RoutingTable previous) {
+      MeshConfig config, ProxyMetrics metrics, ResilienceRegistry registry, RoutingTable previous) {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
@@ -232,8 +229,8 @@ public final class RoutingTable {
   }
 
   /**
-   * Read-only views of HashMaps rather than Map.copyOf: proxy ports are allocated in dense runs, and
-   * the linear probing of the immutable maps turns dense integer keys into probe chains whose
+   * Read-only views of HashMaps rather than Map.copyOf: proxy ports are allocated in dense runs,
+   * and the linear probing of the immutable maps turns dense integer keys into probe chains whose
    * length depends on the JVM's random salt (docs/benchmarks.md).
    */
   private static <K, V> Map<K, V> frozen(Map<K, V> m) {

@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * never dials itself: an EndpointSlice naming a node IP (or any address of the proxy) and one of
  * its listener, entry or admin ports would make every request or connection a loop that feeds
  * itself until the proxy runs out of connections. Addresses are compared as addresses, not strings
- * ({@code ::ffff:127.0.0.1}, {@code 0:0::1} and {@code ::1} are parsed first), and a wildcard
- * bind address counts every local address (loopback, any interface's, {@code 0.0.0.0}) as the
- * proxy's. The count in force is the gauge {@code nodemesh_self_endpoints_dropped}; each newly
- * dropped endpoint is logged once. Control thread only.
+ * ({@code ::ffff:127.0.0.1}, {@code 0:0::1} and {@code ::1} are parsed first), and a wildcard bind
+ * address counts every local address (loopback, any interface's, {@code 0.0.0.0}) as the proxy's.
+ * The count in force is the gauge {@code nodemesh_self_endpoints_dropped}; each newly dropped
+ * endpoint is logged once. Control thread only.
  */
 public final class SelfEndpoints {
   private static final System.Logger LOG = System.getLogger(SelfEndpoints.class.getName());
@@ -129,8 +129,7 @@ public final class SelfEndpoints {
         if (kept == null) {
           kept = new ArrayList<>(b.endpoints().subList(0, i));
         }
-        now.add(
-            "listener " + l.key() + " backend " + b.service() + " endpoint " + e.authority());
+        now.add("listener " + l.key() + " backend " + b.service() + " endpoint " + e.authority());
       } else if (kept != null) {
         kept.add(e);
       }

@@ -106,9 +106,23 @@ public final class ListenerMetrics {
    * other value the backend sends counts as {@code UNKNOWN}.
    */
   static final String[] GRPC_CODES = {
-    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-    "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED"
   };
 
   /** The code of a {@code grpc-status} value: 0..16, anything else 2 ({@code UNKNOWN}). */
@@ -133,7 +147,9 @@ public final class ListenerMetrics {
     backend(backend).grpc(code).increment();
   }
 
-  /** An upstream connect to an endpoint of {@code backend} failed (refused, unreachable, timeout). */
+  /**
+   * An upstream connect to an endpoint of {@code backend} failed (refused, unreachable, timeout).
+   */
   public void connectError(String backend) {
     backend(backend).connectErrors.increment();
   }

@@ -26,10 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The proxy's observability: its meters, and the tracer and access log the request path reports
- * to. Label sets are bounded by the configuration (namespace, service, port, backend) or by fixed
- * sets (method, status 100..599 or other, protocol); never by what a client sends (no paths, no
- * raw status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
+ * The proxy's observability: its meters, and the tracer and access log the request path reports to.
+ * Label sets are bounded by the configuration (namespace, service, port, backend) or by fixed sets
+ * (method, status 100..599 or other, protocol); never by what a client sends (no paths, no raw
+ * status strings, no endpoint IPs). Access denials are counted by {@code proxy.acl}.
  */
 public final class ProxyMetrics {
   private final PrometheusMeterRegistry registry =
@@ -68,7 +68,8 @@ public final class ProxyMetrics {
             .register(registry);
     reloadFailures =
         Counter.builder("nodemesh.config.reload.failures")
-            .description("Configurations rejected (unreadable or not compilable); the old one stays")
+            .description(
+                "Configurations rejected (unreadable or not compilable); the old one stays")
             .register(registry);
     upstreamOpened =
         Counter.builder("nodemesh.upstream.connections.opened")
@@ -89,8 +90,8 @@ public final class ProxyMetrics {
   }
 
   /**
-   * Registers {@code nodemesh_build_info}: always 1, the build in its labels (the Prometheus
-   * "info" pattern), so a query can join it or count versions during a rollout.
+   * Registers {@code nodemesh_build_info}: always 1, the build in its labels (the Prometheus "info"
+   * pattern), so a query can join it or count versions during a rollout.
    */
   private static void buildInfo(MeterRegistry registry, BuildInfo b) {
     Gauge.builder("nodemesh.build.info", () -> 1)

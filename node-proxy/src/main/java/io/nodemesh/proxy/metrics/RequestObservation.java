@@ -19,10 +19,10 @@ import io.opentelemetry.api.trace.Span;
 import java.net.InetSocketAddress;
 
 /**
- * What one HTTP request reports: metrics at the end, its server span (only when tracing is on),
- * its access log line (only when access logs are on), its tap event (only while a tap is open).
- * Used on the request's event loop only. With tracing, access logs and taps off, it is a start
- * time and two byte counts.
+ * What one HTTP request reports: metrics at the end, its server span (only when tracing is on), its
+ * access log line (only when access logs are on), its tap event (only while a tap is open). Used on
+ * the request's event loop only. With tracing, access logs and taps off, it is a start time and two
+ * byte counts.
  */
 public final class RequestObservation {
   private static final String GRPC_STATUS = "grpc-status";
@@ -101,8 +101,8 @@ public final class RequestObservation {
   }
 
   /**
-   * A part of the final response on its way to the client: counts body bytes and picks up the
-   * gRPC status, from the trailers or, for a trailers-only answer, from the response head.
+   * A part of the final response on its way to the client: counts body bytes and picks up the gRPC
+   * status, from the trailers or, for a trailers-only answer, from the response head.
    */
   public void response(HttpObject part) {
     if (part instanceof HttpResponse r) {
@@ -130,8 +130,8 @@ public final class RequestObservation {
   }
 
   /**
-   * The identity of a caller the proxy denied or refused: named in the access log and the span,
-   * but counted under {@code source="unknown"}, so such callers add no series.
+   * The identity of a caller the proxy denied or refused: named in the access log and the span, but
+   * counted under {@code source="unknown"}, so such callers add no series.
    */
   public void unservedSource(String serviceAccount) {
     source(serviceAccount);
@@ -180,9 +180,7 @@ public final class RequestObservation {
               requestBytes,
               responseBytes);
       if (grpcStatus >= 0) {
-        listener
-            .metrics()
-            .grpc(backend == null ? ListenerMetrics.NO_BACKEND : backend, grpcStatus);
+        listener.metrics().grpc(backend == null ? ListenerMetrics.NO_BACKEND : backend, grpcStatus);
       }
     }
     if (span != null) {

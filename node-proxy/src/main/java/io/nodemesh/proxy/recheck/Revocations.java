@@ -9,8 +9,8 @@ import java.net.SocketAddress;
  * Counts the open connections that a new config ended, in {@code
  * nodemesh_connections_revoked_total{kind}}: {@code tcp} relays and {@code tunnel}s (after 101)
  * closed because their grant is gone or their listener was removed, and HTTP/1.1 {@code http}
- * keep-alive connections drained because their listener was removed. Three series, registered
- * once; safe from any thread.
+ * keep-alive connections drained because their listener was removed. Three series, registered once;
+ * safe from any thread.
  */
 public final class Revocations {
   private static final System.Logger LOG = System.getLogger(Revocations.class.getName());

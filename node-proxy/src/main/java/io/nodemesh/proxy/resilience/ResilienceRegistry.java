@@ -98,8 +98,8 @@ public final class ResilienceRegistry {
   }
 
   /**
-   * Forgets what a config no longer names, given as what it dropped (the incremental form of
-   * {@link #retain}).
+   * Forgets what a config no longer names, given as what it dropped (the incremental form of {@link
+   * #retain}).
    *
    * @param listenerKeys keys of listeners no longer in the config
    * @param breakerKeys {@code listenerKey>service} of backends no longer in it

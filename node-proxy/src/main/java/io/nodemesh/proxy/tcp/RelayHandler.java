@@ -16,9 +16,9 @@ import java.util.function.IntConsumer;
 
 /**
  * Relays what one channel reads to its peer (the Netty HexDumpProxy pattern): AUTO_READ is off and
- * the next read is requested only once the write to the peer has completed, so a slow reader
- * holds back a fast writer. A FIN read on this side shuts down the peer's output after everything
- * read before it has been written; the other direction keeps flowing until it ends too, then both
+ * the next read is requested only once the write to the peer has completed, so a slow reader holds
+ * back a fast writer. A FIN read on this side shuts down the peer's output after everything read
+ * before it has been written; the other direction keeps flowing until it ends too, then both
  * channels close. Both channels need {@code ALLOW_HALF_CLOSURE}.
  *
  * <p>Until the peer is attached (the upstream connect), anything read is held (the epoll transport

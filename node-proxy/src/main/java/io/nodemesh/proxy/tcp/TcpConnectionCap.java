@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * Caps the open client connections of each TCP listener (keyed by its proxy port): the proxy's
  * {@code --max-connections-per-listener}, lowered per Service by {@code
  * nodemesh.io/max-connections}. One over the cap is closed before anything is read or any backend
- * is dialled, and counted in {@code nodemesh_rejected_requests_total{reason="connection_limit"}}.
- * A TCP client has no protocol in which to be told why, so the close is the answer. Sharable: one
+ * is dialled, and counted in {@code nodemesh_rejected_requests_total{reason="connection_limit"}}. A
+ * TCP client has no protocol in which to be told why, so the close is the answer. Sharable: one
  * instance for every TCP listener; the per-port counts are its only state.
  */
 @ChannelHandler.Sharable
@@ -29,8 +29,7 @@ public final class TcpConnectionCap extends ChannelInboundHandlerAdapter {
   static final String NAME = "tcp-connection-cap";
 
   /** Set on a refused connection, which was never counted as open. */
-  private static final AttributeKey<Boolean> REFUSED =
-      AttributeKey.valueOf("nodemesh.tcp.refused");
+  private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("nodemesh.tcp.refused");
 
   private final int proxyMax;
   private final Rejections rejections;

@@ -46,6 +46,7 @@ final class TcpFrontendHandler extends RelayHandler {
   private RoutingTable checked;
   private ConnectionObservation observed;
   private long readBeforeConnect;
+
   /** The pod of the current attempt, whose service account a new config must still allow. */
   private java.net.InetAddress endpoint;
 

@@ -51,6 +51,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     if (cap != null) {
       ch.pipeline().addLast(TcpConnectionCap.NAME, cap);
     }
-    ch.pipeline().addLast(PROXY, new TcpFrontendHandler(transport, connectTimeout, proxyPort, table));
+    ch.pipeline()
+        .addLast(PROXY, new TcpFrontendHandler(transport, connectTimeout, proxyPort, table));
   }
 }

@@ -86,9 +86,7 @@ final class OtelTracer {
     }
     LOG.log(Level.INFO, "tracing on: OTLP export, propagators {0}", describe(sdk));
     return new OtelTracer(
-        sdk,
-        sdk.getTracer("io.nodemesh.proxy"),
-        sdk.getPropagators().getTextMapPropagator());
+        sdk, sdk.getTracer("io.nodemesh.proxy"), sdk.getPropagators().getTextMapPropagator());
   }
 
   /** Nodemesh's defaults; the environment and flags override each. */

@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How the proxy traces. Flags win over the standard {@code OTEL_*} environment variables, which
- * win over Nodemesh's defaults.
+ * How the proxy traces. Flags win over the standard {@code OTEL_*} environment variables, which win
+ * over Nodemesh's defaults.
  *
  * @param endpoint OTLP HTTP base URL (e.g. {@code http://otel-collector:4318}), or null for the
  *     environment's {@code OTEL_EXPORTER_OTLP_ENDPOINT}
@@ -42,7 +42,8 @@ public record TracingOptions(String endpoint, Double sampleRatio, Map<String, St
         || "true".equalsIgnoreCase(properties.get("otel.sdk.disabled"))) {
       return false;
     }
-    String exporter = properties.getOrDefault("otel.traces.exporter", env.get("OTEL_TRACES_EXPORTER"));
+    String exporter =
+        properties.getOrDefault("otel.traces.exporter", env.get("OTEL_TRACES_EXPORTER"));
     if (exporter != null && !exporter.isBlank()) {
       return !"none".equalsIgnoreCase(exporter.trim());
     }

@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Netty's {@code IdleStateHandler} with an all-idle time does the same by adding a listener to
  * the promise of every write, which allocates on every response (the largest item of the proxy's
- * allocation profile, docs/benchmarks.md). Here activity is a timestamp taken when data arrives
- * and when a message is written, and the one timer per connection is rescheduled only when it
- * fires: once per idle period, not once per request. A write counts when it is issued rather than
- * when it completes; a peer that stops reading stops the proxy's reads too (backpressure), so the
+ * allocation profile, docs/benchmarks.md). Here activity is a timestamp taken when data arrives and
+ * when a message is written, and the one timer per connection is rescheduled only when it fires:
+ * once per idle period, not once per request. A write counts when it is issued rather than when it
+ * completes; a peer that stops reading stops the proxy's reads too (backpressure), so the
  * connection still goes quiet and times out.
  */
 public final class IdleTimeout extends ChannelDuplexHandler {

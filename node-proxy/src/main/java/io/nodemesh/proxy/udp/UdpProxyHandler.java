@@ -23,12 +23,12 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The handler of one UDP listener's datagram channel (not shareable: one per bind). A datagram
- * from a client address without a session picks a backend and endpoint from the table in force
- * ({@link io.nodemesh.proxy.balance.CompiledRoute#pickConnection}) and opens a {@link UdpSession};
- * later datagrams from that address go to the same endpoint. No listener, no ready endpoint, the
- * session cap or the client IP's own session cap reached drops the datagram. Closing the channel
- * (unbind) closes every session.
+ * The handler of one UDP listener's datagram channel (not shareable: one per bind). A datagram from
+ * a client address without a session picks a backend and endpoint from the table in force ({@link
+ * io.nodemesh.proxy.balance.CompiledRoute#pickConnection}) and opens a {@link UdpSession}; later
+ * datagrams from that address go to the same endpoint. No listener, no ready endpoint, the session
+ * cap or the client IP's own session cap reached drops the datagram. Closing the channel (unbind)
+ * closes every session.
  *
  * <p>The session map is only touched on this channel's event loop; the upstream channels share it.
  */

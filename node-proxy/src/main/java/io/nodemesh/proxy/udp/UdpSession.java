@@ -22,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client address of a UDP listener: a connected upstream datagram channel (ephemeral local
- * port) to the endpoint picked when the session opened, on the listener's event loop. Each
- * datagram from the client is written once upstream, each datagram from the endpoint once to the
- * client through the listener channel. Until the upstream channel is connected the client's
- * datagrams are queued (bounded). No datagram either way for the idle timeout closes the session.
+ * port) to the endpoint picked when the session opened, on the listener's event loop. Each datagram
+ * from the client is written once upstream, each datagram from the endpoint once to the client
+ * through the listener channel. Until the upstream channel is connected the client's datagrams are
+ * queued (bounded). No datagram either way for the idle timeout closes the session.
  *
  * <p>Everything runs on the listener channel's event loop.
  */
@@ -69,8 +69,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
   /** Opens the upstream channel; datagrams are queued until it is connected. */
   void open(Transport transport, UdpSettings settings) {
     this.maxQueued = settings.maxQueued();
-    long serviceIdle =
-        target.call() == null ? 0 : target.call().policy().timeouts().idleMillis();
+    long serviceIdle = target.call() == null ? 0 : target.call().policy().timeouts().idleMillis();
     // nodemesh.io/idle-timeout of the Service (bounded), else the proxy's UDP session idle timeout.
     this.idleNanos = settings.sessionIdleNanos(serviceIdle);
     this.lastActivity = System.nanoTime();

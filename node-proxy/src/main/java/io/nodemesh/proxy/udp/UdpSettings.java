@@ -8,8 +8,8 @@ import java.util.Objects;
  *
  * @param idleTimeout a session with no datagram either way for this long is closed
  * @param maxSessions sessions per listener; datagrams of new clients beyond it are dropped
- * @param maxQueued datagrams held per session while its upstream channel is being opened; more
- *     are dropped
+ * @param maxQueued datagrams held per session while its upstream channel is being opened; more are
+ *     dropped
  * @param maxSessionsPerSource sessions per listener from one client IP (each source port is a
  *     session); datagrams that would open one more are dropped, so one client cannot take the
  *     listener's whole {@code maxSessions}

@@ -28,7 +28,11 @@ import org.junit.jupiter.api.Test;
 class AccessGuardTest {
   private static final ListenerConfig API =
       new ListenerConfig(
-          "shop", "api", 80, Protocol.HTTP, 5001,
+          "shop",
+          "api",
+          80,
+          Protocol.HTTP,
+          5001,
           RouteConfig.direct(new BackendConfig("api", 1, List.of())));
 
   private static AccessConfig access(Map<String, String> identities) {
@@ -45,7 +49,9 @@ class AccessGuardTest {
                         "HTTPRouteGroup shop/routes",
                         "shop/api",
                         List.of("default/web"),
-                        List.of(new HttpMatch("routes/token", "/", List.of(), Map.of("x-token", "ok"))))))));
+                        List.of(
+                            new HttpMatch(
+                                "routes/token", "/", List.of(), Map.of("x-token", "ok"))))))));
   }
 
   private static HttpRequest get(String name, String value) {
@@ -60,7 +66,8 @@ class AccessGuardTest {
   void thePeerAddressDecidesAndHeadersOnlyMatchRules() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AccessGuard g =
-        AccessGuard.of(AccessPolicy.compile(access(Map.of("10.0.0.2", "default/web"))), API, registry);
+        AccessGuard.of(
+            AccessPolicy.compile(access(Map.of("10.0.0.2", "default/web"))), API, registry);
     InetSocketAddress web = new InetSocketAddress("10.0.0.2", 40000);
     InetSocketAddress other = new InetSocketAddress("10.0.0.3", 40000);
     assertThat(g.denyHttp(web.getAddress(), get("X-Token", "ok"), "/x")).isNull();
@@ -69,9 +76,15 @@ class AccessGuardTest {
     assertThat(g.denyHttp(other.getAddress(), get("X-Token", "ok"), "/x"))
         .isEqualTo("source 10.0.0.3 is not a known pod; denied on shop/api:80");
     assertThat(g.denyL4(web)).isNotNull();
-    assertThat(registry.get("nodemesh.access.denied").tag("reason", "not_allowed").counter().count())
+    assertThat(
+            registry.get("nodemesh.access.denied").tag("reason", "not_allowed").counter().count())
         .isEqualTo(2);
-    assertThat(registry.get("nodemesh.access.denied").tag("reason", "unknown_source").counter().count())
+    assertThat(
+            registry
+                .get("nodemesh.access.denied")
+                .tag("reason", "unknown_source")
+                .counter()
+                .count())
         .isEqualTo(1);
   }
 
@@ -85,7 +98,8 @@ class AccessGuardTest {
 
   @Test
   void aConfigWithABadIdentityIsRefusedAsAWhole() {
-    MeshConfig bad = new MeshConfig(7, "mesh", List.of(API), access(Map.of("pod-a", "default/web")));
+    MeshConfig bad =
+        new MeshConfig(7, "mesh", List.of(API), access(Map.of("pod-a", "default/web")));
     assertThatThrownBy(() -> RoutingTable.compile(bad, new ProxyMetrics()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("config 7: access: access identity 'pod-a' is not an IP literal");

@@ -24,8 +24,8 @@ class CompiledRouteConnectionTest {
   }
 
   /**
-   * Issue 17: a connection carries no HTTP request, so it matches none of the split's HTTP
-   * matches and goes to the root, as SMI sends all traffic that matches nothing.
+   * Issue 17: a connection carries no HTTP request, so it matches none of the split's HTTP matches
+   * and goes to the root, as SMI sends all traffic that matches nothing.
    */
   @Test
   void withHttpMatchesEveryConnectionGoesToTheRoot() {

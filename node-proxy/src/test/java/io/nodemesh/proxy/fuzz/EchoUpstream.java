@@ -45,6 +45,7 @@ public final class EchoUpstream extends EmbeddedChannel implements SocketChannel
 
   /** The request heads the backends of the input being run received, in order. */
   static final List<io.netty.handler.codec.http.HttpRequest> RECEIVED = new ArrayList<>();
+
   private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 40000);
 
   private final SocketChannelConfig socketConfig;

@@ -138,7 +138,13 @@ class HttpRequestFuzzTest {
   };
 
   private static final String[] FIELDS = {
-    "x-canary", "X-Canary", "Host", "X-Forwarded-Proto", "Accept", "Content-Length", "Transfer-Encoding"
+    "x-canary",
+    "X-Canary",
+    "Host",
+    "X-Forwarded-Proto",
+    "Accept",
+    "Content-Length",
+    "Transfer-Encoding"
   };
 
   private static final String[] VALUES = {
@@ -163,7 +169,10 @@ class HttpRequestFuzzTest {
       raw.append("Host: whoami.default.mesh\r\n");
       int fields = data.consumeInt(0, 4);
       for (int f = 0; f < fields; f++) {
-        raw.append(data.pickValue(FIELDS)).append(": ").append(data.pickValue(VALUES)).append("\r\n");
+        raw.append(data.pickValue(FIELDS))
+            .append(": ")
+            .append(data.pickValue(VALUES))
+            .append("\r\n");
       }
       raw.append("\r\n");
     }

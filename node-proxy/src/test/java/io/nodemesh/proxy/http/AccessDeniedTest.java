@@ -64,10 +64,12 @@ class AccessDeniedTest {
                             "shop/api",
                             List.of("default/web"),
                             List.of())))));
-    RoutingTable table = RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics);
+    RoutingTable table =
+        RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics);
     HttpProxyContext context = new HttpProxyContext(null, metrics, HttpProxySettings.defaults());
     return new EmbeddedChannel(
-        new HttpServerCodec(), new DownstreamHandler(context, new ListenerRouter(5001, () -> table)));
+        new HttpServerCodec(),
+        new DownstreamHandler(context, new ListenerRouter(5001, () -> table)));
   }
 
   private static String exchange(EmbeddedChannel ch, String request) {
@@ -97,8 +99,7 @@ class AccessDeniedTest {
     assertThat(ch.isActive()).isTrue();
     assertThat(
             exchange(
-                ch,
-                "POST /api HTTP/1.1\r\nHost: api.shop.mesh\r\nContent-Length: 5\r\n\r\nhello"))
+                ch, "POST /api HTTP/1.1\r\nHost: api.shop.mesh\r\nContent-Length: 5\r\n\r\nhello"))
         .startsWith("HTTP/1.1 403 Forbidden\r\n");
     assertThat(metrics.scrape())
         .contains(
@@ -121,7 +122,13 @@ class AccessDeniedTest {
             RouteConfig.direct(
                 new BackendConfig("api", 1, List.of(EndpointConfig.ready("10.0.0.10", 8080)))),
             new ServicePolicy(
-                Scheme.HTTP, null, null, null, null, null, new ServicePolicy.RateLimit(0.001, 1, false)));
+                Scheme.HTTP,
+                null,
+                null,
+                null,
+                null,
+                null,
+                new ServicePolicy.RateLimit(0.001, 1, false)));
     AccessConfig access =
         new AccessConfig(
             true,
@@ -138,13 +145,15 @@ class AccessDeniedTest {
                             List.of("default/web"),
                             List.of())))));
     CompiledListener listener =
-        RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics).byProxyPort(5001);
+        RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics)
+            .byProxyPort(5001);
     HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api");
     InetAddress stranger = InetAddress.getByName("10.0.0.99");
     for (int i = 0; i < 5; i++) {
       assertThat(Router.pick(listener, get, "/api", stranger))
           .isInstanceOfSatisfying(
-              Route.Reject.class, r -> assertThat(r.status()).isEqualTo(HttpResponseStatus.FORBIDDEN));
+              Route.Reject.class,
+              r -> assertThat(r.status()).isEqualTo(HttpResponseStatus.FORBIDDEN));
     }
     // The one token of the bucket is still there for the caller who is allowed.
     InetAddress web = InetAddress.getByName("10.0.0.2");

@@ -86,8 +86,7 @@ class DownstreamHandlerTest {
     assertThat(r)
         .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
         .endsWith("no listener on proxy port 5999\n");
-    assertThat(CONTEXT.limits().rejections().total(RejectReason.NO_LISTENER))
-        .isEqualTo(before + 1);
+    assertThat(CONTEXT.limits().rejections().total(RejectReason.NO_LISTENER)).isEqualTo(before + 1);
   }
 
   @Test

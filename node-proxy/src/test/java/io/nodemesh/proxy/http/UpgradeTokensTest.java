@@ -30,8 +30,7 @@ class UpgradeTokensTest {
         .isEqualTo("foo/2, websocket");
     assertThat(UpgradeTokens.allowed(upgrade(", ,"), FOO)).isNull();
     assertThat(UpgradeTokens.allowed(new DefaultHttpHeaders(), FOO)).isNull();
-    assertThat(UpgradeTokens.allowed(upgrade("websocket"), new Connections(List.of(), 0)))
-        .isNull();
+    assertThat(UpgradeTokens.allowed(upgrade("websocket"), new Connections(List.of(), 0))).isNull();
   }
 
   @Test

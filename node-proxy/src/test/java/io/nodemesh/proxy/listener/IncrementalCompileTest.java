@@ -80,8 +80,7 @@ class IncrementalCompileTest {
     assertThat(at(second, b2).config()).isSameAs(b2);
     assertThat(at(second, c).config()).isSameAs(c);
     assertThat(second.udpByProxyPort(20003)).isNull();
-    assertThat(second.resolveHost("b.ns.mesh"))
-        .isEqualTo(new HostLookup.Found(at(second, b2)));
+    assertThat(second.resolveHost("b.ns.mesh")).isEqualTo(new HostLookup.Found(at(second, b2)));
     assertThat(registry.endpoints().size()).isEqualTo(2 + 3 + 2 + 1);
   }
 
@@ -103,8 +102,7 @@ class IncrementalCompileTest {
       assertThat(after.route()).isSameAs(before.route());
       assertThat(after.metrics()).isSameAs(before.metrics());
       assertThat(before.access().identity(ip("10.9.0.2"))).isNull();
-      assertThat(after.access().identity(ip("10.9.0.2")))
-          .isEqualTo("ns/client");
+      assertThat(after.access().identity(ip("10.9.0.2"))).isEqualTo("ns/client");
     }
   }
 
@@ -147,7 +145,7 @@ class IncrementalCompileTest {
         case 3 -> live.put(name, split(old, 1 + rnd.nextInt(3)));
         case 4 -> access = access("10.1.0." + rnd.nextInt(250));
         case 5 -> live.put(name, listener(name, old.protocol(), nextPort++, nextIp += 5, 1));
-        default -> { } // nothing changed: the same config again
+        default -> {} // nothing changed: the same config again
       }
       MeshConfig next = config(step, live, access);
       incremental = RoutingTable.compile(next, metrics, registry, incremental);
@@ -199,7 +197,8 @@ class IncrementalCompileTest {
       }
     }
     for (int port = 20000; port < 20200; port++) {
-      assertThat(incremental.byProxyPort(port) == null).isEqualTo(scratch.byProxyPort(port) == null);
+      assertThat(incremental.byProxyPort(port) == null)
+          .isEqualTo(scratch.byProxyPort(port) == null);
       assertThat(incremental.tcpByProxyPort(port) == null)
           .isEqualTo(scratch.tcpByProxyPort(port) == null);
       assertThat(incremental.udpByProxyPort(port) == null)

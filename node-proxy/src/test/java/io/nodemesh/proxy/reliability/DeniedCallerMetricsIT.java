@@ -28,10 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Denied and refused callers cannot grow the proxy's metric series: many known pods without a
- * grant and many unknown addresses, each with its own paths and methods, leave the set of series
- * exactly as one denial of each kind made it. Before, every denied service account got series of
- * its own ({@code source} label) on every Service it knocked on.
+ * Denied and refused callers cannot grow the proxy's metric series: many known pods without a grant
+ * and many unknown addresses, each with its own paths and methods, leave the set of series exactly
+ * as one denial of each kind made it. Before, every denied service account got series of its own
+ * ({@code source} label) on every Service it knocked on.
  */
 class DeniedCallerMetricsIT {
   private static final int CALLERS = 30;
@@ -88,7 +88,10 @@ class DeniedCallerMetricsIT {
       s.setSoTimeout(20_000);
       s.getOutputStream()
           .write(
-              (method + " " + target + " HTTP/1.1\r\nHost: api.shop.mesh\r\nConnection: close\r\n\r\n")
+              (method
+                      + " "
+                      + target
+                      + " HTTP/1.1\r\nHost: api.shop.mesh\r\nConnection: close\r\n\r\n")
                   .getBytes(StandardCharsets.ISO_8859_1));
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       return Integer.parseInt(all.substring(9, 12));
@@ -125,7 +128,9 @@ class DeniedCallerMetricsIT {
     assertThat(backend.seen.poll(10, TimeUnit.SECONDS)).isNotNull();
     oneOfEachKind("127.0.2.10", "127.0.3.10", 0);
     Set<String> before = series();
-    assertThat(before).anyMatch(s -> s.startsWith("nodemesh_requests_total{") && s.contains("source=\"default/web\""));
+    assertThat(before)
+        .anyMatch(
+            s -> s.startsWith("nodemesh_requests_total{") && s.contains("source=\"default/web\""));
 
     for (int i = 1; i < CALLERS; i++) {
       oneOfEachKind("127.0.2." + (10 + i), "127.0.3." + (10 + i), i);
@@ -136,7 +141,8 @@ class DeniedCallerMetricsIT {
     assertThat(after).noneMatch(s -> s.contains("source=\"tenant-"));
     // Denials are still counted, in their own bounded counter.
     assertThat(Ports.scrape(proxy.adminPort()))
-        .containsPattern("nodemesh_access_denied_total\\{[^}]*reason=\"not_allowed\"[^}]*\\} 1[0-9]{2}\\.0");
+        .containsPattern(
+            "nodemesh_access_denied_total\\{[^}]*reason=\"not_allowed\"[^}]*\\} 1[0-9]{2}\\.0");
     assertThat(backend.seen).isEmpty();
   }
 }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SIGTERM to a proxy process started with a drain delay ({@code nodemesh proxy --drain-delay}):
- * for the delay it still accepts new connections and serves them, every response saying {@code
+ * SIGTERM to a proxy process started with a drain delay ({@code nodemesh proxy --drain-delay}): for
+ * the delay it still accepts new connections and serves them, every response saying {@code
  * Connection: close}; then it stops accepting and exits. This is what keeps callers whole while
  * kube-proxy on the node still sends new connections to a terminating proxy pod.
  */

@@ -17,10 +17,10 @@ import java.util.List;
 /**
  * A node proxy in its own JVM, for what a test cannot do to a proxy inside its own process: send it
  * SIGTERM, or measure its heap alone. Arguments: backend port, listener port, connection cap and
- * (optional) drain delay in milliseconds.
- * Prints {@code READY} once the listener is bound; on stdin, {@code heap} prints {@code HEAP <bytes
- * used after a full GC>}. On SIGTERM it drains the way {@code bin/nodemesh proxy} does (a shutdown
- * hook that closes the proxy) and prints {@code DRAINED <ms>}.
+ * (optional) drain delay in milliseconds. Prints {@code READY} once the listener is bound; on
+ * stdin, {@code heap} prints {@code HEAP <bytes used after a full GC>}. On SIGTERM it drains the
+ * way {@code bin/nodemesh proxy} does (a shutdown hook that closes the proxy) and prints {@code
+ * DRAINED <ms>}.
  */
 public final class ProxyProcess {
   private ProxyProcess() {}

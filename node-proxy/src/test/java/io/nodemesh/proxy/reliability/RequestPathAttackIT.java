@@ -36,9 +36,9 @@ import org.junit.jupiter.api.Test;
  * header fields that a rule names, repeated Host, and a spoofed {@code X-Forwarded-Proto}.
  *
  * <p>The caller (127.0.0.1) is {@code default/web}. {@code shop/api} allows it {@code GET} on
- * {@code pathRegex: /api}; {@code shop/users} allows any path when {@code x-user} is {@code
- * alice}; {@code shop/files} allows {@code /files} and opts in to encoded slashes; {@code shop/web}
- * allows everything and splits requests with {@code x-canary: yes} to a canary.
+ * {@code pathRegex: /api}; {@code shop/users} allows any path when {@code x-user} is {@code alice};
+ * {@code shop/files} allows {@code /files} and opts in to encoded slashes; {@code shop/web} allows
+ * everything and splits requests with {@code x-canary: yes} to a canary.
  */
 class RequestPathAttackIT {
   private static final Pattern API_RULE = Pattern.compile("/api");
@@ -76,7 +76,8 @@ class RequestPathAttackIT {
                 new RouteConfig(
                     web,
                     List.of(canary.backend("web-canary")),
-                    List.of(new HttpMatch("canary/yes", null, List.of(), Map.of("x-canary", "yes"))),
+                    List.of(
+                        new HttpMatch("canary/yes", null, List.of(), Map.of("x-canary", "yes"))),
                     "shop/web-split"),
                 null));
     AccessConfig access =
@@ -85,7 +86,9 @@ class RequestPathAttackIT {
             Map.of("127.0.0.1", "default/web"),
             List.of(
                 grant("api", new HttpMatch("api-routes/api", "/api", List.of("GET"), Map.of())),
-                grant("users", new HttpMatch("users/alice", null, List.of(), Map.of("x-user", "alice"))),
+                grant(
+                    "users",
+                    new HttpMatch("users/alice", null, List.of(), Map.of("x-user", "alice"))),
                 grant("files", new HttpMatch("files/all", "/files/", List.of(), Map.of())),
                 grant("web", null)));
     proxy.apply(new MeshConfig(1, "mesh", listeners, access));
@@ -143,10 +146,10 @@ class RequestPathAttackIT {
   }
 
   /**
-   * The path test of issue 13: for every target, through the entry port and the Service's own
-   * port, either the proxy refuses it (the backend sees nothing), or the backend serves exactly
-   * the path the proxy forwarded (its own normalisation changes nothing) and that path is one the
-   * rule allows. On the old proxy {@code /api/../admin/cache} was allowed and served as {@code
+   * The path test of issue 13: for every target, through the entry port and the Service's own port,
+   * either the proxy refuses it (the backend sees nothing), or the backend serves exactly the path
+   * the proxy forwarded (its own normalisation changes nothing) and that path is one the rule
+   * allows. On the old proxy {@code /api/../admin/cache} was allowed and served as {@code
    * /admin/cache}.
    */
   @Test
@@ -186,12 +189,15 @@ class RequestPathAttackIT {
         Answer a =
             send(
                 port,
-                "GET " + c.target() + " HTTP/1.1\r\nHost: api.shop.mesh\r\n"
+                "GET "
+                    + c.target()
+                    + " HTTP/1.1\r\nHost: api.shop.mesh\r\n"
                     + (c.status() == 400 ? "" : "Connection: close\r\n")
                     + "\r\n");
         NormalisingBackend.Seen seen = api.seen.poll(a.status() == 200 ? 10 : 0, TimeUnit.SECONDS);
         if (a.status() != c.status()) {
-          failures.add(via + ": status " + a.status() + " (" + a.body().trim() + "), not " + c.status());
+          failures.add(
+              via + ": status " + a.status() + " (" + a.body().trim() + "), not " + c.status());
         }
         if (a.status() != 200) {
           if (seen != null) {
@@ -204,7 +210,8 @@ class RequestPathAttackIT {
           failures.add(via + ": allowed, and the backend served " + seen.served());
         }
         if (!seen.raw().startsWith(seen.served())) {
-          failures.add(via + ": forwarded " + seen.raw() + ", but the backend served " + seen.served());
+          failures.add(
+              via + ": forwarded " + seen.raw() + ", but the backend served " + seen.served());
         }
         if (c.served() != null && !c.served().equals(seen.served())) {
           failures.add(via + ": served " + seen.served() + ", not " + c.served());
@@ -215,7 +222,9 @@ class RequestPathAttackIT {
     assertThat(proxy.limits().rejections().total(RejectReason.BAD_PATH)).isPositive();
   }
 
-  /** A GET for {@code path} on {@code authority}: static {@code :method}, {@code :scheme}, literals. */
+  /**
+   * A GET for {@code path} on {@code authority}: static {@code :method}, {@code :scheme}, literals.
+   */
   private static byte[] h2Get(String path, String authority, String... fields) {
     java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
     b.write(0x82); // :method GET
@@ -281,7 +290,8 @@ class RequestPathAttackIT {
             "GET /api/./x?next=/../admin&q=%2e%2E HTTP/1.1\r\nHost: api.shop.mesh\r\n"
                 + "Connection: close\r\n\r\n");
     assertThat(a.status()).isEqualTo(200);
-    assertThat(api.seen.poll(10, TimeUnit.SECONDS).raw()).isEqualTo("/api/x?next=/../admin&q=%2e%2E");
+    assertThat(api.seen.poll(10, TimeUnit.SECONDS).raw())
+        .isEqualTo("/api/x?next=/../admin&q=%2e%2E");
   }
 
   @Test
@@ -293,7 +303,9 @@ class RequestPathAttackIT {
     assertThat(a.status()).isEqualTo(200);
     assertThat(api.seen.poll(10, TimeUnit.SECONDS).raw()).isEqualTo("/files/a%2Fb/c%5Cd");
     // Dot segments are still resolved before the rule sees the path.
-    assertThat(send(filesPort, "GET /files/../admin HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n").status())
+    assertThat(
+            send(filesPort, "GET /files/../admin HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n")
+                .status())
         .isEqualTo(403);
     assertThat(api.seen.poll()).isNull();
   }
@@ -324,11 +336,15 @@ class RequestPathAttackIT {
       assertThat(a.status()).isEqualTo(400);
       assertThat(a.body()).contains("more than one x-user field");
       assertThat(api.seen.poll()).isNull();
-      a = send(port, "GET /me HTTP/1.1\r\nHost: users.shop.mesh\r\nX-User: alice\r\nConnection: close\r\n\r\n");
+      a =
+          send(
+              port,
+              "GET /me HTTP/1.1\r\nHost: users.shop.mesh\r\nX-User: alice\r\nConnection: close\r\n\r\n");
       assertThat(a.status()).isEqualTo(200);
       assertThat(api.seen.poll(10, TimeUnit.SECONDS).user()).containsExactly("alice");
     }
-    assertThat(proxy.limits().rejections().total(RejectReason.DUPLICATE_HEADER)).isGreaterThanOrEqualTo(2);
+    assertThat(proxy.limits().rejections().total(RejectReason.DUPLICATE_HEADER))
+        .isGreaterThanOrEqualTo(2);
   }
 
   /** The same for a TrafficSplit match: a second {@code x-canary} used to pick the canary. */
@@ -357,7 +373,9 @@ class RequestPathAttackIT {
       Answer a =
           send(
               proxy.entryPort(),
-              "GET /api/x " + version + "\r\nHost: users.shop.mesh\r\nHost: api.shop.mesh\r\n"
+              "GET /api/x "
+                  + version
+                  + "\r\nHost: users.shop.mesh\r\nHost: api.shop.mesh\r\n"
                   + "X-User: alice\r\n\r\n");
       assertThat(a.status()).as(version).isEqualTo(400);
       assertThat(api.seen.poll()).as(version).isNull();

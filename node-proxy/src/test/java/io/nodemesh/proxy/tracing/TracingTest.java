@@ -14,7 +14,8 @@ class TracingTest {
     assertThat(NONE.enabled(Map.of())).isFalse();
     assertThat(NONE.enabled(Map.of("OTEL_SERVICE_NAME", "x"))).isFalse();
     assertThat(NONE.enabled(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"))).isTrue();
-    assertThat(NONE.enabled(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces")))
+    assertThat(
+            NONE.enabled(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/v1/traces")))
         .isTrue();
     assertThat(NONE.enabled(Map.of("OTEL_TRACES_EXPORTER", "otlp"))).isTrue();
     assertThat(new TracingOptions("http://c:4318", null, Map.of()).enabled(Map.of())).isTrue();
