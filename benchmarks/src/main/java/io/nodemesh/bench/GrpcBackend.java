@@ -5,17 +5,16 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
+import io.nodemesh.testkit.GrpcBytes;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The gRPC backend of {@code bench/peers}: a grpc-java server (h2c) with one unary method, {@code
  * bench.Echo/Unary}, that answers every request with the same short message. Messages are raw bytes
- * (no protoc): h2load sends a hand-made length-prefixed frame and checks only the status.
+ * (no protoc, {@link GrpcBytes}): h2load sends a hand-made length-prefixed frame and checks only
+ * the status.
  *
  * <p>{@code GrpcBackend HOST PORT}; prints {@code ready} once it listens. Runs on a direct executor
  * (the call is answered on the transport's event loop, as a real lightweight service would be on a
@@ -25,30 +24,8 @@ public final class GrpcBackend {
   static final String SERVICE = "bench.Echo";
   static final byte[] ANSWER = "hello from the grpc backend".getBytes(StandardCharsets.UTF_8);
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   static final MethodDescriptor<byte[], byte[]> UNARY =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Unary"))
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
-          .build();
+      GrpcBytes.method(SERVICE, "Unary", MethodDescriptor.MethodType.UNARY);
 
   private GrpcBackend() {}
 

@@ -11,6 +11,7 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.access.Explanation;
 import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.testkit.K8s;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -245,8 +246,8 @@ abstract class AclScenarios {
     long revoked;
     try {
       await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > 20);
-      cluster.delete(AclWorld.pod("default", "web-1", "web", AclWorld.WEB_IP));
-      cluster.put(AclWorld.pod("default", "intruder-1", "batch", AclWorld.WEB_IP));
+      cluster.delete(K8s.pod("default", "web-1", "web", AclWorld.WEB_IP));
+      cluster.put(K8s.pod("default", "intruder-1", "batch", AclWorld.WEB_IP));
       await()
           .atMost(Duration.ofSeconds(3))
           .pollInterval(Duration.ofMillis(5))

@@ -1,9 +1,9 @@
 package io.nodemesh.cli;
 
+import static io.nodemesh.testkit.K8s.pod;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -146,26 +146,6 @@ final class AclWorld implements AutoCloseable {
     t.getMetadata().setNamespace(NS);
     t.setSpec(new TrafficTargetSpec(sa(destination, NS), rules, sources));
     return t;
-  }
-
-  static Pod pod(String ns, String name, String sa, String ip) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(name)
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName(sa)
-        .addNewContainer()
-        .withName("app")
-        .withImage("example/app")
-        .endContainer()
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Running")
-        .withPodIP(ip)
-        .endStatus()
-        .build();
   }
 
   private static Service service(String name, int port, String protocol, String trafficType) {

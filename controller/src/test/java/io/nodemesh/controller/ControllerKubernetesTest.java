@@ -1,8 +1,8 @@
 package io.nodemesh.controller;
 
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
-import static io.nodemesh.controller.testing.K8s.split;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
+import static io.nodemesh.testkit.K8s.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -21,8 +21,8 @@ import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.shadow.ShadowNames;
 import io.nodemesh.controller.source.InformerSource;
-import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.testkit.K8s;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,13 +1,12 @@
 package io.nodemesh.controller;
 
-import static io.nodemesh.controller.testing.K8s.endpoint;
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
+import static io.nodemesh.testkit.K8s.endpoint;
+import static io.nodemesh.testkit.K8s.pod;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -46,22 +45,6 @@ class EndpointDeputyKubernetesTest {
 
   KubernetesClient own;
   Controller controller;
-
-  static Pod pod(String ns, String name, String sa, String ip) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(name)
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName(sa)
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Running")
-        .withPodIP(ip)
-        .endStatus()
-        .build();
-  }
 
   static EndpointSlice v6(EndpointSlice s) {
     return new EndpointSliceBuilder(s).withAddressType("IPv6").build();

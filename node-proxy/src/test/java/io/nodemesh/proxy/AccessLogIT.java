@@ -15,6 +15,9 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tracing.TracingOptions;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.TcpEchoBackend;
+import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -49,8 +52,8 @@ class AccessLogIT {
   void oneLinePerRequestAndPerConnectionWithTheTraceId(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (OtlpReceiver otlp = new OtlpReceiver();
-        TestBackend web = new TestBackend("v1");
-        TcpProxyIT.EchoBackend db = new TcpProxyIT.EchoBackend("db");
+        HttpBackend web = new HttpBackend("v1");
+        TcpEchoBackend db = new TcpEchoBackend("db");
         NodeProxy proxy =
             NodeProxy.start(
                 local()
@@ -70,12 +73,12 @@ class AccessLogIT {
                   Protocol.TCP,
                   tcpPort,
                   RouteConfig.direct(db.backend("db", 1)))));
-      try (RawClient c = new RawClient(httpPort)) {
-        c.send(
+      try (Wire c = new Wire(httpPort)) {
+        c.exchange(
             "PUT /cart/9?coupon=x HTTP/1.1\r\nHost: web.shop.mesh\r\nContent-Length: 5\r\n"
                 + "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\nhello");
       }
-      try (RawClient c = new RawClient(proxy.entryPort())) {
+      try (Wire c = new Wire(proxy.entryPort())) {
         assertThat(c.get("/missing", "nope.shop.mesh").status()).isEqualTo(404);
       }
       try (Socket s = new Socket()) {
@@ -112,7 +115,7 @@ class AccessLogIT {
       assertThat(tcp.get("destination").asText()).isEqualTo("shop/db:5432");
       assertThat(tcp.get("bytes_in").asLong()).isEqualTo(10);
       assertThat(tcp.get("bytes_out").asLong())
-          .isEqualTo(10 + TcpProxyIT.EchoBackend.trailer("db", 10).length);
+          .isEqualTo(10 + TcpEchoBackend.trailer("db", 10).length);
     }
   }
 
@@ -120,7 +123,7 @@ class AccessLogIT {
   void aRetriedRequestNamesTheEndpointThatAnswered(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     int dead = freePort();
-    try (TestBackend live = new TestBackend("v1");
+    try (HttpBackend live = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local().withAccessLog(file.toString()))) {
       int httpPort = freePort();
       BackendConfig web =
@@ -144,7 +147,7 @@ class AccessLogIT {
                       null, ResilienceIT.retries(2), null, ResilienceIT.NO_EJECTION, null))));
       // Round robin sends one of the first two requests to the dead endpoint first.
       for (int i = 0; i < 2; i++) {
-        try (RawClient c = new RawClient(httpPort)) {
+        try (Wire c = new Wire(httpPort)) {
           assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(200);
         }
       }

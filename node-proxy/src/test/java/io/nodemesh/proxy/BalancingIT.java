@@ -14,6 +14,8 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.HashOn;
 import io.nodemesh.config.ServicePolicy.LbPolicy;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class BalancingIT {
   private static final String HOST = "web.default.mesh";
 
-  private final List<ScriptedBackend> backends = new ArrayList<>();
+  private final List<HttpBackend> backends = new ArrayList<>();
   private NodeProxy proxy;
   private int port;
 
@@ -36,11 +38,11 @@ class BalancingIT {
     if (proxy != null) {
       proxy.close();
     }
-    backends.forEach(ScriptedBackend::close);
+    backends.forEach(HttpBackend::close);
   }
 
-  ScriptedBackend backend(String name) throws IOException {
-    ScriptedBackend b = new ScriptedBackend(name);
+  HttpBackend backend(String name) throws IOException {
+    HttpBackend b = new HttpBackend(name);
     backends.add(b);
     return b;
   }
@@ -65,8 +67,8 @@ class BalancingIT {
   }
 
   String get(String extraHeader) throws IOException {
-    try (RawClient c = new RawClient(port)) {
-      return c.send("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n" + extraHeader + "\r\n").body();
+    try (Wire c = new Wire(port)) {
+      return c.exchange("GET / HTTP/1.1\r\nHost: " + HOST + "\r\n" + extraHeader + "\r\n").body();
     }
   }
 
@@ -92,10 +94,10 @@ class BalancingIT {
 
   @Test
   void peakEwmaSendsMostRequestsAwayFromASlowBackend() throws Exception {
-    ScriptedBackend slow = backend("slow");
+    HttpBackend slow = backend("slow");
     slow.delayMillis = 80;
-    ScriptedBackend fast1 = backend("fast1");
-    ScriptedBackend fast2 = backend("fast2");
+    HttpBackend fast1 = backend("fast1");
+    HttpBackend fast2 = backend("fast2");
     start(
         new Balancing(LbPolicy.EWMA, null, null, true),
         List.of(slow.endpoint(), fast1.endpoint(), fast2.endpoint()));
@@ -104,7 +106,7 @@ class BalancingIT {
       clients.add(
           CompletableFuture.runAsync(
               () -> {
-                try (RawClient c = new RawClient(port)) {
+                try (Wire c = new Wire(port)) {
                   for (int i = 0; i < 100; i++) {
                     c.get("/", HOST);
                   }
@@ -116,14 +118,14 @@ class BalancingIT {
     }
     CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get();
     // Round robin would give it 100 of 300; latency-aware balancing far fewer.
-    assertThat(slow.requests.get()).isLessThan(30);
-    assertThat(fast1.requests.get() + fast2.requests.get()).isGreaterThan(270);
+    assertThat(slow.received.get()).isLessThan(30);
+    assertThat(fast1.received.get() + fast2.received.get()).isGreaterThan(270);
   }
 
   @Test
   void endpointsOnTheProxysNodeArePreferredUnlessTurnedOff() throws Exception {
-    ScriptedBackend here = backend("here");
-    ScriptedBackend there = backend("there");
+    HttpBackend here = backend("here");
+    HttpBackend there = backend("there");
     List<EndpointConfig> eps =
         List.of(
             new EndpointConfig("127.0.0.1", here.port(), "test-node", true, true, false),
@@ -143,8 +145,8 @@ class BalancingIT {
 
   @Test
   void aNotReadyEndpointGetsNothingAndATerminatingOneOnlyWhenNothingIsReady() throws Exception {
-    ScriptedBackend ready = backend("ready");
-    ScriptedBackend draining = backend("draining");
+    HttpBackend ready = backend("ready");
+    HttpBackend draining = backend("draining");
     start(
         new Balancing(LbPolicy.ROUND_ROBIN, null, null, true),
         List.of(

@@ -1,8 +1,11 @@
 package io.nodemesh.proxy;
 
 import io.netty.buffer.PooledByteBufAllocator;
+import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.testkit.ChildJvm;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -10,6 +13,7 @@ import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A node proxy in its own JVM, so a test can cap its heap and direct memory. Applies the config in
@@ -21,47 +25,29 @@ public final class ChildProxy {
 
   /** Heap and direct memory of a running child: {@code [heap peak, pooled direct in use]}. */
   static final class Running implements AutoCloseable {
-    private final Process process;
-    private final java.io.BufferedReader out;
-    private final java.io.PrintStream in;
+    private final ChildJvm jvm;
 
     /** Starts a child proxy on {@code config} and waits until it has applied it. */
-    Running(Path dir, io.nodemesh.config.MeshConfig config, long heapCap, long directCap)
-        throws java.io.IOException {
+    Running(Path dir, MeshConfig config, long heapCap, long directCap) throws IOException {
       Path cfg = dir.resolve("config.json");
       Files.writeString(cfg, MeshConfigJson.write(config));
-      java.util.List<String> cmd =
-          java.util.List.of(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-Xmx" + (heapCap >> 20) + "m",
-              "-XX:MaxDirectMemorySize=" + (directCap >> 20) + "m",
-              "--enable-native-access=ALL-UNNAMED",
-              "-cp",
-              System.getProperty("java.class.path"),
-              ChildProxy.class.getName(),
-              cfg.toString());
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      out =
-          new java.io.BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      in = new java.io.PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
-      if (!"READY".equals(skipTo("READY"))) {
+      jvm =
+          ChildJvm.start(
+              "child-proxy-" + ProcessHandle.current().pid() + "-" + dir.getFileName(),
+              List.of(
+                  "-Xmx" + (heapCap >> 20) + "m",
+                  "-XX:MaxDirectMemorySize=" + (directCap >> 20) + "m"),
+              ChildProxy.class,
+              List.of(cfg.toString()));
+      if (!"READY".equals(jvm.nextLine("READY", 60))) {
         close();
         throw new IllegalStateException("child proxy did not start");
       }
     }
 
-    private String skipTo(String prefix) throws java.io.IOException {
-      String line;
-      while ((line = out.readLine()) != null && !line.startsWith(prefix)) {
-        // Log lines of the child.
-      }
-      return line;
-    }
-
-    long[] stats() throws java.io.IOException {
-      in.println("STATS");
-      String line = skipTo("STATS ");
+    long[] stats() throws IOException {
+      jvm.send("STATS");
+      String line = jvm.nextLine("STATS ", 60);
       if (line == null) {
         throw new IllegalStateException("child proxy died");
       }
@@ -71,15 +57,7 @@ public final class ChildProxy {
 
     @Override
     public void close() {
-      in.close();
-      try {
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      jvm.close();
     }
   }
 

@@ -12,6 +12,9 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.testkit.FakeController;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -20,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /** The proxy fed by a controller over the long-poll API. */
 class ConfigClientIT {
-  private TestBackend v1;
-  private TestBackend v2;
-  private TestController controller;
+  private HttpBackend v1;
+  private HttpBackend v2;
+  private FakeController controller;
   private NodeProxy proxy;
 
   @AfterEach
@@ -46,10 +49,10 @@ class ConfigClientIT {
 
   @Test
   void keepsTheLastGoodConfigWhileTheControllerIsAwayAndPicksUpTheNextOne() throws Exception {
-    v1 = new TestBackend("v1");
-    v2 = new TestBackend("v2");
+    v1 = new HttpBackend("v1");
+    v2 = new HttpBackend("v2");
     int port = freePort();
-    controller = new TestController(0);
+    controller = new FakeController(0);
     int controllerPort = controller.port();
     controller.publish(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
@@ -68,7 +71,7 @@ class ConfigClientIT {
 
     controller.close();
     int okBefore = controller.ok.get();
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       for (int i = 0; i < 5; i++) {
         assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v2");
       }
@@ -76,21 +79,21 @@ class ConfigClientIT {
     assertThat(proxy.appliedVersion()).isEqualTo(2);
     assertThat(okBefore).isEqualTo(2);
 
-    controller = new TestController(controllerPort);
+    controller = new FakeController(controllerPort);
     controller.publish(
         config(3, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
     await().atMost(Duration.ofSeconds(15)).until(() -> proxy.appliedVersion() == 3);
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v1");
     }
   }
 
   @Test
   void aConfigThatCannotBeAppliedIsRejectedAndTheOldOneStays() throws Exception {
-    v1 = new TestBackend("v1");
-    v2 = new TestBackend("v2");
+    v1 = new HttpBackend("v1");
+    v2 = new HttpBackend("v2");
     int port = freePort();
-    controller = new TestController(0);
+    controller = new FakeController(0);
     controller.publish(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
     proxy = start(controller.port());
@@ -104,7 +107,7 @@ class ConfigClientIT {
     controller.publish("\"3\"", "{\"version\": ");
     await().atMost(Duration.ofSeconds(5)).until(() -> controller.ok.get() >= 3);
     assertThat(proxy.appliedVersion()).isEqualTo(1);
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v1");
     }
 

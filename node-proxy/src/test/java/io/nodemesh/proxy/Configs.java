@@ -5,9 +5,6 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.List;
 
 /** Test configs. */
@@ -15,12 +12,7 @@ final class Configs {
   private Configs() {}
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return io.nodemesh.testkit.Loopback.freePort();
   }
 
   static ListenerConfig http(String ns, String svc, int port, int proxyPort, RouteConfig route) {

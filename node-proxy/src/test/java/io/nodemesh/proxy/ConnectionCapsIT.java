@@ -15,6 +15,8 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.TcpEchoBackend;
+import io.nodemesh.testkit.UdpEchoBackend;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -36,8 +38,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionCapsIT {
   private NodeProxy proxy;
-  private TcpProxyIT.EchoBackend tcpEcho;
-  private UdpProxyIT.EchoBackend udpEcho;
+  private TcpEchoBackend tcpEcho;
+  private UdpEchoBackend udpEcho;
 
   @AfterEach
   void stop() {
@@ -85,7 +87,7 @@ class ConnectionCapsIT {
 
   @Test
   void aTcpListenerClosesConnectionsOverTheServicesCap() throws Exception {
-    tcpEcho = new TcpProxyIT.EchoBackend("a");
+    tcpEcho = new TcpEchoBackend("a");
     proxy = NodeProxy.start(local());
     int port = freePort();
     proxy.apply(config(1, tcp(port, 3)));
@@ -119,7 +121,7 @@ class ConnectionCapsIT {
 
   @Test
   void theProxysCapAppliesToTcpListenersAndAServiceCannotRaiseIt() throws Exception {
-    tcpEcho = new TcpProxyIT.EchoBackend("a");
+    tcpEcho = new TcpEchoBackend("a");
     proxy =
         NodeProxy.start(
             local(),
@@ -170,7 +172,7 @@ class ConnectionCapsIT {
 
   @Test
   void oneClientIpCannotOpenMoreThanItsShareOfUdpSessions() throws Exception {
-    udpEcho = new UdpProxyIT.EchoBackend("a");
+    udpEcho = new UdpEchoBackend("a");
     proxy =
         NodeProxy.start(
             local(),
@@ -206,7 +208,7 @@ class ConnectionCapsIT {
 
   @Test
   void aServiceIdleTimeoutOfADayIsCutToTheProxysBound() throws Exception {
-    udpEcho = new UdpProxyIT.EchoBackend("a");
+    udpEcho = new UdpEchoBackend("a");
     proxy =
         NodeProxy.start(
             local(),

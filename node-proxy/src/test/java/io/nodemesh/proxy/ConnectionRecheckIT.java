@@ -14,6 +14,11 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.recheck.Revocations;
+import io.nodemesh.testkit.FakeController;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.TcpEchoBackend;
+import io.nodemesh.testkit.UpgradeBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -35,10 +40,10 @@ import org.junit.jupiter.api.Test;
 class ConnectionRecheckIT {
   private static final Duration CLOSED_WITHIN = Duration.ofSeconds(10);
   private NodeProxy proxy;
-  private TestController controller;
+  private FakeController controller;
   private UpgradeBackend upgrades;
-  private TcpProxyIT.EchoBackend echo;
-  private TestBackend web;
+  private TcpEchoBackend echo;
+  private HttpBackend web;
 
   @AfterEach
   void stop() throws IOException {
@@ -104,7 +109,7 @@ class ConnectionRecheckIT {
   @Test
   void revokingTheTrafficTargetClosesAnOpenWebSocketTunnel() throws Exception {
     upgrades = new UpgradeBackend();
-    controller = new TestController(0);
+    controller = new FakeController(0);
     int port = freePort();
     ListenerConfig chat =
         http("shop", "chat", 80, port, RouteConfig.direct(upgrades.backend("chat")));
@@ -150,7 +155,7 @@ class ConnectionRecheckIT {
 
   @Test
   void revokingTheGrantClosesASilentTcpRelay() throws Exception {
-    echo = new TcpProxyIT.EchoBackend("a");
+    echo = new TcpEchoBackend("a");
     proxy = NodeProxy.start(local());
     int port = freePort();
     ListenerConfig db = tcp(port);
@@ -166,7 +171,7 @@ class ConnectionRecheckIT {
 
   @Test
   void aRemovedListenerClosesItsTcpConnections() throws Exception {
-    echo = new TcpProxyIT.EchoBackend("a");
+    echo = new TcpEchoBackend("a");
     proxy = NodeProxy.start(local());
     int port = freePort();
     ListenerConfig db = tcp(port);
@@ -182,16 +187,16 @@ class ConnectionRecheckIT {
   @Test
   void aRemovedListenerAnswersItsInFlightRequestWithConnectionCloseAndClosesIdleOnes()
       throws Exception {
-    web = new TestBackend("v1");
+    web = new HttpBackend("v1");
     proxy = NodeProxy.start(local());
     int port = freePort();
     ListenerConfig l = http("shop", "api", 80, port, RouteConfig.direct(web.backend("api", 1)));
     proxy.apply(acl(1, List.of(l), l));
-    try (RawClient busy = new RawClient(port);
-        RawClient idle = new RawClient(port)) {
+    try (Wire busy = new Wire(port);
+        Wire idle = new Wire(port)) {
       assertThat(idle.get("/", "api.shop.mesh").status()).isEqualTo(200);
       web.hold = new CountDownLatch(1);
-      CompletableFuture<RawClient.Response> inFlight =
+      CompletableFuture<Wire.Answer> inFlight =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
@@ -208,7 +213,7 @@ class ConnectionRecheckIT {
       // both have seen it, or the answer could leave before the busy one knows it is draining.
       await().atMost(CLOSED_WITHIN).until(() -> revoked(Revocations.Kind.HTTP) == 2.0);
       web.hold.countDown();
-      RawClient.Response r = inFlight.get();
+      Wire.Answer r = inFlight.get();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.headers()).containsEntry("connection", "close");
       assertThat(busy.closedByPeer()).isTrue();

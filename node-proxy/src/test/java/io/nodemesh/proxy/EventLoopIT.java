@@ -10,6 +10,8 @@ import static org.awaitility.Awaitility.await;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +39,8 @@ class EventLoopIT {
 
   @Test
   void trafficThroughSlowAndFastBackendsNeverStallsAnEventLoop() throws Exception {
-    try (TestBackend fast = new TestBackend("fast");
-        TestBackend slow = new TestBackend("slow");
+    try (HttpBackend fast = new HttpBackend("fast");
+        HttpBackend slow = new HttpBackend("slow");
         NodeProxy proxy = NodeProxy.start(local().withEventLoopThreads(2))) {
       slow.delayMillis = 500;
       int fastPort = freePort();
@@ -57,7 +59,7 @@ class EventLoopIT {
           clients.add(
               CompletableFuture.runAsync(
                   () -> {
-                    try (RawClient c = new RawClient(port)) {
+                    try (Wire c = new Wire(port)) {
                       for (int r = 0; r < rounds; r++) {
                         assertThat(c.get("/", host).status()).isEqualTo(200);
                       }

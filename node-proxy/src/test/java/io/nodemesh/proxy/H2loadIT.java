@@ -13,6 +13,8 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.H2Backend;
+import io.nodemesh.testkit.HttpBackend;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -113,7 +115,7 @@ class H2loadIT {
 
   @Test
   void h2cClientsToAnHttp11Backend() throws Exception {
-    try (TestBackend backend = new TestBackend("h1")) {
+    try (HttpBackend backend = new HttpBackend("h1")) {
       route(backend.port(), Scheme.HTTP);
       assertAllSucceeded(h2load());
       assertThat(backend.requests.get()).isEqualTo(REQUESTS);

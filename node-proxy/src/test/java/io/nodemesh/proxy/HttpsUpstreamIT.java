@@ -3,8 +3,8 @@ package io.nodemesh.proxy;
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
-import static io.nodemesh.proxy.GrpcEcho.text;
-import static io.nodemesh.proxy.GrpcEcho.utf8;
+import static io.nodemesh.testkit.GrpcEcho.text;
+import static io.nodemesh.testkit.GrpcEcho.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -23,6 +23,8 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.GrpcEcho;
+import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -122,9 +124,9 @@ class HttpsUpstreamIT {
     HttpsServer backend = http11Backend();
     try {
       route(backend.getAddress().getPort());
-      try (RawClient c = new RawClient(port)) {
+      try (Wire c = new Wire(port)) {
         for (int i = 0; i < 3; i++) {
-          RawClient.Response r = c.get("/", "secure.default.mesh");
+          Wire.Answer r = c.get("/", "secure.default.mesh");
           assertThat(r.status()).isEqualTo(200);
           assertThat(r.body()).isEqualTo("tls HTTP/1.1");
         }
@@ -140,8 +142,8 @@ class HttpsUpstreamIT {
     HttpsServer backend = http11Backend();
     try {
       route(backend.getAddress().getPort());
-      try (RawClient c = new RawClient(port)) {
-        RawClient.Response r = c.get("/", "secure.default.mesh");
+      try (Wire c = new Wire(port)) {
+        Wire.Answer r = c.get("/", "secure.default.mesh");
         assertThat(r.status()).isEqualTo(502);
         assertThat(r.body()).contains("connect failed");
       }

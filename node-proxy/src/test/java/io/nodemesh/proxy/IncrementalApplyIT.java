@@ -12,6 +12,8 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.listener.CompiledListener;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -19,11 +21,11 @@ import org.junit.jupiter.api.Test;
 
 /** {@link NodeProxy#apply} keeps the compiled listeners a new config leaves unchanged. */
 class IncrementalApplyIT {
-  private final TestBackend backend;
+  private final HttpBackend backend;
   private final NodeProxy proxy;
 
   IncrementalApplyIT() throws IOException {
-    backend = new TestBackend("v1");
+    backend = new HttpBackend("v1");
     proxy = NodeProxy.start(local());
   }
 
@@ -51,7 +53,7 @@ class IncrementalApplyIT {
     proxy.apply(config(2, a, b2));
     assertThat(at(a)).isSameAs(first);
     assertThat(at(b2).config()).isSameAs(b2);
-    try (RawClient c = new RawClient(b.proxyPort())) {
+    try (Wire c = new Wire(b.proxyPort())) {
       assertThat(c.get("/", "b.shop.mesh").status()).isEqualTo(200);
     }
 

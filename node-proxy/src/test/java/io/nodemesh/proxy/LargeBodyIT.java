@@ -6,6 +6,7 @@ import static io.nodemesh.proxy.Configs.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.HttpBackend;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -34,13 +35,13 @@ class LargeBodyIT {
   private static final long GIB = 1L << 30;
 
   @TempDir Path dir;
-  private TestBackend backend;
+  private HttpBackend backend;
   private ChildProxy.Running child;
   private int port;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new TestBackend("big");
+    backend = new HttpBackend("big");
     port = freePort();
     child =
         new ChildProxy.Running(

@@ -20,6 +20,7 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.GrpcEcho;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;

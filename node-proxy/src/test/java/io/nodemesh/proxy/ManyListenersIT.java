@@ -8,6 +8,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -29,11 +30,11 @@ class ManyListenersIT {
 
   @Test
   void fiveHundredTcpServicesAtOnce() throws Exception {
-    List<TcpProxyIT.EchoBackend> backends = new ArrayList<>();
+    List<TcpEchoBackend> backends = new ArrayList<>();
     List<Socket> open = new ArrayList<>();
     try (NodeProxy proxy = NodeProxy.start(local())) {
       for (int i = 0; i < BACKENDS; i++) {
-        backends.add(new TcpProxyIT.EchoBackend("b" + i));
+        backends.add(new TcpEchoBackend("b" + i));
       }
       Set<Integer> ports = new LinkedHashSet<>();
       while (ports.size() < SERVICES) {
@@ -42,7 +43,7 @@ class ManyListenersIT {
       List<ListenerConfig> listeners = new ArrayList<>();
       int i = 0;
       for (int port : ports) {
-        TcpProxyIT.EchoBackend b = backends.get(i % BACKENDS);
+        TcpEchoBackend b = backends.get(i % BACKENDS);
         String svc = "svc" + i;
         listeners.add(
             new ListenerConfig(
@@ -71,7 +72,7 @@ class ManyListenersIT {
       for (Socket s : open) {
         close(s);
       }
-      backends.forEach(TcpProxyIT.EchoBackend::close);
+      backends.forEach(TcpEchoBackend::close);
     }
   }
 

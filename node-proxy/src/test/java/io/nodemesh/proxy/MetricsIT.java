@@ -16,6 +16,10 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.TcpEchoBackend;
+import io.nodemesh.testkit.UdpEchoBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -31,14 +35,14 @@ import org.junit.jupiter.api.Test;
 
 /** The proxy's metrics as Prometheus scrapes them, after real traffic on loopback. */
 class MetricsIT {
-  private TestBackend v1;
-  private TestBackend v2;
+  private HttpBackend v1;
+  private HttpBackend v2;
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    v1 = new TestBackend("v1");
-    v2 = new TestBackend("v2");
+    v1 = new HttpBackend("v1");
+    v2 = new HttpBackend("v2");
     proxy =
         NodeProxy.start(
             local(),
@@ -58,16 +62,17 @@ class MetricsIT {
   void tenThousandPathsAndBogusMethodsAddNoSeries() throws Exception {
     int port = freePort();
     proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       // Warm up: the series a client can reach at all exist after this.
       assertThat(c.get("/warm", "web.shop.mesh").status()).isEqualTo(200);
-      assertThat(c.send("BREW /pot HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n").status())
+      assertThat(c.exchange("BREW /pot HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n").status())
           .isEqualTo(200);
       long before = Scrape.of(proxy).meshSeries();
       for (int i = 0; i < 10_000; i++) {
         String method = i % 2 == 0 ? "GET" : "X" + Integer.toString(i, 36).toUpperCase();
-        RawClient.Response r =
-            c.send(method + " /item/" + i + "?q=" + i + " HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n");
+        Wire.Answer r =
+            c.exchange(
+                method + " /item/" + i + "?q=" + i + " HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n");
         assertThat(r.status()).isEqualTo(200);
       }
       Scrape after = Scrape.of(proxy);
@@ -92,10 +97,10 @@ class MetricsIT {
                 port,
                 split(v1.backend("web", 1), v1.backend("web-v1", 3), v2.backend("web-v2", 1)))));
     String body = "x".repeat(1000);
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       for (int i = 0; i < 8; i++) {
-        RawClient.Response r =
-            c.send(
+        Wire.Answer r =
+            c.exchange(
                 "POST /orders HTTP/1.1\r\nHost: web.shop.mesh\r\nContent-Length: 1000\r\n\r\n"
                     + body);
         assertThat(r.status()).isEqualTo(200);
@@ -128,7 +133,7 @@ class MetricsIT {
     BackendConfig dead =
         new BackendConfig("web", 1, List.of(EndpointConfig.ready("127.0.0.1", closed)));
     proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(dead))));
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(502);
     }
     Scrape s = Scrape.of(proxy);
@@ -141,11 +146,11 @@ class MetricsIT {
   void statusesAreCountedExactlyWithTheirClass() throws Exception {
     int port = freePort();
     int[] statuses = {404, 429, 503, 504, 404};
-    try (ScriptedBackend b = new ScriptedBackend("web")) {
+    try (HttpBackend b = new HttpBackend("web")) {
       b.status = n -> statuses[(n - 1) % statuses.length];
       BackendConfig web = new BackendConfig("web", 1, List.of(b.endpoint()));
       proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(web))));
-      try (RawClient c = new RawClient(port)) {
+      try (Wire c = new Wire(port)) {
         for (int expected : statuses) {
           assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(expected);
         }
@@ -203,7 +208,7 @@ class MetricsIT {
 
   @Test
   void tcpConnectionsAndBytesArePerBackend() throws Exception {
-    try (TcpProxyIT.EchoBackend echo = new TcpProxyIT.EchoBackend("a")) {
+    try (TcpEchoBackend echo = new TcpEchoBackend("a")) {
       int port = freePort();
       proxy.apply(
           config(
@@ -226,7 +231,7 @@ class MetricsIT {
         s.shutdownOutput();
         s.getInputStream().readAllBytes();
       }
-      byte[] trailer = TcpProxyIT.EchoBackend.trailer("a", 300);
+      byte[] trailer = TcpEchoBackend.trailer("a", 300);
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(
@@ -244,7 +249,7 @@ class MetricsIT {
 
   @Test
   void udpDatagramsAndSessionsArePerBackend() throws Exception {
-    try (UdpProxyIT.EchoBackend echo = new UdpProxyIT.EchoBackend("a")) {
+    try (UdpEchoBackend echo = new UdpEchoBackend("a")) {
       int port = UdpProxyIT.freeUdpPort();
       proxy.apply(
           config(

@@ -15,6 +15,8 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -40,14 +42,14 @@ class NodeProxyIT {
   /** Not the common pool: it may have a single thread, which a blocked client would hold. */
   private static final java.util.concurrent.Executor ASYNC = Thread.ofVirtual()::start;
 
-  private TestBackend v1;
-  private TestBackend v2;
+  private HttpBackend v1;
+  private HttpBackend v2;
   private NodeProxy proxy;
 
   @BeforeEach
   void backends() throws IOException {
-    v1 = new TestBackend("v1");
-    v2 = new TestBackend("v2");
+    v1 = new HttpBackend("v1");
+    v2 = new HttpBackend("v2");
   }
 
   @AfterEach
@@ -74,9 +76,9 @@ class NodeProxyIT {
     proxy = NodeProxy.start(local());
     proxy.apply(config(1, http("default", "web", 80, port, weights(90, 10))));
     List<String> seen = new CopyOnWriteArrayList<>();
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
-        RawClient.Response r = c.get("/", "web.default.mesh");
+        Wire.Answer r = c.get("/", "web.default.mesh");
         assertThat(r.status()).isEqualTo(200);
         seen.add(r.body());
       }
@@ -94,9 +96,9 @@ class NodeProxyIT {
     CompletableFuture<Void> client =
         CompletableFuture.runAsync(
             () -> {
-              try (RawClient c = new RawClient(port)) {
+              try (Wire c = new Wire(port)) {
                 while (!stop.get()) {
-                  RawClient.Response r = c.get("/", "web.default.mesh");
+                  Wire.Answer r = c.get("/", "web.default.mesh");
                   seen.add(r.status() + " " + r.body());
                 }
               } catch (IOException e) {
@@ -125,8 +127,8 @@ class NodeProxyIT {
     proxy.apply(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
     v1.hold = new CountDownLatch(1);
-    try (RawClient c = new RawClient(port)) {
-      CompletableFuture<RawClient.Response> inFlight =
+    try (Wire c = new Wire(port)) {
+      CompletableFuture<Wire.Answer> inFlight =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
@@ -154,7 +156,7 @@ class NodeProxyIT {
     proxy = NodeProxy.start(local().withEventLoopThreads(2));
     proxy.apply(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
         assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
       }
@@ -162,9 +164,9 @@ class NodeProxyIT {
     assertThat(v1.connections).hasSize(1);
     // New downstream connections each time: they land on either loop and reuse its upstream.
     for (int i = 0; i < 50; i++) {
-      try (RawClient c = new RawClient(port)) {
-        RawClient.Response r =
-            c.send("GET / HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: close\r\n\r\n");
+      try (Wire c = new Wire(port)) {
+        Wire.Answer r =
+            c.exchange("GET / HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: close\r\n\r\n");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.headers()).containsEntry("connection", "close");
       }
@@ -182,8 +184,8 @@ class NodeProxyIT {
             1,
             http(
                 "default", "whoami", 80, freePort(), RouteConfig.direct(v1.backend("whoami", 1)))));
-    try (RawClient c = new RawClient(proxy.entryPort())) {
-      RawClient.Response byHost = c.get("/a?b=c", "WhoAmI.default.mesh");
+    try (Wire c = new Wire(proxy.entryPort())) {
+      Wire.Answer byHost = c.get("/a?b=c", "WhoAmI.default.mesh");
       assertThat(byHost.body()).isEqualTo("v1");
       assertThat(v1.lastUri).isEqualTo("/a?b=c");
       assertThat(v1.lastHeaders.getFirst("Host")).isEqualTo("WhoAmI.default.mesh");
@@ -192,8 +194,8 @@ class NodeProxyIT {
       assertThat(v1.lastHeaders.getFirst("Forwarded"))
           .isEqualTo("for=127.0.0.1;proto=http;host=WhoAmI.default.mesh");
 
-      RawClient.Response absolute =
-          c.send(
+      Wire.Answer absolute =
+          c.exchange(
               "GET http://whoami.default.mesh/p?q=1 HTTP/1.1\r\n"
                   + "Host: localhost\r\n"
                   + "Proxy-Connection: keep-alive\r\n\r\n");
@@ -202,7 +204,7 @@ class NodeProxyIT {
       assertThat(v1.lastHeaders.getFirst("Host")).isEqualTo("whoami.default.mesh");
       assertThat(v1.lastHeaders.containsKey("Proxy-Connection")).isFalse();
 
-      RawClient.Response unknown = c.get("/", "nope.default.mesh");
+      Wire.Answer unknown = c.get("/", "nope.default.mesh");
       assertThat(unknown.status()).isEqualTo(404);
       assertThat(unknown.body()).isEqualTo("no meshed service for host 'nope.default.mesh'\n");
     }
@@ -224,12 +226,12 @@ class NodeProxyIT {
       req.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
     }
     req.append("0\r\n\r\n");
-    try (RawClient c = new RawClient(proxy.entryPort())) {
-      assertThat(c.send(req.toString()).status()).isEqualTo(200);
+    try (Wire c = new Wire(proxy.entryPort())) {
+      assertThat(c.exchange(req.toString()).status()).isEqualTo(200);
       assertThat(v1.lastBodyBytes).isEqualTo(100_000);
       String fixed = "y".repeat(70_000);
       assertThat(
-              c.send(
+              c.exchange(
                       "PUT /up HTTP/1.1\r\n"
                           + "Host: whoami.default.mesh\r\n"
                           + "Content-Length: 70000\r\n\r\n"
@@ -256,8 +258,8 @@ class NodeProxyIT {
                 RouteConfig.direct(
                     new BackendConfig(
                         "web", 1, List.of(EndpointConfig.ready("127.0.0.1", dead)))))));
-    try (RawClient c = new RawClient(port)) {
-      RawClient.Response r = c.get("/", "web.default.mesh");
+    try (Wire c = new Wire(port)) {
+      Wire.Answer r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(502);
       assertThat(r.body())
           .startsWith("bad gateway: service default/web endpoint 127.0.0.1:" + dead + ": ")
@@ -277,8 +279,8 @@ class NodeProxyIT {
     proxy.apply(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
     v1.hold = new CountDownLatch(1);
-    try (RawClient c = new RawClient(port)) {
-      RawClient.Response r = c.get("/", "web.default.mesh");
+    try (Wire c = new Wire(port)) {
+      Wire.Answer r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(504);
       assertThat(r.body()).contains("service default/web endpoint 127.0.0.1:" + v1.port());
     } finally {
@@ -321,7 +323,7 @@ class NodeProxyIT {
     assertThat(l.get("proxyPort").asInt()).isEqualTo(port);
     assertThat(l.get("bound").asBoolean()).isTrue();
 
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       c.get("/", "echo.shop.mesh");
     }
     String metrics = get.apply("/metrics").body();
@@ -348,7 +350,7 @@ class NodeProxyIT {
               http("default", "a", 80, busy, RouteConfig.direct(v1.backend("a", 1))),
               http("default", "b", 80, ok, RouteConfig.direct(v2.backend("b", 1)))));
       assertThat(proxy.appliedVersion()).isEqualTo(1);
-      try (RawClient c = new RawClient(ok)) {
+      try (Wire c = new Wire(ok)) {
         assertThat(c.get("/", "b.default.mesh").body()).isEqualTo("v2");
       }
     }
@@ -361,8 +363,8 @@ class NodeProxyIT {
     proxy.apply(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
     v1.hold = new CountDownLatch(1);
-    try (RawClient c = new RawClient(port)) {
-      CompletableFuture<RawClient.Response> inFlight =
+    try (Wire c = new Wire(port)) {
+      CompletableFuture<Wire.Answer> inFlight =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
@@ -393,20 +395,20 @@ class NodeProxyIT {
     proxy = NodeProxy.start(local());
     proxy.apply(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
-    try (RawClient c = new RawClient(port)) {
-      RawClient.Response interim =
-          c.send(
+    try (Wire c = new Wire(port)) {
+      Wire.Answer interim =
+          c.exchange(
               "POST /up HTTP/1.1\r\nHost: web.default.mesh\r\nExpect: 100-continue\r\n"
                   + "Content-Length: 5\r\n\r\n");
       assertThat(interim.status()).isEqualTo(100);
-      RawClient.Response done = c.send("hello");
+      Wire.Answer done = c.exchange("hello");
       assertThat(done.status()).isEqualTo(200);
       assertThat(v1.lastBodyBytes).isEqualTo(5);
 
       String two =
           "GET /one HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n"
               + "GET /two HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
-      assertThat(c.send(two).body()).isEqualTo("v1");
+      assertThat(c.exchange(two).body()).isEqualTo("v1");
       assertThat(c.read().body()).isEqualTo("v1");
       assertThat(v1.lastUri).isEqualTo("/two");
     }
@@ -500,12 +502,12 @@ class NodeProxyIT {
             HttpProxySettings.defaults().withIdleTimeout(Duration.ofMillis(300)));
     proxy.apply(
         config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
       assertThat(c.closedByPeer()).isTrue();
     }
     // The pooled upstream connection went idle too, so the next request opens a new one.
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
     }
     assertThat(v1.connections).hasSize(2);

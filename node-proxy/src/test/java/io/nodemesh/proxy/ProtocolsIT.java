@@ -15,6 +15,10 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.H2Backend;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
+import io.nodemesh.testkit.WsEchoServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,13 +55,13 @@ import org.junit.jupiter.api.Test;
  * backend that dies mid-response.
  */
 class ProtocolsIT {
-  private TestBackend v1;
+  private HttpBackend v1;
   private NodeProxy proxy;
   private int port;
 
   @BeforeEach
   void start() throws IOException {
-    v1 = new TestBackend("v1");
+    v1 = new HttpBackend("v1");
     proxy = NodeProxy.start(local());
     port = freePort();
   }
@@ -176,8 +180,8 @@ class ProtocolsIT {
                 port,
                 RouteConfig.direct(b),
                 new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
-    try (RawClient c = new RawClient(port)) {
-      RawClient.Response r = c.get("/", "web.default.mesh");
+    try (Wire c = new Wire(port)) {
+      Wire.Answer r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(502);
       assertThat(r.body())
           .startsWith("bad gateway: service default/web endpoint ")
@@ -394,14 +398,14 @@ class ProtocolsIT {
   @Test
   void expectContinueWaitsForTheBackendsGoAhead() throws Exception {
     route(v1.endpoint());
-    try (RawClient c = new RawClient(port)) {
-      RawClient.Response interim =
-          c.send(
+    try (Wire c = new Wire(port)) {
+      Wire.Answer interim =
+          c.exchange(
               "POST /form HTTP/1.1\r\nHost: web.default.mesh\r\nContent-Length: 5\r\n"
                   + "Expect: 100-continue\r\n\r\n");
       assertThat(interim.status()).isEqualTo(100);
       assertThat(v1.received.get()).isEqualTo(1);
-      RawClient.Response r = c.send("hello");
+      Wire.Answer r = c.exchange("hello");
       assertThat(r.status()).isEqualTo(200);
       assertThat(v1.lastBodyBytes).isEqualTo(5);
     }
@@ -431,13 +435,13 @@ class ProtocolsIT {
     paths.start();
     try {
       route(EndpointConfig.ready("127.0.0.1", paths.getAddress().getPort()));
-      try (RawClient c = new RawClient(port)) {
+      try (Wire c = new Wire(port)) {
         StringBuilder all = new StringBuilder();
         for (String p : List.of("/slow", "/a", "/b", "/c")) {
           all.append("GET ").append(p).append(" HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n");
         }
         List<String> bodies = new ArrayList<>();
-        bodies.add(c.send(all.toString()).body());
+        bodies.add(c.exchange(all.toString()).body());
         for (int i = 0; i < 3; i++) {
           bodies.add(c.read().body());
         }
@@ -468,13 +472,13 @@ class ProtocolsIT {
               });
       route(EndpointConfig.ready("127.0.0.1", backend.getLocalPort()));
       // HTTP/1.1: the response started, so the only way to tell the client is to close.
-      try (RawClient c = new RawClient(port)) {
-        RawClient.Response cut = c.get("/big", "web.default.mesh");
+      try (Wire c = new Wire(port)) {
+        Wire.Answer cut = c.get("/big", "web.default.mesh");
         assertThat(cut.headers()).containsEntry("content-length", "1048576");
         assertThat(cut.body().length()).isLessThan(1048576);
         assertThat(c.closedByPeer()).isTrue();
       }
-      try (RawClient c = new RawClient(port)) {
+      try (Wire c = new Wire(port)) {
         assertThat(c.get("/ok", "web.default.mesh").status()).isEqualTo(200);
       }
       // HTTP/2: the stream is reset, the connection and its other streams carry on.

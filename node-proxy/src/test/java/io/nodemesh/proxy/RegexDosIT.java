@@ -12,6 +12,8 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -69,14 +71,14 @@ class RegexDosIT {
    */
   private static CompletableFuture<Integer> attack(
       int port, String host, int expectedStatus, AtomicBoolean stop) throws IOException {
-    RawClient c = new RawClient(port);
-    assertThat(c.send(attackRequest(host)).status()).isEqualTo(expectedStatus);
+    Wire c = new Wire(port);
+    assertThat(c.exchange(attackRequest(host)).status()).isEqualTo(expectedStatus);
     return CompletableFuture.supplyAsync(
         () -> {
           int sent = 1;
           try (c) {
             while (!stop.get()) {
-              assertThat(c.send(attackRequest(host)).status()).isEqualTo(expectedStatus);
+              assertThat(c.exchange(attackRequest(host)).status()).isEqualTo(expectedStatus);
               sent++;
             }
           } catch (IOException e) {
@@ -92,10 +94,10 @@ class RegexDosIT {
   // would wait for them for ever; the test must fail instead.
   @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void pathologicalRegexesOnEveryLoopLeaveOtherServicesFast() throws Exception {
-    try (TestBackend web = new TestBackend("web");
-        TestBackend canary = new TestBackend("canary");
-        TestBackend api = new TestBackend("api");
-        TestBackend victim = new TestBackend("victim");
+    try (HttpBackend web = new HttpBackend("web");
+        HttpBackend canary = new HttpBackend("canary");
+        HttpBackend api = new HttpBackend("api");
+        HttpBackend victim = new HttpBackend("victim");
         NodeProxy proxy = NodeProxy.start(local().withEventLoopThreads(LOOPS))) {
       int splitPort = freePort();
       int aclPort = freePort();
@@ -137,8 +139,8 @@ class RegexDosIT {
       proxy.apply(new MeshConfig(1, "mesh", List.of(split, acl, other), access));
 
       // The regexes are in force, with today's semantics: prefix match on the path.
-      try (RawClient c = new RawClient(splitPort);
-          RawClient a = new RawClient(aclPort)) {
+      try (Wire c = new Wire(splitPort);
+          Wire a = new Wire(aclPort)) {
         assertThat(c.get("/" + "a".repeat(20), "web.shop.mesh").body()).isEqualTo("canary");
         assertThat(c.get("/x", "web.shop.mesh").body()).isEqualTo("web");
         assertThat(a.get("/aaaa", "api.shop.mesh").status()).isEqualTo(200);
@@ -148,7 +150,7 @@ class RegexDosIT {
 
       // Warm up the victim path (JIT) and measure it alone, then measure it under attack.
       long[] quiet = new long[WARMUP];
-      try (RawClient v = new RawClient(victimPort)) {
+      try (Wire v = new Wire(victimPort)) {
         for (int i = 0; i < WARMUP; i++) {
           long t0 = System.nanoTime();
           assertThat(v.get("/", "victim.default.mesh").status()).isEqualTo(200);
@@ -177,7 +179,7 @@ class RegexDosIT {
               CompletableFuture.supplyAsync(
                   () -> {
                     long[] took = new long[SAMPLES_PER_CLIENT];
-                    try (RawClient v = new RawClient(victimPort)) {
+                    try (Wire v = new Wire(victimPort)) {
                       for (int r = 0; r < SAMPLES_PER_CLIENT; r++) {
                         long t0 = System.nanoTime();
                         assertThat(v.get("/", "victim.default.mesh").status()).isEqualTo(200);

@@ -14,6 +14,9 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.H2Backend;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -53,8 +56,8 @@ class ResilienceIT {
     }
   }
 
-  ScriptedBackend backend(String name) throws IOException {
-    ScriptedBackend b = new ScriptedBackend(name);
+  HttpBackend backend(String name) throws IOException {
+    HttpBackend b = new HttpBackend(name);
     closing.add(b);
     return b;
   }
@@ -91,15 +94,15 @@ class ResilienceIT {
     proxy.apply(config(1, l));
   }
 
-  RawClient.Response get() throws IOException {
-    try (RawClient c = new RawClient(port)) {
+  Wire.Answer get() throws IOException {
+    try (Wire c = new Wire(port)) {
       return c.get("/", HOST);
     }
   }
 
-  RawClient.Response post(String body) throws IOException {
-    try (RawClient c = new RawClient(port)) {
-      return c.send(
+  Wire.Answer post(String body) throws IOException {
+    try (Wire c = new Wire(port)) {
+      return c.exchange(
           "POST /orders HTTP/1.1\r\nHost: "
               + HOST
               + "\r\nContent-Length: "
@@ -111,10 +114,10 @@ class ResilienceIT {
 
   @Test
   void aGetIsRetriedUntilTheBackendThatFailsNTimesAnswers() throws Exception {
-    ScriptedBackend flaky = backend("flaky").failingFirst(2, 503);
+    HttpBackend flaky = backend("flaky").failingFirst(2, 503);
     start(policy(null, retries(3), null, NO_EJECTION, null), flaky.endpoint());
 
-    RawClient.Response r = get();
+    Wire.Answer r = get();
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("flaky");
@@ -125,7 +128,7 @@ class ResilienceIT {
 
   @Test
   void anHttp2ClientsRequestsAreRetriedTooButNotItsPosts() throws Exception {
-    ScriptedBackend flaky = backend("flaky");
+    HttpBackend flaky = backend("flaky");
     AtomicInteger failuresLeft = new AtomicInteger(2);
     flaky.status = n -> failuresLeft.getAndDecrement() > 0 ? 503 : 200;
     start(policy(null, retries(3), null, NO_EJECTION, null), flaky.endpoint());
@@ -148,7 +151,7 @@ class ResilienceIT {
 
   @Test
   void retriesStopAtTheConfiguredAttemptsAndTheLastAnswerGoesThrough() throws Exception {
-    ScriptedBackend flaky = backend("flaky").failingFirst(10, 503);
+    HttpBackend flaky = backend("flaky").failingFirst(10, 503);
     start(policy(null, retries(2), null, NO_EJECTION, null), flaky.endpoint());
 
     assertThat(get().status()).isEqualTo(503);
@@ -157,10 +160,10 @@ class ResilienceIT {
 
   @Test
   void aPostThatReachedTheBackendIsNeverRetried() throws Exception {
-    ScriptedBackend flaky = backend("flaky").failingFirst(1, 503);
+    HttpBackend flaky = backend("flaky").failingFirst(1, 503);
     start(policy(null, retries(3), null, NO_EJECTION, null), flaky.endpoint());
 
-    RawClient.Response r = post("{\"item\":1}");
+    Wire.Answer r = post("{\"item\":1}");
 
     assertThat(r.status()).isEqualTo(503);
     assertThat(flaky.count("POST")).isEqualTo(1);
@@ -203,9 +206,9 @@ class ResilienceIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> accepted.get() == 3);
   }
 
-  RawClient.Response put(String body) throws IOException {
-    try (RawClient c = new RawClient(port)) {
-      return c.send(
+  Wire.Answer put(String body) throws IOException {
+    try (Wire c = new Wire(port)) {
+      return c.exchange(
           "PUT /items/1 HTTP/1.1\r\nHost: "
               + HOST
               + "\r\nContent-Length: "
@@ -217,7 +220,7 @@ class ResilienceIT {
 
   @Test
   void aRetriedPutSendsTheSameBodyAgain() throws Exception {
-    ScriptedBackend flaky = backend("flaky").failingFirst(2, 502);
+    HttpBackend flaky = backend("flaky").failingFirst(2, 502);
     start(policy(null, retries(2), null, NO_EJECTION, null), flaky.endpoint());
     String body = "x".repeat(40_000);
 
@@ -227,7 +230,7 @@ class ResilienceIT {
 
   @Test
   void aPutLargerThanTheReplayBufferIsNotRetriedOnceSent() throws Exception {
-    ScriptedBackend flaky = backend("flaky").failingFirst(1, 503);
+    HttpBackend flaky = backend("flaky").failingFirst(1, 503);
     start(policy(null, retries(2), null, NO_EJECTION, null), flaky.endpoint());
 
     assertThat(put("y".repeat(100_000)).status()).isEqualTo(503);
@@ -236,13 +239,13 @@ class ResilienceIT {
 
   @Test
   void aKilledBackendsConnectFailuresAreRetriedElsewhereForEveryMethod() throws Exception {
-    ScriptedBackend dead = backend("dead");
-    ScriptedBackend alive = backend("alive");
+    HttpBackend dead = backend("dead");
+    HttpBackend alive = backend("alive");
     dead.kill();
     start(policy(null, retries(1), null, NO_EJECTION, null), dead.endpoint(), alive.endpoint());
 
     for (int i = 0; i < 10; i++) {
-      RawClient.Response r = i % 2 == 0 ? post("p" + i) : get();
+      Wire.Answer r = i % 2 == 0 ? post("p" + i) : get();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("alive");
     }
@@ -252,8 +255,8 @@ class ResilienceIT {
 
   @Test
   void aBackendKilledMidWayIsLeftOutByOutlierEjection() throws Exception {
-    ScriptedBackend a = backend("a");
-    ScriptedBackend b = backend("b");
+    HttpBackend a = backend("a");
+    HttpBackend b = backend("b");
     start(
         policy(null, null, null, new ServicePolicy.Outlier(2, 60_000, 50), null),
         a.endpoint(),
@@ -273,9 +276,9 @@ class ResilienceIT {
 
   @Test
   void aSlowBackendTimesOutPerTryAndTheRetryGoesToAnotherEndpoint() throws Exception {
-    ScriptedBackend slow = backend("slow");
+    HttpBackend slow = backend("slow");
     slow.delayMillis = 3000;
-    ScriptedBackend fast = backend("fast");
+    HttpBackend fast = backend("fast");
     start(
         policy(null, new ServicePolicy.Retry(1, 300, 5, 20, 1.0, 100), null, NO_EJECTION, null),
         slow.endpoint(),
@@ -283,7 +286,7 @@ class ResilienceIT {
 
     for (int i = 0; i < 2; i++) {
       long t0 = System.nanoTime();
-      RawClient.Response r = get();
+      Wire.Answer r = get();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("fast");
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2500));
@@ -292,13 +295,13 @@ class ResilienceIT {
 
   @Test
   void aSlowBackendWithoutRetriesGets504AfterTheServiceTimeout() throws Exception {
-    ScriptedBackend slow = backend("slow");
+    HttpBackend slow = backend("slow");
     slow.delayMillis = 3000;
     start(
         policy(new ServicePolicy.Timeouts(0, 300, 0), null, null, NO_EJECTION, null),
         slow.endpoint());
     long t0 = System.nanoTime();
-    RawClient.Response r = get();
+    Wire.Answer r = get();
     assertThat(r.status()).isEqualTo(504);
     assertThat(r.body()).contains("no response within 300 ms");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2500));
@@ -326,10 +329,10 @@ class ResilienceIT {
   @Test
   void theServiceConnectTimeoutEndsAHangingConnectAndARetryGoesElsewhere() throws Exception {
     EndpointConfig hole = blackHole();
-    ScriptedBackend alive = backend("alive");
+    HttpBackend alive = backend("alive");
     start(policy(new ServicePolicy.Timeouts(200, 0, 0), null, null, NO_EJECTION, null), hole);
     long t0 = System.nanoTime();
-    RawClient.Response r = get();
+    Wire.Answer r = get();
     assertThat(r.status()).isEqualTo(502);
     assertThat(r.body()).contains("connect failed");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2000));
@@ -348,7 +351,7 @@ class ResilienceIT {
 
   @Test
   void anOpenCircuitFailsFastAndRecoversThroughHalfOpen() throws Exception {
-    ScriptedBackend sick = backend("sick");
+    HttpBackend sick = backend("sick");
     AtomicBoolean healthy = new AtomicBoolean();
     sick.status = n -> healthy.get() ? 200 : 500;
     start(
@@ -358,10 +361,10 @@ class ResilienceIT {
     for (int i = 0; i < 3; i++) {
       assertThat(get().status()).isEqualTo(500);
     }
-    RawClient.Response open = get();
+    Wire.Answer open = get();
     assertThat(open.status()).isEqualTo(503);
     assertThat(open.body()).contains("circuit breaker open for service default/web");
-    assertThat(sick.requests.get()).isEqualTo(3);
+    assertThat(sick.received.get()).isEqualTo(3);
     assertThat(scrape())
         .containsPattern("nodemesh_circuit_breaker_open\\{[^}]*backend=\"web\"[^}]*} 1\\.0");
 
@@ -380,7 +383,7 @@ class ResilienceIT {
 
   @Test
   void aFailedHalfOpenProbeOpensTheCircuitAgain() throws Exception {
-    ScriptedBackend sick = backend("sick");
+    HttpBackend sick = backend("sick");
     sick.status = n -> 500;
     start(
         policy(null, null, new ServicePolicy.CircuitBreaker(2, 0, 0, 0, 500, 1), NO_EJECTION, null),
@@ -390,15 +393,15 @@ class ResilienceIT {
     assertThat(get().status()).isEqualTo(503);
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> sick.requests.get() == 3 || get().status() == 500);
-    assertThat(sick.requests.get()).isEqualTo(3);
+        .until(() -> sick.received.get() == 3 || get().status() == 500);
+    assertThat(sick.received.get()).isEqualTo(3);
     assertThat(get().status()).isEqualTo(503);
   }
 
   @Test
   void anEjectedEndpointComesBack() throws Exception {
-    ScriptedBackend good = backend("good");
-    ScriptedBackend bad = backend("bad");
+    HttpBackend good = backend("good");
+    HttpBackend bad = backend("bad");
     AtomicBoolean broken = new AtomicBoolean(true);
     bad.status = n -> broken.get() ? 500 : 200;
     start(
@@ -409,12 +412,12 @@ class ResilienceIT {
     for (int i = 0; i < 4; i++) {
       get();
     }
-    assertThat(bad.requests.get()).isEqualTo(2);
-    int badBefore = bad.requests.get();
+    assertThat(bad.received.get()).isEqualTo(2);
+    int badBefore = bad.received.get();
     for (int i = 0; i < 10; i++) {
       assertThat(get().body()).isEqualTo("good");
     }
-    assertThat(bad.requests.get()).isEqualTo(badBefore);
+    assertThat(bad.received.get()).isEqualTo(badBefore);
     assertThat(scrape())
         .containsPattern("nodemesh_ejected_endpoints\\{[^}]*backend=\"web\"[^}]*} 1\\.0");
 
@@ -432,7 +435,7 @@ class ResilienceIT {
 
   @Test
   void theRateLimitHoldsAtItsRateWithinTenPercentOverFiveSeconds() throws Exception {
-    ScriptedBackend b = backend("b");
+    HttpBackend b = backend("b");
     double rate = 100;
     start(
         policy(null, null, null, NO_EJECTION, new ServicePolicy.RateLimit(rate, 10, false)),
@@ -448,7 +451,7 @@ class ResilienceIT {
       clients.add(
           CompletableFuture.runAsync(
               () -> {
-                try (RawClient c = new RawClient(port)) {
+                try (Wire c = new Wire(port)) {
                   while (true) {
                     long d = drained.get();
                     long now = System.nanoTime();
@@ -481,7 +484,7 @@ class ResilienceIT {
     assertThat(inWindow)
         .as("admitted in the 5 s after the burst (refused: %d)", limited.get())
         .isBetween((long) (5 * rate * 0.9), (long) (5 * rate * 1.1));
-    assertThat(b.requests.get()).isEqualTo(ok.get());
+    assertThat(b.received.get()).isEqualTo(ok.get());
     assertThat(scrape())
         .containsPattern(
             "nodemesh_rate_limited_total\\{[^}]*service=\"web\"[^}]*} " + limited.get() + "\\.0");
@@ -489,7 +492,7 @@ class ResilienceIT {
 
   @Test
   void aPerSourceRateLimitGivesEachClientIpItsOwnBucket() throws Exception {
-    ScriptedBackend b = backend("b");
+    HttpBackend b = backend("b");
     start(
         policy(null, null, null, NO_EJECTION, new ServicePolicy.RateLimit(0.01, 2, true)),
         b.endpoint());
@@ -541,7 +544,7 @@ class ResilienceIT {
 
   @Test
   void theServiceIdleTimeoutClosesQuietClientConnectionsOnItsPort() throws Exception {
-    ScriptedBackend b = backend("b");
+    HttpBackend b = backend("b");
     start(
         policy(new ServicePolicy.Timeouts(0, 0, 400), null, null, NO_EJECTION, null),
         EndpointConfig.ready("127.0.0.1", b.port()));
@@ -556,7 +559,7 @@ class ResilienceIT {
 
   @Test
   void withoutTheAnnotationAQuietClientConnectionStaysOpen() throws Exception {
-    ScriptedBackend b = backend("b");
+    HttpBackend b = backend("b");
     start(
         policy(new ServicePolicy.Timeouts(0, 0, 0), null, null, NO_EJECTION, null),
         EndpointConfig.ready("127.0.0.1", b.port()));
@@ -576,7 +579,7 @@ class ResilienceIT {
     start(p, EndpointConfig.ready("127.0.0.1", h2.port()));
 
     h2.failNext.set(2);
-    RawClient.Response ok = get();
+    Wire.Answer ok = get();
     assertThat(ok.status()).isEqualTo(200);
     assertThat(ok.body()).isEqualTo("h2 /");
     assertThat(h2.requests.get()).isEqualTo(3);

@@ -11,6 +11,8 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -27,12 +29,12 @@ import org.junit.jupiter.api.Test;
  * the connection cap, with the proxy's own admin API reachable through a Service as a bonus.
  */
 class SelfDialIT {
-  private TestBackend v1;
+  private HttpBackend v1;
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    v1 = new TestBackend("v1");
+    v1 = new HttpBackend("v1");
     proxy = NodeProxy.start(local().withEntryPort(0));
   }
 
@@ -90,8 +92,8 @@ class SelfDialIT {
     double before = accepted("http");
     for (int port : List.of(loop, a, b, admin)) {
       long t0 = System.nanoTime();
-      try (RawClient c = new RawClient(port)) {
-        RawClient.Response r = c.get("/metrics", "x.shop.mesh");
+      try (Wire c = new Wire(port)) {
+        Wire.Answer r = c.get("/metrics", "x.shop.mesh");
         assertThat(r.status()).as("port %d", port).isEqualTo(503);
         assertThat(r.body()).contains("no ready endpoint");
       }
@@ -100,7 +102,7 @@ class SelfDialIT {
     // Only the four client connections were accepted: nothing dialled back in.
     assertThat(accepted("http") - before).isEqualTo(4.0);
     // The proxy still serves everyone else.
-    try (RawClient c = new RawClient(healthy)) {
+    try (Wire c = new Wire(healthy)) {
       assertThat(c.get("/", "web.shop.mesh").body()).isEqualTo("v1");
     }
   }

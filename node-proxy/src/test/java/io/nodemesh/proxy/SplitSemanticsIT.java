@@ -12,7 +12,8 @@ import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.proxy.TcpProxyIT.EchoBackend;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.TcpEchoBackend;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -37,8 +38,8 @@ class SplitSemanticsIT {
   /** The A/B split of the issue: weights 0/100 with a match, on a TCP Service. */
   @Test
   void tcpConnectionsOfASplitWithHttpMatchesGoToTheRoot() throws Exception {
-    try (EchoBackend root = new EchoBackend("root");
-        EchoBackend b = new EchoBackend("b");
+    try (TcpEchoBackend root = new TcpEchoBackend("root");
+        TcpEchoBackend b = new TcpEchoBackend("b");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       RouteConfig route =
@@ -69,8 +70,8 @@ class SplitSemanticsIT {
   /** A crash-looping 10% canary: no request fails, the gauge says why. */
   @Test
   void aCanaryWithoutReadyEndpointFailsNoRequestAndIsShownInMetrics() throws Exception {
-    try (TestBackend v1 = new TestBackend("v1");
-        TestBackend root = new TestBackend("root");
+    try (HttpBackend v1 = new HttpBackend("v1");
+        HttpBackend root = new HttpBackend("root");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       BackendConfig canary =

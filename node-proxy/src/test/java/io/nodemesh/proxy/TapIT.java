@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tap.Taps;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.Inet4Address;
@@ -98,8 +100,8 @@ class TapIT {
   }
 
   private static int get(int port, String method, String path, String host) throws Exception {
-    try (RawClient c = new RawClient(port)) {
-      return c.send(
+    try (Wire c = new Wire(port)) {
+      return c.exchange(
               method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\n\r\n")
           .status();
     }
@@ -107,8 +109,8 @@ class TapIT {
 
   @Test
   void aTapReceivesExactlyTheMatchingRequestsWithTheirFields() throws Exception {
-    try (ScriptedBackend web = new ScriptedBackend("web");
-        ScriptedBackend api = new ScriptedBackend("api");
+    try (HttpBackend web = new HttpBackend("web");
+        HttpBackend api = new HttpBackend("api");
         NodeProxy proxy = NodeProxy.start(local())) {
       int webPort = freePort();
       int apiPort = freePort();
@@ -175,7 +177,7 @@ class TapIT {
 
   @Test
   void aTapOverItsRateDropsAndCountsTheRest() throws Exception {
-    try (ScriptedBackend web = new ScriptedBackend("web");
+    try (HttpBackend web = new HttpBackend("web");
         NodeProxy proxy = NodeProxy.start(local())) {
       int webPort = freePort();
       proxy.apply(
@@ -188,7 +190,7 @@ class TapIT {
                   webPort,
                   RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
       try (TapStream tap = new TapStream(proxy.adminPort(), "rate=2").attached();
-          RawClient c = new RawClient(webPort)) {
+          Wire c = new Wire(webPort)) {
         int sent = 100;
         for (int i = 0; i < sent; i++) {
           assertThat(c.get("/r/" + i, "web.shop.mesh").status()).isEqualTo(200);
@@ -207,7 +209,7 @@ class TapIT {
 
   @Test
   void nothingIsKeptWhileNobodyTapsAndALeftTapCloses() throws Exception {
-    try (ScriptedBackend web = new ScriptedBackend("web");
+    try (HttpBackend web = new HttpBackend("web");
         NodeProxy proxy = NodeProxy.start(local())) {
       int webPort = freePort();
       proxy.apply(
@@ -236,7 +238,7 @@ class TapIT {
 
   @Test
   void inAclModeATapNamesAndFiltersTheCallersIdentityAndSeesDenials() throws Exception {
-    try (ScriptedBackend api = new ScriptedBackend("api");
+    try (HttpBackend api = new HttpBackend("api");
         NodeProxy proxy = NodeProxy.start(local())) {
       int open = freePort();
       int closed = freePort();

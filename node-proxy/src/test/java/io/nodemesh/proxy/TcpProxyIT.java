@@ -12,11 +12,11 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,21 +27,20 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** TCP listeners end to end over loopback: relay, half-close, split by weight, no endpoint. */
 class TcpProxyIT {
-  private EchoBackend a;
-  private EchoBackend b;
+  private TcpEchoBackend a;
+  private TcpEchoBackend b;
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    a = new EchoBackend("a");
-    b = new EchoBackend("b");
+    a = new TcpEchoBackend("a");
+    b = new TcpEchoBackend("b");
     proxy = NodeProxy.start(local());
   }
 
@@ -87,7 +86,7 @@ class TcpProxyIT {
               Thread.ofVirtual()::start);
       byte[] got = s.getInputStream().readAllBytes();
       writer.get(10, TimeUnit.SECONDS);
-      byte[] trailer = EchoBackend.trailer("a", payload.length);
+      byte[] trailer = TcpEchoBackend.trailer("a", payload.length);
       assertThat(got.length).isEqualTo(payload.length + trailer.length);
       assertThat(Arrays.equals(got, 0, payload.length, payload, 0, payload.length)).isTrue();
       assertThat(Arrays.copyOfRange(got, payload.length, got.length)).isEqualTo(trailer);
@@ -108,7 +107,7 @@ class TcpProxyIT {
       await().atMost(Duration.ofSeconds(5)).until(() -> a.eofs.get() == 1);
       // The backend has seen EOF; its reply still comes through, then the proxy's FIN.
       byte[] rest = s.getInputStream().readAllBytes();
-      assertThat(rest).isEqualTo(EchoBackend.trailer("a", 5));
+      assertThat(rest).isEqualTo(TcpEchoBackend.trailer("a", 5));
     }
   }
 
@@ -188,76 +187,6 @@ class TcpProxyIT {
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () -> s.connect(new InetSocketAddress("127.0.0.1", port), 2_000))
           .isInstanceOf(IOException.class);
-    }
-  }
-
-  /**
-   * Echoes what it reads; after the client's EOF it writes {@code "\nEOF from <name> after <n>
-   * bytes\n"} and closes.
-   */
-  static final class EchoBackend implements AutoCloseable {
-    final String name;
-    final ServerSocket server;
-    final AtomicInteger accepted = new AtomicInteger();
-    final AtomicInteger eofs = new AtomicInteger();
-
-    EchoBackend(String name) throws IOException {
-      this.name = name;
-      this.server = new ServerSocket(0, 100, java.net.InetAddress.getLoopbackAddress());
-      Thread.ofVirtual().start(this::acceptLoop);
-    }
-
-    static byte[] trailer(String name, long n) {
-      return ("\nEOF from " + name + " after " + n + " bytes\n")
-          .getBytes(StandardCharsets.US_ASCII);
-    }
-
-    BackendConfig backend(String service, int weight) {
-      return new BackendConfig(
-          service, weight, List.of(EndpointConfig.ready("127.0.0.1", server.getLocalPort())));
-    }
-
-    private void acceptLoop() {
-      while (!server.isClosed()) {
-        try {
-          Socket s = server.accept();
-          accepted.incrementAndGet();
-          Thread.ofVirtual().start(() -> serve(s));
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }
-
-    private void serve(Socket s) {
-      try (s) {
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        byte[] buf = new byte[16384];
-        long total = 0;
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          out.write(buf, 0, n);
-          total += n;
-        }
-        eofs.incrementAndGet();
-        out.write(trailer(name, total));
-        out.flush();
-        s.shutdownOutput();
-        // Let the proxy read the FIN before the socket closes.
-        in.readAllBytes();
-      } catch (IOException e) {
-        // the test sees it
-      }
-    }
-
-    @Override
-    public void close() {
-      try {
-        server.close();
-      } catch (IOException e) {
-        // ignore
-      }
     }
   }
 }

@@ -12,7 +12,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.proxy.TcpProxyIT.EchoBackend;
+import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -40,13 +40,13 @@ class TcpResilienceIT {
     }
   }
 
-  EchoBackend echo(String name) throws IOException {
-    EchoBackend e = new EchoBackend(name);
+  TcpEchoBackend echo(String name) throws IOException {
+    TcpEchoBackend e = new TcpEchoBackend(name);
     closing.add(e);
     return e;
   }
 
-  static EndpointConfig endpoint(EchoBackend e) {
+  static EndpointConfig endpoint(TcpEchoBackend e) {
     return EndpointConfig.ready("127.0.0.1", e.server.getLocalPort());
   }
 
@@ -100,8 +100,8 @@ class TcpResilienceIT {
 
   @Test
   void leastRequestSpreadsLongLivedConnectionsEvenly() throws Exception {
-    EchoBackend a = echo("a");
-    EchoBackend b = echo("b");
+    TcpEchoBackend a = echo("a");
+    TcpEchoBackend b = echo("b");
     start(policy(ServicePolicy.LbPolicy.LEAST_REQUEST, null, null, null), endpoint(a), endpoint(b));
     for (int i = 0; i < 6; i++) {
       assertThat(echoes(connect())).isTrue();
@@ -113,8 +113,8 @@ class TcpResilienceIT {
 
   @Test
   void aConnectToAKilledEndpointIsRetriedOnAnother() throws Exception {
-    EchoBackend dead = echo("dead");
-    EchoBackend alive = echo("alive");
+    TcpEchoBackend dead = echo("dead");
+    TcpEchoBackend alive = echo("alive");
     dead.close();
     start(
         policy(
@@ -132,7 +132,7 @@ class TcpResilienceIT {
 
   @Test
   void withoutRetriesAConnectFailureClosesTheClient() throws Exception {
-    EchoBackend dead = echo("dead");
+    TcpEchoBackend dead = echo("dead");
     dead.close();
     start(policy(ServicePolicy.LbPolicy.ROUND_ROBIN, null, null, null), endpoint(dead));
     assertThat(connect().getInputStream().read()).isEqualTo(-1);
@@ -140,7 +140,7 @@ class TcpResilienceIT {
 
   @Test
   void anIdleRelayIsClosedAfterTheIdleTimeoutAndABusyOneIsNot() throws Exception {
-    EchoBackend a = echo("a");
+    TcpEchoBackend a = echo("a");
     start(
         policy(
             ServicePolicy.LbPolicy.ROUND_ROBIN, new ServicePolicy.Timeouts(0, 0, 1500), null, null),
@@ -167,7 +167,7 @@ class TcpResilienceIT {
 
   @Test
   void theRateLimitRefusesNewConnectionsPastTheBurst() throws Exception {
-    EchoBackend a = echo("a");
+    TcpEchoBackend a = echo("a");
     start(
         policy(
             ServicePolicy.LbPolicy.ROUND_ROBIN,

@@ -21,6 +21,8 @@ import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.metrics.RequestObservation;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.tracing.TracingOptions;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -40,13 +42,13 @@ class TracingCostIT {
 
   @Test
   void tracingOffLeavesTraceHeadersAlone() throws Exception {
-    try (TestBackend backend = new TestBackend("v1");
+    try (HttpBackend backend = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       proxy.apply(
           config(1, http("shop", "web", 80, port, RouteConfig.direct(backend.backend("web", 1)))));
-      try (RawClient c = new RawClient(port)) {
-        c.send("GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n" + PARENT + "\r\n");
+      try (Wire c = new Wire(port)) {
+        c.exchange("GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n" + PARENT + "\r\n");
       }
       assertThat(backend.lastHeaders.getFirst("traceparent"))
           .isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
@@ -58,7 +60,7 @@ class TracingCostIT {
   @Test
   void perRequestLatencyOffUnsampledAndSampled() throws Exception {
     try (OtlpReceiver otlp = new OtlpReceiver();
-        TestBackend backend = new TestBackend("v1")) {
+        HttpBackend backend = new HttpBackend("v1")) {
       double off = measure(backend, null);
       double unsampled = measure(backend, new TracingOptions(otlp.endpoint(), 0.0, Map.of()));
       double sampled = measure(backend, new TracingOptions(otlp.endpoint(), 1.0, Map.of()));
@@ -149,21 +151,21 @@ class TracingCostIT {
   }
 
   /** Median microseconds per keep-alive request, after a warm-up; traceparent sent unsampled. */
-  private static double measure(TestBackend backend, TracingOptions tracing) throws Exception {
+  private static double measure(HttpBackend backend, TracingOptions tracing) throws Exception {
     ProxyOptions options = tracing == null ? local() : local().withTracing(tracing);
     try (NodeProxy proxy = NodeProxy.start(options)) {
       int port = freePort();
       proxy.apply(
           config(1, http("shop", "web", 80, port, RouteConfig.direct(backend.backend("web", 1)))));
       String request = "GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n";
-      try (RawClient c = new RawClient(port)) {
+      try (Wire c = new Wire(port)) {
         for (int i = 0; i < 1000; i++) {
-          assertThat(c.send(request).status()).isEqualTo(200);
+          assertThat(c.exchange(request).status()).isEqualTo(200);
         }
         long[] nanos = new long[2000];
         for (int i = 0; i < nanos.length; i++) {
           long t = System.nanoTime();
-          assertThat(c.send(request).status()).isEqualTo(200);
+          assertThat(c.exchange(request).status()).isEqualTo(200);
           nanos[i] = System.nanoTime() - t;
         }
         Arrays.sort(nanos);

@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.Headers;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tracing.TracingOptions;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -29,14 +31,14 @@ class TracingIT {
   private static final String PARENT = "00f067aa0ba902b7";
 
   private OtlpReceiver otlp;
-  private TestBackend backend;
+  private HttpBackend backend;
   private NodeProxy proxy;
   private int port;
 
   @BeforeEach
   void start() throws IOException {
     otlp = new OtlpReceiver();
-    backend = new TestBackend("v1");
+    backend = new HttpBackend("v1");
   }
 
   @AfterEach
@@ -61,9 +63,9 @@ class TracingIT {
   }
 
   private Span request(String extraHeaders) throws Exception {
-    try (RawClient c = new RawClient(port)) {
-      RawClient.Response r =
-          c.send(
+    try (Wire c = new Wire(port)) {
+      Wire.Answer r =
+          c.exchange(
               "GET /orders/7?x=1 HTTP/1.1\r\nHost: web.shop.mesh\r\nUser-Agent: t\r\n"
                   + extraHeaders
                   + "\r\n");
@@ -179,7 +181,7 @@ class TracingIT {
   @Test
   void ratioZeroSamplesNoNewTraceButFollowsASampledParent() throws Exception {
     startProxy(0.0);
-    try (RawClient c = new RawClient(port)) {
+    try (Wire c = new Wire(port)) {
       for (int i = 0; i < 5; i++) {
         assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(200);
       }

@@ -7,12 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.UdpEchoBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
@@ -29,8 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,14 +37,14 @@ import org.junit.jupiter.api.Test;
 class UdpProxyIT {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-  private EchoBackend a;
-  private EchoBackend b;
+  private UdpEchoBackend a;
+  private UdpEchoBackend b;
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    a = new EchoBackend("a");
-    b = new EchoBackend("b");
+    a = new UdpEchoBackend("a");
+    b = new UdpEchoBackend("b");
     proxy =
         NodeProxy.start(
             local(),
@@ -245,49 +243,6 @@ class UdpProxyIT {
     proxy.apply(config(5));
     try (DatagramSocket s = new DatagramSocket(port, LOOPBACK)) {
       assertThat(s.getLocalPort()).isEqualTo(port);
-    }
-  }
-
-  /** Replies to each datagram with {@code "<name>:" + payload}; records the senders' ports. */
-  static final class EchoBackend implements AutoCloseable {
-    final String name;
-    final DatagramSocket socket;
-    final AtomicInteger received = new AtomicInteger();
-    final List<Integer> sourcePorts = new CopyOnWriteArrayList<>();
-
-    EchoBackend(String name) throws IOException {
-      this.name = name;
-      this.socket = new DatagramSocket(0, LOOPBACK);
-      Thread.ofVirtual().start(this::serve);
-    }
-
-    BackendConfig backend(String service, int weight) {
-      return new BackendConfig(
-          service, weight, List.of(EndpointConfig.ready("127.0.0.1", socket.getLocalPort())));
-    }
-
-    private void serve() {
-      byte[] buf = new byte[70_000];
-      byte[] prefix = (name + ":").getBytes(StandardCharsets.UTF_8);
-      while (!socket.isClosed()) {
-        try {
-          DatagramPacket p = new DatagramPacket(buf, buf.length);
-          socket.receive(p);
-          received.incrementAndGet();
-          sourcePorts.add(p.getPort());
-          byte[] out = new byte[prefix.length + p.getLength()];
-          System.arraycopy(prefix, 0, out, 0, prefix.length);
-          System.arraycopy(p.getData(), p.getOffset(), out, prefix.length, p.getLength());
-          socket.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      socket.close();
     }
   }
 }

@@ -9,9 +9,9 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.proxy.UdpProxyIT.EchoBackend;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.UdpEchoBackend;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -28,13 +28,13 @@ import org.junit.jupiter.api.Test;
 class UdpResilienceIT {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-  private EchoBackend a;
+  private UdpEchoBackend a;
   private NodeProxy proxy;
   private int port;
 
   @BeforeEach
   void start() throws Exception {
-    a = new EchoBackend("a");
+    a = new UdpEchoBackend("a");
     // The proxy-wide session idle timeout is short; a Service may set its own.
     proxy =
         NodeProxy.start(

@@ -1,9 +1,10 @@
 package io.nodemesh.controller.access;
 
+import static io.nodemesh.testkit.K8s.pod;
+import static io.nodemesh.testkit.K8s.terminating;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
@@ -19,7 +20,6 @@ import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
-import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.IdentityBindingSubject;
@@ -29,6 +29,7 @@ import io.nodemesh.smi.TCPRouteSpec;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.smi.TrafficTargetSpec;
+import io.nodemesh.testkit.K8s;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,31 +45,6 @@ class AccessCompilerTest {
               Protocol.TCP, new PortRange(6000, 6009),
               Protocol.UDP, new PortRange(7000, 7009)),
           true);
-
-  static Pod pod(String ns, String name, String sa, String ip) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(name)
-        .withCreationTimestamp("2026-01-01T00:00:00Z")
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName(sa)
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Running")
-        .withPodIP(ip)
-        .endStatus()
-        .build();
-  }
-
-  static Pod terminating(Pod p) {
-    return new PodBuilder(p)
-        .editMetadata()
-        .withDeletionTimestamp("2026-01-01T00:01:00Z")
-        .endMetadata()
-        .build();
-  }
 
   static TrafficTarget target(
       String name, String destSa, List<String> sources, TrafficTargetRule... rules) {

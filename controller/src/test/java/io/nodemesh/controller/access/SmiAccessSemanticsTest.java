@@ -2,10 +2,10 @@ package io.nodemesh.controller.access;
 
 import static io.nodemesh.controller.access.AccessCompilerTest.compile;
 import static io.nodemesh.controller.access.AccessCompilerTest.decide;
-import static io.nodemesh.controller.access.AccessCompilerTest.pod;
 import static io.nodemesh.controller.access.AccessCompilerTest.target;
 import static io.nodemesh.controller.access.AccessCompilerTest.tcpRoute;
 import static io.nodemesh.controller.access.AccessCompilerTest.world;
+import static io.nodemesh.testkit.K8s.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -14,11 +14,11 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.CompileResult;
-import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.IdentityBindingSubject;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.TrafficTargetRule;
+import io.nodemesh.testkit.K8s;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package io.nodemesh.controller.compile;
 
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
-import static io.nodemesh.controller.testing.K8s.split;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
+import static io.nodemesh.testkit.K8s.split;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,15 +1,15 @@
 package io.nodemesh.controller.compile;
 
-import static io.nodemesh.controller.testing.K8s.annotate;
-import static io.nodemesh.controller.testing.K8s.created;
-import static io.nodemesh.controller.testing.K8s.endpoint;
-import static io.nodemesh.controller.testing.K8s.group;
-import static io.nodemesh.controller.testing.K8s.label;
-import static io.nodemesh.controller.testing.K8s.namespace;
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
-import static io.nodemesh.controller.testing.K8s.split;
-import static io.nodemesh.controller.testing.K8s.withMatches;
+import static io.nodemesh.testkit.K8s.annotate;
+import static io.nodemesh.testkit.K8s.created;
+import static io.nodemesh.testkit.K8s.endpoint;
+import static io.nodemesh.testkit.K8s.group;
+import static io.nodemesh.testkit.K8s.label;
+import static io.nodemesh.testkit.K8s.namespace;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
+import static io.nodemesh.testkit.K8s.split;
+import static io.nodemesh.testkit.K8s.withMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;

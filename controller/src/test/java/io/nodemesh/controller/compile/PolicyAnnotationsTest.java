@@ -1,6 +1,6 @@
 package io.nodemesh.controller.compile;
 
-import static io.nodemesh.controller.testing.K8s.service;
+import static io.nodemesh.testkit.K8s.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

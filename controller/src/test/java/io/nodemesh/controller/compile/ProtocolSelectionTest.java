@@ -2,7 +2,7 @@ package io.nodemesh.controller.compile;
 
 import static io.nodemesh.controller.compile.MeshCompilerTest.compile;
 import static io.nodemesh.controller.compile.MeshCompilerTest.listener;
-import static io.nodemesh.controller.testing.K8s.annotate;
+import static io.nodemesh.testkit.K8s.annotate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Service;

@@ -2,13 +2,13 @@ package io.nodemesh.controller.compile;
 
 import static io.nodemesh.controller.compile.MeshCompilerTest.compile;
 import static io.nodemesh.controller.compile.MeshCompilerTest.listener;
-import static io.nodemesh.controller.testing.K8s.annotate;
-import static io.nodemesh.controller.testing.K8s.endpoint;
-import static io.nodemesh.controller.testing.K8s.group;
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
-import static io.nodemesh.controller.testing.K8s.split;
-import static io.nodemesh.controller.testing.K8s.withMatches;
+import static io.nodemesh.testkit.K8s.annotate;
+import static io.nodemesh.testkit.K8s.endpoint;
+import static io.nodemesh.testkit.K8s.group;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
+import static io.nodemesh.testkit.K8s.split;
+import static io.nodemesh.testkit.K8s.withMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.BackendConfig;

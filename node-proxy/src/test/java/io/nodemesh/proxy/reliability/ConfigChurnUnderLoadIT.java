@@ -7,6 +7,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.HttpBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,16 +26,16 @@ class ConfigChurnUnderLoadIT {
   static final Duration DURATION = Duration.ofSeconds(6);
   static final int CHANGES = 200;
 
-  EchoBackend v1;
-  EchoBackend v2;
-  EchoBackend v3;
+  HttpBackend v1;
+  HttpBackend v2;
+  HttpBackend v3;
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    v1 = new EchoBackend("v1");
-    v2 = new EchoBackend("v2");
-    v3 = new EchoBackend("v3");
+    v1 = new HttpBackend("v1");
+    v2 = new HttpBackend("v2");
+    v3 = new HttpBackend("v3");
     proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
   }
 

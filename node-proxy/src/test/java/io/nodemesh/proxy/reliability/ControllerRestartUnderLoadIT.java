@@ -7,6 +7,8 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.FakeController;
+import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -24,15 +26,18 @@ class ControllerRestartUnderLoadIT {
   static final int RATE = 1000;
   static final Duration DURATION = Duration.ofSeconds(6);
 
-  EchoBackend v1;
-  EchoBackend v2;
+  HttpBackend v1;
+  HttpBackend v2;
+  // The fake controller this test was written against held a poll at most 5 s.
+  private static final java.time.Duration HOLD = java.time.Duration.ofSeconds(5);
+
   FakeController controller;
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    v1 = new EchoBackend("v1");
-    v2 = new EchoBackend("v2");
+    v1 = new HttpBackend("v1");
+    v2 = new HttpBackend("v2");
   }
 
   @AfterEach
@@ -62,6 +67,7 @@ class ControllerRestartUnderLoadIT {
     int webPort = Ports.free();
     int controllerPort = Ports.free();
     controller = new FakeController(controllerPort, config(1, webPort, 100));
+    controller.maxHold = HOLD;
     proxy =
         NodeProxy.start(
             Mesh.options().withController(URI.create("http://127.0.0.1:" + controllerPort)),
@@ -89,6 +95,7 @@ class ControllerRestartUnderLoadIT {
     assertThat(proxy.appliedVersion()).as("last good config kept").isEqualTo(1);
     long back = System.nanoTime();
     controller = new FakeController(controllerPort, config(2, webPort, 0));
+    controller.maxHold = HOLD;
     await()
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(10))

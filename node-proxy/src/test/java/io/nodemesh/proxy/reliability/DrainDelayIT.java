@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,11 +25,11 @@ class DrainDelayIT {
   // Long enough that a loaded machine can make several connections inside it.
   static final long DELAY_MILLIS = 6000;
 
-  EchoBackend backend;
+  HttpBackend backend;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
   }
 
   @AfterEach

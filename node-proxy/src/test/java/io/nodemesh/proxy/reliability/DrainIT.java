@@ -7,6 +7,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.HttpBackend;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.Test;
 
 /** Graceful drain inside one process, for what the SIGTERM test does not cover: HTTP/2. */
 class DrainIT {
-  EchoBackend backend;
+  HttpBackend backend;
   NodeProxy proxy;
   int port;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
     proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
     port = Ports.free();
     proxy.apply(

@@ -10,6 +10,7 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,16 +35,16 @@ class EndpointKilledUnderLoadIT {
   static final Pattern EJECTED =
       Pattern.compile("nodemesh_ejected_endpoints\\{[^}]*service=\"web\"[^}]*\\} 1\\.0");
 
-  EchoBackend a;
-  EchoBackend b;
-  EchoBackend c;
+  HttpBackend a;
+  HttpBackend b;
+  HttpBackend c;
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    a = new EchoBackend("a");
-    b = new EchoBackend("b");
-    c = new EchoBackend("c");
+    a = new HttpBackend("a");
+    b = new HttpBackend("b");
+    c = new HttpBackend("c");
     proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -22,11 +24,11 @@ import org.junit.jupiter.api.Test;
 class GracefulShutdownIT {
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
 
-  EchoBackend backend;
+  HttpBackend backend;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
   }
 
   @AfterEach

@@ -6,6 +6,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.HttpBackend;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,14 +25,14 @@ class HangingBackendUnderLoadIT {
   static final Duration TIMEOUT = Duration.ofMillis(500);
   static final Duration DURATION = Duration.ofSeconds(4);
 
-  EchoBackend fast;
-  EchoBackend hung;
+  HttpBackend fast;
+  HttpBackend hung;
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    fast = new EchoBackend("fast");
-    hung = new EchoBackend("hung");
+    fast = new HttpBackend("fast");
+    hung = new HttpBackend("hung");
     hung.hold = new CountDownLatch(1);
     proxy =
         NodeProxy.start(

@@ -7,6 +7,8 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
@@ -20,13 +22,13 @@ import org.junit.jupiter.api.Test;
 class Http2HostileIT {
   static final String AUTHORITY = "web.default.mesh";
 
-  static EchoBackend backend;
+  static HttpBackend backend;
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
     proxy =
         NodeProxy.start(
             Mesh.options(),

@@ -9,6 +9,7 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
+import io.nodemesh.testkit.HttpBackend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,13 +38,13 @@ class Http2LimitsIT {
   static final int MAX_CONNECTIONS = 2;
   static final int MAX_IN_FLIGHT = 2;
 
-  static EchoBackend backend;
+  static HttpBackend backend;
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
     proxy =
         startProxy(
             LimitSettings.defaults()
@@ -58,7 +59,7 @@ class Http2LimitsIT {
   }
 
   /** Service default/web on {@code proxyPort}, answered by {@code web}. */
-  static void serveWeb(NodeProxy p, int proxyPort, EchoBackend web) {
+  static void serveWeb(NodeProxy p, int proxyPort, HttpBackend web) {
     p.apply(
         Mesh.config(
             1, Mesh.http("web", proxyPort, RouteConfig.direct(Mesh.backend("web", 1, web)))));
@@ -419,7 +420,7 @@ class Http2LimitsIT {
 
   @Test
   void connectionOverTheListenerCapGetsGoAwayRefusedStream() throws Exception {
-    try (EchoBackend capped = new EchoBackend("web");
+    try (HttpBackend capped = new HttpBackend("web");
         NodeProxy small =
             startProxy(LimitSettings.defaults().withMaxConnectionsPerListener(MAX_CONNECTIONS))) {
       int smallPort = Ports.free();
@@ -464,7 +465,7 @@ class Http2LimitsIT {
 
   @Test
   void streamOverTheInFlightCapOfAServiceGets503AndTheConnectionLivesOn() throws Exception {
-    try (EchoBackend held = new EchoBackend("web");
+    try (HttpBackend held = new HttpBackend("web");
         NodeProxy small =
             startProxy(LimitSettings.defaults().withMaxRequestsPerUpstream(MAX_IN_FLIGHT))) {
       int smallPort = Ports.free();

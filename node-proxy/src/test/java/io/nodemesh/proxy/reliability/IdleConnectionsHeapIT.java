@@ -2,6 +2,8 @@ package io.nodemesh.proxy.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,11 +21,11 @@ class IdleConnectionsHeapIT {
   static final int CONNECTIONS = 10_000;
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
 
-  EchoBackend backend;
+  HttpBackend backend;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
   }
 
   @AfterEach

@@ -1,5 +1,6 @@
 package io.nodemesh.proxy.reliability;
 
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

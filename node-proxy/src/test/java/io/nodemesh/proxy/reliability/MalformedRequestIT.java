@@ -12,6 +12,8 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.Rejections;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,13 +35,13 @@ class MalformedRequestIT {
   static final Duration HEAD_TIMEOUT = Duration.ofMillis(800);
   static final Duration BODY_TIMEOUT = Duration.ofMillis(800);
 
-  static EchoBackend backend;
+  static HttpBackend backend;
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new EchoBackend("web");
+    backend = new HttpBackend("web");
     proxy =
         NodeProxy.start(
             new ProxyOptions(null, "127.0.0.1", 0, 0, "reliability", 2),

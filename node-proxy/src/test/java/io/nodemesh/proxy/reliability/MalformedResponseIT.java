@@ -11,6 +11,8 @@ import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
+import io.nodemesh.testkit.RawHttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -28,13 +30,13 @@ class MalformedResponseIT {
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
   static final String BAD_GATEWAY = "HTTP/1.1 502 Bad Gateway";
 
-  static ScriptedBackend backend;
+  static RawHttpBackend backend;
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new ScriptedBackend();
+    backend = new RawHttpBackend();
     proxy =
         NodeProxy.start(
             new ProxyOptions(null, "127.0.0.1", 0, -1, "reliability", 2),

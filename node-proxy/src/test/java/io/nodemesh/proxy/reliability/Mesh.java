@@ -7,6 +7,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.ProxyOptions;
+import io.nodemesh.testkit.HttpBackend;
 import java.util.List;
 
 /** Configs for the reliability tests. */
@@ -29,14 +30,14 @@ final class Mesh {
     return config(version, List.of(listeners));
   }
 
-  static BackendConfig backend(String service, int weight, EchoBackend... endpoints) {
+  static BackendConfig backend(String service, int weight, HttpBackend... endpoints) {
     List<EndpointConfig> eps =
-        java.util.Arrays.stream(endpoints).map(EchoBackend::endpoint).toList();
+        java.util.Arrays.stream(endpoints).map(HttpBackend::endpoint).toList();
     return new BackendConfig(service, weight, eps);
   }
 
   /** {@code service} split by weight between its two versions. */
-  static RouteConfig split(String service, BackendConfig a, BackendConfig b, EchoBackend root) {
+  static RouteConfig split(String service, BackendConfig a, BackendConfig b, HttpBackend root) {
     return new RouteConfig(
         backend(service, 1, root), List.of(a, b), List.of(), "default/" + service + "-split");
   }

@@ -1,8 +1,6 @@
 package io.nodemesh.proxy.reliability;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,12 +11,7 @@ final class Ports {
   private Ports() {}
 
   static int free() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return io.nodemesh.testkit.Loopback.freePort();
   }
 
   /** The proxy's Prometheus text from its admin port. */

@@ -7,7 +7,6 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -67,20 +66,5 @@ public final class ProxyProcess {
       System.gc();
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
-  /** The child's resident set size from /proc, in bytes, or -1 where there is no /proc. */
-  static long rss(long pid) {
-    try {
-      for (String l :
-          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-        if (l.startsWith("VmRSS:")) {
-          return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
   }
 }

@@ -8,6 +8,8 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
+import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,16 +24,16 @@ class ResourceLimitsIT {
   static final int MAX_IN_FLIGHT = 5;
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
 
-  EchoBackend web;
-  EchoBackend other;
+  HttpBackend web;
+  HttpBackend other;
   NodeProxy proxy;
   int webPort;
   int otherPort;
 
   @BeforeEach
   void start() throws Exception {
-    web = new EchoBackend("web");
-    other = new EchoBackend("other");
+    web = new HttpBackend("web");
+    other = new HttpBackend("other");
     proxy =
         NodeProxy.start(
             Mesh.options(),

@@ -1,12 +1,11 @@
-package io.nodemesh.proxy.reliability;
+package io.nodemesh.testkit;
 
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -17,48 +16,36 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A backend that answers each request with the next scripted byte string, verbatim: the way to make
- * a backend send what no HTTP library would. An empty queue answers a normal {@code normal}. A
- * script entry of {@code null} closes the connection without answering.
+ * a backend send what no HTTP library would (which {@link HttpBackend}, a real server, cannot). An
+ * empty script answers {@link #NORMAL}. A script entry of {@code null} closes the connection
+ * without answering.
  */
-final class ScriptedBackend implements AutoCloseable {
-  static final String NORMAL = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nnormal";
+public final class RawHttpBackend implements AutoCloseable {
+  public static final String NORMAL = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nnormal";
 
   private record Step(byte[] bytes, boolean closeAfter) {}
 
-  final AtomicInteger requests = new AtomicInteger();
+  public final AtomicInteger requests = new AtomicInteger();
   private final ConcurrentLinkedQueue<Step> script = new ConcurrentLinkedQueue<>();
   private final ServerSocket server;
 
-  ScriptedBackend() throws IOException {
-    server = new ServerSocket();
-    server.bind(new InetSocketAddress("127.0.0.1", 0), 128);
-    Thread.ofVirtual().name("scripted-backend").start(this::accept);
+  public RawHttpBackend() throws IOException {
+    server = Loopback.serve("raw-http-backend", 128, this::serve);
   }
 
   /** The next request gets these bytes, then the connection stays open (or closes, if null). */
-  void next(String raw) {
+  public void next(String raw) {
     script.add(new Step(raw == null ? null : raw.getBytes(StandardCharsets.ISO_8859_1), false));
   }
 
   /** The next request gets these bytes, then the connection is closed. */
-  void nextThenClose(String raw) {
+  public void nextThenClose(String raw) {
     script.add(new Step(raw.getBytes(StandardCharsets.ISO_8859_1), true));
-  }
-
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread.ofVirtual().start(() -> serve(s));
-      } catch (IOException e) {
-        return;
-      }
-    }
   }
 
   private void serve(Socket s) {
     try (s) {
-      InputStream in = s.getInputStream();
+      InputStream in = new BufferedInputStream(s.getInputStream());
       OutputStream out = s.getOutputStream();
       while (readRequest(in)) {
         requests.incrementAndGet();
@@ -79,17 +66,11 @@ final class ScriptedBackend implements AutoCloseable {
 
   /** Reads one request head and its Content-Length body; false at EOF. */
   private static boolean readRequest(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int b;
-    int match = 0;
-    while (match < 4 && (b = in.read()) >= 0) {
-      head.write(b);
-      match = (b == (match % 2 == 0 ? '\r' : '\n')) ? match + 1 : (b == '\r' ? 1 : 0);
-    }
-    if (match < 4) {
+    String head = Loopback.readHead(in);
+    if (head == null) {
       return false;
     }
-    for (String line : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")) {
+    for (String line : head.split("\r\n")) {
       if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
         in.readNBytes(Integer.parseInt(line.substring(15).trim()));
       }
@@ -97,11 +78,11 @@ final class ScriptedBackend implements AutoCloseable {
     return true;
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  BackendConfig backend(String service) {
+  public BackendConfig backend(String service) {
     return new BackendConfig(service, 1, List.of(EndpointConfig.ready("127.0.0.1", port())));
   }
 

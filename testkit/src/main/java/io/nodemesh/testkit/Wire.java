@@ -1,4 +1,4 @@
-package io.nodemesh.proxy.reliability;
+package io.nodemesh.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,17 +16,18 @@ import java.util.Map;
 
 /**
  * One raw TCP connection that writes exactly the bytes a test gives it and reads HTTP/1.1 responses
- * without any leniency of its own, so a test sees what the proxy really sent.
+ * on the same socket (keep-alive), so a test knows which connection carried what and sees what the
+ * server really sent. By default a bare LF in a response is an error; {@link #lenient} accepts it.
  */
-final class Wire implements AutoCloseable {
+public final class Wire implements AutoCloseable {
   /**
    * One response.
    *
    * @param statusLine e.g. {@code HTTP/1.1 400 Bad Request}
-   * @param headers lower-case names
+   * @param headers lower-case names, in the order received
    */
-  record Answer(String statusLine, Map<String, String> headers, String body) {
-    int status() {
+  public record Answer(String statusLine, Map<String, String> headers, String body) {
+    public int status() {
       return Integer.parseInt(statusLine.split(" ")[1]);
     }
   }
@@ -34,38 +35,48 @@ final class Wire implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  private boolean lenient;
 
-  Wire(String host, int port) throws IOException {
+  public Wire(String host, int port) throws IOException {
     socket = new Socket();
     socket.connect(new InetSocketAddress(host, port), 2000);
-    socket.setSoTimeout(10_000);
+    socket.setSoTimeout(20_000);
     socket.setTcpNoDelay(true);
     in = new BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
   }
 
-  Wire(int port) throws IOException {
+  public Wire(int port) throws IOException {
     this("127.0.0.1", port);
   }
 
-  Wire send(String raw) throws IOException {
-    out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
+  /** Accepts a bare LF as a line end (RFC 9112 section 2.2 lets a recipient do so). */
+  public Wire lenient() {
+    lenient = true;
     return this;
   }
 
-  Wire send(byte[] raw) throws IOException {
+  public Wire send(String raw) throws IOException {
+    return send(raw.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  public Wire send(byte[] raw) throws IOException {
     out.write(raw);
     out.flush();
     return this;
   }
 
   /** Sends and reads one response. */
-  Answer exchange(String raw) throws IOException {
+  public Answer exchange(String raw) throws IOException {
     return send(raw).read();
   }
 
-  Answer read() throws IOException {
+  /** {@code GET target} with only a {@code Host} field, and its response. */
+  public Answer get(String target, String host) throws IOException {
+    return exchange("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+  }
+
+  public Answer read() throws IOException {
     String status = line();
     if (status == null) {
       throw new IOException("connection closed before a response");
@@ -92,8 +103,13 @@ final class Wire implements AutoCloseable {
     return new Answer(status, headers, body.toString(StandardCharsets.UTF_8));
   }
 
+  /** Whether the server closed the connection (EOF within the socket timeout of 20 s). */
+  public boolean closedByPeer() throws IOException {
+    return in.read() < 0;
+  }
+
   /** Whether the peer closed (EOF or reset) within {@code millis}; false when it stays open. */
-  boolean closedWithin(int millis) throws IOException {
+  public boolean closedWithin(int millis) throws IOException {
     int old = socket.getSoTimeout();
     socket.setSoTimeout(millis);
     try {
@@ -108,7 +124,7 @@ final class Wire implements AutoCloseable {
   }
 
   /** Everything the peer sends until it closes (for responses the test must see byte for byte). */
-  String drain() throws IOException {
+  public String drain() throws IOException {
     try {
       return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
     } catch (SocketException e) {
@@ -122,10 +138,11 @@ final class Wire implements AutoCloseable {
     while ((b = in.read()) >= 0) {
       if (b == '\n') {
         int n = sb.length();
-        if (n == 0 || sb.charAt(n - 1) != '\r') {
-          throw new IOException("bare LF from the proxy after: " + sb);
+        boolean crlf = n > 0 && sb.charAt(n - 1) == '\r';
+        if (!crlf && !lenient) {
+          throw new IOException("bare LF from the server after: " + sb);
         }
-        return sb.substring(0, n - 1);
+        return crlf ? sb.substring(0, n - 1) : sb.toString();
       }
       sb.append((char) b);
     }

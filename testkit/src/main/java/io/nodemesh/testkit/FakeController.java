@@ -1,4 +1,4 @@
-package io.nodemesh.proxy;
+package io.nodemesh.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -7,6 +7,7 @@ import io.nodemesh.config.MeshConfigJson;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +16,23 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The controller's config API as the proxy sees it: {@code GET /api/v1/config} with the version as
- * a quoted {@code ETag}; with a matching {@code If-None-Match} it holds the request up to {@code
- * ?wait=} seconds for a newer version, else answers 304.
+ * The controller's config API as a proxy sees it, and no more: {@code GET /api/v1/config} answers
+ * the published config with its version as a quoted {@code ETag}; a request whose {@code
+ * If-None-Match} holds that tag is held (long poll) until a newer one is published or {@code
+ * ?wait=} seconds pass (at most {@link #maxHold}), then 304. Other parameters ({@code since=}) are
+ * ignored, as an older controller does, so the proxy always gets the whole config. Closing it drops
+ * every held poll, like a killed process.
  */
-final class TestController implements AutoCloseable {
-  final AtomicInteger ok = new AtomicInteger();
-  final AtomicInteger notModified = new AtomicInteger();
+public final class FakeController implements AutoCloseable {
+  /** Answers with a body. */
+  public final AtomicInteger ok = new AtomicInteger();
+
+  /** Answers 304. */
+  public final AtomicInteger notModified = new AtomicInteger();
+
+  /** The longest a poll is held, whatever {@code wait=} asks. */
+  public volatile Duration maxHold = Duration.ofSeconds(30);
+
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ReentrantLock lock = new ReentrantLock();
@@ -29,22 +40,35 @@ final class TestController implements AutoCloseable {
   private String tag;
   private String body;
 
-  TestController(int port) throws IOException {
+  /** Listens on {@code port} (0: ephemeral) with nothing published yet. */
+  public FakeController(int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 50);
     server.setExecutor(executor);
     server.createContext("/api/v1/config", this::handle);
     server.start();
   }
 
-  int port() {
+  /** Listens on {@code port} and serves {@code initial}. */
+  public FakeController(int port, MeshConfig initial) throws IOException {
+    this(port);
+    publish(initial);
+  }
+
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  void publish(MeshConfig config) {
+  /** The base URL a proxy is given. */
+  public String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public void publish(MeshConfig config) {
     publish("\"" + config.version() + "\"", MeshConfigJson.write(config));
   }
 
-  void publish(String etag, String json) {
+  /** Publishes any tag and body, for tests of what a proxy makes of a bad answer. */
+  public void publish(String etag, String json) {
     lock.lock();
     try {
       tag = etag;
@@ -57,12 +81,11 @@ final class TestController implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     String query = ex.getRequestURI().getQuery();
-    long waitSec = 30;
-    // Other parameters (since=, from a proxy that can apply deltas) are ignored, as an older
-    // controller does.
+    long waitNanos = maxHold.toNanos();
     for (String param : query == null ? new String[0] : query.split("&")) {
       if (param.startsWith("wait=")) {
-        waitSec = Long.parseLong(param.substring(5));
+        waitNanos =
+            Math.min(waitNanos, TimeUnit.SECONDS.toNanos(Long.parseLong(param.substring(5))));
       }
     }
     String held = ex.getRequestHeaders().getFirst("If-None-Match");
@@ -70,7 +93,7 @@ final class TestController implements AutoCloseable {
     String sendBody;
     lock.lock();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSec);
+      long deadline = System.nanoTime() + waitNanos;
       while (held != null && held.equals(tag)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {

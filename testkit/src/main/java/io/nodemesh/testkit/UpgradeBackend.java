@@ -1,13 +1,11 @@
-package io.nodemesh.proxy;
+package io.nodemesh.testkit;
 
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -16,45 +14,35 @@ import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A backend that switches protocols whenever it is asked to: a request with an {@code Upgrade}
- * field gets {@code 101} for its first protocol (or for {@link #force}, when set, whatever was
- * asked), then every byte is echoed upper-cased; any other request gets {@code 200 plain}. Each
- * request head is recorded, lower-cased, so a test sees what the proxy forwarded.
+ * A backend that switches protocols whenever it is asked to (RFC 9110 section 7.8): a request with
+ * an {@code Upgrade} field gets {@code 101} for its first protocol (or for {@link #force}, when
+ * set, whatever was asked), then every byte is echoed upper-cased; any other request gets {@code
+ * 200 plain}. Each request head is recorded, lower-cased and without its final empty line, so a
+ * test sees what the proxy forwarded.
  */
-final class UpgradeBackend implements AutoCloseable {
-  final LinkedBlockingQueue<String> heads = new LinkedBlockingQueue<>();
+public final class UpgradeBackend implements AutoCloseable {
+  public final LinkedBlockingQueue<String> heads = new LinkedBlockingQueue<>();
   private final ServerSocket server;
 
   /** When not null, every request is answered with a 101 to this protocol. */
-  volatile String force;
+  public volatile String force;
 
-  UpgradeBackend() throws IOException {
-    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread.ofVirtual().name("upgrade-backend").start(this::accept);
+  public UpgradeBackend() throws IOException {
+    server = Loopback.serve("upgrade-backend", 50, this::serve);
   }
 
-  BackendConfig backend(String service) {
+  public BackendConfig backend(String service) {
     return new BackendConfig(
         service, 1, List.of(EndpointConfig.ready("127.0.0.1", server.getLocalPort())));
-  }
-
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread.ofVirtual().start(() -> serve(s));
-      } catch (IOException e) {
-        return;
-      }
-    }
   }
 
   private void serve(Socket s) {
     try (s) {
       InputStream in = new BufferedInputStream(s.getInputStream());
       OutputStream out = s.getOutputStream();
-      String head;
-      while ((head = readHead(in)) != null) {
+      String raw;
+      while ((raw = Loopback.readHead(in)) != null) {
+        String head = raw.substring(0, raw.length() - 4).toLowerCase(Locale.ROOT);
         heads.add(head);
         String asked = null;
         for (String line : head.split("\r\n")) {
@@ -89,22 +77,6 @@ final class UpgradeBackend implements AutoCloseable {
     } catch (IOException e) {
       // The proxy closed the connection.
     }
-  }
-
-  /** One request head without its final empty line, lower-cased; null at EOF. */
-  private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int b;
-    int match = 0;
-    while (match < 4 && (b = in.read()) >= 0) {
-      head.write(b);
-      match = (b == (match % 2 == 0 ? '\r' : '\n')) ? match + 1 : (b == '\r' ? 1 : 0);
-    }
-    if (match < 4) {
-      return null;
-    }
-    String h = head.toString(StandardCharsets.ISO_8859_1);
-    return h.substring(0, h.length() - 4).toLowerCase(Locale.ROOT);
   }
 
   @Override

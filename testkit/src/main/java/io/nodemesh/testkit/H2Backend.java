@@ -1,4 +1,4 @@
-package io.nodemesh.proxy;
+package io.nodemesh.testkit;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -27,18 +27,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An HTTP/2-only backend (h2c with prior knowledge) that answers {@code h2 <path>}. */
-final class H2Backend implements AutoCloseable {
-  final AtomicInteger requests = new AtomicInteger();
+public final class H2Backend implements AutoCloseable {
+  public final AtomicInteger requests = new AtomicInteger();
 
   /** How many of the next requests get a 503 instead of the answer. */
-  final AtomicInteger failNext = new AtomicInteger();
+  public final AtomicInteger failNext = new AtomicInteger();
 
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
   private final long delayMillis;
 
-  H2Backend() throws InterruptedException {
+  public H2Backend() throws InterruptedException {
     this(Integer.MAX_VALUE, 0);
   }
 
@@ -46,7 +46,7 @@ final class H2Backend implements AutoCloseable {
    * @param maxStreams the SETTINGS_MAX_CONCURRENT_STREAMS it announces
    * @param delayMillis how long each answer takes, so that streams overlap
    */
-  H2Backend(long maxStreams, long delayMillis) throws InterruptedException {
+  public H2Backend(long maxStreams, long delayMillis) throws InterruptedException {
     this.delayMillis = delayMillis;
     server =
         new ServerBootstrap()
@@ -102,7 +102,7 @@ final class H2Backend implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 

@@ -1,4 +1,4 @@
-package io.nodemesh.proxy;
+package io.nodemesh.testkit;
 
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -9,12 +9,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,54 +18,39 @@ import java.util.concurrent.TimeUnit;
  * with a byte-array marshaller (no protoc): one method per call type, and one that fails with
  * trailers.
  */
-final class GrpcEcho implements AutoCloseable {
-  static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
+public final class GrpcEcho implements AutoCloseable {
+  public static final MethodDescriptor.Marshaller<byte[]> BYTES = GrpcBytes.MARSHALLER;
 
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
-  static final MethodDescriptor<byte[], byte[]> UNARY =
+  public static final MethodDescriptor<byte[], byte[]> UNARY =
       method("Unary", MethodDescriptor.MethodType.UNARY);
-  static final MethodDescriptor<byte[], byte[]> FAIL =
+  public static final MethodDescriptor<byte[], byte[]> FAIL =
       method("Fail", MethodDescriptor.MethodType.UNARY);
-  static final MethodDescriptor<byte[], byte[]> SERVER_STREAM =
+  public static final MethodDescriptor<byte[], byte[]> SERVER_STREAM =
       method("ServerStream", MethodDescriptor.MethodType.SERVER_STREAMING);
-  static final MethodDescriptor<byte[], byte[]> CLIENT_STREAM =
+  public static final MethodDescriptor<byte[], byte[]> CLIENT_STREAM =
       method("ClientStream", MethodDescriptor.MethodType.CLIENT_STREAMING);
-  static final MethodDescriptor<byte[], byte[]> BIDI =
+  public static final MethodDescriptor<byte[], byte[]> BIDI =
       method("Bidi", MethodDescriptor.MethodType.BIDI_STREAMING);
 
-  static final MethodDescriptor<byte[], byte[]> SINK =
+  public static final MethodDescriptor<byte[], byte[]> SINK =
       method("Sink", MethodDescriptor.MethodType.CLIENT_STREAMING);
-  static final MethodDescriptor<byte[], byte[]> SOURCE =
+  public static final MethodDescriptor<byte[], byte[]> SOURCE =
       method("Source", MethodDescriptor.MethodType.SERVER_STREAMING);
 
   /** {@code Source} calls the client cancelled, as the server saw them. */
-  final java.util.concurrent.atomic.AtomicInteger cancelled =
+  public final java.util.concurrent.atomic.AtomicInteger cancelled =
       new java.util.concurrent.atomic.AtomicInteger();
 
   /** Pause after each message {@code Sink} receives: a server slower than its client. */
-  static volatile long sinkPauseMicros;
+  public static volatile long sinkPauseMicros;
 
-  static final Metadata.Key<String> REASON =
+  public static final Metadata.Key<String> REASON =
       Metadata.Key.of("x-reason", Metadata.ASCII_STRING_MARSHALLER);
 
   private final Server server;
 
   /** Plain text HTTP/2 (h2c) when {@code tls} is null. */
-  GrpcEcho(SslContext tls) throws IOException {
+  public GrpcEcho(SslContext tls) throws IOException {
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service());
     if (tls != null) {
@@ -78,26 +59,21 @@ final class GrpcEcho implements AutoCloseable {
     server = b.build().start();
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
   }
 
   private static MethodDescriptor<byte[], byte[]> method(
       String name, MethodDescriptor.MethodType type) {
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(type)
-        .setFullMethodName(MethodDescriptor.generateFullMethodName("test.Echo", name))
-        .setRequestMarshaller(BYTES)
-        .setResponseMarshaller(BYTES)
-        .build();
+    return GrpcBytes.method("test.Echo", name, type);
   }
 
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+  public static byte[] utf8(String s) {
+    return GrpcBytes.utf8(s);
   }
 
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
+  public static String text(byte[] b) {
+    return GrpcBytes.text(b);
   }
 
   private ServerServiceDefinition service() {

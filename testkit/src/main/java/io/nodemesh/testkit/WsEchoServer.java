@@ -1,4 +1,4 @@
-package io.nodemesh.proxy;
+package io.nodemesh.testkit;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -17,12 +17,12 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /** A WebSocket server on {@code /ws} that answers each text message with {@code echo:<text>}. */
-final class WsEchoServer implements AutoCloseable {
+public final class WsEchoServer implements AutoCloseable {
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
 
-  WsEchoServer() throws InterruptedException {
+  public WsEchoServer() throws InterruptedException {
     server =
         new ServerBootstrap()
             .group(group)
@@ -50,7 +50,7 @@ final class WsEchoServer implements AutoCloseable {
             .channel();
   }
 
-  int port() {
+  public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 

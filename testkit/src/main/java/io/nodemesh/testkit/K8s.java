@@ -1,8 +1,10 @@
-package io.nodemesh.controller.testing;
+package io.nodemesh.testkit;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -156,5 +158,39 @@ public final class K8s {
     g.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
     g.setSpec(new HTTPRouteGroupSpec(List.of(matches)));
     return g;
+  }
+
+  /**
+   * A running pod of service account {@code sa} with pod IP {@code ip}, one container, created at a
+   * fixed time (so tests that order pods by age do not depend on the clock).
+   */
+  public static Pod pod(String ns, String name, String sa, String ip) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .withCreationTimestamp("2026-01-01T00:00:00Z")
+        .endMetadata()
+        .withNewSpec()
+        .withServiceAccountName(sa)
+        .addNewContainer()
+        .withName("app")
+        .withImage("example/app")
+        .endContainer()
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP(ip)
+        .endStatus()
+        .build();
+  }
+
+  /** {@code p} being deleted (its deletion timestamp set). */
+  public static Pod terminating(Pod p) {
+    return new PodBuilder(p)
+        .editMetadata()
+        .withDeletionTimestamp("2026-01-01T00:01:00Z")
+        .endMetadata()
+        .build();
   }
 }
