@@ -3,10 +3,6 @@ package io.nodemesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -15,6 +11,7 @@ import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.FileSource;
+import io.nodemesh.testkit.MockReviews;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,53 +62,24 @@ class CheckDirectTest {
   @BeforeEach
   void controllerAndApiServer() throws Exception {
     granted.addAll(List.of("summaries", "problems"));
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(
-            201,
-            req -> {
-              TokenReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-              reviewedTokens.add(asked.getSpec().getToken());
-              boolean ours = "check-pod-token".equals(asked.getSpec().getToken());
-              return new TokenReviewBuilder()
-                  .withNewStatus()
-                  .withAuthenticated(ours)
-                  .withNewUser()
-                  .withUsername(ours ? "system:serviceaccount:nodemesh:nodemesh-check" : null)
-                  .endUser()
-                  .endStatus()
-                  .build();
-            })
-        .always();
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-        .andReply(
-            201,
-            req -> {
-              SubjectAccessReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), SubjectAccessReview.class);
-              var a = asked.getSpec().getResourceAttributes();
-              boolean allowed =
-                  asked.getSpec().getUser().equals("system:serviceaccount:nodemesh:nodemesh-check")
-                      && "nodemesh.io".equals(a.getGroup())
-                      && "get".equals(a.getVerb())
-                      && granted.contains(a.getResource());
-              return new SubjectAccessReviewBuilder(asked)
-                  .withNewStatus()
-                  .withAllowed(allowed)
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          reviewedTokens.add(asked.getSpec().getToken());
+          boolean ours = "check-pod-token".equals(asked.getSpec().getToken());
+          return MockReviews.user(ours ? "system:serviceaccount:nodemesh:nodemesh-check" : null);
+        });
+    MockReviews.accessReviews(
+        server,
+        client,
+        asked -> {
+          var a = asked.getSpec().getResourceAttributes();
+          return asked.getSpec().getUser().equals("system:serviceaccount:nodemesh:nodemesh-check")
+              && "nodemesh.io".equals(a.getGroup())
+              && "get".equals(a.getVerb())
+              && granted.contains(a.getResource());
+        });
     Files.writeString(dir.resolve("world.yaml"), WORLD);
     controller =
         Controller.start(

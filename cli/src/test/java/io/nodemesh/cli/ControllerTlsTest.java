@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -20,6 +18,7 @@ import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.config.ControllerTrust;
+import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -173,24 +172,7 @@ class ControllerTlsTest {
                   .build();
             })
         .always();
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-        .andReply(
-            201,
-            req -> {
-              SubjectAccessReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), SubjectAccessReview.class);
-              return new SubjectAccessReviewBuilder(asked)
-                  .withNewStatus()
-                  .withAllowed("alice".equals(asked.getSpec().getUser()))
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.accessReviews(server, client, asked -> "alice".equals(asked.getSpec().getUser()));
     Controller c =
         controller(mesh, new ApiSecurity(null, true, new ApiTls(mesh.tlsCert, mesh.tlsKey)));
     await().atMost(Duration.ofSeconds(30)).until(() -> c.currentConfig().version() > 0);

@@ -256,21 +256,7 @@ class DashboardsIT {
   }
 
   private static ControllerOptions options() {
-    ControllerOptions d = ControllerOptions.defaults();
-    return new ControllerOptions(
-        d.meshNamespace(),
-        "mesh",
-        "127.0.0.1",
-        0,
-        TestPorts.range(0),
-        TestPorts.range(1),
-        TestPorts.range(2),
-        d.debounce(),
-        d.maxDelay(),
-        false,
-        "dashboards-it",
-        null,
-        d.proxySelector());
+    return TestControllers.shippedDebounce("dashboards-it");
   }
 
   private static int proxyPort(LocalMesh mesh, String service) {

@@ -250,21 +250,7 @@ class FlaggerCanaryIT {
   }
 
   private static ControllerOptions options() {
-    ControllerOptions d = ControllerOptions.defaults();
-    return new ControllerOptions(
-        d.meshNamespace(),
-        "mesh",
-        "127.0.0.1",
-        0,
-        TestPorts.range(0),
-        TestPorts.range(1),
-        TestPorts.range(2),
-        d.debounce(),
-        d.maxDelay(),
-        false,
-        "flagger-canary-it",
-        null,
-        d.proxySelector());
+    return TestControllers.shippedDebounce("flagger-canary-it");
   }
 
   private void startPrometheus(int proxyAdmin) throws Exception {

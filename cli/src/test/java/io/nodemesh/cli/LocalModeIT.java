@@ -43,22 +43,7 @@ class LocalModeIT {
     Files.writeString(dir.resolve("services.yaml"), services());
     Files.writeString(dir.resolve("endpointslices.yml"), slices(v1.port(), v2.port()));
     writeSplit(90, 10);
-    ControllerOptions d = ControllerOptions.defaults();
-    ControllerOptions options =
-        new ControllerOptions(
-            d.meshNamespace(),
-            "mesh",
-            "127.0.0.1",
-            0,
-            TestPorts.range(0),
-            TestPorts.range(1),
-            TestPorts.range(2),
-            d.debounce(),
-            d.maxDelay(),
-            false,
-            "local-it",
-            null,
-            d.proxySelector());
+    ControllerOptions options = TestControllers.shippedDebounce("local-it");
     mesh = LocalMesh.start(dir, options, 0, 0);
     assertThat(mesh.awaitListeners(1, Duration.ofSeconds(10))).isTrue();
   }

@@ -39,22 +39,7 @@ class LocalPolicyIT {
             nodemesh.io/lb-policy: fastest
         """);
     Files.writeString(dir.resolve("slice.yaml"), slice(backend.port()));
-    ControllerOptions d = ControllerOptions.defaults();
-    ControllerOptions options =
-        new ControllerOptions(
-            d.meshNamespace(),
-            "mesh",
-            "127.0.0.1",
-            0,
-            TestPorts.range(0),
-            TestPorts.range(1),
-            TestPorts.range(2),
-            d.debounce(),
-            d.maxDelay(),
-            false,
-            "local-policy-it",
-            null,
-            d.proxySelector());
+    ControllerOptions options = TestControllers.shippedDebounce("local-policy-it");
     mesh = LocalMesh.start(dir, options, 0, 0);
     assertThat(mesh.awaitListeners(1, Duration.ofSeconds(10))).isTrue();
   }

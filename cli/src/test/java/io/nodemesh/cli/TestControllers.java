@@ -22,6 +22,16 @@ final class TestControllers {
    * loopback port, this JVM's proxy port ranges, and a short debounce.
    */
   static ControllerOptions options(String identity) {
+    return options(identity, Duration.ofMillis(20), Duration.ofSeconds(1));
+  }
+
+  /** As {@link #options(String)}, with the debounce and maximum delay the controller ships with. */
+  static ControllerOptions shippedDebounce(String identity) {
+    ControllerOptions d = ControllerOptions.defaults();
+    return options(identity, d.debounce(), d.maxDelay());
+  }
+
+  private static ControllerOptions options(String identity, Duration debounce, Duration maxDelay) {
     ControllerOptions d = ControllerOptions.defaults();
     return new ControllerOptions(
         d.meshNamespace(),
@@ -31,8 +41,8 @@ final class TestControllers {
         TestPorts.range(0),
         TestPorts.range(1),
         TestPorts.range(2),
-        Duration.ofMillis(20),
-        Duration.ofSeconds(1),
+        debounce,
+        maxDelay,
         false,
         identity,
         null,

@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.testing.Jwt;
+import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -106,32 +105,18 @@ class ApiAuthAttackTest {
                   .build();
             })
         .always();
-    server
-        .expect()
-        .post()
-        .withPath(ACCESS_REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              SubjectAccessReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), SubjectAccessReview.class);
-              var attrs = asked.getSpec().getResourceAttributes();
-              accessReviewed.add(asked.getSpec().getUser() + " " + attrs.getResource());
-              boolean allowed =
-                  "nodemesh.io".equals(attrs.getGroup())
-                      && "get".equals(attrs.getVerb())
-                      && grants
-                          .getOrDefault(attrs.getResource(), Set.of())
-                          .contains(asked.getSpec().getUser());
-              return new SubjectAccessReviewBuilder(asked)
-                  .withNewStatus()
-                  .withAllowed(allowed)
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.accessReviews(
+        server,
+        client,
+        asked -> {
+          var attrs = asked.getSpec().getResourceAttributes();
+          accessReviewed.add(asked.getSpec().getUser() + " " + attrs.getResource());
+          return "nodemesh.io".equals(attrs.getGroup())
+              && "get".equals(attrs.getVerb())
+              && grants
+                  .getOrDefault(attrs.getResource(), Set.of())
+                  .contains(asked.getSpec().getUser());
+        });
     Files.writeString(dir.resolve("world.yaml"), WORLD);
     controller =
         Controller.start(
