@@ -11,11 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tracing.TracingOptions;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
@@ -66,13 +65,7 @@ class AccessLogIT {
           config(
               1,
               http("shop", "web", 80, httpPort, RouteConfig.direct(web.backend("web", 1))),
-              new ListenerConfig(
-                  "shop",
-                  "db",
-                  5432,
-                  Protocol.TCP,
-                  tcpPort,
-                  RouteConfig.direct(db.backend("db", 1)))));
+              MeshConfigs.db(tcpPort, RouteConfig.direct(db.backend("db", 1)))));
       try (Wire c = new Wire(httpPort)) {
         c.exchange(
             "PUT /cart/9?coupon=x HTTP/1.1\r\nHost: web.shop.mesh\r\nContent-Length: 5\r\n"
@@ -136,11 +129,7 @@ class AccessLogIT {
       proxy.apply(
           config(
               1,
-              new ListenerConfig(
-                  "shop",
-                  "web",
-                  80,
-                  Protocol.HTTP,
+              MeshConfigs.shopWeb(
                   httpPort,
                   RouteConfig.direct(web),
                   ResilienceIT.policy(

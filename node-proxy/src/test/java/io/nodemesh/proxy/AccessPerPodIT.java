@@ -9,11 +9,11 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.testkit.MeshConfigs;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -105,13 +105,7 @@ class AccessPerPodIT {
     try (NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       ListenerConfig l =
-          new ListenerConfig(
-              "shop",
-              "web",
-              80,
-              Protocol.HTTP,
-              port,
-              canary(v1.getAddress().getPort(), v2.getAddress().getPort()));
+          MeshConfigs.shopWeb(port, canary(v1.getAddress().getPort(), v2.getAddress().getPort()));
       proxy.apply(config(l));
       HttpClient web = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       List<String> bodies = new ArrayList<>();
@@ -147,9 +141,7 @@ class AccessPerPodIT {
         ServerSocket v2 = named(V2, "v2");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
-      ListenerConfig l =
-          new ListenerConfig(
-              "shop", "db", 5432, Protocol.TCP, port, canary(v1.getLocalPort(), v2.getLocalPort()));
+      ListenerConfig l = MeshConfigs.db(port, canary(v1.getLocalPort(), v2.getLocalPort()));
       proxy.apply(config(l));
       for (int i = 0; i < 10; i++) {
         try (Socket s = new Socket()) {
@@ -168,9 +160,7 @@ class AccessPerPodIT {
         DatagramSocket v2 = namedUdp(V2, "v2");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
-      ListenerConfig l =
-          new ListenerConfig(
-              "shop", "dns", 53, Protocol.UDP, port, canary(v1.getLocalPort(), v2.getLocalPort()));
+      ListenerConfig l = MeshConfigs.dns(port, canary(v1.getLocalPort(), v2.getLocalPort()));
       proxy.apply(config(l));
       for (int i = 0; i < 6; i++) {
         // A new client port each time: a new session, a new pick.

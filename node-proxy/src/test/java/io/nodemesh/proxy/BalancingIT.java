@@ -7,14 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.HashOn;
 import io.nodemesh.config.ServicePolicy.LbPolicy;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -56,14 +55,7 @@ class BalancingIT {
     proxy.apply(
         config(
             1,
-            new ListenerConfig(
-                "default",
-                "web",
-                80,
-                Protocol.HTTP,
-                port,
-                RouteConfig.direct(new BackendConfig("web", 1, endpoints)),
-                p)));
+            MeshConfigs.web(port, RouteConfig.direct(new BackendConfig("web", 1, endpoints)), p)));
   }
 
   String get(String extraHeader) throws IOException {

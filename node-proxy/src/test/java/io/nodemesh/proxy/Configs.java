@@ -5,6 +5,9 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.udp.UdpSettings;
+import java.time.Duration;
 import java.util.List;
 
 /** Test configs. */
@@ -29,5 +32,14 @@ final class Configs {
 
   static ProxyOptions local() {
     return new ProxyOptions(null, "127.0.0.1", 0, -1, "test-node", 2);
+  }
+
+  /** A local proxy whose UDP sessions idle out after 200 ms, so tests see them end. */
+  static NodeProxy udpIdleProxy() {
+    return NodeProxy.start(
+        local(),
+        HttpProxySettings.defaults(),
+        UdpSettings.defaults().withIdleTimeout(Duration.ofMillis(200)),
+        NodeProxy.POLL_WAIT);
   }
 }

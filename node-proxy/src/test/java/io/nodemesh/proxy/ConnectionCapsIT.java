@@ -8,13 +8,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.UdpEchoBackend;
 import java.io.IOException;
@@ -68,11 +68,7 @@ class ConnectionCapsIT {
   }
 
   private ListenerConfig tcp(int port, int maxConnections) {
-    return new ListenerConfig(
-        "shop",
-        "db",
-        5432,
-        Protocol.TCP,
+    return MeshConfigs.db(
         port,
         RouteConfig.direct(tcpEcho.backend("db", 1)),
         ServicePolicy.defaults()
@@ -159,11 +155,7 @@ class ConnectionCapsIT {
   }
 
   private ListenerConfig udp(int port, long idleMillis) {
-    return new ListenerConfig(
-        "shop",
-        "dns",
-        53,
-        Protocol.UDP,
+    return MeshConfigs.dns(
         port,
         RouteConfig.direct(udpEcho.backend("dns", 1)),
         new ServicePolicy(

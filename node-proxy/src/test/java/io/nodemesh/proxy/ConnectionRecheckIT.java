@@ -10,12 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.recheck.Revocations;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.UpgradeBackend;
 import io.nodemesh.testkit.Wire;
@@ -98,8 +98,7 @@ class ConnectionRecheckIT {
   }
 
   private ListenerConfig tcp(int port) {
-    return new ListenerConfig(
-        "shop", "db", 5432, Protocol.TCP, port, RouteConfig.direct(echo.backend("db", 1)));
+    return MeshConfigs.db(port, RouteConfig.direct(echo.backend("db", 1)));
   }
 
   private double revoked(Revocations.Kind kind) {

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,13 +36,12 @@ class LargeBodyIT {
   private static final long GIB = 1L << 30;
 
   @TempDir Path dir;
-  private HttpBackend backend;
+  @RegisterExtension private final HttpBackend backend = HttpBackend.start("big");
   private ChildProxy.Running child;
   private int port;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new HttpBackend("big");
     port = freePort();
     child =
         new ChildProxy.Running(
@@ -57,7 +57,6 @@ class LargeBodyIT {
     if (child != null) {
       child.close();
     }
-    backend.close();
   }
 
   @Test

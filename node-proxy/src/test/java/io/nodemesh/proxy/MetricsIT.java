@@ -3,7 +3,6 @@ package io.nodemesh.proxy;
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.http;
-import static io.nodemesh.proxy.Configs.local;
 import static io.nodemesh.proxy.Configs.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,11 +11,9 @@ import static org.awaitility.Awaitility.await;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.udp.UdpSettings;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.UdpEchoBackend;
 import io.nodemesh.testkit.Wire;
@@ -32,30 +29,22 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The proxy's metrics as Prometheus scrapes them, after real traffic on loopback. */
 class MetricsIT {
-  private HttpBackend v1;
-  private HttpBackend v2;
+  @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
+  @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    v1 = new HttpBackend("v1");
-    v2 = new HttpBackend("v2");
-    proxy =
-        NodeProxy.start(
-            local(),
-            HttpProxySettings.defaults(),
-            UdpSettings.defaults().withIdleTimeout(Duration.ofMillis(200)),
-            NodeProxy.POLL_WAIT);
+    proxy = Configs.udpIdleProxy();
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    v1.close();
-    v2.close();
   }
 
   @Test
@@ -188,11 +177,7 @@ class MetricsIT {
     proxy.apply(
         config(3, http("shop", "web", 80, freePort(), RouteConfig.direct(v1.backend("web", 1)))));
     ListenerConfig bad =
-        new ListenerConfig(
-            "shop",
-            "web",
-            80,
-            Protocol.HTTP,
+        MeshConfigs.shopWeb(
             freePort(),
             RouteConfig.direct(
                 new BackendConfig("web", 1, List.of(EndpointConfig.ready("web.local", 80)))));
@@ -210,16 +195,7 @@ class MetricsIT {
   void tcpConnectionsAndBytesArePerBackend() throws Exception {
     try (TcpEchoBackend echo = new TcpEchoBackend("a")) {
       int port = freePort();
-      proxy.apply(
-          config(
-              1,
-              new ListenerConfig(
-                  "shop",
-                  "db",
-                  5432,
-                  Protocol.TCP,
-                  port,
-                  RouteConfig.direct(echo.backend("db", 1)))));
+      proxy.apply(config(1, MeshConfigs.db(port, RouteConfig.direct(echo.backend("db", 1)))));
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         s.setSoTimeout(5000);
@@ -251,16 +227,7 @@ class MetricsIT {
   void udpDatagramsAndSessionsArePerBackend() throws Exception {
     try (UdpEchoBackend echo = new UdpEchoBackend("a")) {
       int port = UdpProxyIT.freeUdpPort();
-      proxy.apply(
-          config(
-              1,
-              new ListenerConfig(
-                  "shop",
-                  "dns",
-                  53,
-                  Protocol.UDP,
-                  port,
-                  RouteConfig.direct(echo.backend("dns", 1)))));
+      proxy.apply(config(1, MeshConfigs.dns(port, RouteConfig.direct(echo.backend("dns", 1)))));
       try (DatagramSocket c = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
         c.setSoTimeout(5000);
         for (int i = 0; i < 3; i++) {

@@ -34,31 +34,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The proxy on loopback with real backends. */
 class NodeProxyIT {
   /** Not the common pool: it may have a single thread, which a blocked client would hold. */
   private static final java.util.concurrent.Executor ASYNC = Thread.ofVirtual()::start;
 
-  private HttpBackend v1;
-  private HttpBackend v2;
+  @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
+  @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
   private NodeProxy proxy;
-
-  @BeforeEach
-  void backends() throws IOException {
-    v1 = new HttpBackend("v1");
-    v2 = new HttpBackend("v2");
-  }
 
   @AfterEach
   void stop() {
     if (proxy != null) {
       proxy.close();
     }
-    v1.close();
-    v2.close();
   }
 
   private RouteConfig weights(int w1, int w2) {

@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP protocols a client may speak to a listener, over loopback with real peers: HTTP/2 by
@@ -55,13 +56,12 @@ import org.junit.jupiter.api.Test;
  * backend that dies mid-response.
  */
 class ProtocolsIT {
-  private HttpBackend v1;
+  @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
   private NodeProxy proxy;
   private int port;
 
   @BeforeEach
   void start() throws IOException {
-    v1 = new HttpBackend("v1");
     proxy = NodeProxy.start(local());
     port = freePort();
   }
@@ -69,7 +69,6 @@ class ProtocolsIT {
   @AfterEach
   void stop() {
     proxy.close();
-    v1.close();
   }
 
   private void route(EndpointConfig endpoint) {

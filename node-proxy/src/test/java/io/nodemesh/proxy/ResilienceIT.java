@@ -10,12 +10,12 @@ import static org.awaitility.Awaitility.await;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.testkit.H2Backend;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -83,14 +83,8 @@ class ResilienceIT {
     port = freePort();
     proxy = NodeProxy.start(local());
     ListenerConfig l =
-        new ListenerConfig(
-            "default",
-            "web",
-            80,
-            Protocol.HTTP,
-            port,
-            RouteConfig.direct(new BackendConfig("web", 1, List.of(endpoints))),
-            policy);
+        MeshConfigs.web(
+            port, RouteConfig.direct(new BackendConfig("web", 1, List.of(endpoints))), policy);
     proxy.apply(config(1, l));
   }
 

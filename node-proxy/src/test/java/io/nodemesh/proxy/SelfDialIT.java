@@ -8,10 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,6 +20,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, confused deputy: an EndpointSlice that names the proxy's own address and one of its
@@ -29,19 +29,17 @@ import org.junit.jupiter.api.Test;
  * the connection cap, with the proxy's own admin API reachable through a Service as a bonus.
  */
 class SelfDialIT {
-  private HttpBackend v1;
+  @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    v1 = new HttpBackend("v1");
     proxy = NodeProxy.start(local().withEntryPort(0));
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    v1.close();
   }
 
   private static BackendConfig at(String service, String ip, int port) {
@@ -110,8 +108,7 @@ class SelfDialIT {
   @Test
   void aTcpListenerPointingAtItselfClosesTheClientInsteadOfLooping() throws Exception {
     int loop = freePort();
-    proxy.apply(
-        config(1, new ListenerConfig("shop", "db", 5432, Protocol.TCP, loop, direct("db", loop))));
+    proxy.apply(config(1, MeshConfigs.db(loop, direct("db", loop))));
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", loop), 5_000);
       s.setSoTimeout(10_000);

@@ -9,10 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -48,7 +47,7 @@ class SplitSemanticsIT {
               List.of(root.backend("db-a", 0), b.backend("db-b", 100)),
               List.of(new HttpMatch("beta/b", "/", List.of(), Map.of())),
               "shop/ab");
-      proxy.apply(config(1, new ListenerConfig("shop", "db", 5432, Protocol.TCP, port, route)));
+      proxy.apply(config(1, MeshConfigs.db(port, route)));
       Map<String, Integer> seen = new HashMap<>();
       for (int i = 0; i < 10; i++) {
         try (Socket s = new Socket()) {

@@ -30,25 +30,22 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** TCP listeners end to end over loopback: relay, half-close, split by weight, no endpoint. */
 class TcpProxyIT {
-  private TcpEchoBackend a;
-  private TcpEchoBackend b;
+  @RegisterExtension private final TcpEchoBackend a = TcpEchoBackend.start("a");
+  @RegisterExtension private final TcpEchoBackend b = TcpEchoBackend.start("b");
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    a = new TcpEchoBackend("a");
-    b = new TcpEchoBackend("b");
     proxy = NodeProxy.start(local());
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    a.close();
-    b.close();
   }
 
   private static ListenerConfig tcp(String svc, int proxyPort, RouteConfig route) {

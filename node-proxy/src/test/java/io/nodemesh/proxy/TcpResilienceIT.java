@@ -8,10 +8,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -56,14 +55,8 @@ class TcpResilienceIT {
     proxy.apply(
         config(
             1,
-            new ListenerConfig(
-                "shop",
-                "db",
-                5432,
-                Protocol.TCP,
-                port,
-                RouteConfig.direct(new BackendConfig("db", 1, List.of(endpoints))),
-                policy)));
+            MeshConfigs.db(
+                port, RouteConfig.direct(new BackendConfig("db", 1, List.of(endpoints))), policy)));
   }
 
   static ServicePolicy policy(

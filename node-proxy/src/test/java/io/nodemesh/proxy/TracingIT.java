@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Spans exported over OTLP to a loopback receiver: each propagation format a client may send is the
@@ -31,14 +32,13 @@ class TracingIT {
   private static final String PARENT = "00f067aa0ba902b7";
 
   private OtlpReceiver otlp;
-  private HttpBackend backend;
+  @RegisterExtension private final HttpBackend backend = HttpBackend.start("v1");
   private NodeProxy proxy;
   private int port;
 
   @BeforeEach
   void start() throws IOException {
     otlp = new OtlpReceiver();
-    backend = new HttpBackend("v1");
   }
 
   @AfterEach
@@ -46,7 +46,6 @@ class TracingIT {
     if (proxy != null) {
       proxy.close();
     }
-    backend.close();
     otlp.close();
   }
 

@@ -1,7 +1,6 @@
 package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
-import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,8 +9,6 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.udp.UdpSettings;
 import io.nodemesh.testkit.UdpEchoBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,7 +18,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,32 +28,24 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** UDP listeners end to end over loopback: relay, sessions, split by weight, idle, no endpoint. */
 class UdpProxyIT {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-  private UdpEchoBackend a;
-  private UdpEchoBackend b;
+  @RegisterExtension private final UdpEchoBackend a = UdpEchoBackend.start("a");
+  @RegisterExtension private final UdpEchoBackend b = UdpEchoBackend.start("b");
   private NodeProxy proxy;
 
   @BeforeEach
   void start() throws IOException {
-    a = new UdpEchoBackend("a");
-    b = new UdpEchoBackend("b");
-    proxy =
-        NodeProxy.start(
-            local(),
-            HttpProxySettings.defaults(),
-            UdpSettings.defaults().withIdleTimeout(Duration.ofMillis(200)),
-            NodeProxy.POLL_WAIT);
+    proxy = Configs.udpIdleProxy();
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    a.close();
-    b.close();
   }
 
   private static ListenerConfig udp(String svc, int proxyPort, RouteConfig route) {

@@ -1,16 +1,12 @@
 package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
-import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.UdpEchoBackend;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -23,46 +19,30 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Per-Service idle timeout and session rate limit of UDP listeners. */
 class UdpResilienceIT {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-  private UdpEchoBackend a;
+  @RegisterExtension private final UdpEchoBackend a = UdpEchoBackend.start("a");
   private NodeProxy proxy;
   private int port;
 
   @BeforeEach
   void start() throws Exception {
-    a = new UdpEchoBackend("a");
     // The proxy-wide session idle timeout is short; a Service may set its own.
-    proxy =
-        NodeProxy.start(
-            local(),
-            HttpProxySettings.defaults(),
-            UdpSettings.defaults().withIdleTimeout(Duration.ofMillis(200)),
-            NodeProxy.POLL_WAIT);
+    proxy = Configs.udpIdleProxy();
     port = UdpProxyIT.freeUdpPort();
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    a.close();
   }
 
   void apply(ServicePolicy policy) {
-    proxy.apply(
-        config(
-            1,
-            new ListenerConfig(
-                "shop",
-                "dns",
-                53,
-                Protocol.UDP,
-                port,
-                RouteConfig.direct(a.backend("dns", 1)),
-                policy)));
+    proxy.apply(config(1, MeshConfigs.dns(port, RouteConfig.direct(a.backend("dns", 1)), policy)));
   }
 
   static ServicePolicy policy(ServicePolicy.Timeouts t, ServicePolicy.RateLimit r) {

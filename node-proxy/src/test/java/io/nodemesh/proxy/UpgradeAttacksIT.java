@@ -5,10 +5,9 @@ import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.UpgradeBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,16 +47,7 @@ class UpgradeAttacksIT {
 
   private void route(ServicePolicy policy) {
     proxy.apply(
-        config(
-            1,
-            new ListenerConfig(
-                "default",
-                "web",
-                80,
-                Protocol.HTTP,
-                port,
-                RouteConfig.direct(backend.backend("web")),
-                policy)));
+        config(1, MeshConfigs.web(port, RouteConfig.direct(backend.backend("web")), policy)));
   }
 
   private static ServicePolicy upgrades(String... protocols) {

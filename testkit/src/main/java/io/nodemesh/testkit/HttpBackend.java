@@ -30,7 +30,7 @@ import java.util.function.IntUnaryOperator;
  * large streamed answer, and {@link #kill()} as a crashed pod. It records what reached it: counts
  * (on arrival and on answer), methods, client ports, the last target, fields and body.
  */
-public final class HttpBackend implements AutoCloseable {
+public final class HttpBackend extends Fixture {
   /** Bodies longer than this are counted but not kept as text. */
   private static final int KEPT_BODY = 1 << 20;
 
@@ -71,6 +71,11 @@ public final class HttpBackend implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean killed;
+
+  /** Starts one for a {@code @RegisterExtension} field. */
+  public static HttpBackend start(String name) {
+    return bound(() -> new HttpBackend(name));
+  }
 
   public HttpBackend(String name) throws IOException {
     this(name, "127.0.0.1");

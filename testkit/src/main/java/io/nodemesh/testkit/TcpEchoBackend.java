@@ -15,11 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A TCP backend that echoes what it reads; after the client's EOF it writes {@link #trailer} and
  * closes, so a test sees that the half-close travelled end to end.
  */
-public final class TcpEchoBackend implements AutoCloseable {
+public final class TcpEchoBackend extends Fixture {
   public final String name;
   public final ServerSocket server;
   public final AtomicInteger accepted = new AtomicInteger();
   public final AtomicInteger eofs = new AtomicInteger();
+
+  /** Starts one for a {@code @RegisterExtension} field. */
+  public static TcpEchoBackend start(String name) {
+    return bound(() -> new TcpEchoBackend(name));
+  }
 
   public TcpEchoBackend(String name) throws IOException {
     this.name = name;

@@ -12,13 +12,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A UDP backend that replies to each datagram with {@code "<name>:" + payload}. */
-public final class UdpEchoBackend implements AutoCloseable {
+public final class UdpEchoBackend extends Fixture {
   public final String name;
   public final DatagramSocket socket;
   public final AtomicInteger received = new AtomicInteger();
 
   /** The source port of each datagram received: one per upstream socket of the proxy. */
   public final List<Integer> sourcePorts = new CopyOnWriteArrayList<>();
+
+  /** Starts one for a {@code @RegisterExtension} field. */
+  public static UdpEchoBackend start(String name) {
+    return bound(() -> new UdpEchoBackend(name));
+  }
 
   public UdpEchoBackend(String name) throws IOException {
     this.name = name;

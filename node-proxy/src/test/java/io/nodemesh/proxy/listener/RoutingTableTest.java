@@ -10,6 +10,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.testkit.MeshConfigs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +38,7 @@ class RoutingTableTest {
                   listener("shop", "api", 9090, 5003),
                   listener("shop", "multi", 81, 5004),
                   listener("shop", "multi", 82, 5005),
-                  new ListenerConfig(
-                      "shop",
-                      "db",
-                      5432,
-                      Protocol.TCP,
-                      5006,
-                      listener("shop", "db", 5432, 1).route()))),
+                  MeshConfigs.db(5006, listener("shop", "db", 5432, 1).route()))),
           new ProxyMetrics());
 
   private static String resolve(String host) {
@@ -103,11 +98,7 @@ class RoutingTableTest {
   @Test
   void anEndpointThatIsNotAnIpLiteralNamesTheListener() {
     ListenerConfig bad =
-        new ListenerConfig(
-            "shop",
-            "web",
-            80,
-            Protocol.HTTP,
+        MeshConfigs.shopWeb(
             5001,
             RouteConfig.direct(
                 new BackendConfig("web", 1, List.of(EndpointConfig.ready("web.local", 80)))));

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.MeshConfigs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,11 +17,7 @@ class SelfEndpointsTest {
         1,
         "mesh",
         List.of(
-            new ListenerConfig(
-                "shop",
-                "web",
-                80,
-                Protocol.HTTP,
+            MeshConfigs.shopWeb(
                 5001,
                 RouteConfig.direct(
                     new BackendConfig(

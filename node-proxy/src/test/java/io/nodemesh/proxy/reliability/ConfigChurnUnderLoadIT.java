@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 200 configuration changes (weights, endpoints, Services appearing and disappearing) while the
@@ -26,25 +27,19 @@ class ConfigChurnUnderLoadIT {
   static final Duration DURATION = Duration.ofSeconds(6);
   static final int CHANGES = 200;
 
-  HttpBackend v1;
-  HttpBackend v2;
-  HttpBackend v3;
+  @RegisterExtension final HttpBackend v1 = HttpBackend.start("v1");
+  @RegisterExtension final HttpBackend v2 = HttpBackend.start("v2");
+  @RegisterExtension final HttpBackend v3 = HttpBackend.start("v3");
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    v1 = new HttpBackend("v1");
-    v2 = new HttpBackend("v2");
-    v3 = new HttpBackend("v3");
     proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    v1.close();
-    v2.close();
-    v3.close();
   }
 
   /** The i-th config: a weight, an endpoint set and an extra Service that all change with i. */

@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The controller goes away in the middle of a steady load and comes back with a new config: the
@@ -26,19 +26,13 @@ class ControllerRestartUnderLoadIT {
   static final int RATE = 1000;
   static final Duration DURATION = Duration.ofSeconds(6);
 
-  HttpBackend v1;
-  HttpBackend v2;
+  @RegisterExtension final HttpBackend v1 = HttpBackend.start("v1");
+  @RegisterExtension final HttpBackend v2 = HttpBackend.start("v2");
   // The fake controller this test was written against held a poll at most 5 s.
   private static final java.time.Duration HOLD = java.time.Duration.ofSeconds(5);
 
   FakeController controller;
   NodeProxy proxy;
-
-  @BeforeEach
-  void start() throws Exception {
-    v1 = new HttpBackend("v1");
-    v2 = new HttpBackend("v2");
-  }
 
   @AfterEach
   void stop() {
@@ -48,8 +42,6 @@ class ControllerRestartUnderLoadIT {
     if (controller != null) {
       controller.close();
     }
-    v1.close();
-    v2.close();
   }
 
   MeshConfig config(long version, int webPort, int w1) {
@@ -76,16 +68,7 @@ class ControllerRestartUnderLoadIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
     Load.warmUp(webPort, "web.default.mesh", 3000);
     Load load = new Load("controller-restart", webPort, "web.default.mesh", RATE, DURATION, 50);
-    CompletableFuture<Load.Result> run =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return load.run();
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-            },
-            Thread.ofVirtual()::start);
+    CompletableFuture<Load.Result> run = load.start();
     long t0 = System.nanoTime();
     // Pacing of the scenario: the controller dies 1 s into the run and stays dead for 2.5 s.
     LockSupport.parkNanos(t0 + Duration.ofSeconds(1).toNanos() - System.nanoTime());

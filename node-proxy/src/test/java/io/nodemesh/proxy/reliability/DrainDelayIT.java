@@ -10,9 +10,8 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SIGTERM to a proxy process started with a drain delay ({@code nodemesh proxy --drain-delay}): for
@@ -25,17 +24,7 @@ class DrainDelayIT {
   // Long enough that a loaded machine can make several connections inside it.
   static final long DELAY_MILLIS = 6000;
 
-  HttpBackend backend;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new HttpBackend("web");
-  }
-
-  @AfterEach
-  void stop() {
-    backend.close();
-  }
+  @RegisterExtension final HttpBackend backend = HttpBackend.start("web");
 
   @Test
   void sigtermKeepsAcceptingForTheDelayWithConnectionCloseThenExits() throws Exception {

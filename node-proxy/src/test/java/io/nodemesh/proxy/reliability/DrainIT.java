@@ -21,16 +21,16 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Graceful drain inside one process, for what the SIGTERM test does not cover: HTTP/2. */
 class DrainIT {
-  HttpBackend backend;
+  @RegisterExtension final HttpBackend backend = HttpBackend.start("web");
   NodeProxy proxy;
   int port;
 
   @BeforeEach
   void start() throws Exception {
-    backend = new HttpBackend("web");
     proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
     port = Ports.free();
     proxy.apply(
@@ -41,7 +41,6 @@ class DrainIT {
   @AfterEach
   void stop() {
     proxy.close();
-    backend.close();
   }
 
   static boolean refused(int port) {

@@ -3,14 +3,13 @@ package io.nodemesh.proxy.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One of three endpoints dies in the middle of a steady 1,000 requests per second. With retries on,
@@ -35,25 +35,19 @@ class EndpointKilledUnderLoadIT {
   static final Pattern EJECTED =
       Pattern.compile("nodemesh_ejected_endpoints\\{[^}]*service=\"web\"[^}]*\\} 1\\.0");
 
-  HttpBackend a;
-  HttpBackend b;
-  HttpBackend c;
+  @RegisterExtension final HttpBackend a = HttpBackend.start("a");
+  @RegisterExtension final HttpBackend b = HttpBackend.start("b");
+  @RegisterExtension final HttpBackend c = HttpBackend.start("c");
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    a = new HttpBackend("a");
-    b = new HttpBackend("b");
-    c = new HttpBackend("c");
     proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
   }
 
   @AfterEach
   void stop() {
     proxy.close();
-    a.close();
-    b.close();
-    c.close();
   }
 
   @Test
@@ -71,23 +65,10 @@ class EndpointKilledUnderLoadIT {
             null);
     BackendConfig web =
         new BackendConfig("web", 1, List.of(a.endpoint(), b.endpoint(), c.endpoint()));
-    proxy.apply(
-        Mesh.config(
-            1,
-            new ListenerConfig(
-                "default", "web", 80, Protocol.HTTP, port, RouteConfig.direct(web), policy)));
+    proxy.apply(Mesh.config(1, MeshConfigs.web(port, RouteConfig.direct(web), policy)));
     Load.warmUp(port, "web.default.mesh", 3000);
     Load load = new Load("endpoint-killed", port, "web.default.mesh", RATE, DURATION, 50);
-    CompletableFuture<Load.Result> run =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return load.run();
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-            },
-            Thread.ofVirtual()::start);
+    CompletableFuture<Load.Result> run = load.start();
     HttpClient admin = HttpClient.newHttpClient();
     HttpRequest scrape =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))

@@ -11,9 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SIGTERM to a proxy process with one idle keep-alive connection and one request in flight: it
@@ -24,17 +23,7 @@ import org.junit.jupiter.api.Test;
 class GracefulShutdownIT {
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
 
-  HttpBackend backend;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new HttpBackend("web");
-  }
-
-  @AfterEach
-  void stop() {
-    backend.close();
-  }
+  @RegisterExtension final HttpBackend backend = HttpBackend.start("web");
 
   @Test
   void sigtermDrainsGracefully() throws Exception {
@@ -96,16 +85,7 @@ class GracefulShutdownIT {
     try (ChildProxy child = new ChildProxy("128m", backend.port(), port, 10_000)) {
       Load.warmUp(port, "web.default.mesh", 1000);
       Load load = new Load("sigterm-under-load", port, "web.default.mesh", 500, DURATION, 25);
-      java.util.concurrent.CompletableFuture<Load.Result> run =
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return load.run();
-                } catch (InterruptedException e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              Thread.ofVirtual()::start);
+      java.util.concurrent.CompletableFuture<Load.Result> run = load.start();
       long t0 = System.nanoTime();
       // Pacing of the scenario: SIGTERM half-way through the run.
       java.util.concurrent.locks.LockSupport.parkNanos(

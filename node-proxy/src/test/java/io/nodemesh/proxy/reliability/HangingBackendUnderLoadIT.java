@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One Service's backend hangs (accepts, reads, never answers) while another Service takes 900
@@ -25,14 +26,12 @@ class HangingBackendUnderLoadIT {
   static final Duration TIMEOUT = Duration.ofMillis(500);
   static final Duration DURATION = Duration.ofSeconds(4);
 
-  HttpBackend fast;
-  HttpBackend hung;
+  @RegisterExtension final HttpBackend fast = HttpBackend.start("fast");
+  @RegisterExtension final HttpBackend hung = HttpBackend.start("hung");
   NodeProxy proxy;
 
   @BeforeEach
   void start() throws Exception {
-    fast = new HttpBackend("fast");
-    hung = new HttpBackend("hung");
     hung.hold = new CountDownLatch(1);
     proxy =
         NodeProxy.start(
@@ -44,8 +43,6 @@ class HangingBackendUnderLoadIT {
   @AfterEach
   void stop() {
     proxy.close();
-    fast.close();
-    hung.close();
   }
 
   @Test
@@ -64,16 +61,7 @@ class HangingBackendUnderLoadIT {
     // 100 req/s into a backend that never answers: each connection waits out the timeout, so it
     // takes 50+ connections to keep the rate.
     Load hungLoad = new Load("hung-backend/hung", hungPort, "hung.default.mesh", 100, DURATION, 80);
-    CompletableFuture<Load.Result> hungRun =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return hungLoad.run();
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-            },
-            Thread.ofVirtual()::start);
+    CompletableFuture<Load.Result> hungRun = hungLoad.start();
     Load.Result during =
         new Load("hung-backend/healthy", fastPort, "fast.default.mesh", 900, DURATION, 45).run();
     Load.Result h = hungRun.get();

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * HTTP/2 attacks on the downstream side, on raw frames: each ends in a GOAWAY with the error the
@@ -22,13 +23,12 @@ import org.junit.jupiter.api.Test;
 class Http2HostileIT {
   static final String AUTHORITY = "web.default.mesh";
 
-  static HttpBackend backend;
+  @RegisterExtension static final HttpBackend backend = HttpBackend.start("web").forAllTests();
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new HttpBackend("web");
     proxy =
         NodeProxy.start(
             Mesh.options(),
@@ -43,7 +43,6 @@ class Http2HostileIT {
   @AfterAll
   static void stop() {
     proxy.close();
-    backend.close();
   }
 
   static long total(RejectReason r) {

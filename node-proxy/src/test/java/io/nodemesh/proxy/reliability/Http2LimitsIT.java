@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP/1.1 request limits hold on HTTP/2 streams too, with prior knowledge and after an h2c
@@ -38,13 +39,12 @@ class Http2LimitsIT {
   static final int MAX_CONNECTIONS = 2;
   static final int MAX_IN_FLIGHT = 2;
 
-  static HttpBackend backend;
+  @RegisterExtension static final HttpBackend backend = HttpBackend.start("web").forAllTests();
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new HttpBackend("web");
     proxy =
         startProxy(
             LimitSettings.defaults()
@@ -78,7 +78,6 @@ class Http2LimitsIT {
   @AfterAll
   static void stop() {
     proxy.close();
-    backend.close();
   }
 
   /** Every reason's count, to assert that a case counted one reason once and nothing else. */

@@ -7,9 +7,8 @@ import io.nodemesh.testkit.Wire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 10,000 idle keep-alive connections, each of which has carried one request, held open against a
@@ -21,17 +20,7 @@ class IdleConnectionsHeapIT {
   static final int CONNECTIONS = 10_000;
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
 
-  HttpBackend backend;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new HttpBackend("web");
-  }
-
-  @AfterEach
-  void stop() {
-    backend.close();
-  }
+  @RegisterExtension final HttpBackend backend = HttpBackend.start("web");
 
   @Test
   void tenThousandIdleConnectionsKeepTheHeapBounded() throws Exception {

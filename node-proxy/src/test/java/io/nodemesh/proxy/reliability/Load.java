@@ -79,6 +79,19 @@ final class Load {
   }
 
   /** Runs to the end of the duration plus the last responses, prints and records the result. */
+  /** Runs the load on a virtual thread; the future completes with its result. */
+  java.util.concurrent.CompletableFuture<Result> start() {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return run();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        Thread.ofVirtual()::start);
+  }
+
   Result run() throws InterruptedException {
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     long total = rate * duration.toSeconds();

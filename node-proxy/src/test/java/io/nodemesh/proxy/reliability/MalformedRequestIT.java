@@ -2,9 +2,6 @@ package io.nodemesh.proxy.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
@@ -13,6 +10,7 @@ import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,13 +34,12 @@ class MalformedRequestIT {
   static final Duration HEAD_TIMEOUT = Duration.ofMillis(800);
   static final Duration BODY_TIMEOUT = Duration.ofMillis(800);
 
-  static HttpBackend backend;
+  @RegisterExtension static final HttpBackend backend = HttpBackend.start("web").forAllTests();
   static NodeProxy proxy;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = new HttpBackend("web");
     proxy =
         NodeProxy.start(
             new ProxyOptions(null, "127.0.0.1", 0, 0, "reliability", 2),
@@ -49,23 +47,12 @@ class MalformedRequestIT {
             LimitSettings.defaults().withReadTimeouts(HEAD_TIMEOUT, BODY_TIMEOUT));
     port = Ports.free();
     proxy.apply(
-        new MeshConfig(
-            1,
-            "mesh",
-            List.of(
-                new ListenerConfig(
-                    "default",
-                    "web",
-                    80,
-                    Protocol.HTTP,
-                    port,
-                    RouteConfig.direct(backend.backend("web"))))));
+        MeshConfigs.config(1, MeshConfigs.web(port, RouteConfig.direct(backend.backend("web")))));
   }
 
   @AfterAll
   static void stop() {
     proxy.close();
-    backend.close();
   }
 
   /** One refused request: bytes on the wire, the exact status line, the counted reason. */

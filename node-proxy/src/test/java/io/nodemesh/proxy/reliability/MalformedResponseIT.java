@@ -2,18 +2,15 @@ package io.nodemesh.proxy.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.RawHttpBackend;
 import io.nodemesh.testkit.Wire;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,17 +41,7 @@ class MalformedResponseIT {
             LimitSettings.defaults());
     port = Ports.free();
     proxy.apply(
-        new MeshConfig(
-            1,
-            "mesh",
-            List.of(
-                new ListenerConfig(
-                    "default",
-                    "web",
-                    80,
-                    Protocol.HTTP,
-                    port,
-                    RouteConfig.direct(backend.backend("web"))))));
+        MeshConfigs.config(1, MeshConfigs.web(port, RouteConfig.direct(backend.backend("web")))));
   }
 
   @AfterAll

@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The per-listener connection cap and the per-Service in-flight cap hold, and recover. */
 class ResourceLimitsIT {
@@ -24,16 +25,14 @@ class ResourceLimitsIT {
   static final int MAX_IN_FLIGHT = 5;
   static final String GET = "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n";
 
-  HttpBackend web;
-  HttpBackend other;
+  @RegisterExtension final HttpBackend web = HttpBackend.start("web");
+  @RegisterExtension final HttpBackend other = HttpBackend.start("other");
   NodeProxy proxy;
   int webPort;
   int otherPort;
 
   @BeforeEach
   void start() throws Exception {
-    web = new HttpBackend("web");
-    other = new HttpBackend("other");
     proxy =
         NodeProxy.start(
             Mesh.options(),
@@ -53,8 +52,6 @@ class ResourceLimitsIT {
   @AfterEach
   void stop() {
     proxy.close();
-    web.close();
-    other.close();
   }
 
   long total(RejectReason r) {

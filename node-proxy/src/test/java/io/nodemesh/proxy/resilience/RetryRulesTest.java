@@ -6,11 +6,11 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.testkit.MeshConfigs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,11 +24,7 @@ class RetryRulesTest {
             .mapToObj(i -> EndpointConfig.ready("10.0.0." + i, 80))
             .toList();
     ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "web",
-            80,
-            Protocol.HTTP,
+        MeshConfigs.shopWeb(
             5000,
             RouteConfig.direct(new BackendConfig("web", 1, eps)),
             new ServicePolicy(null, null, null, retry, null, null, null));
