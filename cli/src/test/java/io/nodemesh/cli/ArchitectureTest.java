@@ -1,11 +1,7 @@
 package io.nodemesh.cli;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
+import io.nodemesh.testkit.Layering;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,24 +12,15 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
   private static final String ROOT = "io.nodemesh.cli";
 
-  private static final JavaClasses MAIN =
-      new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages(ROOT);
+  private static final JavaClasses MAIN = Layering.mainClasses(ROOT);
 
   @Test
   void packagesAreFreeOfCycles() {
-    slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(MAIN);
+    Layering.subpackagesFreeOfCycles(ROOT).check(MAIN);
   }
 
   @Test
   void onlyTheRootPackageWiresAndNothingImportsIt() {
-    noClasses()
-        .that()
-        .resideOutsideOfPackage(ROOT)
-        .should()
-        .dependOnClassesThat()
-        .resideInAPackage(ROOT)
-        .check(MAIN);
+    Layering.nothingImportsTheRoot(ROOT).check(MAIN);
   }
 }

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Version;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
@@ -144,11 +143,7 @@ class CompileFailureTest {
   }
 
   static List<Integer> weights(MeshConfig c) {
-    return c.listeners().stream()
-        .filter(l -> l.key().equals("shop/web:80"))
-        .findFirst()
-        .map(l -> l.route().split().stream().map(BackendConfig::weight).toList())
-        .orElse(List.of());
+    return ControllerLocalTest.weights(c);
   }
 
   HttpResponse<String> readyz() throws Exception {

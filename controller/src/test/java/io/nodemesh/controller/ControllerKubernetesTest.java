@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -99,16 +98,7 @@ class ControllerKubernetesTest {
     controllerClients.forEach(KubernetesClient::close);
     http.close();
     // Retried: closing the controller's watches can stall the mock server for a few seconds.
-    await()
-        .atMost(RESTART_WAIT)
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              client.services().inAnyNamespace().delete();
-              client.discovery().v1().endpointSlices().inAnyNamespace().delete();
-              client.resources(TrafficSplit.class).inAnyNamespace().delete();
-              client.v1().events().inAnyNamespace().delete();
-            });
+    K8s.wipe(client, RESTART_WAIT);
   }
 
   /**
@@ -170,11 +160,7 @@ class ControllerKubernetesTest {
   }
 
   static List<Integer> weights(MeshConfig c) {
-    return c.listeners().stream()
-        .filter(l -> l.key().equals("shop/web:80"))
-        .findFirst()
-        .map(l -> l.route().split().stream().map(BackendConfig::weight).toList())
-        .orElse(List.of());
+    return ControllerLocalTest.weights(c);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.source.FileSource;
+import io.nodemesh.testkit.LoopbackHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,13 +79,8 @@ class ControllerLocalTest {
   }
 
   HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
-    var b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.apiPort() + path))
-            .timeout(Duration.ofSeconds(20));
-    if (ifNoneMatch != null) {
-      b.header("If-None-Match", ifNoneMatch);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return LoopbackHttp.get(
+        http, controller.apiPort(), path, "If-None-Match", ifNoneMatch, Duration.ofSeconds(20));
   }
 
   static List<Integer> weights(MeshConfig c) {

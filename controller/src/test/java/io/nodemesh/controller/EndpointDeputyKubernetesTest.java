@@ -20,6 +20,7 @@ import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.testkit.K8s;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -114,16 +115,7 @@ class EndpointDeputyKubernetesTest {
     if (own != null) {
       own.close();
     }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              client.services().inAnyNamespace().delete();
-              client.pods().inAnyNamespace().delete();
-              slices().inAnyNamespace().delete();
-              client.v1().events().inAnyNamespace().delete();
-            });
+    K8s.wipe(client, Duration.ofSeconds(60));
   }
 
   Controller start(boolean acl) {

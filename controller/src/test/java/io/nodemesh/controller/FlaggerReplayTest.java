@@ -16,6 +16,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.testkit.K8s;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,15 +55,7 @@ class FlaggerReplayTest {
       controller.close();
     }
     own.forEach(KubernetesClient::close);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              client.services().inAnyNamespace().delete();
-              client.discovery().v1().endpointSlices().inAnyNamespace().delete();
-              client.resources(TrafficSplit.class).inAnyNamespace().delete();
-            });
+    K8s.wipe(client, Duration.ofSeconds(60));
   }
 
   @ParameterizedTest(name = "split.smi-spec.io/{0}")

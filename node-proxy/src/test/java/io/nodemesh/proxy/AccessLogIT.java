@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -64,8 +63,8 @@ class AccessLogIT {
       proxy.apply(
           config(
               1,
-              http("shop", "web", 80, httpPort, RouteConfig.direct(web.backend("web", 1))),
-              MeshConfigs.db(tcpPort, RouteConfig.direct(db.backend("db", 1)))));
+              MeshConfigs.Listener.SHOP_WEB.on(httpPort, RouteConfig.direct(web.backend("web", 1))),
+              MeshConfigs.Listener.DB.on(tcpPort, RouteConfig.direct(db.backend("db", 1)))));
       try (Wire c = new Wire(httpPort)) {
         c.exchange(
             "PUT /cart/9?coupon=x HTTP/1.1\r\nHost: web.shop.mesh\r\nContent-Length: 5\r\n"
@@ -129,7 +128,7 @@ class AccessLogIT {
       proxy.apply(
           config(
               1,
-              MeshConfigs.shopWeb(
+              MeshConfigs.Listener.SHOP_WEB.on(
                   httpPort,
                   RouteConfig.direct(web),
                   ResilienceIT.policy(

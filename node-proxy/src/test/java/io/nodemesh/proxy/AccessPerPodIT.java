@@ -105,7 +105,8 @@ class AccessPerPodIT {
     try (NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       ListenerConfig l =
-          MeshConfigs.shopWeb(port, canary(v1.getAddress().getPort(), v2.getAddress().getPort()));
+          MeshConfigs.Listener.SHOP_WEB.on(
+              port, canary(v1.getAddress().getPort(), v2.getAddress().getPort()));
       proxy.apply(config(l));
       HttpClient web = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       List<String> bodies = new ArrayList<>();
@@ -141,7 +142,8 @@ class AccessPerPodIT {
         ServerSocket v2 = named(V2, "v2");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
-      ListenerConfig l = MeshConfigs.db(port, canary(v1.getLocalPort(), v2.getLocalPort()));
+      ListenerConfig l =
+          MeshConfigs.Listener.DB.on(port, canary(v1.getLocalPort(), v2.getLocalPort()));
       proxy.apply(config(l));
       for (int i = 0; i < 10; i++) {
         try (Socket s = new Socket()) {
@@ -160,7 +162,8 @@ class AccessPerPodIT {
         DatagramSocket v2 = namedUdp(V2, "v2");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
-      ListenerConfig l = MeshConfigs.dns(port, canary(v1.getLocalPort(), v2.getLocalPort()));
+      ListenerConfig l =
+          MeshConfigs.Listener.DNS.on(port, canary(v1.getLocalPort(), v2.getLocalPort()));
       proxy.apply(config(l));
       for (int i = 0; i < 6; i++) {
         // A new client port each time: a new session, a new pick.

@@ -1,14 +1,10 @@
 package io.nodemesh.proxy;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.dependencies.SliceRule;
+import io.nodemesh.testkit.Layering;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,14 +36,11 @@ class ArchitectureTest {
           "metrics.ProxyMetrics -> listener.CompiledListener",
           "metrics.RequestObservation -> listener.CompiledListener");
 
-  private static final JavaClasses MAIN =
-      new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages(ROOT);
+  private static final JavaClasses MAIN = Layering.mainClasses(ROOT);
 
   @Test
   void noNewPackageCycle() {
-    SliceRule rule = slices().matching(ROOT + ".(*)..").should().beFreeOfCycles();
+    SliceRule rule = Layering.subpackagesFreeOfCycles(ROOT);
     for (String edge : FROZEN_CYCLE_EDGES) {
       String[] ends = edge.split(" -> ");
       rule = rule.ignoreDependency(topLevel(ends[0]), topLevel(ends[1]));
@@ -57,13 +50,7 @@ class ArchitectureTest {
 
   @Test
   void onlyTheRootPackageWiresAndNothingImportsIt() {
-    noClasses()
-        .that()
-        .resideOutsideOfPackage(ROOT)
-        .should()
-        .dependOnClassesThat()
-        .resideInAPackage(ROOT)
-        .check(MAIN);
+    Layering.nothingImportsTheRoot(ROOT).check(MAIN);
   }
 
   /** The class {@code ROOT.relativeName} and its nested classes. */

@@ -55,7 +55,8 @@ class BalancingIT {
     proxy.apply(
         config(
             1,
-            MeshConfigs.web(port, RouteConfig.direct(new BackendConfig("web", 1, endpoints)), p)));
+            MeshConfigs.Listener.WEB.on(
+                port, RouteConfig.direct(new BackendConfig("web", 1, endpoints)), p)));
   }
 
   String get(String extraHeader) throws IOException {

@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,6 +13,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.net.URI;
 import java.time.Duration;
@@ -55,7 +55,7 @@ class ConfigClientIT {
     controller = new FakeController(0);
     int controllerPort = controller.port();
     controller.publish(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     proxy = start(controllerPort);
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
 
@@ -66,7 +66,7 @@ class ConfigClientIT {
 
     // A new version wakes the held poll.
     controller.publish(
-        config(2, http("default", "web", 80, port, RouteConfig.direct(v2.backend("web", 1)))));
+        config(2, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v2.backend("web", 1)))));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.appliedVersion() == 2);
 
     controller.close();
@@ -81,7 +81,7 @@ class ConfigClientIT {
 
     controller = new FakeController(controllerPort);
     controller.publish(
-        config(3, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(3, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     await().atMost(Duration.ofSeconds(15)).until(() -> proxy.appliedVersion() == 3);
     try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").body()).isEqualTo("v1");
@@ -95,14 +95,14 @@ class ConfigClientIT {
     int port = freePort();
     controller = new FakeController(0);
     controller.publish(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     proxy = start(controller.port());
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
 
     // Parses, but an endpoint that is not an IP literal cannot be compiled.
     BackendConfig bad =
         new BackendConfig("web", 1, List.of(EndpointConfig.ready("web.example", 80)));
-    controller.publish(config(2, http("default", "web", 80, port, RouteConfig.direct(bad))));
+    controller.publish(config(2, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(bad))));
     await().atMost(Duration.ofSeconds(5)).until(() -> controller.ok.get() >= 2);
     controller.publish("\"3\"", "{\"version\": ");
     await().atMost(Duration.ofSeconds(5)).until(() -> controller.ok.get() >= 3);
@@ -112,7 +112,7 @@ class ConfigClientIT {
     }
 
     controller.publish(
-        config(4, http("default", "web", 80, port, RouteConfig.direct(v2.backend("web", 1)))));
+        config(4, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v2.backend("web", 1)))));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.appliedVersion() == 4);
     // The rejected versions were not fetched again and again: each poll waited for a newer one.
     assertThat(controller.ok.get()).isLessThanOrEqualTo(5);

@@ -68,7 +68,7 @@ class ConnectionCapsIT {
   }
 
   private ListenerConfig tcp(int port, int maxConnections) {
-    return MeshConfigs.db(
+    return MeshConfigs.Listener.DB.on(
         port,
         RouteConfig.direct(tcpEcho.backend("db", 1)),
         ServicePolicy.defaults()
@@ -155,7 +155,7 @@ class ConnectionCapsIT {
   }
 
   private ListenerConfig udp(int port, long idleMillis) {
-    return MeshConfigs.dns(
+    return MeshConfigs.Listener.DNS.on(
         port,
         RouteConfig.direct(udpEcho.backend("dns", 1)),
         new ServicePolicy(

@@ -98,7 +98,7 @@ class ConnectionRecheckIT {
   }
 
   private ListenerConfig tcp(int port) {
-    return MeshConfigs.db(port, RouteConfig.direct(echo.backend("db", 1)));
+    return MeshConfigs.Listener.DB.on(port, RouteConfig.direct(echo.backend("db", 1)));
   }
 
   private double revoked(Revocations.Kind kind) {

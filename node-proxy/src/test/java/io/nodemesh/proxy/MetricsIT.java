@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -50,7 +49,9 @@ class MetricsIT {
   @Test
   void tenThousandPathsAndBogusMethodsAddNoSeries() throws Exception {
     int port = freePort();
-    proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+    proxy.apply(
+        config(
+            1, MeshConfigs.Listener.SHOP_WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     try (Wire c = new Wire(port)) {
       // Warm up: the series a client can reach at all exist after this.
       assertThat(c.get("/warm", "web.shop.mesh").status()).isEqualTo(200);
@@ -79,10 +80,7 @@ class MetricsIT {
     proxy.apply(
         config(
             1,
-            http(
-                "shop",
-                "web",
-                80,
+            MeshConfigs.Listener.SHOP_WEB.on(
                 port,
                 split(v1.backend("web", 1), v1.backend("web-v1", 3), v2.backend("web-v2", 1)))));
     String body = "x".repeat(1000);
@@ -121,7 +119,7 @@ class MetricsIT {
     int closed = freePort();
     BackendConfig dead =
         new BackendConfig("web", 1, List.of(EndpointConfig.ready("127.0.0.1", closed)));
-    proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(dead))));
+    proxy.apply(config(1, MeshConfigs.Listener.SHOP_WEB.on(port, RouteConfig.direct(dead))));
     try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(502);
     }
@@ -138,7 +136,7 @@ class MetricsIT {
     try (HttpBackend b = new HttpBackend("web")) {
       b.status = n -> statuses[(n - 1) % statuses.length];
       BackendConfig web = new BackendConfig("web", 1, List.of(b.endpoint()));
-      proxy.apply(config(1, http("shop", "web", 80, port, RouteConfig.direct(web))));
+      proxy.apply(config(1, MeshConfigs.Listener.SHOP_WEB.on(port, RouteConfig.direct(web))));
       try (Wire c = new Wire(port)) {
         for (int expected : statuses) {
           assertThat(c.get("/", "web.shop.mesh").status()).isEqualTo(expected);
@@ -175,9 +173,12 @@ class MetricsIT {
   void reloadsAndRejectedConfigsAreCounted() {
     long t0 = System.currentTimeMillis() / 1000;
     proxy.apply(
-        config(3, http("shop", "web", 80, freePort(), RouteConfig.direct(v1.backend("web", 1)))));
+        config(
+            3,
+            MeshConfigs.Listener.SHOP_WEB.on(
+                freePort(), RouteConfig.direct(v1.backend("web", 1)))));
     ListenerConfig bad =
-        MeshConfigs.shopWeb(
+        MeshConfigs.Listener.SHOP_WEB.on(
             freePort(),
             RouteConfig.direct(
                 new BackendConfig("web", 1, List.of(EndpointConfig.ready("web.local", 80)))));
@@ -195,7 +196,8 @@ class MetricsIT {
   void tcpConnectionsAndBytesArePerBackend() throws Exception {
     try (TcpEchoBackend echo = new TcpEchoBackend("a")) {
       int port = freePort();
-      proxy.apply(config(1, MeshConfigs.db(port, RouteConfig.direct(echo.backend("db", 1)))));
+      proxy.apply(
+          config(1, MeshConfigs.Listener.DB.on(port, RouteConfig.direct(echo.backend("db", 1)))));
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         s.setSoTimeout(5000);
@@ -227,7 +229,8 @@ class MetricsIT {
   void udpDatagramsAndSessionsArePerBackend() throws Exception {
     try (UdpEchoBackend echo = new UdpEchoBackend("a")) {
       int port = UdpProxyIT.freeUdpPort();
-      proxy.apply(config(1, MeshConfigs.dns(port, RouteConfig.direct(echo.backend("dns", 1)))));
+      proxy.apply(
+          config(1, MeshConfigs.Listener.DNS.on(port, RouteConfig.direct(echo.backend("dns", 1)))));
       try (DatagramSocket c = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
         c.setSoTimeout(5000);
         for (int i = 0; i < 3; i++) {

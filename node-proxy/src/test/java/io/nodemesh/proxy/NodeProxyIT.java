@@ -16,6 +16,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -66,7 +67,7 @@ class NodeProxyIT {
   void splitNinetyTenIsMeasuredExactly() throws Exception {
     int port = freePort();
     proxy = NodeProxy.start(local());
-    proxy.apply(config(1, http("default", "web", 80, port, weights(90, 10))));
+    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(90, 10))));
     List<String> seen = new CopyOnWriteArrayList<>();
     try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
@@ -82,7 +83,7 @@ class NodeProxyIT {
   void newWeightsApplyToTheNextRequestOfAnOpenKeepAliveConnection() throws Exception {
     int port = freePort();
     proxy = NodeProxy.start(local());
-    proxy.apply(config(1, http("default", "web", 80, port, weights(100, 0))));
+    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(100, 0))));
     List<String> seen = new CopyOnWriteArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     CompletableFuture<Void> client =
@@ -100,7 +101,7 @@ class NodeProxyIT {
             ASYNC);
     await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 50);
     int before = seen.size();
-    proxy.apply(config(2, http("default", "web", 80, port, weights(0, 100))));
+    proxy.apply(config(2, MeshConfigs.Listener.WEB.on(port, weights(0, 100))));
     int applied = seen.size();
     await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= applied + 50);
     stop.set(true);
@@ -117,7 +118,7 @@ class NodeProxyIT {
     int port = freePort();
     proxy = NodeProxy.start(local());
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     v1.hold = new CountDownLatch(1);
     try (Wire c = new Wire(port)) {
       CompletableFuture<Wire.Answer> inFlight =
@@ -147,7 +148,7 @@ class NodeProxyIT {
     int port = freePort();
     proxy = NodeProxy.start(local().withEventLoopThreads(2));
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
         assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
@@ -242,10 +243,7 @@ class NodeProxyIT {
     proxy.apply(
         config(
             1,
-            http(
-                "default",
-                "web",
-                80,
+            MeshConfigs.Listener.WEB.on(
                 port,
                 RouteConfig.direct(
                     new BackendConfig(
@@ -269,7 +267,7 @@ class NodeProxyIT {
         NodeProxy.start(
             local(), HttpProxySettings.defaults().withRequestTimeout(Duration.ofMillis(300)));
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     v1.hold = new CountDownLatch(1);
     try (Wire c = new Wire(port)) {
       Wire.Answer r = c.get("/", "web.default.mesh");
@@ -353,7 +351,7 @@ class NodeProxyIT {
     int port = freePort();
     proxy = NodeProxy.start(local());
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     v1.hold = new CountDownLatch(1);
     try (Wire c = new Wire(port)) {
       CompletableFuture<Wire.Answer> inFlight =
@@ -386,7 +384,7 @@ class NodeProxyIT {
     int port = freePort();
     proxy = NodeProxy.start(local());
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     try (Wire c = new Wire(port)) {
       Wire.Answer interim =
           c.exchange(
@@ -411,7 +409,7 @@ class NodeProxyIT {
     int port = freePort();
     proxy = NodeProxy.start(local());
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     long size = 64L << 20;
     v1.readPauseMicros = 20_000;
     io.netty.buffer.PooledByteBufAllocatorMetric metric =
@@ -452,7 +450,7 @@ class NodeProxyIT {
     int port = freePort();
     proxy = NodeProxy.start(local());
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     long size = 64L << 20;
     v1.responseBytes = size;
     io.netty.buffer.PooledByteBufAllocatorMetric metric =
@@ -493,7 +491,7 @@ class NodeProxyIT {
             local().withEventLoopThreads(1),
             HttpProxySettings.defaults().withIdleTimeout(Duration.ofMillis(300)));
     proxy.apply(
-        config(1, http("default", "web", 80, port, RouteConfig.direct(v1.backend("web", 1)))));
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
       assertThat(c.closedByPeer()).isTrue();

@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +16,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.H2Backend;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import io.nodemesh.testkit.WsEchoServer;
 import java.io.BufferedReader;
@@ -73,7 +73,7 @@ class ProtocolsIT {
 
   private void route(EndpointConfig endpoint) {
     BackendConfig b = new BackendConfig("web", 1, List.of(endpoint));
-    proxy.apply(config(1, http("default", "web", 80, port, RouteConfig.direct(b))));
+    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(b))));
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,10 +104,7 @@ class RegexDosIT {
       int aclPort = freePort();
       int victimPort = freePort();
       ListenerConfig split =
-          http(
-              "shop",
-              "web",
-              80,
+          MeshConfigs.Listener.SHOP_WEB.on(
               splitPort,
               new RouteConfig(
                   web.backend("web", 1),

@@ -83,7 +83,7 @@ class ResilienceIT {
     port = freePort();
     proxy = NodeProxy.start(local());
     ListenerConfig l =
-        MeshConfigs.web(
+        MeshConfigs.Listener.WEB.on(
             port, RouteConfig.direct(new BackendConfig("web", 1, List.of(endpoints))), policy);
     proxy.apply(config(1, l));
   }

@@ -85,7 +85,7 @@ class SelfDialIT {
             // The admin port and the entry port.
             http("shop", "admin", 80, admin, direct("admin", proxy.adminPort())),
             http("shop", "entry", 81, freePort(), direct("entry", proxy.entryPort())),
-            http("shop", "web", 80, healthy, RouteConfig.direct(v1.backend("web", 1)))));
+            MeshConfigs.Listener.SHOP_WEB.on(healthy, RouteConfig.direct(v1.backend("web", 1)))));
     assertThat(Scrape.of(proxy).series()).containsEntry("nodemesh_self_endpoints_dropped", 7.0);
     double before = accepted("http");
     for (int port : List.of(loop, a, b, admin)) {
@@ -108,7 +108,7 @@ class SelfDialIT {
   @Test
   void aTcpListenerPointingAtItselfClosesTheClientInsteadOfLooping() throws Exception {
     int loop = freePort();
-    proxy.apply(config(1, MeshConfigs.db(loop, direct("db", loop))));
+    proxy.apply(config(1, MeshConfigs.Listener.DB.on(loop, direct("db", loop))));
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", loop), 5_000);
       s.setSoTimeout(10_000);

@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,7 +46,7 @@ class SplitSemanticsIT {
               List.of(root.backend("db-a", 0), b.backend("db-b", 100)),
               List.of(new HttpMatch("beta/b", "/", List.of(), Map.of())),
               "shop/ab");
-      proxy.apply(config(1, MeshConfigs.db(port, route)));
+      proxy.apply(config(1, MeshConfigs.Listener.DB.on(port, route)));
       Map<String, Integer> seen = new HashMap<>();
       for (int i = 0; i < 10; i++) {
         try (Socket s = new Socket()) {
@@ -81,10 +80,7 @@ class SplitSemanticsIT {
       proxy.apply(
           config(
               1,
-              http(
-                  "shop",
-                  "web",
-                  80,
+              MeshConfigs.Listener.SHOP_WEB.on(
                   port,
                   new RouteConfig(
                       root.backend("web", 1),
@@ -112,10 +108,7 @@ class SplitSemanticsIT {
       proxy.apply(
           config(
               2,
-              http(
-                  "shop",
-                  "web",
-                  80,
+              MeshConfigs.Listener.SHOP_WEB.on(
                   port,
                   new RouteConfig(
                       root.backend("web", 1),

@@ -13,6 +13,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tap.Taps;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -118,10 +119,7 @@ class TapIT {
       proxy.apply(
           config(
               1,
-              http(
-                  "shop",
-                  "web",
-                  80,
+              MeshConfigs.Listener.SHOP_WEB.on(
                   webPort,
                   RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint())))),
               http(
@@ -183,10 +181,7 @@ class TapIT {
       proxy.apply(
           config(
               1,
-              http(
-                  "shop",
-                  "web",
-                  80,
+              MeshConfigs.Listener.SHOP_WEB.on(
                   webPort,
                   RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
       try (TapStream tap = new TapStream(proxy.adminPort(), "rate=2").attached();
@@ -215,10 +210,7 @@ class TapIT {
       proxy.apply(
           config(
               1,
-              http(
-                  "shop",
-                  "web",
-                  80,
+              MeshConfigs.Listener.SHOP_WEB.on(
                   webPort,
                   RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
       TapStream gone = new TapStream(proxy.adminPort(), "").attached();

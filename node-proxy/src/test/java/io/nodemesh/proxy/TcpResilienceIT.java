@@ -55,7 +55,7 @@ class TcpResilienceIT {
     proxy.apply(
         config(
             1,
-            MeshConfigs.db(
+            MeshConfigs.Listener.DB.on(
                 port, RouteConfig.direct(new BackendConfig("db", 1, List.of(endpoints))), policy)));
   }
 

@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,6 +21,7 @@ import io.nodemesh.proxy.metrics.RequestObservation;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.tracing.TracingOptions;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -46,7 +46,10 @@ class TracingCostIT {
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       proxy.apply(
-          config(1, http("shop", "web", 80, port, RouteConfig.direct(backend.backend("web", 1)))));
+          config(
+              1,
+              MeshConfigs.Listener.SHOP_WEB.on(
+                  port, RouteConfig.direct(backend.backend("web", 1)))));
       try (Wire c = new Wire(port)) {
         c.exchange("GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n" + PARENT + "\r\n");
       }
@@ -114,10 +117,7 @@ class TracingCostIT {
         RoutingTable.compile(
             config(
                 1,
-                http(
-                    "shop",
-                    "web",
-                    80,
+                MeshConfigs.Listener.SHOP_WEB.on(
                     port,
                     RouteConfig.direct(
                         new BackendConfig(
@@ -156,7 +156,10 @@ class TracingCostIT {
     try (NodeProxy proxy = NodeProxy.start(options)) {
       int port = freePort();
       proxy.apply(
-          config(1, http("shop", "web", 80, port, RouteConfig.direct(backend.backend("web", 1)))));
+          config(
+              1,
+              MeshConfigs.Listener.SHOP_WEB.on(
+                  port, RouteConfig.direct(backend.backend("web", 1)))));
       String request = "GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n";
       try (Wire c = new Wire(port)) {
         for (int i = 0; i < 1000; i++) {

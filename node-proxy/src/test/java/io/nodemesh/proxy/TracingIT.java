@@ -2,7 +2,6 @@ package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
-import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +9,7 @@ import com.sun.net.httpserver.Headers;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tracing.TracingOptions;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -58,7 +58,9 @@ class TracingIT {
                         otlp.endpoint(), ratio, Map.of("otel.bsp.schedule.delay", "20"))));
     port = freePort();
     proxy.apply(
-        config(1, http("shop", "web", 80, port, RouteConfig.direct(backend.backend("web", 1)))));
+        config(
+            1,
+            MeshConfigs.Listener.SHOP_WEB.on(port, RouteConfig.direct(backend.backend("web", 1)))));
   }
 
   private Span request(String extraHeaders) throws Exception {

@@ -42,7 +42,9 @@ class UdpResilienceIT {
   }
 
   void apply(ServicePolicy policy) {
-    proxy.apply(config(1, MeshConfigs.dns(port, RouteConfig.direct(a.backend("dns", 1)), policy)));
+    proxy.apply(
+        config(
+            1, MeshConfigs.Listener.DNS.on(port, RouteConfig.direct(a.backend("dns", 1)), policy)));
   }
 
   static ServicePolicy policy(ServicePolicy.Timeouts t, ServicePolicy.RateLimit r) {

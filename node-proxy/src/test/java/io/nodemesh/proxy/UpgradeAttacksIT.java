@@ -47,7 +47,9 @@ class UpgradeAttacksIT {
 
   private void route(ServicePolicy policy) {
     proxy.apply(
-        config(1, MeshConfigs.web(port, RouteConfig.direct(backend.backend("web")), policy)));
+        config(
+            1,
+            MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(backend.backend("web")), policy)));
   }
 
   private static ServicePolicy upgrades(String... protocols) {

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.HTTPRouteGroupSpec;
@@ -21,9 +22,11 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
 import io.nodemesh.smi.TrafficSplitSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 
 /** Small builders for the objects tests feed the controller. */
 public final class K8s {
@@ -192,5 +195,24 @@ public final class K8s {
         .withDeletionTimestamp("2026-01-01T00:01:00Z")
         .endMetadata()
         .build();
+  }
+
+  /**
+   * Deletes the Services, EndpointSlices, Pods, TrafficSplits and Events a test left in the mock
+   * API server, retrying for up to {@code wait}: closing a controller's watches can stall the mock
+   * server for a few seconds.
+   */
+  public static void wipe(KubernetesClient client, Duration wait) {
+    Awaitility.await()
+        .atMost(wait)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              client.services().inAnyNamespace().delete();
+              client.discovery().v1().endpointSlices().inAnyNamespace().delete();
+              client.pods().inAnyNamespace().delete();
+              client.resources(TrafficSplit.class).inAnyNamespace().delete();
+              client.v1().events().inAnyNamespace().delete();
+            });
   }
 }

@@ -7,48 +7,42 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import java.util.List;
 
-/** Small proxy configurations, in the contract's own records, for tests of one listener. */
+/** Small proxy configurations, in the contract's own records, for tests of a few listeners. */
 public final class MeshConfigs {
   private MeshConfigs() {}
 
-  /** The HTTP listener of {@code default/web} port 80 on {@code proxyPort}. */
-  public static ListenerConfig web(int proxyPort, RouteConfig route) {
-    return new ListenerConfig("default", "web", 80, Protocol.HTTP, proxyPort, route);
-  }
+  /** The Services tests listen for most, each on one port and protocol. */
+  public enum Listener {
+    /** {@code default/web} port 80, HTTP. */
+    WEB("default", "web", 80, Protocol.HTTP),
+    /** {@code shop/web} port 80, HTTP. */
+    SHOP_WEB("shop", "web", 80, Protocol.HTTP),
+    /** {@code shop/db} port 5432, TCP. */
+    DB("shop", "db", 5432, Protocol.TCP),
+    /** {@code shop/dns} port 53, UDP. */
+    DNS("shop", "dns", 53, Protocol.UDP);
 
-  /** As {@link #web(int, RouteConfig)}, with a service policy. */
-  public static ListenerConfig web(int proxyPort, RouteConfig route, ServicePolicy policy) {
-    return new ListenerConfig("default", "web", 80, Protocol.HTTP, proxyPort, route, policy);
-  }
+    private final String namespace;
+    private final String service;
+    private final int port;
+    private final Protocol protocol;
 
-  /** The TCP listener of {@code shop/db} port 5432 on {@code proxyPort}. */
-  public static ListenerConfig db(int proxyPort, RouteConfig route) {
-    return new ListenerConfig("shop", "db", 5432, Protocol.TCP, proxyPort, route);
-  }
+    Listener(String namespace, String service, int port, Protocol protocol) {
+      this.namespace = namespace;
+      this.service = service;
+      this.port = port;
+      this.protocol = protocol;
+    }
 
-  /** As {@link #db(int, RouteConfig)}, with a service policy. */
-  public static ListenerConfig db(int proxyPort, RouteConfig route, ServicePolicy policy) {
-    return new ListenerConfig("shop", "db", 5432, Protocol.TCP, proxyPort, route, policy);
-  }
+    /** This Service's listener on {@code proxyPort}, without policy annotations. */
+    public ListenerConfig on(int proxyPort, RouteConfig route) {
+      return on(proxyPort, route, null);
+    }
 
-  /** The UDP listener of {@code shop/dns} port 53 on {@code proxyPort}. */
-  public static ListenerConfig dns(int proxyPort, RouteConfig route) {
-    return new ListenerConfig("shop", "dns", 53, Protocol.UDP, proxyPort, route);
-  }
-
-  /** As {@link #dns(int, RouteConfig)}, with a service policy. */
-  public static ListenerConfig dns(int proxyPort, RouteConfig route, ServicePolicy policy) {
-    return new ListenerConfig("shop", "dns", 53, Protocol.UDP, proxyPort, route, policy);
-  }
-
-  /** The HTTP listener of {@code shop/web} port 80 on {@code proxyPort}. */
-  public static ListenerConfig shopWeb(int proxyPort, RouteConfig route) {
-    return new ListenerConfig("shop", "web", 80, Protocol.HTTP, proxyPort, route);
-  }
-
-  /** As {@link #shopWeb(int, RouteConfig)}, with a service policy. */
-  public static ListenerConfig shopWeb(int proxyPort, RouteConfig route, ServicePolicy policy) {
-    return new ListenerConfig("shop", "web", 80, Protocol.HTTP, proxyPort, route, policy);
+    /** This Service's listener on {@code proxyPort} with {@code policy} (null: defaults). */
+    public ListenerConfig on(int proxyPort, RouteConfig route, ServicePolicy policy) {
+      return new ListenerConfig(namespace, service, port, protocol, proxyPort, route, policy);
+    }
   }
 
   /** Version {@code version} of a mesh named {@code mesh} with these listeners. */

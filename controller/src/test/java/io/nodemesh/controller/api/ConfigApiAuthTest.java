@@ -12,9 +12,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.testing.Jwt;
-import java.net.URI;
+import io.nodemesh.testkit.LoopbackHttp;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -70,13 +69,8 @@ class ConfigApiAuthTest {
   }
 
   HttpResponse<String> get(String path, String authorization) throws Exception {
-    var b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-            .timeout(Duration.ofSeconds(10));
-    if (authorization != null) {
-      b.header("Authorization", authorization);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return LoopbackHttp.get(
+        http, api.port(), path, "Authorization", authorization, Duration.ofSeconds(10));
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.testkit.LoopbackHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,13 +48,8 @@ class ConfigApiTest {
   }
 
   HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
-    var b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-            .timeout(Duration.ofSeconds(20));
-    if (ifNoneMatch != null) {
-      b.header("If-None-Match", ifNoneMatch);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return LoopbackHttp.get(
+        http, server.port(), path, "If-None-Match", ifNoneMatch, Duration.ofSeconds(20));
   }
 
   CompletableFuture<HttpResponse<String>> getAsync(String path, String ifNoneMatch) {

@@ -38,7 +38,7 @@ class RoutingTableTest {
                   listener("shop", "api", 9090, 5003),
                   listener("shop", "multi", 81, 5004),
                   listener("shop", "multi", 82, 5005),
-                  MeshConfigs.db(5006, listener("shop", "db", 5432, 1).route()))),
+                  MeshConfigs.Listener.DB.on(5006, listener("shop", "db", 5432, 1).route()))),
           new ProxyMetrics());
 
   private static String resolve(String host) {
@@ -98,7 +98,7 @@ class RoutingTableTest {
   @Test
   void anEndpointThatIsNotAnIpLiteralNamesTheListener() {
     ListenerConfig bad =
-        MeshConfigs.shopWeb(
+        MeshConfigs.Listener.SHOP_WEB.on(
             5001,
             RouteConfig.direct(
                 new BackendConfig("web", 1, List.of(EndpointConfig.ready("web.local", 80)))));

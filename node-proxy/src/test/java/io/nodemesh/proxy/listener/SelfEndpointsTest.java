@@ -17,7 +17,7 @@ class SelfEndpointsTest {
         1,
         "mesh",
         List.of(
-            MeshConfigs.shopWeb(
+            MeshConfigs.Listener.SHOP_WEB.on(
                 5001,
                 RouteConfig.direct(
                     new BackendConfig(

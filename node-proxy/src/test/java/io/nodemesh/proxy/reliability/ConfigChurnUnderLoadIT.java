@@ -8,6 +8,7 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ class ConfigChurnUnderLoadIT {
                 : Mesh.backend("web-v2", 100 - w, v2),
             v1);
     List<ListenerConfig> out = new ArrayList<>();
-    out.add(Mesh.http("web", webPort, web));
+    out.add(MeshConfigs.Listener.WEB.on(webPort, web));
     // A Service that exists in every other version: its listener is bound and unbound 100 times.
     if (i % 2 == 1) {
       out.add(

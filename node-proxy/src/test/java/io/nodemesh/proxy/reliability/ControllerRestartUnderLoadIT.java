@@ -9,6 +9,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -47,8 +48,7 @@ class ControllerRestartUnderLoadIT {
   MeshConfig config(long version, int webPort, int w1) {
     return Mesh.config(
         version,
-        Mesh.http(
-            "web",
+        MeshConfigs.Listener.WEB.on(
             webPort,
             Mesh.split(
                 "web", Mesh.backend("web-v1", w1, v1), Mesh.backend("web-v2", 100 - w1, v2), v1)));

@@ -8,6 +8,7 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -35,7 +36,9 @@ class DrainIT {
     port = Ports.free();
     proxy.apply(
         Mesh.config(
-            1, Mesh.http("web", port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
+            1,
+            MeshConfigs.Listener.WEB.on(
+                port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
   }
 
   @AfterEach

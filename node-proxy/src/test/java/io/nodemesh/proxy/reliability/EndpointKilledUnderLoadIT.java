@@ -65,7 +65,7 @@ class EndpointKilledUnderLoadIT {
             null);
     BackendConfig web =
         new BackendConfig("web", 1, List.of(a.endpoint(), b.endpoint(), c.endpoint()));
-    proxy.apply(Mesh.config(1, MeshConfigs.web(port, RouteConfig.direct(web), policy)));
+    proxy.apply(Mesh.config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(web), policy)));
     Load.warmUp(port, "web.default.mesh", 3000);
     Load load = new Load("endpoint-killed", port, "web.default.mesh", RATE, DURATION, 50);
     CompletableFuture<Load.Result> run = load.start();

@@ -8,6 +8,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +38,9 @@ class Http2HostileIT {
     port = Ports.free();
     proxy.apply(
         Mesh.config(
-            1, Mesh.http("web", port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
+            1,
+            MeshConfigs.Listener.WEB.on(
+                port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
   }
 
   @AfterAll

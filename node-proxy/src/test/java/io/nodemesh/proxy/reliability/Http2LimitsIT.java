@@ -10,6 +10,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,7 +63,9 @@ class Http2LimitsIT {
   static void serveWeb(NodeProxy p, int proxyPort, HttpBackend web) {
     p.apply(
         Mesh.config(
-            1, Mesh.http("web", proxyPort, RouteConfig.direct(Mesh.backend("web", 1, web)))));
+            1,
+            MeshConfigs.Listener.WEB.on(
+                proxyPort, RouteConfig.direct(Mesh.backend("web", 1, web)))));
   }
 
   /** One header field more than the limit, as name/value pairs. */

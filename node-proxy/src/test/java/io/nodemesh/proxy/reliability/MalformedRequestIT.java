@@ -47,7 +47,8 @@ class MalformedRequestIT {
             LimitSettings.defaults().withReadTimeouts(HEAD_TIMEOUT, BODY_TIMEOUT));
     port = Ports.free();
     proxy.apply(
-        MeshConfigs.config(1, MeshConfigs.web(port, RouteConfig.direct(backend.backend("web")))));
+        MeshConfigs.config(
+            1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(backend.backend("web")))));
   }
 
   @AfterAll

@@ -41,7 +41,8 @@ class MalformedResponseIT {
             LimitSettings.defaults());
     port = Ports.free();
     proxy.apply(
-        MeshConfigs.config(1, MeshConfigs.web(port, RouteConfig.direct(backend.backend("web")))));
+        MeshConfigs.config(
+            1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(backend.backend("web")))));
   }
 
   @AfterAll

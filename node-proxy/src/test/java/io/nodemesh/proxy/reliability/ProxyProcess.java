@@ -6,6 +6,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.MeshConfigs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -36,7 +37,7 @@ public final class ProxyProcess {
             LimitSettings.defaults().withMaxConnectionsPerListener(maxConnections));
     BackendConfig web =
         new BackendConfig("web", 1, List.of(EndpointConfig.ready("127.0.0.1", backendPort)));
-    proxy.apply(Mesh.config(1, Mesh.http("web", listenPort, RouteConfig.direct(web))));
+    proxy.apply(Mesh.config(1, MeshConfigs.Listener.WEB.on(listenPort, RouteConfig.direct(web))));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

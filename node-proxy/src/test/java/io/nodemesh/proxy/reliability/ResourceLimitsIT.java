@@ -9,6 +9,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.testkit.HttpBackend;
+import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ class ResourceLimitsIT {
     proxy.apply(
         Mesh.config(
             1,
-            Mesh.http("web", webPort, RouteConfig.direct(Mesh.backend("web", 1, web))),
+            MeshConfigs.Listener.WEB.on(webPort, RouteConfig.direct(Mesh.backend("web", 1, web))),
             Mesh.http("other", otherPort, RouteConfig.direct(Mesh.backend("other", 1, other)))));
   }
 

@@ -24,7 +24,7 @@ class RetryRulesTest {
             .mapToObj(i -> EndpointConfig.ready("10.0.0." + i, 80))
             .toList();
     ListenerConfig l =
-        MeshConfigs.shopWeb(
+        MeshConfigs.Listener.SHOP_WEB.on(
             5000,
             RouteConfig.direct(new BackendConfig("web", 1, eps)),
             new ServicePolicy(null, null, null, retry, null, null, null));
