@@ -3,12 +3,9 @@ package io.nodemesh.proxy.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.HttpBackend;
-import io.nodemesh.testkit.MeshConfigs;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -19,32 +16,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Graceful drain inside one process, for what the SIGTERM test does not cover: HTTP/2. */
 class DrainIT {
   @RegisterExtension final HttpBackend backend = HttpBackend.start("web");
-  NodeProxy proxy;
-  int port;
-
-  @BeforeEach
-  void start() throws Exception {
-    proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
-    port = Ports.free();
-    proxy.apply(
-        Mesh.config(
-            1,
-            MeshConfigs.Listener.WEB.on(
-                port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
+  @RegisterExtension final WebProxy web = WebProxy.start(LimitSettings.defaults(), backend);
+  final NodeProxy proxy = web.proxy;
+  final int port = web.port;
 
   static boolean refused(int port) {
     try (Socket s = new Socket()) {

@@ -2,18 +2,13 @@ package io.nodemesh.proxy.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.testkit.HttpBackend;
-import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,28 +20,14 @@ class Http2HostileIT {
   static final String AUTHORITY = "web.default.mesh";
 
   @RegisterExtension static final HttpBackend backend = HttpBackend.start("web").forAllTests();
-  static NodeProxy proxy;
-  static int port;
 
-  @BeforeAll
-  static void start() throws Exception {
-    proxy =
-        NodeProxy.start(
-            Mesh.options(),
-            HttpProxySettings.defaults(),
-            LimitSettings.defaults().withMaxRequestsPerUpstream(5000));
-    port = Ports.free();
-    proxy.apply(
-        Mesh.config(
-            1,
-            MeshConfigs.Listener.WEB.on(
-                port, RouteConfig.direct(Mesh.backend("web", 1, backend)))));
-  }
+  @RegisterExtension
+  static final WebProxy web =
+      WebProxy.start(LimitSettings.defaults().withMaxRequestsPerUpstream(5000), backend)
+          .forAllTests();
 
-  @AfterAll
-  static void stop() {
-    proxy.close();
-  }
+  static final NodeProxy proxy = web.proxy;
+  static final int port = web.port;
 
   static long total(RejectReason r) {
     return proxy.limits().rejections().total(r);

@@ -2,22 +2,17 @@ package io.nodemesh.proxy.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
-import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.Rejections;
 import io.nodemesh.testkit.HttpBackend;
-import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,26 +30,17 @@ class MalformedRequestIT {
   static final Duration BODY_TIMEOUT = Duration.ofMillis(800);
 
   @RegisterExtension static final HttpBackend backend = HttpBackend.start("web").forAllTests();
-  static NodeProxy proxy;
-  static int port;
 
-  @BeforeAll
-  static void start() throws Exception {
-    proxy =
-        NodeProxy.start(
-            new ProxyOptions(null, "127.0.0.1", 0, 0, "reliability", 2),
-            HttpProxySettings.defaults(),
-            LimitSettings.defaults().withReadTimeouts(HEAD_TIMEOUT, BODY_TIMEOUT));
-    port = Ports.free();
-    proxy.apply(
-        MeshConfigs.config(
-            1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(backend.backend("web")))));
-  }
+  @RegisterExtension
+  static final WebProxy web =
+      WebProxy.start(
+              new ProxyOptions(null, "127.0.0.1", 0, 0, "reliability", 2),
+              LimitSettings.defaults().withReadTimeouts(HEAD_TIMEOUT, BODY_TIMEOUT),
+              backend)
+          .forAllTests();
 
-  @AfterAll
-  static void stop() {
-    proxy.close();
-  }
+  static final NodeProxy proxy = web.proxy;
+  static final int port = web.port;
 
   /** One refused request: bytes on the wire, the exact status line, the counted reason. */
   record Case(String name, String raw, String statusLine, RejectReason reason) {
