@@ -10,8 +10,8 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
+import io.nodemesh.testkit.K8s;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,23 +107,7 @@ class AccessControlKubernetesIT extends AclScenarios {
         .andReturn(200, direct)
         .once();
     Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: mock
-          cluster: {server: "%s", insecure-skip-tls-verify: true}
-        users:
-        - name: tester
-          user: {token: secret}
-        contexts:
-        - name: mock
-          context: {cluster: mock, user: tester}
-        current-context: mock
-        """
-            .formatted(client.getMasterUrl().toString()));
+    K8s.kubeconfig(kubeconfig, client.getMasterUrl().toString(), "tester", "secret");
     CliTest.Result r =
         CliTest.run(
             "explain",

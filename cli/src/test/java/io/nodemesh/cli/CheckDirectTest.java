@@ -11,6 +11,7 @@ import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.FileSource;
+import io.nodemesh.testkit.K8s;
 import io.nodemesh.testkit.MockReviews;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,17 +100,7 @@ class CheckDirectTest {
                     .getItems()
                     .isEmpty());
     kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: check, user: {token: check-pod-token}}]
-        contexts: [{name: c, context: {cluster: c, user: check}}]
-        current-context: c
-        """
-            .formatted(client.getMasterUrl()));
+    K8s.kubeconfig(kubeconfig, String.valueOf(client.getMasterUrl()), "check", "check-pod-token");
   }
 
   @AfterEach

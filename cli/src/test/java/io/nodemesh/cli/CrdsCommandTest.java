@@ -8,8 +8,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.nodemesh.testkit.K8s;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -48,26 +48,7 @@ class CrdsCommandTest {
 
   static Path kubeconfig(Path dir, String server) throws IOException {
     Path file = dir.resolve("config-" + Integer.toHexString(server.hashCode()));
-    Files.writeString(
-        file,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: mock
-          cluster:
-            server: %s
-            insecure-skip-tls-verify: true
-        users:
-        - name: admin
-          user:
-            token: secret
-        contexts:
-        - name: mock
-          context: {cluster: mock, user: admin}
-        current-context: mock
-        """
-            .formatted(server));
+    K8s.kubeconfig(file, String.valueOf(server), "admin", "secret");
     return file;
   }
 

@@ -7,10 +7,10 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.nodemesh.testkit.K8s;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Hashtable;
@@ -39,17 +39,7 @@ class DnsCommandTest {
   void answersMeshNamesFromTheShadowServicesItWatches(@TempDir Path dir) throws Exception {
     shadow("whoami-shop-1a2b3c4d5e", "shop", "whoami", "10.96.1.1");
     Path kubeconfig = dir.resolve("config");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: u, user: {token: t}}]
-        contexts: [{name: mock, context: {cluster: mock, user: u}}]
-        current-context: mock
-        """
-            .formatted(client.getMasterUrl()));
+    K8s.kubeconfig(kubeconfig, String.valueOf(client.getMasterUrl()), "u", "t");
     StringWriter out = new StringWriter();
     Thread server =
         new Thread(

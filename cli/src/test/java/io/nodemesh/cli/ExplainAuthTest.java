@@ -6,9 +6,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nodemesh.testkit.K8s;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,17 +35,7 @@ class ExplainAuthTest {
   @BeforeEach
   void kubeconfig() throws Exception {
     kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: bob, user: {token: bob-secret-token}}]
-        contexts: [{name: c, context: {cluster: c, user: bob}}]
-        current-context: c
-        """
-            .formatted(client.getMasterUrl()));
+    K8s.kubeconfig(kubeconfig, String.valueOf(client.getMasterUrl()), "bob", "bob-secret-token");
   }
 
   CliTest.Result explainViaApiServer() {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.cli.check.CoreDnsFixture;
+import io.nodemesh.testkit.K8s;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,26 +27,7 @@ class InstallCommandsTest {
   @BeforeEach
   void kubeconfigForTheMockServer(@TempDir Path dir) throws IOException {
     kubeconfig = dir.resolve("config");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: mock
-          cluster:
-            server: %s
-            insecure-skip-tls-verify: true
-        users:
-        - name: admin
-          user:
-            token: secret
-        contexts:
-        - name: mock
-          context: {cluster: mock, user: admin, namespace: default}
-        current-context: mock
-        """
-            .formatted(client.getMasterUrl()));
+    K8s.kubeconfig(kubeconfig, String.valueOf(client.getMasterUrl()), "admin", "secret");
   }
 
   void coreDns() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nodemesh.testkit.K8s;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,17 +128,7 @@ class RuntimeImageIT {
     api.init();
     try {
       Path kubeconfig = dir.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "https://%s:%d", insecure-skip-tls-verify: true}}]
-          users: [{name: u, user: {token: t}}]
-          contexts: [{name: mock, context: {cluster: mock, user: u}}]
-          current-context: mock
-          """
-              .formatted(api.getHostName(), api.getPort()));
+      K8s.kubeconfig(kubeconfig, "https://" + api.getHostName() + ":" + api.getPort(), "u", "t");
       Process check = start(java, "check", "--kubeconfig", kubeconfig.toString(), "--as-self");
       String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(check.waitFor(2, TimeUnit.MINUTES)).isTrue();

@@ -22,6 +22,9 @@ import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitMatch;
 import io.nodemesh.smi.TrafficSplitSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -214,5 +217,25 @@ public final class K8s {
               client.resources(TrafficSplit.class).inAnyNamespace().delete();
               client.v1().events().inAnyNamespace().delete();
             });
+  }
+
+  /**
+   * Writes a kubeconfig for the API server at {@code server} (its certificate not verified, as for
+   * the mock server) with one user that presents {@code token}; returns {@code file}.
+   */
+  public static Path kubeconfig(Path file, String server, String user, String token)
+      throws IOException {
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: %s, user: {token: %s}}]
+        contexts: [{name: mock, context: {cluster: mock, user: %s, namespace: default}}]
+        current-context: mock
+        """
+            .formatted(server, user, token, user));
+    return file;
   }
 }
