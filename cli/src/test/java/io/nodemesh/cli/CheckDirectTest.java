@@ -10,10 +10,10 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
-import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.FileSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +126,7 @@ class CheckDirectTest {
                 !client
                     .services()
                     .inNamespace("nodemesh")
-                    .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY)
+                    .withLabel(ShadowLabels.MANAGED_BY_LABEL, ShadowLabels.MANAGED_BY)
                     .list()
                     .getItems()
                     .isEmpty());

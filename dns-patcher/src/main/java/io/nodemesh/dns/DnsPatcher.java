@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nodemesh.config.wire.ShadowLabels;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -494,7 +495,7 @@ public final class DnsPatcher {
             .withNewMetadata()
             .withName(RECORD_NAME)
             .withNamespace(settings.meshNamespace())
-            .addToLabels("app.kubernetes.io/managed-by", "nodemesh")
+            .addToLabels(ShadowLabels.MANAGED_BY_LABEL, ShadowLabels.MANAGED_BY)
             .endMetadata()
             .withData(data)
             .build();

@@ -16,9 +16,9 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.api.SummaryApi;
 import io.nodemesh.controller.api.ViewerAuth;
-import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.dns.DnsPatcher;
 import io.nodemesh.dns.DnsStatus;
 import io.nodemesh.dns.DnsTarget;
@@ -655,7 +655,7 @@ public final class ClusterCheck {
         client
             .services()
             .inNamespace(settings.meshNamespace())
-            .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY)
+            .withLabel(ShadowLabels.MANAGED_BY_LABEL, ShadowLabels.MANAGED_BY)
             .list()
             .getItems()) {
       actual.put(s.getMetadata().getName(), s);

@@ -3,6 +3,7 @@ package io.nodemesh.proxy.config;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ConfigWire;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,9 +49,6 @@ public final class ConfigClient implements AutoCloseable {
    * 10,000-Service mesh, and a bound on what a gzip bomb can make the proxy inflate.
    */
   public static final long DEFAULT_MAX_BODY_BYTES = 256L * 1024 * 1024;
-
-  /** The media type of a {@link MeshConfigDelta} body. */
-  public static final String DELTA_TYPE = "application/vnd.nodemesh.config-delta+json";
 
   private static final int ERROR_BODY_BYTES = 4096;
 
@@ -163,7 +161,14 @@ public final class ConfigClient implements AutoCloseable {
     this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
     Objects.requireNonNull(controller, "config client controller");
     String base = controller.toString().replaceAll("/+$", "");
-    this.endpoint = URI.create(base + "/api/v1/config?wait=" + Math.max(1, wait.toSeconds()));
+    this.endpoint =
+        URI.create(
+            base
+                + ConfigWire.CONFIG_PATH
+                + "?"
+                + ConfigWire.WAIT_PARAM
+                + "="
+                + Math.max(1, wait.toSeconds()));
     this.wait = wait;
     this.currentVersion = currentVersion;
     this.apply = apply;
@@ -196,7 +201,7 @@ public final class ConfigClient implements AutoCloseable {
     long held = currentVersion.getAsLong();
     MeshConfig b = base;
     boolean delta = !fullNext && b != null && b.version() == held;
-    URI uri = delta ? URI.create(endpoint + "&since=" + held) : endpoint;
+    URI uri = delta ? URI.create(endpoint + "&" + ConfigWire.SINCE_PARAM + "=" + held) : endpoint;
     HttpRequest.Builder req =
         HttpRequest.newBuilder(uri)
             .GET()
@@ -207,7 +212,7 @@ public final class ConfigClient implements AutoCloseable {
       req.header("If-None-Match", tag);
     }
     if (node != null) {
-      req.header("X-Nodemesh-Node", node);
+      req.header(ConfigWire.NODE_HEADER, node);
     }
     if (tokenFile != null) {
       String token;
@@ -254,7 +259,11 @@ public final class ConfigClient implements AutoCloseable {
     reachable();
     long bytesBefore = bytesReceived.get();
     String etag = resp.headers().firstValue("ETag").orElse(null);
-    boolean isDelta = resp.headers().firstValue("Content-Type").orElse("").startsWith(DELTA_TYPE);
+    boolean isDelta =
+        resp.headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith(ConfigWire.DELTA_CONTENT_TYPE);
     MeshConfig config;
     try (InputStream in = decoded(resp, raw)) {
       if (isDelta) {
