@@ -112,7 +112,7 @@ public final class ProblemReporter {
             .withFieldPath(p.field())
             .endInvolvedObject()
             .withType("Warning")
-            .withReason(p.reason())
+            .withReason(p.reason().eventReason())
             .withMessage(p.field() + ": " + p.message())
             .withCount(1)
             .withFirstTimestamp(now)

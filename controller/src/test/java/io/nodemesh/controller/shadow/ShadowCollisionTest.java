@@ -17,6 +17,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.events.ProblemReporter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,7 +157,7 @@ class ShadowCollisionTest {
               assertThat(p.namespace()).isEqualTo("tenant");
               assertThat(p.name()).isEqualTo(ATTACKER);
               assertThat(p.field()).isEqualTo("metadata.name");
-              assertThat(p.reason()).isEqualTo(ShadowClaims.REASON);
+              assertThat(p.reason()).isEqualTo(ProblemReason.SHADOW_NAME_COLLISION);
               assertThat(p.message()).contains(SHADOW).contains("shop/" + VICTIM);
             });
   }

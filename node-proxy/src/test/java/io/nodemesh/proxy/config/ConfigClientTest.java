@@ -132,15 +132,13 @@ class ConfigClientTest {
 
   private void startClient(long maxBodyBytes) {
     client =
-        new ConfigClient(
-            URI.create("http://127.0.0.1:" + server.port()),
-            Duration.ofSeconds(1),
-            () -> applied.get() == null ? -1 : applied.get().version(),
-            applied::set,
-            unreadable::incrementAndGet,
-            "node-a",
-            null,
-            maxBodyBytes);
+        ConfigClient.builder(URI.create("http://127.0.0.1:" + server.port()), applied::set)
+            .wait(Duration.ofSeconds(1))
+            .currentVersion(() -> applied.get() == null ? -1 : applied.get().version())
+            .unreadable(unreadable::incrementAndGet)
+            .node("node-a")
+            .maxBodyBytes(maxBodyBytes)
+            .build();
     client.start();
   }
 
