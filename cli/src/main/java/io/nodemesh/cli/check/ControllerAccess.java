@@ -213,7 +213,7 @@ public final class ControllerAccess {
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "cannot reach the API server: "
-              + ClusterCheck.oneLine(e.getCause() == null ? e : e.getCause()),
+              + CheckText.oneLine(e.getCause() == null ? e : e.getCause()),
           e);
     } catch (TimeoutException e) {
       throw new IllegalStateException("no answer within " + TIMEOUT.toSeconds() + " s", e);
@@ -250,7 +250,7 @@ public final class ControllerAccess {
       var r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(r.statusCode(), r.body() == null ? "" : r.body(), url);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot reach " + url + ": " + ClusterCheck.oneLine(e), e);
+      throw new UncheckedIOException("cannot reach " + url + ": " + CheckText.oneLine(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
