@@ -4,4 +4,7 @@
  * the controller puts on shadow Services that the mesh DNS server and {@code check} read back
  * ({@link io.nodemesh.config.wire.ShadowLabels}). Constants only; imports nothing.
  */
+@NullMarked
 package io.nodemesh.config.wire;
+
+import org.jspecify.annotations.NullMarked;
