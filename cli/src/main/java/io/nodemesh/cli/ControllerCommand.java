@@ -130,23 +130,16 @@ final class ControllerCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     log.apply(spec.commandLine());
-    ControllerOptions d = ControllerOptions.defaults();
     ControllerOptions options =
         mesh.applyTo(
-            new ControllerOptions(
-                namespace,
-                d.meshDomain(),
-                bind,
-                port,
-                d.httpPorts(),
-                d.tcpPorts(),
-                d.udpPorts(),
-                d.debounce(),
-                d.maxDelay(),
-                source.sourceDir == null && leaderElection,
-                identity != null ? identity : defaultIdentity(),
-                watchNamespace,
-                d.proxySelector()));
+            ControllerOptions.builder()
+                .meshNamespace(namespace)
+                .bindHost(bind)
+                .apiPort(port)
+                .leaderElection(source.sourceDir == null && leaderElection)
+                .identity(identity != null ? identity : defaultIdentity())
+                .watchNamespace(watchNamespace)
+                .build());
     ApiTls tls = tls();
     KubernetesClient client = null;
     ClusterSource clusterSource;

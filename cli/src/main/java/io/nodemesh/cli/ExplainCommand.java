@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.nodemesh.cli.check.ControllerAccess;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ConfigWire;
 import io.nodemesh.controller.access.Explanation;
 import io.nodemesh.proxy.config.ControllerTrust;
 import java.io.IOException;
@@ -250,7 +251,7 @@ final class ExplainCommand implements Callable<Integer> {
       // the controller gets the token in a header of its own to review it again.
       String token = tokenFile != null ? fileToken() : kubeconfigToken(config);
       if (token != null) {
-        request.header(ControllerAccess.FORWARDED_AUTHORIZATION, "Bearer " + token);
+        request.header(ConfigWire.FORWARDED_AUTHORIZATION_HEADER, "Bearer " + token);
       }
       HttpResponse<String> r =
           http.sendAsync(request.build(), String.class).get(15, TimeUnit.SECONDS);

@@ -56,21 +56,13 @@ final class MeshOptions {
 
   /** Applies these settings on top of {@code base}. */
   ControllerOptions applyTo(ControllerOptions base) {
-    return new ControllerOptions(
-        base.meshNamespace(),
-        meshDomain,
-        base.bindHost(),
-        base.apiPort(),
-        httpPorts,
-        tcpPorts,
-        udpPorts,
-        base.debounce(),
-        base.maxDelay(),
-        base.leaderElection(),
-        base.identity(),
-        base.watchNamespace(),
-        base.proxySelector(),
-        acl || base.acl(),
-        defaultTrafficType);
+    return base.toBuilder()
+        .meshDomain(meshDomain)
+        .httpPorts(httpPorts)
+        .tcpPorts(tcpPorts)
+        .udpPorts(udpPorts)
+        .acl(acl || base.acl())
+        .defaultTrafficType(defaultTrafficType)
+        .build();
   }
 }

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
-import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.testkit.K8s;
 import io.nodemesh.testkit.MockReviews;
@@ -95,7 +95,7 @@ class CheckDirectTest {
                 !client
                     .services()
                     .inNamespace("nodemesh")
-                    .withLabel(ShadowServices.MANAGED_BY_LABEL, ShadowServices.MANAGED_BY)
+                    .withLabel(ShadowLabels.MANAGED_BY_LABEL, ShadowLabels.MANAGED_BY)
                     .list()
                     .getItems()
                     .isEmpty());

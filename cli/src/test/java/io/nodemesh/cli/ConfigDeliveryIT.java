@@ -86,14 +86,11 @@ class ConfigDeliveryIT {
 
   private void connect(int port, java.util.function.Consumer<MeshConfig> apply) {
     client =
-        new ConfigClient(
-            URI.create("http://127.0.0.1:" + port),
-            Duration.ofSeconds(2),
-            () -> applied.get() == null ? -1 : applied.get().version(),
-            apply,
-            () -> {},
-            "node-1",
-            null);
+        ConfigClient.builder(URI.create("http://127.0.0.1:" + port), apply)
+            .wait(Duration.ofSeconds(2))
+            .currentVersion(() -> applied.get() == null ? -1 : applied.get().version())
+            .node("node-1")
+            .build();
     client.start();
   }
 

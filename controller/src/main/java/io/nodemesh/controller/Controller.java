@@ -439,7 +439,8 @@ public final class Controller implements AutoCloseable {
         list.stream()
             .collect(
                 Collectors.groupingBy(
-                    p -> Tags.of("kind", p.kind(), "reason", p.reason()), Collectors.counting()));
+                    p -> Tags.of("kind", p.kind(), "reason", p.reason().eventReason()),
+                    Collectors.counting()));
     invalidObjects.register(
         counts.entrySet().stream().map(e -> MultiGauge.Row.of(e.getKey(), e.getValue())).toList(),
         true);

@@ -158,12 +158,12 @@ public record ControllerOptions(
 
   /** A copy with ACL mode switched on or off. */
   public ControllerOptions withAcl(boolean enabled) {
-    return copy(bindHost, apiPort, leaderElection, identity, enabled, defaultTrafficType);
+    return toBuilder().acl(enabled).build();
   }
 
   /** A copy whose Services without a traffic-type annotation get {@code type}. */
   public ControllerOptions withDefaultTrafficType(Protocol type) {
-    return copy(bindHost, apiPort, leaderElection, identity, acl, type);
+    return toBuilder().defaultTrafficType(type).build();
   }
 
   /** Every default: API on 0.0.0.0:9900, all namespaces, this replica always leader. */
@@ -186,33 +186,156 @@ public record ControllerOptions(
 
   /** A copy with another API bind address and port. */
   public ControllerOptions withApi(String host, int port) {
-    return copy(host, port, leaderElection, identity, acl, defaultTrafficType);
+    return toBuilder().bindHost(host).apiPort(port).build();
   }
 
   /** A copy with leader election switched on or off and the given identity. */
   public ControllerOptions withLeaderElection(boolean enabled, String id) {
-    return copy(bindHost, apiPort, enabled, id, acl, defaultTrafficType);
+    return toBuilder().leaderElection(enabled).identity(id).build();
   }
 
-  /** This record with the fields the copy methods change replaced. */
-  private ControllerOptions copy(
-      String host, int port, boolean election, String id, boolean aclMode, Protocol type) {
-    return new ControllerOptions(
-        meshNamespace,
-        meshDomain,
-        host,
-        port,
-        httpPorts,
-        tcpPorts,
-        udpPorts,
-        debounce,
-        maxDelay,
-        election,
-        id,
-        watchNamespace,
-        proxySelector,
-        aclMode,
-        type);
+  /** A builder that starts from {@link #defaults()}. */
+  public static Builder builder() {
+    return defaults().toBuilder();
+  }
+
+  /** A builder that starts from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Options field by field; {@link #build()} applies the record's defaults and checks. A new option
+   * is a record component, a field and a setter here, and one line in {@link #build()}.
+   */
+  public static final class Builder {
+    private String meshNamespace;
+    private String meshDomain;
+    private String bindHost;
+    private int apiPort;
+    private PortRange httpPorts;
+    private PortRange tcpPorts;
+    private PortRange udpPorts;
+    private Duration debounce;
+    private Duration maxDelay;
+    private boolean leaderElection;
+    private String identity;
+    private String watchNamespace;
+    private Map<String, String> proxySelector;
+    private boolean acl;
+    private Protocol defaultTrafficType;
+
+    private Builder(ControllerOptions o) {
+      meshNamespace = o.meshNamespace;
+      meshDomain = o.meshDomain;
+      bindHost = o.bindHost;
+      apiPort = o.apiPort;
+      httpPorts = o.httpPorts;
+      tcpPorts = o.tcpPorts;
+      udpPorts = o.udpPorts;
+      debounce = o.debounce;
+      maxDelay = o.maxDelay;
+      leaderElection = o.leaderElection;
+      identity = o.identity;
+      watchNamespace = o.watchNamespace;
+      proxySelector = o.proxySelector;
+      acl = o.acl;
+      defaultTrafficType = o.defaultTrafficType;
+    }
+
+    public Builder meshNamespace(String value) {
+      meshNamespace = value;
+      return this;
+    }
+
+    public Builder meshDomain(String value) {
+      meshDomain = value;
+      return this;
+    }
+
+    public Builder bindHost(String value) {
+      bindHost = value;
+      return this;
+    }
+
+    public Builder apiPort(int value) {
+      apiPort = value;
+      return this;
+    }
+
+    public Builder httpPorts(PortRange value) {
+      httpPorts = value;
+      return this;
+    }
+
+    public Builder tcpPorts(PortRange value) {
+      tcpPorts = value;
+      return this;
+    }
+
+    public Builder udpPorts(PortRange value) {
+      udpPorts = value;
+      return this;
+    }
+
+    public Builder debounce(Duration value) {
+      debounce = value;
+      return this;
+    }
+
+    public Builder maxDelay(Duration value) {
+      maxDelay = value;
+      return this;
+    }
+
+    public Builder leaderElection(boolean value) {
+      leaderElection = value;
+      return this;
+    }
+
+    public Builder identity(String value) {
+      identity = value;
+      return this;
+    }
+
+    public Builder watchNamespace(String value) {
+      watchNamespace = value;
+      return this;
+    }
+
+    public Builder proxySelector(Map<String, String> value) {
+      proxySelector = value;
+      return this;
+    }
+
+    public Builder acl(boolean value) {
+      acl = value;
+      return this;
+    }
+
+    public Builder defaultTrafficType(Protocol value) {
+      defaultTrafficType = value;
+      return this;
+    }
+
+    public ControllerOptions build() {
+      return new ControllerOptions(
+          meshNamespace,
+          meshDomain,
+          bindHost,
+          apiPort,
+          httpPorts,
+          tcpPorts,
+          udpPorts,
+          debounce,
+          maxDelay,
+          leaderElection,
+          identity,
+          watchNamespace,
+          proxySelector,
+          acl,
+          defaultTrafficType);
+    }
   }
 
   private static void overlap(String an, PortRange a, String bn, PortRange b) {

@@ -14,8 +14,8 @@ import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Version;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.smi.SmiKinds;
@@ -184,7 +184,7 @@ class CompileFailureTest {
                   .startsWith(
                       "Service shop/evil: spec: compiling this object"
                           + " failed (java.lang.StackOverflowError)");
-              assertThat(p.reason()).isEqualTo(ObjectFailure.REASON);
+              assertThat(p.reason()).isEqualTo(ProblemReason.COMPILE_FAILED);
             })
         .anySatisfy(
             p ->

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.testkit.LoopbackHttp;
 import java.net.URI;
@@ -158,7 +159,7 @@ class ControllerLocalTest {
         .singleElement()
         .satisfies(
             p -> {
-              assertThat(p.reason()).isEqualTo("BackendNotFound");
+              assertThat(p.reason()).isEqualTo(ProblemReason.BACKEND_NOT_FOUND);
               assertThat(p.toString())
                   .contains("TrafficSplit default/canary")
                   .contains("spec.backends[1].service");

@@ -18,7 +18,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.common.Problem;
-import io.nodemesh.controller.compile.MeshCompiler;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.testkit.K8s;
 import java.time.Duration;
@@ -151,7 +151,7 @@ class EndpointDeputyKubernetesTest {
 
   List<Problem> notAPod() {
     return controller.problems().stream()
-        .filter(p -> p.reason().equals(MeshCompiler.REASON_ENDPOINT_NOT_A_POD))
+        .filter(p -> p.reason().equals(ProblemReason.ENDPOINT_NOT_A_POD))
         .toList();
   }
 
@@ -206,7 +206,7 @@ class EndpointDeputyKubernetesTest {
                     .anyMatch(
                         e ->
                             "api-manual".equals(e.getInvolvedObject().getName())
-                                && MeshCompiler.REASON_ENDPOINT_NOT_A_POD.equals(e.getReason())));
+                                && ProblemReason.ENDPOINT_NOT_A_POD.equals(e.getReason())));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.nodemesh.config;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One backend pod address, as an EndpointSlice lists it.
@@ -13,7 +14,12 @@ import java.util.Objects;
  * @param terminating EndpointSlice condition {@code terminating}
  */
 public record EndpointConfig(
-    String ip, int port, String nodeName, boolean ready, boolean serving, boolean terminating) {
+    String ip,
+    int port,
+    @Nullable String nodeName,
+    boolean ready,
+    boolean serving,
+    boolean terminating) {
   public EndpointConfig {
     Objects.requireNonNull(ip, "endpoint ip");
     if (ip.isBlank()) {

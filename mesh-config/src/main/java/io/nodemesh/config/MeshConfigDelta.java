@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What changed from one {@link MeshConfig} to the next, so that a proxy holding {@code from} can
@@ -31,8 +32,8 @@ import java.util.Set;
 public record MeshConfigDelta(
     long from,
     long to,
-    String meshDomain,
-    AccessConfig access,
+    @Nullable String meshDomain,
+    @Nullable AccessConfig access,
     List<String> removed,
     List<Placed> listeners,
     int listenerCount) {
@@ -90,7 +91,7 @@ public record MeshConfigDelta(
       Integer at = baseIndex.get(l.key());
       ListenerConfig old = at == null ? null : from.listeners().get(at);
       // Identity first: a controller that reuses unchanged listener objects pays no deep compare.
-      if (old != null && (old == l || old.equals(l))) {
+      if (old != null && at != null && (old == l || old.equals(l))) {
         if (at < lastUntouched) {
           return Optional.empty();
         }

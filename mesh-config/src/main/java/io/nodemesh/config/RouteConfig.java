@@ -2,6 +2,7 @@ package io.nodemesh.config;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a listener sends traffic.
@@ -18,7 +19,10 @@ import java.util.Objects;
  * @param splitName "namespace/name" of the TrafficSplit in force, or null
  */
 public record RouteConfig(
-    BackendConfig root, List<BackendConfig> split, List<HttpMatch> matches, String splitName) {
+    BackendConfig root,
+    List<BackendConfig> split,
+    List<HttpMatch> matches,
+    @Nullable String splitName) {
   public RouteConfig {
     Objects.requireNonNull(root, "route root");
     split = split == null ? List.of() : List.copyOf(split);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the proxy treats one meshed Service port: the values of its {@code nodemesh.io/*} annotations
@@ -33,32 +34,42 @@ public record ServicePolicy(
     Paths paths) {
   private static final ServicePolicy DEFAULTS = new ServicePolicy(Scheme.HTTP);
 
-  public ServicePolicy {
-    scheme = scheme == null ? Scheme.HTTP : scheme;
-    balancing = balancing == null ? Balancing.DEFAULTS : balancing;
-    timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts;
-    retry = retry == null ? Retry.DEFAULTS : retry;
-    circuitBreaker = circuitBreaker == null ? CircuitBreaker.DEFAULTS : circuitBreaker;
-    outlier = outlier == null ? Outlier.DEFAULTS : outlier;
-    rateLimit = rateLimit == null ? RateLimit.DEFAULTS : rateLimit;
-    connections = connections == null ? Connections.DEFAULTS : connections;
-    paths = paths == null ? Paths.DEFAULTS : paths;
+  /** Every part that is null takes its default, so the accessors never return null. */
+  public ServicePolicy(
+      @Nullable Scheme scheme,
+      @Nullable Balancing balancing,
+      @Nullable Timeouts timeouts,
+      @Nullable Retry retry,
+      @Nullable CircuitBreaker circuitBreaker,
+      @Nullable Outlier outlier,
+      @Nullable RateLimit rateLimit,
+      @Nullable Connections connections,
+      @Nullable Paths paths) {
+    this.scheme = scheme == null ? Scheme.HTTP : scheme;
+    this.balancing = balancing == null ? Balancing.DEFAULTS : balancing;
+    this.timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts;
+    this.retry = retry == null ? Retry.DEFAULTS : retry;
+    this.circuitBreaker = circuitBreaker == null ? CircuitBreaker.DEFAULTS : circuitBreaker;
+    this.outlier = outlier == null ? Outlier.DEFAULTS : outlier;
+    this.rateLimit = rateLimit == null ? RateLimit.DEFAULTS : rateLimit;
+    this.connections = connections == null ? Connections.DEFAULTS : connections;
+    this.paths = paths == null ? Paths.DEFAULTS : paths;
   }
 
   /** As the canonical constructor, with the default connection and path settings. */
   public ServicePolicy(
-      Scheme scheme,
-      Balancing balancing,
-      Timeouts timeouts,
-      Retry retry,
-      CircuitBreaker circuitBreaker,
-      Outlier outlier,
-      RateLimit rateLimit) {
+      @Nullable Scheme scheme,
+      @Nullable Balancing balancing,
+      @Nullable Timeouts timeouts,
+      @Nullable Retry retry,
+      @Nullable CircuitBreaker circuitBreaker,
+      @Nullable Outlier outlier,
+      @Nullable RateLimit rateLimit) {
     this(scheme, balancing, timeouts, retry, circuitBreaker, outlier, rateLimit, null, null);
   }
 
   /** A policy with the given scheme and every other part at its defaults. */
-  public ServicePolicy(Scheme scheme) {
+  public ServicePolicy(@Nullable Scheme scheme) {
     this(scheme, null, null, null, null, null, null);
   }
 
@@ -155,21 +166,25 @@ public record ServicePolicy(
    * @param hashName the header or cookie name (null for the source IP)
    * @param preferSameNode pick among the endpoints on the proxy's own node while any is usable
    */
-  public record Balancing(LbPolicy policy, HashOn hashOn, String hashName, Boolean preferSameNode) {
+  public record Balancing(
+      LbPolicy policy, HashOn hashOn, @Nullable String hashName, Boolean preferSameNode) {
     public static final Balancing DEFAULTS =
         new Balancing(LbPolicy.ROUND_ROBIN, HashOn.SOURCE_IP, null, true);
 
-    public Balancing {
-      policy = policy == null ? LbPolicy.ROUND_ROBIN : policy;
-      hashOn = hashOn == null ? HashOn.SOURCE_IP : hashOn;
-      preferSameNode = preferSameNode == null || preferSameNode;
-      if (hashOn != HashOn.SOURCE_IP && (hashName == null || hashName.isBlank())) {
+    /** Null policy, hash source or preference take their defaults. */
+    public Balancing(
+        @Nullable LbPolicy policy,
+        @Nullable HashOn hashOn,
+        @Nullable String hashName,
+        @Nullable Boolean preferSameNode) {
+      this.policy = policy == null ? LbPolicy.ROUND_ROBIN : policy;
+      this.hashOn = hashOn == null ? HashOn.SOURCE_IP : hashOn;
+      this.preferSameNode = preferSameNode == null || preferSameNode;
+      if (this.hashOn != HashOn.SOURCE_IP && (hashName == null || hashName.isBlank())) {
         throw new IllegalArgumentException(
-            "balancing: hashOn " + hashOn.wireName() + " needs a hashName");
+            "balancing: hashOn " + this.hashOn.wireName() + " needs a hashName");
       }
-      if (hashOn == HashOn.SOURCE_IP) {
-        hashName = null;
-      }
+      this.hashName = this.hashOn == HashOn.SOURCE_IP ? null : hashName;
     }
   }
 

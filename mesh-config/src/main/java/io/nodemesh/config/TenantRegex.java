@@ -4,6 +4,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one rule for regexes that tenants write (HTTPRouteGroup {@code pathRegex} and header values):
@@ -98,7 +99,7 @@ public final class TenantRegex {
   }
 
   /** What is wrong with {@code regex} (a sentence to follow a field name), or null when none. */
-  public static String problem(String regex) {
+  public static @Nullable String problem(String regex) {
     try {
       compile(regex);
       return null;
@@ -109,7 +110,7 @@ public final class TenantRegex {
 
   // The length is checked before parsing, and the size estimate is linear in the length, so a
   // hostile regex costs the checker no more than reading it.
-  private static String bounds(String regex) {
+  private static @Nullable String bounds(String regex) {
     if (regex.length() > MAX_LENGTH) {
       return "is " + regex.length() + " characters long; at most " + MAX_LENGTH + " are allowed";
     }
@@ -246,7 +247,7 @@ public final class TenantRegex {
    * an open one, which compiles to n copies and a star) and the index after it; null when the brace
    * is a literal.
    */
-  private static int[] repeat(String re, int i) {
+  private static int @Nullable [] repeat(String re, int i) {
     int n = re.length();
     int j = i + 1;
     int min = 0;

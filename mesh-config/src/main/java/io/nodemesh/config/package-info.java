@@ -3,4 +3,7 @@
  * serialised as JSON by {@link io.nodemesh.config.MeshConfigJson}. The proxy depends on this module
  * only, never on the controller.
  */
+@NullMarked
 package io.nodemesh.config;
+
+import org.jspecify.annotations.NullMarked;

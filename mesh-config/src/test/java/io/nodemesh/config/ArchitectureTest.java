@@ -76,6 +76,17 @@ class ArchitectureTest {
         .check(MAIN);
   }
 
+  @Test
+  void theWireNamesImportNothingElseOfTheContract() {
+    noClasses()
+        .that()
+        .resideInAPackage(ROOT + ".wire..")
+        .should()
+        .dependOnClassesThat(
+            resideInAPackage(ROOT + "..").and(not(resideInAPackage(ROOT + ".wire.."))))
+        .check(MAIN);
+  }
+
   /** The root class {@code simpleName} and its nested classes. */
   private static DescribedPredicate<JavaClass> named(String simpleName) {
     String name = ROOT + "." + simpleName;

@@ -197,18 +197,17 @@ public final class NodeProxy implements AutoCloseable {
       }
       if (options.controller() != null) {
         p.client =
-            new ConfigClient(
-                options.controller(),
-                pollWait,
-                p::appliedVersion,
-                p::apply,
-                p.metrics::configRejected,
-                options.nodeName(),
-                options.tokenFile(),
-                ConfigClient.DEFAULT_MAX_BODY_BYTES,
-                options.controllerCa() == null
-                    ? null
-                    : ControllerTrust.pinned(options.controllerCa()));
+            ConfigClient.builder(options.controller(), p::apply)
+                .wait(pollWait)
+                .currentVersion(p::appliedVersion)
+                .unreadable(p.metrics::configRejected)
+                .node(options.nodeName())
+                .tokenFile(options.tokenFile())
+                .tls(
+                    options.controllerCa() == null
+                        ? null
+                        : ControllerTrust.pinned(options.controllerCa()))
+                .build();
         p.client.start();
       }
     } catch (RuntimeException e) {

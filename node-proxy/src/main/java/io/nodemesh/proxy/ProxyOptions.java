@@ -55,53 +55,10 @@ public record ProxyOptions(
     }
   }
 
-  /** Without a controller CA. */
-  public ProxyOptions(
-      URI controller,
-      String bindHost,
-      int adminPort,
-      int entryPort,
-      String nodeName,
-      int eventLoopThreads,
-      TracingOptions tracing,
-      String accessLog,
-      Path tokenFile) {
-    this(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        null);
-  }
-
-  /** Without a token file. */
-  public ProxyOptions(
-      URI controller,
-      String bindHost,
-      int adminPort,
-      int entryPort,
-      String nodeName,
-      int eventLoopThreads,
-      TracingOptions tracing,
-      String accessLog) {
-    this(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        null);
-  }
-
-  /** Without tracing flags or access log. */
+  /**
+   * The short form most callers need: no tracing flags, access log, token file or controller CA
+   * (set those on {@link #toBuilder()}).
+   */
   public ProxyOptions(
       URI controller,
       String bindHost,
@@ -109,7 +66,17 @@ public record ProxyOptions(
       int entryPort,
       String nodeName,
       int eventLoopThreads) {
-    this(controller, bindHost, adminPort, entryPort, nodeName, eventLoopThreads, null, null);
+    this(
+        controller,
+        bindHost,
+        adminPort,
+        entryPort,
+        nodeName,
+        eventLoopThreads,
+        null,
+        null,
+        null,
+        null);
   }
 
   /**
@@ -119,142 +86,147 @@ public record ProxyOptions(
     return new ProxyOptions(null, "0.0.0.0", 9901, -1, null, 0);
   }
 
+  /** A builder that starts from {@link #defaults()}. */
+  public static Builder builder() {
+    return defaults().toBuilder();
+  }
+
+  /** A builder that starts from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   public ProxyOptions withController(URI value) {
-    return new ProxyOptions(
-        value,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().controller(value).build();
   }
 
   public ProxyOptions withBindHost(String value) {
-    return new ProxyOptions(
-        controller,
-        value,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().bindHost(value).build();
   }
 
   public ProxyOptions withAdminPort(int value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        value,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().adminPort(value).build();
   }
 
   public ProxyOptions withEntryPort(int value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        value,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().entryPort(value).build();
   }
 
   public ProxyOptions withNodeName(String value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        value,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().nodeName(value).build();
   }
 
   public ProxyOptions withEventLoopThreads(int value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        value,
-        tracing,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().eventLoopThreads(value).build();
   }
 
   public ProxyOptions withTracing(TracingOptions value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        value,
-        accessLog,
-        tokenFile,
-        controllerCa);
+    return toBuilder().tracing(value).build();
   }
 
   public ProxyOptions withAccessLog(String value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        value,
-        tokenFile);
+    return toBuilder().accessLog(value).build();
   }
 
   public ProxyOptions withTokenFile(Path value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        value,
-        controllerCa);
+    return toBuilder().tokenFile(value).build();
   }
 
   public ProxyOptions withControllerCa(Path value) {
-    return new ProxyOptions(
-        controller,
-        bindHost,
-        adminPort,
-        entryPort,
-        nodeName,
-        eventLoopThreads,
-        tracing,
-        accessLog,
-        tokenFile,
-        value);
+    return toBuilder().controllerCa(value).build();
+  }
+
+  /**
+   * Options field by field; {@link #build()} validates them as the record does. A new option is a
+   * record component, a field and a setter here, and one line in {@link #build()}.
+   */
+  public static final class Builder {
+    private URI controller;
+    private String bindHost;
+    private int adminPort;
+    private int entryPort;
+    private String nodeName;
+    private int eventLoopThreads;
+    private TracingOptions tracing;
+    private String accessLog;
+    private Path tokenFile;
+    private Path controllerCa;
+
+    private Builder(ProxyOptions o) {
+      controller = o.controller;
+      bindHost = o.bindHost;
+      adminPort = o.adminPort;
+      entryPort = o.entryPort;
+      nodeName = o.nodeName;
+      eventLoopThreads = o.eventLoopThreads;
+      tracing = o.tracing;
+      accessLog = o.accessLog;
+      tokenFile = o.tokenFile;
+      controllerCa = o.controllerCa;
+    }
+
+    public Builder controller(URI value) {
+      controller = value;
+      return this;
+    }
+
+    public Builder bindHost(String value) {
+      bindHost = value;
+      return this;
+    }
+
+    public Builder adminPort(int value) {
+      adminPort = value;
+      return this;
+    }
+
+    public Builder entryPort(int value) {
+      entryPort = value;
+      return this;
+    }
+
+    public Builder nodeName(String value) {
+      nodeName = value;
+      return this;
+    }
+
+    public Builder eventLoopThreads(int value) {
+      eventLoopThreads = value;
+      return this;
+    }
+
+    public Builder tracing(TracingOptions value) {
+      tracing = value;
+      return this;
+    }
+
+    public Builder accessLog(String value) {
+      accessLog = value;
+      return this;
+    }
+
+    public Builder tokenFile(Path value) {
+      tokenFile = value;
+      return this;
+    }
+
+    public Builder controllerCa(Path value) {
+      controllerCa = value;
+      return this;
+    }
+
+    public ProxyOptions build() {
+      return new ProxyOptions(
+          controller,
+          bindHost,
+          adminPort,
+          entryPort,
+          nodeName,
+          eventLoopThreads,
+          tracing,
+          accessLog,
+          tokenFile,
+          controllerCa);
+    }
   }
 }

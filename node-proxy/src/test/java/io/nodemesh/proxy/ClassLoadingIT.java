@@ -76,17 +76,14 @@ class ClassLoadingIT {
     public static void main(String[] args) throws Exception {
       boolean on = "on".equals(args[0]);
       ProxyOptions options =
-          new ProxyOptions(
-              null,
-              "127.0.0.1",
-              0,
-              -1,
-              "test-node",
-              1,
-              on
-                  ? new TracingOptions("http://127.0.0.1:9", null, Map.of())
-                  : new TracingOptions(null, null, Map.of("otel.sdk.disabled", "true")),
-              on ? "-" : null);
+          new ProxyOptions(null, "127.0.0.1", 0, -1, "test-node", 1)
+              .toBuilder()
+                  .tracing(
+                      on
+                          ? new TracingOptions("http://127.0.0.1:9", null, Map.of())
+                          : new TracingOptions(null, null, Map.of("otel.sdk.disabled", "true")))
+                  .accessLog(on ? "-" : null)
+                  .build();
       int port = Configs.freePort();
       BackendConfig backend =
           new BackendConfig(

@@ -32,7 +32,7 @@ class NodeProxyStartTest {
     int admin = Configs.freePort();
     String log = "/nonexistent-dir/access.log";
     ProxyOptions options =
-        new ProxyOptions(null, "127.0.0.1", admin, -1, "test-node", 1, null, log);
+        new ProxyOptions(null, "127.0.0.1", admin, -1, "test-node", 1).withAccessLog(log);
 
     assertThatThrownBy(() -> NodeProxy.start(options))
         .isInstanceOf(IllegalStateException.class)

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nodemesh.config.wire.ConfigWire;
 import io.nodemesh.proxy.config.ControllerTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  *       /api/v1/namespaces/NS/services/[https:]NAME:api/proxy/PATH} (Kubernetes API, "Manually
  *       constructing apiserver proxy URLs"). The API server consumes {@code Authorization} (it
  *       authenticates the caller, then drops the header), so the kubeconfig's bearer token goes in
- *       {@value #FORWARDED_AUTHORIZATION} for the controller to review it again.
+ *       {@value ConfigWire#FORWARDED_AUTHORIZATION_HEADER} for the controller to review it again.
  *   <li>Direct (in the cluster, e.g. the chart's {@code helm test} Pod): {@code
  *       https://NAME.NS.svc:PORT} with the controller's CA, the token in {@code Authorization}; the
  *       proxies' admin port at their pod IP. The chart's NetworkPolicies block the API server's
@@ -40,9 +41,6 @@ import java.util.concurrent.TimeoutException;
  * mismatch with 503, which the Kubernetes client retries with backoff for many seconds.
  */
 public final class ControllerAccess {
-  /** Where the user's token travels through the API server's service proxy. */
-  public static final String FORWARDED_AUTHORIZATION = "X-Nodemesh-Authorization";
-
   /** The name of the controller Service's API port in the chart. */
   public static final String PORT_NAME = "api";
 
@@ -206,7 +204,7 @@ public final class ControllerAccess {
     var request = http.newHttpRequestBuilder().uri(url);
     String token = bearerToken(client.getConfiguration());
     if (token != null) {
-      request.header(FORWARDED_AUTHORIZATION, "Bearer " + token);
+      request.header(ConfigWire.FORWARDED_AUTHORIZATION_HEADER, "Bearer " + token);
     }
     try {
       var r =
@@ -215,7 +213,7 @@ public final class ControllerAccess {
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "cannot reach the API server: "
-              + ClusterCheck.oneLine(e.getCause() == null ? e : e.getCause()),
+              + CheckText.oneLine(e.getCause() == null ? e : e.getCause()),
           e);
     } catch (TimeoutException e) {
       throw new IllegalStateException("no answer within " + TIMEOUT.toSeconds() + " s", e);
@@ -252,7 +250,7 @@ public final class ControllerAccess {
       var r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(r.statusCode(), r.body() == null ? "" : r.body(), url);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot reach " + url + ": " + ClusterCheck.oneLine(e), e);
+      throw new UncheckedIOException("cannot reach " + url + ": " + CheckText.oneLine(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

@@ -7,10 +7,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -108,9 +106,7 @@ class ProxyPlacementCheckTest {
   }
 
   CheckItem proxies() {
-    return new ClusterCheck(
-            client, Function.identity(), ClusterCheck.Settings.defaults(), Clock.systemUTC())
-        .proxies(new ArrayList<>());
+    return new ProxiesCheck().run(CheckContexts.of(client, Instant.EPOCH));
   }
 
   @Test

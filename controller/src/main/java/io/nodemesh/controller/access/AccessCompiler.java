@@ -15,6 +15,7 @@ import io.nodemesh.controller.common.HttpMatches;
 import io.nodemesh.controller.common.IpLiteral;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.IdentityBindingSubject;
@@ -45,9 +46,6 @@ import java.util.function.Consumer;
  * that does not exist, or a match the group does not have, allows nothing and is reported here.
  */
 public final class AccessCompiler {
-  public static final String REASON_ROUTE_NOT_FOUND = "RouteNotFound";
-  public static final String REASON_MATCH_NOT_FOUND = "MatchNotFound";
-  public static final String REASON_SERVICE_PORT = "ServicePortInRule";
 
   /**
    * The prefix of the destination an endpoint without a known pod stands for; with a space and no
@@ -138,7 +136,7 @@ public final class AccessCompiler {
             pod,
             "status.podIP",
             "'" + ip + "' is not an IP address; the pod identifies no caller",
-            Problem.INVALID_SPEC));
+            ProblemReason.INVALID_SPEC));
     return null;
   }
 
@@ -284,7 +282,7 @@ public final class AccessCompiler {
                     + ", whose pods listen on "
                     + targetPorts
                     + "; SMI ports are pod ports, so it grants nothing there",
-                REASON_SERVICE_PORT));
+                ProblemReason.SERVICE_PORT_IN_RULE));
       }
     }
     return out;
@@ -342,7 +340,7 @@ public final class AccessCompiler {
                     + " steps; at most "
                     + TenantRegex.MAX_ROUTE_STEPS
                     + " are allowed; the rule is left out",
-                Problem.INVALID_SPEC));
+                ProblemReason.INVALID_SPEC));
         continue;
       }
       spent.put(r.destination, total);
@@ -397,7 +395,7 @@ public final class AccessCompiler {
                             + "' has no match named '"
                             + name
                             + "'; that match allows nothing",
-                        REASON_MATCH_NOT_FOUND));
+                        ProblemReason.MATCH_NOT_FOUND));
               }
               chosen.addAll(found);
             }
@@ -478,7 +476,7 @@ public final class AccessCompiler {
                   + "' not found in namespace '"
                   + tt.getMetadata().getNamespace()
                   + "'; this rule allows nothing",
-              REASON_ROUTE_NOT_FOUND));
+              ProblemReason.ROUTE_NOT_FOUND));
       return true;
     }
     if (!SmiValidator.validate(route).isEmpty()) {
@@ -490,13 +488,14 @@ public final class AccessCompiler {
                   + " '"
                   + r.getName()
                   + "' is invalid (see its own problems); this rule allows nothing",
-              REASON_ROUTE_NOT_FOUND));
+              ProblemReason.ROUTE_NOT_FOUND));
       return true;
     }
     return false;
   }
 
-  private static Problem problem(HasMetadata o, String field, String message, String reason) {
+  private static Problem problem(
+      HasMetadata o, String field, String message, ProblemReason reason) {
     return new Problem(
         o.getKind(),
         o.getMetadata().getNamespace(),

@@ -9,6 +9,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ConfigWire;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +24,8 @@ final class ApiGuard {
    * Where {@code nodemesh explain --via-api-server} puts the user's token: the API server's service
    * proxy consumes {@code Authorization} (it authenticates the user, then drops the header).
    */
-  static final HeaderName FORWARDED_AUTHORIZATION = HeaderNames.create("X-Nodemesh-Authorization");
+  static final HeaderName FORWARDED_AUTHORIZATION =
+      HeaderNames.create(ConfigWire.FORWARDED_AUTHORIZATION_HEADER);
 
   private ApiGuard() {}
 

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ConfigWire;
 import io.nodemesh.controller.common.Problem;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,9 +51,6 @@ public final class ConfigApi {
   public static final int GZIP_MIN_BYTES = 1024;
 
   private ConfigApi() {}
-
-  /** The proxy header that names the node a poll comes from. */
-  public static final String NODE_HEADER = "X-Nodemesh-Node";
 
   /** Registers the routes on {@code rules}. */
   public static void routing(
@@ -113,7 +111,7 @@ public final class ConfigApi {
     }
     rules
         .get(
-            "/api/v1/config",
+            ConfigWire.CONFIG_PATH,
             (req, res) -> {
               if (auth == null
                   || ApiGuard.admit(
@@ -171,7 +169,7 @@ public final class ConfigApi {
       ProxyTracker proxies,
       PrometheusMeterRegistry registry) {
     Duration wait = DEFAULT_WAIT;
-    Optional<String> w = req.query().first("wait").asOptional();
+    Optional<String> w = req.query().first(ConfigWire.WAIT_PARAM).asOptional();
     if (w.isPresent()) {
       try {
         long seconds = Long.parseLong(w.get().trim());
@@ -182,7 +180,7 @@ public final class ConfigApi {
       }
     }
     OptionalLong since = OptionalLong.empty();
-    Optional<String> s = req.query().first("since").asOptional();
+    Optional<String> s = req.query().first(ConfigWire.SINCE_PARAM).asOptional();
     if (s.isPresent()) {
       try {
         since = OptionalLong.of(Long.parseLong(s.get().trim()));
@@ -198,7 +196,7 @@ public final class ConfigApi {
             .orElse(OptionalLong.empty());
     proxies.polled(
         req.headers()
-            .first(HeaderNames.create(NODE_HEADER))
+            .first(HeaderNames.create(ConfigWire.NODE_HEADER))
             .orElseGet(() -> String.valueOf(req.remotePeer().host())),
         known.orElse(-1));
     ServedConfig served = hub.served();

@@ -3,6 +3,7 @@ package io.nodemesh.controller.api;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ConfigWire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,8 +19,6 @@ import java.util.zip.GZIPOutputStream;
  * the cost of one encoding, not N.
  */
 final class ServedConfig {
-  static final String FULL_TYPE = "application/json";
-  static final String DELTA_TYPE = "application/vnd.nodemesh.config-delta+json";
 
   /**
    * A response body in both encodings; {@code gzip} is null below {@link ConfigApi#GZIP_MIN_BYTES}.
@@ -74,7 +73,7 @@ final class ServedConfig {
         b = full;
         if (b == null) {
           encodings.incrementAndGet();
-          b = Body.of(FULL_TYPE, false, MeshConfigJson.writeBytes(config));
+          b = Body.of(ConfigWire.FULL_CONTENT_TYPE, false, MeshConfigJson.writeBytes(config));
           full = b;
         }
       }
@@ -104,7 +103,7 @@ final class ServedConfig {
    */
   private Optional<Body> worthSending(MeshConfigDelta d) {
     encodings.incrementAndGet();
-    Body delta = Body.of(DELTA_TYPE, true, MeshConfigJson.writeBytes(d));
+    Body delta = Body.of(ConfigWire.DELTA_CONTENT_TYPE, true, MeshConfigJson.writeBytes(d));
     if (d.listeners().size() * 2 > d.listenerCount()
         && full().identity().length <= delta.identity().length) {
       return Optional.empty();

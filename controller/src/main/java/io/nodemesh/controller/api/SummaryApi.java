@@ -8,6 +8,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.shadow.ShadowServices;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,9 +55,9 @@ public final class SummaryApi {
               shadows.add(
                   new Shadow(
                       name,
-                      l.get(ShadowServices.SOURCE_NAMESPACE_LABEL)
+                      l.get(ShadowLabels.SOURCE_NAMESPACE_LABEL)
                           + "/"
-                          + l.get(ShadowServices.SOURCE_NAME_LABEL),
+                          + l.get(ShadowLabels.SOURCE_NAME_LABEL),
                       List.copyOf(ports(s))));
             });
     return new Summary(config.version(), shadows);

@@ -21,9 +21,6 @@ import java.util.function.Supplier;
 public final class ObjectFailure {
   private static final System.Logger LOG = System.getLogger(ObjectFailure.class.getName());
 
-  /** The Event reason of an object whose compilation failed. */
-  public static final String REASON = "CompileFailed";
-
   // A thrown message may quote the object; a Problem must stay a line.
   private static final int MAX_DETAIL = 200;
 
@@ -73,6 +70,6 @@ public final class ObjectFailure {
         name,
         "spec",
         "compiling this object failed (" + detail + "); it is skipped until it changes",
-        REASON);
+        ProblemReason.COMPILE_FAILED);
   }
 }

@@ -13,18 +13,21 @@ import java.util.Objects;
  * @param name the object's name (for files: the path)
  * @param field the offending field as a JSON path, e.g. {@code spec.backends[1].service}
  * @param message what is wrong, naming the value where that helps
- * @param reason the Event reason, e.g. {@code BackendNotFound}
+ * @param reason why, as an Event reason, e.g. {@link ProblemReason#BACKEND_NOT_FOUND}
  */
 public record Problem(
-    String kind, String namespace, String name, String field, String message, String reason) {
-
-  public static final String INVALID_SPEC = "InvalidSpec";
+    String kind,
+    String namespace,
+    String name,
+    String field,
+    String message,
+    ProblemReason reason) {
 
   public Problem {
     Objects.requireNonNull(kind, "Problem.kind");
     Objects.requireNonNull(field, "Problem.field");
     Objects.requireNonNull(message, "Problem.message");
-    reason = reason == null || reason.isBlank() ? INVALID_SPEC : reason;
+    reason = reason == null ? ProblemReason.INVALID_SPEC : reason;
     field = printable(field);
     message = printable(message);
   }
@@ -62,12 +65,13 @@ public record Problem(
 
   /** A problem with the generic reason {@code InvalidSpec}. */
   public Problem(String kind, String namespace, String name, String field, String message) {
-    this(kind, namespace, name, field, message, INVALID_SPEC);
+    this(kind, namespace, name, field, message, ProblemReason.INVALID_SPEC);
   }
 
   /** Wraps an SMI validation problem. */
   public static Problem of(SmiProblem p) {
-    return new Problem(p.kind(), p.namespace(), p.name(), p.field(), p.message(), INVALID_SPEC);
+    return new Problem(
+        p.kind(), p.namespace(), p.name(), p.field(), p.message(), ProblemReason.INVALID_SPEC);
   }
 
   /** {@code namespace/name}, or the name alone. */

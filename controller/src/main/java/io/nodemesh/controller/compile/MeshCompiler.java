@@ -23,6 +23,7 @@ import io.nodemesh.controller.common.HttpMatches;
 import io.nodemesh.controller.common.IpLiteral;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.PortMatch;
@@ -62,18 +63,6 @@ public final class MeshCompiler {
 
   /** Annotation choosing a Service's protocol: http (default), tcp or udp. */
   public static final String TRAFFIC_TYPE_ANNOTATION = "nodemesh.io/traffic-type";
-
-  public static final String REASON_INVALID_ANNOTATION = "InvalidAnnotation";
-  public static final String REASON_SERVICE_NOT_FOUND = "ServiceNotFound";
-  public static final String REASON_BACKEND_NOT_FOUND = "BackendNotFound";
-  public static final String REASON_PORT_MISSING = "PortMissing";
-  public static final String REASON_ZERO_WEIGHTS = "ZeroWeights";
-  public static final String REASON_BACKEND_UNAVAILABLE = "BackendUnavailable";
-  public static final String REASON_DUPLICATE_SPLIT = "DuplicateSplit";
-  public static final String REASON_ROUTE_GROUP_NOT_FOUND = "RouteGroupNotFound";
-  public static final String REASON_PORTS_EXHAUSTED = "PortRangeExhausted";
-  public static final String REASON_PORT_CONFLICT = "PortConflict";
-  public static final String REASON_ENDPOINT_NOT_A_POD = "EndpointNotAPod";
 
   private static final String SERVICE = "Service";
 
@@ -148,7 +137,7 @@ public final class MeshCompiler {
                 "port "
                     + (sp == null ? null : sp.getPort())
                     + " is not in 1..65535; this port is not meshed",
-                Problem.INVALID_SPEC));
+                ProblemReason.INVALID_SPEC));
         continue;
       }
       if (!seen.add(sp.getPort())) {
@@ -165,7 +154,7 @@ public final class MeshCompiler {
                     + " is listed twice ("
                     + sp.getProtocol()
                     + "); only the first is meshed",
-                REASON_PORT_CONFLICT));
+                ProblemReason.PORT_CONFLICT));
         continue;
       }
       Protocol protocol =
@@ -203,7 +192,7 @@ public final class MeshCompiler {
             + "; port "
             + key.port()
             + " is not meshed",
-        REASON_PORTS_EXHAUSTED);
+        ProblemReason.PORTS_EXHAUSTED);
   }
 
   /** The listeners of one meshed Service, in the order of its ports, and their problems. */
@@ -320,7 +309,7 @@ public final class MeshCompiler {
                   + "' (expected http, tcp or udp); each port's appProtocol or name decides"
                   + " (docs/protocols.md), else using "
                   + defaultType.wireName(),
-              REASON_INVALID_ANNOTATION));
+              ProblemReason.INVALID_ANNOTATION));
       return null;
     }
   }
@@ -440,7 +429,7 @@ public final class MeshCompiler {
             + what
             + "; in ACL mode the mesh sends traffic only to pods of the Service's namespace, whose"
             + " service accounts the access check knows. This address is left out",
-        REASON_ENDPOINT_NOT_A_POD);
+        ProblemReason.ENDPOINT_NOT_A_POD);
   }
 
   private static Problem sliceProblem(EndpointSlice slice, String field, String message) {
@@ -450,7 +439,7 @@ public final class MeshCompiler {
         slice.getMetadata().getName(),
         field,
         message,
-        Problem.INVALID_SPEC);
+        ProblemReason.INVALID_SPEC);
   }
 
   /** One accepted TrafficSplit: its root, usable backends and matches. */
@@ -547,7 +536,7 @@ public final class MeshCompiler {
                       + rootName(split)
                       + "'); backend left out for port "
                       + port,
-                  REASON_PORT_MISSING));
+                  ProblemReason.PORT_MISSING));
           continue;
         }
         BackendConfig backend =
@@ -571,7 +560,7 @@ public final class MeshCompiler {
                         + "' has no ready endpoint for port "
                         + port
                         + "; its weight goes to the other backends until it has one",
-                    REASON_BACKEND_UNAVAILABLE));
+                    ProblemReason.BACKEND_UNAVAILABLE));
           }
         }
       }
@@ -592,7 +581,8 @@ public final class MeshCompiler {
     return SmiValidator.serviceName(s.getSpec().getService(), s.getMetadata().getNamespace());
   }
 
-  private static Problem problem(HasMetadata o, String field, String message, String reason) {
+  private static Problem problem(
+      HasMetadata o, String field, String message, ProblemReason reason) {
     return new Problem(
         o.getKind(),
         o.getMetadata().getNamespace(),
@@ -630,6 +620,25 @@ public final class MeshCompiler {
     return byRoot;
   }
 
+  /** {@code spec.backends[i].service} of each backend that names the split's own root. */
+  private static Set<String> rootBackendFields(TrafficSplit split) {
+    if (split.getSpec() == null || split.getSpec().getBackends() == null) {
+      return Set.of();
+    }
+    // The root as the validator resolves it: "echo", "echo.shop" and "echo.shop.svc..." are one.
+    String root =
+        SmiValidator.serviceName(split.getSpec().getService(), split.getMetadata().getNamespace());
+    List<TrafficSplitBackend> backends = split.getSpec().getBackends();
+    Set<String> fields = new HashSet<>();
+    for (int i = 0; i < backends.size(); i++) {
+      TrafficSplitBackend b = backends.get(i);
+      if (root != null && b != null && root.equals(b.getService())) {
+        fields.add("spec.backends[" + i + "].service");
+      }
+    }
+    return fields;
+  }
+
   private static void planSplit(
       TrafficSplit split,
       Topology t,
@@ -640,11 +649,12 @@ public final class MeshCompiler {
     String ns = split.getMetadata().getNamespace();
     String name = Topology.key(split);
     // A backend naming the root is reported here and only that backend is left out, so the
-    // validator's own report of it must not reject the whole split.
+    // validator's own report of it must not reject the whole split. It is recognised by its field
+    // (the backend's service, which names the root), never by the validator's wording: for such a
+    // backend that is the only problem SmiValidator reports on that field.
+    Set<String> rootBackendFields = rootBackendFields(split);
     List<SmiProblem> invalid =
-        validate.apply(split).stream()
-            .filter(p -> !p.message().startsWith("must not be the root service"))
-            .toList();
+        validate.apply(split).stream().filter(p -> !rootBackendFields.contains(p.field())).toList();
     if (!invalid.isEmpty()) {
       invalid.forEach(p -> problems.add(Problem.of(p)));
       return;
@@ -657,7 +667,7 @@ public final class MeshCompiler {
               split,
               "spec.service",
               "root Service '" + root + "' not found in namespace '" + ns + "'; split skipped",
-              REASON_SERVICE_NOT_FOUND));
+              ProblemReason.SERVICE_NOT_FOUND));
       return;
     }
     if (!meshed.test(Topology.key(ns, root))) {
@@ -666,7 +676,7 @@ public final class MeshCompiler {
               split,
               "spec.service",
               "root Service '" + root + "' is not meshed (ignored or ExternalName); split skipped",
-              REASON_SERVICE_NOT_FOUND));
+              ProblemReason.SERVICE_NOT_FOUND));
       return;
     }
     List<HttpMatch> matches = new ArrayList<>();
@@ -692,7 +702,7 @@ public final class MeshCompiler {
                 split,
                 field,
                 "HTTPRouteGroup '" + group + "' not found in namespace '" + ns + "'; split skipped",
-                REASON_ROUTE_GROUP_NOT_FOUND));
+                ProblemReason.ROUTE_GROUP_NOT_FOUND));
         matchesOk = false;
       } else if (!validate.apply(g).isEmpty()) {
         problems.add(
@@ -700,7 +710,7 @@ public final class MeshCompiler {
                 split,
                 field,
                 "HTTPRouteGroup '" + group + "' is invalid (see its own problems); split skipped",
-                REASON_ROUTE_GROUP_NOT_FOUND));
+                ProblemReason.ROUTE_GROUP_NOT_FOUND));
         matchesOk = false;
       } else {
         matches.addAll(HttpMatches.of(g));
@@ -721,7 +731,7 @@ public final class MeshCompiler {
                   + " steps; at most "
                   + TenantRegex.MAX_ROUTE_STEPS
                   + " are allowed per Service; split skipped",
-              Problem.INVALID_SPEC));
+              ProblemReason.INVALID_SPEC));
       return;
     }
     SplitPlan earlier = byRoot.get(Topology.key(ns, root));
@@ -735,7 +745,7 @@ public final class MeshCompiler {
                   + "' is already split by TrafficSplit '"
                   + earlier.name
                   + "' (the oldest split wins); this split is ignored",
-              REASON_DUPLICATE_SPLIT));
+              ProblemReason.DUPLICATE_SPLIT));
       return;
     }
     List<TrafficSplitBackend> usable = new ArrayList<>();
@@ -750,7 +760,7 @@ public final class MeshCompiler {
                 split,
                 field,
                 "backend '" + b.getService() + "' is the root Service itself; backend left out",
-                Problem.INVALID_SPEC));
+                ProblemReason.INVALID_SPEC));
       } else if (t.service(ns, b.getService()) == null) {
         problems.add(
             problem(
@@ -761,7 +771,7 @@ public final class MeshCompiler {
                     + "' not found in namespace '"
                     + ns
                     + "'; backend left out",
-                REASON_BACKEND_NOT_FOUND));
+                ProblemReason.BACKEND_NOT_FOUND));
       } else {
         usable.add(b);
         indexes.add(i);
@@ -773,7 +783,7 @@ public final class MeshCompiler {
               split,
               "spec.backends",
               "all backend weights are 0: requests to '" + root + "' are answered with 503",
-              REASON_ZERO_WEIGHTS));
+              ProblemReason.ZERO_WEIGHTS));
     }
     byRoot.put(
         Topology.key(ns, root),
@@ -807,7 +817,7 @@ public final class MeshCompiler {
                       ? "' not found in namespace '" + split.getMetadata().getNamespace() + "'"
                       : "' is invalid (see its own problems)")
                   + "; split skipped",
-              REASON_ROUTE_GROUP_NOT_FOUND));
+              ProblemReason.ROUTE_GROUP_NOT_FOUND));
       return null;
     }
     PortMatch ports =

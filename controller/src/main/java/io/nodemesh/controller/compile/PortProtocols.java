@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -61,7 +62,7 @@ final class PortProtocols {
                 svc.getMetadata().getName(),
                 "spec.ports[" + index + "].appProtocol",
                 "appProtocol 'udp' on a TCP port; the port is relayed as tcp (set protocol: UDP)",
-                Problem.INVALID_SPEC));
+                ProblemReason.INVALID_SPEC));
       }
       return Protocol.TCP;
     }

@@ -2,6 +2,7 @@ package io.nodemesh.controller.compile;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -239,6 +240,6 @@ final class TraefikMeshAliases {
         service.getMetadata().getName(),
         "metadata.annotations[" + key + "]",
         message,
-        MeshCompiler.REASON_INVALID_ANNOTATION);
+        ProblemReason.INVALID_ANNOTATION);
   }
 }

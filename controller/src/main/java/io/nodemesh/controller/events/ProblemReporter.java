@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.smi.SmiKinds;
 import java.lang.System.Logger.Level;
@@ -101,7 +102,7 @@ public final class ProblemReporter {
             .withNewMetadata()
             .withName(name)
             .withNamespace(p.namespace())
-            .addToLabels("app.kubernetes.io/managed-by", "nodemesh")
+            .addToLabels(ShadowLabels.MANAGED_BY_LABEL, ShadowLabels.MANAGED_BY)
             .endMetadata()
             .withNewInvolvedObject()
             .withKind(p.kind())
@@ -111,7 +112,7 @@ public final class ProblemReporter {
             .withFieldPath(p.field())
             .endInvolvedObject()
             .withType("Warning")
-            .withReason(p.reason())
+            .withReason(p.reason().eventReason())
             .withMessage(p.field() + ": " + p.message())
             .withCount(1)
             .withFirstTimestamp(now)

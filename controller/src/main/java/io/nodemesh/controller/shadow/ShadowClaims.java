@@ -2,6 +2,7 @@ package io.nodemesh.controller.shadow;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -20,8 +21,6 @@ import java.util.TreeMap;
  * {@link Problem} (an Event on its Service) and no shadow Service.
  */
 final class ShadowClaims {
-  static final String REASON = "ShadowNameCollision";
-
   private ShadowClaims() {}
 
   /**
@@ -105,6 +104,6 @@ final class ShadowClaims {
             + winner.key()
             + "' (the Service that holds a name, or the older one, keeps it); this Service gets no"
             + " shadow Service, so its mesh name does not resolve. Rename it to mesh it",
-        REASON);
+        ProblemReason.SHADOW_NAME_COLLISION);
   }
 }

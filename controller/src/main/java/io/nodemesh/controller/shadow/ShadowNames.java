@@ -7,8 +7,11 @@ import java.util.HexFormat;
 import java.util.Locale;
 
 /**
- * The names of shadow Services. The DNS patcher rewrites {@code name.namespace.mesh} to the same
- * name, so this scheme is part of the mesh's contract.
+ * The names of shadow Services. Nothing outside the controller computes them: the mesh DNS server
+ * answers {@code name.namespace.mesh} from the shadow's source labels ({@code
+ * io.nodemesh.config.wire.ShadowLabels}, see {@code MeshNames}), because a hashed, cut name cannot
+ * be derived from the query by a rewrite rule. The scheme may change without touching the DNS side;
+ * existing shadows are renamed by the next reconciliation.
  */
 public final class ShadowNames {
   /** A Service name is a DNS-1035 label: at most 63 characters. */

@@ -1,5 +1,11 @@
 package io.nodemesh.controller.shadow;
 
+import static io.nodemesh.config.wire.ShadowLabels.MANAGED_BY;
+import static io.nodemesh.config.wire.ShadowLabels.MANAGED_BY_LABEL;
+import static io.nodemesh.config.wire.ShadowLabels.SOURCE_ANNOTATION;
+import static io.nodemesh.config.wire.ShadowLabels.SOURCE_NAMESPACE_LABEL;
+import static io.nodemesh.config.wire.ShadowLabels.SOURCE_NAME_LABEL;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -34,12 +40,6 @@ import java.util.TreeMap;
  */
 public final class ShadowServices implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ShadowServices.class.getName());
-
-  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-  public static final String MANAGED_BY = "nodemesh";
-  public static final String SOURCE_NAMESPACE_LABEL = "nodemesh.io/source-namespace";
-  public static final String SOURCE_NAME_LABEL = "nodemesh.io/source-name";
-  public static final String SOURCE_ANNOTATION = "nodemesh.io/source";
 
   private final KubernetesClient client;
   private final String meshNamespace;

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.SmiKinds;
 import io.nodemesh.smi.TCPRoute;
@@ -289,7 +290,7 @@ public final class InformerSource implements ClusterSource {
             + type.getSimpleName()
             + " schema, object skipped: "
             + (newline < 0 ? why : why.substring(0, newline)),
-        Problem.INVALID_SPEC);
+        ProblemReason.INVALID_SPEC);
   }
 
   @Override

@@ -15,6 +15,7 @@ import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.config.access.RequestView;
 import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -268,7 +269,7 @@ class AccessCompilerTest {
     CompileResult r = compile(w);
     assertThat(r.problems())
         .map(Problem::reason)
-        .contains(AccessCompiler.REASON_MATCH_NOT_FOUND, AccessCompiler.REASON_ROUTE_NOT_FOUND);
+        .contains(ProblemReason.MATCH_NOT_FOUND, ProblemReason.ROUTE_NOT_FOUND);
     assertThat(r.config().access().listeners()).flatMap(ListenerAccess::grants).isEmpty();
   }
 

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.IdentityBindingSubject;
@@ -88,7 +89,7 @@ class SmiAccessSemanticsTest {
     assertThat(decide(r.config(), "shop/db:5432", "10.0.0.3", null, null))
         .isInstanceOf(AccessDecision.Deny.class);
     assertThat(r.problems())
-        .filteredOn(p -> p.reason().equals(AccessCompiler.REASON_SERVICE_PORT))
+        .filteredOn(p -> p.reason().equals(ProblemReason.SERVICE_PORT_IN_RULE))
         .extracting(Problem::toString)
         .containsExactly(
             "TrafficTarget shop/batch-to-db: spec.rules: port 5432 (rule TCPRoute shop/svc-port)"
@@ -155,7 +156,7 @@ class SmiAccessSemanticsTest {
         .isInstanceOf(AccessDecision.Deny.class);
     assertThat(r.problems())
         .extracting(Problem::reason)
-        .contains(AccessCompiler.REASON_SERVICE_PORT);
+        .contains(ProblemReason.SERVICE_PORT_IN_RULE);
 
     t.getSpec().setDestination(new IdentityBindingSubject("ServiceAccount", "db", null, 15432));
     assertThat(decide(compile(w).config(), "shop/db:5432", "10.0.0.3", null, null))

@@ -11,6 +11,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.testkit.LoopbackHttp;
+import io.nodemesh.controller.common.ProblemReason;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -164,7 +165,7 @@ class ConfigApiTest {
                 "s",
                 "spec.service",
                 "root Service 'x' not found",
-                "ServiceNotFound"));
+                ProblemReason.SERVICE_NOT_FOUND));
 
     var p = get("/api/v1/problems", null);
     assertThat(p.statusCode()).isEqualTo(200);

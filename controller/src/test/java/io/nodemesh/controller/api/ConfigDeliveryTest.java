@@ -13,6 +13,7 @@ import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.wire.ConfigWire;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -166,7 +167,7 @@ class ConfigDeliveryTest {
     var delta = get("?wait=5&since=10", "\"10\"", "gzip");
 
     assertThat(delta.statusCode()).isEqualTo(200);
-    assertThat(contentType(delta)).startsWith(ServedConfig.DELTA_TYPE);
+    assertThat(contentType(delta)).startsWith(ConfigWire.DELTA_CONTENT_TYPE);
     assertThat(contentType(full)).startsWith("application/json");
     assertThat(delta.headers().firstValue("ETag")).contains("\"11\"");
     // One listener: about 1.1 KB of JSON (most of it its policy), about 500 bytes gzipped, against
@@ -189,8 +190,8 @@ class ConfigDeliveryTest {
     }
     // 12 and 13 are kept, 11 fell out of the history, 99 was never seen here (another replica,
     // or this one before a restart).
-    assertThat(contentType(get("?since=13", null, null))).startsWith(ServedConfig.DELTA_TYPE);
-    assertThat(contentType(get("?since=12", null, null))).startsWith(ServedConfig.DELTA_TYPE);
+    assertThat(contentType(get("?since=13", null, null))).startsWith(ConfigWire.DELTA_CONTENT_TYPE);
+    assertThat(contentType(get("?since=12", null, null))).startsWith(ConfigWire.DELTA_CONTENT_TYPE);
     var old = get("?since=11", null, null);
     var unknown = get("?since=99", null, null);
     assertThat(contentType(old)).startsWith("application/json");

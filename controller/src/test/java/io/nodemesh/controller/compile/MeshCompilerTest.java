@@ -24,6 +24,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
@@ -200,7 +201,7 @@ class MeshCompilerTest {
               assertThat(p.objectRef()).isEqualTo("a/dns");
               assertThat(p.field()).isEqualTo("spec.ports[1]");
               assertThat(p.message()).contains("port 53");
-              assertThat(p.reason()).isEqualTo("PortConflict");
+              assertThat(p.reason()).isEqualTo(ProblemReason.PORT_CONFLICT);
             });
   }
 
@@ -219,7 +220,7 @@ class MeshCompilerTest {
               assertThat(p.name()).isEqualTo("web");
               assertThat(p.field()).isEqualTo("metadata.annotations[nodemesh.io/traffic-type]");
               assertThat(p.message()).contains("'grpc'");
-              assertThat(p.reason()).isEqualTo("InvalidAnnotation");
+              assertThat(p.reason()).isEqualTo(ProblemReason.INVALID_ANNOTATION);
             });
   }
 
@@ -317,7 +318,7 @@ class MeshCompilerTest {
             p -> {
               assertThat(p.field()).isEqualTo("spec.backends[1].service");
               assertThat(p.message()).contains("'web-v9'").contains("not found");
-              assertThat(p.reason()).isEqualTo("BackendNotFound");
+              assertThat(p.reason()).isEqualTo(ProblemReason.BACKEND_NOT_FOUND);
             });
   }
 
@@ -342,7 +343,7 @@ class MeshCompilerTest {
             p -> {
               assertThat(p.field()).isEqualTo("spec.backends[1].service");
               assertThat(p.message()).contains("'v2'").contains("port 9000");
-              assertThat(p.reason()).isEqualTo("PortMissing");
+              assertThat(p.reason()).isEqualTo(ProblemReason.PORT_MISSING);
             });
   }
 
@@ -374,7 +375,7 @@ class MeshCompilerTest {
         .satisfies(
             p -> {
               assertThat(p.field()).isEqualTo("spec.backends");
-              assertThat(p.reason()).isEqualTo("ZeroWeights");
+              assertThat(p.reason()).isEqualTo(ProblemReason.ZERO_WEIGHTS);
               assertThat(p.message()).contains("503");
             });
   }
@@ -395,7 +396,7 @@ class MeshCompilerTest {
             p -> {
               assertThat(p.field()).isEqualTo("spec.service");
               assertThat(p.message()).contains("shop/z-old");
-              assertThat(p.reason()).isEqualTo("DuplicateSplit");
+              assertThat(p.reason()).isEqualTo(ProblemReason.DUPLICATE_SPLIT);
             });
   }
 
@@ -428,7 +429,7 @@ class MeshCompilerTest {
             p -> {
               assertThat(p.field()).isEqualTo("spec.matches[0].name");
               assertThat(p.message()).contains("HTTPRouteGroup 'nope'");
-              assertThat(p.reason()).isEqualTo("RouteGroupNotFound");
+              assertThat(p.reason()).isEqualTo(ProblemReason.ROUTE_GROUP_NOT_FOUND);
             });
   }
 

@@ -11,6 +11,7 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.HashOn;
 import io.nodemesh.config.ServicePolicy.LbPolicy;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,7 @@ class PolicyAnnotationsTest {
     assertThat(p.retry().attempts()).isEqualTo(3);
     assertThat(p.timeouts().requestMillis()).isZero();
     assertThat(p.outlier().maxEjectionPercent()).isEqualTo(50);
-    assertThat(problems).hasSize(4).allMatch(x -> x.reason().equals("InvalidAnnotation"));
+    assertThat(problems).hasSize(4).allMatch(x -> x.reason() == ProblemReason.INVALID_ANNOTATION);
     assertThat(problems)
         .allMatch(x -> x.objectRef().equals("shop/web") && x.kind().equals("Service"));
     assertThat(problems.stream().map(Problem::toString))

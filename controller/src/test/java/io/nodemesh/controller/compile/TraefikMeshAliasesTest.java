@@ -11,6 +11,7 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -142,7 +143,7 @@ class TraefikMeshAliasesTest {
               assertThat(problem.field())
                   .isEqualTo("metadata.annotations[mesh.traefik.io/circuit-breaker-expression]");
               assertThat(problem.message()).contains("cannot be honoured");
-              assertThat(problem.reason()).isEqualTo("InvalidAnnotation");
+              assertThat(problem.reason()).isEqualTo(ProblemReason.INVALID_ANNOTATION);
             });
   }
 

@@ -3,6 +3,7 @@ package io.nodemesh.controller.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -31,7 +32,12 @@ class ProblemReporterTest {
 
   static final Problem A =
       new Problem(
-          "TrafficSplit", "shop", "s", "spec.backends[0].service", "not found", "BackendNotFound");
+          "TrafficSplit",
+          "shop",
+          "s",
+          "spec.backends[0].service",
+          "not found",
+          ProblemReason.BACKEND_NOT_FOUND);
   static final Problem B =
       new Problem(
           "Service",
@@ -39,7 +45,7 @@ class ProblemReporterTest {
           "web",
           "metadata.annotations[nodemesh.io/traffic-type]",
           "bad",
-          "InvalidAnnotation");
+          ProblemReason.INVALID_ANNOTATION);
 
   @BeforeEach
   void attach() {

@@ -14,8 +14,10 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.events.ProblemReporter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -137,8 +139,8 @@ class ShadowCollisionTest {
     Service shadow = client.services().inNamespace(MESH).withName(SHADOW).get();
     assertThat(shadow.getMetadata().getResourceVersion()).isEqualTo(version);
     assertThat(shadow.getMetadata().getLabels())
-        .containsEntry(ShadowServices.SOURCE_NAMESPACE_LABEL, "shop")
-        .containsEntry(ShadowServices.SOURCE_NAME_LABEL, VICTIM);
+        .containsEntry(ShadowLabels.SOURCE_NAMESPACE_LABEL, "shop")
+        .containsEntry(ShadowLabels.SOURCE_NAME_LABEL, VICTIM);
     assertThat(shadow.getSpec().getClusterIP()).isEqualTo("10.96.7.7");
     assertThat(shadow.getSpec().getPorts())
         .extracting(ServicePort::getName, p -> p.getTargetPort().getIntVal())
@@ -155,7 +157,7 @@ class ShadowCollisionTest {
               assertThat(p.namespace()).isEqualTo("tenant");
               assertThat(p.name()).isEqualTo(ATTACKER);
               assertThat(p.field()).isEqualTo("metadata.name");
-              assertThat(p.reason()).isEqualTo(ShadowClaims.REASON);
+              assertThat(p.reason()).isEqualTo(ProblemReason.SHADOW_NAME_COLLISION);
               assertThat(p.message()).contains(SHADOW).contains("shop/" + VICTIM);
             });
   }
@@ -227,7 +229,7 @@ class ShadowCollisionTest {
     assertThat(next.created()).isEqualTo(1);
     assertThat(next.problems()).isEmpty();
     assertThat(client.services().inNamespace(MESH).withName(SHADOW).get().getMetadata().getLabels())
-        .containsEntry(ShadowServices.SOURCE_NAME_LABEL, ATTACKER);
+        .containsEntry(ShadowLabels.SOURCE_NAME_LABEL, ATTACKER);
   }
 
   @Test
@@ -246,7 +248,7 @@ class ShadowCollisionTest {
       assertThat(plan.services()).containsOnlyKeys(SHADOW);
       assertThat(plan.problems()).hasSize(1);
       Service winner = plan.services().get(SHADOW);
-      winners.add(winner.getMetadata().getLabels().get(ShadowServices.SOURCE_NAME_LABEL));
+      winners.add(winner.getMetadata().getLabels().get(ShadowLabels.SOURCE_NAME_LABEL));
     }
 
     // uid-attacker sorts before uid-victim.

@@ -1,6 +1,7 @@
 package io.nodemesh.dns.server;
 
 import io.fabric8.kubernetes.api.model.Service;
+import io.nodemesh.config.wire.ShadowLabels;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -25,11 +26,6 @@ import java.util.concurrent.TimeoutException;
  * <p>Replaced as a whole on every change (one volatile write), read without locks.
  */
 public final class MeshNames {
-  /** Labels the controller puts on shadow Services (controller.shadow.ShadowServices). */
-  public static final String SOURCE_NAMESPACE_LABEL = "nodemesh.io/source-namespace";
-
-  public static final String SOURCE_NAME_LABEL = "nodemesh.io/source-name";
-
   private volatile Map<String, List<InetAddress>> table = Map.of();
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
@@ -41,8 +37,8 @@ public final class MeshNames {
       if (labels == null || s.getSpec() == null) {
         continue;
       }
-      String ns = labels.get(SOURCE_NAMESPACE_LABEL);
-      String name = labels.get(SOURCE_NAME_LABEL);
+      String ns = labels.get(ShadowLabels.SOURCE_NAMESPACE_LABEL);
+      String name = labels.get(ShadowLabels.SOURCE_NAME_LABEL);
       if (ns == null || name == null) {
         continue;
       }

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nodemesh.config.wire.ShadowLabels;
 import java.lang.System.Logger.Level;
 
 /**
@@ -27,7 +28,7 @@ public final class ShadowServiceWatch implements AutoCloseable {
         client
             .services()
             .inNamespace(meshNamespace)
-            .withLabel("app.kubernetes.io/managed-by", "nodemesh")
+            .withLabel(ShadowLabels.MANAGED_BY_LABEL, ShadowLabels.MANAGED_BY)
             .runnableInformer(0);
     ShadowServiceWatch watch = new ShadowServiceWatch(informer);
     informer.addEventHandler(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.nodemesh.config.wire.ShadowLabels;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
@@ -25,8 +26,8 @@ class MeshDnsServerTest {
         .withName(shadowName)
         .withNamespace("nodemesh")
         .addToLabels("app.kubernetes.io/managed-by", "nodemesh")
-        .addToLabels(MeshNames.SOURCE_NAMESPACE_LABEL, ns)
-        .addToLabels(MeshNames.SOURCE_NAME_LABEL, name)
+        .addToLabels(ShadowLabels.SOURCE_NAMESPACE_LABEL, ns)
+        .addToLabels(ShadowLabels.SOURCE_NAME_LABEL, name)
         .endMetadata()
         .withNewSpec()
         .withClusterIP(ips[0])

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.nodemesh.config.wire.ShadowLabels;
 import java.net.InetAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,8 @@ class ShadowServiceWatchTest {
             new ServiceBuilder()
                 .withNewMetadata()
                 .withName("nodemesh-controller")
-                .addToLabels(MeshNames.SOURCE_NAMESPACE_LABEL, "x")
-                .addToLabels(MeshNames.SOURCE_NAME_LABEL, "y")
+                .addToLabels(ShadowLabels.SOURCE_NAMESPACE_LABEL, "x")
+                .addToLabels(ShadowLabels.SOURCE_NAME_LABEL, "y")
                 .endMetadata()
                 .withNewSpec()
                 .withClusterIP("10.96.0.2")

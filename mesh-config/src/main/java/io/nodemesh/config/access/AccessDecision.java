@@ -1,6 +1,7 @@
 package io.nodemesh.config.access;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** The outcome of an access check. */
 public sealed interface AccessDecision {
@@ -27,7 +28,8 @@ public sealed interface AccessDecision {
    * @param rule the rule that allowed it, or null
    * @param match the HTTP match that allowed it ({@code group/match}), or null for an L4 rule
    */
-  record Allow(String trafficTarget, String rule, String match) implements AccessDecision {
+  record Allow(@Nullable String trafficTarget, @Nullable String rule, @Nullable String match)
+      implements AccessDecision {
     /** What ACL mode off answers. */
     public static final Allow OPEN = new Allow(null, null, null);
   }
@@ -39,5 +41,5 @@ public sealed interface AccessDecision {
    * @param reason the bounded reason
    * @param message one line for the caller and the logs
    */
-  record Deny(String source, Reason reason, String message) implements AccessDecision {}
+  record Deny(@Nullable String source, Reason reason, String message) implements AccessDecision {}
 }

@@ -10,8 +10,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link AccessConfig} ready to answer "may this peer do this on that listener?". Immutable and
@@ -90,7 +92,7 @@ public final class AccessPolicy {
   }
 
   /** The {@code namespace/serviceAccount} of the live pod holding {@code ip}, or null. */
-  public String identityOf(InetAddress ip) {
+  public @Nullable String identityOf(@Nullable InetAddress ip) {
     return ip == null ? null : identities.get(ip);
   }
 
@@ -113,7 +115,10 @@ public final class AccessPolicy {
    * @param request the HTTP request, or null for a TCP connection or a UDP datagram
    */
   public AccessDecision decide(
-      String listenerKey, Protocol protocol, InetAddress peer, RequestView request) {
+      String listenerKey,
+      Protocol protocol,
+      @Nullable InetAddress peer,
+      @Nullable RequestView request) {
     if (!enabled) {
       return AccessDecision.Allow.OPEN;
     }
@@ -151,7 +156,8 @@ public final class AccessPolicy {
         first = a;
       }
     }
-    return first;
+    // Set in the first round: destinations is not empty.
+    return Objects.requireNonNull(first);
   }
 
   /**
@@ -163,7 +169,10 @@ public final class AccessPolicy {
    * cannot tell the pod (an open HTTP upgrade tunnel).
    */
   public Admission admit(
-      String listenerKey, Protocol protocol, InetAddress peer, RequestView request) {
+      String listenerKey,
+      Protocol protocol,
+      @Nullable InetAddress peer,
+      @Nullable RequestView request) {
     if (!enabled) {
       return Admission.OPEN;
     }
@@ -213,12 +222,12 @@ public final class AccessPolicy {
    * @param pods when allowed: the endpoint IPs the request may go to, or null for every endpoint of
    *     the listener
    */
-  public record Admission(AccessDecision decision, Predicate<InetAddress> pods) {
+  public record Admission(AccessDecision decision, @Nullable Predicate<InetAddress> pods) {
     static final Admission OPEN = new Admission(AccessDecision.Allow.OPEN, null);
   }
 
-  private static AccessDecision.Allow allowedBy(
-      List<Grant> grants, String source, RequestView request) {
+  private static AccessDecision.@Nullable Allow allowedBy(
+      @Nullable List<Grant> grants, String source, @Nullable RequestView request) {
     if (grants == null) {
       return null;
     }
@@ -241,7 +250,8 @@ public final class AccessPolicy {
     return null;
   }
 
-  private static String action(RequestView request, Protocol protocol, String listenerKey) {
+  private static String action(
+      @Nullable RequestView request, Protocol protocol, String listenerKey) {
     if (request != null) {
       String path = request.path();
       if (path.length() > MAX_PATH_IN_MESSAGE) {

@@ -6,6 +6,7 @@ import io.nodemesh.config.TenantRegex;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link HttpMatch} with its regexes compiled: the method is listed (or no list, or "*"), the
@@ -17,8 +18,8 @@ import java.util.Set;
  */
 public final class HttpMatcher {
   private final HttpMatch match;
-  private final Pattern path;
-  private final Set<String> methods;
+  private final @Nullable Pattern path;
+  private final @Nullable Set<String> methods;
   private final List<Map.Entry<String, Pattern>> headers;
 
   public HttpMatcher(HttpMatch match) {

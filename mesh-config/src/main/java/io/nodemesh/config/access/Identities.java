@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The identity table of an {@link AccessConfig}: pod IP to {@code namespace/serviceAccount},
@@ -39,7 +40,7 @@ public final class Identities extends AbstractMap<String, String> {
   }
 
   @Override
-  public String get(Object ip) {
+  public @Nullable String get(Object ip) {
     return view.get(ip);
   }
 

@@ -3,6 +3,7 @@ package io.nodemesh.proxy.config;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.wire.ConfigWire;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,9 +50,6 @@ public final class ConfigClient implements AutoCloseable {
    */
   public static final long DEFAULT_MAX_BODY_BYTES = 256L * 1024 * 1024;
 
-  /** The media type of a {@link MeshConfigDelta} body. */
-  public static final String DELTA_TYPE = "application/vnd.nodemesh.config-delta+json";
-
   private static final int ERROR_BODY_BYTES = 4096;
 
   private final URI endpoint;
@@ -76,97 +74,118 @@ public final class ConfigClient implements AutoCloseable {
   private long backoffMs = MIN_BACKOFF_MS;
 
   /**
-   * @param controller base URL of the controller API
-   * @param wait how long the controller may hold a poll (query {@code wait}, in seconds)
-   * @param currentVersion the version in force, -1 before the first
-   * @param apply applies a newer config; throws to reject it
+   * A client of the controller at {@code controller} (its base URL) that hands each newer config to
+   * {@code apply} (which throws to reject it); every other knob has a default on the {@link
+   * Builder}.
    */
-  public ConfigClient(
-      URI controller, Duration wait, LongSupplier currentVersion, Consumer<MeshConfig> apply) {
-    this(controller, wait, currentVersion, apply, () -> {}, null, null);
+  public static Builder builder(URI controller, Consumer<MeshConfig> apply) {
+    return new Builder(controller, apply);
   }
 
-  /** As below, without a token. */
-  public ConfigClient(
-      URI controller,
-      Duration wait,
-      LongSupplier currentVersion,
-      Consumer<MeshConfig> apply,
-      Runnable unreadable,
-      String node) {
-    this(controller, wait, currentVersion, apply, unreadable, node, null);
+  /** The optional knobs of a {@link ConfigClient}; each has a default. */
+  public static final class Builder {
+    private final URI controller;
+    private final Consumer<MeshConfig> apply;
+    private Duration wait = Duration.ofSeconds(30);
+    private LongSupplier currentVersion = () -> -1;
+    private Runnable unreadable = () -> {};
+    private String node;
+    private Path tokenFile;
+    private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private SSLContext tls;
+
+    private Builder(URI controller, Consumer<MeshConfig> apply) {
+      this.controller = Objects.requireNonNull(controller, "config client controller");
+      this.apply = Objects.requireNonNull(apply, "config client apply");
+    }
+
+    /** How long the controller may hold a poll (query {@code wait}, in seconds); default 30 s. */
+    public Builder wait(Duration value) {
+      this.wait = Objects.requireNonNull(value, "config client wait");
+      return this;
+    }
+
+    /** The version in force, -1 before the first (the default always says -1). */
+    public Builder currentVersion(LongSupplier value) {
+      this.currentVersion = Objects.requireNonNull(value, "config client currentVersion");
+      return this;
+    }
+
+    /**
+     * Runs when a config the controller sent cannot be read (a config that {@code apply} rejects is
+     * the caller's to count).
+     */
+    public Builder unreadable(Runnable value) {
+      this.unreadable = Objects.requireNonNull(value, "config client unreadable callback");
+      return this;
+    }
+
+    /**
+     * Sent as {@code X-Nodemesh-Node} so the controller can count its proxies by node; null (the
+     * default) sends none.
+     */
+    public Builder node(String value) {
+      this.node = value;
+      return this;
+    }
+
+    /**
+     * A file holding the token sent as {@code Authorization: Bearer}, read again for every poll
+     * (the kubelet rotates projected tokens) and kept nowhere else; null (the default) sends none.
+     */
+    public Builder tokenFile(Path value) {
+      this.tokenFile = value;
+      return this;
+    }
+
+    /**
+     * A config body larger than this, as sent or once decompressed, is refused (counted as
+     * unreadable, the config in force stays); default {@link #DEFAULT_MAX_BODY_BYTES}.
+     */
+    public Builder maxBodyBytes(long value) {
+      this.maxBodyBytes = value;
+      return this;
+    }
+
+    /**
+     * The only trust for an {@code https} controller (see {@link ControllerTrust#pinned}); null
+     * (the default) is the JDK's trust store.
+     */
+    public Builder tls(SSLContext value) {
+      this.tls = value;
+      return this;
+    }
+
+    public ConfigClient build() {
+      return new ConfigClient(this);
+    }
   }
 
-  /**
-   * As above, and {@code unreadable} runs when a config the controller sent cannot be read (a
-   * config that {@code apply} rejects is the caller's to count); {@code node}, when not null, is
-   * sent as {@code X-Nodemesh-Node} so the controller can count its proxies by node; {@code
-   * tokenFile}, when not null, holds the token sent as {@code Authorization: Bearer}, read again
-   * for every poll (the kubelet rotates projected tokens) and kept nowhere else.
-   */
-  public ConfigClient(
-      URI controller,
-      Duration wait,
-      LongSupplier currentVersion,
-      Consumer<MeshConfig> apply,
-      Runnable unreadable,
-      String node,
-      Path tokenFile) {
-    this(
-        controller,
-        wait,
-        currentVersion,
-        apply,
-        unreadable,
-        node,
-        tokenFile,
-        DEFAULT_MAX_BODY_BYTES);
-  }
-
-  /**
-   * As above; a config body larger than {@code maxBodyBytes}, as sent or once decompressed, is
-   * refused (counted as unreadable, the config in force stays).
-   */
-  public ConfigClient(
-      URI controller,
-      Duration wait,
-      LongSupplier currentVersion,
-      Consumer<MeshConfig> apply,
-      Runnable unreadable,
-      String node,
-      Path tokenFile,
-      long maxBodyBytes) {
-    this(controller, wait, currentVersion, apply, unreadable, node, tokenFile, maxBodyBytes, null);
-  }
-
-  /**
-   * As above; {@code tls}, when not null, is the only trust for an {@code https} controller (see
-   * {@link ControllerTrust#pinned}).
-   */
-  public ConfigClient(
-      URI controller,
-      Duration wait,
-      LongSupplier currentVersion,
-      Consumer<MeshConfig> apply,
-      Runnable unreadable,
-      String node,
-      Path tokenFile,
-      long maxBodyBytes,
-      SSLContext tls) {
+  private ConfigClient(Builder b) {
+    URI controller = b.controller;
+    Duration wait = b.wait;
+    long maxBodyBytes = b.maxBodyBytes;
+    SSLContext tls = b.tls;
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException(
           "config client max body bytes " + maxBodyBytes + " is not positive");
     }
     this.maxBodyBytes = maxBodyBytes;
-    this.node = node;
-    this.tokenFile = tokenFile;
-    this.unreadable = Objects.requireNonNull(unreadable, "config client unreadable callback");
-    Objects.requireNonNull(controller, "config client controller");
+    this.node = b.node;
+    this.tokenFile = b.tokenFile;
+    this.unreadable = b.unreadable;
     String base = controller.toString().replaceAll("/+$", "");
-    this.endpoint = URI.create(base + "/api/v1/config?wait=" + Math.max(1, wait.toSeconds()));
+    this.endpoint =
+        URI.create(
+            base
+                + ConfigWire.CONFIG_PATH
+                + "?"
+                + ConfigWire.WAIT_PARAM
+                + "="
+                + Math.max(1, wait.toSeconds()));
     this.wait = wait;
-    this.currentVersion = currentVersion;
-    this.apply = apply;
+    this.currentVersion = b.currentVersion;
+    this.apply = b.apply;
     HttpClient.Builder client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -196,7 +215,7 @@ public final class ConfigClient implements AutoCloseable {
     long held = currentVersion.getAsLong();
     MeshConfig b = base;
     boolean delta = !fullNext && b != null && b.version() == held;
-    URI uri = delta ? URI.create(endpoint + "&since=" + held) : endpoint;
+    URI uri = delta ? URI.create(endpoint + "&" + ConfigWire.SINCE_PARAM + "=" + held) : endpoint;
     HttpRequest.Builder req =
         HttpRequest.newBuilder(uri)
             .GET()
@@ -207,7 +226,7 @@ public final class ConfigClient implements AutoCloseable {
       req.header("If-None-Match", tag);
     }
     if (node != null) {
-      req.header("X-Nodemesh-Node", node);
+      req.header(ConfigWire.NODE_HEADER, node);
     }
     if (tokenFile != null) {
       String token;
@@ -254,7 +273,11 @@ public final class ConfigClient implements AutoCloseable {
     reachable();
     long bytesBefore = bytesReceived.get();
     String etag = resp.headers().firstValue("ETag").orElse(null);
-    boolean isDelta = resp.headers().firstValue("Content-Type").orElse("").startsWith(DELTA_TYPE);
+    boolean isDelta =
+        resp.headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith(ConfigWire.DELTA_CONTENT_TYPE);
     MeshConfig config;
     try (InputStream in = decoded(resp, raw)) {
       if (isDelta) {

@@ -16,6 +16,7 @@ import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.wire.ConfigWire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.Test;
  * never should: corrupt gzip, bodies that inflate without end, deltas that do not fit.
  */
 class ConfigClientTest {
-  private static final String DELTA = ConfigClient.DELTA_TYPE;
+  private static final String DELTA = ConfigWire.DELTA_CONTENT_TYPE;
 
   /** What the scripted controller answers for one version: a full body and maybe a delta. */
   record Reply(long version, Body full, Body delta) {}
@@ -131,15 +132,13 @@ class ConfigClientTest {
 
   private void startClient(long maxBodyBytes) {
     client =
-        new ConfigClient(
-            URI.create("http://127.0.0.1:" + server.port()),
-            Duration.ofSeconds(1),
-            () -> applied.get() == null ? -1 : applied.get().version(),
-            applied::set,
-            unreadable::incrementAndGet,
-            "node-a",
-            null,
-            maxBodyBytes);
+        ConfigClient.builder(URI.create("http://127.0.0.1:" + server.port()), applied::set)
+            .wait(Duration.ofSeconds(1))
+            .currentVersion(() -> applied.get() == null ? -1 : applied.get().version())
+            .unreadable(unreadable::incrementAndGet)
+            .node("node-a")
+            .maxBodyBytes(maxBodyBytes)
+            .build();
     client.start();
   }
 
