@@ -137,6 +137,23 @@ class UiBrowserIT {
     Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
     assertThat(Files.size(SCREENSHOT)).isGreaterThan(10_000);
 
+    // Cluster-wide top reads the same window: one row per Service, the split by backend.
+    String api = "http://127.0.0.1:" + mesh.controller().apiPort();
+    CliTest.Result top = CliTest.run("top", "--controller", api, "--once");
+    assertThat(top.code()).as(top.err()).isZero();
+    assertThat(top.out().lines().toList())
+        .first()
+        .asString()
+        .matches("SERVICE\\s+RPS\\s+SUCCESS\\s+P99\\s+REQUESTS");
+    assertThat(top.out())
+        .containsPattern("shop/web\\s+\\d+\\.\\d\\s+100\\.00%")
+        .containsPattern("shop/pay\\s+\\d+\\.\\d\\s+0\\.00%");
+    CliTest.Result byBackend = CliTest.run("top", "--controller", api, "--once", "--by-backend");
+    assertThat(byBackend.out())
+        .contains("shop/web -> shop/web-v1")
+        .contains("shop/web -> shop/web-v2");
+    assertThat(CliTest.run("top", "--token-file", "/nonexistent").code()).isEqualTo(2);
+
     // The page's own files: nothing but this origin may run or be loaded.
     HttpResponse<String> page =
         HttpClient.newHttpClient()
