@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
     description = {
       "Start two demo backends (v1 on 127.0.0.1:18101, v2 on 127.0.0.1:18102) and local mode on"
           + " examples/demo/ (a 90/10 TrafficSplit of whoami.demo.mesh), send requests through the"
-          + " entry port, print the split observed, then keep running until Ctrl-C."
+          + " entry port, print the split observed, then keep running until Ctrl-C.",
+      "The first line is the URL of the controller's page (/ui/), where the split is drawn live;"
+          + " while the demo runs it keeps sending --rps requests a second so the page stays live."
     })
 final class DemoCommand implements Callable<Integer> {
   static final String HOST = "whoami.demo.mesh";
@@ -51,6 +53,15 @@ final class DemoCommand implements Callable<Integer> {
   int requests;
 
   @Option(
+      names = "--rps",
+      paramLabel = "N",
+      defaultValue = "10",
+      description =
+          "Requests a second sent after the self-check while the demo runs, for the page"
+              + " (0: none). Default: ${DEFAULT-VALUE}.")
+  int rps;
+
+  @Option(
       names = "--exit",
       description = "Exit after the self-check instead of running until Ctrl-C.")
   boolean exitAfterCheck;
@@ -61,6 +72,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (rps < 0 || rps > 1000) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--rps must be 0..1000 (got " + rps + ")");
+    }
     if (requests < 1) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--requests must be at least 1 (got " + requests + ")");
@@ -82,6 +97,10 @@ final class DemoCommand implements Callable<Integer> {
         throw new UserError("the proxy did not receive the demo's configuration within 15 s");
       }
       int port = local.proxy().entryPort();
+      // Issue 18: the first thing a new user sees is the split drawn live.
+      out.printf(
+          "nodemesh demo: open http://127.0.0.1:%d/ui/ to watch the 90/10 split live%n",
+          local.controller().apiPort());
       out.printf("nodemesh demo: local mode on %s, entry port %d%n", demoDir, port);
       out.printf("sending %d requests to http://%s/ through the entry port ...%n", requests, HOST);
       out.flush();
@@ -99,9 +118,10 @@ final class DemoCommand implements Callable<Integer> {
         Lifecycle.closeAll(local, v2, v1);
         return 0;
       }
+      AutoCloseable trickle = trickle(port, rps);
       out.println("Running until Ctrl-C.");
       out.flush();
-      Lifecycle.runUntilStopped(local, v2, v1);
+      Lifecycle.runUntilStopped(trickle, local, v2, v1);
       return 0;
     } catch (RuntimeException | InterruptedException e) {
       Lifecycle.closeAll(local == null ? () -> {} : local, v2 == null ? () -> {} : v2, v1);
@@ -114,31 +134,67 @@ final class DemoCommand implements Callable<Integer> {
    * and counts the answers by backend; failures are counted under their status or error.
    */
   static Map<String, Integer> measure(int entryPort, int n) throws InterruptedException {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .proxy(ProxySelector.of(new InetSocketAddress(LocalMesh.LOOPBACK, entryPort)))
-            .connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    HttpClient client = client(entryPort);
+    Map<String, Integer> seen = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      seen.merge(once(client), 1, Integer::sum);
+    }
+    return seen;
+  }
+
+  private static HttpClient client(int entryPort) {
+    return HttpClient.newBuilder()
+        .proxy(ProxySelector.of(new InetSocketAddress(LocalMesh.LOOPBACK, entryPort)))
+        .connectTimeout(Duration.ofSeconds(2))
+        .version(HttpClient.Version.HTTP_1_1)
+        .build();
+  }
+
+  /** One request to the demo's Service: the backend that answered, or what went wrong. */
+  private static String once(HttpClient client) throws InterruptedException {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create("http://" + HOST + "/"))
             .timeout(Duration.ofSeconds(5))
             .build();
-    Map<String, Integer> seen = new TreeMap<>();
-    for (int i = 0; i < n; i++) {
-      String key;
-      try {
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-        key =
-            response.statusCode() == 200
-                ? "whoami-" + response.body().strip()
-                : "HTTP " + response.statusCode();
-      } catch (java.io.IOException e) {
-        key = "error: " + e.getClass().getSimpleName();
-      }
-      seen.merge(key, 1, Integer::sum);
+    try {
+      HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200
+          ? "whoami-" + response.body().strip()
+          : "HTTP " + response.statusCode();
+    } catch (java.io.IOException e) {
+      return "error: " + e.getClass().getSimpleName();
     }
-    return seen;
+  }
+
+  /** Sends {@code rps} requests a second through the entry port until closed (0: nothing). */
+  static AutoCloseable trickle(int entryPort, int rps) {
+    if (rps == 0) {
+      return () -> {};
+    }
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread t =
+        Thread.ofVirtual()
+            .name("nodemesh-demo-traffic")
+            .start(
+                () -> {
+                  long period = 1_000_000_000L / rps;
+                  long next = System.nanoTime();
+                  HttpClient client = client(entryPort);
+                  while (running.get()) {
+                    try {
+                      once(client);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    next += period;
+                    java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+                  }
+                });
+    return () -> {
+      running.set(false);
+      t.interrupt();
+    };
   }
 
   private static void printSplit(PrintWriter out, Map<String, Integer> seen, int total) {

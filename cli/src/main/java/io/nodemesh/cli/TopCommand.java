@@ -1,6 +1,8 @@
 package io.nodemesh.cli;
 
 import io.nodemesh.cli.traffic.TopTable;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.controller.traffic.TrafficView;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code nodemesh top}: a table of Services by request rate, success rate and p99 latency, computed
- * from two scrapes of a proxy's {@code /metrics} and refreshed every interval.
+ * from two scrapes of a proxy's {@code /metrics} and refreshed every interval; or, with {@code
+ * --controller}, the whole mesh's last minute from the controller's {@code /api/v1/traffic}.
  */
 @Command(
     name = "top",
@@ -27,6 +30,9 @@ import picocli.CommandLine.Option;
           + ProxyUrl.DEFAULT
           + ", the local-mode"
           + " proxy); in a cluster, port-forward a proxy pod's admin port 9901 first.",
+      "With --controller URL: the whole mesh, from the controller's last minute of the proxies'"
+          + " reports (/api/v1/traffic; in a cluster it needs get traffic.nodemesh.io, sent as the"
+          + " token of --token-file).",
       "Refreshes every --interval until interrupted; --once prints one table and exits.",
       "Exit code: 0 done, 1 the proxy could not be reached, 2 usage error."
     })
@@ -48,6 +54,20 @@ final class TopCommand implements Callable<Integer> {
       description = "Window and refresh period, 1..60 seconds. Default: ${DEFAULT-VALUE}.")
   int interval;
 
+  @Option(
+      names = "--controller",
+      paramLabel = "URL",
+      description =
+          "Show the whole mesh from this controller (e.g. http://127.0.0.1:9900 in local mode)"
+              + " instead of one proxy.")
+  URI controller;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "With --controller: send this file's bearer token.")
+  java.nio.file.Path tokenFile;
+
   @Option(names = "--once", description = "Print one table (after one interval) and exit.")
   boolean once;
 
@@ -62,6 +82,13 @@ final class TopCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     boolean terminal = !once && System.console() != null;
+    if (controller != null) {
+      return clusterWide(http, out, terminal);
+    }
+    if (tokenFile != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--token-file goes with --controller");
+    }
     String before = scrape(http);
     long then = System.nanoTime();
     while (true) {
@@ -79,6 +106,56 @@ final class TopCommand implements Callable<Integer> {
       out.println();
       before = after;
       then = now;
+    }
+  }
+
+  /**
+   * The cluster-wide table: the controller already keeps the last minute of every proxy's reports,
+   * so one request per refresh is the whole mesh and nothing is computed here.
+   */
+  private int clusterWide(HttpClient http, PrintWriter out, boolean terminal)
+      throws InterruptedException {
+    String token = null;
+    if (tokenFile != null) {
+      try {
+        token = java.nio.file.Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--token-file: cannot read '" + tokenFile + "': " + e.getMessage());
+      }
+    }
+    URI uri = URI.create(controller.toString().replaceAll("/+$", "") + "/api/v1/traffic");
+    while (true) {
+      HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+      if (token != null) {
+        req.header("Authorization", "Bearer " + token);
+      }
+      TrafficView view;
+      try {
+        HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+          throw new UserError(
+              "the controller at "
+                  + controller
+                  + " answered /api/v1/traffic with "
+                  + r.statusCode()
+                  + ": "
+                  + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).strip());
+        }
+        view = MeshConfigJson.mapper().readValue(r.body(), TrafficView.class);
+      } catch (IOException e) {
+        throw new UserError(
+            "cannot reach the controller at " + controller + ": " + e.getMessage(), e);
+      }
+      if (terminal) {
+        out.print("\033[H\033[2J");
+      }
+      TopTable.print(TopTable.rows(view, byBackend), byBackend, out);
+      if (once) {
+        return 0;
+      }
+      out.println();
+      Thread.sleep(Duration.ofSeconds(interval));
     }
   }
 

@@ -53,6 +53,21 @@ class DemoIT {
         }
       }
       assertThat(output).as(String.join("\n", output)).anyMatch(l -> l.startsWith("Running until"));
+      // Issue 18: the page's URL comes before anything else the demo prints, and serves the page.
+      String page =
+          output.stream()
+              .filter(l -> l.startsWith("nodemesh demo: "))
+              .findFirst()
+              .orElseThrow()
+              .replaceAll(".*(http://\\S+/ui/).*", "$1");
+      assertThat(page).startsWith("http://127.0.0.1:");
+      assertThat(
+              java.net.http.HttpClient.newHttpClient()
+                  .send(
+                      java.net.http.HttpRequest.newBuilder(java.net.URI.create(page)).build(),
+                      java.net.http.HttpResponse.BodyHandlers.ofString())
+                  .body())
+          .contains("<title>Nodemesh</title>");
       int v1 = count(output, "whoami-v1");
       int v2 = count(output, "whoami-v2");
       assertThat(v1 + v2).isEqualTo(600);

@@ -26,6 +26,8 @@ import io.nodemesh.controller.api.ProxyAuth;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.SummaryApi;
 import io.nodemesh.controller.api.TlsReloader;
+import io.nodemesh.controller.api.TrafficApi;
+import io.nodemesh.controller.api.UiPage;
 import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
@@ -42,6 +44,7 @@ import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Debouncer;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.controller.topology.TopologyIndexer;
+import io.nodemesh.controller.traffic.TrafficWindow;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashMap;
@@ -86,6 +89,7 @@ public final class Controller implements AutoCloseable {
   private final Timer topologyTimer;
   private final Timer propagationTimer;
   private final ProxyTracker proxies = new ProxyTracker();
+  private final TrafficWindow traffic = new TrafficWindow();
   // When the oldest change not yet in a served config arrived (System.nanoTime), 0 when none.
   private final AtomicLong changePendingSince = new AtomicLong();
   private final Counter sourceEvents;
@@ -227,6 +231,8 @@ public final class Controller implements AutoCloseable {
                         options.proxySelector(),
                         viewers,
                         registry);
+                    TrafficApi.routing(r, traffic, hub::current, auth, viewers, registry);
+                    UiPage.routing(r);
                   });
       if (tls != null) {
         web.tls(tls.serverTls());

@@ -297,4 +297,97 @@ class ApiAuthAttackTest {
     assertThat(m.find()).as("compilations metric").isTrue();
     return Double.parseDouble(m.group(1));
   }
+
+  // Issue 18: the traffic page's data says who calls whom, and reports feed what people see.
+
+  HttpResponse<String> post(String path, String token, String body) throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.apiPort() + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static final String REPORT =
+      """
+      {"node":"n1","configVersion":1,"rssBytes":1,"cpuSeconds":1,"bounds":[0.1],
+       "requests":[{"listener":"default/web:80","backend":"web","source":"unknown",
+                    "count":%d,"failures":0}],
+       "latencies":[],"denials":[]}
+      """;
+
+  @Test
+  void trafficIsReadOnlyByViewersAndReportedOnlyByProxies() throws Exception {
+    users.put("bob-token", "bob");
+    users.put("alice-token", "alice");
+    grants.put("traffic", Set.of("alice"));
+    String proxy = Jwt.proxy("r");
+    users.put(proxy, PROXY);
+
+    assertThat(get("/api/v1/traffic", null).statusCode()).isEqualTo(401);
+    HttpResponse<String> bob = get("/api/v1/traffic", "bob-token");
+    assertThat(bob.statusCode()).isEqualTo(403);
+    assertThat(bob.body()).contains("get traffic.nodemesh.io");
+    // A viewer cannot make up traffic for everyone else's page, nor can anyone without a token.
+    // (A person's token is not a proxy's JWT: refused before any review.)
+    assertThat(post("/api/v1/report", "alice-token", REPORT.formatted(1000)).statusCode())
+        .isEqualTo(401);
+    assertThat(post("/api/v1/report", null, REPORT.formatted(1000)).statusCode()).isEqualTo(401);
+    assertThat(get("/api/v1/traffic", "alice-token").body()).doesNotContain("\"requests\":1000");
+
+    assertThat(post("/api/v1/report", proxy, REPORT.formatted(7)).statusCode()).isEqualTo(204);
+    // The view is computed at most once a second, so the report shows within about a second.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> alice = get("/api/v1/traffic", "alice-token");
+              assertThat(alice.statusCode()).isEqualTo(200);
+              assertThat(alice.body())
+                  .contains("\"to\":\"default/web\"")
+                  .contains("\"requests\":7");
+            });
+    // The page itself holds no data: it is served to anyone, under a strict CSP.
+    HttpResponse<String> page = get("/ui/", null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Security-Policy")).isPresent();
+    assertThat(get("/ui/../api/v1/traffic", null).statusCode()).isNotEqualTo(200);
+  }
+
+  @Test
+  void aHostileReportIsRefusedWhole() throws Exception {
+    String proxy = Jwt.proxy("h");
+    users.put(proxy, PROXY);
+    users.put("alice-token", "alice");
+    grants.put("traffic", Set.of("alice"));
+
+    assertThat(post("/api/v1/report", proxy, REPORT.formatted(-5)).statusCode()).isEqualTo(400);
+    assertThat(post("/api/v1/report", proxy, "{\"node\":").statusCode()).isEqualTo(400);
+    String longName = "x".repeat(10_000);
+    assertThat(
+            post("/api/v1/report", proxy, REPORT.formatted(1).replace("n1", longName)).statusCode())
+        .isEqualTo(400);
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i <= io.nodemesh.config.TrafficReport.MAX_ROWS; i++) {
+      rows.append(i == 0 ? "" : ",")
+          .append("{\"listener\":\"default/s")
+          .append(i)
+          .append(":80\",\"backend\":\"b\",\"source\":\"u\",\"count\":1,\"failures\":0}");
+    }
+    assertThat(
+            post("/api/v1/report", proxy, "{\"node\":\"n\",\"requests\":[" + rows + "]}")
+                .statusCode())
+        .isEqualTo(400);
+    String huge = "{\"node\":\"n\",\"pad\":\"" + "p".repeat(5 * 1024 * 1024) + "\"}";
+    assertThat(post("/api/v1/report", proxy, huge).statusCode()).isEqualTo(413);
+
+    String traffic = get("/api/v1/traffic", "alice-token").body();
+    assertThat(traffic).doesNotContain("\"nodes\":[{").doesNotContain(longName);
+    assertThat(get("/metrics", null).body())
+        .contains("nodemesh_controller_traffic_reports_refused_total 5.0");
+  }
 }

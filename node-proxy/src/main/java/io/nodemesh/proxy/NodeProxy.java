@@ -24,6 +24,7 @@ import io.nodemesh.proxy.listener.SelfEndpoints;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.recheck.ConfigApplied;
 import io.nodemesh.proxy.recheck.Revocations;
+import io.nodemesh.proxy.report.TrafficReporter;
 import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import io.nodemesh.proxy.tcp.TcpConnectionCap;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
@@ -73,6 +74,7 @@ public final class NodeProxy implements AutoCloseable {
   private Channel entry;
   private volatile WebServer admin;
   private ConfigClient client;
+  private TrafficReporter reporter;
 
   private NodeProxy(
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
@@ -209,6 +211,21 @@ public final class NodeProxy implements AutoCloseable {
                         : ControllerTrust.pinned(options.controllerCa()))
                 .build();
         p.client.start();
+        // Issue 18: the controller's page aggregates these instead of scraping every proxy.
+        p.reporter =
+            new TrafficReporter(
+                options.controller(),
+                options.nodeName() != null
+                    ? options.nodeName()
+                    : Objects.requireNonNullElse(System.getenv("HOSTNAME"), "unnamed"),
+                options.tokenFile(),
+                options.controllerCa() == null
+                    ? null
+                    : ControllerTrust.pinned(options.controllerCa()),
+                p.metrics.registry(),
+                p::appliedVersion,
+                TrafficReporter.INTERVAL);
+        p.reporter.start();
       }
     } catch (RuntimeException e) {
       failure = e;
@@ -442,6 +459,9 @@ public final class NodeProxy implements AutoCloseable {
     synchronized (applyLock) {
       if (client != null) {
         client.close();
+      }
+      if (reporter != null) {
+        reporter.close();
       }
       if (entry != null) {
         entry.close().awaitUninterruptibly();

@@ -1,5 +1,6 @@
 package io.nodemesh.cli.traffic;
 
+import io.nodemesh.controller.traffic.TrafficView;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,6 +56,39 @@ public final class TopTable {
   }
 
   /**
+   * Rows of the whole mesh from the controller's view of the last minute: one per Service that
+   * received requests, or with {@code byBackend} one per Service and backend its split sent
+   * requests to.
+   */
+  public static List<Row> rows(TrafficView view, boolean byBackend) {
+    List<Row> rows = new ArrayList<>();
+    if (byBackend) {
+      for (TrafficView.Edge e : view.edges()) {
+        if (e.kind().equals("split")) {
+          rows.add(row(e.from() + " -> " + e.to(), e.stats()));
+        }
+      }
+    } else {
+      for (TrafficView.ServiceStats s : view.services()) {
+        if (s.kind().equals("service") && s.stats().requests() > 0) {
+          rows.add(row(s.id(), s.stats()));
+        }
+      }
+    }
+    rows.sort(Comparator.comparingDouble(Row::rps).reversed().thenComparing(Row::key));
+    return rows;
+  }
+
+  private static Row row(String key, TrafficView.Stats s) {
+    return new Row(
+        key,
+        s.rps(),
+        s.successRate() == null ? Double.NaN : s.successRate(),
+        s.p99Ms() == null ? Double.NaN : s.p99Ms() / 1000,
+        s.requests());
+  }
+
+  /**
    * The quantile of a cumulative histogram by linear interpolation within the bucket, the way
    * Prometheus's {@code histogram_quantile} estimates it; NaN when empty. When it falls in the
    * {@code +Inf} bucket the highest finite bound is the answer (nothing better is known).
@@ -105,7 +139,7 @@ public final class TopTable {
           r.requests());
     }
     if (rows.isEmpty()) {
-      out.println("(no HTTP Services on this proxy yet)");
+      out.println("(no HTTP requests seen yet)");
     }
     out.flush();
   }

@@ -45,6 +45,11 @@ public final class ViewerAuth {
   /** The resource that guards {@code /api/v1/summary} ({@link SummaryApi}). */
   public static final String SUMMARIES = "summaries";
 
+  /**
+   * The resource that guards {@code /api/v1/traffic} ({@link TrafficApi}, the {@code /ui} page).
+   */
+  public static final String TRAFFIC = "traffic";
+
   private static final int MAX_CACHED = 10_000;
 
   private record Cached(ProxyAuth.Outcome outcome, long until) {}
