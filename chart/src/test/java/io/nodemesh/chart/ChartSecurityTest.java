@@ -122,7 +122,7 @@ class ChartSecurityTest {
         .isEqualTo(daemonSet.path("spec").path("selector").path("matchLabels"));
     assertThat(Rendered.texts(np.path("spec").path("policyTypes"))).containsExactly("Ingress");
     JsonNode ingress = np.path("spec").path("ingress");
-    assertThat(ingress).hasSize(2);
+    assertThat(ingress).hasSize(3);
 
     // The listeners: the three port ranges of values.yaml, from anywhere, less the admin port
     // (which the default http range 5000-9999 holds).
@@ -149,6 +149,19 @@ class ChartSecurityTest {
             "[{\"namespaceSelector\":{},\"podSelector\":{\"matchLabels\":"
                 + "{\"app.kubernetes.io/name\":\"prometheus\"}}}]");
 
+    // The admin port from the controller pods (taps through the controller, issue 18).
+    JsonNode tap = ingress.path(2);
+    assertThat(tap.path("ports").toString()).isEqualTo("[{\"port\":9901,\"protocol\":\"TCP\"}]");
+    assertThat(tap.path("from").toString())
+        .isEqualTo(
+            "[{\"podSelector\":{\"matchLabels\":"
+                + defaults
+                    .get("Deployment", "nodemesh-controller")
+                    .path("spec")
+                    .path("selector")
+                    .path("matchLabels")
+                + "}}]");
+
     // The controller's port: proxies and Prometheus.
     JsonNode controller =
         defaults.get("NetworkPolicy", "nodemesh-controller").path("spec").path("ingress");
@@ -165,8 +178,10 @@ class ChartSecurityTest {
     Rendered r = renderWithHooks(dir.resolve("chart"), Map.of(), values);
 
     JsonNode ingress = r.get("NetworkPolicy", "nodemesh-proxy").path("spec").path("ingress");
-    assertThat(ingress).hasSize(1);
-    assertThat(ingress.toString()).doesNotContain("9901");
+    // The listeners, and the admin port for the controller's taps only.
+    assertThat(ingress).hasSize(2);
+    assertThat(ingress.path(0).toString()).doesNotContain("9901");
+    assertThat(ingress.path(1).path("from").toString()).doesNotContain("prometheus");
     JsonNode controller = r.get("NetworkPolicy", "nodemesh-controller").path("spec");
     assertThat(controller.path("ingress").path(0).path("from")).hasSize(1);
   }

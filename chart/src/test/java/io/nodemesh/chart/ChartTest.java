@@ -141,8 +141,8 @@ class ChartTest {
     // Controller: three ClusterRoles and a Role; mesh DNS: a Role; nodemesh-viewer, bound to nobody
     // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see
     // InstallChartTest
-    // and ChartSecurityTest for those).
-    assertThat(roles).hasSize(6);
+    // and ChartSecurityTest for those). nodemesh-tapper, bound to nobody (TapChartTest).
+    assertThat(roles).hasSize(7);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");

@@ -3,6 +3,7 @@ package io.nodemesh.cli;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.FileSource;
+import io.nodemesh.controller.tap.TapTarget;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.http.HttpProxySettings;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -78,8 +80,12 @@ final class LocalMesh implements AutoCloseable {
               entryPort,
               "local",
               0);
-      return new LocalMesh(
-          controller, NodeProxy.start(adjust.apply(options), HttpProxySettings.defaults(), limits));
+      NodeProxy proxy =
+          NodeProxy.start(adjust.apply(options), HttpProxySettings.defaults(), limits);
+      // nodemesh tap --controller in local mode: the one proxy, on loopback, needs no grant.
+      TapTarget local = new TapTarget("local", LOOPBACK, proxy.adminPort());
+      controller.tapTargets(() -> List.of(local));
+      return new LocalMesh(controller, proxy);
     } catch (RuntimeException e) {
       controller.close();
       if (e instanceof IllegalStateException

@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,12 +33,13 @@ import picocli.CommandLine.Option;
     description = {
       "Stream live HTTP requests through one node proxy: method, path, status, latency, caller and"
           + " backend, as they finish.",
-      "Asks the proxy's admin port (--proxy, default "
+      "With --controller URL, asks the controller, which checks that you may create"
+          + " taps.nodemesh.io (a SubjectAccessReview on your bearer token: --token-file, or your"
+          + " kubeconfig's token over https) and taps every node proxy for you.",
+      "Without it, asks one proxy's admin port (--proxy, default "
           + ProxyUrl.DEFAULT
-          + ", the local-mode"
-          + " proxy). The proxy answers taps from loopback only: in a cluster, first"
-          + " kubectl -n nodemesh port-forward pod/<proxy pod on the node> 9901.",
-      "The proxy passes at most --rate requests per second and counts the rest as dropped;"
+          + ", the local-mode proxy), which answers loopback callers only (kubectl port-forward).",
+      "Each proxy passes at most --rate requests per second and counts the rest as dropped;"
           + " the count is shown as it changes and at the end.",
       "Exit code: 0 done, 1 the proxy could not be reached or refused, 2 usage error."
     })
@@ -51,6 +53,30 @@ final class TapCommand implements Callable<Integer> {
       converter = ProxyUrl.class,
       description = "The proxy's admin server. Default: ${DEFAULT-VALUE}.")
   URI proxy;
+
+  @Option(
+      names = "--controller",
+      paramLabel = "URL",
+      description = "Tap every proxy through the controller API (e.g. https://localhost:9900).")
+  URI controller;
+
+  @Option(
+      names = "--controller-ca",
+      paramLabel = "FILE",
+      description = "PEM CA that signed the controller's certificate, for an https --controller.")
+  Path controllerCa;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "With --controller: send this file's bearer token instead of the kubeconfig's.")
+  Path tokenFile;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "With an https --controller: the kubeconfig whose token is sent.")
+  Path kubeconfig;
 
   @Option(
       names = "--service",
@@ -109,19 +135,36 @@ final class TapCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    URI uri = URI.create(proxy + "/tap?" + query());
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    String where = controller != null ? "the controller" : "the proxy";
+    URI base = controller != null ? controller : proxy;
+    String path = controller != null ? "/api/v1/tap?" : "/tap?";
+    URI uri = URI.create(base.toString().replaceAll("/+$", "") + path + query());
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+    if (controller != null) {
+      TapAccess.secure(spec, controller, controllerCa, tokenFile, kubeconfig, client, request);
+    } else if (controllerCa != null || tokenFile != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--controller-ca and --token-file go with --controller");
+    }
+    HttpClient http = client.build();
     HttpResponse<InputStream> r;
     try {
-      r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+      r = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      throw new UserError("cannot reach the proxy at " + proxy + ": " + e.getMessage(), e);
+      throw new UserError("cannot reach " + where + " at " + base + ": " + e.getMessage(), e);
     }
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       if (r.statusCode() != 200) {
-        String why = java.util.Objects.toString(in.readLine(), "");
-        throw new UserError("the proxy refused the tap (" + r.statusCode() + "): " + why);
+        String why = TapAccess.reason(java.util.Objects.toString(in.readLine(), ""));
+        throw new UserError(
+            where
+                + " refused the tap ("
+                + r.statusCode()
+                + "): "
+                + why
+                + TapAccess.hint(r.statusCode()));
       }
       long dropped = 0;
       long shown = 0;
@@ -142,7 +185,7 @@ final class TapCommand implements Callable<Integer> {
       }
       err.println("tap: " + shown + " requests shown, " + dropped + " dropped");
     } catch (IOException e) {
-      throw new UserError("the tap stream from " + proxy + " broke: " + e.getMessage(), e);
+      throw new UserError("the tap stream from " + base + " broke: " + e.getMessage(), e);
     }
     return 0;
   }

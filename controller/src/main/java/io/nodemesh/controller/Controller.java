@@ -25,6 +25,7 @@ import io.nodemesh.controller.api.ExplainApi;
 import io.nodemesh.controller.api.ProxyAuth;
 import io.nodemesh.controller.api.ProxyTracker;
 import io.nodemesh.controller.api.SummaryApi;
+import io.nodemesh.controller.api.TapApi;
 import io.nodemesh.controller.api.TlsReloader;
 import io.nodemesh.controller.api.TrafficApi;
 import io.nodemesh.controller.api.UiPage;
@@ -41,6 +42,10 @@ import io.nodemesh.controller.leader.LeaderGate;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.controller.tap.TapRelay;
+import io.nodemesh.controller.tap.TapSigner;
+import io.nodemesh.controller.tap.TapTarget;
+import io.nodemesh.controller.tap.TapTargets;
 import io.nodemesh.controller.topology.Debouncer;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.controller.topology.TopologyIndexer;
@@ -54,6 +59,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -119,6 +125,9 @@ public final class Controller implements AutoCloseable {
   private volatile PodsByName podsByName = new PodsByName(List.of(), Map.of());
 
   private record PodsByName(List<Pod> pods, Map<String, Pod> byName) {}
+
+  // The proxies a tap asks: by default the proxy pods of the latest snapshot (issue 18).
+  private volatile Supplier<List<TapTarget>> tapTargets = this::proxyPods;
 
   private Controller(
       ControllerOptions options,
@@ -224,6 +233,13 @@ public final class Controller implements AutoCloseable {
                   r -> {
                     ConfigApi.routing(r, hub, this::problems, registry, proxies, auth, viewers);
                     ExplainApi.routing(r, hub::current, this::pod, viewers, registry);
+                    TapApi.routing(
+                        r,
+                        new TapRelay(
+                            tls == null ? null : TapSigner.load(tls.certChain(), tls.key()),
+                            () -> tapTargets.get()),
+                        viewers,
+                        registry);
                     SummaryApi.routing(
                         r,
                         hub::current,
@@ -327,6 +343,19 @@ public final class Controller implements AutoCloseable {
     List<Problem> all = new java.util.ArrayList<>(problems);
     all.addAll(shadow);
     return List.copyOf(all);
+  }
+
+  /**
+   * Which proxies a tap asks from now on, instead of the proxy pods the source sees (local mode:
+   * the one proxy in this process; tests).
+   */
+  public void tapTargets(Supplier<List<TapTarget>> targets) {
+    this.tapTargets = Objects.requireNonNull(targets, "targets");
+  }
+
+  /** The running proxy pods of the latest snapshot, at their container port named admin. */
+  private List<TapTarget> proxyPods() {
+    return TapTargets.proxyPods(pods, options.meshNamespace(), options.proxySelector());
   }
 
   /** A pod of the latest topology by namespace and name (explain), or null. */

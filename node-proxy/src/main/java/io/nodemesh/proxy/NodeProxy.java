@@ -26,6 +26,7 @@ import io.nodemesh.proxy.recheck.ConfigApplied;
 import io.nodemesh.proxy.recheck.Revocations;
 import io.nodemesh.proxy.report.TrafficReporter;
 import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import io.nodemesh.proxy.tap.TapGrants;
 import io.nodemesh.proxy.tcp.TcpConnectionCap;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
@@ -75,6 +76,8 @@ public final class NodeProxy implements AutoCloseable {
   private volatile WebServer admin;
   private ConfigClient client;
   private TrafficReporter reporter;
+  // Checks the controller's tap grants: present only with a pinned CA for an https controller.
+  private final TapGrants tapGrants;
 
   private NodeProxy(
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
@@ -82,6 +85,10 @@ public final class NodeProxy implements AutoCloseable {
     this.settings = settings;
     this.resilience = new ResilienceRegistry(options.nodeName());
     this.metrics = observability(options);
+    this.tapGrants =
+        options.controllerCa() == null || options.controller() == null
+            ? null
+            : TapGrants.load(options.controllerCa(), options.controller().getHost());
     this.transport = Transport.create(options.eventLoopThreads());
     this.context =
         new HttpProxyContext(transport, metrics, settings, new Limits(limits, metrics.registry()));
@@ -414,6 +421,11 @@ public final class NodeProxy implements AutoCloseable {
       @Override
       public io.nodemesh.proxy.tap.Taps taps() {
         return metrics.taps();
+      }
+
+      @Override
+      public TapGrants tapGrants() {
+        return tapGrants;
       }
     };
   }

@@ -50,6 +50,14 @@ public final class ViewerAuth {
    */
   public static final String TRAFFIC = "traffic";
 
+  /**
+   * The resource that guards {@code /api/v1/tap} ({@link TapApi}), with verb {@value #TAP_VERB}:
+   * taps show live paths and identities, so the chart's {@code nodemesh-viewer} does not grant it.
+   */
+  public static final String TAPS = "taps";
+
+  public static final String TAP_VERB = "create";
+
   private static final int MAX_CACHED = 10_000;
 
   private record Cached(ProxyAuth.Outcome outcome, long until) {}
@@ -85,6 +93,23 @@ public final class ViewerAuth {
    * source}, given its {@code Authorization} header.
    */
   public ProxyAuth.Outcome check(Optional<String> authorization, String source, String resource) {
+    return check(authorization, source, resource, VERB, true);
+  }
+
+  /**
+   * Checks a request to open a tap: users granted {@value #TAP_VERB} on {@value #TAPS} only; a
+   * proxy's token is refused (a proxy never taps another node).
+   */
+  public ProxyAuth.Outcome checkTap(Optional<String> authorization, String source) {
+    return check(authorization, source, TAPS, TAP_VERB, false);
+  }
+
+  private ProxyAuth.Outcome check(
+      Optional<String> authorization,
+      String source,
+      String resource,
+      String verb,
+      boolean proxiesToo) {
     BearerToken bearer = BearerToken.parse(authorization);
     if (bearer.token() == null) {
       return new ProxyAuth.Outcome.Unauthenticated(bearer.problem());
@@ -94,21 +119,22 @@ public final class ViewerAuth {
     if (claims.isPresent() && claims.get().hasAudience(ProxyAuth.AUDIENCE)) {
       // A token minted for the mesh is a proxy's or nobody's: a person's kubeconfig token is
       // issued for the API server. Decided without a review when its claims are wrong.
-      return proxies != null
+      return proxies != null && proxiesToo
           ? proxies.check(token, claims, source)
           : new ProxyAuth.Outcome.Forbidden(
               claims.get().subject() == null ? "(no subject)" : claims.get().subject());
     }
     return switch (reviews.review(token, null, source)) {
       case TokenReviews.Result.Reviewed r ->
-          authorize(TokenReviews.digest(token) + " " + resource, r.user(), resource);
+          authorize(
+              TokenReviews.digest(token) + " " + verb + " " + resource, r.user(), resource, verb);
       case TokenReviews.Result.Rejected r -> new ProxyAuth.Outcome.Unauthenticated(r.reason());
       case TokenReviews.Result.Throttled t -> new ProxyAuth.Outcome.Throttled();
       case TokenReviews.Result.Unavailable u -> new ProxyAuth.Outcome.Unavailable(u.reason());
     };
   }
 
-  private ProxyAuth.Outcome authorize(String key, UserInfo user, String resource) {
+  private ProxyAuth.Outcome authorize(String key, UserInfo user, String resource, String verb) {
     long now = clock.getAsLong();
     Cached c = decisions.get(key);
     if (c != null && now - c.until() < 0) {
@@ -132,7 +158,7 @@ public final class ViewerAuth {
                       .withNewResourceAttributes()
                       .withGroup(GROUP)
                       .withResource(resource)
-                      .withVerb(VERB)
+                      .withVerb(verb)
                       .endResourceAttributes()
                       .endSpec()
                       .build());
@@ -160,6 +186,6 @@ public final class ViewerAuth {
 
   /** The rule a 403 names, for the caller to ask an administrator for. */
   static String rule(String resource) {
-    return VERB + " " + resource + "." + GROUP;
+    return (TAPS.equals(resource) ? TAP_VERB : VERB) + " " + resource + "." + GROUP;
   }
 }

@@ -62,7 +62,7 @@ public final class AdminServer {
         .get(
             "/config",
             (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send(configJson(view)))
-        .get("/tap", (req, res) -> TapEndpoint.handle(req, res, view.taps()));
+        .get("/tap", (req, res) -> TapEndpoint.handle(req, res, view.taps(), view.tapGrants()));
   }
 
   /**

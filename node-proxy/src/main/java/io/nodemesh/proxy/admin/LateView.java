@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.admin;
 
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.proxy.tap.TapGrants;
 import io.nodemesh.proxy.tap.Taps;
 
 /**
@@ -37,5 +38,11 @@ public final class LateView implements AdminView {
   public Taps taps() {
     AdminView p = proxy;
     return p == null ? null : p.taps();
+  }
+
+  @Override
+  public TapGrants tapGrants() {
+    AdminView p = proxy;
+    return p == null ? null : p.tapGrants();
   }
 }

@@ -3,13 +3,17 @@ package io.nodemesh.proxy.admin;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.nodemesh.config.tap.TapGrant;
 import io.nodemesh.proxy.tap.Tap;
 import io.nodemesh.proxy.tap.TapEvent;
 import io.nodemesh.proxy.tap.TapFilter;
+import io.nodemesh.proxy.tap.TapGrants;
 import io.nodemesh.proxy.tap.Taps;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,6 +23,7 @@ import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,20 +31,41 @@ import java.util.concurrent.TimeUnit;
  * "request"} line per request and a {@code "stats"} line every second with the running counts of
  * matched and dropped requests. The stats line doubles as a heartbeat: a reader that went away is
  * noticed within a second and its tap closed. Tapped requests carry paths and identities, so the
- * endpoint answers loopback callers only (the node itself, or {@code kubectl port-forward}, which
- * Kubernetes RBAC authorises); the other admin endpoints stay open to Prometheus.
+ * endpoint answers loopback callers (the node itself, or {@code kubectl port-forward}, which
+ * Kubernetes RBAC authorises) and callers with a grant the controller signed ({@link TapGrants},
+ * after its own authorisation of the user); the other admin endpoints stay open to Prometheus.
  */
 final class TapEndpoint {
+  private static final HeaderName GRANT = HeaderNames.create(TapGrant.GRANT_HEADER);
+  private static final HeaderName SIGNER = HeaderNames.create(TapGrant.SIGNER_HEADER);
   static final int DEFAULT_RATE = 100;
   private static final JsonFactory JSON = new JsonFactory();
   private static final long STATS_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private TapEndpoint() {}
 
-  static void handle(ServerRequest req, ServerResponse res, Taps taps) {
-    if (!loopback(req.remotePeer().address())) {
+  static void handle(ServerRequest req, ServerResponse res, Taps taps, TapGrants grants) {
+    Optional<String> grant = req.headers().first(GRANT);
+    if (grant.isPresent()) {
+      // A grant is checked wherever it comes from: presenting one never skips the check.
+      String refusal =
+          grants == null
+              ? "this proxy takes no tap grants (it pins no controller CA)"
+              : grants.refusal(
+                  grant.get(),
+                  req.headers().first(SIGNER).orElse(null),
+                  String.valueOf(req.localPeer().host()),
+                  req.query().rawValue());
+      if (refusal != null) {
+        refuse(res, Status.FORBIDDEN_403, refusal);
+        return;
+      }
+    } else if (!loopback(req.remotePeer().address())) {
       refuse(
-          res, Status.FORBIDDEN_403, "tap answers loopback callers only; use kubectl port-forward");
+          res,
+          Status.FORBIDDEN_403,
+          "tap answers loopback callers, or the controller with a signed grant; use nodemesh tap"
+              + " --controller, or kubectl port-forward");
       return;
     }
     if (taps == null) {

@@ -75,6 +75,9 @@ public final class ProxyMetrics {
         Counter.builder("nodemesh.upstream.connections.opened")
             .description("Upstream connections opened to endpoints")
             .register(registry);
+    Gauge.builder("nodemesh.taps.open", taps, Taps::count)
+        .description("live request taps open on this proxy (nodemesh tap), 0 when nobody taps")
+        .register(registry);
     Gauge.builder("nodemesh.upstream.connections.open", upstreamOpen, AtomicInteger::get)
         .description("Upstream HTTP connections open (in use or pooled)")
         .register(registry);
