@@ -99,6 +99,9 @@ class RouteRulesIT {
       assertThat(none.statusCode()).isEqualTo(404);
       assertThat(none.body()).contains("no route rule of service shop/web matches");
       assertThat(v1.requests.get() + v2.requests.get()).isEqualTo(2);
+      // A matched header sent twice could be read one way by one hop and another by the next.
+      assertThat(get(port, "/api/x", "x-canary", "no", "x-canary", "yes").statusCode())
+          .isEqualTo(400);
     }
   }
 

@@ -2,6 +2,7 @@ package io.nodemesh.proxy.listener;
 
 import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
@@ -73,6 +74,14 @@ public record CompiledListener(
     for (HttpMatch m : config.route().matches()) {
       for (String h : m.headers().keySet()) {
         names.add(h.toLowerCase(Locale.ROOT));
+      }
+    }
+    // Gateway API rule matches read one value of a header too (issue 17).
+    for (RouteRule r : config.route().rules()) {
+      for (RouteRule.Match m : r.matches()) {
+        for (RouteRule.ValueMatch h : m.headers()) {
+          names.add(h.name());
+        }
       }
     }
     if (access != null) {
