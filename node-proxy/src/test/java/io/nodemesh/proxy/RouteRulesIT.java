@@ -16,6 +16,7 @@ import io.grpc.stub.ClientCalls;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
@@ -85,14 +86,21 @@ class RouteRulesIT {
               List.of(new ValueMatch(ValueMatch.Type.EXACT, "x-canary", "yes")),
               List.of(),
               null);
+      // Through the wire format, as the controller serves it.
       proxy.apply(
-          config(
-              1,
-              listener(
-                  port,
-                  v1.backend("web", 1),
-                  rule("shop/web#0", List.of(canary), List.of(), v2.backend("web-v2", 1)),
-                  rule("shop/web#1", List.of(prefix("/api")), List.of(), v1.backend("web", 1)))));
+          MeshConfigJson.read(
+              MeshConfigJson.write(
+                  config(
+                      1,
+                      listener(
+                          port,
+                          v1.backend("web", 1),
+                          rule("shop/web#0", List.of(canary), List.of(), v2.backend("web-v2", 1)),
+                          rule(
+                              "shop/web#1",
+                              List.of(prefix("/api")),
+                              List.of(),
+                              v1.backend("web", 1)))))));
       assertThat(get(port, "/api/x", "x-canary", "yes").body()).isEqualTo("v2");
       assertThat(get(port, "/api/x").body()).isEqualTo("v1");
       HttpResponse<String> none = get(port, "/other");

@@ -252,7 +252,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     boolean bodyFollows = !(request instanceof LastHttpContent);
     RequestObservation o =
         context.metrics().startRequest(a.listener(), null, null, request, ctx.channel());
-    o.source(source);
+    if (a.status().code() == 403) {
+      // As for reject: a caller no pod admits gets no source label of its own.
+      o.unservedSource(source);
+    } else {
+      o.source(source);
+    }
     o.route(a.rule().meter());
     o.end(a.status().code());
     ReferenceCountUtil.release(request);

@@ -136,8 +136,9 @@ final class Exchange {
       request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
     }
     observation.inject(request.headers());
-    if (rule != null && rule.mirrors().length > 0) {
-      // Copied as forwarded, before the write upstream gives the body's buffers back.
+    if (rule != null && rule.mirrors().length > 0 && !upgrade) {
+      // Copied as forwarded, before the write upstream gives the body's buffers back. An upgrade
+      // is not mirrored: its copy would be a second tunnel.
       mirror = MirrorCopy.start(rule, request, context, down.channel().eventLoop(), scheme);
     }
     if (request instanceof HttpContent c) {
