@@ -16,6 +16,14 @@ public final class Share {
   /** 2^64 * (sqrt(2) - 1), odd: a second, unrelated sequence. */
   public static final long SILVER = 0x6A09E667F3BCC909L;
 
+  /** 2^64 * frac(sqrt(3)), odd: a third one. */
+  public static final long BRONZE = 0xBB67AE8584CAA73BL;
+
+  /**
+   * 2^64 * frac(cbrt(2)), made odd: a fourth one (not sqrt(5), which is the golden ratio's kin).
+   */
+  public static final long COPPER = 0x428A2F98D728AE23L;
+
   private final AtomicLong next = new AtomicLong();
   private final long step;
   private final long threshold;

@@ -30,7 +30,9 @@ public final class MirrorGate {
 
   public MirrorGate(CompiledBackend backend, double percent, RouteMeters.Meter meter) {
     this.backend = backend;
-    this.share = new Share(percent, Share.GOLDEN);
+    // Not the delay's sequence: both are drawn once per forwarded request, and the same sequence
+    // would delay exactly the mirrored requests.
+    this.share = new Share(percent, Share.BRONZE);
     this.meter = meter;
   }
 

@@ -103,7 +103,7 @@ public final class CompiledRule {
           rule.refusedWeight() == 0
               ? null
               : new Share(
-                  100.0 * rule.refusedWeight() / (weights + rule.refusedWeight()), Share.SILVER);
+                  100.0 * rule.refusedWeight() / (weights + rule.refusedWeight()), Share.COPPER);
     }
     this.fault = FaultInjector.of(rule.fault());
     if (rule.retry() != null) {
