@@ -6,10 +6,15 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -176,6 +181,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         switch (route) {
           case Route.Forward f -> f.listener();
           case Route.Reject r -> r.listener();
+          case Route.Answer a -> a.listener();
         };
     String source = routed == null ? null : routed.access().identity(peer);
     switch (route) {
@@ -194,6 +200,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             r.refusal() == null && HttpUtil.isKeepAlive(request),
             source);
       }
+      case Route.Answer a -> answer(request, a, source);
       case Route.Forward f -> {
         String ns = f.listener().config().namespace();
         if (!context.limits().tryAcquireUpstream(ns, f.service())) {
@@ -239,9 +246,42 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     respond(status, message, keepAlive, bodyFollows);
   }
 
+  /** A Gateway API rule answers itself: a redirect, an injected abort, a 500 (issue 17). */
+  private void answer(HttpRequest request, Route.Answer a, String source) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    boolean bodyFollows = !(request instanceof LastHttpContent);
+    RequestObservation o =
+        context.metrics().startRequest(a.listener(), null, null, request, ctx.channel());
+    if (a.status().code() == 403) {
+      // As for reject: a caller no pod admits gets no source label of its own.
+      o.unservedSource(source);
+    } else {
+      o.source(source);
+    }
+    o.route(a.rule().meter());
+    o.end(a.status().code());
+    ReferenceCountUtil.release(request);
+    FullHttpResponse r;
+    if (a.message() != null) {
+      r = Responses.text(ctx.alloc(), a.status(), a.message(), keepAlive);
+    } else {
+      r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, a.status(), Unpooled.EMPTY_BUFFER);
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+      if (!keepAlive) {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+    }
+    r.headers().setAll(a.headers());
+    send(r, keepAlive, bodyFollows);
+  }
+
   private void respond(
       HttpResponseStatus status, String message, boolean keepAlive, boolean bodyFollows) {
-    ChannelFuture f = ctx.writeAndFlush(Responses.text(ctx.alloc(), status, message, keepAlive));
+    send(Responses.text(ctx.alloc(), status, message, keepAlive), keepAlive, bodyFollows);
+  }
+
+  private void send(FullHttpResponse response, boolean keepAlive, boolean bodyFollows) {
+    ChannelFuture f = ctx.writeAndFlush(response);
     if (!keepAlive) {
       closing = true;
       f.addListener(ChannelFutureListener.CLOSE);

@@ -23,6 +23,7 @@ import io.nodemesh.proxy.metrics.RequestObservation;
 import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.resilience.ReplayBuffer;
+import io.nodemesh.proxy.route.CompiledRule;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,10 @@ final class Exchange {
   private final DeadlineTimer timeout;
   private ScheduledFuture<?> retryTimer;
   private final Call call;
+  private final CompiledRule rule;
+  private MirrorCopy mirror;
+  private long notBefore;
+  private boolean delayed;
   private final ReplayBuffer replay;
   private long deadline = Long.MAX_VALUE;
   private int attempt;
@@ -87,6 +92,10 @@ final class Exchange {
             .startRequest(
                 route.listener(), route.service(), route.target(), request, down.channel());
     this.call = route.call();
+    this.rule = route.rule();
+    if (rule != null && rule.meter() != null) {
+      observation.route(rule.meter());
+    }
     this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
   }
@@ -101,6 +110,11 @@ final class Exchange {
   }
 
   void start(HttpRequest request) {
+    long delay = rule == null || rule.fault() == null ? 0 : rule.fault().delayNanos();
+    if (delay > 0) {
+      notBefore = System.nanoTime() + delay;
+      delayed = true;
+    }
     if (scheme != Scheme.H2C && Tunnel.isUpgradeRequest(request, down.channel())) {
       upgradeTo =
           UpgradeTokens.allowed(
@@ -122,6 +136,11 @@ final class Exchange {
       request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
     }
     observation.inject(request.headers());
+    if (rule != null && rule.mirrors().length > 0 && !upgrade) {
+      // Copied as forwarded, before the write upstream gives the body's buffers back. An upgrade
+      // is not mirrored: its copy would be a second tunnel.
+      mirror = MirrorCopy.start(rule, request, context, down.channel().eventLoop(), scheme);
+    }
     if (request instanceof HttpContent c) {
       observation.requestBytes(c.content().readableBytes());
     }
@@ -134,6 +153,14 @@ final class Exchange {
     }
     pending.add(request);
     pool = context.pool(down.channel().eventLoop());
+    if (delayed) {
+      // An injected delay (issue 17): the request waits here, its body queued as for a slow
+      // connect; the request timeout starts after it (see startTimeout).
+      retryTimer =
+          down.executor()
+              .schedule(this::retry, notBefore - System.nanoTime(), TimeUnit.NANOSECONDS);
+      return;
+    }
     startAttempt();
   }
 
@@ -253,6 +280,9 @@ final class Exchange {
       return;
     }
     observation.requestBytes(content.content().readableBytes());
+    if (mirror != null) {
+      mirror.add(content);
+    }
     if (replay != null) {
       replay.add(content);
     }
@@ -333,6 +363,9 @@ final class Exchange {
         downstreamKeepAlive =
             ForwardingHeaders.prepareResponse(
                 r, clientKeepAlive && requestComplete, clientVersion, head);
+        if (rule != null) {
+          rule.editResponse(r.headers());
+        }
       }
     }
     if (!informational) {
@@ -387,7 +420,7 @@ final class Exchange {
    */
   private boolean finalResponse(int code, HttpObject msg) {
     long now = System.nanoTime();
-    if (code != 502 && code != 503 && code != 504) {
+    if (!call.retriesStatus(code)) {
       call.responded(code, now);
       return true;
     }
@@ -462,7 +495,8 @@ final class Exchange {
    * long upload or a long download is not a hung backend, silence after a complete request is.
    */
   private void startTimeout() {
-    deadline = System.nanoTime() + requestTimeoutNanos();
+    long now = System.nanoTime();
+    deadline = (delayed && notBefore - now > 0 ? notBefore : now) + requestTimeoutNanos();
     armTimer();
   }
 
@@ -470,6 +504,11 @@ final class Exchange {
   private void armTimer() {
     long delay = deadline - System.nanoTime();
     long perTry = call == null ? 0 : call.perTryTimeoutNanos();
+    long waiting = delayed ? notBefore - System.nanoTime() : 0;
+    if (perTry > 0 && waiting > 0) {
+      // The first try starts after an injected delay.
+      perTry += waiting;
+    }
     if (perTry > 0 && perTry < delay) {
       delay = perTry;
     }
@@ -539,6 +578,9 @@ final class Exchange {
     }
     if (replay != null) {
       replay.release();
+    }
+    if (mirror != null) {
+      mirror.abandon();
     }
     context.inFlightCounter().decrementAndGet();
     HttpObject o;

@@ -1,10 +1,12 @@
 package io.nodemesh.proxy.http;
 
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.resilience.Call;
+import io.nodemesh.proxy.route.CompiledRule;
 
 /** What the proxy does with one request. */
 public sealed interface Route {
@@ -12,13 +14,35 @@ public sealed interface Route {
    * Forward to {@code target}, an endpoint of backend Service {@code service}.
    *
    * @param call tracks outcomes and retries (see {@link Call}); null when untracked
+   * @param rule the Gateway API rule that routed it, or null (issue 17)
    */
-  record Forward(CompiledListener listener, String service, Target target, Call call)
+  record Forward(
+      CompiledListener listener, String service, Target target, Call call, CompiledRule rule)
       implements Route {
+    public Forward(CompiledListener listener, String service, Target target, Call call) {
+      this(listener, service, target, call, null);
+    }
+
     public Forward(CompiledListener listener, String service, Target target) {
-      this(listener, service, target, null);
+      this(listener, service, target, null, null);
     }
   }
+
+  /**
+   * Answer locally on behalf of a Gateway API rule: a redirect, an injected abort, or a 500 for a
+   * rule without a backend that may serve (issue 17).
+   *
+   * @param headers set on the answer (Location, grpc-status ...)
+   * @param message the one-line text body, or null for none (a gRPC abort has no body)
+   * @param rule the rule, whose meter counts the answer
+   */
+  record Answer(
+      CompiledListener listener,
+      HttpResponseStatus status,
+      HttpHeaders headers,
+      String message,
+      CompiledRule rule)
+      implements Route {}
 
   /**
    * Answer locally.

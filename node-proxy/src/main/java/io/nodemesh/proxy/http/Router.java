@@ -55,6 +55,9 @@ public interface Router {
     if (denied != null) {
       return new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, listener);
     }
+    if (listener.rules().active()) {
+      return RuleRouter.route(listener, request, path, source, admitted.pods());
+    }
     // Only among the pods whose service account allows it (SMI judges access per pod).
     Pick pick =
         listener

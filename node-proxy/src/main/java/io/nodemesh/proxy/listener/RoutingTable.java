@@ -4,12 +4,15 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteFilter;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import io.nodemesh.proxy.route.RouteRules;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -145,7 +148,8 @@ public final class RoutingTable {
                   compiled.config(),
                   compiled.route(),
                   compiled.metrics(),
-                  AccessGuard.of(access, l, metrics.registry()));
+                  AccessGuard.of(access, l, metrics.registry()),
+                  compiled.rules());
         }
       }
       if (l.protocol() == Protocol.TCP) {
@@ -204,7 +208,8 @@ public final class RoutingTable {
           l,
           new CompiledRoute(l, registry, meters),
           meters,
-          AccessGuard.of(access, l, metrics.registry()));
+          AccessGuard.of(access, l, metrics.registry()),
+          RouteRules.compile(l, registry, meters, metrics.routes()));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "config " + config.version() + ": listener " + l.key() + ": " + e.getMessage(), e);
@@ -316,6 +321,15 @@ public final class RoutingTable {
     private static List<BackendConfig> backends(ListenerConfig l) {
       List<BackendConfig> backends = new ArrayList<>(l.route().split());
       backends.add(l.route().root());
+      // Gateway API rules name backends and mirrors of their own (issue 17).
+      for (RouteRule r : l.route().rules()) {
+        backends.addAll(r.backends());
+        for (RouteFilter f : r.filters()) {
+          if (f instanceof RouteFilter.RequestMirror m) {
+            backends.add(m.backend());
+          }
+        }
+      }
       return backends;
     }
 

@@ -46,6 +46,7 @@ public final class ProxyMetrics {
   private final Map<String, Gauges> downstream = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> sharedGauges = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final RouteMeters routes = new RouteMeters(registry, RouteMeters.DEFAULT_MAX_ROUTES);
 
   /** Meters only: no tracing, no access log. */
   public ProxyMetrics() {
@@ -171,6 +172,11 @@ public final class ProxyMetrics {
   /** The Prometheus text exposition of every meter. */
   public String scrape() {
     return registry.scrape();
+  }
+
+  /** The meters of Gateway API route rules, shared by all listeners of this proxy. */
+  public RouteMeters routes() {
+    return routes;
   }
 
   public PrometheusMeterRegistry registry() {

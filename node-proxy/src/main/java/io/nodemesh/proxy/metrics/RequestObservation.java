@@ -39,6 +39,7 @@ public final class RequestObservation {
   private final long startMillis;
   private String source = ListenerMetrics.UNKNOWN_SOURCE;
   private boolean sourceLabel = true;
+  private RouteMeters.Meter routeMeter;
   private long requestBytes;
   private long responseBytes;
   private int retries;
@@ -161,6 +162,11 @@ public final class RequestObservation {
     }
   }
 
+  /** The request was routed by a Gateway API rule: its meter counts it too (issue 17). */
+  public void route(RouteMeters.Meter meter) {
+    routeMeter = meter;
+  }
+
   /** Records the outcome; later calls are ignored. */
   public void end(int status) {
     if (ended) {
@@ -168,6 +174,9 @@ public final class RequestObservation {
     }
     ended = true;
     long nanos = System.nanoTime() - startNanos;
+    if (routeMeter != null) {
+      routeMeter.record(status, nanos);
+    }
     if (listener != null) {
       listener
           .metrics()

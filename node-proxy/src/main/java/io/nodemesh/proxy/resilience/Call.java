@@ -7,6 +7,7 @@ import io.nodemesh.proxy.balance.Target;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -36,6 +37,7 @@ public final class Call {
   private boolean outcomeRecorded;
   private int retries;
   private Predicate<EndpointState> only;
+  private IntPredicate retryStatuses;
 
   Call(
       String service,
@@ -181,6 +183,21 @@ public final class Call {
         breaker.onSuccess(permit, now);
       }
     }
+  }
+
+  /**
+   * Retries the response statuses {@code statuses} accepts instead of 502, 503 and 504 (a Gateway
+   * API rule's {@code retry.codes}); null restores those.
+   */
+  public void retryStatuses(IntPredicate statuses) {
+    retryStatuses = statuses;
+  }
+
+  /** Whether a response with {@code status} is retried when the other retry rules allow it. */
+  public boolean retriesStatus(int status) {
+    return retryStatuses == null
+        ? status == 502 || status == 503 || status == 504
+        : retryStatuses.test(status);
   }
 
   /** A TCP connection to the endpoint is established: a success for balancing and breaker. */
