@@ -73,7 +73,7 @@ public final class CompileMemo {
   private Map<String, SplitPlan> plans = Map.of();
   private Map<String, Set<String>> rootsByBackend = Map.of();
   private List<Problem> splitProblems = List.of();
-  private GammaRoutes.Plan gamma = GammaRoutes.Plan.empty();
+  private volatile GammaRoutes.Plan gamma = GammaRoutes.Plan.empty();
   private final Map<String, List<ListenerConfig>> listenersByService = new HashMap<>();
   private final SortedMap<String, ListenerConfig> listeners = new TreeMap<>();
   private final SortedMap<String, List<Problem>> listenerProblems = new TreeMap<>();
