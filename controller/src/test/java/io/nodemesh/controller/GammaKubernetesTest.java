@@ -131,7 +131,7 @@ class GammaKubernetesTest {
           .atMost(WAIT)
           .untilAsserted(
               () ->
-                  assertThat(web().route().split())
+                  assertThat(web().route().rules().get(0).backends())
                       .extracting(BackendConfig::service, BackendConfig::weight)
                       .containsExactly(
                           org.assertj.core.groups.Tuple.tuple("web-primary", 100 - w),
@@ -166,8 +166,10 @@ class GammaKubernetesTest {
               assertThat(resolved.getReason()).isEqualTo("BackendNotFound");
               assertThat(resolved.getMessage()).contains("spec.rules[0].backendRefs[1].name");
             });
-    assertThat(web().route().split())
+    assertThat(web().route().rules().get(0).backends())
         .extracting(BackendConfig::service)
         .containsExactly("web-primary");
+    // Gateway API: the missing backend's share is answered 500, not moved to the others.
+    assertThat(web().route().rules().get(0).refusedWeight()).isEqualTo(100);
   }
 }

@@ -46,12 +46,16 @@ class GammaLocalTest {
         .formatted(100 - canary, canary);
   }
 
+  /** The weights of the route's rule, or of the TrafficSplit when no rule is in force. */
   List<Integer> weights() {
     return controller.currentConfig().listeners().stream()
         .filter(l -> l.key().equals("default/web:80"))
         .findFirst()
         .map(ListenerConfig::route)
-        .map(r -> r.split().stream().map(BackendConfig::weight).toList())
+        .map(
+            r ->
+                (r.rules().isEmpty() ? r.split() : r.rules().get(0).backends())
+                    .stream().map(BackendConfig::weight).toList())
         .orElse(List.of());
   }
 

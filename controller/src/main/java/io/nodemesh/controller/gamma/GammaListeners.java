@@ -4,11 +4,11 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.RouteFilter;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.gamma.GammaRule.WeightedBackend;
 import io.nodemesh.controller.topology.Topology;
@@ -16,10 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Puts the GAMMA rules of a Service port into its listener: the rules' backends become the
- * listener's weighted split, their matches select the requests that are split (the rest go to the
- * Service itself, as GAMMA says for requests no route matches), and the timeouts and retries of a
- * match-everything rule become the listener's.
+ * Puts the GAMMA rules of a Service port into its listener as {@link RouteRule}s, in precedence
+ * order, with the backends' and mirrors' endpoints resolved for that port. The proxy then takes the
+ * first rule that matches and answers 404 when none does (Gateway API); the listener's SMI split is
+ * not used (see {@code GammaPrecedence} in the compiler).
  */
 public final class GammaListeners {
   private GammaListeners() {}
@@ -31,8 +31,7 @@ public final class GammaListeners {
   }
 
   /**
-   * The listener with its GAMMA rules applied, or {@code l} itself when no rule is attached to its
-   * port.
+   * The listener with its GAMMA rules, or {@code l} itself when no rule is attached to its port.
    */
   public static ListenerConfig apply(
       ListenerConfig l, ServiceRoutes routes, Topology t, Endpoints endpoints, List<Problem> out) {
@@ -40,13 +39,11 @@ public final class GammaListeners {
     if (rules == null || rules.isEmpty()) {
       return l;
     }
-    GammaRule first = rules.get(0);
     if (l.protocol() != Protocol.HTTP) {
+      GammaRule first = rules.get(0);
       out.add(
-          new Problem(
-              first.route().kind(),
-              first.route().namespace(),
-              first.route().name(),
+          problem(
+              first,
               "spec.parentRefs",
               "port "
                   + l.port()
@@ -58,75 +55,119 @@ public final class GammaListeners {
               Reasons.UNSUPPORTED_VALUE));
       return l;
     }
-    List<BackendConfig> split = new ArrayList<>();
-    for (int i = 0; i < first.backends().size(); i++) {
-      WeightedBackend b = first.backends().get(i);
-      int port = b.port() == 0 ? l.port() : b.port();
-      ServicePort sp = port(t.service(l.namespace(), b.service()), port);
-      if (sp == null) {
-        out.add(
-            new Problem(
-                first.route().kind(),
-                first.route().namespace(),
-                first.route().name(),
-                "spec.rules[" + first.index() + "].backendRefs[" + i + "].port",
-                "Service '" + b.service() + "' has no port " + port + "; backend left out",
-                "PortMissing"));
-        continue;
-      }
-      split.add(
-          new BackendConfig(
-              b.service(), b.weight(), endpoints.of(l.namespace(), b.service(), sp, out)));
-    }
-    List<HttpMatch> matches = new ArrayList<>();
-    boolean all = false;
+    List<RouteRule> compiled = new ArrayList<>();
     for (GammaRule r : rules) {
-      all |= r.matches().isEmpty();
-      matches.addAll(r.matches());
+      List<BackendConfig> backends = new ArrayList<>();
+      int refused = r.refusedWeight();
+      for (int i = 0; i < r.backends().size(); i++) {
+        WeightedBackend b = r.backends().get(i);
+        BackendConfig c =
+            backend(
+                l,
+                r,
+                "spec.rules[" + r.index() + "].backendRefs",
+                b.service(),
+                b.port(),
+                b.weight(),
+                t,
+                endpoints,
+                out);
+        if (c == null) {
+          refused += b.weight();
+        } else {
+          backends.add(c);
+        }
+      }
+      List<RouteFilter> filters = new ArrayList<>();
+      for (GammaRule.Filter f : r.filters()) {
+        switch (f) {
+          case GammaRule.Ready ready -> filters.add(ready.filter());
+          case GammaRule.Mirror m -> {
+            BackendConfig c =
+                backend(
+                    l,
+                    r,
+                    "spec.rules[" + r.index() + "].filters",
+                    m.service(),
+                    m.port(),
+                    1,
+                    t,
+                    endpoints,
+                    out);
+            if (c != null) {
+              filters.add(new RouteFilter.RequestMirror(c, m.percent()));
+            }
+          }
+        }
+      }
+      compiled.add(
+          new RouteRule(
+              r.name(),
+              r.matches(),
+              filters,
+              backends,
+              refused,
+              r.timeouts(),
+              r.retry(),
+              r.fault()));
     }
-    RouteConfig route =
-        new RouteConfig(
-            l.route().root(), split, all ? List.of() : matches, first.route().toString());
+    RouteConfig route = new RouteConfig(l.route().root(), List.of(), List.of(), null, compiled);
     return new ListenerConfig(
-        l.namespace(),
-        l.service(),
-        l.port(),
-        l.protocol(),
-        l.proxyPort(),
-        route,
-        policy(l.policy(), first));
+        l.namespace(), l.service(), l.port(), l.protocol(), l.proxyPort(), route, l.policy());
   }
 
-  /** The listener's policy with a match-everything rule's timeouts and retries. */
-  private static ServicePolicy policy(ServicePolicy p, GammaRule r) {
-    if (!r.hasPolicy()) {
-      return p;
+  /** Checks the bounds {@link RouteRule} enforces, with placeholder backends; returns the rule. */
+  static GammaRule check(GammaRule r) {
+    List<RouteFilter> filters = new ArrayList<>();
+    for (GammaRule.Filter f : r.filters()) {
+      if (f instanceof GammaRule.Ready ready) {
+        filters.add(ready.filter());
+      }
     }
-    ServicePolicy.Timeouts t = p.timeouts();
-    ServicePolicy.Retry y = p.retry();
-    ServicePolicy.Timeouts timeouts =
-        new ServicePolicy.Timeouts(
-            t.connectMillis(),
-            r.requestMillis() > 0 ? r.requestMillis() : t.requestMillis(),
-            t.idleMillis());
-    ServicePolicy.Retry retry =
-        new ServicePolicy.Retry(
-            r.retryAttempts() > 0 ? r.retryAttempts() : y.attempts(),
-            r.backendRequestMillis() > 0 ? r.backendRequestMillis() : y.perTryMillis(),
-            r.retryBackoffMillis() > 0 ? r.retryBackoffMillis() : y.backoffBaseMillis(),
-            Math.max(y.backoffMaxMillis(), r.retryBackoffMillis()),
-            y.budgetRatio(),
-            y.budgetMinPerSecond());
-    return new ServicePolicy(
-        p.scheme(),
-        p.balancing(),
-        timeouts,
-        retry,
-        p.circuitBreaker(),
-        p.outlier(),
-        p.rateLimit(),
-        p.connections(),
-        p.paths());
+    List<BackendConfig> backends = new ArrayList<>();
+    for (WeightedBackend b : r.backends()) {
+      backends.add(new BackendConfig(b.service(), b.weight(), List.of()));
+    }
+    new RouteRule(
+        r.name(),
+        r.matches(),
+        filters,
+        backends,
+        r.refusedWeight(),
+        r.timeouts(),
+        r.retry(),
+        r.fault());
+    return r;
+  }
+
+  /** A backend or mirror target for the listener's port; null (reported) without that port. */
+  private static BackendConfig backend(
+      ListenerConfig l,
+      GammaRule r,
+      String field,
+      String service,
+      int backendPort,
+      int weight,
+      Topology t,
+      Endpoints endpoints,
+      List<Problem> out) {
+    int port = backendPort == 0 ? l.port() : backendPort;
+    ServicePort sp = port(t.service(l.namespace(), service), port);
+    if (sp == null) {
+      out.add(
+          problem(
+              r,
+              field,
+              "Service '" + service + "' has no port " + port + "; its share is answered 500",
+              "PortMissing"));
+      return null;
+    }
+    return new BackendConfig(service, weight, endpoints.of(l.namespace(), service, sp, out));
+  }
+
+  private static Problem problem(GammaRule r, String field, String message, String reason) {
+    return new Problem(
+        r.route().kind(), r.route().namespace(), r.route().name(), field, message, reason);
   }
 
   private static ServicePort port(Service svc, int port) {

@@ -5,21 +5,23 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCMethodMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPPathMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
-import io.nodemesh.config.HttpMatch;
-import io.nodemesh.config.TenantRegex;
-import java.util.LinkedHashMap;
+import io.nodemesh.config.RouteRule;
+import io.nodemesh.config.RouteRule.PathMatch;
+import io.nodemesh.config.RouteRule.ValueMatch;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * Gateway API matches in the proxy's form ({@link HttpMatch}: a path regex the proxy runs with
- * {@code lookingAt} on the path without its query, header regexes that must match a whole value).
- * Every value is the tenant's: literal values are escaped, regexes must pass {@link TenantRegex}. A
- * match the proxy cannot express throws {@link Unsupported}, one that is wrong {@link
- * IllegalArgumentException}; both carry the field.
+ * Gateway API matches in the proxy's terms ({@link RouteRule.Match}). Every value is the tenant's:
+ * the records bound them (lengths, counts, {@code TenantRegex} for regexes) and refuse what breaks
+ * a bound; this class says which field it was. A match the proxy cannot express throws {@link
+ * Unsupported}, a wrong one {@link Invalid}.
  */
 final class GammaMatches {
   /** The methods HTTPRoute's {@code method} enum allows (Gateway API v1.2). */
@@ -28,7 +30,7 @@ final class GammaMatches {
 
   private GammaMatches() {}
 
-  /** A field the proxy cannot honour yet; the rule is refused with reason UnsupportedValue. */
+  /** A field the proxy cannot honour; the rule is refused with reason UnsupportedValue. */
   static final class Unsupported extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final String field;
@@ -50,33 +52,54 @@ final class GammaMatches {
     }
   }
 
+  /** Builds a model record, turning its refusal into {@link Invalid} on {@code field}. */
+  static <T> T at(String field, Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (Invalid | Unsupported e) {
+      throw e;
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new Invalid(field, e.getMessage() == null ? "invalid" : e.getMessage());
+    }
+  }
+
   /** One HTTPRoute match at {@code field} (e.g. {@code spec.rules[0].matches[1]}). */
-  static HttpMatch http(String name, String field, HTTPRouteMatch m) {
-    if (m.getQueryParams() != null && !m.getQueryParams().isEmpty()) {
-      throw new Unsupported(
-          field + ".queryParams", "query parameter matches are not supported by this proxy yet");
-    }
-    String path = path(field + ".path", m.getPath());
-    List<String> methods = List.of();
+  static RouteRule.Match http(String field, HTTPRouteMatch m) {
+    PathMatch path = path(field + ".path", m.getPath());
+    String method = null;
     if (m.getMethod() != null) {
-      String method = m.getMethod();
-      if (!METHODS.contains(method)) {
-        throw new Invalid(field + ".method", "'" + method + "' is not an HTTP method");
+      if (!METHODS.contains(m.getMethod())) {
+        throw new Invalid(field + ".method", "'" + m.getMethod() + "' is not an HTTP method");
       }
-      methods = List.of(method);
+      method = m.getMethod();
     }
-    Map<String, String> headers = new LinkedHashMap<>();
+    List<ValueMatch> headers = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     List<HTTPHeaderMatch> hs = m.getHeaders() == null ? List.of() : m.getHeaders();
     for (int i = 0; i < hs.size(); i++) {
       HTTPHeaderMatch h = hs.get(i);
-      header(headers, field + ".headers[" + i + "]", h.getName(), h.getType(), h.getValue());
+      String f = field + ".headers[" + i + "]";
+      // "Multiple match values for the same header name: the first is used" (HTTPHeaderMatch).
+      if (h.getName() != null && seen.add(h.getName().toLowerCase(Locale.ROOT))) {
+        headers.add(value(f, h.getType(), h.getName(), h.getValue()));
+      }
     }
-    return checked(field, name, path, methods, headers);
+    List<ValueMatch> query = new ArrayList<>();
+    Set<String> seenQuery = new HashSet<>();
+    List<HTTPQueryParamMatch> qs = m.getQueryParams() == null ? List.of() : m.getQueryParams();
+    for (int i = 0; i < qs.size(); i++) {
+      HTTPQueryParamMatch q = qs.get(i);
+      if (q.getName() != null && seenQuery.add(q.getName())) {
+        query.add(value(field + ".queryParams[" + i + "]", q.getType(), q.getName(), q.getValue()));
+      }
+    }
+    String m2 = method;
+    return at(field, () -> new RouteRule.Match(path, headers, query, m2));
   }
 
-  /** One GRPCRoute match: gRPC calls are POSTs to {@code /service/method} (gRPC over HTTP/2). */
-  static HttpMatch grpc(String name, String field, GRPCRouteMatch m) {
-    String path = null;
+  /** One GRPCRoute match: gRPC calls are requests to {@code /package.Service/Method}. */
+  static RouteRule.Match grpc(String field, GRPCRouteMatch m) {
+    PathMatch path = null;
     GRPCMethodMatch mm = m.getMethod();
     if (mm != null) {
       String f = field + ".method";
@@ -85,21 +108,40 @@ final class GammaMatches {
       if (service == null && method == null) {
         throw new Invalid(f, "one of service and method must be set");
       }
-      boolean regex = "RegularExpression".equals(mm.getType());
-      if (!regex && mm.getType() != null && !"Exact".equals(mm.getType())) {
-        throw new Invalid(f + ".type", "'" + mm.getType() + "' is not Exact or RegularExpression");
-      }
-      String s = service == null ? "[^/]+" : regex ? "(?:" + service + ")" : quote(service);
-      String me = method == null ? "[^/]+" : regex ? "(?:" + method + ")" : quote(method);
-      path = "/" + s + "/" + me + "$";
+      String type = mm.getType() == null ? "Exact" : mm.getType();
+      PathMatch p =
+          switch (type) {
+            case "Exact" ->
+                service != null && method != null
+                    ? new PathMatch(
+                        PathMatch.Type.EXACT, "/" + name(f, service) + "/" + name(f, method))
+                    : service != null
+                        ? new PathMatch(PathMatch.Type.PATH_PREFIX, "/" + name(f, service))
+                        : new PathMatch(
+                            PathMatch.Type.REGULAR_EXPRESSION, "/[^/]+/" + quote(name(f, method)));
+            case "RegularExpression" ->
+                new PathMatch(
+                    PathMatch.Type.REGULAR_EXPRESSION,
+                    "/"
+                        + (service == null ? "[^/]+" : "(?:" + service + ")")
+                        + "/"
+                        + (method == null ? "[^/]+" : "(?:" + method + ")"));
+            default ->
+                throw new Invalid(f + ".type", "'" + type + "' is not Exact or RegularExpression");
+          };
+      path = p;
     }
-    Map<String, String> headers = new LinkedHashMap<>();
+    List<ValueMatch> headers = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     List<GRPCHeaderMatch> hs = m.getHeaders() == null ? List.of() : m.getHeaders();
     for (int i = 0; i < hs.size(); i++) {
       GRPCHeaderMatch h = hs.get(i);
-      header(headers, field + ".headers[" + i + "]", h.getName(), h.getType(), h.getValue());
+      if (h.getName() != null && seen.add(h.getName().toLowerCase(Locale.ROOT))) {
+        headers.add(value(field + ".headers[" + i + "]", h.getType(), h.getName(), h.getValue()));
+      }
     }
-    return checked(field, name, path, List.of(), headers);
+    PathMatch p2 = path;
+    return at(field, () -> new RouteRule.Match(p2, headers, List.of(), null));
   }
 
   /** The rank of an HTTPRoute match (see {@link MatchOrder}). */
@@ -116,8 +158,8 @@ final class GammaMatches {
   }
 
   /**
-   * The rank of a GRPCRoute match: the spec orders by the most characters in a matching
-   * non-wildcard service, then method, then the most header matches; folded into the same record.
+   * The rank of a GRPCRoute match: the spec orders by the most characters of a non-wildcard
+   * service, then a method, then the most header matches; folded into the same record.
    */
   static MatchOrder order(GRPCRouteMatch m) {
     GRPCMethodMatch mm = m.getMethod();
@@ -127,87 +169,63 @@ final class GammaMatches {
         0, service, method, m.getHeaders() == null ? 0 : m.getHeaders().size(), 0);
   }
 
-  /** The path regex of a path match, or null for every path. */
-  private static String path(String field, HTTPPathMatch p) {
+  /** The path condition of a path match, or null for every path. */
+  private static PathMatch path(String field, HTTPPathMatch p) {
     if (p == null) {
       return null;
     }
     String type = p.getType() == null ? "PathPrefix" : p.getType();
     String value = p.getValue() == null ? "/" : p.getValue();
-    if (!"RegularExpression".equals(type) && !value.startsWith("/")) {
-      throw new Invalid(field + ".value", "'" + value + "' does not start with '/'");
+    PathMatch.Type t =
+        switch (type) {
+          case "Exact" -> PathMatch.Type.EXACT;
+          case "PathPrefix" -> PathMatch.Type.PATH_PREFIX;
+          case "RegularExpression" -> PathMatch.Type.REGULAR_EXPRESSION;
+          default ->
+              throw new Invalid(
+                  field + ".type", "'" + type + "' is not Exact, PathPrefix or RegularExpression");
+        };
+    if (t == PathMatch.Type.PATH_PREFIX && "/".equals(value)) {
+      return null;
     }
-    return switch (type) {
-      case "Exact" -> quote(value) + "$";
-      case "PathPrefix" -> {
-        // Element-wise: /foo matches /foo, /foo/ and /foo/bar, not /foobar; a trailing slash in
-        // the prefix is ignored (Gateway API HTTPPathMatch).
-        String prefix = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
-        yield prefix.isEmpty() ? null : quote(prefix) + "(?:/|$)";
-      }
-      // The whole path must match, as for header regexes.
-      case "RegularExpression" -> "(?:" + value + ")$";
-      default ->
-          throw new Invalid(
-              field + ".type", "'" + type + "' is not Exact, PathPrefix or RegularExpression");
-    };
+    return at(field + ".value", () -> new PathMatch(t, value));
   }
 
-  private static void header(
-      Map<String, String> headers, String field, String name, String type, String value) {
-    if (name == null || name.isEmpty() || !name.chars().allMatch(GammaMatches::tchar)) {
-      throw new Invalid(field + ".name", "'" + name + "' is not a header name (RFC 9110 5.1)");
-    }
-    String lower = name.toLowerCase(Locale.ROOT);
-    String v = value == null ? "" : value;
-    String regex =
+  private static ValueMatch value(String field, String type, String name, String value) {
+    ValueMatch.Type t =
         switch (type == null ? "Exact" : type) {
-          case "Exact" -> quote(v);
-          case "RegularExpression" -> v;
+          case "Exact" -> ValueMatch.Type.EXACT;
+          case "RegularExpression" -> ValueMatch.Type.REGULAR_EXPRESSION;
           default ->
               throw new Invalid(
                   field + ".type", "'" + type + "' is not Exact or RegularExpression");
         };
-    // "Multiple match values for the same header name: the first one is used" (HTTPHeaderMatch).
-    headers.putIfAbsent(lower, regex);
+    return at(field, () -> new ValueMatch(t, name, value == null ? "" : value));
   }
 
-  /** The match, or {@link Invalid} naming the field when a regex is outside the bounds. */
-  private static HttpMatch checked(
-      String field, String name, String path, List<String> methods, Map<String, String> headers) {
-    if (path != null && TenantRegex.problem(path) != null) {
-      throw new Invalid(field + ".path", "regex " + TenantRegex.problem(path));
-    }
-    for (Map.Entry<String, String> h : headers.entrySet()) {
-      String problem = TenantRegex.problem(h.getValue());
-      if (problem != null) {
-        throw new Invalid(field + ".headers[" + h.getKey() + "]", "regex " + problem);
+  /** A gRPC service or method name: letters, digits, '_' and '.' (gRPC over HTTP/2). */
+  private static String name(String field, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(Character.isLetterOrDigit(c) && c < 0x80) && c != '_' && c != '.') {
+        throw new Invalid(field, "'" + s + "' is not a gRPC service or method name");
       }
     }
-    return new HttpMatch(name, path, methods, headers);
+    if (s.isEmpty() || s.length() > 1024) {
+      throw new Invalid(field, "a gRPC name must be 1..1024 characters");
+    }
+    return s;
   }
 
-  /** RFC 9110 5.6.2 tchar. */
-  private static boolean tchar(int c) {
-    return (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z')
-        || (c >= '0' && c <= '9')
-        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-  }
-
-  /** {@code s} as an RE2 literal: every character that is not a letter, digit or '/' escaped. */
+  /** {@code s} as an RE2 literal (ASCII punctuation escaped). */
   static String quote(String s) {
     StringBuilder b = new StringBuilder(s.length() + 8);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/') {
-        b.append(c);
-      } else if (c > 0x20 && c < 0x7f) {
-        // ASCII punctuation: RE2 reads backslash + punctuation as that character.
-        b.append('\\').append(c);
-      } else {
-        b.append(String.format(Locale.ROOT, "\\x{%x}", (int) c));
+      if (c > 0x20 && c < 0x7f && !Character.isLetterOrDigit(c)) {
+        b.append('\\');
       }
+      b.append(c);
     }
     return b.toString();
   }

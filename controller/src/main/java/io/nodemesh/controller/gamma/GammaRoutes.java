@@ -5,16 +5,19 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRetry;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteTimeouts;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
-import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.TenantRegex;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
@@ -44,7 +47,6 @@ import java.util.regex.Pattern;
  */
 public final class GammaRoutes {
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,5})(h|ms|m|s)");
-  private static final int MAX_RETRY_ATTEMPTS = 10;
 
   private GammaRoutes() {}
 
@@ -172,8 +174,10 @@ public final class GammaRoutes {
   }
 
   /**
-   * The rules of one port in precedence order, keeping those that treat traffic as the first does;
-   * the others are reported (one listener route holds one weighted split today).
+   * The rules of one port in Gateway API precedence order, within the listener's bounds: at most
+   * {@link RouteConfig#MAX_RULES} rules and {@link TenantRegex#MAX_ROUTE_STEPS} regex steps, which
+   * a request that matches nothing pays in full. Rules past a bound are reported and left out, the
+   * least specific first.
    */
   private static List<GammaRule> inPrecedence(
       List<Attached> here, int port, List<Problem> problems) {
@@ -187,29 +191,24 @@ public final class GammaRoutes {
     for (Attached a : sorted) {
       GammaRule r = a.rule;
       String field = "spec.rules[" + r.index() + "]";
-      if (!kept.isEmpty() && !r.sameTreatment(kept.get(0))) {
-        GammaRule first = kept.get(0);
-        String why =
-            "sends traffic to other backends, weights, timeouts or retries than "
-                + first.route()
-                + " rules["
-                + first.index()
-                + "], which takes precedence on port "
+      long s = r.matches().stream().mapToLong(GammaRoutes::steps).sum();
+      String why = null;
+      if (kept.size() >= RouteConfig.MAX_RULES) {
+        why =
+            "port "
                 + port
-                + "; one Service port holds one weighted split today (docs/gateway-api.md), so this"
-                + " rule is not applied there";
-        problems.add(problem(a.work, field, why, Reasons.UNSUPPORTED_VALUE));
-        a.work.dropped.add(field + " " + why);
-        continue;
-      }
-      long s = r.matches().stream().mapToLong(TenantRegex::steps).sum();
-      if (steps + s > TenantRegex.MAX_ROUTE_STEPS) {
-        String why =
-            "its regexes would take the routes of port "
+                + " already holds "
+                + RouteConfig.MAX_RULES
+                + " rules that take precedence; rule not applied there";
+      } else if (steps + s > TenantRegex.MAX_ROUTE_STEPS) {
+        why =
+            "its regexes would take the rules of port "
                 + port
                 + " over "
                 + TenantRegex.MAX_ROUTE_STEPS
-                + " steps per request; rule not applied";
+                + " steps per request; rule not applied there";
+      }
+      if (why != null) {
         problems.add(problem(a.work, field + ".matches", why, Problem.INVALID_SPEC));
         a.work.dropped.add(field + " " + why);
         continue;
@@ -218,6 +217,26 @@ public final class GammaRoutes {
       kept.add(r);
     }
     return List.copyOf(kept);
+  }
+
+  private static long steps(RouteRule.Match m) {
+    long sum = 0;
+    if (m.path() != null && m.path().type() == RouteRule.PathMatch.Type.REGULAR_EXPRESSION) {
+      sum += TenantRegex.steps(m.path().value());
+    }
+    for (RouteRule.ValueMatch v : m.headers()) {
+      sum +=
+          v.type() == RouteRule.ValueMatch.Type.REGULAR_EXPRESSION
+              ? TenantRegex.steps(v.value())
+              : 0;
+    }
+    for (RouteRule.ValueMatch v : m.queryParams()) {
+      sum +=
+          v.type() == RouteRule.ValueMatch.Type.REGULAR_EXPRESSION
+              ? TenantRegex.steps(v.value())
+              : 0;
+    }
+    return sum;
   }
 
   private static RouteStatus status(Work w, Set<Integer> inForce) {
@@ -271,31 +290,44 @@ public final class GammaRoutes {
     if (w.parents.isEmpty()) {
       return w;
     }
+    RouteRule.Fault fault = GammaFault.of(r, out);
     List<HTTPRouteRule> rules = r.getSpec().getRules() == null ? List.of() : r.getSpec().getRules();
     for (int i = 0; i < rules.size(); i++) {
       HTTPRouteRule rule = rules.get(i);
       String field = "spec.rules[" + i + "]";
       try {
-        if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
-          throw new GammaMatches.Unsupported(
-              field + ".filters",
-              "filters (" + rule.getFilters().get(0).getType() + ") are not supported yet");
-        }
-        List<HttpMatch> matches = new ArrayList<>();
+        List<RouteRule.Match> matches = new ArrayList<>();
         MatchOrder order = MatchOrder.ANY;
-        boolean all = rule.getMatches() == null || rule.getMatches().isEmpty();
-        List<HTTPRouteMatch> ms = all ? List.of() : rule.getMatches();
+        List<HTTPRouteMatch> ms = rule.getMatches() == null ? List.of() : rule.getMatches();
         for (int j = 0; j < ms.size(); j++) {
-          HTTPRouteMatch m = ms.get(j);
-          HttpMatch hm =
-              GammaMatches.http(
-                  matchName(w, i, j), field + ".matches[" + j + "]", m == null ? empty() : m);
-          all |= everything(hm);
-          matches.add(hm);
-          MatchOrder o = GammaMatches.order(m == null ? empty() : m);
-          order = o.compareTo(order) > 0 ? o : order;
+          HTTPRouteMatch m = ms.get(j) == null ? new HTTPRouteMatch() : ms.get(j);
+          matches.add(GammaMatches.http(field + ".matches[" + j + "]", m));
+          MatchOrder o = GammaMatches.order(m);
+          order = j == 0 || o.compareTo(order) > 0 ? o : order;
         }
-        List<WeightedBackend> backends = new ArrayList<>();
+        List<GammaRule.Filter> filters = new ArrayList<>();
+        List<HTTPRouteFilter> fs = rule.getFilters() == null ? List.of() : rule.getFilters();
+        for (int j = 0; j < fs.size(); j++) {
+          HTTPRouteFilter f = fs.get(j);
+          GammaRule.Filter filter =
+              GammaFilters.filter(
+                  field + ".filters[" + j + "]",
+                  new GammaFilters.Parts(
+                      f.getType(),
+                      f.getRequestHeaderModifier(),
+                      f.getResponseHeaderModifier(),
+                      f.getRequestRedirect(),
+                      f.getUrlRewrite(),
+                      f.getRequestMirror(),
+                      f.getExtensionRef()),
+                  w.ref.namespace(),
+                  t,
+                  (bf, message, reason) -> refused(w, bf, message, reason, out));
+          if (filter != null) {
+            filters.add(filter);
+          }
+        }
+        Backends backends = new Backends();
         List<HTTPBackendRef> refs =
             rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
         for (int j = 0; j < refs.size(); j++) {
@@ -303,34 +335,32 @@ public final class GammaRoutes {
           String bf = field + ".backendRefs[" + j + "]";
           if (b.getFilters() != null && !b.getFilters().isEmpty()) {
             throw new GammaMatches.Unsupported(
-                bf + ".filters", "backendRef filters are not supported yet");
+                bf + ".filters", "backendRef filters are not supported");
           }
-          WeightedBackend wb =
-              backend(
-                  w,
-                  bf,
-                  b.getGroup(),
-                  b.getKind(),
-                  b.getNamespace(),
-                  b.getName(),
-                  b.getPort(),
-                  b.getWeight(),
-                  t,
-                  out);
-          if (wb != null) {
-            backends.add(wb);
-          }
+          backend(
+              w,
+              bf,
+              b.getGroup(),
+              b.getKind(),
+              b.getNamespace(),
+              b.getName(),
+              b.getPort(),
+              b.getWeight(),
+              t,
+              out,
+              backends);
         }
         add(
             w,
             i,
             field,
-            all ? List.of() : matches,
-            all ? MatchOrder.ANY : order,
+            matches,
+            order,
+            filters,
             backends,
-            refs.size(),
             rule.getTimeouts(),
             rule.getRetry(),
+            fault,
             out);
       } catch (GammaMatches.Unsupported e) {
         drop(w, e.field, e.getMessage(), Reasons.UNSUPPORTED_VALUE, out);
@@ -339,10 +369,6 @@ public final class GammaRoutes {
       }
     }
     return w;
-  }
-
-  private static HTTPRouteMatch empty() {
-    return new HTTPRouteMatch();
   }
 
   // ---- GRPCRoute
@@ -356,29 +382,44 @@ public final class GammaRoutes {
     if (w.parents.isEmpty()) {
       return w;
     }
+    RouteRule.Fault fault = GammaFault.of(r, out);
     List<GRPCRouteRule> rules = r.getSpec().getRules() == null ? List.of() : r.getSpec().getRules();
     for (int i = 0; i < rules.size(); i++) {
       GRPCRouteRule rule = rules.get(i);
       String field = "spec.rules[" + i + "]";
       try {
-        if (rule.getFilters() != null && !rule.getFilters().isEmpty()) {
-          throw new GammaMatches.Unsupported(
-              field + ".filters",
-              "filters (" + rule.getFilters().get(0).getType() + ") are not supported yet");
-        }
-        List<HttpMatch> matches = new ArrayList<>();
+        List<RouteRule.Match> matches = new ArrayList<>();
         MatchOrder order = MatchOrder.ANY;
-        boolean all = rule.getMatches() == null || rule.getMatches().isEmpty();
-        List<GRPCRouteMatch> ms = all ? List.of() : rule.getMatches();
+        List<GRPCRouteMatch> ms = rule.getMatches() == null ? List.of() : rule.getMatches();
         for (int j = 0; j < ms.size(); j++) {
           GRPCRouteMatch m = ms.get(j) == null ? new GRPCRouteMatch() : ms.get(j);
-          HttpMatch hm = GammaMatches.grpc(matchName(w, i, j), field + ".matches[" + j + "]", m);
-          all |= everything(hm);
-          matches.add(hm);
+          matches.add(GammaMatches.grpc(field + ".matches[" + j + "]", m));
           MatchOrder o = GammaMatches.order(m);
-          order = o.compareTo(order) > 0 ? o : order;
+          order = j == 0 || o.compareTo(order) > 0 ? o : order;
         }
-        List<WeightedBackend> backends = new ArrayList<>();
+        List<GammaRule.Filter> filters = new ArrayList<>();
+        List<GRPCRouteFilter> fs = rule.getFilters() == null ? List.of() : rule.getFilters();
+        for (int j = 0; j < fs.size(); j++) {
+          GRPCRouteFilter f = fs.get(j);
+          GammaRule.Filter filter =
+              GammaFilters.filter(
+                  field + ".filters[" + j + "]",
+                  new GammaFilters.Parts(
+                      f.getType(),
+                      f.getRequestHeaderModifier(),
+                      f.getResponseHeaderModifier(),
+                      null,
+                      null,
+                      f.getRequestMirror(),
+                      f.getExtensionRef()),
+                  w.ref.namespace(),
+                  t,
+                  (bf, message, reason) -> refused(w, bf, message, reason, out));
+          if (filter != null) {
+            filters.add(filter);
+          }
+        }
+        Backends backends = new Backends();
         List<GRPCBackendRef> refs =
             rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
         for (int j = 0; j < refs.size(); j++) {
@@ -386,35 +427,22 @@ public final class GammaRoutes {
           String bf = field + ".backendRefs[" + j + "]";
           if (b.getFilters() != null && !b.getFilters().isEmpty()) {
             throw new GammaMatches.Unsupported(
-                bf + ".filters", "backendRef filters are not supported yet");
+                bf + ".filters", "backendRef filters are not supported");
           }
-          WeightedBackend wb =
-              backend(
-                  w,
-                  bf,
-                  b.getGroup(),
-                  b.getKind(),
-                  b.getNamespace(),
-                  b.getName(),
-                  b.getPort(),
-                  b.getWeight(),
-                  t,
-                  out);
-          if (wb != null) {
-            backends.add(wb);
-          }
+          backend(
+              w,
+              bf,
+              b.getGroup(),
+              b.getKind(),
+              b.getNamespace(),
+              b.getName(),
+              b.getPort(),
+              b.getWeight(),
+              t,
+              out,
+              backends);
         }
-        add(
-            w,
-            i,
-            field,
-            all ? List.of() : matches,
-            all ? MatchOrder.ANY : order,
-            backends,
-            refs.size(),
-            null,
-            null,
-            out);
+        add(w, i, field, matches, order, filters, backends, null, null, fault, out);
       } catch (GammaMatches.Unsupported e) {
         drop(w, e.field, e.getMessage(), Reasons.UNSUPPORTED_VALUE, out);
       } catch (GammaMatches.Invalid e) {
@@ -426,82 +454,57 @@ public final class GammaRoutes {
 
   // ---- shared steps
 
-  private static String matchName(Work w, int rule, int match) {
-    return w.ref.kind()
-        + " "
-        + w.ref.namespace()
-        + "/"
-        + w.ref.name()
-        + " rules["
-        + rule
-        + "].matches["
-        + match
-        + "]";
-  }
-
-  private static boolean everything(HttpMatch m) {
-    return m.pathRegex() == null && m.methods().isEmpty() && m.headers().isEmpty();
+  /** A rule's backendRefs: those that resolved, and the weight of those that did not. */
+  private static final class Backends {
+    final List<WeightedBackend> resolved = new ArrayList<>();
+    long refusedWeight;
   }
 
   private static void add(
       Work w,
       int index,
       String field,
-      List<HttpMatch> matches,
+      List<RouteRule.Match> matches,
       MatchOrder order,
-      List<WeightedBackend> backends,
-      int refs,
+      List<GammaRule.Filter> filters,
+      Backends backends,
       HTTPRouteTimeouts timeouts,
       HTTPRouteRetry retry,
+      RouteRule.Fault fault,
       List<Problem> out) {
-    if (refs == 0) {
-      throw new GammaMatches.Unsupported(
-          field + ".backendRefs",
-          "a rule without backendRefs (answered with 500 by the spec) is not supported yet");
+    RouteRule.Timeouts t = null;
+    if (timeouts != null) {
+      long request = duration(field + ".timeouts.request", timeouts.getRequest());
+      long backend = duration(field + ".timeouts.backendRequest", timeouts.getBackendRequest());
+      t = GammaMatches.at(field + ".timeouts", () -> new RouteRule.Timeouts(request, backend));
     }
-    if (backends.isEmpty()) {
-      // ResolvedRefs already says why; every request it matches would fail.
-      w.dropped.add(field + " has no backendRef that resolves");
-      return;
-    }
-    long request =
-        timeouts == null ? 0 : duration(field + ".timeouts.request", timeouts.getRequest());
-    long backend =
-        timeouts == null
-            ? 0
-            : duration(field + ".timeouts.backendRequest", timeouts.getBackendRequest());
-    if (request > 0 && backend > request) {
-      throw new GammaMatches.Invalid(
-          field + ".timeouts.backendRequest", "is longer than timeouts.request");
-    }
-    int attempts = 0;
-    long backoff = 0;
+    RouteRule.Retry y = null;
     if (retry != null) {
-      attempts = retry.getAttempts() == null ? 0 : retry.getAttempts();
-      if (attempts < 0 || attempts > MAX_RETRY_ATTEMPTS) {
-        throw new GammaMatches.Invalid(
-            field + ".retry.attempts", attempts + " is not in 0.." + MAX_RETRY_ATTEMPTS);
-      }
-      backoff = duration(field + ".retry.backoff", retry.getBackoff());
-      if (retry.getCodes() != null && !retry.getCodes().isEmpty()) {
-        out.add(
-            problem(
-                w,
-                field + ".retry.codes",
-                "the proxy retries connect failures and 502/503/504 of idempotent requests;"
-                    + " other codes are not retried (docs/gateway-api.md)",
-                Reasons.UNSUPPORTED_VALUE));
-      }
+      int attempts = retry.getAttempts() == null ? 0 : retry.getAttempts();
+      long backoff = duration(field + ".retry.backoff", retry.getBackoff());
+      y =
+          GammaMatches.at(
+              field + ".retry", () -> new RouteRule.Retry(attempts, retry.getCodes(), backoff));
     }
-    boolean policy = request > 0 || backend > 0 || attempts > 0;
-    if (policy && !matches.isEmpty()) {
-      throw new GammaMatches.Unsupported(
-          field + (request > 0 || backend > 0 ? ".timeouts" : ".retry"),
-          "timeouts and retries apply to a whole Service port today; set them on a rule without"
-              + " matches");
+    if (matches.isEmpty()) {
+      order = MatchOrder.ANY;
     }
-    w.rules.add(
-        new GammaRule(w.ref, index, matches, order, backends, request, backend, attempts, backoff));
+    GammaRule rule =
+        new GammaRule(
+            w.ref,
+            index,
+            matches,
+            order,
+            filters,
+            backends.resolved,
+            (int) Math.min(Integer.MAX_VALUE, backends.refusedWeight),
+            t,
+            y,
+            fault);
+    // The record bounds (counts, one redirect or rewrite, ReplacePrefixMatch with PathPrefix) are
+    // checked where they live, on a rule with placeholder backends.
+    GammaMatches.at(field, () -> GammaListeners.check(rule));
+    w.rules.add(rule);
   }
 
   private static void drop(Work w, String field, String message, String reason, List<Problem> out) {
@@ -540,7 +543,7 @@ public final class GammaRoutes {
     return total;
   }
 
-  private static WeightedBackend backend(
+  private static void backend(
       Work w,
       String field,
       String group,
@@ -550,8 +553,16 @@ public final class GammaRoutes {
       Integer port,
       Integer weight,
       Topology t,
-      List<Problem> out) {
+      List<Problem> out,
+      Backends into) {
     String ns = w.ref.namespace();
+    int w8 = weight == null ? 1 : weight;
+    if (w8 < 0 || w8 > 1_000_000) {
+      throw new GammaMatches.Invalid(field + ".weight", w8 + " is not in 0..1000000");
+    }
+    if (port != null && (port < 1 || port > 65535)) {
+      throw new GammaMatches.Invalid(field + ".port", port + " is not in 1..65535");
+    }
     if ((group != null && !group.isEmpty() && !"core".equals(group))
         || (kind != null && !"Service".equals(kind))) {
       refused(
@@ -560,7 +571,8 @@ public final class GammaRoutes {
           "only Services can be backends, not " + group + "/" + kind,
           Reasons.INVALID_KIND,
           out);
-      return null;
+      into.refusedWeight += w8;
+      return;
     }
     if (namespace != null && !namespace.equals(ns)) {
       // A cross-namespace backend needs a ReferenceGrant, which the mesh does not read.
@@ -570,26 +582,20 @@ public final class GammaRoutes {
           "Service '" + namespace + "/" + name + "' is in another namespace; not permitted",
           Reasons.REF_NOT_PERMITTED,
           out);
-      return null;
+      into.refusedWeight += w8;
+      return;
     }
-    Service svc = name == null ? null : t.service(ns, name);
-    if (svc == null) {
+    if (name == null || t.service(ns, name) == null) {
       refused(
           w,
           field + ".name",
-          "Service '" + name + "' not found in namespace '" + ns + "'; backend left out",
+          "Service '" + name + "' not found in namespace '" + ns + "'; its share is answered 500",
           Reasons.BACKEND_NOT_FOUND,
           out);
-      return null;
+      into.refusedWeight += w8;
+      return;
     }
-    int w8 = weight == null ? 1 : weight;
-    if (w8 < 0 || w8 > 1_000_000) {
-      throw new GammaMatches.Invalid(field + ".weight", w8 + " is not in 0..1000000");
-    }
-    if (port != null && (port < 1 || port > 65535)) {
-      throw new GammaMatches.Invalid(field + ".port", port + " is not in 1..65535");
-    }
-    return new WeightedBackend(name, port == null ? 0 : port, w8);
+    into.resolved.add(new WeightedBackend(name, port == null ? 0 : port, w8));
   }
 
   private static void refused(

@@ -5,8 +5,7 @@ import java.util.Map;
 
 /**
  * The GAMMA rules in force on one Service, by Service port, each list in precedence order (most
- * specific match first, then the oldest route, then rule order). All rules of one port treat
- * traffic the same way ({@link GammaRule#sameTreatment}); see {@link GammaRoutes}.
+ * specific match first, then the oldest route, then rule order); see {@link GammaRoutes}.
  *
  * @param namespace the Service's namespace
  * @param service the Service's name
@@ -22,8 +21,14 @@ public record ServiceRoutes(
   public List<String> backendKeys() {
     return byPort.values().stream()
         .flatMap(List::stream)
-        .flatMap(r -> r.backends().stream())
-        .map(b -> namespace + "/" + b.service())
+        .flatMap(
+            r ->
+                java.util.stream.Stream.concat(
+                    r.backends().stream().map(GammaRule.WeightedBackend::service),
+                    r.filters().stream()
+                        .filter(GammaRule.Mirror.class::isInstance)
+                        .map(f -> ((GammaRule.Mirror) f).service())))
+        .map(b -> namespace + "/" + b)
         .distinct()
         .toList();
   }
