@@ -171,5 +171,24 @@ class GammaKubernetesTest {
         .containsExactly("web-primary");
     // Gateway API: the missing backend's share is answered 500, not moved to the others.
     assertThat(web().route().rules().get(0).refusedWeight()).isEqualTo(100);
+
+    // Detached from the Service (attached to a Gateway instead): no rules, and our entry is gone.
+    client
+        .resources(HTTPRoute.class)
+        .inNamespace("shop")
+        .withName("web")
+        .edit(
+            r -> {
+              r.getSpec().getParentRefs().get(0).setKind("Gateway");
+              r.getSpec().getParentRefs().get(0).setGroup("gateway.networking.k8s.io");
+              return r;
+            });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(web().route().rules()).isEmpty();
+              assertThat(condition("Accepted")).isNull();
+            });
   }
 }

@@ -168,7 +168,8 @@ public final class GammaRoutes {
     List<Problem> failed = new ArrayList<>(1);
     Work w = ObjectFailure.guard(r, step::get, () -> null, failed);
     out.addAll(failed);
-    if (w != null && !w.parents.isEmpty()) {
+    // A route that lost its last Service parent still gets a status: our old entries go away.
+    if (w != null && (!w.parents.isEmpty() || hasOurStatus(r))) {
       works.add(w);
     }
   }
@@ -689,6 +690,18 @@ public final class GammaRoutes {
       List<Problem> out) {
     out.add(problem(w, field, message + "; the route is not attached there", reason));
     return new Parent(p, key, null, new Condition(Reasons.ACCEPTED, false, reason, message));
+  }
+
+  private static boolean hasOurStatus(HasMetadata r) {
+    List<io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus> parents =
+        switch (r) {
+          case HTTPRoute h -> h.getStatus() == null ? null : h.getStatus().getParents();
+          case GRPCRoute g -> g.getStatus() == null ? null : g.getStatus().getParents();
+          default -> null;
+        };
+    return parents != null
+        && parents.stream()
+            .anyMatch(p -> RouteStatus.CONTROLLER_NAME.equals(p.getControllerName()));
   }
 
   private static Problem problem(Work w, String field, String message, String reason) {
