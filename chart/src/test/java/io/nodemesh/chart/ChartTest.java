@@ -138,11 +138,13 @@ class ChartTest {
   void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
-    // Controller: three ClusterRoles and a Role; mesh DNS: a Role; nodemesh-viewer, bound to nobody
+    // Controller: four ClusterRoles (read, events, route status, auth) and a Role; mesh DNS: a
+    // Role;
+    // nodemesh-viewer, bound to nobody
     // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see
     // InstallChartTest
     // and ChartSecurityTest for those). nodemesh-tapper, bound to nobody (TapChartTest).
-    assertThat(roles).hasSize(7);
+    assertThat(roles).hasSize(8);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
@@ -158,7 +160,14 @@ class ChartTest {
     assertThat(read.path("rules").toString())
         .contains("\"services\"", "\"pods\"", "\"namespaces\"", "\"endpointslices\"")
         .contains("trafficsplits", "httproutegroups", "tcproutes", "udproutes", "traffictargets")
-        .contains("split.smi-spec.io", "specs.smi-spec.io", "access.smi-spec.io");
+        .contains("split.smi-spec.io", "specs.smi-spec.io", "access.smi-spec.io")
+        .contains("httproutes", "grpcroutes", "gateway.networking.k8s.io");
+
+    JsonNode status = defaults.get("ClusterRole", "nodemesh-controller-route-status");
+    assertThat(texts(status.path("rules").path(0).path("resources")))
+        .containsExactly("httproutes/status", "grpcroutes/status");
+    assertThat(texts(status.path("rules").path(0).path("verbs")))
+        .containsExactly("update", "patch");
 
     JsonNode events = defaults.get("ClusterRole", "nodemesh-controller-events");
     assertThat(events.path("rules")).hasSize(1);
@@ -202,7 +211,7 @@ class ChartTest {
     bindings.addAll(defaults.ofKind("RoleBinding"));
     // The mesh DNS server's and the DNS patcher's bindings are checked in InstallChartTest.
     bindings.removeIf(b -> b.path("metadata").path("name").asText().startsWith("nodemesh-dns"));
-    assertThat(bindings).hasSize(4);
+    assertThat(bindings).hasSize(5);
     for (JsonNode binding : bindings) {
       assertThat(binding.path("subjects").path(0).path("name").asText())
           .isEqualTo("nodemesh-controller");

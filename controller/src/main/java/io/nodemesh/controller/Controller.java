@@ -38,6 +38,7 @@ import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.events.ProblemReporter;
+import io.nodemesh.controller.gamma.RouteStatusWriter;
 import io.nodemesh.controller.leader.LeaderGate;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.ClusterSource;
@@ -112,6 +113,9 @@ public final class Controller implements AutoCloseable {
   private PortAllocation allocation = PortAllocation.empty();
   private final TopologyIndexer topologies = new TopologyIndexer();
   private final CompileMemo compileMemo = CompileMemo.create();
+  // Leader only, cluster mode only: the GAMMA routes' status.parents (docs/gateway-api.md).
+  private final RouteStatusWriter routeStatus;
+  private volatile Topology lastTopology;
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
   // The source Services of the latest topology (shadow name collisions go to the older one), and
@@ -206,6 +210,7 @@ public final class Controller implements AutoCloseable {
         .description("1 while this replica is the leader")
         .register(registry);
     this.reporter = new ProblemReporter(client, gate::isLeader, options.identity());
+    this.routeStatus = client == null ? null : new RouteStatusWriter(client);
     this.shadows =
         client == null
             ? null
@@ -435,6 +440,7 @@ public final class Controller implements AutoCloseable {
     Timer.Sample sample = Timer.start(registry);
     pods = snapshot.pods();
     sourceServices = topology.services();
+    lastTopology = topology;
     PortAllocation base = allocation;
     if (shadows != null && (reseed || !gate.isLeader())) {
       // The shadow Services are the durable record of the allocation: a restarted or newly elected
@@ -492,6 +498,10 @@ public final class Controller implements AutoCloseable {
       }
     }
     reporter.report(problems());
+    Topology t = lastTopology;
+    if (routeStatus != null && gate.isLeader() && t != null) {
+      routeStatus.write(t, compileMemo.routeStatuses());
+    }
   }
 
   @Override

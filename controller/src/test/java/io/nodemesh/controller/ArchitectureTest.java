@@ -61,6 +61,7 @@ class ArchitectureTest {
         .resideInAnyPackage(
             ROOT + ".access..",
             ROOT + ".compile..",
+            ROOT + ".gamma..",
             ROOT + ".shadow..",
             ROOT + ".api..",
             ROOT + ".events..",

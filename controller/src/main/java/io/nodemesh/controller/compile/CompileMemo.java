@@ -20,6 +20,8 @@ import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.MeshCompiler.ServiceFacts;
 import io.nodemesh.controller.compile.MeshCompiler.ServiceListeners;
 import io.nodemesh.controller.compile.MeshCompiler.SplitPlan;
+import io.nodemesh.controller.gamma.GammaRoutes;
+import io.nodemesh.controller.gamma.RouteStatus;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.controller.topology.TopologyDelta;
 import io.nodemesh.smi.SmiProblem;
@@ -71,6 +73,7 @@ public final class CompileMemo {
   private Map<String, SplitPlan> plans = Map.of();
   private Map<String, Set<String>> rootsByBackend = Map.of();
   private List<Problem> splitProblems = List.of();
+  private volatile GammaRoutes.Plan gamma = GammaRoutes.Plan.empty();
   private final Map<String, List<ListenerConfig>> listenersByService = new HashMap<>();
   private final SortedMap<String, ListenerConfig> listeners = new TreeMap<>();
   private final SortedMap<String, List<Problem>> listenerProblems = new TreeMap<>();
@@ -97,6 +100,11 @@ public final class CompileMemo {
   private final SortedMap<String, List<Problem>> servicePortHints = new TreeMap<>();
 
   private CompileMemo() {}
+
+  /** The GAMMA routes' conditions as of the last compilation, for the leader to write. */
+  public List<RouteStatus> routeStatuses() {
+    return gamma.statuses();
+  }
 
   /** An empty memo: its first compilation computes everything. */
   public static CompileMemo create() {
@@ -163,7 +171,8 @@ public final class CompileMemo {
         || !delta.services().isEmpty()
         || delta.trafficSplits()
         || delta.httpRouteGroups()
-        || delta.otherSmi()) {
+        || delta.otherSmi()
+        || delta.gatewayRoutes()) {
       // otherSmi: a split may select traffic by a TCPRoute's or UDPRoute's ports.
       replan(t, dirty);
     }
@@ -269,8 +278,22 @@ public final class CompileMemo {
     Map<String, SplitPlan> next =
         MeshCompiler.planSplits(t, facts::containsKey, splitValidations::of, problems);
     splitValidations.finish();
-    Map<String, SplitPlan> stable = new HashMap<>();
+    GammaRoutes.Plan nextGamma = GammaRoutes.plan(t, facts::containsKey);
+    problems.addAll(nextGamma.problems());
+    GammaPrecedence.overrideSplits(next, nextGamma, problems);
     Map<String, Set<String>> byBackend = new HashMap<>();
+    for (String root : GammaPrecedence.changedRoots(gamma, nextGamma)) {
+      dirty.add(root);
+    }
+    nextGamma
+        .byService()
+        .forEach(
+            (root, routes) ->
+                routes
+                    .backendKeys()
+                    .forEach(b -> byBackend.computeIfAbsent(b, k -> new HashSet<>()).add(root)));
+    gamma = nextGamma;
+    Map<String, SplitPlan> stable = new HashMap<>();
     for (Map.Entry<String, SplitPlan> e : next.entrySet()) {
       SplitPlan old = plans.get(e.getKey());
       SplitPlan plan = e.getValue().sameAs(old) ? old : e.getValue();
@@ -310,7 +333,12 @@ public final class CompileMemo {
     ServiceListeners built =
         ObjectFailure.guard(
             f.service(),
-            () -> MeshCompiler.listeners(f, allocation, plans.get(key), t, endpoints),
+            () ->
+                GammaPrecedence.applied(
+                    MeshCompiler.listeners(f, allocation, plans.get(key), t, endpoints),
+                    gamma.byService().get(key),
+                    t,
+                    (ns, svc, sp, out) -> endpoints.of(t, ns, svc, sp, out)),
             () -> new ServiceListeners(List.of(), List.copyOf(failed)),
             failed);
     listenersByService.put(key, built.listeners());
@@ -474,6 +502,7 @@ public final class CompileMemo {
     plans = Map.of();
     rootsByBackend = Map.of();
     splitProblems = List.of();
+    gamma = GammaRoutes.Plan.empty();
     listenersByService.clear();
     listeners.clear();
     listenerProblems.clear();

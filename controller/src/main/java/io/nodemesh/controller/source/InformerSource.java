@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
@@ -45,7 +47,11 @@ public final class InformerSource implements ClusterSource {
           HTTPRouteGroup.class,
           TCPRoute.class,
           UDPRoute.class,
-          TrafficTarget.class);
+          TrafficTarget.class,
+          // Gateway API routes (GAMMA): read the same way, optional like the SMI kinds, since users
+          // install the upstream CRDs themselves (docs/gateway-api.md).
+          HTTPRoute.class,
+          GRPCRoute.class);
 
   private final KubernetesClient client;
   private final String namespace;
@@ -192,7 +198,7 @@ public final class InformerSource implements ClusterSource {
             }
           }
           ready.put(type, true);
-          if (ready.size() == 9) {
+          if (ready.size() == 4 + SMI_KINDS.size()) {
             synced = true;
           }
           changed();
@@ -304,7 +310,9 @@ public final class InformerSource implements ClusterSource {
         list(HTTPRouteGroup.class),
         list(TCPRoute.class),
         list(UDPRoute.class),
-        list(TrafficTarget.class));
+        list(TrafficTarget.class),
+        list(HTTPRoute.class),
+        list(GRPCRoute.class));
   }
 
   /** The SMI objects that could not be read as their kind, as of the last snapshot. */

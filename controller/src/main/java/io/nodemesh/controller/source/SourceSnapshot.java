@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.TCPRoute;
 import io.nodemesh.smi.TrafficSplit;
@@ -26,7 +28,34 @@ public record SourceSnapshot(
     List<HTTPRouteGroup> httpRouteGroups,
     List<TCPRoute> tcpRoutes,
     List<UDPRoute> udpRoutes,
-    List<TrafficTarget> trafficTargets) {
+    List<TrafficTarget> trafficTargets,
+    List<HTTPRoute> httpRoutes,
+    List<GRPCRoute> grpcRoutes) {
+
+  /** A snapshot without Gateway API routes (sources and tests that predate them). */
+  public SourceSnapshot(
+      List<Service> services,
+      List<EndpointSlice> endpointSlices,
+      List<Pod> pods,
+      List<Namespace> namespaces,
+      List<TrafficSplit> trafficSplits,
+      List<HTTPRouteGroup> httpRouteGroups,
+      List<TCPRoute> tcpRoutes,
+      List<UDPRoute> udpRoutes,
+      List<TrafficTarget> trafficTargets) {
+    this(
+        services,
+        endpointSlices,
+        pods,
+        namespaces,
+        trafficSplits,
+        httpRouteGroups,
+        tcpRoutes,
+        udpRoutes,
+        trafficTargets,
+        null,
+        null);
+  }
 
   public SourceSnapshot {
     services = copy(services);
@@ -38,6 +67,8 @@ public record SourceSnapshot(
     tcpRoutes = copy(tcpRoutes);
     udpRoutes = copy(udpRoutes);
     trafficTargets = copy(trafficTargets);
+    httpRoutes = copy(httpRoutes);
+    grpcRoutes = copy(grpcRoutes);
   }
 
   public static SourceSnapshot empty() {
@@ -55,6 +86,8 @@ public record SourceSnapshot(
     List<TCPRoute> tcp = new ArrayList<>();
     List<UDPRoute> udp = new ArrayList<>();
     List<TrafficTarget> targets = new ArrayList<>();
+    List<HTTPRoute> httpRoutes = new ArrayList<>();
+    List<GRPCRoute> grpcRoutes = new ArrayList<>();
     for (HasMetadata o : objects) {
       switch (o) {
         case Service s -> services.add(s);
@@ -66,13 +99,25 @@ public record SourceSnapshot(
         case TCPRoute r -> tcp.add(r);
         case UDPRoute r -> udp.add(r);
         case TrafficTarget t -> targets.add(t);
+        case HTTPRoute r -> httpRoutes.add(r);
+        case GRPCRoute r -> grpcRoutes.add(r);
         default -> {
           // Other kinds (Deployments next to the Services in a demo directory) are not ours.
         }
       }
     }
     return new SourceSnapshot(
-        services, slices, pods, namespaces, splits, groups, tcp, udp, targets);
+        services,
+        slices,
+        pods,
+        namespaces,
+        splits,
+        groups,
+        tcp,
+        udp,
+        targets,
+        httpRoutes,
+        grpcRoutes);
   }
 
   private static <T> List<T> copy(List<T> list) {

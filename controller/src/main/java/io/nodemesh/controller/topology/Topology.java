@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -40,6 +42,8 @@ import java.util.function.Function;
  * @param udpRoutes UDPRoutes by {@code namespace/name}
  * @param trafficTargets TrafficTargets by {@code namespace/name}
  * @param sourceProblems problems the source reported (files that do not parse)
+ * @param httpRoutes Gateway API HTTPRoutes by {@code namespace/name} (GAMMA, docs/gateway-api.md)
+ * @param grpcRoutes Gateway API GRPCRoutes by {@code namespace/name}
  */
 public record Topology(
     SortedMap<String, Service> services,
@@ -51,7 +55,9 @@ public record Topology(
     SortedMap<String, TCPRoute> tcpRoutes,
     SortedMap<String, UDPRoute> udpRoutes,
     SortedMap<String, TrafficTarget> trafficTargets,
-    List<Problem> sourceProblems) {
+    List<Problem> sourceProblems,
+    SortedMap<String, HTTPRoute> httpRoutes,
+    SortedMap<String, GRPCRoute> grpcRoutes) {
 
   /** The label that ties an EndpointSlice to its Service. */
   public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -67,6 +73,8 @@ public record Topology(
     udpRoutes = frozen(udpRoutes);
     trafficTargets = frozen(trafficTargets);
     sourceProblems = sourceProblems == null ? List.of() : List.copyOf(sourceProblems);
+    httpRoutes = frozen(httpRoutes);
+    grpcRoutes = frozen(grpcRoutes);
   }
 
   public static Topology empty() {
@@ -85,7 +93,9 @@ public record Topology(
         byKey(s.tcpRoutes()),
         byKey(s.udpRoutes()),
         byKey(s.trafficTargets()),
-        sourceProblems);
+        sourceProblems,
+        byKey(s.httpRoutes()),
+        byKey(s.grpcRoutes()));
   }
 
   /**

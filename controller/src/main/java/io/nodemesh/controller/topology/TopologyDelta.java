@@ -22,6 +22,7 @@ import java.util.function.BiPredicate;
  * @param otherSmi whether any TCPRoute, UDPRoute or TrafficTarget changed
  * @param pods whether the pod identity table may have changed (it is not a map of the previous
  *     topology; not compared entry by entry)
+ * @param gatewayRoutes whether any Gateway API HTTPRoute or GRPCRoute changed
  */
 public record TopologyDelta(
     Set<String> services,
@@ -30,7 +31,8 @@ public record TopologyDelta(
     boolean trafficSplits,
     boolean httpRouteGroups,
     boolean otherSmi,
-    boolean pods) {
+    boolean pods,
+    boolean gatewayRoutes) {
 
   public TopologyDelta {
     services = Set.copyOf(services);
@@ -51,7 +53,9 @@ public record TopologyDelta(
             || !changedKeys(before.trafficTargets(), after.trafficTargets(), (a, b) -> a == b)
                 .isEmpty(),
         // Not walked: at 100,000 pods that cost more than all the rest of a change.
-        before.podsByIp() != after.podsByIp());
+        before.podsByIp() != after.podsByIp(),
+        !changedKeys(before.httpRoutes(), after.httpRoutes(), (a, b) -> a == b).isEmpty()
+            || !changedKeys(before.grpcRoutes(), after.grpcRoutes(), (a, b) -> a == b).isEmpty());
   }
 
   /** Whether nothing changed. */
@@ -62,7 +66,8 @@ public record TopologyDelta(
         && !trafficSplits
         && !httpRouteGroups
         && !otherSmi
-        && !pods;
+        && !pods
+        && !gatewayRoutes;
   }
 
   /** Keys present in only one of two sorted maps, or whose values are not {@code same}. */

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.smi.HTTPRouteGroup;
@@ -43,6 +45,8 @@ public final class TopologyIndexer {
   private final ByKey<TCPRoute> tcpRoutes = new ByKey<>(Topology::key);
   private final ByKey<UDPRoute> udpRoutes = new ByKey<>(Topology::key);
   private final ByKey<TrafficTarget> trafficTargets = new ByKey<>(Topology::key);
+  private final ByKey<HTTPRoute> httpRoutes = new ByKey<>(Topology::key);
+  private final ByKey<GRPCRoute> grpcRoutes = new ByKey<>(Topology::key);
   private final Slices slices = new Slices();
   private final Pods pods = new Pods();
 
@@ -63,7 +67,9 @@ public final class TopologyIndexer {
             tcpRoutes.update(last.tcpRoutes(), s.tcpRoutes(), t.tcpRoutes()),
             udpRoutes.update(last.udpRoutes(), s.udpRoutes(), t.udpRoutes()),
             trafficTargets.update(last.trafficTargets(), s.trafficTargets(), t.trafficTargets()),
-            sourceProblems);
+            sourceProblems,
+            httpRoutes.update(last.httpRoutes(), s.httpRoutes(), t.httpRoutes()),
+            grpcRoutes.update(last.grpcRoutes(), s.grpcRoutes(), t.grpcRoutes()));
     last = s;
     return topology;
   }
