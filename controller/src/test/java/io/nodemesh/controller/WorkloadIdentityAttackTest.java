@@ -14,10 +14,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.identity.CertificateRequest;
 import io.nodemesh.config.identity.CertificateResponse;
+import io.nodemesh.config.identity.EcKeys;
 import io.nodemesh.config.identity.Pem;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
-import io.nodemesh.controller.identity.CaKeys;
 import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.InformerSource;
@@ -257,7 +257,7 @@ class WorkloadIdentityAttackTest {
 
   @Test
   void aProxyGetsACertificateForAServiceAccountOnItsOwnNode() throws Exception {
-    KeyPair key = CaKeys.generate();
+    KeyPair key = EcKeys.generate();
     CertificateResponse r =
         answer(request(proxyToken(proxyA, "node-a"), "default", "local", csr(key)));
     X509Certificate leaf = verified(r);
@@ -273,21 +273,21 @@ class WorkloadIdentityAttackTest {
   @Test
   void aCompromisedProxyOnNodeACannotGetAServiceAccountThatRunsOnlyOnNodeB() throws Exception {
     HttpResponse<String> resp =
-        request(proxyToken(proxyA, "node-a"), "default", "web", csr(CaKeys.generate()));
+        request(proxyToken(proxyA, "node-a"), "default", "web", csr(EcKeys.generate()));
     assertThat(resp.statusCode()).isEqualTo(403);
     assertThat(resp.body()).contains("node-a").contains("default/web");
     assertThat(metric("refused")).endsWith(" 1.0");
     // The proxy on node B does get it: the refusal is about the node, not the account.
-    answer(request(proxyToken(proxyB, "node-b"), "default", "web", csr(CaKeys.generate())));
+    answer(request(proxyToken(proxyB, "node-b"), "default", "web", csr(EcKeys.generate())));
   }
 
   @Test
   void aTokenWhoseNodeClaimLiesIsJudgedByThePodsRealNode() throws Exception {
     // The token says node-b; the pod it is bound to runs on node-a.
     String lying = proxyToken(proxyA, "node-b");
-    assertThat(request(lying, "default", "web", csr(CaKeys.generate())).statusCode())
+    assertThat(request(lying, "default", "web", csr(EcKeys.generate())).statusCode())
         .isEqualTo(403);
-    answer(request(lying, "default", "local", csr(CaKeys.generate())));
+    answer(request(lying, "default", "local", csr(EcKeys.generate())));
   }
 
   @Test
@@ -295,48 +295,48 @@ class WorkloadIdentityAttackTest {
     // Its own claims: refused before any TokenReview.
     String own = jwt("nodemesh-ca", "system:serviceaccount:default:app", "node-a", "app");
     tokens.put(own, List.of("system:serviceaccount:default:app", "uid-of-app"));
-    HttpResponse<String> resp = request(own, "default", "app", csr(CaKeys.generate()));
+    HttpResponse<String> resp = request(own, "default", "app", csr(EcKeys.generate()));
     assertThat(resp.statusCode()).isEqualTo(403);
     assertThat(reviewed).isEmpty();
     // Claims copied from a proxy token: the API server names the real user.
     String forged = jwt("nodemesh-ca", PROXY, "node-a", "forged");
     tokens.put(forged, List.of("system:serviceaccount:default:app", "uid-of-app"));
-    assertThat(request(forged, "default", "app", csr(CaKeys.generate())).statusCode())
+    assertThat(request(forged, "default", "app", csr(EcKeys.generate())).statusCode())
         .isEqualTo(403);
     // The proxy's config token (audience nodemesh) is not a CA token.
     String config = jwt("nodemesh", PROXY, "node-a", proxyA);
     tokens.put(config, List.of(PROXY, proxyA));
-    assertThat(request(config, "default", "local", csr(CaKeys.generate())).statusCode())
+    assertThat(request(config, "default", "local", csr(EcKeys.generate())).statusCode())
         .isEqualTo(401);
     // A proxy token that is not bound to a pod (a legacy Secret token): no node to judge by.
     String unbound = jwt("nodemesh-ca", PROXY, "node-a", "unbound");
     tokens.put(unbound, java.util.Arrays.asList(PROXY, null));
-    assertThat(request(unbound, "default", "local", csr(CaKeys.generate())).statusCode())
+    assertThat(request(unbound, "default", "local", csr(EcKeys.generate())).statusCode())
         .isEqualTo(401);
-    assertThat(request(null, "default", "local", csr(CaKeys.generate())).statusCode())
+    assertThat(request(null, "default", "local", csr(EcKeys.generate())).statusCode())
         .isEqualTo(401);
   }
 
   @Test
   void hostNetworkAndFinishedPodsDoNotCount() throws Exception {
     String token = proxyToken(proxyA, "node-a");
-    assertThat(request(token, "default", "hostsa", csr(CaKeys.generate())).statusCode())
+    assertThat(request(token, "default", "hostsa", csr(EcKeys.generate())).statusCode())
         .isEqualTo(403);
-    assertThat(request(token, "default", "donesa", csr(CaKeys.generate())).statusCode())
+    assertThat(request(token, "default", "donesa", csr(EcKeys.generate())).statusCode())
         .isEqualTo(403);
     // A pod that finishes loses its certificate source at once.
-    answer(request(token, "default", "app", csr(CaKeys.generate())));
+    answer(request(token, "default", "app", csr(EcKeys.generate())));
     Pod app = client.pods().inNamespace("default").withName("app-1").get();
     app.getStatus().setPhase("Failed");
     client.pods().inNamespace("default").resource(app).updateStatus();
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> request(token, "default", "app", csr(CaKeys.generate())).statusCode() == 403);
+        .until(() -> request(token, "default", "app", csr(EcKeys.generate())).statusCode() == 403);
   }
 
   @Test
   void theCaSetsTheSpiffeIdWhateverTheCsrAsksFor() throws Exception {
-    KeyPair key = CaKeys.generate();
+    KeyPair key = EcKeys.generate();
     String greedy =
         TestPki.csr(
             key, "CN=admin, O=system:masters", "spiffe://" + TD + "/ns/kube-system/sa/admin");
@@ -350,7 +350,7 @@ class WorkloadIdentityAttackTest {
   @Test
   void aCsrWithABadSignatureOrABadKeyIsRefused() throws Exception {
     String token = proxyToken(proxyA, "node-a");
-    String good = csr(CaKeys.generate());
+    String good = csr(EcKeys.generate());
     byte[] der = Pem.decode(good, "CERTIFICATE REQUEST").get(0);
     der[der.length - 3] ^= 0x01; // inside the signature
     HttpResponse<String> resp =
@@ -368,7 +368,7 @@ class WorkloadIdentityAttackTest {
     X509Certificate leaf =
         verified(
             answer(
-                request(proxyToken(proxyA, "node-a"), "default", "local", csr(CaKeys.generate()))));
+                request(proxyToken(proxyA, "node-a"), "default", "local", csr(EcKeys.generate()))));
     Instant after = Instant.now();
     Instant notBefore = leaf.getNotBefore().toInstant();
     Instant notAfter = leaf.getNotAfter().toInstant();
@@ -384,7 +384,7 @@ class WorkloadIdentityAttackTest {
   void manyCertificatesCostOneTokenReview() throws Exception {
     String token = proxyToken(proxyA, "node-a");
     for (String sa : List.of("local", "app", "local", "app", "local")) {
-      answer(request(token, "default", sa, csr(CaKeys.generate())));
+      answer(request(token, "default", sa, csr(EcKeys.generate())));
     }
     assertThat(reviewed).hasSize(1);
   }
@@ -396,7 +396,7 @@ class WorkloadIdentityAttackTest {
         .containsKeys(
             "ca.crt", "root.key", "tls.crt", "tls.key", "trust-bundle.pem", "trust-domain");
     String first =
-        answer(request(proxyToken(proxyA, "node-a"), "default", "local", csr(CaKeys.generate())))
+        answer(request(proxyToken(proxyA, "node-a"), "default", "local", csr(EcKeys.generate())))
             .trustBundle();
     controller.close();
     controller =
@@ -409,7 +409,7 @@ class WorkloadIdentityAttackTest {
             IdentitySettings.defaults().withTrustDomain(TD));
     await().atMost(Duration.ofSeconds(30)).until(() -> source.podIndex().hasSynced());
     String second =
-        answer(request(proxyToken(proxyA, "node-a"), "default", "local", csr(CaKeys.generate())))
+        answer(request(proxyToken(proxyA, "node-a"), "default", "local", csr(EcKeys.generate())))
             .trustBundle();
     assertThat(second).isEqualTo(first);
   }
@@ -427,7 +427,7 @@ class WorkloadIdentityAttackTest {
                 "nodemesh-proxy", true, new ApiTls(dir.resolve("tls.crt"), dir.resolve("tls.key"))),
             IdentitySettings.defaults().withTrustDomain(TD));
     HttpResponse<String> resp =
-        request(proxyToken(proxyA, "node-a"), "default", "local", csr(CaKeys.generate()));
+        request(proxyToken(proxyA, "node-a"), "default", "local", csr(EcKeys.generate()));
     assertThat(resp.statusCode()).isEqualTo(503);
     assertThat(resp.body()).contains("not synced");
   }

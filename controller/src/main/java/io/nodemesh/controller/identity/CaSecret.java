@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nodemesh.config.identity.EcKeys;
 import io.nodemesh.config.identity.Pem;
 import io.nodemesh.config.identity.SpiffeId;
 import java.lang.System.Logger.Level;
@@ -170,7 +171,7 @@ public final class CaSecret {
       throw new IllegalStateException(
           "CA Secret " + where + ": " + INTERMEDIATE + " is not signed by " + ROOT, e);
     }
-    if (!CaKeys.isP256(intermediate.getPublicKey())) {
+    if (!EcKeys.isP256(intermediate.getPublicKey())) {
       throw new IllegalStateException(
           "CA Secret " + where + ": the intermediate key must be EC P-256");
     }
@@ -189,7 +190,7 @@ public final class CaSecret {
       X509Certificate probe =
           ca.issue(
               new SpiffeId(ca.trustDomain(), "probe", "probe"),
-              CaKeys.generate().getPublic(),
+              EcKeys.generate().getPublic(),
               now,
               now.plus(Duration.ofMinutes(1)));
       probe.verify(ca.intermediate().getPublicKey());
@@ -225,7 +226,7 @@ public final class CaSecret {
               + " PKCS8)");
     }
     try {
-      return CaKeys.privateKey(der.get(0));
+      return EcKeys.privateKey(der.get(0));
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("CA Secret " + where + " '" + key + "': " + e.getMessage());
     }

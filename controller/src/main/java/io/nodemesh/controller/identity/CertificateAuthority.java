@@ -3,6 +3,7 @@ package io.nodemesh.controller.identity;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.identity.CertificateRequest;
 import io.nodemesh.config.identity.CertificateResponse;
+import io.nodemesh.config.identity.EcKeys;
 import io.nodemesh.config.identity.Pem;
 import io.nodemesh.config.identity.SpiffeId;
 import io.nodemesh.controller.source.PodIndex;
@@ -192,7 +193,7 @@ public final class CertificateAuthority {
     } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
       throw new IllegalArgumentException("csr is not a PKCS#10 request (RFC 2986)");
     }
-    if (!CaKeys.isP256(key)) {
+    if (!EcKeys.isP256(key)) {
       throw new IllegalArgumentException("csr key must be EC P-256");
     }
     try {

@@ -1,5 +1,6 @@
 package io.nodemesh.controller.identity;
 
+import io.nodemesh.config.identity.EcKeys;
 import io.nodemesh.config.identity.SpiffeId;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -73,7 +74,7 @@ public record MeshCa(
 
   /** A new root and intermediate for {@code trustDomain}, valid from {@code now}. */
   public static MeshCa create(String trustDomain, Instant now) {
-    KeyPair root = CaKeys.generate();
+    KeyPair root = EcKeys.generate();
     X509Certificate rootCert =
         sign(
             caBuilder(
@@ -107,7 +108,7 @@ public record MeshCa(
       throw new IllegalStateException(
           "the root key is not in the CA Secret: renew the intermediate where the root is kept");
     }
-    KeyPair key = CaKeys.generate();
+    KeyPair key = EcKeys.generate();
     Instant end = earlier(now.plus(INTERMEDIATE_LIFETIME), root.getNotAfter().toInstant());
     X509Certificate cert =
         sign(
@@ -212,7 +213,7 @@ public record MeshCa(
   private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key) {
     try {
       return new JcaX509CertificateConverter()
-          .getCertificate(b.build(new JcaContentSignerBuilder(CaKeys.SIGNATURE).build(key)));
+          .getCertificate(b.build(new JcaContentSignerBuilder(EcKeys.SIGNATURE).build(key)));
     } catch (OperatorCreationException | java.security.cert.CertificateException e) {
       throw new IllegalStateException("cannot sign a certificate: " + e.getMessage(), e);
     }

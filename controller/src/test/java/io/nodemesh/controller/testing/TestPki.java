@@ -1,7 +1,7 @@
 package io.nodemesh.controller.testing;
 
+import io.nodemesh.config.identity.EcKeys;
 import io.nodemesh.config.identity.Pem;
-import io.nodemesh.controller.identity.CaKeys;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ public final class TestPki {
 
   /** A serving certificate for 127.0.0.1 written to {@code dir}/tls.crt and tls.key. */
   public static X509Certificate servingCertificate(Path dir) throws Exception {
-    KeyPair key = CaKeys.generate();
+    KeyPair key = EcKeys.generate();
     Instant now = Instant.now();
     var b =
         new JcaX509v3CertificateBuilder(

@@ -1,4 +1,4 @@
-package io.nodemesh.controller.identity;
+package io.nodemesh.config.identity;
 
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -17,11 +17,11 @@ import java.security.spec.PKCS8EncodedKeySpec;
  * 3.2). Keys come from the JDK's provider (SunEC): docs/benchmarks.md has the measurement against
  * BouncyCastle's that chose it.
  */
-public final class CaKeys {
+public final class EcKeys {
   public static final String SIGNATURE = "SHA256withECDSA";
   private static final ECParameterSpec P256 = p256();
 
-  private CaKeys() {}
+  private EcKeys() {}
 
   /** A fresh P-256 key pair. */
   public static KeyPair generate() {
