@@ -7,6 +7,7 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
+import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.InformerSource;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -123,6 +125,39 @@ final class ControllerCommand implements Callable<Integer> {
       description = "PEM private key (PKCS#1 or PKCS#8) of --tls-cert.")
   Path tlsKey;
 
+  @Option(
+      names = "--ca",
+      description =
+          "Run the mesh CA (issue 14): keep a root and an intermediate in the Secret --ca-secret"
+              + " and issue workload certificates to node proxies on POST /api/v1/certificates."
+              + " Needs --proxy-service-account and --tls-cert.")
+  boolean ca;
+
+  @Option(
+      names = "--ca-secret",
+      paramLabel = "NAME",
+      defaultValue = "nodemesh-ca",
+      description =
+          "The CA's Secret in the mesh namespace; created when absent. Default: ${DEFAULT-VALUE}.")
+  String caSecret;
+
+  @Option(
+      names = "--trust-domain",
+      paramLabel = "DOMAIN",
+      description =
+          "SPIFFE trust domain of the workload certificates. Default: the CA Secret's, else a new"
+              + " unique one (nodemesh-<random>.local) stored there.")
+  String trustDomain;
+
+  @Option(
+      names = "--certificate-lifetime-minutes",
+      paramLabel = "N",
+      defaultValue = "240",
+      description =
+          "Lifetime of a workload certificate, 10 to 1440 minutes; proxies renew at half of it."
+              + " Default: ${DEFAULT-VALUE}.")
+  int certificateLifetimeMinutes;
+
   @Mixin MeshOptions mesh;
 
   @Mixin LogOptions log;
@@ -141,6 +176,7 @@ final class ControllerCommand implements Callable<Integer> {
                 .watchNamespace(watchNamespace)
                 .build());
     ApiTls tls = tls();
+    IdentitySettings identity = identity();
     KubernetesClient client = null;
     ClusterSource clusterSource;
     if (proxyServiceAccount != null && proxyServiceAccount.isBlank()) {
@@ -169,8 +205,9 @@ final class ControllerCommand implements Callable<Integer> {
     ApiSecurity security = new ApiSecurity(proxyServiceAccount, client != null, tls);
     Controller controller;
     try {
-      controller = Controller.start(options, clusterSource, client, security);
-    } catch (IllegalArgumentException e) {
+      controller = Controller.start(options, clusterSource, client, security, identity);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // A bad CA Secret is a user's mistake too: one line, not a stack trace.
       if (client != null) {
         client.close();
       }
@@ -184,6 +221,27 @@ final class ControllerCommand implements Callable<Integer> {
         .flush();
     Lifecycle.runUntilStopped(controller, client == null ? () -> {} : client);
     return 0;
+  }
+
+  /** The CA's settings with {@code --ca}, else null. */
+  private IdentitySettings identity() {
+    if (!ca) {
+      return null;
+    }
+    if (proxyServiceAccount == null || tlsCert == null || source.sourceDir != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--ca needs the Kubernetes API, --proxy-service-account and --tls-cert/--tls-key");
+    }
+    try {
+      return new IdentitySettings(
+          caSecret,
+          trustDomain,
+          Duration.ofMinutes(certificateLifetimeMinutes),
+          IdentitySettings.DEFAULT_BACKDATE);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
   }
 
   private ApiTls tls() {

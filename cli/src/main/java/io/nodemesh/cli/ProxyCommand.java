@@ -81,6 +81,16 @@ final class ProxyCommand implements Callable<Integer> {
   Path tokenFile;
 
   @Option(
+      names = "--ca-token-file",
+      paramLabel = "FILE",
+      description =
+          "Hold workload certificates (issue 14): ask the controller's CA for the ServiceAccounts"
+              + " with pods on this node, sending this file's token (a projected token of audience"
+              + " nodemesh-ca, re-read for every request). Needs an https:// --controller and"
+              + " --controller-ca. Default: no certificates.")
+  Path caTokenFile;
+
+  @Option(
       names = "--drain-delay",
       paramLabel = "DURATION",
       defaultValue = "0s",
@@ -113,11 +123,18 @@ final class ProxyCommand implements Callable<Integer> {
             .withControllerCa(controllerCa);
     LimitSettings limitSettings = limits.settings(spec.commandLine());
     Duration delay = drainDelay();
+    if (caTokenFile != null && (controllerCa == null || !"https".equals(uri.getScheme()))) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--ca-token-file needs an https:// --controller and --controller-ca");
+    }
     NodeProxy proxy;
     try {
       proxy = NodeProxy.start(options, HttpProxySettings.defaults(), limitSettings);
     } catch (IllegalStateException e) {
       throw new UserError(e.getMessage(), e);
+    }
+    if (caTokenFile != null) {
+      proxy.startIdentities(caTokenFile);
     }
     spec.commandLine()
         .getOut()

@@ -19,6 +19,7 @@ import io.nodemesh.config.BuildInfo;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
+import io.nodemesh.controller.api.CertificateApi;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.controller.api.ExplainApi;
@@ -39,6 +40,9 @@ import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.events.ProblemReporter;
 import io.nodemesh.controller.gamma.RouteStatusWriter;
+import io.nodemesh.controller.identity.CaSecret;
+import io.nodemesh.controller.identity.CertificateAuthority;
+import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.leader.LeaderGate;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.ClusterSource;
@@ -53,6 +57,8 @@ import io.nodemesh.controller.topology.TopologyIndexer;
 import io.nodemesh.controller.traffic.TrafficWindow;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,7 +145,8 @@ public final class Controller implements AutoCloseable {
       KubernetesClient client,
       ProxyAuth auth,
       ViewerAuth viewers,
-      ApiTls tls) {
+      ApiTls tls,
+      IdentitySettings identity) {
     this.options = Objects.requireNonNull(options, "options");
     this.source = Objects.requireNonNull(source, "source");
     this.settings = options.compileSettings();
@@ -230,6 +237,21 @@ public final class Controller implements AutoCloseable {
         });
     WebServer started;
     try {
+      CertificateAuthority authority =
+          identity == null
+              ? null
+              : new CertificateAuthority(
+                  CaSecret.loadOrCreate(
+                      client,
+                      options.meshNamespace(),
+                      identity.secretName(),
+                      identity.trustDomain(),
+                      Instant.now()),
+                  source.podIndex(),
+                  options.meshNamespace(),
+                  auth.serviceAccount(),
+                  identity,
+                  InstantSource.system());
       var web =
           WebServer.builder()
               .host(options.bindHost())
@@ -254,6 +276,9 @@ public final class Controller implements AutoCloseable {
                         registry);
                     TrafficApi.routing(r, traffic, hub::current, auth, viewers, registry);
                     UiPage.routing(r);
+                    if (authority != null) {
+                      CertificateApi.routing(r, auth, authority, registry);
+                    }
                   });
       if (tls != null) {
         web.tls(tls.serverTls());
@@ -310,6 +335,24 @@ public final class Controller implements AutoCloseable {
       ClusterSource source,
       KubernetesClient client,
       ApiSecurity security) {
+    return start(options, source, client, security, null);
+  }
+
+  /**
+   * As above, and with {@code identity} not null the replica runs the mesh CA ({@link
+   * CertificateAuthority}): it loads or creates the CA Secret and serves {@code POST
+   * /api/v1/certificates}. That needs proxy authentication and TLS.
+   */
+  public static Controller start(
+      ControllerOptions options,
+      ClusterSource source,
+      KubernetesClient client,
+      ApiSecurity security,
+      IdentitySettings identity) {
+    if (identity != null && (security.proxyServiceAccount() == null || security.tls() == null)) {
+      throw new IllegalArgumentException(
+          "the CA needs proxy authentication and TLS on the controller API (--tls-cert)");
+    }
     if (client == null && (security.proxyServiceAccount() != null || security.viewers())) {
       throw new IllegalArgumentException(
           "API authentication needs the Kubernetes API (TokenReviews, SubjectAccessReviews)");
@@ -319,7 +362,7 @@ public final class Controller implements AutoCloseable {
             ? null
             : new ProxyAuth(client, options.meshNamespace(), security.proxyServiceAccount());
     ViewerAuth viewers = security.viewers() ? new ViewerAuth(client, auth) : null;
-    return new Controller(options, source, client, auth, viewers, security.tls());
+    return new Controller(options, source, client, auth, viewers, security.tls(), identity);
   }
 
   /** The port the API server listens on. */

@@ -15,6 +15,10 @@ import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.identity.CertificateClient;
+import io.nodemesh.proxy.identity.CertificateStore;
+import io.nodemesh.proxy.identity.NodeAccounts;
+import io.nodemesh.proxy.identity.WorkloadIdentities;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.CompiledListener;
@@ -35,8 +39,11 @@ import io.nodemesh.proxy.udp.UdpProxyHandler;
 import io.nodemesh.proxy.udp.UdpSettings;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +85,7 @@ public final class NodeProxy implements AutoCloseable {
   private TrafficReporter reporter;
   // Checks the controller's tap grants: present only with a pinned CA for an https controller.
   private final TapGrants tapGrants;
+  private volatile CertificateStore identities;
 
   private NodeProxy(
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
@@ -327,7 +335,46 @@ public final class NodeProxy implements AutoCloseable {
       // Reported only now: a proxy must not say ready (or "applied") while a new listener's port
       // is still unbound.
       served = next;
+      CertificateStore ids = identities;
+      if (ids != null) {
+        ids.want(NodeAccounts.of(config, options.nodeName()));
+      }
     }
+  }
+
+  /**
+   * Starts holding workload certificates (issue 14): for the ServiceAccounts each applied config
+   * says have pods on this node, asked of the controller's CA with the token in {@code caTokenFile}
+   * (audience {@code nodemesh-ca}), renewed at half life.
+   *
+   * @throws IllegalStateException when the controller is not reached over pinned TLS
+   */
+  public synchronized WorkloadIdentities startIdentities(Path caTokenFile) {
+    if (identities != null) {
+      return identities;
+    }
+    if (options.controller() == null
+        || !"https".equals(options.controller().getScheme())
+        || options.controllerCa() == null) {
+      throw new IllegalStateException(
+          "certificates are asked for only over TLS: --ca-token-file needs an https://"
+              + " --controller and --controller-ca");
+    }
+    CertificateStore store =
+        new CertificateStore(
+            new CertificateClient(
+                options.controller(), caTokenFile, ControllerTrust.pinned(options.controllerCa())),
+            InstantSource.system());
+    store.bindTo(metrics.registry());
+    store.want(NodeAccounts.of(served.config(), options.nodeName()));
+    store.start(Duration.ofSeconds(5));
+    identities = store;
+    return store;
+  }
+
+  /** The workload certificates, once {@link #startIdentities} ran. */
+  public Optional<WorkloadIdentities> identities() {
+    return Optional.ofNullable(identities);
   }
 
   /** A port of this proxy: the bound one, else the configured one (0: ephemeral, not known yet). */
@@ -474,6 +521,9 @@ public final class NodeProxy implements AutoCloseable {
       }
       if (reporter != null) {
         reporter.close();
+      }
+      if (identities != null) {
+        identities.close();
       }
       if (entry != null) {
         entry.close().awaitUninterruptibly();

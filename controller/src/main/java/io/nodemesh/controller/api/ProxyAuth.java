@@ -41,6 +41,7 @@ public final class ProxyAuth {
 
   private final TokenReviews reviews;
   private final String expectedUser;
+  private final String serviceAccount;
 
   public ProxyAuth(KubernetesClient client, String namespace, String serviceAccount) {
     this(client, namespace, serviceAccount, System::nanoTime);
@@ -60,6 +61,12 @@ public final class ProxyAuth {
     }
     this.reviews = reviews;
     this.expectedUser = "system:serviceaccount:" + namespace + ":" + serviceAccount;
+    this.serviceAccount = serviceAccount;
+  }
+
+  /** The proxies' ServiceAccount (in the mesh namespace). */
+  public String serviceAccount() {
+    return serviceAccount;
   }
 
   /** The only user allowed to read the config. */

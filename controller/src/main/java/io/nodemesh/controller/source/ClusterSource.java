@@ -30,4 +30,9 @@ public interface ClusterSource extends AutoCloseable {
 
   @Override
   void close();
+
+  /** The pods by UID and node, for the CA; {@link PodIndex#none()} where there are no nodes. */
+  default PodIndex podIndex() {
+    return PodIndex.none();
+  }
 }

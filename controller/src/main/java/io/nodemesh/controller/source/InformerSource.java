@@ -53,6 +53,9 @@ public final class InformerSource implements ClusterSource {
           HTTPRoute.class,
           GRPCRoute.class);
 
+  private static final String BY_UID = "nodemesh-uid";
+  private static final String BY_NODE = "nodemesh-node";
+
   private final KubernetesClient client;
   private final String namespace;
   private final Map<Class<?>, SharedIndexInformer<?>> informers = new ConcurrentHashMap<>();
@@ -177,6 +180,19 @@ public final class InformerSource implements ClusterSource {
       // Without the CRD the first list answers 404; do not retry forever, just run without it.
       informer.exceptionHandler((started, t) -> started || !isNotFound(t));
     }
+    if (type == Pod.class) {
+      // Before start: the CA looks pods up by UID and node (see podIndex).
+      informer.addIndexers(
+          Map.of(
+              BY_UID,
+              p -> List.of(String.valueOf(p.getMetadata().getUid())),
+              BY_NODE,
+              p -> {
+                String node =
+                    ((Pod) p).getSpec() == null ? null : ((Pod) p).getSpec().getNodeName();
+                return node == null || node.isEmpty() ? List.of() : List.of(node);
+              }));
+    }
     informers.put(type, informer);
     CompletableFuture<Void> start = informer.start().toCompletableFuture();
     start.whenComplete(
@@ -227,6 +243,37 @@ public final class InformerSource implements ClusterSource {
   @Override
   public boolean hasSynced() {
     return synced;
+  }
+
+  @Override
+  public PodIndex podIndex() {
+    return new PodIndex() {
+      @Override
+      public boolean hasSynced() {
+        SharedIndexInformer<?> pods = informers.get(Pod.class);
+        return pods != null && pods.hasSynced();
+      }
+
+      @Override
+      public Pod byUid(String uid) {
+        List<Pod> found = byIndex(BY_UID, uid);
+        return found.size() == 1 ? found.get(0) : null;
+      }
+
+      @Override
+      public List<Pod> onNode(String node) {
+        return byIndex(BY_NODE, node);
+      }
+
+      @SuppressWarnings("unchecked")
+      private List<Pod> byIndex(String index, String key) {
+        SharedIndexInformer<?> pods = informers.get(Pod.class);
+        if (pods == null || key == null) {
+          return List.of();
+        }
+        return List.copyOf(((SharedIndexInformer<Pod>) pods).getIndexer().byIndex(index, key));
+      }
+    };
   }
 
   /**
