@@ -29,10 +29,14 @@ import io.nodemesh.proxy.tcp.TcpConnectionCap;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
+import io.nodemesh.proxy.tunnel.TunnelCredentials;
+import io.nodemesh.proxy.tunnel.TunnelSettings;
+import io.nodemesh.proxy.tunnel.Tunnels;
 import io.nodemesh.proxy.udp.UdpProxyHandler;
 import io.nodemesh.proxy.udp.UdpSettings;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +77,7 @@ public final class NodeProxy implements AutoCloseable {
   private Channel entry;
   private volatile WebServer admin;
   private ConfigClient client;
+  private volatile Tunnels tunnels;
 
   private NodeProxy(
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
@@ -294,6 +299,10 @@ public final class NodeProxy implements AutoCloseable {
       }
       compileAllNext = false;
       table.set(next);
+      Tunnels t = tunnels;
+      if (t != null) {
+        t.apply(config);
+      }
       metrics.configApplied(config.version());
       listeners.sync(config);
       if (next.aclMode()) {
@@ -304,6 +313,31 @@ public final class NodeProxy implements AutoCloseable {
       // Reported only now: a proxy must not say ready (or "applied") while a new listener's port
       // is still unbound.
       served = next;
+    }
+  }
+
+  /**
+   * Starts the node-to-node tunnel (issue 14): binds its port and makes HTTP exchanges to pods on
+   * other nodes ride it, as the config's mTLS modes say. Call before the first config or apply one
+   * again after.
+   *
+   * @throws IllegalStateException when the port cannot be bound or the node has no name
+   */
+  public int startTunnel(TunnelSettings settings, TunnelCredentials credentials, Clock clock) {
+    synchronized (applyLock) {
+      Tunnels t =
+          Tunnels.start(
+              transport,
+              options.bindHost(),
+              options.nodeName(),
+              settings,
+              credentials,
+              metrics.registry(),
+              clock);
+      t.apply(table.get().config());
+      tunnels = t;
+      context.relay(t.client());
+      return t.port();
     }
   }
 
@@ -448,6 +482,9 @@ public final class NodeProxy implements AutoCloseable {
         entry.close().awaitUninterruptibly();
       }
       listeners.closeAll();
+      if (tunnels != null) {
+        tunnels.close();
+      }
       context.limits().drain();
       long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
       while ((context.inFlight() > 0 || context.limits().openConnections() > 0)
