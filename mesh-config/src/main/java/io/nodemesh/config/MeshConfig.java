@@ -1,6 +1,7 @@
 package io.nodemesh.config;
 
 import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.tunnel.TunnelConfig;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
@@ -14,9 +15,14 @@ import java.util.Set;
  * @param meshDomain the DNS suffix clients use, without dots (default {@code mesh})
  * @param listeners one per meshed Service port
  * @param access ACL mode and what it allows; absent means ACL mode off
+ * @param tunnel the node-to-node tunnel's modes and tables; absent means mTLS off everywhere
  */
 public record MeshConfig(
-    long version, String meshDomain, List<ListenerConfig> listeners, AccessConfig access) {
+    long version,
+    String meshDomain,
+    List<ListenerConfig> listeners,
+    AccessConfig access,
+    TunnelConfig tunnel) {
   public static final String DEFAULT_DOMAIN = "mesh";
 
   public MeshConfig {
@@ -26,6 +32,7 @@ public record MeshConfig(
     meshDomain = meshDomain == null || meshDomain.isBlank() ? DEFAULT_DOMAIN : meshDomain;
     listeners = listeners == null ? List.of() : List.copyOf(listeners);
     access = access == null ? AccessConfig.disabled() : access;
+    tunnel = tunnel == null ? TunnelConfig.disabled() : tunnel;
     // A bit per port and the key's parts rather than boxed ports and built key strings: the
     // controller builds a config of 10,000 listeners on every change (docs/benchmarks.md).
     BitSet ports = new BitSet(65536);
@@ -52,6 +59,12 @@ public record MeshConfig(
 
   /** What {@link ListenerConfig#key()} says, without building the string. */
   private record Identity(String namespace, String service, int port) {}
+
+  /** A configuration without a tunnel (mTLS off everywhere). */
+  public MeshConfig(
+      long version, String meshDomain, List<ListenerConfig> listeners, AccessConfig access) {
+    this(version, meshDomain, listeners, access, TunnelConfig.disabled());
+  }
 
   /** A configuration with ACL mode off. */
   public MeshConfig(long version, String meshDomain, List<ListenerConfig> listeners) {

@@ -100,6 +100,10 @@ public record MeshConfigDelta(
         placed.add(new Placed(i, l));
       }
     }
+    if (!from.tunnel().equals(to.tunnel())) {
+      // The tunnel part travels only in full configs (it changes with pods, as identities do).
+      return Optional.empty();
+    }
     List<String> removed = new ArrayList<>();
     for (ListenerConfig l : from.listeners()) {
       if (!kept.contains(l.key())) {
@@ -168,7 +172,8 @@ public record MeshConfigDelta(
         to,
         meshDomain == null ? base.meshDomain() : meshDomain,
         List.of(result),
-        access == null ? base.access() : access);
+        access == null ? base.access() : access,
+        base.tunnel());
   }
 
   private IllegalArgumentException mismatch(String why) {

@@ -35,11 +35,15 @@ import io.nodemesh.proxy.tcp.TcpConnectionCap;
 import io.nodemesh.proxy.tcp.TcpProxyInitializer;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.nodemesh.proxy.transport.Transport;
+import io.nodemesh.proxy.tunnel.TunnelCredentials;
+import io.nodemesh.proxy.tunnel.TunnelSettings;
+import io.nodemesh.proxy.tunnel.Tunnels;
 import io.nodemesh.proxy.udp.UdpProxyHandler;
 import io.nodemesh.proxy.udp.UdpSettings;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -86,6 +90,7 @@ public final class NodeProxy implements AutoCloseable {
   // Checks the controller's tap grants: present only with a pinned CA for an https controller.
   private final TapGrants tapGrants;
   private volatile CertificateStore identities;
+  private volatile Tunnels tunnels;
 
   private NodeProxy(
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
@@ -325,6 +330,10 @@ public final class NodeProxy implements AutoCloseable {
       }
       compileAllNext = false;
       table.set(next);
+      Tunnels t = tunnels;
+      if (t != null) {
+        t.apply(config);
+      }
       metrics.configApplied(config.version());
       listeners.sync(config);
       if (next.aclMode()) {
@@ -375,6 +384,31 @@ public final class NodeProxy implements AutoCloseable {
   /** The workload certificates, once {@link #startIdentities} ran. */
   public Optional<WorkloadIdentities> identities() {
     return Optional.ofNullable(identities);
+  }
+
+  /**
+   * Starts the node-to-node tunnel (issue 14): binds its port and makes HTTP exchanges to pods on
+   * other nodes ride it, as the config's mTLS modes say. Call before the first config or apply one
+   * again after.
+   *
+   * @throws IllegalStateException when the port cannot be bound or the node has no name
+   */
+  public int startTunnel(TunnelSettings settings, TunnelCredentials credentials, Clock clock) {
+    synchronized (applyLock) {
+      Tunnels t =
+          Tunnels.start(
+              transport,
+              options.bindHost(),
+              options.nodeName(),
+              settings,
+              credentials,
+              metrics.registry(),
+              clock);
+      t.apply(table.get().config());
+      tunnels = t;
+      context.relay(t.client());
+      return t.port();
+    }
   }
 
   /** A port of this proxy: the bound one, else the configured one (0: ephemeral, not known yet). */
@@ -529,6 +563,9 @@ public final class NodeProxy implements AutoCloseable {
         entry.close().awaitUninterruptibly();
       }
       listeners.closeAll();
+      if (tunnels != null) {
+        tunnels.close();
+      }
       context.limits().drain();
       long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
       while ((context.inFlight() > 0 || context.limits().openConnections() > 0)

@@ -138,7 +138,8 @@ public final class ConfigHub {
       ListenerConfig o = old.get(l.key());
       listeners.add(o != null && o.equals(l) ? o : l);
     }
-    return new MeshConfig(config.version(), config.meshDomain(), listeners, config.access());
+    return new MeshConfig(
+        config.version(), config.meshDomain(), listeners, config.access(), config.tunnel());
   }
 
   /**

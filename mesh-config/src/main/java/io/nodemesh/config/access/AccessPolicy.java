@@ -161,6 +161,39 @@ public final class AccessPolicy {
   }
 
   /**
+   * Decides for a caller whose identity a certificate proved, at the destination node's proxy
+   * (issue 14, "Enforcement at the destination"): {@code source} may do {@code request} on the pod
+   * running as {@code destination} when a grant of that destination on this listener allows it.
+   * Both accounts are {@code namespace/name}; neither comes from an IP address here.
+   */
+  public AccessDecision decideAs(
+      String listenerKey,
+      Protocol protocol,
+      String source,
+      String destination,
+      RequestView request) {
+    if (!enabled) {
+      return AccessDecision.Allow.OPEN;
+    }
+    Compiled l = listeners.get(listenerKey);
+    AccessDecision.Allow a =
+        l == null ? null : allowedBy(l.byDestination.get(destination), source, request);
+    if (a == null) {
+      return new AccessDecision.Deny(
+          source,
+          AccessDecision.Reason.NOT_ALLOWED,
+          "no TrafficTarget allows sa "
+              + source
+              + " to "
+              + action(request, protocol, listenerKey)
+              + " (destination sa "
+              + destination
+              + ", decided at the destination node)");
+    }
+    return a;
+  }
+
+  /**
    * Decides per serving pod, as SMI access does: the request is allowed when some destination
    * service account of the listener allows it, and may then go only to the pods running under one
    * that does ({@link Admission#pods}). So a canary under a new service account that no

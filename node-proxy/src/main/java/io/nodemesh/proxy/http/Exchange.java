@@ -24,6 +24,8 @@ import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.resilience.ReplayBuffer;
 import io.nodemesh.proxy.route.CompiledRule;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -174,16 +176,38 @@ final class Exchange {
     long connectMillis = context.settings().connectTimeout().toMillis();
     Target endpoint = target();
     observation.endpoint(endpoint);
-    Future<Channel> acquired =
-        pool.acquire(
-            endpoint,
-            scheme,
-            call == null ? connectMillis : call.connectTimeoutMillis(connectMillis));
+    Future<Channel> acquired = viaRelay(endpoint);
+    if (acquired == null) {
+      acquired =
+          pool.acquire(
+              endpoint,
+              scheme,
+              call == null ? connectMillis : call.connectTimeoutMillis(connectMillis));
+    }
     if (acquired.isDone()) {
       acquired(acquired, current);
     } else {
       acquired.addListener(f -> acquired(f, current));
     }
+  }
+
+  /**
+   * A stream through the node-to-node tunnel when the endpoint's pod is on another node, or null.
+   * Only plain-HTTP backends ride it for now: the destination speaks HTTP/1.1 to the pod.
+   */
+  private Future<Channel> viaRelay(Target endpoint) {
+    UpstreamRelay relay = context.relay();
+    if (relay == null || scheme != Scheme.HTTP) {
+      return null;
+    }
+    InetAddress client =
+        down.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    return relay.open(
+        endpoint,
+        client,
+        route.listener().config().key(),
+        down.channel().eventLoop(),
+        UpstreamPool::addStreamHandlers);
   }
 
   private void acquired(Future<? super Channel> f, int forAttempt) {

@@ -24,6 +24,7 @@ public final class HttpProxyContext {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private volatile SslContext upstreamTls;
+  private volatile UpstreamRelay relay;
 
   public HttpProxyContext(Transport transport, ProxyMetrics metrics, HttpProxySettings settings) {
     this(transport, metrics, settings, new Limits(LimitSettings.defaults(), metrics.registry()));
@@ -61,6 +62,15 @@ public final class HttpProxyContext {
 
   AtomicInteger inFlightCounter() {
     return inFlight;
+  }
+
+  /** Sets the node-to-node tunnel that exchanges ask before they dial a pod (issue 14). */
+  public void relay(UpstreamRelay value) {
+    relay = value;
+  }
+
+  UpstreamRelay relay() {
+    return relay;
   }
 
   /** The upstream pool of an event loop; only that loop ever touches it. */

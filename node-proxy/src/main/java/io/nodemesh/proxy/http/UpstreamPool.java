@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -171,6 +172,12 @@ final class UpstreamPool {
   private void addHttp1Handlers(ChannelPipeline p) {
     p.addLast(CODEC, new HttpClientCodec())
         .addLast(Limits.RESPONSE_GUARD, context.limits().responseGuard())
+        .addLast(HANDLER, new UpstreamHandler());
+  }
+
+  /** The end of an HTTP/2 stream's pipeline: HTTP/1.x objects, then the exchange's handler. */
+  static void addStreamHandlers(ChannelPipeline p) {
+    p.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(false))
         .addLast(HANDLER, new UpstreamHandler());
   }
 

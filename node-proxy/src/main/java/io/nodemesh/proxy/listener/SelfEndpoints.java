@@ -108,7 +108,8 @@ public final class SelfEndpoints {
     if (!changed) {
       return config;
     }
-    return new MeshConfig(config.version(), config.meshDomain(), out, config.access());
+    return new MeshConfig(
+        config.version(), config.meshDomain(), out, config.access(), config.tunnel());
   }
 
   /** Endpoints left out of the config last stripped. */

@@ -1,0 +1,33 @@
+package io.nodemesh.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.nodemesh.proxy.balance.Target;
+import java.net.InetAddress;
+import java.util.function.Consumer;
+
+/**
+ * Another way to the endpoint than a direct connection: the node-to-node tunnel (issue 14). The
+ * HTTP proxy asks it first for every attempt; it answers null when the endpoint is to be dialled
+ * directly (same node, mTLS off).
+ */
+public interface UpstreamRelay {
+  /**
+   * A channel for one exchange with {@code target} whose pipeline {@code finish} completes, or null
+   * to connect directly; a failed future when the endpoint may be reached only through a tunnel and
+   * none can be had (strict mode: never plaintext).
+   *
+   * @param source the client's address (whose service account the tunnel presents)
+   * @param listenerKey the listener the request came in on
+   * @param loop the downstream channel's event loop, which the returned channel must share
+   * @param finish adds the HTTP/1.x-object handlers at the end of the stream's pipeline
+   */
+  Future<Channel> open(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish);
+}

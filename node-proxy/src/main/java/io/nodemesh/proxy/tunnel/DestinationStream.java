@@ -1,0 +1,324 @@
+package io.nodemesh.proxy.tunnel;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.access.AccessDecision;
+import io.nodemesh.config.access.RequestView;
+import io.nodemesh.config.http.PathCanonicalizer;
+import io.nodemesh.config.http.RefusedTarget;
+import io.nodemesh.proxy.transport.Transport;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One tunnel stream at the destination: one HTTP request, or one CONNECT (RFC 9113 §8.5) carrying a
+ * TCP connection. The peer's account comes from its certificate (verified in the handshake), the
+ * destination account from this node's own table; the target must pass {@link TunnelTable#admit}
+ * and the access rules must allow the peer, and only then does the proxy connect to the pod.
+ *
+ * <p>Backpressure: both channels read on demand; each side reads again once what it read has been
+ * written to the other.
+ */
+final class DestinationStream extends ChannelInboundHandlerAdapter {
+  private final TunnelTable table;
+  private final String peer;
+  private final String local;
+  private final TunnelTls tls;
+  private final TunnelMetrics metrics;
+  private final Transport transport;
+  private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private Channel stream;
+  private Channel pod;
+  private boolean started;
+  private boolean connect;
+  private boolean podConnected;
+
+  DestinationStream(
+      TunnelTable table,
+      String peer,
+      String local,
+      TunnelTls tls,
+      TunnelMetrics metrics,
+      Transport transport) {
+    this.transport = transport;
+    this.table = table;
+    this.peer = peer;
+    this.local = local;
+    this.tls = tls;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    stream = ctx.channel();
+    if (!started) {
+      started = true;
+      if (!(msg instanceof HttpRequest request)) {
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      start(ctx, request);
+      return;
+    }
+    forward(msg);
+  }
+
+  private void start(ChannelHandlerContext ctx, HttpRequest request) {
+    connect = request.method().equals(HttpMethod.CONNECT);
+    String listener = request.headers().get(TunnelHeaders.LISTENER);
+    String target = connect ? request.uri() : request.headers().get(TunnelHeaders.TARGET);
+    TunnelTable.Admission a = table.admit(target, listener, local);
+    if (a instanceof TunnelTable.Admission.Refused r) {
+      refuse(ctx, request, "target", HttpResponseStatus.FORBIDDEN, "tunnel: " + r.reason());
+      return;
+    }
+    TunnelTable.Admission.Relay relay = (TunnelTable.Admission.Relay) a;
+    RequestView view = null;
+    if (!connect) {
+      String path;
+      try {
+        path = PathCanonicalizer.canonical(request.uri());
+      } catch (RefusedTarget e) {
+        refuse(ctx, request, "request", HttpResponseStatus.BAD_REQUEST, "tunnel: bad path");
+        return;
+      }
+      int q = path.indexOf('?');
+      String bare = q >= 0 ? path.substring(0, q) : path;
+      view =
+          new RequestView() {
+            @Override
+            public String method() {
+              return request.method().name();
+            }
+
+            @Override
+            public String path() {
+              return bare;
+            }
+
+            @Override
+            public List<String> headers(String name) {
+              return request.headers().getAll(name);
+            }
+          };
+    }
+    Protocol protocol = table.protocol(listener);
+    AccessDecision d =
+        table
+            .access()
+            .decideAs(
+                listener, protocol == null ? Protocol.TCP : protocol, peer, relay.account(), view);
+    if (d instanceof AccessDecision.Deny deny) {
+      refuse(ctx, request, "access", HttpResponseStatus.FORBIDDEN, deny.message());
+      return;
+    }
+    if (!connect) {
+      TunnelHeaders.strip(request.headers());
+      request
+          .headers()
+          .set(TunnelHeaders.PEER_IDENTITY, Spiffe.uri(tls.credentials().trustDomain(), peer));
+      request.setProtocolVersion(HttpVersion.HTTP_1_1);
+      // One request per pod connection: the pod closes it after the response.
+      request.headers().set(HttpHeaderNames.CONNECTION, "close");
+      pending.add(request);
+    } else {
+      ReferenceCountUtil.release(request);
+    }
+    dial(ctx, relay);
+  }
+
+  private void dial(ChannelHandlerContext ctx, TunnelTable.Admission.Relay relay) {
+    Channel parent = ctx.channel();
+    Bootstrap b =
+        new Bootstrap()
+            .group(parent.eventLoop())
+            .channel(transport.socketChannel())
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    if (!connect) {
+                      ch.pipeline().addLast("http", new HttpClientCodec());
+                    }
+                    ch.pipeline().addLast("back", new PodSide());
+                  }
+                });
+    ChannelFuture f = b.connect(relay.pod());
+    pod = f.channel();
+    f.addListener(
+        (ChannelFuture c) -> {
+          if (!c.isSuccess()) {
+            drop();
+            if (stream.isActive()) {
+              stream
+                  .writeAndFlush(
+                      text(HttpResponseStatus.BAD_GATEWAY, "tunnel: pod refused the connection"))
+                  .addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+          }
+          podConnected = true;
+          if (connect) {
+            stream.writeAndFlush(
+                new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+          }
+          Object m;
+          while ((m = pending.poll()) != null) {
+            pod.write(m);
+          }
+          pod.flush();
+          pod.read();
+          stream.read();
+        });
+  }
+
+  /** Stream to pod. */
+  private void forward(Object msg) {
+    if (!podConnected) {
+      if (pod == null) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      pending.add(connect ? unwrap(msg) : msg);
+      stream.read();
+      return;
+    }
+    boolean last = msg instanceof LastHttpContent;
+    Object out = connect ? unwrap(msg) : msg;
+    pod.writeAndFlush(out)
+        .addListener(
+            (ChannelFuture f) -> {
+              if (!f.isSuccess()) {
+                stream.close();
+                return;
+              }
+              if (connect && last && pod instanceof DuplexChannel d) {
+                d.shutdownOutput();
+              }
+              stream.read();
+            });
+  }
+
+  private static Object unwrap(Object msg) {
+    return msg instanceof HttpContent c ? c.content() : msg;
+  }
+
+  /** Pod to stream. */
+  private final class PodSide extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      Object out = msg;
+      if (connect && msg instanceof ByteBuf b) {
+        out = new DefaultHttpContent(b);
+      } else if (msg instanceof HttpObject o
+          && !(o instanceof HttpContent)
+          && !(o instanceof io.netty.handler.codec.http.HttpResponse)) {
+        ReferenceCountUtil.release(msg);
+        ctx.read();
+        return;
+      }
+      if (out instanceof io.netty.handler.codec.http.HttpResponse r) {
+        r.headers().remove(HttpHeaderNames.CONNECTION);
+      }
+      stream
+          .writeAndFlush(out)
+          .addListener(
+              (ChannelFuture f) -> {
+                if (f.isSuccess()) {
+                  ctx.read();
+                } else {
+                  ctx.close();
+                }
+              });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (stream.isActive()) {
+        if (connect) {
+          stream
+              .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+              .addListener(ChannelFutureListener.CLOSE);
+        } else {
+          stream.close();
+        }
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  private void refuse(
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      String reason,
+      HttpResponseStatus status,
+      String message) {
+    metrics.refused(reason);
+    ReferenceCountUtil.release(request);
+    ctx.writeAndFlush(text(status, message)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private static FullHttpResponse text(HttpResponseStatus status, String message) {
+    byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    return r;
+  }
+
+  private void drop() {
+    Object m;
+    while ((m = pending.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    drop();
+    if (pod != null) {
+      pod.close();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

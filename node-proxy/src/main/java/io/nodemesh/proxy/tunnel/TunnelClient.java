@@ -1,0 +1,121 @@
+package io.nodemesh.proxy.tunnel;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.Future;
+import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.http.UpstreamRelay;
+import io.nodemesh.proxy.transport.Transport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The caller side: sends an exchange whose pod is on another node to that node's proxy, on a pooled
+ * tunnel connection of the exchange's own event loop (no locks, as the upstream pool).
+ */
+public final class TunnelClient implements UpstreamRelay {
+  private final Transport transport;
+  private final TunnelSettings settings;
+  private final TunnelTls tls;
+  private final Supplier<TunnelTable> table;
+  private final TunnelMetrics metrics;
+  private final Map<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
+
+  /** Connections are keyed so: one TLS connection carries one client certificate. */
+  record Key(String source, String node, String destination) {}
+
+  TunnelClient(
+      Transport transport,
+      TunnelSettings settings,
+      TunnelTls tls,
+      Supplier<TunnelTable> table,
+      TunnelMetrics metrics) {
+    this.transport = transport;
+    this.settings = settings;
+    this.tls = tls;
+    this.table = table;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<Channel> open(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
+    TunnelTable.Path path =
+        table.get().path(target.address().getAddress().getHostAddress(), source);
+    return switch (path) {
+      case TunnelTable.Path.Direct d -> null;
+      case TunnelTable.Path.Refuse r -> loop.newFailedFuture(new IOException(r.reason()));
+      case TunnelTable.Path.Via v -> {
+        Key key = new Key(v.source(), v.node(), v.destination());
+        LoopPool pool = pools.computeIfAbsent(loop, LoopPool::new);
+        TunnelConnection c = pool.usable(key);
+        if (c == null) {
+          SslContext ssl = tls.client(v.source(), v.destination()).orElse(null);
+          if (ssl == null) {
+            yield loop.newFailedFuture(TunnelConnection.noIdentity(v.source()));
+          }
+          c =
+              new TunnelConnection(
+                  key, pool, loop, transport, ssl, settings, tls, metrics, v.proxy());
+          if (!c.retired()) {
+            pool.add(key, c);
+          }
+        }
+        yield c.openStream(target.authority(), listenerKey, finish);
+      }
+    };
+  }
+
+  /** Connections of one event loop; only that loop touches it. */
+  static final class LoopPool {
+    private final Map<Key, ArrayDeque<TunnelConnection>> byKey = new HashMap<>();
+
+    LoopPool(EventLoop loop) {}
+
+    TunnelConnection usable(Key key) {
+      ArrayDeque<TunnelConnection> q = byKey.get(key);
+      if (q != null) {
+        for (TunnelConnection c : q) {
+          if (c.usable()) {
+            return c;
+          }
+        }
+      }
+      return null;
+    }
+
+    void add(Key key, TunnelConnection c) {
+      byKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(c);
+    }
+
+    void retire(Key key, TunnelConnection c) {
+      ArrayDeque<TunnelConnection> q = byKey.get(key);
+      if (q != null) {
+        q.remove(c);
+        if (q.isEmpty()) {
+          byKey.remove(key);
+        }
+      }
+    }
+
+    int connections() {
+      int n = 0;
+      for (ArrayDeque<TunnelConnection> q : byKey.values()) {
+        n += q.size();
+      }
+      return n;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.nodemesh.proxy.tunnel;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import java.security.cert.CertificateException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+
+/**
+ * The tunnel's meters (docs/metrics.md): connections open, handshakes and their failures by side
+ * and a bounded reason, relay requests refused at the destination by a bounded reason.
+ */
+public final class TunnelMetrics {
+  private final MeterRegistry registry;
+  private final AtomicInteger open = new AtomicInteger();
+
+  public TunnelMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("nodemesh_tunnel_connections", open, AtomicInteger::get)
+        .description("Tunnel connections open, both sides")
+        .register(registry);
+  }
+
+  void connectionOpened(Channel ch) {
+    open.incrementAndGet();
+    ch.closeFuture().addListener(f -> open.decrementAndGet());
+  }
+
+  void handshake(String side) {
+    counter("nodemesh_tunnel_handshakes_total", "side", side, "result", "ok").increment();
+  }
+
+  void handshakeFailed(String side, Throwable cause) {
+    counter("nodemesh_tunnel_handshakes_total", "side", side, "result", reason(cause)).increment();
+  }
+
+  /**
+   * A relay request the destination refused: {@code target} (open-relay rules) or {@code access}.
+   */
+  void refused(String reason) {
+    counter("nodemesh_tunnel_refused_total", "reason", reason, null, null).increment();
+  }
+
+  private static String reason(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof CertificateException) {
+        return "certificate";
+      }
+    }
+    return cause instanceof SSLException
+            || (cause != null && cause.getCause() instanceof SSLException)
+        ? "tls"
+        : "other";
+  }
+
+  private Counter counter(String name, String k1, String v1, String k2, String v2) {
+    Counter.Builder b =
+        Counter.builder(name)
+            .description(
+                name.contains("refused")
+                    ? "Relay requests the destination refused, by reason"
+                    : "Tunnel TLS handshakes by side and result");
+    b.tag(k1, v1);
+    if (k2 != null) {
+      b.tag(k2, v2);
+    }
+    return b.register(registry);
+  }
+}

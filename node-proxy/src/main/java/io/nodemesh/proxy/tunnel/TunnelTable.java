@@ -1,0 +1,209 @@
+package io.nodemesh.proxy.tunnel;
+
+import io.netty.util.NetUtil;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.config.tunnel.TunnelPod;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the tunnel knows from one config, built once per config and never changed: where each pod
+ * runs and as whom, where each node's proxy listens, and which (pod IP, port) pairs of this node
+ * the listeners serve. Both sides decide from it alone, never from what a peer says.
+ */
+final class TunnelTable {
+  private final String self;
+  private final TunnelConfig tunnel;
+  private final AccessPolicy access;
+  private final Map<String, Protocol> protocols = new HashMap<>();
+
+  /** listener key -> the {@code ip:port} authorities of its endpoints on this node. */
+  private final Map<String, Set<String>> localTargets = new HashMap<>();
+
+  TunnelTable(MeshConfig config, String self) {
+    this.self = self;
+    this.tunnel = config.tunnel();
+    this.access = AccessPolicy.compile(config.access());
+    for (ListenerConfig l : config.listeners()) {
+      protocols.put(l.key(), l.protocol());
+      Set<String> mine = new HashSet<>();
+      List<BackendConfig> backends = new ArrayList<>(l.route().split());
+      if (l.route().root() != null) {
+        backends.add(l.route().root());
+      }
+      for (BackendConfig b : backends) {
+        for (EndpointConfig e : b.endpoints()) {
+          TunnelPod pod = tunnel.pods().get(e.ip());
+          if (self != null && self.equals(e.nodeName()) && pod != null && self.equals(pod.node())) {
+            mine.add(e.authority());
+          }
+        }
+      }
+      if (!mine.isEmpty()) {
+        localTargets.put(l.key(), Set.copyOf(mine));
+      }
+    }
+  }
+
+  static TunnelTable empty(String self) {
+    return new TunnelTable(MeshConfig.empty(), self);
+  }
+
+  String self() {
+    return self;
+  }
+
+  AccessPolicy access() {
+    return access;
+  }
+
+  Protocol protocol(String listenerKey) {
+    return protocols.get(listenerKey);
+  }
+
+  /**
+   * Where the caller's proxy sends a connection to {@code target} for a client at {@code source}.
+   */
+  sealed interface Path {
+    /**
+     * Straight to the pod: same node, a namespace with mTLS off, or permissive without a tunnel.
+     */
+    record Direct() implements Path {}
+
+    /** Through the destination node's proxy. */
+    record Via(
+        InetSocketAddress proxy, String source, String node, String destination, MtlsMode mode)
+        implements Path {}
+
+    /** Strict mode and no tunnel can be built: never plaintext. */
+    record Refuse(String reason) implements Path {}
+  }
+
+  static final Path DIRECT = new Path.Direct();
+
+  Path path(String targetIp, InetAddress source) {
+    TunnelPod pod = tunnel.pods().get(targetIp);
+    if (pod == null) {
+      return DIRECT;
+    }
+    MtlsMode mode = tunnel.modeOf(pod.namespace());
+    if (mode == MtlsMode.OFF || pod.node().equals(self)) {
+      return DIRECT;
+    }
+    TunnelPod from = source == null ? null : tunnel.pods().get(source.getHostAddress());
+    String proxy = tunnel.proxies().get(pod.node());
+    if (from == null || proxy == null) {
+      if (mode == MtlsMode.STRICT) {
+        return new Path.Refuse(
+            from == null
+                ? "strict mTLS to " + pod.account() + ": the caller is not a known pod"
+                : "strict mTLS to " + pod.account() + ": node " + pod.node() + " has no proxy");
+      }
+      return DIRECT;
+    }
+    InetSocketAddress address = socketAddress(proxy);
+    if (address == null) {
+      return mode == MtlsMode.STRICT
+          ? new Path.Refuse("node " + pod.node() + " proxy address " + proxy + " is not ip:port")
+          : DIRECT;
+    }
+    return new Path.Via(address, from.account(), pod.node(), pod.account(), mode);
+  }
+
+  /** A destination's answer to one relay request. */
+  sealed interface Admission {
+    record Relay(InetSocketAddress pod, String account) implements Admission {}
+
+    record Refused(String reason) implements Admission {}
+  }
+
+  /**
+   * Whether this node's proxy may relay to {@code target} ({@code ip:port}) for a listener and for
+   * a connection opened for {@code sniAccount}: only to a meshed pod of this node, on a port one of
+   * the listener's endpoints names, running as the account the caller verified (issue 14, "never an
+   * open relay"). Host names, the metadata address, the kubelet, host-network addresses, pods
+   * outside the mesh and pods of other nodes all fail one of these checks.
+   */
+  Admission admit(String target, String listenerKey, String sniAccount) {
+    if (target == null || target.length() > 64) {
+      return new Admission.Refused("no target");
+    }
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0) {
+      return new Admission.Refused("target " + target + " is not ip:port");
+    }
+    String host = target.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    byte[] raw = NetUtil.createByteArrayFromIpAddressString(host);
+    if (raw == null) {
+      return new Admission.Refused("target " + target + " is not an IP literal");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(target.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return new Admission.Refused("target " + target + " has no port");
+    }
+    InetAddress ip;
+    try {
+      ip = InetAddress.getByAddress(raw);
+    } catch (UnknownHostException e) {
+      return new Admission.Refused("target " + target + " is not an IP literal");
+    }
+    TunnelPod pod = tunnel.pods().get(ip.getHostAddress());
+    if (pod == null) {
+      return new Admission.Refused("target " + target + " is not a meshed pod");
+    }
+    if (!pod.node().equals(self)) {
+      return new Admission.Refused("target " + target + " is on node " + pod.node() + ", not here");
+    }
+    Set<String> mine = listenerKey == null ? null : localTargets.get(listenerKey);
+    String authority =
+        ip.getHostAddress().indexOf(':') >= 0
+            ? "[" + ip.getHostAddress() + "]:" + port
+            : ip.getHostAddress() + ":" + port;
+    if (mine == null || !mine.contains(authority)) {
+      return new Admission.Refused(
+          "target " + target + " is not a meshed port of listener " + listenerKey + " here");
+    }
+    if (!pod.account().equals(sniAccount)) {
+      return new Admission.Refused(
+          "target " + target + " runs as " + pod.account() + ", the tunnel is for " + sniAccount);
+    }
+    return new Admission.Relay(new InetSocketAddress(ip, port), pod.account());
+  }
+
+  private static InetSocketAddress socketAddress(String ipPort) {
+    int colon = ipPort.lastIndexOf(':');
+    String host = ipPort.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    byte[] raw = NetUtil.createByteArrayFromIpAddressString(host);
+    if (raw == null) {
+      return null;
+    }
+    try {
+      return new InetSocketAddress(
+          InetAddress.getByAddress(raw), Integer.parseInt(ipPort.substring(colon + 1)));
+    } catch (UnknownHostException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
