@@ -3,8 +3,8 @@ package io.nodemesh.config;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a listener sends traffic.

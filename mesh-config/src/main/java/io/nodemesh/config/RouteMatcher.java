@@ -2,6 +2,7 @@ package io.nodemesh.config;
 
 import com.google.re2j.Pattern;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one evaluator of a {@link RouteRule.Match}, used by the proxy on the request path and by the
@@ -29,17 +30,17 @@ public final class RouteMatcher {
   @FunctionalInterface
   public interface HeaderLookup<H> {
     /** The first value of header {@code lowerCaseName}, or null when absent. */
-    String first(H headers, String lowerCaseName);
+    @Nullable String first(H headers, String lowerCaseName);
   }
 
   private static final int EXACT = 0;
   private static final int PREFIX = 1;
   private static final int REGEX = 2;
 
-  private final String method;
+  private final @Nullable String method;
   private final int pathKind;
   private final String pathValue;
-  private final Pattern pathRegex;
+  private final @Nullable Pattern pathRegex;
   private final Condition[] headers;
   private final Condition[] query;
 
@@ -64,7 +65,7 @@ public final class RouteMatcher {
         }
         default -> {
           pathKind = REGEX;
-          pathValue = null;
+          pathValue = "";
           pathRegex = TenantRegex.compile(p.value());
         }
       }
@@ -126,7 +127,7 @@ public final class RouteMatcher {
   }
 
   /** The PathPrefix of this match without its trailing "/", or null when it is not a prefix. */
-  public String prefix() {
+  public @Nullable String prefix() {
     return pathKind == PREFIX ? pathValue : null;
   }
 
@@ -144,7 +145,7 @@ public final class RouteMatcher {
         switch (pathKind) {
           case EXACT -> path.equals(pathValue);
           case PREFIX -> prefixMatches(path, pathValue);
-          default -> pathRegex.matches(path);
+          default -> pathRegex != null && pathRegex.matches(path);
         };
     if (!pathOk) {
       return false;
@@ -201,12 +202,12 @@ public final class RouteMatcher {
   private static final class Condition {
     final String name;
     final String value;
-    final Pattern regex;
+    final @Nullable Pattern regex;
 
     Condition(RouteRule.ValueMatch m) {
       this.name = m.name();
       boolean isRegex = m.type() == RouteRule.ValueMatch.Type.REGULAR_EXPRESSION;
-      this.value = isRegex ? null : m.value();
+      this.value = isRegex ? "" : m.value();
       this.regex = isRegex ? TenantRegex.compile(m.value()) : null;
     }
 
