@@ -7,6 +7,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
+import io.nodemesh.config.RouteMatcher;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.balance.CompiledBackend;
@@ -28,7 +29,11 @@ import java.util.function.IntPredicate;
  */
 public final class CompiledRule {
   private final String name;
-  private final RuleMatcher[] matchers;
+
+  /** Netty's headers: a non-capturing reference, so a lookup allocates nothing. */
+  private static final RouteMatcher.HeaderLookup<HttpHeaders> NETTY = HttpHeaders::get;
+
+  private final RouteMatcher[] matchers;
   private final HeaderEditor requestEdits;
   private final HeaderEditor responseEdits;
   private final RouteFilter.RequestRedirect redirect;
@@ -48,7 +53,7 @@ public final class CompiledRule {
       RouteMeters.Meter meter) {
     this.name = rule.name();
     this.meter = meter;
-    this.matchers = rule.matches().stream().map(RuleMatcher::new).toArray(RuleMatcher[]::new);
+    this.matchers = RouteMatcher.of(rule);
     HeaderEditor req = null;
     HeaderEditor resp = null;
     RouteFilter.RequestRedirect redir = null;
@@ -182,17 +187,9 @@ public final class CompiledRule {
     return meter;
   }
 
-  /** The index of the first match that holds, or -1; a rule without matches matches all. */
+  /** The index of the first match that holds (see {@link RouteMatcher#firstMatch}). */
   int matchIndex(String method, String path, String uri, HttpHeaders headers) {
-    if (matchers.length == 0) {
-      return Integer.MAX_VALUE;
-    }
-    for (int i = 0; i < matchers.length; i++) {
-      if (matchers[i].matches(method, path, uri, headers)) {
-        return i;
-      }
-    }
-    return -1;
+    return RouteMatcher.firstMatch(matchers, method, path, uri, headers, NETTY);
   }
 
   /** Whether the rule matches the request (ignoring which match). */
@@ -297,7 +294,7 @@ public final class CompiledRule {
     }
     String prefix = matchedPrefix(request, path);
     String rest = prefix == null ? path : path.substring(prefix.length());
-    String out = RuleMatcher.trimSlash(m.value()) + rest;
+    String out = RouteMatcher.trimSlash(m.value()) + rest;
     return out.isEmpty() ? "/" : out;
   }
 

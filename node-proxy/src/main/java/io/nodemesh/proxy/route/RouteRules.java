@@ -44,10 +44,30 @@ public final class RouteRules {
       RouteMeters.Meter meter =
           routeMeters == null
               ? null
-              : routeMeters.meter(listener.namespace(), listener.service(), r.name());
+              : routeMeters.meter(listener.namespace(), listener.service(), metricLabel(r.name()));
       rules[i] = new CompiledRule(r, listener, registry, meters, meter);
     }
     return new RouteRules(rules);
+  }
+
+  /**
+   * The route label of a rule: its name, except that the parts of one Gateway API rule (the
+   * controller sends a rule with several matches as one part per match, {@code ns/name#2.1}, so the
+   * parts can be ordered by match precedence) share their rule's label {@code ns/name#2}.
+   */
+  static String metricLabel(String name) {
+    int hash = name.lastIndexOf('#');
+    int dot = name.lastIndexOf('.');
+    if (hash < 0 || dot < hash + 2 || dot == name.length() - 1) {
+      return name;
+    }
+    for (int i = hash + 1; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (i != dot && (c < '0' || c > '9')) {
+        return name;
+      }
+    }
+    return name.substring(0, dot);
   }
 
   /** Whether the listener has rules (and they, not the SMI split, route its HTTP requests). */

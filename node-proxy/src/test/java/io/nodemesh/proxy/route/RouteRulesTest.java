@@ -177,6 +177,17 @@ class RouteRulesTest {
     return r.first("GET", path, uri, req.headers()).location(req, path, 80);
   }
 
+  @Test
+  void thePartsOfOneRuleShareItsMetricLabel() {
+    assertThat(RouteRules.metricLabel("shop/api#0.2")).isEqualTo("shop/api#0");
+    assertThat(RouteRules.metricLabel("grpc:shop/api#12.0")).isEqualTo("grpc:shop/api#12");
+    assertThat(RouteRules.metricLabel("shop/api#3")).isEqualTo("shop/api#3");
+    assertThat(RouteRules.metricLabel("shop/a.b#3")).isEqualTo("shop/a.b#3");
+    assertThat(RouteRules.metricLabel("shop/api#x.1")).isEqualTo("shop/api#x.1");
+    assertThat(RouteRules.metricLabel("shop/api#1.")).isEqualTo("shop/api#1.");
+    assertThat(RouteRules.metricLabel("plain")).isEqualTo("plain");
+  }
+
   /** Matching is on every request's path: it must not allocate (issue 17). */
   @Test
   void matchingAllocatesNothing() {
