@@ -8,10 +8,12 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.HttpMatcher;
 import io.nodemesh.config.access.RequestView;
+import io.nodemesh.controller.gamma.RuleSelection;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,12 +112,21 @@ public final class Explainer {
               null,
               null,
               null,
-              List.of());
+              List.of(),
+              null);
       case AccessDecision.Allow a -> {
         RouteConfig r = l.route();
-        boolean split = !r.split().isEmpty() && splitApplies(r.matches(), request);
+        // Gateway API rules (GAMMA) replace the split on an HTTP listener: the first rule that
+        // matches decides, none matching is a 404 (docs/gateway-api.md).
+        boolean byRules = !r.rules().isEmpty() && request != null;
+        RouteRule taken = byRules ? RuleSelection.first(r.rules(), method, path, headers) : null;
+        boolean split = !byRules && !r.split().isEmpty() && splitApplies(r.matches(), request);
         List<Explanation.Backend> backends = new ArrayList<>();
-        for (BackendConfig b : split ? r.split() : List.of(r.root())) {
+        List<BackendConfig> targets =
+            byRules
+                ? (taken == null ? List.of() : taken.backends())
+                : split ? r.split() : List.of(r.root());
+        for (BackendConfig b : targets) {
           backends.add(
               new Explanation.Backend(
                   b.service(),
@@ -156,7 +167,8 @@ public final class Explainer {
             a.rule(),
             a.match(),
             split ? r.splitName() : null,
-            backends);
+            backends,
+            !byRules ? null : taken == null ? Explanation.NO_RULE : taken.name());
       }
     };
   }

@@ -163,8 +163,9 @@ final class GammaMatches {
    */
   static MatchOrder order(GRPCRouteMatch m) {
     GRPCMethodMatch mm = m.getMethod();
-    int service = mm == null || mm.getService() == null ? 0 : mm.getService().length();
-    int method = mm == null || mm.getMethod() == null ? 0 : 1;
+    boolean regex = mm != null && "RegularExpression".equals(mm.getType());
+    int service = mm == null || mm.getService() == null || regex ? 0 : mm.getService().length();
+    int method = mm == null || mm.getMethod() == null || regex ? 0 : 1;
     return new MatchOrder(
         0, service, method, m.getHeaders() == null ? 0 : m.getHeaders().size(), 0);
   }
