@@ -612,6 +612,31 @@ class GammaCompileTest {
   }
 
   @Test
+  void aGrpcRegexThatWouldEscapeItsGroupIsRefused() {
+    HasMetadata g =
+        yaml(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: g, namespace: default}
+            spec:
+              parentRefs:
+              - {name: web, kind: Service, group: ""}
+              rules:
+              - matches:
+                - method: {type: RegularExpression, service: "a)|(.*", method: "x"}
+                backendRefs:
+                - {name: web-v2, port: 80}
+            """);
+    Compiled c = compile(g);
+    assertThat(c.web().route().rules()).isEmpty();
+    assertThat(c.problems("GRPCRoute", "g"))
+        .extracting(Problem::field)
+        .containsExactly("spec.rules[0].matches[0].method");
+    assertThat(c.accepted("g")).isFalse();
+  }
+
+  @Test
   void aRouteAttachedOnlyToAGatewayIsLeftAlone() {
     Compiled c =
         compile(
