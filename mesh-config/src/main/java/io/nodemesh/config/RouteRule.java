@@ -169,8 +169,10 @@ public record RouteRule(
 
   /**
    * A header or query parameter condition: {@code EXACT} compares the whole value, {@code
-   * REGULAR_EXPRESSION} is RE2 ({@link TenantRegex}) matching the whole value. A request holding
-   * the name several times is judged on the first (Gateway API leaves it to the implementation).
+   * REGULAR_EXPRESSION} is RE2 ({@link TenantRegex}) matching the whole value. A request holding a
+   * matched header twice is refused with 400 by the proxy (as for SMI matches); a query parameter
+   * given twice is judged on its first value. Query values are compared as sent (not
+   * percent-decoded).
    */
   public record ValueMatch(Type type, String name, String value) {
     public enum Type {
@@ -271,8 +273,9 @@ public record RouteRule(
   }
 
   /**
-   * Nodemesh fault injection. Delay and abort are drawn independently per request; an aborted
-   * request is delayed first when both fire.
+   * Nodemesh fault injection. Abort and delay are drawn independently per request, each from a
+   * low-discrepancy sequence so the observed shares are the configured ones; an aborted request is
+   * answered at once (it is not delayed), so the delay share is of the requests not aborted.
    *
    * @param delay null for none
    * @param abort null for none
