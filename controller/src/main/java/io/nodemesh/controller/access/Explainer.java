@@ -8,12 +8,12 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteMatcher;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.HttpMatcher;
 import io.nodemesh.config.access.RequestView;
-import io.nodemesh.controller.gamma.RuleSelection;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +119,7 @@ public final class Explainer {
         // Gateway API rules (GAMMA) replace the split on an HTTP listener: the first rule that
         // matches decides, none matching is a 404 (docs/gateway-api.md).
         boolean byRules = !r.rules().isEmpty() && request != null;
-        RouteRule taken = byRules ? RuleSelection.first(r.rules(), method, path, headers) : null;
+        RouteRule taken = byRules ? ruleTaken(r.rules(), request, path, headers) : null;
         boolean split = !byRules && !r.split().isEmpty() && splitApplies(r.matches(), request);
         List<Explanation.Backend> backends = new ArrayList<>();
         List<BackendConfig> targets =
@@ -171,6 +171,30 @@ public final class Explainer {
             !byRules ? null : taken == null ? Explanation.NO_RULE : taken.name());
       }
     };
+  }
+
+  /**
+   * The Gateway API rule the proxy gives the request, with the proxy's own evaluator ({@link
+   * RouteMatcher}), or null when none matches (404). The path is the canonical one {@code request}
+   * holds; the query is compared as sent.
+   */
+  private static RouteRule ruleTaken(
+      List<RouteRule> rules, RequestView request, String target, Map<String, List<String>> given) {
+    Map<String, String> first = new TreeMap<>();
+    if (given != null) {
+      given.forEach(
+          (k, v) -> {
+            if (!v.isEmpty()) {
+              first.putIfAbsent(k.toLowerCase(Locale.ROOT), v.get(0));
+            }
+          });
+    }
+    String uri = target == null || target.isEmpty() ? "/" : target;
+    List<RouteMatcher[]> matchers = rules.stream().map(RouteMatcher::of).toList();
+    int i =
+        RouteMatcher.firstRule(
+            matchers, request.method(), request.path(), uri, first, (h, name) -> h.get(name));
+    return i < 0 ? null : rules.get(i);
   }
 
   /** The same rule as the proxy: no matches means all requests; TCP and UDP ignore matches. */
