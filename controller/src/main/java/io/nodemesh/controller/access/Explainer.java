@@ -8,6 +8,8 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteMatcher;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.HttpMatcher;
@@ -110,12 +112,21 @@ public final class Explainer {
               null,
               null,
               null,
-              List.of());
+              List.of(),
+              null);
       case AccessDecision.Allow a -> {
         RouteConfig r = l.route();
-        boolean split = !r.split().isEmpty() && splitApplies(r.matches(), request);
+        // Gateway API rules (GAMMA) replace the split on an HTTP listener: the first rule that
+        // matches decides, none matching is a 404 (docs/gateway-api.md).
+        boolean byRules = !r.rules().isEmpty() && request != null;
+        RouteRule taken = byRules ? ruleTaken(r.rules(), request, path, headers) : null;
+        boolean split = !byRules && !r.split().isEmpty() && splitApplies(r.matches(), request);
         List<Explanation.Backend> backends = new ArrayList<>();
-        for (BackendConfig b : split ? r.split() : List.of(r.root())) {
+        List<BackendConfig> targets =
+            byRules
+                ? (taken == null ? List.of() : taken.backends())
+                : split ? r.split() : List.of(r.root());
+        for (BackendConfig b : targets) {
           backends.add(
               new Explanation.Backend(
                   b.service(),
@@ -156,9 +167,34 @@ public final class Explainer {
             a.rule(),
             a.match(),
             split ? r.splitName() : null,
-            backends);
+            backends,
+            !byRules ? null : taken == null ? Explanation.NO_RULE : taken.name());
       }
     };
+  }
+
+  /**
+   * The Gateway API rule the proxy gives the request, with the proxy's own evaluator ({@link
+   * RouteMatcher}), or null when none matches (404). The path is the canonical one {@code request}
+   * holds; the query is compared as sent.
+   */
+  private static RouteRule ruleTaken(
+      List<RouteRule> rules, RequestView request, String target, Map<String, List<String>> given) {
+    Map<String, String> first = new TreeMap<>();
+    if (given != null) {
+      given.forEach(
+          (k, v) -> {
+            if (!v.isEmpty()) {
+              first.putIfAbsent(k.toLowerCase(Locale.ROOT), v.get(0));
+            }
+          });
+    }
+    String uri = target == null || target.isEmpty() ? "/" : target;
+    List<RouteMatcher[]> matchers = rules.stream().map(RouteMatcher::of).toList();
+    int i =
+        RouteMatcher.firstRule(
+            matchers, request.method(), request.path(), uri, first, (h, name) -> h.get(name));
+    return i < 0 ? null : rules.get(i);
   }
 
   /** The same rule as the proxy: no matches means all requests; TCP and UDP ignore matches. */

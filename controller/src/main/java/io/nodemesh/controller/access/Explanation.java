@@ -24,6 +24,9 @@ import java.util.List;
  * @param split the TrafficSplit routing it ({@code namespace/name}), or null when it goes to the
  *     Service itself
  * @param backends where it may go, with weights and ready endpoints
+ * @param routeRule the Gateway API rule that takes it ({@code namespace/name#index}), {@link
+ *     #NO_RULE} when the listener has rules and none matches (the proxy answers 404), or null when
+ *     no Gateway API route is attached
  */
 public record Explanation(
     long configVersion,
@@ -41,7 +44,11 @@ public record Explanation(
     String rule,
     String match,
     String split,
-    List<Backend> backends) {
+    List<Backend> backends,
+    String routeRule) {
+
+  /** {@link #routeRule} when rules are attached and none matches. */
+  public static final String NO_RULE = "none (404)";
 
   public Explanation {
     backends = backends == null ? List.of() : List.copyOf(backends);
@@ -93,7 +100,10 @@ public record Explanation(
       b.append("  (a denied request is not routed)\n");
     } else {
       b.append("  route:       ")
-          .append(split == null ? "the Service itself" : "TrafficSplit " + split)
+          .append(
+              routeRule != null
+                  ? "Gateway API rule " + routeRule
+                  : split == null ? "the Service itself" : "TrafficSplit " + split)
           .append('\n');
       for (Backend be : backends) {
         b.append("    ")

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.RouteRule.PathMatch;
 import io.nodemesh.config.RouteRule.ValueMatch;
+import io.nodemesh.config.TenantRegex;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -119,13 +120,22 @@ final class GammaMatches {
                         ? new PathMatch(PathMatch.Type.PATH_PREFIX, "/" + name(f, service))
                         : new PathMatch(
                             PathMatch.Type.REGULAR_EXPRESSION, "/[^/]+/" + quote(name(f, method)));
-            case "RegularExpression" ->
-                new PathMatch(
-                    PathMatch.Type.REGULAR_EXPRESSION,
-                    "/"
-                        + (service == null ? "[^/]+" : "(?:" + service + ")")
-                        + "/"
-                        + (method == null ? "[^/]+" : "(?:" + method + ")"));
+            case "RegularExpression" -> {
+              // Each part must stand as a regex on its own, so that "a)|(.*" cannot escape its
+              // group and widen the match.
+              for (String part : new String[] {service, method}) {
+                String problem = part == null ? null : TenantRegex.problem(part);
+                if (problem != null) {
+                  throw new Invalid(f, "regex '" + part + "' " + problem);
+                }
+              }
+              yield new PathMatch(
+                  PathMatch.Type.REGULAR_EXPRESSION,
+                  "/"
+                      + (service == null ? "[^/]+" : "(?:" + service + ")")
+                      + "/"
+                      + (method == null ? "[^/]+" : "(?:" + method + ")"));
+            }
             default ->
                 throw new Invalid(f + ".type", "'" + type + "' is not Exact or RegularExpression");
           };
@@ -163,8 +173,9 @@ final class GammaMatches {
    */
   static MatchOrder order(GRPCRouteMatch m) {
     GRPCMethodMatch mm = m.getMethod();
-    int service = mm == null || mm.getService() == null ? 0 : mm.getService().length();
-    int method = mm == null || mm.getMethod() == null ? 0 : 1;
+    boolean regex = mm != null && "RegularExpression".equals(mm.getType());
+    int service = mm == null || mm.getService() == null || regex ? 0 : mm.getService().length();
+    int method = mm == null || mm.getMethod() == null || regex ? 0 : 1;
     return new MatchOrder(
         0, service, method, m.getHeaders() == null ? 0 : m.getHeaders().size(), 0);
   }

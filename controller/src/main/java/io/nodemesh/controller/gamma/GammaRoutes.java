@@ -186,7 +186,8 @@ public final class GammaRoutes {
     sorted.sort(
         Comparator.comparing((Attached a) -> a.rule.order(), Comparator.reverseOrder())
             .thenComparing(a -> a.rule.route())
-            .thenComparingInt(a -> a.rule.index()));
+            .thenComparingInt(a -> a.rule.index())
+            .thenComparingInt(a -> a.rule.match()));
     List<GammaRule> kept = new ArrayList<>();
     long steps = 0;
     for (Attached a : sorted) {
@@ -298,13 +299,12 @@ public final class GammaRoutes {
       String field = "spec.rules[" + i + "]";
       try {
         List<RouteRule.Match> matches = new ArrayList<>();
-        MatchOrder order = MatchOrder.ANY;
+        List<MatchOrder> orders = new ArrayList<>();
         List<HTTPRouteMatch> ms = rule.getMatches() == null ? List.of() : rule.getMatches();
         for (int j = 0; j < ms.size(); j++) {
           HTTPRouteMatch m = ms.get(j) == null ? new HTTPRouteMatch() : ms.get(j);
           matches.add(GammaMatches.http(field + ".matches[" + j + "]", m));
-          MatchOrder o = GammaMatches.order(m);
-          order = j == 0 || o.compareTo(order) > 0 ? o : order;
+          orders.add(GammaMatches.order(m));
         }
         List<GammaRule.Filter> filters = new ArrayList<>();
         List<HTTPRouteFilter> fs = rule.getFilters() == null ? List.of() : rule.getFilters();
@@ -356,7 +356,7 @@ public final class GammaRoutes {
             i,
             field,
             matches,
-            order,
+            orders,
             filters,
             backends,
             rule.getTimeouts(),
@@ -390,13 +390,12 @@ public final class GammaRoutes {
       String field = "spec.rules[" + i + "]";
       try {
         List<RouteRule.Match> matches = new ArrayList<>();
-        MatchOrder order = MatchOrder.ANY;
+        List<MatchOrder> orders = new ArrayList<>();
         List<GRPCRouteMatch> ms = rule.getMatches() == null ? List.of() : rule.getMatches();
         for (int j = 0; j < ms.size(); j++) {
           GRPCRouteMatch m = ms.get(j) == null ? new GRPCRouteMatch() : ms.get(j);
           matches.add(GammaMatches.grpc(field + ".matches[" + j + "]", m));
-          MatchOrder o = GammaMatches.order(m);
-          order = j == 0 || o.compareTo(order) > 0 ? o : order;
+          orders.add(GammaMatches.order(m));
         }
         List<GammaRule.Filter> filters = new ArrayList<>();
         List<GRPCRouteFilter> fs = rule.getFilters() == null ? List.of() : rule.getFilters();
@@ -443,7 +442,7 @@ public final class GammaRoutes {
               out,
               backends);
         }
-        add(w, i, field, matches, order, filters, backends, null, null, fault, out);
+        add(w, i, field, matches, orders, filters, backends, null, null, fault, out);
       } catch (GammaMatches.Unsupported e) {
         drop(w, e.field, e.getMessage(), Reasons.UNSUPPORTED_VALUE, out);
       } catch (GammaMatches.Invalid e) {
@@ -466,7 +465,7 @@ public final class GammaRoutes {
       int index,
       String field,
       List<RouteRule.Match> matches,
-      MatchOrder order,
+      List<MatchOrder> orders,
       List<GammaRule.Filter> filters,
       Backends backends,
       HTTPRouteTimeouts timeouts,
@@ -487,25 +486,48 @@ public final class GammaRoutes {
           GammaMatches.at(
               field + ".retry", () -> new RouteRule.Retry(attempts, retry.getCodes(), backoff));
     }
-    if (matches.isEmpty()) {
-      order = MatchOrder.ANY;
+    int refused = (int) Math.min(Integer.MAX_VALUE, backends.refusedWeight);
+    if (matches.size() <= 1) {
+      GammaRule rule =
+          new GammaRule(
+              w.ref,
+              index,
+              -1,
+              matches,
+              matches.isEmpty() ? MatchOrder.ANY : orders.get(0),
+              filters,
+              backends.resolved,
+              refused,
+              t,
+              y,
+              fault);
+      // The record bounds (counts, one redirect or rewrite, ReplacePrefixMatch with PathPrefix)
+      // are checked where they live, on a rule with placeholder backends.
+      GammaMatches.at(field, () -> GammaListeners.check(rule));
+      w.rules.add(rule);
+      return;
     }
-    GammaRule rule =
-        new GammaRule(
-            w.ref,
-            index,
-            matches,
-            order,
-            filters,
-            backends.resolved,
-            (int) Math.min(Integer.MAX_VALUE, backends.refusedWeight),
-            t,
-            y,
-            fault);
-    // The record bounds (counts, one redirect or rewrite, ReplacePrefixMatch with PathPrefix) are
-    // checked where they live, on a rule with placeholder backends.
-    GammaMatches.at(field, () -> GammaListeners.check(rule));
-    w.rules.add(rule);
+    // The spec ranks matches, not rules: "/api" in one rule goes before a header-only match of
+    // another rule. So each match becomes its own entry, ranked by itself.
+    List<GammaRule> parts = new ArrayList<>();
+    for (int m = 0; m < matches.size(); m++) {
+      GammaRule rule =
+          new GammaRule(
+              w.ref,
+              index,
+              m,
+              List.of(matches.get(m)),
+              orders.get(m),
+              filters,
+              backends.resolved,
+              refused,
+              t,
+              y,
+              fault);
+      GammaMatches.at(field + ".matches[" + m + "]", () -> GammaListeners.check(rule));
+      parts.add(rule);
+    }
+    w.rules.addAll(parts);
   }
 
   private static void drop(Work w, String field, String message, String reason, List<Problem> out) {

@@ -11,6 +11,8 @@ import java.util.Objects;
  *
  * @param route which route it comes from (for problems, status and explain)
  * @param index the rule's index in {@code spec.rules}
+ * @param match the index of its one match in the rule's {@code matches} when the rule has several
+ *     (each match is ranked on its own, as the spec orders matches, not rules), else -1
  * @param matches its matches, OR; empty means every request (the spec's implicit {@code PathPrefix
  *     /})
  * @param order the sort key of its most specific match (Gateway API rule precedence)
@@ -24,6 +26,7 @@ import java.util.Objects;
 public record GammaRule(
     RouteRef route,
     int index,
+    int match,
     List<RouteRule.Match> matches,
     MatchOrder order,
     List<Filter> filters,
@@ -54,7 +57,8 @@ public record GammaRule(
 
   /**
    * The rule's name in the proxy config and in metrics: {@code namespace/name#index} for an
-   * HTTPRoute, {@code grpc:namespace/name#index} for a GRPCRoute (CONTRACT-routes.md).
+   * HTTPRoute, {@code grpc:namespace/name#index} for a GRPCRoute (CONTRACT-routes.md), with {@code
+   * .match} appended when a rule with several matches was split into one entry per match.
    */
   public String name() {
     return ("GRPCRoute".equals(route.kind()) ? "grpc:" : "")
@@ -62,6 +66,7 @@ public record GammaRule(
         + "/"
         + route.name()
         + "#"
-        + index;
+        + index
+        + (match < 0 ? "" : "." + match);
   }
 }

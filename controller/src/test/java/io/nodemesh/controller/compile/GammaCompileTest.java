@@ -163,21 +163,29 @@ class GammaCompileTest {
                       backendRefs:
                       - {name: web-v2, port: 80}
                     """)));
-    RouteRule r = rule(c.web(), 0);
-    assertThat(r.matches()).hasSize(4);
-    assertThat(r.matches().get(0).path()).isEqualTo(new PathMatch(PathMatch.Type.EXACT, "/exact"));
-    assertThat(r.matches().get(1).path())
+    // One entry per match, ranked one by one: Exact, the longest prefix, then the path-less match
+    // (its implicit prefix "/"), then the regex.
+    List<RouteRule> rules = c.web().route().rules();
+    assertThat(rules)
+        .extracting(RouteRule::name)
+        .containsExactly("default/m#0.0", "default/m#0.1", "default/m#0.3", "default/m#0.2");
+    assertThat(rules).allSatisfy(r -> assertThat(r.matches()).hasSize(1));
+    assertThat(rules.get(0).matches().get(0).path())
+        .isEqualTo(new PathMatch(PathMatch.Type.EXACT, "/exact"));
+    assertThat(rules.get(1).matches().get(0).path())
         .isEqualTo(new PathMatch(PathMatch.Type.PATH_PREFIX, "/api/"));
-    assertThat(r.matches().get(1).method()).isEqualTo("POST");
-    assertThat(r.matches().get(2).path())
+    assertThat(rules.get(1).matches().get(0).method()).isEqualTo("POST");
+    assertThat(rules.get(3).matches().get(0).path())
         .isEqualTo(new PathMatch(PathMatch.Type.REGULAR_EXPRESSION, "/v[0-9]+/items"));
-    assertThat(r.matches().get(3).path()).isNull();
-    assertThat(r.matches().get(3).headers())
+    RouteRule.Match headers = rules.get(2).matches().get(0);
+    assertThat(headers.path()).isNull();
+    assertThat(headers.headers())
         .containsExactly(
             new ValueMatch(ValueMatch.Type.EXACT, "x-canary", "yes"),
             new ValueMatch(ValueMatch.Type.REGULAR_EXPRESSION, "x-user", "a.*"));
-    assertThat(r.matches().get(3).queryParams())
+    assertThat(headers.queryParams())
         .containsExactly(new ValueMatch(ValueMatch.Type.EXACT, "debug", "1"));
+    assertThat(rules).allSatisfy(r -> assertThat(r.backends()).hasSize(1));
     assertThat(c.accepted("m")).isTrue();
   }
 
@@ -591,16 +599,41 @@ class GammaCompileTest {
     List<RouteRule> rules = c.web().route().rules();
     assertThat(rules)
         .extracting(RouteRule::name)
-        .containsExactly("grpc:default/g#0", "grpc:default/g#1");
-    assertThat(rules.get(0).matches().get(0).path())
-        .isEqualTo(new PathMatch(PathMatch.Type.EXACT, "/shop.Cart/Add"));
-    assertThat(rules.get(0).matches().get(1).path())
-        .isEqualTo(new PathMatch(PathMatch.Type.PATH_PREFIX, "/shop.Orders"));
+        .containsExactly("grpc:default/g#0.1", "grpc:default/g#0.0", "grpc:default/g#1");
     assertThat(rules.get(1).matches().get(0).path())
+        .isEqualTo(new PathMatch(PathMatch.Type.EXACT, "/shop.Cart/Add"));
+    assertThat(rules.get(0).matches().get(0).path())
+        .isEqualTo(new PathMatch(PathMatch.Type.PATH_PREFIX, "/shop.Orders"));
+    assertThat(rules.get(2).matches().get(0).path())
         .isEqualTo(new PathMatch(PathMatch.Type.REGULAR_EXPRESSION, "/(?:shop\\..*)/(?:Get.*)"));
-    assertThat(((RouteFilter.RequestMirror) rules.get(1).filters().get(0)).percent())
+    assertThat(((RouteFilter.RequestMirror) rules.get(2).filters().get(0)).percent())
         .isEqualTo(100.0);
     assertThat(c.accepted("g")).isTrue();
+  }
+
+  @Test
+  void aGrpcRegexThatWouldEscapeItsGroupIsRefused() {
+    HasMetadata g =
+        yaml(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: g, namespace: default}
+            spec:
+              parentRefs:
+              - {name: web, kind: Service, group: ""}
+              rules:
+              - matches:
+                - method: {type: RegularExpression, service: "a)|(.*", method: "x"}
+                backendRefs:
+                - {name: web-v2, port: 80}
+            """);
+    Compiled c = compile(g);
+    assertThat(c.web().route().rules()).isEmpty();
+    assertThat(c.problems("GRPCRoute", "g"))
+        .extracting(Problem::field)
+        .containsExactly("spec.rules[0].matches[0].method");
+    assertThat(c.accepted("g")).isFalse();
   }
 
   @Test
