@@ -43,7 +43,17 @@ public enum ProblemReason {
   /** Compiling one object threw; that object is skipped, the rest compiled. */
   COMPILE_FAILED("CompileFailed"),
   /** Two Services whose shadow Services would have the same name; the older one keeps it. */
-  SHADOW_NAME_COLLISION("ShadowNameCollision");
+  SHADOW_NAME_COLLISION("ShadowNameCollision"),
+  /** A TrafficSplit on a Service that Gateway API routes already route (issue 17). */
+  OVERRIDDEN_BY_ROUTE("OverriddenByRoute"),
+  /** A Gateway API route field or value the mesh does not support (Gateway API's reason). */
+  UNSUPPORTED_VALUE("UnsupportedValue"),
+  /** A Gateway API reference to a kind the mesh cannot use. */
+  INVALID_KIND("InvalidKind"),
+  /** A Gateway API reference to another namespace without permission. */
+  REF_NOT_PERMITTED("RefNotPermitted"),
+  /** A Gateway API route whose parentRefs name no Service of the mesh. */
+  NO_MATCHING_PARENT("NoMatchingParent");
 
   private final String eventReason;
 
@@ -55,6 +65,21 @@ public enum ProblemReason {
   @JsonValue
   public String eventReason() {
     return eventReason;
+  }
+
+  /**
+   * The reason spelt {@code eventReason}, for the Gateway API code that shares its status condition
+   * reasons with Problems.
+   *
+   * @throws IllegalArgumentException for a spelling no constant has
+   */
+  public static ProblemReason ofEventReason(String eventReason) {
+    for (ProblemReason r : values()) {
+      if (r.eventReason.equals(eventReason)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("no problem reason " + eventReason);
   }
 
   /** The {@link #eventReason()}, so that a log line reads as before the enum. */

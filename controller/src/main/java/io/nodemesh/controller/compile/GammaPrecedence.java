@@ -2,11 +2,11 @@ package io.nodemesh.controller.compile;
 
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.compile.MeshCompiler.ServiceListeners;
 import io.nodemesh.controller.compile.MeshCompiler.SplitPlan;
 import io.nodemesh.controller.gamma.GammaListeners;
 import io.nodemesh.controller.gamma.GammaRoutes;
-import io.nodemesh.controller.gamma.Reasons;
 import io.nodemesh.controller.gamma.ServiceRoutes;
 import io.nodemesh.controller.topology.Topology;
 import java.util.ArrayList;
@@ -49,7 +49,7 @@ final class GammaPrecedence {
                           + by
                           + "; Gateway API routes take precedence over TrafficSplits, so this"
                           + " split is ignored",
-                      Reasons.OVERRIDDEN_BY_ROUTE));
+                      ProblemReason.OVERRIDDEN_BY_ROUTE));
               return true;
             });
   }

@@ -3,6 +3,7 @@ package io.nodemesh.controller.gamma;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +62,7 @@ public final class GammaFault {
               "metadata.annotations[" + key + "]",
               (e.getMessage() == null ? "invalid" : e.getMessage())
                   + "; the route runs without fault injection",
-              Problem.INVALID_SPEC));
+              ProblemReason.INVALID_SPEC));
       return null;
     }
   }

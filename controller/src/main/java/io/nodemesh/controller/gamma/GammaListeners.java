@@ -10,6 +10,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.gamma.GammaRule.WeightedBackend;
 import io.nodemesh.controller.topology.Topology;
 import java.util.ArrayList;
@@ -167,7 +168,12 @@ public final class GammaListeners {
 
   private static Problem problem(GammaRule r, String field, String message, String reason) {
     return new Problem(
-        r.route().kind(), r.route().namespace(), r.route().name(), field, message, reason);
+        r.route().kind(),
+        r.route().namespace(),
+        r.route().name(),
+        field,
+        message,
+        ProblemReason.ofEventReason(reason));
   }
 
   private static ServicePort port(Service svc, int port) {

@@ -21,6 +21,7 @@ import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.TenantRegex;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.gamma.GammaRule.WeightedBackend;
 import io.nodemesh.controller.gamma.RouteStatus.Condition;
 import io.nodemesh.controller.topology.Topology;
@@ -211,7 +212,8 @@ public final class GammaRoutes {
                 + " steps per request; rule not applied there";
       }
       if (why != null) {
-        problems.add(problem(a.work, field + ".matches", why, Problem.INVALID_SPEC));
+        problems.add(
+            problem(a.work, field + ".matches", why, ProblemReason.INVALID_SPEC.eventReason()));
         a.work.dropped.add(field + " " + why);
         continue;
       }
@@ -366,7 +368,7 @@ public final class GammaRoutes {
       } catch (GammaMatches.Unsupported e) {
         drop(w, e.field, e.getMessage(), Reasons.UNSUPPORTED_VALUE, out);
       } catch (GammaMatches.Invalid e) {
-        drop(w, e.field, e.getMessage(), Problem.INVALID_SPEC, out);
+        drop(w, e.field, e.getMessage(), ProblemReason.INVALID_SPEC.eventReason(), out);
       }
     }
     return w;
@@ -446,7 +448,7 @@ public final class GammaRoutes {
       } catch (GammaMatches.Unsupported e) {
         drop(w, e.field, e.getMessage(), Reasons.UNSUPPORTED_VALUE, out);
       } catch (GammaMatches.Invalid e) {
-        drop(w, e.field, e.getMessage(), Problem.INVALID_SPEC, out);
+        drop(w, e.field, e.getMessage(), ProblemReason.INVALID_SPEC.eventReason(), out);
       }
     }
     return w;
@@ -727,6 +729,12 @@ public final class GammaRoutes {
   }
 
   private static Problem problem(Work w, String field, String message, String reason) {
-    return new Problem(w.ref.kind(), w.ref.namespace(), w.ref.name(), field, message, reason);
+    return new Problem(
+        w.ref.kind(),
+        w.ref.namespace(),
+        w.ref.name(),
+        field,
+        message,
+        ProblemReason.ofEventReason(reason));
   }
 }
