@@ -147,7 +147,7 @@ class ControllerTlsChartTest {
     JsonNode rule = viewer.path("rules").path(0);
     assertThat(texts(rule.path("apiGroups"))).containsExactly("nodemesh.io");
     assertThat(texts(rule.path("resources")))
-        .containsExactlyInAnyOrder("explanations", "problems", "summaries");
+        .containsExactlyInAnyOrder("explanations", "problems", "summaries", "traffic");
     assertThat(texts(rule.path("verbs"))).containsExactly("get");
     assertThat(viewer.path("rules").size()).isEqualTo(1);
     assertThat(defaults.get("ClusterRole", "nodemesh-controller-auth").path("rules").toString())

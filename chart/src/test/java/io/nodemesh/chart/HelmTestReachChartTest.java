@@ -102,12 +102,12 @@ class HelmTestReachChartTest {
         .isEqualTo(
             "[{\"kind\":\"ServiceAccount\",\"name\":\"nodemesh-check\","
                 + "\"namespace\":\"nodemesh\"}]");
-    // What the viewer role grants: the three made-up nodemesh.io resources, get only.
+    // What the viewer role grants: the four made-up nodemesh.io resources, get only.
     JsonNode rules = r.get("ClusterRole", "nodemesh-viewer").path("rules");
     assertThat(rules).hasSize(1);
     assertThat(texts(rules.path(0).path("apiGroups"))).containsExactly("nodemesh.io");
     assertThat(texts(rules.path(0).path("resources")))
-        .containsExactlyInAnyOrder("explanations", "problems", "summaries");
+        .containsExactlyInAnyOrder("explanations", "problems", "summaries", "traffic");
     assertThat(texts(rules.path(0).path("verbs"))).containsExactly("get");
 
     JsonNode reviews = r.get("ClusterRole", NAME + "-reviews");

@@ -59,6 +59,9 @@ final class LocalCommand implements Callable<Integer> {
         local.proxy().adminPort(),
         LocalMesh.LOOPBACK,
         local.controller().apiPort());
+    out.printf(
+        "nodemesh local: the mesh, live: http://%s:%d/ui/%n",
+        LocalMesh.LOOPBACK, local.controller().apiPort());
     out.flush();
     Lifecycle.runUntilStopped(local);
     return 0;

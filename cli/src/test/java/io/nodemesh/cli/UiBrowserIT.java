@@ -131,6 +131,10 @@ class UiBrowserIT {
     assertThat(attributes(browser, "#problems tr.problem", "data-object"))
         .contains("shop/cart-canary");
     assertThat(attributes(browser, "#nodes tbody tr", "data-node")).contains("local");
+    // A tenant's markup in a name is shown as text and never runs.
+    assertThat(browser.findElement(By.id("problems")).getText()).contains("<img src=x");
+    assertThat(browser.findElements(By.cssSelector("#problems img"))).isEmpty();
+    assertThat(browser.getTitle()).isEqualTo("Nodemesh");
 
     Files.createDirectories(SCREENSHOT.getParent());
     File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
@@ -204,7 +208,10 @@ class UiBrowserIT {
     return s;
   }
 
-  /** Services web (split 90/10 over web-v1 and web-v2), pay (answers 503), cart (broken split). */
+  /**
+   * Services web (split 90/10 over web-v1 and web-v2), pay (answers 503), cart (a broken split: one
+   * backend missing, one named with markup).
+   */
   private static String world(HttpServer v1, HttpServer v2, HttpServer pay) {
     StringBuilder y = new StringBuilder();
     for (String name : List.of("web", "web-v1", "web-v2", "pay", "cart")) {
@@ -256,7 +263,9 @@ class UiBrowserIT {
         metadata: {name: cart-canary, namespace: shop}
         spec:
           service: cart
-          backends: [{service: cart-v9, weight: 100}]
+          backends:
+            - {service: cart-v9, weight: 50}
+            - {service: "<img src=x onerror=document.title='pwned'>", weight: 50}
         """);
     return y.toString();
   }
