@@ -143,7 +143,7 @@ class CompileFailureTest {
   }
 
   static List<Integer> weights(MeshConfig c) {
-    return ControllerLocalTest.weights(c);
+    return ControllerKubernetesTest.weights(c);
   }
 
   HttpResponse<String> readyz() throws Exception {

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -160,7 +161,11 @@ class ControllerKubernetesTest {
   }
 
   static List<Integer> weights(MeshConfig c) {
-    return ControllerLocalTest.weights(c);
+    return c.listeners().stream()
+        .filter(l -> l.key().equals("shop/web:80"))
+        .findFirst()
+        .map(l -> l.route().split().stream().map(BackendConfig::weight).toList())
+        .orElse(List.of());
   }
 
   @Test
