@@ -206,7 +206,9 @@ class EndpointDeputyKubernetesTest {
                     .anyMatch(
                         e ->
                             "api-manual".equals(e.getInvolvedObject().getName())
-                                && ProblemReason.ENDPOINT_NOT_A_POD.equals(e.getReason())));
+                                && ProblemReason.ENDPOINT_NOT_A_POD
+                                    .eventReason()
+                                    .equals(e.getReason())));
   }
 
   @Test

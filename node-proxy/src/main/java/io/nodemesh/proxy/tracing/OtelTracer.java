@@ -96,7 +96,8 @@ final class OtelTracer {
         "otel.traces.exporter", "otlp",
         "otel.metrics.exporter", "none",
         "otel.logs.exporter", "none",
-        // Only the JDK HTTP sender is on the class path (node-proxy/pom.xml excludes the OkHttp one),
+        // Only the JDK HTTP sender is on the class path (node-proxy/pom.xml excludes the OkHttp
+        // one),
         // and it speaks http/protobuf, not gRPC.
         "otel.exporter.otlp.protocol", "http/protobuf",
         "otel.traces.sampler", "parentbased_traceidratio",
