@@ -404,7 +404,8 @@ public final class NodeProxy implements AutoCloseable {
               credentials,
               metrics.registry(),
               clock);
-      t.apply(table.get().config());
+      MeshConfig current = table.get().config();
+      t.apply(current == null ? MeshConfig.empty() : current);
       tunnels = t;
       context.relay(t.client());
       return t.port();

@@ -315,8 +315,14 @@ final class Exchange {
     } else if (content == LastHttpContent.EMPTY_LAST_CONTENT && !chunkedRequest) {
       // The end of a request without a body (every GET): no bytes to send and nothing to wait
       // for, but the encoder must see it to close the message. No promise, no flush. (The end of
-      // a chunked body is the bytes of the last chunk: those are flushed like any content.)
-      up.write(content, up.voidPromise());
+      // a chunked body is the bytes of the last chunk: those are flushed like any content.) On an
+      // HTTP/2 stream it is an empty DATA frame with END_STREAM (RFC 9113 §8.1), which must be
+      // flushed, or the request never ends (a GET whose end arrives after the stream opened).
+      if (Http2Upstream.isStream(up)) {
+        up.writeAndFlush(content, up.voidPromise());
+      } else {
+        up.write(content, up.voidPromise());
+      }
     } else {
       up.writeAndFlush(content).addListener(this::afterRequestWrite);
     }

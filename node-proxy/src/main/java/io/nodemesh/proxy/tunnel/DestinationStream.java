@@ -41,8 +41,9 @@ import java.util.List;
  * destination account from this node's own table; the target must pass {@link TunnelTable#admit}
  * and the access rules must allow the peer, and only then does the proxy connect to the pod.
  *
- * <p>Backpressure: both channels read on demand; each side reads again once what it read has been
- * written to the other.
+ * <p>Backpressure: the pod side reads on demand, again once what it read has been written to the
+ * stream; the stream side reads while the pod connection is writable (HTTP/2 flow control, RFC 9113
+ * §5.2, then holds the caller back).
  */
 final class DestinationStream extends ChannelInboundHandlerAdapter {
   private final TunnelTable table;
@@ -199,7 +200,6 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
           }
           pod.flush();
           pod.read();
-          stream.read();
         });
   }
 
@@ -211,7 +211,6 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
         return;
       }
       pending.add(connect ? unwrap(msg) : msg);
-      stream.read();
       return;
     }
     boolean last = msg instanceof LastHttpContent;
@@ -226,7 +225,6 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
               if (connect && last && pod instanceof DuplexChannel d) {
                 d.shutdownOutput();
               }
-              stream.read();
             });
   }
 
@@ -261,6 +259,12 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
                   ctx.close();
                 }
               });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      stream.config().setAutoRead(ctx.channel().isWritable());
+      ctx.fireChannelWritabilityChanged();
     }
 
     @Override

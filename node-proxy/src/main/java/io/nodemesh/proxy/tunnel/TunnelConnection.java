@@ -210,6 +210,10 @@ final class TunnelConnection {
             });
   }
 
+  EventLoop loop() {
+    return loop;
+  }
+
   boolean retired() {
     return retired;
   }

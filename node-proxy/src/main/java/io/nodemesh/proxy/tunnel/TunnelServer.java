@@ -194,7 +194,6 @@ public final class TunnelServer implements AutoCloseable {
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel stream) {
-                      stream.config().setAutoRead(false);
                       stream
                           .pipeline()
                           .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
@@ -202,7 +201,6 @@ public final class TunnelServer implements AutoCloseable {
                               "relay",
                               new DestinationStream(
                                   table.get(), peer, local, tls, metrics, transport));
-                      stream.read();
                     }
                   }))
           .addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))

@@ -172,6 +172,7 @@ public final class NetBed implements AutoCloseable {
                 "tcpdump",
                 "-i",
                 "br0",
+                "--immediate-mode",
                 "-U",
                 "-s",
                 "0",
@@ -205,6 +206,18 @@ public final class NetBed implements AutoCloseable {
         process.waitFor(50, TimeUnit.MILLISECONDS);
       }
       throw new IllegalStateException("tcpdump did not start");
+    }
+
+    /** Waits until the capture holds {@code marker} (a control that must be seen), or 30 s. */
+    public boolean awaitSeen(String marker) throws IOException, InterruptedException {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < end) {
+        if (new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(marker)) {
+          return true;
+        }
+        process.waitFor(50, TimeUnit.MILLISECONDS);
+      }
+      return false;
     }
 
     public byte[] stop() throws IOException, InterruptedException {

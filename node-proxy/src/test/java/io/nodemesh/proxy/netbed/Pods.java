@@ -43,7 +43,9 @@ public final class Pods {
       if (Files.exists(log) && Files.readString(log).contains("READY")) {
         return;
       }
-      if (!p.isAlive()) {
+      if (!p.isAlive()
+          || (Files.exists(log)
+              && Files.readString(log).contains("Exception in thread \"main\""))) {
         throw new IllegalStateException("process died: " + Files.readString(log));
       }
       p.waitFor(50, TimeUnit.MILLISECONDS);

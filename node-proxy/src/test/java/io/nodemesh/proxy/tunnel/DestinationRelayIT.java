@@ -167,10 +167,14 @@ class DestinationRelayIT {
   private Answer call(
       TunnelCredentials as, String source, String dest, String target, String forged)
       throws Exception {
+    return call(connect(as, source, dest), target, forged);
+  }
+
+  private CompletableFuture<TunnelConnection> connect(
+      TunnelCredentials as, String source, String dest) {
     TunnelTls tls = new TunnelTls(as, Clock.systemUTC());
     EventLoop loop = transport.group().next();
     TunnelClient.LoopPool pool = new TunnelClient.LoopPool(loop);
-    CompletableFuture<Answer> answer = new CompletableFuture<>();
     CompletableFuture<TunnelConnection> conn = new CompletableFuture<>();
     loop.execute(
         () ->
@@ -185,7 +189,14 @@ class DestinationRelayIT {
                     tls,
                     metrics,
                     new InetSocketAddress("127.0.0.3", server.port()))));
+    return conn;
+  }
+
+  private Answer call(CompletableFuture<TunnelConnection> conn, String target, String forged)
+      throws Exception {
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
     CompletableFuture<Channel> stream = new CompletableFuture<>();
+    EventLoop loop = conn.join().loop();
     loop.execute(
         () ->
             conn.join()
@@ -252,6 +263,19 @@ class DestinationRelayIT {
         .contains("peer-id=[spiffe://td.test/ns/shop/sa/web]")
         .doesNotContain("kube-system")
         .contains("target=null");
+  }
+
+  @Test
+  void manyRequestsShareOneConnection() throws Exception {
+    startServer(false, ca.credentials(ca.issue(API, Duration.ofHours(1))));
+    CompletableFuture<TunnelConnection> conn =
+        connect(ca.credentials(ca.issue(WEB, Duration.ofHours(1))), WEB, API);
+    for (int i = 0; i < 5; i++) {
+      assertThat(call(conn, target("127.0.0.31"), null).status()).isEqualTo(200);
+    }
+    assertThat(podRequests).hasValue(5);
+    assertThat(registry.scrape())
+        .contains("nodemesh_tunnel_handshakes_total{result=\"ok\",side=\"server\"} 1.0");
   }
 
   @Test

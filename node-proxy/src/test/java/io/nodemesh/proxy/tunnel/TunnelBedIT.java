@@ -1,0 +1,159 @@
+package io.nodemesh.proxy.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.netbed.NetBed;
+import io.nodemesh.proxy.netbed.Pods;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes of the netns test bed, each with its own node proxy and tunnel: a pod on node a calls a
+ * Service whose pod runs on node b, through kube-proxy's stand-in (nftables DNAT to the proxy of
+ * its own node), node a's proxy, the mTLS tunnel, and node b's proxy (issue 14).
+ */
+class TunnelBedIT {
+  private static final String TD = "bed.test";
+  private static final int TUNNEL = 15008;
+  private static final int LISTENER_PORT = 5001;
+
+  @TempDir Path dir;
+
+  @Test
+  void aCrossNodeRequestRidesTheTunnelAndTheWireCarriesNoPlaintext() throws Exception {
+    try (NetBed bed = NetBed.create(dir)) {
+      NetBed.Node a = bed.addNode("a");
+      NetBed.Node b = bed.addNode("b");
+      NetBed.Pod web = bed.addPod(a);
+      NetBed.Pod api = bed.addPod(b);
+      Pods.startHttp(bed, api, 8080, "api-0");
+
+      TunnelCa ca = TunnelCa.create(TD);
+      BedProxy.write(
+          dir.resolve("creds-a"), TD, ca.root, ca.issue("shop/web", Duration.ofHours(1)));
+      BedProxy.write(
+          dir.resolve("creds-b"), TD, ca.root, ca.issue("shop/api", Duration.ofHours(1)));
+      ListenerConfig listener =
+          new ListenerConfig(
+              "shop",
+              "api",
+              80,
+              Protocol.HTTP,
+              LISTENER_PORT,
+              RouteConfig.direct(
+                  new BackendConfig(
+                      "api",
+                      1,
+                      List.of(new EndpointConfig(api.ip(), 8080, "b", true, true, false)))));
+      TunnelConfig tunnel =
+          new TunnelConfig(
+              MtlsMode.OFF,
+              Map.of("shop", MtlsMode.STRICT),
+              TD,
+              Map.of("a", a.ip() + ":" + TUNNEL, "b", b.ip() + ":" + TUNNEL),
+              Map.of(
+                  web.ip(),
+                  new TunnelPod("a", "shop/web"),
+                  api.ip(),
+                  new TunnelPod("b", "shop/api")));
+      Path config = dir.resolve("config.json");
+      Files.writeString(
+          config,
+          MeshConfigJson.write(
+              new MeshConfig(1, "mesh", List.of(listener), AccessConfig.disabled(), tunnel)));
+      for (NetBed.Node n : List.of(a, b)) {
+        Pods.startJava(
+            bed,
+            n,
+            "proxy-" + n.name(),
+            BedProxy.class,
+            n.name(),
+            n.ip(),
+            Integer.toString(TUNNEL),
+            config.toString(),
+            dir.resolve("creds-" + n.name()).toString());
+      }
+      // kube-proxy with internalTrafficPolicy: Local: the shadow ClusterIP goes to this node's
+      // proxy.
+      bed.nft(
+          a,
+          """
+          table ip nmtb {
+            chain out { type nat hook output priority -100; ip daddr 10.96.0.10 tcp dport 80 dnat to %s:%d; }
+          }
+          """
+              .formatted(a.ip(), LISTENER_PORT));
+
+      NetBed.Capture capture = bed.capture("wire");
+      capture.awaitListening();
+      String secret = "MARKER-7f3a9c-" + System.nanoTime();
+      String first =
+          bed.exec(
+              a,
+              "curl",
+              "-sS",
+              "-w",
+              "\\ntime %{time_total}\\n",
+              "--interface",
+              web.ip(),
+              "-H",
+              "x-secret: " + secret,
+              "-H",
+              "x-nodemesh-peer-identity: spiffe://" + TD + "/ns/kube-system/sa/admin",
+              "http://10.96.0.10/path-" + secret);
+      String second =
+          bed.exec(
+              a,
+              "curl",
+              "-sS",
+              "-w",
+              "\\ntime %{time_total}\\n",
+              "--interface",
+              web.ip(),
+              "http://10.96.0.10/again-" + secret);
+      // The control: the same capture does see plaintext that does not ride the tunnel.
+      String control = "CONTROL-" + System.nanoTime();
+      bed.exec(
+          a, "curl", "-sS", "--interface", web.ip(), "http://" + api.ip() + ":8080/" + control);
+      boolean controlSeen = capture.awaitSeen(control);
+      byte[] pcap = capture.stop();
+      String wire = new String(pcap, StandardCharsets.ISO_8859_1);
+
+      assertThat(first)
+          .contains("pod api-0")
+          .contains("GET /path-" + secret)
+          .contains("x-secret: " + secret)
+          .contains("x-nodemesh-peer-identity: spiffe://" + TD + "/ns/shop/sa/web")
+          .doesNotContain("kube-system")
+          // The pod sees node b's proxy, not the caller.
+          .contains("peer " + b.ip());
+      // The second request rides the same tunnel connection, on a new stream.
+      assertThat(second).contains("pod api-0").contains("GET /again-" + secret);
+      assertThat(controlSeen).as("the control request is visible on the wire").isTrue();
+      assertThat(wire).contains(control);
+      assertThat(wire).as("nothing of the tunnelled requests is").doesNotContain(secret);
+      System.out.printf("tunnel bed: %d bytes captured on the inter-node link%n", pcap.length);
+      System.out.printf(
+          "tunnel bed: first request (new tunnel, handshake included) %s s, second %s s (curl time_total)%n",
+          first.substring(first.lastIndexOf("time ") + 5).trim(),
+          second.substring(second.lastIndexOf("time ") + 5).trim());
+    }
+  }
+}

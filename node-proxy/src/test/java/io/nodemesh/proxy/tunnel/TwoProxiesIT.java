@@ -1,0 +1,203 @@
+package io.nodemesh.proxy.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.ProxyOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two real node proxies on loopback addresses, each with its tunnel: a client "pod" on node a calls
+ * a Service whose pod is on node b, through both proxies (issue 14). Runs everywhere (no network
+ * namespaces); {@link TunnelBedIT} is the same with real nodes.
+ */
+class TwoProxiesIT {
+  private static final String TD = "two.test";
+  private NodeProxy a;
+  private NodeProxy b;
+  private HttpServer pod;
+  private int listenerPort;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pod = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.41"), 0), 64);
+    pod.createContext(
+        "/",
+        ex -> {
+          byte[] body =
+              ("pod saw "
+                      + ex.getRequestURI()
+                      + " from "
+                      + ex.getRemoteAddress().getAddress().getHostAddress()
+                      + " as "
+                      + ex.getRequestHeaders().getFirst("x-nodemesh-peer-identity"))
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getRequestBody().readAllBytes();
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    pod.start();
+    int tunnelA = freePort("127.0.0.2");
+    int tunnelB = freePort("127.0.0.3");
+    listenerPort = freePort("127.0.0.2");
+    ListenerConfig l =
+        new ListenerConfig(
+            "shop",
+            "api",
+            80,
+            Protocol.HTTP,
+            listenerPort,
+            RouteConfig.direct(
+                new BackendConfig(
+                    "api",
+                    1,
+                    List.of(
+                        new EndpointConfig(
+                            "127.0.0.41", pod.getAddress().getPort(), "b", true, true, false)))));
+    MeshConfig config =
+        new MeshConfig(
+            1,
+            "mesh",
+            List.of(l),
+            AccessConfig.disabled(),
+            new TunnelConfig(
+                MtlsMode.STRICT,
+                Map.of(),
+                TD,
+                Map.of("a", "127.0.0.2:" + tunnelA, "b", "127.0.0.3:" + tunnelB),
+                Map.of(
+                    "127.0.0.21", new TunnelPod("a", "shop/web"),
+                    "127.0.0.41", new TunnelPod("b", "shop/api"))));
+    TunnelCa ca = TunnelCa.create(TD);
+    a = NodeProxy.start(new ProxyOptions((URI) null, "127.0.0.2", 0, -1, "a", 1));
+    b = NodeProxy.start(new ProxyOptions((URI) null, "127.0.0.3", 0, -1, "b", 1));
+    a.startTunnel(
+        settings(tunnelA),
+        ca.credentials(ca.issue("shop/web", Duration.ofHours(1))),
+        Clock.systemUTC());
+    b.startTunnel(
+        settings(tunnelB),
+        ca.credentials(ca.issue("shop/api", Duration.ofHours(1))),
+        Clock.systemUTC());
+    a.apply(config);
+    b.apply(config);
+  }
+
+  private static TunnelSettings settings(int port) {
+    return new TunnelSettings(
+        port, 100, Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10));
+  }
+
+  @AfterEach
+  void tearDown() {
+    a.close();
+    b.close();
+    pod.stop(0);
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(host, 0));
+      return s.getLocalPort();
+    }
+  }
+
+  /** One HTTP/1.1 request from {@code from}, on a connection of its own. */
+  private String get(String from, String path) throws IOException {
+    try (Socket s = new Socket()) {
+      s.setSoTimeout(30_000);
+      s.bind(new InetSocketAddress(from, 0));
+      s.connect(new InetSocketAddress("127.0.0.2", listenerPort));
+      s.getOutputStream()
+          .write(
+              ("GET "
+                      + path
+                      + " HTTP/1.1\r\nHost: api.shop.mesh\r\nConnection: close\r\n"
+                      + "x-nodemesh-peer-identity: forged\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      in.transferTo(out);
+      return out.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void crossNodeRequestsRideOneTunnelThroughBothProxies() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      String r = get("127.0.0.21", "/n" + i);
+      assertThat(r)
+          .startsWith("HTTP/1.1 200")
+          .contains("pod saw /n" + i + " from ")
+          // The pod sees node b's proxy (on loopback the kernel picks 127.0.0.1), not the caller.
+          .doesNotContain("from 127.0.0.21")
+          .contains(" as spiffe://" + TD + "/ns/shop/sa/web");
+    }
+  }
+
+  @Test
+  void keepAliveRequestsOfOneClientConnection() throws Exception {
+    try (Socket s = new Socket()) {
+      s.setSoTimeout(30_000);
+      s.bind(new InetSocketAddress("127.0.0.21", 0));
+      s.connect(new InetSocketAddress("127.0.0.2", listenerPort));
+      for (int i = 0; i < 3; i++) {
+        s.getOutputStream()
+            .write(
+                ("GET /k" + i + " HTTP/1.1\r\nHost: api.shop.mesh\r\nAccept: */*\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        String head = readHead(s.getInputStream());
+        assertThat(head).startsWith("HTTP/1.1 200");
+        int len =
+            Integer.parseInt(head.replaceAll("(?is).*content-length: *([0-9]+).*", "$1").trim());
+        String body = new String(s.getInputStream().readNBytes(len), StandardCharsets.ISO_8859_1);
+        assertThat(body).contains("pod saw /k" + i);
+      }
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    while (!b.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        break;
+      }
+      b.append((char) c);
+    }
+    return b.toString();
+  }
+
+  @Test
+  void strictModeRefusesACallerWithoutAnIdentityRatherThanSendPlaintext() throws Exception {
+    String r = get("127.0.0.22", "/x");
+    assertThat(r).startsWith("HTTP/1.1 502").contains("caller is not a known pod");
+  }
+}
