@@ -1,7 +1,7 @@
 package io.nodemesh.controller;
 
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

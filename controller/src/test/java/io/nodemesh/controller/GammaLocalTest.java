@@ -77,7 +77,7 @@ class GammaLocalTest {
         .anySatisfy(
             p -> {
               assertThat(p.kind()).isEqualTo("TrafficSplit");
-              assertThat(p.reason()).isEqualTo("OverriddenByRoute");
+              assertThat(p.reason().eventReason()).isEqualTo("OverriddenByRoute");
             });
 
     // Removing the route gives the Service back to its TrafficSplit.
@@ -86,7 +86,7 @@ class GammaLocalTest {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(() -> assertThat(weights()).containsExactly(50, 50));
     assertThat(controller.problems())
-        .extracting(Problem::reason)
+        .extracting((Problem p) -> p.reason().eventReason())
         .doesNotContain("OverriddenByRoute");
   }
 }

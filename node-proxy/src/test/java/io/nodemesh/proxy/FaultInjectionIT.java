@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.RouteRule;
+import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +35,7 @@ class FaultInjectionIT {
   void abortAndDelaySharesAreWithinTwoPointsOver2000Requests() throws Exception {
     double abortPercent = 10;
     double delayPercent = 20;
-    try (TestBackend v1 = new TestBackend("v1");
+    try (HttpBackend v1 = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local());
         ExecutorService pool = Executors.newFixedThreadPool(16)) {
       int port = freePort();

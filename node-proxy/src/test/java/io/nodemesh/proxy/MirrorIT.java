@@ -10,6 +10,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.proxy.mirror.MirrorGate;
+import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,9 +38,9 @@ class MirrorIT {
 
   @Test
   void aHangingOrFailingMirrorLeavesTheCallerUnchanged() throws Exception {
-    try (TestBackend primary = new TestBackend("primary");
-        TestBackend hanging = new TestBackend("hanging");
-        ScriptedBackend failing = new ScriptedBackend("failing");
+    try (HttpBackend primary = new HttpBackend("primary");
+        HttpBackend hanging = new HttpBackend("hanging");
+        HttpBackend failing = new HttpBackend("failing");
         NodeProxy proxy = NodeProxy.start(local());
         ExecutorService pool = Executors.newFixedThreadPool(8)) {
       hanging.hold = new CountDownLatch(1);

@@ -27,6 +27,8 @@ import io.nodemesh.config.RouteRule.PathModifier;
 import io.nodemesh.config.RouteRule.ValueMatch;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.GrpcEcho;
+import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,8 +78,8 @@ class RouteRulesIT {
 
   @Test
   void theFirstMatchingRuleRoutesAndNoMatchIs404() throws Exception {
-    try (TestBackend v1 = new TestBackend("v1");
-        TestBackend v2 = new TestBackend("v2");
+    try (HttpBackend v1 = new HttpBackend("v1");
+        HttpBackend v2 = new HttpBackend("v2");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       Match canary =
@@ -115,8 +117,8 @@ class RouteRulesIT {
 
   @Test
   void weightsSplitAndABackendWithoutEndpointsGivesItsShareAway() throws Exception {
-    try (TestBackend a = new TestBackend("a");
-        TestBackend b = new TestBackend("b");
+    try (HttpBackend a = new HttpBackend("a");
+        HttpBackend b = new HttpBackend("b");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       BackendConfig dead =
@@ -150,7 +152,7 @@ class RouteRulesIT {
 
   @Test
   void headerModifiersAndUrlRewriteChangeWhatTheBackendAndClientSee() throws Exception {
-    try (TestBackend v1 = new TestBackend("v1");
+    try (HttpBackend v1 = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       List<RouteFilter> filters =
@@ -186,7 +188,7 @@ class RouteRulesIT {
 
   @Test
   void redirectsAndRulesWithoutValidBackendsAnswerThemselves() throws Exception {
-    try (TestBackend v1 = new TestBackend("v1");
+    try (HttpBackend v1 = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       RouteRule redirect =
@@ -232,7 +234,7 @@ class RouteRulesIT {
 
   @Test
   void aRuleRetriesTheCodesItNames() throws Exception {
-    try (ScriptedBackend flaky = new ScriptedBackend("flaky").failingFirst(1, 500);
+    try (HttpBackend flaky = new HttpBackend("flaky").failingFirst(1, 500);
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       BackendConfig b = new BackendConfig("web", 1, List.of(flaky.endpoint()));
@@ -260,7 +262,7 @@ class RouteRulesIT {
 
   @Test
   void backendRequestTimeoutAnswers504() throws Exception {
-    try (TestBackend slow = new TestBackend("slow");
+    try (HttpBackend slow = new HttpBackend("slow");
         NodeProxy proxy = NodeProxy.start(local())) {
       slow.delayMillis = 3_000;
       int port = freePort();
@@ -283,8 +285,8 @@ class RouteRulesIT {
 
   @Test
   void rulesRouteH2cStreams() throws Exception {
-    try (TestBackend v1 = new TestBackend("v1");
-        TestBackend v2 = new TestBackend("v2");
+    try (HttpBackend v1 = new HttpBackend("v1");
+        HttpBackend v2 = new HttpBackend("v2");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       proxy.apply(
@@ -377,7 +379,7 @@ class RouteRulesIT {
 
   @Test
   void routeMetricsCountPerRule() throws Exception {
-    try (TestBackend v1 = new TestBackend("v1");
+    try (HttpBackend v1 = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local())) {
       int port = freePort();
       proxy.apply(

@@ -1,9 +1,9 @@
 package io.nodemesh.controller.access;
 
 import static io.nodemesh.controller.access.AccessCompilerTest.compile;
-import static io.nodemesh.controller.access.AccessCompilerTest.pod;
 import static io.nodemesh.controller.access.AccessCompilerTest.target;
 import static io.nodemesh.controller.access.AccessCompilerTest.world;
+import static io.nodemesh.testkit.K8s.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,9 +12,9 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.RequestView;
-import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.smi.SmiKinds;
 import io.nodemesh.smi.TrafficTargetRule;
+import io.nodemesh.testkit.K8s;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -11,9 +11,9 @@ import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
-import io.nodemesh.controller.testing.K8s;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.SmiKinds;
+import io.nodemesh.testkit.K8s;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class GammaExplainTest {
 
   static List<HasMetadata> world() {
     List<HasMetadata> w = AccessCompilerTest.world();
-    w.add(AccessCompilerTest.pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
+    w.add(K8s.pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
     w.add(K8s.service("shop", "api-v2", "http:80"));
     w.add(K8s.slice("shop", "api-v2", "http", 8080, "10.0.0.11"));
     w.add(

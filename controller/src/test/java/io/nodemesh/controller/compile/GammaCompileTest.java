@@ -3,9 +3,9 @@ package io.nodemesh.controller.compile;
 import static io.nodemesh.controller.compile.MeshCompilerTest.NOW;
 import static io.nodemesh.controller.compile.MeshCompilerTest.SETTINGS;
 import static io.nodemesh.controller.compile.MeshCompilerTest.listener;
-import static io.nodemesh.controller.testing.K8s.service;
-import static io.nodemesh.controller.testing.K8s.slice;
-import static io.nodemesh.controller.testing.K8s.split;
+import static io.nodemesh.testkit.K8s.service;
+import static io.nodemesh.testkit.K8s.slice;
+import static io.nodemesh.testkit.K8s.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
@@ -211,7 +211,7 @@ class GammaCompileTest {
     assertThat(p.condition("ResolvedRefs").reason()).isEqualTo("BackendNotFound");
     assertThat(p.condition("Accepted").status()).isTrue();
     assertThat(c.problems("HTTPRoute", "gone"))
-        .extracting(Problem::field, Problem::reason)
+        .extracting(Problem::field, (Problem pr) -> pr.reason().eventReason())
         .containsExactly(
             tuple("spec.rules[0].backendRefs[1].name", "BackendNotFound"),
             tuple("spec.rules[0].backendRefs[2].namespace", "RefNotPermitted"));
@@ -226,7 +226,7 @@ class GammaCompileTest {
         .extracting(RouteRule::name)
         .containsExactly("default/canary#0");
     assertThat(c.problems("TrafficSplit", "old"))
-        .extracting(Problem::reason)
+        .extracting((Problem pr) -> pr.reason().eventReason())
         .containsExactly("OverriddenByRoute");
   }
 
@@ -400,7 +400,7 @@ class GammaCompileTest {
     assertThat(p.condition("PartiallyInvalid").status()).isTrue();
     assertThat(p.condition("PartiallyInvalid").reason()).isEqualTo("UnsupportedValue");
     assertThat(c.problems("HTTPRoute", "f"))
-        .extracting(Problem::field, Problem::reason)
+        .extracting(Problem::field, (Problem pr) -> pr.reason().eventReason())
         .containsExactly(
             tuple("spec.rules[0].filters[0].extensionRef", "UnsupportedValue"),
             tuple("spec.rules[1]", "InvalidSpec"));
