@@ -182,8 +182,8 @@ final class ControllerCommand implements Callable<Integer> {
                 identity != null ? identity : defaultIdentity(),
                 watchNamespace,
                 d.proxySelector()));
-    ApiTls tls = tls();
     IdentitySettings identity = identity();
+    ApiTls tls = tls();
     KubernetesClient client = null;
     ClusterSource clusterSource;
     if (proxyServiceAccount != null && proxyServiceAccount.isBlank()) {
