@@ -175,8 +175,8 @@ final class ControllerCommand implements Callable<Integer> {
                 .identity(identity != null ? identity : defaultIdentity())
                 .watchNamespace(watchNamespace)
                 .build());
-    ApiTls tls = tls();
     IdentitySettings identity = identity();
+    ApiTls tls = tls();
     KubernetesClient client = null;
     ClusterSource clusterSource;
     if (proxyServiceAccount != null && proxyServiceAccount.isBlank()) {
