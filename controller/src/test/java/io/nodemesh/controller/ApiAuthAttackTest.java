@@ -208,6 +208,23 @@ class ApiAuthAttackTest {
   }
 
   @Test
+  void aProxyTokenMayNotTapAndAGetGrantOnTapsIsNotEnough() throws Exception {
+    // Issue 18: a proxy never taps another node; tapping needs create, not get, on taps.
+    String token = Jwt.proxy("p2");
+    users.put(token, PROXY);
+    HttpResponse<String> proxy = get("/api/v1/tap?service=shop/web", token);
+    assertThat(proxy.statusCode()).isEqualTo(403);
+    assertThat(proxy.body()).contains("create taps.nodemesh.io");
+    assertThat(accessReviewed).isEmpty();
+
+    users.put("alice-token", "alice");
+    grants.put("taps", Set.of("alice"));
+    HttpResponse<String> alice = get("/api/v1/tap?service=shop/web", "alice-token");
+    assertThat(alice.statusCode()).isEqualTo(403);
+    assertThat(accessReviewed).containsExactly("alice taps");
+  }
+
+  @Test
   void aFloodOfBadTokensFromOneSourceMakesAtMostTheBurstOfReviews() throws Exception {
     List<Integer> statuses = new ArrayList<>();
     long started = System.nanoTime();

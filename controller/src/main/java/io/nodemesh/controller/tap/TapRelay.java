@@ -137,6 +137,7 @@ public final class TapRelay {
         signer.headers(t.host(), rawQuery).forEach(req::header);
       }
       InputStream body = null;
+      boolean accepted = false;
       try {
         CompletableFuture<HttpResponse<InputStream>> f =
             http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -151,13 +152,17 @@ public final class TapRelay {
           return;
         }
         streaming.put(t.node(), body);
+        accepted = true;
+        // Counted once: a stream that ends early must not stand in for a proxy not yet answered.
         answered.countDown();
         copy(t, body);
       } catch (Exception e) {
         refusals.putIfAbsent(
             t.node(), t.node() + " unreachable (" + e.getClass().getSimpleName() + ")");
       } finally {
-        answered.countDown();
+        if (!accepted) {
+          answered.countDown();
+        }
         streaming.remove(t.node());
         if (body != null) {
           try {
