@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.BuildInfo;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.api.CertificateApi;
@@ -55,6 +56,8 @@ import io.nodemesh.controller.topology.Debouncer;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.controller.topology.TopologyIndexer;
 import io.nodemesh.controller.traffic.TrafficWindow;
+import io.nodemesh.controller.tunnel.TunnelSettings;
+import io.nodemesh.controller.tunnel.TunnelTables;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,6 +125,8 @@ public final class Controller implements AutoCloseable {
   // Leader only, cluster mode only: the GAMMA routes' status.parents (docs/gateway-api.md).
   private final RouteStatusWriter routeStatus;
   private volatile Topology lastTopology;
+  // Issue 14: null until the CLI sets it, then the config carries a tunnel part.
+  private volatile TunnelSettings tunnelSettings;
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
   // The source Services of the latest topology (shadow name collisions go to the older one), and
@@ -401,6 +406,15 @@ public final class Controller implements AutoCloseable {
     this.tapTargets = Objects.requireNonNull(targets, "targets");
   }
 
+  /**
+   * Fills the config's tunnel part from now on (issue 14; the chart's {@code mtls.*} values), and
+   * compiles again so the proxies hear of it.
+   */
+  public void tunnel(TunnelSettings settings) {
+    this.tunnelSettings = Objects.requireNonNull(settings, "tunnel settings");
+    compiler.trigger();
+  }
+
   /** The running proxy pods of the latest snapshot, at their container port named admin. */
   private List<TapTarget> proxyPods() {
     return TapTargets.proxyPods(pods, options.meshNamespace(), options.proxySelector());
@@ -495,6 +509,18 @@ public final class Controller implements AutoCloseable {
     CompileResult result =
         MeshCompiler.compile(
             topology, settings, base, previous, System.currentTimeMillis(), compileMemo);
+    TunnelSettings tunnelSettings = this.tunnelSettings;
+    if (tunnelSettings != null) {
+      List<Problem> all = new java.util.ArrayList<>(result.problems());
+      TunnelConfig tunnel =
+          TunnelTables.tables(
+              tunnelSettings, topology.namespaces(), topology.podsByIp(), snapshot.pods(), all);
+      result =
+          new CompileResult(
+              TunnelTables.attach(result.config(), tunnel, previous, System.currentTimeMillis()),
+              List.copyOf(all),
+              result.allocation());
+    }
     sample.stop(compileTimer);
     allocation = result.allocation();
     problems = result.problems();
