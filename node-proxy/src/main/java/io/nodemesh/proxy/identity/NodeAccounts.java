@@ -12,6 +12,8 @@ import java.util.Set;
  * The ServiceAccounts a config says have pods on a node: every endpoint on {@code node} whose IP
  * the access table maps to a ServiceAccount. The table leaves out host-network, finished and
  * ambiguous pods, so they get no certificate here either (and the CA would refuse them anyway).
+ * With mTLS on in any namespace, also every pod the config's tunnel part places on {@code node}:
+ * the controller fills that without ACL mode, and a client pod needs its identity to open a tunnel.
  */
 public final class NodeAccounts {
   private NodeAccounts() {}
@@ -28,6 +30,16 @@ public final class NodeAccounts {
         add(accounts, identities, b, node);
       }
     }
+    config
+        .tunnel()
+        .pods()
+        .values()
+        .forEach(
+            p -> {
+              if (node.equals(p.node())) {
+                accounts.add(p.account());
+              }
+            });
     return Set.copyOf(accounts);
   }
 

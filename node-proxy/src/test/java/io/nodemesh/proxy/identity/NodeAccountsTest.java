@@ -1,0 +1,42 @@
+package io.nodemesh.proxy.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.config.tunnel.TunnelPod;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Which ServiceAccounts a node proxy asks certificates for. */
+class NodeAccountsTest {
+  @Test
+  void withoutAclModeTheTunnelsPodsOfThisNodeNameTheAccounts() {
+    TunnelConfig tunnel =
+        new TunnelConfig(
+            MtlsMode.STRICT,
+            Map.of(),
+            "td.test",
+            Map.of("node-a", "192.168.1.10:15008"),
+            Map.of(
+                "10.0.0.1", new TunnelPod("node-a", "shop/web"),
+                "10.0.0.2", new TunnelPod("node-b", "bank/vault"),
+                "10.0.0.3", new TunnelPod("node-a", "shop/web"),
+                "10.0.0.4", new TunnelPod("node-a", "shop/cart")));
+    MeshConfig config = new MeshConfig(7, "mesh", List.of(), AccessConfig.disabled(), tunnel);
+
+    assertThat(NodeAccounts.of(config, "node-a"))
+        .containsExactlyInAnyOrder("shop/web", "shop/cart");
+    assertThat(NodeAccounts.of(config, "node-b")).containsExactly("bank/vault");
+    assertThat(NodeAccounts.of(config, "node-c")).isEmpty();
+    assertThat(NodeAccounts.of(config, "")).isEmpty();
+  }
+
+  @Test
+  void mtlsOffAndAclOffAsksForNone() {
+    assertThat(NodeAccounts.of(new MeshConfig(7, "mesh", List.of()), "node-a")).isEmpty();
+  }
+}
