@@ -3,6 +3,7 @@ package io.nodemesh.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
@@ -11,6 +12,7 @@ import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.controller.tunnel.TunnelSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -158,6 +160,25 @@ final class ControllerCommand implements Callable<Integer> {
               + " Default: ${DEFAULT-VALUE}.")
   int certificateLifetimeMinutes;
 
+  @Option(
+      names = "--mtls-mode",
+      paramLabel = "MODE",
+      defaultValue = "off",
+      description =
+          "Node-to-node mTLS mode of a namespace without the nodemesh.io/mtls label or annotation:"
+              + " off, permissive or strict (issue 14). Takes effect with --ca only."
+              + " Default: ${DEFAULT-VALUE}.")
+  String mtlsMode;
+
+  @Option(
+      names = "--tunnel-port",
+      paramLabel = "PORT",
+      defaultValue = "15008",
+      description =
+          "The port every node proxy takes tunnels on (the proxies' --tunnel-port), put into the"
+              + " config. Default: ${DEFAULT-VALUE}.")
+  int tunnelPort;
+
   @Mixin MeshOptions mesh;
 
   @Mixin LogOptions log;
@@ -176,6 +197,11 @@ final class ControllerCommand implements Callable<Integer> {
                 .watchNamespace(watchNamespace)
                 .build());
     IdentitySettings identity = identity();
+    TunnelSettings tunnel = tunnel(options);
+    if (identity == null && tunnel.mode() != MtlsMode.OFF) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--mtls-mode " + mtlsMode + " needs --ca (workload certificates)");
+    }
     ApiTls tls = tls();
     KubernetesClient client = null;
     ClusterSource clusterSource;
@@ -213,6 +239,9 @@ final class ControllerCommand implements Callable<Integer> {
       }
       throw new UserError(e.getMessage(), e);
     }
+    if (identity != null) {
+      controller.tunnel(tunnel);
+    }
     spec.commandLine()
         .getOut()
         .printf(
@@ -221,6 +250,20 @@ final class ControllerCommand implements Callable<Integer> {
         .flush();
     Lifecycle.runUntilStopped(controller, client == null ? () -> {} : client);
     return 0;
+  }
+
+  /** {@code --mtls-mode} and {@code --tunnel-port}. */
+  private TunnelSettings tunnel(ControllerOptions options) {
+    try {
+      return new TunnelSettings(
+          MtlsMode.parse(mtlsMode),
+          tunnelPort,
+          trustDomain,
+          options.meshNamespace(),
+          options.proxySelector());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
   }
 
   /** The CA's settings with {@code --ca}, else null. */

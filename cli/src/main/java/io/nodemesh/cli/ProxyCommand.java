@@ -4,10 +4,14 @@ import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.config.ControllerTrust;
 import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.identity.IdentityTunnelCredentials;
+import io.nodemesh.proxy.identity.WorkloadIdentities;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.tunnel.TunnelSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -91,6 +95,17 @@ final class ProxyCommand implements Callable<Integer> {
   Path caTokenFile;
 
   @Option(
+      names = "--tunnel-port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description =
+          "Take node-to-node mTLS tunnels on this port and send traffic to pods on other nodes"
+              + " through them as each namespace's mTLS mode says (issue 14); the certificates are"
+              + " the ones --ca-token-file obtains, so it needs that flag. 0: no tunnel."
+              + " Default: ${DEFAULT-VALUE}.")
+  int tunnelPort;
+
+  @Option(
       names = "--drain-delay",
       paramLabel = "DURATION",
       defaultValue = "0s",
@@ -127,6 +142,14 @@ final class ProxyCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--ca-token-file needs an https:// --controller and --controller-ca");
     }
+    if (tunnelPort < 0 || tunnelPort > 65535) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--tunnel-port must be in 0..65535 (got " + tunnelPort + ")");
+    }
+    if (tunnelPort > 0 && caTokenFile == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--tunnel-port needs --ca-token-file (workload certificates)");
+    }
     NodeProxy proxy;
     try {
       proxy = NodeProxy.start(options, HttpProxySettings.defaults(), limitSettings);
@@ -134,7 +157,18 @@ final class ProxyCommand implements Callable<Integer> {
       throw new UserError(e.getMessage(), e);
     }
     if (caTokenFile != null) {
-      proxy.startIdentities(caTokenFile);
+      WorkloadIdentities ids = proxy.startIdentities(caTokenFile);
+      if (tunnelPort > 0) {
+        try {
+          proxy.startTunnel(
+              TunnelSettings.defaults(tunnelPort),
+              new IdentityTunnelCredentials(ids),
+              Clock.systemUTC());
+        } catch (IllegalStateException e) {
+          proxy.close(Duration.ZERO);
+          throw new UserError(e.getMessage(), e);
+        }
+      }
     }
     spec.commandLine()
         .getOut()

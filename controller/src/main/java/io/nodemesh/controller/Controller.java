@@ -127,6 +127,8 @@ public final class Controller implements AutoCloseable {
   private volatile Topology lastTopology;
   // Issue 14: null until the CLI sets it, then the config carries a tunnel part.
   private volatile TunnelSettings tunnelSettings;
+  // The CA's trust domain (its Secret's when --trust-domain is not given), or null without a CA.
+  private volatile String caTrustDomain;
   private boolean reseed = true;
   private volatile List<Problem> problems = List.of();
   // The source Services of the latest topology (shadow name collisions go to the older one), and
@@ -257,6 +259,7 @@ public final class Controller implements AutoCloseable {
                   auth.serviceAccount(),
                   identity,
                   InstantSource.system());
+      caTrustDomain = authority == null ? null : authority.trustDomain();
       var web =
           WebServer.builder()
               .host(options.bindHost())
@@ -411,7 +414,10 @@ public final class Controller implements AutoCloseable {
    * compiles again so the proxies hear of it.
    */
   public void tunnel(TunnelSettings settings) {
-    this.tunnelSettings = Objects.requireNonNull(settings, "tunnel settings");
+    Objects.requireNonNull(settings, "tunnel settings");
+    String td = caTrustDomain;
+    this.tunnelSettings =
+        settings.trustDomain() == null && td != null ? settings.withTrustDomain(td) : settings;
     compiler.trigger();
   }
 

@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param mode the chart's {@code mtls.mode}: the mode of a namespace that does not set its own
  * @param tunnelPort the chart's {@code mtls.tunnelPort}, where every node proxy takes tunnels
- * @param trustDomain the mesh CA's SPIFFE trust domain
+ * @param trustDomain the mesh CA's SPIFFE trust domain; null: the CA's own
  * @param meshNamespace where the node proxies run
  * @param proxySelector the labels of the node proxy pods
  */
@@ -28,5 +28,10 @@ public record TunnelSettings(
     }
     Objects.requireNonNull(meshNamespace, "TunnelSettings.meshNamespace");
     proxySelector = Map.copyOf(proxySelector);
+  }
+
+  /** These settings with {@code td} as the trust domain. */
+  public TunnelSettings withTrustDomain(String td) {
+    return new TunnelSettings(mode, tunnelPort, td, meshNamespace, proxySelector);
   }
 }

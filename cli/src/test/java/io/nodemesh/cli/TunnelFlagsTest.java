@@ -1,0 +1,42 @@
+package io.nodemesh.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node-to-node mTLS flags (issue 14): what they need, as one-line usage errors. */
+class TunnelFlagsTest {
+  @TempDir Path dir;
+
+  void usageError(CliTest.Result r, String line) {
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().lines().findFirst().orElseThrow()).contains(line);
+    assertThat(r.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void anUnknownModeIsAUsageError() {
+    usageError(
+        CliTest.run("controller", "--source", dir.toString(), "--mtls-mode", "sometimes"),
+        "unknown mtls mode 'sometimes' (expected off, permissive or strict)");
+  }
+
+  @Test
+  void aModeOtherThanOffNeedsTheCa() {
+    usageError(
+        CliTest.run("controller", "--source", dir.toString(), "--mtls-mode", "strict"),
+        "--mtls-mode strict needs --ca");
+  }
+
+  @Test
+  void theProxysTunnelNeedsCertificates() {
+    usageError(
+        CliTest.run("proxy", "--controller", "http://127.0.0.1:1", "--tunnel-port", "15008"),
+        "--tunnel-port needs --ca-token-file");
+    usageError(
+        CliTest.run("proxy", "--controller", "http://127.0.0.1:1", "--tunnel-port", "70000"),
+        "--tunnel-port must be in 0..65535");
+  }
+}
