@@ -20,7 +20,8 @@ public final class NodeAccounts {
 
   public static Set<String> of(MeshConfig config, String node) {
     Set<String> accounts = new HashSet<>();
-    if (node == null || node.isEmpty()) {
+    // No config yet (a proxy that starts its identities before the first poll): nothing to ask for.
+    if (config == null || node == null || node.isEmpty()) {
       return Set.of();
     }
     Map<String, String> identities = config.access().identities();

@@ -38,5 +38,7 @@ class NodeAccountsTest {
   @Test
   void mtlsOffAndAclOffAsksForNone() {
     assertThat(NodeAccounts.of(new MeshConfig(7, "mesh", List.of()), "node-a")).isEmpty();
+    // Before the first config (the CLI starts the certificate store right after the proxy).
+    assertThat(NodeAccounts.of(null, "node-a")).isEmpty();
   }
 }
