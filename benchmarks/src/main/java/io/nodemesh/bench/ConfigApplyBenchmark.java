@@ -93,7 +93,8 @@ public class ConfigApplyBenchmark {
                     List.of(EndpointConfig.ready(SyntheticMesh.ip(999_999), 8080))),
                 moved.route().split(),
                 moved.route().matches(),
-                moved.route().splitName()),
+                moved.route().splitName(),
+                moved.route().rules()),
             moved.policy()));
     changed = new MeshConfig(2, config.meshDomain(), listeners, config.access());
     deltaJson = controllerDelta();

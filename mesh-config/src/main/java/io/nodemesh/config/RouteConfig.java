@@ -1,5 +1,6 @@
 package io.nodemesh.config;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -76,6 +77,26 @@ public record RouteConfig(
   /** A route with no split: all traffic to the Service's own endpoints. */
   public static RouteConfig direct(BackendConfig root) {
     return new RouteConfig(root, List.of(), List.of(), null, List.of());
+  }
+
+  /**
+   * Every backend this route can send to: the root, the split, and the rules' backends and mirror
+   * targets. The one list for code that must know every endpoint a listener may dial (the tunnel's
+   * local targets, the accounts with pods on a node), so a new kind of backend is added here once.
+   */
+  public List<BackendConfig> allBackends() {
+    List<BackendConfig> out = new ArrayList<>(1 + split.size() + rules.size());
+    out.add(root);
+    out.addAll(split);
+    for (RouteRule r : rules) {
+      out.addAll(r.backends());
+      for (RouteFilter f : r.filters()) {
+        if (f instanceof RouteFilter.RequestMirror m) {
+          out.add(m.backend());
+        }
+      }
+    }
+    return out;
   }
 
   /** This route with Gateway API {@code rules} in force. */

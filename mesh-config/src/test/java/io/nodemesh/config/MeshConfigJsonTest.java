@@ -32,6 +32,8 @@ class MeshConfigJsonTest {
     MeshConfig config = sample();
     String json = MeshConfigJson.write(config);
     assertThat(json).contains("\"protocol\":\"http\"").contains("\"proxyPort\":5001");
+    // A derived list (RouteConfig.allBackends) is not part of the wire contract.
+    assertThat(json).doesNotContain("allBackends");
     assertThat(MeshConfigJson.read(json)).isEqualTo(config);
   }
 

@@ -117,4 +117,40 @@ class SelfDialIT {
     assertThat(accepted("tcp")).isLessThanOrEqualTo(1.0);
     assertThat(Scrape.of(proxy).series()).containsEntry("nodemesh_self_endpoints_dropped", 1.0);
   }
+
+  @Test
+  void gatewayApiRulesKeepRoutingAndTheirSelfBackendsAreNotDialled() throws Exception {
+    int web = freePort();
+    // The Service's own endpoint is this listener (as when an EndpointSlice names the node), so the
+    // route is rebuilt: the old rebuild dropped the rules, / answered 503 instead of 404 and /v1
+    // lost its backend; and a rule's backendRef on the proxy's own port was dialled, a loop.
+    proxy.apply(
+        config(
+            1,
+            RouteRulesIT.listener(
+                web,
+                at("web", "127.0.0.1", web),
+                RouteRulesIT.rule(
+                    "shop/web#0", List.of(RouteRulesIT.prefix("/v1")), List.of(), v1.backend("v1")),
+                RouteRulesIT.rule(
+                    "shop/web#1",
+                    List.of(RouteRulesIT.prefix("/loop")),
+                    List.of(),
+                    at("loop", "127.0.0.1", web)))));
+    assertThat(Scrape.of(proxy).series()).containsEntry("nodemesh_self_endpoints_dropped", 2.0);
+    double before = accepted("http");
+    try (Wire c = new Wire(web)) {
+      assertThat(c.get("/v1/x", "web.shop.mesh").body()).isEqualTo("v1");
+    }
+    try (Wire c = new Wire(web)) {
+      assertThat(c.get("/", "web.shop.mesh").status()).as("no rule matches").isEqualTo(404);
+    }
+    try (Wire c = new Wire(web)) {
+      Wire.Answer r = c.get("/loop", "web.shop.mesh");
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(r.body()).contains("no ready endpoint");
+    }
+    // The three client connections only: nothing dialled back in.
+    assertThat(accepted("http") - before).isEqualTo(3.0);
+  }
 }

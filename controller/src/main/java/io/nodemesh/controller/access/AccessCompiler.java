@@ -7,7 +7,6 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.TenantRegex;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
@@ -149,19 +148,9 @@ public final class AccessCompiler {
   }
 
   private static void forReadyEndpoints(ListenerConfig l, Consumer<EndpointConfig> action) {
-    List<BackendConfig> backends = new ArrayList<>(l.route().split());
-    backends.add(l.route().root());
-    // Gateway API rules (GAMMA) send to their own backends; TrafficTargets judge those pods too.
-    l.route()
-        .rules()
-        .forEach(
-            r -> {
-              backends.addAll(r.backends());
-              r.filters().stream()
-                  .filter(RouteFilter.RequestMirror.class::isInstance)
-                  .forEach(f -> backends.add(((RouteFilter.RequestMirror) f).backend()));
-            });
-    for (BackendConfig b : backends) {
+    // Gateway API rules (GAMMA) send to their own backends and mirrors; TrafficTargets judge
+    // those pods too.
+    for (BackendConfig b : l.route().allBackends()) {
       for (EndpointConfig e : b.endpoints()) {
         if (e.ready()) {
           action.accept(e);

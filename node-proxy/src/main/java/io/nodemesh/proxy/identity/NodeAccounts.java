@@ -26,8 +26,7 @@ public final class NodeAccounts {
     }
     Map<String, String> identities = config.access().identities();
     for (ListenerConfig l : config.listeners()) {
-      add(accounts, identities, l.route().root(), node);
-      for (BackendConfig b : l.route().split()) {
+      for (BackendConfig b : l.route().allBackends()) {
         add(accounts, identities, b, node);
       }
     }

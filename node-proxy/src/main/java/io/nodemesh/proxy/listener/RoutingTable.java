@@ -4,8 +4,6 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteFilter;
-import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
@@ -298,7 +296,7 @@ public final class RoutingTable {
             goneBreakers.add(b);
           }
         }
-        for (BackendConfig b : backends(l)) {
+        for (BackendConfig b : l.route().allBackends()) {
           b.endpoints()
               .forEach(
                   e -> {
@@ -313,28 +311,13 @@ public final class RoutingTable {
     }
 
     private void add(ListenerConfig l) {
-      for (BackendConfig b : backends(l)) {
+      for (BackendConfig b : l.route().allBackends()) {
         b.endpoints().forEach(e -> authorities.merge(e.authority(), 1, Integer::sum));
       }
     }
 
-    private static List<BackendConfig> backends(ListenerConfig l) {
-      List<BackendConfig> backends = new ArrayList<>(l.route().split());
-      backends.add(l.route().root());
-      // Gateway API rules name backends and mirrors of their own (issue 17).
-      for (RouteRule r : l.route().rules()) {
-        backends.addAll(r.backends());
-        for (RouteFilter f : r.filters()) {
-          if (f instanceof RouteFilter.RequestMirror m) {
-            backends.add(m.backend());
-          }
-        }
-      }
-      return backends;
-    }
-
     private static List<String> breakerKeys(ListenerConfig l) {
-      return backends(l).stream().map(b -> l.key() + ">" + b.service()).toList();
+      return l.route().allBackends().stream().map(b -> l.key() + ">" + b.service()).toList();
     }
   }
 

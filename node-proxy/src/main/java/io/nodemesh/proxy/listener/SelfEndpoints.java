@@ -8,6 +8,8 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteFilter;
+import io.nodemesh.config.RouteRule;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -76,14 +78,17 @@ public final class SelfEndpoints {
     for (ListenerConfig l : config.listeners()) {
       RouteConfig r = l.route();
       BackendConfig root = strip(l, r.root(), ports, local, now);
-      List<BackendConfig> split = new ArrayList<>(r.split().size());
-      boolean splitChanged = false;
-      for (BackendConfig b : r.split()) {
-        BackendConfig s = strip(l, b, ports, local, now);
-        splitChanged |= s != b;
-        split.add(s);
+      List<BackendConfig> split = strip(l, r.split(), ports, local, now);
+      // The Gateway API rules' backends and mirror targets are dialled as well (issue 17): a
+      // backendRef or RequestMirror naming a Service whose endpoint is this proxy would loop.
+      List<RouteRule> rules = new ArrayList<>(r.rules().size());
+      boolean rulesChanged = false;
+      for (RouteRule rule : r.rules()) {
+        RouteRule s = strip(l, rule, ports, local, now);
+        rulesChanged |= s != rule;
+        rules.add(s);
       }
-      if (root == r.root() && !splitChanged) {
+      if (root == r.root() && split == r.split() && !rulesChanged) {
         out.add(l);
         continue;
       }
@@ -95,7 +100,9 @@ public final class SelfEndpoints {
               l.port(),
               l.protocol(),
               l.proxyPort(),
-              new RouteConfig(root, split, r.matches(), r.splitName()),
+              // All five parts: a rebuilt route that left out its rules would route by the
+              // TrafficSplit fields and never answer 404 (RouteConfig).
+              new RouteConfig(root, split, r.matches(), r.splitName(), rules),
               l.policy()));
     }
     for (String e : now) {
@@ -110,6 +117,58 @@ public final class SelfEndpoints {
     }
     return new MeshConfig(
         config.version(), config.meshDomain(), out, config.access(), config.tunnel());
+  }
+
+  /** The backends without self endpoints; the same list when none had any. */
+  private List<BackendConfig> strip(
+      ListenerConfig l,
+      List<BackendConfig> backends,
+      Set<Integer> ports,
+      Set<InetAddress> local,
+      Set<String> now) {
+    List<BackendConfig> out = new ArrayList<>(backends.size());
+    boolean changed = false;
+    for (BackendConfig b : backends) {
+      BackendConfig s = strip(l, b, ports, local, now);
+      changed |= s != b;
+      out.add(s);
+    }
+    return changed ? out : backends;
+  }
+
+  /** The rule with self endpoints left out of its backends and mirror targets. */
+  private RouteRule strip(
+      ListenerConfig l,
+      RouteRule rule,
+      Set<Integer> ports,
+      Set<InetAddress> local,
+      Set<String> now) {
+    List<BackendConfig> backends = strip(l, rule.backends(), ports, local, now);
+    List<RouteFilter> filters = new ArrayList<>(rule.filters().size());
+    boolean filtersChanged = false;
+    for (RouteFilter f : rule.filters()) {
+      RouteFilter kept = f;
+      if (f instanceof RouteFilter.RequestMirror m) {
+        BackendConfig target = strip(l, m.backend(), ports, local, now);
+        if (target != m.backend()) {
+          filtersChanged = true;
+          kept = new RouteFilter.RequestMirror(target, m.percent());
+        }
+      }
+      filters.add(kept);
+    }
+    if (backends == rule.backends() && !filtersChanged) {
+      return rule;
+    }
+    return new RouteRule(
+        rule.name(),
+        rule.matches(),
+        filtersChanged ? filters : rule.filters(),
+        backends,
+        rule.refusedWeight(),
+        rule.timeouts(),
+        rule.retry(),
+        rule.fault());
   }
 
   /** Endpoints left out of the config last stripped. */

@@ -13,10 +13,8 @@ import io.nodemesh.config.tunnel.TunnelPod;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,11 +39,9 @@ final class TunnelTable {
     for (ListenerConfig l : config.listeners()) {
       protocols.put(l.key(), l.protocol());
       Set<String> mine = new HashSet<>();
-      List<BackendConfig> backends = new ArrayList<>(l.route().split());
-      if (l.route().root() != null) {
-        backends.add(l.route().root());
-      }
-      for (BackendConfig b : backends) {
+      // Gateway API rules' backends and mirrors too: a rule sends this listener's requests to
+      // pods of other Services (issue 17).
+      for (BackendConfig b : l.route().allBackends()) {
         for (EndpointConfig e : b.endpoints()) {
           TunnelPod pod = tunnel.pods().get(e.ip());
           if (self != null && self.equals(e.nodeName()) && pod != null && self.equals(pod.node())) {

@@ -7,6 +7,8 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteFilter;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.testkit.MeshConfigs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -78,5 +80,51 @@ class SelfEndpointsTest {
     SelfEndpoints self = new SelfEndpoints("0.0.0.0", new SimpleMeterRegistry());
     MeshConfig c = pointingAt("10.0.0.8", 5001);
     assertThat(self.strip(c, 15000)).isSameAs(c);
+  }
+
+  @Test
+  void gatewayApiRulesSurviveAndTheirBackendsAndMirrorsLoseSelfEndpoints() {
+    SelfEndpoints self = new SelfEndpoints("127.0.0.1", new SimpleMeterRegistry());
+    EndpointConfig own = EndpointConfig.ready("127.0.0.1", 5001);
+    EndpointConfig other = EndpointConfig.ready("10.0.0.7", 8080);
+    RouteRule rule =
+        new RouteRule(
+            "shop/web#0",
+            List.of(),
+            List.of(
+                new RouteFilter.RequestMirror(
+                    new BackendConfig("shadow", 1, List.of(own, other)), 100)),
+            List.of(
+                new BackendConfig("web-v1", 90, List.of(other)),
+                new BackendConfig("web-v2", 10, List.of(own))),
+            0,
+            null,
+            null,
+            null);
+    // The root names the proxy's own port: the old strip rebuilt the route without its rules.
+    MeshConfig c =
+        new MeshConfig(
+            1,
+            "mesh",
+            List.of(
+                MeshConfigs.Listener.SHOP_WEB.on(
+                    5001,
+                    RouteConfig.direct(new BackendConfig("web", 1, List.of(own)))
+                        .withRules(List.of(rule)))));
+    RouteConfig stripped = self.strip(c, 15000).listeners().get(0).route();
+    assertThat(stripped.root().endpoints()).isEmpty();
+    assertThat(stripped.rules()).hasSize(1);
+    RouteRule r = stripped.rules().get(0);
+    assertThat(r.name()).isEqualTo("shop/web#0");
+    assertThat(r.backends()).extracting(BackendConfig::weight).containsExactly(90, 10);
+    assertThat(r.backends().get(0).endpoints()).containsExactly(other);
+    assertThat(r.backends().get(1).endpoints()).isEmpty();
+    assertThat(r.filters())
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(((RouteFilter.RequestMirror) f).backend().endpoints())
+                    .containsExactly(other));
+    assertThat(self.dropped()).isEqualTo(3);
   }
 }
