@@ -1,5 +1,6 @@
 package io.nodemesh.cli;
 
+import static io.nodemesh.testkit.K8s.annotate;
 import static io.nodemesh.testkit.K8s.service;
 import static io.nodemesh.testkit.K8s.slice;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,17 +8,28 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
+import io.nodemesh.testkit.GrpcBytes;
+import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.HttpBackend;
 import java.io.IOException;
 import java.net.URI;
@@ -31,8 +43,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +76,8 @@ class GammaRoutesIT {
 
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final Map<String, HttpBackend> backends = new LinkedHashMap<>();
+  private int grpcPort;
+  private static final String GRPC = "GRPC";
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -89,18 +105,33 @@ class GammaRoutesIT {
    * A row of the table: the field under test, the route's rules (YAML under {@code rules:}), the
    * requests, and the route's conditions (type to status, or status/reason).
    */
-  record Case(String field, String rules, List<Check> checks, Map<String, String> conditions) {}
+  record Case(
+      String field,
+      String kind,
+      String route,
+      String service,
+      int port,
+      List<Check> checks,
+      Map<String, String> conditions) {
+    /** An HTTPRoute shop/web on Service web port 80 with these rules. */
+    Case(String field, String rules, List<Check> checks, Map<String, String> conditions) {
+      this(field, "HTTPRoute", GammaRoutesIT.route(rules), "web", 80, checks, conditions);
+    }
+  }
 
   /** The two harnesses. */
   interface Mesh {
-    void putRoute(String yaml) throws IOException;
+    void putRoute(String kind, String yaml) throws IOException;
 
     Controller controller();
 
     NodeProxy proxy();
 
-    /** The conditions of our parent status on shop/web, empty where the mode writes none. */
-    Optional<Map<String, String>> conditions();
+    /**
+     * The conditions of our parent status on the route {@code shop/<service>}, empty where the mode
+     * writes none.
+     */
+    Optional<Map<String, String>> conditions(String kind, String name);
   }
 
   @Test
@@ -118,12 +149,12 @@ class GammaRoutesIT {
     runTable(
         new Mesh() {
           @Override
-          public void putRoute(String yaml) throws IOException {
+          public void putRoute(String kind, String yaml) throws IOException {
             Path tmp = dir.resolve("route.tmp");
             Files.writeString(tmp, yaml);
             Files.move(
                 tmp,
-                world.resolve("route.yaml"),
+                world.resolve(kind.toLowerCase(Locale.ROOT) + ".yaml"),
                 StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
           }
@@ -139,7 +170,7 @@ class GammaRoutesIT {
           }
 
           @Override
-          public Optional<Map<String, String>> conditions() {
+          public Optional<Map<String, String>> conditions(String kind, String name) {
             return Optional.empty();
           }
         });
@@ -166,8 +197,8 @@ class GammaRoutesIT {
     runTable(
         new Mesh() {
           @Override
-          public void putRoute(String yaml) {
-            HTTPRoute r = client.getKubernetesSerialization().unmarshal(yaml, HTTPRoute.class);
+          public void putRoute(String kind, String yaml) {
+            HasMetadata r = client.getKubernetesSerialization().unmarshal(yaml);
             client.resource(r).createOr(x -> x.update());
           }
 
@@ -182,11 +213,18 @@ class GammaRoutesIT {
           }
 
           @Override
-          public Optional<Map<String, String>> conditions() {
-            HTTPRoute r = client.resources(HTTPRoute.class).inNamespace(NS).withName("web").get();
+          public Optional<Map<String, String>> conditions(String kind, String name) {
+            List<RouteParentStatus> parents = null;
+            if (kind.equals("GRPCRoute")) {
+              GRPCRoute r = client.resources(GRPCRoute.class).inNamespace(NS).withName(name).get();
+              parents = r == null || r.getStatus() == null ? null : r.getStatus().getParents();
+            } else {
+              HTTPRoute r = client.resources(HTTPRoute.class).inNamespace(NS).withName(name).get();
+              parents = r == null || r.getStatus() == null ? null : r.getStatus().getParents();
+            }
             Map<String, String> out = new LinkedHashMap<>();
-            if (r != null && r.getStatus() != null && r.getStatus().getParents() != null) {
-              for (RouteParentStatus p : r.getStatus().getParents()) {
+            if (parents != null) {
+              for (RouteParentStatus p : parents) {
                 if ("nodemesh.io/mesh".equals(p.getControllerName())) {
                   for (Condition c : p.getConditions()) {
                     out.put(c.getType(), c.getStatus() + "/" + c.getReason());
@@ -204,7 +242,7 @@ class GammaRoutesIT {
     for (Case c : cases()) {
       long before = mesh.controller().currentConfig().version();
       try {
-        mesh.putRoute(route(c.rules()));
+        mesh.putRoute(c.kind(), c.route());
       } catch (IOException e) {
         throw new AssertionError(e);
       }
@@ -222,7 +260,7 @@ class GammaRoutesIT {
           .untilAsserted(
               () -> {
                 for (Check k : c.checks()) {
-                  Answer a = send(mesh, k);
+                  Answer a = send(mesh, c, k);
                   try {
                     k.expect().accept(a);
                   } catch (AssertionError e) {
@@ -231,14 +269,14 @@ class GammaRoutesIT {
                   }
                 }
               });
-      mesh.conditions()
+      mesh.conditions(c.kind(), c.service())
           .ifPresent(
               ignored ->
                   await()
                       .atMost(WAIT)
                       .untilAsserted(
                           () ->
-                              assertThat(mesh.conditions().orElseThrow())
+                              assertThat(mesh.conditions(c.kind(), c.service()).orElseThrow())
                                   .as(c.field() + ": status.parents conditions")
                                   .containsAllEntriesOf(c.conditions())));
     }
@@ -459,7 +497,42 @@ class GammaRoutesIT {
               - {name: web-gone, port: 80}
             """,
             List.of(get("its share is answered 500", "/", none, status(500))),
-            Map.of("Accepted", "True/Accepted", "ResolvedRefs", "False/BackendNotFound")));
+            Map.of("Accepted", "True/Accepted", "ResolvedRefs", "False/BackendNotFound")),
+        new Case(
+            "GRPCRoute matches.method",
+            "GRPCRoute",
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs:
+              - {name: echo, kind: Service, group: "", port: 50051}
+              rules:
+              - matches: [{method: {service: test.Echo, method: Unary}}]
+                backendRefs: [{name: echo-v1, port: 50051}]
+            """,
+            "echo",
+            50051,
+            List.of(
+                new Check(
+                    "the method matched reaches the backend",
+                    GRPC,
+                    "Unary",
+                    none,
+                    a -> assertThat(a.body()).as("status %d", a.status()).isEqualTo("echo:hi")),
+                // No rule matches: the proxy's 404, which gRPC reads as UNIMPLEMENTED (its HTTP
+                // status mapping); the backend itself would have said "Method not found".
+                new Check(
+                    "another method of the service is not routed",
+                    GRPC,
+                    "Other",
+                    none,
+                    a -> {
+                      assertThat(a.status()).isEqualTo(Status.Code.UNIMPLEMENTED.value());
+                      assertThat(a.body()).contains("404").doesNotContain("Method not found");
+                    })),
+            ok));
   }
 
   private static Check get(
@@ -478,11 +551,14 @@ class GammaRoutesIT {
     return a -> assertThat(a.status()).as("status, body %s", a.body()).isEqualTo(code);
   }
 
-  private Answer send(Mesh mesh, Check k) throws Exception {
-    ListenerConfig web = web(mesh);
-    assertThat(web).as("listener of shop/web:80").isNotNull();
+  private Answer send(Mesh mesh, Case c, Check k) throws Exception {
+    ListenerConfig l = listener(mesh, c.service(), c.port());
+    assertThat(l).as("listener of shop/%s:%d", c.service(), c.port()).isNotNull();
+    if (k.method().equals(GRPC)) {
+      return grpc(l.proxyPort(), k.path());
+    }
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.proxyPort() + k.path()))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + l.proxyPort() + k.path()))
             .timeout(Duration.ofSeconds(10))
             .method(
                 k.method(),
@@ -494,14 +570,42 @@ class GammaRoutesIT {
     return new Answer(r.statusCode(), r.body().strip(), r);
   }
 
+  /**
+   * A unary call of {@code test.Echo/<method>} with "hi" through the proxy: status 0 and the
+   * answer, or the gRPC status code and its description.
+   */
+  private static Answer grpc(int port, String method) throws InterruptedException {
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+            .build();
+    try {
+      byte[] r =
+          ClientCalls.blockingUnaryCall(
+              channel,
+              GrpcBytes.method("test.Echo", method, MethodDescriptor.MethodType.UNARY),
+              CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+              GrpcBytes.utf8("hi"));
+      return new Answer(0, GrpcBytes.text(r), null);
+    } catch (StatusRuntimeException e) {
+      return new Answer(
+          e.getStatus().getCode().value(), String.valueOf(e.getStatus().getDescription()), null);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   private static ListenerConfig web(Mesh mesh) {
+    return listener(mesh, "web", 80);
+  }
+
+  private static ListenerConfig listener(Mesh mesh, String service, int port) {
     return mesh.controller().currentConfig().listeners().stream()
-        .filter(l -> l.namespace().equals(NS) && l.service().equals("web") && l.port() == 80)
+        .filter(l -> l.namespace().equals(NS) && l.service().equals(service) && l.port() == port)
         .findFirst()
         .orElse(null);
   }
 
-  private static String route(String rules) {
+  static String route(String rules) {
     return """
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
@@ -515,6 +619,9 @@ class GammaRoutesIT {
   }
 
   private void startBackends() throws IOException {
+    GrpcEcho echo = new GrpcEcho(null);
+    closing.add(echo);
+    grpcPort = echo.port();
     for (String name : List.of("web-v1", "web-v2", "web-mirror", "web-slow")) {
       HttpBackend b = new HttpBackend(name);
       closing.add(b);
@@ -527,6 +634,11 @@ class GammaRoutesIT {
   private List<HasMetadata> base() {
     List<HasMetadata> out = new ArrayList<>();
     Function<String, Integer> port = name -> backends.get(name).port();
+    // grpc: the port's name says HTTP; the scheme annotation makes the proxy speak h2c to it.
+    for (String name : List.of("echo", "echo-v1")) {
+      out.add(annotate(service(NS, name, "grpc:50051"), "nodemesh.io/scheme", "h2c"));
+      out.add(slice(NS, name, "grpc", grpcPort, "127.0.0.1"));
+    }
     out.add(service(NS, "web", "http:80"));
     out.add(slice(NS, "web", "http", port.apply("web-v1"), "127.0.0.1"));
     for (String name : backends.keySet()) {
