@@ -296,7 +296,7 @@ class GammaRoutesIT {
               - {name: web-v1, port: 80, weight: 100}
               - {name: web-v2, port: 80, weight: 0}
             """,
-            List.of(get("all to v1", "/", none, served("web-v1"))),
+            times(5, get("all to v1", "/", none, served("web-v1"))),
             ok),
         new Case(
             "backendRefs weight 0/100",
@@ -305,7 +305,7 @@ class GammaRoutesIT {
               - {name: web-v1, port: 80, weight: 0}
               - {name: web-v2, port: 80, weight: 100}
             """,
-            List.of(get("all to v2", "/", none, served("web-v2"))),
+            times(5, get("all to v2", "/", none, served("web-v2"))),
             ok),
         new Case(
             "matches.path Exact, PathPrefix, RegularExpression; no match is 404",
@@ -331,10 +331,18 @@ class GammaRoutesIT {
             """
             - matches: [{headers: [{name: x-env, value: canary}]}]
               backendRefs: [{name: web-v2, port: 80}]
+            - matches: [{headers: [{type: RegularExpression, name: x-user, value: "admin-[0-9]+"}]}]
+              backendRefs: [{name: web-mirror, port: 80}]
             - backendRefs: [{name: web-v1, port: 80}]
             """,
             List.of(
                 get("header matches", "/", Map.of("X-Env", "canary"), served("web-v2")),
+                get("RegularExpression", "/", Map.of("x-user", "admin-42"), served("web-mirror")),
+                get(
+                    "RegularExpression whole value",
+                    "/",
+                    Map.of("x-user", "admin-4x"),
+                    served("web-v1")),
                 get("other value", "/", Map.of("x-env", "prod"), served("web-v1")),
                 get("no header", "/", none, served("web-v1"))),
             ok),
@@ -343,9 +351,13 @@ class GammaRoutesIT {
             """
             - matches: [{queryParams: [{name: env, value: canary}]}]
               backendRefs: [{name: web-v2, port: 80}]
+            - matches: [{queryParams: [{type: RegularExpression, name: id, value: "[0-9]+"}]}]
+              backendRefs: [{name: web-mirror, port: 80}]
             - backendRefs: [{name: web-v1, port: 80}]
             """,
             List.of(
+                get("RegularExpression", "/?id=12", none, served("web-mirror")),
+                get("RegularExpression whole value", "/?id=12a", none, served("web-v1")),
                 get("param matches", "/?a=1&env=canary", none, served("web-v2")),
                 get("other value", "/?env=prod", none, served("web-v1")),
                 get("no param", "/", none, served("web-v1"))),
@@ -407,11 +419,26 @@ class GammaRoutesIT {
         new Case(
             "filters RequestRedirect",
             """
+            - matches: [{path: {type: PathPrefix, value: /moved}}]
+              filters:
+              - type: RequestRedirect
+                requestRedirect:
+                  port: 8080
+                  path: {type: ReplacePrefixMatch, replacePrefixMatch: /here}
             - filters:
               - type: RequestRedirect
                 requestRedirect: {scheme: https, hostname: example.com, statusCode: 301}
             """,
             List.of(
+                get(
+                    "port and prefix; 302 by default",
+                    "/moved/page",
+                    none,
+                    a -> {
+                      assertThat(a.status()).isEqualTo(302);
+                      assertThat(a.response().headers().firstValue("location"))
+                          .hasValue("http://127.0.0.1:8080/here/page");
+                    }),
                 get(
                     "redirected",
                     "/old/page",
@@ -447,7 +474,9 @@ class GammaRoutesIT {
             - matches: [{path: {type: PathPrefix, value: /full}}]
               filters:
               - type: URLRewrite
-                urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /replaced}}
+                urlRewrite:
+                  hostname: rewritten.example
+                  path: {type: ReplaceFullPath, replaceFullPath: /replaced}
               backendRefs: [{name: web-v1, port: 80}]
             """,
             List.of(
@@ -458,6 +487,7 @@ class GammaRoutesIT {
                     a -> {
                       served("web-v1").accept(a);
                       assertThat(v1.lastUri).isEqualTo("/replaced");
+                      assertThat(v1.lastHeaders.getFirst("host")).isEqualTo("rewritten.example");
                     })),
             ok),
         new Case(
@@ -485,10 +515,15 @@ class GammaRoutesIT {
         new Case(
             "timeouts.backendRequest",
             """
+            - matches: [{path: {type: PathPrefix, value: /whole}}]
+              timeouts: {request: 300ms}
+              backendRefs: [{name: web-slow, port: 80}]
             - timeouts: {backendRequest: 300ms}
               backendRefs: [{name: web-slow, port: 80}]
             """,
-            List.of(get("slow backend", "/", none, status(504))),
+            List.of(
+                get("backendRequest, slow backend", "/", none, status(504)),
+                get("request, slow backend", "/whole", none, status(504))),
             ok),
         new Case(
             "backendRefs unresolved",
@@ -533,6 +568,10 @@ class GammaRoutesIT {
                       assertThat(a.body()).contains("404").doesNotContain("Method not found");
                     })),
             ok));
+  }
+
+  private static List<Check> times(int n, Check c) {
+    return java.util.Collections.nCopies(n, c);
   }
 
   private static Check get(
