@@ -533,6 +533,24 @@ class GammaRoutesIT {
             List.of(get("its share is answered 500", "/", none, status(500))),
             Map.of("Accepted", "True/Accepted", "ResolvedRefs", "False/BackendNotFound")),
         new Case(
+            "filters ExtensionRef (unsupported): its rule is dropped, the others serve",
+            """
+            - matches: [{path: {type: PathPrefix, value: /ext}}]
+              filters:
+              - type: ExtensionRef
+                extensionRef: {group: example.com, kind: Thing, name: x}
+              backendRefs: [{name: web-v2, port: 80}]
+            - backendRefs: [{name: web-v1, port: 80}]
+            """,
+            List.of(
+                get(
+                    "the dropped rule's path goes to the next rule",
+                    "/ext/a",
+                    none,
+                    served("web-v1")),
+                get("the other rule", "/", none, served("web-v1"))),
+            Map.of("Accepted", "True/Accepted", "PartiallyInvalid", "True/UnsupportedValue")),
+        new Case(
             "GRPCRoute matches.method",
             "GRPCRoute",
             """
