@@ -62,7 +62,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code status.parents} conditions written by the controller are checked as well.
  *
  * <p>The world: Service shop/web (port 80, the route's parent) and shop/web-v1, web-v2, web-mirror,
- * web-slow, each served by its own {@link HttpBackend} that answers its name.
+ * web-slow, each served by its own {@link HttpBackend} that answers its name; shop/echo and
+ * shop/echo-v1 (gRPC, h2c, port 50051) served by a {@link GrpcEcho}.
  */
 @EnableKubernetesMockClient(crud = true)
 class GammaRoutesIT {
