@@ -5,10 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -29,6 +25,7 @@ import io.nodemesh.controller.tap.TapTarget;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.config.ControllerTrust;
+import io.nodemesh.testkit.MockReviews;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -69,8 +66,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class ControllerTapIT {
-  static final String REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
-  static final String ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
   static final Map<String, String> USERS = Map.of("alice-token", "alice", "bob-token", "bob");
 
   KubernetesMockServer server;
@@ -151,62 +146,33 @@ class ControllerTapIT {
 
   /** Alice may create taps, bob may not (he may get explanations, which does not help him). */
   void reviews() {
-    server
-        .expect()
-        .post()
-        .withPath(REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              TokenReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-              String user = USERS.get(asked.getSpec().getToken());
-              return new TokenReviewBuilder()
-                  .withNewStatus()
-                  .withAuthenticated(user != null)
-                  .withNewUser()
-                  .withUsername(user)
-                  .withGroups(user == null ? List.of() : List.of("system:authenticated"))
-                  .endUser()
-                  .endStatus()
-                  .build();
-            })
-        .always();
-    server
-        .expect()
-        .post()
-        .withPath(ACCESS_REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              SubjectAccessReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), SubjectAccessReview.class);
-              var a = asked.getSpec().getResourceAttributes();
-              accessReviews.add(
-                  asked.getSpec().getUser()
-                      + " "
-                      + a.getVerb()
-                      + " "
-                      + a.getResource()
-                      + "."
-                      + a.getGroup());
-              boolean allowed =
-                  "nodemesh.io".equals(a.getGroup())
-                      && (("alice".equals(asked.getSpec().getUser())
-                              && "create".equals(a.getVerb())
-                              && "taps".equals(a.getResource()))
-                          || ("get".equals(a.getVerb()) && "explanations".equals(a.getResource())));
-              return new SubjectAccessReviewBuilder(asked)
-                  .withNewStatus()
-                  .withAllowed(allowed)
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          String user = USERS.get(asked.getSpec().getToken());
+          return MockReviews.user(
+              user, user == null ? List.of() : List.of("system:authenticated"), null, null);
+        });
+    MockReviews.accessReviews(
+        server,
+        client,
+        asked -> {
+          var a = asked.getSpec().getResourceAttributes();
+          accessReviews.add(
+              asked.getSpec().getUser()
+                  + " "
+                  + a.getVerb()
+                  + " "
+                  + a.getResource()
+                  + "."
+                  + a.getGroup());
+          return "nodemesh.io".equals(a.getGroup())
+              && (("alice".equals(asked.getSpec().getUser())
+                      && "create".equals(a.getVerb())
+                      && "taps".equals(a.getResource()))
+                  || ("get".equals(a.getVerb()) && "explanations".equals(a.getResource())));
+        });
   }
 
   @Test
