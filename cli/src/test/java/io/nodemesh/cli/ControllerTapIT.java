@@ -47,11 +47,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -428,24 +425,18 @@ class ControllerTapIT {
   }
 
   double metric(String name) throws Exception {
-    return sum(
-        https
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("https://127.0.0.1:" + controller.apiPort() + "/metrics"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body(),
-        name);
+    return scrape(https, "https://127.0.0.1:" + controller.apiPort() + "/metrics", name);
   }
 
   double proxyMetric(String name) throws Exception {
+    return scrape(PLAIN, "http://127.0.0.1:" + proxy.adminPort() + "/metrics", name);
+  }
+
+  static double scrape(HttpClient client, String url, String name) throws Exception {
     return sum(
-        PLAIN
+        client
             .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))
-                    .build(),
+                HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofString())
             .body(),
         name);
@@ -493,23 +484,12 @@ class ControllerTapIT {
   }
 
   CliTest.Result whileTrafficFlows(String... command) throws Exception {
-    AtomicBoolean done = new AtomicBoolean();
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<?> load =
-          pool.submit(
-              () -> {
-                for (int i = 0; !done.get(); i++) {
-                  call(webPort, "/items/" + i);
-                  call(payPort, "/charge");
-                }
-              });
-      try {
-        return pool.submit(() -> CliTest.run(command)).get(60, TimeUnit.SECONDS);
-      } finally {
-        done.set(true);
-        load.get(10, TimeUnit.SECONDS);
-      }
-    }
+    return Traffic.whileFlowing(
+        i -> {
+          call(webPort, "/items/" + i);
+          call(payPort, "/charge");
+        },
+        command);
   }
 
   static int call(int port, String path) {

@@ -20,11 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,23 +109,12 @@ class TapTopIT {
 
   /** Runs {@code command} while requests flow to both Services, until it returns. */
   private static CliTest.Result whileTrafficFlows(String... command) throws Exception {
-    AtomicBoolean done = new AtomicBoolean();
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<?> load =
-          pool.submit(
-              () -> {
-                for (int i = 0; !done.get(); i++) {
-                  call(webPort, "/items/" + i);
-                  call(payPort, "/charge");
-                }
-              });
-      try {
-        return pool.submit(() -> CliTest.run(command)).get(60, TimeUnit.SECONDS);
-      } finally {
-        done.set(true);
-        load.get(10, TimeUnit.SECONDS);
-      }
-    }
+    return Traffic.whileFlowing(
+        i -> {
+          call(webPort, "/items/" + i);
+          call(payPort, "/charge");
+        },
+        command);
   }
 
   @Test
