@@ -1,5 +1,8 @@
 package io.nodemesh.cli;
 
+import static io.nodemesh.cli.ShopBackends.backend;
+import static io.nodemesh.cli.ShopBackends.freePort;
+import static io.nodemesh.cli.ShopBackends.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,13 +11,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
@@ -31,9 +29,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +43,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -503,40 +498,6 @@ class ControllerTapIT {
           .statusCode();
     } catch (Exception e) {
       return -1;
-    }
-  }
-
-  static ListenerConfig listener(String name, int proxyPort, HttpServer backend) {
-    return new ListenerConfig(
-        "shop",
-        name,
-        80,
-        Protocol.HTTP,
-        proxyPort,
-        RouteConfig.direct(
-            new BackendConfig(
-                name,
-                1,
-                List.of(EndpointConfig.ready("127.0.0.1", backend.getAddress().getPort())))));
-  }
-
-  static HttpServer backend(int status) throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    s.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          ex.sendResponseHeaders(status, -1);
-          ex.close();
-        });
-    s.start();
-    return s;
-  }
-
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -1,26 +1,21 @@
 package io.nodemesh.cli;
 
+import static io.nodemesh.cli.ShopBackends.backend;
+import static io.nodemesh.cli.ShopBackends.freePort;
+import static io.nodemesh.cli.ShopBackends.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.cli.traffic.TopTable;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,40 +49,6 @@ class TapTopIT {
     proxy.close();
     web.stop(0);
     pay.stop(0);
-  }
-
-  private static ListenerConfig listener(String name, int proxyPort, HttpServer backend) {
-    return new ListenerConfig(
-        "shop",
-        name,
-        80,
-        Protocol.HTTP,
-        proxyPort,
-        RouteConfig.direct(
-            new BackendConfig(
-                name,
-                1,
-                List.of(EndpointConfig.ready("127.0.0.1", backend.getAddress().getPort())))));
-  }
-
-  private static HttpServer backend(int status) throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    s.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          ex.sendResponseHeaders(status, -1);
-          ex.close();
-        });
-    s.start();
-    return s;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   private static int call(int port, String path) {
