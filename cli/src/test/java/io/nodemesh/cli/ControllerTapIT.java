@@ -1,24 +1,18 @@
 package io.nodemesh.cli;
 
+import static io.nodemesh.cli.ShopBackends.backend;
+import static io.nodemesh.cli.ShopBackends.freePort;
+import static io.nodemesh.cli.ShopBackends.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
@@ -29,14 +23,13 @@ import io.nodemesh.controller.tap.TapTarget;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.config.ControllerTrust;
+import io.nodemesh.testkit.MockReviews;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,11 +43,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,8 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class ControllerTapIT {
-  static final String REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
-  static final String ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
   static final Map<String, String> USERS = Map.of("alice-token", "alice", "bob-token", "bob");
 
   KubernetesMockServer server;
@@ -151,62 +138,33 @@ class ControllerTapIT {
 
   /** Alice may create taps, bob may not (he may get explanations, which does not help him). */
   void reviews() {
-    server
-        .expect()
-        .post()
-        .withPath(REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              TokenReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-              String user = USERS.get(asked.getSpec().getToken());
-              return new TokenReviewBuilder()
-                  .withNewStatus()
-                  .withAuthenticated(user != null)
-                  .withNewUser()
-                  .withUsername(user)
-                  .withGroups(user == null ? List.of() : List.of("system:authenticated"))
-                  .endUser()
-                  .endStatus()
-                  .build();
-            })
-        .always();
-    server
-        .expect()
-        .post()
-        .withPath(ACCESS_REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              SubjectAccessReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), SubjectAccessReview.class);
-              var a = asked.getSpec().getResourceAttributes();
-              accessReviews.add(
-                  asked.getSpec().getUser()
-                      + " "
-                      + a.getVerb()
-                      + " "
-                      + a.getResource()
-                      + "."
-                      + a.getGroup());
-              boolean allowed =
-                  "nodemesh.io".equals(a.getGroup())
-                      && (("alice".equals(asked.getSpec().getUser())
-                              && "create".equals(a.getVerb())
-                              && "taps".equals(a.getResource()))
-                          || ("get".equals(a.getVerb()) && "explanations".equals(a.getResource())));
-              return new SubjectAccessReviewBuilder(asked)
-                  .withNewStatus()
-                  .withAllowed(allowed)
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          String user = USERS.get(asked.getSpec().getToken());
+          return MockReviews.user(
+              user, user == null ? List.of() : List.of("system:authenticated"), null, null);
+        });
+    MockReviews.accessReviews(
+        server,
+        client,
+        asked -> {
+          var a = asked.getSpec().getResourceAttributes();
+          accessReviews.add(
+              asked.getSpec().getUser()
+                  + " "
+                  + a.getVerb()
+                  + " "
+                  + a.getResource()
+                  + "."
+                  + a.getGroup());
+          return "nodemesh.io".equals(a.getGroup())
+              && (("alice".equals(asked.getSpec().getUser())
+                      && "create".equals(a.getVerb())
+                      && "taps".equals(a.getResource()))
+                  || ("get".equals(a.getVerb()) && "explanations".equals(a.getResource())));
+        });
   }
 
   @Test
@@ -462,24 +420,18 @@ class ControllerTapIT {
   }
 
   double metric(String name) throws Exception {
-    return sum(
-        https
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("https://127.0.0.1:" + controller.apiPort() + "/metrics"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body(),
-        name);
+    return scrape(https, "https://127.0.0.1:" + controller.apiPort() + "/metrics", name);
   }
 
   double proxyMetric(String name) throws Exception {
+    return scrape(PLAIN, "http://127.0.0.1:" + proxy.adminPort() + "/metrics", name);
+  }
+
+  static double scrape(HttpClient client, String url, String name) throws Exception {
     return sum(
-        PLAIN
+        client
             .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))
-                    .build(),
+                HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofString())
             .body(),
         name);
@@ -527,23 +479,12 @@ class ControllerTapIT {
   }
 
   CliTest.Result whileTrafficFlows(String... command) throws Exception {
-    AtomicBoolean done = new AtomicBoolean();
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<?> load =
-          pool.submit(
-              () -> {
-                for (int i = 0; !done.get(); i++) {
-                  call(webPort, "/items/" + i);
-                  call(payPort, "/charge");
-                }
-              });
-      try {
-        return pool.submit(() -> CliTest.run(command)).get(60, TimeUnit.SECONDS);
-      } finally {
-        done.set(true);
-        load.get(10, TimeUnit.SECONDS);
-      }
-    }
+    return Traffic.whileFlowing(
+        i -> {
+          call(webPort, "/items/" + i);
+          call(payPort, "/charge");
+        },
+        command);
   }
 
   static int call(int port, String path) {
@@ -557,40 +498,6 @@ class ControllerTapIT {
           .statusCode();
     } catch (Exception e) {
       return -1;
-    }
-  }
-
-  static ListenerConfig listener(String name, int proxyPort, HttpServer backend) {
-    return new ListenerConfig(
-        "shop",
-        name,
-        80,
-        Protocol.HTTP,
-        proxyPort,
-        RouteConfig.direct(
-            new BackendConfig(
-                name,
-                1,
-                List.of(EndpointConfig.ready("127.0.0.1", backend.getAddress().getPort())))));
-  }
-
-  static HttpServer backend(int status) throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    s.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          ex.sendResponseHeaders(status, -1);
-          ex.close();
-        });
-    s.start();
-    return s;
-  }
-
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -1,30 +1,21 @@
 package io.nodemesh.cli;
 
+import static io.nodemesh.cli.ShopBackends.backend;
+import static io.nodemesh.cli.ShopBackends.freePort;
+import static io.nodemesh.cli.ShopBackends.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.cli.traffic.TopTable;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,40 +51,6 @@ class TapTopIT {
     pay.stop(0);
   }
 
-  private static ListenerConfig listener(String name, int proxyPort, HttpServer backend) {
-    return new ListenerConfig(
-        "shop",
-        name,
-        80,
-        Protocol.HTTP,
-        proxyPort,
-        RouteConfig.direct(
-            new BackendConfig(
-                name,
-                1,
-                List.of(EndpointConfig.ready("127.0.0.1", backend.getAddress().getPort())))));
-  }
-
-  private static HttpServer backend(int status) throws Exception {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    s.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          ex.sendResponseHeaders(status, -1);
-          ex.close();
-        });
-    s.start();
-    return s;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static int call(int port, String path) {
     try {
       return HTTP.send(
@@ -113,23 +70,12 @@ class TapTopIT {
 
   /** Runs {@code command} while requests flow to both Services, until it returns. */
   private static CliTest.Result whileTrafficFlows(String... command) throws Exception {
-    AtomicBoolean done = new AtomicBoolean();
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<?> load =
-          pool.submit(
-              () -> {
-                for (int i = 0; !done.get(); i++) {
-                  call(webPort, "/items/" + i);
-                  call(payPort, "/charge");
-                }
-              });
-      try {
-        return pool.submit(() -> CliTest.run(command)).get(60, TimeUnit.SECONDS);
-      } finally {
-        done.set(true);
-        load.get(10, TimeUnit.SECONDS);
-      }
-    }
+    return Traffic.whileFlowing(
+        i -> {
+          call(webPort, "/items/" + i);
+          call(payPort, "/charge");
+        },
+        command);
   }
 
   @Test

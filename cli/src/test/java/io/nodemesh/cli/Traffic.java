@@ -9,8 +9,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /** Test traffic: counts which backend answered, and a background keep-alive load. */
 final class Traffic {
@@ -119,6 +124,29 @@ final class Traffic {
       running.set(false);
       for (Thread t : threads) {
         t.join(10_000);
+      }
+    }
+  }
+
+  /**
+   * Runs the CLI {@code command} while a load calls {@code round} (with a growing index) over and
+   * over, until the command returns: what a tap or top needs to see requests.
+   */
+  static CliTest.Result whileFlowing(IntConsumer round, String... command) throws Exception {
+    AtomicBoolean done = new AtomicBoolean();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<?> load =
+          pool.submit(
+              () -> {
+                for (int i = 0; !done.get(); i++) {
+                  round.accept(i);
+                }
+              });
+      try {
+        return pool.submit(() -> CliTest.run(command)).get(60, TimeUnit.SECONDS);
+      } finally {
+        done.set(true);
+        load.get(10, TimeUnit.SECONDS);
       }
     }
   }

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -24,6 +22,7 @@ import io.nodemesh.proxy.identity.CertificateClient;
 import io.nodemesh.proxy.identity.CertificateStore;
 import io.nodemesh.proxy.identity.PeerVerifier;
 import io.nodemesh.proxy.identity.WorkloadCertificate;
+import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,33 +103,18 @@ class WorkloadIdentityEndToEndTest {
                 ("{\"aud\":[\"nodemesh-ca\"],\"sub\":\"" + PROXY + "\"}")
                     .getBytes(StandardCharsets.UTF_8))
             + ".sig";
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(
-            201,
-            req -> {
-              TokenReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-              boolean ok = token.equals(asked.getSpec().getToken());
-              return new TokenReviewBuilder()
-                  .withNewStatus()
-                  .withAuthenticated(ok)
-                  .withAudiences(ok ? asked.getSpec().getAudiences() : List.of())
-                  .withNewUser()
-                  .withUsername(ok ? PROXY : null)
-                  .withExtra(
-                      Map.of(
-                          "authentication.kubernetes.io/pod-uid",
-                          List.of(proxyA.getMetadata().getUid())))
-                  .endUser()
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          boolean ok = token.equals(asked.getSpec().getToken());
+          return MockReviews.user(
+              ok ? PROXY : null,
+              null,
+              ok ? asked.getSpec().getAudiences() : List.of(),
+              Map.of(
+                  "authentication.kubernetes.io/pod-uid", List.of(proxyA.getMetadata().getUid())));
+        });
     TestCa pki = new TestCa(dir, "controller");
     InformerSource source = new InformerSource(client, null);
     controller =

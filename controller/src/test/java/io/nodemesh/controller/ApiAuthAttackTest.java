@@ -3,8 +3,6 @@ package io.nodemesh.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -39,8 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class ApiAuthAttackTest {
-  static final String REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
-  static final String ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
   static final String PROXY = "system:serviceaccount:nodemesh:nodemesh-proxy";
   static final String API_SERVER_AUDIENCE = "https://kubernetes.default.svc";
   static final String WORLD =
@@ -72,39 +68,25 @@ class ApiAuthAttackTest {
 
   @BeforeEach
   void start() throws Exception {
-    server
-        .expect()
-        .post()
-        .withPath(REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              TokenReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-              String token = asked.getSpec().getToken();
-              reviewed.add(token);
-              String user = users.get(token);
-              List<String> aud =
-                  audiences.getOrDefault(
-                      token,
-                      asked.getSpec().getAudiences() == null
-                              || asked.getSpec().getAudiences().isEmpty()
-                          ? List.of(API_SERVER_AUDIENCE)
-                          : asked.getSpec().getAudiences());
-              return new TokenReviewBuilder()
-                  .withNewStatus()
-                  .withAuthenticated(user != null)
-                  .withAudiences(user != null ? aud : List.of())
-                  .withNewUser()
-                  .withUsername(user)
-                  .withGroups(user == null ? List.of() : List.of("system:authenticated"))
-                  .endUser()
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          String token = asked.getSpec().getToken();
+          reviewed.add(token);
+          String user = users.get(token);
+          List<String> aud =
+              audiences.getOrDefault(
+                  token,
+                  asked.getSpec().getAudiences() == null || asked.getSpec().getAudiences().isEmpty()
+                      ? List.of(API_SERVER_AUDIENCE)
+                      : asked.getSpec().getAudiences());
+          return MockReviews.user(
+              user,
+              user == null ? List.of() : List.of("system:authenticated"),
+              user != null ? aud : List.of(),
+              null);
+        });
     MockReviews.accessReviews(
         server,
         client,

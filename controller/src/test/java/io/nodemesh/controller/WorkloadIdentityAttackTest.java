@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -22,6 +20,7 @@ import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.controller.testing.TestPki;
+import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,7 +53,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class WorkloadIdentityAttackTest {
-  static final String REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
   static final String PROXY = "system:serviceaccount:nodemesh:nodemesh-proxy";
   static final String TD = "test.nodemesh";
 
@@ -75,38 +73,25 @@ class WorkloadIdentityAttackTest {
 
   @BeforeEach
   void start() throws Exception {
-    server
-        .expect()
-        .post()
-        .withPath(REVIEWS)
-        .andReply(
-            201,
-            req -> {
-              TokenReview asked =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-              String token = asked.getSpec().getToken();
-              reviewed.add(token);
-              List<String> who = tokens.get(token);
-              var status =
-                  new TokenReviewBuilder()
-                      .withNewStatus()
-                      .withAuthenticated(who != null)
-                      .withAudiences(who != null ? asked.getSpec().getAudiences() : List.of())
-                      .withNewUser()
-                      .withUsername(who == null ? null : who.get(0));
-              if (who != null && who.get(1) != null) {
-                status.withExtra(
-                    Map.of(
-                        "authentication.kubernetes.io/pod-uid",
-                        List.of(who.get(1)),
-                        "authentication.kubernetes.io/pod-name",
-                        List.of("whatever")));
-              }
-              return status.endUser().endStatus().build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          String token = asked.getSpec().getToken();
+          reviewed.add(token);
+          List<String> who = tokens.get(token);
+          return MockReviews.user(
+              who == null ? null : who.get(0),
+              null,
+              who != null ? asked.getSpec().getAudiences() : List.of(),
+              who != null && who.get(1) != null
+                  ? Map.of(
+                      "authentication.kubernetes.io/pod-uid",
+                      List.of(who.get(1)),
+                      "authentication.kubernetes.io/pod-name",
+                      List.of("whatever"))
+                  : null);
+        });
     proxyA = create(pod("nodemesh", "proxy-a", "nodemesh-proxy", "node-a")).getMetadata().getUid();
     proxyB = create(pod("nodemesh", "proxy-b", "nodemesh-proxy", "node-b")).getMetadata().getUid();
     create(pod("default", "local-1", "local", "node-a"));

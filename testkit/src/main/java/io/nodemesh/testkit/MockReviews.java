@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -47,6 +49,26 @@ public final class MockReviews {
         .withAuthenticated(user != null)
         .withNewUser()
         .withUsername(user)
+        .endUser()
+        .endStatus()
+        .build();
+  }
+
+  /**
+   * A TokenReview answer with the parts a test controls: authenticated as {@code user} (not when
+   * null), in {@code groups}, for {@code audiences}, with the user's {@code extra} attributes
+   * (where a projected token names its Pod). A null part is left out of the answer.
+   */
+  public static TokenReview user(
+      String user, List<String> groups, List<String> audiences, Map<String, List<String>> extra) {
+    return new TokenReviewBuilder()
+        .withNewStatus()
+        .withAuthenticated(user != null)
+        .withAudiences(audiences)
+        .withNewUser()
+        .withUsername(user)
+        .withGroups(groups)
+        .withExtra(extra)
         .endUser()
         .endStatus()
         .build();

@@ -41,6 +41,57 @@ final class ApiGuard {
   }
 
   /**
+   * True when the caller may use a proxy endpoint: the proxy ServiceAccount check is off ({@code
+   * auth} null) or admits it. Otherwise the refusal is answered and counted, and false returned.
+   *
+   * @param action what the caller may not do, for the 403 ("read the config")
+   */
+  static boolean proxyAdmitted(
+      ProxyAuth auth,
+      ServerRequest req,
+      ServerResponse res,
+      PrometheusMeterRegistry registry,
+      String action) {
+    return auth == null
+        || admit(
+            auth.check(authorization(req), source(req)),
+            res,
+            registry,
+            "nodemesh.controller.config.auth.refused",
+            " may not " + action + "; only " + auth.expectedUser());
+  }
+
+  /**
+   * True when the caller may read a viewer endpoint: viewer checks are off ({@code viewers} null)
+   * or RBAC grants it {@code resource}. Otherwise the refusal is answered and counted (tagged with
+   * {@code endpoint}), and false returned.
+   *
+   * @param action what the caller may not do, for the 403 ("read traffic")
+   */
+  static boolean viewerAdmitted(
+      ViewerAuth viewers,
+      String resource,
+      ServerRequest req,
+      ServerResponse res,
+      PrometheusMeterRegistry registry,
+      String action,
+      String endpoint) {
+    return viewers == null
+        || admit(
+            viewers.check(authorization(req), source(req), resource),
+            res,
+            registry,
+            "nodemesh.controller.api.auth.refused",
+            " may not "
+                + action
+                + "; it needs "
+                + ViewerAuth.rule(resource)
+                + " (ClusterRole nodemesh-viewer)",
+            "endpoint",
+            endpoint);
+  }
+
+  /**
    * Answers a refusal and returns false, or returns true when {@code outcome} allows.
    *
    * @param forbidden what a 403 says after the user's name

@@ -113,31 +113,15 @@ public final class ConfigApi {
         .get(
             ConfigWire.CONFIG_PATH,
             (req, res) -> {
-              if (auth == null
-                  || ApiGuard.admit(
-                      auth.check(ApiGuard.authorization(req), ApiGuard.source(req)),
-                      res,
-                      registry,
-                      "nodemesh.controller.config.auth.refused",
-                      " may not read the config; only " + auth.expectedUser())) {
+              if (ApiGuard.proxyAdmitted(auth, req, res, registry, "read the config")) {
                 config(req, res, hub, proxies, registry);
               }
             })
         .get(
             "/api/v1/problems",
             (req, res) -> {
-              if (viewers == null
-                  || ApiGuard.admit(
-                      viewers.check(
-                          ApiGuard.authorization(req), ApiGuard.source(req), ViewerAuth.PROBLEMS),
-                      res,
-                      registry,
-                      "nodemesh.controller.api.auth.refused",
-                      " may not read problems; it needs "
-                          + ViewerAuth.rule(ViewerAuth.PROBLEMS)
-                          + " (ClusterRole nodemesh-viewer)",
-                      "endpoint",
-                      "problems")) {
+              if (ApiGuard.viewerAdmitted(
+                  viewers, ViewerAuth.PROBLEMS, req, res, registry, "read problems", "problems")) {
                 json(res, Status.OK_200, problemsJson(problems.get()));
               }
             })

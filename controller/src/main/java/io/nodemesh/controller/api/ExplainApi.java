@@ -69,18 +69,14 @@ public final class ExplainApi {
     rules.get(
         "/api/v1/explain",
         (req, res) -> {
-          if (viewers == null
-              || ApiGuard.admit(
-                  viewers.check(
-                      ApiGuard.authorization(req), ApiGuard.source(req), ViewerAuth.EXPLANATIONS),
-                  res,
-                  registry,
-                  "nodemesh.controller.api.auth.refused",
-                  " may not ask for explanations; it needs "
-                      + ViewerAuth.rule(ViewerAuth.EXPLANATIONS)
-                      + " (ClusterRole nodemesh-viewer)",
-                  "endpoint",
-                  "explain")) {
+          if (ApiGuard.viewerAdmitted(
+              viewers,
+              ViewerAuth.EXPLANATIONS,
+              req,
+              res,
+              registry,
+              "ask for explanations",
+              "explain")) {
             explain(req, res, config.get(), policies, pods);
           }
         });

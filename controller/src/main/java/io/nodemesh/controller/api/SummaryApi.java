@@ -98,18 +98,8 @@ public final class SummaryApi {
     rules.get(
         PATH,
         (req, res) -> {
-          if (viewers == null
-              || ApiGuard.admit(
-                  viewers.check(
-                      ApiGuard.authorization(req), ApiGuard.source(req), ViewerAuth.SUMMARIES),
-                  res,
-                  registry,
-                  "nodemesh.controller.api.auth.refused",
-                  " may not read the summary; it needs "
-                      + ViewerAuth.rule(ViewerAuth.SUMMARIES)
-                      + " (ClusterRole nodemesh-viewer)",
-                  "endpoint",
-                  "summary")) {
+          if (ApiGuard.viewerAdmitted(
+              viewers, ViewerAuth.SUMMARIES, req, res, registry, "read the summary", "summary")) {
             byte[] body;
             try {
               body =

@@ -71,31 +71,15 @@ public final class TrafficApi {
         .post(
             REPORT_PATH,
             (req, res) -> {
-              if (auth == null
-                  || ApiGuard.admit(
-                      auth.check(ApiGuard.authorization(req), ApiGuard.source(req)),
-                      res,
-                      registry,
-                      "nodemesh.controller.config.auth.refused",
-                      " may not report traffic; only " + auth.expectedUser())) {
+              if (ApiGuard.proxyAdmitted(auth, req, res, registry, "report traffic")) {
                 report(req, res, window, refused);
               }
             })
         .get(
             TRAFFIC_PATH,
             (req, res) -> {
-              if (viewers == null
-                  || ApiGuard.admit(
-                      viewers.check(
-                          ApiGuard.authorization(req), ApiGuard.source(req), ViewerAuth.TRAFFIC),
-                      res,
-                      registry,
-                      "nodemesh.controller.api.auth.refused",
-                      " may not read traffic; it needs "
-                          + ViewerAuth.rule(ViewerAuth.TRAFFIC)
-                          + " (ClusterRole nodemesh-viewer)",
-                      "endpoint",
-                      "traffic")) {
+              if (ApiGuard.viewerAdmitted(
+                  viewers, ViewerAuth.TRAFFIC, req, res, registry, "read traffic", "traffic")) {
                 res.status(Status.OK_200);
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                 res.header(HeaderNames.CACHE_CONTROL, "no-store");

@@ -34,7 +34,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -165,7 +168,7 @@ public final class GammaRoutes {
   }
 
   private static void guarded(
-      HasMetadata r, java.util.function.Supplier<Work> step, List<Work> works, List<Problem> out) {
+      HasMetadata r, Supplier<Work> step, List<Work> works, List<Problem> out) {
     List<Problem> failed = new ArrayList<>(1);
     Work w = ObjectFailure.guard(r, step::get, () -> null, failed);
     out.addAll(failed);
@@ -283,7 +286,95 @@ public final class GammaRoutes {
     return new RouteStatus(w.ref, generation, parents);
   }
 
-  // ---- HTTPRoute
+  // ---- HTTPRoute and GRPCRoute
+
+  /**
+   * Where an HTTPRoute rule and a GRPCRoute rule differ: the fabric8 types and the fields only
+   * HTTPRoute has (redirect, rewrite, timeouts, retry). The walk over the rules ({@link #rules}) is
+   * one, so both kinds are validated by the same steps in the same order.
+   */
+  private record RuleKind<R, M, F, B>(
+      Function<R, List<M>> matches,
+      Supplier<M> emptyMatch,
+      BiFunction<String, M, RouteRule.Match> match,
+      Function<M, MatchOrder> order,
+      Function<R, List<F>> filters,
+      Function<F, GammaFilters.Parts> filter,
+      Function<R, List<B>> backendRefs,
+      Function<B, BackendRef> backendRef,
+      Function<R, HTTPRouteTimeouts> timeouts,
+      Function<R, HTTPRouteRetry> retry) {}
+
+  /** The fields of one backendRef that both route kinds share. */
+  private record BackendRef(
+      boolean hasFilters,
+      String group,
+      String kind,
+      String namespace,
+      String name,
+      Integer port,
+      Integer weight) {}
+
+  private static final RuleKind<HTTPRouteRule, HTTPRouteMatch, HTTPRouteFilter, HTTPBackendRef>
+      HTTP_RULES =
+          new RuleKind<>(
+              HTTPRouteRule::getMatches,
+              HTTPRouteMatch::new,
+              GammaMatches::http,
+              GammaMatches::order,
+              HTTPRouteRule::getFilters,
+              f ->
+                  new GammaFilters.Parts(
+                      f.getType(),
+                      f.getRequestHeaderModifier(),
+                      f.getResponseHeaderModifier(),
+                      f.getRequestRedirect(),
+                      f.getUrlRewrite(),
+                      f.getRequestMirror(),
+                      f.getExtensionRef()),
+              HTTPRouteRule::getBackendRefs,
+              b ->
+                  new BackendRef(
+                      b.getFilters() != null && !b.getFilters().isEmpty(),
+                      b.getGroup(),
+                      b.getKind(),
+                      b.getNamespace(),
+                      b.getName(),
+                      b.getPort(),
+                      b.getWeight()),
+              HTTPRouteRule::getTimeouts,
+              HTTPRouteRule::getRetry);
+
+  /** GRPCRoute has no redirect, rewrite, timeouts or retry: those parts stay null. */
+  private static final RuleKind<GRPCRouteRule, GRPCRouteMatch, GRPCRouteFilter, GRPCBackendRef>
+      GRPC_RULES =
+          new RuleKind<>(
+              GRPCRouteRule::getMatches,
+              GRPCRouteMatch::new,
+              GammaMatches::grpc,
+              GammaMatches::order,
+              GRPCRouteRule::getFilters,
+              f ->
+                  new GammaFilters.Parts(
+                      f.getType(),
+                      f.getRequestHeaderModifier(),
+                      f.getResponseHeaderModifier(),
+                      null,
+                      null,
+                      f.getRequestMirror(),
+                      f.getExtensionRef()),
+              GRPCRouteRule::getBackendRefs,
+              b ->
+                  new BackendRef(
+                      b.getFilters() != null && !b.getFilters().isEmpty(),
+                      b.getGroup(),
+                      b.getKind(),
+                      b.getNamespace(),
+                      b.getName(),
+                      b.getPort(),
+                      b.getWeight()),
+              r -> null,
+              r -> null);
 
   private static Work http(HTTPRoute r, Topology t, Predicate<String> meshed, List<Problem> out) {
     Work w = new Work(r);
@@ -294,35 +385,54 @@ public final class GammaRoutes {
     if (w.parents.isEmpty()) {
       return w;
     }
-    RouteRule.Fault fault = GammaFault.of(r, out);
-    List<HTTPRouteRule> rules = r.getSpec().getRules() == null ? List.of() : r.getSpec().getRules();
+    rules(w, r.getSpec().getRules(), HTTP_RULES, GammaFault.of(r, out), t, out);
+    return w;
+  }
+
+  private static Work grpc(GRPCRoute r, Topology t, Predicate<String> meshed, List<Problem> out) {
+    Work w = new Work(r);
+    if (r.getSpec() == null) {
+      return w;
+    }
+    parents(w, r.getSpec().getParentRefs(), t, meshed, out);
+    if (w.parents.isEmpty()) {
+      return w;
+    }
+    rules(w, r.getSpec().getRules(), GRPC_RULES, GammaFault.of(r, out), t, out);
+    return w;
+  }
+
+  /**
+   * Each rule in turn: matches, then filters, then backendRefs. A rule with an unsupported or
+   * invalid field is dropped (reported) and the others still apply.
+   */
+  private static <R, M, F, B> void rules(
+      Work w,
+      List<R> specRules,
+      RuleKind<R, M, F, B> kind,
+      RouteRule.Fault fault,
+      Topology t,
+      List<Problem> out) {
+    List<R> rules = orEmpty(specRules);
     for (int i = 0; i < rules.size(); i++) {
-      HTTPRouteRule rule = rules.get(i);
+      R rule = rules.get(i);
       String field = "spec.rules[" + i + "]";
       try {
         List<RouteRule.Match> matches = new ArrayList<>();
         List<MatchOrder> orders = new ArrayList<>();
-        List<HTTPRouteMatch> ms = rule.getMatches() == null ? List.of() : rule.getMatches();
+        List<M> ms = orEmpty(kind.matches().apply(rule));
         for (int j = 0; j < ms.size(); j++) {
-          HTTPRouteMatch m = ms.get(j) == null ? new HTTPRouteMatch() : ms.get(j);
-          matches.add(GammaMatches.http(field + ".matches[" + j + "]", m));
-          orders.add(GammaMatches.order(m));
+          M m = ms.get(j) == null ? kind.emptyMatch().get() : ms.get(j);
+          matches.add(kind.match().apply(field + ".matches[" + j + "]", m));
+          orders.add(kind.order().apply(m));
         }
         List<GammaRule.Filter> filters = new ArrayList<>();
-        List<HTTPRouteFilter> fs = rule.getFilters() == null ? List.of() : rule.getFilters();
+        List<F> fs = orEmpty(kind.filters().apply(rule));
         for (int j = 0; j < fs.size(); j++) {
-          HTTPRouteFilter f = fs.get(j);
           GammaRule.Filter filter =
               GammaFilters.filter(
                   field + ".filters[" + j + "]",
-                  new GammaFilters.Parts(
-                      f.getType(),
-                      f.getRequestHeaderModifier(),
-                      f.getResponseHeaderModifier(),
-                      f.getRequestRedirect(),
-                      f.getUrlRewrite(),
-                      f.getRequestMirror(),
-                      f.getExtensionRef()),
+                  kind.filter().apply(fs.get(j)),
                   w.ref.namespace(),
                   t,
                   (bf, message, reason) -> refused(w, bf, message, reason, out));
@@ -331,24 +441,23 @@ public final class GammaRoutes {
           }
         }
         Backends backends = new Backends();
-        List<HTTPBackendRef> refs =
-            rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
+        List<B> refs = orEmpty(kind.backendRefs().apply(rule));
         for (int j = 0; j < refs.size(); j++) {
-          HTTPBackendRef b = refs.get(j);
+          BackendRef b = kind.backendRef().apply(refs.get(j));
           String bf = field + ".backendRefs[" + j + "]";
-          if (b.getFilters() != null && !b.getFilters().isEmpty()) {
+          if (b.hasFilters()) {
             throw new GammaMatches.Unsupported(
                 bf + ".filters", "backendRef filters are not supported");
           }
           backend(
               w,
               bf,
-              b.getGroup(),
-              b.getKind(),
-              b.getNamespace(),
-              b.getName(),
-              b.getPort(),
-              b.getWeight(),
+              b.group(),
+              b.kind(),
+              b.namespace(),
+              b.name(),
+              b.port(),
+              b.weight(),
               t,
               out,
               backends);
@@ -361,8 +470,8 @@ public final class GammaRoutes {
             orders,
             filters,
             backends,
-            rule.getTimeouts(),
-            rule.getRetry(),
+            kind.timeouts().apply(rule),
+            kind.retry().apply(rule),
             fault,
             out);
       } catch (GammaMatches.Unsupported e) {
@@ -371,87 +480,10 @@ public final class GammaRoutes {
         drop(w, e.field, e.getMessage(), ProblemReason.INVALID_SPEC.eventReason(), out);
       }
     }
-    return w;
   }
 
-  // ---- GRPCRoute
-
-  private static Work grpc(GRPCRoute r, Topology t, Predicate<String> meshed, List<Problem> out) {
-    Work w = new Work(r);
-    if (r.getSpec() == null) {
-      return w;
-    }
-    parents(w, r.getSpec().getParentRefs(), t, meshed, out);
-    if (w.parents.isEmpty()) {
-      return w;
-    }
-    RouteRule.Fault fault = GammaFault.of(r, out);
-    List<GRPCRouteRule> rules = r.getSpec().getRules() == null ? List.of() : r.getSpec().getRules();
-    for (int i = 0; i < rules.size(); i++) {
-      GRPCRouteRule rule = rules.get(i);
-      String field = "spec.rules[" + i + "]";
-      try {
-        List<RouteRule.Match> matches = new ArrayList<>();
-        List<MatchOrder> orders = new ArrayList<>();
-        List<GRPCRouteMatch> ms = rule.getMatches() == null ? List.of() : rule.getMatches();
-        for (int j = 0; j < ms.size(); j++) {
-          GRPCRouteMatch m = ms.get(j) == null ? new GRPCRouteMatch() : ms.get(j);
-          matches.add(GammaMatches.grpc(field + ".matches[" + j + "]", m));
-          orders.add(GammaMatches.order(m));
-        }
-        List<GammaRule.Filter> filters = new ArrayList<>();
-        List<GRPCRouteFilter> fs = rule.getFilters() == null ? List.of() : rule.getFilters();
-        for (int j = 0; j < fs.size(); j++) {
-          GRPCRouteFilter f = fs.get(j);
-          GammaRule.Filter filter =
-              GammaFilters.filter(
-                  field + ".filters[" + j + "]",
-                  new GammaFilters.Parts(
-                      f.getType(),
-                      f.getRequestHeaderModifier(),
-                      f.getResponseHeaderModifier(),
-                      null,
-                      null,
-                      f.getRequestMirror(),
-                      f.getExtensionRef()),
-                  w.ref.namespace(),
-                  t,
-                  (bf, message, reason) -> refused(w, bf, message, reason, out));
-          if (filter != null) {
-            filters.add(filter);
-          }
-        }
-        Backends backends = new Backends();
-        List<GRPCBackendRef> refs =
-            rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
-        for (int j = 0; j < refs.size(); j++) {
-          GRPCBackendRef b = refs.get(j);
-          String bf = field + ".backendRefs[" + j + "]";
-          if (b.getFilters() != null && !b.getFilters().isEmpty()) {
-            throw new GammaMatches.Unsupported(
-                bf + ".filters", "backendRef filters are not supported");
-          }
-          backend(
-              w,
-              bf,
-              b.getGroup(),
-              b.getKind(),
-              b.getNamespace(),
-              b.getName(),
-              b.getPort(),
-              b.getWeight(),
-              t,
-              out,
-              backends);
-        }
-        add(w, i, field, matches, orders, filters, backends, null, null, fault, out);
-      } catch (GammaMatches.Unsupported e) {
-        drop(w, e.field, e.getMessage(), Reasons.UNSUPPORTED_VALUE, out);
-      } catch (GammaMatches.Invalid e) {
-        drop(w, e.field, e.getMessage(), ProblemReason.INVALID_SPEC.eventReason(), out);
-      }
-    }
-    return w;
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
   }
 
   // ---- shared steps

@@ -106,15 +106,12 @@ public record TrafficView(
         .requests()
         .forEach(
             (k, v) -> {
-              String to = serviceOf(k.listener());
-              if (to == null) {
+              Ends ends = Ends.of(k.listener(), k.backend());
+              if (ends == null) {
                 return;
               }
-              String ns = to.substring(0, to.indexOf('/'));
-              String backend =
-                  k.backend().equals("none") || k.backend().equals("-")
-                      ? null
-                      : id(ns, k.backend());
+              String to = ends.to();
+              String backend = ends.split();
               String from = caller(k.source(), servicesOfIdentity);
               kinds.putIfAbsent(
                   from,
@@ -125,7 +122,7 @@ public record TrafficView(
               Acc call = edgeAcc.computeIfAbsent(from + "\n" + to + "\ncall", x -> new Acc());
               call.add(v);
               callsInto.computeIfAbsent(to, x -> new java.util.HashSet<>()).add(call);
-              if (backend != null && !backend.equals(to)) {
+              if (backend != null) {
                 kinds.putIfAbsent(backend, "service");
                 serviceAcc.computeIfAbsent(backend, x -> new Acc()).add(v);
                 edgeAcc.computeIfAbsent(to + "\n" + backend + "\nsplit", x -> new Acc()).add(v);
@@ -135,19 +132,16 @@ public record TrafficView(
         .latencies()
         .forEach(
             (k, v) -> {
-              String to = serviceOf(k.listener());
-              if (to == null) {
+              Ends ends = Ends.of(k.listener(), k.backend());
+              if (ends == null) {
                 return;
               }
-              String ns = to.substring(0, to.indexOf('/'));
-              String backend =
-                  k.backend().equals("none") || k.backend().equals("-")
-                      ? null
-                      : id(ns, k.backend());
+              String to = ends.to();
+              String backend = ends.split();
               serviceAcc.computeIfAbsent(to, x -> new Acc()).latency(v);
               // Callers share one histogram per backend: every call edge into the Service gets it.
               callsInto.getOrDefault(to, Set.of()).forEach(acc -> acc.latency(v));
-              if (backend != null && !backend.equals(to)) {
+              if (backend != null) {
                 serviceAcc.computeIfAbsent(backend, x -> new Acc()).latency(v);
                 Acc split = edgeAcc.get(to + "\n" + backend + "\nsplit");
                 if (split != null) {
@@ -262,6 +256,23 @@ public record TrafficView(
   }
 
   /** {@code ns/name} of a listener key {@code ns/name:port}, or null when it is not one. */
+  /**
+   * Where one series went: the Service of its listener, and the split backend it was sent to when
+   * that is another Service (null for none, "-", or the Service itself).
+   */
+  private record Ends(String to, String split) {
+    static Ends of(String listener, String backendName) {
+      String to = serviceOf(listener);
+      if (to == null) {
+        return null;
+      }
+      String ns = to.substring(0, to.indexOf('/'));
+      String backend =
+          backendName.equals("none") || backendName.equals("-") ? null : id(ns, backendName);
+      return new Ends(to, backend == null || backend.equals(to) ? null : backend);
+    }
+  }
+
   static String serviceOf(String listener) {
     int colon = listener.lastIndexOf(':');
     int slash = listener.indexOf('/');

@@ -186,14 +186,7 @@ public final class ConfigClient implements AutoCloseable {
     this.wait = wait;
     this.currentVersion = b.currentVersion;
     this.apply = b.apply;
-    HttpClient.Builder client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2));
-    if (tls != null) {
-      client.sslContext(tls);
-    }
-    this.http = client.build();
+    this.http = ControllerTrust.client(tls);
   }
 
   public void start() {

@@ -2,12 +2,14 @@ package io.nodemesh.proxy.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.Collection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -20,6 +22,21 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class ControllerTrust {
   private ControllerTrust() {}
+
+  /**
+   * The client a proxy talks to the controller with (config, traffic reports): HTTP/1.1, a short
+   * connect timeout, and {@code tls} (from {@link #pinned}), or plain HTTP when it is null.
+   */
+  public static HttpClient client(SSLContext tls) {
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2));
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    return b.build();
+  }
 
   /**
    * An {@link SSLContext} that trusts exactly the certificates of {@code caPem} (one or more PEM

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.TrafficReport;
+import io.nodemesh.proxy.config.ControllerTrust;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
@@ -69,14 +70,7 @@ public final class TrafficReporter implements AutoCloseable {
     this.registry = registry;
     this.version = version;
     this.interval = interval;
-    HttpClient.Builder b =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2));
-    if (tls != null) {
-      b.sslContext(tls);
-    }
-    this.http = b.build();
+    this.http = ControllerTrust.client(tls);
   }
 
   public void start() {
