@@ -18,10 +18,12 @@ import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
@@ -62,8 +64,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code status.parents} conditions written by the controller are checked as well.
  *
  * <p>The world: Service shop/web (port 80, the route's parent) and shop/web-v1, web-v2, web-mirror,
- * web-slow, each served by its own {@link HttpBackend} that answers its name; shop/echo and
- * shop/echo-v1 (gRPC, h2c, port 50051) served by a {@link GrpcEcho}.
+ * web-slow, web-flaky (every odd-numbered request it receives is answered 500), each served by its
+ * own {@link HttpBackend} that answers its name; shop/echo and shop/echo-v1 (gRPC, h2c, port 50051)
+ * served by a {@link GrpcEcho}.
  */
 @EnableKubernetesMockClient(crud = true)
 class GammaRoutesIT {
@@ -303,6 +306,9 @@ class GammaRoutesIT {
   private List<Case> cases() {
     HttpBackend v1 = backends.get("web-v1");
     HttpBackend mirror = backends.get("web-mirror");
+    HttpBackend v2 = backends.get("web-v2");
+    HttpBackend flaky = backends.get("web-flaky");
+    String unmirrored = "/mirror-zero/" + System.nanoTime();
     Map<String, String> ok =
         Map.of("Accepted", "True/Accepted", "ResolvedRefs", "True/ResolvedRefs");
     Map<String, String> none = Map.of();
@@ -543,6 +549,70 @@ class GammaRoutesIT {
                 get("request, slow backend", "/whole", none, status(504))),
             ok),
         new Case(
+            "retry attempts and codes (experimental)",
+            """
+            - matches: [{path: {type: PathPrefix, value: /retry}}]
+              retry: {attempts: 2, codes: [500]}
+              backendRefs: [{name: web-flaky, port: 80}]
+            - backendRefs: [{name: web-flaky, port: 80}]
+            """,
+            // web-flaky fails its odd-numbered requests. A retried request always ends on an even
+            // one (a 200), so the request without retry right after it is an odd one: its 500
+            // reaches the client. A round of this list that fails starts over from a retried one.
+            List.of(
+                get(
+                    "with retry: the 500 is retried, the client gets 200",
+                    "/retry/a",
+                    none,
+                    a -> {
+                      served("web-flaky").accept(a);
+                      assertThat(flaky.received.get() % 2).as("requests web-flaky saw").isZero();
+                    }),
+                get(
+                    "with retry again: a first attempt that fails is retried",
+                    "/retry/b",
+                    none,
+                    a -> {
+                      served("web-flaky").accept(a);
+                      assertThat(flaky.received.get() % 2).as("requests web-flaky saw").isZero();
+                    }),
+                get("without retry: the client sees the 500", "/plain", none, status(500)),
+                get(
+                    "without retry: the next one is answered",
+                    "/plain",
+                    none,
+                    served("web-flaky"))),
+            ok),
+        new Case(
+            "filters RequestMirror percent 0",
+            """
+            - filters:
+              - type: RequestMirror
+                requestMirror: {backendRef: {name: web-mirror, port: 80}, percent: 0}
+              - type: RequestMirror
+                requestMirror: {backendRef: {name: web-v2, port: 80}, percent: 100}
+              backendRefs: [{name: web-v1, port: 80}]
+            """,
+            // The copy to web-v2 (100 %) is the sign that the request's copies were made; the one
+            // to web-mirror (0 %) must never be.
+            times(
+                3,
+                new Check(
+                    "no copy reaches the 0 % mirror",
+                    "GET",
+                    unmirrored,
+                    none,
+                    a -> {
+                      served("web-v1").accept(a);
+                      assertThat(v2.lastUri)
+                          .as("the copy to the 100 percent mirror")
+                          .isEqualTo(unmirrored);
+                      assertThat(mirror.lastUri)
+                          .as("the 0 percent mirror")
+                          .isNotEqualTo(unmirrored);
+                    })),
+            ok),
+        new Case(
             "backendRefs unresolved",
             """
             - backendRefs:
@@ -615,7 +685,88 @@ class GammaRoutesIT {
                       assertThat(a.status()).isEqualTo(Status.Code.UNIMPLEMENTED.value());
                       assertThat(a.body()).contains("404").doesNotContain("Method not found");
                     })),
+            ok),
+        new Case(
+            "GRPCRoute matches.method RegularExpression",
+            "GRPCRoute",
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs:
+              - {name: echo, kind: Service, group: "", port: 50051}
+              rules:
+              - matches:
+                - method: {type: RegularExpression, service: "test[.]Ech[a-z]", method: "Un[a-z]+"}
+                backendRefs: [{name: echo-v1, port: 50051}]
+            """,
+            "echo",
+            50051,
+            List.of(
+                new Check(
+                    "a method the regex matches reaches the backend",
+                    GRPC,
+                    "Unary",
+                    none,
+                    a -> assertThat(a.body()).as("status %d", a.status()).isEqualTo("echo:hi")),
+                new Check(
+                    "the regex matches the whole method name",
+                    GRPC,
+                    "UnaryX",
+                    none,
+                    a -> notRouted(a)),
+                new Check("another method is not routed", GRPC, "Fail", none, a -> notRouted(a))),
+            ok),
+        new Case(
+            "GRPCRoute matches.headers (metadata)",
+            "GRPCRoute",
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs:
+              - {name: echo, kind: Service, group: "", port: 50051}
+              rules:
+              - matches: [{headers: [{name: x-tenant, value: gold}]}]
+                backendRefs: [{name: echo-v1, port: 50051}]
+              - matches: [{headers: [{type: RegularExpression, name: x-user, value: "admin-[0-9]+"}]}]
+                backendRefs: [{name: echo-v1, port: 50051}]
+            """,
+            "echo",
+            50051,
+            List.of(
+                new Check(
+                    "Exact metadata matches",
+                    GRPC,
+                    "Unary",
+                    Map.of("x-tenant", "gold"),
+                    a -> assertThat(a.body()).as("status %d", a.status()).isEqualTo("echo:hi")),
+                new Check(
+                    "RegularExpression metadata matches",
+                    GRPC,
+                    "Unary",
+                    Map.of("x-user", "admin-42"),
+                    a -> assertThat(a.body()).as("status %d", a.status()).isEqualTo("echo:hi")),
+                new Check(
+                    "RegularExpression on the whole value",
+                    GRPC,
+                    "Unary",
+                    Map.of("x-user", "admin-4x"),
+                    a -> notRouted(a)),
+                new Check(
+                    "other value", GRPC, "Unary", Map.of("x-tenant", "silver"), a -> notRouted(a)),
+                new Check("no metadata", GRPC, "Unary", none, a -> notRouted(a))),
             ok));
+  }
+
+  /** No rule matched: the proxy's 404 as gRPC UNIMPLEMENTED, not the backend's own answer. */
+  private static void notRouted(Answer a) {
+    assertThat(a.status())
+        .as("gRPC status, %s", a.body())
+        .isEqualTo(Status.Code.UNIMPLEMENTED.value());
+    assertThat(a.body()).contains("404").doesNotContain("Method not found");
   }
 
   private static List<Check> times(int n, Check c) {
@@ -642,7 +793,7 @@ class GammaRoutesIT {
     ListenerConfig l = listener(mesh, c.service(), c.port());
     assertThat(l).as("listener of shop/%s:%d", c.service(), c.port()).isNotNull();
     if (k.method().equals(GRPC)) {
-      return grpc(l.proxyPort(), k.path());
+      return grpc(l.proxyPort(), k.path(), k.headers());
     }
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + l.proxyPort() + k.path()))
@@ -658,12 +809,16 @@ class GammaRoutesIT {
   }
 
   /**
-   * A unary call of {@code test.Echo/<method>} with "hi" through the proxy: status 0 and the
-   * answer, or the gRPC status code and its description.
+   * A unary call of {@code test.Echo/<method>} with "hi" and the given metadata through the proxy:
+   * status 0 and the answer, or the gRPC status code and its description.
    */
-  private static Answer grpc(int port, String method) throws InterruptedException {
+  private static Answer grpc(int port, String method, Map<String, String> metadata)
+      throws InterruptedException {
+    Metadata sent = new Metadata();
+    metadata.forEach((k, v) -> sent.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
     ManagedChannel channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+            .intercept(MetadataUtils.newAttachHeadersInterceptor(sent))
             .build();
     try {
       byte[] r =
@@ -709,12 +864,13 @@ class GammaRoutesIT {
     GrpcEcho echo = new GrpcEcho(null);
     closing.add(echo);
     grpcPort = echo.port();
-    for (String name : List.of("web-v1", "web-v2", "web-mirror", "web-slow")) {
+    for (String name : List.of("web-v1", "web-v2", "web-mirror", "web-slow", "web-flaky")) {
       HttpBackend b = new HttpBackend(name);
       closing.add(b);
       backends.put(name, b);
     }
     backends.get("web-slow").delayMillis = 5_000;
+    backends.get("web-flaky").status = n -> n % 2 == 1 ? 500 : 200;
   }
 
   /** The Services and their slices; shop/web itself is served by web-v1. */
