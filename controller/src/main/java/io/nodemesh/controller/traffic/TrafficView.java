@@ -3,11 +3,11 @@ package io.nodemesh.controller.traffic;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -185,33 +185,45 @@ public record TrafficView(
                     .computeIfAbsent(k.listener(), x -> new HashMap<>())
                     .merge(k.backend(), v[0], Long::sum));
     for (ListenerConfig l : config.listeners()) {
-      if (l.route() == null || l.route().split().isEmpty()) {
+      if (l.route() == null) {
         continue;
       }
-      Map<String, Long> observed = new LinkedHashMap<>();
       Map<String, Long> byBackend = perBackend.getOrDefault(l.key(), Map.of());
-      long all = 0;
-      for (BackendConfig b : l.route().split()) {
-        long n = byBackend.getOrDefault(b.service(), 0L);
-        observed.put(b.service(), n);
-        all += n;
+      if (!l.route().split().isEmpty()) {
+        String name = l.route().splitName() == null ? "" : l.route().splitName();
+        out.add(split(l, name, l.route().split(), byBackend));
       }
-      int weights = l.route().split().stream().mapToInt(BackendConfig::weight).sum();
-      List<SplitBackend> backends = new ArrayList<>();
-      for (BackendConfig b : l.route().split()) {
-        long n = observed.get(b.service());
-        backends.add(
-            new SplitBackend(
-                id(l.namespace(), b.service()),
-                b.weight(),
-                weights == 0 ? 0 : (double) b.weight() / weights,
-                all == 0 ? null : (double) n / all,
-                n));
+      // Gateway API rules (issue 17): each rule that weighs several backends is drawn like a split.
+      // The observed share is the listener's per backend, so it is the rule's when one rule carries
+      // the traffic (a canary), and a mix when several rules send to the same backends.
+      for (RouteRule r : l.route().rules()) {
+        if (r.backends().size() > 1) {
+          out.add(split(l, r.name(), r.backends(), byBackend));
+        }
       }
-      out.add(
-          new Split(l.key(), l.route().splitName() == null ? "" : l.route().splitName(), backends));
     }
     return out;
+  }
+
+  private static Split split(
+      ListenerConfig l, String name, List<BackendConfig> weighted, Map<String, Long> byBackend) {
+    long all = 0;
+    for (BackendConfig b : weighted) {
+      all += byBackend.getOrDefault(b.service(), 0L);
+    }
+    int weights = weighted.stream().mapToInt(BackendConfig::weight).sum();
+    List<SplitBackend> backends = new ArrayList<>();
+    for (BackendConfig b : weighted) {
+      long n = byBackend.getOrDefault(b.service(), 0L);
+      backends.add(
+          new SplitBackend(
+              id(l.namespace(), b.service()),
+              b.weight(),
+              weights == 0 ? 0 : (double) b.weight() / weights,
+              all == 0 ? null : (double) n / all,
+              n));
+    }
+    return new Split(l.key(), name, backends);
   }
 
   private static Access access(MeshConfig config, TrafficWindow.Totals totals) {

@@ -9,6 +9,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.TrafficReport;
 import java.time.Duration;
 import java.util.List;
@@ -106,6 +107,60 @@ class TrafficViewTest {
     assertThat(a.behind()).isTrue();
     assertThat(a.cpuCores()).isEqualTo(0.2, within(0.001));
     assertThat(a.rssBytes()).isEqualTo(100L << 20);
+  }
+
+  @Test
+  void anHttpRouteRuleThatWeighsBackendsIsDrawnAsASplit() {
+    EndpointConfig e = EndpointConfig.ready("10.0.0.1", 8080);
+    RouteRule canary =
+        new RouteRule(
+            "shop/web-route#0",
+            List.of(),
+            List.of(),
+            List.of(
+                new BackendConfig("web-primary", 80, List.of(e)),
+                new BackendConfig("web-canary", 20, List.of(e))),
+            0,
+            null,
+            null,
+            null);
+    RouteRule single =
+        new RouteRule(
+            "shop/web-route#1",
+            List.of(),
+            List.of(),
+            List.of(new BackendConfig("web-primary", 1, List.of(e))),
+            0,
+            null,
+            null,
+            null);
+    RouteConfig route =
+        RouteConfig.direct(new BackendConfig("web", 1, List.of(e)))
+            .withRules(List.of(canary, single));
+    MeshConfig config =
+        new MeshConfig(
+            7, "mesh", List.of(new ListenerConfig("shop", "web", 80, Protocol.HTTP, 5000, route)));
+    window.add(
+        report(
+            "a",
+            7,
+            1,
+            new TrafficReport.Requests("shop/web:80", "web-primary", "unknown", 300, 0),
+            new TrafficReport.Requests("shop/web:80", "web-canary", "unknown", 100, 0)));
+    now.addAndGet(Duration.ofSeconds(10).toNanos());
+
+    TrafficView v = TrafficView.of(window.totals(), config);
+
+    assertThat(v.splits())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.name()).isEqualTo("shop/web-route#0");
+              assertThat(s.backends())
+                  .extracting(
+                      b -> b.service() + " " + b.configuredShare() + " " + b.observedShare())
+                  .containsExactly("shop/web-primary 0.8 0.75", "shop/web-canary 0.2 0.25");
+            });
   }
 
   @Test
