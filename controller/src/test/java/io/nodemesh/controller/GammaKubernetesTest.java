@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.testkit.K8s;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -116,16 +117,13 @@ class GammaKubernetesTest {
 
     for (int w : List.of(0, 10, 20, 50, 100)) {
       if (w > 0) {
-        client
-            .resources(HTTPRoute.class)
-            .inNamespace("shop")
-            .withName("web")
-            .edit(
-                r -> {
-                  r.getSpec().getRules().get(0).getBackendRefs().get(0).setWeight(100 - w);
-                  r.getSpec().getRules().get(0).getBackendRefs().get(1).setWeight(w);
-                  return r;
-                });
+        K8s.edit(
+            client.resources(HTTPRoute.class).inNamespace("shop").withName("web"),
+            r -> {
+              r.getSpec().getRules().get(0).getBackendRefs().get(0).setWeight(100 - w);
+              r.getSpec().getRules().get(0).getBackendRefs().get(1).setWeight(w);
+              return r;
+            });
       }
       await()
           .atMost(WAIT)
@@ -148,15 +146,12 @@ class GammaKubernetesTest {
             });
 
     // A backend that does not exist: ResolvedRefs False with BackendNotFound, on the route itself.
-    client
-        .resources(HTTPRoute.class)
-        .inNamespace("shop")
-        .withName("web")
-        .edit(
-            r -> {
-              r.getSpec().getRules().get(0).getBackendRefs().get(1).setName("web-gone");
-              return r;
-            });
+    K8s.edit(
+        client.resources(HTTPRoute.class).inNamespace("shop").withName("web"),
+        r -> {
+          r.getSpec().getRules().get(0).getBackendRefs().get(1).setName("web-gone");
+          return r;
+        });
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -173,16 +168,13 @@ class GammaKubernetesTest {
     assertThat(web().route().rules().get(0).refusedWeight()).isEqualTo(100);
 
     // Detached from the Service (attached to a Gateway instead): no rules, and our entry is gone.
-    client
-        .resources(HTTPRoute.class)
-        .inNamespace("shop")
-        .withName("web")
-        .edit(
-            r -> {
-              r.getSpec().getParentRefs().get(0).setKind("Gateway");
-              r.getSpec().getParentRefs().get(0).setGroup("gateway.networking.k8s.io");
-              return r;
-            });
+    K8s.edit(
+        client.resources(HTTPRoute.class).inNamespace("shop").withName("web"),
+        r -> {
+          r.getSpec().getParentRefs().get(0).setKind("Gateway");
+          r.getSpec().getParentRefs().get(0).setGroup("gateway.networking.k8s.io");
+          return r;
+        });
     await()
         .atMost(WAIT)
         .untilAsserted(

@@ -1,5 +1,6 @@
 package io.nodemesh.testkit;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -15,6 +16,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.HTTPRouteGroup;
 import io.nodemesh.smi.HTTPRouteGroupSpec;
@@ -29,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 
 /** Small builders for the objects tests feed the controller. */
@@ -198,6 +202,23 @@ public final class K8s {
         .withDeletionTimestamp("2026-01-01T00:01:00Z")
         .endMetadata()
         .build();
+  }
+
+  /**
+   * Read-modify-write of one object, read again and retried when the API server answers 409
+   * Conflict. A plain {@code edit} races the controller whenever the controller writes the same
+   * object (a route's status), and loses now and then on a loaded machine.
+   */
+  public static <T extends HasMetadata> T edit(Resource<T> resource, UnaryOperator<T> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return resource.edit(change);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 20) {
+          throw e;
+        }
+      }
+    }
   }
 
   /**
