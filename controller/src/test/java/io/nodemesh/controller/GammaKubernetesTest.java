@@ -62,11 +62,12 @@ class GammaKubernetesTest {
     return client.getKubernetesSerialization().unmarshal(yaml, HTTPRoute.class);
   }
 
+  /** The listener of shop/web:80; an AssertionError (so Awaitility retries) until it exists. */
   ListenerConfig web() {
     return controller.currentConfig().listeners().stream()
         .filter(l -> l.service().equals("web") && l.port() == 80)
         .findFirst()
-        .orElse(null);
+        .orElseThrow(() -> new AssertionError("no listener for shop/web:80 yet"));
   }
 
   static Condition condition(String type) {
