@@ -65,9 +65,7 @@ public final class Layering {
                 .resideInAnyPackage(packages)
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(above.toArray(String[]::new))
-                .as("layer [" + layer + "] imports no layer above it")
-                .because("docs/architecture.md, \"Packages and their imports\"");
+                .resideInAnyPackage(above.toArray(String[]::new));
         rule = rule == null ? CompositeArchRule.of(r) : rule.and(r);
       }
       above.addAll(Arrays.asList(packages));
@@ -75,6 +73,8 @@ public final class Layering {
     if (rule == null) {
       throw new IllegalArgumentException("at least two layers: " + Arrays.toString(topDown));
     }
-    return rule;
+    return rule.as(
+        "no layer imports one above it (docs/architecture.md, \"Packages and their imports\"): "
+            + String.join(" > ", topDown));
   }
 }
