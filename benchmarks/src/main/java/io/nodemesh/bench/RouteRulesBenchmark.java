@@ -9,7 +9,7 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.proxy.balance.Pick;
-import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import io.nodemesh.proxy.balance.ResilienceRegistry;
 import io.nodemesh.proxy.route.CompiledRule;
 import io.nodemesh.proxy.route.RouteRules;
 import java.util.ArrayList;

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CLI's package layering (docs/architecture.md, "Packages and their imports"): the commands in
- * the root package use {@code check} and {@code logging}, which never import a command back, and
- * there is no package cycle.
+ * the root package use {@code check}, {@code logging} and {@code traffic}, which never import a
+ * command back, and there is no package cycle.
  */
 class ArchitectureTest {
   private static final String ROOT = "io.nodemesh.cli";
@@ -22,5 +22,10 @@ class ArchitectureTest {
   @Test
   void onlyTheRootPackageWiresAndNothingImportsIt() {
     Layering.nothingImportsTheRoot(ROOT).check(MAIN);
+  }
+
+  @Test
+  void noLayerImportsOneAboveIt() {
+    Layering.layers(ROOT, "(root)", "check, logging, traffic").check(MAIN);
   }
 }

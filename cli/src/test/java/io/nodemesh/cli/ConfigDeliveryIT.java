@@ -184,7 +184,7 @@ class ConfigDeliveryIT {
             2,
             "corp",
             base.listeners(),
-            new io.nodemesh.config.access.AccessConfig(
+            new io.nodemesh.config.AccessConfig(
                 true, Map.of("10.9.0.1", "team-1/client"), List.of())),
         true);
     awaitApplied(hub);

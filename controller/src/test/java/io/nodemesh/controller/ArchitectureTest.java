@@ -1,71 +1,46 @@
 package io.nodemesh.controller;
 
-import static com.tngtech.archunit.base.DescribedPredicate.not;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
+import io.nodemesh.testkit.Layering;
 import org.junit.jupiter.api.Test;
 
 /**
  * The controller's package layering as docs/architecture.md draws it ("Packages and their
- * imports"): the root package only wires, {@code common} is the floor everyone may stand on, the
- * input side (sources, topology) never reaches into what is computed from it, and there is no
- * package cycle.
+ * imports"): the root package only wires and nothing imports it, no package cycle, and the layers
+ * below, top first. A layer never imports one above it: the input side (sources, topology) never
+ * reaches into what is computed from it, and {@code common} is the floor everyone may stand on.
  */
 class ArchitectureTest {
   private static final String ROOT = "io.nodemesh.controller";
 
-  private static final JavaClasses MAIN =
-      new ClassFileImporter()
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages(ROOT);
+  private static final JavaClasses MAIN = Layering.mainClasses(ROOT);
 
   @Test
   void packagesAreFreeOfCycles() {
-    slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(MAIN);
+    Layering.subpackagesFreeOfCycles(ROOT).check(MAIN);
   }
 
   @Test
   void onlyTheRootPackageWiresAndNothingImportsIt() {
-    noClasses()
-        .that()
-        .resideOutsideOfPackage(ROOT)
-        .should()
-        .dependOnClassesThat()
-        .resideInAPackage(ROOT)
-        .check(MAIN);
+    Layering.nothingImportsTheRoot(ROOT).check(MAIN);
   }
 
   @Test
-  void commonImportsNoOtherControllerPackage() {
-    noClasses()
-        .that()
-        .resideInAPackage(ROOT + ".common..")
-        .should()
-        .dependOnClassesThat(
-            resideInAPackage(ROOT + "..").and(not(resideInAPackage(ROOT + ".common.."))))
-        .check(MAIN);
-  }
-
-  @Test
-  void sourcesAndTopologyDoNotImportWhatIsComputedFromThem() {
-    noClasses()
-        .that()
-        .resideInAnyPackage(ROOT + ".source..", ROOT + ".topology..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            ROOT + ".access..",
-            ROOT + ".compile..",
-            ROOT + ".gamma..",
-            ROOT + ".shadow..",
-            ROOT + ".api..",
-            ROOT + ".events..",
-            ROOT + ".leader..")
+  void noLayerImportsOneAboveIt() {
+    Layering.layers(
+            ROOT,
+            "(root)",
+            "api",
+            "shadow",
+            "compile",
+            "access",
+            "gamma",
+            "identity",
+            "events, leader",
+            "topology",
+            "source",
+            "tunnel, tap, traffic",
+            "common")
         .check(MAIN);
   }
 }

@@ -1,6 +1,5 @@
 package io.nodemesh.config;
 
-import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import java.util.BitSet;
 import java.util.HashSet;

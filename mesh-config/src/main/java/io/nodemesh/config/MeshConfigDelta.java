@@ -1,6 +1,5 @@
 package io.nodemesh.config;
 
-import io.nodemesh.config.access.AccessConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

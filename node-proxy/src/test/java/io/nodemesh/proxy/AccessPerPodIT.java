@@ -5,14 +5,14 @@ import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.config.access.AccessGrant;
-import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.testkit.MeshConfigs;
 import java.io.IOException;
 import java.net.DatagramPacket;

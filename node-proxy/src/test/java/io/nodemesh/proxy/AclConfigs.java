@@ -1,10 +1,10 @@
 package io.nodemesh.proxy;
 
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.config.access.AccessGrant;
-import io.nodemesh.config.access.ListenerAccess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -5,13 +5,13 @@ import static io.nodemesh.proxy.Configs.http;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.config.access.AccessGrant;
-import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;

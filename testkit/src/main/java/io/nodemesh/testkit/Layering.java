@@ -7,7 +7,11 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
 import com.tngtech.archunit.library.dependencies.SliceRule;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The rules every module's {@code ArchitectureTest} states about its packages
@@ -36,5 +40,41 @@ public final class Layering {
         .should()
         .dependOnClassesThat()
         .resideInAPackage(root);
+  }
+
+  /**
+   * The layer order that docs/architecture.md draws for a module: a class never imports a class of
+   * a layer above its own. Layers are given top first; each is a comma-separated list of packages
+   * relative to {@code root} (each with everything below it), {@code "(root)"} for the root package
+   * itself. A package in no layer is held only by the cycle rule; a listed package that has no
+   * class fails the rule, so the list cannot go stale.
+   */
+  public static ArchRule layers(String root, String... topDown) {
+    List<String> above = new ArrayList<>();
+    CompositeArchRule rule = null;
+    for (String layer : topDown) {
+      String[] packages =
+          Arrays.stream(layer.split(","))
+              .map(String::trim)
+              .map(p -> p.equals("(root)") ? root : root + "." + p + "..")
+              .toArray(String[]::new);
+      if (!above.isEmpty()) {
+        ArchRule r =
+            noClasses()
+                .that()
+                .resideInAnyPackage(packages)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(above.toArray(String[]::new));
+        rule = rule == null ? CompositeArchRule.of(r) : rule.and(r);
+      }
+      above.addAll(Arrays.asList(packages));
+    }
+    if (rule == null) {
+      throw new IllegalArgumentException("at least two layers: " + Arrays.toString(topDown));
+    }
+    return rule.as(
+        "no layer imports one above it (docs/architecture.md, \"Packages and their imports\"): "
+            + String.join(" > ", topDown));
   }
 }

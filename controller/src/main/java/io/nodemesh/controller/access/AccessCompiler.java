@@ -2,15 +2,15 @@ package io.nodemesh.controller.access;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.TenantRegex;
-import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.config.access.AccessGrant;
-import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.controller.common.HttpMatches;
 import io.nodemesh.controller.common.IpLiteral;
 import io.nodemesh.controller.common.ObjectFailure;

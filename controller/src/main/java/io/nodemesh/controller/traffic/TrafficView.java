@@ -1,11 +1,11 @@
 package io.nodemesh.controller.traffic;
 
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteRule;
-import io.nodemesh.config.access.AccessGrant;
-import io.nodemesh.config.access.ListenerAccess;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.nodemesh.config.AccessGrant;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessDecision;
-import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.AccessPolicy;
-import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.config.access.RequestView;
 import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;

@@ -2,15 +2,15 @@ package io.nodemesh.controller.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
-import io.nodemesh.config.access.ListenerAccess;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,9 @@
 package io.nodemesh.config.access;
 
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.Protocol;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

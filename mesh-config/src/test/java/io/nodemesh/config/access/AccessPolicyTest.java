@@ -3,7 +3,10 @@ package io.nodemesh.config.access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;

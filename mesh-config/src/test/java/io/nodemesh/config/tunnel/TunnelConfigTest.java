@@ -3,10 +3,10 @@ package io.nodemesh.config.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
-import io.nodemesh.config.access.AccessConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,5 @@
 package io.nodemesh.proxy.balance;
 
-import io.nodemesh.proxy.resilience.Call;
-
 /** The outcome of routing one request within a listener. */
 public sealed interface Pick {
   /**

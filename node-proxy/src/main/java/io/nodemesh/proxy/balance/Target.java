@@ -1,6 +1,7 @@
 package io.nodemesh.proxy.balance;
 
 import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.proxy.metrics.ObservedEndpoint;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param authority {@code ip:port} (IPv6 bracketed); also the upstream pool key
  * @param address the resolved socket address
  */
-public record Target(String authority, InetSocketAddress address) {
+public record Target(String authority, InetSocketAddress address) implements ObservedEndpoint {
   public Target {
     Objects.requireNonNull(authority, "target authority");
     Objects.requireNonNull(address, "target address");

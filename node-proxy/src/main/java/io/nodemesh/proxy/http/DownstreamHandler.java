@@ -24,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.limits.RejectedRequest;
 import io.nodemesh.proxy.limits.Rejections;
+import io.nodemesh.proxy.limits.Responses;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.metrics.RequestObservation;
 import java.lang.System.Logger.Level;

@@ -2,10 +2,10 @@ package io.nodemesh.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.nodemesh.proxy.balance.Call;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.listener.CompiledListener;
-import io.nodemesh.proxy.resilience.Call;
 import io.nodemesh.proxy.route.CompiledRule;
 
 /** What the proxy does with one request. */

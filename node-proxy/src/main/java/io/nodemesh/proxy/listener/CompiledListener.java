@@ -6,6 +6,7 @@ import io.nodemesh.config.RouteRule;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.CompiledRoute;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
+import io.nodemesh.proxy.metrics.ObservedListener;
 import io.nodemesh.proxy.route.RouteRules;
 import java.util.HashSet;
 import java.util.Locale;
@@ -29,7 +30,8 @@ public record CompiledListener(
     ListenerMetrics metrics,
     AccessGuard access,
     Set<String> singleHeaders,
-    RouteRules rules) {
+    RouteRules rules)
+    implements ObservedListener {
   public CompiledListener {
     access = access == null ? AccessGuard.open() : access;
     rules = rules == null ? RouteRules.NONE : rules;

@@ -15,8 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.nodemesh.config.BuildInfo;
 import io.nodemesh.proxy.accesslog.AccessLog;
-import io.nodemesh.proxy.balance.Target;
-import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.tap.Taps;
 import io.nodemesh.proxy.tracing.Tracing;
 import java.util.Map;
@@ -123,7 +121,11 @@ public final class ProxyMetrics {
    * @param target the endpoint chosen, or null
    */
   public RequestObservation startRequest(
-      CompiledListener listener, String backend, Target target, HttpRequest request, Channel down) {
+      ObservedListener listener,
+      String backend,
+      ObservedEndpoint target,
+      HttpRequest request,
+      Channel down) {
     return new RequestObservation(this, listener, backend, target, request, down);
   }
 

@@ -11,8 +11,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.accesslog.AccessLogEntry;
-import io.nodemesh.proxy.balance.Target;
-import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.tap.TapEvent;
 import io.nodemesh.proxy.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
@@ -28,9 +26,9 @@ public final class RequestObservation {
   private static final String GRPC_STATUS = "grpc-status";
 
   private final ProxyMetrics owner;
-  private final CompiledListener listener;
+  private final ObservedListener listener;
   private final String backend;
-  private Target target;
+  private ObservedEndpoint target;
   private final String method;
   private final long startNanos = System.nanoTime();
   private final Span span;
@@ -49,9 +47,9 @@ public final class RequestObservation {
 
   RequestObservation(
       ProxyMetrics owner,
-      CompiledListener listener,
+      ObservedListener listener,
       String backend,
-      Target target,
+      ObservedEndpoint target,
       HttpRequest request,
       Channel down) {
     this.owner = owner;
@@ -156,7 +154,7 @@ public final class RequestObservation {
    * The endpoint of the current attempt: a retry may go to another one, and the access log names
    * the endpoint that gave the answer.
    */
-  public void endpoint(Target attempted) {
+  public void endpoint(ObservedEndpoint attempted) {
     if (attempted != null) {
       target = attempted;
     }
@@ -240,7 +238,7 @@ public final class RequestObservation {
                 down.remoteAddress() == null ? null : address(down.remoteAddress())));
   }
 
-  private static String destination(CompiledListener listener) {
+  private static String destination(ObservedListener listener) {
     if (listener == null) {
       return null;
     }

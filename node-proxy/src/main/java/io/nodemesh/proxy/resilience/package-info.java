@@ -1,7 +1,8 @@
 /**
- * Resilience of the proxy's calls to backends: circuit breakers, retries with backoff and a retry
- * budget, rate limits, and the per-request {@link io.nodemesh.proxy.resilience.Call} that ties them
- * to balancing. State that must survive a config change lives in {@link
- * io.nodemesh.proxy.resilience.ResilienceRegistry}.
+ * The resilience primitives of the proxy's calls to backends: circuit breakers, retry backoff and a
+ * retry budget, rate limits, failure kinds and the replay buffer. They know no endpoint and import
+ * no other proxy package; {@code balance} ties them to its endpoints (its {@link
+ * io.nodemesh.proxy.balance.Call} per request, its {@link
+ * io.nodemesh.proxy.balance.ResilienceRegistry} for what outlives a config).
  */
 package io.nodemesh.proxy.resilience;

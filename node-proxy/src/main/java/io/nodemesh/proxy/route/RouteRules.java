@@ -4,9 +4,9 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteRule;
+import io.nodemesh.proxy.balance.ResilienceRegistry;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.metrics.RouteMeters;
-import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import java.util.List;
 
 /**

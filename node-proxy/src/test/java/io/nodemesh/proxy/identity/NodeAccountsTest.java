@@ -2,8 +2,8 @@ package io.nodemesh.proxy.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;

@@ -3,16 +3,16 @@ package io.nodemesh.proxy.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.proxy.balance.Pick;
+import io.nodemesh.proxy.balance.ResilienceRegistry;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
-import io.nodemesh.proxy.resilience.ResilienceRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

@@ -19,7 +19,7 @@ import io.nodemesh.config.RouteRule.Match;
 import io.nodemesh.config.RouteRule.PathMatch;
 import io.nodemesh.config.RouteRule.PathModifier;
 import io.nodemesh.config.RouteRule.ValueMatch;
-import io.nodemesh.proxy.resilience.ResilienceRegistry;
+import io.nodemesh.proxy.balance.ResilienceRegistry;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;

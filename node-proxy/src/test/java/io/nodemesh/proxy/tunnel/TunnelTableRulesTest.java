@@ -2,16 +2,16 @@ package io.nodemesh.proxy.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
-import io.nodemesh.config.access.AccessConfig;
-import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;

@@ -1,6 +1,5 @@
-package io.nodemesh.config.access;
+package io.nodemesh.config;
 
-import io.nodemesh.config.HttpMatch;
 import java.util.List;
 import java.util.Objects;
 

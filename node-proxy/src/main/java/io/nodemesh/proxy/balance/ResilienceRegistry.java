@@ -1,7 +1,9 @@
-package io.nodemesh.proxy.resilience;
+package io.nodemesh.proxy.balance;
 
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.proxy.balance.EndpointRegistry;
+import io.nodemesh.proxy.resilience.CircuitBreaker;
+import io.nodemesh.proxy.resilience.RateLimiter;
+import io.nodemesh.proxy.resilience.RetryBudget;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,9 +1,10 @@
-package io.nodemesh.proxy.resilience;
+package io.nodemesh.proxy.balance;
 
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.proxy.balance.CompiledBackend;
-import io.nodemesh.proxy.balance.EndpointState;
-import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.resilience.Backoff;
+import io.nodemesh.proxy.resilience.CircuitBreaker;
+import io.nodemesh.proxy.resilience.Failure;
+import io.nodemesh.proxy.resilience.RetryBudget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;

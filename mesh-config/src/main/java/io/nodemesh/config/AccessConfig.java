@@ -1,4 +1,4 @@
-package io.nodemesh.config.access;
+package io.nodemesh.config;
 
 import java.util.HashSet;
 import java.util.List;
@@ -7,7 +7,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The access part of a {@link io.nodemesh.config.MeshConfig}.
+ * The access part of a {@link MeshConfig}, evaluated by {@link
+ * io.nodemesh.config.access.AccessPolicy}.
  *
  * @param enabled ACL mode: when false every connection is allowed and the rest is ignored
  * @param identities pod IP to {@code namespace/serviceAccount} of the one live pod that holds it;

@@ -1,4 +1,4 @@
-package io.nodemesh.config.access;
+package io.nodemesh.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

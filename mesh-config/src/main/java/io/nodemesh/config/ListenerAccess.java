@@ -1,4 +1,4 @@
-package io.nodemesh.config.access;
+package io.nodemesh.config;
 
 import java.util.List;
 import java.util.Objects;

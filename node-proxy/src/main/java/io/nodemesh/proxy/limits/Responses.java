@@ -1,4 +1,4 @@
-package io.nodemesh.proxy.http;
+package io.nodemesh.proxy.limits;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
