@@ -49,7 +49,7 @@ final class MeshOptions {
       paramLabel = "TYPE",
       converter = TrafficTypeConverter.class,
       description =
-          "Traffic type (http, tcp or udp) of a Service port without the nodemesh.io/traffic-type"
+          "Traffic type (http, tcp, udp or auto) of a Service port without the nodemesh.io/traffic-type"
               + " annotation; UDP ports are always udp. Default: ${DEFAULT-VALUE}.",
       defaultValue = "http")
   Protocol defaultTrafficType;

@@ -128,7 +128,7 @@ class CliTest {
   void badDefaultTrafficType() {
     Result r = run("controller", "--default-traffic-type", "quic");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--default-traffic-type").contains("http, tcp or udp");
+    assertThat(r.err()).contains("--default-traffic-type").contains("http, tcp, udp or auto");
   }
 
   @Test

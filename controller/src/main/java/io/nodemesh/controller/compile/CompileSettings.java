@@ -25,6 +25,9 @@ public record CompileSettings(
     Objects.requireNonNull(meshNamespace, "CompileSettings.meshNamespace");
     Objects.requireNonNull(meshDomain, "CompileSettings.meshDomain");
     for (Protocol p : Protocol.values()) {
+      if (p == Protocol.AUTO) {
+        continue; // allocated in the http range (PortAllocation.rangeOf)
+      }
       if (ranges == null || ranges.get(p) == null) {
         throw new IllegalArgumentException("CompileSettings.ranges: no range for " + p.wireName());
       }
@@ -33,7 +36,11 @@ public record CompileSettings(
       for (Protocol b : Protocol.values()) {
         PortRange ra = ranges.get(a);
         PortRange rb = ranges.get(b);
-        if (a.ordinal() < b.ordinal() && ra.first() <= rb.last() && rb.first() <= ra.last()) {
+        if (ra != null
+            && rb != null
+            && a.ordinal() < b.ordinal()
+            && ra.first() <= rb.last()
+            && rb.first() <= ra.last()) {
           throw new IllegalArgumentException(
               "CompileSettings.ranges: "
                   + a.wireName()

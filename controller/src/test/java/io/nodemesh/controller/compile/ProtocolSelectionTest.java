@@ -8,8 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.controller.topology.Topology;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -87,5 +92,46 @@ class ProtocolSelectionTest {
     assertThat(r.problems())
         .extracting(Problem::field)
         .containsExactly("spec.ports[0].appProtocol");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        // name, appProtocol, port protocol, expected with --default-traffic-type auto
+        "-, -, TCP, auto",
+        "web, -, TCP, auto",
+        "http-web, -, TCP, http",
+        "tcp-db, -, TCP, tcp",
+        "-, kubernetes.io/h2c, TCP, http",
+        "-, -, UDP, udp",
+      })
+  void autoIsTheDefaultWhereNothingIsDeclared(
+      String name, String appProtocol, String protocol, String expected) {
+    CompileResult r = compileWithDefault(Protocol.AUTO, svc(name, appProtocol, protocol));
+    assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
+  }
+
+  @Test
+  void anAutoListenerGetsAnHttpRangePortAndTheServicesBackends() {
+    Service http = annotate(svc("a", null, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, "http");
+    http.getMetadata().setName("h");
+    Service auto = annotate(svc("b", null, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, "auto");
+    CompileResult r = compile(http, auto);
+    ListenerConfig a = listener(r, "shop", "s", 1000);
+    ListenerConfig h = listener(r, "shop", "h", 1000);
+    assertThat(a.protocol()).isEqualTo(Protocol.AUTO);
+    PortRange range = MeshCompilerTest.SETTINGS.ranges().get(Protocol.HTTP);
+    assertThat(a.proxyPort()).isBetween(range.first(), range.last()).isNotEqualTo(h.proxyPort());
+    assertThat(a.route().root().service()).isEqualTo("s");
+    assertThat(r.problems()).isEmpty();
+  }
+
+  private static CompileResult compileWithDefault(Protocol type, Service s) {
+    CompileSettings base = MeshCompilerTest.SETTINGS;
+    CompileSettings settings =
+        new CompileSettings(base.meshNamespace(), base.meshDomain(), base.ranges(), false, type);
+    Topology t = Topology.from(SourceSnapshot.of(List.of(s)), List.of());
+    return MeshCompiler.compile(t, settings, PortAllocation.empty(), null, MeshCompilerTest.NOW);
   }
 }
