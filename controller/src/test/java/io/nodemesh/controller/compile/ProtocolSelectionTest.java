@@ -45,9 +45,9 @@ class ProtocolSelectionTest {
   @CsvSource(
       nullValues = "-",
       value = {
-        // name, appProtocol, port protocol, expected
-        "-, -, TCP, http",
-        "web, -, TCP, http",
+        // name, appProtocol, port protocol, expected with the shipped default (auto, rule 5)
+        "-, -, TCP, auto",
+        "web, -, TCP, auto",
         "http, -, TCP, http",
         "http-web, -, TCP, http",
         "grpc-api, -, TCP, http",
@@ -60,7 +60,7 @@ class ProtocolSelectionTest {
         "https, -, TCP, tcp",
         "udp-dns, -, UDP, udp",
         "tcp-dns, -, UDP, udp",
-        "httpx, -, TCP, http",
+        "httpx, -, TCP, auto",
         "-, tcp, TCP, tcp",
         "-, TCP, TCP, tcp",
         "-, http, TCP, http",
@@ -73,15 +73,21 @@ class ProtocolSelectionTest {
         "-, http, UDP, udp",
       })
   void withoutTheAnnotation(String name, String appProtocol, String protocol, String expected) {
-    CompileResult r = compile(svc(name, appProtocol, protocol));
+    CompileResult r = compileWithDefault(null, svc(name, appProtocol, protocol));
     assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
   }
 
   @ParameterizedTest
-  @CsvSource({"tcp-db, http, http", "http-web, tcp, tcp", "grpc, udp, udp"})
+  @CsvSource({
+    "tcp-db, http, http",
+    "http-web, tcp, tcp",
+    "grpc, udp, udp",
+    "web, http, http",
+    "http-web, auto, auto"
+  })
   void theAnnotationWins(String name, String annotation, String expected) {
     Service s = annotate(svc(name, name, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, annotation);
-    CompileResult r = compile(s);
+    CompileResult r = compileWithDefault(null, s);
     assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
   }
 
@@ -94,21 +100,29 @@ class ProtocolSelectionTest {
         .containsExactly("spec.ports[0].appProtocol");
   }
 
+  @Test
+  void detectionIsTheShippedDefault() {
+    assertThat(CompileSettings.DEFAULT_TRAFFIC_TYPE).isEqualTo(Protocol.AUTO);
+    assertThat(Protocol.parse(CompileSettings.DEFAULT_TRAFFIC_TYPE_NAME))
+        .isEqualTo(CompileSettings.DEFAULT_TRAFFIC_TYPE);
+  }
+
   @ParameterizedTest
   @CsvSource(
       nullValues = "-",
       value = {
-        // name, appProtocol, port protocol, expected with --default-traffic-type auto
-        "-, -, TCP, auto",
-        "web, -, TCP, auto",
-        "http-web, -, TCP, http",
-        "tcp-db, -, TCP, tcp",
-        "-, kubernetes.io/h2c, TCP, http",
-        "-, -, UDP, udp",
+        // --default-traffic-type, name, appProtocol, port protocol, expected
+        "http, -, -, TCP, http",
+        "http, web, -, TCP, http",
+        "http, tcp-db, -, TCP, tcp",
+        "tcp, web, -, TCP, tcp",
+        "tcp, http-web, -, TCP, http",
+        "tcp, -, kubernetes.io/h2c, TCP, http",
+        "http, -, -, UDP, udp",
       })
-  void autoIsTheDefaultWhereNothingIsDeclared(
-      String name, String appProtocol, String protocol, String expected) {
-    CompileResult r = compileWithDefault(Protocol.AUTO, svc(name, appProtocol, protocol));
+  void aChosenDefaultDecidesOnlyWhatNothingDeclares(
+      String type, String name, String appProtocol, String protocol, String expected) {
+    CompileResult r = compileWithDefault(Protocol.parse(type), svc(name, appProtocol, protocol));
     assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
   }
 
