@@ -17,8 +17,6 @@ import io.nodemesh.testkit.LoopbackHttp;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.http.HttpClient;
@@ -28,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -48,13 +45,13 @@ class AutoAccessIT {
 
   @RegisterExtension private final HttpBackend api = HttpBackend.start("api");
   @RegisterExtension private final TcpEchoBackend tls = TcpEchoBackend.start("tls");
-  private NodeProxy proxy;
+  @RegisterExtension private final LocalProxy local = LocalProxy.withAdmin("auto-acl");
+  private final NodeProxy proxy = local.proxy;
   private int apiPort;
   private int tlsPort;
 
   @BeforeEach
   void start() {
-    proxy = NodeProxy.start(new ProxyOptions(null, "127.0.0.1", 0, 0, "auto-acl", 2));
     apiPort = freePort();
     tlsPort = freePort();
     ListenerConfig apiListener =
@@ -90,17 +87,8 @@ class AutoAccessIT {
                 "shop/ops-to-api", "TCPRoute shop/all", "shop/api", List.of("default/ops"), null)));
   }
 
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
-
-  private static Socket connect(String from, int port) throws IOException {
-    Socket s = new Socket();
-    s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-    s.setSoTimeout(20_000);
-    return s;
+  private static Socket connect(String from, int port) {
+    return LocalProxy.connect(from, port);
   }
 
   /** Everything the proxy sends before it closes; a reset counts as the end. */
