@@ -48,7 +48,7 @@ class ChartTest {
             "--http-ports=5000-9999",
             "--tcp-ports=10000-14999",
             "--udp-ports=15000-19999",
-            "--default-traffic-type=http")
+            "--default-traffic-type=auto")
         .doesNotContain("--acl");
     assertProbe(c.path("livenessProbe"), "/healthz", "api");
     assertProbe(c.path("readinessProbe"), "/readyz", "api");

@@ -49,9 +49,11 @@ final class MeshOptions {
       paramLabel = "TYPE",
       converter = TrafficTypeConverter.class,
       description =
-          "Traffic type (http, tcp or udp) of a Service port without the nodemesh.io/traffic-type"
-              + " annotation; UDP ports are always udp. Default: ${DEFAULT-VALUE}.",
-      defaultValue = "http")
+          "Traffic type (http, tcp, udp or auto) of a Service port that declares none (no"
+              + " nodemesh.io/traffic-type annotation, appProtocol or known name prefix); auto"
+              + " detects it from each connection's first bytes; UDP ports are always udp."
+              + " Default: ${DEFAULT-VALUE}.",
+      defaultValue = ControllerOptions.DEFAULT_TRAFFIC_TYPE_NAME)
   Protocol defaultTrafficType;
 
   /** Applies these settings on top of {@code base}. */

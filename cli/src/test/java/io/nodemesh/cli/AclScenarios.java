@@ -196,7 +196,8 @@ abstract class AclScenarios {
             "nodemesh_access_denied_total\\{[^}]*protocol=\"udp\",reason=\"not_allowed\""
                 + "[^}]*service=\"dns\"[^}]*\\} [1-9]")
         .containsPattern(
-            "nodemesh_access_denied_total\\{[^}]*protocol=\"http\",reason=\"unknown_source\""
+            // api's port declares nothing, so it is auto (docs/protocols.md, rule 5)
+            "nodemesh_access_denied_total\\{[^}]*protocol=\"auto\",reason=\"unknown_source\""
                 + "[^}]*service=\"api\"[^}]*\\} [1-9]")
         .containsPattern(
             "nodemesh_access_denied_total\\{[^}]*protocol=\"tcp\",reason=\"not_allowed\""

@@ -2,6 +2,7 @@ package io.nodemesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.config.Protocol;
 import io.nodemesh.proxy.limits.LimitSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -128,7 +129,18 @@ class CliTest {
   void badDefaultTrafficType() {
     Result r = run("controller", "--default-traffic-type", "quic");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--default-traffic-type").contains("http, tcp or udp");
+    assertThat(r.err()).contains("--default-traffic-type").contains("http, tcp, udp or auto");
+  }
+
+  @Test
+  void undeclaredPortsAreDetectedUnlessTheFlagSaysOtherwise() {
+    LocalCommand local = new LocalCommand();
+    new CommandLine(local).parseArgs(".");
+    assertThat(LocalCommand.localControllerOptions(local.mesh, 0).defaultTrafficType())
+        .isEqualTo(Protocol.AUTO);
+    new CommandLine(local).parseArgs("--default-traffic-type=http", ".");
+    assertThat(LocalCommand.localControllerOptions(local.mesh, 0).defaultTrafficType())
+        .isEqualTo(Protocol.HTTP);
   }
 
   @Test

@@ -45,6 +45,10 @@ public record ControllerOptions(
     Protocol defaultTrafficType) {
 
   public static final String DEFAULT_MESH_NAMESPACE = "nodemesh";
+
+  /** The default of {@code --default-traffic-type}: {@code auto} (docs/protocols.md, rule 5). */
+  public static final String DEFAULT_TRAFFIC_TYPE_NAME = CompileSettings.DEFAULT_TRAFFIC_TYPE_NAME;
+
   public static final Map<String, String> DEFAULT_PROXY_SELECTOR =
       Map.of("app.kubernetes.io/name", "nodemesh-proxy");
 
@@ -75,10 +79,11 @@ public record ControllerOptions(
         proxySelector == null || proxySelector.isEmpty()
             ? DEFAULT_PROXY_SELECTOR
             : Map.copyOf(proxySelector);
-    defaultTrafficType = defaultTrafficType == null ? Protocol.HTTP : defaultTrafficType;
+    defaultTrafficType =
+        defaultTrafficType == null ? CompileSettings.DEFAULT_TRAFFIC_TYPE : defaultTrafficType;
   }
 
-  /** Options whose Services default to the http traffic type. */
+  /** Options whose undeclared ports get {@link CompileSettings#DEFAULT_TRAFFIC_TYPE}. */
   public ControllerOptions(
       String meshNamespace,
       String meshDomain,
@@ -109,7 +114,7 @@ public record ControllerOptions(
         watchNamespace,
         proxySelector,
         acl,
-        Protocol.HTTP);
+        CompileSettings.DEFAULT_TRAFFIC_TYPE);
   }
 
   /** Options with ACL mode off. */

@@ -188,8 +188,9 @@ class ControllerKubernetesTest {
     assertThat(db.getSpec().getPorts())
         .extracting(ServicePort::getName, ServicePort::getPort, ServicePort::getProtocol)
         .containsExactlyInAnyOrder(
-            org.assertj.core.groups.Tuple.tuple("http-5432", 5432, "TCP"),
-            org.assertj.core.groups.Tuple.tuple("http-9100", 9100, "TCP"));
+            // Neither port declares a protocol: both are detected (docs/protocols.md, rule 5).
+            org.assertj.core.groups.Tuple.tuple("auto-5432", 5432, "TCP"),
+            org.assertj.core.groups.Tuple.tuple("auto-9100", 9100, "TCP"));
     MeshConfig config = controller.currentConfig();
     for (ServicePort p : db.getSpec().getPorts()) {
       ListenerConfig l =

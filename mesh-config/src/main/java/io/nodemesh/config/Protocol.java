@@ -6,11 +6,19 @@ import java.util.Locale;
 
 /**
  * How a meshed Service port is spoken, chosen by the {@code nodemesh.io/traffic-type} annotation.
+ * {@link #AUTO} is a TCP port whose connections are served as HTTP or relayed as TCP depending on
+ * their first bytes (docs/protocols.md).
  */
 public enum Protocol {
   HTTP,
   TCP,
-  UDP;
+  UDP,
+  AUTO;
+
+  /** Whether connections on such a listener may be served by the HTTP pipeline. */
+  public boolean servesHttp() {
+    return this == HTTP || this == AUTO;
+  }
 
   @JsonValue
   public String wireName() {
@@ -30,6 +38,6 @@ public enum Protocol {
       }
     }
     throw new IllegalArgumentException(
-        "unknown traffic type '" + value + "' (expected http, tcp or udp)");
+        "unknown traffic type '" + value + "' (expected http, tcp, udp or auto)");
   }
 }

@@ -68,7 +68,7 @@ class MeshConfigJsonTest {
 
   @Test
   void unknownProtocolNamesTheAcceptedValues() {
-    assertThatThrownBy(() -> Protocol.parse("quic")).hasMessageContaining("http, tcp or udp");
+    assertThatThrownBy(() -> Protocol.parse("quic")).hasMessageContaining("http, tcp, udp or auto");
     assertThat(Protocol.parse(" TCP ")).isEqualTo(Protocol.TCP);
   }
 

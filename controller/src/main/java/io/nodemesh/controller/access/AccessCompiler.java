@@ -215,10 +215,11 @@ public final class AccessCompiler {
   private static boolean applies(Rule r, ListenerConfig l, Set<Integer> targetPorts) {
     boolean kindFits =
         switch (r.kind) {
-          case HTTP -> l.protocol() == Protocol.HTTP;
+          case HTTP -> l.protocol().servesHttp();
           case TCP ->
-              l.protocol() == Protocol.TCP || (l.protocol() == Protocol.HTTP && !r.besideHttpRules);
+              l.protocol() == Protocol.TCP || (l.protocol().servesHttp() && !r.besideHttpRules);
           case UDP -> l.protocol() == Protocol.UDP;
+          case AUTO -> false; // no rule has this kind
         };
     if (!kindFits) {
       return false;

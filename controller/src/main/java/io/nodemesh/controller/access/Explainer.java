@@ -6,7 +6,6 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteMatcher;
 import io.nodemesh.config.RouteRule;
@@ -87,8 +86,7 @@ public final class Explainer {
       throw new NotFound("source '" + from + "' has IP '" + ip + "', which is not an IP literal");
     }
     ListenerConfig l = listener(config, to.trim());
-    RequestView request =
-        l.protocol() == Protocol.HTTP ? RequestView.of(method, path, headers) : null;
+    RequestView request = l.protocol().servesHttp() ? RequestView.of(method, path, headers) : null;
     // As the proxy decides: per serving pod (issue 17).
     AccessPolicy.Admission admitted = policy.admit(l.key(), l.protocol(), peer, request);
     AccessDecision d = admitted.decision();

@@ -61,7 +61,7 @@ public final class MeshCompiler {
   /** Label (on a Service or Namespace) that keeps it out of the mesh. */
   public static final String IGNORE_LABEL = "nodemesh.io/ignore";
 
-  /** Annotation choosing a Service's protocol: http (default), tcp or udp. */
+  /** Annotation choosing a Service's protocol: http (default), tcp, udp or auto. */
   public static final String TRAFFIC_TYPE_ANNOTATION = "nodemesh.io/traffic-type";
 
   private static final String SERVICE = "Service";
@@ -188,7 +188,7 @@ public final class MeshCompiler {
         "no free proxy port left in the "
             + key.protocol().wireName()
             + " range "
-            + settings.ranges().get(key.protocol())
+            + settings.ranges().get(PortAllocation.rangeOf(key.protocol()))
             + "; port "
             + key.port()
             + " is not meshed",
@@ -306,7 +306,7 @@ public final class MeshCompiler {
               "metadata.annotations[" + key + "]",
               "invalid value '"
                   + value
-                  + "' (expected http, tcp or udp); each port's appProtocol or name decides"
+                  + "' (expected http, tcp, udp or auto); each port's appProtocol or name decides"
                   + " (docs/protocols.md), else using "
                   + defaultType.wireName(),
               ProblemReason.INVALID_ANNOTATION));
@@ -480,7 +480,7 @@ public final class MeshCompiler {
         }
         if (l4.stream().anyMatch(m -> m.selects(key.protocol(), podPorts))) {
           selected = List.of();
-        } else if (matches.isEmpty() || key.protocol() != Protocol.HTTP) {
+        } else if (matches.isEmpty() || !key.protocol().servesHttp()) {
           return new RouteConfig(root, List.of(), List.of(), name);
         }
       }

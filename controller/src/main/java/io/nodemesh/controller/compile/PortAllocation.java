@@ -68,7 +68,7 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
     for (PortKey key : new TreeSet<>(wanted)) {
       PortRange range = range(ranges, key.protocol());
       Integer port = ports.get(key);
-      BitSet bits = used.get(key.protocol());
+      BitSet bits = used.get(rangeOf(key.protocol()));
       // Ranges never overlap (CompileSettings checks), so a port is unique within its protocol.
       if (port != null && range.contains(port) && !bits.get(port - range.first())) {
         bits.set(port - range.first());
@@ -108,7 +108,8 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
     }
     Map<Protocol, BitSet> used = unused();
     next.forEach(
-        (key, port) -> used.get(key.protocol()).set(port - range(ranges, key.protocol()).first()));
+        (key, port) ->
+            used.get(rangeOf(key.protocol())).set(port - range(ranges, key.protocol()).first()));
     SortedSet<PortKey> stillExhausted = assign(todo, used, next, ranges);
     return new Result(new PortAllocation(next), stillExhausted);
   }
@@ -122,7 +123,7 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
     SortedSet<PortKey> exhausted = new TreeSet<>();
     for (PortKey key : todo) {
       PortRange range = range(ranges, key.protocol());
-      BitSet bits = used.get(key.protocol());
+      BitSet bits = used.get(rangeOf(key.protocol()));
       int free = bits.nextClearBit(0);
       if (free >= range.size()) {
         exhausted.add(key);
@@ -144,7 +145,15 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
 
   private static PortRange range(Map<Protocol, PortRange> ranges, Protocol p) {
     return Objects.requireNonNull(
-        ranges.get(p), () -> "no port range for protocol " + p.wireName());
+        ranges.get(rangeOf(p)), () -> "no port range for protocol " + p.wireName());
+  }
+
+  /**
+   * The protocol whose port range a listener's proxy port comes from: an {@code auto} listener
+   * serves HTTP first of all, so it shares the http range (and its free ports).
+   */
+  static Protocol rangeOf(Protocol p) {
+    return p == Protocol.AUTO ? Protocol.HTTP : p;
   }
 
   /**

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
@@ -40,7 +39,7 @@ public final class GammaListeners {
     if (rules == null || rules.isEmpty()) {
       return l;
     }
-    if (l.protocol() != Protocol.HTTP) {
+    if (!l.protocol().servesHttp()) {
       GammaRule first = rules.get(0);
       out.add(
           problem(

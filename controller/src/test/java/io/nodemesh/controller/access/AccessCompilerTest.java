@@ -101,8 +101,15 @@ class AccessCompilerTest {
   }
 
   static CompileResult compile(List<HasMetadata> objects) {
+    return compile(objects, ACL.defaultTrafficType());
+  }
+
+  /** As {@link #compile(List)}, undeclared ports getting {@code type} (null: the shipped one). */
+  static CompileResult compile(List<HasMetadata> objects, Protocol type) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
-    return MeshCompiler.compile(t, ACL, PortAllocation.empty(), null, 1);
+    CompileSettings s =
+        new CompileSettings(ACL.meshNamespace(), ACL.meshDomain(), ACL.ranges(), true, type);
+    return MeshCompiler.compile(t, s, PortAllocation.empty(), null, 1);
   }
 
   static AccessDecision decide(

@@ -8,8 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.controller.topology.Topology;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,9 +45,9 @@ class ProtocolSelectionTest {
   @CsvSource(
       nullValues = "-",
       value = {
-        // name, appProtocol, port protocol, expected
-        "-, -, TCP, http",
-        "web, -, TCP, http",
+        // name, appProtocol, port protocol, expected with the shipped default (auto, rule 5)
+        "-, -, TCP, auto",
+        "web, -, TCP, auto",
         "http, -, TCP, http",
         "http-web, -, TCP, http",
         "grpc-api, -, TCP, http",
@@ -55,7 +60,7 @@ class ProtocolSelectionTest {
         "https, -, TCP, tcp",
         "udp-dns, -, UDP, udp",
         "tcp-dns, -, UDP, udp",
-        "httpx, -, TCP, http",
+        "httpx, -, TCP, auto",
         "-, tcp, TCP, tcp",
         "-, TCP, TCP, tcp",
         "-, http, TCP, http",
@@ -68,15 +73,21 @@ class ProtocolSelectionTest {
         "-, http, UDP, udp",
       })
   void withoutTheAnnotation(String name, String appProtocol, String protocol, String expected) {
-    CompileResult r = compile(svc(name, appProtocol, protocol));
+    CompileResult r = compileWithDefault(null, svc(name, appProtocol, protocol));
     assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
   }
 
   @ParameterizedTest
-  @CsvSource({"tcp-db, http, http", "http-web, tcp, tcp", "grpc, udp, udp"})
+  @CsvSource({
+    "tcp-db, http, http",
+    "http-web, tcp, tcp",
+    "grpc, udp, udp",
+    "web, http, http",
+    "http-web, auto, auto"
+  })
   void theAnnotationWins(String name, String annotation, String expected) {
     Service s = annotate(svc(name, name, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, annotation);
-    CompileResult r = compile(s);
+    CompileResult r = compileWithDefault(null, s);
     assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
   }
 
@@ -87,5 +98,54 @@ class ProtocolSelectionTest {
     assertThat(r.problems())
         .extracting(Problem::field)
         .containsExactly("spec.ports[0].appProtocol");
+  }
+
+  @Test
+  void detectionIsTheShippedDefault() {
+    assertThat(CompileSettings.DEFAULT_TRAFFIC_TYPE).isEqualTo(Protocol.AUTO);
+    assertThat(Protocol.parse(CompileSettings.DEFAULT_TRAFFIC_TYPE_NAME))
+        .isEqualTo(CompileSettings.DEFAULT_TRAFFIC_TYPE);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      nullValues = "-",
+      value = {
+        // --default-traffic-type, name, appProtocol, port protocol, expected
+        "http, -, -, TCP, http",
+        "http, web, -, TCP, http",
+        "http, tcp-db, -, TCP, tcp",
+        "tcp, web, -, TCP, tcp",
+        "tcp, http-web, -, TCP, http",
+        "tcp, -, kubernetes.io/h2c, TCP, http",
+        "http, -, -, UDP, udp",
+      })
+  void aChosenDefaultDecidesOnlyWhatNothingDeclares(
+      String type, String name, String appProtocol, String protocol, String expected) {
+    CompileResult r = compileWithDefault(Protocol.parse(type), svc(name, appProtocol, protocol));
+    assertThat(listener(r, "shop", "s", 1000).protocol()).isEqualTo(Protocol.parse(expected));
+  }
+
+  @Test
+  void anAutoListenerGetsAnHttpRangePortAndTheServicesBackends() {
+    Service http = annotate(svc("a", null, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, "http");
+    http.getMetadata().setName("h");
+    Service auto = annotate(svc("b", null, "TCP"), MeshCompiler.TRAFFIC_TYPE_ANNOTATION, "auto");
+    CompileResult r = compile(http, auto);
+    ListenerConfig a = listener(r, "shop", "s", 1000);
+    ListenerConfig h = listener(r, "shop", "h", 1000);
+    assertThat(a.protocol()).isEqualTo(Protocol.AUTO);
+    PortRange range = MeshCompilerTest.SETTINGS.ranges().get(Protocol.HTTP);
+    assertThat(a.proxyPort()).isBetween(range.first(), range.last()).isNotEqualTo(h.proxyPort());
+    assertThat(a.route().root().service()).isEqualTo("s");
+    assertThat(r.problems()).isEmpty();
+  }
+
+  private static CompileResult compileWithDefault(Protocol type, Service s) {
+    CompileSettings base = MeshCompilerTest.SETTINGS;
+    CompileSettings settings =
+        new CompileSettings(base.meshNamespace(), base.meshDomain(), base.ranges(), false, type);
+    Topology t = Topology.from(SourceSnapshot.of(List.of(s)), List.of());
+    return MeshCompiler.compile(t, settings, PortAllocation.empty(), null, MeshCompilerTest.NOW);
   }
 }

@@ -93,7 +93,8 @@ public final class ListenerManager {
     Map<Integer, ListenerConfig> wanted = new HashMap<>();
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() == Protocol.HTTP
-          || (l.protocol() == Protocol.TCP && tcpChildHandler != null)
+          || ((l.protocol() == Protocol.TCP || l.protocol() == Protocol.AUTO)
+              && tcpChildHandler != null)
           || (l.protocol() == Protocol.UDP && udpHandler != null)) {
         wanted.put(l.proxyPort(), l);
       } else if (warnedUnsupported.add(l.key() + "/" + l.protocol())) {
@@ -120,6 +121,13 @@ public final class ListenerManager {
           Channel ch;
           if (l.protocol() == Protocol.UDP) {
             ch = bindDatagram(l.proxyPort(), udpHandler.apply(l.proxyPort()));
+          } else if (l.protocol() == Protocol.AUTO) {
+            int port = l.proxyPort();
+            ch =
+                bind(
+                    port,
+                    ProtocolSniffer.initializer(
+                        childHandler.apply(port), tcpChildHandler.apply(port)));
           } else {
             IntFunction<ChannelHandler> child =
                 l.protocol() == Protocol.TCP ? tcpChildHandler : childHandler;

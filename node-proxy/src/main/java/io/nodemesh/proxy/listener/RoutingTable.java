@@ -130,7 +130,8 @@ public final class RoutingTable {
     for (ListenerConfig l : config.listeners()) {
       if (l.protocol() != Protocol.HTTP
           && l.protocol() != Protocol.TCP
-          && l.protocol() != Protocol.UDP) {
+          && l.protocol() != Protocol.UDP
+          && l.protocol() != Protocol.AUTO) {
         continue;
       }
       CompiledListener compiled = reusable ? previous.unchanged(l) : null;
@@ -153,6 +154,10 @@ public final class RoutingTable {
       if (l.protocol() == Protocol.TCP) {
         tcpByPort.put(l.proxyPort(), compiled);
         continue;
+      }
+      if (l.protocol() == Protocol.AUTO) {
+        // Served by both pipelines: the first bytes of each connection choose (ProtocolSniffer).
+        tcpByPort.put(l.proxyPort(), compiled);
       }
       if (l.protocol() == Protocol.UDP) {
         udpByPort.put(l.proxyPort(), compiled);

@@ -2,7 +2,6 @@ package io.nodemesh.proxy.route;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteRule;
 import io.nodemesh.proxy.balance.ResilienceRegistry;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
@@ -35,7 +34,7 @@ public final class RouteRules {
       ListenerMetrics meters,
       RouteMeters routeMeters) {
     List<RouteRule> config = listener.route().rules();
-    if (config.isEmpty() || listener.protocol() != Protocol.HTTP) {
+    if (config.isEmpty() || !listener.protocol().servesHttp()) {
       return NONE;
     }
     CompiledRule[] rules = new CompiledRule[config.size()];
