@@ -63,6 +63,7 @@ class ArchitectureTest {
             ROOT + ".compile..",
             ROOT + ".gamma..",
             ROOT + ".shadow..",
+            ROOT + ".strict..",
             ROOT + ".api..",
             ROOT + ".events..",
             ROOT + ".leader..")
