@@ -287,6 +287,41 @@ public final class StrictPolicies implements AutoCloseable {
     return new Outcome(created, updated, deleted, failed, problems);
   }
 
+  /**
+   * Deletes every strict-mode policy Nodemesh wrote, in every namespace ({@code nodemesh cleanup},
+   * after an uninstall: a running controller writes them again). Returns {@code namespace/name} of
+   * each one deleted. Policies without our label are not touched.
+   */
+  public static List<String> deleteAll(KubernetesClient client) {
+    List<String> deleted = new ArrayList<>();
+    var list =
+        client
+            .network()
+            .v1()
+            .networkPolicies()
+            .inAnyNamespace()
+            .withLabel(MANAGED_BY_LABEL, MANAGED_BY)
+            .list()
+            .getItems();
+    for (NetworkPolicy p : list) {
+      String ns = p.getMetadata().getNamespace();
+      if (!NAME.equals(p.getMetadata().getName()) || !isOurs(p)) {
+        continue;
+      }
+      client
+          .network()
+          .v1()
+          .networkPolicies()
+          .inNamespace(ns)
+          .withName(NAME)
+          .lockResourceVersion(p.getMetadata().getResourceVersion())
+          .delete();
+      deleted.add(ns + "/" + NAME);
+    }
+    deleted.sort(null);
+    return deleted;
+  }
+
   private static Problem foreign(String namespace) {
     return new Problem(
         "NetworkPolicy",

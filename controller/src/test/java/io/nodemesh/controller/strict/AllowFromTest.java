@@ -18,8 +18,17 @@ class AllowFromTest {
     assertThat(AllowFrom.canonicalCidr("::ffff:10.0.0.0/8")).isEqualTo("10.0.0.0/8");
     for (String bad :
         List.of(
-            "10.0.0.1/8", "10.0.0.0/33", "fd00::/129", "10.0.0.0/08", "10.0.0.0/", "/8",
-            "010.0.0.0/8", "10.0.0.0/8/8", "10.0.0.0/1000", "example.com/8", "10.0.0.0/-1")) {
+            "10.0.0.1/8",
+            "10.0.0.0/33",
+            "fd00::/129",
+            "10.0.0.0/08",
+            "10.0.0.0/",
+            "/8",
+            "010.0.0.0/8",
+            "10.0.0.0/8/8",
+            "10.0.0.0/1000",
+            "example.com/8",
+            "10.0.0.0/-1")) {
       assertThat(AllowFrom.canonicalCidr(bad)).as(bad).isNull();
     }
   }
@@ -38,7 +47,6 @@ class AllowFromTest {
         .singleElement()
         .satisfies(
             p ->
-                assertThat(p.field())
-                    .isEqualTo("metadata.annotations[" + AllowFrom.KEY + "][32]"));
+                assertThat(p.field()).isEqualTo("metadata.annotations[" + AllowFrom.KEY + "][32]"));
   }
 }
