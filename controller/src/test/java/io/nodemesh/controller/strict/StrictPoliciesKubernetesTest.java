@@ -10,16 +10,14 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.common.ProblemReason;
-import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.controller.testing.MockController;
 import io.nodemesh.controller.tunnel.TunnelSettings;
 import io.nodemesh.controller.tunnel.TunnelTables;
 import io.nodemesh.testkit.K8s;
@@ -40,16 +38,12 @@ class StrictPoliciesKubernetesTest {
   static KubernetesClient client;
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  KubernetesClient own;
-  Controller controller;
+  MockController running;
 
   @AfterEach
   void stop() {
-    if (controller != null) {
-      controller.close();
-    }
-    if (own != null) {
-      own.close();
+    if (running != null) {
+      running.close();
     }
     K8s.wipe(client, Duration.ofSeconds(60));
   }
@@ -125,16 +119,9 @@ class StrictPoliciesKubernetesTest {
             .build();
     client.network().v1().networkPolicies().inNamespace("bank").resource(other).create();
 
-    own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(60_000)
-                    .withRequestTimeout(60_000)
-                    .build())
-            .build();
     ControllerOptions options = ControllerOptions.defaults().withApi("127.0.0.1", 0);
-    controller = Controller.start(options, new InformerSource(own, null), own);
+    running = MockController.start(client, options);
+    Controller controller = running.controller();
     controller.tunnel(
         new TunnelSettings(
             MtlsMode.PERMISSIVE, 15008, "td.test", "nodemesh", options.proxySelector()));
