@@ -46,21 +46,22 @@ import org.junit.jupiter.api.io.TempDir;
  * node's own address.
  */
 class StrictModeBedIT {
+  @TempDir Path dir;
+
   private static final String TD = "bed.test";
   private static final int TUNNEL = 15008;
   private static final int POD_PORT = 8080;
   private static final Map<String, String> PROXY_LABELS = ControllerOptions.DEFAULT_PROXY_SELECTOR;
 
-  @TempDir Path dir;
-
   @Test
   void aDirectCallFromAnotherNodeIsRefusedWhileTheMeshAndTheOwnNodeGetThrough() throws Exception {
     try (NetBed bed = NetBed.create(dir)) {
+      // Node a: its proxy and the caller; node b: its proxy, the strict pod and a neighbour.
       NetBed.Node a = bed.addNode("a");
-      NetBed.Node b = bed.addNode("b");
       NetBed.Pod proxyA = bed.addPod(a);
-      NetBed.Pod proxyB = bed.addPod(b);
       NetBed.Pod web = bed.addPod(a);
+      NetBed.Node b = bed.addNode("b");
+      NetBed.Pod proxyB = bed.addPod(b);
       NetBed.Pod api = bed.addPod(b);
       NetBed.Pod neighbour = bed.addPod(b);
       Pods.startHttp(bed, api, POD_PORT, "api-0");
@@ -82,15 +83,13 @@ class StrictModeBedIT {
           "src",
           proxyB.ip());
 
-      TunnelConfig tunnel =
-          new TunnelConfig(
-              MtlsMode.OFF,
-              Map.of("bank", MtlsMode.STRICT),
-              TD,
-              Map.of("a", proxyA.ip() + ":" + TUNNEL, "b", proxyB.ip() + ":" + TUNNEL),
-              Map.of(
-                  web.ip(), new TunnelPod("a", "shop/web"),
-                  api.ip(), new TunnelPod("b", "bank/api")));
+      Map<String, String> tunnels =
+          Map.of("a", proxyA.ip() + ":" + TUNNEL, "b", proxyB.ip() + ":" + TUNNEL);
+      Map<String, TunnelPod> accounts =
+          Map.of(
+              web.ip(), new TunnelPod("a", "shop/web"), api.ip(), new TunnelPod("b", "bank/api"));
+      // Strict by the chart's default (mtls.mode: strict), as the controller serves it.
+      TunnelConfig tunnel = new TunnelConfig(MtlsMode.STRICT, Map.of(), TD, tunnels, accounts);
       startProxies(bed, Map.of(a, proxyA, b, proxyB), tunnel, api);
 
       String direct = "http://" + api.ip() + ":" + POD_PORT + "/direct";
@@ -146,12 +145,7 @@ class StrictModeBedIT {
   /** The policy the controller writes for the strict namespace {@code bank}. */
   private static NetworkPolicy controllersPolicy(TunnelConfig tunnel) {
     Namespace bank =
-        new NamespaceBuilder()
-            .withNewMetadata()
-            .withName("bank")
-            .addToLabels("nodemesh.io/mtls", "strict")
-            .endMetadata()
-            .build();
+        new NamespaceBuilder().withNewMetadata().withName("bank").endMetadata().build();
     List<Problem> problems = new ArrayList<>();
     Map<String, NetworkPolicy> policies =
         StrictPolicies.desired(
