@@ -138,13 +138,14 @@ class ChartTest {
   void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
-    // Controller: four ClusterRoles (read, events, route status, auth) and a Role; mesh DNS: a
+    // Controller: five ClusterRoles (read, events, route status, auth, strict) and a Role; mesh
+    // DNS: a
     // Role;
     // nodemesh-viewer, bound to nobody
     // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see
     // InstallChartTest
     // and ChartSecurityTest for those). nodemesh-tapper, bound to nobody (TapChartTest).
-    assertThat(roles).hasSize(8);
+    assertThat(roles).hasSize(9);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
@@ -185,8 +186,12 @@ class ChartTest {
         .containsExactly("subjectaccessreviews");
     assertThat(texts(auth.path("rules").path(1).path("verbs"))).containsExactly("create");
 
-    // Writing Services is granted by a namespaced Role only, in the mesh namespace.
+    // Writing Services is granted by a namespaced Role only, in the mesh namespace. The one
+    // cluster-wide write is strict mode's NetworkPolicies (StrictModeChartTest).
     for (JsonNode role : defaults.ofKind("ClusterRole")) {
+      if (role.path("metadata").path("name").asText().equals("nodemesh-controller-strict")) {
+        continue;
+      }
       assertThat(role.path("rules").toString())
           .as(role.toString())
           .doesNotContain("\"create\",\"update\"");
@@ -211,7 +216,7 @@ class ChartTest {
     bindings.addAll(defaults.ofKind("RoleBinding"));
     // The mesh DNS server's and the DNS patcher's bindings are checked in InstallChartTest.
     bindings.removeIf(b -> b.path("metadata").path("name").asText().startsWith("nodemesh-dns"));
-    assertThat(bindings).hasSize(5);
+    assertThat(bindings).hasSize(6);
     for (JsonNode binding : bindings) {
       assertThat(binding.path("subjects").path(0).path("name").asText())
           .isEqualTo("nodemesh-controller");

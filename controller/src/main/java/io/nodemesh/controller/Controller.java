@@ -48,6 +48,7 @@ import io.nodemesh.controller.leader.LeaderGate;
 import io.nodemesh.controller.shadow.ShadowServices;
 import io.nodemesh.controller.source.ClusterSource;
 import io.nodemesh.controller.source.SourceSnapshot;
+import io.nodemesh.controller.strict.StrictPolicies;
 import io.nodemesh.controller.tap.TapRelay;
 import io.nodemesh.controller.tap.TapSigner;
 import io.nodemesh.controller.tap.TapTarget;
@@ -96,6 +97,10 @@ public final class Controller implements AutoCloseable {
   private final ConfigHub hub = new ConfigHub(MeshConfig.empty());
   private final ProblemReporter reporter;
   private final ShadowServices shadows;
+  // Leader only, cluster mode only: the NetworkPolicies of strict namespaces (issue 14).
+  private final StrictPolicies strict;
+  private final Counter strictWrites;
+  private volatile List<Problem> strictProblems = List.of();
   private final Debouncer compiler;
   private final Debouncer writer;
   private final LeaderGate gate;
@@ -235,6 +240,21 @@ public final class Controller implements AutoCloseable {
           .description("shadow Services in the mesh namespace")
           .register(registry);
       shadows.start();
+    }
+    this.strictWrites =
+        Counter.builder("nodemesh.controller.strict.policy.writes")
+            .description("strict mode NetworkPolicy creates, updates and deletes by this replica")
+            .register(registry);
+    // Started whatever the mode, so that policies left by an earlier strict setting are removed.
+    this.strict =
+        client == null
+            ? null
+            : new StrictPolicies(client, options.watchNamespace(), compiler::trigger);
+    if (strict != null) {
+      Gauge.builder("nodemesh.controller.strict.policies", strict, StrictPolicies::count)
+          .description("NetworkPolicies Nodemesh keeps in strict namespaces")
+          .register(registry);
+      strict.start();
     }
     source.start(
         () -> {
@@ -393,11 +413,13 @@ public final class Controller implements AutoCloseable {
    */
   public List<Problem> problems() {
     List<Problem> shadow = shadowProblems;
-    if (shadow.isEmpty()) {
+    List<Problem> strictOnes = strictProblems;
+    if (shadow.isEmpty() && strictOnes.isEmpty()) {
       return problems;
     }
     List<Problem> all = new java.util.ArrayList<>(problems);
     all.addAll(shadow);
+    all.addAll(strictOnes);
     return List.copyOf(all);
   }
 
@@ -572,10 +594,37 @@ public final class Controller implements AutoCloseable {
         CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS).execute(compiler::trigger);
       }
     }
+    writeStrictPolicies();
     reporter.report(problems());
     Topology t = lastTopology;
     if (routeStatus != null && gate.isLeader() && t != null) {
       routeStatus.write(t, compileMemo.routeStatuses());
+    }
+  }
+
+  /** The NetworkPolicies of strict namespaces, from the served config's modes (leader only). */
+  private void writeStrictPolicies() {
+    Topology t = lastTopology;
+    if (strict == null || !gate.isLeader() || !strict.hasSynced() || t == null) {
+      return;
+    }
+    List<Problem> found = new java.util.ArrayList<>();
+    var want =
+        StrictPolicies.desired(
+            hub.current().tunnel(),
+            t.namespaces().values(),
+            ns ->
+                MeshCompiler.meshedNamespace(
+                    ns.getMetadata().getName(), ns, options.meshNamespace()),
+            options.meshNamespace(),
+            options.proxySelector(),
+            found);
+    var outcome = strict.reconcile(want);
+    found.addAll(outcome.problems());
+    strictProblems = List.copyOf(found);
+    strictWrites.increment(outcome.writes());
+    if (outcome.failed() > 0) {
+      CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS).execute(compiler::trigger);
     }
   }
 
@@ -596,6 +645,9 @@ public final class Controller implements AutoCloseable {
     gate.close();
     if (shadows != null) {
       shadows.close();
+    }
+    if (strict != null) {
+      strict.close();
     }
     source.close();
     gc.close();

@@ -39,7 +39,7 @@ class ArchitectureTest {
             "events, leader",
             "topology",
             "source",
-            "tunnel, tap, traffic",
+            "tunnel, tap, traffic, strict",
             "common")
         .check(MAIN);
   }

@@ -53,7 +53,9 @@ public enum ProblemReason {
   /** A Gateway API reference to another namespace without permission. */
   REF_NOT_PERMITTED("RefNotPermitted"),
   /** A Gateway API route whose parentRefs name no Service of the mesh. */
-  NO_MATCHING_PARENT("NoMatchingParent");
+  NO_MATCHING_PARENT("NoMatchingParent"),
+  /** An object the controller would write exists and was not written by Nodemesh (issue 14). */
+  NOT_MANAGED("NotManagedByNodemesh");
 
   private final String eventReason;
 

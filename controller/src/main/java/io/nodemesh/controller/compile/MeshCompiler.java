@@ -245,9 +245,17 @@ public final class MeshCompiler {
         && !"ExternalName".equals(s.getSpec().getType())
         && !ignored(s)
         && ns != null
-        && !ns.equals(settings.meshNamespace())
-        && !ns.equals("kube-system")
-        && !ignored(namespace);
+        && meshedNamespace(ns, namespace, settings.meshNamespace());
+  }
+
+  /**
+   * Whether the namespace {@code name} takes part in the mesh: not the mesh's own, not {@code
+   * kube-system}, not labelled {@value #IGNORE_LABEL}.
+   *
+   * @param namespace its Namespace object, or null when the source has none
+   */
+  public static boolean meshedNamespace(String name, Namespace namespace, String meshNamespace) {
+    return !name.equals(meshNamespace) && !name.equals("kube-system") && !ignored(namespace);
   }
 
   /**

@@ -127,6 +127,9 @@ public final class ProblemReporter {
   }
 
   private static String apiVersion(String kind) {
+    if ("NetworkPolicy".equals(kind)) {
+      return "networking.k8s.io/v1";
+    }
     List<String> smi = SmiKinds.apiVersionsOf(kind);
     return smi.isEmpty() ? "v1" : smi.get(0);
   }
