@@ -21,6 +21,8 @@ class ControllerOptionsTest {
     assertThat(BASE.identity()).isEqualTo("replica-a");
     assertThat(BASE.acl()).isTrue();
     assertThat(BASE.defaultTrafficType()).isEqualTo(Protocol.TCP);
+    // Unset, undeclared ports are detected (docs/protocols.md, rule 5).
+    assertThat(ControllerOptions.defaults().defaultTrafficType()).isEqualTo(Protocol.AUTO);
 
     assertThat(BASE.withApi("0.0.0.0", 1))
         .isEqualTo(
