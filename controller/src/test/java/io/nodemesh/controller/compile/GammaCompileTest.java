@@ -105,6 +105,29 @@ class GammaCompileTest {
         .formatted(name, parents, rules.indent(4));
   }
 
+  static Compiled compileRoute(String name, String rules) {
+    return compile(yaml(route(name, rules)));
+  }
+
+  static Compiled compileRoute(String name, String parents, String rules) {
+    return compile(yaml(route(name, parents, rules)));
+  }
+
+  /** A GRPCRoute {@code g} on default/web with these rules. */
+  static HasMetadata grpcRoute(String rules) {
+    return yaml(
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: g, namespace: default}
+        spec:
+          parentRefs:
+          - {name: web, kind: Service, group: ""}
+          rules:
+        %s"""
+            .formatted(rules.indent(2)));
+  }
+
   static final String CANARY_RULE =
       """
       - backendRefs:
@@ -118,7 +141,7 @@ class GammaCompileTest {
 
   @Test
   void backendRefWeightsBecomeARuleAndTheRouteIsAccepted() {
-    Compiled c = compile(yaml(route("canary", CANARY_RULE)));
+    Compiled c = compileRoute("canary", CANARY_RULE);
 
     ListenerConfig l = c.web();
     assertThat(l.route().rules()).hasSize(1);
@@ -144,11 +167,9 @@ class GammaCompileTest {
   @Test
   void pathHeaderQueryAndMethodMatchesAreCompiledAsTheSpecDefinesThem() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "m",
-                    """
+        compileRoute(
+            "m",
+            """
                     - matches:
                       - path: {type: Exact, value: /exact}
                       - path: {type: PathPrefix, value: /api/}
@@ -162,7 +183,7 @@ class GammaCompileTest {
                         - {name: debug, value: "1"}
                       backendRefs:
                       - {name: web-v2, port: 80}
-                    """)));
+                    """);
     // One entry per match, ranked one by one: Exact, the longest prefix, then the path-less match
     // (its implicit prefix "/"), then the regex.
     List<RouteRule> rules = c.web().route().rules();
@@ -192,16 +213,14 @@ class GammaCompileTest {
   @Test
   void anUnresolvedBackendIsResolvedRefsFalseAndItsShareIsRefused() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "gone",
-                    """
+        compileRoute(
+            "gone",
+            """
                     - backendRefs:
                       - {name: web-v1, port: 80, weight: 3}
                       - {name: nowhere, port: 80, weight: 1}
                       - {name: web-v2, namespace: other, port: 80, weight: 2}
-                    """)));
+                    """);
     RouteRule r = rule(c.web(), 0);
     assertThat(r.backends()).extracting(BackendConfig::service).containsExactly("web-v1");
     // Gateway API: the share of an invalid backendRef is answered 500, not given to the others.
@@ -296,11 +315,9 @@ class GammaCompileTest {
   @Test
   void everyCoreFilterIsCompiledAndTheMirrorIsResolved() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "f",
-                    """
+        compileRoute(
+            "f",
+            """
                     - matches:
                       - path: {type: PathPrefix, value: /old}
                       filters:
@@ -330,7 +347,7 @@ class GammaCompileTest {
                           scheme: https
                           path: {type: ReplaceFullPath, replaceFullPath: /here}
                           statusCode: 301
-                    """)));
+                    """);
     List<RouteRule> rules = c.web().route().rules();
     RouteRule rewrite =
         rules.stream().filter(r -> r.name().endsWith("#0")).findFirst().orElseThrow();
@@ -373,11 +390,9 @@ class GammaCompileTest {
   @Test
   void unsupportedAndInvalidFiltersDropTheirRuleWithAReason() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "f",
-                    """
+        compileRoute(
+            "f",
+            """
                     - filters:
                       - type: ExtensionRef
                         extensionRef: {group: example.com, kind: Thing, name: x}
@@ -393,7 +408,7 @@ class GammaCompileTest {
                       - {name: web-v2, port: 80}
                     - backendRefs:
                       - {name: web-v1, port: 80}
-                    """)));
+                    """);
     assertThat(c.web().route().rules()).extracting(RouteRule::name).containsExactly("default/f#2");
     RouteStatus.Parent p = c.parent("f");
     assertThat(p.condition("Accepted").status()).isTrue();
@@ -409,17 +424,15 @@ class GammaCompileTest {
   @Test
   void aRouteWithOnlyUnsupportedRulesIsNotAccepted() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "u",
-                    """
+        compileRoute(
+            "u",
+            """
                     - filters:
                       - type: ExtensionRef
                         extensionRef: {group: example.com, kind: Thing, name: x}
                       backendRefs:
                       - {name: web-v2, port: 80}
-                    """)));
+                    """);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.parent("u").condition("Accepted").status()).isFalse();
     assertThat(c.parent("u").condition("Accepted").reason()).isEqualTo("UnsupportedValue");
@@ -470,7 +483,7 @@ class GammaCompileTest {
           """
               .formatted(i));
     }
-    Compiled c = compile(yaml(route("many", rules.toString())));
+    Compiled c = compileRoute("many", rules.toString());
     int kept = c.web().route().rules().size();
     assertThat(kept).isBetween(1, 39);
     assertThat(c.parent("many").condition("PartiallyInvalid").status()).isTrue();
@@ -480,21 +493,15 @@ class GammaCompileTest {
   @Test
   void sectionNameAndPortPickTheServicePort() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "s",
-                    "    - {name: web, kind: Service, group: \"\", sectionName: grpc}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "s", "    - {name: web, kind: Service, group: \"\", sectionName: grpc}\n", CANARY_RULE);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.parent("s").condition("Accepted").reason()).isEqualTo("NoMatchingParent");
     Compiled d =
-        compile(
-            yaml(
-                route(
-                    "s",
-                    "    - {name: web, kind: Service, group: \"\", sectionName: http, port: 80}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "s",
+            "    - {name: web, kind: Service, group: \"\", sectionName: http, port: 80}\n",
+            CANARY_RULE);
     assertThat(d.web().route().rules()).hasSize(1);
     assertThat(d.accepted("s")).isTrue();
   }
@@ -502,23 +509,19 @@ class GammaCompileTest {
   @Test
   void aConsumerRouteInAnotherNamespaceIsNotAccepted() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "consumer",
-                    "    - {name: web, namespace: shop, kind: Service, group: \"\"}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "consumer",
+            "    - {name: web, namespace: shop, kind: Service, group: \"\"}\n",
+            CANARY_RULE);
     assertThat(c.parent("consumer").condition("Accepted").reason()).isEqualTo("UnsupportedValue");
   }
 
   @Test
   void timeoutsAndRetriesArePerRule() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "t",
-                    """
+        compileRoute(
+            "t",
+            """
                     - matches:
                       - path: {type: PathPrefix, value: /slow}
                       timeouts: {request: 2s, backendRequest: 500ms}
@@ -528,7 +531,7 @@ class GammaCompileTest {
                     - timeouts: {request: 1m, backendRequest: 2m}
                       backendRefs:
                       - {name: web-v2, port: 80}
-                    """)));
+                    """);
     RouteRule r = rule(c.web(), 0);
     assertThat(r.timeouts()).isEqualTo(new RouteRule.Timeouts(2000, 500));
     assertThat(r.retry()).isEqualTo(new RouteRule.Retry(3, List.of(503, 429), 100));
@@ -572,28 +575,21 @@ class GammaCompileTest {
   @Test
   void aGrpcRouteMatchesServiceAndMethodPaths() {
     HasMetadata g =
-        yaml(
+        grpcRoute(
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GRPCRoute
-            metadata: {name: g, namespace: default}
-            spec:
-              parentRefs:
-              - {name: web, kind: Service, group: ""}
-              rules:
-              - matches:
-                - method: {service: shop.Cart, method: Add}
-                - method: {service: shop.Orders}
-                  headers: [{name: x-tenant, value: a}]
-                backendRefs:
-                - {name: web-v2, port: 80}
-              - matches:
-                - method: {type: RegularExpression, service: "shop\\\\..*", method: "Get.*"}
-                filters:
-                - type: RequestMirror
-                  requestMirror: {backendRef: {name: shadow, port: 80}}
-                backendRefs:
-                - {name: web-v1, port: 80}
+            - matches:
+              - method: {service: shop.Cart, method: Add}
+              - method: {service: shop.Orders}
+                headers: [{name: x-tenant, value: a}]
+              backendRefs:
+              - {name: web-v2, port: 80}
+            - matches:
+              - method: {type: RegularExpression, service: "shop\\\\..*", method: "Get.*"}
+              filters:
+              - type: RequestMirror
+                requestMirror: {backendRef: {name: shadow, port: 80}}
+              backendRefs:
+              - {name: web-v1, port: 80}
             """);
     Compiled c = compile(g);
     List<RouteRule> rules = c.web().route().rules();
@@ -614,19 +610,12 @@ class GammaCompileTest {
   @Test
   void aGrpcRegexThatWouldEscapeItsGroupIsRefused() {
     HasMetadata g =
-        yaml(
+        grpcRoute(
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GRPCRoute
-            metadata: {name: g, namespace: default}
-            spec:
-              parentRefs:
-              - {name: web, kind: Service, group: ""}
-              rules:
-              - matches:
-                - method: {type: RegularExpression, service: "a)|(.*", method: "x"}
-                backendRefs:
-                - {name: web-v2, port: 80}
+            - matches:
+              - method: {type: RegularExpression, service: "a)|(.*", method: "x"}
+              backendRefs:
+              - {name: web-v2, port: 80}
             """);
     Compiled c = compile(g);
     assertThat(c.web().route().rules()).isEmpty();
@@ -639,12 +628,10 @@ class GammaCompileTest {
   @Test
   void aRouteAttachedOnlyToAGatewayIsLeftAlone() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "gw",
-                    "    - {name: edge, kind: Gateway, group: gateway.networking.k8s.io}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "gw",
+            "    - {name: edge, kind: Gateway, group: gateway.networking.k8s.io}\n",
+            CANARY_RULE);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.statuses()).isEmpty();
   }
