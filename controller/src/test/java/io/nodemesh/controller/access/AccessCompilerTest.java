@@ -25,14 +25,13 @@ import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.IdentityBindingSubject;
-import io.nodemesh.smi.SmiKinds;
-import io.nodemesh.smi.TCPMatch;
 import io.nodemesh.smi.TCPRoute;
-import io.nodemesh.smi.TCPRouteSpec;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.smi.TrafficTargetSpec;
+import io.nodemesh.testkit.GatewayApi;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.SmiRoutes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,11 +65,6 @@ class AccessCompilerTest {
     return w;
   }
 
-  /** One object read from YAML. */
-  static HasMetadata yaml(String text) {
-    return (HasMetadata) SmiKinds.unmarshal(SmiKinds.newSerialization(), text);
-  }
-
   /** The pods among the objects, by namespace and name, as {@code explain} looks them up. */
   static BiFunction<String, String, Pod> pods(List<HasMetadata> objects) {
     return (ns, name) ->
@@ -102,11 +96,7 @@ class AccessCompilerTest {
   }
 
   static TCPRoute tcpRoute(String name, Integer... ports) {
-    TCPRoute r = new TCPRoute();
-    r.getMetadata().setNamespace("shop");
-    r.getMetadata().setName(name);
-    r.setSpec(new TCPRouteSpec(new TCPMatch(null, List.of(ports))));
-    return r;
+    return SmiRoutes.tcpRoute("shop", name, ports);
   }
 
   /**
@@ -169,16 +159,8 @@ class AccessCompilerTest {
 
   /** An HTTPRoute shop/api on the Service shop/api with these rules (YAML, at column 0). */
   static HasMetadata apiRoute(String rules) {
-    return yaml(
-        """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: api, namespace: shop}
-        spec:
-          parentRefs: [{name: api, kind: Service, group: ""}]
-          rules:
-        %s"""
-            .formatted(rules.indent(2)));
+    return GatewayApi.read(
+        GatewayApi.httpRoute("shop", "api", GatewayApi.serviceParent("api"), rules));
   }
 
   @Test

@@ -21,7 +21,7 @@ import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.gamma.RouteStatus;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
-import io.nodemesh.smi.SmiKinds;
+import io.nodemesh.testkit.GatewayApi;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,20 +59,18 @@ class GammaCompileTest {
   }
 
   static HasMetadata yaml(String text) {
-    return (HasMetadata) SmiKinds.unmarshal(SmiKinds.newSerialization(), text);
+    return GatewayApi.read(text);
   }
 
   /** default/web:80 with web-v1, web-v2 and a shadow service behind it, each with one pod. */
   static List<HasMetadata> world() {
-    return List.of(
-        service("default", "web", "http:80"),
-        service("default", "web-v1", "http:80"),
-        service("default", "web-v2", "http:80"),
-        service("default", "shadow", "http:80"),
-        slice("default", "web", "http", 8080, "10.0.0.1"),
-        slice("default", "web-v1", "http", 8080, "10.0.1.1"),
-        slice("default", "web-v2", "http", 8080, "10.0.2.1"),
-        slice("default", "shadow", "http", 8080, "10.0.3.1"));
+    List<HasMetadata> world = new ArrayList<>();
+    String[] names = {"web", "web-v1", "web-v2", "shadow"};
+    for (int i = 0; i < names.length; i++) {
+      world.add(service("default", names[i], "http:80"));
+      world.add(slice("default", names[i], "http", 8080, "10.0." + i + ".1"));
+    }
+    return world;
   }
 
   static Compiled compile(HasMetadata... extra) {
@@ -84,25 +82,14 @@ class GammaCompileTest {
     return new Compiled(r, memo.routeStatuses());
   }
 
-  static final String PARENT = "    - {name: web, kind: Service, group: \"\"}\n";
+  static final String PARENT = GatewayApi.serviceParent("web");
 
   static String route(String name, String rules) {
     return route(name, PARENT, rules);
   }
 
   static String route(String name, String parents, String rules) {
-    return """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata:
-          name: %s
-          namespace: default
-          generation: 3
-        spec:
-          parentRefs:
-        %s  rules:
-        %s"""
-        .formatted(name, parents, rules.indent(4));
+    return GatewayApi.httpRoute("default", name, parents, rules);
   }
 
   static Compiled compileRoute(String name, String rules) {
@@ -115,17 +102,7 @@ class GammaCompileTest {
 
   /** A GRPCRoute {@code g} on default/web with these rules. */
   static HasMetadata grpcRoute(String rules) {
-    return yaml(
-        """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: GRPCRoute
-        metadata: {name: g, namespace: default}
-        spec:
-          parentRefs:
-          - {name: web, kind: Service, group: ""}
-          rules:
-        %s"""
-            .formatted(rules.indent(2)));
+    return yaml(GatewayApi.grpcRoute("default", "g", PARENT, rules));
   }
 
   static final String CANARY_RULE =
@@ -494,13 +471,13 @@ class GammaCompileTest {
   void sectionNameAndPortPickTheServicePort() {
     Compiled c =
         compileRoute(
-            "s", "    - {name: web, kind: Service, group: \"\", sectionName: grpc}\n", CANARY_RULE);
+            "s", "- {name: web, kind: Service, group: \"\", sectionName: grpc}\n", CANARY_RULE);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.parent("s").condition("Accepted").reason()).isEqualTo("NoMatchingParent");
     Compiled d =
         compileRoute(
             "s",
-            "    - {name: web, kind: Service, group: \"\", sectionName: http, port: 80}\n",
+            "- {name: web, kind: Service, group: \"\", sectionName: http, port: 80}\n",
             CANARY_RULE);
     assertThat(d.web().route().rules()).hasSize(1);
     assertThat(d.accepted("s")).isTrue();
@@ -511,7 +488,7 @@ class GammaCompileTest {
     Compiled c =
         compileRoute(
             "consumer",
-            "    - {name: web, namespace: shop, kind: Service, group: \"\"}\n",
+            "- {name: web, namespace: shop, kind: Service, group: \"\"}\n",
             CANARY_RULE);
     assertThat(c.parent("consumer").condition("Accepted").reason()).isEqualTo("UnsupportedValue");
   }
@@ -629,9 +606,7 @@ class GammaCompileTest {
   void aRouteAttachedOnlyToAGatewayIsLeftAlone() {
     Compiled c =
         compileRoute(
-            "gw",
-            "    - {name: edge, kind: Gateway, group: gateway.networking.k8s.io}\n",
-            CANARY_RULE);
+            "gw", "- {name: edge, kind: Gateway, group: gateway.networking.k8s.io}\n", CANARY_RULE);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.statuses()).isEmpty();
   }

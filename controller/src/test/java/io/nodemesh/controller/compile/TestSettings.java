@@ -13,10 +13,12 @@ public final class TestSettings {
 
   /** Ranges from 5000 (http), 6000 (tcp) and 7000 (udp) up to these last ports. */
   public static Map<Protocol, PortRange> ranges(int httpLast, int tcpLast, int udpLast) {
-    return Map.of(
-        Protocol.HTTP, new PortRange(5000, httpLast),
-        Protocol.TCP, new PortRange(6000, tcpLast),
-        Protocol.UDP, new PortRange(7000, udpLast));
+    return ranges(
+        new PortRange(5000, httpLast), new PortRange(6000, tcpLast), new PortRange(7000, udpLast));
+  }
+
+  public static Map<Protocol, PortRange> ranges(PortRange http, PortRange tcp, PortRange udp) {
+    return Map.of(Protocol.HTTP, http, Protocol.TCP, tcp, Protocol.UDP, udp);
   }
 
   /** {@link #RANGES}, with ACL mode on or off. */
