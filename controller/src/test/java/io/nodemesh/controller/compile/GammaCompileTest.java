@@ -24,6 +24,7 @@ import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.testkit.GatewayApi;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,11 +52,25 @@ class GammaCompileTest {
       return parent(route).condition("Accepted").status();
     }
 
+    /** Field and Event reason of each problem of the object, in order. */
+    List<Tuple> fieldsAndReasons(String kind, String name) {
+      return problems(kind, name).stream()
+          .map(p -> tuple(p.field(), p.reason().eventReason()))
+          .toList();
+    }
+
     List<Problem> problems(String kind, String name) {
       return result.problems().stream()
           .filter(p -> p.kind().equals(kind) && p.name().equals(name))
           .toList();
     }
+  }
+
+  /** The parent's condition of this type has this status and reason. */
+  static void assertCondition(
+      RouteStatus.Parent parent, String type, boolean status, String reason) {
+    assertThat(parent.condition(type).status()).as(type).isEqualTo(status);
+    assertThat(parent.condition(type).reason()).as(type).isEqualTo(reason);
   }
 
   static HasMetadata yaml(String text) {
@@ -134,8 +149,7 @@ class GammaCompileTest {
     assertThat(r.refusedWeight()).isZero();
     assertThat(l.route().split()).isEmpty();
     RouteStatus.Parent p = c.parent("canary");
-    assertThat(p.condition("Accepted").status()).isTrue();
-    assertThat(p.condition("Accepted").reason()).isEqualTo("Accepted");
+    assertCondition(p, "Accepted", true, "Accepted");
     assertThat(p.condition("ResolvedRefs").status()).isTrue();
     assertThat(p.condition("PartiallyInvalid")).isNull();
     assertThat(c.problems("HTTPRoute", "canary")).isEmpty();
@@ -203,11 +217,9 @@ class GammaCompileTest {
     // Gateway API: the share of an invalid backendRef is answered 500, not given to the others.
     assertThat(r.refusedWeight()).isEqualTo(3);
     RouteStatus.Parent p = c.parent("gone");
-    assertThat(p.condition("ResolvedRefs").status()).isFalse();
-    assertThat(p.condition("ResolvedRefs").reason()).isEqualTo("BackendNotFound");
+    assertCondition(p, "ResolvedRefs", false, "BackendNotFound");
     assertThat(p.condition("Accepted").status()).isTrue();
-    assertThat(c.problems("HTTPRoute", "gone"))
-        .extracting(Problem::field, (Problem pr) -> pr.reason().eventReason())
+    assertThat(c.fieldsAndReasons("HTTPRoute", "gone"))
         .containsExactly(
             tuple("spec.rules[0].backendRefs[1].name", "BackendNotFound"),
             tuple("spec.rules[0].backendRefs[2].namespace", "RefNotPermitted"));
@@ -389,10 +401,8 @@ class GammaCompileTest {
     assertThat(c.web().route().rules()).extracting(RouteRule::name).containsExactly("default/f#2");
     RouteStatus.Parent p = c.parent("f");
     assertThat(p.condition("Accepted").status()).isTrue();
-    assertThat(p.condition("PartiallyInvalid").status()).isTrue();
-    assertThat(p.condition("PartiallyInvalid").reason()).isEqualTo("UnsupportedValue");
-    assertThat(c.problems("HTTPRoute", "f"))
-        .extracting(Problem::field, (Problem pr) -> pr.reason().eventReason())
+    assertCondition(p, "PartiallyInvalid", true, "UnsupportedValue");
+    assertThat(c.fieldsAndReasons("HTTPRoute", "f"))
         .containsExactly(
             tuple("spec.rules[0].filters[0].extensionRef", "UnsupportedValue"),
             tuple("spec.rules[1]", "InvalidSpec"));
@@ -411,8 +421,7 @@ class GammaCompileTest {
                       - {name: web-v2, port: 80}
                     """);
     assertThat(c.web().route().rules()).isEmpty();
-    assertThat(c.parent("u").condition("Accepted").status()).isFalse();
-    assertThat(c.parent("u").condition("Accepted").reason()).isEqualTo("UnsupportedValue");
+    assertCondition(c.parent("u"), "Accepted", false, "UnsupportedValue");
   }
 
   @Test
