@@ -62,13 +62,7 @@ class ChartTest {
     assertThat(service.path("spec").path("ports").path(0).path("port").asInt()).isEqualTo(9900);
     assertThat(service.path("spec").path("selector"))
         .isEqualTo(deployment.path("spec").path("selector").path("matchLabels"));
-    assertThat(
-            defaults
-                .get("PodDisruptionBudget", "nodemesh-controller")
-                .path("spec")
-                .path("minAvailable")
-                .asInt())
-        .isEqualTo(1);
+    assertThat(defaults.minAvailable("nodemesh-controller")).isEqualTo(1);
   }
 
   @Test

@@ -137,18 +137,8 @@ class HelmTestReachChartTest {
       throws IOException {
     Rendered r = render(dir, Map.of());
     JsonNode podLabels = r.get("Pod", NAME).path("metadata").path("labels");
-    JsonNode controllerPods =
-        r.get("Deployment", "nodemesh-controller")
-            .path("spec")
-            .path("template")
-            .path("metadata")
-            .path("labels");
-    JsonNode proxyPods =
-        r.get("DaemonSet", "nodemesh-proxy")
-            .path("spec")
-            .path("template")
-            .path("metadata")
-            .path("labels");
+    JsonNode controllerPods = Rendered.podLabels(r.get("Deployment", "nodemesh-controller"));
+    JsonNode proxyPods = Rendered.podLabels(r.get("DaemonSet", "nodemesh-proxy"));
 
     JsonNode toController = r.get("NetworkPolicy", NAME + "-controller");
     assertThat(hook(toController)).isTrue();

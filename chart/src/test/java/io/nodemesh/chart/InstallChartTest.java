@@ -65,6 +65,14 @@ class InstallChartTest {
     return Rendered.parse(template.call());
   }
 
+  /** What the DNS patcher may do where the cluster DNS runs, as docs/rbac.md lists it. */
+  static final List<String> PATCHER_RULES_ON_CLUSTER_DNS =
+      List.of(
+          "list apps/deployments",
+          "get apps/deployments/coredns,kube-dns",
+          "get,update,delete configmaps/coredns,coredns-custom,kube-dns",
+          "create configmaps");
+
   /** "verb,verb resource[/names]" per rule, in order: what docs/rbac.md lists for the Role. */
   static List<String> rules(JsonNode role) {
     List<String> out = new ArrayList<>();
@@ -101,13 +109,12 @@ class InstallChartTest {
     JsonNode d = defaults.get("Deployment", "nodemesh-dns");
     assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(2);
     JsonNode c = container(d);
+    // The command line, word for word.
     assertThat(texts(c.path("args")))
-        .containsExactly(
-            "dns",
-            "--namespace=nodemesh",
-            "--mesh-domain=mesh",
-            "--port=5353",
-            "--metrics-port=9902");
+        .isEqualTo(
+            List.of(
+                "dns --namespace=nodemesh --mesh-domain=mesh --port=5353 --metrics-port=9902"
+                    .split(" ")));
     assertThat(c.path("ports").toString())
         .contains("{\"name\":\"dns-udp\",\"containerPort\":5353,\"protocol\":\"UDP\"}")
         .contains("{\"name\":\"dns-tcp\",\"containerPort\":5353,\"protocol\":\"TCP\"}");
@@ -127,13 +134,7 @@ class InstallChartTest {
                 + "{\"name\":\"dns-tcp\",\"port\":53,\"targetPort\":\"dns-tcp\",\"protocol\":\"TCP\"}]");
     assertThat(svc.path("spec").path("selector"))
         .isEqualTo(d.path("spec").path("selector").path("matchLabels"));
-    assertThat(
-            defaults
-                .get("PodDisruptionBudget", "nodemesh-dns")
-                .path("spec")
-                .path("minAvailable")
-                .asInt())
-        .isEqualTo(1);
+    assertThat(defaults.minAvailable("nodemesh-dns")).isEqualTo(1);
   }
 
   @Test
@@ -146,22 +147,9 @@ class InstallChartTest {
             .filter(r -> r.path("metadata").path("name").asText().equals("nodemesh-dns-patcher"))
             .toList();
     assertThat(patcherRoles).hasSize(2);
-    JsonNode inDns =
-        patcherRoles.stream()
-            .filter(r -> r.path("metadata").path("namespace").asText().equals("kube-system"))
-            .findFirst()
-            .orElseThrow();
-    JsonNode inMesh =
-        patcherRoles.stream()
-            .filter(r -> r.path("metadata").path("namespace").asText().equals("nodemesh"))
-            .findFirst()
-            .orElseThrow();
-    assertThat(rules(inDns))
-        .containsExactly(
-            "list apps/deployments",
-            "get apps/deployments/coredns,kube-dns",
-            "get,update,delete configmaps/coredns,coredns-custom,kube-dns",
-            "create configmaps");
+    JsonNode inDns = Rendered.inNamespace(patcherRoles, "kube-system");
+    JsonNode inMesh = Rendered.inNamespace(patcherRoles, "nodemesh");
+    assertThat(rules(inDns)).containsExactlyElementsOf(PATCHER_RULES_ON_CLUSTER_DNS);
     assertThat(rules(inMesh))
         .containsExactly(
             "get services/nodemesh-dns",
@@ -283,11 +271,7 @@ class InstallChartTest {
         .isEqualTo("nodemesh-proxy");
 
     // Custom DNS namespace and object names reach the patcher's Role, the domain every command.
-    JsonNode inDns =
-        all.ofKind("Role").stream()
-            .filter(r -> r.path("metadata").path("namespace").asText().equals("dns-system"))
-            .findFirst()
-            .orElseThrow();
+    JsonNode inDns = all.inNamespace("Role", "dns-system");
     assertThat(rules(inDns))
         .contains(
             "get apps/deployments/rke2-coredns-rke2-coredns",

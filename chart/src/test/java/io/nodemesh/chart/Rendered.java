@@ -72,6 +72,29 @@ record Rendered(String manifest, List<JsonNode> objects) {
         .orElseThrow(() -> new NoSuchElementException("no " + kind + " named " + name));
   }
 
+  /** The first object of this kind in this namespace. */
+  JsonNode inNamespace(String kind, String namespace) {
+    return inNamespace(ofKind(kind), namespace);
+  }
+
+  /** The first of these objects that lives in this namespace. */
+  static JsonNode inNamespace(List<JsonNode> objects, String namespace) {
+    return objects.stream()
+        .filter(o -> o.path("metadata").path("namespace").asText().equals(namespace))
+        .findFirst()
+        .orElseThrow(() -> new NoSuchElementException("nothing in namespace " + namespace));
+  }
+
+  /** The {@code minAvailable} of the PodDisruptionBudget of this name. */
+  int minAvailable(String pdb) {
+    return get("PodDisruptionBudget", pdb).path("spec").path("minAvailable").asInt();
+  }
+
+  /** The labels of a workload's pod template. */
+  static JsonNode podLabels(JsonNode workload) {
+    return workload.path("spec").path("template").path("metadata").path("labels");
+  }
+
   /** The first container of a workload's pod template. */
   static JsonNode container(JsonNode workload) {
     return workload.path("spec").path("template").path("spec").path("containers").path(0);

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nodemesh.ops.Scripts.Result;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -42,11 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 25, unit = TimeUnit.MINUTES)
 class ReleaseIT {
   /** Failsafe runs in the chart module's directory (it does not get nodemesh.chart.dir). */
-  private static final Path REPO =
-      Path.of(System.getProperty("nodemesh.chart.dir", ""))
-          .toAbsolutePath()
-          .normalize()
-          .getParent();
+  private static final Path REPO = Scripts.REPO;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -84,15 +80,7 @@ class ReleaseIT {
           .isEqualTo("io.nodemesh.cli.Main");
     }
     Path unpacked = Files.createDirectories(work.resolve("chart"));
-    Result chart =
-        run(
-            Map.of(),
-            1,
-            "tar",
-            "-xzf",
-            release.resolve("nodemesh-" + version + ".tgz").toString(),
-            "-C",
-            unpacked.toString());
+    Result chart = untar(1, "-xzf", release.resolve("nodemesh-" + version + ".tgz"), unpacked);
     assertThat(chart.exit()).as(chart.output()).isZero();
     // helm package writes Chart.yaml back in its own style (appVersion unquoted).
     String chartVersion = version.replaceFirst("-SNAPSHOT$", "");
@@ -139,14 +127,7 @@ class ReleaseIT {
   void theImageIsAValidLinuxAmd64OciImageThatRunsVersionAndCheck() throws Exception {
     Path oci = Files.createDirectories(work.resolve("oci"));
     Result untar =
-        run(
-            Map.of(),
-            2,
-            "tar",
-            "-xf",
-            release.resolve("nodemesh-image-" + version + "-amd64.tar").toString(),
-            "-C",
-            oci.toString());
+        untar(2, "-xf", release.resolve("nodemesh-image-" + version + "-amd64.tar"), oci);
     assertThat(untar.exit()).as(untar.output()).isZero();
     assertThat(
             JSON.readTree(oci.resolve("oci-layout").toFile()).path("imageLayoutVersion").asText())
@@ -409,15 +390,13 @@ class ReleaseIT {
     return false;
   }
 
-  private record Result(int exit, String output) {}
+  private Result untar(int minutes, String flags, Path archive, Path into) throws Exception {
+    return run(Map.of(), minutes, "tar", flags, archive.toString(), "-C", into.toString());
+  }
 
   private Result run(Map<String, String> env, int minutes, String... command) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile());
     pb.environment().putAll(env);
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(minutes, TimeUnit.MINUTES)).as(output).isTrue();
-    return new Result(p.exitValue(), output);
+    return Scripts.run(pb, minutes);
   }
 }

@@ -1,23 +1,16 @@
 package io.nodemesh.ops;
 
+import static io.nodemesh.ops.Scripts.executable;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nodemesh.ops.Scripts.Result;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,8 +149,6 @@ class ScriptsTest {
     assertThat(Files.readString(log)).isEqualTo("cwd=" + root + " args=-B -ntp verify -pl chart\n");
   }
 
-  private record Result(int exit, String output) {}
-
   /** A directory that looks like a JDK: bin/java prints {@code versionLine} like java -version. */
   private Path fakeJdk(String name, String versionLine) throws IOException {
     Path home = Files.createDirectories(jvms.resolve(name).resolve("bin")).getParent();
@@ -190,60 +181,31 @@ class ScriptsTest {
   }
 
   private Result run(Map<String, String> env, String... command) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
     Map<String, String> e = pb.environment();
+    e.keySet().removeAll(List.of("JAVA_OPTS", "NODEMESH_REBUILD"));
     e.put("NODEMESH_JVM_ROOT", jvms.toString());
     e.put("JAVA_HOME", REAL_JAVA_HOME);
     e.put("PATH", fakeBin + ":" + System.getenv("PATH"));
-    e.remove("JAVA_OPTS");
-    e.remove("NODEMESH_REBUILD");
     e.putAll(env);
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
-    return new Result(p.exitValue(), output);
+    return Scripts.run(pb, 1);
   }
 
   /** A runnable jar whose main prints what it was given and exits with the code after --exit=. */
   private void writeStubJar(Path jar) throws IOException {
-    Path src = Files.createTempDirectory(root, "stub-src");
-    Path file = src.resolve("StubMain.java");
-    Files.writeString(
-        file,
+    Scripts.stubJar(
+        jar,
+        root,
         """
-        public class StubMain {
-          public static void main(String[] args) {
-            System.out.println("args=" + java.util.Arrays.toString(args));
-            System.out.println("home=" + System.getProperty("nodemesh.home"));
-            System.out.println("option=" + System.getProperty("stub.option"));
-            System.out.println("jvm=" + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
-            for (String a : args) {
-              if (a.startsWith("--exit=")) {
-                System.exit(Integer.parseInt(a.substring(7)));
-              }
-            }
+        System.out.println("args=" + java.util.Arrays.toString(args));
+        System.out.println("home=" + System.getProperty("nodemesh.home"));
+        System.out.println("option=" + System.getProperty("stub.option"));
+        System.out.println("jvm=" + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        for (String a : args) {
+          if (a.startsWith("--exit=")) {
+            System.exit(Integer.parseInt(a.substring(7)));
           }
         }
         """);
-    int rc =
-        ToolProvider.getSystemJavaCompiler()
-            .run(null, null, null, "-d", src.toString(), file.toString());
-    assertThat(rc).as("compiling the stub main").isZero();
-    Manifest manifest = new Manifest();
-    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "StubMain");
-    Files.createDirectories(jar.getParent());
-    try (OutputStream out = Files.newOutputStream(jar);
-        JarOutputStream jarOut = new JarOutputStream(out, manifest)) {
-      jarOut.putNextEntry(new JarEntry("StubMain.class"));
-      jarOut.write(Files.readAllBytes(src.resolve("StubMain.class")));
-      jarOut.closeEntry();
-    }
-  }
-
-  private static void executable(Path file, String content) throws IOException {
-    Files.writeString(file, content);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 }

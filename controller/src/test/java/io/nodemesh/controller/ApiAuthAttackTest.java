@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.controller.api.ApiSecurity;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.testing.Jwt;
+import io.nodemesh.testkit.LoopbackHttp;
 import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -300,15 +301,8 @@ class ApiAuthAttackTest {
   // Issue 18: the traffic page's data says who calls whom, and reports feed what people see.
 
   HttpResponse<String> post(String path, String token, String body) throws Exception {
-    var b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.apiPort() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return LoopbackHttp.postJson(
+        http, URI.create("http://127.0.0.1:" + controller.apiPort() + path), token, body);
   }
 
   static final String REPORT =

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -23,6 +22,8 @@ import io.nodemesh.controller.shadow.ShadowNames;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.MockApi;
+import io.nodemesh.testkit.Served;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,40 +56,16 @@ class ControllerKubernetesTest {
 
   @BeforeEach
   void world() {
-    client.services().inNamespace("shop").resource(service("shop", "web", "http:80")).create();
-    client.services().inNamespace("shop").resource(service("shop", "web-v1", "web:80")).create();
-    client.services().inNamespace("shop").resource(service("shop", "web-v2", "main:80")).create();
-    client
-        .services()
-        .inNamespace("shop")
-        .resource(service("shop", "db", "5432", "metrics:9100"))
-        .create();
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace("shop")
-        .resource(slice("shop", "web", "http", 8080, "10.0.0.1"))
-        .create();
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace("shop")
-        .resource(slice("shop", "web-v1", "web", 8081, "10.0.1.1"))
-        .create();
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace("shop")
-        .resource(slice("shop", "web-v2", "main", 8082, "10.0.2.1"))
-        .create();
-    client
-        .resources(TrafficSplit.class)
-        .inNamespace("shop")
-        .resource(split("shop", "canary", "web", "web-v1", 90, "web-v2", 10))
-        .create();
+    MockApi.create(
+        client,
+        service("shop", "web", "http:80"),
+        service("shop", "web-v1", "web:80"),
+        service("shop", "web-v2", "main:80"),
+        service("shop", "db", "5432", "metrics:9100"),
+        slice("shop", "web", "http", 8080, "10.0.0.1"),
+        slice("shop", "web-v1", "web", 8081, "10.0.1.1"),
+        slice("shop", "web-v2", "main", 8082, "10.0.2.1"),
+        split("shop", "canary", "web", "web-v1", 90, "web-v2", 10));
   }
 
   @AfterEach
@@ -161,11 +138,7 @@ class ControllerKubernetesTest {
   }
 
   static List<Integer> weights(MeshConfig c) {
-    return c.listeners().stream()
-        .filter(l -> l.key().equals("shop/web:80"))
-        .findFirst()
-        .map(l -> l.route().split().stream().map(BackendConfig::weight).toList())
-        .orElse(List.of());
+    return Served.splitWeights(c, "shop/web:80");
   }
 
   @Test
@@ -233,7 +206,7 @@ class ControllerKubernetesTest {
     controller.close();
 
     // A new Service sorts first: without seeding it would take the lowest port and shift the rest.
-    client.services().inNamespace("aaa").resource(service("aaa", "first", "80")).create();
+    MockApi.create(client, service("aaa", "first", "80"));
     controller = startController();
 
     // Polled with the test's own client, which can time out while the mock server stalls (above).
@@ -248,11 +221,7 @@ class ControllerKubernetesTest {
   @Test
   void problemsBecomeEventsOnTheOffendingObjectOnce() {
     controller = startController();
-    client
-        .resources(TrafficSplit.class)
-        .inNamespace("shop")
-        .resource(split("shop", "broken", "db", "db-v9", 1))
-        .create();
+    MockApi.create(client, split("shop", "broken", "db", "db-v9", 1));
 
     await().atMost(WAIT).until(() -> !events("broken").isEmpty());
     Event e = events("broken").get(0);
@@ -264,7 +233,7 @@ class ControllerKubernetesTest {
     assertThat(controller.problems()).extracting(Problem::name).contains("broken");
 
     // Unrelated changes recompile; the same problem must not produce another Event.
-    client.services().inNamespace("shop").resource(service("shop", "other", "81")).create();
+    MockApi.create(client, service("shop", "other", "81"));
     await().atMost(WAIT).until(() -> shadow("shop", "other") != null);
     assertThat(events("broken"))
         .hasSize(1)
@@ -275,15 +244,12 @@ class ControllerKubernetesTest {
   @Test
   void aBadPolicyAnnotationBecomesAnEventAndTheDefaultApplies() {
     controller = startController();
-    client
-        .services()
-        .inNamespace("shop")
-        .resource(
-            K8s.annotate(
-                K8s.annotate(service("shop", "api", "80"), "nodemesh.io/lb-policy", "fastest"),
-                "nodemesh.io/retry-attempts",
-                "2"))
-        .create();
+    MockApi.create(
+        client,
+        K8s.annotate(
+            K8s.annotate(service("shop", "api", "80"), "nodemesh.io/lb-policy", "fastest"),
+            "nodemesh.io/retry-attempts",
+            "2"));
 
     await().atMost(WAIT).until(() -> !events("api").isEmpty());
     Event e = events("api").get(0);

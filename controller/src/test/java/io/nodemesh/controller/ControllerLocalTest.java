@@ -3,12 +3,13 @@ package io.nodemesh.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.testkit.LoopbackHttp;
+import io.nodemesh.testkit.Served;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,37 +28,49 @@ class ControllerLocalTest {
   Controller controller;
   final HttpClient http = HttpClient.newHttpClient();
 
+  /** web (http:80) split to web-v1 on 127.0.0.2:8081 and web-v2 on 127.0.0.3:8082. */
   static final String WORLD =
-      """
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web}
-      spec: {ports: [{name: http, port: 80}]}
-      ---
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web-v1}
-      spec: {ports: [{name: http, port: 80}]}
-      ---
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web-v2}
-      spec: {ports: [{name: http, port: 80}]}
-      ---
-      apiVersion: discovery.k8s.io/v1
-      kind: EndpointSlice
-      metadata: {name: web-v1-a, labels: {kubernetes.io/service-name: web-v1}}
-      addressType: IPv4
-      ports: [{name: http, port: 8081}]
-      endpoints: [{addresses: [127.0.0.2]}]
-      ---
-      apiVersion: discovery.k8s.io/v1
-      kind: EndpointSlice
-      metadata: {name: web-v2-a, labels: {kubernetes.io/service-name: web-v2}}
-      addressType: IPv4
-      ports: [{name: http, port: 8082}]
-      endpoints: [{addresses: [127.0.0.3]}]
-      """;
+      String.join(
+          "---\n",
+          service("web"),
+          service("web-v1"),
+          service("web-v2"),
+          slice("web-v1", 8081, "127.0.0.2"),
+          slice("web-v2", 8082, "127.0.0.3"));
+
+  /** A controller in local mode on the directory, its API on a free loopback port. */
+  static Controller startOn(Path dir) {
+    return Controller.start(
+        ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+  }
+
+  /** Writes {@link #WORLD} and a split of these weights into the directory. */
+  static void writeWorld(Path dir, int w1, int w2) throws IOException {
+    Files.writeString(dir.resolve("world.yaml"), WORLD);
+    Files.writeString(dir.resolve("split.yaml"), split(w1, w2));
+  }
+
+  static String service(String name) {
+    return """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: %s}
+        spec: {ports: [{name: http, port: 80}]}
+        """
+        .formatted(name);
+  }
+
+  static String slice(String service, int port, String ip) {
+    return """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: %s-a, labels: {kubernetes.io/service-name: %s}}
+        addressType: IPv4
+        ports: [{name: http, port: %d}]
+        endpoints: [{addresses: [%s]}]
+        """
+        .formatted(service, service, port, ip);
+  }
 
   static String split(int w1, int w2) {
     return """
@@ -85,20 +98,13 @@ class ControllerLocalTest {
   }
 
   static List<Integer> weights(MeshConfig c) {
-    return c.listeners().stream()
-        .filter(l -> l.key().equals("default/web:80"))
-        .findFirst()
-        .map(l -> l.route().split().stream().map(BackendConfig::weight).toList())
-        .orElse(List.of());
+    return Served.splitWeights(c, "default/web:80");
   }
 
   @Test
   void servesTheDirectoryAndFollowsEdits() throws Exception {
-    Files.writeString(dir.resolve("world.yaml"), WORLD);
-    Files.writeString(dir.resolve("split.yaml"), split(90, 10));
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+    writeWorld(dir, 90, 10);
+    controller = startOn(dir);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> get("/readyz", null).statusCode() == 200);
     assertThat(controller.isLeader()).isTrue();
@@ -126,11 +132,8 @@ class ControllerLocalTest {
 
   @Test
   void aBrokenFileIsAProblemAndItsLastGoodContentStays() throws Exception {
-    Files.writeString(dir.resolve("world.yaml"), WORLD);
-    Files.writeString(dir.resolve("split.yaml"), split(90, 10));
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+    writeWorld(dir, 90, 10);
+    controller = startOn(dir);
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> weights(controller.currentConfig()).equals(List.of(90, 10)));
@@ -150,9 +153,7 @@ class ControllerLocalTest {
   void splitProblemsAreReportedAndTheRestOfTheMeshWorks() throws Exception {
     Files.writeString(dir.resolve("world.yaml"), WORLD);
     Files.writeString(dir.resolve("split.yaml"), split(1, 1).replace("web-v2", "web-v3"));
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+    controller = startOn(dir);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !controller.problems().isEmpty());
     assertThat(controller.problems())

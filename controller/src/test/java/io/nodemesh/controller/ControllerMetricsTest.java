@@ -3,7 +3,7 @@ package io.nodemesh.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nodemesh.controller.source.FileSource;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,14 +49,17 @@ class ControllerMetricsTest {
     return Double.parseDouble(m.group(1));
   }
 
+  /** Starts the controller on {@link ControllerLocalTest#WORLD}: the version it first serves. */
+  private long startOnTheWorld() throws IOException {
+    Files.writeString(dir.resolve("world.yaml"), ControllerLocalTest.WORLD);
+    controller = ControllerLocalTest.startOn(dir);
+    await().atMost(Duration.ofSeconds(5)).until(() -> controller.currentConfig().version() > 0);
+    return controller.currentConfig().version();
+  }
+
   @Test
   void aChangeIsTimedFromTheFileToTheServedConfig() throws Exception {
-    Files.writeString(dir.resolve("world.yaml"), ControllerLocalTest.WORLD);
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
-    await().atMost(Duration.ofSeconds(5)).until(() -> controller.currentConfig().version() > 0);
-    long before = controller.currentConfig().version();
+    long before = startOnTheWorld();
     Files.writeString(dir.resolve("split.yaml"), ControllerLocalTest.split(1, 1));
     await()
         .atMost(Duration.ofSeconds(10))
@@ -75,9 +78,7 @@ class ControllerMetricsTest {
 
   @Test
   void buildInfoAndJvmMetricsAreServed() throws Exception {
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+    controller = ControllerLocalTest.startOn(dir);
     String m = get("/metrics", null, null).body();
     assertThat(m)
         .containsPattern(
@@ -92,12 +93,7 @@ class ControllerMetricsTest {
 
   @Test
   void proxiesAreCountedByNodeWithTheOnesBehind() throws Exception {
-    Files.writeString(dir.resolve("world.yaml"), ControllerLocalTest.WORLD);
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
-    await().atMost(Duration.ofSeconds(5)).until(() -> controller.currentConfig().version() > 0);
-    long current = controller.currentConfig().version();
+    long current = startOnTheWorld();
     get("/api/v1/config", "node-a", null);
     get("/api/v1/config?wait=0", "node-b", "\"" + current + "\"");
     get("/api/v1/config?wait=0", "node-c", "\"" + (current - 1) + "\"");

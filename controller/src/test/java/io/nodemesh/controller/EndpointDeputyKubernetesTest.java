@@ -10,9 +10,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerAccess;
@@ -20,12 +18,15 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.MockApi;
+import io.nodemesh.testkit.Served;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The confused-deputy endpoints of issue 13, against the controller and the mock API server: a
@@ -53,23 +54,16 @@ class EndpointDeputyKubernetesTest {
 
   @BeforeEach
   void world() {
-    client.pods().inNamespace("shop").resource(pod("shop", "api-1", "api", "10.0.0.1")).create();
-    client.pods().inNamespace("shop").resource(pod("shop", "api-2", "api", "10.0.0.2")).create();
-    client
-        .pods()
-        .inNamespace("bank")
-        .resource(pod("bank", "vault-1", "vault", FOREIGN_POD))
-        .create();
-    client
-        .services()
-        .inNamespace("shop")
-        .resource(
-            new ServiceBuilder(service("shop", "api", "http:80"))
-                .editSpec()
-                .withClusterIP(CLUSTER_IP)
-                .endSpec()
-                .build())
-        .create();
+    MockApi.create(
+        client,
+        pod("shop", "api-1", "api", "10.0.0.1"),
+        pod("shop", "api-2", "api", "10.0.0.2"),
+        pod("bank", "vault-1", "vault", FOREIGN_POD),
+        new ServiceBuilder(service("shop", "api", "http:80"))
+            .editSpec()
+            .withClusterIP(CLUSTER_IP)
+            .endSpec()
+            .build());
     // What the EndpointSlice controller writes: kept.
     slices().resource(slice("shop", "api", "http", 8080, "10.0.0.1")).create();
     // What the tenant writes by hand.
@@ -107,39 +101,22 @@ class EndpointDeputyKubernetesTest {
     return client.discovery().v1().endpointSlices();
   }
 
-  @AfterEach
-  void stop() {
-    if (controller != null) {
-      controller.close();
-    }
-    if (own != null) {
-      own.close();
-    }
-    K8s.wipe(client, Duration.ofSeconds(60));
-  }
+  @RegisterExtension
+  final Closing closing = new Closing().then(() -> K8s.wipe(client, Duration.ofSeconds(60)));
 
   Controller start(boolean acl) {
-    own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(60_000)
-                    .withRequestTimeout(60_000)
-                    .build())
-            .build();
+    own = closing.add(MockApi.ownClient(client));
     controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0).withAcl(acl),
-            new InformerSource(own, null),
-            own);
+        closing.add(
+            Controller.start(
+                ControllerOptions.defaults().withApi("127.0.0.1", 0).withAcl(acl),
+                new InformerSource(own, null),
+                own));
     return controller;
   }
 
   ListenerConfig api() {
-    return controller.currentConfig().listeners().stream()
-        .filter(l -> l.key().equals("shop/api:80"))
-        .findFirst()
-        .orElse(null);
+    return Served.listener(controller.currentConfig(), "shop/api:80");
   }
 
   List<String> apiEndpoints() {
@@ -218,7 +195,7 @@ class EndpointDeputyKubernetesTest {
 
     // The node IP becomes a pod of the namespace (say, a pod IP reused after the slice was
     // written): the endpoint is now legitimate and no longer reported.
-    client.pods().inNamespace("shop").resource(pod("shop", "api-3", "api", NODE_IP)).create();
+    MockApi.create(client, pod("shop", "api-3", "api", NODE_IP));
 
     await().atMost(WAIT).until(() -> apiEndpoints().contains(NODE_IP));
     assertThat(notAPod()).hasSize(3).noneMatch(p -> p.message().contains(NODE_IP));

@@ -17,6 +17,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.Served;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -208,10 +209,7 @@ class FlaggerReplayTest {
   }
 
   private static ListenerConfig listener(MeshConfig c) {
-    return c.listeners().stream()
-        .filter(l -> l.key().equals(NS + "/podinfo:9898"))
-        .findFirst()
-        .orElse(null);
+    return Served.listener(c, NS + "/podinfo:9898");
   }
 
   private static Map<String, Integer> split(MeshConfig c) {

@@ -8,18 +8,19 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.MockApi;
+import io.nodemesh.testkit.Served;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * GAMMA HTTPRoutes read by the informers from the fabric8 mock API server (CRUD mode): the weights
@@ -34,15 +35,7 @@ class GammaKubernetesTest {
   Controller controller;
   KubernetesClient own;
 
-  @AfterEach
-  void stop() {
-    if (controller != null) {
-      controller.close();
-    }
-    if (own != null) {
-      own.close();
-    }
-  }
+  @RegisterExtension final Closing closing = new Closing();
 
   static HTTPRoute route(int canaryWeight, String backend2) {
     String yaml =
@@ -64,10 +57,11 @@ class GammaKubernetesTest {
 
   /** The listener of shop/web:80; an AssertionError (so Awaitility retries) until it exists. */
   ListenerConfig web() {
-    return controller.currentConfig().listeners().stream()
-        .filter(l -> l.service().equals("web") && l.port() == 80)
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no listener for shop/web:80 yet"));
+    ListenerConfig l = Served.listener(controller.currentConfig(), "shop/web:80");
+    if (l == null) {
+      throw new AssertionError("no listener for shop/web:80 yet");
+    }
+    return l;
   }
 
   static Condition condition(String type) {
@@ -89,32 +83,20 @@ class GammaKubernetesTest {
   @Test
   void weightStepsReachTheConfigAndTheStatusIsWritten() {
     for (String name : List.of("web", "web-primary", "web-canary")) {
-      client.services().inNamespace("shop").resource(service("shop", name, "http:80")).create();
+      MockApi.create(client, service("shop", name, "http:80"));
     }
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace("shop")
-        .resource(slice("shop", "web-primary", "http", 8080, "10.0.1.1"))
-        .create();
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace("shop")
-        .resource(slice("shop", "web-canary", "http", 8080, "10.0.2.1"))
-        .create();
+    MockApi.create(
+        client,
+        slice("shop", "web-primary", "http", 8080, "10.0.1.1"),
+        slice("shop", "web-canary", "http", 8080, "10.0.2.1"));
     client.resources(HTTPRoute.class).inNamespace("shop").resource(route(0, "web-canary")).create();
-    own =
-        new KubernetesClientBuilder()
-            .withConfig(new ConfigBuilder(client.getConfiguration()).build())
-            .build();
+    own = closing.add(MockApi.ownClient(client));
     controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0),
-            new InformerSource(own, null),
-            own);
+        closing.add(
+            Controller.start(
+                ControllerOptions.defaults().withApi("127.0.0.1", 0),
+                new InformerSource(own, null),
+                own));
 
     for (int w : List.of(0, 10, 20, 50, 100)) {
       if (w > 0) {
@@ -129,12 +111,17 @@ class GammaKubernetesTest {
       await()
           .atMost(WAIT)
           .untilAsserted(
-              () ->
-                  assertThat(web().route().rules().get(0).backends())
-                      .extracting(BackendConfig::service, BackendConfig::weight)
-                      .containsExactly(
-                          org.assertj.core.groups.Tuple.tuple("web-primary", 100 - w),
-                          org.assertj.core.groups.Tuple.tuple("web-canary", w)));
+              () -> {
+                // The controller compiles after start returns: until then web:80 is not served.
+                ListenerConfig web = web();
+                assertThat(web).as("listener shop/web:80").isNotNull();
+                assertThat(web.route().rules()).isNotEmpty();
+                assertThat(web.route().rules().get(0).backends())
+                    .extracting(BackendConfig::service, BackendConfig::weight)
+                    .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("web-primary", 100 - w),
+                        org.assertj.core.groups.Tuple.tuple("web-canary", w));
+              });
     }
     await()
         .atMost(WAIT)

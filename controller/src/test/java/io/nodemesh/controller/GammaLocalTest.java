@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.controller.common.Problem;
-import io.nodemesh.controller.source.FileSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,12 +60,9 @@ class GammaLocalTest {
 
   @Test
   void weightStepsInTheRouteFileMoveTheSplitAndTheRouteBeatsTheSplit() throws Exception {
-    Files.writeString(dir.resolve("world.yaml"), ControllerLocalTest.WORLD);
-    Files.writeString(dir.resolve("split.yaml"), ControllerLocalTest.split(50, 50));
+    ControllerLocalTest.writeWorld(dir, 50, 50);
     Files.writeString(dir.resolve("route.yaml"), route(0));
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0), new FileSource(dir), null);
+    controller = ControllerLocalTest.startOn(dir);
     for (int w : List.of(0, 10, 30, 60, 100)) {
       Files.writeString(dir.resolve("route.yaml"), route(w));
       await()

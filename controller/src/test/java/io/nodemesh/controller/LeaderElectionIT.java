@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.controller.shadow.ShadowNames;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.testkit.MockApi;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -47,8 +48,7 @@ class LeaderElectionIT {
 
   @Test
   void exactlyOneReplicaWritesAndTheOtherTakesOverWhenItStops() {
-    client.services().inNamespace("shop").resource(service("shop", "web", "http:80")).create();
-    client.services().inNamespace("shop").resource(service("shop", "db", "5432")).create();
+    MockApi.create(client, service("shop", "web", "http:80"), service("shop", "db", "5432"));
     a = replica("replica-a");
     b = replica("replica-b");
 

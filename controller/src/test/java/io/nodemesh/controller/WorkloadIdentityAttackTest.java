@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -20,10 +21,10 @@ import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.controller.testing.TestPki;
+import io.nodemesh.testkit.LoopbackHttp;
 import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -71,27 +72,27 @@ class WorkloadIdentityAttackTest {
   String proxyA;
   String proxyB;
 
+  /** The mock API server's answer to a TokenReview: the user and pod of {@link #tokens}. */
+  TokenReview review(TokenReview asked) {
+    String token = asked.getSpec().getToken();
+    reviewed.add(token);
+    List<String> who = tokens.get(token);
+    return MockReviews.user(
+        who == null ? null : who.get(0),
+        null,
+        who != null ? asked.getSpec().getAudiences() : List.of(),
+        who != null && who.get(1) != null
+            ? Map.of(
+                "authentication.kubernetes.io/pod-uid",
+                List.of(who.get(1)),
+                "authentication.kubernetes.io/pod-name",
+                List.of("whatever"))
+            : null);
+  }
+
   @BeforeEach
   void start() throws Exception {
-    MockReviews.tokenReviews(
-        server,
-        client,
-        asked -> {
-          String token = asked.getSpec().getToken();
-          reviewed.add(token);
-          List<String> who = tokens.get(token);
-          return MockReviews.user(
-              who == null ? null : who.get(0),
-              null,
-              who != null ? asked.getSpec().getAudiences() : List.of(),
-              who != null && who.get(1) != null
-                  ? Map.of(
-                      "authentication.kubernetes.io/pod-uid",
-                      List.of(who.get(1)),
-                      "authentication.kubernetes.io/pod-name",
-                      List.of("whatever"))
-                  : null);
-        });
+    MockReviews.tokenReviews(server, client, this::review);
     proxyA = create(pod("nodemesh", "proxy-a", "nodemesh-proxy", "node-a")).getMetadata().getUid();
     proxyB = create(pod("nodemesh", "proxy-b", "nodemesh-proxy", "node-b")).getMetadata().getUid();
     create(pod("default", "local-1", "local", "node-a"));
@@ -184,16 +185,11 @@ class WorkloadIdentityAttackTest {
 
   HttpResponse<String> request(String token, String ns, String sa, String csr) throws Exception {
     String body = MeshConfigJson.mapper().writeValueAsString(new CertificateRequest(ns, sa, csr));
-    var b =
-        HttpRequest.newBuilder(
-                URI.create("https://127.0.0.1:" + controller.apiPort() + "/api/v1/certificates"))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return https.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return LoopbackHttp.postJson(
+        https,
+        URI.create("https://127.0.0.1:" + controller.apiPort() + "/api/v1/certificates"),
+        token,
+        body);
   }
 
   static String csr(KeyPair key) throws Exception {

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Corefiles as clusters ship them (src/test/resources/corefiles, named SHAPE-VERSION), through
@@ -30,24 +28,20 @@ class CorefileFixturesTest {
     }
   }
 
-  static Stream<Arguments> fixtures() {
-    return Stream.of(
-        Arguments.of("kubeadm-1.11.Corefile", "registry.k8s.io/coredns/coredns:v1.11.1"),
-        Arguments.of("k3s-1.10.Corefile", "rancher/mirrored-coredns-coredns:1.10.1"),
-        Arguments.of(
-            "eks-1.8.Corefile",
-            "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.8.7-eksbuild.3"),
-        Arguments.of(
-            "aks-1.9.Corefile", "mcr.microsoft.com/oss/kubernetes/coredns:v1.9.4-hotfix.20230322"),
-        Arguments.of("kubeadm-1.6.Corefile", "k8s.gcr.io/coredns:1.6.7"),
-        Arguments.of("stubs-1.8.Corefile", "k8s.gcr.io/coredns/coredns:v1.8.0"),
-        Arguments.of("crlf-1.8.Corefile", "coredns/coredns:1.8.6@sha256:5b6ec0d6de9baaf3"),
-        Arguments.of("kubeadm-1.2-proxy.Corefile", "k8s.gcr.io/coredns:1.2.6"),
-        Arguments.of("old-block-1.11.Corefile", "registry.k8s.io/coredns/coredns:v1.11.3"));
-  }
-
+  /** Each fixture and the CoreDNS image it ships with. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("fixtures")
+  @CsvSource({
+    "kubeadm-1.11.Corefile, registry.k8s.io/coredns/coredns:v1.11.1",
+    "k3s-1.10.Corefile, rancher/mirrored-coredns-coredns:1.10.1",
+    "eks-1.8.Corefile, 602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns"
+        + ":v1.8.7-eksbuild.3",
+    "aks-1.9.Corefile, mcr.microsoft.com/oss/kubernetes/coredns:v1.9.4-hotfix.20230322",
+    "kubeadm-1.6.Corefile, k8s.gcr.io/coredns:1.6.7",
+    "stubs-1.8.Corefile, k8s.gcr.io/coredns/coredns:v1.8.0",
+    "crlf-1.8.Corefile, coredns/coredns:1.8.6@sha256:5b6ec0d6de9baaf3",
+    "kubeadm-1.2-proxy.Corefile, k8s.gcr.io/coredns:1.2.6",
+    "old-block-1.11.Corefile, registry.k8s.io/coredns/coredns:v1.11.3",
+  })
   void prepareTwiceThenCleanupRestoresByteForByteAndEveryStepIsValid(String name, String image) {
     CoreDnsVersion version = CoreDnsVersion.fromImage(image).orElseThrow();
     String original = fixture(name);

@@ -78,6 +78,22 @@ class SmiKindsTest {
     assertThat(serialization.asYaml(split)).contains("weight: \"1\"").contains("weight: \"500m\"");
   }
 
+  /** A v1alpha1 TrafficSplit of web to web-a and web-b with these weights, as YAML writes them. */
+  private TrafficSplit v1alpha1Split(String weightA, String weightB) {
+    return (TrafficSplit)
+        SmiKinds.unmarshal(
+            serialization,
+            """
+            apiVersion: split.smi-spec.io/v1alpha1
+            kind: TrafficSplit
+            metadata: {name: s, namespace: shop}
+            spec:
+              service: web
+              backends: [{service: web-a, weight: %s}, {service: web-b, weight: %s}]
+            """
+                .formatted(weightA, weightB));
+  }
+
   @ParameterizedTest(name = "{0} and {1} -> {2} and {3}")
   @CsvSource({
     // What Flagger's and Argo Rollouts' SMI v1alpha1 providers write: whole-number strings.
@@ -89,19 +105,7 @@ class SmiKindsTest {
     "'\"2k\"', '\"1\"', 2000, 1",
   })
   void v1alpha1WeightForms(String a, String b, int weightA, int weightB) {
-    TrafficSplit split =
-        (TrafficSplit)
-            SmiKinds.unmarshal(
-                serialization,
-                """
-                apiVersion: split.smi-spec.io/v1alpha1
-                kind: TrafficSplit
-                metadata: {name: s, namespace: shop}
-                spec:
-                  service: web
-                  backends: [{service: web-a, weight: %s}, {service: web-b, weight: %s}]
-                """
-                    .formatted(a, b));
+    TrafficSplit split = v1alpha1Split(a, b);
     assertThat(SmiValidator.validate(split)).isEmpty();
     assertThat(split.getSpec().getBackends())
         .extracting(TrafficSplitBackend::getWeight)
@@ -120,19 +124,7 @@ class SmiKindsTest {
     "'1.5'",
   })
   void v1alpha1WeightsThatAreNoWeightAreReportedOnTheField(String weight) {
-    TrafficSplit split =
-        (TrafficSplit)
-            SmiKinds.unmarshal(
-                serialization,
-                """
-                apiVersion: split.smi-spec.io/v1alpha1
-                kind: TrafficSplit
-                metadata: {name: s, namespace: shop}
-                spec:
-                  service: web
-                  backends: [{service: web-a, weight: %s}, {service: web-b, weight: "1"}]
-                """
-                    .formatted(weight));
+    TrafficSplit split = v1alpha1Split(weight, "\"1\"");
     assertThat(SmiValidator.validate(split))
         .singleElement()
         .satisfies(p -> assertThat(p.field()).isEqualTo("spec.backends[0].weight"));
@@ -276,33 +268,39 @@ class SmiKindsTest {
     assertThat(SmiKinds.unmarshal(serialization, yaml)).isInstanceOf(Service.class);
   }
 
-  @Test
-  void modelForMapsEveryAcceptedVersionAndNothingElse() {
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha2", "TrafficSplit"))
-        .contains(TrafficSplit.class);
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha3", "TrafficSplit"))
-        .contains(TrafficSplit.class);
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha4", "TrafficSplit"))
-        .contains(TrafficSplit.class);
-    assertThat(SmiKinds.modelFor("specs.smi-spec.io/v1alpha3", "HTTPRouteGroup"))
-        .contains(HTTPRouteGroup.class);
-    assertThat(SmiKinds.modelFor("specs.smi-spec.io/v1alpha4", "TCPRoute"))
-        .contains(TCPRoute.class);
-    assertThat(SmiKinds.modelFor("specs.smi-spec.io/v1alpha4", "UDPRoute"))
-        .contains(UDPRoute.class);
-    assertThat(SmiKinds.modelFor("access.smi-spec.io/v1alpha2", "TrafficTarget"))
-        .contains(TrafficTarget.class);
-    assertThat(SmiKinds.modelFor("access.smi-spec.io/v1alpha3", "TrafficTarget"))
-        .contains(TrafficTarget.class);
-
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha1", "TrafficSplit"))
-        .contains(TrafficSplit.class);
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha0", "TrafficSplit")).isEmpty();
-    assertThat(SmiKinds.modelFor("specs.smi-spec.io/v1alpha2", "HTTPRouteGroup")).isEmpty();
-    assertThat(SmiKinds.modelFor("access.smi-spec.io/v1alpha4", "TrafficTarget")).isEmpty();
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha4", "HTTPRouteGroup")).isEmpty();
-    assertThat(SmiKinds.modelFor(null, "TrafficSplit")).isEmpty();
-    assertThat(SmiKinds.modelFor("split.smi-spec.io/v1alpha4", null)).isEmpty();
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @CsvSource({
+    "split.smi-spec.io/v1alpha1, TrafficSplit, TrafficSplit",
+    "split.smi-spec.io/v1alpha2, TrafficSplit, TrafficSplit",
+    "split.smi-spec.io/v1alpha3, TrafficSplit, TrafficSplit",
+    "split.smi-spec.io/v1alpha4, TrafficSplit, TrafficSplit",
+    "specs.smi-spec.io/v1alpha3, HTTPRouteGroup, HTTPRouteGroup",
+    "specs.smi-spec.io/v1alpha4, TCPRoute, TCPRoute",
+    "specs.smi-spec.io/v1alpha4, UDPRoute, UDPRoute",
+    "access.smi-spec.io/v1alpha2, TrafficTarget, TrafficTarget",
+    "access.smi-spec.io/v1alpha3, TrafficTarget, TrafficTarget",
+    "split.smi-spec.io/v1alpha0, TrafficSplit, ",
+    "specs.smi-spec.io/v1alpha2, HTTPRouteGroup, ",
+    "access.smi-spec.io/v1alpha4, TrafficTarget, ",
+    "split.smi-spec.io/v1alpha4, HTTPRouteGroup, ",
+    ", TrafficSplit, ",
+    "split.smi-spec.io/v1alpha4, , ",
+  })
+  void modelForMapsEveryAcceptedVersionAndNothingElse(
+      String apiVersion, String kind, String model) {
+    Map<String, Class<?>> models =
+        Map.of(
+            "TrafficSplit", TrafficSplit.class,
+            "HTTPRouteGroup", HTTPRouteGroup.class,
+            "TCPRoute", TCPRoute.class,
+            "UDPRoute", UDPRoute.class,
+            "TrafficTarget", TrafficTarget.class);
+    if (model == null) {
+      assertThat(SmiKinds.modelFor(apiVersion, kind)).isEmpty();
+    } else {
+      assertThat(SmiKinds.modelFor(apiVersion, kind).<Class<?>>map(c -> c))
+          .contains(models.get(model));
+    }
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class SmiValidatorTest {
@@ -432,32 +433,25 @@ class SmiValidatorTest {
               "TrafficTarget shop/obj: spec.destination.name: is required");
     }
 
-    @Test
-    void destinationMustBeInTheTargetsOwnNamespace() {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(
+        delimiter = '|',
+        quoteCharacter = '"',
+        value = {
+          "bank |       | TrafficTarget shop/obj: spec.destination.namespace: must be the"
+              + " TrafficTarget's own namespace 'shop' or absent (got 'bank')",
+          "     | 70000 | TrafficTarget shop/obj: spec.destination.port: must be between 1 and"
+              + " 65535 (got 70000)",
+        })
+    void destinationMustBeInTheTargetsOwnNamespaceAndItsPortInRange(
+        String namespace, Integer port, String message) {
       TrafficTarget target =
           target(
-              new IdentityBindingSubject("ServiceAccount", "api", "bank", null),
+              new IdentityBindingSubject("ServiceAccount", "api", namespace, port),
               oneRule,
               List.of(sa("web")));
 
-      assertThat(messages(SmiValidator.validate(target)))
-          .containsExactly(
-              "TrafficTarget shop/obj: spec.destination.namespace: must be the TrafficTarget's own"
-                  + " namespace 'shop' or absent (got 'bank')");
-    }
-
-    @Test
-    void destinationPortMustBeInRange() {
-      TrafficTarget target =
-          target(
-              new IdentityBindingSubject("ServiceAccount", "api", null, 70000),
-              oneRule,
-              List.of(sa("web")));
-
-      assertThat(messages(SmiValidator.validate(target)))
-          .containsExactly(
-              "TrafficTarget shop/obj: spec.destination.port: must be between 1 and 65535 (got"
-                  + " 70000)");
+      assertThat(messages(SmiValidator.validate(target))).containsExactly(message);
     }
 
     @Test

@@ -1,15 +1,10 @@
 package io.nodemesh.testkit;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,21 +16,17 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An HTTP/2-only backend (h2c with prior knowledge) that answers {@code h2 <path>}. */
-public final class H2Backend implements AutoCloseable {
+public final class H2Backend extends NettyServer {
   public final AtomicInteger requests = new AtomicInteger();
 
   /** How many of the next requests get a 503 instead of the answer. */
   public final AtomicInteger failNext = new AtomicInteger();
 
-  private final EventLoopGroup group =
-      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-  private final Channel server;
   private final long delayMillis;
 
   public H2Backend() throws InterruptedException {
@@ -48,27 +39,15 @@ public final class H2Backend implements AutoCloseable {
    */
   public H2Backend(long maxStreams, long delayMillis) throws InterruptedException {
     this.delayMillis = delayMillis;
-    server =
-        new ServerBootstrap()
-            .group(group)
-            .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            Http2FrameCodecBuilder.forServer()
-                                .initialSettings(
-                                    Http2Settings.defaultSettings()
-                                        .maxConcurrentStreams(maxStreams))
-                                .build())
-                        .addLast(new Http2MultiplexHandler(new StreamInit()));
-                  }
-                })
-            .bind("127.0.0.1", 0)
-            .sync()
-            .channel();
+    bind(
+        pipeline ->
+            pipeline
+                .addLast(
+                    Http2FrameCodecBuilder.forServer()
+                        .initialSettings(
+                            Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                        .build())
+                .addLast(new Http2MultiplexHandler(new StreamInit())));
   }
 
   private final class StreamInit extends ChannelInitializer<Channel> {
@@ -100,15 +79,5 @@ public final class H2Backend implements AutoCloseable {
                 }
               });
     }
-  }
-
-  public int port() {
-    return ((InetSocketAddress) server.localAddress()).getPort();
-  }
-
-  @Override
-  public void close() {
-    server.close();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }

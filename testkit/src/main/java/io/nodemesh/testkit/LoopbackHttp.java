@@ -22,4 +22,18 @@ public final class LoopbackHttp {
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
+
+  /** {@code POST} of a JSON body to uri, as the bearer of token unless it is null (30 s). */
+  public static HttpResponse<String> postJson(HttpClient http, URI uri, String token, String json)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
 }

@@ -5,6 +5,7 @@ import static io.nodemesh.testkit.K8s.terminating;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.ListenerAccess;
@@ -13,39 +14,70 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.RequestView;
-import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.compile.TestSettings;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.IdentityBindingSubject;
-import io.nodemesh.smi.TCPMatch;
 import io.nodemesh.smi.TCPRoute;
-import io.nodemesh.smi.TCPRouteSpec;
 import io.nodemesh.smi.TrafficTarget;
 import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.smi.TrafficTargetSpec;
+import io.nodemesh.testkit.GatewayApi;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.SmiRoutes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 class AccessCompilerTest {
-  private static final CompileSettings ACL =
-      new CompileSettings(
-          "nodemesh",
-          "mesh",
-          Map.of(
-              Protocol.HTTP, new PortRange(5000, 5009),
-              Protocol.TCP, new PortRange(6000, 6009),
-              Protocol.UDP, new PortRange(7000, 7009)),
-          true);
+  private static final CompileSettings ACL = TestSettings.settings(true);
+
+  /** A TrafficTarget rule on an HTTPRouteGroup, for these of its matches (none: all of them). */
+  static TrafficTargetRule httpRule(String group, String... matches) {
+    return new TrafficTargetRule(
+        "HTTPRouteGroup", group, matches.length == 0 ? null : List.of(matches));
+  }
+
+  /** A TrafficTarget rule on a TCPRoute. */
+  static TrafficTargetRule tcpRule(String route) {
+    return new TrafficTargetRule("TCPRoute", route, null);
+  }
+
+  /** Lets sa default/web GET /api (api-routes/read) on the pods of sa shop/{destSa}. */
+  static TrafficTarget webReads(String name, String destSa) {
+    return target(name, destSa, List.of("default/web"), httpRule("api-routes", "read"));
+  }
+
+  /** Adds pod shop/api-v2-1 (sa api-v2, 10.0.0.11) with its Service shop/api-v2 on http:80. */
+  static List<HasMetadata> withApiV2(List<HasMetadata> w) {
+    w.add(pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
+    w.add(K8s.service("shop", "api-v2", "http:80"));
+    w.add(K8s.slice("shop", "api-v2", "http", 8080, "10.0.0.11"));
+    return w;
+  }
+
+  /** The pods among the objects, by namespace and name, as {@code explain} looks them up. */
+  static BiFunction<String, String, Pod> pods(List<HasMetadata> objects) {
+    return (ns, name) ->
+        objects.stream()
+            .filter(o -> o instanceof Pod)
+            .map(o -> (Pod) o)
+            .filter(
+                p ->
+                    p.getMetadata().getNamespace().equals(ns)
+                        && p.getMetadata().getName().equals(name))
+            .findFirst()
+            .orElse(null);
+  }
 
   static TrafficTarget target(
       String name, String destSa, List<String> sources, TrafficTargetRule... rules) {
@@ -64,11 +96,7 @@ class AccessCompilerTest {
   }
 
   static TCPRoute tcpRoute(String name, Integer... ports) {
-    TCPRoute r = new TCPRoute();
-    r.getMetadata().setNamespace("shop");
-    r.getMetadata().setName(name);
-    r.setSpec(new TCPRouteSpec(new TCPMatch(null, List.of(ports))));
-    return r;
+    return SmiRoutes.tcpRoute("shop", name, ports);
   }
 
   /**
@@ -128,6 +156,20 @@ class AccessCompilerTest {
             p == Protocol.HTTP ? RequestView.of(method, path, null) : null);
   }
 
+  static void assertDenied(MeshConfig c, String listener, String ip, String method, String path) {
+    assertThat(decide(c, listener, ip, method, path)).isInstanceOf(AccessDecision.Deny.class);
+  }
+
+  static void assertAllowed(MeshConfig c, String listener, String ip, String method, String path) {
+    assertThat(decide(c, listener, ip, method, path)).isInstanceOf(AccessDecision.Allow.class);
+  }
+
+  /** An HTTPRoute shop/api on the Service shop/api with these rules (YAML, at column 0). */
+  static HasMetadata apiRoute(String rules) {
+    return GatewayApi.read(
+        GatewayApi.httpRoute("shop", "api", GatewayApi.serviceParent("api"), rules));
+  }
+
   @Test
   void identitiesComeFromLivePodsWithDefaultServiceAccount() {
     CompileResult r = compile(world());
@@ -166,47 +208,27 @@ class AccessCompilerTest {
   @Test
   void rulesSelectMatchesAndTheRestIsDenied() {
     List<HasMetadata> w = world();
-    w.add(
-        target(
-            "web-to-api",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+    w.add(webReads("web-to-api", "api"));
     MeshConfig c = compile(w).config();
     assertThat(decide(c, "shop/api:80", "10.0.0.2", "GET", "/api/x"))
         .isEqualTo(
             new AccessDecision.Allow(
                 "shop/web-to-api", "HTTPRouteGroup shop/api-routes", "api-routes/read"));
-    assertThat(decide(c, "shop/api:80", "10.0.0.2", "POST", "/api/x"))
-        .isInstanceOf(AccessDecision.Deny.class);
-    assertThat(decide(c, "shop/api:80", "10.0.0.3", "GET", "/api/x"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(c, "shop/api:80", "10.0.0.2", "POST", "/api/x");
+    assertDenied(c, "shop/api:80", "10.0.0.3", "GET", "/api/x");
     // The HTTP rule grants nothing on the TCP listeners of another service account.
-    assertThat(decide(c, "shop/db:5432", "10.0.0.2", null, null))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(c, "shop/db:5432", "10.0.0.2", null, null);
   }
 
   @Test
   void tcpRoutePortsMatchPodPortsAndAlsoOpenHttp() {
     List<HasMetadata> w = world();
-    w.add(
-        target(
-            "batch-to-db",
-            "db",
-            List.of("default/default"),
-            new TrafficTargetRule("TCPRoute", "pg", null)));
+    w.add(target("batch-to-db", "db", List.of("default/default"), tcpRule("pg")));
     w.add(tcpRoute("api-pod-port", 8080));
-    w.add(
-        target(
-            "batch-to-api",
-            "api",
-            List.of("default/default"),
-            new TrafficTargetRule("TCPRoute", "api-pod-port", null)));
+    w.add(target("batch-to-api", "api", List.of("default/default"), tcpRule("api-pod-port")));
     MeshConfig c = compile(w).config();
-    assertThat(decide(c, "shop/db:5432", "10.0.0.3", null, null))
-        .isInstanceOf(AccessDecision.Allow.class);
-    assertThat(decide(c, "shop/db:6379", "10.0.0.3", null, null))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertAllowed(c, "shop/db:5432", "10.0.0.3", null, null);
+    assertDenied(c, "shop/db:6379", "10.0.0.3", null, null);
     // 8080 is api's pod port: a TCPRoute on it allows every request on the HTTP listener.
     assertThat(decide(c, "shop/api:80", "10.0.0.3", "DELETE", "/anything"))
         .isEqualTo(
@@ -224,8 +246,7 @@ class AccessCompilerTest {
         .extracting(ListenerAccess::grants)
         .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
         .isEmpty();
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api");
     assertThat(r.problems())
         .map(Problem::toString)
         .anySatisfy(
@@ -238,24 +259,14 @@ class AccessCompilerTest {
   @Test
   void aTrafficTargetWithoutSourcesOrDestinationAllowsNothingAndIsReported() {
     List<HasMetadata> w = world();
-    w.add(
-        target(
-            "no-sources",
-            "api",
-            List.of(),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
+    w.add(target("no-sources", "api", List.of(), httpRule("api-routes")));
     TrafficTarget noDest =
-        target(
-            "no-destination",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null));
+        target("no-destination", "api", List.of("default/web"), httpRule("api-routes"));
     noDest.getSpec().setDestination(null);
     w.add(noDest);
     CompileResult r = compile(w);
     assertThat(r.config().access().listeners()).flatMap(ListenerAccess::grants).isEmpty();
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api");
     assertThat(r.problems())
         .map(Problem::toString)
         .anySatisfy(p -> assertThat(p).startsWith("TrafficTarget shop/no-sources: spec.sources:"))
@@ -271,8 +282,8 @@ class AccessCompilerTest {
             "typos",
             "api",
             List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("raed")),
-            new TrafficTargetRule("TCPRoute", "nope", null)));
+            httpRule("api-routes", "raed"),
+            tcpRule("nope")));
     CompileResult r = compile(w);
     assertThat(r.problems())
         .map(Problem::reason)
@@ -284,12 +295,7 @@ class AccessCompilerTest {
   void aNewTrafficTargetChangesTheVersionAndOffCompilesNoAccess() {
     List<HasMetadata> w = world();
     CompileResult before = compile(w);
-    w.add(
-        target(
-            "web-to-api",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
+    w.add(target("web-to-api", "api", List.of("default/web"), httpRule("api-routes")));
     Topology t = Topology.from(SourceSnapshot.of(w), List.of());
     CompileResult after = MeshCompiler.compile(t, ACL, before.allocation(), before.config(), 1);
     assertThat(after.config().version()).isGreaterThan(before.config().version());

@@ -1,70 +1,44 @@
 package io.nodemesh.controller.access;
 
+import static io.nodemesh.controller.access.AccessCompilerTest.pods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.common.PortRange;
-import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.compile.TestSettings;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
-import io.nodemesh.smi.TrafficTargetRule;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 class ExplainerTest {
   private static MeshConfig config(boolean acl, List<HasMetadata> objects) {
-    CompileSettings s =
-        new CompileSettings(
-            "nodemesh",
-            "mesh",
-            Map.of(
-                Protocol.HTTP, new PortRange(5000, 5009),
-                Protocol.TCP, new PortRange(6000, 6009),
-                Protocol.UDP, new PortRange(7000, 7009)),
-            acl);
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
-    return MeshCompiler.compile(t, s, PortAllocation.empty(), null, 1).config();
+    return MeshCompiler.compile(t, TestSettings.settings(acl), PortAllocation.empty(), null, 1)
+        .config();
   }
 
-  private static BiFunction<String, String, Pod> pods(List<HasMetadata> objects) {
-    return (ns, name) ->
-        objects.stream()
-            .filter(o -> o instanceof Pod)
-            .map(o -> (Pod) o)
-            .filter(
-                p ->
-                    p.getMetadata().getNamespace().equals(ns)
-                        && p.getMetadata().getName().equals(name))
-            .findFirst()
-            .orElse(null);
+  /** What explain says of a connection from this pod (or IP) to this host. */
+  private static Explanation explain(
+      MeshConfig c, List<HasMetadata> objects, String from, String host) {
+    return Explainer.explain(c, pods(objects), from, host, null, null, Map.of());
+  }
+
+  /** What explain says of a request from default/web-1 that web-to-api lets GET /api. */
+  private static Explanation explainWebReads(String host, String method, String target) {
+    List<HasMetadata> w = AccessCompilerTest.world();
+    w.add(AccessCompilerTest.webReads("web-to-api", "api"));
+    return Explainer.explain(
+        config(true, w), pods(w), "default/web-1", host, method, target, Map.of());
   }
 
   @Test
   void allowedNamesTheTargetAndTheRoute() {
-    List<HasMetadata> w = AccessCompilerTest.world();
-    w.add(
-        AccessCompilerTest.target(
-            "web-to-api",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
-    Explanation e =
-        Explainer.explain(
-            config(true, w),
-            pods(w),
-            "default/web-1",
-            "API.shop.mesh.",
-            "get",
-            "/api/x?y",
-            Map.of());
+    Explanation e = explainWebReads("API.shop.mesh.", "get", "/api/x?y");
     assertThat(e.allowed()).isTrue();
     assertThat(e.sourceIp()).isEqualTo("10.0.0.2");
     assertThat(e.sourceServiceAccount()).isEqualTo("default/web");
@@ -81,22 +55,7 @@ class ExplainerTest {
 
   @Test
   void explainJudgesTheCanonicalPathAsTheProxyDoes() {
-    List<HasMetadata> w = AccessCompilerTest.world();
-    w.add(
-        AccessCompilerTest.target(
-            "web-to-api",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
-    Explanation e =
-        Explainer.explain(
-            config(true, w),
-            pods(w),
-            "default/web-1",
-            "api.shop.mesh",
-            "GET",
-            "/api/%2e%2e/admin",
-            Map.of());
+    Explanation e = explainWebReads("api.shop.mesh", "GET", "/api/%2e%2e/admin");
     assertThat(e.allowed()).isFalse();
     assertThat(e.request()).isEqualTo("GET /admin");
   }
@@ -104,42 +63,26 @@ class ExplainerTest {
   @Test
   void deniedAndOffAndUnknowns() {
     List<HasMetadata> w = AccessCompilerTest.world();
-    Explanation denied =
-        Explainer.explain(
-            config(true, w), pods(w), "default/web-1", "db.shop:6379", null, null, Map.of());
+    Explanation denied = explain(config(true, w), w, "default/web-1", "db.shop:6379");
     assertThat(denied.allowed()).isFalse();
     assertThat(denied.protocol()).isEqualTo("tcp");
     assertThat(denied.message())
         .isEqualTo("no TrafficTarget allows sa default/web to connect to shop/db:6379 (tcp)");
     assertThat(denied.render()).contains("reason:      not_allowed");
 
-    Explanation off =
-        Explainer.explain(
-            config(false, w), pods(w), "10.9.9.9", "api.shop.mesh", null, null, Map.of());
+    Explanation off = explain(config(false, w), w, "10.9.9.9", "api.shop.mesh");
     assertThat(off.allowed()).isTrue();
     assertThat(off.acl()).isFalse();
     assertThat(off.render()).contains("acl:         off");
 
     MeshConfig c = config(true, w);
-    assertThatThrownBy(
-            () ->
-                Explainer.explain(
-                    c, pods(w), "default/ghost", "api.shop.mesh", null, null, Map.of()))
+    assertThatThrownBy(() -> explain(c, w, "default/ghost", "api.shop.mesh"))
         .hasMessage("pod 'default/ghost' not found");
-    assertThatThrownBy(
-            () ->
-                Explainer.explain(
-                    c, pods(w), "default/web-1", "nope.shop.mesh", null, null, Map.of()))
+    assertThatThrownBy(() -> explain(c, w, "default/web-1", "nope.shop.mesh"))
         .hasMessage("no meshed service shop/nope");
-    assertThatThrownBy(
-            () ->
-                Explainer.explain(
-                    c, pods(w), "default/web-1", "db.shop.mesh", null, null, Map.of()))
+    assertThatThrownBy(() -> explain(c, w, "default/web-1", "db.shop.mesh"))
         .hasMessage("service shop/db has ports [5432, 6379]; add one");
-    assertThatThrownBy(
-            () ->
-                Explainer.explain(
-                    c, pods(w), "default/web-1", "db.shop.mesh:1", null, null, Map.of()))
+    assertThatThrownBy(() -> explain(c, w, "default/web-1", "db.shop.mesh:1"))
         .hasMessage("service shop/db has no meshed port 1 (ports [5432, 6379])");
   }
 }

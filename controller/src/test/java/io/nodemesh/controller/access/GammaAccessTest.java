@@ -1,9 +1,12 @@
 package io.nodemesh.controller.access;
 
+import static io.nodemesh.controller.access.AccessCompilerTest.apiRoute;
 import static io.nodemesh.controller.access.AccessCompilerTest.compile;
+import static io.nodemesh.controller.access.AccessCompilerTest.httpRule;
 import static io.nodemesh.controller.access.AccessCompilerTest.target;
+import static io.nodemesh.controller.access.AccessCompilerTest.webReads;
+import static io.nodemesh.controller.access.AccessCompilerTest.withApiV2;
 import static io.nodemesh.controller.access.AccessCompilerTest.world;
-import static io.nodemesh.testkit.K8s.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,9 +15,6 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.access.RequestView;
-import io.nodemesh.smi.SmiKinds;
-import io.nodemesh.smi.TrafficTargetRule;
-import io.nodemesh.testkit.K8s;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,23 +26,12 @@ class GammaAccessTest {
 
   /** shop/api routed by an HTTPRoute to shop/api-v2, whose pod runs as shop/api-v2. */
   static List<HasMetadata> routed() {
-    List<HasMetadata> w = world();
-    w.add(pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
-    w.add(K8s.service("shop", "api-v2", "http:80"));
-    w.add(K8s.slice("shop", "api-v2", "http", 8080, "10.0.0.11"));
+    List<HasMetadata> w = withApiV2(world());
     w.add(
-        (HasMetadata)
-            SmiKinds.unmarshal(
-                SmiKinds.newSerialization(),
-                """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: HTTPRoute
-                metadata: {name: api, namespace: shop}
-                spec:
-                  parentRefs: [{name: api, kind: Service, group: ""}]
-                  rules:
-                  - backendRefs: [{name: api-v2, port: 80}]
-                """));
+        apiRoute(
+            """
+            - backendRefs: [{name: api-v2, port: 80}]
+            """));
     return w;
   }
 
@@ -58,12 +47,7 @@ class GammaAccessTest {
   @Test
   void aTrafficTargetToTheRoutesBackendAdmitsItsPodsOnly() {
     List<HasMetadata> w = routed();
-    w.add(
-        target(
-            "web-to-api-v2",
-            "api-v2",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+    w.add(webReads("web-to-api-v2", "api-v2"));
     MeshConfig c = compile(w).config();
 
     AccessPolicy.Admission web = admit(c, "10.0.0.2", "GET", "/api");
@@ -80,12 +64,7 @@ class GammaAccessTest {
   @Test
   void aTrafficTargetToTheRootOnlyDoesNotReachTheRoutesBackend() {
     List<HasMetadata> w = routed();
-    w.add(
-        target(
-            "web-to-api",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", null)));
+    w.add(target("web-to-api", "api", List.of("default/web"), httpRule("api-routes")));
     MeshConfig c = compile(w).config();
 
     AccessPolicy.Admission web = admit(c, "10.0.0.2", "GET", "/api");

@@ -1,19 +1,17 @@
 package io.nodemesh.controller.access;
 
+import static io.nodemesh.controller.access.AccessCompilerTest.apiRoute;
+import static io.nodemesh.controller.access.AccessCompilerTest.withApiV2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.common.PortRange;
-import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
+import io.nodemesh.controller.compile.TestSettings;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
-import io.nodemesh.smi.SmiKinds;
-import io.nodemesh.testkit.K8s;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,45 +20,28 @@ import org.junit.jupiter.api.Test;
 class GammaExplainTest {
 
   static List<HasMetadata> world() {
-    List<HasMetadata> w = AccessCompilerTest.world();
-    w.add(K8s.pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
-    w.add(K8s.service("shop", "api-v2", "http:80"));
-    w.add(K8s.slice("shop", "api-v2", "http", 8080, "10.0.0.11"));
+    List<HasMetadata> w = withApiV2(AccessCompilerTest.world());
     w.add(
-        (HasMetadata)
-            SmiKinds.unmarshal(
-                SmiKinds.newSerialization(),
-                """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: HTTPRoute
-                metadata: {name: api, namespace: shop}
-                spec:
-                  parentRefs: [{name: api, kind: Service, group: ""}]
-                  rules:
-                  - matches:
-                    - path: {type: PathPrefix, value: /v2}
-                    - headers: [{name: x-canary, value: "1"}]
-                    - queryParams: [{name: beta, value: "on"}]
-                    backendRefs: [{name: api-v2, port: 80}]
-                  - matches:
-                    - path: {type: PathPrefix, value: /api}
-                    backendRefs: [{name: api, port: 80}]
-                """));
+        apiRoute(
+            """
+            - matches:
+              - path: {type: PathPrefix, value: /v2}
+              - headers: [{name: x-canary, value: "1"}]
+              - queryParams: [{name: beta, value: "on"}]
+              backendRefs: [{name: api-v2, port: 80}]
+            - matches:
+              - path: {type: PathPrefix, value: /api}
+              backendRefs: [{name: api, port: 80}]
+            """));
     return w;
   }
 
   static Explanation explain(String path, Map<String, List<String>> headers) {
     List<HasMetadata> w = world();
     Topology t = Topology.from(SourceSnapshot.of(w), List.of());
-    CompileSettings s =
-        new CompileSettings(
-            "nodemesh",
-            "mesh",
-            Map.of(
-                Protocol.HTTP, new PortRange(5000, 5009),
-                Protocol.TCP, new PortRange(6000, 6009),
-                Protocol.UDP, new PortRange(7000, 7009)));
-    MeshConfig c = MeshCompiler.compile(t, s, PortAllocation.empty(), null, 1).config();
+    MeshConfig c =
+        MeshCompiler.compile(t, TestSettings.settings(false), PortAllocation.empty(), null, 1)
+            .config();
     return Explainer.explain(
         c, (ns, name) -> (Pod) null, "10.0.0.2", "api.shop.mesh", "GET", path, headers);
   }

@@ -1,17 +1,18 @@
 package io.nodemesh.controller.access;
 
+import static io.nodemesh.controller.access.AccessCompilerTest.assertAllowed;
+import static io.nodemesh.controller.access.AccessCompilerTest.assertDenied;
 import static io.nodemesh.controller.access.AccessCompilerTest.compile;
-import static io.nodemesh.controller.access.AccessCompilerTest.decide;
+import static io.nodemesh.controller.access.AccessCompilerTest.httpRule;
 import static io.nodemesh.controller.access.AccessCompilerTest.target;
+import static io.nodemesh.controller.access.AccessCompilerTest.webReads;
 import static io.nodemesh.controller.access.AccessCompilerTest.world;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.smi.HTTPMatch;
-import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.testkit.K8s;
 import java.util.List;
 import java.util.Map;
@@ -24,35 +25,32 @@ import org.junit.jupiter.api.Test;
  */
 class HostileRegexCompileTest {
 
-  @Test
-  void refusedRegexesNameTheirFieldAndTheRestOfTheMeshCompiles() {
+  /**
+   * The access world with shop/web split to shop/web-v2 by the matches of this group, the target
+   * letting default/batch use the group on api's pods, and web-reads as a well-behaved neighbour.
+   */
+  private static CompileResult compileWithGroup(String target, String group, HTTPMatch... matches) {
     List<HasMetadata> w = world();
-    // Services and a split whose group is hostile; a good group and target next to them.
     w.add(K8s.service("shop", "web", "http:80"));
     w.add(K8s.service("shop", "web-v2", "http:80"));
     w.add(K8s.slice("shop", "web-v2", "http", 8082, "10.0.2.1"));
-    w.add(
-        K8s.group(
-            "shop",
+    w.add(K8s.group("shop", group, matches));
+    w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), group));
+    w.add(target(target, "api", List.of("default/batch"), httpRule(group)));
+    w.add(webReads("web-reads", "api"));
+    return compile(w);
+  }
+
+  @Test
+  void refusedRegexesNameTheirFieldAndTheRestOfTheMeshCompiles() {
+    // A split whose group is hostile; a good group and target next to them.
+    CompileResult r =
+        compileWithGroup(
+            "hostile",
             "routes",
             new HTTPMatch("back", "/(a+)\\1", null, null),
             new HTTPMatch("ahead", null, null, Map.of("x-user", "(?=admin).*")),
-            new HTTPMatch("long", "/" + "x".repeat(2_000), null, null)));
-    w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), "routes"));
-    w.add(
-        target(
-            "hostile",
-            "api",
-            List.of("default/batch"),
-            new TrafficTargetRule("HTTPRouteGroup", "routes", null)));
-    w.add(
-        target(
-            "web-reads",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
-
-    CompileResult r = compile(w);
+            new HTTPMatch("long", "/" + "x".repeat(2_000), null, null));
     List<String> problems = r.problems().stream().map(Problem::toString).toList();
 
     assertThat(problems)
@@ -88,13 +86,10 @@ class HostileRegexCompileTest {
                 .route()
                 .split())
         .isEmpty();
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa");
     // The other TrafficTarget still works.
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items"))
-        .isInstanceOf(AccessDecision.Allow.class);
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "POST", "/api/items"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertAllowed(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items");
+    assertDenied(r.config(), "shop/api:80", "10.0.0.2", "POST", "/api/items");
   }
 
   @Test
@@ -105,26 +100,7 @@ class HostileRegexCompileTest {
     for (int i = 0; i < many.length; i++) {
       many[i] = new HTTPMatch("m" + i, "/(.*a){21}$", null, null);
     }
-    List<HasMetadata> w = world();
-    w.add(K8s.service("shop", "web", "http:80"));
-    w.add(K8s.service("shop", "web-v2", "http:80"));
-    w.add(K8s.slice("shop", "web-v2", "http", 8082, "10.0.2.1"));
-    w.add(K8s.group("shop", "many", many));
-    w.add(K8s.withMatches(K8s.split("shop", "canary", "web", "web-v2", 1), "many"));
-    w.add(
-        target(
-            "big",
-            "api",
-            List.of("default/batch"),
-            new TrafficTargetRule("HTTPRouteGroup", "many", null)));
-    w.add(
-        target(
-            "web-reads",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
-
-    CompileResult r = compile(w);
+    CompileResult r = compileWithGroup("big", "many", many);
 
     assertThat(r.problems().stream().map(Problem::toString))
         .anySatisfy(
@@ -139,9 +115,7 @@ class HostileRegexCompileTest {
                 assertThat(p)
                     .startsWith("TrafficTarget shop/big: spec.rules: the regexes of rule")
                     .contains("1044 steps"));
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa"))
-        .isInstanceOf(AccessDecision.Deny.class);
-    assertThat(decide(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items"))
-        .isInstanceOf(AccessDecision.Allow.class);
+    assertDenied(r.config(), "shop/api:80", "10.0.0.3", "GET", "/aa");
+    assertAllowed(r.config(), "shop/api:80", "10.0.0.2", "GET", "/api/items");
   }
 }

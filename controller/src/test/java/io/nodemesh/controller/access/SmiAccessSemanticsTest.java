@@ -1,15 +1,21 @@
 package io.nodemesh.controller.access;
 
+import static io.nodemesh.controller.access.AccessCompilerTest.assertAllowed;
+import static io.nodemesh.controller.access.AccessCompilerTest.assertDenied;
 import static io.nodemesh.controller.access.AccessCompilerTest.compile;
 import static io.nodemesh.controller.access.AccessCompilerTest.decide;
+import static io.nodemesh.controller.access.AccessCompilerTest.httpRule;
+import static io.nodemesh.controller.access.AccessCompilerTest.pods;
 import static io.nodemesh.controller.access.AccessCompilerTest.target;
 import static io.nodemesh.controller.access.AccessCompilerTest.tcpRoute;
+import static io.nodemesh.controller.access.AccessCompilerTest.tcpRule;
+import static io.nodemesh.controller.access.AccessCompilerTest.webReads;
+import static io.nodemesh.controller.access.AccessCompilerTest.withApiV2;
 import static io.nodemesh.controller.access.AccessCompilerTest.world;
 import static io.nodemesh.testkit.K8s.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.controller.common.Problem;
@@ -18,7 +24,6 @@ import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.smi.HTTPMatch;
 import io.nodemesh.smi.IdentityBindingSubject;
 import io.nodemesh.smi.TrafficTarget;
-import io.nodemesh.smi.TrafficTargetRule;
 import io.nodemesh.testkit.K8s;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,18 +48,16 @@ class SmiAccessSemanticsTest {
             "path-specific",
             "api",
             List.of("monitoring/prometheus"),
-            new TrafficTargetRule("TCPRoute", "the-routes", null),
-            new TrafficTargetRule("HTTPRouteGroup", "the-routes", List.of("metrics"))));
+            tcpRule("the-routes"),
+            httpRule("the-routes", "metrics")));
     MeshConfig c = compile(w).config();
 
     assertThat(decide(c, "shop/api:80", "10.0.0.20", "GET", "/metrics"))
         .isEqualTo(
             new AccessDecision.Allow(
                 "shop/path-specific", "HTTPRouteGroup shop/the-routes", "the-routes/metrics"));
-    assertThat(decide(c, "shop/api:80", "10.0.0.20", "GET", "/admin/users"))
-        .isInstanceOf(AccessDecision.Deny.class);
-    assertThat(decide(c, "shop/api:80", "10.0.0.20", "DELETE", "/metrics"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(c, "shop/api:80", "10.0.0.20", "GET", "/admin/users");
+    assertDenied(c, "shop/api:80", "10.0.0.20", "DELETE", "/metrics");
   }
 
   /** Declared, not resolved: a missing group does not make the TCPRoute grant every request. */
@@ -62,15 +65,8 @@ class SmiAccessSemanticsTest {
   void aTcpRouteBesideAMissingHttpRouteGroupStillDoesNotOpenHttp() {
     List<HasMetadata> w = world();
     w.add(tcpRoute("api-port", 8080));
-    w.add(
-        target(
-            "t",
-            "api",
-            List.of("default/default"),
-            new TrafficTargetRule("TCPRoute", "api-port", null),
-            new TrafficTargetRule("HTTPRouteGroup", "nope", null)));
-    assertThat(decide(compile(w).config(), "shop/api:80", "10.0.0.3", "GET", "/"))
-        .isInstanceOf(AccessDecision.Deny.class);
+    w.add(target("t", "api", List.of("default/default"), tcpRule("api-port"), httpRule("nope")));
+    assertDenied(compile(w).config(), "shop/api:80", "10.0.0.3", "GET", "/");
   }
 
   /** SMI ports are pod ports: 5432 is db's Service port, its pods listen on 15432. */
@@ -78,16 +74,10 @@ class SmiAccessSemanticsTest {
   void aServicePortInATcpRouteGrantsNothingAndIsReported() {
     List<HasMetadata> w = world();
     w.add(tcpRoute("svc-port", 5432));
-    w.add(
-        target(
-            "batch-to-db",
-            "db",
-            List.of("default/default"),
-            new TrafficTargetRule("TCPRoute", "svc-port", null)));
+    w.add(target("batch-to-db", "db", List.of("default/default"), tcpRule("svc-port")));
     CompileResult r = compile(w);
 
-    assertThat(decide(r.config(), "shop/db:5432", "10.0.0.3", null, null))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(r.config(), "shop/db:5432", "10.0.0.3", null, null);
     assertThat(r.problems())
         .filteredOn(p -> p.reason().equals(ProblemReason.SERVICE_PORT_IN_RULE))
         .extracting(Problem::toString)
@@ -104,34 +94,16 @@ class SmiAccessSemanticsTest {
   @Test
   void aCanaryUnderANewServiceAccountDoesNotDenyAndExplainListsTheAllowedPods() {
     List<HasMetadata> w = world();
-    w.add(pod("shop", "api-v2-1", "api-v2", "10.0.0.11"));
+    withApiV2(w);
     w.add(K8s.service("shop", "api-v1", "http:80"));
     w.add(K8s.slice("shop", "api-v1", "http", 8080, "10.0.0.10"));
-    w.add(K8s.service("shop", "api-v2", "http:80"));
-    w.add(K8s.slice("shop", "api-v2", "http", 8080, "10.0.0.11"));
     w.add(K8s.split("shop", "canary", "api", "api-v1", 90, "api-v2", 10));
-    w.add(
-        target(
-            "web-to-api",
-            "api",
-            List.of("default/web"),
-            new TrafficTargetRule("HTTPRouteGroup", "api-routes", List.of("read"))));
+    w.add(webReads("web-to-api", "api"));
     MeshConfig c = compile(w).config();
 
     Explanation e =
         Explainer.explain(
-            c,
-            (ns, name) ->
-                w.stream()
-                    .filter(o -> o instanceof Pod p && p.getMetadata().getName().equals(name))
-                    .map(o -> (Pod) o)
-                    .findFirst()
-                    .orElse(null),
-            "default/web-1",
-            "api.shop.mesh",
-            "GET",
-            "/api/x",
-            java.util.Map.of());
+            c, pods(w), "default/web-1", "api.shop.mesh", "GET", "/api/x", java.util.Map.of());
     assertThat(e.allowed()).isTrue();
     assertThat(e.backends())
         .containsExactly(
@@ -143,23 +115,16 @@ class SmiAccessSemanticsTest {
   @Test
   void aServicePortAsDestinationPortGrantsNothingAndIsReported() {
     List<HasMetadata> w = world();
-    TrafficTarget t =
-        target(
-            "batch-to-db",
-            "db",
-            List.of("default/default"),
-            new TrafficTargetRule("TCPRoute", "pg", null));
+    TrafficTarget t = target("batch-to-db", "db", List.of("default/default"), tcpRule("pg"));
     t.getSpec().setDestination(new IdentityBindingSubject("ServiceAccount", "db", null, 5432));
     w.add(t);
     CompileResult r = compile(w);
-    assertThat(decide(r.config(), "shop/db:5432", "10.0.0.3", null, null))
-        .isInstanceOf(AccessDecision.Deny.class);
+    assertDenied(r.config(), "shop/db:5432", "10.0.0.3", null, null);
     assertThat(r.problems())
         .extracting(Problem::reason)
         .contains(ProblemReason.SERVICE_PORT_IN_RULE);
 
     t.getSpec().setDestination(new IdentityBindingSubject("ServiceAccount", "db", null, 15432));
-    assertThat(decide(compile(w).config(), "shop/db:5432", "10.0.0.3", null, null))
-        .isInstanceOf(AccessDecision.Allow.class);
+    assertAllowed(compile(w).config(), "shop/db:5432", "10.0.0.3", null, null);
   }
 }

@@ -61,9 +61,22 @@ class ConfigApiTest {
     return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Publishes an empty config of this version. */
+  private void publish(long version) {
+    hub.publish(new MeshConfig(version, "mesh", List.of()), true);
+  }
+
+  /** The long poll is still parked, and stays so for 200 ms. */
+  private static void assertStillWaiting(java.util.concurrent.Future<?> pending) {
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !pending.isDone());
+  }
+
   @Test
   void servesTheConfigWithItsVersionAsAQuotedEtag() throws Exception {
-    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    publish(42);
 
     var r = get("/api/v1/config", null);
 
@@ -76,7 +89,7 @@ class ConfigApiTest {
 
   @Test
   void anOlderVersionGetsTheCurrentConfigAtOnce() throws Exception {
-    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    publish(42);
     var r = get("/api/v1/config?wait=30", "\"41\"");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("ETag")).contains("\"42\"");
@@ -84,7 +97,7 @@ class ConfigApiTest {
 
   @Test
   void theCurrentVersionWaitsAndAnswers304WhenNothingChanges() throws Exception {
-    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    publish(42);
     long start = System.nanoTime();
     var r = get("/api/v1/config?wait=1", "W/\"42\"");
     assertThat(r.statusCode()).isEqualTo(304);
@@ -95,20 +108,14 @@ class ConfigApiTest {
 
   @Test
   void aClientAheadOfThisReplicaWaitsForSomethingNewer() throws Exception {
-    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    publish(42);
     assertThat(get("/api/v1/config?wait=1", "\"50\"").statusCode()).isEqualTo(304);
 
     var pending = getAsync("/api/v1/config?wait=15", "\"50\"");
-    await()
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !pending.isDone());
-    hub.publish(new MeshConfig(45, "mesh", List.of()), true);
-    await()
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !pending.isDone());
-    hub.publish(new MeshConfig(51, "mesh", List.of()), true);
+    assertStillWaiting(pending);
+    publish(45);
+    assertStillWaiting(pending);
+    publish(51);
 
     var r = pending.get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
@@ -117,15 +124,12 @@ class ConfigApiTest {
 
   @Test
   void aWaitingRequestWakesUpWithTheNewVersion() throws Exception {
-    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    publish(42);
     var pending = getAsync("/api/v1/config?wait=15", "\"42\"");
     // The request must be parked in the hub before the new version is published.
-    await()
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !pending.isDone());
+    assertStillWaiting(pending);
 
-    hub.publish(new MeshConfig(43, "mesh", List.of()), true);
+    publish(43);
 
     var r = pending.get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
@@ -135,13 +139,13 @@ class ConfigApiTest {
 
   @Test
   void manyLongPollsDoNotBlockOtherRequests() throws Exception {
-    hub.publish(new MeshConfig(42, "mesh", List.of()), true);
+    publish(42);
     List<CompletableFuture<HttpResponse<String>>> polls =
         java.util.stream.IntStream.range(0, 300)
             .mapToObj(i -> getAsync("/api/v1/config?wait=10", "\"42\""))
             .toList();
     assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
-    hub.publish(new MeshConfig(44, "mesh", List.of()), true);
+    publish(44);
     for (var p : polls) {
       assertThat(p.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
@@ -151,7 +155,7 @@ class ConfigApiTest {
   void readyOnlyAfterTheFirstConfigFromASyncedSource() throws Exception {
     assertThat(get("/readyz", null).statusCode()).isEqualTo(503);
     assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
-    hub.publish(new MeshConfig(1, "mesh", List.of()), true);
+    publish(1);
     assertThat(get("/readyz", null).statusCode()).isEqualTo(200);
   }
 

@@ -21,9 +21,10 @@ import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.gamma.RouteStatus;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
-import io.nodemesh.smi.SmiKinds;
+import io.nodemesh.testkit.GatewayApi;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +52,13 @@ class GammaCompileTest {
       return parent(route).condition("Accepted").status();
     }
 
+    /** Field and Event reason of each problem of the object, in order. */
+    List<Tuple> fieldsAndReasons(String kind, String name) {
+      return problems(kind, name).stream()
+          .map(p -> tuple(p.field(), p.reason().eventReason()))
+          .toList();
+    }
+
     List<Problem> problems(String kind, String name) {
       return result.problems().stream()
           .filter(p -> p.kind().equals(kind) && p.name().equals(name))
@@ -58,21 +66,26 @@ class GammaCompileTest {
     }
   }
 
+  /** The parent's condition of this type has this status and reason. */
+  static void assertCondition(
+      RouteStatus.Parent parent, String type, boolean status, String reason) {
+    assertThat(parent.condition(type).status()).as(type).isEqualTo(status);
+    assertThat(parent.condition(type).reason()).as(type).isEqualTo(reason);
+  }
+
   static HasMetadata yaml(String text) {
-    return (HasMetadata) SmiKinds.unmarshal(SmiKinds.newSerialization(), text);
+    return GatewayApi.read(text);
   }
 
   /** default/web:80 with web-v1, web-v2 and a shadow service behind it, each with one pod. */
   static List<HasMetadata> world() {
-    return List.of(
-        service("default", "web", "http:80"),
-        service("default", "web-v1", "http:80"),
-        service("default", "web-v2", "http:80"),
-        service("default", "shadow", "http:80"),
-        slice("default", "web", "http", 8080, "10.0.0.1"),
-        slice("default", "web-v1", "http", 8080, "10.0.1.1"),
-        slice("default", "web-v2", "http", 8080, "10.0.2.1"),
-        slice("default", "shadow", "http", 8080, "10.0.3.1"));
+    List<HasMetadata> world = new ArrayList<>();
+    String[] names = {"web", "web-v1", "web-v2", "shadow"};
+    for (int i = 0; i < names.length; i++) {
+      world.add(service("default", names[i], "http:80"));
+      world.add(slice("default", names[i], "http", 8080, "10.0." + i + ".1"));
+    }
+    return world;
   }
 
   static Compiled compile(HasMetadata... extra) {
@@ -84,25 +97,27 @@ class GammaCompileTest {
     return new Compiled(r, memo.routeStatuses());
   }
 
-  static final String PARENT = "    - {name: web, kind: Service, group: \"\"}\n";
+  static final String PARENT = GatewayApi.serviceParent("web");
 
   static String route(String name, String rules) {
     return route(name, PARENT, rules);
   }
 
   static String route(String name, String parents, String rules) {
-    return """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata:
-          name: %s
-          namespace: default
-          generation: 3
-        spec:
-          parentRefs:
-        %s  rules:
-        %s"""
-        .formatted(name, parents, rules.indent(4));
+    return GatewayApi.httpRoute("default", name, parents, rules);
+  }
+
+  static Compiled compileRoute(String name, String rules) {
+    return compile(yaml(route(name, rules)));
+  }
+
+  static Compiled compileRoute(String name, String parents, String rules) {
+    return compile(yaml(route(name, parents, rules)));
+  }
+
+  /** A GRPCRoute {@code g} on default/web with these rules. */
+  static HasMetadata grpcRoute(String rules) {
+    return yaml(GatewayApi.grpcRoute("default", "g", PARENT, rules));
   }
 
   static final String CANARY_RULE =
@@ -118,7 +133,7 @@ class GammaCompileTest {
 
   @Test
   void backendRefWeightsBecomeARuleAndTheRouteIsAccepted() {
-    Compiled c = compile(yaml(route("canary", CANARY_RULE)));
+    Compiled c = compileRoute("canary", CANARY_RULE);
 
     ListenerConfig l = c.web();
     assertThat(l.route().rules()).hasSize(1);
@@ -134,8 +149,7 @@ class GammaCompileTest {
     assertThat(r.refusedWeight()).isZero();
     assertThat(l.route().split()).isEmpty();
     RouteStatus.Parent p = c.parent("canary");
-    assertThat(p.condition("Accepted").status()).isTrue();
-    assertThat(p.condition("Accepted").reason()).isEqualTo("Accepted");
+    assertCondition(p, "Accepted", true, "Accepted");
     assertThat(p.condition("ResolvedRefs").status()).isTrue();
     assertThat(p.condition("PartiallyInvalid")).isNull();
     assertThat(c.problems("HTTPRoute", "canary")).isEmpty();
@@ -144,11 +158,9 @@ class GammaCompileTest {
   @Test
   void pathHeaderQueryAndMethodMatchesAreCompiledAsTheSpecDefinesThem() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "m",
-                    """
+        compileRoute(
+            "m",
+            """
                     - matches:
                       - path: {type: Exact, value: /exact}
                       - path: {type: PathPrefix, value: /api/}
@@ -162,7 +174,7 @@ class GammaCompileTest {
                         - {name: debug, value: "1"}
                       backendRefs:
                       - {name: web-v2, port: 80}
-                    """)));
+                    """);
     // One entry per match, ranked one by one: Exact, the longest prefix, then the path-less match
     // (its implicit prefix "/"), then the regex.
     List<RouteRule> rules = c.web().route().rules();
@@ -192,26 +204,22 @@ class GammaCompileTest {
   @Test
   void anUnresolvedBackendIsResolvedRefsFalseAndItsShareIsRefused() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "gone",
-                    """
+        compileRoute(
+            "gone",
+            """
                     - backendRefs:
                       - {name: web-v1, port: 80, weight: 3}
                       - {name: nowhere, port: 80, weight: 1}
                       - {name: web-v2, namespace: other, port: 80, weight: 2}
-                    """)));
+                    """);
     RouteRule r = rule(c.web(), 0);
     assertThat(r.backends()).extracting(BackendConfig::service).containsExactly("web-v1");
     // Gateway API: the share of an invalid backendRef is answered 500, not given to the others.
     assertThat(r.refusedWeight()).isEqualTo(3);
     RouteStatus.Parent p = c.parent("gone");
-    assertThat(p.condition("ResolvedRefs").status()).isFalse();
-    assertThat(p.condition("ResolvedRefs").reason()).isEqualTo("BackendNotFound");
+    assertCondition(p, "ResolvedRefs", false, "BackendNotFound");
     assertThat(p.condition("Accepted").status()).isTrue();
-    assertThat(c.problems("HTTPRoute", "gone"))
-        .extracting(Problem::field, (Problem pr) -> pr.reason().eventReason())
+    assertThat(c.fieldsAndReasons("HTTPRoute", "gone"))
         .containsExactly(
             tuple("spec.rules[0].backendRefs[1].name", "BackendNotFound"),
             tuple("spec.rules[0].backendRefs[2].namespace", "RefNotPermitted"));
@@ -296,11 +304,9 @@ class GammaCompileTest {
   @Test
   void everyCoreFilterIsCompiledAndTheMirrorIsResolved() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "f",
-                    """
+        compileRoute(
+            "f",
+            """
                     - matches:
                       - path: {type: PathPrefix, value: /old}
                       filters:
@@ -330,7 +336,7 @@ class GammaCompileTest {
                           scheme: https
                           path: {type: ReplaceFullPath, replaceFullPath: /here}
                           statusCode: 301
-                    """)));
+                    """);
     List<RouteRule> rules = c.web().route().rules();
     RouteRule rewrite =
         rules.stream().filter(r -> r.name().endsWith("#0")).findFirst().orElseThrow();
@@ -373,11 +379,9 @@ class GammaCompileTest {
   @Test
   void unsupportedAndInvalidFiltersDropTheirRuleWithAReason() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "f",
-                    """
+        compileRoute(
+            "f",
+            """
                     - filters:
                       - type: ExtensionRef
                         extensionRef: {group: example.com, kind: Thing, name: x}
@@ -393,14 +397,12 @@ class GammaCompileTest {
                       - {name: web-v2, port: 80}
                     - backendRefs:
                       - {name: web-v1, port: 80}
-                    """)));
+                    """);
     assertThat(c.web().route().rules()).extracting(RouteRule::name).containsExactly("default/f#2");
     RouteStatus.Parent p = c.parent("f");
     assertThat(p.condition("Accepted").status()).isTrue();
-    assertThat(p.condition("PartiallyInvalid").status()).isTrue();
-    assertThat(p.condition("PartiallyInvalid").reason()).isEqualTo("UnsupportedValue");
-    assertThat(c.problems("HTTPRoute", "f"))
-        .extracting(Problem::field, (Problem pr) -> pr.reason().eventReason())
+    assertCondition(p, "PartiallyInvalid", true, "UnsupportedValue");
+    assertThat(c.fieldsAndReasons("HTTPRoute", "f"))
         .containsExactly(
             tuple("spec.rules[0].filters[0].extensionRef", "UnsupportedValue"),
             tuple("spec.rules[1]", "InvalidSpec"));
@@ -409,20 +411,17 @@ class GammaCompileTest {
   @Test
   void aRouteWithOnlyUnsupportedRulesIsNotAccepted() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "u",
-                    """
+        compileRoute(
+            "u",
+            """
                     - filters:
                       - type: ExtensionRef
                         extensionRef: {group: example.com, kind: Thing, name: x}
                       backendRefs:
                       - {name: web-v2, port: 80}
-                    """)));
+                    """);
     assertThat(c.web().route().rules()).isEmpty();
-    assertThat(c.parent("u").condition("Accepted").status()).isFalse();
-    assertThat(c.parent("u").condition("Accepted").reason()).isEqualTo("UnsupportedValue");
+    assertCondition(c.parent("u"), "Accepted", false, "UnsupportedValue");
   }
 
   @Test
@@ -470,7 +469,7 @@ class GammaCompileTest {
           """
               .formatted(i));
     }
-    Compiled c = compile(yaml(route("many", rules.toString())));
+    Compiled c = compileRoute("many", rules.toString());
     int kept = c.web().route().rules().size();
     assertThat(kept).isBetween(1, 39);
     assertThat(c.parent("many").condition("PartiallyInvalid").status()).isTrue();
@@ -480,21 +479,15 @@ class GammaCompileTest {
   @Test
   void sectionNameAndPortPickTheServicePort() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "s",
-                    "    - {name: web, kind: Service, group: \"\", sectionName: grpc}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "s", "- {name: web, kind: Service, group: \"\", sectionName: grpc}\n", CANARY_RULE);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.parent("s").condition("Accepted").reason()).isEqualTo("NoMatchingParent");
     Compiled d =
-        compile(
-            yaml(
-                route(
-                    "s",
-                    "    - {name: web, kind: Service, group: \"\", sectionName: http, port: 80}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "s",
+            "- {name: web, kind: Service, group: \"\", sectionName: http, port: 80}\n",
+            CANARY_RULE);
     assertThat(d.web().route().rules()).hasSize(1);
     assertThat(d.accepted("s")).isTrue();
   }
@@ -502,23 +495,19 @@ class GammaCompileTest {
   @Test
   void aConsumerRouteInAnotherNamespaceIsNotAccepted() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "consumer",
-                    "    - {name: web, namespace: shop, kind: Service, group: \"\"}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "consumer",
+            "- {name: web, namespace: shop, kind: Service, group: \"\"}\n",
+            CANARY_RULE);
     assertThat(c.parent("consumer").condition("Accepted").reason()).isEqualTo("UnsupportedValue");
   }
 
   @Test
   void timeoutsAndRetriesArePerRule() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "t",
-                    """
+        compileRoute(
+            "t",
+            """
                     - matches:
                       - path: {type: PathPrefix, value: /slow}
                       timeouts: {request: 2s, backendRequest: 500ms}
@@ -528,7 +517,7 @@ class GammaCompileTest {
                     - timeouts: {request: 1m, backendRequest: 2m}
                       backendRefs:
                       - {name: web-v2, port: 80}
-                    """)));
+                    """);
     RouteRule r = rule(c.web(), 0);
     assertThat(r.timeouts()).isEqualTo(new RouteRule.Timeouts(2000, 500));
     assertThat(r.retry()).isEqualTo(new RouteRule.Retry(3, List.of(503, 429), 100));
@@ -572,28 +561,21 @@ class GammaCompileTest {
   @Test
   void aGrpcRouteMatchesServiceAndMethodPaths() {
     HasMetadata g =
-        yaml(
+        grpcRoute(
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GRPCRoute
-            metadata: {name: g, namespace: default}
-            spec:
-              parentRefs:
-              - {name: web, kind: Service, group: ""}
-              rules:
-              - matches:
-                - method: {service: shop.Cart, method: Add}
-                - method: {service: shop.Orders}
-                  headers: [{name: x-tenant, value: a}]
-                backendRefs:
-                - {name: web-v2, port: 80}
-              - matches:
-                - method: {type: RegularExpression, service: "shop\\\\..*", method: "Get.*"}
-                filters:
-                - type: RequestMirror
-                  requestMirror: {backendRef: {name: shadow, port: 80}}
-                backendRefs:
-                - {name: web-v1, port: 80}
+            - matches:
+              - method: {service: shop.Cart, method: Add}
+              - method: {service: shop.Orders}
+                headers: [{name: x-tenant, value: a}]
+              backendRefs:
+              - {name: web-v2, port: 80}
+            - matches:
+              - method: {type: RegularExpression, service: "shop\\\\..*", method: "Get.*"}
+              filters:
+              - type: RequestMirror
+                requestMirror: {backendRef: {name: shadow, port: 80}}
+              backendRefs:
+              - {name: web-v1, port: 80}
             """);
     Compiled c = compile(g);
     List<RouteRule> rules = c.web().route().rules();
@@ -614,19 +596,12 @@ class GammaCompileTest {
   @Test
   void aGrpcRegexThatWouldEscapeItsGroupIsRefused() {
     HasMetadata g =
-        yaml(
+        grpcRoute(
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GRPCRoute
-            metadata: {name: g, namespace: default}
-            spec:
-              parentRefs:
-              - {name: web, kind: Service, group: ""}
-              rules:
-              - matches:
-                - method: {type: RegularExpression, service: "a)|(.*", method: "x"}
-                backendRefs:
-                - {name: web-v2, port: 80}
+            - matches:
+              - method: {type: RegularExpression, service: "a)|(.*", method: "x"}
+              backendRefs:
+              - {name: web-v2, port: 80}
             """);
     Compiled c = compile(g);
     assertThat(c.web().route().rules()).isEmpty();
@@ -639,12 +614,8 @@ class GammaCompileTest {
   @Test
   void aRouteAttachedOnlyToAGatewayIsLeftAlone() {
     Compiled c =
-        compile(
-            yaml(
-                route(
-                    "gw",
-                    "    - {name: edge, kind: Gateway, group: gateway.networking.k8s.io}\n",
-                    CANARY_RULE)));
+        compileRoute(
+            "gw", "- {name: edge, kind: Gateway, group: gateway.networking.k8s.io}\n", CANARY_RULE);
     assertThat(c.web().route().rules()).isEmpty();
     assertThat(c.statuses()).isEmpty();
   }

@@ -12,7 +12,6 @@ import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.access.AccessCompiler;
-import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
@@ -55,14 +54,7 @@ class IncrementalCompileTest {
 
   private static CompileSettings settings(boolean acl) {
     return new CompileSettings(
-        "nodemesh",
-        "mesh",
-        Map.of(
-            Protocol.HTTP, new PortRange(5000, 5009),
-            Protocol.TCP, new PortRange(6000, 6003),
-            Protocol.UDP, new PortRange(7000, 7002)),
-        acl,
-        Protocol.HTTP);
+        "nodemesh", "mesh", TestSettings.ranges(5009, 6003, 7002), acl, Protocol.HTTP);
   }
 
   @ParameterizedTest

@@ -22,7 +22,6 @@ import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.common.ProblemReason;
 import io.nodemesh.controller.source.SourceSnapshot;
@@ -35,17 +34,7 @@ import org.junit.jupiter.api.Test;
 
 class MeshCompilerTest {
   static final long NOW = 1_700_000_000_000L;
-  static final CompileSettings SETTINGS =
-      new CompileSettings(
-          "nodemesh",
-          "mesh",
-          Map.of(
-              Protocol.HTTP,
-              new PortRange(5000, 5009),
-              Protocol.TCP,
-              new PortRange(6000, 6009),
-              Protocol.UDP,
-              new PortRange(7000, 7009)));
+  static final CompileSettings SETTINGS = TestSettings.settings(false);
 
   static CompileResult compile(HasMetadata... objects) {
     return compile(null, objects);
@@ -71,6 +60,19 @@ class MeshCompilerTest {
                         + port
                         + " in "
                         + r.config().listeners()));
+  }
+
+  /** The one problem of the compilation. */
+  static Problem onlyProblem(CompileResult r) {
+    assertThat(r.problems()).hasSize(1);
+    return r.problems().get(0);
+  }
+
+  /** The services shop/web:port splits to, in order. */
+  static List<String> splitServices(CompileResult r, int port) {
+    return listener(r, "shop", "web", port).route().split().stream()
+        .map(BackendConfig::service)
+        .toList();
   }
 
   static List<String> problemTexts(CompileResult r) {
@@ -194,15 +196,11 @@ class MeshCompilerTest {
               assertThat(l.key()).isEqualTo("a/dns:53");
               assertThat(l.protocol()).isEqualTo(Protocol.UDP);
             });
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.objectRef()).isEqualTo("a/dns");
-              assertThat(p.field()).isEqualTo("spec.ports[1]");
-              assertThat(p.message()).contains("port 53");
-              assertThat(p.reason()).isEqualTo(ProblemReason.PORT_CONFLICT);
-            });
+    Problem p = onlyProblem(r);
+    assertThat(p.objectRef()).isEqualTo("a/dns");
+    assertThat(p.field()).isEqualTo("spec.ports[1]");
+    assertThat(p.message()).contains("port 53");
+    assertThat(p.reason()).isEqualTo(ProblemReason.PORT_CONFLICT);
   }
 
   @Test
@@ -211,17 +209,13 @@ class MeshCompilerTest {
         compile(annotate(service("a", "web", "80"), "nodemesh.io/traffic-type", "grpc"));
 
     assertThat(listener(r, "a", "web", 80).protocol()).isEqualTo(Protocol.HTTP);
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.kind()).isEqualTo("Service");
-              assertThat(p.namespace()).isEqualTo("a");
-              assertThat(p.name()).isEqualTo("web");
-              assertThat(p.field()).isEqualTo("metadata.annotations[nodemesh.io/traffic-type]");
-              assertThat(p.message()).contains("'grpc'");
-              assertThat(p.reason()).isEqualTo(ProblemReason.INVALID_ANNOTATION);
-            });
+    Problem p = onlyProblem(r);
+    assertThat(p.kind()).isEqualTo("Service");
+    assertThat(p.namespace()).isEqualTo("a");
+    assertThat(p.name()).isEqualTo("web");
+    assertThat(p.field()).isEqualTo("metadata.annotations[nodemesh.io/traffic-type]");
+    assertThat(p.message()).contains("'grpc'");
+    assertThat(p.reason()).isEqualTo(ProblemReason.INVALID_ANNOTATION);
   }
 
   @Test
@@ -294,32 +288,22 @@ class MeshCompilerTest {
     CompileResult r = compile(splitWorld(split("shop", "s", "nope", "web-v1", 1)));
 
     assertThat(listener(r, "shop", "web", 80).route().split()).isEmpty();
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.kind()).isEqualTo("TrafficSplit");
-              assertThat(p.objectRef()).isEqualTo("shop/s");
-              assertThat(p.field()).isEqualTo("spec.service");
-              assertThat(p.message()).contains("'nope'").contains("not found");
-            });
+    Problem p = onlyProblem(r);
+    assertThat(p.kind()).isEqualTo("TrafficSplit");
+    assertThat(p.objectRef()).isEqualTo("shop/s");
+    assertThat(p.field()).isEqualTo("spec.service");
+    assertThat(p.message()).contains("'nope'").contains("not found");
   }
 
   @Test
   void missingBackendIsLeftOutAndTheRestWorks() {
     CompileResult r = compile(splitWorld(split("shop", "s", "web", "web-v1", 50, "web-v9", 50)));
 
-    assertThat(listener(r, "shop", "web", 80).route().split())
-        .extracting(BackendConfig::service)
-        .containsExactly("web-v1");
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.field()).isEqualTo("spec.backends[1].service");
-              assertThat(p.message()).contains("'web-v9'").contains("not found");
-              assertThat(p.reason()).isEqualTo(ProblemReason.BACKEND_NOT_FOUND);
-            });
+    assertThat(splitServices(r, 80)).containsExactly("web-v1");
+    Problem p = onlyProblem(r);
+    assertThat(p.field()).isEqualTo("spec.backends[1].service");
+    assertThat(p.message()).contains("'web-v9'").contains("not found");
+    assertThat(p.reason()).isEqualTo(ProblemReason.BACKEND_NOT_FOUND);
   }
 
   @Test
@@ -331,36 +315,22 @@ class MeshCompilerTest {
             service("shop", "v2", "http:80"),
             split("shop", "s", "web", "v1", 1, "v2", 1));
 
-    assertThat(listener(r, "shop", "web", 80).route().split())
-        .extracting(BackendConfig::service)
-        .containsExactly("v1", "v2");
-    assertThat(listener(r, "shop", "web", 9000).route().split())
-        .extracting(BackendConfig::service)
-        .containsExactly("v1");
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.field()).isEqualTo("spec.backends[1].service");
-              assertThat(p.message()).contains("'v2'").contains("port 9000");
-              assertThat(p.reason()).isEqualTo(ProblemReason.PORT_MISSING);
-            });
+    assertThat(splitServices(r, 80)).containsExactly("v1", "v2");
+    assertThat(splitServices(r, 9000)).containsExactly("v1");
+    Problem p = onlyProblem(r);
+    assertThat(p.field()).isEqualTo("spec.backends[1].service");
+    assertThat(p.message()).contains("'v2'").contains("port 9000");
+    assertThat(p.reason()).isEqualTo(ProblemReason.PORT_MISSING);
   }
 
   @Test
   void backendThatIsTheRootIsAnErrorAndLeftOut() {
     CompileResult r = compile(splitWorld(split("shop", "s", "web", "web", 50, "web-v2", 50)));
 
-    assertThat(listener(r, "shop", "web", 80).route().split())
-        .extracting(BackendConfig::service)
-        .containsExactly("web-v2");
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.field()).isEqualTo("spec.backends[0].service");
-              assertThat(p.message()).contains("root Service itself");
-            });
+    assertThat(splitServices(r, 80)).containsExactly("web-v2");
+    Problem p = onlyProblem(r);
+    assertThat(p.field()).isEqualTo("spec.backends[0].service");
+    assertThat(p.message()).contains("root Service itself");
   }
 
   @Test
@@ -370,14 +340,10 @@ class MeshCompilerTest {
     assertThat(listener(r, "shop", "web", 80).route().split())
         .extracting(BackendConfig::weight)
         .containsExactly(0, 0);
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.field()).isEqualTo("spec.backends");
-              assertThat(p.reason()).isEqualTo(ProblemReason.ZERO_WEIGHTS);
-              assertThat(p.message()).contains("503");
-            });
+    Problem p = onlyProblem(r);
+    assertThat(p.field()).isEqualTo("spec.backends");
+    assertThat(p.reason()).isEqualTo(ProblemReason.ZERO_WEIGHTS);
+    assertThat(p.message()).contains("503");
   }
 
   @Test
@@ -423,14 +389,10 @@ class MeshCompilerTest {
         compile(splitWorld(withMatches(split("shop", "s", "web", "web-v2", 1), "nope")));
 
     assertThat(listener(r, "shop", "web", 80).route().split()).isEmpty();
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.field()).isEqualTo("spec.matches[0].name");
-              assertThat(p.message()).contains("HTTPRouteGroup 'nope'");
-              assertThat(p.reason()).isEqualTo(ProblemReason.ROUTE_GROUP_NOT_FOUND);
-            });
+    Problem p = onlyProblem(r);
+    assertThat(p.field()).isEqualTo("spec.matches[0].name");
+    assertThat(p.message()).contains("HTTPRouteGroup 'nope'");
+    assertThat(p.reason()).isEqualTo(ProblemReason.ROUTE_GROUP_NOT_FOUND);
   }
 
   @Test
@@ -473,13 +435,9 @@ class MeshCompilerTest {
     CompileResult r = compile(many.toArray(HasMetadata[]::new));
 
     assertThat(r.config().listeners()).hasSize(10);
-    assertThat(r.problems())
-        .singleElement()
-        .satisfies(
-            p -> {
-              assertThat(p.objectRef()).isEqualTo("a/sk");
-              assertThat(p.message()).contains("5000-5009");
-            });
+    Problem p = onlyProblem(r);
+    assertThat(p.objectRef()).isEqualTo("a/sk");
+    assertThat(p.message()).contains("5000-5009");
   }
 
   @Test

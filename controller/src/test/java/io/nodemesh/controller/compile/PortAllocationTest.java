@@ -11,16 +11,19 @@ import org.junit.jupiter.api.Test;
 
 class PortAllocationTest {
   static final Map<Protocol, PortRange> RANGES =
-      Map.of(
-          Protocol.HTTP,
-          new PortRange(5000, 9999),
-          Protocol.TCP,
-          new PortRange(10000, 10001),
-          Protocol.UDP,
-          new PortRange(15000, 15000));
+      TestSettings.ranges(
+          new PortRange(5000, 9999), new PortRange(10000, 10001), new PortRange(15000, 15000));
 
   static PortKey http(String svc, int port) {
     return new PortKey("ns", svc, port, Protocol.HTTP);
+  }
+
+  /** Port 80 of these three services, on these proxy ports, in this order and nothing else. */
+  static void assertPorts(
+      PortAllocation allocation, String s1, int p1, String s2, int p2, String s3, int p3) {
+    assertThat(allocation.ports())
+        .containsExactly(
+            Map.entry(http(s1, 80), p1), Map.entry(http(s2, 80), p2), Map.entry(http(s3, 80), p3));
   }
 
   @Test
@@ -29,11 +32,7 @@ class PortAllocationTest {
         PortAllocation.empty()
             .allocate(Set.of(http("c", 80), http("a", 80), http("b", 80)), RANGES);
 
-    assertThat(r.allocation().ports())
-        .containsExactly(
-            Map.entry(http("a", 80), 5000),
-            Map.entry(http("b", 80), 5001),
-            Map.entry(http("c", 80), 5002));
+    assertPorts(r.allocation(), "a", 5000, "b", 5001, "c", 5002);
   }
 
   @Test
@@ -41,11 +40,7 @@ class PortAllocationTest {
     PortAllocation seeded = PortAllocation.of(Map.of(http("z", 80), 5000, http("y", 80), 5007));
     var r = seeded.allocate(Set.of(http("z", 80), http("a", 80), http("b", 80)), RANGES);
 
-    assertThat(r.allocation().ports())
-        .containsExactly(
-            Map.entry(http("a", 80), 5001),
-            Map.entry(http("b", 80), 5007 - 5007 + 5002),
-            Map.entry(http("z", 80), 5000));
+    assertPorts(r.allocation(), "a", 5001, "b", 5007 - 5007 + 5002, "z", 5000);
     var again =
         r.allocation().allocate(Set.of(http("z", 80), http("a", 80), http("b", 80)), RANGES);
     assertThat(again.allocation()).isEqualTo(r.allocation());
@@ -57,11 +52,7 @@ class PortAllocationTest {
         PortAllocation.of(Map.of(http("a", 80), 4000, http("b", 80), 5005, http("c", 80), 5005));
     var r = seeded.allocate(Set.of(http("a", 80), http("b", 80), http("c", 80)), RANGES);
 
-    assertThat(r.allocation().ports())
-        .containsExactly(
-            Map.entry(http("a", 80), 5000),
-            Map.entry(http("b", 80), 5005),
-            Map.entry(http("c", 80), 5001));
+    assertPorts(r.allocation(), "a", 5000, "b", 5005, "c", 5001);
   }
 
   @Test

@@ -11,44 +11,43 @@ import static io.nodemesh.testkit.K8s.split;
 import static io.nodemesh.testkit.K8s.withMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.smi.HTTPMatch;
-import io.nodemesh.smi.TCPMatch;
 import io.nodemesh.smi.TCPRoute;
-import io.nodemesh.smi.TCPRouteSpec;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitMatch;
-import io.nodemesh.smi.UDPMatch;
 import io.nodemesh.smi.UDPRoute;
-import io.nodemesh.smi.UDPRouteSpec;
+import io.nodemesh.testkit.SmiRoutes;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** TrafficSplit matches on TCP and UDP, and backends that cannot serve (issue 17). */
 class SmiSplitSemanticsTest {
 
   static TCPRoute tcpRoute(String name, Integer... ports) {
-    TCPRoute r = new TCPRoute();
-    r.getMetadata().setNamespace("db");
-    r.getMetadata().setName(name);
-    r.setSpec(new TCPRouteSpec(new TCPMatch(null, List.of(ports))));
-    return r;
+    return SmiRoutes.tcpRoute("db", name, ports);
   }
 
   static UDPRoute udpRoute(String name, Integer... ports) {
-    UDPRoute r = new UDPRoute();
-    r.getMetadata().setNamespace("db");
-    r.getMetadata().setName(name);
-    r.setSpec(new UDPRouteSpec(new UDPMatch(null, List.of(ports))));
-    return r;
+    return SmiRoutes.udpRoute("db", name, ports);
   }
 
   static TrafficSplit matching(TrafficSplit s, String kind, String name) {
     s.getSpec().setMatches(List.of(new TrafficSplitMatch(kind, name, "specs.smi-spec.io")));
     return s;
+  }
+
+  /** The A/B split db/ab of the service: all to its v2, for connections the route matches. */
+  static TrafficSplit ab(String service, String kind, String route) {
+    return matching(
+        split("db", "ab", service, service + "-v1", 0, service + "-v2", 100), kind, route);
   }
 
   /** db/pg (TCP 5432 → 15432) and db/dns (UDP 53 → 1053), each with a v1 and a v2. */
@@ -68,13 +67,23 @@ class SmiSplitSemanticsTest {
         slice("db", "dns-v2", "dns", 1053, "10.0.0.4"));
   }
 
+  /** Compiles the world with these objects, or lists of them, added. */
   static CompileResult compileWith(Object... more) {
-    List<io.fabric8.kubernetes.api.model.HasMetadata> all = new java.util.ArrayList<>();
-    world().forEach(o -> all.add((io.fabric8.kubernetes.api.model.HasMetadata) o));
+    List<HasMetadata> all = new ArrayList<>();
+    world().forEach(o -> all.add((HasMetadata) o));
     for (Object o : more) {
-      all.add((io.fabric8.kubernetes.api.model.HasMetadata) o);
+      if (o instanceof List<?> list) {
+        list.forEach(x -> all.add((HasMetadata) x));
+      } else {
+        all.add((HasMetadata) o);
+      }
     }
-    return compile(all.toArray(io.fabric8.kubernetes.api.model.HasMetadata[]::new));
+    return compile(all.toArray(HasMetadata[]::new));
+  }
+
+  /** The Services db/NAME on http:80. */
+  static List<Service> httpServices(String... names) {
+    return Stream.of(names).map(n -> service("db", n, "http:80")).toList();
   }
 
   /** The A/B split of the issue: 0/100 with an HTTPRouteGroup match, on a TCP Service. */
@@ -92,10 +101,7 @@ class SmiSplitSemanticsTest {
 
   @Test
   void aTcpRouteMatchOnThePodPortSplitsEveryConnection() {
-    CompileResult r =
-        compileWith(
-            tcpRoute("pg-port", 15432),
-            matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "pg-port"));
+    CompileResult r = compileWith(tcpRoute("pg-port", 15432), ab("pg", "TCPRoute", "pg-port"));
     RouteConfig route = listener(r, "db", "pg", 5432).route();
     assertThat(route.split()).extracting(BackendConfig::service).containsExactly("pg-v1", "pg-v2");
     assertThat(route.matches()).isEmpty();
@@ -104,32 +110,21 @@ class SmiSplitSemanticsTest {
 
   @Test
   void aTcpRouteMatchOnAnotherPortLeavesTheConnectionsToTheRoot() {
-    CompileResult r =
-        compileWith(
-            tcpRoute("other", 5432),
-            matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "other"));
+    CompileResult r = compileWith(tcpRoute("other", 5432), ab("pg", "TCPRoute", "other"));
     assertThat(listener(r, "db", "pg", 5432).route().split()).isEmpty();
   }
 
   @Test
   void aUdpRouteMatchSplitsDatagramsButATcpRouteDoesNot() {
-    CompileResult udp =
-        compileWith(
-            udpRoute("dns-port", 1053),
-            matching(split("db", "ab", "dns", "dns-v1", 0, "dns-v2", 100), "UDPRoute", "dns-port"));
+    CompileResult udp = compileWith(udpRoute("dns-port", 1053), ab("dns", "UDPRoute", "dns-port"));
     assertThat(listener(udp, "db", "dns", 53).route().split()).hasSize(2);
-    CompileResult tcp =
-        compileWith(
-            tcpRoute("dns-port", 1053),
-            matching(split("db", "ab", "dns", "dns-v1", 0, "dns-v2", 100), "TCPRoute", "dns-port"));
+    CompileResult tcp = compileWith(tcpRoute("dns-port", 1053), ab("dns", "TCPRoute", "dns-port"));
     assertThat(listener(tcp, "db", "dns", 53).route().split()).isEmpty();
   }
 
   @Test
   void aMissingTcpRouteSkipsTheSplit() {
-    CompileResult r =
-        compileWith(
-            matching(split("db", "ab", "pg", "pg-v1", 0, "pg-v2", 100), "TCPRoute", "nope"));
+    CompileResult r = compileWith(ab("pg", "TCPRoute", "nope"));
     assertThat(listener(r, "db", "pg", 5432).route().splitName()).isNull();
     assertThat(r.problems())
         .extracting(Problem::toString)
@@ -143,8 +138,7 @@ class SmiSplitSemanticsTest {
   void aTcpRouteMatchOnAnHttpServiceSplitsEveryRequest() {
     CompileResult r =
         compileWith(
-            service("db", "web", "http:80"),
-            service("db", "web-v2", "http:80"),
+            httpServices("web", "web-v2"),
             slice("db", "web", "http", 8080, "10.0.0.5"),
             tcpRoute("web-port", 8080),
             matching(split("db", "ab", "web", "web-v2", 1), "TCPRoute", "web-port"));
@@ -157,9 +151,7 @@ class SmiSplitSemanticsTest {
   void aWeightedBackendWithoutAReadyEndpointIsReported() {
     CompileResult r =
         compileWith(
-            service("db", "web", "http:80"),
-            service("db", "web-v1", "http:80"),
-            service("db", "web-v2", "http:80"),
+            httpServices("web", "web-v1", "web-v2"),
             slice("db", "web-v1", "http", 8080, "10.0.0.5"),
             slice("db", "web-v2-x", "web-v2", "http", 8080, List.of(endpoint("10.0.0.6", false))),
             split("db", "canary", "web", "web-v1", 90, "web-v2", 10));

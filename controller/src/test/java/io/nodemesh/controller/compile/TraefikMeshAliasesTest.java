@@ -27,6 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Traefik annotation.
  */
 class TraefikMeshAliasesTest {
+  /** What the policy parser reported; a new list for every test. */
+  private final List<Problem> problems = new ArrayList<>();
+
   private static Service annotated(String name, String port, Map<String, String> annotations) {
     return new ServiceBuilder(service("shop", name, port))
         .editMetadata()
@@ -35,38 +38,54 @@ class TraefikMeshAliasesTest {
         .build();
   }
 
+  /** shop/web:80 with these annotations, and shop/db:5432 and shop/stats:8125 typed tcp and udp. */
+  private static CompileResult compileWebDbStats(Map<String, String> web, String prefix) {
+    return compile(
+        annotated("web", "80", web),
+        annotated("db", "5432", Map.of(prefix + "traffic-type", "tcp")),
+        annotated("stats", "8125", Map.of(prefix + "traffic-type", "udp")));
+  }
+
+  /** Parses the policy of shop/web:80 with these annotations. */
+  private ServicePolicy parseWeb(Map<String, String> annotations) {
+    return PolicyAnnotations.parse(annotated("web", "80", annotations), problems);
+  }
+
+  /** The one problem names the annotation and its message says this. */
+  private void assertOneProblemOn(String annotation, String says) {
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            problem -> {
+              assertThat(problem.field()).isEqualTo("metadata.annotations[" + annotation + "]");
+              assertThat(problem.message()).contains(says);
+            });
+  }
+
   @Test
   void everyTraefikAnnotationCompilesLikeItsNodemeshTwin() {
     CompileResult traefik =
-        compile(
-            annotated(
-                "web",
-                "80",
-                Map.of(
-                    "mesh.traefik.io/traffic-type", "http",
-                    "mesh.traefik.io/scheme", "h2c",
-                    "mesh.traefik.io/retry-attempts", "3",
-                    "mesh.traefik.io/circuit-breaker-expression",
-                        "ResponseCodeRatio(500, 600, 0, 600) > 0.25",
-                    "mesh.traefik.io/ratelimit-average", "100",
-                    "mesh.traefik.io/ratelimit-burst", "200")),
-            annotated("db", "5432", Map.of("mesh.traefik.io/traffic-type", "tcp")),
-            annotated("stats", "8125", Map.of("mesh.traefik.io/traffic-type", "udp")));
+        compileWebDbStats(
+            Map.of(
+                "mesh.traefik.io/traffic-type", "http",
+                "mesh.traefik.io/scheme", "h2c",
+                "mesh.traefik.io/retry-attempts", "3",
+                "mesh.traefik.io/circuit-breaker-expression",
+                    "ResponseCodeRatio(500, 600, 0, 600) > 0.25",
+                "mesh.traefik.io/ratelimit-average", "100",
+                "mesh.traefik.io/ratelimit-burst", "200"),
+            "mesh.traefik.io/");
     CompileResult ours =
-        compile(
-            annotated(
-                "web",
-                "80",
-                Map.of(
-                    "nodemesh.io/traffic-type", "http",
-                    "nodemesh.io/scheme", "h2c",
-                    // Traefik's 3 attempts are the first try and two retries.
-                    "nodemesh.io/retry-attempts", "2",
-                    "nodemesh.io/circuit-breaker-ratio", "0.25",
-                    "nodemesh.io/ratelimit-average", "100",
-                    "nodemesh.io/ratelimit-burst", "200")),
-            annotated("db", "5432", Map.of("nodemesh.io/traffic-type", "tcp")),
-            annotated("stats", "8125", Map.of("nodemesh.io/traffic-type", "udp")));
+        compileWebDbStats(
+            Map.of(
+                "nodemesh.io/traffic-type", "http",
+                "nodemesh.io/scheme", "h2c",
+                // Traefik's 3 attempts are the first try and two retries.
+                "nodemesh.io/retry-attempts", "2",
+                "nodemesh.io/circuit-breaker-ratio", "0.25",
+                "nodemesh.io/ratelimit-average", "100",
+                "nodemesh.io/ratelimit-burst", "200"),
+            "nodemesh.io/");
 
     assertThat(traefik.problems()).isEmpty();
     ServicePolicy policy = listener(traefik, "shop", "web", 80).policy();
@@ -105,16 +124,11 @@ class TraefikMeshAliasesTest {
 
   @Test
   void networkErrorRatioIsTheErrorRatioAndOneAttemptIsNoRetry() {
-    List<Problem> problems = new ArrayList<>();
     ServicePolicy p =
-        PolicyAnnotations.parse(
-            annotated(
-                "web",
-                "80",
-                Map.of(
-                    "mesh.traefik.io/circuit-breaker-expression", " NetworkErrorRatio() >= .5 ",
-                    "mesh.traefik.io/retry-attempts", "1")),
-            problems);
+        parseWeb(
+            Map.of(
+                "mesh.traefik.io/circuit-breaker-expression", " NetworkErrorRatio() >= .5 ",
+                "mesh.traefik.io/retry-attempts", "1"));
     assertThat(problems).isEmpty();
     assertThat(p.circuitBreaker().errorRatio()).isEqualTo(0.5);
     assertThat(p.retry().attempts()).isZero();
@@ -129,31 +143,16 @@ class TraefikMeshAliasesTest {
         "NetworkErrorRatio() < 0.5",
       })
   void anExpressionWeCannotHonourIsAProblemNamingItAndNoBreaker(String expression) {
-    List<Problem> problems = new ArrayList<>();
-    ServicePolicy p =
-        PolicyAnnotations.parse(
-            annotated(
-                "web", "80", Map.of("mesh.traefik.io/circuit-breaker-expression", expression)),
-            problems);
+    ServicePolicy p = parseWeb(Map.of("mesh.traefik.io/circuit-breaker-expression", expression));
     assertThat(p.circuitBreaker()).isEqualTo(ServicePolicy.CircuitBreaker.DEFAULTS);
-    assertThat(problems)
-        .singleElement()
-        .satisfies(
-            problem -> {
-              assertThat(problem.field())
-                  .isEqualTo("metadata.annotations[mesh.traefik.io/circuit-breaker-expression]");
-              assertThat(problem.message()).contains("cannot be honoured");
-              assertThat(problem.reason()).isEqualTo(ProblemReason.INVALID_ANNOTATION);
-            });
+    assertOneProblemOn("mesh.traefik.io/circuit-breaker-expression", "cannot be honoured");
+    assertThat(problems.get(0).reason()).isEqualTo(ProblemReason.INVALID_ANNOTATION);
   }
 
   @Test
   void aHostileExpressionIsBoundedAndReportedShort() {
-    List<Problem> problems = new ArrayList<>();
     String hostile = "NetworkErrorRatio() > " + "9".repeat(100_000);
-    PolicyAnnotations.parse(
-        annotated("web", "80", Map.of("mesh.traefik.io/circuit-breaker-expression", hostile)),
-        problems);
+    parseWeb(Map.of("mesh.traefik.io/circuit-breaker-expression", hostile));
     assertThat(problems)
         .singleElement()
         .satisfies(p -> assertThat(p.message()).hasSizeLessThan(400));
@@ -161,17 +160,12 @@ class TraefikMeshAliasesTest {
 
   @Test
   void badAliasValuesAreProblemsNamingTheTraefikAnnotation() {
-    List<Problem> problems = new ArrayList<>();
     ServicePolicy p =
-        PolicyAnnotations.parse(
-            annotated(
-                "web",
-                "80",
-                Map.of(
-                    "mesh.traefik.io/retry-attempts", "twice",
-                    "mesh.traefik.io/scheme", "grpc",
-                    "mesh.traefik.io/circuit-breaker-expression", "NetworkErrorRatio() > 5")),
-            problems);
+        parseWeb(
+            Map.of(
+                "mesh.traefik.io/retry-attempts", "twice",
+                "mesh.traefik.io/scheme", "grpc",
+                "mesh.traefik.io/circuit-breaker-expression", "NetworkErrorRatio() > 5"));
     assertThat(p.retry().attempts()).isZero();
     assertThat(p.scheme()).isEqualTo(Scheme.HTTP);
     assertThat(p.circuitBreaker().errorRatio()).isZero();
@@ -192,40 +186,17 @@ class TraefikMeshAliasesTest {
 
   @Test
   void aRateLimitAliasAloneLimitsNothingAsInTraefikMesh() {
-    List<Problem> problems = new ArrayList<>();
-    ServicePolicy p =
-        PolicyAnnotations.parse(
-            annotated("web", "80", Map.of("mesh.traefik.io/ratelimit-average", "5")), problems);
+    ServicePolicy p = parseWeb(Map.of("mesh.traefik.io/ratelimit-average", "5"));
     assertThat(p.rateLimit()).isEqualTo(ServicePolicy.RateLimit.DEFAULTS);
-    assertThat(problems)
-        .singleElement()
-        .satisfies(
-            problem -> {
-              assertThat(problem.field())
-                  .isEqualTo("metadata.annotations[mesh.traefik.io/ratelimit-average]");
-              assertThat(problem.message()).contains("only when both");
-            });
+    assertOneProblemOn("mesh.traefik.io/ratelimit-average", "only when both");
   }
 
   @Test
   void oursWinsOverTheAliasAndTheAliasIsReported() {
-    List<Problem> problems = new ArrayList<>();
     ServicePolicy p =
-        PolicyAnnotations.parse(
-            annotated(
-                "web",
-                "80",
-                Map.of("nodemesh.io/retry-attempts", "4", "mesh.traefik.io/retry-attempts", "2")),
-            problems);
+        parseWeb(Map.of("nodemesh.io/retry-attempts", "4", "mesh.traefik.io/retry-attempts", "2"));
     assertThat(p.retry().attempts()).isEqualTo(4);
-    assertThat(problems)
-        .singleElement()
-        .satisfies(
-            problem -> {
-              assertThat(problem.field())
-                  .isEqualTo("metadata.annotations[mesh.traefik.io/retry-attempts]");
-              assertThat(problem.message()).contains("nodemesh.io/retry-attempts is set too");
-            });
+    assertOneProblemOn("mesh.traefik.io/retry-attempts", "nodemesh.io/retry-attempts is set too");
 
     CompileResult r =
         compile(

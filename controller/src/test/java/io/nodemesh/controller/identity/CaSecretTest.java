@@ -27,6 +27,15 @@ class CaSecretTest {
         .put(key, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.US_ASCII)));
   }
 
+  /** An hour's certificate for default/web in this trust domain, issued by the CA. */
+  private static X509Certificate webLeaf(MeshCa ca, String trustDomain) {
+    return ca.issue(
+        new SpiffeId(trustDomain, "default", "web"),
+        EcKeys.generate().getPublic(),
+        NOW,
+        NOW.plus(Duration.ofHours(1)));
+  }
+
   @Test
   void whatTheControllerWritesItReadsBack() {
     MeshCa ca = MeshCa.create("a.test", NOW);
@@ -53,12 +62,7 @@ class CaSecretTest {
         .hasMessageContaining("identity.trustDomain");
     MeshCa read = CaSecret.fromSecret(s, "user.example", "nodemesh/nodemesh-ca");
     assertThat(read.rootKey()).isNull();
-    X509Certificate leaf =
-        read.issue(
-            new SpiffeId("user.example", "default", "web"),
-            EcKeys.generate().getPublic(),
-            NOW,
-            NOW.plus(Duration.ofHours(1)));
+    X509Certificate leaf = webLeaf(read, "user.example");
     leaf.verify(ca.intermediate().getPublicKey());
     assertThatThrownBy(() -> read.withNewIntermediate(NOW))
         .hasMessageContaining("root key is not in the CA Secret");
@@ -104,12 +108,7 @@ class CaSecretTest {
         .hasMessageContaining("privateKey.encoding: PKCS8");
     // A leaf where the intermediate should be.
     Secret leaf = CaSecret.toSecret(ca, "nodemesh", "nodemesh-ca");
-    X509Certificate workload =
-        ca.issue(
-            new SpiffeId("a.test", "default", "web"),
-            EcKeys.generate().getPublic(),
-            NOW,
-            NOW.plus(Duration.ofHours(1)));
+    X509Certificate workload = webLeaf(ca, "a.test");
     put(leaf, "tls.crt", Pem.certificates(List.of(workload)));
     assertThatThrownBy(() -> CaSecret.fromSecret(leaf, null, "x"))
         .hasMessageContaining("is not a CA certificate");

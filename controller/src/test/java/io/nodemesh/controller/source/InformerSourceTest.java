@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.nodemesh.testkit.MockApi;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class InformerSourceTest {
                 .withMessage("the server could not find the requested resource")
                 .build())
         .always();
-    client.services().inNamespace("shop").resource(service("shop", "web", "80")).create();
+    MockApi.create(client, service("shop", "web", "80"));
     AtomicInteger changes = new AtomicInteger();
 
     try (InformerSource source = new InformerSource(client, null)) {
@@ -44,7 +45,7 @@ class InformerSourceTest {
       assertThat(source.snapshot().trafficSplits()).isEmpty();
 
       int before = changes.get();
-      client.services().inNamespace("shop").resource(service("shop", "db", "5432")).create();
+      MockApi.create(client, service("shop", "db", "5432"));
       await().atMost(Duration.ofSeconds(5)).until(() -> source.snapshot().services().size() == 2);
       assertThat(changes.get()).isGreaterThan(before);
     }
@@ -52,8 +53,7 @@ class InformerSourceTest {
 
   @Test
   void watchesOnlyTheGivenNamespace() {
-    client.services().inNamespace("a").resource(service("a", "one", "80")).create();
-    client.services().inNamespace("b").resource(service("b", "two", "80")).create();
+    MockApi.create(client, service("a", "one", "80"), service("b", "two", "80"));
 
     try (InformerSource source = new InformerSource(client, "a")) {
       source.start(() -> {});

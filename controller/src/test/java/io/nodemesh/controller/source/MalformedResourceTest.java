@@ -15,6 +15,7 @@ import io.nodemesh.controller.common.Problem;
 import io.nodemesh.smi.TCPMatch;
 import io.nodemesh.smi.TCPRoute;
 import io.nodemesh.smi.TCPRouteSpec;
+import io.nodemesh.testkit.MockApi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ class MalformedResourceTest {
 
   @Test
   void aRouteWithAPortRangeWhereAPortBelongsDoesNotStopTheMesh() {
-    client.services().inNamespace("shop").resource(service("shop", "web", "http:80")).create();
+    MockApi.create(client, service("shop", "web", "http:80"));
     ResourceDefinitionContext tcpRoutes =
         new ResourceDefinitionContext.Builder()
             .withGroup("specs.smi-spec.io")

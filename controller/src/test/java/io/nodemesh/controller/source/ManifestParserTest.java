@@ -9,15 +9,21 @@ import org.junit.jupiter.api.Test;
 class ManifestParserTest {
   private final ManifestParser parser = new ManifestParser();
 
+  /** A Service web without a namespace, and the separator to the next document. */
+  private static final String WEB =
+      """
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: web
+      ---
+      """;
+
   @Test
   void documentsAndListsBecomeObjectsInTheDefaultNamespace() {
     String text =
-        """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: web
-        ---
+        WEB
+            + """
         # a comment-only document is skipped
         ---
         apiVersion: v1
@@ -40,12 +46,8 @@ class ManifestParserTest {
   @Test
   void aBrokenDocumentIsOneProblemNamingItsDocumentAndLine() {
     String text =
-        """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: web
-        ---
+        WEB
+            + """
         apiVersion: v1
         kind: Service
         metadata: [oops

@@ -17,6 +17,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.smi.TrafficSplit;
+import io.nodemesh.testkit.MockApi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +60,10 @@ class ServedVersionTest {
         .isEqualTo("v1alpha1");
 
     for (String name : List.of("web", "web-v1", "web-v2")) {
-      client.services().inNamespace("shop").resource(service("shop", name, "http:80")).create();
-      client
-          .discovery()
-          .v1()
-          .endpointSlices()
-          .inNamespace("shop")
-          .resource(slice("shop", name, "http", 8080, "10.0.0." + (name.length())))
-          .create();
+      MockApi.create(
+          client,
+          service("shop", name, "http:80"),
+          slice("shop", name, "http", 8080, "10.0.0." + (name.length())));
     }
     ResourceDefinitionContext v1alpha1 =
         new ResourceDefinitionContext.Builder()

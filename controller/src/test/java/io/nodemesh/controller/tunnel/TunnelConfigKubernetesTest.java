@@ -8,9 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
@@ -21,15 +19,17 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.MockApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The tunnel part of the config the controller serves (issue 14), from Namespaces and Pods on the
@@ -46,16 +46,8 @@ class TunnelConfigKubernetesTest {
   KubernetesClient own;
   Controller controller;
 
-  @AfterEach
-  void stop() {
-    if (controller != null) {
-      controller.close();
-    }
-    if (own != null) {
-      own.close();
-    }
-    K8s.wipe(client, Duration.ofSeconds(60));
-  }
+  @RegisterExtension
+  final Closing closing = new Closing().then(() -> K8s.wipe(client, Duration.ofSeconds(60)));
 
   static Pod on(Pod p, String node) {
     return new PodBuilder(p).editSpec().withNodeName(node).endSpec().build();
@@ -94,40 +86,25 @@ class TunnelConfigKubernetesTest {
 
   @Test
   void servesModesProxiesAndPodsAndReportsHostileValues() throws Exception {
-    client.namespaces().resource(namespace("shop", Map.of())).create();
-    client
-        .namespaces()
-        .resource(namespace("bank", Map.of(TunnelTables.MTLS_KEY, "strict")))
-        .create();
-    client
-        .namespaces()
-        .resource(namespace("evil", Map.of(TunnelTables.MTLS_KEY, "bogus")))
-        .create();
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder(namespace("loud", Map.of()))
-                .editMetadata()
-                .addToAnnotations(TunnelTables.MTLS_KEY, "strict".repeat(10_000))
-                .endMetadata()
-                .build())
-        .create();
+    MockApi.create(
+        client,
+        namespace("shop", Map.of()),
+        namespace("bank", Map.of(TunnelTables.MTLS_KEY, "strict")),
+        namespace("evil", Map.of(TunnelTables.MTLS_KEY, "bogus")),
+        new NamespaceBuilder(namespace("loud", Map.of()))
+            .editMetadata()
+            .addToAnnotations(TunnelTables.MTLS_KEY, "strict".repeat(10_000))
+            .endMetadata()
+            .build());
     create(proxy("proxy-a", "node-a", "192.168.1.10", true));
     create(proxy("proxy-b", "node-b", "192.168.1.11", true));
     create(proxy("proxy-c", "node-c", "192.168.1.12", false));
     create(on(pod("shop", "web-1", "web", "10.0.0.1"), "node-a"));
     create(on(pod("bank", "vault-1", "vault", "10.0.0.2"), "node-b"));
     create(on(pod("shop", "odd-1", "Not_A_Name", "10.0.0.3"), "node-a"));
-    own =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(client.getConfiguration())
-                    .withConnectionTimeout(60_000)
-                    .withRequestTimeout(60_000)
-                    .build())
-            .build();
+    own = closing.add(MockApi.ownClient(client));
     ControllerOptions options = ControllerOptions.defaults().withApi("127.0.0.1", 0);
-    controller = Controller.start(options, new InformerSource(own, null), own);
+    controller = closing.add(Controller.start(options, new InformerSource(own, null), own));
     controller.tunnel(
         new TunnelSettings(
             MtlsMode.PERMISSIVE, 15008, "td.test", "nodemesh", options.proxySelector()));

@@ -3,6 +3,7 @@ package io.nodemesh.dns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -19,31 +20,20 @@ class ShadowServiceWatchTest {
   void namesFollowTheShadowServices() throws Exception {
     MeshNames names = new MeshNames();
     // A Service in the mesh namespace that is not a shadow: never answered.
-    client
-        .services()
-        .inNamespace("nodemesh")
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-controller")
-                .addToLabels(ShadowLabels.SOURCE_NAMESPACE_LABEL, "x")
-                .addToLabels(ShadowLabels.SOURCE_NAME_LABEL, "y")
-                .endMetadata()
-                .withNewSpec()
-                .withClusterIP("10.96.0.2")
-                .endSpec()
-                .build())
-        .create();
+    Service notAShadow =
+        new ServiceBuilder(MeshDnsServerTest.shadow("nodemesh-controller", "x", "y", "10.96.0.2"))
+            .editMetadata()
+            .removeFromLabels(ShadowLabels.MANAGED_BY_LABEL)
+            .endMetadata()
+            .build();
+    client.services().inNamespace("nodemesh").resource(notAShadow).create();
     try (ShadowServiceWatch watch = ShadowServiceWatch.start(client, "nodemesh", names)) {
       await().atMost(Duration.ofSeconds(10)).until(names::loaded);
       assertThat(names.size()).isZero();
 
-      client
-          .services()
-          .inNamespace("nodemesh")
-          .resource(
-              MeshDnsServerTest.shadow("whoami-shop-1a2b3c4d5e", "shop", "whoami", "10.96.1.1"))
-          .create();
+      Service shadow =
+          MeshDnsServerTest.shadow("whoami-shop-1a2b3c4d5e", "shop", "whoami", "10.96.1.1");
+      client.services().inNamespace("nodemesh").resource(shadow).create();
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> names.lookup("whoami", "shop").contains(InetAddress.getByName("10.96.1.1")));
