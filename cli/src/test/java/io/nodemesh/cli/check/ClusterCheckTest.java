@@ -323,6 +323,10 @@ class ClusterCheckTest {
         .run();
   }
 
+  static String detail(List<CheckItem> items, String name) {
+    return item(items, name).detail();
+  }
+
   static CheckItem item(List<CheckItem> items, String name) {
     return items.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
   }
@@ -355,14 +359,11 @@ class ClusterCheckTest {
     assertThat(items)
         .as(items.stream().map(CheckItem::line).reduce("", (a, b) -> a + "\n" + b))
         .allMatch(i -> i.status() == CheckItem.Status.PASS);
-    assertThat(item(items, "dns").detail()).contains("CoreDNS 1.11.1").contains("10.96.0.53");
-    assertThat(item(items, "leader").detail()).isEqualTo("held by nodemesh-controller-7d9f-abcde");
-    assertThat(item(items, "proxies").detail())
-        .isEqualTo("a ready proxy on each of 2 schedulable nodes");
-    assertThat(item(items, "proxy-config").detail())
-        .isEqualTo("all 2 proxies run config version 7");
-    assertThat(item(items, "shadows").detail())
-        .isEqualTo("2 shadow Services match config version 7");
+    assertThat(detail(items, "dns")).contains("CoreDNS 1.11.1").contains("10.96.0.53");
+    assertThat(detail(items, "leader")).isEqualTo("held by nodemesh-controller-7d9f-abcde");
+    assertThat(detail(items, "proxies")).isEqualTo("a ready proxy on each of 2 schedulable nodes");
+    assertThat(detail(items, "proxy-config")).isEqualTo("all 2 proxies run config version 7");
+    assertThat(detail(items, "shadows")).isEqualTo("2 shadow Services match config version 7");
   }
 
   @Test
@@ -556,7 +557,7 @@ class ClusterCheckTest {
             .build()) {
       List<CheckItem> items = check(nowhere);
       assertThat(item(items, "api").status()).isEqualTo(CheckItem.Status.FAIL);
-      assertThat(item(items, "api").detail()).startsWith("cannot reach https://127.0.0.1:1/");
+      assertThat(detail(items, "api")).startsWith("cannot reach https://127.0.0.1:1/");
       assertThat(items.subList(1, items.size()))
           .extracting(CheckItem::status)
           .containsOnly(CheckItem.Status.SKIP);
@@ -600,10 +601,9 @@ class ClusterCheckTest {
 
     deniedResources.add("summaries");
     List<CheckItem> items = check();
-    assertThat(item(items, "proxy-config").detail())
+    assertThat(detail(items, "proxy-config"))
         .startsWith("missing permission get summaries.nodemesh.io");
-    assertThat(item(items, "shadows").detail())
-        .startsWith("missing permission get summaries.nodemesh.io");
+    assertThat(detail(items, "shadows")).startsWith("missing permission get summaries.nodemesh.io");
   }
 
   @Test
