@@ -8,8 +8,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.source.InformerSource;
-import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.testkit.K8s;
 import java.net.URI;
 import java.nio.file.Path;
@@ -50,15 +48,7 @@ class AccessControlKubernetesIT extends AclScenarios {
     closing.add(own);
     controller = Controller.start(options(), new InformerSource(own, null), own);
     closing.add(controller);
-    proxy =
-        NodeProxy.start(
-            new ProxyOptions(
-                URI.create("http://127.0.0.1:" + controller.apiPort()),
-                "127.0.0.1",
-                0,
-                -1,
-                "node-a",
-                1));
+    proxy = TestControllers.proxyOf(controller);
     closing.add(proxy);
     runScenarios(
         api,

@@ -145,12 +145,10 @@ abstract class AclScenarios {
     // TCP: batch may use db:5432 (TCPRoute db-port), not cache:6379 on the same pod; web's
     // TrafficTarget to db has no rules and allows nothing
     assertThat(tcp(AclWorld.BATCH_IP, "db")).isEqualTo("ping");
-    assertThat(explain("default/batch-1", "db.shop.mesh:5432", "GET", "/", Map.of()).allowed())
-        .isTrue();
+    assertThat(connects("default/batch-1", "db.shop.mesh:5432")).isTrue();
     int cacheConnections = world.cache.accepted.get();
     assertThat(tcp(AclWorld.BATCH_IP, "cache")).isEqualTo("closed");
-    assertThat(explain("default/batch-1", "cache.shop.mesh:6379", "GET", "/", Map.of()).allowed())
-        .isFalse();
+    assertThat(connects("default/batch-1", "cache.shop.mesh:6379")).isFalse();
     assertThat(tcp(AclWorld.WEB_IP, "db")).isEqualTo("closed");
     assertThat(explain("default/web-1", "db.shop.mesh", "GET", "/", Map.of()).message())
         .isEqualTo("no TrafficTarget allows sa default/web to connect to shop/db:5432 (tcp)");
@@ -181,8 +179,7 @@ abstract class AclScenarios {
 
     // UDP: web may send to dns, batch may not (dropped and counted)
     assertThat(udp(AclWorld.WEB_IP, "dns")).isEqualTo("ping");
-    assertThat(explain("default/web-1", "dns.shop.mesh:53", "GET", "/", Map.of()).allowed())
-        .isTrue();
+    assertThat(connects("default/web-1", "dns.shop.mesh:53")).isTrue();
     int dnsReceived = world.dns.received.get();
     assertThat(udp(AclWorld.BATCH_IP, "dns")).isEqualTo("timeout");
     assertThat(explain("default/batch-1", "dns.shop.mesh:53", "GET", "/", Map.of()).reason())
@@ -231,19 +228,8 @@ abstract class AclScenarios {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> http(AclWorld.WEB_IP, "GET", "/api/items", Map.of()).status() == 200);
-    record Sent(long startNanos, int status) {}
-    ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
-    AtomicBoolean running = new AtomicBoolean(true);
-    Thread load =
-        Thread.ofPlatform()
-            .start(
-                () -> {
-                  HttpClient c = httpClient(AclWorld.WEB_IP);
-                  while (running.get()) {
-                    long start = System.nanoTime();
-                    sent.add(new Sent(start, send(c, "GET", "/api/items", Map.of()).status()));
-                  }
-                });
+    ApiLoad load = new ApiLoad(1);
+    ConcurrentLinkedQueue<Sent> sent = load.sent;
     long revoked;
     try {
       await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > 20);
@@ -265,8 +251,7 @@ abstract class AclScenarios {
       long size = sent.size();
       await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > size + 50);
     } finally {
-      running.set(false);
-      load.join(10_000);
+      load.stop();
     }
     assertThat(sent).allSatisfy(s -> assertThat(s.status()).isIn(200, 403));
     assertThat(sent)
@@ -281,22 +266,8 @@ abstract class AclScenarios {
 
   /** web reads /api under load; its TrafficTarget is deleted. */
   private void deletionUnderLoad(Cluster cluster) throws Exception {
-    record Sent(long startNanos, int status) {}
-    ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      threads.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    HttpClient c = httpClient(AclWorld.WEB_IP);
-                    while (running.get()) {
-                      long start = System.nanoTime();
-                      sent.add(new Sent(start, send(c, "GET", "/api/items", Map.of()).status()));
-                    }
-                  }));
-    }
+    ApiLoad load = new ApiLoad(4);
+    ConcurrentLinkedQueue<Sent> sent = load.sent;
     try {
       await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > 100);
       assertThat(sent).allSatisfy(s -> assertThat(s.status()).isEqualTo(200));
@@ -310,10 +281,7 @@ abstract class AclScenarios {
       long applied = System.nanoTime();
       long sentAtApply = sent.size();
       await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() > sentAtApply + 100);
-      running.set(false);
-      for (Thread t : threads) {
-        t.join(10_000);
-      }
+      load.stop();
       assertThat(sent)
           .filteredOn(s -> s.startNanos() > applied)
           .isNotEmpty()
@@ -336,10 +304,47 @@ abstract class AclScenarios {
       assertThat(toDenial).isLessThan(Duration.ofSeconds(2));
       assertThat(sent).allSatisfy(s -> assertThat(s.status()).isIn(200, 403));
     } finally {
-      running.set(false);
+      load.stop();
     }
     assertThat(explain("default/web-1", "api.shop.mesh", "GET", "/api/items", Map.of()).allowed())
         .isFalse();
+  }
+
+  record Sent(long startNanos, int status) {}
+
+  /** Clients on web's address sending {@code GET /api/items} back to back, until stopped. */
+  private final class ApiLoad {
+    final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> threads = new ArrayList<>();
+
+    ApiLoad(int clients) {
+      for (int i = 0; i < clients; i++) {
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      HttpClient c = httpClient(AclWorld.WEB_IP);
+                      while (running.get()) {
+                        long start = System.nanoTime();
+                        sent.add(new Sent(start, send(c, "GET", "/api/items", Map.of()).status()));
+                      }
+                    }));
+      }
+    }
+
+    /** Stops sending and waits for the clients (a second call returns at once). */
+    void stop() throws InterruptedException {
+      running.set(false);
+      for (Thread t : threads) {
+        t.join(10_000);
+      }
+    }
+  }
+
+  /** Whether the controller explains a connection (plain GET /) from {@code pod} as allowed. */
+  private boolean connects(String pod, String destination) {
+    return explain(pod, destination, "GET", "/", Map.of()).allowed();
   }
 
   private static boolean grants(MeshConfig config, String service, String trafficTarget) {

@@ -25,6 +25,8 @@ import io.nodemesh.smi.TrafficTargetSpec;
 import io.nodemesh.smi.UDPMatch;
 import io.nodemesh.smi.UDPRoute;
 import io.nodemesh.smi.UDPRouteSpec;
+import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.Pods;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -166,26 +168,9 @@ final class AclWorld implements AutoCloseable {
   }
 
   private static EndpointSlice slice(String service, String ip, int port, String protocol) {
-    return new EndpointSliceBuilder()
-        .withNewMetadata()
-        .withName(service + "-abc")
-        .withNamespace(NS)
-        .addToLabels("kubernetes.io/service-name", service)
-        .endMetadata()
-        .withAddressType("IPv4")
-        .addNewPort()
-        .withName("p")
-        .withPort(port)
-        .withProtocol(protocol)
-        .endPort()
-        .addNewEndpoint()
-        .withAddresses(ip)
-        .withNodeName("node-a")
-        .withNewConditions()
-        .withReady(true)
-        .endConditions()
-        .endEndpoint()
-        .build();
+    EndpointSlice tcp =
+        K8s.slice(NS, service + "-abc", service, "p", port, List.of(Pods.endpointOn(ip, "node-a")));
+    return new EndpointSliceBuilder(tcp).editFirstPort().withProtocol(protocol).endPort().build();
   }
 
   private static HTTPRouteGroup routeGroup(String name, HTTPMatch... matches) {

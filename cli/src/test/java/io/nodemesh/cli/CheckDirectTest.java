@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.nodemesh.config.wire.ShadowLabels;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.api.ApiSecurity;
-import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.testkit.K8s;
 import io.nodemesh.testkit.MockReviews;
@@ -21,9 +20,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,31 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class CheckDirectTest {
-  static final String WORLD =
-      """
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web, namespace: shop}
-      spec: {ports: [{name: http, port: 80}]}
-      """;
-
   KubernetesMockServer server;
   KubernetesClient client;
 
-  @TempDir static Path pki;
+  @RegisterExtension static final TestCas pki = new TestCas();
   @TempDir Path dir;
-  static TestCa mesh;
-  static TestCa rogue;
   Controller controller;
   Path kubeconfig;
   final List<String> reviewedTokens = new CopyOnWriteArrayList<>();
   final Set<String> granted = ConcurrentHashMap.newKeySet();
-
-  @BeforeAll
-  static void certificates() throws Exception {
-    mesh = new TestCa(pki, "mesh");
-    rogue = new TestCa(pki, "rogue");
-  }
 
   @BeforeEach
   void controllerAndApiServer() throws Exception {
@@ -81,13 +64,13 @@ class CheckDirectTest {
               && "get".equals(a.getVerb())
               && granted.contains(a.getResource());
         });
-    Files.writeString(dir.resolve("world.yaml"), WORLD);
+    Files.writeString(dir.resolve("world.yaml"), Manifests.service("shop", "web", 80, 80));
     controller =
         Controller.start(
             TestControllers.options("check-direct"),
             new FileSource(dir),
             client,
-            new ApiSecurity(null, true, new ApiTls(mesh.tlsCert, mesh.tlsKey)));
+            new ApiSecurity(null, true, pki.mesh().tls()));
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
@@ -131,7 +114,7 @@ class CheckDirectTest {
 
   @Test
   void theControllerAnswersTheChecksTokenOverTls() {
-    CliTest.Result r = check(mesh.caCert);
+    CliTest.Result r = check(pki.mesh().caCert);
 
     assertThat(line(r, "proxy-config")).startsWith("PASS").contains("all 0 proxies run config");
     assertThat(line(r, "shadows")).startsWith("PASS").contains("1 shadow Services match");
@@ -143,7 +126,7 @@ class CheckDirectTest {
   @Test
   void aMissingGrantIsAFailLineNamingIt() {
     granted.remove("summaries");
-    CliTest.Result r = check(mesh.caCert);
+    CliTest.Result r = check(pki.mesh().caCert);
 
     assertThat(r.code()).isEqualTo(1);
     for (String item : List.of("proxy-config", "shadows")) {
@@ -159,7 +142,7 @@ class CheckDirectTest {
 
   @Test
   void aControllerWhoseCertificateTheCaDidNotSignIsNotAsked() {
-    CliTest.Result r = check(rogue.caCert);
+    CliTest.Result r = check(pki.rogue().caCert);
 
     assertThat(line(r, "problems")).startsWith("FAIL").contains("cannot reach the controller");
     assertThat(reviewedTokens).isEmpty();
@@ -168,8 +151,7 @@ class CheckDirectTest {
 
   @Test
   void controllerFlagsNeedDirect() {
-    CliTest.Result r = CliTest.run("check", "--controller-ca", mesh.caCert.toString());
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("nodemesh: --controller-ca goes with --direct");
+    assertThat(CliTest.usageError("check", "--controller-ca", pki.mesh().caCert.toString()))
+        .startsWith("nodemesh: --controller-ca goes with --direct");
   }
 }

@@ -23,6 +23,18 @@ import picocli.CommandLine;
 class CliTest {
   record Result(int code, String out, String err) {}
 
+  /** Runs {@code nodemesh args}, asserts exit code 2 (a usage error) and answers stderr. */
+  static String usageError(String... args) {
+    return stderr(2, args);
+  }
+
+  /** Runs {@code nodemesh args}, asserts that it exits with {@code code}, and answers stderr. */
+  static String stderr(int code, String... args) {
+    Result r = run(args);
+    assertThat(r.code()).as(r.err()).isEqualTo(code);
+    return r.err();
+  }
+
   static Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -59,9 +71,7 @@ class CliTest {
 
   @Test
   void noCommandIsAUsageError() {
-    Result r = run();
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("nodemesh: a command is required").contains("Usage:");
+    assertThat(usageError()).startsWith("nodemesh: a command is required").contains("Usage:");
   }
 
   @Test
@@ -74,62 +84,48 @@ class CliTest {
     assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
-  @Test
-  void portOutOfRangeNamesTheValue(@TempDir Path dir) {
-    Result r = run("local", "--entry-port", "70000", dir.toString());
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("port 70000 is not in 0..65535").contains("--entry-port");
-  }
-
-  @Test
-  void portThatIsNotANumber(@TempDir Path dir) {
-    Result r = run("local", "--admin-port", "abc", dir.toString());
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("'abc' is not a port number");
-  }
-
-  @Test
-  void missingDirectory() {
-    Result r = run("local", "/nonexistent/nodemesh-dir");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("DIR: '/nonexistent/nodemesh-dir' is not a directory");
-  }
-
-  @Test
-  void sourceAndKubeconfigExcludeEachOther(@TempDir Path dir) {
-    Result r = run("controller", "--source", dir.toString(), "--kubeconfig", "/x");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("mutually exclusive");
+  /**
+   * A bad value of a flag or argument: exit code 2, and stderr names it; {@code DIR} in the
+   * arguments stands for an existing folder, the {@code ;} in what stderr says parts fragments.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      textBlock =
+          """
+          port out of range            | local --entry-port 70000 DIR                | port 70000 is not in 0..65535;--entry-port
+          port that is not a number    | local --admin-port abc DIR                  | 'abc' is not a port number
+          missing directory            | local /nonexistent/nodemesh-dir             | DIR: '/nonexistent/nodemesh-dir' is not a directory
+          source and kubeconfig        | controller --source DIR --kubeconfig /x     | mutually exclusive
+          bad port range               | controller --http-ports 9000-5000           | --http-ports;9000-5000
+          bad default traffic type     | controller --default-traffic-type quic      | --default-traffic-type;http, tcp, udp or auto
+          """)
+  void aBadValueIsAUsageError(String what, String args, String says, @TempDir Path dir) {
+    String[] argv =
+        java.util.Arrays.stream(args.split(" "))
+            .map(a -> a.equals("DIR") ? dir.toString() : a)
+            .toArray(String[]::new);
+    assertThat(usageError(argv)).contains(says.split(";"));
   }
 
   @Test
   void proxyServiceAccountNeedsTheKubernetesApi(@TempDir Path dir) {
-    Result r =
-        run("controller", "--source", dir.toString(), "--proxy-service-account", "nodemesh-proxy");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--proxy-service-account needs the Kubernetes API");
-    assertThat(r.err()).doesNotContain("\tat ");
+    assertThat(
+            usageError(
+                "controller",
+                "--source",
+                dir.toString(),
+                "--proxy-service-account",
+                "nodemesh-proxy"))
+        .contains("--proxy-service-account needs the Kubernetes API")
+        .doesNotContain("\tat ");
   }
 
   @Test
   void proxyServiceAccountMustNotBeBlank(@TempDir Path dir) {
-    Result r = run("controller", "--source", dir.toString(), "--proxy-service-account", " ");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--proxy-service-account must name a ServiceAccount");
-  }
-
-  @Test
-  void badPortRange() {
-    Result r = run("controller", "--http-ports", "9000-5000");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--http-ports").contains("9000-5000");
-  }
-
-  @Test
-  void badDefaultTrafficType() {
-    Result r = run("controller", "--default-traffic-type", "quic");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--default-traffic-type").contains("http, tcp, udp or auto");
+    assertThat(usageError("controller", "--source", dir.toString(), "--proxy-service-account", " "))
+        .contains("--proxy-service-account must name a ServiceAccount");
   }
 
   @Test
@@ -146,19 +142,20 @@ class CliTest {
   @Test
   void proxyNeedsAControllerUrl() {
     assertThat(run("proxy").err()).contains("Missing required option: '--controller=URL'");
-    Result r = run("proxy", "--controller", "ftp://example");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--controller: 'ftp://example' is not a URL");
+    assertThat(usageError("proxy", "--controller", "ftp://example"))
+        .contains("--controller: 'ftp://example' is not a URL");
   }
 
   @Test
   void tracingFlagsAreCheckedBeforeAnythingStarts() {
-    Result r = run("proxy", "--controller", "http://127.0.0.1:1", "--trace-sample-ratio", "1.5");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("nodemesh: --trace-sample-ratio: sampleRatio 1.5 not in 0..1");
-    r = run("proxy", "--controller", "http://127.0.0.1:1", "--otlp-endpoint", "collector:4318");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("--otlp-endpoint: endpoint 'collector:4318' is not an http://");
+    assertThat(
+            usageError(
+                "proxy", "--controller", "http://127.0.0.1:1", "--trace-sample-ratio", "1.5"))
+        .startsWith("nodemesh: --trace-sample-ratio: sampleRatio 1.5 not in 0..1");
+    assertThat(
+            usageError(
+                "proxy", "--controller", "http://127.0.0.1:1", "--otlp-endpoint", "collector:4318"))
+        .contains("--otlp-endpoint: endpoint 'collector:4318' is not an http://");
   }
 
   @Test

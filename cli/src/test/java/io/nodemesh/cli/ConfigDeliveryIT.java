@@ -15,6 +15,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.controller.api.ConfigApi;
 import io.nodemesh.controller.api.ConfigHub;
 import io.nodemesh.proxy.config.ConfigClient;
+import io.nodemesh.testkit.Closing;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real config API (Helidon, {@link ConfigApi} over a {@link ConfigHub}) and the real proxy
@@ -32,16 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConfigDeliveryIT {
   private final AtomicReference<MeshConfig> applied = new AtomicReference<>();
-  private final List<WebServer> servers = new ArrayList<>();
+  @RegisterExtension final Closing closing = new Closing();
   private ConfigClient client;
-
-  @AfterEach
-  void stop() {
-    if (client != null) {
-      client.close();
-    }
-    servers.forEach(WebServer::stop);
-  }
 
   /**
    * {@code services} Services with two ports each and 10 endpoints per port; the Service {@code
@@ -80,18 +73,27 @@ class ConfigDeliveryIT {
             .routing(r -> ConfigApi.routing(r, hub, List::of, registry))
             .build()
             .start();
-    servers.add(s);
+    closing.add(s::stop);
     return s;
   }
 
   private void connect(int port, java.util.function.Consumer<MeshConfig> apply) {
     client =
-        ConfigClient.builder(URI.create("http://127.0.0.1:" + port), apply)
-            .wait(Duration.ofSeconds(2))
-            .currentVersion(() -> applied.get() == null ? -1 : applied.get().version())
-            .node("node-1")
-            .build();
+        closing.add(
+            ConfigClient.builder(URI.create("http://127.0.0.1:" + port), apply)
+                .wait(Duration.ofSeconds(2))
+                .currentVersion(() -> applied.get() == null ? -1 : applied.get().version())
+                .node("node-1")
+                .build());
     client.start();
+  }
+
+  /** Serves {@code hub} on a free port, and a client applies what it serves. */
+  private WebServer connected(ConfigHub hub) {
+    WebServer server = serve(hub, 0);
+    connect(server.port(), applied::set);
+    awaitApplied(hub);
+    return server;
   }
 
   private void awaitApplied(ConfigHub hub) {
@@ -101,9 +103,7 @@ class ConfigDeliveryIT {
   @Test
   void aOneServiceChangeIsASmallDeltaThatRebuildsTheServedConfig() {
     ConfigHub hub = new ConfigHub(cluster(1, 1000, -1));
-    WebServer server = serve(hub, 0);
-    connect(server.port(), applied::set);
-    awaitApplied(hub);
+    connected(hub);
     long fullBytes = client.bytesReceived();
 
     hub.publish(cluster(2, 1000, 421), true);
@@ -151,10 +151,8 @@ class ConfigDeliveryIT {
   @Test
   void aRestartedControllerKnowsNoOldVersionAndSendsTheFullConfig() {
     ConfigHub first = new ConfigHub(cluster(1, 50, -1));
-    WebServer server = serve(first, 0);
+    WebServer server = connected(first);
     int port = server.port();
-    connect(port, applied::set);
-    awaitApplied(first);
     first.publish(cluster(2, 50, 3), true);
     awaitApplied(first);
     assertThat(client.deltas()).isEqualTo(1);
@@ -174,9 +172,7 @@ class ConfigDeliveryIT {
   @Test
   void accessAndDomainChangesTravelInTheDeltaToo() {
     ConfigHub hub = new ConfigHub(cluster(1, 20, -1));
-    WebServer server = serve(hub, 0);
-    connect(server.port(), applied::set);
-    awaitApplied(hub);
+    connected(hub);
 
     MeshConfig base = cluster(2, 20, -1);
     hub.publish(

@@ -16,13 +16,13 @@ import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.api.ApiSecurity;
-import io.nodemesh.controller.api.ApiTls;
 import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.controller.tap.TapSigner;
 import io.nodemesh.controller.tap.TapTarget;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.config.ControllerTrust;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.MockReviews;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -44,10 +44,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,11 +63,10 @@ class ControllerTapIT {
   KubernetesMockServer server;
   KubernetesClient client;
   @TempDir Path dir;
-  @TempDir static Path caDir;
-
-  // keytool runs a JVM per step: one CA for the class.
-  static TestCa ca;
-  static TestCa other;
+  @RegisterExtension static final TestCas pki = new TestCas();
+  @RegisterExtension final Closing closing = new Closing();
+  TestCa ca;
+  TestCa other;
   HttpServer web;
   HttpServer pay;
   NodeProxy proxy;
@@ -83,28 +82,29 @@ class ControllerTapIT {
   void start() throws Exception {
     outside = outsideAddress();
     Assumptions.assumeTrue(outside != null, "no non-loopback IPv4 address on this machine");
-    if (ca == null) {
-      ca = new TestCa(caDir.resolve("ca"), "tap");
-      other = new TestCa(caDir.resolve("other"), "other");
-    }
+    ca = pki.mesh();
+    other = pki.rogue();
     reviews();
     web = backend(200);
+    closing.add(() -> web.stop(0));
     pay = backend(503);
+    closing.add(() -> pay.stop(0));
     // The proxy pins the controller CA for a controller at 127.0.0.1 (the certificate's name);
     // port 1 refuses, so the config applied below stays in force.
     proxy =
-        NodeProxy.start(
-            new ProxyOptions(
-                URI.create("https://127.0.0.1:1"),
-                "0.0.0.0",
-                0,
-                -1,
-                "node-a",
-                2,
-                null,
-                null,
-                null,
-                ca.caCert));
+        closing.add(
+            NodeProxy.start(
+                new ProxyOptions(
+                    URI.create("https://127.0.0.1:1"),
+                    "0.0.0.0",
+                    0,
+                    -1,
+                    "node-a",
+                    2,
+                    null,
+                    null,
+                    null,
+                    ca.caCert)));
     webPort = freePort();
     payPort = freePort();
     proxy.apply(
@@ -112,28 +112,14 @@ class ControllerTapIT {
             1, "mesh", List.of(listener("web", webPort, web), listener("pay", payPort, pay))));
     Path world = Files.createDirectories(dir.resolve("world"));
     controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0),
-            new FileSource(world),
-            client,
-            new ApiSecurity(null, true, new ApiTls(ca.tlsCert, ca.tlsKey)));
+        closing.add(
+            Controller.start(
+                ControllerOptions.defaults().withApi("127.0.0.1", 0),
+                new FileSource(world),
+                client,
+                new ApiSecurity(null, true, ca.tls())));
     controller.tapTargets(() -> List.of(new TapTarget("node-a", outside, proxy.adminPort())));
     https = HttpClient.newBuilder().sslContext(ControllerTrust.pinned(ca.caCert)).build();
-  }
-
-  @AfterEach
-  void stop() {
-    if (controller != null) {
-      controller.close();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    for (HttpServer s : new HttpServer[] {web, pay}) {
-      if (s != null) {
-        s.stop(0);
-      }
-    }
   }
 
   /** Alice may create taps, bob may not (he may get explanations, which does not help him). */
@@ -219,19 +205,7 @@ class ControllerTapIT {
     Path token = Files.writeString(dir.resolve("alice"), "alice-token\n");
     CliTest.Result r =
         whileTrafficFlows(
-            "tap",
-            "--controller",
-            "https://127.0.0.1:" + controller.apiPort(),
-            "--controller-ca",
-            ca.caCert.toString(),
-            "--token-file",
-            token.toString(),
-            "--service",
-            "shop/pay",
-            "--status",
-            "5xx",
-            "--max",
-            "4");
+            tapCommand(token, "--service", "shop/pay", "--status", "5xx", "--max", "4"));
     assertThat(r.code()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
     assertThat(lines).hasSize(4).allSatisfy(l -> assertThat(l).contains("503").contains("/charge"));
@@ -251,17 +225,7 @@ class ControllerTapIT {
     assertThat(metric("nodemesh_controller_taps_total")).isZero();
 
     Path token = Files.writeString(dir.resolve("bob"), "bob-token\n");
-    CliTest.Result cli =
-        CliTest.run(
-            "tap",
-            "--controller",
-            "https://127.0.0.1:" + controller.apiPort(),
-            "--controller-ca",
-            ca.caCert.toString(),
-            "--token-file",
-            token.toString());
-    assertThat(cli.code()).isEqualTo(1);
-    assertThat(cli.err())
+    assertThat(CliTest.stderr(1, tapCommand(token)))
         .contains("refused the tap (403)")
         .contains("create on taps.nodemesh.io")
         .doesNotContain("\tat ");
@@ -478,6 +442,21 @@ class ControllerTapIT {
     }
   }
 
+  /** {@code nodemesh tap} at the controller over pinned TLS, as the user of {@code token}. */
+  String[] tapCommand(Path token, String... more) {
+    return java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(
+                "tap",
+                "--controller",
+                "https://127.0.0.1:" + controller.apiPort(),
+                "--controller-ca",
+                ca.caCert.toString(),
+                "--token-file",
+                token.toString()),
+            java.util.stream.Stream.of(more))
+        .toArray(String[]::new);
+  }
+
   CliTest.Result whileTrafficFlows(String... command) throws Exception {
     return Traffic.whileFlowing(
         i -> {
@@ -488,17 +467,7 @@ class ControllerTapIT {
   }
 
   static int call(int port, String path) {
-    try {
-      return PLAIN
-          .send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                  .timeout(Duration.ofSeconds(10))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
+    return Traffic.status(PLAIN, port, path, Duration.ofSeconds(10));
   }
 
   static String outsideAddress() throws Exception {

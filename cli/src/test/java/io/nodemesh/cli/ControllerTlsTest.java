@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -18,6 +17,7 @@ import io.nodemesh.controller.source.FileSource;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.proxy.config.ControllerTrust;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.MockReviews;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,13 +27,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,40 +41,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class ControllerTlsTest {
-  static final String WORLD =
-      """
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web}
-      spec: {ports: [{name: http, port: 80}]}
-      """;
-
   KubernetesMockServer server;
   KubernetesClient client;
 
-  @TempDir static Path pki;
+  @RegisterExtension static final TestCas pki = new TestCas();
   @TempDir Path dir;
-  static TestCa mesh;
-  static TestCa rogue;
-  final List<AutoCloseable> running = new ArrayList<>();
+  @RegisterExtension final Closing running = new Closing();
   final List<String> reviewed = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-  @BeforeAll
-  static void certificates() throws Exception {
-    mesh = new TestCa(pki, "mesh");
-    rogue = new TestCa(pki, "rogue");
-  }
 
   @BeforeEach
   void world() throws Exception {
-    Files.writeString(dir.resolve("world.yaml"), WORLD);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    for (AutoCloseable c : running.reversed()) {
-      c.close();
-    }
+    Files.writeString(dir.resolve("world.yaml"), Manifests.service("default", "web", 80, 80));
   }
 
   Controller controller(TestCa serving, ApiSecurity security) {
@@ -102,10 +77,9 @@ class ControllerTlsTest {
 
   @Test
   void aProxyThatPinsTheCaGetsItsConfigOverTls() {
-    Controller c =
-        controller(mesh, new ApiSecurity(null, false, new ApiTls(mesh.tlsCert, mesh.tlsKey)));
+    Controller c = controller(pki.mesh(), new ApiSecurity(null, false, pki.mesh().tls()));
 
-    NodeProxy p = proxy(c, mesh.caCert);
+    NodeProxy p = proxy(c, pki.mesh().caCert);
 
     await()
         .atMost(Duration.ofSeconds(30))
@@ -119,14 +93,13 @@ class ControllerTlsTest {
   @Test
   void aProxyRefusesAControllerWhoseCertificateTheCaDidNotSign() throws Exception {
     // An impostor with a valid-looking certificate for the same address, from another CA.
-    Controller impostor =
-        controller(rogue, new ApiSecurity(null, false, new ApiTls(rogue.tlsCert, rogue.tlsKey)));
+    Controller impostor = controller(pki.rogue(), new ApiSecurity(null, false, pki.rogue().tls()));
     await().atMost(Duration.ofSeconds(30)).until(() -> impostor.currentConfig().version() > 0);
     URI config = URI.create("https://127.0.0.1:" + impostor.apiPort() + "/api/v1/config");
 
     // What the proxy's client does, step by step: the handshake fails on the pinned CA ...
     try (HttpClient pinned =
-        HttpClient.newBuilder().sslContext(ControllerTrust.pinned(mesh.caCert)).build()) {
+        HttpClient.newBuilder().sslContext(ControllerTrust.pinned(pki.mesh().caCert)).build()) {
       assertThatThrownBy(
               () ->
                   pinned.send(
@@ -135,7 +108,7 @@ class ControllerTlsTest {
     }
     // ... while the impostor does serve a config to whoever trusts its CA.
     try (HttpClient fooled =
-        HttpClient.newBuilder().sslContext(ControllerTrust.pinned(rogue.caCert)).build()) {
+        HttpClient.newBuilder().sslContext(ControllerTrust.pinned(pki.rogue().caCert)).build()) {
       assertThat(
               fooled
                   .send(
@@ -145,36 +118,42 @@ class ControllerTlsTest {
     }
 
     // And the real proxy never takes a config from it.
-    NodeProxy p = proxy(impostor, mesh.caCert);
+    NodeProxy p = proxy(impostor, pki.mesh().caCert);
     await()
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(10))
         .until(() -> p.appliedVersion() < 0 && p.config() == null);
   }
 
+  /**
+   * {@code nodemesh explain} from 10.9.9.9 to web.default.mesh at {@code url}, pinning {@code ca}.
+   */
+  static CliTest.Result explain(String url, Path ca, Path kubeconfig) {
+    return CliTest.run(
+        "explain",
+        "--controller",
+        url,
+        "--controller-ca",
+        ca.toString(),
+        "--kubeconfig",
+        kubeconfig.toString(),
+        "--from",
+        "10.9.9.9",
+        "--to",
+        "web.default.mesh");
+  }
+
   @Test
   void explainSendsTheKubeconfigTokenToAControllerOverTls() throws Exception {
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(
-            201,
-            req -> {
-              reviewed.add(req.getBody().readUtf8());
-              return new TokenReviewBuilder()
-                  .withNewStatus()
-                  .withAuthenticated(true)
-                  .withNewUser()
-                  .withUsername("alice")
-                  .endUser()
-                  .endStatus()
-                  .build();
-            })
-        .always();
+    MockReviews.tokenReviews(
+        server,
+        client,
+        asked -> {
+          reviewed.add(asked.getSpec().getToken());
+          return MockReviews.user("alice");
+        });
     MockReviews.accessReviews(server, client, asked -> "alice".equals(asked.getSpec().getUser()));
-    Controller c =
-        controller(mesh, new ApiSecurity(null, true, new ApiTls(mesh.tlsCert, mesh.tlsKey)));
+    Controller c = controller(pki.mesh(), new ApiSecurity(null, true, pki.mesh().tls()));
     await().atMost(Duration.ofSeconds(30)).until(() -> c.currentConfig().version() > 0);
     Path kubeconfig = dir.resolve("kubeconfig");
     Files.writeString(
@@ -190,36 +169,12 @@ class ControllerTlsTest {
             .formatted(client.getMasterUrl()));
     String url = "https://127.0.0.1:" + c.apiPort();
 
-    CliTest.Result allowed =
-        CliTest.run(
-            "explain",
-            "--controller",
-            url,
-            "--controller-ca",
-            mesh.caCert.toString(),
-            "--kubeconfig",
-            kubeconfig.toString(),
-            "--from",
-            "10.9.9.9",
-            "--to",
-            "web.default.mesh");
-    CliTest.Result wrongCa =
-        CliTest.run(
-            "explain",
-            "--controller",
-            url,
-            "--controller-ca",
-            rogue.caCert.toString(),
-            "--kubeconfig",
-            kubeconfig.toString(),
-            "--from",
-            "10.9.9.9",
-            "--to",
-            "web.default.mesh");
+    CliTest.Result allowed = explain(url, pki.mesh().caCert, kubeconfig);
+    CliTest.Result wrongCa = explain(url, pki.rogue().caCert, kubeconfig);
 
     assertThat(allowed.code()).as(allowed.err()).isZero();
     assertThat(allowed.out()).contains("web");
-    assertThat(reviewed).hasSize(1).allMatch(body -> body.contains("alice-secret-token"));
+    assertThat(reviewed).containsExactly("alice-secret-token");
     assertThat(wrongCa.code()).isEqualTo(1);
     assertThat(wrongCa.err()).contains("cannot reach the controller");
   }
@@ -229,8 +184,8 @@ class ControllerTlsTest {
     // The Secret's files as the kubelet mounts them; cert-manager renews into the same Secret.
     Path crt = dir.resolve("tls.crt");
     Path key = dir.resolve("tls.key");
-    Files.copy(mesh.tlsCert, crt);
-    Files.copy(mesh.tlsKey, key);
+    Files.copy(pki.mesh().tlsCert, crt);
+    Files.copy(pki.mesh().tlsKey, key);
     ApiTls files = new ApiTls(crt, key);
     WebServer web =
         WebServer.builder()
@@ -244,19 +199,19 @@ class ControllerTlsTest {
     TlsReloader reloader = new TlsReloader(files, web::reloadTls, Duration.ofMillis(100));
     running.add(reloader);
     URI uri = URI.create("https://127.0.0.1:" + web.port() + "/");
-    assertThat(status(uri, mesh.caCert)).isEqualTo(200);
+    assertThat(status(uri, pki.mesh().caCert)).isEqualTo(200);
 
     // A broken half-written pair is not taken: the old certificate stays.
     Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-    Files.copy(rogue.tlsCert, crt, StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(pki.rogue().tlsCert, crt, StandardCopyOption.REPLACE_EXISTING);
     await()
         .during(Duration.ofMillis(500))
         .atMost(Duration.ofSeconds(5))
-        .until(() -> status(uri, mesh.caCert) == 200);
+        .until(() -> status(uri, pki.mesh().caCert) == 200);
 
-    Files.copy(rogue.tlsKey, key, StandardCopyOption.REPLACE_EXISTING);
-    await().atMost(Duration.ofSeconds(20)).until(() -> status(uri, rogue.caCert) == 200);
-    assertThat(status(uri, mesh.caCert)).isEqualTo(-1);
+    Files.copy(pki.rogue().tlsKey, key, StandardCopyOption.REPLACE_EXISTING);
+    await().atMost(Duration.ofSeconds(20)).until(() -> status(uri, pki.rogue().caCert) == 200);
+    assertThat(status(uri, pki.mesh().caCert)).isEqualTo(-1);
   }
 
   /** The status of a GET trusting only {@code ca}, or -1 when the handshake fails. */

@@ -129,28 +129,22 @@ class CrdsCommandTest {
   @Test
   void anUnreachableApiServerIsOneLine() throws IOException {
     String config = kubeconfig(dir, "https://127.0.0.1:1").toString();
-    CliTest.Result r = CliTest.run("crds", "apply", "--kubeconfig", config);
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err())
+    assertThat(CliTest.stderr(1, "crds", "apply", "--kubeconfig", config))
         .startsWith("nodemesh apply: customresourcedefinition ")
         .doesNotContain("\tat ");
   }
 
   @Test
   void badUsageIsExitCode2WithUsage() {
-    CliTest.Result none = CliTest.run("crds");
-    assertThat(none.code()).isEqualTo(2);
-    assertThat(none.err()).contains("a subcommand is required").contains("Usage: nodemesh crds");
+    assertThat(CliTest.usageError("crds"))
+        .contains("a subcommand is required")
+        .contains("Usage: nodemesh crds");
 
-    CliTest.Result bad = CliTest.run("crds", "apply", "--namespace", "x");
-    assertThat(bad.code()).isEqualTo(2);
-    assertThat(bad.err())
+    assertThat(CliTest.usageError("crds", "apply", "--namespace", "x"))
         .contains("Unknown options: '--namespace', 'x'")
         .contains("Usage: nodemesh crds apply");
 
-    CliTest.Result missing =
-        CliTest.run("crds", "apply", "--kubeconfig", dir.resolve("nope").toString());
-    assertThat(missing.code()).isEqualTo(1);
-    assertThat(missing.err()).startsWith("nodemesh apply: --kubeconfig: cannot read");
+    assertThat(CliTest.stderr(1, "crds", "apply", "--kubeconfig", dir.resolve("nope").toString()))
+        .startsWith("nodemesh apply: --kubeconfig: cannot read");
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.testkit.Closing;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -30,10 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -66,15 +66,9 @@ class DashboardsIT {
           "Rate-limited requests per second");
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension final Closing closing = new Closing();
+  private final HttpClient http = closing.add(HttpClient.newHttpClient());
   private URI prometheus;
-
-  @AfterEach
-  void stop() {
-    Lifecycle.closeAll(closing.reversed().toArray(AutoCloseable[]::new));
-    http.close();
-  }
 
   /** How Prometheus finds and labels the two targets. */
   enum Scraping {
@@ -296,20 +290,7 @@ class DashboardsIT {
 
   /** Answers 500 to every fourth request, 200 to the others. */
   private static HttpServer flakyBackend() throws IOException {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    AtomicInteger n = new AtomicInteger();
-    s.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          boolean fail = n.incrementAndGet() % 4 == 0;
-          byte[] body = (fail ? "boom" : "ok").getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(fail ? 500 : 200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    s.start();
-    return s;
+    return Manifests.failingEvery(4, "ok", "boom");
   }
 
   private void startPrometheus(int proxyAdmin, int controllerApi, Scraping scraping)
@@ -484,34 +465,11 @@ class DashboardsIT {
   private static String mesh(int v1, int v2, int flaky, int db, int dns) {
     StringBuilder y = new StringBuilder();
     for (String svc : List.of("web", "web-v1", "web-v2", "flaky")) {
-      y.append(
-          """
-          apiVersion: v1
-          kind: Service
-          metadata: {name: %s, namespace: demo}
-          spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
-          ---
-          """
-              .formatted(svc));
+      y.append(Manifests.service("demo", svc, 80, 8080));
     }
     Map<String, Integer> ports = Map.of("web", v1, "web-v1", v1, "web-v2", v2, "flaky", flaky);
     Stream.of("web", "web-v1", "web-v2", "flaky")
-        .forEach(
-            svc ->
-                y.append(
-                    """
-                    apiVersion: discovery.k8s.io/v1
-                    kind: EndpointSlice
-                    metadata:
-                      name: %1$s-a
-                      namespace: demo
-                      labels: {kubernetes.io/service-name: %1$s}
-                    addressType: IPv4
-                    ports: [{name: http, port: %2$d}]
-                    endpoints: [{addresses: ["127.0.0.1"]}]
-                    ---
-                    """
-                        .formatted(svc, ports.get(svc))));
+        .forEach(svc -> y.append(Manifests.slice("demo", svc, ports.get(svc), "127.0.0.1")));
     y.append(
         """
         apiVersion: v1

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.nodemesh.testkit.K8s;
@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Hashtable;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.naming.NameNotFoundException;
@@ -99,23 +100,15 @@ class DnsCommandTest {
   }
 
   void shadow(String name, String ns, String source, String ip) {
-    client
-        .services()
-        .inNamespace("nodemesh")
-        .resource(
-            new ServiceBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace("nodemesh")
-                .addToLabels("app.kubernetes.io/managed-by", "nodemesh")
-                .addToLabels("nodemesh.io/source-namespace", ns)
-                .addToLabels("nodemesh.io/source-name", source)
-                .endMetadata()
-                .withNewSpec()
-                .withClusterIP(ip)
-                .endSpec()
-                .build())
-        .create();
+    Service s = K8s.service("nodemesh", name);
+    s.getMetadata()
+        .setLabels(
+            Map.of(
+                "app.kubernetes.io/managed-by", "nodemesh",
+                "nodemesh.io/source-namespace", ns,
+                "nodemesh.io/source-name", source));
+    s.getSpec().setClusterIP(ip);
+    client.resource(s).create();
   }
 
   // JNDI here is the JDK's DNS provider, pinned by name; nothing is looked up over LDAP or RMI, so

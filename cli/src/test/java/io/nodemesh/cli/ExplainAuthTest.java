@@ -127,59 +127,53 @@ class ExplainAuthTest {
 
   @Test
   void aControllerCaNeedsAnHttpsController() {
-    CliTest.Result r =
-        CliTest.run(
-            "explain",
-            "--controller",
-            "http://127.0.0.1:1",
-            "--controller-ca",
-            dir.resolve("none.crt").toString(),
-            "--from",
-            "a/b",
-            "--to",
-            "api.shop.mesh");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).startsWith("nodemesh: --controller-ca needs an https:// --controller");
+    assertThat(
+            CliTest.usageError(
+                "explain",
+                "--controller",
+                "http://127.0.0.1:1",
+                "--controller-ca",
+                dir.resolve("none.crt").toString(),
+                "--from",
+                "a/b",
+                "--to",
+                "api.shop.mesh"))
+        .startsWith("nodemesh: --controller-ca needs an https:// --controller");
   }
 
   @Test
   void tlsFlagsAreCheckedBeforeAnythingStarts() {
-    CliTest.Result onlyCert =
-        CliTest.run("controller", "--source", dir.toString(), "--tls-cert", "x");
-    assertThat(onlyCert.code()).isEqualTo(2);
-    assertThat(onlyCert.err()).startsWith("nodemesh: --tls-cert and --tls-key go together");
+    assertThat(CliTest.usageError("controller", "--source", dir.toString(), "--tls-cert", "x"))
+        .startsWith("nodemesh: --tls-cert and --tls-key go together");
 
-    CliTest.Result unreadable =
-        CliTest.run(
-            "controller",
-            "--source",
-            dir.toString(),
-            "--tls-cert",
-            dir.resolve("no.crt").toString(),
-            "--tls-key",
-            dir.resolve("no.key").toString());
-    assertThat(unreadable.code()).isEqualTo(2);
-    assertThat(unreadable.err()).contains("is not readable").doesNotContain("\tat ");
+    assertThat(
+            CliTest.usageError(
+                "controller",
+                "--source",
+                dir.toString(),
+                "--tls-cert",
+                dir.resolve("no.crt").toString(),
+                "--tls-key",
+                dir.resolve("no.key").toString()))
+        .contains("is not readable")
+        .doesNotContain("\tat ");
 
-    CliTest.Result proxyCa =
-        CliTest.run(
-            "proxy",
-            "--controller",
-            "http://127.0.0.1:9900",
-            "--controller-ca",
-            dir.resolve("ca.crt").toString());
-    assertThat(proxyCa.code()).isEqualTo(2);
-    assertThat(proxyCa.err())
+    assertThat(
+            CliTest.usageError(
+                "proxy",
+                "--controller",
+                "http://127.0.0.1:9900",
+                "--controller-ca",
+                dir.resolve("ca.crt").toString()))
         .startsWith("nodemesh: --controller-ca needs an https:// --controller");
 
-    CliTest.Result proxyNoCa =
-        CliTest.run(
-            "proxy",
-            "--controller",
-            "https://127.0.0.1:9900",
-            "--controller-ca",
-            dir.resolve("ca.crt").toString());
-    assertThat(proxyNoCa.code()).isEqualTo(2);
-    assertThat(proxyNoCa.err()).contains("cannot read the controller CA");
+    assertThat(
+            CliTest.usageError(
+                "proxy",
+                "--controller",
+                "https://127.0.0.1:9900",
+                "--controller-ca",
+                dir.resolve("ca.crt").toString()))
+        .contains("cannot read the controller CA");
   }
 }

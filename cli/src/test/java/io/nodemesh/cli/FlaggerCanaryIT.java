@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.testkit.Closing;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
@@ -27,10 +28,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,15 +49,9 @@ class FlaggerCanaryIT {
   private static final int REQUESTS_PER_STEP = 400;
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension final Closing closing = new Closing();
+  private final HttpClient http = closing.add(HttpClient.newHttpClient());
   private URI prometheus;
-
-  @AfterEach
-  void stop() {
-    Lifecycle.closeAll(closing.reversed().toArray(AutoCloseable[]::new));
-    http.close();
-  }
 
   @Test
   void eachStepRoutesItsWeightsAndTheMetricTemplatesMeasureTheCanary() throws Exception {
@@ -184,19 +178,7 @@ class FlaggerCanaryIT {
 
   /** The canary: answers its name, and 500 to every tenth request. */
   private static HttpServer canaryBackend() throws IOException {
-    HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    AtomicInteger n = new AtomicInteger();
-    s.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          byte[] body = "podinfo-canary\n".getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(n.incrementAndGet() % 10 == 0 ? 500 : 200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    s.start();
-    return s;
+    return Manifests.failingEvery(10, "podinfo-canary\n", "podinfo-canary\n");
   }
 
   /** The MetricTemplates' queries, filled in as Flagger does for Canary test/podinfo. */
@@ -226,25 +208,8 @@ class FlaggerCanaryIT {
     Map<String, Integer> ports =
         Map.of("podinfo", primary, "podinfo-primary", primary, "podinfo-canary", canary);
     for (String svc : List.of("podinfo", "podinfo-primary", "podinfo-canary")) {
-      y.append(
-          """
-          apiVersion: v1
-          kind: Service
-          metadata: {name: %1$s, namespace: test}
-          spec: {ports: [{name: http, port: 9898, targetPort: 9898}]}
-          ---
-          apiVersion: discovery.k8s.io/v1
-          kind: EndpointSlice
-          metadata:
-            name: %1$s-a
-            namespace: test
-            labels: {kubernetes.io/service-name: %1$s}
-          addressType: IPv4
-          ports: [{name: http, port: %2$d}]
-          endpoints: [{addresses: ["127.0.0.1"]}]
-          ---
-          """
-              .formatted(svc, ports.get(svc)));
+      y.append(Manifests.service("test", svc, 9898, 9898))
+          .append(Manifests.slice("test", svc, ports.get(svc), "127.0.0.1"));
     }
     return y.toString();
   }

@@ -16,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -284,25 +283,9 @@ class GammaCanaryIT {
     Map<String, HttpBackend> backends =
         Map.of("podinfo", primary, "podinfo-primary", primary, "podinfo-canary", canary);
     for (String svc : List.of("podinfo", "podinfo-primary", "podinfo-canary")) {
-      y.append(
-          """
-          apiVersion: v1
-          kind: Service
-          metadata: {name: %1$s, namespace: test}
-          spec: {ports: [{name: http, port: 9898, targetPort: 9898}]}
-          ---
-          apiVersion: discovery.k8s.io/v1
-          kind: EndpointSlice
-          metadata:
-            name: %1$s-a
-            namespace: test
-            labels: {kubernetes.io/service-name: %1$s}
-          addressType: IPv4
-          ports: [{name: http, port: %2$d}]
-          endpoints: [{addresses: ["%3$s"]}]
-          ---
-          """
-              .formatted(svc, backends.get(svc).port(), backends.get(svc).host()));
+      HttpBackend b = backends.get(svc);
+      y.append(Manifests.service("test", svc, 9898, 9898))
+          .append(Manifests.slice("test", svc, b.port(), b.host()));
     }
     return y.toString();
   }
@@ -311,10 +294,8 @@ class GammaCanaryIT {
    * Replaces a file in one step, as the API server replaces an object: the controller never reads a
    * half-written route (a dotfile is not read, FileSource).
    */
-  private static void write(Path file, String text) throws Exception {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.writeString(tmp, text);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  private static void write(Path file, String text) {
+    Manifests.replace(file, text);
   }
 
   private static int total(Map<String, AtomicInteger> counts) {

@@ -29,7 +29,6 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.testkit.GrpcBytes;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.HttpBackend;
@@ -40,7 +39,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -158,13 +156,7 @@ class GammaRoutesIT {
         new Mesh() {
           @Override
           public void putRoute(String kind, String yaml) throws IOException {
-            Path tmp = dir.resolve("route.tmp");
-            Files.writeString(tmp, yaml);
-            Files.move(
-                tmp,
-                world.resolve(kind.toLowerCase(Locale.ROOT) + ".yaml"),
-                StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+            Manifests.replace(world.resolve(kind.toLowerCase(Locale.ROOT) + ".yaml"), yaml);
           }
 
           @Override
@@ -192,15 +184,7 @@ class GammaRoutesIT {
     closing.add(own);
     Controller controller = Controller.start(options(), new InformerSource(own, null), own);
     closing.add(controller);
-    NodeProxy proxy =
-        NodeProxy.start(
-            new ProxyOptions(
-                URI.create("http://127.0.0.1:" + controller.apiPort()),
-                "127.0.0.1",
-                0,
-                -1,
-                "node-a",
-                1));
+    NodeProxy proxy = TestControllers.proxyOf(controller);
     closing.add(proxy);
     runTable(
         new Mesh() {

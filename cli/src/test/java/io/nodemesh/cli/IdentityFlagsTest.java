@@ -13,41 +13,51 @@ class IdentityFlagsTest {
 
   @Test
   void theCaNeedsTheKubernetesApiProxyAuthenticationAndTls() {
-    CliTest.Result r = CliTest.run("controller", "--source", dir.toString(), "--ca");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err().lines().findFirst().orElseThrow())
-        .contains("--ca needs the Kubernetes API, --proxy-service-account and --tls-cert");
-    assertThat(r.err()).doesNotContain("\tat ");
+    assertUsageError(
+        "--ca needs the Kubernetes API, --proxy-service-account and --tls-cert",
+        "controller",
+        "--source",
+        dir.toString(),
+        "--ca");
   }
 
   @Test
   void aLifetimeOutOfRangeIsAUsageError() throws Exception {
     Path cert = Files.writeString(dir.resolve("tls.crt"), "x");
-    CliTest.Result r =
-        CliTest.run(
-            "controller",
-            "--ca",
-            "--proxy-service-account",
-            "nodemesh-proxy",
-            "--certificate-lifetime-minutes",
-            "5",
-            "--tls-cert",
-            cert.toString(),
-            "--tls-key",
-            cert.toString());
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err().lines().findFirst().orElseThrow()).contains("must be between 10m and 24h");
-    assertThat(r.err()).doesNotContain("\tat ");
+    assertUsageError(
+        "must be between 10m and 24h",
+        "controller",
+        "--ca",
+        "--proxy-service-account",
+        "nodemesh-proxy",
+        "--certificate-lifetime-minutes",
+        "5",
+        "--tls-cert",
+        cert.toString(),
+        "--tls-key",
+        cert.toString());
   }
 
   @Test
   void certificatesAreAskedForOnlyOverPinnedTls() throws Exception {
     Path token = Files.writeString(dir.resolve("token"), "t");
-    CliTest.Result r =
-        CliTest.run(
-            "proxy", "--controller", "http://127.0.0.1:1", "--ca-token-file", token.toString());
+    assertUsageError(
+        "--ca-token-file needs an https:// --controller and --controller-ca",
+        "proxy",
+        "--controller",
+        "http://127.0.0.1:1",
+        "--ca-token-file",
+        token.toString());
+  }
+
+  /**
+   * {@code nodemesh args}: exit code 2, the first line of stderr names the mistake ({@code
+   * message}), and no stack trace follows.
+   */
+  static void assertUsageError(String message, String... args) {
+    CliTest.Result r = CliTest.run(args);
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err().lines().findFirst().orElseThrow())
-        .contains("--ca-token-file needs an https:// --controller and --controller-ca");
+    assertThat(r.err().lines().findFirst().orElseThrow()).contains(message);
+    assertThat(r.err()).doesNotContain("\tat ");
   }
 }

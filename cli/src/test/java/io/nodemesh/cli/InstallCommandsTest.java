@@ -98,24 +98,20 @@ class InstallCommandsTest {
 
   @Test
   void mistakesAreOneLine() {
-    CliTest.Result noDns = CliTest.run("prepare", "--kubeconfig", kubeconfig.toString());
-    assertThat(noDns.code()).isEqualTo(1);
-    assertThat(noDns.err())
+    assertThat(CliTest.stderr(1, "prepare", "--kubeconfig", kubeconfig.toString()))
         .isEqualTo(
             "nodemesh prepare: no cluster DNS found in namespace kube-system: no CoreDNS or"
                 + " kube-dns Deployment labelled k8s-app=kube-dns or named coredns/kube-dns"
                 + System.lineSeparator());
 
-    CliTest.Result badDomain =
-        CliTest.run("prepare", "--kubeconfig", kubeconfig.toString(), "--mesh-domain", "Mesh_");
-    assertThat(badDomain.code()).isEqualTo(2);
-    assertThat(badDomain.err())
+    assertThat(
+            CliTest.usageError(
+                "prepare", "--kubeconfig", kubeconfig.toString(), "--mesh-domain", "Mesh_"))
         .startsWith("nodemesh: MeshDnsSettings.domain: 'Mesh_' is not a lower-case DNS name");
 
-    CliTest.Result badFile =
-        CliTest.run("check", "--kubeconfig", kubeconfig.resolveSibling("nope").toString());
-    assertThat(badFile.code()).isEqualTo(1);
-    assertThat(badFile.err())
+    assertThat(
+            CliTest.stderr(
+                1, "check", "--kubeconfig", kubeconfig.resolveSibling("nope").toString()))
         .startsWith("nodemesh check: --kubeconfig: cannot read")
         .doesNotContain("\tat ");
   }

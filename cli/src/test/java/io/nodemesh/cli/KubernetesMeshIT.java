@@ -14,7 +14,6 @@ import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.smi.TrafficSplit;
 import io.nodemesh.smi.TrafficSplitBackend;
 import io.nodemesh.smi.TrafficSplitSpec;
@@ -70,15 +69,7 @@ class KubernetesMeshIT {
   private final List<KubernetesClient> controllerClients = new java.util.ArrayList<>();
 
   private void startProxy() {
-    proxy =
-        NodeProxy.start(
-            new ProxyOptions(
-                URI.create("http://127.0.0.1:" + controller.apiPort()),
-                "127.0.0.1",
-                0,
-                -1,
-                "node-a",
-                1));
+    proxy = TestControllers.proxyOf(controller);
   }
 
   @Test

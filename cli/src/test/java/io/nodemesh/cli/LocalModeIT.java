@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.testkit.Wire;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -146,24 +142,16 @@ class LocalModeIT {
   }
 
   private static String rawGet(int port, String host) throws IOException {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(5000);
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try (Wire w = new Wire(port)) {
+      return w.send("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").drain();
     }
   }
 
   /** Replaces split.yaml atomically, as editors that write a temp file and rename do. */
   private void writeSplit(int w1, int w2) {
-    try {
-      Path tmp = dir.resolve(".split.yaml.tmp");
-      Files.writeString(
-          tmp,
-          """
+    Manifests.replace(
+        dir.resolve("split.yaml"),
+        """
           # Canary for the web tier: written by the platform team
           apiVersion: split.smi-spec.io/v1alpha3
           kind: TrafficSplit
@@ -178,15 +166,7 @@ class LocalModeIT {
               - service: web-v2
                 weight: %d
           """
-              .formatted(w1, w2));
-      Files.move(
-          tmp,
-          dir.resolve("split.yaml"),
-          StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+            .formatted(w1, w2));
   }
 
   private static String services() {

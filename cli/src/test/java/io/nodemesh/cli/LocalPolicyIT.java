@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.nodemesh.controller.ControllerOptions;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,11 +88,9 @@ class LocalPolicyIT {
 
   /** Replaces service.yaml atomically, with {@code annotations} (indented YAML lines). */
   private void writeService(String annotations) {
-    try {
-      Path tmp = dir.resolve(".service.yaml.tmp");
-      Files.writeString(
-          tmp,
-          """
+    Manifests.replace(
+        dir.resolve("service.yaml"),
+        """
           apiVersion: v1
           kind: Service
           metadata:
@@ -108,15 +104,7 @@ class LocalPolicyIT {
               port: 80
               targetPort: 8080
           """
-              .formatted(annotations.stripTrailing()));
-      Files.move(
-          tmp,
-          dir.resolve("service.yaml"),
-          StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+            .formatted(annotations.stripTrailing()));
   }
 
   private static String slice(int port) {

@@ -83,30 +83,17 @@ final class OperatorScrape {
     String smName = serviceMonitor.path("metadata").path("name").asText();
     StringBuilder y = new StringBuilder();
     // PodMonitor: role pod; the job is "<namespace>/<PodMonitor name>".
-    y.append("  - job_name: podMonitor/%s/%s/0\n".formatted(NAMESPACE, pmName));
-    y.append("    honor_labels: %s\n".formatted(proxyHonorLabels()));
-    y.append("    metrics_path: %s\n".formatted(pmEndpoint.path("path").asText("/metrics")));
-    y.append("    static_configs:\n");
-    y.append("      - targets: [\"127.0.0.1:%d\"]\n".formatted(proxyAdmin));
-    y.append("        labels:\n");
+    job(
+        y,
+        "podMonitor/%s/%s/0".formatted(NAMESPACE, pmName),
+        proxyHonorLabels(),
+        pmEndpoint.path("path").asText("/metrics"),
+        proxyAdmin);
     y.append(meta("__meta_kubernetes_namespace", NAMESPACE));
     y.append(meta("__meta_kubernetes_pod_name", PROXY_POD));
     y.append(meta("__meta_kubernetes_pod_container_name", "proxy"));
     y.append(meta("__meta_kubernetes_pod_container_port_name", pmEndpoint.path("port").asText()));
-    proxyLabels.forEach(
-        (k, v) -> {
-          y.append(meta("__meta_kubernetes_pod_label_" + sanitize(k), v));
-          y.append(meta("__meta_kubernetes_pod_labelpresent_" + sanitize(k), "true"));
-        });
-    y.append("    relabel_configs:\n");
-    y.append(relabel("[job]", "__tmp_prometheus_job_name", null));
-    proxyLabels.forEach(
-        (k, v) ->
-            y.append(
-                keep(
-                    "[__meta_kubernetes_pod_label_%s, __meta_kubernetes_pod_labelpresent_%s]"
-                        .formatted(sanitize(k), sanitize(k)),
-                    "(" + v + ");true")));
+    selected(y, "pod", proxyLabels);
     y.append(keep("[__meta_kubernetes_pod_container_port_name]", pmEndpoint.path("port").asText()));
     y.append(relabel("[__meta_kubernetes_namespace]", "namespace", null));
     y.append(relabel("[__meta_kubernetes_pod_container_name]", "container", null));
@@ -115,31 +102,18 @@ final class OperatorScrape {
     y.append(relabel(null, "endpoint", pmEndpoint.path("port").asText()));
 
     // ServiceMonitor: role endpoints; the job is the Service's name.
-    y.append("  - job_name: serviceMonitor/%s/%s/0\n".formatted(NAMESPACE, smName));
-    y.append("    honor_labels: %s\n".formatted(smEndpoint.path("honorLabels").asBoolean(false)));
-    y.append("    metrics_path: %s\n".formatted(smEndpoint.path("path").asText("/metrics")));
-    y.append("    static_configs:\n");
-    y.append("      - targets: [\"127.0.0.1:%d\"]\n".formatted(controllerApi));
-    y.append("        labels:\n");
+    job(
+        y,
+        "serviceMonitor/%s/%s/0".formatted(NAMESPACE, smName),
+        smEndpoint.path("honorLabels").asBoolean(false),
+        smEndpoint.path("path").asText("/metrics"),
+        controllerApi);
     y.append(meta("__meta_kubernetes_namespace", NAMESPACE));
     y.append(meta("__meta_kubernetes_service_name", smName));
     y.append(meta("__meta_kubernetes_pod_name", CONTROLLER_POD));
     y.append(meta("__meta_kubernetes_pod_container_name", "controller"));
     y.append(meta("__meta_kubernetes_endpoint_port_name", smEndpoint.path("port").asText()));
-    controllerLabels.forEach(
-        (k, v) -> {
-          y.append(meta("__meta_kubernetes_service_label_" + sanitize(k), v));
-          y.append(meta("__meta_kubernetes_service_labelpresent_" + sanitize(k), "true"));
-        });
-    y.append("    relabel_configs:\n");
-    y.append(relabel("[job]", "__tmp_prometheus_job_name", null));
-    controllerLabels.forEach(
-        (k, v) ->
-            y.append(
-                keep(
-                    "[__meta_kubernetes_service_label_%s, __meta_kubernetes_service_labelpresent_%s]"
-                        .formatted(sanitize(k), sanitize(k)),
-                    "(" + v + ");true")));
+    selected(y, "service", controllerLabels);
     y.append(keep("[__meta_kubernetes_endpoint_port_name]", smEndpoint.path("port").asText()));
     y.append(relabel("[__meta_kubernetes_namespace]", "namespace", null));
     y.append(relabel("[__meta_kubernetes_service_name]", "service", null));
@@ -148,6 +122,38 @@ final class OperatorScrape {
     y.append(relabel("[__meta_kubernetes_service_name]", "job", null));
     y.append(relabel(null, "endpoint", smEndpoint.path("port").asText()));
     return y.toString();
+  }
+
+  /** The start of one scrape job: its name, honor_labels, path, and its one static target. */
+  private static void job(StringBuilder y, String name, Object honorLabels, String path, int port) {
+    y.append("  - job_name: %s\n".formatted(name));
+    y.append("    honor_labels: %s\n".formatted(honorLabels));
+    y.append("    metrics_path: %s\n".formatted(path));
+    y.append("    static_configs:\n");
+    y.append("      - targets: [\"127.0.0.1:%d\"]\n".formatted(port));
+    y.append("        labels:\n");
+  }
+
+  /**
+   * The {@code role}'s (pod, service) labels as discovery sets them, then the relabelling that
+   * keeps only a target carrying all of {@code labels} (the monitor's selector).
+   */
+  private static void selected(StringBuilder y, String role, Map<String, String> labels) {
+    String label = "__meta_kubernetes_" + role + "_label_";
+    String present = "__meta_kubernetes_" + role + "_labelpresent_";
+    labels.forEach(
+        (k, v) -> {
+          y.append(meta(label + sanitize(k), v));
+          y.append(meta(present + sanitize(k), "true"));
+        });
+    y.append("    relabel_configs:\n");
+    y.append(relabel("[job]", "__tmp_prometheus_job_name", null));
+    labels.forEach(
+        (k, v) ->
+            y.append(
+                keep(
+                    "[%s%s, %s%s]".formatted(label, sanitize(k), present, sanitize(k)),
+                    "(" + v + ");true")));
   }
 
   private static Map<String, String> labels(JsonNode monitor) {

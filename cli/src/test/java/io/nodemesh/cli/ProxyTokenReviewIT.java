@@ -141,8 +141,7 @@ class ProxyTokenReviewIT {
   @Test
   void onlyTheProxyAccountReadsTheConfigAndEveryRefusalIsCounted() throws Exception {
     Path token = token("proxy", PROXY_TOKEN);
-    NodeProxy proxy = startProxy("node-a", token);
-    await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
+    NodeProxy proxy = appliedProxy(token);
     URI echo = URI.create("http://127.0.0.1:" + listener("echo").proxyPort() + "/");
     assertThat(Traffic.once(http, echo)).isEqualTo("echo-v1");
     assertThat(reviewed).contains(PROXY_TOKEN);
@@ -179,8 +178,7 @@ class ProxyTokenReviewIT {
   @Test
   void aRotatedTokenFileIsReadAtTheNextPollAndAWrongOneKeepsTheLastConfig() throws Exception {
     Path token = token("proxy", PROXY_TOKEN);
-    NodeProxy proxy = startProxy("node-a", token);
-    await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
+    NodeProxy proxy = appliedProxy(token);
 
     // The kubelet rewrites the projected token; the old one stops being valid.
     Files.writeString(token, ROTATED_TOKEN + "\n");
@@ -221,8 +219,7 @@ class ProxyTokenReviewIT {
   @Test
   void tokenReviewApiDownIs503AndTheProxyKeepsItsConfigAndRetries() throws Exception {
     Path token = token("proxy", PROXY_TOKEN);
-    NodeProxy proxy = startProxy("node-a", token);
-    await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
+    NodeProxy proxy = appliedProxy(token);
     URI echo = URI.create("http://127.0.0.1:" + listener("echo").proxyPort() + "/");
     long before = proxy.appliedVersion();
 
@@ -418,6 +415,13 @@ class ProxyTokenReviewIT {
     NodeProxy p = NodeProxy.start(options);
     running.add(p);
     return p;
+  }
+
+  /** A proxy on node-a reading {@code token}, once it applied the controller's config. */
+  private NodeProxy appliedProxy(Path token) {
+    NodeProxy proxy = startProxy("node-a", token);
+    await().atMost(Duration.ofSeconds(10)).until(() -> applied(proxy));
+    return proxy;
   }
 
   private Path token(String name, String value) throws IOException {

@@ -52,16 +52,7 @@ class TapTopIT {
   }
 
   private static int call(int port, String path) {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
+    return Traffic.status(HTTP, port, path, Duration.ofSeconds(5));
   }
 
   private static String admin() {

@@ -1,5 +1,6 @@
 package io.nodemesh.cli;
 
+import io.nodemesh.controller.api.ApiTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +26,11 @@ final class TestCa {
   final Path tlsCert;
   final Path tlsKey;
 
+  /** The serving certificate and key, as the controller's {@code --tls-cert}/{@code --tls-key}. */
+  ApiTls tls() {
+    return new ApiTls(tlsCert, tlsKey);
+  }
+
   TestCa(Path dir, String name) throws IOException, InterruptedException, GeneralSecurityException {
     Files.createDirectories(dir);
     Path caStore = dir.resolve(name + "-ca.p12");
@@ -33,74 +39,16 @@ final class TestCa {
     caCert = dir.resolve(name + "-ca.crt");
     tlsCert = dir.resolve(name + "-tls.crt");
     tlsKey = dir.resolve(name + "-tls.key");
-    keytool(
-        "-genkeypair",
-        "-alias",
-        "ca",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-dname",
-        "CN=" + name + "-ca",
-        "-ext",
-        "bc:c",
-        "-validity",
-        "2",
-        "-storetype",
-        "PKCS12",
-        "-keystore",
-        caStore.toString(),
-        "-storepass",
-        PASS);
-    keytool(
-        "-exportcert",
-        "-rfc",
-        "-alias",
-        "ca",
-        "-keystore",
-        caStore.toString(),
-        "-storepass",
-        PASS,
-        "-file",
-        caCert.toString());
-    keytool(
-        "-genkeypair",
-        "-alias",
-        "server",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-dname",
-        "CN=nodemesh-controller",
-        "-validity",
-        "2",
-        "-storetype",
-        "PKCS12",
-        "-keystore",
-        serverStore.toString(),
-        "-storepass",
-        PASS);
-    keytool(
-        "-certreq",
-        "-alias",
-        "server",
-        "-keystore",
-        serverStore.toString(),
-        "-storepass",
-        PASS,
-        "-file",
-        csr.toString());
-    keytool(
+    genkeypair(caStore, "ca", "CN=" + name + "-ca", "-ext", "bc:c");
+    inStore(caStore, "-exportcert", "-rfc", "-alias", "ca", "-file", caCert.toString());
+    genkeypair(serverStore, "server", "CN=nodemesh-controller");
+    inStore(serverStore, "-certreq", "-alias", "server", "-file", csr.toString());
+    inStore(
+        caStore,
         "-gencert",
         "-rfc",
         "-alias",
         "ca",
-        "-keystore",
-        caStore.toString(),
-        "-storepass",
-        PASS,
         "-infile",
         csr.toString(),
         "-outfile",
@@ -138,6 +86,33 @@ final class TestCa {
         + "\n-----END "
         + type
         + "-----\n";
+  }
+
+  /** {@code keytool} with {@code args} on the PKCS#12 {@code store}. */
+  private static void inStore(Path store, String... args) throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("-keystore", store.toString(), "-storepass", PASS));
+    keytool(all.toArray(String[]::new));
+  }
+
+  /** A 2048-bit RSA key pair valid for two days, {@code more} options added, in a new store. */
+  private static void genkeypair(Path store, String alias, String dname, String... more)
+      throws IOException, InterruptedException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                dname));
+    args.addAll(List.of(more));
+    args.addAll(List.of("-validity", "2", "-storetype", "PKCS12"));
+    inStore(store, args.toArray(String[]::new));
   }
 
   private static void keytool(String... args) throws IOException, InterruptedException {

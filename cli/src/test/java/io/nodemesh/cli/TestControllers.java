@@ -3,12 +3,22 @@ package io.nodemesh.cli;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nodemesh.controller.Controller;
 import io.nodemesh.controller.ControllerOptions;
+import io.nodemesh.controller.api.ApiSecurity;
+import io.nodemesh.controller.api.ApiTls;
+import io.nodemesh.controller.identity.IdentitySettings;
+import io.nodemesh.controller.source.InformerSource;
+import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.ProxyOptions;
+import io.nodemesh.testkit.K8s;
+import io.nodemesh.testkit.Pods;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What the Kubernetes-mode tests share to run a controller against fabric8's mock API server, and
@@ -88,26 +98,38 @@ final class TestControllers {
   /** Creates the EndpointSlice of {@code ns/service}: one ready endpoint, 127.0.0.1:backendPort. */
   static void createSlice(KubernetesClient client, String ns, String service, int backendPort) {
     EndpointSlice slice =
-        new EndpointSliceBuilder()
-            .withNewMetadata()
-            .withName(service + "-abc")
-            .withNamespace(ns)
-            .addToLabels("kubernetes.io/service-name", service)
-            .endMetadata()
-            .withAddressType("IPv4")
-            .addNewPort()
-            .withName("http")
-            .withPort(backendPort)
-            .withProtocol("TCP")
-            .endPort()
-            .addNewEndpoint()
-            .withAddresses("127.0.0.1")
-            .withNodeName("node-a")
-            .withNewConditions()
-            .withReady(true)
-            .endConditions()
-            .endEndpoint()
-            .build();
+        K8s.slice(
+            ns,
+            service + "-abc",
+            service,
+            "http",
+            backendPort,
+            List.of(Pods.endpointOn("127.0.0.1", "node-a")));
     client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).create();
+  }
+
+  /**
+   * The real controller with its API on TLS of {@code pki} and its CA on, in trust domain {@code
+   * td}: proxies authenticate as the chart's {@code nodemesh-proxy} ServiceAccount.
+   */
+  static Controller withCa(KubernetesClient client, InformerSource source, TestCa pki, String td) {
+    return Controller.start(
+        ControllerOptions.defaults().withApi("127.0.0.1", 0),
+        source,
+        client,
+        new ApiSecurity("nodemesh-proxy", true, new ApiTls(pki.tlsCert, pki.tlsKey)),
+        IdentitySettings.defaults().withTrustDomain(td));
+  }
+
+  /** A node proxy for {@code node-a} on 127.0.0.1 that takes its config from {@code controller}. */
+  static NodeProxy proxyOf(Controller controller) {
+    return NodeProxy.start(
+        new ProxyOptions(
+            URI.create("http://127.0.0.1:" + controller.apiPort()),
+            "127.0.0.1",
+            0,
+            -1,
+            "node-a",
+            1));
   }
 }

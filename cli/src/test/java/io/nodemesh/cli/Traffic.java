@@ -54,6 +54,21 @@ final class Traffic {
     }
   }
 
+  /** The status of one GET of {@code path} at 127.0.0.1:{@code port}; -1 when none came. */
+  static int status(HttpClient client, int port, String path, Duration timeout) {
+    try {
+      return client
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(timeout)
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   /** Sends {@code n} sequential keep-alive requests and counts the answers. */
   static Map<String, Integer> split(URI uri, int n) {
     HttpClient client = client();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -12,31 +11,26 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodemesh.config.identity.SpiffeId;
 import io.nodemesh.controller.Controller;
-import io.nodemesh.controller.ControllerOptions;
-import io.nodemesh.controller.api.ApiSecurity;
-import io.nodemesh.controller.api.ApiTls;
-import io.nodemesh.controller.identity.IdentitySettings;
 import io.nodemesh.controller.source.InformerSource;
 import io.nodemesh.proxy.config.ControllerTrust;
 import io.nodemesh.proxy.identity.CertificateClient;
 import io.nodemesh.proxy.identity.CertificateStore;
 import io.nodemesh.proxy.identity.PeerVerifier;
 import io.nodemesh.proxy.identity.WorkloadCertificate;
-import io.nodemesh.testkit.MockReviews;
+import io.nodemesh.testkit.Closing;
+import io.nodemesh.testkit.PodTokens;
+import io.nodemesh.testkit.Pods;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,39 +40,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class WorkloadIdentityEndToEndTest {
-  static final String PROXY = "system:serviceaccount:nodemesh:nodemesh-proxy";
   static final String TD = "e2e.nodemesh";
 
   KubernetesMockServer server;
   KubernetesClient client;
   @TempDir Path dir;
-  Controller controller;
-  CertificateStore store;
-
-  @AfterEach
-  void stop() {
-    if (store != null) {
-      store.close();
-    }
-    if (controller != null) {
-      controller.close();
-    }
-  }
+  @RegisterExtension final Closing closing = new Closing();
 
   static Pod pod(String ns, String name, String sa, String node) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(name)
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName(sa)
-        .withNodeName(node)
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Running")
-        .endStatus()
-        .build();
+    return Pods.onNode(ns, name, sa, node, null);
   }
 
   @Test
@@ -95,35 +65,12 @@ class WorkloadIdentityEndToEndTest {
         .resource(pod("default", "web-1", "web", "node-a"))
         .create();
     client.pods().inNamespace("default").resource(pod("default", "db-1", "db", "node-b")).create();
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String token =
-        b64.encodeToString("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8))
-            + "."
-            + b64.encodeToString(
-                ("{\"aud\":[\"nodemesh-ca\"],\"sub\":\"" + PROXY + "\"}")
-                    .getBytes(StandardCharsets.UTF_8))
-            + ".sig";
-    MockReviews.tokenReviews(
-        server,
-        client,
-        asked -> {
-          boolean ok = token.equals(asked.getSpec().getToken());
-          return MockReviews.user(
-              ok ? PROXY : null,
-              null,
-              ok ? asked.getSpec().getAudiences() : List.of(),
-              Map.of(
-                  "authentication.kubernetes.io/pod-uid", List.of(proxyA.getMetadata().getUid())));
-        });
+    String token = PodTokens.token(PodTokens.PROXY, "nodemesh-ca", null);
+    PodTokens.reviews(
+        server, client, PodTokens.PROXY, Map.of(token, proxyA.getMetadata().getUid()));
     TestCa pki = new TestCa(dir, "controller");
     InformerSource source = new InformerSource(client, null);
-    controller =
-        Controller.start(
-            ControllerOptions.defaults().withApi("127.0.0.1", 0),
-            source,
-            client,
-            new ApiSecurity("nodemesh-proxy", true, new ApiTls(pki.tlsCert, pki.tlsKey)),
-            IdentitySettings.defaults().withTrustDomain(TD));
+    Controller controller = closing.add(TestControllers.withCa(client, source, pki, TD));
     await().atMost(Duration.ofSeconds(30)).until(() -> source.podIndex().hasSynced());
 
     Path tokenFile = dir.resolve("ca-token");
@@ -135,7 +82,7 @@ class WorkloadIdentityEndToEndTest {
             URI.create("https://127.0.0.1:" + controller.apiPort()),
             tokenFile,
             ControllerTrust.pinned(pki.caCert));
-    store = new CertificateStore(ca, clock);
+    CertificateStore store = closing.add(new CertificateStore(ca, clock));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     store.bindTo(registry);
     store.want(Set.of("default/web", "default/db"));

@@ -3,15 +3,8 @@ package io.nodemesh.cli.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -133,17 +126,8 @@ class ClusterCheckTest {
                             + " forbidden: User cannot"
                             + " impersonate\",\"reason\":\"Forbidden\",\"code\":403}");
                   }
-                  SelfSubjectAccessReview review =
-                      client
-                          .getKubernetesSerialization()
-                          .unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
-                  var a = review.getSpec().getResourceAttributes();
-                  review.setStatus(
-                      new SubjectAccessReviewStatus(
-                          !deniedVerbs.contains(a.getVerb() + " " + a.getResource()),
-                          false,
-                          null,
-                          null));
+                  var review =
+                      ClusterObjects.review(client, r.getUtf8Body(), deniedVerbs::contains);
                   return Map.entry(201, review);
                 }))
         .always();
@@ -170,82 +154,21 @@ class ClusterCheckTest {
             })
         .always();
 
-    for (String crd : ClusterCheck.CRDS) {
-      String name = crd.substring(0, crd.indexOf('='));
-      String version = crd.substring(crd.indexOf('=') + 1);
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .resource(
-              new CustomResourceDefinitionBuilder()
-                  .withNewMetadata()
-                  .withName(name)
-                  .endMetadata()
-                  .withNewSpec()
-                  .withGroup(name.substring(name.indexOf('.') + 1))
-                  .withScope("Namespaced")
-                  .withNewNames()
-                  .withPlural(name.substring(0, name.indexOf('.')))
-                  .withKind("K" + name.substring(0, name.indexOf('.')))
-                  .endNames()
-                  .addNewVersion()
-                  .withName(version)
-                  .withServed(true)
-                  .withStorage(true)
-                  .endVersion()
-                  .addNewVersion()
-                  .withName("v1alpha1")
-                  .withServed(false)
-                  .withStorage(false)
-                  .endVersion()
-                  .endSpec()
-                  .build())
-          .create();
-    }
+    ClusterObjects.crds(client, ClusterCheck.CRDS, "v1alpha1");
 
     // CoreDNS (with reload, which prepare requires), patched by prepare.
     CoreDnsFixture.create(
         client, NS, ".:53 {\n    errors\n    reload\n    forward . /etc/resolv.conf\n}\n");
     dnsPatcher().prepare();
 
-    client
-        .leases()
-        .inNamespace(NS)
-        .resource(
-            new LeaseBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-controller")
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .withHolderIdentity("nodemesh-controller-7d9f-abcde")
-                .withLeaseDurationSeconds(15)
-                .withRenewTime(ZonedDateTime.ofInstant(NOW.minusSeconds(3), ZoneOffset.UTC))
-                .endSpec()
-                .build())
-        .create();
+    ClusterObjects.lease(client, "nodemesh-controller-7d9f-abcde", NOW.minusSeconds(3));
 
     for (String node : List.of("node-a", "node-b")) {
-      client
-          .nodes()
-          .resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build())
-          .create();
+      ClusterObjects.node(client, node, Map.of(), false);
       proxyPod(node, true);
     }
     // Cordoned: no proxy expected there.
-    client
-        .nodes()
-        .resource(
-            new NodeBuilder()
-                .withNewMetadata()
-                .withName("node-c")
-                .endMetadata()
-                .withNewSpec()
-                .withUnschedulable(true)
-                .endSpec()
-                .build())
-        .create();
+    ClusterObjects.node(client, "node-c", Map.of(), true);
 
     ShadowServices.desired(config, NS, ControllerOptions.defaults().proxySelector())
         .values()
@@ -370,27 +293,7 @@ class ClusterCheckTest {
   }
 
   void proxyPod(String node, boolean ready) {
-    client
-        .pods()
-        .inNamespace(NS)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-proxy-" + node)
-                .withNamespace(NS)
-                .addToLabels("app.kubernetes.io/name", "nodemesh-proxy")
-                .endMetadata()
-                .withNewSpec()
-                .withNodeName(node)
-                .endSpec()
-                .withNewStatus()
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus(ready ? "True" : "False")
-                .endCondition()
-                .endStatus()
-                .build())
-        .createOr(op -> op.update());
+    ClusterObjects.proxyPod(client, node, ready);
   }
 
   List<CheckItem> check() {
@@ -409,12 +312,19 @@ class ClusterCheckTest {
   }
 
   List<CheckItem> check(KubernetesClient c) {
+    return check(c, Function.identity());
+  }
+
+  /** The whole check at {@link #NOW}, {@code as} giving the client of the rights it checks. */
+  static List<CheckItem> check(
+      KubernetesClient c, Function<KubernetesClient, KubernetesClient> as) {
     return new ClusterCheck(
-            c,
-            Function.identity(),
-            ClusterCheck.Settings.defaults(),
-            Clock.fixed(NOW, ZoneOffset.UTC))
+            c, as, ClusterCheck.Settings.defaults(), Clock.fixed(NOW, ZoneOffset.UTC))
         .run();
+  }
+
+  static String detail(List<CheckItem> items, String name) {
+    return item(items, name).detail();
   }
 
   static CheckItem item(List<CheckItem> items, String name) {
@@ -449,14 +359,11 @@ class ClusterCheckTest {
     assertThat(items)
         .as(items.stream().map(CheckItem::line).reduce("", (a, b) -> a + "\n" + b))
         .allMatch(i -> i.status() == CheckItem.Status.PASS);
-    assertThat(item(items, "dns").detail()).contains("CoreDNS 1.11.1").contains("10.96.0.53");
-    assertThat(item(items, "leader").detail()).isEqualTo("held by nodemesh-controller-7d9f-abcde");
-    assertThat(item(items, "proxies").detail())
-        .isEqualTo("a ready proxy on each of 2 schedulable nodes");
-    assertThat(item(items, "proxy-config").detail())
-        .isEqualTo("all 2 proxies run config version 7");
-    assertThat(item(items, "shadows").detail())
-        .isEqualTo("2 shadow Services match config version 7");
+    assertThat(detail(items, "dns")).contains("CoreDNS 1.11.1").contains("10.96.0.53");
+    assertThat(detail(items, "leader")).isEqualTo("held by nodemesh-controller-7d9f-abcde");
+    assertThat(detail(items, "proxies")).isEqualTo("a ready proxy on each of 2 schedulable nodes");
+    assertThat(detail(items, "proxy-config")).isEqualTo("all 2 proxies run config version 7");
+    assertThat(detail(items, "shadows")).isEqualTo("2 shadow Services match config version 7");
   }
 
   @Test
@@ -557,18 +464,7 @@ class ClusterCheckTest {
             + "        force_tcp\n"
             + "    }\n"
             + "}\n";
-    client
-        .configMaps()
-        .inNamespace("kube-system")
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("node-local-dns")
-                .withNamespace("kube-system")
-                .endMetadata()
-                .addToData("Corefile", cache)
-                .build())
-        .create();
+    CoreDnsFixture.corefile(client, "node-local-dns", cache);
     assertThat(onlyFailure(check(), "dns").detail())
         .startsWith("NodeLocal DNSCache (DaemonSet kube-system/node-local-dns)");
 
@@ -601,29 +497,7 @@ class ClusterCheckTest {
     client.leases().inNamespace(NS).withName("nodemesh-controller").delete();
     assertThat(onlyFailure(check(), "leader").detail())
         .startsWith("no controller holds Lease nodemesh/nodemesh-controller");
-    client
-        .apps()
-        .deployments()
-        .inNamespace(NS)
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-controller")
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(1)
-                .withNewTemplate()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("controller")
-                .withArgs("controller", "--no-leader-election")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    ClusterObjects.controllerWithoutElection(client);
     assertThat(item(check(), "leader"))
         .isEqualTo(
             new CheckItem(
@@ -683,7 +557,7 @@ class ClusterCheckTest {
             .build()) {
       List<CheckItem> items = check(nowhere);
       assertThat(item(items, "api").status()).isEqualTo(CheckItem.Status.FAIL);
-      assertThat(item(items, "api").detail()).startsWith("cannot reach https://127.0.0.1:1/");
+      assertThat(detail(items, "api")).startsWith("cannot reach https://127.0.0.1:1/");
       assertThat(items.subList(1, items.size()))
           .extracting(CheckItem::status)
           .containsOnly(CheckItem.Status.SKIP);
@@ -727,10 +601,9 @@ class ClusterCheckTest {
 
     deniedResources.add("summaries");
     List<CheckItem> items = check();
-    assertThat(item(items, "proxy-config").detail())
+    assertThat(detail(items, "proxy-config"))
         .startsWith("missing permission get summaries.nodemesh.io");
-    assertThat(item(items, "shadows").detail())
-        .startsWith("missing permission get summaries.nodemesh.io");
+    assertThat(detail(items, "shadows")).startsWith("missing permission get summaries.nodemesh.io");
   }
 
   @Test
@@ -765,19 +638,16 @@ class ClusterCheckTest {
 
   /** As {@code nodemesh check} without --as-self: impersonating the controller's ServiceAccount. */
   List<CheckItem> checkAsController() {
-    return new ClusterCheck(
-            client,
-            c ->
-                new KubernetesClientBuilder()
-                    .withConfig(
-                        new ConfigBuilder(c.getConfiguration())
-                            .withImpersonateUsername(
-                                "system:serviceaccount:nodemesh:nodemesh-controller")
-                            .build())
-                    .build(),
-            ClusterCheck.Settings.defaults(),
-            Clock.fixed(NOW, ZoneOffset.UTC))
-        .run();
+    return check(
+        client,
+        c ->
+            new KubernetesClientBuilder()
+                .withConfig(
+                    new ConfigBuilder(c.getConfiguration())
+                        .withImpersonateUsername(
+                            "system:serviceaccount:nodemesh:nodemesh-controller")
+                        .build())
+                .build());
   }
 
   @Test

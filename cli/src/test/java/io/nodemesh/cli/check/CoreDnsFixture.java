@@ -57,13 +57,18 @@ public final class CoreDnsFixture {
                 .endSpec()
                 .build())
         .create();
+    corefile(client, "coredns", corefile);
+  }
+
+  /** The ConfigMap kube-system/{@code name} holding {@code corefile} as its Corefile. */
+  public static void corefile(KubernetesClient client, String name, String corefile) {
     client
         .configMaps()
         .inNamespace("kube-system")
         .resource(
             new ConfigMapBuilder()
                 .withNewMetadata()
-                .withName("coredns")
+                .withName(name)
                 .withNamespace("kube-system")
                 .endMetadata()
                 .addToData("Corefile", corefile)

@@ -2,7 +2,6 @@ package io.nodemesh.cli.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Instant;
@@ -18,36 +17,11 @@ class CrdsCheckTest {
   }
 
   void crd(String name, String version) {
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .resource(
-            new CustomResourceDefinitionBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withGroup(name.substring(name.indexOf('.') + 1))
-                .withScope("Namespaced")
-                .withNewNames()
-                .withPlural(name.substring(0, name.indexOf('.')))
-                .withKind("K" + name.substring(0, name.indexOf('.')))
-                .endNames()
-                .addNewVersion()
-                .withName(version)
-                .withServed(true)
-                .withStorage(true)
-                .endVersion()
-                .endSpec()
-                .build())
-        .createOr(op -> op.update());
+    ClusterObjects.crd(client, name, version);
   }
 
   void installAll() {
-    for (String entry : CrdsCheck.CRDS) {
-      crd(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
-    }
+    ClusterObjects.crds(client, CrdsCheck.CRDS);
   }
 
   @Test
@@ -59,9 +33,7 @@ class CrdsCheckTest {
 
   @Test
   void noneInstalledNamesEachMissingOne() {
-    CheckItem item = check();
-    assertThat(item.status()).isEqualTo(CheckItem.Status.FAIL);
-    assertThat(item.detail())
+    ClusterObjects.failsWith(check())
         .contains("trafficsplits.split.smi-spec.io missing")
         .endsWith("; apply chart/crds/ (kubectl apply -f chart/crds/)");
   }

@@ -2,11 +2,10 @@ package io.nodemesh.cli.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,35 +17,12 @@ class ProxiesCheckTest {
   @BeforeEach
   void twoNodes() {
     for (String n : new String[] {"node-a", "node-b"}) {
-      client
-          .nodes()
-          .resource(new NodeBuilder().withNewMetadata().withName(n).endMetadata().build())
-          .create();
+      ClusterObjects.node(client, n, Map.of(), false);
     }
   }
 
   void proxy(String node, boolean ready) {
-    client
-        .pods()
-        .inNamespace("nodemesh")
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("nodemesh-proxy-" + node)
-                .withNamespace("nodemesh")
-                .addToLabels("app.kubernetes.io/name", "nodemesh-proxy")
-                .endMetadata()
-                .withNewSpec()
-                .withNodeName(node)
-                .endSpec()
-                .withNewStatus()
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus(ready ? "True" : "False")
-                .endCondition()
-                .endStatus()
-                .build())
-        .createOr(op -> op.update());
+    ClusterObjects.proxyPod(client, node, ready);
   }
 
   @Test
@@ -66,9 +42,8 @@ class ProxiesCheckTest {
     proxy("node-a", true);
     proxy("node-b", false);
     CheckContext context = CheckContexts.of(client, Instant.EPOCH);
-    CheckItem item = new ProxiesCheck().run(context);
-    assertThat(item.status()).isEqualTo(CheckItem.Status.FAIL);
-    assertThat(item.detail()).startsWith("no ready proxy on 1 of 2 schedulable nodes: node-b;");
+    ClusterObjects.failsWith(new ProxiesCheck().run(context))
+        .startsWith("no ready proxy on 1 of 2 schedulable nodes: node-b;");
     assertThat(context.readyProxies()).hasSize(1);
   }
 }

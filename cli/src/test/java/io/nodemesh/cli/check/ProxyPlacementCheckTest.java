@@ -1,8 +1,5 @@
 package io.nodemesh.cli.check;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,26 +54,15 @@ class ProxyPlacementCheckTest {
   }
 
   void node(String name, Map<String, String> labels) {
-    client
-        .nodes()
-        .resource(
-            new NodeBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withLabels(labels)
-                .endMetadata()
-                .build())
-        .create();
+    ClusterObjects.node(client, name, labels, false);
   }
 
   void pod(String ns, String name, String node, String app, String ownerKind, boolean ready) {
     PodBuilder b =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(ns)
-            .addToLabels("app.kubernetes.io/name", app)
-            .endMetadata();
+        ClusterObjects.pod(ns, name, node, app, ready)
+            .editStatus()
+            .withPhase("Running")
+            .endStatus();
     if (ownerKind != null) {
       b.editMetadata()
           .addNewOwnerReference()
@@ -87,22 +73,7 @@ class ProxyPlacementCheckTest {
           .endOwnerReference()
           .endMetadata();
     }
-    client
-        .pods()
-        .inNamespace(ns)
-        .resource(
-            b.withNewSpec()
-                .withNodeName(node)
-                .endSpec()
-                .withNewStatus()
-                .withPhase("Running")
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus(ready ? "True" : "False")
-                .endCondition()
-                .endStatus()
-                .build())
-        .create();
+    ClusterObjects.put(client, b.build());
   }
 
   CheckItem proxies() {
@@ -111,9 +82,7 @@ class ProxyPlacementCheckTest {
 
   @Test
   void aNodeOutsideTheNodeSelectorWithoutWorkloadsPasses() {
-    CheckItem item = proxies();
-    assertThat(item.status()).as(item.line()).isEqualTo(CheckItem.Status.PASS);
-    assertThat(item.detail())
+    ClusterObjects.detail(proxies(), CheckItem.Status.PASS)
         .isEqualTo(
             "a ready proxy on each of 1 schedulable nodes; 1 node(s) outside the proxy's"
                 + " nodeSelector (kubernetes.io/arch=amd64,kubernetes.io/os=linux) run no"
@@ -124,9 +93,7 @@ class ProxyPlacementCheckTest {
   void workloadsOnANodeThatCannotRunTheProxyAreNamed() {
     pod("shop", "web-7d9f", "arm-1", "web", "ReplicaSet", true);
     pod("shop", "api-1", "arm-1", "api", null, true);
-    CheckItem item = proxies();
-    assertThat(item.status()).as(item.line()).isEqualTo(CheckItem.Status.WARN);
-    assertThat(item.detail())
+    ClusterObjects.detail(proxies(), CheckItem.Status.WARN)
         .isEqualTo(
             "a ready proxy on each of 1 nodes it can run on; 1 node(s) outside the proxy's"
                 + " nodeSelector (kubernetes.io/arch=amd64,kubernetes.io/os=linux) run workloads"
@@ -137,9 +104,7 @@ class ProxyPlacementCheckTest {
   void anEligibleNodeWithoutAReadyProxyStillFails() {
     node("amd-2", AMD64);
     pod(NS, "nodemesh-proxy-amd-2", "amd-2", "nodemesh-proxy", null, false);
-    CheckItem item = proxies();
-    assertThat(item.status()).isEqualTo(CheckItem.Status.FAIL);
-    assertThat(item.detail())
+    ClusterObjects.failsWith(proxies())
         .startsWith("no ready proxy on 1 of 2 schedulable nodes: amd-2;")
         .endsWith("run no workloads");
   }
@@ -147,8 +112,7 @@ class ProxyPlacementCheckTest {
   @Test
   void withoutTheDaemonSetEveryNodeNeedsAProxy() {
     client.apps().daemonSets().inNamespace(NS).withName("nodemesh-proxy").delete();
-    CheckItem item = proxies();
-    assertThat(item.status()).isEqualTo(CheckItem.Status.FAIL);
-    assertThat(item.detail()).startsWith("no ready proxy on 1 of 2 schedulable nodes: arm-1;");
+    ClusterObjects.failsWith(proxies())
+        .startsWith("no ready proxy on 1 of 2 schedulable nodes: arm-1;");
   }
 }

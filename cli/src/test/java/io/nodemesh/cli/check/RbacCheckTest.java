@@ -2,8 +2,6 @@ package io.nodemesh.cli.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -30,30 +28,8 @@ class RbacCheckTest {
 
   @Test
   void aDeniedPermissionIsNamed() {
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
-        .andReply(
-            201,
-            r -> {
-              SelfSubjectAccessReview review =
-                  client
-                      .getKubernetesSerialization()
-                      .unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
-              var a = review.getSpec().getResourceAttributes();
-              review.setStatus(
-                  new SubjectAccessReviewStatus(
-                      !(a.getVerb().equals("delete") && a.getResource().equals("services")),
-                      false,
-                      null,
-                      null));
-              return review;
-            })
-        .always();
-    CheckItem item = new RbacCheck().run(CheckContexts.of(client, Instant.EPOCH));
-    assertThat(item.status()).isEqualTo(CheckItem.Status.FAIL);
-    assertThat(item.detail())
+    ClusterObjects.selfReviews(server, client, "delete services"::equals);
+    ClusterObjects.failsWith(new RbacCheck().run(CheckContexts.of(client, Instant.EPOCH)))
         .isEqualTo(
             "you cannot delete services in nodemesh; reinstall the chart's RBAC (docs/rbac.md)");
   }
