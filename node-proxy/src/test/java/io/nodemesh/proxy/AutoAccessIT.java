@@ -4,14 +4,14 @@ import static io.nodemesh.proxy.Configs.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nodemesh.config.AccessConfig;
+import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.HttpMatch;
+import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.AccessConfig;
-import io.nodemesh.config.AccessGrant;
-import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.LoopbackHttp;
 import io.nodemesh.testkit.TcpEchoBackend;

@@ -5,8 +5,8 @@ import java.util.Deque;
 
 /**
  * What a test started and must stop, closed after each test (or after the class, with {@link
- * #forAllTests()}) in the reverse order of {@link #add}, then the {@link #then} step: {@code
- * @RegisterExtension final Closing closing = new Closing();} and {@code controller =
+ * #forAllTests()}) in the reverse order of {@link #add}, then the {@link #then} step:
+ * {@code @RegisterExtension final Closing closing = new Closing();} and {@code controller =
  * closing.add(Controller.start(...))} instead of an {@code @AfterEach} that checks each field for
  * null. A part that fails to close is logged and the rest are still closed, so one broken part does
  * not leak the others.
