@@ -241,6 +241,8 @@ final class ControllerCommand implements Callable<Integer> {
     }
     if (identity != null) {
       controller.tunnel(tunnel);
+    } else {
+      controller.noTunnel();
     }
     spec.commandLine()
         .getOut()

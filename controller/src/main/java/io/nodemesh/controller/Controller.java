@@ -1,5 +1,6 @@
 package io.nodemesh.controller;
 
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -101,6 +102,17 @@ public final class Controller implements AutoCloseable {
   private final StrictPolicies strict;
   private final Counter strictWrites;
   private volatile List<Problem> strictProblems = List.of();
+  // The namespaces and the tunnel part of the config last published, taken together so that the
+  // policies never follow one compile's namespaces and another's modes.
+  private volatile StrictInput strictInput;
+  // Whether the CLI said how the tunnel runs (tunnel(...) or noTunnel()): until then a published
+  // config's tunnel part is "off" only because nobody set it, and acting on it would delete every
+  // strict namespace's policy for a moment on each start.
+  private volatile boolean tunnelKnown;
+
+  private record StrictInput(
+      java.util.Collection<Namespace> namespaces, TunnelConfig tunnel, boolean tunnelKnown) {}
+
   private final Debouncer compiler;
   private final Debouncer writer;
   private final LeaderGate gate;
@@ -440,6 +452,17 @@ public final class Controller implements AutoCloseable {
     String td = caTrustDomain;
     this.tunnelSettings =
         settings.trustDomain() == null && td != null ? settings.withTrustDomain(td) : settings;
+    this.tunnelKnown = true;
+    compiler.trigger();
+  }
+
+  /**
+   * Says that this controller runs without the tunnel (no CA): every namespace is {@code off}, and
+   * strict mode's NetworkPolicies left from an earlier setting are removed.
+   */
+  public void noTunnel() {
+    this.tunnelSettings = null;
+    this.tunnelKnown = true;
     compiler.trigger();
   }
 
@@ -537,6 +560,8 @@ public final class Controller implements AutoCloseable {
     CompileResult result =
         MeshCompiler.compile(
             topology, settings, base, previous, System.currentTimeMillis(), compileMemo);
+    // Read before the settings: tunnel() and noTunnel() write the settings first.
+    boolean known = tunnelKnown;
     TunnelSettings tunnelSettings = this.tunnelSettings;
     if (tunnelSettings != null) {
       List<Problem> all = new java.util.ArrayList<>(result.problems());
@@ -565,6 +590,7 @@ public final class Controller implements AutoCloseable {
               + " problems");
     }
     hub.publish(result.config(), true);
+    strictInput = new StrictInput(topology.namespaces().values(), result.config().tunnel(), known);
     if (changedAt != 0) {
       propagationTimer.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS);
     }
@@ -604,15 +630,19 @@ public final class Controller implements AutoCloseable {
 
   /** The NetworkPolicies of strict namespaces, from the served config's modes (leader only). */
   private void writeStrictPolicies() {
-    Topology t = lastTopology;
-    if (strict == null || !gate.isLeader() || !strict.hasSynced() || t == null) {
+    StrictInput in = strictInput;
+    if (strict == null
+        || in == null
+        || !in.tunnelKnown()
+        || !gate.isLeader()
+        || !strict.hasSynced()) {
       return;
     }
     List<Problem> found = new java.util.ArrayList<>();
     var want =
         StrictPolicies.desired(
-            hub.current().tunnel(),
-            t.namespaces().values(),
+            in.tunnel(),
+            in.namespaces(),
             ns ->
                 MeshCompiler.meshedNamespace(
                     ns.getMetadata().getName(), ns, options.meshNamespace()),

@@ -46,6 +46,8 @@ class StrictPoliciesKubernetesTest {
       running.close();
     }
     K8s.wipe(client, Duration.ofSeconds(60));
+    client.network().v1().networkPolicies().inAnyNamespace().delete();
+    client.namespaces().delete();
   }
 
   static Namespace strictNamespace(String name, String allowFrom, Map<String, String> labels) {
@@ -199,5 +201,37 @@ class StrictPoliciesKubernetesTest {
                 .build());
     await().atMost(WAIT).untilAsserted(() -> assertThat(policy("huge")).isNull());
     assertThat(policy("theirs")).isNotNull();
+  }
+
+  @Test
+  void aStartingControllerKeepsThePoliciesUntilToldTheModeAndWithoutTheTunnelRemovesThem() {
+    client.namespaces().resource(strictNamespace("vault", null, Map.of())).create();
+    NetworkPolicy ours =
+        StrictPolicies.policy(
+            "vault",
+            new AllowFrom.Peers(List.of(), List.of()),
+            "nodemesh",
+            ControllerOptions.DEFAULT_PROXY_SELECTOR);
+    String version =
+        client
+            .network()
+            .v1()
+            .networkPolicies()
+            .inNamespace("vault")
+            .resource(ours)
+            .create()
+            .getMetadata()
+            .getResourceVersion();
+    running = MockController.start(client, ControllerOptions.defaults().withApi("127.0.0.1", 0));
+    Controller controller = running.controller();
+    await().atMost(WAIT).until(() -> controller.currentConfig().version() > 0);
+    // Compiled without a tunnel part yet (the CLI sets it right after start): not "off".
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(WAIT)
+        .until(() -> version.equals(policy("vault").getMetadata().getResourceVersion()));
+
+    controller.noTunnel();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(policy("vault")).isNull());
   }
 }
