@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.http.UpstreamRelay;
 import io.nodemesh.proxy.transport.Transport;
@@ -47,6 +48,52 @@ public final class TunnelClient implements UpstreamRelay {
 
   @Override
   public Future<Channel> open(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
+    return stream(target, source, listenerKey, loop, finish);
+  }
+
+  @Override
+  public Future<Channel> connect(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
+    Promise<Channel> established = loop.newPromise();
+    Future<Channel> opened =
+        stream(
+            target,
+            source,
+            listenerKey,
+            loop,
+            p -> {
+              p.addLast(ConnectStream.NAME, new ConnectStream(established));
+              finish.accept(p);
+            });
+    if (opened == null) {
+      return null;
+    }
+    opened.addListener(
+        (Future<Channel> f) -> {
+          if (f.isSuccess()) {
+            ConnectStream.start(f.getNow(), target.authority());
+          } else {
+            established.tryFailure(f.cause());
+          }
+        });
+    return established;
+  }
+
+  /**
+   * A new stream to {@code target} on a pooled connection (a new one when none is usable), a failed
+   * future (strict mode and no tunnel, or no certificate for the source), or null (straight to the
+   * pod).
+   */
+  private Future<Channel> stream(
       Target target,
       InetAddress source,
       String listenerKey,
