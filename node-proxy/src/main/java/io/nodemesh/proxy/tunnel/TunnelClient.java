@@ -108,6 +108,12 @@ public final class TunnelClient implements UpstreamRelay {
         Key key = new Key(v.source(), v.node(), v.destination());
         LoopPool pool = pools.computeIfAbsent(loop, LoopPool::new);
         TunnelConnection c = pool.usable(key);
+        java.math.BigInteger serial = tls.serial(v.source());
+        while (c != null && !c.presents(serial)) {
+          // The source certificate rotated (renewed at half life): drain this one, open anew.
+          c.retire();
+          c = pool.usable(key);
+        }
         if (c == null) {
           SslContext ssl = tls.client(v.source(), v.destination()).orElse(null);
           if (ssl == null) {

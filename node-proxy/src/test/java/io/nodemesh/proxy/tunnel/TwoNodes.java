@@ -38,28 +38,50 @@ final class TwoNodes implements AutoCloseable {
   private final Map<String, String> proxies;
   private boolean bStopped;
 
+  /** Both proxies holding certificates of one {@link TunnelCa}, on the system clock. */
   TwoNodes() throws Exception {
-    ca = TunnelCa.create(TD);
-    a = NodeProxy.start(new ProxyOptions((URI) null, A, 0, -1, "a", 1));
-    b = NodeProxy.start(new ProxyOptions((URI) null, B, 0, -1, "b", 1));
-    int tunnelA = tunnel(a, "shop/web", "shop/admin");
-    int tunnelB = tunnel(b, "shop/api", "shop/db");
-    proxies = Map.of("a", A + ":" + tunnelA, "b", B + ":" + tunnelB);
+    this(TunnelCa.create(TD), null, null, Clock.systemUTC());
   }
 
   /**
-   * Starts {@code proxy}'s tunnel on an ephemeral port, holding certificates of {@code accounts}.
+   * Both proxies holding the credentials given (node a: {@code shop/web}, {@code shop/admin}; node
+   * b: {@code shop/api}, {@code shop/db}), their tunnels checking validity on {@code clock}.
    */
-  private int tunnel(NodeProxy proxy, String... accounts) throws Exception {
+  TwoNodes(TunnelCredentials forA, TunnelCredentials forB, Clock clock) throws Exception {
+    this(null, forA, forB, clock);
+  }
+
+  private TwoNodes(TunnelCa ca, TunnelCredentials forA, TunnelCredentials forB, Clock clock)
+      throws Exception {
+    this.ca = ca;
+    a = NodeProxy.start(new ProxyOptions((URI) null, A, 0, -1, "a", 1));
+    b = NodeProxy.start(new ProxyOptions((URI) null, B, 0, -1, "b", 1));
+    int tunnelA = tunnel(a, forA != null ? forA : issued("shop/web", "shop/admin"), clock);
+    int tunnelB = tunnel(b, forB != null ? forB : issued("shop/api", "shop/db"), clock);
+    proxies = Map.of("a", A + ":" + tunnelA, "b", B + ":" + tunnelB);
+  }
+
+  private TunnelCredentials issued(String... accounts) throws Exception {
     TunnelCredentials.Identity[] ids = new TunnelCredentials.Identity[accounts.length];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = ca.issue(accounts[i], Duration.ofHours(1));
     }
+    return ca.credentials(ids);
+  }
+
+  /** Starts {@code proxy}'s tunnel on an ephemeral port. */
+  private static int tunnel(NodeProxy proxy, TunnelCredentials credentials, Clock clock) {
     return proxy.startTunnel(
         new TunnelSettings(
             0, 100, Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10)),
-        ca.credentials(ids),
-        Clock.systemUTC());
+        credentials,
+        clock);
+  }
+
+  /** Node b's tunnel port. */
+  int tunnelPortB() {
+    String p = proxies.get("b");
+    return Integer.parseInt(p.substring(p.lastIndexOf(':') + 1));
   }
 
   /** Applies one config, the same on both nodes, with {@code mode} for namespace {@code shop}. */
@@ -108,6 +130,14 @@ final class TwoNodes implements AutoCloseable {
    * Streams of {@code kind} ({@code tcp}, {@code http}) that {@code proxy} relayed as destination.
    */
   static double relayed(NodeProxy proxy, String host, String kind) throws Exception {
+    return metric(proxy, host, "nodemesh_tunnel_streams_total", "kind=\"" + kind + "\"");
+  }
+
+  /**
+   * The sum of {@code proxy}'s series of {@code name} whose labels contain all of {@code labels}.
+   */
+  static double metric(NodeProxy proxy, String host, String name, String... labels)
+      throws Exception {
     String body =
         HttpClient.newHttpClient()
             .send(
@@ -118,8 +148,11 @@ final class TwoNodes implements AutoCloseable {
             .body();
     double n = 0;
     for (String line : body.split("\n")) {
-      if (line.startsWith("nodemesh_tunnel_streams_total{")
-          && line.contains("kind=\"" + kind + "\"")) {
+      boolean all = line.startsWith(name + "{");
+      for (String l : labels) {
+        all &= line.contains(l);
+      }
+      if (all) {
         n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }
