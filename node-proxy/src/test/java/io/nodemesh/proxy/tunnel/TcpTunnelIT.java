@@ -2,10 +2,9 @@ package io.nodemesh.proxy.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.Scheme;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,17 +39,7 @@ class TcpTunnelIT {
   }
 
   private void apply(MtlsMode mode) {
-    nodes.apply(
-        mode,
-        new ListenerConfig(
-            "shop",
-            "db",
-            5432,
-            Protocol.TCP,
-            listenerPort,
-            RouteConfig.direct(
-                new BackendConfig(
-                    "db", 1, List.of(TwoNodes.onB("127.0.0.1", db.server.getLocalPort()))))));
+    nodes.apply(mode, TwoNodes.db(Protocol.TCP, listenerPort, db.server.getLocalPort()));
   }
 
   private Socket connectFrom(String client) throws IOException {
@@ -119,6 +107,25 @@ class TcpTunnelIT {
       assertThat(new String(got, StandardCharsets.US_ASCII)).startsWith("plain");
     }
     assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "tcp")).isZero();
+  }
+
+  /** h2c does not ride the tunnel yet: in strict mode it is refused, never sent in plaintext. */
+  @Test
+  void strictModeRefusesAnH2cBackendOnAnotherNodeRatherThanDialItInPlaintext() throws Exception {
+    nodes.apply(
+        MtlsMode.STRICT,
+        TwoNodes.db(
+            Protocol.HTTP, listenerPort, db.server.getLocalPort(), new ServicePolicy(Scheme.H2C)));
+    try (Socket s = connectFrom("127.0.0.21")) {
+      s.getOutputStream()
+          .write(
+              "GET /g HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 502")
+          .contains("does not ride the tunnel yet");
+    }
+    assertThat(db.accepted.get()).as("connections the pod accepted").isZero();
   }
 
   private void assertNothingReachesThePod(String client) throws IOException {

@@ -3,10 +3,7 @@ package io.nodemesh.proxy.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.identity.SpiffeId;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.proxy.identity.CertificateStore;
@@ -109,16 +106,7 @@ class TunnelRotationIT {
   @Test
   void certificatesRotateAtHalfLifeWhileRequestsFlowAndNoneFails() throws Exception {
     int port = TwoNodes.freePort(TwoNodes.A);
-    nodes.apply(
-        MtlsMode.STRICT,
-        new ListenerConfig(
-            "shop",
-            "db",
-            80,
-            Protocol.HTTP,
-            port,
-            RouteConfig.direct(
-                new BackendConfig("db", 1, List.of(TwoNodes.onB("127.0.0.1", db.port()))))));
+    nodes.apply(MtlsMode.STRICT, TwoNodes.db(Protocol.HTTP, port, db.port()));
     HttpClient client =
         HttpClient.newBuilder()
             .localAddress(InetAddress.getByName("127.0.0.21"))

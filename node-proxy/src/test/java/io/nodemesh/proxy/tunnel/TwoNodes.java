@@ -1,8 +1,12 @@
 package io.nodemesh.proxy.tunnel;
 
+import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
@@ -106,6 +110,25 @@ final class TwoNodes implements AutoCloseable {
     if (!bStopped) {
       b.apply(config);
     }
+  }
+
+  /**
+   * Service {@code shop/db} on {@code proxyPort}, served by the pod at 127.0.0.1:{@code podPort} on
+   * node b.
+   */
+  static ListenerConfig db(Protocol protocol, int proxyPort, int podPort) {
+    return db(protocol, proxyPort, podPort, ServicePolicy.defaults());
+  }
+
+  static ListenerConfig db(Protocol protocol, int proxyPort, int podPort, ServicePolicy policy) {
+    return new ListenerConfig(
+        "shop",
+        "db",
+        protocol == Protocol.TCP ? 5432 : 80,
+        protocol,
+        proxyPort,
+        RouteConfig.direct(new BackendConfig("db", 1, List.of(onB("127.0.0.1", podPort)))),
+        policy);
   }
 
   /** An endpoint of a pod on node b. */
