@@ -16,6 +16,7 @@ import io.nodemesh.proxy.http.HttpProxyContext;
 import io.nodemesh.proxy.http.HttpProxyInitializer;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.http.UpstreamRelay;
 import io.nodemesh.proxy.identity.CertificateClient;
 import io.nodemesh.proxy.identity.CertificateStore;
 import io.nodemesh.proxy.identity.NodeAccounts;
@@ -119,7 +120,12 @@ public final class NodeProxy implements AutoCloseable {
                     context, () -> new ListenerRouter(port, table::get), () -> idleMillis(port)),
             port ->
                 new TcpProxyInitializer(
-                    transport, settings.connectTimeout(), port, table::get, tcpCap),
+                    transport,
+                    settings.connectTimeout(),
+                    port,
+                    table::get,
+                    tcpCap,
+                    this::tunnelClient),
             port -> new UdpProxyHandler(transport, udp, port, table::get));
   }
 
@@ -410,6 +416,12 @@ public final class NodeProxy implements AutoCloseable {
       context.relay(t.client());
       return t.port();
     }
+  }
+
+  /** The caller side of the tunnel, once {@link #startTunnel} ran; for TCP relays. */
+  private UpstreamRelay tunnelClient() {
+    Tunnels t = tunnels;
+    return t == null ? null : t.client();
   }
 
   /** A port of this proxy: the bound one, else the configured one (0: ephemeral, not known yet). */

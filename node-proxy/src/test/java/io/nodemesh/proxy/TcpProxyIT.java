@@ -4,7 +4,6 @@ import static io.nodemesh.proxy.Configs.config;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nodemesh.config.BackendConfig;
@@ -15,18 +14,14 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,27 +61,8 @@ class TcpProxyIT {
     byte[] payload = new byte[1 << 20];
     new Random(42).nextBytes(payload);
     try (Socket s = connect(port)) {
-      CompletableFuture<Void> writer =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  OutputStream out = s.getOutputStream();
-                  for (int off = 0; off < payload.length; off += 8192) {
-                    out.write(payload, off, Math.min(8192, payload.length - off));
-                  }
-                  out.flush();
-                  s.shutdownOutput();
-                } catch (IOException e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              Thread.ofVirtual()::start);
-      byte[] got = s.getInputStream().readAllBytes();
-      writer.get(10, TimeUnit.SECONDS);
-      byte[] trailer = TcpEchoBackend.trailer("a", payload.length);
-      assertThat(got.length).isEqualTo(payload.length + trailer.length);
-      assertThat(Arrays.equals(got, 0, payload.length, payload, 0, payload.length)).isTrue();
-      assertThat(Arrays.copyOfRange(got, payload.length, got.length)).isEqualTo(trailer);
+      byte[] got = TcpEchoBackend.sendAndReadAll(s, payload);
+      assertThat(Arrays.equals(got, TcpEchoBackend.echoOf("a", payload))).isTrue();
     }
   }
 
@@ -95,16 +71,7 @@ class TcpProxyIT {
     int port = freePort();
     proxy.apply(config(1, tcp("db", port, RouteConfig.direct(a.backend("db", 1)))));
     try (Socket s = connect(port)) {
-      s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
-      s.getOutputStream().flush();
-      // The echo arrives while both directions are open.
-      assertThat(s.getInputStream().readNBytes(5))
-          .isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
-      s.shutdownOutput();
-      await().atMost(Duration.ofSeconds(5)).until(() -> a.eofs.get() == 1);
-      // The backend has seen EOF; its reply still comes through, then the proxy's FIN.
-      byte[] rest = s.getInputStream().readAllBytes();
-      assertThat(rest).isEqualTo(TcpEchoBackend.trailer("a", 5));
+      a.checkHalfClose(s);
     }
   }
 

@@ -43,6 +43,68 @@ public final class TcpEchoBackend extends Fixture {
     return ("\nEOF from " + name + " after " + n + " bytes\n").getBytes(StandardCharsets.US_ASCII);
   }
 
+  /**
+   * What a client of {@code name} reads for {@code payload} sent then FIN: the echo, then the
+   * trailer.
+   */
+  public static byte[] echoOf(String name, byte[] payload) {
+    byte[] trailer = trailer(name, payload.length);
+    byte[] all = java.util.Arrays.copyOf(payload, payload.length + trailer.length);
+    System.arraycopy(trailer, 0, all, payload.length, trailer.length);
+    return all;
+  }
+
+  /**
+   * Sends {@code payload} on {@code s} from another thread (8 KiB writes), then FIN, while reading
+   * everything up to EOF; returns what was read.
+   */
+  public static byte[] sendAndReadAll(Socket s, byte[] payload) throws Exception {
+    java.util.concurrent.CompletableFuture<Void> writer =
+        java.util.concurrent.CompletableFuture.runAsync(
+            () -> {
+              try {
+                OutputStream out = s.getOutputStream();
+                for (int off = 0; off < payload.length; off += 8192) {
+                  out.write(payload, off, Math.min(8192, payload.length - off));
+                }
+                out.flush();
+                s.shutdownOutput();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            },
+            Thread.ofVirtual()::start);
+    byte[] got = s.getInputStream().readAllBytes();
+    writer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    return got;
+  }
+
+  /**
+   * The half-close exchange through a relay to this backend, on a fresh connection {@code s}:
+   * "hello" echoes while both directions are open; after the client's FIN the backend sees EOF and
+   * its trailer still arrives, then EOF.
+   *
+   * @throws AssertionError when any step does not happen
+   */
+  public void checkHalfClose(Socket s) throws IOException {
+    byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+    int eofsBefore = eofs.get();
+    s.getOutputStream().write(hello);
+    s.getOutputStream().flush();
+    if (!java.util.Arrays.equals(s.getInputStream().readNBytes(5), hello)) {
+      throw new AssertionError("no echo while both directions are open");
+    }
+    s.shutdownOutput();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> eofs.get() > eofsBefore);
+    byte[] rest = s.getInputStream().readAllBytes();
+    if (!java.util.Arrays.equals(rest, trailer(name, 5))) {
+      throw new AssertionError(
+          "after the FIN: " + new String(rest, StandardCharsets.US_ASCII) + ", not the trailer");
+    }
+  }
+
   public int port() {
     return server.getLocalPort();
   }

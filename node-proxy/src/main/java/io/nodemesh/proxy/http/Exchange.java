@@ -193,21 +193,30 @@ final class Exchange {
 
   /**
    * A stream through the node-to-node tunnel when the endpoint's pod is on another node, or null.
-   * Only plain-HTTP backends ride it for now: the destination speaks HTTP/1.1 to the pod.
+   * Only plain-HTTP backends ride it for now: the destination speaks HTTP/1.1 to the pod; others go
+   * direct, or fail in a strict namespace (never plaintext there). An upgrade request goes on a
+   * CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade} (RFC 9113 §8.2.2), and after
+   * the {@code 101} the stream carries the upgraded connection.
    */
   private Future<Channel> viaRelay(Target endpoint) {
     UpstreamRelay relay = context.relay();
-    if (relay == null || scheme != Scheme.HTTP) {
+    if (relay == null) {
       return null;
     }
     InetAddress client =
         down.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-    return relay.open(
-        endpoint,
-        client,
-        route.listener().config().key(),
-        down.channel().eventLoop(),
-        UpstreamPool::addStreamHandlers);
+    if (scheme != Scheme.HTTP) {
+      // h2c and https backends do not ride the tunnel yet: direct, except where strict forbids.
+      String refused = relay.refusesDirect(endpoint, client);
+      return refused == null
+          ? null
+          : down.channel().eventLoop().newFailedFuture(new java.io.IOException(refused));
+    }
+    String listener = route.listener().config().key();
+    var loop = down.channel().eventLoop();
+    return upgrade
+        ? relay.connect(endpoint, client, listener, loop, pool::addHttp1Handlers)
+        : relay.open(endpoint, client, listener, loop, UpstreamPool::addStreamHandlers);
   }
 
   private void acquired(Future<? super Channel> f, int forAttempt) {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
@@ -104,7 +105,9 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
+    if (evt instanceof IdleStateEvent || evt instanceof ChannelInputShutdownEvent) {
+      // Input shut down: the pod ended a tunnel's CONNECT stream (UpstreamRelay#connect). A socket
+      // upstream has no half-closure, so its FIN closes it, which ends both as well.
       closeBoth(ctx, null);
       return;
     }

@@ -169,7 +169,7 @@ final class UpstreamPool {
     return ready;
   }
 
-  private void addHttp1Handlers(ChannelPipeline p) {
+  void addHttp1Handlers(ChannelPipeline p) {
     p.addLast(CODEC, new HttpClientCodec())
         .addLast(Limits.RESPONSE_GUARD, context.limits().responseGuard())
         .addLast(HANDLER, new UpstreamHandler());

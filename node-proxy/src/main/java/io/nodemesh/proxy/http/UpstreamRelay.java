@@ -30,4 +30,29 @@ public interface UpstreamRelay {
       String listenerKey,
       EventLoop loop,
       Consumer<ChannelPipeline> finish);
+
+  /**
+   * A byte stream to {@code target} for one TCP connection (an HTTP/2 CONNECT stream through the
+   * tunnel, RFC 9113 §8.5), or null to connect directly; a failed future as for {@link #open}, or
+   * when the destination refuses. The future completes once the destination has connected to the
+   * pod (its 2xx). The channel reads {@link io.netty.buffer.ByteBuf}s and fires {@link
+   * io.netty.channel.socket.ChannelInputShutdownEvent} when the far side ended its output; writing
+   * a {@link io.netty.handler.codec.http.LastHttpContent} ends this side's output (half-close).
+   *
+   * @param finish adds the byte handlers at the end of the stream's pipeline
+   */
+  Future<Channel> connect(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish);
+
+  /**
+   * Why {@code target} may not be dialled directly for a client at {@code source}: its namespace is
+   * {@code strict} and its pod runs on another node. Asked for traffic the tunnel does not carry
+   * yet ({@code h2c} and {@code https} backends), which is then refused rather than sent in
+   * plaintext; null when a direct connection is allowed.
+   */
+  String refusesDirect(Target target, InetAddress source);
 }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
@@ -116,6 +117,18 @@ class RelayHandler extends ChannelInboundHandlerAdapter {
   /** After every earlier write to the peer: shut its output down, and close both when all ended. */
   private void endPeerOutput() {
     Channel self = ctx.channel();
+    if (!(peer instanceof DuplexChannel)) {
+      // A tunnel's CONNECT stream (UpstreamRelay#connect): the end of its output is END_STREAM,
+      // written after everything before it; the stream closes itself once both ends have ended.
+      peer.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+          .addListener(
+              (ChannelFuture written) -> {
+                if (!written.isSuccess()) {
+                  closeBoth(written.cause());
+                }
+              });
+      return;
+    }
     peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
         .addListener(
             (ChannelFuture written) -> {

@@ -4,14 +4,16 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.Call;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.balance.Target;
+import io.nodemesh.proxy.http.UpstreamRelay;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ConnectionObservation;
@@ -42,6 +44,7 @@ final class TcpFrontendHandler extends RelayHandler {
   private final Duration connectTimeout;
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
+  private final Supplier<UpstreamRelay> relay;
   // The table whose access control last let this connection through (event loop only).
   private RoutingTable checked;
   private ConnectionObservation observed;
@@ -51,7 +54,12 @@ final class TcpFrontendHandler extends RelayHandler {
   private java.net.InetAddress endpoint;
 
   TcpFrontendHandler(
-      Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
+      Transport transport,
+      Duration connectTimeout,
+      int proxyPort,
+      Supplier<RoutingTable> table,
+      Supplier<UpstreamRelay> relay) {
+    this.relay = relay;
     this.transport = transport;
     this.connectTimeout = connectTimeout;
     this.proxyPort = proxyPort;
@@ -163,23 +171,13 @@ final class TcpFrontendHandler extends RelayHandler {
         call == null
             ? connectTimeout.toMillis()
             : call.connectTimeoutMillis(connectTimeout.toMillis());
-    Bootstrap b =
-        new Bootstrap()
-            .group(inbound.eventLoop())
-            .channel(transport.socketChannel())
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)))
-            .handler(backendSide);
     endpoint = target.address().getAddress();
-    ChannelFuture cf = b.connect(target.address());
-    Channel outbound = cf.channel();
-    cf.addListener(
-        (ChannelFuture done) -> {
+    Future<Channel> connected = viaTunnel(inbound, listener, target, backendSide);
+    if (connected == null) {
+      connected = direct(inbound, target, backendSide, timeoutMillis);
+    }
+    connected.addListener(
+        (Future<Channel> done) -> {
           if (!done.isSuccess()) {
             Throwable c = done.cause();
             LOG.log(
@@ -215,6 +213,7 @@ final class TcpFrontendHandler extends RelayHandler {
                     TimeUnit.NANOSECONDS);
             return;
           }
+          Channel outbound = done.getNow();
           if (!inbound.isActive()) {
             outbound.close();
             return;
@@ -227,6 +226,23 @@ final class TcpFrontendHandler extends RelayHandler {
           backendSide.attach(inbound);
           attach(outbound);
         });
+  }
+
+  /** A TCP connection straight to the pod (same node, mTLS off, or no tunnel to be had). */
+  private Future<Channel> direct(
+      Channel inbound, Target target, RelayHandler backendSide, long timeoutMillis) {
+    Bootstrap b = transport.relayBootstrap(inbound.eventLoop(), timeoutMillis).handler(backendSide);
+    ChannelFuture cf = b.connect(target.address());
+    Channel outbound = cf.channel();
+    Promise<Channel> made = inbound.eventLoop().newPromise();
+    cf.addListener(
+        (ChannelFuture f) -> {
+          if (f.isSuccess()) {
+            made.setSuccess(outbound);
+          } else {
+            made.setFailure(f.cause());
+          }
+        });
     // A client that goes away while connecting cancels the upstream connection.
     inbound
         .closeFuture()
@@ -236,6 +252,44 @@ final class TcpFrontendHandler extends RelayHandler {
                 outbound.close();
               }
             });
+    return made;
+  }
+
+  /**
+   * A CONNECT stream through the node-to-node tunnel when the pod is on another node (issue 14),
+   * else null. In strict mode, or whenever the table names the destination's proxy, a tunnel that
+   * cannot be had fails the connect: never plaintext instead.
+   */
+  private Future<Channel> viaTunnel(
+      Channel inbound, CompiledListener listener, Target target, RelayHandler backendSide) {
+    UpstreamRelay r = relay.get();
+    if (r == null) {
+      return null;
+    }
+    var source = inbound.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    Future<Channel> f =
+        r.connect(
+            target,
+            source,
+            listener.config().key(),
+            inbound.eventLoop(),
+            p -> p.addLast("tcp-relay", backendSide));
+    if (f != null) {
+      inbound
+          .closeFuture()
+          .addListener(
+              x -> {
+                if (!f.isDone()) {
+                  f.addListener(
+                      (Future<Channel> late) -> {
+                        if (late.isSuccess()) {
+                          late.getNow().close();
+                        }
+                      });
+                }
+              });
+    }
+    return f;
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.nodemesh.proxy.tcp;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.nodemesh.proxy.http.UpstreamRelay;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.transport.Transport;
 import java.time.Duration;
@@ -18,6 +19,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
   private final int proxyPort;
   private final Supplier<RoutingTable> table;
   private final TcpConnectionCap cap;
+  private final Supplier<UpstreamRelay> relay;
 
   /**
    * @param connectTimeout upstream TCP connect; then the client connection is closed
@@ -26,18 +28,21 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
    */
   public TcpProxyInitializer(
       Transport transport, Duration connectTimeout, int proxyPort, Supplier<RoutingTable> table) {
-    this(transport, connectTimeout, proxyPort, table, null);
+    this(transport, connectTimeout, proxyPort, table, null, () -> null);
   }
 
   /**
    * @param cap the connection cap shared by every TCP listener, or null for none
+   * @param relay the node-to-node tunnel in force, or a supplier of null for none (issue 14)
    */
   public TcpProxyInitializer(
       Transport transport,
       Duration connectTimeout,
       int proxyPort,
       Supplier<RoutingTable> table,
-      TcpConnectionCap cap) {
+      TcpConnectionCap cap,
+      Supplier<UpstreamRelay> relay) {
+    this.relay = Objects.requireNonNull(relay, "relay");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connect timeout");
     this.proxyPort = proxyPort;
@@ -52,6 +57,6 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
       ch.pipeline().addLast(TcpConnectionCap.NAME, cap);
     }
     ch.pipeline()
-        .addLast(PROXY, new TcpFrontendHandler(transport, connectTimeout, proxyPort, table));
+        .addLast(PROXY, new TcpFrontendHandler(transport, connectTimeout, proxyPort, table, relay));
   }
 }

@@ -1,7 +1,10 @@
 package io.nodemesh.proxy.transport;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
@@ -79,6 +82,24 @@ public record Transport(
   /** The datagram channel class of the selected transport (UDP listeners and their upstreams). */
   public Class<? extends DatagramChannel> datagramChannel() {
     return "epoll".equals(name) ? EpollDatagramChannel.class : NioDatagramChannel.class;
+  }
+
+  /**
+   * A client bootstrap for a byte relay's upstream on {@code loop}: reads only when asked (the
+   * relay's backpressure), a FIN read is an event rather than a close (half-close, RFC 9293 §3.6),
+   * no Nagle delay.
+   */
+  public Bootstrap relayBootstrap(EventLoop loop, long connectTimeoutMillis) {
+    return new Bootstrap()
+        .group(loop)
+        .channel(socketChannel)
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.ALLOCATOR, ALLOCATOR)
+        .option(
+            ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeoutMillis)));
   }
 
   /** Stops the event loops, waiting a bounded time; pooled upstream connections close with them. */

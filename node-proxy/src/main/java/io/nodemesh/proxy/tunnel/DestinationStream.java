@@ -9,7 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -58,6 +58,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private boolean started;
   private boolean connect;
   private boolean podConnected;
+  private boolean podEnded;
 
   DestinationStream(
       TunnelTable table,
@@ -139,6 +140,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
       refuse(ctx, request, "access", HttpResponseStatus.FORBIDDEN, deny.message());
       return;
     }
+    metrics.relayed(connect ? "tcp" : "http");
     if (!connect) {
       TunnelHeaders.strip(request.headers());
       request
@@ -157,14 +159,8 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private void dial(ChannelHandlerContext ctx, TunnelTable.Admission.Relay relay) {
     Channel parent = ctx.channel();
     Bootstrap b =
-        new Bootstrap()
-            .group(parent.eventLoop())
-            .channel(transport.socketChannel())
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+        transport
+            .relayBootstrap(parent.eventLoop(), 5000)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -268,9 +264,25 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (connect && evt instanceof ChannelInputShutdownEvent) {
+        // The pod's FIN: END_STREAM to the caller, whose side may still send (half-close); the
+        // stream closes once both ends have ended, and the pod connection with it.
+        podEnded = true;
+        if (stream.isActive()) {
+          stream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        return;
+      }
+      super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (stream.isActive()) {
-        if (connect) {
+        if (connect && podEnded) {
+          stream.close();
+        } else if (connect) {
           stream
               .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
               .addListener(ChannelFutureListener.CLOSE);

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.http.UpstreamRelay;
 import io.nodemesh.proxy.transport.Transport;
@@ -52,6 +53,70 @@ public final class TunnelClient implements UpstreamRelay {
       String listenerKey,
       EventLoop loop,
       Consumer<ChannelPipeline> finish) {
+    return stream(target, source, listenerKey, loop, finish);
+  }
+
+  @Override
+  public Future<Channel> connect(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
+    Promise<Channel> established = loop.newPromise();
+    Future<Channel> opened =
+        stream(
+            target,
+            source,
+            listenerKey,
+            loop,
+            p -> {
+              p.addLast(ConnectStream.NAME, new ConnectStream(established));
+              finish.accept(p);
+            });
+    if (opened == null) {
+      return null;
+    }
+    opened.addListener(
+        (Future<Channel> f) -> {
+          if (f.isSuccess()) {
+            ConnectStream.start(f.getNow(), target.authority());
+          } else {
+            established.tryFailure(f.cause());
+          }
+        });
+    return established;
+  }
+
+  @Override
+  public String refusesDirect(Target target, InetAddress source) {
+    TunnelTable.Path path =
+        table.get().path(target.address().getAddress().getHostAddress(), source);
+    return switch (path) {
+      case TunnelTable.Path.Direct d -> null;
+      case TunnelTable.Path.Refuse r -> r.reason();
+      case TunnelTable.Path.Via v ->
+          v.mode() == io.nodemesh.config.tunnel.MtlsMode.STRICT
+              ? "strict mTLS to "
+                  + v.destination()
+                  + " on node "
+                  + v.node()
+                  + ": this backend's scheme does not ride the tunnel yet"
+              : null;
+    };
+  }
+
+  /**
+   * A new stream to {@code target} on a pooled connection (a new one when none is usable), a failed
+   * future (strict mode and no tunnel, or no certificate for the source), or null (straight to the
+   * pod).
+   */
+  private Future<Channel> stream(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
     TunnelTable.Path path =
         table.get().path(target.address().getAddress().getHostAddress(), source);
     return switch (path) {
@@ -61,6 +126,12 @@ public final class TunnelClient implements UpstreamRelay {
         Key key = new Key(v.source(), v.node(), v.destination());
         LoopPool pool = pools.computeIfAbsent(loop, LoopPool::new);
         TunnelConnection c = pool.usable(key);
+        java.math.BigInteger serial = tls.serial(v.source());
+        while (c != null && !c.presents(serial)) {
+          // The source certificate rotated (renewed at half life): drain this one, open anew.
+          c.retire();
+          c = pool.usable(key);
+        }
         if (c == null) {
           SslContext ssl = tls.client(v.source(), v.destination()).orElse(null);
           if (ssl == null) {

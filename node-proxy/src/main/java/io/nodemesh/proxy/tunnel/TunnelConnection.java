@@ -43,6 +43,8 @@ final class TunnelConnection {
   private final Promise<Channel> ready;
   private final EventLoop loop;
   private final long startedNanos = System.nanoTime();
+  // The source certificate this connection presents (its serial when it was made).
+  private final java.math.BigInteger sourceSerial;
   private int streams;
   private boolean retired;
 
@@ -61,6 +63,7 @@ final class TunnelConnection {
     this.settings = settings;
     this.loop = loop;
     this.ready = loop.newPromise();
+    this.sourceSerial = tls.serial(key.source());
     long timeout = settings.connectTimeout().toMillis();
     Bootstrap b =
         new Bootstrap()
@@ -141,6 +144,15 @@ final class TunnelConnection {
     ch.eventLoop().schedule(this::retire, Math.max(0, life), TimeUnit.MILLISECONDS);
     ready.setSuccess(ch);
     idleCheck(ch);
+  }
+
+  /**
+   * Whether this connection presents the source certificate whose serial is {@code serial}: after a
+   * rotation new streams go to a new connection with the new certificate, and this one retires when
+   * its streams end (no stream is cut).
+   */
+  boolean presents(java.math.BigInteger serial) {
+    return java.util.Objects.equals(sourceSerial, serial);
   }
 
   /** Whether a new stream may go here. */

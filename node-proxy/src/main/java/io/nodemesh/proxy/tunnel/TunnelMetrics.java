@@ -43,6 +43,14 @@ public final class TunnelMetrics {
     counter("nodemesh_tunnel_refused_total", "reason", reason, null, null).increment();
   }
 
+  /**
+   * A stream the destination admitted and relays to a local pod: {@code tcp} (a CONNECT stream) or
+   * {@code http} (one request).
+   */
+  void relayed(String kind) {
+    counter("nodemesh_tunnel_streams_total", "kind", kind, null, null).increment();
+  }
+
   private static String reason(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof CertificateException) {
@@ -59,9 +67,13 @@ public final class TunnelMetrics {
     Counter.Builder b =
         Counter.builder(name)
             .description(
-                name.contains("refused")
-                    ? "Relay requests the destination refused, by reason"
-                    : "Tunnel TLS handshakes by side and result");
+                switch (name) {
+                  case "nodemesh_tunnel_refused_total" ->
+                      "Relay requests the destination refused, by reason";
+                  case "nodemesh_tunnel_streams_total" ->
+                      "Tunnel streams the destination relayed to a local pod, by kind";
+                  default -> "Tunnel TLS handshakes by side and result";
+                });
     b.tag(k1, v1);
     if (k2 != null) {
       b.tag(k2, v2);

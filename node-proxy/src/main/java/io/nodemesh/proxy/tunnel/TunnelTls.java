@@ -104,6 +104,11 @@ final class TunnelTls {
                                         clock)))));
   }
 
+  /** The serial of {@code account}'s certificate held now, or null when none. */
+  BigInteger serial(String account) {
+    return credentials.identity(account).map(id -> id.leaf().getSerialNumber()).orElse(null);
+  }
+
   /** The remaining life of {@code account}'s certificate in millis, or 0 when none. */
   long remainingMillis(String account) {
     return credentials

@@ -13,6 +13,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.netbed.EchoPod;
 import io.nodemesh.proxy.netbed.NetBed;
 import io.nodemesh.proxy.netbed.Pods;
 import java.nio.charset.StandardCharsets;
@@ -33,17 +34,19 @@ class TunnelBedIT {
   private static final String TD = "bed.test";
   private static final int TUNNEL = 15008;
   private static final int LISTENER_PORT = 5001;
+  private static final int TCP_LISTENER_PORT = 5002;
 
   @TempDir Path dir;
 
   @Test
-  void aCrossNodeRequestRidesTheTunnelAndTheWireCarriesNoPlaintext() throws Exception {
+  void crossNodeHttpAndTcpRideTheTunnelAndTheWireCarriesNoPlaintext() throws Exception {
     try (NetBed bed = NetBed.create(dir)) {
       NetBed.Node a = bed.addNode("a");
       NetBed.Node b = bed.addNode("b");
       NetBed.Pod web = bed.addPod(a);
       NetBed.Pod api = bed.addPod(b);
       Pods.startHttp(bed, api, 8080, "api-0");
+      Pods.startJava(bed, b, "api-0-tcp", EchoPod.class, "tcp", api.ip(), "9000");
 
       TunnelCa ca = TunnelCa.create(TD);
       BedProxy.write(
@@ -62,6 +65,19 @@ class TunnelBedIT {
                       "api",
                       1,
                       List.of(new EndpointConfig(api.ip(), 8080, "b", true, true, false)))));
+      // A TCP Service on the same pod: its connections ride the tunnel as CONNECT streams.
+      ListenerConfig tcp =
+          new ListenerConfig(
+              "shop",
+              "db",
+              5432,
+              Protocol.TCP,
+              TCP_LISTENER_PORT,
+              RouteConfig.direct(
+                  new BackendConfig(
+                      "db",
+                      1,
+                      List.of(new EndpointConfig(api.ip(), 9000, "b", true, true, false)))));
       TunnelConfig tunnel =
           new TunnelConfig(
               MtlsMode.OFF,
@@ -77,7 +93,7 @@ class TunnelBedIT {
       Files.writeString(
           config,
           MeshConfigJson.write(
-              new MeshConfig(1, "mesh", List.of(listener), AccessConfig.disabled(), tunnel)));
+              new MeshConfig(1, "mesh", List.of(listener, tcp), AccessConfig.disabled(), tunnel)));
       for (NetBed.Node n : List.of(a, b)) {
         Pods.startJava(
             bed,
@@ -96,10 +112,14 @@ class TunnelBedIT {
           a,
           """
           table ip nmtb {
-            chain out { type nat hook output priority -100; ip daddr 10.96.0.10 tcp dport 80 dnat to %s:%d; }
+            chain out {
+              type nat hook output priority -100;
+              ip daddr 10.96.0.10 tcp dport 80 dnat to %s:%d;
+              ip daddr 10.96.0.11 tcp dport 5432 dnat to %s:%d;
+            }
           }
           """
-              .formatted(a.ip(), LISTENER_PORT));
+              .formatted(a.ip(), LISTENER_PORT, a.ip(), TCP_LISTENER_PORT));
 
       NetBed.Capture capture = bed.capture("wire");
       capture.awaitListening();
@@ -128,6 +148,18 @@ class TunnelBedIT {
               "--interface",
               web.ip(),
               "http://10.96.0.10/again-" + secret);
+      String tcpSecret = "TCPMARKER-" + System.nanoTime();
+      String echoed =
+          bed.exec(
+              a,
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-cp",
+              System.getProperty("java.class.path"),
+              TcpCall.class.getName(),
+              web.ip(),
+              "10.96.0.11",
+              "5432",
+              tcpSecret);
       // The control: the same capture does see plaintext that does not ride the tunnel.
       String control = "CONTROL-" + System.nanoTime();
       bed.exec(
@@ -149,6 +181,10 @@ class TunnelBedIT {
       assertThat(controlSeen).as("the control request is visible on the wire").isTrue();
       assertThat(wire).contains(control);
       assertThat(wire).as("nothing of the tunnelled requests is").doesNotContain(secret);
+      // A TCP connection through both proxies: echoed whole (half-close included), never on the
+      // wire in plaintext.
+      assertThat(echoed).contains("echo " + tcpSecret);
+      assertThat(wire).as("nothing of the tunnelled TCP bytes is").doesNotContain(tcpSecret);
       System.out.printf("tunnel bed: %d bytes captured on the inter-node link%n", pcap.length);
       System.out.printf(
           "tunnel bed: first request (new tunnel, handshake included) %s s, second %s s (curl time_total)%n",

@@ -185,7 +185,7 @@ class TwoProxiesIT {
     }
   }
 
-  private static String readHead(InputStream in) throws IOException {
+  static String readHead(InputStream in) throws IOException {
     StringBuilder b = new StringBuilder();
     while (!b.toString().endsWith("\r\n\r\n")) {
       int c = in.read();

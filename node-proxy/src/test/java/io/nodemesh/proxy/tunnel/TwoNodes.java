@@ -1,0 +1,192 @@
+package io.nodemesh.proxy.tunnel;
+
+import io.nodemesh.config.BackendConfig;
+import io.nodemesh.config.EndpointConfig;
+import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
+import io.nodemesh.config.Protocol;
+import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.config.access.AccessConfig;
+import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.NodeProxy;
+import io.nodemesh.proxy.ProxyOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Two real node proxies with their tunnels on loopback addresses (issue 14): node a's proxy on
+ * 127.0.0.2, node b's on 127.0.0.3. The config's pod table: {@code shop/web} (127.0.0.21) and
+ * {@code shop/admin} (127.0.0.23) on node a; {@code shop/api} (127.0.0.41) and {@code shop/db}
+ * (127.0.0.1, where the testkit's loopback backends listen) on node b. 127.0.0.22 is no pod.
+ */
+final class TwoNodes implements AutoCloseable {
+  static final String TD = "two.test";
+  static final String A = "127.0.0.2";
+  static final String B = "127.0.0.3";
+
+  final TunnelCa ca;
+  final NodeProxy a;
+  final NodeProxy b;
+  private final Map<String, String> proxies;
+  private boolean bStopped;
+
+  /** Both proxies holding certificates of one {@link TunnelCa}, on the system clock. */
+  TwoNodes() throws Exception {
+    this(TunnelCa.create(TD), null, null, Clock.systemUTC());
+  }
+
+  /**
+   * Both proxies holding the credentials given (node a: {@code shop/web}, {@code shop/admin}; node
+   * b: {@code shop/api}, {@code shop/db}), their tunnels checking validity on {@code clock}.
+   */
+  TwoNodes(TunnelCredentials forA, TunnelCredentials forB, Clock clock) throws Exception {
+    this(null, forA, forB, clock);
+  }
+
+  private TwoNodes(TunnelCa ca, TunnelCredentials forA, TunnelCredentials forB, Clock clock)
+      throws Exception {
+    this.ca = ca;
+    a = NodeProxy.start(new ProxyOptions((URI) null, A, 0, -1, "a", 1));
+    b = NodeProxy.start(new ProxyOptions((URI) null, B, 0, -1, "b", 1));
+    int tunnelA = tunnel(a, forA != null ? forA : issued("shop/web", "shop/admin"), clock);
+    int tunnelB = tunnel(b, forB != null ? forB : issued("shop/api", "shop/db"), clock);
+    proxies = Map.of("a", A + ":" + tunnelA, "b", B + ":" + tunnelB);
+  }
+
+  private TunnelCredentials issued(String... accounts) throws Exception {
+    TunnelCredentials.Identity[] ids = new TunnelCredentials.Identity[accounts.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = ca.issue(accounts[i], Duration.ofHours(1));
+    }
+    return ca.credentials(ids);
+  }
+
+  /** Starts {@code proxy}'s tunnel on an ephemeral port. */
+  private static int tunnel(NodeProxy proxy, TunnelCredentials credentials, Clock clock) {
+    return proxy.startTunnel(
+        new TunnelSettings(
+            0, 100, Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10)),
+        credentials,
+        clock);
+  }
+
+  /** Node b's tunnel port. */
+  int tunnelPortB() {
+    String p = proxies.get("b");
+    return Integer.parseInt(p.substring(p.lastIndexOf(':') + 1));
+  }
+
+  /** Applies one config, the same on both nodes, with {@code mode} for namespace {@code shop}. */
+  void apply(MtlsMode mode, ListenerConfig... listeners) {
+    MeshConfig config =
+        new MeshConfig(
+            1,
+            "mesh",
+            List.of(listeners),
+            AccessConfig.disabled(),
+            new TunnelConfig(
+                MtlsMode.OFF,
+                Map.of("shop", mode),
+                TD,
+                proxies,
+                Map.of(
+                    "127.0.0.21", new TunnelPod("a", "shop/web"),
+                    "127.0.0.23", new TunnelPod("a", "shop/admin"),
+                    "127.0.0.41", new TunnelPod("b", "shop/api"),
+                    "127.0.0.1", new TunnelPod("b", "shop/db"))));
+    a.apply(config);
+    if (!bStopped) {
+      b.apply(config);
+    }
+  }
+
+  /**
+   * Service {@code shop/db} on {@code proxyPort}, served by the pod at 127.0.0.1:{@code podPort} on
+   * node b.
+   */
+  static ListenerConfig db(Protocol protocol, int proxyPort, int podPort) {
+    return db(protocol, proxyPort, podPort, ServicePolicy.defaults());
+  }
+
+  static ListenerConfig db(Protocol protocol, int proxyPort, int podPort, ServicePolicy policy) {
+    return new ListenerConfig(
+        "shop",
+        "db",
+        protocol == Protocol.TCP ? 5432 : 80,
+        protocol,
+        proxyPort,
+        RouteConfig.direct(new BackendConfig("db", 1, List.of(onB("127.0.0.1", podPort)))),
+        policy);
+  }
+
+  /** An endpoint of a pod on node b. */
+  static EndpointConfig onB(String ip, int port) {
+    return new EndpointConfig(ip, port, "b", true, true, false);
+  }
+
+  static int freePort(String host) throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(host, 0));
+      return s.getLocalPort();
+    }
+  }
+
+  /** Node b's proxy goes down: its tunnel port refuses connections. */
+  void stopB() {
+    bStopped = true;
+    b.close();
+  }
+
+  /**
+   * Streams of {@code kind} ({@code tcp}, {@code http}) that {@code proxy} relayed as destination.
+   */
+  static double relayed(NodeProxy proxy, String host, String kind) throws Exception {
+    return metric(proxy, host, "nodemesh_tunnel_streams_total", "kind=\"" + kind + "\"");
+  }
+
+  /**
+   * The sum of {@code proxy}'s series of {@code name} whose labels contain all of {@code labels}.
+   */
+  static double metric(NodeProxy proxy, String host, String name, String... labels)
+      throws Exception {
+    String body =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://" + host + ":" + proxy.adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    double n = 0;
+    for (String line : body.split("\n")) {
+      boolean all = line.startsWith(name + "{");
+      for (String l : labels) {
+        all &= line.contains(l);
+      }
+      if (all) {
+        n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    a.close();
+    if (!bStopped) {
+      b.close();
+    }
+  }
+}
