@@ -16,10 +16,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ClientCalls;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
@@ -28,7 +24,6 @@ import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -87,19 +82,12 @@ class HttpsUpstreamIT {
   }
 
   private void route(int backendPort) {
-    BackendConfig b =
-        new BackendConfig("secure", 1, List.of(EndpointConfig.ready("127.0.0.1", backendPort)));
+    RouteConfig route = RouteConfig.direct(Listeners.loopback("secure", backendPort));
     proxy.apply(
         config(
             1,
-            new ListenerConfig(
-                "default",
-                "secure",
-                443,
-                Protocol.HTTP,
-                port,
-                RouteConfig.direct(b),
-                new ServicePolicy(Scheme.HTTPS))));
+            Listeners.http(
+                "default", "secure", 443, port, route, new ServicePolicy(Scheme.HTTPS))));
   }
 
   private static HttpsServer http11Backend() throws Exception {

@@ -25,8 +25,6 @@ import io.nodemesh.config.RouteRule.Match;
 import io.nodemesh.config.RouteRule.PathMatch;
 import io.nodemesh.config.RouteRule.PathModifier;
 import io.nodemesh.config.RouteRule.ValueMatch;
-import io.nodemesh.config.Scheme;
-import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
@@ -346,14 +344,7 @@ class RouteRulesIT {
       proxy.apply(
           config(
               1,
-              new ListenerConfig(
-                  "default",
-                  "echo",
-                  50051,
-                  Protocol.HTTP,
-                  port,
-                  RouteConfig.direct(b).withRules(List.of(ok, aborted)),
-                  new ServicePolicy(Scheme.H2C))));
+              Listeners.grpc("echo", port, RouteConfig.direct(b).withRules(List.of(ok, aborted)))));
       ManagedChannel channel =
           Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
               .build();

@@ -18,18 +18,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.transport.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -111,14 +109,7 @@ class DestinationRelayIT {
             new EndpointConfig("127.0.0.32", podPort, "node-c", true, true, false),
             new EndpointConfig("127.0.0.33", podPort, "node-b", true, true, false),
             new EndpointConfig("127.0.0.34", podPort, "node-b", true, true, false));
-    ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "api",
-            80,
-            Protocol.HTTP,
-            5001,
-            RouteConfig.direct(new BackendConfig("api", 1, eps)));
+    ListenerConfig l = Listeners.shopApi(5001, eps);
     TunnelConfig t =
         new TunnelConfig(
             MtlsMode.STRICT,

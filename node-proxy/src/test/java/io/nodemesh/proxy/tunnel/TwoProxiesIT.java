@@ -3,16 +3,14 @@ package io.nodemesh.proxy.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import java.io.ByteArrayOutputStream;
@@ -68,19 +66,11 @@ class TwoProxiesIT {
     int tunnelB = freePort("127.0.0.3");
     listenerPort = freePort("127.0.0.2");
     ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "api",
-            80,
-            Protocol.HTTP,
+        Listeners.shopApi(
             listenerPort,
-            RouteConfig.direct(
-                new BackendConfig(
-                    "api",
-                    1,
-                    List.of(
-                        new EndpointConfig(
-                            "127.0.0.41", pod.getAddress().getPort(), "b", true, true, false)))));
+            List.of(
+                new EndpointConfig(
+                    "127.0.0.41", pod.getAddress().getPort(), "b", true, true, false)));
     MeshConfig config =
         new MeshConfig(
             1,
