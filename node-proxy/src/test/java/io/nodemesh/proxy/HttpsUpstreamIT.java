@@ -19,6 +19,7 @@ import io.grpc.stub.ClientCalls;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP/2 when the backend offers {@code h2} by ALPN, HTTP/1.1 otherwise.
  */
 class HttpsUpstreamIT {
+  @RegisterExtension final Closer closing = new Closer();
   @TempDir static Path dir;
   private static TestCerts certs;
   private static String savedTrustStore;
@@ -110,17 +113,14 @@ class HttpsUpstreamIT {
   void http11OverTlsWhenTheBackendOffersNoH2() throws Exception {
     trustTestCertificate(true);
     HttpsServer backend = http11Backend();
-    try {
-      route(backend.getAddress().getPort());
-      try (Wire c = new Wire(port)) {
-        for (int i = 0; i < 3; i++) {
-          Wire.Answer r = c.get("/", "secure.default.mesh");
-          assertThat(r.status()).isEqualTo(200);
-          assertThat(r.body()).isEqualTo("tls HTTP/1.1");
-        }
+    closing.add(() -> backend.stop(0));
+    route(backend.getAddress().getPort());
+    try (Wire c = new Wire(port)) {
+      for (int i = 0; i < 3; i++) {
+        Wire.Answer r = c.get("/", "secure.default.mesh");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls HTTP/1.1");
       }
-    } finally {
-      backend.stop(0);
     }
   }
 
@@ -128,15 +128,12 @@ class HttpsUpstreamIT {
   void aBackendCertificateOutsideTheTrustStoreIsRefused() throws Exception {
     trustTestCertificate(false);
     HttpsServer backend = http11Backend();
-    try {
-      route(backend.getAddress().getPort());
-      try (Wire c = new Wire(port)) {
-        Wire.Answer r = c.get("/", "secure.default.mesh");
-        assertThat(r.status()).isEqualTo(502);
-        assertThat(r.body()).contains("connect failed");
-      }
-    } finally {
-      backend.stop(0);
+    closing.add(() -> backend.stop(0));
+    route(backend.getAddress().getPort());
+    try (Wire c = new Wire(port)) {
+      Wire.Answer r = c.get("/", "secure.default.mesh");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).contains("connect failed");
     }
   }
 

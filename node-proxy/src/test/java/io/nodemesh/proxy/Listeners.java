@@ -6,17 +6,23 @@ import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.RouteFilter;
+import io.nodemesh.config.RouteRule;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
+import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.config.tunnel.TunnelPod;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The listeners and grants the proxy's tests write most, in the contract's records: HTTP listeners
- * with a policy, the gRPC echo Service, and {@code shop/api} that {@code default/web} may call.
+ * The listeners, grants and tunnel tables the proxy's tests write most, in the contract's records:
+ * HTTP listeners with a policy, the gRPC echo Service, {@code shop/web}, {@code shop/api} that
+ * {@code default/web} may call, and a STRICT tunnel table.
  */
 public final class Listeners {
   private Listeners() {}
@@ -35,6 +41,37 @@ public final class Listeners {
   /** {@code default/svc:50051}, a gRPC Service (h2c to its backends), on {@code proxyPort}. */
   public static ListenerConfig grpc(String svc, int proxyPort, RouteConfig route) {
     return http("default", svc, 50051, proxyPort, route, new ServicePolicy(Scheme.H2C));
+  }
+
+  /** {@code shop/web:80} on {@code proxyPort}, no policy. */
+  public static ListenerConfig shopWeb(int proxyPort, RouteConfig route) {
+    return http("shop", "web", 80, proxyPort, route, null);
+  }
+
+  /**
+   * A tunnel table in mode STRICT everywhere, for {@code trustDomain}: node name to tunnel address,
+   * pod IP to its node and ServiceAccount.
+   */
+  public static TunnelConfig strictTunnel(
+      String trustDomain, Map<String, String> nodes, Map<String, TunnelPod> pods) {
+    return new TunnelConfig(MtlsMode.STRICT, Map.of(), trustDomain, nodes, pods);
+  }
+
+  /**
+   * Rule {@code shop/web#0}: 90 to {@code web-v1}, 10 to {@code web-v2}, and {@code percent} of
+   * requests mirrored to {@code shadow}.
+   */
+  public static RouteRule canaryMirrored(
+      List<EndpointConfig> v1, List<EndpointConfig> v2, List<EndpointConfig> shadow, int percent) {
+    return new RouteRule(
+        "shop/web#0",
+        List.of(),
+        List.of(new RouteFilter.RequestMirror(new BackendConfig("shadow", 1, shadow), percent)),
+        List.of(new BackendConfig("web-v1", 90, v1), new BackendConfig("web-v2", 10, v2)),
+        0,
+        null,
+        null,
+        null);
   }
 
   /** {@code shop/api:80} on {@code proxyPort} to backend {@code api} of these endpoints. */

@@ -300,15 +300,7 @@ class ProtocolsIT {
   void expectContinueWaitsForTheBackendsGoAhead() throws Exception {
     route(v1.endpoint());
     try (Wire c = new Wire(port)) {
-      Wire.Answer interim =
-          c.exchange(
-              "POST /form HTTP/1.1\r\nHost: web.default.mesh\r\nContent-Length: 5\r\n"
-                  + "Expect: 100-continue\r\n\r\n");
-      assertThat(interim.status()).isEqualTo(100);
-      assertThat(v1.received.get()).isEqualTo(1);
-      Wire.Answer r = c.exchange("hello");
-      assertThat(r.status()).isEqualTo(200);
-      assertThat(v1.lastBodyBytes).isEqualTo(5);
+      Configs.expectContinue(c, v1, "/form", () -> assertThat(v1.received.get()).isEqualTo(1));
     }
   }
 

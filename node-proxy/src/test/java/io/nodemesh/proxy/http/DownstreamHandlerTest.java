@@ -88,10 +88,9 @@ class DownstreamHandlerTest {
 
   @Test
   void absoluteFormAuthorityDecidesOverTheHostHeader() {
-    EmbeddedChannel ch = entry();
     String r =
         exchange(
-            ch,
+            entry(),
             "GET http://ghost.default.mesh:8080/x HTTP/1.1\r\nHost: whoami.default.mesh\r\n\r\n");
     assertThat(r)
         .startsWith("HTTP/1.1 404")
@@ -100,8 +99,7 @@ class DownstreamHandlerTest {
 
   @Test
   void knownHostWithoutReadyEndpointIs503NamingTheService() {
-    EmbeddedChannel ch = entry();
-    String r = exchange(ch, "GET / HTTP/1.1\r\nHost: WHOAMI.default.mesh.\r\n\r\n");
+    String r = exchange(entry(), "GET / HTTP/1.1\r\nHost: WHOAMI.default.mesh.\r\n\r\n");
     assertThat(r)
         .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
         .endsWith("no ready endpoint for service default/whoami\n");
@@ -121,10 +119,9 @@ class DownstreamHandlerTest {
 
   @Test
   void aRejectedRequestsBodyIsSkippedAndTheNextRequestIsServed() {
-    EmbeddedChannel ch = entry();
     String r =
         exchange(
-            ch,
+            entry(),
             "POST /a HTTP/1.1\r\nHost: a.b.mesh\r\nContent-Length: 5\r\n\r\nhello"
                 + "GET /b HTTP/1.1\r\nHost: c.d.mesh\r\n\r\n");
     assertThat(r).contains("host 'a.b.mesh'").contains("host 'c.d.mesh'");

@@ -24,7 +24,6 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.access.AccessGrant;
 import io.nodemesh.config.access.ListenerAccess;
-import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
 import io.nodemesh.proxy.Listeners;
@@ -111,9 +110,7 @@ class DestinationRelayIT {
             new EndpointConfig("127.0.0.34", podPort, "node-b", true, true, false));
     ListenerConfig l = Listeners.shopApi(5001, eps);
     TunnelConfig t =
-        new TunnelConfig(
-            MtlsMode.STRICT,
-            Map.of(),
+        Listeners.strictTunnel(
             TD,
             Map.of("node-b", "127.0.0.3:1", "node-c", "127.0.0.4:1"),
             Map.of(

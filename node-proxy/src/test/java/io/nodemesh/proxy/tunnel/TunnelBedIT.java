@@ -2,17 +2,15 @@ package io.nodemesh.proxy.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.netbed.NetBed;
 import io.nodemesh.proxy.netbed.Pods;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +34,15 @@ class TunnelBedIT {
 
   @TempDir Path dir;
 
+  /** curl on {@code node} from {@code pod}'s address with {@code args}; then "time" and seconds. */
+  private static String timedCurl(NetBed bed, NetBed.Node node, NetBed.Pod pod, String... args) {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of("curl", "-sS", "-w", "\\ntime %{time_total}\\n", "--interface", pod.ip()));
+    cmd.addAll(List.of(args));
+    return bed.exec(node, cmd.toArray(String[]::new));
+  }
+
   @Test
   void aCrossNodeRequestRidesTheTunnelAndTheWireCarriesNoPlaintext() throws Exception {
     try (NetBed bed = NetBed.create(dir)) {
@@ -51,17 +58,8 @@ class TunnelBedIT {
       BedProxy.write(
           dir.resolve("creds-b"), TD, ca.root, ca.issue("shop/api", Duration.ofHours(1)));
       ListenerConfig listener =
-          new ListenerConfig(
-              "shop",
-              "api",
-              80,
-              Protocol.HTTP,
-              LISTENER_PORT,
-              RouteConfig.direct(
-                  new BackendConfig(
-                      "api",
-                      1,
-                      List.of(new EndpointConfig(api.ip(), 8080, "b", true, true, false)))));
+          Listeners.shopApi(
+              LISTENER_PORT, List.of(new EndpointConfig(api.ip(), 8080, "b", true, true, false)));
       TunnelConfig tunnel =
           new TunnelConfig(
               MtlsMode.OFF,
@@ -105,29 +103,16 @@ class TunnelBedIT {
       capture.awaitListening();
       String secret = "MARKER-7f3a9c-" + System.nanoTime();
       String first =
-          bed.exec(
+          timedCurl(
+              bed,
               a,
-              "curl",
-              "-sS",
-              "-w",
-              "\\ntime %{time_total}\\n",
-              "--interface",
-              web.ip(),
+              web,
               "-H",
               "x-secret: " + secret,
               "-H",
               "x-nodemesh-peer-identity: spiffe://" + TD + "/ns/kube-system/sa/admin",
               "http://10.96.0.10/path-" + secret);
-      String second =
-          bed.exec(
-              a,
-              "curl",
-              "-sS",
-              "-w",
-              "\\ntime %{time_total}\\n",
-              "--interface",
-              web.ip(),
-              "http://10.96.0.10/again-" + secret);
+      String second = timedCurl(bed, a, web, "http://10.96.0.10/again-" + secret);
       // The control: the same capture does see plaintext that does not ride the tunnel.
       String control = "CONTROL-" + System.nanoTime();
       bed.exec(
