@@ -84,6 +84,14 @@ class NodeProxyIT {
                 "default", "whoami", 80, freePort(), RouteConfig.direct(v1.backend("whoami", 1)))));
   }
 
+  /** A proxy where {@code default/web} splits w1:w2 between v1 and v2; the listener port. */
+  private int weighted(int w1, int w2) {
+    int port = freePort();
+    proxy = NodeProxy.start(local());
+    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(w1, w2))));
+    return port;
+  }
+
   private RouteConfig weights(int w1, int w2) {
     return split(v1.backend("web", 1), v1.backend("web-v1", w1), v2.backend("web-v2", w2));
   }
@@ -95,9 +103,7 @@ class NodeProxyIT {
 
   @Test
   void splitNinetyTenIsMeasuredExactly() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(90, 10))));
+    int port = weighted(90, 10);
     List<String> seen = new CopyOnWriteArrayList<>();
     try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
@@ -111,9 +117,7 @@ class NodeProxyIT {
 
   @Test
   void newWeightsApplyToTheNextRequestOfAnOpenKeepAliveConnection() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(100, 0))));
+    int port = weighted(100, 0);
     List<String> seen = new CopyOnWriteArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     CompletableFuture<Void> client =
@@ -365,14 +369,7 @@ class NodeProxyIT {
   void expectContinueAndPipelinedRequestsWork() throws Exception {
     int port = webToV1(local());
     try (Wire c = new Wire(port)) {
-      Wire.Answer interim =
-          c.exchange(
-              "POST /up HTTP/1.1\r\nHost: web.default.mesh\r\nExpect: 100-continue\r\n"
-                  + "Content-Length: 5\r\n\r\n");
-      assertThat(interim.status()).isEqualTo(100);
-      Wire.Answer done = c.exchange("hello");
-      assertThat(done.status()).isEqualTo(200);
-      assertThat(v1.lastBodyBytes).isEqualTo(5);
+      Configs.expectContinue(c, v1, "/up", () -> {});
 
       String two =
           "GET /one HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n"
@@ -474,11 +471,6 @@ class NodeProxyIT {
   }
 
   private String scrape() throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    return Scrape.admin(proxy, "/metrics");
   }
 }
