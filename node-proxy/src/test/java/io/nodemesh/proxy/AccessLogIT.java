@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,11 @@ class AccessLogIT {
               }
             })
         .toList();
+  }
+
+  /** The first of these access log lines that {@code test} accepts. */
+  private static JsonNode first(List<JsonNode> all, Predicate<JsonNode> test) {
+    return all.stream().filter(test).findFirst().orElseThrow();
   }
 
   @Test
@@ -81,11 +87,7 @@ class AccessLogIT {
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> lines(file).size() >= 3);
       List<JsonNode> all = lines(file);
-      JsonNode put =
-          all.stream()
-              .filter(n -> "PUT".equals(n.path("method").asText()))
-              .findFirst()
-              .orElseThrow();
+      JsonNode put = first(all, n -> "PUT".equals(n.path("method").asText()));
       assertThat(put.get("protocol").asText()).isEqualTo("http");
       assertThat(put.get("path").asText()).isEqualTo("/cart/9?coupon=x");
       assertThat(put.get("status").asInt()).isEqualTo(200);
@@ -96,14 +98,9 @@ class AccessLogIT {
       assertThat(put.get("bytes_out").asLong()).isEqualTo(2);
       assertThat(put.get("trace_id").asText()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
       assertThat(put.get("source").asText()).startsWith("127.0.0.1:");
-      JsonNode notFound =
-          all.stream().filter(n -> n.path("status").asInt() == 404).findFirst().orElseThrow();
+      JsonNode notFound = first(all, n -> n.path("status").asInt() == 404);
       assertThat(notFound.has("backend")).isFalse();
-      JsonNode tcp =
-          all.stream()
-              .filter(n -> "tcp".equals(n.path("protocol").asText()))
-              .findFirst()
-              .orElseThrow();
+      JsonNode tcp = first(all, n -> "tcp".equals(n.path("protocol").asText()));
       assertThat(tcp.get("destination").asText()).isEqualTo("shop/db:5432");
       assertThat(tcp.get("bytes_in").asLong()).isEqualTo(10);
       assertThat(tcp.get("bytes_out").asLong())

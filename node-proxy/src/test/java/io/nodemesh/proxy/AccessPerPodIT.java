@@ -87,6 +87,14 @@ class AccessPerPodIT {
             List.of(access)));
   }
 
+  /** {@code which} on a free port of {@code proxy}, split to v1 and v2 in ACL mode; the port. */
+  private static int guardedCanary(
+      NodeProxy proxy, MeshConfigs.Listener which, int v1Port, int v2Port) {
+    int port = freePort();
+    proxy.apply(config(which.on(port, canary(v1Port, v2Port))));
+    return port;
+  }
+
   private static RouteConfig canary(int v1Port, int v2Port) {
     return new RouteConfig(
         new BackendConfig(
@@ -103,11 +111,12 @@ class AccessPerPodIT {
     HttpServer v1 = http(V1, "v1");
     HttpServer v2 = http(V2, "v2");
     try (NodeProxy proxy = NodeProxy.start(local())) {
-      int port = freePort();
-      ListenerConfig l =
-          MeshConfigs.Listener.SHOP_WEB.on(
-              port, canary(v1.getAddress().getPort(), v2.getAddress().getPort()));
-      proxy.apply(config(l));
+      int port =
+          guardedCanary(
+              proxy,
+              MeshConfigs.Listener.SHOP_WEB,
+              v1.getAddress().getPort(),
+              v2.getAddress().getPort());
       HttpClient web = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       List<String> bodies = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
@@ -141,14 +150,10 @@ class AccessPerPodIT {
     try (ServerSocket v1 = named(V1, "v1");
         ServerSocket v2 = named(V2, "v2");
         NodeProxy proxy = NodeProxy.start(local())) {
-      int port = freePort();
-      ListenerConfig l =
-          MeshConfigs.Listener.DB.on(port, canary(v1.getLocalPort(), v2.getLocalPort()));
-      proxy.apply(config(l));
+      int port =
+          guardedCanary(proxy, MeshConfigs.Listener.DB, v1.getLocalPort(), v2.getLocalPort());
       for (int i = 0; i < 10; i++) {
-        try (Socket s = new Socket()) {
-          s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-          s.setSoTimeout(10_000);
+        try (Socket s = Configs.connect(port)) {
           assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
               .isEqualTo("v1");
         }
@@ -161,10 +166,8 @@ class AccessPerPodIT {
     try (DatagramSocket v1 = namedUdp(V1, "v1");
         DatagramSocket v2 = namedUdp(V2, "v2");
         NodeProxy proxy = NodeProxy.start(local())) {
-      int port = freePort();
-      ListenerConfig l =
-          MeshConfigs.Listener.DNS.on(port, canary(v1.getLocalPort(), v2.getLocalPort()));
-      proxy.apply(config(l));
+      int port =
+          guardedCanary(proxy, MeshConfigs.Listener.DNS, v1.getLocalPort(), v2.getLocalPort());
       for (int i = 0; i < 6; i++) {
         // A new client port each time: a new session, a new pick.
         try (DatagramSocket c = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {

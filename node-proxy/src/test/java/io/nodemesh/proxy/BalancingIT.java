@@ -12,6 +12,7 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.HashOn;
 import io.nodemesh.config.ServicePolicy.LbPolicy;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
@@ -21,34 +22,24 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Balancing policies over real sockets: affinity, latency awareness, same-node preference. */
 class BalancingIT {
   private static final String HOST = "web.default.mesh";
 
-  private final List<HttpBackend> backends = new ArrayList<>();
+  @RegisterExtension final Closer closing = new Closer();
   private NodeProxy proxy;
   private int port;
 
-  @AfterEach
-  void stop() {
-    if (proxy != null) {
-      proxy.close();
-    }
-    backends.forEach(HttpBackend::close);
-  }
-
   HttpBackend backend(String name) throws IOException {
-    HttpBackend b = new HttpBackend(name);
-    backends.add(b);
-    return b;
+    return closing.add(new HttpBackend(name));
   }
 
   void start(Balancing balancing, List<EndpointConfig> endpoints) {
     port = freePort();
-    proxy = NodeProxy.start(local());
+    proxy = closing.add(NodeProxy.start(local()));
     ServicePolicy p =
         new ServicePolicy(
             null, balancing, null, null, null, new ServicePolicy.Outlier(0, 0, 0), null);

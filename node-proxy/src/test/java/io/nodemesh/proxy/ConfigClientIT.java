@@ -11,6 +11,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -18,27 +19,16 @@ import io.nodemesh.testkit.Wire;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The proxy fed by a controller over the long-poll API. */
 class ConfigClientIT {
-  private HttpBackend v1;
-  private HttpBackend v2;
+  @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
+  @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
+  @RegisterExtension private final Closer closing = new Closer();
   private FakeController controller;
   private NodeProxy proxy;
-
-  @AfterEach
-  void stop() {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (controller != null) {
-      controller.close();
-    }
-    v1.close();
-    v2.close();
-  }
 
   private NodeProxy start(int controllerPort) {
     return NodeProxy.start(
@@ -49,14 +39,12 @@ class ConfigClientIT {
 
   @Test
   void keepsTheLastGoodConfigWhileTheControllerIsAwayAndPicksUpTheNextOne() throws Exception {
-    v1 = new HttpBackend("v1");
-    v2 = new HttpBackend("v2");
     int port = freePort();
-    controller = new FakeController(0);
+    controller = closing.add(new FakeController(0));
     int controllerPort = controller.port();
     controller.publish(
         config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
-    proxy = start(controllerPort);
+    proxy = closing.add(start(controllerPort));
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
 
     // Long-poll: with nothing new, the controller answers 304 after its wait and the proxy asks
@@ -79,7 +67,7 @@ class ConfigClientIT {
     assertThat(proxy.appliedVersion()).isEqualTo(2);
     assertThat(okBefore).isEqualTo(2);
 
-    controller = new FakeController(controllerPort);
+    controller = closing.add(new FakeController(controllerPort));
     controller.publish(
         config(3, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     await().atMost(Duration.ofSeconds(15)).until(() -> proxy.appliedVersion() == 3);
@@ -90,13 +78,11 @@ class ConfigClientIT {
 
   @Test
   void aConfigThatCannotBeAppliedIsRejectedAndTheOldOneStays() throws Exception {
-    v1 = new HttpBackend("v1");
-    v2 = new HttpBackend("v2");
     int port = freePort();
-    controller = new FakeController(0);
+    controller = closing.add(new FakeController(0));
     controller.publish(
         config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
-    proxy = start(controller.port());
+    proxy = closing.add(start(controller.port()));
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
 
     // Parses, but an endpoint that is not an IP literal cannot be compiled.

@@ -1,6 +1,7 @@
 package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.connect;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +15,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.udp.UdpSettings;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.UdpEchoBackend;
@@ -29,8 +31,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, one client against everyone: a TCP listener caps its open connections, a UDP listener
@@ -41,25 +43,7 @@ class ConnectionCapsIT {
   private TcpEchoBackend tcpEcho;
   private UdpEchoBackend udpEcho;
 
-  @AfterEach
-  void stop() {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (tcpEcho != null) {
-      tcpEcho.close();
-    }
-    if (udpEcho != null) {
-      udpEcho.close();
-    }
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-    s.setSoTimeout(10_000);
-    return s;
-  }
+  @RegisterExtension final Closer closing = new Closer();
 
   private static String echoed(Socket s, String text) throws IOException {
     s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
@@ -77,16 +61,33 @@ class ConnectionCapsIT {
                     ServicePolicy.Connections.DEFAULT_UPGRADES, maxConnections)));
   }
 
+  /** {@code shop/db} capped at {@code maxConnections}, on a proxy with {@code limits}; its port. */
+  private int tcpProxy(LimitSettings limits, int maxConnections) throws IOException {
+    tcpEcho = closing.add(new TcpEchoBackend("a"));
+    proxy = closing.add(NodeProxy.start(local(), HttpProxySettings.defaults(), limits));
+    int port = freePort();
+    proxy.apply(config(1, tcp(port, maxConnections)));
+    return port;
+  }
+
+  /** {@code shop/dns} with this idle timeout, on a proxy with {@code udp} settings; its port. */
+  private int udpProxy(UdpSettings udp, long idleMillis) throws IOException {
+    udpEcho = closing.add(new UdpEchoBackend("a"));
+    proxy =
+        closing.add(
+            NodeProxy.start(local(), HttpProxySettings.defaults(), udp, NodeProxy.POLL_WAIT));
+    int port = UdpProxyIT.freeUdpPort();
+    proxy.apply(config(1, udp(port, idleMillis)));
+    return port;
+  }
+
   private long refusedConnections() {
     return proxy.limits().rejections().total(RejectReason.CONNECTION_LIMIT);
   }
 
   @Test
   void aTcpListenerClosesConnectionsOverTheServicesCap() throws Exception {
-    tcpEcho = new TcpEchoBackend("a");
-    proxy = NodeProxy.start(local());
-    int port = freePort();
-    proxy.apply(config(1, tcp(port, 3)));
+    int port = tcpProxy(LimitSettings.defaults(), 3);
     List<Socket> open = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
@@ -117,14 +118,7 @@ class ConnectionCapsIT {
 
   @Test
   void theProxysCapAppliesToTcpListenersAndAServiceCannotRaiseIt() throws Exception {
-    tcpEcho = new TcpEchoBackend("a");
-    proxy =
-        NodeProxy.start(
-            local(),
-            HttpProxySettings.defaults(),
-            LimitSettings.defaults().withMaxConnectionsPerListener(2));
-    int port = freePort();
-    proxy.apply(config(1, tcp(port, 1000)));
+    int port = tcpProxy(LimitSettings.defaults().withMaxConnectionsPerListener(2), 1000);
     try (Socket a = connect(port);
         Socket b = connect(port)) {
       assertThat(echoed(a, "a")).isEqualTo("a");
@@ -164,15 +158,7 @@ class ConnectionCapsIT {
 
   @Test
   void oneClientIpCannotOpenMoreThanItsShareOfUdpSessions() throws Exception {
-    udpEcho = new UdpEchoBackend("a");
-    proxy =
-        NodeProxy.start(
-            local(),
-            HttpProxySettings.defaults(),
-            UdpSettings.defaults().withMaxSessionsPerSource(4),
-            NodeProxy.POLL_WAIT);
-    int port = UdpProxyIT.freeUdpPort();
-    proxy.apply(config(1, udp(port, 0)));
+    int port = udpProxy(UdpSettings.defaults().withMaxSessionsPerSource(4), 0);
     List<DatagramSocket> sockets = new ArrayList<>();
     try {
       // Each source port is a session; the fifth from the same IP gets none.
@@ -200,15 +186,10 @@ class ConnectionCapsIT {
 
   @Test
   void aServiceIdleTimeoutOfADayIsCutToTheProxysBound() throws Exception {
-    udpEcho = new UdpEchoBackend("a");
-    proxy =
-        NodeProxy.start(
-            local(),
-            HttpProxySettings.defaults(),
+    int port =
+        udpProxy(
             UdpSettings.defaults().withMaxServiceIdleTimeout(Duration.ofMillis(300)),
-            NodeProxy.POLL_WAIT);
-    int port = UdpProxyIT.freeUdpPort();
-    proxy.apply(config(1, udp(port, Duration.ofHours(24).toMillis())));
+            Duration.ofHours(24).toMillis());
     try (DatagramSocket c = client("127.0.0.1")) {
       send(c, port, "hello");
       assertThat(receive(c)).isEqualTo("a:hello");

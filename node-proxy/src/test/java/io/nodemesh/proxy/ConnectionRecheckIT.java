@@ -10,9 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.ListenerConfig;
+import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.recheck.Revocations;
+import io.nodemesh.testkit.Async;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -28,8 +31,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, grants that outlive their decision: in ACL mode a new config checks every open tunnel
@@ -45,30 +49,22 @@ class ConnectionRecheckIT {
   private TcpEchoBackend echo;
   private HttpBackend web;
 
-  @AfterEach
-  void stop() throws IOException {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (controller != null) {
-      controller.close();
-    }
-    if (upgrades != null) {
-      upgrades.close();
-    }
-    if (echo != null) {
-      echo.close();
-    }
-    if (web != null) {
-      web.close();
-    }
-  }
+  @RegisterExtension final Closer closing = new Closer();
 
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     s.setSoTimeout((int) CLOSED_WITHIN.toMillis());
     return s;
+  }
+
+  /** Asks {@code chat.shop.mesh} for a WebSocket upgrade on {@code s}; the answer's head. */
+  private static String upgradeChat(Socket s) throws IOException {
+    send(
+        s,
+        "GET /ws HTTP/1.1\r\nHost: chat.shop.mesh\r\nConnection: Upgrade\r\n"
+            + "Upgrade: websocket\r\n\r\n");
+    return readHead(s);
   }
 
   private static String echoed(Socket s, String text) throws IOException {
@@ -107,8 +103,8 @@ class ConnectionRecheckIT {
 
   @Test
   void revokingTheTrafficTargetClosesAnOpenWebSocketTunnel() throws Exception {
-    upgrades = new UpgradeBackend();
-    controller = new FakeController(0);
+    upgrades = closing.add(new UpgradeBackend());
+    controller = closing.add(new FakeController(0));
     int port = freePort();
     ListenerConfig chat =
         http("shop", "chat", 80, port, RouteConfig.direct(upgrades.backend("chat")));
@@ -116,17 +112,14 @@ class ConnectionRecheckIT {
         http("shop", "other", 80, freePort(), RouteConfig.direct(upgrades.backend("other")));
     controller.publish(acl(1, List.of(chat), chat));
     proxy =
-        NodeProxy.start(
-            local().withController(URI.create("http://127.0.0.1:" + controller.port() + "/")),
-            HttpProxySettings.defaults(),
-            Duration.ofSeconds(1));
+        closing.add(
+            NodeProxy.start(
+                local().withController(URI.create("http://127.0.0.1:" + controller.port() + "/")),
+                HttpProxySettings.defaults(),
+                Duration.ofSeconds(1)));
     await().atMost(CLOSED_WITHIN).until(() -> proxy.appliedVersion() == 1);
     try (Socket s = connect(port)) {
-      send(
-          s,
-          "GET /ws HTTP/1.1\r\nHost: chat.shop.mesh\r\nConnection: Upgrade\r\n"
-              + "Upgrade: websocket\r\n\r\n");
-      assertThat(readHead(s)).startsWith("HTTP/1.1 101 ");
+      assertThat(upgradeChat(s)).startsWith("HTTP/1.1 101 ");
       assertThat(echoedFrame(s, "hello")).isEqualTo("HELLO");
 
       // A change that keeps the grant keeps the tunnel.
@@ -144,40 +137,34 @@ class ConnectionRecheckIT {
         .containsEntry("nodemesh_connections_revoked_total{kind=\"tunnel\"}", 1.0);
     // And a new upgrade is refused as any request is.
     try (Socket s = connect(port)) {
-      send(
-          s,
-          "GET /ws HTTP/1.1\r\nHost: chat.shop.mesh\r\nConnection: Upgrade\r\n"
-              + "Upgrade: websocket\r\n\r\n");
-      assertThat(readHead(s)).startsWith("HTTP/1.1 403 ");
+      assertThat(upgradeChat(s)).startsWith("HTTP/1.1 403 ");
     }
   }
 
   @Test
   void revokingTheGrantClosesASilentTcpRelay() throws Exception {
-    echo = new TcpEchoBackend("a");
-    proxy = NodeProxy.start(local());
-    int port = freePort();
-    ListenerConfig db = tcp(port);
-    proxy.apply(acl(1, List.of(db), db));
-    try (Socket s = connect(port)) {
-      assertThat(echoed(s, "hello")).isEqualTo("hello");
-      proxy.apply(acl(2, List.of(db)));
-      // The client sends nothing more; the old proxy only checked again on its next bytes.
-      assertThat(closedByProxy(s)).isTrue();
-    }
-    assertThat(revoked(Revocations.Kind.TCP)).isEqualTo(1.0);
+    // The client sends nothing more; the old proxy only checked again on its next bytes.
+    aSilentTcpRelayIsClosedBy(db -> acl(2, List.of(db)));
   }
 
   @Test
   void aRemovedListenerClosesItsTcpConnections() throws Exception {
-    echo = new TcpEchoBackend("a");
-    proxy = NodeProxy.start(local());
+    aSilentTcpRelayIsClosedBy(db -> acl(2, List.of()));
+  }
+
+  /**
+   * A relay on {@code shop/db} echoes once, then {@code change(db)} applies: the proxy closes it.
+   */
+  private void aSilentTcpRelayIsClosedBy(Function<ListenerConfig, MeshConfig> change)
+      throws Exception {
+    echo = closing.add(new TcpEchoBackend("a"));
+    proxy = closing.add(NodeProxy.start(local()));
     int port = freePort();
     ListenerConfig db = tcp(port);
     proxy.apply(acl(1, List.of(db), db));
     try (Socket s = connect(port)) {
       assertThat(echoed(s, "hello")).isEqualTo("hello");
-      proxy.apply(acl(2, List.of()));
+      proxy.apply(change.apply(db));
       assertThat(closedByProxy(s)).isTrue();
     }
     assertThat(revoked(Revocations.Kind.TCP)).isEqualTo(1.0);
@@ -186,8 +173,8 @@ class ConnectionRecheckIT {
   @Test
   void aRemovedListenerAnswersItsInFlightRequestWithConnectionCloseAndClosesIdleOnes()
       throws Exception {
-    web = new HttpBackend("v1");
-    proxy = NodeProxy.start(local());
+    web = closing.add(new HttpBackend("v1"));
+    proxy = closing.add(NodeProxy.start(local()));
     int port = freePort();
     ListenerConfig l = http("shop", "api", 80, port, RouteConfig.direct(web.backend("api", 1)));
     proxy.apply(acl(1, List.of(l), l));
@@ -196,15 +183,7 @@ class ConnectionRecheckIT {
       assertThat(idle.get("/", "api.shop.mesh").status()).isEqualTo(200);
       web.hold = new CountDownLatch(1);
       CompletableFuture<Wire.Answer> inFlight =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return busy.get("/slow", "api.shop.mesh");
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              },
-              Thread.ofVirtual()::start);
+          Async.call(() -> busy.get("/slow", "api.shop.mesh"));
       await().atMost(CLOSED_WITHIN).until(() -> web.received.get() == 2);
 
       proxy.apply(acl(2, List.of()));

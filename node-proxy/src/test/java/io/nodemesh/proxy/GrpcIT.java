@@ -16,13 +16,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.Scheme;
-import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.testkit.GrpcEcho;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -49,19 +43,11 @@ class GrpcIT {
     server = new GrpcEcho(null);
     proxy = NodeProxy.start(local());
     port = freePort();
-    BackendConfig b =
-        new BackendConfig("echo", 1, List.of(EndpointConfig.ready("127.0.0.1", server.port())));
     proxy.apply(
         config(
             1,
-            new ListenerConfig(
-                "default",
-                "echo",
-                50051,
-                Protocol.HTTP,
-                port,
-                RouteConfig.direct(b),
-                new ServicePolicy(Scheme.H2C))));
+            Listeners.grpc(
+                "echo", port, RouteConfig.direct(Listeners.loopback("echo", server.port())))));
     channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
             .build();
@@ -76,6 +62,31 @@ class GrpcIT {
 
   private static CallOptions deadline() {
     return CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** gRPC calls through the proxy are counted by gRPC status, besides their HTTP status class. */
+  @Test
+  void callsAreCountedByGrpcStatus() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      ClientCalls.blockingUnaryCall(channel, GrpcEcho.UNARY, deadline(), utf8("hi"));
+    }
+    for (int i = 0; i < 2; i++) {
+      assertThat(
+              catchThrowableOfType(
+                  StatusRuntimeException.class,
+                  () ->
+                      ClientCalls.blockingUnaryCall(channel, GrpcEcho.FAIL, deadline(), utf8("x"))))
+          .isNotNull();
+    }
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    Scrape s = Scrape.of(proxy);
+    assertThat(s.sum("nodemesh_grpc_responses_total", "backend=echo", "grpc_code=OK"))
+        .isEqualTo(3.0);
+    assertThat(s.sum("nodemesh_grpc_responses_total", "backend=echo", "grpc_code=NOT_FOUND"))
+        .isEqualTo(2.0);
+    // gRPC errors travel in a 200 response.
+    assertThat(s.sum("nodemesh_requests_total", "backend=echo", "method=POST", "code=200"))
+        .isEqualTo(5.0);
   }
 
   @Test

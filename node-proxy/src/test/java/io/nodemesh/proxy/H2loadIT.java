@@ -6,10 +6,6 @@ import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
@@ -17,7 +13,6 @@ import io.nodemesh.testkit.H2Backend;
 import io.nodemesh.testkit.HttpBackend;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,19 +61,9 @@ class H2loadIT {
   }
 
   private void route(int backendPort, Scheme scheme) {
-    BackendConfig b =
-        new BackendConfig("load", 1, List.of(EndpointConfig.ready("127.0.0.1", backendPort)));
+    RouteConfig route = RouteConfig.direct(Listeners.loopback("load", backendPort));
     proxy.apply(
-        config(
-            1,
-            new ListenerConfig(
-                "default",
-                "load",
-                80,
-                Protocol.HTTP,
-                port,
-                RouteConfig.direct(b),
-                new ServicePolicy(scheme))));
+        config(1, Listeners.http("default", "load", 80, port, route, new ServicePolicy(scheme))));
   }
 
   private String h2load() throws Exception {

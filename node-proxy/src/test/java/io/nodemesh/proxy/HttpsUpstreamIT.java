@@ -16,19 +16,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ClientCalls;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP/2 when the backend offers {@code h2} by ALPN, HTTP/1.1 otherwise.
  */
 class HttpsUpstreamIT {
+  @RegisterExtension final Closer closing = new Closer();
   @TempDir static Path dir;
   private static TestCerts certs;
   private static String savedTrustStore;
@@ -87,19 +85,12 @@ class HttpsUpstreamIT {
   }
 
   private void route(int backendPort) {
-    BackendConfig b =
-        new BackendConfig("secure", 1, List.of(EndpointConfig.ready("127.0.0.1", backendPort)));
+    RouteConfig route = RouteConfig.direct(Listeners.loopback("secure", backendPort));
     proxy.apply(
         config(
             1,
-            new ListenerConfig(
-                "default",
-                "secure",
-                443,
-                Protocol.HTTP,
-                port,
-                RouteConfig.direct(b),
-                new ServicePolicy(Scheme.HTTPS))));
+            Listeners.http(
+                "default", "secure", 443, port, route, new ServicePolicy(Scheme.HTTPS))));
   }
 
   private static HttpsServer http11Backend() throws Exception {
@@ -122,17 +113,14 @@ class HttpsUpstreamIT {
   void http11OverTlsWhenTheBackendOffersNoH2() throws Exception {
     trustTestCertificate(true);
     HttpsServer backend = http11Backend();
-    try {
-      route(backend.getAddress().getPort());
-      try (Wire c = new Wire(port)) {
-        for (int i = 0; i < 3; i++) {
-          Wire.Answer r = c.get("/", "secure.default.mesh");
-          assertThat(r.status()).isEqualTo(200);
-          assertThat(r.body()).isEqualTo("tls HTTP/1.1");
-        }
+    closing.add(() -> backend.stop(0));
+    route(backend.getAddress().getPort());
+    try (Wire c = new Wire(port)) {
+      for (int i = 0; i < 3; i++) {
+        Wire.Answer r = c.get("/", "secure.default.mesh");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls HTTP/1.1");
       }
-    } finally {
-      backend.stop(0);
     }
   }
 
@@ -140,15 +128,12 @@ class HttpsUpstreamIT {
   void aBackendCertificateOutsideTheTrustStoreIsRefused() throws Exception {
     trustTestCertificate(false);
     HttpsServer backend = http11Backend();
-    try {
-      route(backend.getAddress().getPort());
-      try (Wire c = new Wire(port)) {
-        Wire.Answer r = c.get("/", "secure.default.mesh");
-        assertThat(r.status()).isEqualTo(502);
-        assertThat(r.body()).contains("connect failed");
-      }
-    } finally {
-      backend.stop(0);
+    closing.add(() -> backend.stop(0));
+    route(backend.getAddress().getPort());
+    try (Wire c = new Wire(port)) {
+      Wire.Answer r = c.get("/", "secure.default.mesh");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).contains("connect failed");
     }
   }
 

@@ -13,17 +13,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
-import io.nodemesh.config.BackendConfig;
-import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.Scheme;
-import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.testkit.GrpcEcho;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -50,21 +43,13 @@ class LargeGrpcStreamIT {
   void start() throws Exception {
     grpc = new GrpcEcho(null);
     int port = freePort();
-    BackendConfig b =
-        new BackendConfig("stream", 1, List.of(EndpointConfig.ready("127.0.0.1", grpc.port())));
     child =
         new ChildProxy.Running(
             dir,
             config(
                 1,
-                new ListenerConfig(
-                    "default",
-                    "stream",
-                    50051,
-                    Protocol.HTTP,
-                    port,
-                    RouteConfig.direct(b),
-                    new ServicePolicy(Scheme.H2C))),
+                Listeners.grpc(
+                    "stream", port, RouteConfig.direct(Listeners.loopback("stream", grpc.port())))),
             HEAP_CAP,
             DIRECT_CAP);
     channel =

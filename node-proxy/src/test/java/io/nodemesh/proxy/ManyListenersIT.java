@@ -10,7 +10,6 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,10 +51,7 @@ class ManyListenersIT {
       }
       proxy.apply(new MeshConfig(1, "mesh", listeners));
       for (int port : ports) {
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        s.setSoTimeout(10_000);
-        open.add(s);
+        open.add(Configs.connect(port));
       }
       i = 0;
       for (Socket s : open) {

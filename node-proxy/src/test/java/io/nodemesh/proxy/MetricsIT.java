@@ -11,12 +11,12 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.UdpEchoBackend;
 import io.nodemesh.testkit.Wire;
-import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -25,8 +25,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,17 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MetricsIT {
   @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
   @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
-  private NodeProxy proxy;
-
-  @BeforeEach
-  void start() throws IOException {
-    proxy = Configs.udpIdleProxy();
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
+  @RegisterExtension private final Closer closing = new Closer();
+  private final NodeProxy proxy = closing.add(Configs.udpIdleProxy());
 
   @Test
   void tenThousandPathsAndBogusMethodsAddNoSeries() throws Exception {

@@ -15,6 +15,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.testkit.Async;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
@@ -40,8 +41,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The proxy on loopback with real backends. */
 class NodeProxyIT {
-  /** Not the common pool: it may have a single thread, which a blocked client would hold. */
-  private static final java.util.concurrent.Executor ASYNC = Thread.ofVirtual()::start;
 
   @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
   @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
@@ -52,6 +51,45 @@ class NodeProxyIT {
     if (proxy != null) {
       proxy.close();
     }
+  }
+
+  /** A proxy started with {@code options}, {@code default/web} routed to v1; its listener port. */
+  private int webToV1(ProxyOptions options) {
+    return webToV1(options, HttpProxySettings.defaults());
+  }
+
+  private int webToV1(ProxyOptions options, HttpProxySettings settings) {
+    int port = freePort();
+    proxy = NodeProxy.start(options, settings);
+    proxy.apply(
+        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
+    return port;
+  }
+
+  /** A GET of {@code path} on {@code c} that v1 has received and holds until released. */
+  private CompletableFuture<Wire.Answer> heldAtV1(Wire c, String path) {
+    v1.hold = new CountDownLatch(1);
+    CompletableFuture<Wire.Answer> answer = Async.call(() -> c.get(path, "web.default.mesh"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
+    return answer;
+  }
+
+  /** A proxy with an entry port and {@code default/whoami} routed to v1. */
+  private void entryToWhoami() {
+    proxy = NodeProxy.start(local().withEntryPort(0));
+    proxy.apply(
+        config(
+            1,
+            http(
+                "default", "whoami", 80, freePort(), RouteConfig.direct(v1.backend("whoami", 1)))));
+  }
+
+  /** A proxy where {@code default/web} splits w1:w2 between v1 and v2; the listener port. */
+  private int weighted(int w1, int w2) {
+    int port = freePort();
+    proxy = NodeProxy.start(local());
+    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(w1, w2))));
+    return port;
   }
 
   private RouteConfig weights(int w1, int w2) {
@@ -65,9 +103,7 @@ class NodeProxyIT {
 
   @Test
   void splitNinetyTenIsMeasuredExactly() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(90, 10))));
+    int port = weighted(90, 10);
     List<String> seen = new CopyOnWriteArrayList<>();
     try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
@@ -81,24 +117,19 @@ class NodeProxyIT {
 
   @Test
   void newWeightsApplyToTheNextRequestOfAnOpenKeepAliveConnection() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, weights(100, 0))));
+    int port = weighted(100, 0);
     List<String> seen = new CopyOnWriteArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     CompletableFuture<Void> client =
-        CompletableFuture.runAsync(
+        Async.run(
             () -> {
               try (Wire c = new Wire(port)) {
                 while (!stop.get()) {
                   Wire.Answer r = c.get("/", "web.default.mesh");
                   seen.add(r.status() + " " + r.body());
                 }
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
               }
-            },
-            ASYNC);
+            });
     await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 50);
     int before = seen.size();
     proxy.apply(config(2, MeshConfigs.Listener.WEB.on(port, weights(0, 100))));
@@ -115,23 +146,9 @@ class NodeProxyIT {
 
   @Test
   void aRemovedListenerLetsItsOpenConnectionFinish() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
-    v1.hold = new CountDownLatch(1);
+    int port = webToV1(local());
     try (Wire c = new Wire(port)) {
-      CompletableFuture<Wire.Answer> inFlight =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return c.get("/slow", "web.default.mesh");
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              },
-              ASYNC);
-      await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
+      CompletableFuture<Wire.Answer> inFlight = heldAtV1(c, "/slow");
       proxy.apply(config(2));
       assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
           .isInstanceOf(ConnectException.class);
@@ -145,10 +162,7 @@ class NodeProxyIT {
 
   @Test
   void upstreamConnectionsArePooledPerEventLoop() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local().withEventLoopThreads(2));
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
+    int port = webToV1(local().withEventLoopThreads(2));
     try (Wire c = new Wire(port)) {
       for (int i = 0; i < 200; i++) {
         assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
@@ -171,12 +185,7 @@ class NodeProxyIT {
 
   @Test
   void entryPortRoutesByHostAndByAbsoluteForm() throws Exception {
-    proxy = NodeProxy.start(local().withEntryPort(0));
-    proxy.apply(
-        config(
-            1,
-            http(
-                "default", "whoami", 80, freePort(), RouteConfig.direct(v1.backend("whoami", 1)))));
+    entryToWhoami();
     try (Wire c = new Wire(proxy.entryPort())) {
       Wire.Answer byHost = c.get("/a?b=c", "WhoAmI.default.mesh");
       assertThat(byHost.body()).isEqualTo("v1");
@@ -205,12 +214,7 @@ class NodeProxyIT {
 
   @Test
   void aRequestBodyIsStreamedToTheBackend() throws Exception {
-    proxy = NodeProxy.start(local().withEntryPort(0));
-    proxy.apply(
-        config(
-            1,
-            http(
-                "default", "whoami", 80, freePort(), RouteConfig.direct(v1.backend("whoami", 1)))));
+    entryToWhoami();
     String chunk = "x".repeat(1000);
     StringBuilder req =
         new StringBuilder(
@@ -262,12 +266,8 @@ class NodeProxyIT {
 
   @Test
   void aHungBackendIs504AfterTheRequestTimeout() throws Exception {
-    int port = freePort();
-    proxy =
-        NodeProxy.start(
-            local(), HttpProxySettings.defaults().withRequestTimeout(Duration.ofMillis(300)));
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
+    int port =
+        webToV1(local(), HttpProxySettings.defaults().withRequestTimeout(Duration.ofMillis(300)));
     v1.hold = new CountDownLatch(1);
     try (Wire c = new Wire(port)) {
       Wire.Answer r = c.get("/", "web.default.mesh");
@@ -348,24 +348,10 @@ class NodeProxyIT {
 
   @Test
   void closeLetsAnInFlightRequestFinish() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
-    v1.hold = new CountDownLatch(1);
+    int port = webToV1(local());
     try (Wire c = new Wire(port)) {
-      CompletableFuture<Wire.Answer> inFlight =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return c.get("/", "web.default.mesh");
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              },
-              ASYNC);
-      await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close, ASYNC);
+      CompletableFuture<Wire.Answer> inFlight = heldAtV1(c, "/");
+      CompletableFuture<Void> closing = Async.run(proxy::close);
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(
@@ -381,19 +367,9 @@ class NodeProxyIT {
 
   @Test
   void expectContinueAndPipelinedRequestsWork() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
+    int port = webToV1(local());
     try (Wire c = new Wire(port)) {
-      Wire.Answer interim =
-          c.exchange(
-              "POST /up HTTP/1.1\r\nHost: web.default.mesh\r\nExpect: 100-continue\r\n"
-                  + "Content-Length: 5\r\n\r\n");
-      assertThat(interim.status()).isEqualTo(100);
-      Wire.Answer done = c.exchange("hello");
-      assertThat(done.status()).isEqualTo(200);
-      assertThat(v1.lastBodyBytes).isEqualTo(5);
+      Configs.expectContinue(c, v1, "/up", () -> {});
 
       String two =
           "GET /one HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n"
@@ -406,10 +382,7 @@ class NodeProxyIT {
 
   @Test
   void aLargeUploadStreamsWithBoundedProxyMemory() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
+    int port = webToV1(local());
     long size = 64L << 20;
     v1.readPauseMicros = 20_000;
     io.netty.buffer.PooledByteBufAllocatorMetric metric =
@@ -447,10 +420,7 @@ class NodeProxyIT {
 
   @Test
   void aLargeDownloadToASlowClientStreamsWithBoundedProxyMemory() throws Exception {
-    int port = freePort();
-    proxy = NodeProxy.start(local());
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
+    int port = webToV1(local());
     long size = 64L << 20;
     v1.responseBytes = size;
     io.netty.buffer.PooledByteBufAllocatorMetric metric =
@@ -485,13 +455,10 @@ class NodeProxyIT {
 
   @Test
   void idleConnectionsAreClosedOnBothSides() throws Exception {
-    int port = freePort();
-    proxy =
-        NodeProxy.start(
+    int port =
+        webToV1(
             local().withEventLoopThreads(1),
             HttpProxySettings.defaults().withIdleTimeout(Duration.ofMillis(300)));
-    proxy.apply(
-        config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(v1.backend("web", 1)))));
     try (Wire c = new Wire(port)) {
       assertThat(c.get("/", "web.default.mesh").status()).isEqualTo(200);
       assertThat(c.closedByPeer()).isTrue();
@@ -504,11 +471,6 @@ class NodeProxyIT {
   }
 
   private String scrape() throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    return Scrape.admin(proxy, "/metrics");
   }
 }

@@ -12,17 +12,19 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.config.Scheme;
+import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.Async;
 import io.nodemesh.testkit.H2Backend;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
+import io.nodemesh.testkit.UpgradeBackend;
 import io.nodemesh.testkit.Wire;
 import io.nodemesh.testkit.WsEchoServer;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -45,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,9 +74,45 @@ class ProtocolsIT {
     proxy.close();
   }
 
+  private static final ServicePolicy H2C = new ServicePolicy(Scheme.H2C);
+
   private void route(EndpointConfig endpoint) {
+    route(endpoint, null);
+  }
+
+  /** {@code default/web} on {@code port} to {@code endpoint}, with {@code policy} (null: none). */
+  private void route(EndpointConfig endpoint, ServicePolicy policy) {
     BackendConfig b = new BackendConfig("web", 1, List.of(endpoint));
-    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(b))));
+    proxy.apply(config(1, MeshConfigs.Listener.WEB.on(port, RouteConfig.direct(b), policy)));
+  }
+
+  /** {@code n} GETs at once on one connection, the i-th to {@code path(i)}; answers in order. */
+  private static List<H2Client.Response> concurrentGets(H2Client c, int n, IntFunction<String> path)
+      throws Exception {
+    List<CompletableFuture<H2Client.Response>> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String p = path.apply(i);
+      all.add(Async.call(() -> c.get(p, "web.default.mesh")));
+    }
+    List<H2Client.Response> answers = new ArrayList<>();
+    for (var f : all) {
+      answers.add(f.get(20, TimeUnit.SECONDS));
+    }
+    return answers;
+  }
+
+  /** A GET of {@code /slow} that v1 holds until the test releases it. */
+  private CompletableFuture<H2Client.Response> held(H2Client c) {
+    v1.hold = new CountDownLatch(1);
+    return Async.call(() -> c.get("/slow", "web.default.mesh"));
+  }
+
+  /** The connection stays open for {@code during}; then the held stream is released and is 200. */
+  private void staysOpenUntilReleased(
+      H2Client c, CompletableFuture<H2Client.Response> held, Duration during) throws Exception {
+    await().during(during).atMost(Duration.ofSeconds(5)).until(() -> !c.closed());
+    v1.hold.countDown();
+    assertThat(held.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
   }
 
   @Test
@@ -100,24 +139,9 @@ class ProtocolsIT {
   void manyConcurrentStreamsOnOneConnection() throws Exception {
     route(v1.endpoint());
     try (H2Client c = new H2Client(port)) {
-      List<CompletableFuture<H2Client.Response>> all = new ArrayList<>();
-      var pool = Executors.newVirtualThreadPerTaskExecutor();
-      for (int i = 0; i < 100; i++) {
-        all.add(
-            CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return c.get("/", "web.default.mesh");
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                  }
-                },
-                pool));
+      for (H2Client.Response r : concurrentGets(c, 100, i -> "/")) {
+        assertThat(r.status()).isEqualTo(200);
       }
-      for (var f : all) {
-        assertThat(f.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
-      }
-      pool.close();
     }
     assertThat(v1.requests.get()).isEqualTo(100);
   }
@@ -125,41 +149,14 @@ class ProtocolsIT {
   @Test
   void anH2cBackendsStreamLimitQueuesStreamsInsteadOfFailingThem() throws Exception {
     try (H2Backend backend = new H2Backend(5, 50)) {
-      BackendConfig b =
-          new BackendConfig("web", 1, List.of(EndpointConfig.ready("127.0.0.1", backend.port())));
-      proxy.apply(
-          config(
-              1,
-              new io.nodemesh.config.ListenerConfig(
-                  "default",
-                  "web",
-                  80,
-                  io.nodemesh.config.Protocol.HTTP,
-                  port,
-                  RouteConfig.direct(b),
-                  new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
+      route(EndpointConfig.ready("127.0.0.1", backend.port()), H2C);
       try (H2Client c = new H2Client(port)) {
-        List<CompletableFuture<H2Client.Response>> all = new ArrayList<>();
-        var pool = Executors.newVirtualThreadPerTaskExecutor();
-        for (int i = 0; i < 60; i++) {
-          String path = "/n" + i;
-          all.add(
-              CompletableFuture.supplyAsync(
-                  () -> {
-                    try {
-                      return c.get(path, "web.default.mesh");
-                    } catch (Exception e) {
-                      throw new IllegalStateException(e);
-                    }
-                  },
-                  pool));
-        }
+        List<H2Client.Response> all = concurrentGets(c, 60, i -> "/n" + i);
         for (int i = 0; i < all.size(); i++) {
-          H2Client.Response r = all.get(i).get(20, TimeUnit.SECONDS);
+          H2Client.Response r = all.get(i);
           assertThat(r.status()).as(r.body()).isEqualTo(200);
           assertThat(r.body()).isEqualTo("h2 /n" + i);
         }
-        pool.close();
       }
       assertThat(backend.requests.get()).isEqualTo(60);
     }
@@ -167,18 +164,7 @@ class ProtocolsIT {
 
   @Test
   void schemeH2cAgainstAnHttp11BackendFailsWithOneLine() throws Exception {
-    BackendConfig b = new BackendConfig("web", 1, List.of(v1.endpoint()));
-    proxy.apply(
-        config(
-            1,
-            new io.nodemesh.config.ListenerConfig(
-                "default",
-                "web",
-                80,
-                io.nodemesh.config.Protocol.HTTP,
-                port,
-                RouteConfig.direct(b),
-                new io.nodemesh.config.ServicePolicy(io.nodemesh.config.Scheme.H2C))));
+    route(v1.endpoint(), H2C);
     try (Wire c = new Wire(port)) {
       Wire.Answer r = c.get("/", "web.default.mesh");
       assertThat(r.status()).isEqualTo(502);
@@ -196,25 +182,10 @@ class ProtocolsIT {
             local(), HttpProxySettings.defaults().withIdleTimeout(Duration.ofMillis(300)));
     route(v1.endpoint());
     try (H2Client c = new H2Client(port)) {
-      v1.hold = new CountDownLatch(1);
-      CompletableFuture<H2Client.Response> slow =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return c.get("/slow", "web.default.mesh");
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              Executors.newVirtualThreadPerTaskExecutor());
+      CompletableFuture<H2Client.Response> slow = held(c);
       await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
       // Several idle periods pass with the stream open and silent; the connection stays.
-      await()
-          .during(Duration.ofMillis(1200))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> !c.closed());
-      v1.hold.countDown();
-      assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      staysOpenUntilReleased(c, slow, Duration.ofMillis(1200));
       await().atMost(Duration.ofSeconds(5)).until(c::closed);
     }
   }
@@ -232,23 +203,7 @@ class ProtocolsIT {
     try (H2Client c = new H2Client(port)) {
       assertThat(c.get("/first", "web.default.mesh").status()).isEqualTo(200);
       // A stream that stays silent longer than both HTTP/1.1 timeouts.
-      v1.hold = new CountDownLatch(1);
-      CompletableFuture<H2Client.Response> slow =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return c.get("/slow", "web.default.mesh");
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              Executors.newVirtualThreadPerTaskExecutor());
-      await()
-          .during(Duration.ofMillis(1000))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> !c.closed());
-      v1.hold.countDown();
-      assertThat(slow.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      staysOpenUntilReleased(c, held(c), Duration.ofMillis(1000));
       assertThat(c.get("/again", "web.default.mesh").status()).isEqualTo(200);
     }
   }
@@ -257,23 +212,11 @@ class ProtocolsIT {
   void aRemovedListenerDrainsItsHttp2ConnectionsAfterTheirStreamsFinish() throws Exception {
     route(v1.endpoint());
     try (H2Client c = new H2Client(port)) {
-      v1.hold = new CountDownLatch(1);
-      CompletableFuture<H2Client.Response> inFlight =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return c.get("/slow", "web.default.mesh");
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              Executors.newVirtualThreadPerTaskExecutor());
+      CompletableFuture<H2Client.Response> inFlight = held(c);
       await().atMost(Duration.ofSeconds(5)).until(() -> v1.received.get() == 1);
       proxy.apply(config(2));
       // GOAWAY, not a close: the stream in flight is still open.
-      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !c.closed());
-      v1.hold.countDown();
-      assertThat(inFlight.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+      staysOpenUntilReleased(c, inFlight, Duration.ofMillis(500));
       await().atMost(Duration.ofSeconds(5)).until(c::closed);
     }
   }
@@ -324,53 +267,12 @@ class ProtocolsIT {
 
   @Test
   void anyOtherUpgradeBecomesAByteTunnel() throws Exception {
-    try (ServerSocket backend = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
-      List<String> seen = new ArrayList<>();
-      CompletableFuture<Void> server =
-          CompletableFuture.runAsync(
-              () -> {
-                try (Socket s = backend.accept()) {
-                  BufferedReader in =
-                      new BufferedReader(
-                          new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-                  String l;
-                  while ((l = in.readLine()) != null && !l.isEmpty()) {
-                    seen.add(l.toLowerCase(Locale.ROOT));
-                  }
-                  OutputStream out = s.getOutputStream();
-                  out.write(
-                      ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: shout\r\n"
-                              + "Connection: Upgrade\r\n\r\n")
-                          .getBytes(StandardCharsets.ISO_8859_1));
-                  out.flush();
-                  int c;
-                  while ((c = in.read()) >= 0) {
-                    out.write(Character.toUpperCase(c));
-                    out.flush();
-                  }
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              },
-              Executors.newVirtualThreadPerTaskExecutor());
+    try (UpgradeBackend backend = new UpgradeBackend()) {
       // A protocol other than websocket needs the Service's opt-in (nodemesh.io/upgrade-protocols).
-      BackendConfig b =
-          new BackendConfig(
-              "web", 1, List.of(EndpointConfig.ready("127.0.0.1", backend.getLocalPort())));
-      proxy.apply(
-          config(
-              1,
-              new io.nodemesh.config.ListenerConfig(
-                  "default",
-                  "web",
-                  80,
-                  io.nodemesh.config.Protocol.HTTP,
-                  port,
-                  RouteConfig.direct(b),
-                  io.nodemesh.config.ServicePolicy.defaults()
-                      .withConnections(
-                          new io.nodemesh.config.ServicePolicy.Connections(
-                              List.of("websocket", "shout"), 0)))));
+      route(
+          backend.backend("web").endpoints().get(0),
+          ServicePolicy.defaults()
+              .withConnections(new ServicePolicy.Connections(List.of("websocket", "shout"), 0)));
       try (Socket s = new Socket("127.0.0.1", port)) {
         s.setSoTimeout(10_000);
         OutputStream out = s.getOutputStream();
@@ -389,8 +291,8 @@ class ProtocolsIT {
               .isEqualTo(word.toUpperCase(Locale.ROOT));
         }
       }
-      server.get(10, TimeUnit.SECONDS);
-      assertThat(seen).contains("upgrade: shout", "connection: upgrade");
+      assertThat(backend.heads.poll(10, TimeUnit.SECONDS).split("\r\n"))
+          .contains("upgrade: shout", "connection: upgrade");
     }
   }
 
@@ -398,15 +300,7 @@ class ProtocolsIT {
   void expectContinueWaitsForTheBackendsGoAhead() throws Exception {
     route(v1.endpoint());
     try (Wire c = new Wire(port)) {
-      Wire.Answer interim =
-          c.exchange(
-              "POST /form HTTP/1.1\r\nHost: web.default.mesh\r\nContent-Length: 5\r\n"
-                  + "Expect: 100-continue\r\n\r\n");
-      assertThat(interim.status()).isEqualTo(100);
-      assertThat(v1.received.get()).isEqualTo(1);
-      Wire.Answer r = c.exchange("hello");
-      assertThat(r.status()).isEqualTo(200);
-      assertThat(v1.lastBodyBytes).isEqualTo(5);
+      Configs.expectContinue(c, v1, "/form", () -> assertThat(v1.received.get()).isEqualTo(1));
     }
   }
 

@@ -10,9 +10,6 @@ import io.nodemesh.config.MeshConfigJson;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +86,19 @@ class ProxyTokenTest {
     ex.close();
   }
 
+  /**
+   * A proxy whose token file holds {@code content}, which the controller accepts (stripped), once
+   * it has applied the first config; the token file.
+   */
+  Path startWithToken(String content) throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, content);
+    acceptedToken = content.strip();
+    proxy = start(token);
+    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
+    return token;
+  }
+
   NodeProxy start(Path tokenFile) {
     return NodeProxy.start(
         ProxyOptions.defaults()
@@ -100,22 +110,12 @@ class ProxyTokenTest {
   }
 
   String admin(String path) throws Exception {
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      return http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + path))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString())
-          .body();
-    }
+    return Scrape.admin(proxy, path);
   }
 
   @Test
   void sendsTheTokenAndPicksUpARotatedOneWithoutRestart() throws Exception {
-    Path token = dir.resolve("token");
-    Files.writeString(token, "first-secret-token\n");
-    acceptedToken = "first-secret-token";
-    proxy = start(token);
-    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
+    Path token = startWithToken("first-secret-token\n");
     assertThat(seenAuthorization).contains("Bearer first-secret-token");
 
     // The kubelet rotates the token; the controller accepts only the new one from now on.
@@ -128,11 +128,7 @@ class ProxyTokenTest {
 
   @Test
   void adminEndpointsNeverShowTheToken() throws Exception {
-    Path token = dir.resolve("token");
-    Files.writeString(token, "very-secret-token");
-    acceptedToken = "very-secret-token";
-    proxy = start(token);
-    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
+    startWithToken("very-secret-token");
 
     for (String path : List.of("/config", "/metrics", "/ready", "/ping")) {
       assertThat(admin(path)).as(path).doesNotContain("very-secret-token");

@@ -70,6 +70,19 @@ class RegexDosIT {
    * accepted, and given its event loop, before the next one is opened), then more back to back on
    * another thread until told to stop.
    */
+  /** {@code n} GETs of the victim Service on one connection, each 200; their nanoseconds. */
+  private static long[] victimLatencies(int victimPort, int n) throws IOException {
+    long[] took = new long[n];
+    try (Wire v = new Wire(victimPort)) {
+      for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
+        assertThat(v.get("/", "victim.default.mesh").status()).isEqualTo(200);
+        took[i] = System.nanoTime() - t0;
+      }
+    }
+    return took;
+  }
+
   private static CompletableFuture<Integer> attack(
       int port, String host, int expectedStatus, AtomicBoolean stop) throws IOException {
     Wire c = new Wire(port);
@@ -147,14 +160,7 @@ class RegexDosIT {
       }
 
       // Warm up the victim path (JIT) and measure it alone, then measure it under attack.
-      long[] quiet = new long[WARMUP];
-      try (Wire v = new Wire(victimPort)) {
-        for (int i = 0; i < WARMUP; i++) {
-          long t0 = System.nanoTime();
-          assertThat(v.get("/", "victim.default.mesh").status()).isEqualTo(200);
-          quiet[i] = System.nanoTime() - t0;
-        }
-      }
+      long[] quiet = victimLatencies(victimPort, WARMUP);
       Arrays.sort(quiet);
       double quietP99 = quiet[(int) Math.ceil(WARMUP * 0.99) - 1] / 1e6;
       AtomicBoolean stop = new AtomicBoolean();
@@ -176,17 +182,11 @@ class RegexDosIT {
           victims.add(
               CompletableFuture.supplyAsync(
                   () -> {
-                    long[] took = new long[SAMPLES_PER_CLIENT];
-                    try (Wire v = new Wire(victimPort)) {
-                      for (int r = 0; r < SAMPLES_PER_CLIENT; r++) {
-                        long t0 = System.nanoTime();
-                        assertThat(v.get("/", "victim.default.mesh").status()).isEqualTo(200);
-                        took[r] = System.nanoTime() - t0;
-                      }
+                    try {
+                      return victimLatencies(victimPort, SAMPLES_PER_CLIENT);
                     } catch (IOException e) {
                       throw new UncheckedIOException(e);
                     }
-                    return took;
                   },
                   Thread.ofPlatform().daemon()::start));
         }

@@ -13,6 +13,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.H2Backend;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -24,10 +25,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,31 +32,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Retries, timeouts, circuit breaking, outlier ejection and rate limits on loopback sockets. */
 class ResilienceIT {
   private static final String HOST = "web.default.mesh";
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension final Closer closing = new Closer();
   private NodeProxy proxy;
   private int port;
 
-  @AfterEach
-  void stop() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
-  }
-
   HttpBackend backend(String name) throws IOException {
-    HttpBackend b = new HttpBackend(name);
-    closing.add(b);
-    return b;
+    return closing.add(new HttpBackend(name));
   }
 
   static ServicePolicy policy(
@@ -81,7 +66,7 @@ class ResilienceIT {
 
   void start(ServicePolicy policy, EndpointConfig... endpoints) {
     port = freePort();
-    proxy = NodeProxy.start(local());
+    proxy = closing.add(NodeProxy.start(local()));
     ListenerConfig l =
         MeshConfigs.Listener.WEB.on(
             port, RouteConfig.direct(new BackendConfig("web", 1, List.of(endpoints))), policy);
@@ -95,9 +80,15 @@ class ResilienceIT {
   }
 
   Wire.Answer post(String body) throws IOException {
+    return send("POST /orders", body);
+  }
+
+  /** {@code requestLine} (method and target) with {@code body}, on a new connection. */
+  Wire.Answer send(String requestLine, String body) throws IOException {
     try (Wire c = new Wire(port)) {
       return c.exchange(
-          "POST /orders HTTP/1.1\r\nHost: "
+          requestLine
+              + " HTTP/1.1\r\nHost: "
               + HOST
               + "\r\nContent-Length: "
               + body.length()
@@ -201,15 +192,7 @@ class ResilienceIT {
   }
 
   Wire.Answer put(String body) throws IOException {
-    try (Wire c = new Wire(port)) {
-      return c.exchange(
-          "PUT /items/1 HTTP/1.1\r\nHost: "
-              + HOST
-              + "\r\nContent-Length: "
-              + body.length()
-              + "\r\n\r\n"
-              + body);
-    }
+    return send("PUT /items/1", body);
   }
 
   @Test
@@ -526,25 +509,27 @@ class ResilienceIT {
   }
 
   private String scrape() throws Exception {
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      return http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString())
-          .body();
-    }
+    return Scrape.admin(proxy, "/metrics");
+  }
+
+  /** Only a client idle timeout of {@code millis} (0: none). */
+  private static ServicePolicy idleTimeout(long millis) {
+    return policy(new ServicePolicy.Timeouts(0, 0, millis), null, null, NO_EJECTION, null);
+  }
+
+  /** A client connection that sends nothing; its reads time out after {@code readTimeoutMillis}. */
+  private Socket quietConnection(int readTimeoutMillis) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+    s.setSoTimeout(readTimeoutMillis);
+    return s;
   }
 
   @Test
   void theServiceIdleTimeoutClosesQuietClientConnectionsOnItsPort() throws Exception {
     HttpBackend b = backend("b");
-    start(
-        policy(new ServicePolicy.Timeouts(0, 0, 400), null, null, NO_EJECTION, null),
-        EndpointConfig.ready("127.0.0.1", b.port()));
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      s.setSoTimeout(5000);
+    start(idleTimeout(400), EndpointConfig.ready("127.0.0.1", b.port()));
+    try (Socket s = quietConnection(5000)) {
       long t0 = System.nanoTime();
       assertThat(s.getInputStream().read()).as("closed by the proxy").isEqualTo(-1);
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
@@ -554,12 +539,8 @@ class ResilienceIT {
   @Test
   void withoutTheAnnotationAQuietClientConnectionStaysOpen() throws Exception {
     HttpBackend b = backend("b");
-    start(
-        policy(new ServicePolicy.Timeouts(0, 0, 0), null, null, NO_EJECTION, null),
-        EndpointConfig.ready("127.0.0.1", b.port()));
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      s.setSoTimeout(1500);
+    start(idleTimeout(0), EndpointConfig.ready("127.0.0.1", b.port()));
+    try (Socket s = quietConnection(1500)) {
       assertThatThrownBy(() -> s.getInputStream().read())
           .isInstanceOf(SocketTimeoutException.class);
     }

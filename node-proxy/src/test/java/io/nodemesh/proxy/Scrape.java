@@ -11,16 +11,19 @@ import java.util.Map;
 record Scrape(Map<String, Double> series) {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+  /** The body of a GET of {@code path} on {@code proxy}'s admin port. */
+  static String admin(NodeProxy proxy, String path)
+      throws java.io.IOException, InterruptedException {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + path))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   static Scrape of(NodeProxy proxy) {
     try {
-      String body =
-          HTTP.send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + proxy.adminPort() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      return parse(body);
+      return parse(admin(proxy, "/metrics"));
     } catch (Exception e) {
       throw new IllegalStateException("scrape failed: " + e, e);
     }

@@ -13,7 +13,6 @@ import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -109,9 +108,7 @@ class SelfDialIT {
   void aTcpListenerPointingAtItselfClosesTheClientInsteadOfLooping() throws Exception {
     int loop = freePort();
     proxy.apply(config(1, MeshConfigs.Listener.DB.on(loop, direct("db", loop))));
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", loop), 5_000);
-      s.setSoTimeout(10_000);
+    try (Socket s = Configs.connect(loop)) {
       assertThat(s.getInputStream().read()).isEqualTo(-1);
     }
     assertThat(accepted("tcp")).isLessThanOrEqualTo(1.0);

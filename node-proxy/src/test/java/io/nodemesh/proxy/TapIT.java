@@ -177,13 +177,7 @@ class TapIT {
   void aTapOverItsRateDropsAndCountsTheRest() throws Exception {
     try (HttpBackend web = new HttpBackend("web");
         NodeProxy proxy = NodeProxy.start(local())) {
-      int webPort = freePort();
-      proxy.apply(
-          config(
-              1,
-              MeshConfigs.Listener.SHOP_WEB.on(
-                  webPort,
-                  RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
+      int webPort = Configs.shopWebTo(proxy, web);
       try (TapStream tap = new TapStream(proxy.adminPort(), "rate=2").attached();
           Wire c = new Wire(webPort)) {
         int sent = 100;
@@ -206,13 +200,7 @@ class TapIT {
   void nothingIsKeptWhileNobodyTapsAndALeftTapCloses() throws Exception {
     try (HttpBackend web = new HttpBackend("web");
         NodeProxy proxy = NodeProxy.start(local())) {
-      int webPort = freePort();
-      proxy.apply(
-          config(
-              1,
-              MeshConfigs.Listener.SHOP_WEB.on(
-                  webPort,
-                  RouteConfig.direct(new BackendConfig("web", 1, List.of(web.endpoint()))))));
+      int webPort = Configs.shopWebTo(proxy, web);
       TapStream gone = new TapStream(proxy.adminPort(), "").attached();
       assertThat(proxy.taps().count()).isEqualTo(1);
       gone.close();

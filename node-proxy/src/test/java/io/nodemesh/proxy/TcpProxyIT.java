@@ -1,6 +1,7 @@
 package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
+import static io.nodemesh.proxy.Configs.connect;
 import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +12,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,8 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,27 +31,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TcpProxyIT {
   @RegisterExtension private final TcpEchoBackend a = TcpEchoBackend.start("a");
   @RegisterExtension private final TcpEchoBackend b = TcpEchoBackend.start("b");
-  private NodeProxy proxy;
-
-  @BeforeEach
-  void start() throws IOException {
-    proxy = NodeProxy.start(local());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
+  @RegisterExtension private final Closer closing = new Closer();
+  private final NodeProxy proxy = closing.add(NodeProxy.start(local()));
 
   private static ListenerConfig tcp(String svc, int proxyPort, RouteConfig route) {
     return new ListenerConfig("shop", svc, 5432, Protocol.TCP, proxyPort, route);
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-    s.setSoTimeout(10_000);
-    return s;
   }
 
   @Test
@@ -84,11 +68,11 @@ class TcpProxyIT {
             tcp(
                 "db",
                 port,
-                new RouteConfig(
+                Configs.splitNamed(
+                    "shop/db-split",
                     a.backend("db", 1),
-                    List.of(a.backend("db-a", 3), b.backend("db-b", 1)),
-                    List.of(),
-                    "shop/db-split"))));
+                    a.backend("db-a", 3),
+                    b.backend("db-b", 1)))));
     Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < 40; i++) {
       try (Socket s = connect(port)) {

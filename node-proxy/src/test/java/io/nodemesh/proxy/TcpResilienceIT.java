@@ -10,6 +10,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
@@ -18,31 +19,18 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Balancing, connect retries, idle timeout and connection rate limits of TCP listeners. */
 class TcpResilienceIT {
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension final Closer closing = new Closer();
   private NodeProxy proxy;
   private int port;
 
-  @AfterEach
-  void stop() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
-  }
-
   TcpEchoBackend echo(String name) throws IOException {
-    TcpEchoBackend e = new TcpEchoBackend(name);
-    closing.add(e);
-    return e;
+    return closing.add(new TcpEchoBackend(name));
   }
 
   static EndpointConfig endpoint(TcpEchoBackend e) {
@@ -51,7 +39,7 @@ class TcpResilienceIT {
 
   void start(ServicePolicy policy, EndpointConfig... endpoints) {
     port = freePort();
-    proxy = NodeProxy.start(local());
+    proxy = closing.add(NodeProxy.start(local()));
     proxy.apply(
         config(
             1,

@@ -1,7 +1,6 @@
 package io.nodemesh.proxy;
 
 import static io.nodemesh.proxy.Configs.config;
-import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,12 +43,7 @@ class TracingCostIT {
   void tracingOffLeavesTraceHeadersAlone() throws Exception {
     try (HttpBackend backend = new HttpBackend("v1");
         NodeProxy proxy = NodeProxy.start(local())) {
-      int port = freePort();
-      proxy.apply(
-          config(
-              1,
-              MeshConfigs.Listener.SHOP_WEB.on(
-                  port, RouteConfig.direct(backend.backend("web", 1)))));
+      int port = Configs.shopWebTo(proxy, backend);
       try (Wire c = new Wire(port)) {
         c.exchange("GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n" + PARENT + "\r\n");
       }
@@ -154,12 +148,7 @@ class TracingCostIT {
   private static double measure(HttpBackend backend, TracingOptions tracing) throws Exception {
     ProxyOptions options = tracing == null ? local() : local().withTracing(tracing);
     try (NodeProxy proxy = NodeProxy.start(options)) {
-      int port = freePort();
-      proxy.apply(
-          config(
-              1,
-              MeshConfigs.Listener.SHOP_WEB.on(
-                  port, RouteConfig.direct(backend.backend("web", 1)))));
+      int port = Configs.shopWebTo(proxy, backend);
       String request = "GET / HTTP/1.1\r\nHost: web.shop.mesh\r\n\r\n";
       try (Wire c = new Wire(port)) {
         for (int i = 0; i < 1000; i++) {

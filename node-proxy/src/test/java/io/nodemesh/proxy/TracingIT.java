@@ -1,15 +1,11 @@
 package io.nodemesh.proxy;
 
-import static io.nodemesh.proxy.Configs.config;
-import static io.nodemesh.proxy.Configs.freePort;
 import static io.nodemesh.proxy.Configs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.Headers;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.tracing.TracingOptions;
 import io.nodemesh.testkit.HttpBackend;
-import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -17,10 +13,14 @@ import java.io.IOException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Spans exported over OTLP to a loopback receiver: each propagation format a client may send is the
@@ -56,11 +56,7 @@ class TracingIT {
                 .withTracing(
                     new TracingOptions(
                         otlp.endpoint(), ratio, Map.of("otel.bsp.schedule.delay", "20"))));
-    port = freePort();
-    proxy.apply(
-        config(
-            1,
-            MeshConfigs.Listener.SHOP_WEB.on(port, RouteConfig.direct(backend.backend("web", 1)))));
+    port = Configs.shopWebTo(proxy, backend);
   }
 
   private Span request(String extraHeaders) throws Exception {
@@ -126,30 +122,22 @@ class TracingIT {
     assertPropagated(s);
   }
 
-  @Test
-  void b3SingleHeaderIsTheParent() throws Exception {
-    startProxy(null);
-    Span s = request("b3: " + TRACE + "-" + PARENT + "-1\r\n");
-    assertThat(hex(s.getTraceId())).isEqualTo(TRACE);
-    assertThat(hex(s.getParentSpanId())).isEqualTo(PARENT);
-    assertPropagated(s);
+  /** The other propagation formats the proxy reads; each names the same parent. */
+  static Stream<Arguments> parentHeaders() {
+    return Stream.of(
+        Arguments.of("b3 single header", "b3: " + TRACE + "-" + PARENT + "-1\r\n"),
+        Arguments.of(
+            "b3 multi headers",
+            "X-B3-TraceId: " + TRACE + "\r\nX-B3-SpanId: " + PARENT + "\r\nX-B3-Sampled: 1\r\n"),
+        Arguments.of(
+            "jaeger uber-trace-id", "uber-trace-id: " + TRACE + ":" + PARENT + ":0:1\r\n"));
   }
 
-  @Test
-  void b3MultiHeadersAreTheParent() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("parentHeaders")
+  void otherPropagationHeadersAreTheParent(String format, String headers) throws Exception {
     startProxy(null);
-    Span s =
-        request(
-            "X-B3-TraceId: " + TRACE + "\r\nX-B3-SpanId: " + PARENT + "\r\nX-B3-Sampled: 1\r\n");
-    assertThat(hex(s.getTraceId())).isEqualTo(TRACE);
-    assertThat(hex(s.getParentSpanId())).isEqualTo(PARENT);
-    assertPropagated(s);
-  }
-
-  @Test
-  void jaegerUberTraceIdIsTheParent() throws Exception {
-    startProxy(null);
-    Span s = request("uber-trace-id: " + TRACE + ":" + PARENT + ":0:1\r\n");
+    Span s = request(headers);
     assertThat(hex(s.getTraceId())).isEqualTo(TRACE);
     assertThat(hex(s.getParentSpanId())).isEqualTo(PARENT);
     assertPropagated(s);

@@ -9,6 +9,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.UdpEchoBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,17 +35,8 @@ class UdpProxyIT {
 
   @RegisterExtension private final UdpEchoBackend a = UdpEchoBackend.start("a");
   @RegisterExtension private final UdpEchoBackend b = UdpEchoBackend.start("b");
-  private NodeProxy proxy;
-
-  @BeforeEach
-  void start() throws IOException {
-    proxy = Configs.udpIdleProxy();
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
+  @RegisterExtension private final Closer closing = new Closer();
+  private final NodeProxy proxy = closing.add(Configs.udpIdleProxy());
 
   private static ListenerConfig udp(String svc, int proxyPort, RouteConfig route) {
     return new ListenerConfig("shop", svc, 53, Protocol.UDP, proxyPort, route);
@@ -134,17 +124,10 @@ class UdpProxyIT {
   @Test
   void clientSessionsAreSplitByWeightExactlyAndStick() throws Exception {
     int port = freeUdpPort();
-    proxy.apply(
-        config(
-            1,
-            udp(
-                "dns",
-                port,
-                new RouteConfig(
-                    a.backend("dns", 1),
-                    List.of(a.backend("dns-a", 3), b.backend("dns-b", 1)),
-                    List.of(),
-                    "shop/dns-split"))));
+    BackendConfig dnsB = b.backend("dns-b", 1);
+    RouteConfig split =
+        Configs.splitNamed("shop/dns-split", a.backend("dns", 1), a.backend("dns-a", 3), dnsB);
+    proxy.apply(config(1, udp("dns", port, split)));
     Map<String, Integer> seen = new HashMap<>();
     List<DatagramSocket> clients = new ArrayList<>();
     try {

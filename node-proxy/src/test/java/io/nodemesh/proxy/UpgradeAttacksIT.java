@@ -68,9 +68,7 @@ class UpgradeAttacksIT {
           s,
           "GET /a HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
               + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
-      assertThat(readHead(s)).startsWith("HTTP/1.1 200 ");
-      assertThat(new String(s.getInputStream().readNBytes(5), StandardCharsets.ISO_8859_1))
-          .isEqualTo("plain");
+      assertServedPlain(s);
       String seen = backend.heads.poll(10, TimeUnit.SECONDS);
       assertThat(seen)
           .startsWith("get /a http/1.1")
@@ -115,9 +113,7 @@ class UpgradeAttacksIT {
           s,
           "GET /chat HTTP/1.1\r\nHost: web.default.mesh\r\nConnection: Upgrade\r\n"
               + "Upgrade: foo\r\n\r\n");
-      assertThat(readHead(s)).startsWith("HTTP/1.1 200 ");
-      assertThat(new String(s.getInputStream().readNBytes(5), StandardCharsets.ISO_8859_1))
-          .isEqualTo("plain");
+      assertServedPlain(s);
       assertThat(backend.heads.poll(10, TimeUnit.SECONDS))
           .startsWith("get /chat http/1.1")
           .doesNotContain("upgrade");
@@ -165,6 +161,13 @@ class UpgradeAttacksIT {
       send(s, "GET / HTTP/1.1\r\nHost: web.default.mesh\r\n\r\n");
       assertThat(readHead(s)).startsWith("HTTP/1.1 502 ");
     }
+  }
+
+  /** The answer on {@code s} is the backend's plain 200: no switch of protocols happened. */
+  private static void assertServedPlain(Socket s) throws IOException {
+    assertThat(readHead(s)).startsWith("HTTP/1.1 200 ");
+    assertThat(new String(s.getInputStream().readNBytes(5), StandardCharsets.ISO_8859_1))
+        .isEqualTo("plain");
   }
 
   private Socket connect() throws IOException {

@@ -9,15 +9,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.nodemesh.config.AccessConfig;
-import io.nodemesh.config.AccessGrant;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.HttpMatch;
-import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.access.AccessPolicy;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import java.net.InetSocketAddress;
@@ -26,32 +22,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AccessGuardTest {
-  private static final ListenerConfig API =
-      new ListenerConfig(
-          "shop",
-          "api",
-          80,
-          Protocol.HTTP,
-          5001,
-          RouteConfig.direct(new BackendConfig("api", 1, List.of())));
+  private static final ListenerConfig API = Listeners.shopApi(5001, List.of());
 
   private static AccessConfig access(Map<String, String> identities) {
-    return new AccessConfig(
-        true,
+    return Listeners.webMayCall(
+        API,
         identities,
-        List.of(
-            new ListenerAccess(
-                API.key(),
-                List.of("shop/api"),
-                List.of(
-                    new AccessGrant(
-                        "shop/web-to-api",
-                        "HTTPRouteGroup shop/routes",
-                        "shop/api",
-                        List.of("default/web"),
-                        List.of(
-                            new HttpMatch(
-                                "routes/token", "/", List.of(), Map.of("x-token", "ok"))))))));
+        "HTTPRouteGroup shop/routes",
+        List.of(new HttpMatch("routes/token", "/", List.of(), Map.of("x-token", "ok"))));
   }
 
   private static HttpRequest get(String name, String value) {

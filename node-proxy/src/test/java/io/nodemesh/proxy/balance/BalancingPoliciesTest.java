@@ -211,24 +211,28 @@ class BalancingPoliciesTest {
         .containsOnlyKeys("10.0.0.2:8080");
   }
 
+  /** Endpoint {@code ip:8080} on no node, with these EndpointSlice conditions. */
+  private static EndpointConfig at(String ip, boolean ready, boolean serving, boolean terminating) {
+    return new EndpointConfig(ip, 8080, null, ready, serving, terminating);
+  }
+
   @Test
   void readyEndpointsFirstThenServingTerminatingNeverTheRest() {
     List<EndpointConfig> mixed =
         List.of(
-            new EndpointConfig("10.0.0.1", 8080, null, true, true, false),
-            new EndpointConfig("10.0.0.2", 8080, null, false, true, true),
-            new EndpointConfig("10.0.0.3", 8080, null, false, false, false));
+            at("10.0.0.1", true, true, false),
+            at("10.0.0.2", false, true, true),
+            at("10.0.0.3", false, false, false));
     assertThat(count(backend(policy(LbPolicy.ROUND_ROBIN), mixed, null), 10))
         .containsOnlyKeys("10.0.0.1:8080");
     List<EndpointConfig> draining =
         List.of(
-            new EndpointConfig("10.0.0.2", 8080, null, false, true, true),
-            new EndpointConfig("10.0.0.4", 8080, null, false, false, true),
-            new EndpointConfig("10.0.0.3", 8080, null, false, false, false));
+            at("10.0.0.2", false, true, true),
+            at("10.0.0.4", false, false, true),
+            at("10.0.0.3", false, false, false));
     assertThat(count(backend(policy(LbPolicy.ROUND_ROBIN), draining, null), 10))
         .containsOnlyKeys("10.0.0.2:8080");
-    List<EndpointConfig> none =
-        List.of(new EndpointConfig("10.0.0.3", 8080, null, false, false, false));
+    List<EndpointConfig> none = List.of(at("10.0.0.3", false, false, false));
     assertThat(backend(policy(LbPolicy.ROUND_ROBIN), none, null).pick()).isNull();
   }
 }

@@ -16,6 +16,17 @@ class CompiledRouteConnectionTest {
     return new BackendConfig(name, weight, List.of(EndpointConfig.ready(ip, 5432)));
   }
 
+  /** Root {@code db}, split {@code name} to {@code db-v1} and {@code db-v2} by these weights. */
+  private static CompiledRoute dbSplit(int v1, int v2, List<HttpMatch> matches, String name) {
+    return new CompiledRoute(
+        "shop",
+        new RouteConfig(
+            backend("db", 1, "10.0.0.1"),
+            List.of(backend("db-v1", v1, "10.0.0.2"), backend("db-v2", v2, "10.0.0.3")),
+            matches,
+            name));
+  }
+
   private static String service(Pick p) {
     return switch (p) {
       case Pick.Forward f -> f.service();
@@ -30,14 +41,7 @@ class CompiledRouteConnectionTest {
   @Test
   void withHttpMatchesEveryConnectionGoesToTheRoot() {
     HttpMatch onlyApi = new HttpMatch("g/api", "/api", List.of("GET"), Map.of());
-    CompiledRoute route =
-        new CompiledRoute(
-            "shop",
-            new RouteConfig(
-                backend("db", 1, "10.0.0.1"),
-                List.of(backend("db-v1", 0, "10.0.0.2"), backend("db-v2", 100, "10.0.0.3")),
-                List.of(onlyApi),
-                "shop/db-ab"));
+    CompiledRoute route = dbSplit(0, 100, List.of(onlyApi), "shop/db-ab");
     for (int i = 0; i < 10; i++) {
       assertThat(service(route.pickConnection())).isEqualTo("db");
     }
@@ -45,14 +49,7 @@ class CompiledRouteConnectionTest {
 
   @Test
   void withSplitBackendsAndNoMatchesEveryConnectionIsSplit() {
-    CompiledRoute route =
-        new CompiledRoute(
-            "shop",
-            new RouteConfig(
-                backend("db", 1, "10.0.0.1"),
-                List.of(backend("db-v1", 1, "10.0.0.2"), backend("db-v2", 1, "10.0.0.3")),
-                List.of(),
-                "shop/db-split"));
+    CompiledRoute route = dbSplit(1, 1, List.of(), "shop/db-split");
     assertThat(List.of(service(route.pickConnection()), service(route.pickConnection())))
         .containsExactlyInAnyOrder("db-v1", "db-v2");
   }

@@ -31,6 +31,25 @@ class CompiledRouteTest {
     };
   }
 
+  /** Root {@code web}, split to {@code a} and {@code b} with these weights, no matches. */
+  private static RouteConfig abSplit(int a, int b) {
+    return new RouteConfig(
+        backend("web", 1, "10.0.0.1"),
+        List.of(backend("a", a, "10.0.0.2"), backend("b", b, "10.0.0.3")),
+        List.of(),
+        null);
+  }
+
+  /** The services of {@code n} picks of {@code GET /} on {@code cfg}. */
+  private static List<String> picks(RouteConfig cfg, int n) {
+    CompiledRoute route = new CompiledRoute("shop", cfg);
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      got.add(service(route.pick("GET", "/", NONE)));
+    }
+    return got;
+  }
+
   @Test
   void matchIsAndWithinOrAcross() {
     HttpMatch api =
@@ -62,17 +81,7 @@ class CompiledRouteTest {
 
   @Test
   void splitWithoutMatchesTakesEverythingByWeight() {
-    RouteConfig cfg =
-        new RouteConfig(
-            backend("web", 1, "10.0.0.1"),
-            List.of(backend("a", 3, "10.0.0.2"), backend("b", 1, "10.0.0.3")),
-            List.of(),
-            null);
-    CompiledRoute route = new CompiledRoute("shop", cfg);
-    List<String> got = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      got.add(service(route.pick("GET", "/", NONE)));
-    }
+    List<String> got = picks(abSplit(3, 1), 8);
     assertThat(got).filteredOn("a"::equals).hasSize(6);
     assertThat(got).filteredOn("b"::equals).hasSize(2);
   }
@@ -128,23 +137,12 @@ class CompiledRouteTest {
             List.of(backend("web-v1", 90, "10.0.0.2"), crashing),
             List.of(),
             "shop/canary");
-    CompiledRoute route = new CompiledRoute("shop", cfg);
-    List<String> got = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      got.add(service(route.pick("GET", "/", NONE)));
-    }
-    assertThat(got).containsOnly("web-v1");
+    assertThat(picks(cfg, 200)).containsOnly("web-v1");
   }
 
   @Test
   void splitWithAllWeightsZeroIs503() {
-    RouteConfig cfg =
-        new RouteConfig(
-            backend("web", 1, "10.0.0.1"),
-            List.of(backend("a", 0, "10.0.0.2"), backend("b", 0, "10.0.0.3")),
-            List.of(),
-            null);
-    assertThat(new CompiledRoute("shop", cfg).pick("GET", "/", NONE))
+    assertThat(new CompiledRoute("shop", abSplit(0, 0)).pick("GET", "/", NONE))
         .isEqualTo(new Pick.Unavailable("no backend with weight > 0 for service shop/web"));
   }
 }

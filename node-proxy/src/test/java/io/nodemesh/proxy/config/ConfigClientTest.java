@@ -14,9 +14,9 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.wire.ConfigWire;
+import io.nodemesh.proxy.Listeners;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -149,18 +149,9 @@ class ConfigClientTest {
   static MeshConfig mesh(long version, int services, String ip) {
     List<ListenerConfig> listeners = new ArrayList<>();
     for (int i = 0; i < services; i++) {
-      listeners.add(
-          new ListenerConfig(
-              "shop",
-              "svc-" + i,
-              80,
-              Protocol.HTTP,
-              20000 + i,
-              RouteConfig.direct(
-                  new BackendConfig(
-                      "svc-" + i,
-                      1,
-                      List.of(EndpointConfig.ready(i == 3 ? ip : "10.0.0.1", 80))))));
+      EndpointConfig only = EndpointConfig.ready(i == 3 ? ip : "10.0.0.1", 80);
+      RouteConfig route = RouteConfig.direct(new BackendConfig("svc-" + i, 1, List.of(only)));
+      listeners.add(Listeners.http("shop", "svc-" + i, 80, 20000 + i, route, null));
     }
     return new MeshConfig(version, "mesh", listeners);
   }

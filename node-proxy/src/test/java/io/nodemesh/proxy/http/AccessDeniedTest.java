@@ -1,9 +1,8 @@
 package io.nodemesh.proxy.http;
 
+import static io.nodemesh.proxy.http.EmbeddedHttp.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -12,21 +11,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.nodemesh.config.AccessConfig;
-import io.nodemesh.config.AccessGrant;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
-import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,49 +33,28 @@ import org.junit.jupiter.api.Test;
 class AccessDeniedTest {
   private final ProxyMetrics metrics = new ProxyMetrics();
 
-  private EmbeddedChannel channel() {
+  /**
+   * {@code shop/api} on proxy port 5001 with {@code policy}, in ACL mode: {@code default/web}
+   * (10.0.0.2) may call it by a TCPRoute; 10.0.0.10 is the api pod.
+   */
+  private static MeshConfig guarded(ServicePolicy policy) {
     ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "api",
-            80,
-            Protocol.HTTP,
-            5001,
-            RouteConfig.direct(
-                new BackendConfig("api", 1, List.of(EndpointConfig.ready("10.0.0.10", 8080)))));
+        Listeners.shopApi(5001, List.of(EndpointConfig.ready("10.0.0.10", 8080)), policy);
     AccessConfig access =
-        new AccessConfig(
-            true,
+        Listeners.webMayCall(
+            l,
             Map.of("10.0.0.2", "default/web", "10.0.0.10", "shop/api"),
-            List.of(
-                new ListenerAccess(
-                    l.key(),
-                    List.of("shop/api"),
-                    List.of(
-                        new AccessGrant(
-                            "shop/web-to-api",
-                            "TCPRoute shop/all",
-                            "shop/api",
-                            List.of("default/web"),
-                            List.of())))));
-    RoutingTable table =
-        RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics);
+            "TCPRoute shop/all",
+            List.of());
+    return new MeshConfig(1, "mesh", List.of(l), access);
+  }
+
+  private EmbeddedChannel channel() {
+    RoutingTable table = RoutingTable.compile(guarded(null), metrics);
     HttpProxyContext context = new HttpProxyContext(null, metrics, HttpProxySettings.defaults());
     return new EmbeddedChannel(
         new HttpServerCodec(),
         new DownstreamHandler(context, new ListenerRouter(5001, () -> table)));
-  }
-
-  private static String exchange(EmbeddedChannel ch, String request) {
-    ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
-    ch.runPendingTasks();
-    StringBuilder out = new StringBuilder();
-    ByteBuf b;
-    while ((b = ch.readOutbound()) != null) {
-      out.append(b.toString(StandardCharsets.UTF_8));
-      b.release();
-    }
-    return out.toString();
   }
 
   @Test
@@ -112,41 +85,16 @@ class AccessDeniedTest {
 
   @Test
   void aDeniedCallerTakesNoRateLimitToken() throws Exception {
-    ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "api",
-            80,
-            Protocol.HTTP,
-            5001,
-            RouteConfig.direct(
-                new BackendConfig("api", 1, List.of(EndpointConfig.ready("10.0.0.10", 8080)))),
-            new ServicePolicy(
-                Scheme.HTTP,
-                null,
-                null,
-                null,
-                null,
-                null,
-                new ServicePolicy.RateLimit(0.001, 1, false)));
-    AccessConfig access =
-        new AccessConfig(
-            true,
-            Map.of("10.0.0.2", "default/web", "10.0.0.10", "shop/api"),
-            List.of(
-                new ListenerAccess(
-                    l.key(),
-                    List.of("shop/api"),
-                    List.of(
-                        new AccessGrant(
-                            "shop/web-to-api",
-                            "TCPRoute shop/all",
-                            "shop/api",
-                            List.of("default/web"),
-                            List.of())))));
-    CompiledListener listener =
-        RoutingTable.compile(new MeshConfig(1, "mesh", List.of(l), access), metrics)
-            .byProxyPort(5001);
+    ServicePolicy oneToken =
+        new ServicePolicy(
+            Scheme.HTTP,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new ServicePolicy.RateLimit(0.001, 1, false));
+    CompiledListener listener = RoutingTable.compile(guarded(oneToken), metrics).byProxyPort(5001);
     HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api");
     InetAddress stranger = InetAddress.getByName("10.0.0.99");
     for (int i = 0; i < 5; i++) {

@@ -1,9 +1,8 @@
 package io.nodemesh.proxy.http;
 
+import static io.nodemesh.proxy.http.EmbeddedHttp.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.nodemesh.config.BackendConfig;
@@ -15,7 +14,6 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,16 +48,18 @@ class DownstreamHandlerTest {
         new HttpServerCodec(), new DownstreamHandler(CONTEXT, new EntryRouter(() -> TABLE)));
   }
 
-  private static String exchange(EmbeddedChannel ch, String request) {
-    ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
-    ch.runPendingTasks();
-    StringBuilder out = new StringBuilder();
-    ByteBuf b;
-    while ((b = ch.readOutbound()) != null) {
-      out.append(b.toString(StandardCharsets.UTF_8));
-      b.release();
-    }
-    return out.toString();
+  private static EmbeddedChannel onProxyPort(int port) {
+    return new EmbeddedChannel(
+        new HttpServerCodec(),
+        new DownstreamHandler(CONTEXT, new ListenerRouter(port, () -> TABLE)));
+  }
+
+  /** The answer to {@code request} on a new entry connection, which the proxy has closed. */
+  private static String answeredThenClosed(String request) {
+    EmbeddedChannel ch = entry();
+    String r = exchange(ch, request);
+    assertThat(ch.isActive()).isFalse();
+    return r;
   }
 
   @Test
@@ -78,10 +78,7 @@ class DownstreamHandlerTest {
   void aProxyPortWhoseListenerIsGoneIs503CountedAsNoListener() {
     long before = CONTEXT.limits().rejections().total(RejectReason.NO_LISTENER);
     // Port 5999 has no listener, and the connection never saw one.
-    EmbeddedChannel ch =
-        new EmbeddedChannel(
-            new HttpServerCodec(),
-            new DownstreamHandler(CONTEXT, new ListenerRouter(5999, () -> TABLE)));
+    EmbeddedChannel ch = onProxyPort(5999);
     String r = exchange(ch, "GET / HTTP/1.1\r\nHost: whoami.default.mesh\r\n\r\n");
     assertThat(r)
         .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
@@ -91,10 +88,9 @@ class DownstreamHandlerTest {
 
   @Test
   void absoluteFormAuthorityDecidesOverTheHostHeader() {
-    EmbeddedChannel ch = entry();
     String r =
         exchange(
-            ch,
+            entry(),
             "GET http://ghost.default.mesh:8080/x HTTP/1.1\r\nHost: whoami.default.mesh\r\n\r\n");
     assertThat(r)
         .startsWith("HTTP/1.1 404")
@@ -103,8 +99,7 @@ class DownstreamHandlerTest {
 
   @Test
   void knownHostWithoutReadyEndpointIs503NamingTheService() {
-    EmbeddedChannel ch = entry();
-    String r = exchange(ch, "GET / HTTP/1.1\r\nHost: WHOAMI.default.mesh.\r\n\r\n");
+    String r = exchange(entry(), "GET / HTTP/1.1\r\nHost: WHOAMI.default.mesh.\r\n\r\n");
     assertThat(r)
         .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
         .endsWith("no ready endpoint for service default/whoami\n");
@@ -116,10 +111,7 @@ class DownstreamHandlerTest {
 
   @Test
   void listenerPortRoutesWithoutLookingAtTheHost() {
-    EmbeddedChannel ch =
-        new EmbeddedChannel(
-            new HttpServerCodec(),
-            new DownstreamHandler(CONTEXT, new ListenerRouter(5001, () -> TABLE)));
+    EmbeddedChannel ch = onProxyPort(5001);
     assertThat(exchange(ch, "GET / HTTP/1.1\r\nHost: anything\r\n\r\n"))
         .startsWith("HTTP/1.1 503")
         .endsWith("no ready endpoint for service default/whoami\n");
@@ -127,10 +119,9 @@ class DownstreamHandlerTest {
 
   @Test
   void aRejectedRequestsBodyIsSkippedAndTheNextRequestIsServed() {
-    EmbeddedChannel ch = entry();
     String r =
         exchange(
-            ch,
+            entry(),
             "POST /a HTTP/1.1\r\nHost: a.b.mesh\r\nContent-Length: 5\r\n\r\nhello"
                 + "GET /b HTTP/1.1\r\nHost: c.d.mesh\r\n\r\n");
     assertThat(r).contains("host 'a.b.mesh'").contains("host 'c.d.mesh'");
@@ -138,27 +129,22 @@ class DownstreamHandlerTest {
 
   @Test
   void malformedRequestIs400AndCloses() {
-    EmbeddedChannel ch = entry();
-    String r = exchange(ch, "GET / HTTP/1.1\r\nHost: a.b.mesh\r\nContent-Length: x\r\n\r\n");
+    String r = answeredThenClosed("GET / HTTP/1.1\r\nHost: a.b.mesh\r\nContent-Length: x\r\n\r\n");
     assertThat(r).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("malformed request");
-    assertThat(ch.isActive()).isFalse();
   }
 
   @Test
   void anAbsoluteFormAuthorityThatCannotBeAHostIs400AndCloses() {
-    EmbeddedChannel ch = entry();
-    String r = exchange(ch, "GET http://who\u0000ami.default.mesh/ HTTP/1.1\r\nHost: a\r\n\r\n");
+    String r =
+        answeredThenClosed("GET http://who\u0000ami.default.mesh/ HTTP/1.1\r\nHost: a\r\n\r\n");
     assertThat(r)
         .startsWith("HTTP/1.1 400 Bad Request\r\n")
         .endsWith("malformed request: the request target's authority is not a valid Host\n");
-    assertThat(ch.isActive()).isFalse();
   }
 
   @Test
   void http10WithoutKeepAliveIsClosedAfterTheAnswer() {
-    EmbeddedChannel ch = entry();
-    String r = exchange(ch, "GET / HTTP/1.0\r\nHost: a.b.mesh\r\n\r\n");
+    String r = answeredThenClosed("GET / HTTP/1.0\r\nHost: a.b.mesh\r\n\r\n");
     assertThat(r).contains("connection: close").contains("no meshed service");
-    assertThat(ch.isActive()).isFalse();
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -18,44 +19,43 @@ class ForwardingHeadersTest {
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x");
   }
 
+  /** The headers of a GET with these fields, prepared for the next hop as from {@code peer}. */
+  private static HttpHeaders prepared(String peer, String... namesAndValues) throws Exception {
+    HttpRequest r = request();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      r.headers().add(namesAndValues[i], namesAndValues[i + 1]);
+    }
+    ForwardingHeaders.prepareRequest(r, InetAddress.getByName(peer));
+    return r.headers();
+  }
+
   @Test
   void xForwardedForAppendsThePeer() throws Exception {
-    HttpRequest r = request();
-    r.headers().set("X-Forwarded-For", "192.0.2.1");
-    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
-    assertThat(r.headers().get("x-forwarded-for")).isEqualTo("192.0.2.1, 10.0.0.5");
-
-    HttpRequest fresh = request();
-    ForwardingHeaders.prepareRequest(fresh, InetAddress.getByName("10.0.0.5"));
-    assertThat(fresh.headers().get("x-forwarded-for")).isEqualTo("10.0.0.5");
+    assertThat(prepared("10.0.0.5", "X-Forwarded-For", "192.0.2.1").get("x-forwarded-for"))
+        .isEqualTo("192.0.2.1, 10.0.0.5");
+    assertThat(prepared("10.0.0.5").get("x-forwarded-for")).isEqualTo("10.0.0.5");
   }
 
   @Test
   void xForwardedProtoIsWhatTheProxyKnowsNotWhatTheClientSays() throws Exception {
-    HttpRequest r = request();
-    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
-    assertThat(r.headers().get("x-forwarded-proto")).isEqualTo("http");
-
-    HttpRequest spoofed = request();
-    spoofed.headers().add("X-Forwarded-Proto", "https");
-    spoofed.headers().add("X-Forwarded-Proto", "wss");
-    ForwardingHeaders.prepareRequest(spoofed, InetAddress.getByName("10.0.0.5"));
-    assertThat(spoofed.headers().getAll("x-forwarded-proto")).containsExactly("http");
+    assertThat(prepared("10.0.0.5").get("x-forwarded-proto")).isEqualTo("http");
+    HttpHeaders spoofed =
+        prepared("10.0.0.5", "X-Forwarded-Proto", "https", "X-Forwarded-Proto", "wss");
+    assertThat(spoofed.getAll("x-forwarded-proto")).containsExactly("http");
   }
 
   @Test
   void forwardedFollowsRfc7239() throws Exception {
-    HttpRequest v4 = request();
-    v4.headers().set("Host", "whoami.default.mesh");
-    ForwardingHeaders.prepareRequest(v4, InetAddress.getByName("10.0.0.5"));
-    assertThat(v4.headers().get("forwarded"))
+    assertThat(prepared("10.0.0.5", "Host", "whoami.default.mesh").get("forwarded"))
         .isEqualTo("for=10.0.0.5;proto=http;host=whoami.default.mesh");
-
-    HttpRequest v6 = request();
-    v6.headers().set("Host", "whoami.default.mesh:8080");
-    v6.headers().set("Forwarded", "for=192.0.2.60;proto=https");
-    ForwardingHeaders.prepareRequest(v6, InetAddress.getByName("fd00::5"));
-    assertThat(v6.headers().get("forwarded"))
+    HttpHeaders v6 =
+        prepared(
+            "fd00::5",
+            "Host",
+            "whoami.default.mesh:8080",
+            "Forwarded",
+            "for=192.0.2.60;proto=https");
+    assertThat(v6.get("forwarded"))
         .isEqualTo(
             "for=192.0.2.60;proto=https,"
                 + " for=\"[fd00:0:0:0:0:0:0:5]\";proto=http;host=\"whoami.default.mesh:8080\"");
@@ -99,10 +99,8 @@ class ForwardingHeadersTest {
 
   @Test
   void chunkedFramingIsKeptForTheNextHop() throws Exception {
-    HttpRequest r = request();
-    r.headers().set("Transfer-Encoding", "chunked");
-    ForwardingHeaders.prepareRequest(r, InetAddress.getByName("10.0.0.5"));
-    assertThat(r.headers().get("transfer-encoding")).isEqualTo("chunked");
+    assertThat(prepared("10.0.0.5", "Transfer-Encoding", "chunked").get("transfer-encoding"))
+        .isEqualTo("chunked");
   }
 
   @Test

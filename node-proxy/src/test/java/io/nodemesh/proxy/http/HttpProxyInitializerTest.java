@@ -2,7 +2,6 @@ package io.nodemesh.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -33,13 +32,7 @@ class HttpProxyInitializerTest {
   }
 
   private static String outbound(EmbeddedChannel ch) {
-    StringBuilder out = new StringBuilder();
-    ByteBuf b;
-    while ((b = ch.readOutbound()) != null) {
-      out.append(b.toString(StandardCharsets.ISO_8859_1));
-      b.release();
-    }
-    return out.toString();
+    return EmbeddedHttp.outbound(ch, StandardCharsets.ISO_8859_1);
   }
 
   @Test

@@ -131,47 +131,40 @@ class CertificateStoreTest {
     assertThat(store.certificateFor(WEB)).isEmpty();
   }
 
+  /** A store whose CA answers through {@code source} holds nothing for default/web. */
+  private void assertHoldsNothing(CertificateSource source) throws Exception {
+    CertificateStore store = new CertificateStore(source, clock);
+    store.want(Set.of("default/web"));
+    store.refresh();
+    assertThat(store.held()).isEmpty();
+  }
+
   @Test
   void refusesAnAnswerThatIsNotForItsKeyOrItsAccount() throws Exception {
     TestCa other = TestCa.create(TD);
     CertificateSource real = ca.source(clock, LIFETIME);
     WorkloadCertificate stolen = ca.issue(WEB, LIFETIME);
     // A CA answer for someone else's key.
-    CertificateStore wrongKey =
-        new CertificateStore(
-            req -> {
-              CertificateResponse r = real.request(req);
-              return new CertificateResponse(
-                  r.spiffeId(),
-                  io.nodemesh.config.identity.Pem.certificates(stolen.chain()),
-                  r.trustBundle());
-            },
-            clock);
-    wrongKey.want(Set.of("default/web"));
-    wrongKey.refresh();
-    assertThat(wrongKey.held()).isEmpty();
+    assertHoldsNothing(
+        req -> {
+          CertificateResponse r = real.request(req);
+          return new CertificateResponse(
+              r.spiffeId(),
+              io.nodemesh.config.identity.Pem.certificates(stolen.chain()),
+              r.trustBundle());
+        });
     // An answer for another account.
-    CertificateStore wrongId =
-        new CertificateStore(
-            req ->
-                real.request(
-                    new io.nodemesh.config.identity.CertificateRequest(
-                        "kube-system", "admin", req.csr())),
-            clock);
-    wrongId.want(Set.of("default/web"));
-    wrongId.refresh();
-    assertThat(wrongId.held()).isEmpty();
+    assertHoldsNothing(
+        req ->
+            real.request(
+                new io.nodemesh.config.identity.CertificateRequest(
+                    "kube-system", "admin", req.csr())));
     // A chain that does not lead to the roots sent along.
-    CertificateStore foreign =
-        new CertificateStore(
-            req -> {
-              CertificateResponse r = real.request(req);
-              return new CertificateResponse(r.spiffeId(), r.chain(), other.bundle().toPem());
-            },
-            clock);
-    foreign.want(Set.of("default/web"));
-    foreign.refresh();
-    assertThat(foreign.held()).isEmpty();
+    assertHoldsNothing(
+        req -> {
+          CertificateResponse r = real.request(req);
+          return new CertificateResponse(r.spiffeId(), r.chain(), other.bundle().toPem());
+        });
   }
 
   @Test

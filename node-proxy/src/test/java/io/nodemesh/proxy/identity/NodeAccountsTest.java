@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,9 +16,7 @@ class NodeAccountsTest {
   @Test
   void withoutAclModeTheTunnelsPodsOfThisNodeNameTheAccounts() {
     TunnelConfig tunnel =
-        new TunnelConfig(
-            MtlsMode.STRICT,
-            Map.of(),
+        Listeners.strictTunnel(
             "td.test",
             Map.of("node-a", "192.168.1.10:15008"),
             Map.of(

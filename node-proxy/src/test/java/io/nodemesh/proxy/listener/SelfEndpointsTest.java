@@ -9,6 +9,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.testkit.MeshConfigs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -88,19 +89,7 @@ class SelfEndpointsTest {
     EndpointConfig own = EndpointConfig.ready("127.0.0.1", 5001);
     EndpointConfig other = EndpointConfig.ready("10.0.0.7", 8080);
     RouteRule rule =
-        new RouteRule(
-            "shop/web#0",
-            List.of(),
-            List.of(
-                new RouteFilter.RequestMirror(
-                    new BackendConfig("shadow", 1, List.of(own, other)), 100)),
-            List.of(
-                new BackendConfig("web-v1", 90, List.of(other)),
-                new BackendConfig("web-v2", 10, List.of(own))),
-            0,
-            null,
-            null,
-            null);
+        Listeners.canaryMirrored(List.of(other), List.of(own), List.of(own, other), 100);
     // The root names the proxy's own port: the old strip rebuilt the route without its rules.
     MeshConfig c =
         new MeshConfig(

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import java.time.Duration;
@@ -14,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,17 +28,8 @@ class ConfigChurnUnderLoadIT {
   @RegisterExtension final HttpBackend v1 = HttpBackend.start("v1");
   @RegisterExtension final HttpBackend v2 = HttpBackend.start("v2");
   @RegisterExtension final HttpBackend v3 = HttpBackend.start("v3");
-  NodeProxy proxy;
-
-  @BeforeEach
-  void start() throws Exception {
-    proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
+  @RegisterExtension final Closer closing = new Closer();
+  final NodeProxy proxy = closing.add(Mesh.proxy());
 
   /** The i-th config: a weight, an endpoint set and an extra Service that all change with i. */
   List<ListenerConfig> listeners(int i, int webPort, int[] extraPorts) {

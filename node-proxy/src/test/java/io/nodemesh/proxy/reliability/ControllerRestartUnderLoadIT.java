@@ -7,6 +7,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -14,7 +15,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,18 +32,9 @@ class ControllerRestartUnderLoadIT {
   // The fake controller this test was written against held a poll at most 5 s.
   private static final java.time.Duration HOLD = java.time.Duration.ofSeconds(5);
 
+  @RegisterExtension final Closer closing = new Closer();
   FakeController controller;
   NodeProxy proxy;
-
-  @AfterEach
-  void stop() {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (controller != null) {
-      controller.close();
-    }
-  }
 
   MeshConfig config(long version, int webPort, int w1) {
     return Mesh.config(
@@ -58,13 +49,14 @@ class ControllerRestartUnderLoadIT {
   void controllerKilledAndRestartedFailsNoRequestAndIsCaughtUpWithinTwoSeconds() throws Exception {
     int webPort = Ports.free();
     int controllerPort = Ports.free();
-    controller = new FakeController(controllerPort, config(1, webPort, 100));
+    controller = closing.add(new FakeController(controllerPort, config(1, webPort, 100)));
     controller.maxHold = HOLD;
     proxy =
-        NodeProxy.start(
-            Mesh.options().withController(URI.create("http://127.0.0.1:" + controllerPort)),
-            HttpProxySettings.defaults(),
-            LimitSettings.defaults());
+        closing.add(
+            NodeProxy.start(
+                Mesh.options().withController(URI.create("http://127.0.0.1:" + controllerPort)),
+                HttpProxySettings.defaults(),
+                LimitSettings.defaults()));
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.appliedVersion() == 1);
     Load.warmUp(webPort, "web.default.mesh", 3000);
     Load load = new Load("controller-restart", webPort, "web.default.mesh", RATE, DURATION, 50);
@@ -77,7 +69,7 @@ class ControllerRestartUnderLoadIT {
     LockSupport.parkNanos(t0 + Duration.ofMillis(3500).toNanos() - System.nanoTime());
     assertThat(proxy.appliedVersion()).as("last good config kept").isEqualTo(1);
     long back = System.nanoTime();
-    controller = new FakeController(controllerPort, config(2, webPort, 0));
+    controller = closing.add(new FakeController(controllerPort, config(2, webPort, 0)));
     controller.maxHold = HOLD;
     await()
         .atMost(Duration.ofSeconds(5))

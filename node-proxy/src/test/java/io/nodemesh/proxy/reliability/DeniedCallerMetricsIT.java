@@ -3,13 +3,12 @@ package io.nodemesh.proxy.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodemesh.config.AccessConfig;
-import io.nodemesh.config.AccessGrant;
 import io.nodemesh.config.HttpMatch;
-import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
 import java.io.IOException;
@@ -55,22 +54,11 @@ class DeniedCallerMetricsIT {
         new ListenerConfig(
             "shop", "api", 80, Protocol.HTTP, port, RouteConfig.direct(backend.backend("api")));
     AccessConfig access =
-        new AccessConfig(
-            true,
+        Listeners.webMayCall(
+            api,
             identities,
-            List.of(
-                new ListenerAccess(
-                    api.key(),
-                    List.of("shop/api"),
-                    List.of(
-                        new AccessGrant(
-                            "shop/web-to-api",
-                            "HTTPRouteGroup shop/api-routes",
-                            "shop/api",
-                            List.of("default/web"),
-                            List.of(
-                                new HttpMatch(
-                                    "api-routes/api", "/api", List.of("GET"), Map.of())))))));
+            "HTTPRouteGroup shop/api-routes",
+            List.of(new HttpMatch("api-routes/api", "/api", List.of("GET"), Map.of())));
     proxy.apply(new MeshConfig(1, "mesh", List.of(api), access));
   }
 

@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.testkit.HttpBackend;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,17 +23,6 @@ class DrainIT {
   final NodeProxy proxy = web.proxy;
   final int port = web.port;
 
-  static boolean refused(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-      return false;
-    } catch (ConnectException e) {
-      return true;
-    } catch (java.io.IOException e) {
-      return false;
-    }
-  }
-
   @Test
   void http2StreamInFlightFinishesWhileTheProxyDrains() throws Exception {
     try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()) {
@@ -53,7 +39,7 @@ class DrainIT {
       long t0 = System.nanoTime();
       CompletableFuture<Void> closing =
           CompletableFuture.runAsync(proxy::close, Thread.ofVirtual()::start);
-      await().atMost(Duration.ofSeconds(3)).until(() -> refused(port));
+      await().atMost(Duration.ofSeconds(3)).until(() -> Ports.refused(port));
       assertThat(closing).isNotDone();
       backend.hold.countDown();
       HttpResponse<String> r = inFlight.get();

@@ -6,8 +6,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.testkit.Closer;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import java.net.URI;
@@ -19,8 +18,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,17 +35,8 @@ class EndpointKilledUnderLoadIT {
   @RegisterExtension final HttpBackend a = HttpBackend.start("a");
   @RegisterExtension final HttpBackend b = HttpBackend.start("b");
   @RegisterExtension final HttpBackend c = HttpBackend.start("c");
-  NodeProxy proxy;
-
-  @BeforeEach
-  void start() throws Exception {
-    proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-  }
+  @RegisterExtension final Closer closing = new Closer();
+  final NodeProxy proxy = closing.add(Mesh.proxy());
 
   @Test
   void endpointKilledUnderLoadWithRetriesFailsUnderOnePerThousandAndIsEjectedWithinASecond()

@@ -164,6 +164,15 @@ class Http2LimitsIT {
     return h2.readUntil(H2Wire.RST_STREAM);
   }
 
+  /** The HEADERS of a POST on stream 1 that announces {@code contentLength} body bytes. */
+  private static H2Wire postHeaders(H2Wire h2, String contentLength) throws IOException {
+    return h2.frame(
+        H2Wire.HEADERS,
+        H2Wire.END_HEADERS,
+        1,
+        H2Wire.request("POST", AUTHORITY, "content-length", contentLength));
+  }
+
   @Test
   void headerListOverTheLimitGets431() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
@@ -355,11 +364,7 @@ class Http2LimitsIT {
   void stalledRequestBodyGets408AndResetNoError() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
     try (H2Wire h2 = new H2Wire(port, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("POST", AUTHORITY, "content-length", "100"))
+      postHeaders(h2, "100")
           .frame(H2Wire.DATA, 0, 1, "first bytes".getBytes(StandardCharsets.US_ASCII))
           .flush();
       Answer a = answer(h2, 1);
@@ -381,12 +386,7 @@ class Http2LimitsIT {
   void slowButSteadyBodyIsNotCut() throws Exception {
     Map<RejectReason, Long> before = counts(proxy);
     try (H2Wire h2 = new H2Wire(port, 0)) {
-      h2.frame(
-              H2Wire.HEADERS,
-              H2Wire.END_HEADERS,
-              1,
-              H2Wire.request("POST", AUTHORITY, "content-length", "5"))
-          .flush();
+      postHeaders(h2, "5").flush();
       // Five bytes, one per 400 ms: 2 s in all, each gap inside the 800 ms stall limit.
       for (int i = 0; i < 5; i++) {
         Thread.sleep(400); // the pace under test, not a wait for something to happen

@@ -18,6 +18,14 @@ final class Mesh {
     return new ProxyOptions(null, "127.0.0.1", 0, -1, "reliability", 2);
   }
 
+  /** A proxy with the reliability options and default HTTP and limit settings. */
+  static io.nodemesh.proxy.NodeProxy proxy() {
+    return io.nodemesh.proxy.NodeProxy.start(
+        options(),
+        io.nodemesh.proxy.http.HttpProxySettings.defaults(),
+        io.nodemesh.proxy.limits.LimitSettings.defaults());
+  }
+
   static ListenerConfig http(String service, int proxyPort, RouteConfig route) {
     return new ListenerConfig("default", service, 80, Protocol.HTTP, proxyPort, route);
   }

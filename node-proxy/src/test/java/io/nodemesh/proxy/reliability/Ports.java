@@ -14,6 +14,18 @@ final class Ports {
     return io.nodemesh.testkit.Loopback.freePort();
   }
 
+  /** Whether a connect to {@code 127.0.0.1:port} is refused (nothing listens there any more). */
+  static boolean refused(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+      return false;
+    } catch (java.net.ConnectException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The proxy's Prometheus text from its admin port. */
   static String scrape(int adminPort) throws IOException, InterruptedException {
     try (HttpClient client = HttpClient.newHttpClient()) {

@@ -132,6 +132,20 @@ class RequestPathAttackIT {
    * Sends raw bytes and reads until the proxy closes. Requests meant to be answered and kept open
    * carry {@code Connection: close}; a refusal must close by itself, or the read times out.
    */
+  /** A GET of {@code target} from {@code host} with {@code headers}, answered and closed. */
+  static Answer getAndClose(int port, String target, String host, String headers)
+      throws IOException {
+    return send(
+        port,
+        "GET "
+            + target
+            + " HTTP/1.1\r\nHost: "
+            + host
+            + "\r\n"
+            + headers
+            + "Connection: close\r\n\r\n");
+  }
+
   static Answer send(int port, String raw) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
@@ -284,11 +298,7 @@ class RequestPathAttackIT {
 
   @Test
   void theQueryIsForwardedAsSent() throws Exception {
-    Answer a =
-        send(
-            apiPort,
-            "GET /api/./x?next=/../admin&q=%2e%2E HTTP/1.1\r\nHost: api.shop.mesh\r\n"
-                + "Connection: close\r\n\r\n");
+    Answer a = getAndClose(apiPort, "/api/./x?next=/../admin&q=%2e%2E", "api.shop.mesh", "");
     assertThat(a.status()).isEqualTo(200);
     assertThat(api.seen.poll(10, TimeUnit.SECONDS).raw())
         .isEqualTo("/api/x?next=/../admin&q=%2e%2E");
@@ -296,10 +306,7 @@ class RequestPathAttackIT {
 
   @Test
   void aServiceThatOptsInReceivesEncodedSlashesEncoded() throws Exception {
-    Answer a =
-        send(
-            filesPort,
-            "GET /files/a%2fb/c\\d HTTP/1.1\r\nHost: files.shop.mesh\r\nConnection: close\r\n\r\n");
+    Answer a = getAndClose(filesPort, "/files/a%2fb/c\\d", "files.shop.mesh", "");
     assertThat(a.status()).isEqualTo(200);
     assertThat(api.seen.poll(10, TimeUnit.SECONDS).raw()).isEqualTo("/files/a%2Fb/c%5Cd");
     // Dot segments are still resolved before the rule sees the path.
@@ -336,10 +343,7 @@ class RequestPathAttackIT {
       assertThat(a.status()).isEqualTo(400);
       assertThat(a.body()).contains("more than one x-user field");
       assertThat(api.seen.poll()).isNull();
-      a =
-          send(
-              port,
-              "GET /me HTTP/1.1\r\nHost: users.shop.mesh\r\nX-User: alice\r\nConnection: close\r\n\r\n");
+      a = getAndClose(port, "/me", "users.shop.mesh", "X-User: alice\r\n");
       assertThat(a.status()).isEqualTo(200);
       assertThat(api.seen.poll(10, TimeUnit.SECONDS).user()).containsExactly("alice");
     }
@@ -358,11 +362,7 @@ class RequestPathAttackIT {
     assertThat(canary.seen.poll()).isNull();
     assertThat(api.seen.poll()).isNull();
     // One field is fine, and other headers may repeat.
-    a =
-        send(
-            webPort,
-            "GET / HTTP/1.1\r\nHost: web.shop.mesh\r\nx-canary: yes\r\nAccept: a\r\nAccept: b\r\n"
-                + "Connection: close\r\n\r\n");
+    a = getAndClose(webPort, "/", "web.shop.mesh", "x-canary: yes\r\nAccept: a\r\nAccept: b\r\n");
     assertThat(a.status()).isEqualTo(200);
     assertThat(canary.seen.poll(10, TimeUnit.SECONDS)).isNotNull();
   }
@@ -429,11 +429,7 @@ class RequestPathAttackIT {
   @Test
   void aClientCannotSayTheCallWasHttps() throws Exception {
     for (int port : new int[] {proxy.entryPort(), apiPort}) {
-      Answer a =
-          send(
-              port,
-              "GET /api/x HTTP/1.1\r\nHost: api.shop.mesh\r\nX-Forwarded-Proto: https\r\n"
-                  + "Connection: close\r\n\r\n");
+      Answer a = getAndClose(port, "/api/x", "api.shop.mesh", "X-Forwarded-Proto: https\r\n");
       assertThat(a.status()).isEqualTo(200);
       assertThat(api.seen.poll(10, TimeUnit.SECONDS).forwardedProto()).containsExactly("http");
     }

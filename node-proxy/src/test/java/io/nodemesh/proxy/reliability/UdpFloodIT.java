@@ -8,8 +8,6 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.limits.LimitSettings;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -55,7 +53,7 @@ class UdpFloodIT {
                 }
               }
             });
-    proxy = NodeProxy.start(Mesh.options(), HttpProxySettings.defaults(), LimitSettings.defaults());
+    proxy = Mesh.proxy();
     port = Ports.free();
     BackendConfig dns =
         new BackendConfig(

@@ -37,10 +37,16 @@ class CircuitBreakerTest {
     assertThat(b.tryAcquire(half)).isEqualTo(CLOSED);
   }
 
-  @Test
-  void aFailedProbeOpensItAgainForAnotherPeriod() {
+  /** A breaker that opens after one failure for 1 s, with one probe; opened at time 0. */
+  private static CircuitBreaker openedByOneFailure() {
     CircuitBreaker b = new CircuitBreaker(new ServicePolicy.CircuitBreaker(1, 0, 0, 0, 1000, 1));
     b.onFailure(b.tryAcquire(0), 0);
+    return b;
+  }
+
+  @Test
+  void aFailedProbeOpensItAgainForAnotherPeriod() {
+    CircuitBreaker b = openedByOneFailure();
     long half = 1000 * MS;
     assertThat(b.tryAcquire(half)).isEqualTo(PROBE);
     b.onFailure(PROBE, half);
@@ -50,8 +56,7 @@ class CircuitBreakerTest {
 
   @Test
   void anAbandonedProbeFreesItsSlot() {
-    CircuitBreaker b = new CircuitBreaker(new ServicePolicy.CircuitBreaker(1, 0, 0, 0, 1000, 1));
-    b.onFailure(b.tryAcquire(0), 0);
+    CircuitBreaker b = openedByOneFailure();
     long half = 1000 * MS;
     assertThat(b.tryAcquire(half)).isEqualTo(PROBE);
     assertThat(b.tryAcquire(half)).isEqualTo(DENIED);

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
@@ -19,6 +18,7 @@ import io.nodemesh.config.RouteRule.Match;
 import io.nodemesh.config.RouteRule.PathMatch;
 import io.nodemesh.config.RouteRule.PathModifier;
 import io.nodemesh.config.RouteRule.ValueMatch;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.balance.ResilienceRegistry;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -39,14 +39,7 @@ class RouteRulesTest {
   }
 
   static RouteRules compile(RouteRule... rules) {
-    ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "web",
-            80,
-            Protocol.HTTP,
-            5000,
-            RouteConfig.direct(B).withRules(List.of(rules)));
+    ListenerConfig l = Listeners.shopWeb(5000, RouteConfig.direct(B).withRules(List.of(rules)));
     return RouteRules.compile(l, new ResilienceRegistry(null), null, null);
   }
 

@@ -20,16 +20,13 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.AccessGrant;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.transport.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -111,18 +108,9 @@ class DestinationRelayIT {
             new EndpointConfig("127.0.0.32", podPort, "node-c", true, true, false),
             new EndpointConfig("127.0.0.33", podPort, "node-b", true, true, false),
             new EndpointConfig("127.0.0.34", podPort, "node-b", true, true, false));
-    ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "api",
-            80,
-            Protocol.HTTP,
-            5001,
-            RouteConfig.direct(new BackendConfig("api", 1, eps)));
+    ListenerConfig l = Listeners.shopApi(5001, eps);
     TunnelConfig t =
-        new TunnelConfig(
-            MtlsMode.STRICT,
-            Map.of(),
+        Listeners.strictTunnel(
             TD,
             Map.of("node-b", "127.0.0.3:1", "node-c", "127.0.0.4:1"),
             Map.of(

@@ -13,6 +13,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.netbed.EchoPod;
 import io.nodemesh.proxy.netbed.NetBed;
 import io.nodemesh.proxy.netbed.Pods;
@@ -38,6 +39,15 @@ class TunnelBedIT {
 
   @TempDir Path dir;
 
+  /** curl on {@code node} from {@code pod}'s address with {@code args}; then "time" and seconds. */
+  private static String timedCurl(NetBed bed, NetBed.Node node, NetBed.Pod pod, String... args) {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of("curl", "-sS", "-w", "\\ntime %{time_total}\\n", "--interface", pod.ip()));
+    cmd.addAll(List.of(args));
+    return bed.exec(node, cmd.toArray(String[]::new));
+  }
+
   @Test
   void crossNodeHttpAndTcpRideTheTunnelAndTheWireCarriesNoPlaintext() throws Exception {
     try (NetBed bed = NetBed.create(dir)) {
@@ -54,17 +64,8 @@ class TunnelBedIT {
       BedProxy.write(
           dir.resolve("creds-b"), TD, ca.root, ca.issue("shop/api", Duration.ofHours(1)));
       ListenerConfig listener =
-          new ListenerConfig(
-              "shop",
-              "api",
-              80,
-              Protocol.HTTP,
-              LISTENER_PORT,
-              RouteConfig.direct(
-                  new BackendConfig(
-                      "api",
-                      1,
-                      List.of(new EndpointConfig(api.ip(), 8080, "b", true, true, false)))));
+          Listeners.shopApi(
+              LISTENER_PORT, List.of(new EndpointConfig(api.ip(), 8080, "b", true, true, false)));
       // A TCP Service on the same pod: its connections ride the tunnel as CONNECT streams.
       ListenerConfig tcp =
           new ListenerConfig(
@@ -125,29 +126,16 @@ class TunnelBedIT {
       capture.awaitListening();
       String secret = "MARKER-7f3a9c-" + System.nanoTime();
       String first =
-          bed.exec(
+          timedCurl(
+              bed,
               a,
-              "curl",
-              "-sS",
-              "-w",
-              "\\ntime %{time_total}\\n",
-              "--interface",
-              web.ip(),
+              web,
               "-H",
               "x-secret: " + secret,
               "-H",
               "x-nodemesh-peer-identity: spiffe://" + TD + "/ns/kube-system/sa/admin",
               "http://10.96.0.10/path-" + secret);
-      String second =
-          bed.exec(
-              a,
-              "curl",
-              "-sS",
-              "-w",
-              "\\ntime %{time_total}\\n",
-              "--interface",
-              web.ip(),
-              "http://10.96.0.10/again-" + secret);
+      String second = timedCurl(bed, a, web, "http://10.96.0.10/again-" + secret);
       String tcpSecret = "TCPMARKER-" + System.nanoTime();
       String echoed =
           bed.exec(

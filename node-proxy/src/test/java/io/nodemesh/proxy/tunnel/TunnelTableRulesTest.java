@@ -8,13 +8,11 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.RouteFilter;
 import io.nodemesh.config.RouteRule;
-import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.identity.NodeAccounts;
 import java.util.List;
 import java.util.Map;
@@ -36,31 +34,17 @@ class TunnelTableRulesTest {
 
   private static MeshConfig config() {
     RouteRule rule =
-        new RouteRule(
-            "shop/web#0",
-            List.of(),
-            List.of(
-                new RouteFilter.RequestMirror(
-                    new BackendConfig("shadow", 1, List.of(on("10.0.0.3", "node-b"))), 10)),
-            List.of(
-                new BackendConfig("web-v1", 90, List.of(on("10.0.0.1", "node-b"))),
-                new BackendConfig("web-v2", 10, List.of(on("10.0.0.2", "node-b")))),
-            0,
-            null,
-            null,
-            null);
+        Listeners.canaryMirrored(
+            List.of(on("10.0.0.1", "node-b")),
+            List.of(on("10.0.0.2", "node-b")),
+            List.of(on("10.0.0.3", "node-b")),
+            10);
     ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "web",
-            80,
-            Protocol.HTTP,
+        Listeners.shopWeb(
             5001,
             RouteConfig.direct(new BackendConfig("web", 1, List.of())).withRules(List.of(rule)));
     TunnelConfig t =
-        new TunnelConfig(
-            MtlsMode.STRICT,
-            Map.of(),
+        Listeners.strictTunnel(
             "td.test",
             Map.of("node-b", "127.0.0.3:1"),
             Map.of(

@@ -1,5 +1,6 @@
 package io.nodemesh.proxy.tunnel;
 
+import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
@@ -7,7 +8,6 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.config.access.AccessConfig;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;

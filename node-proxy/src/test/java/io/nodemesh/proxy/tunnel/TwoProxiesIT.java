@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.nodemesh.config.AccessConfig;
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.config.Protocol;
-import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.tunnel.MtlsMode;
-import io.nodemesh.config.tunnel.TunnelConfig;
 import io.nodemesh.config.tunnel.TunnelPod;
+import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
-import java.io.ByteArrayOutputStream;
+import io.nodemesh.testkit.ForgingClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -68,28 +64,18 @@ class TwoProxiesIT {
     int tunnelB = freePort("127.0.0.3");
     listenerPort = freePort("127.0.0.2");
     ListenerConfig l =
-        new ListenerConfig(
-            "shop",
-            "api",
-            80,
-            Protocol.HTTP,
+        Listeners.shopApi(
             listenerPort,
-            RouteConfig.direct(
-                new BackendConfig(
-                    "api",
-                    1,
-                    List.of(
-                        new EndpointConfig(
-                            "127.0.0.41", pod.getAddress().getPort(), "b", true, true, false)))));
+            List.of(
+                new EndpointConfig(
+                    "127.0.0.41", pod.getAddress().getPort(), "b", true, true, false)));
     MeshConfig config =
         new MeshConfig(
             1,
             "mesh",
             List.of(l),
             AccessConfig.disabled(),
-            new TunnelConfig(
-                MtlsMode.STRICT,
-                Map.of(),
+            Listeners.strictTunnel(
                 TD,
                 Map.of("a", "127.0.0.2:" + tunnelA, "b", "127.0.0.3:" + tunnelB),
                 Map.of(
@@ -133,22 +119,7 @@ class TwoProxiesIT {
 
   /** One HTTP/1.1 request from {@code from}, on a connection of its own. */
   private String get(String from, String path) throws IOException {
-    try (Socket s = new Socket()) {
-      s.setSoTimeout(30_000);
-      s.bind(new InetSocketAddress(from, 0));
-      s.connect(new InetSocketAddress("127.0.0.2", listenerPort));
-      s.getOutputStream()
-          .write(
-              ("GET "
-                      + path
-                      + " HTTP/1.1\r\nHost: api.shop.mesh\r\nConnection: close\r\n"
-                      + "x-nodemesh-peer-identity: forged\r\n\r\n")
-                  .getBytes(StandardCharsets.ISO_8859_1));
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      in.transferTo(out);
-      return out.toString(StandardCharsets.ISO_8859_1);
-    }
+    return ForgingClient.get(from, "127.0.0.2", listenerPort, path);
   }
 
   @Test
