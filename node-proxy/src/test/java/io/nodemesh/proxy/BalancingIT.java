@@ -12,7 +12,7 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.ServicePolicy.Balancing;
 import io.nodemesh.config.ServicePolicy.HashOn;
 import io.nodemesh.config.ServicePolicy.LbPolicy;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.Wire;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BalancingIT {
   private static final String HOST = "web.default.mesh";
 
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   private NodeProxy proxy;
   private int port;
 

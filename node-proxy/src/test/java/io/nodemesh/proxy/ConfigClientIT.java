@@ -11,7 +11,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConfigClientIT {
   @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
   @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
-  @RegisterExtension private final Closer closing = new Closer();
+  @RegisterExtension private final Closing closing = new Closing();
   private FakeController controller;
   private NodeProxy proxy;
 

@@ -15,7 +15,7 @@ import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.udp.UdpSettings;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
 import io.nodemesh.testkit.UdpEchoBackend;
@@ -43,7 +43,7 @@ class ConnectionCapsIT {
   private TcpEchoBackend tcpEcho;
   private UdpEchoBackend udpEcho;
 
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
 
   private static String echoed(Socket s, String text) throws IOException {
     s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));

@@ -15,7 +15,7 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.recheck.Revocations;
 import io.nodemesh.testkit.Async;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -49,7 +49,7 @@ class ConnectionRecheckIT {
   private TcpEchoBackend echo;
   private HttpBackend web;
 
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
 
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket();

@@ -19,7 +19,7 @@ import io.grpc.stub.ClientCalls;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.Wire;
 import java.net.InetSocketAddress;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP/2 when the backend offers {@code h2} by ALPN, HTTP/1.1 otherwise.
  */
 class HttpsUpstreamIT {
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   @TempDir static Path dir;
   private static TestCerts certs;
   private static String savedTrustStore;

@@ -11,7 +11,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MetricsIT {
   @RegisterExtension private final HttpBackend v1 = HttpBackend.start("v1");
   @RegisterExtension private final HttpBackend v2 = HttpBackend.start("v2");
-  @RegisterExtension private final Closer closing = new Closer();
+  @RegisterExtension private final Closing closing = new Closing();
   private final NodeProxy proxy = closing.add(Configs.udpIdleProxy());
 
   @Test

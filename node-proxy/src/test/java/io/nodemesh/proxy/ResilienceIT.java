@@ -13,7 +13,7 @@ import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.H2Backend;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ResilienceIT {
   private static final String HOST = "web.default.mesh";
 
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   private NodeProxy proxy;
   private int port;
 

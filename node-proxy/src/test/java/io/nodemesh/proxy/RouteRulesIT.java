@@ -24,7 +24,7 @@ import io.nodemesh.config.RouteRule.Match;
 import io.nodemesh.config.RouteRule.PathMatch;
 import io.nodemesh.config.RouteRule.PathModifier;
 import io.nodemesh.config.RouteRule.ValueMatch;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.HttpBackend;
 import java.net.URI;
@@ -45,7 +45,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the controller will send them: matching, filters, weights, retries, over HTTP/1.1, h2c and gRPC.
  */
 class RouteRulesIT {
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   final NodeProxy proxy = closing.add(NodeProxy.start(local()));
   final int port = freePort();
 

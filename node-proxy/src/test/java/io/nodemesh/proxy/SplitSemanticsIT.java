@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.HttpMatch;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import io.nodemesh.testkit.TcpEchoBackend;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * HTTP match and goes to the root; a backend without a ready endpoint gives its share away.
  */
 class SplitSemanticsIT {
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   final NodeProxy proxy = closing.add(NodeProxy.start(local()));
   final int port = freePort();
 

@@ -12,7 +12,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TcpProxyIT {
   @RegisterExtension private final TcpEchoBackend a = TcpEchoBackend.start("a");
   @RegisterExtension private final TcpEchoBackend b = TcpEchoBackend.start("b");
-  @RegisterExtension private final Closer closing = new Closer();
+  @RegisterExtension private final Closing closing = new Closing();
   private final NodeProxy proxy = closing.add(NodeProxy.start(local()));
 
   private static ListenerConfig tcp(String svc, int proxyPort, RouteConfig route) {

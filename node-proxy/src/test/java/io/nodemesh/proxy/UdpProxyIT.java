@@ -9,7 +9,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.UdpEchoBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +35,7 @@ class UdpProxyIT {
 
   @RegisterExtension private final UdpEchoBackend a = UdpEchoBackend.start("a");
   @RegisterExtension private final UdpEchoBackend b = UdpEchoBackend.start("b");
-  @RegisterExtension private final Closer closing = new Closer();
+  @RegisterExtension private final Closing closing = new Closing();
   private final NodeProxy proxy = closing.add(Configs.udpIdleProxy());
 
   private static ListenerConfig udp(String svc, int proxyPort, RouteConfig route) {

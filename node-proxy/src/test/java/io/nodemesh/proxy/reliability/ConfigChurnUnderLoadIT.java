@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import java.time.Duration;
@@ -28,7 +28,7 @@ class ConfigChurnUnderLoadIT {
   @RegisterExtension final HttpBackend v1 = HttpBackend.start("v1");
   @RegisterExtension final HttpBackend v2 = HttpBackend.start("v2");
   @RegisterExtension final HttpBackend v3 = HttpBackend.start("v3");
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   final NodeProxy proxy = closing.add(Mesh.proxy());
 
   /** The i-th config: a weight, an endpoint set and an extra Service that all change with i. */

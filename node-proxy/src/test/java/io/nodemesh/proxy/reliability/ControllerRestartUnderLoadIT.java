@@ -7,7 +7,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
@@ -32,7 +32,7 @@ class ControllerRestartUnderLoadIT {
   // The fake controller this test was written against held a poll at most 5 s.
   private static final java.time.Duration HOLD = java.time.Duration.ofSeconds(5);
 
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   FakeController controller;
   NodeProxy proxy;
 

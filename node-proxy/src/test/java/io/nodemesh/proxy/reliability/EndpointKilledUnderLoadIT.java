@@ -6,7 +6,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.testkit.Closer;
+import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;
 import java.net.URI;
@@ -35,7 +35,7 @@ class EndpointKilledUnderLoadIT {
   @RegisterExtension final HttpBackend a = HttpBackend.start("a");
   @RegisterExtension final HttpBackend b = HttpBackend.start("b");
   @RegisterExtension final HttpBackend c = HttpBackend.start("c");
-  @RegisterExtension final Closer closing = new Closer();
+  @RegisterExtension final Closing closing = new Closing();
   final NodeProxy proxy = closing.add(Mesh.proxy());
 
   @Test

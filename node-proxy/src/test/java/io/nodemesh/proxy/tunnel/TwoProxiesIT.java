@@ -11,7 +11,7 @@ import io.nodemesh.config.tunnel.TunnelPod;
 import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.NodeProxy;
 import io.nodemesh.proxy.ProxyOptions;
-import io.nodemesh.testkit.ForgingClient;
+import io.nodemesh.testkit.Callers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -119,7 +119,7 @@ class TwoProxiesIT {
 
   /** One HTTP/1.1 request from {@code from}, on a connection of its own. */
   private String get(String from, String path) throws IOException {
-    return ForgingClient.get(from, "127.0.0.2", listenerPort, path);
+    return Callers.get(from, "127.0.0.2", listenerPort, path);
   }
 
   @Test
