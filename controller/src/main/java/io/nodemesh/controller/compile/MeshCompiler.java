@@ -4,11 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.nodemesh.config.AccessConfig;
-import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.Identities;
 import io.nodemesh.config.ListenerAccess;
 import io.nodemesh.config.ListenerConfig;
@@ -18,9 +14,8 @@ import io.nodemesh.controller.access.AccessCompiler;
 import io.nodemesh.controller.common.IpLiteral;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
-import io.nodemesh.controller.compile.CompileRules.ServiceFacts;
-import io.nodemesh.controller.compile.CompileRules.ServiceListeners;
-import io.nodemesh.controller.compile.CompileRules.SplitPlan;
+import io.nodemesh.controller.compile.Listeners.ServiceListeners;
+import io.nodemesh.controller.compile.SplitPlans.SplitPlan;
 import io.nodemesh.controller.gamma.GammaRoutes;
 import io.nodemesh.controller.gamma.RouteStatus;
 import io.nodemesh.controller.topology.Topology;
@@ -31,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +35,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Compiles a {@link Topology} into the {@link MeshConfig} every proxy applies. The same topology,
@@ -49,6 +46,13 @@ import java.util.TreeSet;
  * <p>The compiler is incremental: an instance keeps what its previous compilation computed, so that
  * the next one recomputes only what depends on objects that changed (issue 7: a one-object change
  * at 10,000 Services within 50 ms). A fresh instance compiles from scratch.
+ *
+ * <p>One compilation, in {@link #compile}: source topology → what changed ({@link TopologyDelta}) →
+ * each meshed Service's facts ({@link ServiceFacts}) → proxy ports ({@link PortAllocation}) → split
+ * plans ({@link SplitPlans}; GAMMA routes take precedence, {@link GammaPrecedence}) → endpoints
+ * ({@link Endpoints}) and listeners ({@link Listeners}) → access ({@link AccessCompiler}, ACL mode)
+ * → {@link CompileResult}. This class holds the state and decides what to recompute; the rules live
+ * in those classes and never call back here.
  *
  * <p>Sources replace a changed object and never modify one, so the compiler finds what changed by
  * object identity ({@link TopologyDelta}) and recomputes: the facts of changed Services (protocol,
@@ -129,9 +133,7 @@ public final class MeshCompiler {
    * @param namespace its Namespace object, or null when the source has none
    */
   public static boolean meshedNamespace(String name, Namespace namespace, String meshNamespace) {
-    return !name.equals(meshNamespace)
-        && !name.equals("kube-system")
-        && !CompileRules.ignored(namespace);
+    return ServiceFacts.meshedNamespace(name, namespace, meshNamespace);
   }
 
   /** The GAMMA routes' conditions as of the last compilation, for the leader to write. */
@@ -171,34 +173,18 @@ public final class MeshCompiler {
     if (topology == null) {
       reset();
     }
+    // source topology -> what changed since the previous compilation
     Topology before = topology == null ? EMPTY : topology;
     TopologyDelta delta = TopologyDelta.between(before, t);
+    // The Services whose listeners must be rebuilt.
     Set<String> dirty = new HashSet<>(delta.slices());
+    // -> service facts (ServiceFacts): protocol, policy and ports of each meshed Service
     Set<PortKey> gone = new HashSet<>();
     Set<PortKey> added = new HashSet<>();
     boolean meshedChanged = updateFacts(t, delta, dirty, gone, added);
-
-    PortAllocation.Result allocated;
-    PortAllocation allocatedBefore = allocation == null ? PortAllocation.empty() : allocation;
-    if (allocation != null && allocationIn == allocation) {
-      allocated = allocation.reallocate(gone, added, exhausted, s.ranges());
-      // Kept keys keep their port; only these can have a new one (or none).
-      for (Set<PortKey> keys : List.of(gone, added, exhausted)) {
-        keys.forEach(k -> dirty.add(Topology.key(k.namespace(), k.service())));
-      }
-    } else {
-      Set<PortKey> wanted = new HashSet<>();
-      facts.values().forEach(f -> wanted.addAll(f.wanted().keySet()));
-      allocated = allocationIn.allocate(wanted, s.ranges());
-      for (PortKey k : wanted) {
-        if (!Objects.equals(allocatedBefore.portOf(k), allocated.allocation().portOf(k))) {
-          dirty.add(Topology.key(k.namespace(), k.service()));
-        }
-      }
-    }
-    allocation = allocated.allocation();
-    exhausted = allocated.exhausted();
-
+    // -> proxy ports (PortAllocation)
+    allocatePorts(allocationIn, gone, added, dirty);
+    // -> split plans (SplitPlans, and GAMMA routes overriding them: GammaPrecedence)
     if (meshedChanged
         || !delta.services().isEmpty()
         || delta.trafficSplits()
@@ -208,6 +194,7 @@ public final class MeshCompiler {
       // otherSmi: a split may select traffic by a TCPRoute's or UDPRoute's ports.
       replan(t, dirty);
     }
+    // -> endpoints (Endpoints) -> listeners (Listeners), for the dirty Services only
     for (Set<String> changed : List.of(delta.services(), delta.slices())) {
       for (String key : changed) {
         dirty.addAll(rootsByBackend.getOrDefault(key, Set.of()));
@@ -220,28 +207,53 @@ public final class MeshCompiler {
     }
     if (delta.httpRouteGroups() || delta.otherSmi()) {
       List<Problem> problems = new ArrayList<>();
-      CompileRules.validateOthers(t, otherValidations::of, problems);
+      validateOthers(t, otherValidations::of, problems);
       otherValidations.finish();
       otherProblems = List.copyOf(problems);
     }
-
+    // -> access (AccessCompiler, ACL mode) -> result
     List<ListenerConfig> list = new ArrayList<>(listeners.values());
     List<Problem> problems = new ArrayList<>(t.sourceProblems());
     factProblems.values().forEach(problems::addAll);
-    exhausted.forEach(k -> problems.add(CompileRules.exhausted(k, s)));
+    exhausted.forEach(k -> problems.add(PortAllocation.exhaustedProblem(k, s)));
     problems.addAll(splitProblems);
     listenerProblems.values().forEach(problems::addAll);
     problems.addAll(otherProblems);
     AccessConfig access =
         s.acl() ? access(t, delta, changedPodIps, problems) : AccessConfig.disabled();
     MeshConfig config =
-        new MeshConfig(
-            CompileRules.version(previous, list, access, s, nowMillis),
-            s.meshDomain(),
-            list,
-            access);
+        new MeshConfig(version(previous, list, access, s, nowMillis), s.meshDomain(), list, access);
     topology = t;
-    return new CompileResult(config, CompileRules.dedupe(problems), allocation);
+    return new CompileResult(config, dedupe(problems), allocation);
+  }
+
+  /**
+   * Allocates proxy ports: only for the ports that came or went when {@code allocationIn} is the
+   * allocation this compiler produced last, else for every wanted port. Marks the Services whose
+   * proxy ports may have changed.
+   */
+  private void allocatePorts(
+      PortAllocation allocationIn, Set<PortKey> gone, Set<PortKey> added, Set<String> dirty) {
+    PortAllocation.Result allocated;
+    PortAllocation allocatedBefore = allocation == null ? PortAllocation.empty() : allocation;
+    if (allocation != null && allocationIn == allocation) {
+      allocated = allocation.reallocate(gone, added, exhausted, settings.ranges());
+      // Kept keys keep their port; only these can have a new one (or none).
+      for (Set<PortKey> keys : List.of(gone, added, exhausted)) {
+        keys.forEach(k -> dirty.add(Topology.key(k.namespace(), k.service())));
+      }
+    } else {
+      Set<PortKey> wanted = new HashSet<>();
+      facts.values().forEach(f -> wanted.addAll(f.wanted().keySet()));
+      allocated = allocationIn.allocate(wanted, settings.ranges());
+      for (PortKey k : wanted) {
+        if (!Objects.equals(allocatedBefore.portOf(k), allocated.allocation().portOf(k))) {
+          dirty.add(Topology.key(k.namespace(), k.service()));
+        }
+      }
+    }
+    allocation = allocated.allocation();
+    exhausted = allocated.exhausted();
   }
 
   /**
@@ -266,7 +278,7 @@ public final class MeshCompiler {
               && ObjectFailure.guard(
                   svc,
                   () ->
-                      CompileRules.meshed(
+                      ServiceFacts.meshed(
                           svc, t.namespaces().get(svc.getMetadata().getNamespace()), settings),
                   () -> true,
                   failed);
@@ -279,7 +291,7 @@ public final class MeshCompiler {
               ? null
               : failed.isEmpty()
                   ? ObjectFailure.guard(
-                      svc, () -> CompileRules.facts(svc, settings), () -> null, failed)
+                      svc, () -> ServiceFacts.read(svc, settings), () -> null, failed)
                   : null;
       if (meshed && now == null) {
         now = new ServiceFacts(svc, ServicePolicy.defaults(), Map.of(), List.copyOf(failed));
@@ -308,7 +320,7 @@ public final class MeshCompiler {
   private void replan(Topology t, Set<String> dirty) {
     List<Problem> problems = new ArrayList<>();
     Map<String, SplitPlan> next =
-        CompileRules.planSplits(t, facts::containsKey, splitValidations::of, problems);
+        SplitPlans.plan(t, facts::containsKey, splitValidations::of, problems);
     splitValidations.finish();
     GammaRoutes.Plan nextGamma = GammaRoutes.plan(t, facts::containsKey);
     problems.addAll(nextGamma.problems());
@@ -367,7 +379,7 @@ public final class MeshCompiler {
             f.service(),
             () ->
                 GammaPrecedence.applied(
-                    CompileRules.listeners(f, allocation, plans.get(key), t, endpoints),
+                    Listeners.build(f, allocation, plans.get(key), t, endpoints),
                     gamma.byService().get(key),
                     t,
                     (ns, svc, sp, out) -> endpoints.of(t, ns, svc, sp, out)),
@@ -471,7 +483,7 @@ public final class MeshCompiler {
       Topology before, Topology t, TopologyDelta delta, Set<String> dirty) {
     if (podAddresses == null) {
       podAddresses = PodAddresses.of(t.podsByIp());
-      endpoints.pods = podAddresses;
+      endpoints.pods(podAddresses);
       return Set.of();
     }
     if (!delta.pods()) {
@@ -556,94 +568,6 @@ public final class MeshCompiler {
   }
 
   /**
-   * The endpoint lists of each Service port, reused while the Service's EndpointSlices are the very
-   * same objects: a split's backends are shared by several listeners, and a rebuilt listener
-   * usually has unchanged endpoints.
-   */
-  static final class Endpoints {
-    private record Entry(
-        List<EndpointSlice> slices, List<EndpointConfig> endpoints, List<Problem> problems) {}
-
-    // Service namespace/name -> Service port name -> entry.
-    private final Map<String, Map<String, Entry>> byService = new HashMap<>();
-    // ACL mode: the live pods (null when off), and which Services' slices name which canonical
-    // address, so that a pod change recomputes exactly the endpoint lists that can change.
-    private PodAddresses pods;
-    private final Map<String, Set<String>> servicesByAddress = new HashMap<>();
-    private final Map<String, Set<String>> addressesByService = new HashMap<>();
-
-    /**
-     * The endpoints of a Service port; what is wrong with its slices goes to {@code problems}, on
-     * every call, so a reused list still reports its slices' problems.
-     */
-    List<EndpointConfig> of(
-        Topology t, String namespace, String service, ServicePort sp, List<Problem> problems) {
-      List<EndpointSlice> slices = t.slices(namespace, service);
-      Map<String, Entry> ports =
-          byService.computeIfAbsent(Topology.key(namespace, service), k -> new HashMap<>());
-      String port = Objects.requireNonNullElse(sp.getName(), "");
-      Entry e = ports.get(port);
-      if (e == null || !TopologyDelta.sameObjects(e.slices(), slices)) {
-        List<Problem> found = new ArrayList<>();
-        e =
-            new Entry(
-                slices,
-                CompileRules.endpoints(t, namespace, service, sp, pods, found),
-                List.copyOf(found));
-        ports.put(port, e);
-        if (pods != null) {
-          index(Topology.key(namespace, service), slices);
-        }
-      }
-      problems.addAll(e.problems());
-      return e.endpoints();
-    }
-
-    /** The Services whose slices name a canonical address. */
-    Set<String> servicesAt(String canonical) {
-      Set<String> keys = canonical == null ? null : servicesByAddress.get(canonical);
-      return keys == null ? Set.of() : Set.copyOf(keys);
-    }
-
-    private void index(String serviceKey, List<EndpointSlice> slices) {
-      Set<String> addresses = addressesByService.computeIfAbsent(serviceKey, k -> new HashSet<>());
-      for (EndpointSlice slice : slices) {
-        List<Endpoint> eps = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
-        for (Endpoint ep : eps) {
-          if (ep == null || ep.getAddresses() == null) {
-            continue;
-          }
-          for (String ip : ep.getAddresses()) {
-            String c = IpLiteral.canonical(ip);
-            if (c != null && addresses.add(c)) {
-              servicesByAddress.computeIfAbsent(c, k -> new HashSet<>()).add(serviceKey);
-            }
-          }
-        }
-      }
-    }
-
-    void forget(String serviceKey) {
-      byService.remove(serviceKey);
-      Set<String> addresses = addressesByService.remove(serviceKey);
-      for (String c : addresses == null ? Set.<String>of() : addresses) {
-        Set<String> keys = servicesByAddress.get(c);
-        keys.remove(serviceKey);
-        if (keys.isEmpty()) {
-          servicesByAddress.remove(c);
-        }
-      }
-    }
-
-    void clear() {
-      byService.clear();
-      servicesByAddress.clear();
-      addressesByService.clear();
-      pods = null;
-    }
-  }
-
-  /**
    * {@link SmiValidator#validate} results by object identity, kept from one pass to the next; what
    * a pass did not ask for is dropped.
    */
@@ -678,6 +602,44 @@ public final class MeshCompiler {
     void clear() {
       previous.clear();
       current.clear();
+    }
+  }
+
+  /**
+   * The version of a compiled config: the previous one when nothing a proxy sees changed, else
+   * wall-clock based so that replicas (and a restarted controller) produce versions a proxy can
+   * compare: a proxy that switches replicas must not see the version go back. previous + 1 keeps it
+   * strictly increasing when the clock steps back or two changes share a millisecond.
+   */
+  private static long version(
+      MeshConfig previous,
+      List<ListenerConfig> listeners,
+      AccessConfig access,
+      CompileSettings settings,
+      long nowMillis) {
+    if (previous != null
+        && previous.listeners().equals(listeners)
+        && previous.access().equals(access)
+        && previous.meshDomain().equals(settings.meshDomain())) {
+      return previous.version();
+    }
+    return Math.max(previous == null ? 1 : previous.version() + 1, nowMillis);
+  }
+
+  private static List<Problem> dedupe(List<Problem> problems) {
+    return List.copyOf(new LinkedHashSet<>(problems));
+  }
+
+  /** SMI kinds not compiled into routes yet are still validated, so users see their mistakes. */
+  private static void validateOthers(
+      Topology t, Function<HasMetadata, List<SmiProblem>> validate, List<Problem> problems) {
+    List<HasMetadata> others = new ArrayList<>();
+    others.addAll(t.httpRouteGroups().values());
+    others.addAll(t.tcpRoutes().values());
+    others.addAll(t.udpRoutes().values());
+    others.addAll(t.trafficTargets().values());
+    for (HasMetadata o : others) {
+      validate.apply(o).forEach(p -> problems.add(Problem.of(p)));
     }
   }
 }
