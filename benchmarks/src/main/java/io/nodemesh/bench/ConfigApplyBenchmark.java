@@ -8,7 +8,6 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.MeshCompiler;
 import io.nodemesh.controller.compile.PortAllocation;
@@ -52,7 +51,7 @@ public class ConfigApplyBenchmark {
   private byte[] deltaJson;
   private ProxyMetrics metrics;
   private int generation;
-  private CompileMemo memo;
+  private MeshCompiler memo;
   private ResilienceRegistry registry;
   private RoutingTable applied;
 
@@ -69,7 +68,7 @@ public class ConfigApplyBenchmark {
         sliceIndex = i;
       }
     }
-    memo = CompileMemo.create();
+    memo = new MeshCompiler(SyntheticCluster.settings());
     previous = compile(null, PortAllocation.empty());
     compile(previous.config(), previous.allocation(), memo);
     config = SyntheticMesh.config(1, services, 10, true);
@@ -104,13 +103,12 @@ public class ConfigApplyBenchmark {
   }
 
   private CompileResult compile(MeshConfig prior, PortAllocation allocation) {
-    return compile(prior, allocation, CompileMemo.create());
+    return compile(prior, allocation, new MeshCompiler(SyntheticCluster.settings()));
   }
 
-  private CompileResult compile(MeshConfig prior, PortAllocation allocation, CompileMemo m) {
+  private CompileResult compile(MeshConfig prior, PortAllocation allocation, MeshCompiler m) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
-    return MeshCompiler.compile(
-        t, SyntheticCluster.settings(), allocation, prior, System.currentTimeMillis(), m);
+    return m.compile(t, allocation, prior, System.currentTimeMillis());
   }
 
   /** Controller: everything from scratch (start-up, or a leader change). */

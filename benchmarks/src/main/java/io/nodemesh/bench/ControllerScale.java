@@ -9,7 +9,6 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigDelta;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.controller.api.ConfigApi;
-import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -349,13 +348,12 @@ public final class ControllerScale {
    */
   private static final class Incremental {
     private final TopologyIndexer indexer = new TopologyIndexer();
-    private final CompileMemo memo = CompileMemo.create();
-    private final CompileSettings settings;
+    private final MeshCompiler memo;
     private SourceSnapshot source;
 
     Incremental(List<HasMetadata> objects, CompileSettings settings) {
       this.source = SourceSnapshot.of(objects);
-      this.settings = settings;
+      this.memo = new MeshCompiler(settings);
     }
 
     /** Applies an added or replaced object (or none) and compiles. */
@@ -411,13 +409,8 @@ public final class ControllerScale {
             default -> throw new IllegalArgumentException("not measured: " + changed.getKind());
           };
       Topology t = indexer.next(source, List.of());
-      return MeshCompiler.compile(
-          t,
-          settings,
-          previous.allocation(),
-          previous.config(),
-          previous.config().version() + 1,
-          memo);
+      return memo.compile(
+          t, previous.allocation(), previous.config(), previous.config().version() + 1);
     }
   }
 
@@ -444,8 +437,8 @@ public final class ControllerScale {
       MeshConfig previous,
       PortAllocation allocation) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
-    return MeshCompiler.compile(
-        t, settings, allocation, previous, previous == null ? 1 : previous.version() + 1);
+    return new MeshCompiler(settings)
+        .compile(t, allocation, previous, previous == null ? 1 : previous.version() + 1);
   }
 
   private record Timed<T>(T value, double millis, double cpuMillis) {}

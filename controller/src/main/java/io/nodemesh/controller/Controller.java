@@ -35,7 +35,6 @@ import io.nodemesh.controller.api.UiPage;
 import io.nodemesh.controller.api.ViewerAuth;
 import io.nodemesh.controller.common.ObjectFailure;
 import io.nodemesh.controller.common.Problem;
-import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -93,6 +92,8 @@ public final class Controller implements AutoCloseable {
   private final ControllerOptions options;
   private final ClusterSource source;
   private final CompileSettings settings;
+  // Owned by the compiling thread; routeStatuses() may be read from the leader's writer.
+  private final MeshCompiler meshCompiler;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConfigHub hub = new ConfigHub(MeshConfig.empty());
@@ -138,7 +139,6 @@ public final class Controller implements AutoCloseable {
   // Touched only by the compile thread.
   private PortAllocation allocation = PortAllocation.empty();
   private final TopologyIndexer topologies = new TopologyIndexer();
-  private final CompileMemo compileMemo = CompileMemo.create();
   // Leader only, cluster mode only: the GAMMA routes' status.parents (docs/gateway-api.md).
   private final RouteStatusWriter routeStatus;
   private volatile Topology lastTopology;
@@ -174,6 +174,7 @@ public final class Controller implements AutoCloseable {
     this.options = Objects.requireNonNull(options, "options");
     this.source = Objects.requireNonNull(source, "source");
     this.settings = options.compileSettings();
+    this.meshCompiler = new MeshCompiler(settings);
     this.compileTimer =
         Timer.builder("nodemesh.controller.compile.duration")
             .description("time to compile the topology into a config")
@@ -558,8 +559,7 @@ public final class Controller implements AutoCloseable {
     }
     MeshConfig previous = hub.current().version() == 0 ? null : hub.current();
     CompileResult result =
-        MeshCompiler.compile(
-            topology, settings, base, previous, System.currentTimeMillis(), compileMemo);
+        meshCompiler.compile(topology, base, previous, System.currentTimeMillis());
     // Read before the settings: tunnel() and noTunnel() write the settings first.
     boolean known = tunnelKnown;
     TunnelSettings tunnelSettings = this.tunnelSettings;
@@ -624,7 +624,7 @@ public final class Controller implements AutoCloseable {
     reporter.report(problems());
     Topology t = lastTopology;
     if (routeStatus != null && gate.isLeader() && t != null) {
-      routeStatus.write(t, compileMemo.routeStatuses());
+      routeStatus.write(t, meshCompiler.routeStatuses());
     }
   }
 

@@ -13,7 +13,6 @@ import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.common.PortRange;
 import io.nodemesh.controller.common.Problem;
-import io.nodemesh.controller.compile.CompileMemo;
 import io.nodemesh.controller.compile.CompileResult;
 import io.nodemesh.controller.compile.CompileSettings;
 import io.nodemesh.controller.compile.MeshCompiler;
@@ -100,20 +99,13 @@ class ClusterInputPropertyTest {
     CompileSettings settings = settings(rnd);
     SourceSnapshot snapshot = SourceSnapshot.of(cluster.objects());
     Topology topology = Topology.from(snapshot, List.of());
-    CompileMemo memo = CompileMemo.create();
+    MeshCompiler memo = new MeshCompiler(settings);
 
-    CompileResult first =
-        MeshCompiler.compile(topology, settings, PortAllocation.empty(), null, 1_000, memo);
+    CompileResult first = memo.compile(topology, PortAllocation.empty(), null, 1_000);
     // The controller's next compile of an unchanged cluster: from the previous allocation and
     // config, with the compile memo warm. Same config, same version, same problems.
     CompileResult second =
-        MeshCompiler.compile(
-            Topology.from(snapshot, List.of()),
-            settings,
-            first.allocation(),
-            first.config(),
-            2_000,
-            memo);
+        memo.compile(Topology.from(snapshot, List.of()), first.allocation(), first.config(), 2_000);
     assertThat(second.config()).isEqualTo(first.config());
     assertThat(second.problems()).containsExactlyInAnyOrderElementsOf(first.problems());
 
@@ -190,10 +182,9 @@ class ClusterInputPropertyTest {
       changed.add(other.objects().get(rnd.nextInt(other.objects().size())));
     }
     Topology next = Topology.from(SourceSnapshot.of(changed), List.of());
-    CompileResult incremental =
-        MeshCompiler.compile(next, settings, second.allocation(), second.config(), 3_000, memo);
+    CompileResult incremental = memo.compile(next, second.allocation(), second.config(), 3_000);
     CompileResult fresh =
-        MeshCompiler.compile(next, settings, second.allocation(), second.config(), 3_000);
+        new MeshCompiler(settings).compile(next, second.allocation(), second.config(), 3_000);
     assertThat(incremental.config()).as("incremental config").isEqualTo(fresh.config());
     assertThat(incremental.problems())
         .as("incremental problems")
@@ -294,8 +285,8 @@ class ClusterInputPropertyTest {
       await().atMost(Duration.ofSeconds(10)).until(source::hasSynced);
       Topology topology = Topology.from(source.snapshot(), source.problems());
       CompileResult r =
-          MeshCompiler.compile(
-              topology, settings(new Random(1)), PortAllocation.empty(), null, 1_000);
+          new MeshCompiler(settings(new Random(1)))
+              .compile(topology, PortAllocation.empty(), null, 1_000);
       List<String> problems = r.problems().stream().map(Problem::toString).toList();
 
       assertThat(r.config().listeners()).extracting(ListenerConfig::key).contains("shop/web:80");

@@ -2,6 +2,8 @@ package io.nodemesh.controller.compile;
 
 import io.nodemesh.config.Protocol;
 import io.nodemesh.controller.common.PortRange;
+import io.nodemesh.controller.common.Problem;
+import io.nodemesh.controller.common.ProblemReason;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -173,5 +175,22 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
           }
         });
     return new PortAllocation(merged);
+  }
+
+  /** The problem of a wanted port that found no free proxy port. */
+  static Problem exhaustedProblem(PortKey key, CompileSettings settings) {
+    return new Problem(
+        "Service",
+        key.namespace(),
+        key.service(),
+        "spec.ports[port=" + key.port() + "]",
+        "no free proxy port left in the "
+            + key.protocol().wireName()
+            + " range "
+            + settings.ranges().get(PortAllocation.rangeOf(key.protocol()))
+            + "; port "
+            + key.port()
+            + " is not meshed",
+        ProblemReason.PORTS_EXHAUSTED);
   }
 }

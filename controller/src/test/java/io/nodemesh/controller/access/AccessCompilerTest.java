@@ -137,7 +137,7 @@ class AccessCompilerTest {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
     CompileSettings s =
         new CompileSettings(ACL.meshNamespace(), ACL.meshDomain(), ACL.ranges(), true, type);
-    return MeshCompiler.compile(t, s, PortAllocation.empty(), null, 1);
+    return new MeshCompiler(s).compile(t, PortAllocation.empty(), null, 1);
   }
 
   static AccessDecision decide(
@@ -297,7 +297,7 @@ class AccessCompilerTest {
     CompileResult before = compile(w);
     w.add(target("web-to-api", "api", List.of("default/web"), httpRule("api-routes")));
     Topology t = Topology.from(SourceSnapshot.of(w), List.of());
-    CompileResult after = MeshCompiler.compile(t, ACL, before.allocation(), before.config(), 1);
+    CompileResult after = new MeshCompiler(ACL).compile(t, before.allocation(), before.config(), 1);
     assertThat(after.config().version()).isGreaterThan(before.config().version());
     assertThat(after.config().access().listeners())
         .flatMap(ListenerAccess::grants)
@@ -305,7 +305,8 @@ class AccessCompilerTest {
         .containsOnly("shop/web-to-api");
     CompileSettings off = new CompileSettings(ACL.meshNamespace(), ACL.meshDomain(), ACL.ranges());
     assertThat(
-            MeshCompiler.compile(t, off, PortAllocation.empty(), null, 1)
+            new MeshCompiler(off)
+                .compile(t, PortAllocation.empty(), null, 1)
                 .config()
                 .access()
                 .enabled())

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class ExplainerTest {
   private static MeshConfig config(boolean acl, List<HasMetadata> objects) {
     Topology t = Topology.from(SourceSnapshot.of(objects), List.of());
-    return MeshCompiler.compile(t, TestSettings.settings(acl), PortAllocation.empty(), null, 1)
+    return new MeshCompiler(TestSettings.settings(acl))
+        .compile(t, PortAllocation.empty(), null, 1)
         .config();
   }
 

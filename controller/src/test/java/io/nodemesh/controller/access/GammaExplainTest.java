@@ -40,7 +40,8 @@ class GammaExplainTest {
     List<HasMetadata> w = world();
     Topology t = Topology.from(SourceSnapshot.of(w), List.of());
     MeshConfig c =
-        MeshCompiler.compile(t, TestSettings.settings(false), PortAllocation.empty(), null, 1)
+        new MeshCompiler(TestSettings.settings(false))
+            .compile(t, PortAllocation.empty(), null, 1)
             .config();
     return Explainer.explain(
         c, (ns, name) -> (Pod) null, "10.0.0.2", "api.shop.mesh", "GET", path, headers);

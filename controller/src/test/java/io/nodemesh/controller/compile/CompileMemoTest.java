@@ -17,17 +17,15 @@ import org.junit.jupiter.api.Test;
 /** What the memo reuses; {@code IncrementalCompileTest} checks that results stay right. */
 class CompileMemoTest {
   private final TopologyIndexer indexer = new TopologyIndexer();
-  private final CompileMemo memo = CompileMemo.create();
+  private final MeshCompiler memo = new MeshCompiler(MeshCompilerTest.SETTINGS);
 
   private CompileResult compile(List<HasMetadata> objects, CompileResult previous) {
     Topology t = indexer.next(SourceSnapshot.of(objects), List.of());
-    return MeshCompiler.compile(
+    return memo.compile(
         t,
-        MeshCompilerTest.SETTINGS,
         previous == null ? PortAllocation.empty() : previous.allocation(),
         previous == null ? null : previous.config(),
-        MeshCompilerTest.NOW,
-        memo);
+        MeshCompilerTest.NOW);
   }
 
   private static ListenerConfig listener(CompileResult r, String svc) {

@@ -92,8 +92,8 @@ class GammaCompileTest {
     List<HasMetadata> all = new ArrayList<>(world());
     all.addAll(List.of(extra));
     Topology t = Topology.from(SourceSnapshot.of(all), List.of());
-    CompileMemo memo = CompileMemo.create();
-    CompileResult r = MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), null, NOW, memo);
+    MeshCompiler memo = new MeshCompiler(SETTINGS);
+    CompileResult r = memo.compile(t, PortAllocation.empty(), null, NOW);
     return new Compiled(r, memo.routeStatuses());
   }
 

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The incremental compiler ({@link CompileMemo}, fed by a {@link TopologyIndexer}) against a
+ * The incremental compiler ({@link MeshCompiler}, fed by a {@link TopologyIndexer}) against a
  * compilation from scratch: random sequences of changes to a small cluster (Services, their
  * EndpointSlices, Namespaces, TrafficSplits, HTTPRouteGroups, TCPRoutes, TrafficTargets, Pods), and
  * after every step the two results must be equal: the config (same previous config and clock, so
@@ -66,7 +66,7 @@ class IncrementalCompileTest {
     for (int i = 0; i < 30; i++) {
       cluster.change();
     }
-    CompileMemo memo = CompileMemo.create();
+    MeshCompiler memo = new MeshCompiler(settings);
     TopologyIndexer indexer = new TopologyIndexer();
     CompileResult last = null;
     for (int step = 0; step < 150; step++) {
@@ -88,10 +88,9 @@ class IncrementalCompileTest {
       }
       MeshConfig previous = last == null ? null : last.config();
       long now = 1000 + step;
-      CompileResult incremental =
-          MeshCompiler.compile(indexed, settings, allocation, previous, now, memo);
+      CompileResult incremental = memo.compile(indexed, allocation, previous, now);
       CompileResult expected =
-          MeshCompiler.compile(fromScratch, settings, allocation, previous, now);
+          new MeshCompiler(settings).compile(fromScratch, allocation, previous, now);
 
       String where = "seed " + seed + " step " + step + " after " + done;
       assertThat(incremental.config()).as(where).isEqualTo(expected.config());

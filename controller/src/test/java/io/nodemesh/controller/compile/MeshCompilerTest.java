@@ -42,7 +42,7 @@ class MeshCompilerTest {
 
   static CompileResult compile(MeshConfig previous, HasMetadata... objects) {
     Topology t = Topology.from(SourceSnapshot.of(List.of(objects)), List.of());
-    return MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), previous, NOW);
+    return new MeshCompiler(SETTINGS).compile(t, PortAllocation.empty(), previous, NOW);
   }
 
   static ListenerConfig listener(CompileResult r, String ns, String svc, int port) {
@@ -236,7 +236,7 @@ class MeshCompilerTest {
                     service("a", "dns", "53/UDP"),
                     annotate(service("a", "bad", "81"), "nodemesh.io/traffic-type", "grpc"))),
             List.of());
-    CompileResult r = MeshCompiler.compile(t, tcpByDefault, PortAllocation.empty(), null, NOW);
+    CompileResult r = new MeshCompiler(tcpByDefault).compile(t, PortAllocation.empty(), null, NOW);
 
     assertThat(listener(r, "a", "db", 5432).protocol()).isEqualTo(Protocol.TCP);
     assertThat(listener(r, "a", "web", 80).protocol()).isEqualTo(Protocol.HTTP);
@@ -525,11 +525,9 @@ class MeshCompilerTest {
                     service("shop", "other", "http:80"),
                     slice("shop", "web", "http", 8080, "bad-ip"))),
             List.of());
-    CompileMemo memo = CompileMemo.create();
-    CompileResult first =
-        MeshCompiler.compile(t, SETTINGS, PortAllocation.empty(), null, NOW, memo);
-    CompileResult second =
-        MeshCompiler.compile(t, SETTINGS, first.allocation(), first.config(), NOW + 1, memo);
+    MeshCompiler memo = new MeshCompiler(SETTINGS);
+    CompileResult first = memo.compile(t, PortAllocation.empty(), null, NOW);
+    CompileResult second = memo.compile(t, first.allocation(), first.config(), NOW + 1);
 
     assertThat(first.problems())
         .extracting(Problem::field)

@@ -146,6 +146,7 @@ class ProtocolSelectionTest {
     CompileSettings settings =
         new CompileSettings(base.meshNamespace(), base.meshDomain(), base.ranges(), false, type);
     Topology t = Topology.from(SourceSnapshot.of(List.of(s)), List.of());
-    return MeshCompiler.compile(t, settings, PortAllocation.empty(), null, MeshCompilerTest.NOW);
+    return new MeshCompiler(settings)
+        .compile(t, PortAllocation.empty(), null, MeshCompilerTest.NOW);
   }
 }
