@@ -154,10 +154,11 @@ class ClusterInputPropertyTest {
       assertThat(cluster.meshed())
           .as("listener %s of a meshed Service", l.key())
           .contains(l.namespace() + "/" + l.service());
-      assertThat(settings.ranges().get(l.protocol()).first())
+      assertThat(settings.ranges().get(PortAllocation.rangeOf(l.protocol())).first())
           .as("proxy port of %s in its range", l.key())
           .isLessThanOrEqualTo(l.proxyPort());
-      assertThat(settings.ranges().get(l.protocol()).last()).isGreaterThanOrEqualTo(l.proxyPort());
+      assertThat(settings.ranges().get(PortAllocation.rangeOf(l.protocol())).last())
+          .isGreaterThanOrEqualTo(l.proxyPort());
     }
 
     assertThat(config.listeners())

@@ -154,7 +154,7 @@ public record PortAllocation(SortedMap<PortKey, Integer> ports) {
    * The protocol whose port range a listener's proxy port comes from: an {@code auto} listener
    * serves HTTP first of all, so it shares the http range (and its free ports).
    */
-  static Protocol rangeOf(Protocol p) {
+  public static Protocol rangeOf(Protocol p) {
     return p == Protocol.AUTO ? Protocol.HTTP : p;
   }
 
