@@ -161,7 +161,8 @@ final class TwoNodes implements AutoCloseable {
   }
 
   /**
-   * Streams of {@code kind} ({@code tcp}, {@code http}) that {@code proxy} relayed as destination.
+   * Streams of {@code kind} ({@code tcp}, {@code http}, {@code h2c}) that {@code proxy} relayed as
+   * destination.
    */
   static double relayed(NodeProxy proxy, String host, String kind) throws Exception {
     return metric(proxy, host, "nodemesh_tunnel_streams_total", "kind=\"" + kind + "\"");
