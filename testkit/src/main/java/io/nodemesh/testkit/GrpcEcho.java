@@ -47,16 +47,35 @@ public final class GrpcEcho implements AutoCloseable {
   public static final Metadata.Key<String> REASON =
       Metadata.Key.of("x-reason", Metadata.ASCII_STRING_MARSHALLER);
 
+  /**
+   * Each call as the server saw it: {@code <client address> as <x-nodemesh-peer-identity>} (null
+   * when the field is absent).
+   */
+  public final java.util.Queue<String> callers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private static final Metadata.Key<String> PEER_IDENTITY =
+      Metadata.Key.of("x-nodemesh-peer-identity", Metadata.ASCII_STRING_MARSHALLER);
+
   private final Server server;
 
   /** Plain text HTTP/2 (h2c) when {@code tls} is null. */
   public GrpcEcho(SslContext tls) throws IOException {
     NettyServerBuilder b =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service());
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(io.grpc.ServerInterceptors.intercept(service(), this::record));
     if (tls != null) {
       b.sslContext(tls);
     }
     server = b.build().start();
+  }
+
+  private <Q, R> io.grpc.ServerCall.Listener<Q> record(
+      io.grpc.ServerCall<Q, R> call, Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+    if (call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR)
+        instanceof InetSocketAddress a) {
+      callers.add(a.getAddress().getHostAddress() + " as " + headers.get(PEER_IDENTITY));
+    }
+    return next.startCall(call, headers);
   }
 
   public int port() {

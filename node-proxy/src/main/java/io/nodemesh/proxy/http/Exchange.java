@@ -193,10 +193,11 @@ final class Exchange {
 
   /**
    * A stream through the node-to-node tunnel when the endpoint's pod is on another node, or null.
-   * Only plain-HTTP backends ride it for now: the destination speaks HTTP/1.1 to the pod; others go
-   * direct, or fail in a strict namespace (never plaintext there). An upgrade request goes on a
-   * CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade} (RFC 9113 §8.2.2), and after
-   * the {@code 101} the stream carries the upgraded connection.
+   * Plain-HTTP and h2c (gRPC) backends ride it, one tunnel stream per request, which the
+   * destination matches and sends on in the scheme its own table names (HTTP/1.1 or h2c); https
+   * backends go direct, or fail in a strict namespace (never plaintext there). An upgrade request
+   * goes on a CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade} (RFC 9113 §8.2.2),
+   * and after the {@code 101} the stream carries the upgraded connection.
    */
   private Future<Channel> viaRelay(Target endpoint) {
     UpstreamRelay relay = context.relay();
@@ -205,8 +206,8 @@ final class Exchange {
     }
     InetAddress client =
         down.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-    if (scheme != Scheme.HTTP) {
-      // h2c and https backends do not ride the tunnel yet: direct, except where strict forbids.
+    if (scheme == Scheme.HTTPS) {
+      // https backends do not ride the tunnel: direct, except where strict forbids.
       String refused = relay.refusesDirect(endpoint, client);
       return refused == null
           ? null

@@ -51,8 +51,8 @@ public interface UpstreamRelay {
   /**
    * Why {@code target} may not be dialled directly for a client at {@code source}: its namespace is
    * {@code strict} and its pod runs on another node. Asked for traffic the tunnel does not carry
-   * yet ({@code h2c} and {@code https} backends), which is then refused rather than sent in
-   * plaintext; null when a direct connection is allowed.
+   * ({@code https} backends), which is then refused rather than sent in plaintext; null when a
+   * direct connection is allowed.
    */
   String refusesDirect(Target target, InetAddress source);
 }

@@ -25,7 +25,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.Scheme;
 import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.RequestView;
 import io.nodemesh.config.http.PathCanonicalizer;
@@ -54,9 +56,12 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private final Transport transport;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Channel stream;
+  // Where the stream's messages go: the pod connection, or for h2c the one stream opened on it.
   private Channel pod;
+  private Channel podConnection;
   private boolean started;
   private boolean connect;
+  private boolean h2;
   private boolean podConnected;
   private boolean podEnded;
 
@@ -140,15 +145,19 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
       refuse(ctx, request, "access", HttpResponseStatus.FORBIDDEN, deny.message());
       return;
     }
-    metrics.relayed(connect ? "tcp" : "http");
+    // The scheme comes from this node's own table, never from the caller.
+    h2 = !connect && table.scheme(listener) == Scheme.H2C;
+    metrics.relayed(connect ? "tcp" : h2 ? "h2c" : "http");
     if (!connect) {
       TunnelHeaders.strip(request.headers());
       request
           .headers()
           .set(TunnelHeaders.PEER_IDENTITY, Spiffe.uri(tls.credentials().trustDomain(), peer));
       request.setProtocolVersion(HttpVersion.HTTP_1_1);
-      // One request per pod connection: the pod closes it after the response.
-      request.headers().set(HttpHeaderNames.CONNECTION, "close");
+      if (!h2) {
+        // One request per pod connection: the pod closes it after the response.
+        request.headers().set(HttpHeaderNames.CONNECTION, "close");
+      }
       pending.add(request);
     } else {
       ReferenceCountUtil.release(request);
@@ -165,6 +174,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    if (h2) {
+                      H2cToPod.prepare(ch);
+                      return;
+                    }
                     if (!connect) {
                       ch.pipeline().addLast("http", new HttpClientCodec());
                     }
@@ -172,31 +185,52 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
                   }
                 });
     ChannelFuture f = b.connect(relay.pod());
-    pod = f.channel();
+    podConnection = f.channel();
+    pod = podConnection;
     f.addListener(
         (ChannelFuture c) -> {
           if (!c.isSuccess()) {
-            drop();
-            if (stream.isActive()) {
-              stream
-                  .writeAndFlush(
-                      text(HttpResponseStatus.BAD_GATEWAY, "tunnel: pod refused the connection"))
-                  .addListener(ChannelFutureListener.CLOSE);
-            }
-            return;
+            podFailed("tunnel: pod refused the connection");
+          } else if (h2) {
+            H2cToPod.open(c.channel(), new PodSide())
+                .addListener(
+                    (Future<Channel> s) -> {
+                      if (s.isSuccess()) {
+                        pod = s.getNow();
+                        podReady();
+                      } else {
+                        podFailed("tunnel: no HTTP/2 stream to the pod");
+                      }
+                    });
+          } else {
+            podReady();
           }
-          podConnected = true;
-          if (connect) {
-            stream.writeAndFlush(
-                new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
-          }
-          Object m;
-          while ((m = pending.poll()) != null) {
-            pod.write(m);
-          }
-          pod.flush();
-          pod.read();
         });
+  }
+
+  private void podFailed(String message) {
+    drop();
+    if (podConnection != null) {
+      podConnection.close();
+    }
+    if (stream.isActive()) {
+      stream
+          .writeAndFlush(text(HttpResponseStatus.BAD_GATEWAY, message))
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void podReady() {
+    podConnected = true;
+    if (connect) {
+      stream.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+    }
+    Object m;
+    while ((m = pending.poll()) != null) {
+      pod.write(m);
+    }
+    pod.flush();
+    pod.read();
   }
 
   /** Stream to pod. */
@@ -328,8 +362,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     drop();
-    if (pod != null) {
-      pod.close();
+    if (podConnection != null) {
+      // For h2c this also resets the pod's stream: a caller's RST_STREAM (a cancelled gRPC call,
+      // a passed deadline) reaches the pod as a closed connection.
+      podConnection.close();
     }
   }
 

@@ -101,7 +101,7 @@ public final class TunnelClient implements UpstreamRelay {
                   + v.destination()
                   + " on node "
                   + v.node()
-                  + ": this backend's scheme does not ride the tunnel yet"
+                  + ": https backends do not ride the tunnel"
               : null;
     };
   }

@@ -6,6 +6,7 @@ import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.config.Scheme;
 import io.nodemesh.config.access.AccessPolicy;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
@@ -28,6 +29,7 @@ final class TunnelTable {
   private final TunnelConfig tunnel;
   private final AccessPolicy access;
   private final Map<String, Protocol> protocols = new HashMap<>();
+  private final Map<String, Scheme> schemes = new HashMap<>();
 
   /** listener key -> the {@code ip:port} authorities of its endpoints on this node. */
   private final Map<String, Set<String>> localTargets = new HashMap<>();
@@ -38,6 +40,7 @@ final class TunnelTable {
     this.access = AccessPolicy.compile(config.access());
     for (ListenerConfig l : config.listeners()) {
       protocols.put(l.key(), l.protocol());
+      schemes.put(l.key(), l.policy().scheme());
       Set<String> mine = new HashSet<>();
       // Gateway API rules' backends and mirrors too: a rule sends this listener's requests to
       // pods of other Services (issue 17).
@@ -69,6 +72,14 @@ final class TunnelTable {
 
   Protocol protocol(String listenerKey) {
     return protocols.get(listenerKey);
+  }
+
+  /**
+   * What this node's config says the listener's pods speak ({@code nodemesh.io/scheme}), or null
+   * for an unknown listener: the destination speaks it to the pod, whatever the caller sent.
+   */
+  Scheme scheme(String listenerKey) {
+    return schemes.get(listenerKey);
   }
 
   /**

@@ -109,13 +109,16 @@ class TcpTunnelIT {
     assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "tcp")).isZero();
   }
 
-  /** h2c does not ride the tunnel yet: in strict mode it is refused, never sent in plaintext. */
+  /** https backends do not ride the tunnel: in strict mode refused, never dialled directly. */
   @Test
-  void strictModeRefusesAnH2cBackendOnAnotherNodeRatherThanDialItInPlaintext() throws Exception {
+  void strictModeRefusesAnHttpsBackendOnAnotherNodeRatherThanDialItDirectly() throws Exception {
     nodes.apply(
         MtlsMode.STRICT,
         TwoNodes.db(
-            Protocol.HTTP, listenerPort, db.server.getLocalPort(), new ServicePolicy(Scheme.H2C)));
+            Protocol.HTTP,
+            listenerPort,
+            db.server.getLocalPort(),
+            new ServicePolicy(Scheme.HTTPS)));
     try (Socket s = connectFrom("127.0.0.21")) {
       s.getOutputStream()
           .write(
@@ -123,7 +126,7 @@ class TcpTunnelIT {
                   .getBytes(StandardCharsets.ISO_8859_1));
       assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
           .startsWith("HTTP/1.1 502")
-          .contains("does not ride the tunnel yet");
+          .contains("https backends do not ride the tunnel");
     }
     assertThat(db.accepted.get()).as("connections the pod accepted").isZero();
   }

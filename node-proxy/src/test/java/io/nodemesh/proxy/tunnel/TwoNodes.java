@@ -90,26 +90,37 @@ final class TwoNodes implements AutoCloseable {
 
   /** Applies one config, the same on both nodes, with {@code mode} for namespace {@code shop}. */
   void apply(MtlsMode mode, ListenerConfig... listeners) {
-    MeshConfig config =
-        new MeshConfig(
-            1,
-            "mesh",
-            List.of(listeners),
-            AccessConfig.disabled(),
-            new TunnelConfig(
-                MtlsMode.OFF,
-                Map.of("shop", mode),
-                TD,
-                proxies,
-                Map.of(
-                    "127.0.0.21", new TunnelPod("a", "shop/web"),
-                    "127.0.0.23", new TunnelPod("a", "shop/admin"),
-                    "127.0.0.41", new TunnelPod("b", "shop/api"),
-                    "127.0.0.1", new TunnelPod("b", "shop/db"))));
+    apply(mode, AccessConfig.disabled(), listeners);
+  }
+
+  /**
+   * As {@link #apply(MtlsMode, ListenerConfig...)}, with access control {@code accessOnB} on node b
+   * only: node a lets everything through, so what is refused is refused at the destination.
+   */
+  void apply(MtlsMode mode, AccessConfig accessOnB, ListenerConfig... listeners) {
+    MeshConfig config = config(mode, AccessConfig.disabled(), listeners);
     a.apply(config);
     if (!bStopped) {
-      b.apply(config);
+      b.apply(config(mode, accessOnB, listeners));
     }
+  }
+
+  private MeshConfig config(MtlsMode mode, AccessConfig access, ListenerConfig... listeners) {
+    return new MeshConfig(
+        1,
+        "mesh",
+        List.of(listeners),
+        access,
+        new TunnelConfig(
+            MtlsMode.OFF,
+            Map.of("shop", mode),
+            TD,
+            proxies,
+            Map.of(
+                "127.0.0.21", new TunnelPod("a", "shop/web"),
+                "127.0.0.23", new TunnelPod("a", "shop/admin"),
+                "127.0.0.41", new TunnelPod("b", "shop/api"),
+                "127.0.0.1", new TunnelPod("b", "shop/db"))));
   }
 
   /**
@@ -150,7 +161,8 @@ final class TwoNodes implements AutoCloseable {
   }
 
   /**
-   * Streams of {@code kind} ({@code tcp}, {@code http}) that {@code proxy} relayed as destination.
+   * Streams of {@code kind} ({@code tcp}, {@code http}, {@code h2c}) that {@code proxy} relayed as
+   * destination.
    */
   static double relayed(NodeProxy proxy, String host, String kind) throws Exception {
     return metric(proxy, host, "nodemesh_tunnel_streams_total", "kind=\"" + kind + "\"");
