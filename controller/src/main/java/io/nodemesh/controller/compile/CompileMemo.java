@@ -531,7 +531,10 @@ public final class CompileMemo {
    */
   static final class Endpoints {
     private record Entry(
-        List<EndpointSlice> slices, List<EndpointConfig> endpoints, List<Problem> problems) {}
+        List<EndpointSlice> slices,
+        ProxyProtocolPorts proxyProtocol,
+        List<EndpointConfig> endpoints,
+        List<Problem> problems) {}
 
     // Service namespace/name -> Service port name -> entry.
     private final Map<String, Map<String, Entry>> byService = new HashMap<>();
@@ -552,11 +555,16 @@ public final class CompileMemo {
           byService.computeIfAbsent(Topology.key(namespace, service), k -> new HashMap<>());
       String port = Objects.requireNonNullElse(sp.getName(), "");
       Entry e = ports.get(port);
-      if (e == null || !TopologyDelta.sameObjects(e.slices(), slices)) {
+      // The annotation marks endpoints too: a change to it alone recomputes the list.
+      ProxyProtocolPorts proxyProtocol = ProxyProtocolPorts.of(t.service(namespace, service), null);
+      if (e == null
+          || !TopologyDelta.sameObjects(e.slices(), slices)
+          || !e.proxyProtocol().equals(proxyProtocol)) {
         List<Problem> found = new ArrayList<>();
         e =
             new Entry(
                 slices,
+                proxyProtocol,
                 MeshCompiler.endpoints(t, namespace, service, sp, pods, found),
                 List.copyOf(found));
         ports.put(port, e);

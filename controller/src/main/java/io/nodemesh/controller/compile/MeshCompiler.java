@@ -121,6 +121,7 @@ public final class MeshCompiler {
     // Null when the Service says nothing: each port then declares its own protocol, if any.
     Protocol annotated = trafficType(svc, settings.defaultTrafficType(), problems);
     ServicePolicy policy = PolicyAnnotations.parse(svc, problems);
+    ProxyProtocolPorts.of(svc, problems);
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
     List<ServicePort> ports = svc.getSpec().getPorts();
     Set<Integer> seen = new HashSet<>();
@@ -346,6 +347,8 @@ public final class MeshCompiler {
       List<Problem> problems) {
     String portName = Objects.requireNonNullElse(sp.getName(), "");
     Map<String, EndpointConfig> out = new TreeMap<>();
+    // Its problems are reported once, by facts(); here a bad value just reads as off.
+    ProxyProtocolPorts proxyProtocol = ProxyProtocolPorts.of(t.service(namespace, service), null);
     for (EndpointSlice slice : t.slices(namespace, service)) {
       if ("FQDN".equals(slice.getAddressType())) {
         continue;
@@ -406,7 +409,14 @@ public final class MeshCompiler {
           boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
           boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
           EndpointConfig cfg =
-              new EndpointConfig(ip, port, ep.getNodeName(), ready, serving, terminating);
+              new EndpointConfig(
+                  ip,
+                  port,
+                  ep.getNodeName(),
+                  ready,
+                  serving,
+                  terminating,
+                  proxyProtocol.covers(port));
           out.putIfAbsent(cfg.authority(), cfg);
         }
       }
