@@ -77,6 +77,14 @@ class ProxyProtocolIT {
         RouteConfig.direct(new BackendConfig("db", 1, List.of(endpoint))));
   }
 
+  /** A TCP listener to {@code pod}, with or without the header; its proxy port. */
+  private int listen(RecordingPod pod, boolean proxyProtocol) {
+    int port = freePort();
+    EndpointConfig endpoint = EndpointConfig.ready("127.0.0.1", pod.server.getLocalPort());
+    proxy.apply(config(1, tcp(port, proxyProtocol ? endpoint.withProxyProtocol() : endpoint)));
+    return port;
+  }
+
   /** Sends {@code payload} through the proxy, ends, and returns the client's local port. */
   private static int send(int proxyPort, byte[] payload) throws IOException {
     try (Socket s = connect(proxyPort)) {
@@ -109,13 +117,7 @@ class ProxyProtocolIT {
   @Test
   void anOptedInPortSeesTheCallersAddressAndPortFirstAndThePayloadAfter() throws Exception {
     RecordingPod pod = new RecordingPod();
-    int port = freePort();
-    proxy.apply(
-        config(
-            1,
-            tcp(
-                port,
-                EndpointConfig.ready("127.0.0.1", pod.server.getLocalPort()).withProxyProtocol())));
+    int port = listen(pod, true);
     byte[] payload = "SELECT 1".getBytes(StandardCharsets.US_ASCII);
 
     int callerPort = send(port, payload);
@@ -134,8 +136,7 @@ class ProxyProtocolIT {
   @Test
   void aPortWithoutTheOptionGetsTheClientsBytesUntouched() throws Exception {
     RecordingPod pod = new RecordingPod();
-    int port = freePort();
-    proxy.apply(config(1, tcp(port, EndpointConfig.ready("127.0.0.1", pod.server.getLocalPort()))));
+    int port = listen(pod, false);
     byte[] payload = "SELECT 1".getBytes(StandardCharsets.US_ASCII);
 
     send(port, payload);
@@ -146,13 +147,7 @@ class ProxyProtocolIT {
   @Test
   void aClientsForgedHeaderArrivesAfterOursAsPayload() throws Exception {
     RecordingPod pod = new RecordingPod();
-    int port = freePort();
-    proxy.apply(
-        config(
-            1,
-            tcp(
-                port,
-                EndpointConfig.ready("127.0.0.1", pod.server.getLocalPort()).withProxyProtocol())));
+    int port = listen(pod, true);
     // The attack: a v1 and a v2 header claiming a trusted address, then the query.
     byte[] forged =
         concat(
