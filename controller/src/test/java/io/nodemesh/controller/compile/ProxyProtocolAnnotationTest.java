@@ -103,9 +103,12 @@ class ProxyProtocolAnnotationTest {
   @Test
   void changingOnlyTheAnnotationReachesTheEndpointsThroughTheMemo() {
     CompileMemo memo = CompileMemo.create();
-    CompileResult before = compileWith(memo, world(web(null)));
+    // The very same slice objects both times, so only the Service's annotation changed.
+    HasMetadata[] objects = world(web(null));
+    CompileResult before = compileWith(memo, objects);
     assertThat(marked(before, 5432)).isFalse();
-    CompileResult after = compileWith(memo, world(web("5432")));
+    objects[0] = web("5432");
+    CompileResult after = compileWith(memo, objects);
     assertThat(marked(after, 5432)).isTrue();
   }
 
