@@ -1,5 +1,6 @@
 package io.nodemesh.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -12,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param ready EndpointSlice condition {@code ready}
  * @param serving EndpointSlice condition {@code serving}
  * @param terminating EndpointSlice condition {@code terminating}
+ * @param proxyProtocol the pod's port asked for a PROXY protocol v2 header on each relayed TCP
+ *     connection (annotation {@code nodemesh.io/proxy-protocol}); left out of the JSON when false
  */
 public record EndpointConfig(
     String ip,
@@ -19,7 +22,8 @@ public record EndpointConfig(
     @Nullable String nodeName,
     boolean ready,
     boolean serving,
-    boolean terminating) {
+    boolean terminating,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean proxyProtocol) {
   public EndpointConfig {
     Objects.requireNonNull(ip, "endpoint ip");
     if (ip.isBlank()) {
@@ -29,6 +33,22 @@ public record EndpointConfig(
       throw new IllegalArgumentException(
           "endpoint " + ip + ": port " + port + " is not in 1..65535");
     }
+  }
+
+  /** An endpoint whose port takes no PROXY protocol header. */
+  public EndpointConfig(
+      String ip,
+      int port,
+      @Nullable String nodeName,
+      boolean ready,
+      boolean serving,
+      boolean terminating) {
+    this(ip, port, nodeName, ready, serving, terminating, false);
+  }
+
+  /** This endpoint with the PROXY protocol v2 header switched on. */
+  public EndpointConfig withProxyProtocol() {
+    return new EndpointConfig(ip, port, nodeName, ready, serving, terminating, true);
   }
 
   /** A ready, serving, non-terminating endpoint. */

@@ -16,7 +16,9 @@ class MeshConfigJsonTest {
         new BackendConfig(
             "echo-v2",
             10,
-            List.of(new EndpointConfig("fd00::2", 8080, "node-a", true, true, false)));
+            List.of(
+                new EndpointConfig("fd00::2", 8080, "node-a", true, true, false)
+                    .withProxyProtocol()));
     HttpMatch match = new HttpMatch("ab/canary", "/api", List.of("GET"), Map.of("x-canary", "yes"));
     RouteConfig route = new RouteConfig(root, List.of(root, v2), List.of(match), "shop/echo-split");
     return new MeshConfig(
@@ -35,6 +37,17 @@ class MeshConfigJsonTest {
     // A derived list (RouteConfig.allBackends) is not part of the wire contract.
     assertThat(json).doesNotContain("allBackends");
     assertThat(MeshConfigJson.read(json)).isEqualTo(config);
+  }
+
+  @Test
+  void proxyProtocolIsWrittenOnlyWhereOnAndReadsAsOffWhenAbsent() {
+    String json = MeshConfigJson.write(sample());
+    // One endpoint has it: exactly one key on the wire, the others stay as small as before.
+    assertThat(json.split("\"proxyProtocol\":true", -1)).hasSize(2);
+    assertThat(json).doesNotContain("\"proxyProtocol\":false");
+    MeshConfig read = MeshConfigJson.read(json.replace(",\"proxyProtocol\":true", ""));
+    assertThat(read.listeners().get(0).route().split().get(1).endpoints().get(0).proxyProtocol())
+        .isFalse();
   }
 
   @Test

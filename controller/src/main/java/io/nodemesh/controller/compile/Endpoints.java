@@ -30,7 +30,10 @@ final class Endpoints {
   private static final String SLICE = "EndpointSlice";
 
   private record Entry(
-      List<EndpointSlice> slices, List<EndpointConfig> endpoints, List<Problem> problems) {}
+      List<EndpointSlice> slices,
+      ProxyProtocolPorts proxyProtocol,
+      List<EndpointConfig> endpoints,
+      List<Problem> problems) {}
 
   // Service namespace/name -> Service port name -> entry.
   private final Map<String, Map<String, Entry>> byService = new HashMap<>();
@@ -51,9 +54,18 @@ final class Endpoints {
         byService.computeIfAbsent(Topology.key(namespace, service), k -> new HashMap<>());
     String port = Objects.requireNonNullElse(sp.getName(), "");
     Entry e = ports.get(port);
-    if (e == null || !TopologyDelta.sameObjects(e.slices(), slices)) {
+    // The annotation marks endpoints too: a change to it alone recomputes the list.
+    ProxyProtocolPorts proxyProtocol = ProxyProtocolPorts.of(t.service(namespace, service), null);
+    if (e == null
+        || !TopologyDelta.sameObjects(e.slices(), slices)
+        || !e.proxyProtocol().equals(proxyProtocol)) {
       List<Problem> found = new ArrayList<>();
-      e = new Entry(slices, read(t, namespace, service, sp, pods, found), List.copyOf(found));
+      e =
+          new Entry(
+              slices,
+              proxyProtocol,
+              read(t, namespace, service, sp, pods, found),
+              List.copyOf(found));
       ports.put(port, e);
       if (pods != null) {
         index(Topology.key(namespace, service), slices);
@@ -135,6 +147,8 @@ final class Endpoints {
       List<Problem> problems) {
     String portName = Objects.requireNonNullElse(sp.getName(), "");
     Map<String, EndpointConfig> out = new TreeMap<>();
+    // Its problems are reported once, with the Service's facts; here a bad value reads as off.
+    ProxyProtocolPorts proxyProtocol = ProxyProtocolPorts.of(t.service(namespace, service), null);
     for (EndpointSlice slice : t.slices(namespace, service)) {
       if ("FQDN".equals(slice.getAddressType())) {
         continue;
@@ -195,7 +209,14 @@ final class Endpoints {
           boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
           boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
           EndpointConfig cfg =
-              new EndpointConfig(ip, port, ep.getNodeName(), ready, serving, terminating);
+              new EndpointConfig(
+                  ip,
+                  port,
+                  ep.getNodeName(),
+                  ready,
+                  serving,
+                  terminating,
+                  proxyProtocol.covers(port));
           out.putIfAbsent(cfg.authority(), cfg);
         }
       }

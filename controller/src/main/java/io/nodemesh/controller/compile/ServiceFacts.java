@@ -38,6 +38,7 @@ record ServiceFacts(
     // Null when the Service says nothing: each port then declares its own protocol, if any.
     Protocol annotated = trafficType(svc, settings.defaultTrafficType(), problems);
     ServicePolicy policy = PolicyAnnotations.parse(svc, problems);
+    ProxyProtocolPorts.of(svc, problems);
     Map<PortKey, ServicePort> wanted = new LinkedHashMap<>();
     List<ServicePort> ports = svc.getSpec().getPorts();
     Set<Integer> seen = new HashSet<>();

@@ -11,11 +11,18 @@ import java.util.Objects;
  *
  * @param authority {@code ip:port} (IPv6 bracketed); also the upstream pool key
  * @param address the resolved socket address
+ * @param proxyProtocol a relayed TCP connection to it starts with a PROXY protocol v2 header
  */
-public record Target(String authority, InetSocketAddress address) implements ObservedEndpoint {
+public record Target(String authority, InetSocketAddress address, boolean proxyProtocol)
+    implements ObservedEndpoint {
   public Target {
     Objects.requireNonNull(authority, "target authority");
     Objects.requireNonNull(address, "target address");
+  }
+
+  /** A target whose port takes no PROXY protocol header. */
+  public Target(String authority, InetSocketAddress address) {
+    this(authority, address, false);
   }
 
   /**
@@ -30,7 +37,8 @@ public record Target(String authority, InetSocketAddress address) implements Obs
     try {
       return new Target(
           endpoint.authority(),
-          new InetSocketAddress(java.net.InetAddress.getByAddress(raw), endpoint.port()));
+          new InetSocketAddress(java.net.InetAddress.getByAddress(raw), endpoint.port()),
+          endpoint.proxyProtocol());
     } catch (java.net.UnknownHostException e) {
       throw new IllegalArgumentException(
           "endpoint " + endpoint.authority() + ": " + e.getMessage(), e);

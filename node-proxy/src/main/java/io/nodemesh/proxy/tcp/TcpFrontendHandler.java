@@ -21,6 +21,7 @@ import io.nodemesh.proxy.recheck.ConfigApplied;
 import io.nodemesh.proxy.recheck.Revocations;
 import io.nodemesh.proxy.resilience.Failure;
 import io.nodemesh.proxy.transport.IdleTimeout;
+import io.nodemesh.proxy.transport.ProxyHeader;
 import io.nodemesh.proxy.transport.Transport;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -238,6 +239,13 @@ final class TcpFrontendHandler extends RelayHandler {
     cf.addListener(
         (ChannelFuture f) -> {
           if (f.isSuccess()) {
+            if (target.proxyProtocol()) {
+              // Before the relay attaches, so the client's bytes (a forged header included) can
+              // only follow it, as payload.
+              outbound.writeAndFlush(
+                  ProxyHeader.v2(
+                      outbound.alloc(), inbound.remoteAddress(), target.address(), null));
+            }
             made.setSuccess(outbound);
           } else {
             made.setFailure(f.cause());
