@@ -66,6 +66,22 @@ final class CheckCommand implements Callable<Integer> {
               + " nodemesh-controller-tls).")
   Path controllerCa;
 
+  @Option(
+      names = "--probe-network-policy",
+      description =
+          "Also find out whether the cluster's CNI enforces NetworkPolicy, same-node and"
+              + " cross-node: creates a namespace nodemesh-probe-<random> with a server and client"
+              + " pods and a deny-all policy, and deletes it (at most about 2 minutes).")
+  boolean probeNetworkPolicy;
+
+  @Option(
+      names = "--probe-image",
+      paramLabel = "IMAGE",
+      description =
+          "With --probe-network-policy: the Nodemesh image of the probe pods (default: the proxy"
+              + " DaemonSet's).")
+  String probeImage;
+
   @Override
   public Integer call() {
     ClusterCheck.Settings d = ClusterCheck.Settings.defaults();
@@ -89,6 +105,10 @@ final class CheckCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--controller '" + controller + "' is not an http(s) URL");
     }
+    if (probeImage != null && !probeNetworkPolicy) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--probe-image goes with --probe-network-policy");
+    }
     if (controllerCa != null && !Files.isReadable(controllerCa)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--controller-ca '" + controllerCa + "' is not readable");
@@ -96,14 +116,17 @@ final class CheckCommand implements Callable<Integer> {
     try (KubernetesClient client = cluster.connect()) {
       Function<KubernetesClient, KubernetesClient> asController =
           asSelf ? c -> c : c -> impersonate(c, settings);
-      List<CheckItem> items =
+      ClusterCheck check =
           new ClusterCheck(
-                  client,
-                  asController,
-                  settings,
-                  Clock.systemUTC(),
-                  new ControllerAccess(client, settings, direct, controllerCa, controller))
-              .run();
+              client,
+              asController,
+              settings,
+              Clock.systemUTC(),
+              new ControllerAccess(client, settings, direct, controllerCa, controller));
+      if (probeNetworkPolicy) {
+        check.probeNetworkPolicy(probeImage);
+      }
+      List<CheckItem> items = check.run();
       return report(items, spec.commandLine().getOut());
     }
   }

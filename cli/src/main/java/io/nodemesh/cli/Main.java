@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       CrdsCommand.class,
       DnsCommand.class,
       VersionCommand.class,
+      ProbeCommands.Serve.class,
+      ProbeCommands.Call.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

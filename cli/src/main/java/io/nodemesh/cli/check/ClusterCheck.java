@@ -72,6 +72,7 @@ public final class ClusterCheck {
   private final Settings settings;
   private final Clock clock;
   private final ControllerAccess access;
+  private final List<Check> optIn = new ArrayList<>();
 
   /**
    * @param asController makes a client that acts as the controller's ServiceAccount (impersonation)
@@ -100,6 +101,17 @@ public final class ClusterCheck {
     this.access = access;
   }
 
+  /**
+   * Adds the opt-in item {@code netpol} after the others: it creates a namespace and pods to find
+   * out whether the CNI enforces NetworkPolicy ({@link NetworkPolicyProbe}).
+   *
+   * @param image the probe pods' image, or null for the proxy DaemonSet's
+   */
+  public ClusterCheck probeNetworkPolicy(String image) {
+    optIn.add(new NetworkPolicyProbe(NetworkPolicyProbe.Options.defaults(image)));
+    return this;
+  }
+
   /** Every item; after a failed API check the rest are skipped. */
   public List<CheckItem> run() {
     CheckContext context = new CheckContext(client, asController, settings, clock, access);
@@ -107,15 +119,21 @@ public final class ClusterCheck {
     CheckItem api = API.run(context);
     items.add(api);
     if (api.status() == CheckItem.Status.FAIL) {
-      for (Check c : CHECKS) {
+      for (Check c : checks()) {
         items.add(new CheckItem(c.name(), CheckItem.Status.SKIP, "API server unreachable"));
       }
       return items;
     }
-    for (Check c : CHECKS) {
+    for (Check c : checks()) {
       items.add(guard(c, context));
     }
     return items;
+  }
+
+  private List<Check> checks() {
+    List<Check> all = new ArrayList<>(CHECKS);
+    all.addAll(optIn);
+    return all;
   }
 
   /** An API error inside one item fails that item with its message, not the whole check. */

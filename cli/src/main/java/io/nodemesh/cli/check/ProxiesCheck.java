@@ -88,6 +88,12 @@ final class ProxiesCheck implements Check {
 
   /** The proxy DaemonSet's nodeSelector; none when the DaemonSet cannot be read. */
   private static ProxyPlacement placement(CheckContext c) {
+    var spec = proxyPodSpec(c);
+    return new ProxyPlacement(spec == null ? Map.of() : spec.getNodeSelector());
+  }
+
+  /** The pod template spec of the chart's proxy DaemonSet, or null when it cannot be read. */
+  static io.fabric8.kubernetes.api.model.PodSpec proxyPodSpec(CheckContext c) {
     var ds =
         c.client()
             .apps()
@@ -95,10 +101,7 @@ final class ProxiesCheck implements Check {
             .inNamespace(c.settings().meshNamespace())
             .withName(c.settings().proxyName())
             .get();
-    if (ds == null || ds.getSpec() == null || ds.getSpec().getTemplate().getSpec() == null) {
-      return new ProxyPlacement(Map.of());
-    }
-    return new ProxyPlacement(ds.getSpec().getTemplate().getSpec().getNodeSelector());
+    return ds == null || ds.getSpec() == null ? null : ds.getSpec().getTemplate().getSpec();
   }
 
   /** Nodes the proxy's nodeSelector excludes, and the workloads that run there anyway. */

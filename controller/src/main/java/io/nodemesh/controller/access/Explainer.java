@@ -111,7 +111,9 @@ public final class Explainer {
               null,
               null,
               List.of(),
-              null);
+              null,
+              List.of(),
+              MtlsExplain.caveats(config.tunnel(), l.namespace()));
       case AccessDecision.Allow a -> {
         RouteConfig r = l.route();
         // Gateway API rules (GAMMA) replace the split on an HTTP listener: the first rule that
@@ -149,6 +151,14 @@ public final class Explainer {
                     + a.rule()
                     + (a.match() == null ? "" : ", match " + a.match())
                     + ")";
+        List<Explanation.Hop> hops = new ArrayList<>();
+        if (MtlsExplain.inPlay(config.tunnel())) {
+          for (Explanation.Backend b : backends) {
+            for (String e : b.endpoints()) {
+              hops.add(MtlsExplain.hop(config.tunnel(), peer.getHostAddress(), e));
+            }
+          }
+        }
         yield new Explanation(
             config.version(),
             policy.enabled(),
@@ -166,7 +176,9 @@ public final class Explainer {
             a.match(),
             split ? r.splitName() : null,
             backends,
-            !byRules ? null : taken == null ? Explanation.NO_RULE : taken.name());
+            !byRules ? null : taken == null ? Explanation.NO_RULE : taken.name(),
+            hops,
+            MtlsExplain.caveats(config.tunnel(), l.namespace()));
       }
     };
   }

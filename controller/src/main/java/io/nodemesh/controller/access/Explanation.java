@@ -27,6 +27,10 @@ import java.util.List;
  * @param routeRule the Gateway API rule that takes it ({@code namespace/name#index}), {@link
  *     #NO_RULE} when the listener has rules and none matches (the proxy answers 404), or null when
  *     no Gateway API route is attached
+ * @param hops per ready endpoint: the identity the mesh judges the call by and where the decision
+ *     is made (issue 14); empty when denied
+ * @param caveats what strict mode's NetworkPolicy in the destination's namespace cannot block;
+ *     empty when that namespace is not strict
  */
 public record Explanation(
     long configVersion,
@@ -45,14 +49,29 @@ public record Explanation(
     String match,
     String split,
     List<Backend> backends,
-    String routeRule) {
+    String routeRule,
+    List<Hop> hops,
+    List<String> caveats) {
 
   /** {@link #routeRule} when rules are attached and none matches. */
   public static final String NO_RULE = "none (404)";
 
   public Explanation {
     backends = backends == null ? List.of() : List.copyOf(backends);
+    hops = hops == null ? List.of() : List.copyOf(hops);
+    caveats = caveats == null ? List.of() : List.copyOf(caveats);
   }
+
+  /**
+   * How a call reaches one endpoint.
+   *
+   * @param endpoint {@code ip:port}
+   * @param node the endpoint's node, or null when the tunnel table does not know the pod
+   * @param mode the mTLS mode of the endpoint's namespace ({@code off} when unknown)
+   * @param identity the SPIFFE ID the call is judged by, {@code source IP <ip>}, or {@code none}
+   * @param decidedAt where the access decision is made (or why the call is refused)
+   */
+  public record Hop(String endpoint, String node, String mode, String identity, String decidedAt) {}
 
   /**
    * One backend Service a request may reach.
@@ -117,6 +136,21 @@ public record Explanation(
                     : String.join(", ", be.endpoints()))
             .append('\n');
       }
+      for (Hop h : hops) {
+        b.append("  mtls ")
+            .append(h.endpoint())
+            .append(h.node() == null ? "" : " on " + h.node())
+            .append(" (")
+            .append(h.mode())
+            .append("): as ")
+            .append(h.identity())
+            .append(", decided at ")
+            .append(h.decidedAt())
+            .append('\n');
+      }
+    }
+    for (String c : caveats) {
+      b.append("  caveat:      ").append(c).append('\n');
     }
     return b.toString();
   }
