@@ -1,8 +1,6 @@
 package io.nodemesh.controller;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import io.nodemesh.testkit.Layering;
-import org.junit.jupiter.api.Test;
+import io.nodemesh.testkit.LayeredModuleTest;
 
 /**
  * The controller's package layering as docs/architecture.md draws it ("Packages and their
@@ -10,37 +8,21 @@ import org.junit.jupiter.api.Test;
  * below, top first. A layer never imports one above it: the input side (sources, topology) never
  * reaches into what is computed from it, and {@code common} is the floor everyone may stand on.
  */
-class ArchitectureTest {
-  private static final String ROOT = "io.nodemesh.controller";
-
-  private static final JavaClasses MAIN = Layering.mainClasses(ROOT);
-
-  @Test
-  void packagesAreFreeOfCycles() {
-    Layering.subpackagesFreeOfCycles(ROOT).check(MAIN);
-  }
-
-  @Test
-  void onlyTheRootPackageWiresAndNothingImportsIt() {
-    Layering.nothingImportsTheRoot(ROOT).check(MAIN);
-  }
-
-  @Test
-  void noLayerImportsOneAboveIt() {
-    Layering.layers(
-            ROOT,
-            "(root)",
-            "api",
-            "shadow",
-            "compile",
-            "access",
-            "gamma",
-            "identity",
-            "events, leader",
-            "topology",
-            "source",
-            "tunnel, tap, traffic, strict",
-            "common")
-        .check(MAIN);
+class ArchitectureTest extends LayeredModuleTest {
+  ArchitectureTest() {
+    super(
+        "io.nodemesh.controller",
+        "(root)",
+        "api",
+        "shadow",
+        "compile",
+        "access",
+        "gamma",
+        "identity",
+        "events, leader",
+        "topology",
+        "source",
+        "tunnel, tap, traffic, strict",
+        "common");
   }
 }

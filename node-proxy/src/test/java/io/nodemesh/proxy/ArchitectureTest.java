@@ -1,8 +1,6 @@
 package io.nodemesh.proxy;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import io.nodemesh.testkit.Layering;
-import org.junit.jupiter.api.Test;
+import io.nodemesh.testkit.LayeredModuleTest;
 
 /**
  * The proxy's package layering as docs/architecture.md draws it ("Packages and their imports"): the
@@ -11,38 +9,22 @@ import org.junit.jupiter.api.Test;
  * stages, {@code balance} ties the {@code resilience} primitives to its endpoints, the admit checks
  * ({@code limits}, {@code acl}) import no routing, and {@code metrics} is what everyone reports to.
  */
-class ArchitectureTest {
-  private static final String ROOT = "io.nodemesh.proxy";
-
-  private static final JavaClasses MAIN = Layering.mainClasses(ROOT);
-
-  @Test
-  void packagesAreFreeOfCycles() {
-    Layering.subpackagesFreeOfCycles(ROOT).check(MAIN);
-  }
-
-  @Test
-  void onlyTheRootPackageWiresAndNothingImportsIt() {
-    Layering.nothingImportsTheRoot(ROOT).check(MAIN);
-  }
-
-  @Test
-  void noLayerImportsOneAboveIt() {
-    Layering.layers(
-            ROOT,
-            "(root)",
-            "admin, report, identity",
-            "tunnel",
-            "http, tcp, udp",
-            "recheck",
-            "listener",
-            "route",
-            "mirror",
-            "balance",
-            "limits, acl, fault",
-            "resilience, transport",
-            "metrics",
-            "accesslog, tap, tracing, config")
-        .check(MAIN);
+class ArchitectureTest extends LayeredModuleTest {
+  ArchitectureTest() {
+    super(
+        "io.nodemesh.proxy",
+        "(root)",
+        "admin, report, identity",
+        "tunnel",
+        "http, tcp, udp",
+        "recheck",
+        "listener",
+        "route",
+        "mirror",
+        "balance",
+        "limits, acl, fault",
+        "resilience, transport",
+        "metrics",
+        "accesslog, tap, tracing, config");
   }
 }

@@ -34,7 +34,8 @@ class MtlsExplainTest {
 
   private static MeshConfig config(List<HasMetadata> w) {
     Topology t = Topology.from(SourceSnapshot.of(w), List.of());
-    return MeshCompiler.compile(t, TestSettings.settings(true), PortAllocation.empty(), null, 1)
+    return new MeshCompiler(TestSettings.settings(true))
+        .compile(t, PortAllocation.empty(), null, 1)
         .config();
   }
 

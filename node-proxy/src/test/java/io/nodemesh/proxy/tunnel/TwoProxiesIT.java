@@ -14,7 +14,6 @@ import io.nodemesh.proxy.ProxyOptions;
 import io.nodemesh.testkit.Callers;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -42,24 +41,7 @@ class TwoProxiesIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    pod = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.41"), 0), 64);
-    pod.createContext(
-        "/",
-        ex -> {
-          byte[] body =
-              ("pod saw "
-                      + ex.getRequestURI()
-                      + " from "
-                      + ex.getRemoteAddress().getAddress().getHostAddress()
-                      + " as "
-                      + ex.getRequestHeaders().getFirst("x-nodemesh-peer-identity"))
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.getRequestBody().readAllBytes();
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    pod.start();
+    pod = Callers.identityEcho("127.0.0.41");
     int tunnelA = freePort("127.0.0.2");
     int tunnelB = freePort("127.0.0.3");
     listenerPort = freePort("127.0.0.2");
