@@ -13,11 +13,11 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
+import io.nodemesh.controller.common.Informers;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.compile.PortKey;
@@ -100,32 +100,8 @@ public final class ShadowServices implements AutoCloseable {
             .inNamespace(meshNamespace)
             .withLabel(MANAGED_BY_LABEL, MANAGED_BY)
             .runnableInformer(0);
-    informer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(Service obj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onUpdate(Service oldObj, Service newObj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onDelete(Service obj, boolean deletedFinalStateUnknown) {
-            onChange.run();
-          }
-        });
-    informer
-        .start()
-        .whenComplete(
-            (ok, e) -> {
-              if (e != null) {
-                LOG.log(Level.ERROR, "shadow Service informer in " + meshNamespace + " failed", e);
-              }
-              onChange.run();
-            });
+    Informers.startNotifying(
+        informer, onChange, LOG, "shadow Service informer in " + meshNamespace);
   }
 
   public boolean hasSynced() {

@@ -15,10 +15,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
+import io.nodemesh.controller.common.Informers;
 import io.nodemesh.controller.common.Problem;
 import io.nodemesh.controller.common.ProblemReason;
 import java.lang.System.Logger.Level;
@@ -82,32 +82,7 @@ public final class StrictPolicies implements AutoCloseable {
     var scoped =
         watchNamespace == null ? policies.inAnyNamespace() : policies.inNamespace(watchNamespace);
     informer = scoped.withField("metadata.name", NAME).runnableInformer(0);
-    informer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(NetworkPolicy obj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onUpdate(NetworkPolicy oldObj, NetworkPolicy newObj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onDelete(NetworkPolicy obj, boolean deletedFinalStateUnknown) {
-            onChange.run();
-          }
-        });
-    informer
-        .start()
-        .whenComplete(
-            (ok, e) -> {
-              if (e != null) {
-                LOG.log(Level.ERROR, "NetworkPolicy informer failed", e);
-              }
-              onChange.run();
-            });
+    Informers.startNotifying(informer, onChange, LOG, "NetworkPolicy informer");
   }
 
   public boolean hasSynced() {
