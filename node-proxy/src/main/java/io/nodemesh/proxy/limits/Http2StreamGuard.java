@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,15 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
    * @param head whether these are the request's head (whose fields are counted)
    */
   private boolean refused(ChannelHandlerContext ctx, Http2Headers headers, boolean head) {
+    if (head && !hasRequestPseudoHeaders(headers)) {
+      // RFC 9113 §8.3.1: a request without :method, or without :path (:authority for CONNECT), is
+      // malformed, a stream error of type PROTOCOL_ERROR; the HTTP/1.1 conversion cannot take it.
+      rejections.count(RejectReason.BAD_HEADER);
+      answered = true;
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
+          .addListener(ChannelFutureListener.CLOSE);
+      return true;
+    }
     int fields = 0;
     for (Map.Entry<CharSequence, CharSequence> e : headers) {
       if (!isPseudo(e.getKey())) {
@@ -96,6 +106,20 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether a request head names what a request needs: a method and a path (CONNECT: authority).
+   */
+  static boolean hasRequestPseudoHeaders(Http2Headers headers) {
+    CharSequence method = headers.method();
+    if (method == null) {
+      return false;
+    }
+    // Case-insensitive, as Netty's conversion to HTTP/1.1 decides what CONNECT needs.
+    return AsciiString.contentEqualsIgnoreCase("CONNECT", method)
+        ? headers.authority() != null
+        : headers.path() != null;
   }
 
   private static boolean isPseudo(CharSequence name) {
