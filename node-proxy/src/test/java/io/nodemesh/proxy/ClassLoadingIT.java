@@ -28,7 +28,7 @@ class ClassLoadingIT {
   void withoutTracingOrAccessLogNeitherIsLoaded() throws Exception {
     List<String> loaded = childClasses("off");
 
-    assertThat(loaded).as("proxied a request").contains("io.nodemesh.proxy.http.Exchange");
+    assertThat(loaded).as("proxied a request").contains("io.nodemesh.proxy.upstream.Exchange");
     assertThat(loaded).noneMatch(c -> c.startsWith("io.opentelemetry."));
     assertThat(loaded).doesNotContain("io.nodemesh.proxy.accesslog.AccessLog$Json");
     assertThat(loaded).noneMatch(c -> c.startsWith("com.fasterxml.jackson.dataformat.yaml."));

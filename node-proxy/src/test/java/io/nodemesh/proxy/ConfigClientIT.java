@@ -10,7 +10,7 @@ import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.upstream.HttpProxySettings;
 import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;

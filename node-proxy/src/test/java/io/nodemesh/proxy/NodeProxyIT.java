@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.proxy.http.HttpProxySettings;
+import io.nodemesh.proxy.upstream.HttpProxySettings;
 import io.nodemesh.testkit.Async;
 import io.nodemesh.testkit.HttpBackend;
 import io.nodemesh.testkit.MeshConfigs;

@@ -27,7 +27,10 @@ class RoutePackagesArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "io.nodemesh.proxy.http..",
+            "io.nodemesh.proxy.accept..",
+            "io.nodemesh.proxy.decode..",
+            "io.nodemesh.proxy.routing..",
+            "io.nodemesh.proxy.upstream..",
             "io.nodemesh.proxy.tcp..",
             "io.nodemesh.proxy.udp..",
             "io.nodemesh.proxy.listener..")
@@ -42,7 +45,12 @@ class RoutePackagesArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "io.nodemesh.proxy.route..", "io.nodemesh.proxy.http..", "io.nodemesh.proxy.listener..")
+            "io.nodemesh.proxy.route..",
+            "io.nodemesh.proxy.accept..",
+            "io.nodemesh.proxy.decode..",
+            "io.nodemesh.proxy.routing..",
+            "io.nodemesh.proxy.upstream..",
+            "io.nodemesh.proxy.listener..")
         .check(MAIN);
   }
 

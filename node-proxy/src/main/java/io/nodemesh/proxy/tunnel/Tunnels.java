@@ -2,8 +2,8 @@ package io.nodemesh.proxy.tunnel;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nodemesh.config.MeshConfig;
-import io.nodemesh.proxy.http.UpstreamRelay;
 import io.nodemesh.proxy.transport.Transport;
+import io.nodemesh.proxy.upstream.UpstreamRelay;
 import java.time.Clock;
 
 /**
@@ -55,7 +55,7 @@ public final class Tunnels implements AutoCloseable {
     table = new TunnelTable(config, table.self());
   }
 
-  /** The caller side, for {@link io.nodemesh.proxy.http.HttpProxyContext#relay}. */
+  /** The caller side, for {@link io.nodemesh.proxy.upstream.HttpProxyContext#relay}. */
   public UpstreamRelay client() {
     return client;
   }

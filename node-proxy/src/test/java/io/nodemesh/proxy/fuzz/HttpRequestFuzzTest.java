@@ -21,16 +21,16 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.http.PathCanonicalizer;
 import io.nodemesh.config.http.RefusedTarget;
-import io.nodemesh.proxy.http.EntryRouter;
-import io.nodemesh.proxy.http.HttpProxyContext;
-import io.nodemesh.proxy.http.HttpProxyInitializer;
-import io.nodemesh.proxy.http.HttpProxySettings;
-import io.nodemesh.proxy.http.ListenerRouter;
+import io.nodemesh.proxy.accept.HttpProxyInitializer;
 import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
+import io.nodemesh.proxy.routing.EntryRouter;
+import io.nodemesh.proxy.routing.ListenerRouter;
 import io.nodemesh.proxy.transport.Transport;
+import io.nodemesh.proxy.upstream.HttpProxyContext;
+import io.nodemesh.proxy.upstream.HttpProxySettings;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +76,7 @@ class HttpRequestFuzzTest {
 
   private static final Limits LIMITS = new Limits(LimitSettings.defaults(), METRICS.registry());
   private static final Logger DOWNSTREAM_LOG =
-      Logger.getLogger("io.nodemesh.proxy.http.DownstreamHandler");
+      Logger.getLogger("io.nodemesh.proxy.decode.DownstreamHandler");
 
   /**
    * How Netty's aggregator (holding an h2c upgrade request) reports that the connection closed
@@ -241,7 +241,7 @@ class HttpRequestFuzzTest {
   }
 
   /** Runs one input to its end; returns what the proxy wrote back. */
-  private static String check(io.nodemesh.proxy.http.Router router, byte[] input) {
+  private static String check(io.nodemesh.proxy.routing.Router router, byte[] input) {
     CAUGHT.clear();
     // A context per input: its upstream pools (one per event loop) end with the input.
     HttpProxyContext context =

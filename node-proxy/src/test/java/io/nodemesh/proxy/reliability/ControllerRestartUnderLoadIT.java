@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.proxy.NodeProxy;
-import io.nodemesh.proxy.http.HttpProxySettings;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.upstream.HttpProxySettings;
 import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.FakeController;
 import io.nodemesh.testkit.HttpBackend;

@@ -22,7 +22,7 @@ final class Mesh {
   static io.nodemesh.proxy.NodeProxy proxy() {
     return io.nodemesh.proxy.NodeProxy.start(
         options(),
-        io.nodemesh.proxy.http.HttpProxySettings.defaults(),
+        io.nodemesh.proxy.upstream.HttpProxySettings.defaults(),
         io.nodemesh.proxy.limits.LimitSettings.defaults());
   }
 

@@ -1,0 +1,58 @@
+package io.nodemesh.proxy.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.nodemesh.proxy.balance.Target;
+import java.net.InetAddress;
+import java.util.function.Consumer;
+
+/**
+ * Another way to the endpoint than a direct connection: the node-to-node tunnel (issue 14). The
+ * HTTP proxy asks it first for every attempt; it answers null when the endpoint is to be dialled
+ * directly (same node, mTLS off).
+ */
+public interface UpstreamRelay {
+  /**
+   * A channel for one exchange with {@code target} whose pipeline {@code finish} completes, or null
+   * to connect directly; a failed future when the endpoint may be reached only through a tunnel and
+   * none can be had (strict mode: never plaintext).
+   *
+   * @param source the client's address (whose service account the tunnel presents)
+   * @param listenerKey the listener the request came in on
+   * @param loop the downstream channel's event loop, which the returned channel must share
+   * @param finish adds the HTTP/1.x-object handlers at the end of the stream's pipeline
+   */
+  Future<Channel> open(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish);
+
+  /**
+   * A byte stream to {@code target} for one TCP connection (an HTTP/2 CONNECT stream through the
+   * tunnel, RFC 9113 §8.5), or null to connect directly; a failed future as for {@link #open}, or
+   * when the destination refuses. The future completes once the destination has connected to the
+   * pod (its 2xx). The channel reads {@link io.netty.buffer.ByteBuf}s and fires {@link
+   * io.netty.channel.socket.ChannelInputShutdownEvent} when the far side ended its output; writing
+   * a {@link io.netty.handler.codec.http.LastHttpContent} ends this side's output (half-close).
+   *
+   * @param finish adds the byte handlers at the end of the stream's pipeline
+   */
+  Future<Channel> connect(
+      Target target,
+      InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish);
+
+  /**
+   * Why {@code target} may not be dialled directly for a client at {@code source}: its namespace is
+   * {@code strict} and its pod runs on another node. Asked for traffic the tunnel does not carry
+   * ({@code https} backends), which is then refused rather than sent in plaintext; null when a
+   * direct connection is allowed.
+   */
+  String refusesDirect(Target target, InetAddress source);
+}
