@@ -21,13 +21,11 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.nodemesh.proxy.limits.RejectReason;
-import io.nodemesh.proxy.limits.RejectedRequest;
-import io.nodemesh.proxy.limits.Rejections;
-import io.nodemesh.proxy.limits.Responses;
+import io.nodemesh.proxy.admit.Admission;
+import io.nodemesh.proxy.admit.Refusal;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.metrics.RequestObservation;
-import io.nodemesh.proxy.routing.RequestRules;
+import io.nodemesh.proxy.respond.Responses;
 import io.nodemesh.proxy.routing.RequestTarget;
 import io.nodemesh.proxy.routing.Route;
 import io.nodemesh.proxy.routing.Router;
@@ -54,6 +52,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter implem
 
   private final HttpProxyContext context;
   private final Router router;
+  private final Admission admission;
   private final ArrayDeque<Object> parked = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private Exchange exchange;
@@ -67,6 +66,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter implem
   public DownstreamHandler(HttpProxyContext context, Router router) {
     this.context = context;
     this.router = router;
+    this.admission = new Admission(context.limits(), context.metrics());
   }
 
   @Override
@@ -155,77 +155,39 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter implem
       ctx.read();
       return;
     }
-    if (request.decoderResult().isFailure()) {
-      // Counted by the request guard, which also chose the status (400, 414, 431, 505).
-      RejectedRequest r = Rejections.classify(request.decoderResult().cause());
-      reject(request, r.status(), r.getMessage(), null, false, null);
-      return;
-    }
-    try {
-      RequestTarget.toOriginForm(request);
-    } catch (IllegalArgumentException e) {
-      // An absolute-form authority with bytes no Host field may hold (a NUL, a space); found by
-      // fuzzing (docs/reliability.md).
-      context.limits().rejections().count(RejectReason.BAD_REQUEST_LINE);
-      reject(
-          request,
-          HttpResponseStatus.BAD_REQUEST,
-          "malformed request: the request target's authority is not a valid Host",
-          null,
-          false,
-          null);
-      return;
-    }
-    // One canonical path from here on, for routing, access control, logs and the backend.
-    RejectedRequest refused = RequestRules.refuseHead(request);
+    // The stages after decode, in order: admit (limits on the head), route (which Service), admit
+    // (its request rules, ACL), route and balance (rule, backend, rate limit, endpoint), admit
+    // (in-flight slot), upstream. A refusal of any of them leaves through refuse().
+    Refusal refused = admission.head(request);
     if (refused != null) {
-      context.limits().rejections().count(refused.reason());
-      reject(request, refused.status(), refused.getMessage(), null, false, null);
+      refuse(request, refused, null);
       return;
     }
     String path = RequestTarget.path(request.uri());
     InetAddress peer =
         ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-    // The peer is the identity in ACL mode (an HTTP/2 stream reports its parent's); the router
-    // checks access before it picks (Router#pick).
-    Route route = router.route(request, path, peer);
-    CompiledListener routed =
-        switch (route) {
-          case Route.Forward f -> f.listener();
-          case Route.Reject r -> r.listener();
-          case Route.Answer a -> a.listener();
-        };
-    String source = routed == null ? null : routed.access().identity(peer);
+    CompiledListener listener = router.listener(request);
+    if (listener == null) {
+      refuse(request, Refusal.of(router.unrouted()), null);
+      return;
+    }
+    // The peer is the identity in ACL mode (an HTTP/2 stream reports its parent's).
+    String source = listener.access().identity(peer);
+    switch (Admission.listener(listener, request, path, peer)) {
+      case Admission.Refused r -> refuse(request, r.refusal(), source);
+      case Admission.Admitted a ->
+          forward(request, Router.pick(listener, request, path, peer, a.pods()), source);
+    }
+  }
+
+  private void forward(HttpRequest request, Route route, String source) {
     switch (route) {
-      case Route.Reject r -> {
-        if (r.refusal() != null) {
-          context.limits().rejections().count(r.refusal());
-        } else if (r.listener() == null) {
-          // Not a Service's answer, so no listener's request metrics see it: count it here.
-          context.limits().rejections().count(Rejections.unroutable(r.status()));
-        }
-        reject(
-            request,
-            r.status(),
-            r.message(),
-            r.listener(),
-            r.refusal() == null && HttpUtil.isKeepAlive(request),
-            source);
-      }
+      case Route.Reject r -> refuse(request, Refusal.of(r), source);
       case Route.Answer a -> answer(request, a, source);
       case Route.Forward f -> {
-        String ns = f.listener().config().namespace();
-        if (!context.limits().tryAcquireUpstream(ns, f.service())) {
-          if (f.call() != null) {
-            f.call().done();
-          }
-          reject(
-              request,
-              HttpResponseStatus.SERVICE_UNAVAILABLE,
-              "service " + ns + "/" + f.service() + ": too many requests in flight",
-              f.listener(),
-              HttpUtil.isKeepAlive(request),
-              source);
+        Refusal full = admission.slot(f);
+        if (full != null) {
+          refuse(request, full, source);
           return;
         }
         Exchange e = new Exchange(this, ctx, context, f, request);
@@ -236,26 +198,11 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter implem
     }
   }
 
-  private void reject(
-      HttpRequest request,
-      HttpResponseStatus status,
-      String message,
-      CompiledListener listener,
-      boolean keepAlive,
-      String source) {
+  /** The one way out of a refusal ({@link Admission#refuse}), then the connection goes on. */
+  private void refuse(HttpRequest request, Refusal r, String source) {
+    boolean keepAlive = !r.close() && HttpUtil.isKeepAlive(request);
     boolean bodyFollows = !(request instanceof LastHttpContent);
-    RequestObservation o =
-        context.metrics().startRequest(listener, null, null, request, ctx.channel());
-    if (status.code() == 403 || status.code() == 400) {
-      // A denied or refused caller gets no source label of its own: that would be one more series
-      // per caller the Service never served (docs/metrics.md). The log and the trace still say.
-      o.unservedSource(source);
-    } else {
-      o.source(source);
-    }
-    o.end(status.code());
-    ReferenceCountUtil.release(request);
-    respond(status, message, keepAlive, bodyFollows);
+    send(admission.refuse(r, request, ctx.channel(), source, keepAlive), keepAlive, bodyFollows);
   }
 
   /** A Gateway API rule answers itself: a redirect, an injected abort, a 500 (issue 17). */

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.respond.Responses;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 

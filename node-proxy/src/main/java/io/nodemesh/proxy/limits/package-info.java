@@ -1,7 +1,8 @@
 /**
- * Limits and hostile-input defences of the HTTP data plane: connection and upstream caps, request
- * head and body read deadlines, framing checks, graceful drain, the count of every rejection, and
- * the one-line answers the proxy makes itself ({@link io.nodemesh.proxy.limits.Responses}). It sits
- * below {@code http} (the admit stage under the decode stage) and imports nothing of it.
+ * Limits and hostile-input defences of the HTTP data plane, the checks of the admit stage that run
+ * as pipeline handlers: connection and upstream caps, request head and body read deadlines, framing
+ * checks, graceful drain, and the count of every rejection. The admit stage ({@code admit}) asks it
+ * for the in-flight slot and counts its refusals here; the answers are {@link
+ * io.nodemesh.proxy.respond.Responses}. It imports no stage above it.
  */
 package io.nodemesh.proxy.limits;

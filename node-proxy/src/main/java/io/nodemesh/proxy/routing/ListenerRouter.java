@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
-import java.net.InetAddress;
 import java.util.function.Supplier;
 
 /**
@@ -35,12 +34,7 @@ public final class ListenerRouter implements Router {
   }
 
   @Override
-  public Route route(HttpRequest request, String path) {
-    return route(request, path, null);
-  }
-
-  @Override
-  public Route route(HttpRequest request, String path, InetAddress source) {
+  public CompiledListener listener(HttpRequest request) {
     RoutingTable t = table.get();
     if (t != lastTable) {
       lastTable = t;
@@ -49,11 +43,12 @@ public final class ListenerRouter implements Router {
         last = found;
       }
     }
-    CompiledListener current = last;
-    if (current == null) {
-      return new Route.Reject(
-          HttpResponseStatus.SERVICE_UNAVAILABLE, "no listener on proxy port " + proxyPort, null);
-    }
-    return Router.pick(current, request, path, source);
+    return last;
+  }
+
+  @Override
+  public Route.Reject unrouted() {
+    return new Route.Reject(
+        HttpResponseStatus.SERVICE_UNAVAILABLE, "no listener on proxy port " + proxyPort, null);
   }
 }

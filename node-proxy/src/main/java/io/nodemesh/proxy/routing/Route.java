@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.proxy.balance.Call;
 import io.nodemesh.proxy.balance.Target;
-import io.nodemesh.proxy.limits.RejectReason;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.route.CompiledRule;
 
@@ -45,18 +44,11 @@ public sealed interface Route {
       implements Route {}
 
   /**
-   * Answer locally.
+   * Answer locally (404, 403, 429, 503); the connection may stay open. The admit stage turns it
+   * into its one refusal path ({@code admit.Refusal}).
    *
    * @param listener the listener the request was for, or null when none (counted only if set)
-   * @param refusal set when the request is refused as malformed or hostile: counted under this
-   *     reason, and the connection closes after the answer
    */
-  record Reject(
-      HttpResponseStatus status, String message, CompiledListener listener, RejectReason refusal)
-      implements Route {
-    /** An answer that is not a refusal (404, 403, 429, 503): the connection may stay open. */
-    public Reject(HttpResponseStatus status, String message, CompiledListener listener) {
-      this(status, message, listener, null);
-    }
-  }
+  record Reject(HttpResponseStatus status, String message, CompiledListener listener)
+      implements Route {}
 }

@@ -2,28 +2,28 @@ package io.nodemesh.proxy.routing;
 
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.nodemesh.config.access.AccessPolicy;
-import io.nodemesh.proxy.acl.AccessGuard;
 import io.nodemesh.proxy.balance.Pick;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import java.net.InetAddress;
+import java.util.function.Predicate;
 
-/** Decides where one request goes; one instance per downstream connection. */
+/**
+ * Decides where one request goes; one instance per downstream connection. In two steps with the
+ * admit stage between them: {@link #listener} finds the Service the request is for, the admit stage
+ * checks the request against it ({@code admit.Admission}), and {@link #pick} then chooses the rule
+ * and the backend.
+ */
 public interface Router {
   /**
+   * The listener {@code request} is for, or null when none; {@link #unrouted} then says why.
+   *
    * @param request the request head, already in origin-form
-   * @param path its path without query
    */
-  Route route(HttpRequest request, String path);
+  CompiledListener listener(HttpRequest request);
 
-  /**
-   * As {@link #route(HttpRequest, String)}, knowing the client's IP (per-source rate limits and
-   * source-ip hashing need it).
-   */
-  default Route route(HttpRequest request, String path, InetAddress source) {
-    return route(request, path);
-  }
+  /** The answer to the request {@link #listener} last found no listener for (404, 503). */
+  Route.Reject unrouted();
 
   /**
    * Whether this connection's listener is gone from {@code table} in ACL mode, so that its grants
@@ -33,36 +33,26 @@ public interface Router {
     return false;
   }
 
-  /** Picks a backend and endpoint within a listener. */
-  static Route pick(CompiledListener listener, HttpRequest request, String path) {
-    return pick(listener, request, path, null);
-  }
-
   /**
-   * Picks a backend and endpoint within a listener, for a client at {@code source}. The Service's
-   * request rules come first ({@link RequestRules#refuseForListener}), then in ACL mode the access
-   * check, so a refused or denied caller takes no rate-limit token, endpoint slot or
-   * circuit-breaker probe from the Service.
+   * Picks a backend and endpoint within a listener for an admitted request: by the first matching
+   * Gateway API rule when the listener has rules ({@link RuleRouter}), else by its TrafficSplit.
+   *
+   * @param path the canonical path, without the query
+   * @param source the client's IP (per-source rate limits and source-ip hashing need it), or null
+   * @param pods the pods the admit stage allows the caller (ACL mode), or null for any
    */
   static Route pick(
-      CompiledListener listener, HttpRequest request, String path, InetAddress source) {
-    Route.Reject refused = RequestRules.refuseForListener(listener, request, path);
-    if (refused != null) {
-      return refused;
-    }
-    AccessPolicy.Admission admitted = listener.access().admitHttp(source, request, path);
-    String denied = AccessGuard.deniedMessage(admitted);
-    if (denied != null) {
-      return new Route.Reject(HttpResponseStatus.FORBIDDEN, denied, listener);
-    }
+      CompiledListener listener,
+      HttpRequest request,
+      String path,
+      InetAddress source,
+      Predicate<InetAddress> pods) {
     if (listener.rules().active()) {
-      return RuleRouter.route(listener, request, path, source, admitted.pods());
+      return RuleRouter.route(listener, request, path, source, pods);
     }
     // Only among the pods whose service account allows it (SMI judges access per pod).
     Pick pick =
-        listener
-            .route()
-            .pick(request.method().name(), path, request.headers(), source, admitted.pods());
+        listener.route().pick(request.method().name(), path, request.headers(), source, pods);
     return switch (pick) {
       case Pick.Forward f -> new Route.Forward(listener, f.service(), f.target(), f.call());
       case Pick.Unavailable u -> {

@@ -17,6 +17,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.Listeners;
+import io.nodemesh.proxy.admit.Admission;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
@@ -103,17 +104,25 @@ class AccessDeniedTest {
     HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api");
     InetAddress stranger = InetAddress.getByName("10.0.0.99");
     for (int i = 0; i < 5; i++) {
-      assertThat(Router.pick(listener, get, "/api", stranger))
+      assertThat(admitThenPick(listener, get, stranger))
           .isInstanceOfSatisfying(
               Route.Reject.class,
               r -> assertThat(r.status()).isEqualTo(HttpResponseStatus.FORBIDDEN));
     }
     // The one token of the bucket is still there for the caller who is allowed.
     InetAddress web = InetAddress.getByName("10.0.0.2");
-    assertThat(Router.pick(listener, get, "/api", web)).isInstanceOf(Route.Forward.class);
-    assertThat(Router.pick(listener, get, "/api", web))
+    assertThat(admitThenPick(listener, get, web)).isInstanceOf(Route.Forward.class);
+    assertThat(admitThenPick(listener, get, web))
         .isInstanceOfSatisfying(
             Route.Reject.class,
             r -> assertThat(r.status()).isEqualTo(HttpResponseStatus.TOO_MANY_REQUESTS));
+  }
+
+  /** The admit stage, then the route and balance stages, as the downstream handler runs them. */
+  private static Route admitThenPick(CompiledListener l, HttpRequest request, InetAddress peer) {
+    return switch (Admission.listener(l, request, "/api", peer)) {
+      case Admission.Refused r -> new Route.Reject(r.refusal().status(), r.refusal().message(), l);
+      case Admission.Admitted a -> Router.pick(l, request, "/api", peer, a.pods());
+    };
   }
 }

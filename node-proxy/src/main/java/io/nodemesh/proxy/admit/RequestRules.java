@@ -1,4 +1,4 @@
-package io.nodemesh.proxy.routing;
+package io.nodemesh.proxy.admit;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -71,11 +71,10 @@ public final class RequestRules {
    * @param path the canonical path, without the query
    * @return null when the request may go on to access control and routing
    */
-  static Route.Reject refuseForListener(
-      CompiledListener listener, HttpRequest request, String path) {
+  static Refusal refuseForListener(CompiledListener listener, HttpRequest request, String path) {
     if (!listener.config().policy().paths().allowEncodedSlashes()
         && PathCanonicalizer.hasEncodedSeparator(path)) {
-      return new Route.Reject(
+      return Refusal.malformed(
           HttpResponseStatus.BAD_REQUEST,
           "malformed request: an encoded '/' or '\\' in the path (the Service does not allow them)",
           listener,
@@ -86,7 +85,7 @@ public final class RequestRules {
       HttpHeaders headers = request.headers();
       for (String name : single) {
         if (repeated(headers, name)) {
-          return new Route.Reject(
+          return Refusal.malformed(
               HttpResponseStatus.BAD_REQUEST,
               "malformed request: more than one " + name + " field",
               listener,

@@ -1,4 +1,4 @@
-package io.nodemesh.proxy.limits;
+package io.nodemesh.proxy.respond;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
