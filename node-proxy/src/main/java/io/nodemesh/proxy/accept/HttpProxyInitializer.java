@@ -13,6 +13,7 @@ import io.netty.util.AsciiString;
 import io.nodemesh.proxy.decode.CheckedUpgradeCodec;
 import io.nodemesh.proxy.decode.DownstreamHandler;
 import io.nodemesh.proxy.decode.Http2Downstream;
+import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.routing.ListenerRouter;
 import io.nodemesh.proxy.routing.Router;
 import io.nodemesh.proxy.transport.IdleTimeout;
@@ -24,12 +25,29 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The pipeline of a downstream connection, on a service listener or the entry port. It starts as
- * HTTP/1.1 and switches to HTTP/2 on the client's connection preface (prior knowledge) or on an
- * {@code Upgrade: h2c} request (RFC 7540 §3.2). Either way each request ends up as Netty HTTP/1.x
- * objects in a {@link DownstreamHandler}: on the connection itself for HTTP/1.1, on one child
- * channel per stream for HTTP/2. Routing, access control, resilience and metrics therefore have one
- * place for both protocols: {@link DownstreamHandler} and {@link Exchange}.
+ * The pipeline of a downstream connection, on a service listener or the entry port: the whole HTTP
+ * request path, in order, stage by stage (docs/architecture.md, "The request path").
+ *
+ * <pre>
+ * accept    connection-limit      the listener's connection cap (limits)
+ *           flush-consolidation   one write syscall per upstream read batch
+ *           idle                  the idle timeout
+ * decode    h2c-detect            HTTP/2 on its connection preface; else it puts after itself:
+ * admit     head-start              the request head's read deadline, from its first byte (limits)
+ * decode    (HttpServerCodec)       HTTP/1.1
+ * admit     request-guard           head and body deadlines, framing and size checks (limits)
+ * decode    (upgrade handler)       HTTP/2 on {@code Upgrade: h2c} (RFC 7540 §3.2)
+ * accept    listener-watch        drains the connection when its listener is removed (ACL mode)
+ * decode..  proxy                 DownstreamHandler: per request, admit, route, balance, upstream,
+ *                                 respond
+ * </pre>
+ *
+ * HTTP/2, by preface or upgrade, replaces the HTTP/1.1 handlers with its frame codec and one child
+ * channel per stream ({@link Http2Downstream}), whose pipeline ends in the same {@link
+ * DownstreamHandler}: h2-head-deadline, h2-frames, h2-stream-errors, h2-streams, h2-connection on
+ * the connection; h2-stream-guard, h2-to-http, proxy on each stream. Routing, access control,
+ * resilience and metrics therefore have one place for both protocols: {@link DownstreamHandler} and
+ * the upstream stage's {@link Exchange}.
  */
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   public static final String FLUSH = "flush-consolidation";
@@ -70,11 +88,23 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     context.metrics().downstreamOpened(ch, "http");
     ChannelPipeline p = ch.pipeline();
     Router router = routers.get();
-    addTcpHandlers(p);
-    addTimeoutHandlers(p);
-    addProtocolHandlers(p, router);
-    addMeshHandlers(p, router);
-    context.limits().installDownstream(p, p.context(HttpServerCodec.class).name());
+    Limits.DownstreamChecks checks = context.limits().downstream(ch);
+    // accept
+    p.addLast(Limits.CONNECTION_LIMIT, checks.connectionLimit());
+    p.addLast(FLUSH, flushConsolidation());
+    p.addLast(IDLE, idleTimeout());
+    // decode: the detector adds the HTTP/1.1 codec and the upgrade handler after itself, unnamed
+    p.addLast(H2C_DETECT, protocols(router));
+    String http1 = p.context(HttpServerCodec.class).name();
+    // admit, as the request head is read
+    p.addBefore(http1, Limits.HEAD_START, checks.headStart());
+    p.addAfter(http1, Limits.REQUEST_GUARD, checks.requestGuard());
+    // accept: a listener removed in ACL mode takes its connections' grants with it
+    if (router instanceof ListenerRouter) {
+      p.addLast(ListenerWatch.NAME, new ListenerWatch(router, context.limits()));
+    }
+    // decode, then per request admit, route, balance, upstream, respond
+    p.addLast(PROXY, new DownstreamHandler(context, router));
   }
 
   /**
@@ -83,25 +113,25 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
    * after that read sends them in one write syscall instead of two (docs/benchmarks.md). HTTP/2
    * streams write through this channel too and gain the same way.
    */
-  private static void addTcpHandlers(ChannelPipeline p) {
-    p.addLast(FLUSH, new FlushConsolidationHandler(256, true));
+  private static FlushConsolidationHandler flushConsolidation() {
+    return new FlushConsolidationHandler(256, true);
   }
 
-  private void addTimeoutHandlers(ChannelPipeline p) {
+  private IdleTimeout idleTimeout() {
     long service = idleMillis.getAsLong();
     long idle =
         service > 0
             ? TimeUnit.MILLISECONDS.toNanos(service)
             : context.settings().idleTimeout().toNanos();
-    p.addLast(IDLE, new IdleTimeout(idle, TimeUnit.NANOSECONDS));
+    return new IdleTimeout(idle, TimeUnit.NANOSECONDS);
   }
 
   /**
-   * HTTP/1.1, with the two ways into HTTP/2 in front of it. The detector adds the HTTP/1.1 codec
-   * and the upgrade handler after itself, unnamed: look the codec up by its class, {@link
+   * HTTP/1.1, with the two ways into HTTP/2 in front of it: the connection preface (prior
+   * knowledge) and {@code Upgrade: h2c}. Look the HTTP/1.1 codec up by its class, {@link
    * HttpServerCodec}.
    */
-  private void addProtocolHandlers(ChannelPipeline p, Router router) {
+  private CleartextHttp2ServerUpgradeHandler protocols(Router router) {
     HttpServerCodec http1 = new HttpServerCodec(context.limits().decoderConfig());
     HttpServerUpgradeHandler.UpgradeCodecFactory upgrades =
         protocol ->
@@ -111,18 +141,9 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
                         Http2Downstream.frameCodec(context),
                         Http2Downstream.handlers(context, router)))
                 : null;
-    p.addLast(
-        H2C_DETECT,
-        new CleartextHttp2ServerUpgradeHandler(
-            http1,
-            new HttpServerUpgradeHandler(http1, upgrades, MAX_UPGRADE_REQUEST),
-            Http2Downstream.priorKnowledge(context, router)));
-  }
-
-  private void addMeshHandlers(ChannelPipeline p, Router router) {
-    if (router instanceof ListenerRouter) {
-      p.addLast(ListenerWatch.NAME, new ListenerWatch(router, context.limits()));
-    }
-    p.addLast(PROXY, new DownstreamHandler(context, router));
+    return new CleartextHttp2ServerUpgradeHandler(
+        http1,
+        new HttpServerUpgradeHandler(http1, upgrades, MAX_UPGRADE_REQUEST),
+        Http2Downstream.priorKnowledge(context, router));
   }
 }

@@ -17,8 +17,8 @@ import java.util.Objects;
 
 /**
  * The limits of one node proxy and the handlers that enforce them; shared by every HTTP connection.
- * The HTTP pipeline calls {@link #installDownstream} once per connection and adds {@link
- * #responseGuard()} to each upstream connection; the proxy handler asks {@link #tryAcquireUpstream}
+ * The HTTP pipeline adds the handlers of {@link #downstream} to each connection and {@link
+ * #responseGuard()} to each upstream connection; the admit stage asks {@link #tryAcquireUpstream}
  * before forwarding.
  */
 public final class Limits {
@@ -64,17 +64,21 @@ public final class Limits {
   }
 
   /**
-   * Adds the connection cap first in the pipeline, the head-start probe just before the codec and
-   * the request guard just after it, and tracks the connection for drain.
+   * The checks of one downstream HTTP/1.1 connection, which the pipeline holds in this order: the
+   * connection cap first, the head-start probe just before the HTTP/1.1 codec, the request guard
+   * just after it ({@code accept.HttpProxyInitializer} adds them).
    *
-   * @param codec the name of the HTTP/1.1 server codec already in {@code p}
+   * @param headStart sees the first byte of each request head and starts its read deadline
+   * @param requestGuard the head and body deadlines, framing and size checks, drain
    */
-  public void installDownstream(ChannelPipeline p, String codec) {
+  public record DownstreamChecks(
+      ChannelHandler connectionLimit, ChannelHandler headStart, ChannelHandler requestGuard) {}
+
+  /** The checks of a new downstream connection, which is tracked for drain from now on. */
+  public DownstreamChecks downstream(Channel ch) {
     RequestGuard guard = new RequestGuard(settings, rejections, draining);
-    p.addFirst(CONNECTION_LIMIT, connections);
-    p.addBefore(codec, HEAD_START, guard.headStart());
-    p.addAfter(codec, REQUEST_GUARD, guard);
-    downstream.add(p.channel());
+    downstream.add(ch);
+    return new DownstreamChecks(connections, guard.headStart(), guard);
   }
 
   /**
