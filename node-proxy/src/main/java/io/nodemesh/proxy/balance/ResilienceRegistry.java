@@ -4,11 +4,14 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.resilience.CircuitBreaker;
 import io.nodemesh.proxy.resilience.RateLimiter;
 import io.nodemesh.proxy.resilience.RetryBudget;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -30,6 +33,8 @@ public final class ResilienceRegistry {
   private final Layer<RateLimiter> limiters;
   // Written by the event loops at an ejection, so drafts share their registry's set.
   private final Set<String> ejectionsSeen;
+  // A draft's breaker watchers, bound at the commit: a breaker in force may be one of them.
+  private final List<Watch> watches;
 
   /**
    * @param nodeName the proxy's node (for same-node preference), or null
@@ -42,6 +47,7 @@ public final class ResilienceRegistry {
     this.budgetPolicies = new Layer<>(null);
     this.limiters = new Layer<>(null);
     this.ejectionsSeen = ConcurrentHashMap.newKeySet();
+    this.watches = null;
   }
 
   private ResilienceRegistry(ResilienceRegistry base) {
@@ -52,6 +58,7 @@ public final class ResilienceRegistry {
     this.budgetPolicies = new Layer<>(base.budgetPolicies);
     this.limiters = new Layer<>(base.limiters);
     this.ejectionsSeen = base.ejectionsSeen;
+    this.watches = new ArrayList<>();
   }
 
   /**
@@ -117,6 +124,18 @@ public final class ResilienceRegistry {
     return fresh;
   }
 
+  /**
+   * Shows a breaker's state to {@code watcher} from now on; a draft does so only once committed, so
+   * that a compile never rewires a breaker in force.
+   */
+  public void onStateChange(CircuitBreaker breaker, Consumer<Boolean> watcher) {
+    if (watches == null) {
+      breaker.onStateChange(watcher);
+    } else {
+      watches.add(new Watch(breaker, watcher));
+    }
+  }
+
   /** Notes that a listener's backend ({@code listenerKey>service}) has had an ejection. */
   public void ejectionSeen(String backendKey) {
     ejectionsSeen.add(backendKey);
@@ -135,12 +154,16 @@ public final class ResilienceRegistry {
     if (breakers.base == null) {
       throw new IllegalStateException("only a draft has changes");
     }
-    return new Changes(
-        endpoints.takeCreated(),
-        breakers.take(),
-        budgets.take(),
-        budgetPolicies.take(),
-        limiters.take());
+    Changes c =
+        new Changes(
+            endpoints.takeCreated(),
+            breakers.take(),
+            budgets.take(),
+            budgetPolicies.take(),
+            limiters.take(),
+            watches);
+    watches.clear();
+    return c;
   }
 
   /** Makes a draft's changes this registry's: the commit step of a config. */
@@ -150,6 +173,7 @@ public final class ResilienceRegistry {
     changes.budgets().applyTo(budgets.own);
     changes.budgetPolicies().applyTo(budgetPolicies.own);
     changes.limiters().applyTo(limiters.own);
+    changes.watches().forEach(w -> w.breaker().onStateChange(w.watcher()));
   }
 
   /**
@@ -189,17 +213,23 @@ public final class ResilienceRegistry {
    * What one compile created, replaced and removed; immutable.
    *
    * @param endpoints endpoint states created, by {@code ip:port}
+   * @param watches breaker watchers to bind, in compile order (the last one of a breaker wins)
    */
   public record Changes(
       Map<String, EndpointState> endpoints,
       Edits<CircuitBreaker> breakers,
       Edits<RetryBudget> budgets,
       Edits<ServicePolicy.Retry> budgetPolicies,
-      Edits<RateLimiter> limiters) {
+      Edits<RateLimiter> limiters,
+      List<Watch> watches) {
     public Changes {
       endpoints = Map.copyOf(endpoints);
+      watches = List.copyOf(watches);
     }
   }
+
+  /** A breaker and who is shown its state. */
+  public record Watch(CircuitBreaker breaker, Consumer<Boolean> watcher) {}
 
   /**
    * Puts and removals by key, disjoint; immutable.

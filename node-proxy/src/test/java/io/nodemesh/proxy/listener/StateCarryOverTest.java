@@ -171,6 +171,24 @@ class StateCarryOverTest {
   }
 
   @Test
+  void aCompileLeftUncommittedDoesNotRewireTheBreakersInForce() {
+    ListenerConfig guarded = listener("guarded", 20000, FRAGILE, "10.0.0.1");
+    MeshConfig v1 = new MeshConfig(1, "mesh", List.of(guarded));
+    apply(v1);
+    ProxyMetrics elsewhere = new ProxyMetrics();
+    RoutingTable.compile(v1, elsewhere, state, state.current());
+
+    long now = System.nanoTime();
+    CircuitBreaker breaker = breaker(guarded);
+    breaker.onFailure(breaker.tryAcquire(now), now);
+    assertThat(metrics.scrape()).contains(OPEN_GAUGE + "1.0");
+    assertThat(elsewhere.scrape()).doesNotContain(OPEN_GAUGE);
+  }
+
+  private static final String OPEN_GAUGE =
+      "nodemesh_circuit_breaker_open{backend=\"guarded\",namespace=\"ns\",port=\"80\",service=\"guarded\"} ";
+
+  @Test
   void aTableCommitsOnlyToTheStateItWasCompiledAgainst() {
     MeshConfig v1 = new MeshConfig(1, "mesh", List.of(listener("a", 20000, FRAGILE, "10.0.0.1")));
     RoutingTable t = RoutingTable.compile(v1, metrics, state, null);
