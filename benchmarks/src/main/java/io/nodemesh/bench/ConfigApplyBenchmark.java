@@ -14,6 +14,7 @@ import io.nodemesh.controller.compile.PortAllocation;
 import io.nodemesh.controller.source.SourceSnapshot;
 import io.nodemesh.controller.topology.Topology;
 import io.nodemesh.proxy.balance.ResilienceRegistry;
+import io.nodemesh.proxy.listener.RoutingState;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * A config change end to end, piece by piece: the controller compiles the topology (all of it, or
- * after one EndpointSlice changed), serialises it; the proxy parses it and compiles its routing
- * table (the apply before the one reference swap).
+ * after one EndpointSlice changed), serialises it; the proxy parses it, compiles its routing table
+ * (a pure function of the config and the table in force) and commits it (carries the breaker,
+ * ejection and in-flight state over, drops what the config removed, swaps the table).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,8 +54,7 @@ public class ConfigApplyBenchmark {
   private ProxyMetrics metrics;
   private int generation;
   private MeshCompiler memo;
-  private ResilienceRegistry registry;
-  private RoutingTable applied;
+  private RoutingState state;
 
   @Setup
   public void setUp() {
@@ -98,8 +99,8 @@ public class ConfigApplyBenchmark {
     changed = new MeshConfig(2, config.meshDomain(), listeners, config.access());
     deltaJson = controllerDelta();
     metrics = new ProxyMetrics();
-    registry = new ResilienceRegistry(null);
-    applied = RoutingTable.compile(config, metrics, registry);
+    state = new RoutingState(new ResilienceRegistry(null));
+    state.commit(RoutingTable.compile(config, metrics, state, null));
   }
 
   private CompileResult compile(MeshConfig prior, PortAllocation allocation) {
@@ -153,23 +154,34 @@ public class ConfigApplyBenchmark {
 
   /**
    * Proxy: apply the one-Service change as the proxy did before incremental compiles, recompiling
-   * every listener (with the proxy's one registry, flipping between the two versions).
+   * every listener, then commit (with the proxy's one state, flipping between the two versions).
    */
   @Benchmark
   public RoutingTable proxyApplyChangeFull() {
-    applied = RoutingTable.compile(flip(), metrics, registry);
-    return applied;
+    RoutingTable next = RoutingTable.compile(flip(), metrics, state, null);
+    state.commit(next);
+    return next;
   }
 
-  /** Proxy: apply the one-Service change as the proxy does, compiling only the changed listener. */
+  /**
+   * Proxy: apply the one-Service change as the proxy does: compile only the changed listener, then
+   * commit.
+   */
   @Benchmark
   public RoutingTable proxyApplyChangeIncremental() {
-    applied = RoutingTable.compile(flip(), metrics, registry, applied);
-    return applied;
+    RoutingTable next = RoutingTable.compile(flip(), metrics, state, state.current());
+    state.commit(next);
+    return next;
+  }
+
+  /** Proxy: the pure compile step of {@link #proxyApplyChangeIncremental} alone (no commit). */
+  @Benchmark
+  public RoutingTable proxyCompileChange() {
+    return RoutingTable.compile(flip(), metrics, state, state.current());
   }
 
   private MeshConfig flip() {
-    return applied.config() == config ? changed : config;
+    return state.current().config() == config ? changed : config;
   }
 
   /** Proxy: compile the routing table (regexes, weight cycles, resolved endpoints). */

@@ -20,6 +20,7 @@ import io.nodemesh.proxy.limits.LimitSettings;
 import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.listener.CompiledListener;
 import io.nodemesh.proxy.listener.ListenerManager;
+import io.nodemesh.proxy.listener.RoutingState;
 import io.nodemesh.proxy.listener.RoutingTable;
 import io.nodemesh.proxy.listener.SelfEndpoints;
 import io.nodemesh.proxy.metrics.ProxyMetrics;
@@ -53,7 +54,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -70,19 +70,16 @@ public final class NodeProxy implements AutoCloseable {
   private final HttpProxySettings settings;
   private final Transport transport;
   private final ProxyMetrics metrics;
-  private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.empty());
+  // The table in force and the state that outlives it (breakers, ejections, in-flight counts).
+  private final RoutingState routing;
   // The table whose listeners are all bound: what readiness, /config and appliedVersion report.
-  private volatile RoutingTable served = table.get();
-  private final ResilienceRegistry resilience;
+  private volatile RoutingTable served = RoutingTable.empty();
   private final HttpProxyContext context;
   private final ListenerManager listeners;
   private final SelfEndpoints self;
   private final Revocations revocations;
   private final TcpConnectionCap tcpCap;
   private final Object applyLock = new Object();
-  // Set when a config was rejected: its partial compile may have replaced registry state that the
-  // table in force does not hold, so the next apply compiles everything, as it always did.
-  private boolean compileAllNext;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Channel entry;
   private volatile WebServer admin;
@@ -97,7 +94,7 @@ public final class NodeProxy implements AutoCloseable {
       ProxyOptions options, HttpProxySettings settings, LimitSettings limits, UdpSettings udp) {
     this.options = options;
     this.settings = settings;
-    this.resilience = new ResilienceRegistry(options.nodeName());
+    this.routing = new RoutingState(new ResilienceRegistry(options.nodeName()));
     this.metrics = observability(options);
     this.tapGrants =
         options.controllerCa() == null || options.controller() == null
@@ -110,23 +107,25 @@ public final class NodeProxy implements AutoCloseable {
     this.revocations = new Revocations(metrics.registry());
     this.tcpCap =
         new TcpConnectionCap(
-            limits.maxConnectionsPerListener(), context.limits().rejections(), table::get);
+            limits.maxConnectionsPerListener(), context.limits().rejections(), routing::current);
     this.listeners =
         new ListenerManager(
             transport,
             options.bindHost(),
             port ->
                 new HttpProxyInitializer(
-                    context, () -> new ListenerRouter(port, table::get), () -> idleMillis(port)),
+                    context,
+                    () -> new ListenerRouter(port, routing::current),
+                    () -> idleMillis(port)),
             port ->
                 new TcpProxyInitializer(
                     transport,
                     settings.connectTimeout(),
                     port,
-                    table::get,
+                    routing::current,
                     tcpCap,
                     this::tunnelClient),
-            port -> new UdpProxyHandler(transport, udp, port, table::get));
+            port -> new UdpProxyHandler(transport, udp, port, routing::current));
   }
 
   /**
@@ -219,7 +218,7 @@ public final class NodeProxy implements AutoCloseable {
         p.entry =
             p.listeners.bind(
                 options.entryPort(),
-                new HttpProxyInitializer(p.context, () -> new EntryRouter(p.table::get)));
+                new HttpProxyInitializer(p.context, () -> new EntryRouter(p.routing::current)));
         LOG.log(
             Level.INFO, "entry port bound on {0}:{1,number,#}", options.bindHost(), p.entryPort());
       }
@@ -309,14 +308,17 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /**
-   * Makes {@code config} the one in force: compiles what changed since the table in force
-   * (unchanged listeners keep their compiled form, see {@link RoutingTable#compile(MeshConfig,
-   * ProxyMetrics, ResilienceRegistry, RoutingTable)}), swaps the routing table with one reference
-   * write, then binds new listeners and unbinds removed ones (their open connections finish on
-   * their own). A port that fails to bind is logged and the rest still applies. Idempotent and
-   * thread-safe; must not be called on an event loop (it waits for binds).
+   * Makes {@code config} the one in force in two steps: a pure compile of what changed since the
+   * table in force (unchanged listeners keep their compiled form, see {@link
+   * RoutingTable#compile(MeshConfig, ProxyMetrics, RoutingState, RoutingTable)}), then the commit
+   * ({@link RoutingState#commit}), which carries the breaker, ejection and in-flight state of
+   * unchanged endpoints over, drops the rest and swaps the table with one reference write. Then
+   * binds new listeners and unbinds removed ones (their open connections finish on their own). A
+   * port that fails to bind is logged and the rest still applies. Idempotent and thread-safe; must
+   * not be called on an event loop (it waits for binds).
    *
-   * @throws IllegalArgumentException when the config cannot be compiled; the old one stays
+   * @throws IllegalArgumentException when the config cannot be compiled; the old one stays, and the
+   *     state in force is untouched
    */
   public void apply(MeshConfig received) {
     Objects.requireNonNull(received, "config");
@@ -327,15 +329,12 @@ public final class NodeProxy implements AutoCloseable {
       MeshConfig config = self.strip(received, ownPort(entry, options.entryPort()), adminPortNow());
       RoutingTable next;
       try {
-        next =
-            RoutingTable.compile(config, metrics, resilience, compileAllNext ? null : table.get());
+        next = RoutingTable.compile(config, metrics, routing, routing.current());
       } catch (RuntimeException e) {
-        compileAllNext = true;
         metrics.configRejected();
         throw e;
       }
-      compileAllNext = false;
-      table.set(next);
+      routing.commit(next);
       Tunnels t = tunnels;
       if (t != null) {
         t.apply(config);
@@ -410,7 +409,7 @@ public final class NodeProxy implements AutoCloseable {
               credentials,
               metrics.registry(),
               clock);
-      MeshConfig current = table.get().config();
+      MeshConfig current = routing.current().config();
       t.apply(current == null ? MeshConfig.empty() : current);
       tunnels = t;
       context.relay(t.client());
@@ -438,7 +437,7 @@ public final class NodeProxy implements AutoCloseable {
 
   /** The Service's own idle timeout for client connections on its port; 0 when it has none. */
   private long idleMillis(int proxyPort) {
-    CompiledListener l = table.get().byProxyPort(proxyPort);
+    CompiledListener l = routing.current().byProxyPort(proxyPort);
     return l == null ? 0 : l.config().policy().timeouts().idleMillis();
   }
 
@@ -464,7 +463,7 @@ public final class NodeProxy implements AutoCloseable {
 
   /** The routing table in force (tests: which compiled listeners an apply kept). */
   RoutingTable routingTable() {
-    return table.get();
+    return routing.current();
   }
 
   EventLoopGroup eventLoops() {

@@ -40,7 +40,7 @@ class IncrementalApplyIT {
   }
 
   @Test
-  void unchangedListenersSurviveAnApplyAndARejectedConfigCompilesAllNext() throws Exception {
+  void unchangedListenersSurviveAnApplyAndARejectedConfig() throws Exception {
     ListenerConfig a =
         http("shop", "a", 80, freePort(), RouteConfig.direct(backend.backend("a", 1)));
     ListenerConfig b =
@@ -69,11 +69,9 @@ class IncrementalApplyIT {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(at(a)).isSameAs(first);
 
+    // The rejected compile changed nothing in force, so the next apply still reuses the table.
     proxy.apply(config(4, a, b2));
-    CompiledListener afterRejection = at(a);
-    assertThat(afterRejection).isNotSameAs(first);
-    proxy.apply(config(5, a, b2));
-    assertThat(at(a)).isSameAs(afterRejection);
-    assertThat(proxy.appliedVersion()).isEqualTo(5);
+    assertThat(at(a)).isSameAs(first);
+    assertThat(proxy.appliedVersion()).isEqualTo(4);
   }
 }

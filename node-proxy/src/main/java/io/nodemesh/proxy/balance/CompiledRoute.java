@@ -105,7 +105,7 @@ public final class CompiledRoute {
       ResilienceRegistry registry, String key, String service, ListenerMetrics meters) {
     CircuitBreaker b = registry.breaker(key, service, policy.circuitBreaker());
     if (b != null && meters != null) {
-      b.onStateChange(open -> meters.circuitBreakerOpen(service, open));
+      registry.onStateChange(b, open -> meters.circuitBreakerOpen(service, open));
     }
     return b;
   }

@@ -1,6 +1,5 @@
 package io.nodemesh.proxy.listener;
 
-import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.Protocol;
@@ -14,7 +13,6 @@ import io.nodemesh.proxy.route.RouteRules;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,22 +20,27 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Everything a request needs to be routed, compiled from one {@link MeshConfig}. Immutable; the
- * proxy swaps the whole table with one reference write, and each request reads the table in force
- * when it is routed.
+ * Everything a request needs to be routed, compiled from one {@link MeshConfig}: an immutable
+ * value. {@link #compile} is a pure function of the config, the {@link RoutingState} it reads
+ * (never writes) and the table in force, whose unchanged compiled listeners it reuses. What the
+ * compile would change in the state (new endpoint states, replaced breakers, what the config no
+ * longer names) travels with the table as {@link Pending} until {@link RoutingState#commit} applies
+ * it and publishes the table; a table that is never committed changes nothing.
  */
 public final class RoutingTable {
+  private static final AtomicLong SERIALS = new AtomicLong();
   private static final RoutingTable EMPTY =
-      new RoutingTable(null, null, null, null, null, Map.of(), Map.of(), Map.of(), Map.of());
+      new RoutingTable(null, null, null, null, Map.of(), Map.of(), Map.of(), Map.of());
 
+  private final long serial = SERIALS.getAndIncrement();
   private final MeshConfig config;
   // What the listeners were compiled against: a later compile reuses them only with the same.
   private final ProxyMetrics metrics;
-  private final ResilienceRegistry registry;
   private final AccessPolicy access;
-  private final Live live;
+  private final Pending pending;
   private final Map<Integer, CompiledListener> byProxyPort;
   private final Map<String, TreeMap<Integer, CompiledListener>> byHost;
   private final Map<Integer, CompiledListener> tcpByProxyPort;
@@ -46,25 +49,41 @@ public final class RoutingTable {
   private RoutingTable(
       MeshConfig config,
       ProxyMetrics metrics,
-      ResilienceRegistry registry,
       AccessPolicy access,
-      Live live,
+      Pending pending,
       Map<Integer, CompiledListener> byProxyPort,
       Map<String, TreeMap<Integer, CompiledListener>> byHost,
       Map<Integer, CompiledListener> tcpByProxyPort,
       Map<Integer, CompiledListener> udpByProxyPort) {
     this.config = config;
     this.metrics = metrics;
-    this.registry = registry;
     this.access = access;
-    this.live = live;
-    if (live != null) {
-      live.owner = this;
-    }
+    this.pending = pending;
     this.byProxyPort = byProxyPort;
     this.byHost = byHost;
     this.tcpByProxyPort = tcpByProxyPort;
     this.udpByProxyPort = udpByProxyPort;
+  }
+
+  /**
+   * What committing a table does to its {@link RoutingState}, computed by its compile.
+   *
+   * @param state the state it was compiled against (and may only be committed to)
+   * @param changes the state objects its compile created, replaced or removed
+   * @param base the serial of the table it reused listeners from; -1 when it compiled all of them
+   * @param fresh the listeners it compiled
+   * @param dropped the base table's listeners it does not carry over
+   */
+  record Pending(
+      RoutingState state,
+      ResilienceRegistry.Changes changes,
+      long base,
+      List<ListenerConfig> fresh,
+      List<ListenerConfig> dropped) {
+    Pending {
+      fresh = List.copyOf(fresh);
+      dropped = List.copyOf(dropped);
+    }
   }
 
   /** The table before any configuration: version -1, nothing routable. */
@@ -73,8 +92,9 @@ public final class RoutingTable {
   }
 
   /**
-   * Compiles the HTTP, TCP and UDP listeners of a config. TCP and UDP listeners are only reachable
-   * by proxy port ({@link #tcpByProxyPort}, {@link #udpByProxyPort}), never by host.
+   * Compiles and commits the HTTP, TCP and UDP listeners of a config with state of their own
+   * (tests, tools). TCP and UDP listeners are only reachable by proxy port ({@link
+   * #tcpByProxyPort}, {@link #udpByProxyPort}), never by host.
    *
    * @throws IllegalArgumentException naming the listener when a part cannot be compiled
    */
@@ -83,27 +103,30 @@ public final class RoutingTable {
   }
 
   /**
-   * Compiles with balancing and resilience state taken from (and kept in) {@code registry}, which
-   * is then pruned to what this config names.
+   * Compiles every listener and commits the table at once, with balancing and resilience state
+   * taken from (and kept in) {@code registry}, which is then pruned to what this config names.
    */
   public static RoutingTable compile(
       MeshConfig config, ProxyMetrics metrics, ResilienceRegistry registry) {
-    return compile(config, metrics, registry, null);
+    RoutingState state = new RoutingState(registry);
+    RoutingTable table = compile(config, metrics, state, null);
+    state.commit(table);
+    return table;
   }
 
   /**
-   * Compiles only what changed since {@code previous}: a listener whose config is the same (the
-   * same object, as a delta leaves it, or an equal one) keeps its compiled listener, with its
-   * meters and balancing state, when {@code previous} was compiled with the same metrics and
-   * registry. When the access part of the config changed, such a listener keeps its compiled route
-   * and meters and only gets a new access guard. The rest compiles as {@link #compile(MeshConfig,
-   * ProxyMetrics, ResilienceRegistry)} does, and the registry is pruned the same way, so the result
-   * routes as a from-scratch compile would.
+   * Compiles only what changed since {@code previous}, without changing anything: a listener whose
+   * config is the same (the same object, as a delta leaves it, or an equal one) keeps its compiled
+   * listener, with its meters and balancing state, when {@code previous} was compiled with the same
+   * metrics and state. When the access part of the config changed, such a listener keeps its
+   * compiled route and meters and only gets a new access guard. The rest compiles against a draft
+   * of the state's registry, so the result routes as a from-scratch compile would once {@link
+   * RoutingState#commit committed}.
    *
    * @param previous the table in force, or null to compile everything
    */
   public static RoutingTable compile(
-      MeshConfig config, ProxyMetrics metrics, ResilienceRegistry registry, RoutingTable previous) {
+      MeshConfig config, ProxyMetrics metrics, RoutingState state, RoutingTable previous) {
     Map<Integer, CompiledListener> byPort = new HashMap<>();
     Map<String, TreeMap<Integer, CompiledListener>> byHost = new HashMap<>();
     Map<Integer, CompiledListener> tcpByPort = new HashMap<>();
@@ -112,7 +135,7 @@ public final class RoutingTable {
         previous != null
             && previous.config != null
             && previous.metrics == metrics
-            && previous.registry == registry;
+            && previous.pending.state() == state;
     boolean sameAccess = reusable && sameAccess(previous.config, config);
     AccessPolicy access;
     if (sameAccess) {
@@ -125,6 +148,7 @@ public final class RoutingTable {
             "config " + config.version() + ": access: " + e.getMessage(), e);
       }
     }
+    ResilienceRegistry draft = state.registry().draft();
     Set<CompiledListener> carried = Collections.newSetFromMap(new IdentityHashMap<>());
     List<ListenerConfig> fresh = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
@@ -136,7 +160,7 @@ public final class RoutingTable {
       }
       CompiledListener compiled = reusable ? previous.unchanged(l) : null;
       if (compiled == null) {
-        compiled = compileListener(config, l, metrics, registry, access);
+        compiled = compileListener(config, l, metrics, draft, access);
         fresh.add(l);
       } else {
         carried.add(compiled);
@@ -167,23 +191,29 @@ public final class RoutingTable {
       String host = (l.service() + "." + l.namespace()).toLowerCase(Locale.ROOT);
       byHost.computeIfAbsent(host, h -> new TreeMap<>()).put(l.port(), compiled);
     }
-    Live next;
-    if (reusable && previous.live != null && previous.live.owner == previous) {
-      next = previous.live;
-      next.update(previous.dropped(carried), fresh, registry);
-    } else {
-      next = Live.of(config, registry);
-    }
+    Pending pending =
+        reusable
+            ? new Pending(state, draft.changes(), previous.serial, fresh, previous.dropped(carried))
+            : new Pending(state, draft.changes(), -1, fresh, List.of());
     return new RoutingTable(
         config,
         metrics,
-        registry,
         access,
-        next,
+        pending,
         frozen(byPort),
         frozen(byHost),
         frozen(tcpByPort),
         frozen(udpByPort));
+  }
+
+  /** What committing this table does, null for {@link #empty()}. */
+  Pending pending() {
+    return pending;
+  }
+
+  /** Tells tables apart: a commit counts incrementally only from the table in force. */
+  long serial() {
+    return serial;
   }
 
   /** This table's listeners that a new one does not carry over. */
@@ -243,87 +273,6 @@ public final class RoutingTable {
    */
   private static <K, V> Map<K, V> frozen(Map<K, V> m) {
     return Collections.unmodifiableMap(new HashMap<>(m));
-  }
-
-  /**
-   * How many listeners of the table name each endpoint, so that a change prunes the registry by
-   * what it dropped instead of by everything the config names. Handed from a table to the next one
-   * compiled from it ({@link #owner}); a second compile from the same table recounts.
-   */
-  private static final class Live {
-    private final Map<String, Integer> authorities;
-    private RoutingTable owner;
-
-    private Live(Map<String, Integer> authorities) {
-      this.authorities = authorities;
-    }
-
-    /** Counts everything and prunes the registry to it. */
-    static Live of(MeshConfig config, ResilienceRegistry registry) {
-      Live live = new Live(new HashMap<>());
-      Set<String> listeners = new HashSet<>();
-      Set<String> breakers = new HashSet<>();
-      for (ListenerConfig l : config.listeners()) {
-        listeners.add(l.key());
-        breakers.addAll(breakerKeys(l));
-        live.add(l);
-      }
-      registry.retain(listeners, breakers, live.authorities.keySet());
-      return live;
-    }
-
-    /**
-     * Adds the freshly compiled listeners, removes the dropped ones and forgets their state unless
-     * a fresh listener names it again (listener keys are unique within a config, so only a fresh
-     * listener can take over a dropped one's key).
-     */
-    void update(List<ListenerConfig> dropped, List<ListenerConfig> fresh, ResilienceRegistry r) {
-      if (dropped.isEmpty()) {
-        fresh.forEach(this::add);
-        return;
-      }
-      Set<String> liveKeys = new HashSet<>();
-      Set<String> liveBreakers = new HashSet<>();
-      for (ListenerConfig l : fresh) {
-        liveKeys.add(l.key());
-        liveBreakers.addAll(breakerKeys(l));
-        add(l);
-      }
-      Set<String> goneKeys = new HashSet<>();
-      Set<String> goneBreakers = new HashSet<>();
-      Set<String> goneAuthorities = new HashSet<>();
-      for (ListenerConfig l : dropped) {
-        if (!liveKeys.contains(l.key())) {
-          goneKeys.add(l.key());
-        }
-        for (String b : breakerKeys(l)) {
-          if (!liveBreakers.contains(b)) {
-            goneBreakers.add(b);
-          }
-        }
-        for (BackendConfig b : l.route().allBackends()) {
-          b.endpoints()
-              .forEach(
-                  e -> {
-                    if (authorities.merge(e.authority(), -1, Integer::sum) == 0) {
-                      authorities.remove(e.authority());
-                      goneAuthorities.add(e.authority());
-                    }
-                  });
-        }
-      }
-      r.forget(goneKeys, goneBreakers, goneAuthorities);
-    }
-
-    private void add(ListenerConfig l) {
-      for (BackendConfig b : l.route().allBackends()) {
-        b.endpoints().forEach(e -> authorities.merge(e.authority(), 1, Integer::sum));
-      }
-    }
-
-    private static List<String> breakerKeys(ListenerConfig l) {
-      return l.route().allBackends().stream().map(b -> l.key() + ">" + b.service()).toList();
-    }
   }
 
   /** The config this table was compiled from, or null before the first one. */

@@ -27,6 +27,14 @@ import org.junit.jupiter.api.Test;
 class IncrementalCompileTest {
   private final ProxyMetrics metrics = new ProxyMetrics();
   private final ResilienceRegistry registry = new ResilienceRegistry(null);
+  private final RoutingState state = new RoutingState(registry);
+
+  /** Compiles from the table in force and commits, as the proxy applies a config. */
+  private RoutingTable apply(MeshConfig config) {
+    RoutingTable next = RoutingTable.compile(config, metrics, state, state.current());
+    state.commit(next);
+    return next;
+  }
 
   private static ListenerConfig listener(
       String svc, Protocol protocol, int proxyPort, int firstIp, int endpoints) {
@@ -65,14 +73,14 @@ class IncrementalCompileTest {
     ListenerConfig t = listener("t", Protocol.TCP, 20002, 20, 2);
     ListenerConfig u = listener("u", Protocol.UDP, 20003, 30, 2);
     MeshConfig v1 = new MeshConfig(1, "mesh", List.of(a, b, t, u));
-    RoutingTable first = RoutingTable.compile(v1, metrics, registry, null);
+    RoutingTable first = apply(v1);
 
     ListenerConfig b2 = listener("b", Protocol.HTTP, 20001, 40, 3);
     ListenerConfig c = listener("c", Protocol.HTTP, 20004, 50, 1);
     // u removed, c added, b changed; t arrives as an equal copy (a full body, not a delta).
     ListenerConfig tCopy = listener("t", Protocol.TCP, 20002, 20, 2);
     MeshConfig v2 = new MeshConfig(2, "mesh", List.of(a, b2, tCopy, c));
-    RoutingTable second = RoutingTable.compile(v2, metrics, registry, first);
+    RoutingTable second = apply(v2);
 
     assertThat(at(second, a)).isSameAs(at(first, a));
     assertThat(at(second, tCopy)).isSameAs(at(first, t));
@@ -88,12 +96,8 @@ class IncrementalCompileTest {
   void anAccessChangeRenewsEveryGuardButKeepsRoutesAndMeters() {
     ListenerConfig a = listener("a", Protocol.HTTP, 20000, 0, 2);
     ListenerConfig t = listener("t", Protocol.TCP, 20001, 10, 2);
-    RoutingTable first =
-        RoutingTable.compile(
-            new MeshConfig(1, "mesh", List.of(a, t), access("10.9.0.1")), metrics, registry, null);
-    RoutingTable second =
-        RoutingTable.compile(
-            new MeshConfig(2, "mesh", List.of(a, t), access("10.9.0.2")), metrics, registry, first);
+    RoutingTable first = apply(new MeshConfig(1, "mesh", List.of(a, t), access("10.9.0.1")));
+    RoutingTable second = apply(new MeshConfig(2, "mesh", List.of(a, t), access("10.9.0.2")));
 
     for (ListenerConfig l : List.of(a, t)) {
       CompiledListener before = at(first, l);
@@ -110,14 +114,14 @@ class IncrementalCompileTest {
   void anotherRegistryOrMetricsCompilesEverything() {
     ListenerConfig a = listener("a", Protocol.HTTP, 20000, 0, 2);
     MeshConfig v1 = new MeshConfig(1, "mesh", List.of(a));
-    RoutingTable first = RoutingTable.compile(v1, metrics, registry, null);
+    RoutingTable first = apply(v1);
 
-    assertThat(at(RoutingTable.compile(v1, metrics, registry, first), a)).isSameAs(at(first, a));
-    assertThat(at(RoutingTable.compile(v1, metrics, new ResilienceRegistry(null), first), a))
+    assertThat(at(RoutingTable.compile(v1, metrics, state, first), a)).isSameAs(at(first, a));
+    RoutingState other = new RoutingState(new ResilienceRegistry(null));
+    assertThat(at(RoutingTable.compile(v1, metrics, other, first), a)).isNotSameAs(at(first, a));
+    assertThat(at(RoutingTable.compile(v1, new ProxyMetrics(), state, first), a))
         .isNotSameAs(at(first, a));
-    assertThat(at(RoutingTable.compile(v1, new ProxyMetrics(), registry, first), a))
-        .isNotSameAs(at(first, a));
-    assertThat(at(RoutingTable.compile(v1, metrics, registry, RoutingTable.empty()), a))
+    assertThat(at(RoutingTable.compile(v1, metrics, state, RoutingTable.empty()), a))
         .isNotSameAs(at(first, a));
   }
 
@@ -133,7 +137,7 @@ class IncrementalCompileTest {
       live.put("s" + i, listener("s" + i, protocols[i % 4], nextPort++, nextIp += 5, 1 + i % 3));
     }
     AccessConfig access = AccessConfig.disabled();
-    RoutingTable incremental = RoutingTable.compile(config(0, live, access), metrics, registry);
+    RoutingTable incremental = apply(config(0, live, access));
     for (int step = 1; step <= 60; step++) {
       List<String> names = new ArrayList<>(new TreeSet<>(live.keySet()));
       String name = names.get(rnd.nextInt(names.size()));
@@ -148,7 +152,7 @@ class IncrementalCompileTest {
         default -> {} // nothing changed: the same config again
       }
       MeshConfig next = config(step, live, access);
-      incremental = RoutingTable.compile(next, metrics, registry, incremental);
+      incremental = apply(next);
       ResilienceRegistry fresh = new ResilienceRegistry(null);
       RoutingTable scratch = RoutingTable.compile(next, new ProxyMetrics(), fresh);
       assertSameRouting(next, incremental, scratch, "seed " + seed + " step " + step);
