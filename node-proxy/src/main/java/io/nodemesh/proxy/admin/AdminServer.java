@@ -89,7 +89,8 @@ public final class AdminServer {
               .syncUninterruptibly()
               .channel();
       return new AdminServer(group, channel);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Netty rethrows the bind's IOException unchecked (syncUninterruptibly), hence Exception.
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       throw new IllegalStateException(
           "admin server: cannot listen on " + host + ":" + port + " (port in use?)", e);
