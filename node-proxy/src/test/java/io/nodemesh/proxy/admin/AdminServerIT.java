@@ -39,30 +39,18 @@ class AdminServerIT {
 
   private void ready(long version) {
     MeshConfig config = new MeshConfig(version, "mesh", List.of());
-    view.bind(
-        new AdminView() {
-          @Override
-          public MeshConfig config() {
-            return config;
-          }
+    view.bind(new FixedView(config, port -> true, () -> scrape(version)));
+  }
 
-          @Override
-          public boolean isBound(int proxyPort) {
-            return true;
-          }
-
-          @Override
-          public String scrape() {
-            if (slowScrape) {
-              try {
-                scrapeMayReturn.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-            return "nodemesh_config_version " + version + ".0\n";
-          }
-        });
+  private String scrape(long version) {
+    if (slowScrape) {
+      try {
+        scrapeMayReturn.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return "nodemesh_config_version " + version + ".0\n";
   }
 
   @Test
