@@ -1,6 +1,5 @@
 package io.nodemesh.proxy;
 
-import io.helidon.webserver.WebServer;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.nodemesh.config.MeshConfig;
@@ -82,7 +81,7 @@ public final class NodeProxy implements AutoCloseable {
   private final Object applyLock = new Object();
   private final AtomicBoolean closed = new AtomicBoolean();
   private Channel entry;
-  private volatile WebServer admin;
+  private volatile AdminServer admin;
   private ConfigClient client;
   private TrafficReporter reporter;
   // Checks the controller's tap grants: present only with a pinned CA for an https controller.
@@ -196,12 +195,12 @@ public final class NodeProxy implements AutoCloseable {
         "node proxy starting (node {0}, bind {1})",
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
-    // The admin server (Helidon: the slowest part of start-up) comes up on its own thread while
+    // The admin server comes up on its own thread while
     // this one builds the meters and event loops, binds the entry port and starts the config
     // client, which fetches and applies the first config: the parts are independent, readiness
     // needs all of them, and until the proxy exists the admin server says "not ready" (issue 7).
     LateView view = new LateView();
-    FutureTask<WebServer> adminStart =
+    FutureTask<AdminServer> adminStart =
         new FutureTask<>(() -> AdminServer.start(options.bindHost(), options.adminPort(), view));
     Thread.ofPlatform().name("nodemesh-admin-start").start(adminStart);
     NodeProxy p;
@@ -276,7 +275,7 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   /** Stops the admin server once its start has ended, when the proxy behind it failed to start. */
-  private static void stopWhenStarted(FutureTask<WebServer> adminStart) {
+  private static void stopWhenStarted(FutureTask<AdminServer> adminStart) {
     try {
       awaitUninterruptibly(adminStart).stop();
     } catch (ExecutionException e) {
@@ -289,7 +288,7 @@ public final class NodeProxy implements AutoCloseable {
    * The started admin server, waiting through interrupts (kept for the caller) so that a server
    * that comes up late is never left running unowned.
    */
-  private static WebServer awaitUninterruptibly(FutureTask<WebServer> task)
+  private static AdminServer awaitUninterruptibly(FutureTask<AdminServer> task)
       throws ExecutionException {
     boolean interrupted = false;
     try {
@@ -431,7 +430,7 @@ public final class NodeProxy implements AutoCloseable {
   }
 
   private int adminPortNow() {
-    WebServer a = admin;
+    AdminServer a = admin;
     return a != null ? a.port() : options.adminPort();
   }
 

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * What a proxy loads, seen from the JVM's own class-load log of a child proxy that applied a config
  * and proxied a request: the OpenTelemetry SDK only when tracing is on, the access log's JSON
- * writer only when an access log is set (issue 7: a proxy pays only for what it uses).
+ * writer only when an access log is set (issue 7: a proxy pays only for what it uses); never
+ * Helidon (its admin endpoints are on its own Netty), and no TLS set-up for a plain-HTTP controller
+ * (issue 15: each is hundreds of classes and megabytes of a proxy's memory).
  */
 class ClassLoadingIT {
 
@@ -32,6 +35,11 @@ class ClassLoadingIT {
     assertThat(loaded).noneMatch(c -> c.startsWith("io.opentelemetry."));
     assertThat(loaded).doesNotContain("io.nodemesh.proxy.accesslog.AccessLog$Json");
     assertThat(loaded).noneMatch(c -> c.startsWith("com.fasterxml.jackson.dataformat.yaml."));
+    assertThat(loaded).as("admin server on Netty").noneMatch(c -> c.startsWith("io.helidon."));
+    // The JDK's HttpClient sets up the default SSLContext unless it is given one; that parses every
+    // CA certificate of the trust store, for an http:// controller that never speaks TLS.
+    assertThat(loaded).doesNotContain("sun.security.ssl.TrustStoreManager");
+    assertThat(loaded).noneMatch(c -> c.startsWith("sun.security.ssl.SSLContextImpl"));
   }
 
   @Test
@@ -58,7 +66,7 @@ class ClassLoadingIT {
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(out).as("child output").contains("PROXIED ");
+    assertThat(out).as("child output").contains("PROXIED ").contains("ADMIN 200 200 200 200");
     return out.lines()
         .filter(l -> l.contains("[class,load] "))
         .map(l -> l.substring(l.indexOf("[class,load] ") + 13).split(" ", 2)[0])
@@ -68,7 +76,9 @@ class ClassLoadingIT {
   /**
    * A proxy with one HTTP listener whose only endpoint refuses connections, so one request runs the
    * whole request path (routing, balancing, metrics, tracing and access-log hooks) and gets a 5xx.
-   * Argument {@code on}: tracing to an OTLP endpoint nobody listens on, access log to stdout.
+   * Argument {@code on}: tracing to an OTLP endpoint nobody listens on, access log to stdout;
+   * {@code off}: neither, and a plain-HTTP controller nobody listens on (config and report clients
+   * run). Then it asks each admin endpoint but {@code /tap}.
    */
   public static final class Child {
     private Child() {}
@@ -83,6 +93,7 @@ class ClassLoadingIT {
                           ? new TracingOptions("http://127.0.0.1:9", null, Map.of())
                           : new TracingOptions(null, null, Map.of("otel.sdk.disabled", "true")))
                   .accessLog(on ? "-" : null)
+                  .controller(on ? null : URI.create("http://127.0.0.1:" + Configs.freePort()))
                   .build();
       int port = Configs.freePort();
       BackendConfig backend =
@@ -100,15 +111,20 @@ class ClassLoadingIT {
                     80,
                     port,
                     new RouteConfig(backend, List.of(), List.of(), null))));
-        System.out.println("PROXIED " + firstLine(port));
+        System.out.println("PROXIED " + firstLine(port, "/", "dead.default"));
+        StringBuilder admin = new StringBuilder("ADMIN");
+        for (String path : List.of("/ping", "/ready", "/metrics", "/config")) {
+          admin.append(' ').append(firstLine(proxy.adminPort(), path, "admin").split(" ")[1]);
+        }
+        System.out.println(admin);
       }
     }
 
-    private static String firstLine(int port) throws IOException {
+    private static String firstLine(int port, String path, String host) throws IOException {
       try (Socket s = new Socket("127.0.0.1", port)) {
         OutputStream out = s.getOutputStream();
         out.write(
-            "GET / HTTP/1.1\r\nHost: dead.default\r\nConnection: close\r\n\r\n"
+            ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = s.getInputStream();

@@ -2,67 +2,110 @@ package io.nodemesh.proxy.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Status;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.HttpRouting;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
+import io.nodemesh.proxy.transport.Transport;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The admin endpoints: {@code /ping}, {@code /ready}, {@code /metrics}, {@code /config}, {@code
- * /tap}.
+ * The admin endpoints ({@code /ping}, {@code /ready}, {@code /metrics}, {@code /config}, {@code
+ * /tap}; see {@link AdminHandler}) on a small HTTP/1.1 server of the proxy's own Netty, with one
+ * event loop of its own: it starts before the proxy's event loops exist and stops after them, so
+ * probes see the drain. It used to be Helidon SE, which cost the proxy about 1,200 classes and 10
+ * MiB of memory for five GET routes (docs/benchmarks.md, "The admin server on Netty").
  */
 public final class AdminServer {
-  private AdminServer() {}
+  /** Longest request line, as Helidon's default "max-prologue-length"; longer gets 414. */
+  static final int MAX_REQUEST_LINE = 4096;
+
+  /** Largest header section, as Helidon's default "max-headers-size"; larger gets 400. */
+  static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  /** A connection that neither reads nor writes this long is closed (Helidon's default too). */
+  static final long IDLE_SECONDS = 300;
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  private AdminServer(EventLoopGroup group, Channel channel) {
+    this.group = group;
+    this.channel = channel;
+  }
 
   /**
    * Starts the admin server on {@code host:port} (0 = ephemeral).
    *
-   * @throws IllegalStateException when the port cannot be bound (Helidon only logs that and returns
-   *     a stopped server, which would leave the proxy without probes)
+   * @throws IllegalStateException when the port cannot be bound
    */
-  public static WebServer start(String host, int port, AdminView view) {
-    WebServer server =
-        WebServer.builder()
-            .host(host)
-            .port(port)
-            .shutdownHook(false)
-            .routing(r -> routing(r, view))
-            .build()
-            .start();
-    if (!server.isRunning()) {
+  public static AdminServer start(String host, int port, AdminView view) {
+    boolean epoll = Epoll.isAvailable();
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            1,
+            new DefaultThreadFactory("nodemesh-admin", true),
+            epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    Class<? extends ServerChannel> serverChannel =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    HttpDecoderConfig decoder =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(MAX_REQUEST_LINE)
+            .setMaxHeaderSize(MAX_HEADER_BYTES);
+    try {
+      Channel channel =
+          new ServerBootstrap()
+              .group(group)
+              .channel(serverChannel)
+              .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                      ch.pipeline()
+                          .addLast(new HttpServerCodec(decoder))
+                          .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                          .addLast(new AdminHandler(view));
+                    }
+                  })
+              .bind(host, port)
+              .syncUninterruptibly()
+              .channel();
+      return new AdminServer(group, channel);
+    } catch (Exception e) {
+      // Netty rethrows the bind's IOException unchecked (syncUninterruptibly), hence Exception.
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       throw new IllegalStateException(
-          "admin server: cannot listen on " + host + ":" + port + " (port in use?)");
+          "admin server: cannot listen on " + host + ":" + port + " (port in use?)", e);
     }
-    return server;
   }
 
-  /** Registers the admin routes (tests call this directly). */
-  public static void routing(HttpRouting.Builder routing, AdminView view) {
-    routing
-        .get("/ping", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_TEXT_PLAIN).send("pong"))
-        .get(
-            "/ready",
-            (req, res) -> {
-              MeshConfig c = view.config();
-              res.header(HeaderValues.CONTENT_TYPE_TEXT_PLAIN);
-              if (c == null) {
-                res.status(Status.SERVICE_UNAVAILABLE_503).send("no config applied yet");
-              } else {
-                res.send("ready, config version " + c.version());
-              }
-            })
-        .get(
-            "/metrics",
-            (req, res) ->
-                res.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                    .send(view.scrape()))
-        .get(
-            "/config",
-            (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send(configJson(view)))
-        .get("/tap", (req, res) -> TapEndpoint.handle(req, res, view.taps(), view.tapGrants()));
+  /** The bound port. */
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** Stops accepting, closes every admin connection (open taps end) and the event loop. */
+  public void stop() {
+    channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
   /**

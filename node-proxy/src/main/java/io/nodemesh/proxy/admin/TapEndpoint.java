@@ -3,12 +3,8 @@ package io.nodemesh.proxy.admin;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.nodemesh.config.tap.TapGrant;
 import io.nodemesh.proxy.tap.Tap;
 import io.nodemesh.proxy.tap.TapEvent;
@@ -17,13 +13,11 @@ import io.nodemesh.proxy.tap.TapGrants;
 import io.nodemesh.proxy.tap.Taps;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,76 +30,83 @@ import java.util.concurrent.TimeUnit;
  * after its own authorisation of the user); the other admin endpoints stay open to Prometheus.
  */
 final class TapEndpoint {
-  private static final HeaderName GRANT = HeaderNames.create(TapGrant.GRANT_HEADER);
-  private static final HeaderName SIGNER = HeaderNames.create(TapGrant.SIGNER_HEADER);
   static final int DEFAULT_RATE = 100;
   private static final JsonFactory JSON = new JsonFactory();
   private static final long STATS_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private TapEndpoint() {}
 
-  static void handle(ServerRequest req, ServerResponse res, Taps taps, TapGrants grants) {
-    Optional<String> grant = req.headers().first(GRANT);
-    if (grant.isPresent()) {
+  /** What a tap request gets: a refusal, or an open tap to stream. */
+  sealed interface Outcome {
+    /** Answered with {@code status} and {@code message} as plain text. */
+    record Refused(HttpResponseStatus status, String message) implements Outcome {}
+
+    /** Streamed: {@code limit} request lines at most, 0 for no limit. */
+    record Opened(Tap tap, long limit) implements Outcome {}
+  }
+
+  /**
+   * Checks who asks (a grant, else a loopback peer), parses the filter and opens a tap. Blocking (a
+   * grant's signature is verified): not for an event loop.
+   *
+   * @param local the address the request arrived on (a grant names it)
+   * @param remote the caller's address
+   */
+  static Outcome open(
+      HttpHeaders headers,
+      AdminTarget target,
+      SocketAddress local,
+      SocketAddress remote,
+      Taps taps,
+      TapGrants grants) {
+    String grant = headers.get(TapGrant.GRANT_HEADER);
+    if (grant != null) {
       // A grant is checked wherever it comes from: presenting one never skips the check.
       String refusal =
           grants == null
               ? "this proxy takes no tap grants (it pins no controller CA)"
               : grants.refusal(
-                  grant.get(),
-                  req.headers().first(SIGNER).orElse(null),
-                  String.valueOf(req.localPeer().host()),
-                  req.query().rawValue());
+                  grant, headers.get(TapGrant.SIGNER_HEADER), host(local), target.rawQuery());
       if (refusal != null) {
-        refuse(res, Status.FORBIDDEN_403, refusal);
-        return;
+        return new Outcome.Refused(HttpResponseStatus.FORBIDDEN, refusal);
       }
-    } else if (!loopback(req.remotePeer().address())) {
-      refuse(
-          res,
-          Status.FORBIDDEN_403,
+    } else if (!loopback(remote)) {
+      return new Outcome.Refused(
+          HttpResponseStatus.FORBIDDEN,
           "tap answers loopback callers, or the controller with a signed grant; use nodemesh tap"
               + " --controller, or kubectl port-forward");
-      return;
     }
     if (taps == null) {
-      refuse(res, Status.SERVICE_UNAVAILABLE_503, "proxy not started yet");
-      return;
+      return new Outcome.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "proxy not started yet");
     }
     TapFilter filter;
     int rate;
     long limit;
     try {
+      Map<String, String> query = target.firstValues();
       Map<String, String> q = new HashMap<>();
       for (String name : new String[] {"service", "path", "status", "source"}) {
-        q.put(name, req.query().first(name).orElse(null));
+        q.put(name, query.get(name));
       }
       filter = TapFilter.parse(q);
-      rate = number(req.query().first("rate").orElse(null), "rate", DEFAULT_RATE, Taps.MAX_RATE);
-      limit = number(req.query().first("limit").orElse(null), "limit", 0, Integer.MAX_VALUE);
+      rate = number(query.get("rate"), "rate", DEFAULT_RATE, Taps.MAX_RATE);
+      limit = number(query.get("limit"), "limit", 0, Integer.MAX_VALUE);
     } catch (IllegalArgumentException e) {
-      refuse(res, Status.BAD_REQUEST_400, e.getMessage());
-      return;
+      return new Outcome.Refused(HttpResponseStatus.BAD_REQUEST, e.getMessage());
     }
-    Tap tap;
     try {
-      tap = taps.open(filter, rate);
+      return new Outcome.Opened(taps.open(filter, rate), limit);
     } catch (IllegalStateException e) {
-      refuse(res, Status.TOO_MANY_REQUESTS_429, e.getMessage());
-      return;
-    }
-    try (tap) {
-      res.header("Content-Type", "application/x-ndjson");
-      res.header("Cache-Control", "no-store");
-      stream(tap, limit, res.outputStream());
-    } catch (IOException | UncheckedIOException e) {
-      // The reader went away: closing the tap is all there is to do.
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      return new Outcome.Refused(HttpResponseStatus.TOO_MANY_REQUESTS, e.getMessage());
     }
   }
 
-  private static void stream(Tap tap, long limit, OutputStream out)
+  /**
+   * Writes the tap's lines to {@code out} until {@code limit} requests were sent (0: until writing
+   * fails because the reader went away); flushes each line when traffic is light and the stats line
+   * every second.
+   */
+  static void stream(Tap tap, long limit, OutputStream out)
       throws IOException, InterruptedException {
     try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
       g.setRootValueSeparator(null);
@@ -185,13 +186,14 @@ final class TapEndpoint {
     throw new IllegalArgumentException("tap " + name + " must be a number 1.." + max);
   }
 
+  /** The address as a literal, as the grant names the proxy. */
+  private static String host(SocketAddress a) {
+    return a instanceof InetSocketAddress i ? i.getHostString() : String.valueOf(a);
+  }
+
   private static boolean loopback(SocketAddress a) {
     return a instanceof InetSocketAddress i
         && i.getAddress() != null
         && i.getAddress().isLoopbackAddress();
-  }
-
-  private static void refuse(ServerResponse res, Status status, String message) {
-    res.status(status).header(HeaderValues.CONTENT_TYPE_TEXT_PLAIN).send(message + "\n");
   }
 }

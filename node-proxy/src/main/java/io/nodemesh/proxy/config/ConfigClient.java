@@ -186,7 +186,7 @@ public final class ConfigClient implements AutoCloseable {
     this.wait = wait;
     this.currentVersion = b.currentVersion;
     this.apply = b.apply;
-    this.http = ControllerTrust.client(tls);
+    this.http = ControllerTrust.client(controller, tls);
   }
 
   public void start() {

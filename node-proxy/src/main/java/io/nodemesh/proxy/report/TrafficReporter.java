@@ -70,7 +70,7 @@ public final class TrafficReporter implements AutoCloseable {
     this.registry = registry;
     this.version = version;
     this.interval = interval;
-    this.http = ControllerTrust.client(tls);
+    this.http = ControllerTrust.client(controller, tls);
   }
 
   public void start() {

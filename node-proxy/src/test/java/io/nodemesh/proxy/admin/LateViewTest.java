@@ -17,23 +17,7 @@ class LateViewTest {
     assertThat(AdminServer.configJson(view)).isEqualTo("{\"version\":-1,\"listeners\":[]}");
 
     MeshConfig config = new MeshConfig(7, "mesh", List.of());
-    view.bind(
-        new AdminView() {
-          @Override
-          public MeshConfig config() {
-            return config;
-          }
-
-          @Override
-          public boolean isBound(int proxyPort) {
-            return proxyPort == 5000;
-          }
-
-          @Override
-          public String scrape() {
-            return "nodemesh_config_version 7.0\n";
-          }
-        });
+    view.bind(new FixedView(config, port -> port == 5000, () -> "nodemesh_config_version 7.0\n"));
 
     assertThat(view.config()).isSameAs(config);
     assertThat(view.isBound(5000)).isTrue();
