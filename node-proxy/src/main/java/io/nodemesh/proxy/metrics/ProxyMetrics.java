@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -92,9 +93,9 @@ public final class ProxyMetrics {
   }
 
   /**
-   * Binds the JVM's memory, thread and processor gauges (docs/metrics.md) on the first scrape
-   * instead of at start: a gauge reads its MXBean only when scraped, so nothing is lost, and the
-   * proxy's start to ready, which no scrape precedes, skips building them (issue 15).
+   * Binds the JVM's memory, class, thread and processor gauges (docs/metrics.md) on the first
+   * scrape instead of at start: a gauge reads its MXBean only when scraped, so nothing is lost, and
+   * the proxy's start to ready, which no scrape precedes, skips building them (issue 15).
    */
   private void bindJvmGauges() {
     if (jvmGauges) {
@@ -105,6 +106,8 @@ public final class ProxyMetrics {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        // jvm_classes_*: what the memory work of issue 15 counts, and listed in docs/metrics.md.
+        new ClassLoaderMetrics().bindTo(registry);
         jvmGauges = true;
       }
     }

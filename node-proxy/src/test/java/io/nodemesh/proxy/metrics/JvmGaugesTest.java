@@ -28,6 +28,7 @@ class JvmGaugesTest {
               "jvm_memory_committed_bytes{",
               "jvm_memory_max_bytes{",
               "jvm_buffer_count_buffers{",
+              "jvm_classes_loaded_classes ",
               "jvm_threads_live_threads ",
               "jvm_threads_daemon_threads ",
               "jvm_threads_peak_threads ",
