@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -44,6 +45,8 @@ public final class ProxyMetrics {
   private final Map<String, Gauges> downstream = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> sharedGauges = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
+  // Set once the JVM's memory, thread and processor gauges are bound; see bindJvmGauges.
+  private volatile boolean jvmGauges;
   private final RouteMeters routes = new RouteMeters(registry, RouteMeters.DEFAULT_MAX_ROUTES);
 
   /** Meters only: no tracing, no access log. */
@@ -85,10 +88,29 @@ public final class ProxyMetrics {
         .description("Access log lines dropped because the writer fell behind")
         .register(registry);
     buildInfo(registry, BuildInfo.current());
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
+    // The GC meters count the JVM's notifications, so they listen from the start.
     gc.bindTo(registry);
+  }
+
+  /**
+   * Binds the JVM's memory, class, thread and processor gauges (docs/metrics.md) on the first
+   * scrape instead of at start: a gauge reads its MXBean only when scraped, so nothing is lost, and
+   * the proxy's start to ready, which no scrape precedes, skips building them (issue 15).
+   */
+  private void bindJvmGauges() {
+    if (jvmGauges) {
+      return;
+    }
+    synchronized (this) {
+      if (!jvmGauges) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        // jvm_classes_*: what the memory work of issue 15 counts, and listed in docs/metrics.md.
+        new ClassLoaderMetrics().bindTo(registry);
+        jvmGauges = true;
+      }
+    }
   }
 
   /**
@@ -173,6 +195,7 @@ public final class ProxyMetrics {
 
   /** The Prometheus text exposition of every meter. */
   public String scrape() {
+    bindJvmGauges();
     return registry.scrape();
   }
 
