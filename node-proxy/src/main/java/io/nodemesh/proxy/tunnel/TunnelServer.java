@@ -162,7 +162,7 @@ public final class TunnelServer implements AutoCloseable {
           peerChain.length == 0 || !(peerChain[0] instanceof X509Certificate leaf)
               ? null
               : Spiffe.accountOf(leaf, tls.credentials().trustDomain());
-      if (peer == null || local == null) {
+      if (peer == null || local == null || !TunnelTls.h2(ssl)) {
         metrics.handshakeFailed("server", null);
         ctx.close();
         return;

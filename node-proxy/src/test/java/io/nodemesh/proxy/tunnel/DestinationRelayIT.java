@@ -172,7 +172,7 @@ class DestinationRelayIT {
                     pool,
                     loop,
                     transport,
-                    tls.client(source, dest).orElseThrow(),
+                    tls.client(source).orElseThrow(),
                     settings,
                     tls,
                     metrics,
