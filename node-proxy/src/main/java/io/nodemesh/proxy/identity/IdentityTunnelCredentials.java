@@ -44,6 +44,11 @@ public final class IdentityTunnelCredentials implements TunnelCredentials {
   }
 
   @Override
+  public AutoCloseable onChange(Runnable changed) {
+    return identities.addListener(c -> changed.run());
+  }
+
+  @Override
   public List<X509Certificate> roots() {
     return identities.trustBundle().roots();
   }

@@ -133,7 +133,7 @@ public final class TunnelClient implements UpstreamRelay {
           c = pool.usable(key);
         }
         if (c == null) {
-          SslContext ssl = tls.client(v.source(), v.destination()).orElse(null);
+          SslContext ssl = tls.client(v.source()).orElse(null);
           if (ssl == null) {
             yield loop.newFailedFuture(TunnelConnection.noIdentity(v.source()));
           }

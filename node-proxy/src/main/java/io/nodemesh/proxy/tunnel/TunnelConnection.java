@@ -23,11 +23,13 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.nodemesh.proxy.transport.Transport;
 import java.io.IOException;
+import java.security.cert.CertificateException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
@@ -106,11 +108,43 @@ final class TunnelConnection {
                       fail(hs.cause());
                       return;
                     }
+                    String refused = refusal(h, tls);
+                    if (refused != null) {
+                      SSLException e = new SSLException(refused);
+                      metrics.handshakeFailed(
+                          "client", TunnelTls.h2(h) ? new CertificateException(refused, e) : e);
+                      ch.close();
+                      fail(e);
+                      return;
+                    }
                     metrics.handshake("client");
                     metrics.connectionOpened(ch);
                     established(ch, tls);
                   });
         });
+  }
+
+  /**
+   * Why the finished handshake of {@code h} may not carry this connection, or null: no {@code h2}
+   * agreed, or a destination that is not the account this connection is for (the chain and trust
+   * domain were checked in the handshake; the context serves every destination, TunnelTls).
+   */
+  private String refusal(SslHandler h, TunnelTls tls) {
+    if (!TunnelTls.h2(h)) {
+      return "the destination did not agree on ALPN h2";
+    }
+    String peer = null;
+    try {
+      java.security.cert.Certificate[] chain = h.engine().getSession().getPeerCertificates();
+      if (chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate leaf) {
+        peer = Spiffe.accountOf(leaf, tls.credentials().trustDomain());
+      }
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      peer = null;
+    }
+    return key.destination().equals(peer)
+        ? null
+        : "peer is " + peer + ", expected " + key.destination();
   }
 
   private void fail(Throwable cause) {

@@ -23,6 +23,16 @@ public interface TunnelCredentials {
   List<X509Certificate> roots();
 
   /**
+   * Calls {@code changed} after certificates or roots change (off the event loops), so that the
+   * tunnel makes its TLS contexts then rather than on the next connection. None by default.
+   *
+   * @return closing it stops the calls
+   */
+  default AutoCloseable onChange(Runnable changed) {
+    return () -> {};
+  }
+
+  /**
    * A workload's key and certificate chain.
    *
    * @param account {@code namespace/name}

@@ -21,6 +21,10 @@ public final class TunnelMetrics {
     Gauge.builder("nodemesh_tunnel_connections", open, AtomicInteger::get)
         .description("Tunnel connections open, both sides")
         .register(registry);
+    Gauge.builder("nodemesh_tunnel_tls_provider", () -> 1)
+        .description("The tunnel's TLS provider: boringssl, or jdk when BoringSSL did not load")
+        .tag("provider", TunnelTls.providerName())
+        .register(registry);
   }
 
   void connectionOpened(Channel ch) {

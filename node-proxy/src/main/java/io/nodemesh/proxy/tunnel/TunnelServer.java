@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -162,7 +163,7 @@ public final class TunnelServer implements AutoCloseable {
           peerChain.length == 0 || !(peerChain[0] instanceof X509Certificate leaf)
               ? null
               : Spiffe.accountOf(leaf, tls.credentials().trustDomain());
-      if (peer == null || local == null) {
+      if (peer == null || local == null || !TunnelTls.h2(ssl)) {
         metrics.handshakeFailed("server", null);
         ctx.close();
         return;
@@ -181,8 +182,15 @@ public final class TunnelServer implements AutoCloseable {
               settings.maxAge().toMillis());
       ch.eventLoop().schedule(() -> ch.close(), Math.max(0, life), TimeUnit.MILLISECONDS);
       ChannelPipeline p = ctx.pipeline();
-      long idle = settings.idleTimeout().toMillis();
-      p.addLast(
+      // The caller closes its idle connections itself, race-free on its own event loop; this timer
+      // is only the backstop for callers that vanish. Firing first, it would cut a request the
+      // caller sent just before the close reached it (RFC 9113 §6.8), so it waits twice as long.
+      long idle = 2 * settings.idleTimeout().toMillis();
+      // Before the HTTP/2 codec, so that it sees every byte both ways: behind the multiplexer it
+      // saw neither the streams' frames nor their writes, and closed busy connections each period.
+      p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+          .addLast("close-idle", new CloseIdle())
+          .addLast(
               "frames",
               Http2FrameCodecBuilder.forServer()
                   .initialSettings(
@@ -203,8 +211,7 @@ public final class TunnelServer implements AutoCloseable {
                                   table.get(), peer, local, tls, metrics, transport));
                     }
                   }))
-          .addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-          .addLast("close-idle", new CloseIdle());
+          .addLast("close-on-error", new CloseIdle());
       p.remove(this);
       metrics.connectionOpened(ch);
     }
@@ -220,7 +227,12 @@ public final class TunnelServer implements AutoCloseable {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
       if (evt instanceof IdleStateEvent) {
-        ctx.close();
+        // Quiet is not idle while a stream is open (a slow pod, a silent WebSocket): only a
+        // connection without streams is closed.
+        Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+        if (codec == null || codec.connection().numActiveStreams() == 0) {
+          ctx.close();
+        }
         return;
       }
       super.userEventTriggered(ctx, evt);

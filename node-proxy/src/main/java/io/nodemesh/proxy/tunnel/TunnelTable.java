@@ -58,6 +58,21 @@ final class TunnelTable {
     }
   }
 
+  /** The accounts of this node's pods: the ones this proxy holds certificates for. */
+  Set<String> localAccounts() {
+    Set<String> out = new HashSet<>();
+    tunnel
+        .pods()
+        .values()
+        .forEach(
+            p -> {
+              if (p.node().equals(self)) {
+                out.add(p.account());
+              }
+            });
+    return out;
+  }
+
   static TunnelTable empty(String self) {
     return new TunnelTable(MeshConfig.empty(), self);
   }

@@ -3,41 +3,89 @@ package io.nodemesh.proxy.tunnel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.math.BigInteger;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
 /**
  * TLS contexts of the tunnel, made once per certificate and cached: a server context per local
- * account (chosen by SNI), a client context per (source account, destination account).
+ * account (chosen by SNI), a client context per source account. {@link #warm} makes them when a
+ * certificate arrives, so that the first connection of a new tunnel does not pay for them.
  *
- * <p>TLS 1.3 only (RFC 8446), ALPN {@code h2} only, on {@link #PROVIDER}. Resumption: the client
- * makes its engines without a peer host and port, so neither provider ever offers a cached session,
- * and every connection does a full handshake that checks the peer's certificate as it is now; a
- * connection cannot outlive its certificates through a resumed session.
+ * <p>TLS 1.3 only (RFC 8446), ALPN {@code h2} only, on {@link #PROVIDER}: BoringSSL
+ * (netty-tcnative) when its native library loads, else the JDK's TLS (logged once).
+ *
+ * <p>ALPN: BoringSSL cannot fail a handshake that agreed on no protocol (Netty refuses {@code
+ * FATAL_ALERT} with {@code OPENSSL} and throws while building the context), so both sides accept
+ * the handshake and {@link #h2} closes any connection that did not agree on {@code h2}, before a
+ * byte of HTTP/2 is read or written.
+ *
+ * <p>Resumption: the client makes its engines without a peer host and port, so neither provider
+ * ever offers a cached session; the server issues no session tickets (BoringSSL: Netty's default
+ * {@code SSL_OP_NO_TICKET}, also for TLS 1.3) and keeps no session cache worth the name. Every
+ * connection does a full handshake that checks the peer's certificate as it is now, so a connection
+ * cannot outlive its certificates through a resumed session.
  */
 final class TunnelTls {
+  private static final System.Logger LOG = System.getLogger(TunnelTls.class.getName());
+
+  // NO_ADVERTISE and ACCEPT are the behaviours both providers support; h2() enforces "h2 only".
   private static final ApplicationProtocolConfig H2_ONLY =
       new ApplicationProtocolConfig(
           ApplicationProtocolConfig.Protocol.ALPN,
           ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-          ApplicationProtocolConfig.SelectedListenerFailureBehavior.FATAL_ALERT,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
           ApplicationProtocolNames.HTTP_2);
 
   /**
-   * The JDK's provider. BoringSSL (netty-tcnative) measured about 3x cheaper per mutual handshake
-   * and 1.4x faster on bulk records (docs/benchmarks.md, "Tunnel TLS provider"), ; a trial run of
-   * the tunnel tests with it did not finish on the loaded build machine and was not investigated,
-   * so the switch (this constant plus the runtime dependency) waits for a clean run.
+   * BoringSSL when netty-tcnative's library loads (about 3x cheaper mutual handshakes, 1.4x bulk:
+   * docs/benchmarks.md, "Tunnel TLS provider"), else the JDK's. {@code -Dnodemesh.tunnel.tls=jdk}
+   * forces the JDK's, for comparisons.
    */
-  static final SslProvider PROVIDER = SslProvider.JDK;
+  static final SslProvider PROVIDER = chooseProvider();
+
+  private static SslProvider chooseProvider() {
+    if ("jdk".equalsIgnoreCase(System.getProperty("nodemesh.tunnel.tls", ""))) {
+      LOG.log(Level.INFO, "tunnel TLS: the JDK's (forced by -Dnodemesh.tunnel.tls=jdk)");
+      return SslProvider.JDK;
+    }
+    if (OpenSsl.isAvailable()) {
+      LOG.log(Level.INFO, "tunnel TLS: BoringSSL ({0})", OpenSsl.versionString());
+      return SslProvider.OPENSSL;
+    }
+    Throwable why = OpenSsl.unavailabilityCause();
+    LOG.log(
+        Level.WARNING,
+        "tunnel TLS: BoringSSL did not load ({0}); using the JDK''s TLS, about 3x the CPU per"
+            + " handshake",
+        why == null ? "unknown cause" : why.toString());
+    return SslProvider.JDK;
+  }
+
+  /** The provider's name for logs and the {@code nodemesh_tunnel_tls_provider} gauge. */
+  static String providerName() {
+    return PROVIDER == SslProvider.JDK ? "jdk" : "boringssl";
+  }
+
+  /**
+   * Whether the handshake of {@code ssl} agreed on {@code h2}; the caller closes the connection
+   * when not (RFC 7301 §3.2 lets a server go on without a protocol; the tunnel does not).
+   */
+  static boolean h2(SslHandler ssl) {
+    return ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol());
+  }
 
   private final TunnelCredentials credentials;
   private final Clock clock;
@@ -77,21 +125,26 @@ final class TunnelTls {
                                         null,
                                         clock))
                                 // Tickets and cached sessions would let a client resume past the
-                                // life of the certificates it was checked with.
+                                // life of the certificates it was checked with (Netty sets
+                                // SSL_OP_NO_TICKET on BoringSSL; on the JDK's the one-second
+                                // timeout bounds any resumption).
                                 .sessionCacheSize(1)
                                 .sessionTimeout(1))));
   }
 
   /**
-   * The client context presenting {@code source}'s certificate and expecting {@code destination}.
+   * The client context presenting {@code source}'s certificate. It checks the destination's chain
+   * and trust domain; which account the destination must be is checked by {@link TunnelConnection}
+   * right after the handshake, before any byte of HTTP/2, so that one context per certificate
+   * serves every destination and can be made before the first connection.
    */
-  Optional<SslContext> client(String source, String destination) {
+  Optional<SslContext> client(String source) {
     return credentials
         .identity(source)
         .map(
             id ->
                 contexts.computeIfAbsent(
-                    new Key(source, id.leaf().getSerialNumber(), destination),
+                    new Key(source, id.leaf().getSerialNumber(), ""),
                     k ->
                         build(
                             SslContextBuilder.forClient()
@@ -100,8 +153,22 @@ final class TunnelTls {
                                     new SpiffeTrustManager(
                                         credentials.roots(),
                                         credentials.trustDomain(),
-                                        destination,
+                                        null,
                                         clock)))));
+  }
+
+  /**
+   * Makes both contexts of each of {@code locals}' certificates held now, unless made already: when
+   * a certificate arrives or rotates, not on the first connection that needs it. Off the event
+   * loops (a context takes milliseconds).
+   */
+  void warm(Collection<String> locals) {
+    for (String local : locals) {
+      server(local);
+      client(local);
+    }
+    // Contexts of certificates no longer held: the next rotation would otherwise grow the map.
+    contexts.keySet().removeIf(k -> !Objects.equals(k.serial(), serial(k.local())));
   }
 
   /** The serial of {@code account}'s certificate held now, or null when none. */

@@ -172,7 +172,7 @@ class DestinationRelayIT {
                     pool,
                     loop,
                     transport,
-                    tls.client(source, dest).orElseThrow(),
+                    tls.client(source).orElseThrow(),
                     settings,
                     tls,
                     metrics,
@@ -354,5 +354,34 @@ class DestinationRelayIT {
     assertThatThrownBy(() -> call(web, WEB, "shop/payments", target("127.0.0.31"), null))
         .isInstanceOf(ExecutionException.class);
     assertThat(podRequests).hasValue(0);
+    // A hostile destination showing shop/api's valid certificate whatever the SNI asks for: the
+    // caller's own check, right after the handshake (one client context serves every
+    // destination), refuses it before any request.
+    server.close();
+    TunnelCredentials.Identity api = ca.issue(API, Duration.ofHours(1));
+    TunnelCa.Held roots = ca.credentials();
+    startServer(
+        false,
+        new TunnelCredentials() {
+          @Override
+          public String trustDomain() {
+            return TD;
+          }
+
+          @Override
+          public java.util.Optional<Identity> identity(String account) {
+            return java.util.Optional.of(api);
+          }
+
+          @Override
+          public List<java.security.cert.X509Certificate> roots() {
+            return roots.roots();
+          }
+        });
+    assertThatThrownBy(() -> call(web, WEB, "shop/db", target("127.0.0.31"), null))
+        .isInstanceOf(ExecutionException.class);
+    assertThat(podRequests).hasValue(0);
+    assertThat(registry.scrape())
+        .contains("nodemesh_tunnel_handshakes_total{result=\"certificate\",side=\"client\"} 1.0");
   }
 }
