@@ -47,12 +47,4 @@ public interface UpstreamRelay {
       String listenerKey,
       EventLoop loop,
       Consumer<ChannelPipeline> finish);
-
-  /**
-   * Why {@code target} may not be dialled directly for a client at {@code source}: its namespace is
-   * {@code strict} and its pod runs on another node. Asked for traffic the tunnel does not carry
-   * ({@code https} backends), which is then refused rather than sent in plaintext; null when a
-   * direct connection is allowed.
-   */
-  String refusesDirect(Target target, InetAddress source);
 }

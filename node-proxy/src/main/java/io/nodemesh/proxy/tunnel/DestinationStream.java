@@ -146,8 +146,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
       return;
     }
     // The scheme comes from this node's own table, never from the caller.
-    h2 = !connect && table.scheme(listener) == Scheme.H2C;
-    metrics.relayed(connect ? "tcp" : h2 ? "h2c" : "http");
+    Scheme scheme = table.scheme(listener);
+    h2 = !connect && scheme == Scheme.H2C;
+    // An https pod's CONNECT stream carries the application's own TLS, inside the tunnel's.
+    metrics.relayed(connect ? scheme == Scheme.HTTPS ? "https" : "tcp" : h2 ? "h2c" : "http");
     if (!connect) {
       TunnelHeaders.strip(request.headers());
       request

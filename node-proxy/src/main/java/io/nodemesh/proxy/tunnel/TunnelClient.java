@@ -88,24 +88,6 @@ public final class TunnelClient implements UpstreamRelay {
     return established;
   }
 
-  @Override
-  public String refusesDirect(Target target, InetAddress source) {
-    TunnelTable.Path path =
-        table.get().path(target.address().getAddress().getHostAddress(), source);
-    return switch (path) {
-      case TunnelTable.Path.Direct d -> null;
-      case TunnelTable.Path.Refuse r -> r.reason();
-      case TunnelTable.Path.Via v ->
-          v.mode() == io.nodemesh.config.tunnel.MtlsMode.STRICT
-              ? "strict mTLS to "
-                  + v.destination()
-                  + " on node "
-                  + v.node()
-                  + ": https backends do not ride the tunnel"
-              : null;
-    };
-  }
-
   /**
    * A new stream to {@code target} on a pooled connection (a new one when none is usable), a failed
    * future (strict mode and no tunnel, or no certificate for the source), or null (straight to the
