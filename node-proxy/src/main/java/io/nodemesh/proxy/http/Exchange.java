@@ -141,7 +141,9 @@ final class Exchange {
     if (rule != null && rule.mirrors().length > 0 && !upgrade) {
       // Copied as forwarded, before the write upstream gives the body's buffers back. An upgrade
       // is not mirrored: its copy would be a second tunnel.
-      mirror = MirrorCopy.start(rule, request, context, down.channel().eventLoop(), scheme);
+      mirror =
+          MirrorCopy.start(
+              rule, request, context, down.channel(), scheme, route.listener().config().key());
     }
     if (request instanceof HttpContent c) {
       observation.requestBytes(c.content().readableBytes());
