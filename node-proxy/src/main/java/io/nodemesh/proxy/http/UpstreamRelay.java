@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.nodemesh.proxy.balance.Target;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
@@ -44,6 +45,18 @@ public interface UpstreamRelay {
   Future<Channel> connect(
       Target target,
       InetAddress source,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish);
+
+  /**
+   * As {@link #connect}, for a relayed TCP connection from {@code client}: when the pod's port
+   * asked for a PROXY protocol v2 header ({@link Target#proxyProtocol}), the destination's proxy is
+   * told the client's address and port, and writes the header before any client byte.
+   */
+  Future<Channel> connectTcp(
+      Target target,
+      InetSocketAddress client,
       String listenerKey,
       EventLoop loop,
       Consumer<ChannelPipeline> finish);
