@@ -14,9 +14,6 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.testkit.HttpBackend;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -85,20 +82,14 @@ class MirrorTunnelIT {
 
   /** One POST from pod {@code shop/web} through node a's listener; the whole answer. */
   private String post() throws IOException {
-    try (Socket s = new Socket()) {
-      s.setSoTimeout(30_000);
-      s.bind(new InetSocketAddress("127.0.0.21", 0));
-      s.connect(new InetSocketAddress(TwoNodes.A, listenerPort));
-      s.getOutputStream()
-          .write(
-              ("POST /orders HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n"
-                      + "Content-Length: "
-                      + BODY.length()
-                      + "\r\n\r\n"
-                      + BODY)
-                  .getBytes(StandardCharsets.ISO_8859_1));
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-    }
+    return TwoNodes.exchange(
+        "127.0.0.21",
+        listenerPort,
+        "POST /orders HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n"
+            + "Content-Length: "
+            + BODY.length()
+            + "\r\n\r\n"
+            + BODY);
   }
 
   private double mirrored(String result) throws Exception {

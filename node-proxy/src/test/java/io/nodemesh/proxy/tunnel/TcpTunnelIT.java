@@ -49,11 +49,7 @@ class TcpTunnelIT {
   }
 
   private Socket connectFrom(String client) throws IOException {
-    Socket s = new Socket();
-    s.setSoTimeout(30_000);
-    s.bind(new InetSocketAddress(client, 0));
-    s.connect(new InetSocketAddress(TwoNodes.A, listenerPort));
-    return s;
+    return TwoNodes.connectFrom(client, listenerPort);
   }
 
   @Test
@@ -165,13 +161,10 @@ class TcpTunnelIT {
 
   /** One HTTP/1.1 GET through node a's listener; the whole answer. */
   private String get(String client, String path) throws IOException {
-    try (Socket s = connectFrom(client)) {
-      s.getOutputStream()
-          .write(
-              ("GET " + path + " HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n\r\n")
-                  .getBytes(StandardCharsets.ISO_8859_1));
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-    }
+    return TwoNodes.exchange(
+        client,
+        listenerPort,
+        "GET " + path + " HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n\r\n");
   }
 
   private void assertNothingReachesThePod(String client) throws IOException {
