@@ -15,13 +15,13 @@ import javax.net.ssl.SSLContext;
  * A self-signed certificate for {@code 127.0.0.1} made with the JDK's own {@code keytool}: a key
  * store for test servers and a trust store that trusts only that certificate.
  */
-final class TestCerts {
+public final class TestCerts {
   static final char[] PASSWORD = "changeit".toCharArray();
 
   final Path keyStore;
   final Path trustStore;
 
-  TestCerts(Path dir) throws IOException, InterruptedException {
+  public TestCerts(Path dir) throws IOException, InterruptedException {
     keyStore = dir.resolve("backend.p12");
     trustStore = dir.resolve("trust.p12");
     Path cert = dir.resolve("backend.crt");
@@ -83,7 +83,7 @@ final class TestCerts {
     }
   }
 
-  KeyManagerFactory keyManagers() throws IOException, GeneralSecurityException {
+  public KeyManagerFactory keyManagers() throws IOException, GeneralSecurityException {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(keyStore)) {
       ks.load(in, PASSWORD);
@@ -93,9 +93,32 @@ final class TestCerts {
     return kmf;
   }
 
-  SSLContext serverContext() throws IOException, GeneralSecurityException {
+  public SSLContext serverContext() throws IOException, GeneralSecurityException {
     SSLContext c = SSLContext.getInstance("TLS");
     c.init(keyManagers().getKeyManagers(), null, null);
     return c;
+  }
+
+  /**
+   * Points the JDK's default trust store (which the proxy's upstream TLS uses) at this certificate
+   * alone, until the returned handle is closed.
+   */
+  public AutoCloseable trustedByDefault() {
+    String saved = System.getProperty("javax.net.ssl.trustStore");
+    String savedPassword = System.getProperty("javax.net.ssl.trustStorePassword");
+    System.setProperty("javax.net.ssl.trustStore", trustStore.toString());
+    System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+    return () -> {
+      restore("javax.net.ssl.trustStore", saved);
+      restore("javax.net.ssl.trustStorePassword", savedPassword);
+    };
+  }
+
+  private static void restore(String name, String value) {
+    if (value == null) {
+      System.clearProperty(name);
+    } else {
+      System.setProperty(name, value);
+    }
   }
 }

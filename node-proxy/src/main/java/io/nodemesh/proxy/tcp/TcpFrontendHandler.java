@@ -274,11 +274,10 @@ final class TcpFrontendHandler extends RelayHandler {
     if (r == null) {
       return null;
     }
-    var source = inbound.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     Future<Channel> f =
-        r.connect(
+        r.connectTcp(
             target,
-            source,
+            inbound.remoteAddress() instanceof InetSocketAddress a ? a : null,
             listener.config().key(),
             inbound.eventLoop(),
             p -> p.addLast("tcp-relay", backendSide));

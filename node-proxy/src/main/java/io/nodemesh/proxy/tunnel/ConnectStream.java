@@ -39,11 +39,18 @@ final class ConnectStream extends ChannelDuplexHandler {
     this.established = established;
   }
 
-  /** Sends the CONNECT head on a stream whose pipeline holds a {@link ConnectStream}. */
-  static void start(Channel stream, String authority) {
+  /**
+   * Sends the CONNECT head on a stream whose pipeline holds a {@link ConnectStream}.
+   *
+   * @param client the TCP client's {@code ip:port} for the pod's PROXY protocol v2 header, or null
+   */
+  static void start(Channel stream, String authority, String client) {
     ConnectStream self = stream.pipeline().get(ConnectStream.class);
     DefaultHttp2Headers head = new DefaultHttp2Headers();
     head.method(HttpMethod.CONNECT.asciiName()).authority(authority);
+    if (client != null) {
+      head.set(TunnelHeaders.CLIENT, client);
+    }
     stream
         .writeAndFlush(new DefaultHttp2HeadersFrame(head, false))
         .addListener(

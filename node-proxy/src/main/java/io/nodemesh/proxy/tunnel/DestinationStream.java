@@ -32,7 +32,9 @@ import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.RequestView;
 import io.nodemesh.config.http.PathCanonicalizer;
 import io.nodemesh.config.http.RefusedTarget;
+import io.nodemesh.proxy.transport.ProxyHeader;
 import io.nodemesh.proxy.transport.Transport;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -64,6 +66,8 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private boolean h2;
   private boolean podConnected;
   private boolean podEnded;
+  // Set when the pod's port asked for PROXY protocol v2: written to the pod before any client byte.
+  private ByteBuf proxyHeader;
 
   DestinationStream(
       TunnelTable table,
@@ -106,6 +110,14 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
       return;
     }
     TunnelTable.Admission.Relay relay = (TunnelTable.Admission.Relay) a;
+    InetSocketAddress client = null;
+    if (connect && request.headers().contains(TunnelHeaders.CLIENT)) {
+      client = TunnelTable.socketAddress(request.headers().get(TunnelHeaders.CLIENT));
+      if (client == null) {
+        refuse(ctx, request, "request", HttpResponseStatus.BAD_REQUEST, "tunnel: bad client");
+        return;
+      }
+    }
     RequestView view = null;
     if (!connect) {
       String path;
@@ -146,8 +158,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
       return;
     }
     // The scheme comes from this node's own table, never from the caller.
-    h2 = !connect && table.scheme(listener) == Scheme.H2C;
-    metrics.relayed(connect ? "tcp" : h2 ? "h2c" : "http");
+    Scheme scheme = table.scheme(listener);
+    h2 = !connect && scheme == Scheme.H2C;
+    // An https pod's CONNECT stream carries the application's own TLS, inside the tunnel's.
+    metrics.relayed(connect ? scheme == Scheme.HTTPS ? "https" : "tcp" : h2 ? "h2c" : "http");
     if (!connect) {
       TunnelHeaders.strip(request.headers());
       request
@@ -161,6 +175,17 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
       pending.add(request);
     } else {
       ReferenceCountUtil.release(request);
+      // A TCP relay to a port that asked for it (this node's table says so, not the caller): the
+      // client's address as the caller's proxy told it, else LOCAL (proxy-protocol.txt §2.2), and
+      // the peer's SPIFFE ID as verified here. An upgrade's CONNECT on an HTTP port never gets one.
+      if (relay.proxyProtocol() && (client != null || protocol == Protocol.TCP)) {
+        proxyHeader =
+            ProxyHeader.v2(
+                ctx.alloc(),
+                client,
+                relay.pod(),
+                Spiffe.uri(tls.credentials().trustDomain(), peer));
+      }
     }
     dial(ctx, relay);
   }
@@ -224,6 +249,11 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     podConnected = true;
     if (connect) {
       stream.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+    }
+    if (proxyHeader != null) {
+      // First on the pod connection: the client's bytes (a forged header too) only follow it.
+      pod.write(proxyHeader);
+      proxyHeader = null;
     }
     Object m;
     while ((m = pending.poll()) != null) {
@@ -353,6 +383,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   }
 
   private void drop() {
+    if (proxyHeader != null) {
+      proxyHeader.release();
+      proxyHeader = null;
+    }
     Object m;
     while ((m = pending.poll()) != null) {
       ReferenceCountUtil.release(m);

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.nodemesh.proxy.balance.Target;
@@ -11,6 +12,7 @@ import io.nodemesh.proxy.transport.Transport;
 import io.nodemesh.proxy.upstream.UpstreamRelay;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -63,6 +65,32 @@ public final class TunnelClient implements UpstreamRelay {
       String listenerKey,
       EventLoop loop,
       Consumer<ChannelPipeline> finish) {
+    return connect(target, source, null, listenerKey, loop, finish);
+  }
+
+  @Override
+  public Future<Channel> connectTcp(
+      Target target,
+      InetSocketAddress client,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
+    InetAddress source = client == null ? null : client.getAddress();
+    // Only for a port that asked for the header: the destination needs the client's address then.
+    String tell =
+        target.proxyProtocol() && source != null
+            ? NetUtil.toSocketAddressString(source.getHostAddress(), client.getPort())
+            : null;
+    return connect(target, source, tell, listenerKey, loop, finish);
+  }
+
+  private Future<Channel> connect(
+      Target target,
+      InetAddress source,
+      String client,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish) {
     Promise<Channel> established = loop.newPromise();
     Future<Channel> opened =
         stream(
@@ -80,30 +108,12 @@ public final class TunnelClient implements UpstreamRelay {
     opened.addListener(
         (Future<Channel> f) -> {
           if (f.isSuccess()) {
-            ConnectStream.start(f.getNow(), target.authority());
+            ConnectStream.start(f.getNow(), target.authority(), client);
           } else {
             established.tryFailure(f.cause());
           }
         });
     return established;
-  }
-
-  @Override
-  public String refusesDirect(Target target, InetAddress source) {
-    TunnelTable.Path path =
-        table.get().path(target.address().getAddress().getHostAddress(), source);
-    return switch (path) {
-      case TunnelTable.Path.Direct d -> null;
-      case TunnelTable.Path.Refuse r -> r.reason();
-      case TunnelTable.Path.Via v ->
-          v.mode() == io.nodemesh.config.tunnel.MtlsMode.STRICT
-              ? "strict mTLS to "
-                  + v.destination()
-                  + " on node "
-                  + v.node()
-                  + ": https backends do not ride the tunnel"
-              : null;
-    };
   }
 
   /**

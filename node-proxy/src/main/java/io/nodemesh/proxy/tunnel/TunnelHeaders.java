@@ -18,11 +18,19 @@ public final class TunnelHeaders {
    */
   public static final AsciiString PEER_IDENTITY = AsciiString.cached("x-nodemesh-peer-identity");
 
+  /**
+   * On a CONNECT stream: the TCP client's {@code ip:port} as the caller's proxy accepted it, sent
+   * only when the pod's port asked for PROXY protocol v2. The destination believes it only on a
+   * CONNECT from an authenticated peer proxy (the only thing that reaches the tunnel port), and
+   * removes a copy from any relayed HTTP request.
+   */
+  public static final AsciiString CLIENT = AsciiString.cached("nodemesh-tunnel-client");
+
   private TunnelHeaders() {}
 
   /** Removes the tunnel's own fields and the HTTP/2-to-1 translation's extension fields. */
   static void strip(HttpHeaders headers) {
-    headers.remove(TARGET).remove(LISTENER).remove(PEER_IDENTITY);
+    headers.remove(TARGET).remove(LISTENER).remove(PEER_IDENTITY).remove(CLIENT);
     for (HttpConversionUtil.ExtensionHeaderNames n :
         HttpConversionUtil.ExtensionHeaderNames.values()) {
       headers.remove(n.text());

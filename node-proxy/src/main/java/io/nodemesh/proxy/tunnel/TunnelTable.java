@@ -34,6 +34,12 @@ final class TunnelTable {
   /** listener key -> the {@code ip:port} authorities of its endpoints on this node. */
   private final Map<String, Set<String>> localTargets = new HashMap<>();
 
+  /**
+   * listener key -> those of its local authorities whose pod port asked for a PROXY protocol v2
+   * header ({@code nodemesh.io/proxy-protocol}).
+   */
+  private final Map<String, Set<String>> proxyProtocolTargets = new HashMap<>();
+
   TunnelTable(MeshConfig config, String self) {
     this.self = self;
     this.tunnel = config.tunnel();
@@ -42,6 +48,7 @@ final class TunnelTable {
       protocols.put(l.key(), l.protocol());
       schemes.put(l.key(), l.policy().scheme());
       Set<String> mine = new HashSet<>();
+      Set<String> withHeader = new HashSet<>();
       // Gateway API rules' backends and mirrors too: a rule sends this listener's requests to
       // pods of other Services (issue 17).
       for (BackendConfig b : l.route().allBackends()) {
@@ -49,11 +56,17 @@ final class TunnelTable {
           TunnelPod pod = tunnel.pods().get(e.ip());
           if (self != null && self.equals(e.nodeName()) && pod != null && self.equals(pod.node())) {
             mine.add(e.authority());
+            if (e.proxyProtocol()) {
+              withHeader.add(e.authority());
+            }
           }
         }
       }
       if (!mine.isEmpty()) {
         localTargets.put(l.key(), Set.copyOf(mine));
+      }
+      if (!withHeader.isEmpty()) {
+        proxyProtocolTargets.put(l.key(), Set.copyOf(withHeader));
       }
     }
   }
@@ -148,7 +161,12 @@ final class TunnelTable {
 
   /** A destination's answer to one relay request. */
   sealed interface Admission {
-    record Relay(InetSocketAddress pod, String account) implements Admission {}
+    /**
+     * @param proxyProtocol the pod's port asked for a PROXY protocol v2 header, by this node's
+     *     table
+     */
+    record Relay(InetSocketAddress pod, String account, boolean proxyProtocol)
+        implements Admission {}
 
     record Refused(String reason) implements Admission {}
   }
@@ -208,11 +226,25 @@ final class TunnelTable {
       return new Admission.Refused(
           "target " + target + " runs as " + pod.account() + ", the tunnel is for " + sniAccount);
     }
-    return new Admission.Relay(new InetSocketAddress(ip, port), pod.account());
+    Set<String> withHeader = proxyProtocolTargets.get(listenerKey);
+    return new Admission.Relay(
+        new InetSocketAddress(ip, port),
+        pod.account(),
+        withHeader != null && withHeader.contains(authority));
   }
 
-  private static InetSocketAddress socketAddress(String ipPort) {
+  /**
+   * {@code ip:port} (brackets around an IPv6 literal) as a socket address, or null when it is not
+   * exactly that: no host names are resolved, the port is 1..65535.
+   */
+  static InetSocketAddress socketAddress(String ipPort) {
+    if (ipPort == null || ipPort.length() > 64) {
+      return null;
+    }
     int colon = ipPort.lastIndexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
     String host = ipPort.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
@@ -222,8 +254,8 @@ final class TunnelTable {
       return null;
     }
     try {
-      return new InetSocketAddress(
-          InetAddress.getByAddress(raw), Integer.parseInt(ipPort.substring(colon + 1)));
+      int port = Integer.parseInt(ipPort.substring(colon + 1));
+      return port < 1 ? null : new InetSocketAddress(InetAddress.getByAddress(raw), port);
     } catch (UnknownHostException | IllegalArgumentException e) {
       return null;
     }

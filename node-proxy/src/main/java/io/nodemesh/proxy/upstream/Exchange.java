@@ -142,7 +142,9 @@ public final class Exchange {
     if (rule != null && rule.mirrors().length > 0 && !upgrade) {
       // Copied as forwarded, before the write upstream gives the body's buffers back. An upgrade
       // is not mirrored: its copy would be a second tunnel.
-      mirror = MirrorCopy.start(rule, request, context, down.channel().eventLoop(), scheme);
+      mirror =
+          MirrorCopy.start(
+              rule, request, context, down.channel(), scheme, route.listener().config().key());
     }
     if (request instanceof HttpContent c) {
       observation.requestBytes(c.content().readableBytes());
@@ -196,9 +198,9 @@ public final class Exchange {
    * A stream through the node-to-node tunnel when the endpoint's pod is on another node, or null.
    * Plain-HTTP and h2c (gRPC) backends ride it, one tunnel stream per request, which the
    * destination matches and sends on in the scheme its own table names (HTTP/1.1 or h2c); https
-   * backends go direct, or fail in a strict namespace (never plaintext there). An upgrade request
-   * goes on a CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade} (RFC 9113 §8.2.2),
-   * and after the {@code 101} the stream carries the upgraded connection.
+   * backends ride a CONNECT stream with their own TLS inside ({@link UpstreamPool#viaTunnel}). An
+   * upgrade request goes on a CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade}
+   * (RFC 9113 §8.2.2), and after the {@code 101} the stream carries the upgraded connection.
    */
   private Future<Channel> viaRelay(Target endpoint) {
     UpstreamRelay relay = context.relay();
@@ -207,18 +209,11 @@ public final class Exchange {
     }
     InetAddress client =
         down.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-    if (scheme == Scheme.HTTPS) {
-      // https backends do not ride the tunnel: direct, except where strict forbids.
-      String refused = relay.refusesDirect(endpoint, client);
-      return refused == null
-          ? null
-          : down.channel().eventLoop().newFailedFuture(new java.io.IOException(refused));
-    }
     String listener = route.listener().config().key();
     var loop = down.channel().eventLoop();
-    return upgrade
+    return upgrade && scheme != Scheme.HTTPS
         ? relay.connect(endpoint, client, listener, loop, pool::addHttp1Handlers)
-        : relay.open(endpoint, client, listener, loop, UpstreamPool::addStreamHandlers);
+        : pool.viaTunnel(endpoint, scheme, client, listener);
   }
 
   private void acquired(Future<? super Channel> f, int forAttempt) {

@@ -23,6 +23,8 @@ import io.nodemesh.config.Scheme;
 import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.mirror.MirrorGate;
 import io.nodemesh.proxy.route.CompiledRule;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,10 @@ final class MirrorCopy {
   private final Scheme scheme;
   private final List<MirrorGate> gates;
   private final HttpRequest head;
+  // Whose copy it is and where it came in: a copy to a pod on another node rides the tunnel with
+  // the caller's identity, as the request does (issue 14).
+  private final InetAddress client;
+  private final String listenerKey;
   private CompositeByteBuf body;
   private boolean over;
 
@@ -50,9 +56,13 @@ final class MirrorCopy {
       EventLoop loop,
       Scheme scheme,
       List<MirrorGate> gates,
-      HttpRequest request) {
+      HttpRequest request,
+      Channel down,
+      String listenerKey) {
     this.context = context;
     this.loop = loop;
+    this.client = down.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    this.listenerKey = listenerKey;
     this.scheme = scheme;
     this.gates = gates;
     this.head =
@@ -65,13 +75,19 @@ final class MirrorCopy {
             EmptyHttpHeaders.INSTANCE);
   }
 
-  /** The copies of {@code request} that its rule wants, or null when none is drawn. */
+  /**
+   * The copies of {@code request} that its rule wants, or null when none is drawn.
+   *
+   * @param down the client's connection
+   * @param listenerKey the listener the request came in on
+   */
   static MirrorCopy start(
       CompiledRule rule,
       HttpRequest request,
       HttpProxyContext context,
-      EventLoop loop,
-      Scheme scheme) {
+      Channel down,
+      Scheme scheme,
+      String listenerKey) {
     List<MirrorGate> wanted = null;
     for (MirrorGate g : rule.mirrors()) {
       if (g.wanted()) {
@@ -84,7 +100,8 @@ final class MirrorCopy {
     if (wanted == null) {
       return null;
     }
-    MirrorCopy c = new MirrorCopy(context, loop, scheme, wanted, request);
+    MirrorCopy c =
+        new MirrorCopy(context, down.eventLoop(), scheme, wanted, request, down, listenerKey);
     if (request instanceof HttpContent content) {
       c.add(content);
     }
@@ -156,10 +173,13 @@ final class MirrorCopy {
         }
         Sink sink = new Sink(g);
         FullHttpRequest copy = full.retainedDuplicate();
-        Future<Channel> acquired =
-            context
-                .pool(loop)
-                .acquire(target, scheme, context.settings().connectTimeout().toMillis());
+        UpstreamPool pool = context.pool(loop);
+        // Through the tunnel when the mirror's pod is on another node; in strict mode a copy
+        // without a tunnel fails, never goes in plaintext.
+        Future<Channel> acquired = pool.viaTunnel(target, scheme, client, listenerKey);
+        if (acquired == null) {
+          acquired = pool.acquire(target, scheme, context.settings().connectTimeout().toMillis());
+        }
         acquired.addListener(f -> sink.acquired(f, copy));
       }
     } finally {

@@ -18,6 +18,7 @@ import io.nodemesh.proxy.balance.Target;
 import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.transport.IdleTimeout;
 import io.nodemesh.proxy.transport.Transport;
+import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -191,40 +192,94 @@ final class UpstreamPool {
             ready.setFailure(f.cause());
             return;
           }
-          Channel ch = f.channel();
-          SslHandler ssl =
-              context
-                  .upstreamTls()
-                  .newHandler(
-                      ch.alloc(), target.address().getHostString(), target.address().getPort());
-          ch.pipeline().addAfter(IDLE, TLS, ssl);
-          // The handshake needs reads; the channel reads on demand otherwise.
-          ch.config().setAutoRead(true);
-          ssl.handshakeFuture()
-              .addListener(
-                  hs -> {
-                    if (!hs.isSuccess()) {
-                      ch.close();
-                      ready.setFailure(hs.cause());
-                      return;
-                    }
-                    if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                      Http2Upstream c =
-                          new Http2Upstream(
-                              this,
-                              key,
-                              ch.newSucceededFuture(),
-                              TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
-                      share(key, c);
-                      c.openStream().addListener(s -> complete(ready, s));
-                    } else {
-                      ch.config().setAutoRead(false);
-                      addHttp1Handlers(ch.pipeline());
-                      ready.setSuccess(ch);
-                    }
-                  });
+          secure(f.channel(), key, target, connectTimeoutMillis, ready);
         });
     return ready;
+  }
+
+  /**
+   * An exchange with {@code target} through the node-to-node tunnel when its pod is on another node
+   * (issue 14), or null to dial it directly: plain HTTP and h2c as one tunnel stream per request;
+   * {@code https} as a CONNECT stream (RFC 9113 §8.5) with the application's own TLS inside it, on
+   * neither of which this pool keeps anything, because a tunnel stream carries the identity of one
+   * caller. A failed future when only the tunnel may carry it and none can be had (never
+   * plaintext).
+   */
+  Future<Channel> viaTunnel(Target target, Scheme scheme, InetAddress client, String listenerKey) {
+    UpstreamRelay relay = context.relay();
+    if (relay == null) {
+      return null;
+    }
+    if (scheme != Scheme.HTTPS) {
+      return relay.open(target, client, listenerKey, loop, UpstreamPool::addStreamHandlers);
+    }
+    Future<Channel> stream = relay.connect(target, client, listenerKey, loop, p -> {});
+    if (stream == null) {
+      return null;
+    }
+    Promise<Channel> ready = loop.newPromise();
+    stream.addListener(
+        (Future<Channel> f) -> {
+          if (f.isSuccess()) {
+            secure(f.getNow(), null, target, connectTimeoutMillis, ready);
+          } else {
+            ready.setFailure(f.cause());
+          }
+        });
+    return ready;
+  }
+
+  /**
+   * TLS to the pod on {@code ch}, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301).
+   * With a {@code key} an HTTP/2 connection is shared in this pool; without (a tunnel's CONNECT
+   * stream) it serves this one exchange and closes with its stream.
+   */
+  private void secure(
+      Channel ch, String key, Target target, long connectTimeoutMillis, Promise<Channel> ready) {
+    SslHandler ssl =
+        context
+            .upstreamTls()
+            .newHandler(ch.alloc(), target.address().getHostString(), target.address().getPort());
+    if (ch.pipeline().get(IDLE) != null) {
+      ch.pipeline().addAfter(IDLE, TLS, ssl);
+    } else {
+      // A CONNECT stream: the TLS records travel as its DATA frames.
+      ch.pipeline().addLast(TLS, ssl);
+    }
+    // The handshake needs reads; the channel reads on demand otherwise.
+    ch.config().setAutoRead(true);
+    ssl.handshakeFuture()
+        .addListener(
+            hs -> {
+              if (!hs.isSuccess()) {
+                ch.close();
+                ready.setFailure(hs.cause());
+                return;
+              }
+              if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+                Http2Upstream c =
+                    new Http2Upstream(
+                        this,
+                        key,
+                        ch.newSucceededFuture(),
+                        TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis));
+                if (key != null) {
+                  share(key, c);
+                }
+                c.openStream()
+                    .addListener(
+                        s -> {
+                          complete(ready, s);
+                          if (key == null && s.isSuccess()) {
+                            ((Channel) s.getNow()).closeFuture().addListener(x -> ch.close());
+                          }
+                        });
+              } else {
+                ch.config().setAutoRead(false);
+                addHttp1Handlers(ch.pipeline());
+                ready.setSuccess(ch);
+              }
+            });
   }
 
   @SuppressWarnings("unchecked")

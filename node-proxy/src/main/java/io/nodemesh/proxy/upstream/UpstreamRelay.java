@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.nodemesh.proxy.balance.Target;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
@@ -49,10 +50,14 @@ public interface UpstreamRelay {
       Consumer<ChannelPipeline> finish);
 
   /**
-   * Why {@code target} may not be dialled directly for a client at {@code source}: its namespace is
-   * {@code strict} and its pod runs on another node. Asked for traffic the tunnel does not carry
-   * ({@code https} backends), which is then refused rather than sent in plaintext; null when a
-   * direct connection is allowed.
+   * As {@link #connect}, for a relayed TCP connection from {@code client}: when the pod's port
+   * asked for a PROXY protocol v2 header ({@link Target#proxyProtocol}), the destination's proxy is
+   * told the client's address and port, and writes the header before any client byte.
    */
-  String refusesDirect(Target target, InetAddress source);
+  Future<Channel> connectTcp(
+      Target target,
+      InetSocketAddress client,
+      String listenerKey,
+      EventLoop loop,
+      Consumer<ChannelPipeline> finish);
 }

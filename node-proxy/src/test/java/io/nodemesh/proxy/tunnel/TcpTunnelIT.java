@@ -2,20 +2,26 @@ package io.nodemesh.proxy.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.proxy.TestCerts;
 import io.nodemesh.testkit.TcpEchoBackend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A TCP Service whose pod runs on node b, called from a pod on node a: the caller's proxy opens an
@@ -43,11 +49,7 @@ class TcpTunnelIT {
   }
 
   private Socket connectFrom(String client) throws IOException {
-    Socket s = new Socket();
-    s.setSoTimeout(30_000);
-    s.bind(new InetSocketAddress(client, 0));
-    s.connect(new InetSocketAddress(TwoNodes.A, listenerPort));
-    return s;
+    return TwoNodes.connectFrom(client, listenerPort);
   }
 
   @Test
@@ -109,26 +111,60 @@ class TcpTunnelIT {
     assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "tcp")).isZero();
   }
 
-  /** https backends do not ride the tunnel: in strict mode refused, never dialled directly. */
+  /**
+   * An https pod on node b: a CONNECT stream through the tunnel with the application's TLS inside
+   * it (before, strict mode refused it with 502 and permissive dialled the pod directly).
+   */
   @Test
-  void strictModeRefusesAnHttpsBackendOnAnotherNodeRatherThanDialItDirectly() throws Exception {
-    nodes.apply(
-        MtlsMode.STRICT,
-        TwoNodes.db(
-            Protocol.HTTP,
-            listenerPort,
-            db.server.getLocalPort(),
-            new ServicePolicy(Scheme.HTTPS)));
-    try (Socket s = connectFrom("127.0.0.21")) {
-      s.getOutputStream()
-          .write(
-              "GET /g HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n\r\n"
-                  .getBytes(StandardCharsets.ISO_8859_1));
-      assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
-          .startsWith("HTTP/1.1 502")
-          .contains("https backends do not ride the tunnel");
+  void anHttpsBackendOnAnotherNodeRidesTheTunnelWithItsOwnTlsInside(@TempDir Path dir)
+      throws Exception {
+    TestCerts certs = new TestCerts(dir);
+    HttpsServer pod = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    pod.setHttpsConfigurator(new HttpsConfigurator(certs.serverContext()));
+    pod.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    pod.createContext(
+        "/",
+        ex -> {
+          byte[] b = ("tls " + ex.getProtocol() + " " + ex.getRequestURI()).getBytes();
+          ex.sendResponseHeaders(200, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
+    pod.start();
+    try (AutoCloseable trusted = certs.trustedByDefault()) {
+      applyHttps(MtlsMode.STRICT, pod.getAddress().getPort());
+      for (int i = 0; i < 2; i++) {
+        assertThat(get("127.0.0.21", "/g" + i))
+            .startsWith("HTTP/1.1 200")
+            .endsWith("tls HTTP/1.1 /g" + i);
+      }
+    } finally {
+      pod.stop(0);
     }
+    assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "https")).isEqualTo(2);
+    assertThat(TwoNodes.relayed(nodes.a, TwoNodes.A, "https")).isZero();
+  }
+
+  /** Strict, the destination proxy down: an https pod is never dialled directly. */
+  @Test
+  void strictModeNeverDialsAnHttpsBackendDirectlyWhenTheDestinationProxyIsDown() throws Exception {
+    applyHttps(MtlsMode.STRICT, db.server.getLocalPort());
+    nodes.stopB();
+    assertThat(get("127.0.0.21", "/g")).startsWith("HTTP/1.1 502");
     assertThat(db.accepted.get()).as("connections the pod accepted").isZero();
+  }
+
+  private void applyHttps(MtlsMode mode, int podPort) {
+    nodes.apply(
+        mode, TwoNodes.db(Protocol.HTTP, listenerPort, podPort, new ServicePolicy(Scheme.HTTPS)));
+  }
+
+  /** One HTTP/1.1 GET through node a's listener; the whole answer. */
+  private String get(String client, String path) throws IOException {
+    return TwoNodes.exchange(
+        client,
+        listenerPort,
+        "GET " + path + " HTTP/1.1\r\nHost: db.shop.mesh\r\nConnection: close\r\n\r\n");
   }
 
   private void assertNothingReachesThePod(String client) throws IOException {

@@ -16,10 +16,12 @@ import io.nodemesh.proxy.ProxyOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -151,6 +153,26 @@ final class TwoNodes implements AutoCloseable {
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress(host, 0));
       return s.getLocalPort();
+    }
+  }
+
+  /** A connection from pod address {@code client} to node a's proxy port {@code port}. */
+  static Socket connectFrom(String client, int port) throws IOException {
+    Socket s = new Socket();
+    s.setSoTimeout(30_000);
+    s.bind(new InetSocketAddress(client, 0));
+    s.connect(new InetSocketAddress(A, port));
+    return s;
+  }
+
+  /**
+   * One HTTP/1.1 request (it should say {@code Connection: close}) from {@code client} to node a's
+   * proxy port {@code port}; the whole answer.
+   */
+  static String exchange(String client, int port, String request) throws IOException {
+    try (Socket s = connectFrom(client, port)) {
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
   }
 
