@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class CanaryExamplesTest {
   private static final Path EXAMPLES = Rendered.chartDir().resolve("../examples").normalize();
-  private static final Path METRICS_DOC = Rendered.chartDir().resolve("../docs/metrics.md");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   // A selector with its matchers: nodemesh_requests_total{namespace="x", code_class!="5xx"}.
   private static final Pattern SELECTOR = Pattern.compile("\\b(nodemesh_[a-z0-9_]+)\\{([^}]*)}");
   private static final Pattern MATCHER =
       Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)");
-  private static final Pattern DOC_ROW =
-      Pattern.compile("(?m)^\\| (`nodemesh_[^|]+)\\|[^|]*\\|([^|]*)\\|");
 
   @Test
   void flaggerCanaryUsesTheSmiProviderAndItsMetricTemplates() throws IOException {
@@ -94,7 +90,7 @@ class CanaryExamplesTest {
 
   @Test
   void everyQueryNamesMetricsAndLabelsTheProxyExports() throws IOException {
-    Map<String, Set<String>> documented = documentedLabels();
+    Map<String, Set<String>> documented = MetricsDoc.labels();
     assertThat(documented)
         .containsKeys("nodemesh_requests_total", "nodemesh_request_duration_seconds");
     List<String> queries = new ArrayList<>();
@@ -127,24 +123,6 @@ class CanaryExamplesTest {
       }
       assertThat(selectors).as(q).isPositive();
     }
-  }
-
-  /** Each nodemesh metric of docs/metrics.md with the labels its table row lists. */
-  private static Map<String, Set<String>> documentedLabels() throws IOException {
-    Map<String, Set<String>> out = new HashMap<>();
-    Matcher row = DOC_ROW.matcher(Files.readString(METRICS_DOC));
-    while (row.find()) {
-      Set<String> labels = new HashSet<>();
-      Matcher l = Pattern.compile("`([a-z_]+)`").matcher(row.group(2));
-      while (l.find()) {
-        labels.add(l.group(1));
-      }
-      Matcher names = Pattern.compile("`(nodemesh_[a-z0-9_]+)`").matcher(row.group(1));
-      while (names.find()) {
-        out.put(names.group(1), labels);
-      }
-    }
-    return out;
   }
 
   private static String query(JsonNode analysisMetric) {

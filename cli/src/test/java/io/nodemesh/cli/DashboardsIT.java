@@ -57,13 +57,19 @@ class DashboardsIT {
 
   /**
    * Panels whose feature this test does not drive, so an empty result is right: gRPC, circuit
-   * breaking, rate limits.
+   * breaking, rate limits, and the tunnel and certificate row (local mode has neither).
    */
   private static final Set<String> MAY_BE_EMPTY =
       Set.of(
           "Circuit breakers open and endpoints ejected",
           "gRPC responses per second by status",
-          "Rate-limited requests per second");
+          "Rate-limited requests per second",
+          "Tunnel connections open",
+          "Tunnel handshakes per second by side and result",
+          "Tunnel handshake failures and refusals per second by reason",
+          "Tunnel streams per second by kind",
+          "Certificates issued and refused",
+          "Seconds until certificate expiry (min per ServiceAccount)");
 
   @TempDir Path dir;
   @RegisterExtension final Closing closing = new Closing();

@@ -362,7 +362,16 @@ public final class NodeProxy implements AutoCloseable {
    *
    * @throws IllegalStateException when the controller is not reached over pinned TLS
    */
-  public synchronized WorkloadIdentities startIdentities(Path caTokenFile) {
+  public WorkloadIdentities startIdentities(Path caTokenFile) {
+    return startIdentities(caTokenFile, InstantSource.system());
+  }
+
+  /**
+   * As {@link #startIdentities(Path)}, on {@code clock}: when certificates are renewed and dropped.
+   * Only tests pass another clock than the system's, to move time for expiry and rotation (the
+   * netns bed's proxy processes).
+   */
+  public synchronized WorkloadIdentities startIdentities(Path caTokenFile, InstantSource clock) {
     if (identities != null) {
       return identities;
     }
@@ -377,7 +386,7 @@ public final class NodeProxy implements AutoCloseable {
         new CertificateStore(
             new CertificateClient(
                 options.controller(), caTokenFile, ControllerTrust.pinned(options.controllerCa())),
-            InstantSource.system());
+            clock);
     store.bindTo(metrics.registry());
     store.want(NodeAccounts.of(served.config(), options.nodeName()));
     store.start(Duration.ofSeconds(5));

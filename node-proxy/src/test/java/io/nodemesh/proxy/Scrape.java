@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The proxy's /metrics, parsed into series (name with labels, as printed) and values. */
-record Scrape(Map<String, Double> series) {
+public record Scrape(Map<String, Double> series) {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   /** The body of a GET of {@code path} on {@code proxy}'s admin port. */
@@ -29,7 +29,7 @@ record Scrape(Map<String, Double> series) {
     }
   }
 
-  static Scrape parse(String text) {
+  public static Scrape parse(String text) {
     Map<String, Double> m = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -47,7 +47,7 @@ record Scrape(Map<String, Double> series) {
   }
 
   /** The sum of every series of {@code name} whose labels include all of {@code labels}. */
-  double sum(String name, String... labels) {
+  public double sum(String name, String... labels) {
     double total = 0;
     for (var e : series.entrySet()) {
       String k = e.getKey();

@@ -42,7 +42,15 @@ public final class FakeController implements AutoCloseable {
 
   /** Listens on {@code port} (0: ephemeral) with nothing published yet. */
   public FakeController(int port) throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 50);
+    this(HttpServer.create(new InetSocketAddress("127.0.0.1", port), 50));
+  }
+
+  /**
+   * Serves on {@code server}, not started yet, which it starts: an {@code HttpsServer} on any
+   * address for a controller with TLS; the caller may add contexts of its own.
+   */
+  public FakeController(HttpServer server) {
+    this.server = server;
     server.setExecutor(executor);
     server.createContext("/api/v1/config", this::handle);
     server.start();

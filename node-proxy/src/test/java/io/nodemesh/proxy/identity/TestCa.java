@@ -86,6 +86,29 @@ public final class TestCa {
   /** A leaf with URI SAN {@code uri} on {@code key}. */
   public X509Certificate sign(String uri, PublicKey key, Instant notBefore, Instant notAfter)
       throws Exception {
+    return sign(
+        new GeneralName(GeneralName.uniformResourceIdentifier, uri), key, notBefore, notAfter);
+  }
+
+  /**
+   * A TLS server certificate for the address {@code ip} on {@code key}, for a day either way; with
+   * {@link #intermediate} its chain up to {@link #root}.
+   */
+  public X509Certificate serving(String ip, PublicKey key) throws Exception {
+    Instant now = Instant.now();
+    return sign(
+        new GeneralName(GeneralName.iPAddress, ip),
+        key,
+        now.minus(Duration.ofDays(1)),
+        now.plus(Duration.ofDays(1)));
+  }
+
+  public X509Certificate intermediate() {
+    return intermediate;
+  }
+
+  private X509Certificate sign(GeneralName san, PublicKey key, Instant notBefore, Instant notAfter)
+      throws Exception {
     X509v3CertificateBuilder b =
         new JcaX509v3CertificateBuilder(
             intermediate.getSubjectX500Principal(),
@@ -96,10 +119,7 @@ public final class TestCa {
             key);
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    b.addExtension(
-        Extension.subjectAlternativeName,
-        true,
-        new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
+    b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(san));
     return new JcaX509CertificateConverter()
         .getCertificate(
             b.build(

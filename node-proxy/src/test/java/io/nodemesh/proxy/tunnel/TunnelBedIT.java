@@ -10,9 +10,7 @@ import io.nodemesh.config.MeshConfig;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.Protocol;
 import io.nodemesh.config.RouteConfig;
-import io.nodemesh.config.tunnel.MtlsMode;
 import io.nodemesh.config.tunnel.TunnelConfig;
-import io.nodemesh.config.tunnel.TunnelPod;
 import io.nodemesh.proxy.Listeners;
 import io.nodemesh.proxy.netbed.EchoPod;
 import io.nodemesh.proxy.netbed.NetBed;
@@ -22,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,33 +76,15 @@ class TunnelBedIT {
                       "db",
                       1,
                       List.of(new EndpointConfig(api.ip(), 9000, "b", true, true, false)))));
-      TunnelConfig tunnel =
-          new TunnelConfig(
-              MtlsMode.OFF,
-              Map.of("shop", MtlsMode.STRICT),
-              TD,
-              Map.of("a", a.ip() + ":" + TUNNEL, "b", b.ip() + ":" + TUNNEL),
-              Map.of(
-                  web.ip(),
-                  new TunnelPod("a", "shop/web"),
-                  api.ip(),
-                  new TunnelPod("b", "shop/api")));
+      TunnelConfig tunnel = BedProxy.shopTunnel(TD, TUNNEL, a, b, web, api);
       Path config = dir.resolve("config.json");
       Files.writeString(
           config,
           MeshConfigJson.write(
               new MeshConfig(1, "mesh", List.of(listener, tcp), AccessConfig.disabled(), tunnel)));
       for (NetBed.Node n : List.of(a, b)) {
-        Pods.startJava(
-            bed,
-            n,
-            "proxy-" + n.name(),
-            BedProxy.class,
-            n.name(),
-            n.ip(),
-            Integer.toString(TUNNEL),
-            config.toString(),
-            dir.resolve("creds-" + n.name()).toString());
+        BedProxy.start(
+            bed, n, TUNNEL, config.toString(), dir.resolve("creds-" + n.name()).toString());
       }
       // kube-proxy with internalTrafficPolicy: Local: the shadow ClusterIP goes to this node's
       // proxy.
