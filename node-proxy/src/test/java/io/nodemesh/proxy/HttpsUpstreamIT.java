@@ -7,7 +7,6 @@ import static io.nodemesh.testkit.GrpcEcho.text;
 import static io.nodemesh.testkit.GrpcEcho.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
@@ -22,10 +21,7 @@ import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.testkit.Closing;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.Wire;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -93,26 +89,10 @@ class HttpsUpstreamIT {
                 "default", "secure", 443, port, route, new ServicePolicy(Scheme.HTTPS))));
   }
 
-  private static HttpsServer http11Backend() throws Exception {
-    HttpsServer s = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-    s.setHttpsConfigurator(new HttpsConfigurator(certs.serverContext()));
-    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    s.createContext(
-        "/",
-        ex -> {
-          byte[] b = ("tls " + ex.getProtocol()).getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, b.length);
-          ex.getResponseBody().write(b);
-          ex.close();
-        });
-    s.start();
-    return s;
-  }
-
   @Test
   void http11OverTlsWhenTheBackendOffersNoH2() throws Exception {
     trustTestCertificate(true);
-    HttpsServer backend = http11Backend();
+    HttpsServer backend = certs.http11Backend();
     closing.add(() -> backend.stop(0));
     route(backend.getAddress().getPort());
     try (Wire c = new Wire(port)) {
@@ -127,7 +107,7 @@ class HttpsUpstreamIT {
   @Test
   void aBackendCertificateOutsideTheTrustStoreIsRefused() throws Exception {
     trustTestCertificate(false);
-    HttpsServer backend = http11Backend();
+    HttpsServer backend = certs.http11Backend();
     closing.add(() -> backend.stop(0));
     route(backend.getAddress().getPort());
     try (Wire c = new Wire(port)) {

@@ -1,12 +1,17 @@
 package io.nodemesh.proxy;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -97,6 +102,26 @@ public final class TestCerts {
     SSLContext c = SSLContext.getInstance("TLS");
     c.init(keyManagers().getKeyManagers(), null, null);
     return c;
+  }
+
+  /**
+   * An HTTP/1.1-only TLS server on 127.0.0.1 with this certificate, answering {@code tls HTTP/1.1}
+   * (the protocol it served) to every request.
+   */
+  public HttpsServer http11Backend() throws IOException, GeneralSecurityException {
+    HttpsServer s = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    s.setHttpsConfigurator(new HttpsConfigurator(serverContext()));
+    s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    s.createContext(
+        "/",
+        ex -> {
+          byte[] b = ("tls " + ex.getProtocol()).getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
+    s.start();
+    return s;
   }
 
   /**

@@ -11,7 +11,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.nodemesh.config.AccessConfig;
@@ -23,9 +24,10 @@ import io.nodemesh.config.Protocol;
 import io.nodemesh.config.Scheme;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.config.tunnel.MtlsMode;
+import io.nodemesh.proxy.TestCerts;
 import io.nodemesh.testkit.GrpcEcho;
 import io.nodemesh.testkit.GrpcReplies;
-import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +37,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gRPC (an h2c backend, {@code nodemesh.io/scheme: h2c}) to a pod on another node, in strict mode
@@ -55,18 +58,7 @@ class GrpcTunnelIT {
     int port = TwoNodes.freePort(TwoNodes.A);
     listener = TwoNodes.db(Protocol.HTTP, port, pod.port(), new ServicePolicy(Scheme.H2C));
     // The client is pod shop/web (127.0.0.21) on node a, calling node a's proxy.
-    channel =
-        NettyChannelBuilder.forAddress(TwoNodes.A, port)
-            .usePlaintext()
-            .localSocketPicker(
-                new NettyChannelBuilder.LocalSocketPicker() {
-                  @Override
-                  public java.net.SocketAddress createSocketAddress(
-                      java.net.SocketAddress remote, io.grpc.Attributes attrs) {
-                    return new InetSocketAddress("127.0.0.21", 0);
-                  }
-                })
-            .build();
+    channel = TwoNodes.grpcFrom("127.0.0.21", port);
   }
 
   @AfterEach
@@ -138,6 +130,38 @@ class GrpcTunnelIT {
     assertThat(pod.callers).noneMatch(c -> c.startsWith("127.0.0.21 "));
     assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "h2c")).isEqualTo(5);
     assertThat(TwoNodes.relayed(nodes.a, TwoNodes.A, "h2c")).isZero();
+  }
+
+  /**
+   * An https pod (gRPC over TLS, which negotiates {@code h2} by ALPN) on node b: each call rides a
+   * CONNECT stream with the application's TLS inside the tunnel's, and node b relays it as {@code
+   * https} (before, strict mode refused it with 502).
+   */
+  @Test
+  void grpcToAnHttpsPodRidesTheTunnelInsideItsOwnTls(@TempDir Path dir) throws Exception {
+    TestCerts certs = new TestCerts(dir);
+    int port = TwoNodes.freePort(TwoNodes.A);
+    ManagedChannel overTls = TwoNodes.grpcFrom("127.0.0.21", port);
+    try (AutoCloseable trusted = certs.trustedByDefault();
+        GrpcEcho tlsPod =
+            new GrpcEcho(
+                GrpcSslContexts.configure(SslContextBuilder.forServer(certs.keyManagers()))
+                    .build())) {
+      nodes.apply(
+          MtlsMode.STRICT,
+          TwoNodes.db(Protocol.HTTP, port, tlsPod.port(), new ServicePolicy(Scheme.HTTPS)));
+      for (int i = 0; i < 3; i++) {
+        byte[] r =
+            ClientCalls.blockingUnaryCall(
+                overTls, GrpcEcho.UNARY, GrpcReplies.within20s(), utf8("tls" + i));
+        assertThat(text(r)).isEqualTo("echo:tls" + i);
+      }
+      assertThat(tlsPod.callers).hasSize(3);
+    } finally {
+      overTls.shutdownNow();
+    }
+    assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "https")).isEqualTo(3);
+    assertThat(TwoNodes.relayed(nodes.a, TwoNodes.A, "https")).isZero();
   }
 
   /** A deadline that passes resets the stream at every hop: the pod sees the call cancelled. */

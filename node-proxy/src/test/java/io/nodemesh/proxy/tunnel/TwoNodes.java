@@ -1,5 +1,8 @@
 package io.nodemesh.proxy.tunnel;
 
+import io.grpc.Attributes;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.nodemesh.config.AccessConfig;
 import io.nodemesh.config.BackendConfig;
 import io.nodemesh.config.EndpointConfig;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -174,6 +178,22 @@ final class TwoNodes implements AutoCloseable {
       s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
       return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
+  }
+
+  /**
+   * A plaintext gRPC channel from pod address {@code client} to node a's proxy port {@code port}.
+   */
+  static ManagedChannel grpcFrom(String client, int port) {
+    return NettyChannelBuilder.forAddress(A, port)
+        .usePlaintext()
+        .localSocketPicker(
+            new NettyChannelBuilder.LocalSocketPicker() {
+              @Override
+              public SocketAddress createSocketAddress(SocketAddress remote, Attributes attrs) {
+                return new InetSocketAddress(client, 0);
+              }
+            })
+        .build();
   }
 
   /** Node b's proxy goes down: its tunnel port refuses connections. */
