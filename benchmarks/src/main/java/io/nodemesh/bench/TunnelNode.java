@@ -37,9 +37,10 @@ import java.util.concurrent.CountDownLatch;
 /**
  * One node proxy of bench/tunnel's two-node topology on loopback, in a JVM of its own (issue 14's
  * targets: the node-to-node tunnel against plaintext through the same proxies). Node {@code a}
- * listens on 127.0.0.2, node {@code b} on 127.0.0.3; the pod is the backend on 127.0.0.41 (node b);
- * the load tool calls from 127.0.0.1, which the pod table makes a pod of node a. Every node gets
- * the same config with three Services, one per way a cross-node request can go:
+ * listens on 127.0.0.2, node {@code b} on 127.0.0.3; the pod is the backend on node b, as
+ * 127.0.0.41 in namespace {@code strict} and as 127.0.0.42 in namespace {@code off}; the load tool
+ * calls from 127.0.0.1, which the pod table makes a pod of node a. Every node gets the same config
+ * with three Services, one per way a cross-node request can go:
  *
  * <ul>
  *   <li>{@code tls/api} on BASE+1: namespace {@code strict}: node a's proxy, the mTLS tunnel, node
@@ -61,6 +62,9 @@ import java.util.concurrent.CountDownLatch;
 public final class TunnelNode {
   private static final String TD = "bench.tunnel";
   private static final String POD = "127.0.0.41";
+  // The same backend under a second address, a pod of an mTLS-off namespace: which way a request
+  // goes follows the destination pod's namespace, so the plaintext modes need a pod of their own.
+  private static final String PLAIN_POD = "127.0.0.42";
 
   private TunnelNode() {}
 
@@ -94,9 +98,9 @@ public final class TunnelNode {
 
   private static MeshConfig config(int base, int backend) {
     ListenerConfig tls = listener("strict", "api", base + 1, POD, backend, "b");
-    ListenerConfig off = listener("off", "api", base + 2, POD, backend, "b");
-    ListenerConfig hop = listener("hop", "api", base + 3, "127.0.0.3", base + 4, "b");
-    ListenerConfig hopPod = listener("hop", "pod", base + 4, POD, backend, "b");
+    ListenerConfig off = listener("off", "api", base + 2, PLAIN_POD, backend, "b");
+    ListenerConfig hop = listener("off", "hop", base + 3, "127.0.0.3", base + 4, "b");
+    ListenerConfig hopPod = listener("off", "pod", base + 4, PLAIN_POD, backend, "b");
     return new MeshConfig(
         1,
         "mesh",

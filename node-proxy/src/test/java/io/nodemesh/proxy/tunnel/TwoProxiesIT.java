@@ -234,25 +234,7 @@ class TwoProxiesIT {
     Transport t = Transport.create(1);
     try {
       long start = System.nanoTime();
-      Channel ch =
-          new Bootstrap()
-              .group(t.group())
-              .channel(t.socketChannel())
-              .option(ChannelOption.TCP_NODELAY, true)
-              .handler(
-                  new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                      SslHandler h = tls.client("shop/web").orElseThrow().newHandler(c.alloc());
-                      SSLParameters p = h.engine().getSSLParameters();
-                      p.setServerNames(List.of(new SNIHostName(Spiffe.sni("shop/api"))));
-                      h.engine().setSSLParameters(p);
-                      c.pipeline().addLast(h);
-                    }
-                  })
-              .connect(new InetSocketAddress("127.0.0.3", tunnelB))
-              .sync()
-              .channel();
+      Channel ch = tlsToB(t, tls.client("shop/web").orElseThrow(), false);
       ch.pipeline().get(SslHandler.class).handshakeFuture().sync();
       long took = System.nanoTime() - start;
       ch.close().sync();
@@ -260,6 +242,34 @@ class TwoProxiesIT {
     } finally {
       t.shutdown();
     }
+  }
+
+  /**
+   * A TLS connection of {@code ctx} to node b's tunnel port asking for {@code shop/api} by SNI;
+   * with {@code peerHost}, the engine knows node b's host and port (and may cache sessions).
+   */
+  private Channel tlsToB(Transport t, SslContext ctx, boolean peerHost) throws Exception {
+    return new Bootstrap()
+        .group(t.group())
+        .channel(t.socketChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel c) {
+                SslHandler h =
+                    peerHost
+                        ? ctx.newHandler(c.alloc(), "127.0.0.3", tunnelB)
+                        : ctx.newHandler(c.alloc());
+                SSLParameters p = h.engine().getSSLParameters();
+                p.setServerNames(List.of(new SNIHostName(Spiffe.sni("shop/api"))));
+                h.engine().setSSLParameters(p);
+                c.pipeline().addLast(h);
+              }
+            })
+        .connect(new InetSocketAddress("127.0.0.3", tunnelB))
+        .sync()
+        .channel();
   }
 
   /**
@@ -309,25 +319,8 @@ class TwoProxiesIT {
   private boolean resumed(SslContext ctx) throws Exception {
     Transport t = Transport.create(1);
     try {
-      Channel ch =
-          new Bootstrap()
-              .group(t.group())
-              .channel(t.socketChannel())
-              .handler(
-                  new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                      // A peer host and port: the engine may offer a cached session for them.
-                      SslHandler h = ctx.newHandler(c.alloc(), "127.0.0.3", tunnelB);
-                      SSLParameters p = h.engine().getSSLParameters();
-                      p.setServerNames(List.of(new SNIHostName(Spiffe.sni("shop/api"))));
-                      h.engine().setSSLParameters(p);
-                      c.pipeline().addLast(h);
-                    }
-                  })
-              .connect(new InetSocketAddress("127.0.0.3", tunnelB))
-              .sync()
-              .channel();
+      // A peer host and port: the engine may offer a cached session for them.
+      Channel ch = tlsToB(t, ctx, true);
       SslHandler h = ch.pipeline().get(SslHandler.class);
       h.handshakeFuture().sync();
       // Let a NewSessionTicket, were one sent, arrive and be cached before the next connection.
