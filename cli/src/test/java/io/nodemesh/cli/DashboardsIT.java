@@ -57,7 +57,8 @@ class DashboardsIT {
 
   /**
    * Panels whose feature this test does not drive, so an empty result is right: gRPC, circuit
-   * breaking, rate limits, and the tunnel and certificate row (local mode has neither).
+   * breaking, rate limits, and the tunnel and certificate row (local mode has neither; the netns
+   * bed's CertificateClockBedIT reads those series from real proxies).
    */
   private static final Set<String> MAY_BE_EMPTY =
       Set.of(

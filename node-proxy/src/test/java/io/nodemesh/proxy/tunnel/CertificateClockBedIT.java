@@ -121,6 +121,9 @@ class CertificateClockBedIT {
       assertThat(metric(a, HANDSHAKES, "side=client", "result=ok"))
           .isGreaterThanOrEqualTo(handshakesBefore + 2);
       assertThat(metric(a, EXPIRY, "service_account=shop/web")).isGreaterThan(1800);
+      // The destination counted every request as an HTTP stream it relayed to its pod.
+      assertThat(metric(b, "nodemesh_tunnel_streams_total", "kind=http"))
+          .isGreaterThanOrEqualTo(answers.size());
       System.out.printf(
           "certificate clock bed: %d requests while the clocks moved 70 min, 0 failed%n",
           answers.size());
