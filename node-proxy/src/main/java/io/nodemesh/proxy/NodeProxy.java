@@ -195,10 +195,10 @@ public final class NodeProxy implements AutoCloseable {
         "node proxy starting (node {0}, bind {1})",
         options.nodeName() == null ? "unnamed" : options.nodeName(),
         options.bindHost());
-    // The admin server comes up on its own thread while
-    // this one builds the meters and event loops, binds the entry port and starts the config
-    // client, which fetches and applies the first config: the parts are independent, readiness
-    // needs all of them, and until the proxy exists the admin server says "not ready" (issue 7).
+    // The admin server comes up on its own thread while this one builds the meters and event
+    // loops, binds the entry port and starts the config client, which fetches and applies the
+    // first config: the parts are independent, readiness needs all of them, and until the proxy
+    // exists the admin server says "not ready" (issue 7).
     LateView view = new LateView();
     FutureTask<AdminServer> adminStart =
         new FutureTask<>(() -> AdminServer.start(options.bindHost(), options.adminPort(), view));

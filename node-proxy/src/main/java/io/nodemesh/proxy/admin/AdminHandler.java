@@ -78,7 +78,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<HttpObject> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-    // Bodies (HttpContent) are dropped: no admin route takes one.
+    // Bodies (HttpContent) are dropped: no admin route takes one. A body that does not parse (a
+    // bad chunk size) leaves the decoder discarding the rest, so the connection is closed.
+    if (!(msg instanceof HttpRequest) && msg.decoderResult().isFailure()) {
+      ctx.close();
+      return;
+    }
     if (msg instanceof HttpRequest req) {
       if (pending.size() >= MAX_PIPELINED) {
         ctx.close();

@@ -131,6 +131,16 @@ class AdminServerIT {
   }
 
   @Test
+  void aBodyThatDoesNotParseClosesTheConnection() throws Exception {
+    try (Wire w = new Wire(server.port())) {
+      Answer a =
+          w.exchange("POST /ping HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+      assertThat(a.status()).isEqualTo(404);
+      assertThat(w.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
   void connectionCloseIsHonoured() throws Exception {
     try (Wire w = new Wire(server.port())) {
       Answer a = w.exchange("GET /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
