@@ -53,6 +53,10 @@ public final class GrpcEcho implements AutoCloseable {
    */
   public final java.util.Queue<String> callers = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+  /** The client port of each call: how many connections the calls came on. */
+  public final java.util.Set<Integer> clientPorts =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static final Metadata.Key<String> PEER_IDENTITY =
       Metadata.Key.of("x-nodemesh-peer-identity", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -74,6 +78,7 @@ public final class GrpcEcho implements AutoCloseable {
     if (call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR)
         instanceof InetSocketAddress a) {
       callers.add(a.getAddress().getHostAddress() + " as " + headers.get(PEER_IDENTITY));
+      clientPorts.add(a.getPort());
     }
     return next.startCall(call, headers);
   }

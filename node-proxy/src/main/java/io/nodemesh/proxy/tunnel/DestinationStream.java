@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -22,6 +23,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -66,6 +69,12 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private boolean h2;
   private boolean podConnected;
   private boolean podEnded;
+  private boolean podFailed;
+  // HTTP/1.1 only: the pod connection goes back to the pool once both of these hold.
+  private boolean requestSent;
+  private boolean responseStarted;
+  private boolean keepAlive;
+  private InetSocketAddress podAddress;
   // Set when the pod's port asked for PROXY protocol v2: written to the pod before any client byte.
   private ByteBuf proxyHeader;
 
@@ -168,10 +177,8 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
           .headers()
           .set(TunnelHeaders.PEER_IDENTITY, Spiffe.uri(tls.credentials().trustDomain(), peer));
       request.setProtocolVersion(HttpVersion.HTTP_1_1);
-      if (!h2) {
-        // One request per pod connection: the pod closes it after the response.
-        request.headers().set(HttpHeaderNames.CONNECTION, "close");
-      }
+      // A keep-alive connection from the pool (RFC 9112 §9.3); nothing of the caller decides that.
+      request.headers().remove(HttpHeaderNames.CONNECTION);
       pending.add(request);
     } else {
       ReferenceCountUtil.release(request);
@@ -192,9 +199,22 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
 
   private void dial(ChannelHandlerContext ctx, TunnelTable.Admission.Relay relay) {
     Channel parent = ctx.channel();
+    podAddress = relay.pod();
+    PodPool pool = PodPool.of(parent.eventLoop());
+    if (!connect && !h2) {
+      Channel pooled = pool.borrow(podAddress, new PodSide());
+      if (pooled != null) {
+        podConnection = pooled;
+        pod = pooled;
+        podReady();
+        return;
+      }
+    }
     Bootstrap b =
         transport
             .relayBootstrap(parent.eventLoop(), 5000)
+            // Only a CONNECT stream relays a half-close; a pod's FIN ends an HTTP connection.
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, connect)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -206,9 +226,25 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
                     if (!connect) {
                       ch.pipeline().addLast("http", new HttpClientCodec());
                     }
-                    ch.pipeline().addLast("back", new PodSide());
+                    ch.pipeline().addLast(PodPool.BACK, new PodSide());
                   }
                 });
+    if (h2) {
+      pool.openH2(podAddress, b, new PodSide())
+          .addListener(
+              (Future<Channel> s) -> {
+                if (!s.isSuccess()) {
+                  podFailed("tunnel: no HTTP/2 stream to the pod");
+                } else if (!stream.isActive()) {
+                  // The caller went away meanwhile: reset the pod's stream, keep the connection.
+                  s.getNow().close();
+                } else {
+                  pod = s.getNow();
+                  podReady();
+                }
+              });
+      return;
+    }
     ChannelFuture f = b.connect(relay.pod());
     podConnection = f.channel();
     pod = podConnection;
@@ -216,17 +252,6 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
         (ChannelFuture c) -> {
           if (!c.isSuccess()) {
             podFailed("tunnel: pod refused the connection");
-          } else if (h2) {
-            H2cToPod.open(c.channel(), new PodSide())
-                .addListener(
-                    (Future<Channel> s) -> {
-                      if (s.isSuccess()) {
-                        pod = s.getNow();
-                        podReady();
-                      } else {
-                        podFailed("tunnel: no HTTP/2 stream to the pod");
-                      }
-                    });
           } else {
             podReady();
           }
@@ -234,6 +259,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   }
 
   private void podFailed(String message) {
+    podFailed = true;
     drop();
     if (podConnection != null) {
       podConnection.close();
@@ -257,35 +283,60 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     }
     Object m;
     while ((m = pending.poll()) != null) {
-      pod.write(m);
+      write(m);
     }
     pod.flush();
     pod.read();
   }
 
+  private ChannelFuture write(Object m) {
+    ChannelFuture f = pod.write(m);
+    if (!connect && !h2 && m instanceof LastHttpContent) {
+      f.addListener(
+          (ChannelFuture w) -> {
+            if (w.isSuccess()) {
+              requestSent = true;
+            }
+          });
+    }
+    return f;
+  }
+
   /** Stream to pod. */
   private void forward(Object msg) {
     if (!podConnected) {
-      if (pod == null) {
+      if (podFailed) {
         ReferenceCountUtil.release(msg);
         return;
       }
       pending.add(connect ? unwrap(msg) : msg);
       return;
     }
+    if (pod == null) {
+      // The response is complete and the connection pooled (or the stream's pod side is gone).
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     boolean last = msg instanceof LastHttpContent;
     Object out = connect ? unwrap(msg) : msg;
-    pod.writeAndFlush(out)
-        .addListener(
-            (ChannelFuture f) -> {
-              if (!f.isSuccess()) {
-                stream.close();
-                return;
-              }
-              if (connect && last && pod instanceof DuplexChannel d) {
-                d.shutdownOutput();
-              }
-            });
+    Channel to = pod;
+    ChannelFuture written = write(out);
+    to.flush();
+    written.addListener(
+        (ChannelFuture f) -> {
+          if (!f.isSuccess()) {
+            stream.close();
+            return;
+          }
+          if (connect && last && pod instanceof DuplexChannel d) {
+            d.shutdownOutput();
+          }
+        });
+  }
+
+  /** Whether the pod keeps the connection open after {@code r} (RFC 9112 §9.3). */
+  private static boolean keepAlive(io.netty.handler.codec.http.HttpResponse r) {
+    return r.protocolVersion().equals(HttpVersion.HTTP_1_1) && HttpUtil.isKeepAlive(r);
   }
 
   private static Object unwrap(Object msg) {
@@ -306,8 +357,27 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
         ctx.read();
         return;
       }
+      if (msg instanceof HttpObject o && !o.decoderResult().isSuccess()) {
+        // A malformed response never puts its connection back.
+        keepAlive = false;
+      }
       if (out instanceof io.netty.handler.codec.http.HttpResponse r) {
+        if (r.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+          responseStarted = true;
+          keepAlive = keepAlive(r);
+        }
         r.headers().remove(HttpHeaderNames.CONNECTION);
+      }
+      if (!connect && !h2 && responseStarted && msg instanceof LastHttpContent) {
+        Channel c = podConnection;
+        if (keepAlive && requestSent && c != null && c.isActive()) {
+          // Request and response both complete: the connection is clean for the next stream.
+          podConnection = null;
+          pod = null;
+          PodPool.of(c.eventLoop()).giveBack(podAddress, c);
+          stream.writeAndFlush(out);
+          return;
+        }
       }
       stream
           .writeAndFlush(out)
@@ -349,6 +419,13 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
         } else if (connect) {
           stream
               .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+              .addListener(ChannelFutureListener.CLOSE);
+        } else if (!responseStarted) {
+          // Before any response (a pooled connection the pod closed as it was borrowed, too): a
+          // 502, never a retry, which a non-idempotent request does not allow (RFC 9110 §9.2.2).
+          stream
+              .writeAndFlush(
+                  text(HttpResponseStatus.BAD_GATEWAY, "tunnel: the pod closed the connection"))
               .addListener(ChannelFutureListener.CLOSE);
         } else {
           stream.close();
@@ -397,9 +474,12 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     drop();
     if (podConnection != null) {
-      // For h2c this also resets the pod's stream: a caller's RST_STREAM (a cancelled gRPC call,
-      // a passed deadline) reaches the pod as a closed connection.
+      // An HTTP/1.1 connection not given back yet (its exchange is unfinished), or a CONNECT's.
       podConnection.close();
+    } else if (h2 && pod != null) {
+      // Resets only this stream on the shared connection: a caller's RST_STREAM (a cancelled gRPC
+      // call, a passed deadline) reaches the pod as RST_STREAM (RFC 9113 §8.1).
+      pod.close();
     }
   }
 

@@ -16,9 +16,10 @@ import io.netty.util.concurrent.Promise;
 
 /**
  * The destination's way to an h2c pod ({@code nodemesh.io/scheme: h2c}, gRPC): HTTP/2 with prior
- * knowledge (RFC 9113 §3.3), one connection per tunnel stream carrying one stream, so closing the
- * connection is how a caller's reset reaches the pod. The stream speaks Netty HTTP/1.x objects, as
- * the tunnel stream does, so requests, bodies and trailers ({@code grpc-status}) pass as they are.
+ * knowledge (RFC 9113 §3.3), one connection per pod shared by the tunnel streams of an event loop
+ * ({@link PodPool}), one HTTP/2 stream each, so a caller's reset reaches the pod as the closing of
+ * its stream (RST_STREAM, RFC 9113 §6.4). The stream speaks Netty HTTP/1.x objects, as the tunnel
+ * stream does, so requests, bodies and trailers ({@code grpc-status}) pass as they are.
  */
 final class H2cToPod {
   private H2cToPod() {}
@@ -31,6 +32,8 @@ final class H2cToPod {
             "h2-frames",
             Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                // Streams beyond the pod's limit wait for a free slot (RFC 9113 §5.1.2), not fail.
+                .encoderEnforceMaxConcurrentStreams(true)
                 .build())
         .addLast("h2-streams", new Http2MultiplexHandler(new RefuseStreams()));
     // Flow control bounds what the pod sends on the stream; the connection reads freely.

@@ -128,6 +128,8 @@ class GrpcTunnelIT {
     // Every call reached the pod through node b's proxy, as the caller's verified identity.
     assertThat(pod.callers).hasSize(5).allMatch(c -> c.endsWith(" as " + WEB));
     assertThat(pod.callers).noneMatch(c -> c.startsWith("127.0.0.21 "));
+    // All five on one h2c connection from node b's proxy, a stream each (before: five connections).
+    assertThat(pod.clientPorts).hasSize(1);
     assertThat(TwoNodes.relayed(nodes.b, TwoNodes.B, "h2c")).isEqualTo(5);
     assertThat(TwoNodes.relayed(nodes.a, TwoNodes.A, "h2c")).isZero();
   }

@@ -37,6 +37,8 @@ import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import org.awaitility.Awaitility;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -355,6 +357,34 @@ class TwoProxiesIT {
       }
     }
     return n;
+  }
+
+  /**
+   * The destination keeps its pod connection alive across tunnel streams (one TCP connection for
+   * all of them, where each used to open its own), and each request on it carries the identity of
+   * its own caller, never the previous one's nor a forged copy.
+   */
+  @Test
+  void destinationReusesOnePodConnectionWithEachCallersOwnIdentity() throws Exception {
+    Set<Integer> podSides = ConcurrentHashMap.newKeySet();
+    pod.createContext(
+        "/conn",
+        ex -> {
+          podSides.add(ex.getRemoteAddress().getPort());
+          byte[] body =
+              ("as " + ex.getRequestHeaders().get("x-nodemesh-peer-identity"))
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    for (int i = 0; i < 6; i++) {
+      String account = i % 2 == 0 ? "web" : "admin";
+      assertThat(get(account.equals("web") ? "127.0.0.21" : "127.0.0.23", "/conn"))
+          .startsWith("HTTP/1.1 200")
+          .endsWith("as [spiffe://" + TD + "/ns/shop/sa/" + account + "]");
+    }
+    assertThat(podSides).as("pod connections the destination opened").hasSize(1);
   }
 
   @Test
