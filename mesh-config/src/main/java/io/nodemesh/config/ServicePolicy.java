@@ -32,7 +32,18 @@ public record ServicePolicy(
     RateLimit rateLimit,
     Connections connections,
     Paths paths) {
-  private static final ServicePolicy DEFAULTS = new ServicePolicy(Scheme.HTTP);
+  /**
+   * The defaults, built on first use rather than in this class's static initialiser: the nested
+   * records' constructors call this class's static checks, so a nested record initialised first
+   * (say {@code Connections}, by code that touches it before any ServicePolicy) would otherwise
+   * start this class's initialiser while its own {@code DEFAULTS} is still null, and the shared
+   * default policy would keep {@code connections == null} for the life of the JVM (JLS §12.4.2).
+   */
+  private static final class Defaults {
+    static final ServicePolicy POLICY = new ServicePolicy(Scheme.HTTP);
+
+    private Defaults() {}
+  }
 
   /** Every part that is null takes its default, so the accessors never return null. */
   public ServicePolicy(
@@ -75,7 +86,7 @@ public record ServicePolicy(
 
   /** The policy of a Service that carries no annotations. */
   public static ServicePolicy defaults() {
-    return DEFAULTS;
+    return Defaults.POLICY;
   }
 
   public ServicePolicy withScheme(Scheme value) {
