@@ -38,7 +38,14 @@ class JmhShortModeTest {
             RoutingBenchmark.class.getName() + ".pickSplitPathMatch",
             BalancerBenchmark.class.getName() + ".weightedPick",
             HeaderRewriteBenchmark.class.getName() + ".prepareRequest",
-            ConfigApplyBenchmark.class.getName() + ".controllerOneChange");
+            ConfigApplyBenchmark.class.getName() + ".controllerOneChange",
+            // one per stage of the request path (docs/architecture.md)
+            DecodeBenchmark.class.getName() + ".browserGet",
+            AdmitBenchmark.class.getName() + ".allowed",
+            AdmitBenchmark.class.getName() + ".refusedEncodedSlash",
+            RouterBenchmark.class.getName() + ".entryHost",
+            BalancePolicyBenchmark.class.getName() + ".choose",
+            RespondBenchmark.class.getName() + ".tooManyRequests");
     for (RunResult r : results) {
       assertThat(r.getPrimaryResult().getScore())
           .as(r.getParams().getBenchmark())
