@@ -273,8 +273,15 @@ final class TunnelConnection {
    * §6.8).
    */
   private boolean unprocessed(io.netty.handler.codec.http2.Http2FrameStream stream) {
-    int id = stream.id();
-    return goAwayLast >= 0 && (id <= 0 || id > goAwayLast);
+    return unprocessed(stream.id(), goAwayLast);
+  }
+
+  /**
+   * The rule: after a GOAWAY whose last-stream-id is {@code goAwayLast} (-1 before one), stream
+   * {@code streamId} (-1 while its HEADERS have not been written) was never processed.
+   */
+  static boolean unprocessed(int streamId, int goAwayLast) {
+    return goAwayLast >= 0 && (streamId <= 0 || streamId > goAwayLast);
   }
 
   boolean retired() {
