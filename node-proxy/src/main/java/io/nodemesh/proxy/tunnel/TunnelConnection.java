@@ -49,6 +49,8 @@ final class TunnelConnection {
   private final java.math.BigInteger sourceSerial;
   private int streams;
   private boolean retired;
+  // The last-stream-id of the peer's GOAWAY, -1 before one: streams above it were not processed.
+  private int goAwayLast = -1;
 
   TunnelConnection(
       TunnelClient.Key key,
@@ -233,7 +235,12 @@ final class TunnelConnection {
               @Override
               protected void initChannel(Channel ch) {
                 ch.config().setAutoRead(false);
-                ch.pipeline().addLast("tunnel-target", new TargetHeaders(target, listenerKey));
+                Refused refused = new Refused();
+                ch.attr(io.nodemesh.proxy.upstream.UpstreamRelay.UNPROCESSED)
+                    .set(() -> refused.refused || unprocessed(((Http2StreamChannel) ch).stream()));
+                ch.pipeline()
+                    .addLast("tunnel-refused", refused)
+                    .addLast("tunnel-target", new TargetHeaders(target, listenerKey));
                 finish.accept(ch.pipeline());
               }
             })
@@ -258,6 +265,23 @@ final class TunnelConnection {
 
   EventLoop loop() {
     return loop;
+  }
+
+  /**
+   * Whether the peer's GOAWAY says it never processed {@code stream}: its id is above the
+   * last-stream-id, or it got none because the GOAWAY came before its HEADERS went out (RFC 9113
+   * §6.8).
+   */
+  private boolean unprocessed(io.netty.handler.codec.http2.Http2FrameStream stream) {
+    return unprocessed(stream.id(), goAwayLast);
+  }
+
+  /**
+   * The rule: after a GOAWAY whose last-stream-id is {@code goAwayLast} (-1 before one), stream
+   * {@code streamId} (-1 while its HEADERS have not been written) was never processed.
+   */
+  static boolean unprocessed(int streamId, int goAwayLast) {
+    return goAwayLast >= 0 && (streamId <= 0 || streamId > goAwayLast);
   }
 
   boolean retired() {
@@ -323,7 +347,8 @@ final class TunnelConnection {
   private final class GoAway extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2GoAwayFrame) {
+      if (msg instanceof Http2GoAwayFrame g) {
+        goAwayLast = goAwayLast < 0 ? g.lastStreamId() : Math.min(goAwayLast, g.lastStreamId());
         retire();
       }
       ReferenceCountUtil.release(msg);
@@ -332,6 +357,20 @@ final class TunnelConnection {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
+    }
+  }
+
+  /** Notes a stream the peer refused before processing it (RFC 9113 §8.7, REFUSED_STREAM). */
+  private static final class Refused extends ChannelInboundHandlerAdapter {
+    private boolean refused;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof io.netty.handler.codec.http2.Http2ResetFrame r
+          && r.errorCode() == io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM.code()) {
+        refused = true;
+      }
+      ctx.fireChannelRead(msg);
     }
   }
 

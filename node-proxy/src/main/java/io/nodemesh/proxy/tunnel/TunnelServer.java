@@ -7,6 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -230,8 +232,17 @@ public final class TunnelServer implements AutoCloseable {
         // Quiet is not idle while a stream is open (a slow pod, a silent WebSocket): only a
         // connection without streams is closed.
         Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
-        if (codec == null || codec.connection().numActiveStreams() == 0) {
+        if (codec == null) {
           ctx.close();
+        } else if (codec.connection().goAwaySent()) {
+          // A period after the GOAWAY: the caller had its time to close, and did not.
+          ctx.channel().close();
+        } else if (codec.connection().numActiveStreams() == 0) {
+          // Gracefully (RFC 9113 §6.8): a GOAWAY naming the last stream processed, through the
+          // codec (this handler is in front of it). A stream the caller opened meanwhile is above
+          // it, so the caller knows it was not processed and sends it again on a new connection;
+          // the caller closes on the GOAWAY, and the next idle period closes what it left open.
+          ctx.channel().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
         }
         return;
       }

@@ -59,6 +59,7 @@ public final class Exchange {
   private long notBefore;
   private boolean delayed;
   private final ReplayBuffer replay;
+  private boolean unprocessedRetried;
   private long deadline = Long.MAX_VALUE;
   private int attempt;
   private UpstreamPool pool;
@@ -99,7 +100,9 @@ public final class Exchange {
     if (rule != null && rule.meter() != null) {
       observation.route(rule.meter());
     }
-    this.replay = call != null && call.wantsReplay() ? new ReplayBuffer() : null;
+    // Kept on a proxy with a tunnel too: a tunnel stream its peer did not process is sent again.
+    this.replay =
+        (call != null && call.wantsReplay()) || context.relay() != null ? new ReplayBuffer() : null;
     context.inFlightCounter().incrementAndGet();
   }
 
@@ -483,6 +486,17 @@ public final class Exchange {
       return;
     }
     if (!responseStarted) {
+      if (!unprocessedRetried
+          && up != null
+          && UpstreamRelay.unprocessed(up)
+          && replay != null
+          && replay.complete()) {
+        // The peer never processed the stream (RFC 9113 §6.8): once, on a new connection, for any
+        // method; a stream it processed and then lost is not sent again.
+        unprocessedRetried = true;
+        scheduleRetry(0, false);
+        return;
+      }
       attemptFailed(
           Failure.RESET, cause == null ? "connection closed before the response" : describe(cause));
     } else {

@@ -3,10 +3,12 @@ package io.nodemesh.proxy.upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.nodemesh.proxy.balance.Target;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +17,19 @@ import java.util.function.Consumer;
  * directly (same node, mTLS off).
  */
 public interface UpstreamRelay {
+  /**
+   * On a relay's stream channel: whether the peer never processed the stream (it said GOAWAY with a
+   * lower last-stream-id, or REFUSED_STREAM; RFC 9113 §6.8, §8.7), so that the request may be sent
+   * again on another connection, whatever its method.
+   */
+  AttributeKey<BooleanSupplier> UNPROCESSED = AttributeKey.valueOf("nodemesh.relay.unprocessed");
+
+  /** Whether {@code ch} is a relay stream its peer did not process (see {@link #UNPROCESSED}). */
+  static boolean unprocessed(Channel ch) {
+    BooleanSupplier s = ch.attr(UNPROCESSED).get();
+    return s != null && s.getAsBoolean();
+  }
+
   /**
    * A channel for one exchange with {@code target} whose pipeline {@code finish} completes, or null
    * to connect directly; a failed future when the endpoint may be reached only through a tunnel and

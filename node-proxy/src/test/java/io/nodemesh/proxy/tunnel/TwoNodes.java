@@ -50,7 +50,14 @@ final class TwoNodes implements AutoCloseable {
 
   /** Both proxies holding certificates of one {@link TunnelCa}, on the system clock. */
   TwoNodes() throws Exception {
-    this(TunnelCa.create(TD), null, null, Clock.systemUTC());
+    this(TunnelCa.create(TD), null, null, Clock.systemUTC(), Duration.ofMinutes(1), null);
+  }
+
+  /**
+   * As {@link #TwoNodes()}, with tunnel idle timeouts {@code idleA} on node a, {@code idleB} on b.
+   */
+  TwoNodes(Duration idleA, Duration idleB) throws Exception {
+    this(TunnelCa.create(TD), null, null, Clock.systemUTC(), idleA, idleB);
   }
 
   /**
@@ -58,16 +65,27 @@ final class TwoNodes implements AutoCloseable {
    * b: {@code shop/api}, {@code shop/db}), their tunnels checking validity on {@code clock}.
    */
   TwoNodes(TunnelCredentials forA, TunnelCredentials forB, Clock clock) throws Exception {
-    this(null, forA, forB, clock);
+    this(null, forA, forB, clock, Duration.ofMinutes(1), null);
   }
 
-  private TwoNodes(TunnelCa ca, TunnelCredentials forA, TunnelCredentials forB, Clock clock)
+  private TwoNodes(
+      TunnelCa ca,
+      TunnelCredentials forA,
+      TunnelCredentials forB,
+      Clock clock,
+      Duration idleA,
+      Duration idleB)
       throws Exception {
     this.ca = ca;
     a = NodeProxy.start(new ProxyOptions((URI) null, A, 0, -1, "a", 1));
     b = NodeProxy.start(new ProxyOptions((URI) null, B, 0, -1, "b", 1));
-    int tunnelA = tunnel(a, forA != null ? forA : issued("shop/web", "shop/admin"), clock);
-    int tunnelB = tunnel(b, forB != null ? forB : issued("shop/api", "shop/db"), clock);
+    int tunnelA = tunnel(a, forA != null ? forA : issued("shop/web", "shop/admin"), clock, idleA);
+    int tunnelB =
+        tunnel(
+            b,
+            forB != null ? forB : issued("shop/api", "shop/db"),
+            clock,
+            idleB != null ? idleB : idleA);
     proxies = Map.of("a", A + ":" + tunnelA, "b", B + ":" + tunnelB);
   }
 
@@ -80,10 +98,10 @@ final class TwoNodes implements AutoCloseable {
   }
 
   /** Starts {@code proxy}'s tunnel on an ephemeral port. */
-  private static int tunnel(NodeProxy proxy, TunnelCredentials credentials, Clock clock) {
+  private static int tunnel(
+      NodeProxy proxy, TunnelCredentials credentials, Clock clock, Duration idle) {
     return proxy.startTunnel(
-        new TunnelSettings(
-            0, 100, Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10)),
+        new TunnelSettings(0, 100, idle, Duration.ofHours(1), Duration.ofSeconds(10)),
         credentials,
         clock);
   }
