@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.respond.Responses;
+import io.nodemesh.proxy.transport.ConnectionDeadline;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 
@@ -60,8 +61,11 @@ final class RequestGuard extends ChannelDuplexHandler {
   private boolean draining;
   private boolean answered;
   private boolean tunnel;
-  private final StallTimer headTimer = new StallTimer();
-  private final StallTimer bodyTimer = new StallTimer();
+  // Set and cleared on every request: one queued task per connection, not one per request.
+  private ConnectionDeadline headTimer;
+  private ConnectionDeadline bodyTimer;
+  private final Runnable onHeadTimeout = this::onHeadTimeout;
+  private final Runnable onBodyTimeout = this::onBodyTimeout;
 
   RequestGuard(LimitSettings settings, Rejections rejections, boolean draining) {
     this.settings = settings;
@@ -85,6 +89,8 @@ final class RequestGuard extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    headTimer = new ConnectionDeadline(ctx.executor());
+    bodyTimer = new ConnectionDeadline(ctx.executor());
   }
 
   private void onBytes() {
@@ -97,8 +103,8 @@ final class RequestGuard extends ChannelDuplexHandler {
 
   /** The head deadline runs only when no response is owed, so pipelining is not penalised. */
   private void startHeadTimer() {
-    if (headPending && !headTimer.running() && outstanding == 0 && !answered) {
-      headTimer.start(ctx.executor(), this::onHeadTimeout, settings.headerReadTimeout());
+    if (headPending && !headTimer.armed() && outstanding == 0 && !answered) {
+      headTimer.arm(this, onHeadTimeout, settings.headerReadTimeout().toNanos());
     }
   }
 
@@ -117,7 +123,7 @@ final class RequestGuard extends ChannelDuplexHandler {
       // part is part of the same verdict.
       onHead(request);
     } else if (msg instanceof HttpContent content) {
-      bodyTimer.cancel();
+      bodyTimer.disarm(this);
       if (content.decoderResult().isFailure()) {
         Throwable cause = content.decoderResult().cause();
         String m = cause == null || cause.getMessage() == null ? "unknown" : cause.getMessage();
@@ -136,7 +142,7 @@ final class RequestGuard extends ChannelDuplexHandler {
 
   private void onHead(HttpRequest request) {
     headPending = false;
-    headTimer.cancel();
+    headTimer.disarm(this);
     outstanding++;
     inBody = !(request instanceof LastHttpContent);
     DecoderResult result = request.decoderResult();
@@ -181,7 +187,7 @@ final class RequestGuard extends ChannelDuplexHandler {
   @Override
   public void read(ChannelHandlerContext ctx) {
     if (inBody && !answered && !tunnel) {
-      bodyTimer.start(ctx.executor(), this::onBodyTimeout, settings.bodyReadTimeout());
+      bodyTimer.arm(this, onBodyTimeout, settings.bodyReadTimeout().toNanos());
     }
     ctx.read();
   }
@@ -204,8 +210,8 @@ final class RequestGuard extends ChannelDuplexHandler {
       if (code == 101) {
         // Upgraded (WebSocket): from here on the bytes are not HTTP/1.1 messages.
         tunnel = true;
-        headTimer.cancel();
-        bodyTimer.cancel();
+        headTimer.disarm(this);
+        bodyTimer.disarm(this);
         if (r.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)) {
           ctx.pipeline()
               .addAfter(
@@ -295,8 +301,8 @@ final class RequestGuard extends ChannelDuplexHandler {
    */
   private void answer(HttpResponseStatus status, String line, boolean headPassed) {
     answered = true;
-    headTimer.cancel();
-    bodyTimer.cancel();
+    headTimer.disarm(this);
+    bodyTimer.disarm(this);
     boolean owedBefore = outstanding > (headPassed ? 1 : 0);
     if (owedBefore || responseStarted) {
       ctx.close();
@@ -308,8 +314,14 @@ final class RequestGuard extends ChannelDuplexHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    headTimer.cancel();
-    bodyTimer.cancel();
+    headTimer.close();
+    bodyTimer.close();
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    headTimer.close();
+    bodyTimer.close();
   }
 }

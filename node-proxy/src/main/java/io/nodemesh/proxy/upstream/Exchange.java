@@ -512,7 +512,8 @@ public final class Exchange {
     closeUpstream();
   }
 
-  private void onTimeout() {
+  /** The request timeout or the current try's has passed ({@link DeadlineTimer}). */
+  void onTimeout() {
     if (done) {
       return;
     }
@@ -562,7 +563,7 @@ public final class Exchange {
     if (perTry > 0 && perTry < delay) {
       delay = perTry;
     }
-    timeout.arm(this, this::onTimeout, delay);
+    timeout.arm(this, delay);
   }
 
   private void finish() {
