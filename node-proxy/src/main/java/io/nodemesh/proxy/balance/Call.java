@@ -30,7 +30,9 @@ public final class Call {
   private final RetryBudget budget;
   private final OptionalLong key;
   private final boolean idempotent;
-  private final List<EndpointState> tried = new ArrayList<>(2);
+  // The endpoints tried, made on the first retry: a request that is not retried (nearly all) only
+  // has current.
+  private List<EndpointState> tried;
   private EndpointState current;
   private CircuitBreaker.Permit permit;
   private long attemptStart;
@@ -119,7 +121,9 @@ public final class Call {
     attemptStart = now;
     attemptOpen = true;
     outcomeRecorded = false;
-    tried.add(e);
+    if (tried != null) {
+      tried.add(e);
+    }
     e.started();
   }
 
@@ -240,6 +244,10 @@ public final class Call {
             policy.retry().backoffBaseMillis(), policy.retry().backoffMaxMillis(), retries);
     if (deadline != Long.MAX_VALUE && now + delay - deadline >= 0) {
       return -1;
+    }
+    if (tried == null) {
+      tried = new ArrayList<>(2);
+      tried.add(current);
     }
     EndpointState next = backend.choose(key, tried, now, only);
     if (next == null) {

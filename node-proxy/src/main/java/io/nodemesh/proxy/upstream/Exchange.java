@@ -2,6 +2,7 @@ package io.nodemesh.proxy.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,8 +36,11 @@ import java.util.concurrent.TimeUnit;
  * borrowed from the event loop's pool. Everything runs on the downstream channel's event loop.
  * Backpressure: a request chunk flushed upstream triggers the next downstream read, a response
  * chunk flushed downstream triggers the next upstream read.
+ *
+ * <p>The exchange is itself the listener of its writes, both ways ({@link #operationComplete}): no
+ * listener object per request or per chunk.
  */
-public final class Exchange {
+public final class Exchange implements ChannelFutureListener {
   private final Downstream owner;
   private final ChannelHandlerContext down;
   private final HttpProxyContext context;
@@ -45,7 +49,10 @@ public final class Exchange {
   private final HttpVersion clientVersion;
   private final boolean head;
   private final RequestObservation observation;
-  private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+  // What waits for the upstream connection, in order: the first part in a field (a GET that finds a
+  // pooled connection waits for nothing else), the rest in a queue made when needed.
+  private HttpObject pendingFirst;
+  private ArrayDeque<HttpObject> pendingRest;
   private final Scheme scheme;
   private boolean upgrade;
   // The Upgrade value forwarded and what allowed it (upgrade requests only).
@@ -159,7 +166,7 @@ public final class Exchange {
     if (replay != null) {
       replay.add(request);
     }
-    pending.add(request);
+    queue(request);
     pool = context.pool(down.channel().eventLoop());
     if (delayed) {
       // An injected delay (issue 17): the request waits here, its body queued as for a slow
@@ -264,7 +271,9 @@ public final class Exchange {
     up = null;
     upHandler = null;
     if (!unsent) {
-      pending.addAll(replay.copies());
+      for (HttpObject copy : replay.copies()) {
+        queue(copy);
+      }
     }
     observation.retried();
     retryTimer = down.executor().schedule(this::retry, delayNanos, TimeUnit.NANOSECONDS);
@@ -285,9 +294,9 @@ public final class Exchange {
     upHandler = ch.pipeline().get(UpstreamHandler.class);
     upHandler.attach(this);
     HttpObject o;
-    while ((o = pending.poll()) != null) {
-      if (pending.isEmpty()) {
-        up.writeAndFlush(o).addListener(this::afterRequestWrite);
+    while ((o = nextPending()) != null) {
+      if (noPending()) {
+        up.writeAndFlush(o).addListener(this);
       } else {
         // A failure closes the connection, which the upstream handler reports.
         up.write(o, up.voidPromise());
@@ -320,7 +329,7 @@ public final class Exchange {
       replay.add(content);
     }
     if (up == null) {
-      pending.add(content);
+      queue(content);
     } else if (content == LastHttpContent.EMPTY_LAST_CONTENT && !chunkedRequest) {
       // The end of a request without a body (every GET): no bytes to send and nothing to wait
       // for, but the encoder must see it to close the message. No promise, no flush. (The end of
@@ -333,15 +342,32 @@ public final class Exchange {
         up.write(content, up.voidPromise());
       }
     } else {
-      up.writeAndFlush(content).addListener(this::afterRequestWrite);
+      up.writeAndFlush(content).addListener(this);
     }
   }
 
-  private void afterRequestWrite(Future<? super Void> f) {
+  /**
+   * A write of this exchange has completed: a response part written downstream, or a request part
+   * written upstream.
+   */
+  @Override
+  public void operationComplete(ChannelFuture f) {
     if (done) {
       return;
     }
-    if (f instanceof ChannelFuture cf && cf.channel() != up) {
+    if (f.channel() == down.channel()) {
+      if (!f.isSuccess()) {
+        abort();
+      } else {
+        up.read();
+      }
+      return;
+    }
+    afterRequestWrite(f);
+  }
+
+  private void afterRequestWrite(ChannelFuture f) {
+    if (f.channel() != up) {
       // A write to the upstream of an attempt that has since failed and been retried.
       return;
     }
@@ -436,19 +462,8 @@ public final class Exchange {
     // Flushed with the last part, or when this read from the upstream ends: a head and its body
     // usually arrive in one read, and one flush sends both (on HTTP/2 one pass of the flow
     // controller instead of two).
-    ChannelFuture written = down.write(msg);
+    down.write(msg).addListener(this);
     downFlushPending = true;
-    written.addListener(
-        f -> {
-          if (done) {
-            return;
-          }
-          if (!f.isSuccess()) {
-            abort();
-          } else {
-            up.read();
-          }
-        });
   }
 
   /**
@@ -635,9 +650,33 @@ public final class Exchange {
     }
     context.inFlightCounter().decrementAndGet();
     HttpObject o;
-    while ((o = pending.poll()) != null) {
+    while ((o = nextPending()) != null) {
       ReferenceCountUtil.release(o);
     }
+  }
+
+  private void queue(HttpObject o) {
+    if (noPending()) {
+      pendingFirst = o;
+      return;
+    }
+    if (pendingRest == null) {
+      pendingRest = new ArrayDeque<>(4);
+    }
+    pendingRest.add(o);
+  }
+
+  private HttpObject nextPending() {
+    HttpObject o = pendingFirst;
+    if (o != null) {
+      pendingFirst = null;
+      return o;
+    }
+    return pendingRest == null ? null : pendingRest.poll();
+  }
+
+  private boolean noPending() {
+    return pendingFirst == null && (pendingRest == null || pendingRest.isEmpty());
   }
 
   private void closeUpstream() {
