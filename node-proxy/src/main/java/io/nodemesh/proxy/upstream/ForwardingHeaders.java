@@ -13,8 +13,6 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Header rewriting at the proxy hop, in place on the message that is forwarded. */
 public final class ForwardingHeaders {
@@ -72,21 +70,20 @@ public final class ForwardingHeaders {
   public static void stripHopByHop(HttpHeaders headers) {
     // Most messages name nothing in Connection: no list, no split, no substrings for them.
     if (headers.contains(HttpHeaderNames.CONNECTION)) {
-      List<String> named = new ArrayList<>(2);
+      // getAll returns a copy, so the fields can go while its values are read. A lone token
+      // (keep-alive, close) is the value itself: substring and trim return it without a copy.
       for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
         int start = 0;
         while (start <= value.length()) {
           int comma = value.indexOf(',', start);
           int end = comma < 0 ? value.length() : comma;
           String t = value.substring(start, end).trim();
-          if (!t.isEmpty()) {
-            named.add(t);
+          // keep-alive is among HOP_BY_HOP below anyway.
+          if (!t.isEmpty() && !HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(t)) {
+            headers.remove(t);
           }
           start = end + 1;
         }
-      }
-      for (String n : named) {
-        headers.remove(n);
       }
     }
     for (AsciiString h : HOP_BY_HOP) {
@@ -117,7 +114,19 @@ public final class ForwardingHeaders {
    * @param ip the address without any IPv6 zone
    * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
    */
-  public record Client(String ip, String forwardedFor) {
+  public static final class Client {
+    private final String ip;
+    private final String forwardedFor;
+    // The RFC 7239 element with the last Host seen: a connection's requests usually name one
+    // Host, so the element is built once per connection, not once per request. Event loop only.
+    private String lastHost;
+    private String lastElement;
+
+    public Client(String ip, String forwardedFor) {
+      this.ip = ip;
+      this.forwardedFor = forwardedFor;
+    }
+
     public static Client of(InetAddress peer) {
       String ip = peer.getHostAddress();
       int zone = ip.indexOf('%');
@@ -126,6 +135,26 @@ public final class ForwardingHeaders {
       }
       return new Client(
           ip, "for=" + forwardedNode(ip, peer instanceof Inet6Address) + ";proto=http");
+    }
+
+    public String ip() {
+      return ip;
+    }
+
+    public String forwardedFor() {
+      return forwardedFor;
+    }
+
+    /** This client's Forwarded element for a request with {@code host} (null or empty: none). */
+    String element(String host) {
+      if (host == null || host.isEmpty()) {
+        return forwardedFor;
+      }
+      if (!host.equals(lastHost)) {
+        lastElement = forwardedFor + ";host=" + forwardedValue(host);
+        lastHost = host;
+      }
+      return lastElement;
     }
   }
 
@@ -143,11 +172,7 @@ public final class ForwardingHeaders {
       String ip = peer.ip();
       String xff = h.get(X_FORWARDED_FOR);
       h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-      String element = peer.forwardedFor();
-      String host = h.get(HttpHeaderNames.HOST);
-      if (host != null && !host.isEmpty()) {
-        element += ";host=" + forwardedValue(host);
-      }
+      String element = peer.element(h.get(HttpHeaderNames.HOST));
       String fwd = h.get(FORWARDED);
       h.set(FORWARDED, fwd == null || fwd.isBlank() ? element : fwd + ", " + element);
     }

@@ -62,6 +62,28 @@ class ForwardingHeadersTest {
   }
 
   @Test
+  void theElementKeptPerConnectionFollowsEachRequestsHost() throws Exception {
+    ForwardingHeaders.Client client =
+        ForwardingHeaders.Client.of(InetAddress.getByName("10.0.0.5"));
+    String[] hosts = {
+      "a.default.mesh", "a.default.mesh", "b.default.mesh:8080", "", "a.default.mesh"
+    };
+    String[] expected = {
+      "for=10.0.0.5;proto=http;host=a.default.mesh",
+      "for=10.0.0.5;proto=http;host=a.default.mesh",
+      "for=10.0.0.5;proto=http;host=\"b.default.mesh:8080\"",
+      "for=10.0.0.5;proto=http",
+      "for=10.0.0.5;proto=http;host=a.default.mesh"
+    };
+    for (int i = 0; i < hosts.length; i++) {
+      HttpRequest r = request();
+      r.headers().set("Host", hosts[i]);
+      ForwardingHeaders.prepareRequest(r, client);
+      assertThat(r.headers().get("forwarded")).as("request %d", i).isEqualTo(expected[i]);
+    }
+  }
+
+  @Test
   void hopByHopHeadersAreRemovedAndHostIsKept() throws Exception {
     HttpRequest r = request();
     r.headers()
