@@ -42,12 +42,21 @@ import java.util.function.Supplier;
  *                                 respond
  * </pre>
  *
- * HTTP/2, by preface or upgrade, replaces the HTTP/1.1 handlers with its frame codec and one child
- * channel per stream ({@link Http2Downstream}), whose pipeline ends in the same {@link
- * DownstreamHandler}: h2-head-deadline, h2-frames, h2-stream-errors, h2-streams, h2-connection on
- * the connection; h2-stream-guard, h2-to-http, proxy on each stream. Routing, access control,
- * resilience and metrics therefore have one place for both protocols: {@link DownstreamHandler} and
- * the upstream stage's {@link Exchange}.
+ * HTTP/2, by preface or upgrade, replaces the HTTP/1.1 handlers with its frame handlers ({@link
+ * Http2Downstream}); streams get no channel or pipeline of their own:
+ *
+ * <pre>
+ * admit     h2-head-deadline      the request head's deadline, on the raw frames (limits)
+ * decode    h2-frames             the HTTP/2 frame codec: flow control, stream states, GOAWAY
+ * admit     h2-stream-errors      RST_STREAM with the code of a stream error (limits)
+ * decode..  h2-streams            the map of open streams; per stream, its checks (limits'
+ *                                 Http2StreamGuard), frames to HTTP objects and back, and its own
+ *                                 DownstreamHandler: admit, route, balance, upstream, respond
+ * accept    h2-connection         idle close, drain when the listener closes
+ * </pre>
+ *
+ * Routing, access control, resilience and metrics therefore have one place for both protocols:
+ * {@link DownstreamHandler} and the upstream stage's {@link Exchange}.
  */
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
   public static final String FLUSH = "flush-consolidation";

@@ -3,7 +3,6 @@ package io.nodemesh.proxy.decode;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -243,7 +242,8 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter implem
     ChannelFuture f = ctx.writeAndFlush(response);
     if (!keepAlive) {
       closing = true;
-      f.addListener(ChannelFutureListener.CLOSE);
+      // The handler's context, not the future's channel: an HTTP/2 stream shares that.
+      f.addListener(x -> ctx.close());
       releaseParked();
       return;
     }
@@ -333,7 +333,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter implem
   private void closeAfterFlush() {
     closing = true;
     releaseParked();
-    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
   }
 
   private void releaseParked() {

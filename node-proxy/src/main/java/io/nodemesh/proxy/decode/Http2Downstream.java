@@ -9,8 +9,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.nodemesh.proxy.limits.Limits;
 import io.nodemesh.proxy.routing.Router;
@@ -19,17 +17,17 @@ import io.nodemesh.proxy.upstream.HttpProxyContext;
 import java.lang.System.Logger.Level;
 
 /**
- * A downstream connection that speaks HTTP/2. Each stream becomes a child channel whose pipeline
- * turns frames into HTTP/1.x objects ({@link Http2StreamFrameToHttpObjectCodec}) for its own {@link
- * DownstreamHandler}, so a stream is proxied exactly like one HTTP/1.1 request. Backpressure is
- * HTTP/2 flow control: a stream's window is replenished only as its child channel reads, and child
- * channels read only when the upstream write has been flushed.
+ * A downstream connection that speaks HTTP/2: the frame codec, then {@link Http2Streams}, which
+ * keeps the open streams in a map and runs each through its own {@link DownstreamHandler} (an
+ * {@link Http2Stream} is the handler's context: no child channel and no pipeline per stream), so a
+ * stream is proxied exactly like one HTTP/1.1 request. Backpressure is HTTP/2 flow control: a
+ * stream's window is given back only as its handler reads, and the handler reads only when the
+ * upstream write has been flushed.
  */
 public final class Http2Downstream {
   static final String FRAME_CODEC = "h2-frames";
-  static final String MULTIPLEX = "h2-streams";
+  static final String STREAMS = "h2-streams";
   static final String CONNECTION = "h2-connection";
-  static final String STREAM_CODEC = "h2-to-http";
 
   /** Streams one client may have open at once (RFC 9113 §6.5.2 SETTINGS_MAX_CONCURRENT_STREAMS). */
   static final long MAX_CONCURRENT_STREAMS = 1000;
@@ -47,17 +45,13 @@ public final class Http2Downstream {
   }
 
   /**
-   * What follows the frame codec once the connection is HTTP/2: the stream multiplexer and the
-   * connection handler (the h2c upgrade codec adds them unnamed, in this order).
+   * What follows the frame codec once the connection is HTTP/2: the streams and the connection
+   * handler (the h2c upgrade codec adds them unnamed, in this order).
    */
   public static ChannelHandler[] handlers(HttpProxyContext context, Router router) {
     return new ChannelHandler[] {
-      multiplexer(context, router), new ConnectionHandler(context.limits())
+      new Http2Streams(context, router), new ConnectionHandler(context.limits())
     };
-  }
-
-  private static Http2MultiplexHandler multiplexer(HttpProxyContext context, Router router) {
-    return new Http2MultiplexHandler(new StreamInitializer(context, router));
   }
 
   /** The handler that takes over a connection that opened with the HTTP/2 preface. */
@@ -67,30 +61,10 @@ public final class Http2Downstream {
       protected void initChannel(Channel ch) {
         ch.pipeline()
             .addLast(FRAME_CODEC, frameCodec(context))
-            .addLast(MULTIPLEX, multiplexer(context, router))
+            .addLast(STREAMS, new Http2Streams(context, router))
             .addLast(CONNECTION, new ConnectionHandler(context.limits()));
       }
     };
-  }
-
-  /** The pipeline of one stream. */
-  private static final class StreamInitializer extends ChannelInitializer<Channel> {
-    private final HttpProxyContext context;
-    private final Router router;
-
-    StreamInitializer(HttpProxyContext context, Router router) {
-      this.context = context;
-      this.router = router;
-    }
-
-    @Override
-    protected void initChannel(Channel ch) {
-      ch.config().setAutoRead(false);
-      ch.pipeline()
-          .addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
-          .addLast(Downstream.HANDLER, new DownstreamHandler(context, router));
-      context.limits().installHttp2Stream(ch.pipeline(), STREAM_CODEC);
-    }
   }
 
   /**
@@ -113,7 +87,7 @@ public final class Http2Downstream {
     public void handlerAdded(ChannelHandlerContext ctx) {
       // HTTP/1.1 handlers the connection no longer needs; the request-head and body deadlines in
       // particular would close a healthy HTTP/2 connection whose streams are quiet. Each stream
-      // has its own request path with its own checks (Limits#installHttp2Stream).
+      // has its own request path with its own checks (Limits#http2StreamGuard).
       for (String name :
           new String[] {Downstream.HANDLER, Limits.HEAD_START, Limits.REQUEST_GUARD}) {
         if (ctx.pipeline().get(name) != null) {

@@ -2,7 +2,6 @@ package io.nodemesh.proxy.limits;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -21,17 +20,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The HTTP/1.1 request checks that the HTTP/2 codec does not make, on one stream (the stream's
- * child channel, in front of its frame-to-HTTP codec): a cap on header fields (431), header values
- * without control characters (RST_STREAM {@code PROTOCOL_ERROR}: such a request is malformed, RFC
- * 9113 §8.2.1, and a CR or LF in it could split the HTTP/1.1 request the proxy sends upstream), and
- * the body stall limit (slow POST). Each refusal is counted.
+ * The HTTP/1.1 request checks that the HTTP/2 codec does not make, on one stream (run by the
+ * stream's {@code decode.Http2Stream} on each frame before it becomes an HTTP object; a stream has
+ * no pipeline of its own): a cap on header fields (431), header values without control characters
+ * (RST_STREAM {@code PROTOCOL_ERROR}: such a request is malformed, RFC 9113 §8.2.1, and a CR or LF
+ * in it could split the HTTP/1.1 request the proxy sends upstream), and the body stall limit (slow
+ * POST). Each refusal is counted.
  *
  * <p>Header names and the size of the header list are checked by the codec itself ({@link
  * Http2Codec}); the request-head deadline by {@link Http2HeadDeadline}, on the connection. Body
  * stalls are timed only while the proxy has asked for more, as in {@link RequestGuard}.
  */
-final class Http2StreamGuard extends ChannelDuplexHandler {
+public final class Http2StreamGuard extends ChannelDuplexHandler {
   private final LimitSettings settings;
   private final Rejections rejections;
   private final StallTimer bodyTimer = new StallTimer();
@@ -81,7 +81,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
       rejections.count(RejectReason.BAD_HEADER);
       answered = true;
       ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
-          .addListener(ChannelFutureListener.CLOSE);
+          .addListener(f -> ctx.close());
       return true;
     }
     int fields = 0;
@@ -93,7 +93,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
         rejections.count(RejectReason.BAD_HEADER);
         answered = true;
         ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
-            .addListener(ChannelFutureListener.CLOSE);
+            .addListener(f -> ctx.close());
         return true;
       }
     }
@@ -139,10 +139,19 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
 
   @Override
   public void read(ChannelHandlerContext ctx) {
+    readRequested(ctx);
+    ctx.read();
+  }
+
+  /**
+   * The proxy asks for more of the stream: from now on, a body that does not come is a stall.
+   * (Closing goes through {@code ctx.close()}, never the write future's channel: that is the
+   * connection, which other streams share.)
+   */
+  public void readRequested(ChannelHandlerContext ctx) {
     if (inBody && !answered) {
       bodyTimer.start(ctx.executor(), () -> onBodyTimeout(ctx), settings.bodyReadTimeout());
     }
-    ctx.read();
   }
 
   @Override
@@ -174,7 +183,7 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
       // A second response head would be a protocol error; only a reset can tell the client.
       answered = true;
       ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL))
-          .addListener(ChannelFutureListener.CLOSE);
+          .addListener(f -> ctx.close());
       return;
     }
     answer(ctx, HttpResponseStatus.REQUEST_TIMEOUT, why);
@@ -198,14 +207,14 @@ final class Http2StreamGuard extends ChannelDuplexHandler {
         ctx.writeAndFlush(
             new DefaultHttp2DataFrame(ctx.alloc().buffer(body.length).writeBytes(body), true));
     if (!inBody) {
-      sent.addListener(ChannelFutureListener.CLOSE);
+      sent.addListener(f -> ctx.close());
       return;
     }
     // Only once the body is out: a reset drops DATA still waiting for flow-control window.
     sent.addListener(
         f ->
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
-                .addListener(ChannelFutureListener.CLOSE));
+                .addListener(r -> ctx.close()));
   }
 
   @Override

@@ -28,7 +28,6 @@ public final class Limits {
   public static final String RESPONSE_GUARD = "response-guard";
   public static final String WEBSOCKET_LIMIT = "websocket-limit";
   public static final String HTTP2_HEAD_DEADLINE = "h2-head-deadline";
-  public static final String HTTP2_STREAM_GUARD = "h2-stream-guard";
   public static final String HTTP2_STREAM_ERRORS = "h2-stream-errors";
 
   private final LimitSettings settings;
@@ -129,13 +128,11 @@ public final class Limits {
   }
 
   /**
-   * Adds the per-stream request checks (header count and values, body stalls) in front of a
-   * stream's frame-to-HTTP codec.
-   *
-   * @param streamCodec the name of that codec in {@code p}
+   * The per-stream request checks (header count and values, body stalls) of one HTTP/2 stream, run
+   * on its frames before they become HTTP objects.
    */
-  public void installHttp2Stream(ChannelPipeline p, String streamCodec) {
-    p.addBefore(streamCodec, HTTP2_STREAM_GUARD, new Http2StreamGuard(settings, rejections));
+  public Http2StreamGuard http2StreamGuard() {
+    return new Http2StreamGuard(settings, rejections);
   }
 
   /** The handler that goes right after an upstream connection's HTTP client codec. */

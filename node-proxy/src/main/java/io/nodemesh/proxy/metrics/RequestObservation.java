@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.nodemesh.config.ListenerConfig;
 import io.nodemesh.proxy.accesslog.AccessLog;
 import io.nodemesh.proxy.accesslog.AccessLogEntry;
@@ -63,7 +64,7 @@ public final class RequestObservation {
         tracing.enabled()
             ? tracing.startServer(
                 request,
-                down instanceof Http2StreamChannel,
+                down instanceof Http2StreamChannel || fromHttp2(request),
                 clientIp(down),
                 destination(listener),
                 backend,
@@ -77,6 +78,14 @@ public final class RequestObservation {
       path = null;
       startMillis = 0;
     }
+  }
+
+  /**
+   * Whether a request came on an HTTP/2 stream of a downstream connection: such streams have no
+   * channel of their own, and Netty's conversion names the stream in an extension header.
+   */
+  private static boolean fromHttp2(HttpRequest request) {
+    return request.headers().contains(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
   }
 
   /**
