@@ -114,7 +114,7 @@ class ChartSecurityTest {
         .isEqualTo(daemonSet.path("spec").path("selector").path("matchLabels"));
     assertThat(Rendered.texts(np.path("spec").path("policyTypes"))).containsExactly("Ingress");
     JsonNode ingress = np.path("spec").path("ingress");
-    assertThat(ingress).hasSize(3);
+    assertThat(ingress).hasSize(4);
 
     // The listeners: the three port ranges of values.yaml, from anywhere, less the admin port
     // (which the default http range 5000-9999 holds).
@@ -141,8 +141,18 @@ class ChartSecurityTest {
             "[{\"namespaceSelector\":{},\"podSelector\":{\"matchLabels\":"
                 + "{\"app.kubernetes.io/name\":\"prometheus\"}}}]");
 
+    // The tunnel port from the other proxies only (mtls.mode permissive by default, issue 14).
+    JsonNode tunnel = ingress.path(2);
+    assertThat(tunnel.path("ports").toString())
+        .isEqualTo("[{\"port\":15008,\"protocol\":\"TCP\"}]");
+    assertThat(tunnel.path("from").toString())
+        .isEqualTo(
+            "[{\"podSelector\":{\"matchLabels\":"
+                + daemonSet.path("spec").path("selector").path("matchLabels")
+                + "}}]");
+
     // The admin port from the controller pods (taps through the controller, issue 18).
-    JsonNode tap = ingress.path(2);
+    JsonNode tap = ingress.path(3);
     assertThat(tap.path("ports").toString()).isEqualTo("[{\"port\":9901,\"protocol\":\"TCP\"}]");
     assertThat(tap.path("from").toString())
         .isEqualTo(
@@ -170,10 +180,10 @@ class ChartSecurityTest {
     Rendered r = renderWithHooks(dir.resolve("chart"), Map.of(), values);
 
     JsonNode ingress = r.get("NetworkPolicy", "nodemesh-proxy").path("spec").path("ingress");
-    // The listeners, and the admin port for the controller's taps only.
-    assertThat(ingress).hasSize(2);
+    // The listeners, the tunnel port for proxies, and the admin port for the controller's taps.
+    assertThat(ingress).hasSize(3);
     assertThat(ingress.path(0).toString()).doesNotContain("9901");
-    assertThat(ingress.path(1).path("from").toString()).doesNotContain("prometheus");
+    assertThat(ingress.toString()).doesNotContain("prometheus");
     JsonNode controller = r.get("NetworkPolicy", "nodemesh-controller").path("spec");
     assertThat(controller.path("ingress").path(0).path("from")).hasSize(1);
   }

@@ -91,6 +91,9 @@ class ChartTest {
             "--token-file=/var/run/secrets/nodemesh/token",
             "--drain-delay=10s",
             "--controller-ca=/var/run/secrets/nodemesh-ca/ca.crt",
+            // identity.enabled and mtls.mode permissive by default (issue 14)
+            "--ca-token-file=/var/run/secrets/nodemesh-ca-token/token",
+            "--tunnel-port=15008",
             "--max-connections-per-listener=10000",
             "--max-requests-per-upstream=1000",
             "--max-request-line=4096",
@@ -132,14 +135,12 @@ class ChartTest {
   void rbacIsReadOnlyClusterWideAndWritesServicesOnlyInTheMeshNamespace() {
     List<JsonNode> roles = new ArrayList<>(defaults.ofKind("ClusterRole"));
     roles.addAll(defaults.ofKind("Role"));
-    // Controller: five ClusterRoles (read, events, route status, auth, strict) and a Role; mesh
-    // DNS: a
-    // Role;
-    // nodemesh-viewer, bound to nobody
-    // (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see
-    // InstallChartTest
-    // and ChartSecurityTest for those). nodemesh-tapper, bound to nobody (TapChartTest).
-    assertThat(roles).hasSize(9);
+    // Controller: five ClusterRoles (read, events, route status, auth, strict), a Role and the CA's
+    // Role (identity.enabled by default, IdentityChartTest); mesh DNS: a Role; nodemesh-viewer,
+    // bound to nobody (ControllerTlsChartTest). The DNS patcher's Roles are hooks, absent here (see
+    // InstallChartTest and ChartSecurityTest for those). nodemesh-tapper, bound to nobody
+    // (TapChartTest).
+    assertThat(roles).hasSize(10);
     for (JsonNode role : roles) {
       for (JsonNode rule : role.path("rules")) {
         assertThat(texts(rule.path("verbs"))).as(role.toString()).doesNotContain("*");
@@ -208,9 +209,10 @@ class ChartTest {
 
     List<JsonNode> bindings = new ArrayList<>(defaults.ofKind("ClusterRoleBinding"));
     bindings.addAll(defaults.ofKind("RoleBinding"));
-    // The mesh DNS server's and the DNS patcher's bindings are checked in InstallChartTest.
+    // The mesh DNS server's and the DNS patcher's bindings are checked in InstallChartTest; the
+    // seventh is the CA's (identity.enabled by default).
     bindings.removeIf(b -> b.path("metadata").path("name").asText().startsWith("nodemesh-dns"));
-    assertThat(bindings).hasSize(6);
+    assertThat(bindings).hasSize(7);
     for (JsonNode binding : bindings) {
       assertThat(binding.path("subjects").path(0).path("name").asText())
           .isEqualTo("nodemesh-controller");

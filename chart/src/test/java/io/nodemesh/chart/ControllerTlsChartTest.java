@@ -128,7 +128,7 @@ class ControllerTlsChartTest {
 
   @Test
   void withTlsOffTheApiIsPlainHttpAndNoCertificateIsMade() {
-    Rendered r = Rendered.render(Map.of("controller.tls.enabled", "false"));
+    Rendered r = Rendered.render(Rendered.NO_TLS);
 
     assertThat(r.ofKind("Secret"))
         .noneMatch(s -> s.path("metadata").path("name").asText().equals(SECRET));

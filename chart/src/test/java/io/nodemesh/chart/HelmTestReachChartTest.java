@@ -81,7 +81,7 @@ class HelmTestReachChartTest {
 
   @Test
   void withoutTlsTheCheckPodHasNoCaAndTheServiceSaysHttp(@TempDir Path dir) throws IOException {
-    Rendered r = render(dir, Map.of("controller.tls.enabled", false));
+    Rendered r = render(dir, Rendered.NO_TLS);
     JsonNode spec = r.get("Pod", NAME).path("spec");
     assertThat(texts(spec.path("containers").path(0).path("args")))
         .contains("--direct")

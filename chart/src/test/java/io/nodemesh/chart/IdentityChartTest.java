@@ -24,8 +24,16 @@ class IdentityChartTest {
           "120");
 
   @Test
-  void offByDefault() {
+  void onByDefault() {
     Rendered r = Rendered.render(Map.of());
+    assertThat(r.ofKind("Role")).anyMatch(o -> o.toString().contains("nodemesh-controller-ca"));
+    assertThat(texts(container(r.get("Deployment", "nodemesh-controller")).path("args")))
+        .contains("--ca", "--ca-secret=nodemesh-ca");
+  }
+
+  @Test
+  void offWhenTurnedOff() {
+    Rendered r = Rendered.render(Rendered.NO_IDENTITY);
     assertThat(r.ofKind("Role")).noneMatch(o -> o.toString().contains("nodemesh-controller-ca"));
     assertThat(texts(container(r.get("Deployment", "nodemesh-controller")).path("args")))
         .doesNotContain("--ca");
@@ -82,7 +90,7 @@ class IdentityChartTest {
             () ->
                 Rendered.render(
                     Map.of("identity.enabled", "true", "controller.tls.enabled", "false")))
-        .hasMessageContaining("identity.enabled needs controller.tls.enabled");
+        .hasMessageContaining("controller.tls.enabled=false needs identity.enabled=false");
     assertThatThrownBy(() -> Rendered.render(Map.of("identity.trustDomain", "Evil/Domain")))
         .hasMessageContaining("/identity/trustDomain");
     assertThatThrownBy(() -> Rendered.render(Map.of("identity.certificateLifetimeMinutes", "5")))

@@ -22,6 +22,18 @@ record Rendered(String manifest, List<JsonNode> objects) {
   static final String NAMESPACE = "nodemesh";
   // helm-java defaults to Kubernetes 1.20, older than the chart's kubeVersion floor.
   static final String KUBE_VERSION = "1.31.0";
+
+  /**
+   * Values of an install without workload identity and node-to-node mTLS (both on by default since
+   * issue 14); the chart fails on identity without the other.
+   */
+  static final Map<String, Object> NO_IDENTITY =
+      Map.of("identity.enabled", "false", "mtls.mode", "off");
+
+  /** Values of an install whose controller API is plain HTTP: identity and mTLS off as well. */
+  static final Map<String, Object> NO_TLS =
+      Map.of("controller.tls.enabled", "false", "identity.enabled", "false", "mtls.mode", "off");
+
   private static final ObjectMapper YAML = new YAMLMapper(new YAMLFactory());
 
   Rendered {

@@ -43,7 +43,7 @@ class StrictModeChartTest {
     assertThat(tunnel.path("from")).hasSize(1);
     assertThat(tunnel.path("from").get(0).path("podSelector").path("matchLabels").toString())
         .contains("\"app.kubernetes.io/name\":\"nodemesh-proxy\"");
-    JsonNode off = Rendered.render(Map.of()).get("NetworkPolicy", "nodemesh-proxy");
+    JsonNode off = Rendered.render(Rendered.NO_IDENTITY).get("NetworkPolicy", "nodemesh-proxy");
     assertThat(off.path("spec").path("ingress").toString()).doesNotContain("15008");
   }
 }

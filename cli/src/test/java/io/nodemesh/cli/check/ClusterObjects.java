@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatus;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -150,22 +151,31 @@ final class ClusterObjects {
    */
   static void selfReviews(
       KubernetesMockServer server, KubernetesClient client, Predicate<String> denied) {
+    selfReviewsOf(server, client, a -> denied.test(a.getVerb() + " " + a.getResource()));
+  }
+
+  /** As above, with the whole of each review's resource attributes. */
+  static void selfReviewsOf(
+      KubernetesMockServer server, KubernetesClient client, Predicate<ResourceAttributes> denied) {
     server
         .expect()
         .post()
         .withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
-        .andReply(201, r -> review(client, r.getUtf8Body(), denied))
+        .andReply(201, r -> reviewOf(client, r.getUtf8Body(), denied))
         .always();
   }
 
   static SelfSubjectAccessReview review(
       KubernetesClient client, String body, Predicate<String> denied) {
+    return reviewOf(client, body, a -> denied.test(a.getVerb() + " " + a.getResource()));
+  }
+
+  private static SelfSubjectAccessReview reviewOf(
+      KubernetesClient client, String body, Predicate<ResourceAttributes> denied) {
     SelfSubjectAccessReview review =
         client.getKubernetesSerialization().unmarshal(body, SelfSubjectAccessReview.class);
     var a = review.getSpec().getResourceAttributes();
-    review.setStatus(
-        new SubjectAccessReviewStatus(
-            !denied.test(a.getVerb() + " " + a.getResource()), false, null, null));
+    review.setStatus(new SubjectAccessReviewStatus(!denied.test(a), false, null, null));
     return review;
   }
 
