@@ -49,6 +49,12 @@ public final class TunnelClient implements UpstreamRelay {
   }
 
   @Override
+  public boolean carries(Target target, InetAddress source) {
+    return table.get().path(target.address().getAddress().getHostAddress(), source)
+        instanceof TunnelTable.Path.Via;
+  }
+
+  @Override
   public Future<Channel> open(
       Target target,
       InetAddress source,

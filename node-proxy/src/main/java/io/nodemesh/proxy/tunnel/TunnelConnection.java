@@ -156,7 +156,8 @@ final class TunnelConnection {
 
   private void established(Channel ch, TunnelTls tls) {
     ChannelPipeline p = ch.pipeline();
-    p.addLast(
+    p.addLast(TunnelFlush.NAME, TunnelFlush.handler())
+        .addLast(
             "frames",
             Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
@@ -242,6 +243,13 @@ final class TunnelConnection {
                     .addLast("tunnel-refused", refused)
                     .addLast("tunnel-target", new TargetHeaders(target, listenerKey));
                 finish.accept(ch.pipeline());
+                ChannelHandlerContext codec =
+                    ch.pipeline()
+                        .context(
+                            io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec.class);
+                if (codec != null) {
+                  ch.pipeline().addAfter(codec.name(), BodilessRequest.NAME, new BodilessRequest());
+                }
               }
             })
         .open()

@@ -192,6 +192,7 @@ public final class TunnelServer implements AutoCloseable {
       // saw neither the streams' frames nor their writes, and closed busy connections each period.
       p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
           .addLast("close-idle", new CloseIdle())
+          .addLast(TunnelFlush.NAME, TunnelFlush.handler())
           .addLast(
               "frames",
               Http2FrameCodecBuilder.forServer()

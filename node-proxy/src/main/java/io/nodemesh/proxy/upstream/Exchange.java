@@ -107,9 +107,21 @@ public final class Exchange implements ChannelFutureListener {
     if (rule != null && rule.meter() != null) {
       observation.route(rule.meter());
     }
-    // Kept on a proxy with a tunnel too: a tunnel stream its peer did not process is sent again.
+    // Kept for an exchange that rides a tunnel too: a stream its peer did not process is sent
+    // again. A call may pick another endpoint per attempt, so its exchanges keep one on any proxy
+    // with a tunnel; without one the endpoint is the route's.
+    UpstreamRelay relay = context.relay();
     this.replay =
-        (call != null && call.wantsReplay()) || context.relay() != null ? new ReplayBuffer() : null;
+        (call != null && (call.wantsReplay() || relay != null))
+                || (call == null
+                    && relay != null
+                    && relay.carries(
+                        route.target(),
+                        down.channel().remoteAddress() instanceof InetSocketAddress a
+                            ? a.getAddress()
+                            : null))
+            ? new ReplayBuffer()
+            : null;
     context.inFlightCounter().incrementAndGet();
   }
 

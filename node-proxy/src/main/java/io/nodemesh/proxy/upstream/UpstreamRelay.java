@@ -31,6 +31,13 @@ public interface UpstreamRelay {
   }
 
   /**
+   * Whether an exchange with {@code target} for a client at {@code source} would ride this relay
+   * (not be dialled directly, nor refused): the exchange keeps a replay copy of its request only
+   * then, for a stream the peer never processed ({@link #UNPROCESSED}).
+   */
+  boolean carries(Target target, InetAddress source);
+
+  /**
    * A channel for one exchange with {@code target} whose pipeline {@code finish} completes, or null
    * to connect directly; a failed future when the endpoint may be reached only through a tunnel and
    * none can be had (strict mode: never plaintext).
