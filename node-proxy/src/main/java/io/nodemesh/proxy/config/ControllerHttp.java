@@ -382,20 +382,23 @@ public final class ControllerHttp implements AutoCloseable {
     }
   }
 
+  /** A message body: its single-byte read is its bulk read of one byte. */
+  private abstract static class Body extends InputStream {
+    @Override
+    public final int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+  }
+
   /** A body of Content-Length bytes. */
-  private static final class Fixed extends InputStream {
+  private static final class Fixed extends Body {
     private final InputStream in;
     private long left;
 
     Fixed(InputStream in, long length) {
       this.in = in;
       this.left = length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -416,19 +419,13 @@ public final class ControllerHttp implements AutoCloseable {
   }
 
   /** A body in chunked transfer coding (RFC 9112 section 7.1); trailer fields are skipped. */
-  private static final class Chunked extends InputStream {
+  private static final class Chunked extends Body {
     private final InputStream in;
     private long left;
     private boolean done;
 
     Chunked(InputStream in) {
       this.in = in;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

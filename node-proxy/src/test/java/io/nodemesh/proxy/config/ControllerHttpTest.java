@@ -55,14 +55,14 @@ class ControllerHttpTest {
   }
 
   private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
+    try {
+      for (Socket s = server.accept(); ; s = server.accept()) {
         connections.incrementAndGet();
-        Thread.ofVirtual().start(() -> serve(s));
-      } catch (IOException e) {
-        return;
+        Socket accepted = s;
+        Thread.ofVirtual().start(() -> serve(accepted));
       }
+    } catch (IOException closed) {
+      // the test is over
     }
   }
 
