@@ -40,6 +40,10 @@ class ClassLoadingIT {
     // CA certificate of the trust store, for an http:// controller that never speaks TLS.
     assertThat(loaded).doesNotContain("sun.security.ssl.TrustStoreManager");
     assertThat(loaded).noneMatch(c -> c.startsWith("sun.security.ssl.SSLContextImpl"));
+    // The config and report clients are a socket each (ControllerHttp), not the JDK's HttpClient
+    // (about 220 classes and a selector thread per client).
+    assertThat(loaded).as("config client").contains("io.nodemesh.proxy.config.ControllerHttp");
+    assertThat(loaded).noneMatch(c -> c.startsWith("jdk.internal.net.http."));
   }
 
   @Test

@@ -10,13 +10,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,7 +58,8 @@ public final class ConfigClient implements AutoCloseable {
   private final Runnable unreadable;
   private final String node;
   private final Path tokenFile;
-  private final HttpClient http;
+  private final ControllerHttp http;
+  private final String query;
   private volatile boolean closed;
   private volatile Thread thread;
   private final long maxBodyBytes;
@@ -186,7 +186,14 @@ public final class ConfigClient implements AutoCloseable {
     this.wait = wait;
     this.currentVersion = b.currentVersion;
     this.apply = b.apply;
-    this.http = ControllerTrust.client(controller, tls);
+    this.query =
+        controller.getRawPath().replaceAll("/+$", "")
+            + ConfigWire.CONFIG_PATH
+            + "?"
+            + ConfigWire.WAIT_PARAM
+            + "="
+            + Math.max(1, wait.toSeconds());
+    this.http = new ControllerHttp(controller, tls);
   }
 
   public void start() {
@@ -208,18 +215,15 @@ public final class ConfigClient implements AutoCloseable {
     long held = currentVersion.getAsLong();
     MeshConfig b = base;
     boolean delta = !fullNext && b != null && b.version() == held;
-    URI uri = delta ? URI.create(endpoint + "&" + ConfigWire.SINCE_PARAM + "=" + held) : endpoint;
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(uri)
-            .GET()
-            .timeout(wait.plusSeconds(10))
-            .header("Accept-Encoding", "gzip");
+    String target = delta ? query + "&" + ConfigWire.SINCE_PARAM + "=" + held : query;
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Accept-Encoding", "gzip");
     String tag = lastSeenTag != null ? lastSeenTag : held >= 0 ? "\"" + held + "\"" : null;
     if (tag != null) {
-      req.header("If-None-Match", tag);
+      headers.put("If-None-Match", tag);
     }
     if (node != null) {
-      req.header(ConfigWire.NODE_HEADER, node);
+      headers.put(ConfigWire.NODE_HEADER, node);
     }
     if (tokenFile != null) {
       String token;
@@ -230,30 +234,34 @@ public final class ConfigClient implements AutoCloseable {
         return;
       }
       if (!token.isEmpty()) {
-        req.header("Authorization", "Bearer " + token);
+        headers.put("Authorization", "Bearer " + token);
       }
     }
-    HttpResponse<InputStream> resp;
+    ControllerHttp.Response resp;
     try {
-      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
+      resp = http.exchange("GET", target, headers, null, wait.plusSeconds(10));
+    } catch (IOException | IllegalArgumentException e) {
+      if (closed) {
+        throw new InterruptedException("config client closed");
+      }
       unreachable(describe(e));
       return;
     }
-    try (InputStream body = resp.body()) {
-      switch (resp.statusCode()) {
+    try (resp;
+        InputStream body = resp.body()) {
+      switch (resp.status()) {
         case 200 -> received(resp, body);
         case 304 -> reachable();
         case 401, 403 ->
             unreachable(
                 "HTTP "
-                    + resp.statusCode()
+                    + resp.status()
                     + ", the controller refuses this proxy's token"
                     + (tokenFile == null ? " (none sent: --token-file is not set)" : "")
                     + ": "
                     + new String(body.readNBytes(ERROR_BODY_BYTES), StandardCharsets.UTF_8)
                         .strip());
-        default -> unreachable("HTTP " + resp.statusCode());
+        default -> unreachable("HTTP " + resp.status());
       }
     } catch (IOException e) {
       unreachable(describe(e));
@@ -261,16 +269,12 @@ public final class ConfigClient implements AutoCloseable {
   }
 
   /** Reads a 200: a full config, or a delta from {@link #base}, then applies it. */
-  private void received(HttpResponse<InputStream> resp, InputStream raw)
-      throws InterruptedException {
+  private void received(ControllerHttp.Response resp, InputStream raw) throws InterruptedException {
     reachable();
     long bytesBefore = bytesReceived.get();
-    String etag = resp.headers().firstValue("ETag").orElse(null);
-    boolean isDelta =
-        resp.headers()
-            .firstValue("Content-Type")
-            .orElse("")
-            .startsWith(ConfigWire.DELTA_CONTENT_TYPE);
+    String etag = resp.header("ETag");
+    String type = resp.header("Content-Type");
+    boolean isDelta = type != null && type.startsWith(ConfigWire.DELTA_CONTENT_TYPE);
     MeshConfig config;
     try (InputStream in = decoded(resp, raw)) {
       if (isDelta) {
@@ -316,9 +320,10 @@ public final class ConfigClient implements AutoCloseable {
   }
 
   /** The body as sent, inflated if gzipped, each bounded by {@link #maxBodyBytes}. */
-  private InputStream decoded(HttpResponse<InputStream> resp, InputStream raw) throws IOException {
+  private InputStream decoded(ControllerHttp.Response resp, InputStream raw) throws IOException {
     InputStream wire = new BoundedInputStream(raw, maxBodyBytes, "", bytesReceived);
-    String encoding = resp.headers().firstValue("Content-Encoding").orElse("identity").trim();
+    String header = resp.header("Content-Encoding");
+    String encoding = header == null ? "identity" : header.trim();
     if (encoding.equalsIgnoreCase("identity")) {
       return wire;
     }
@@ -368,7 +373,7 @@ public final class ConfigClient implements AutoCloseable {
     }
   }
 
-  private static String describe(IOException e) {
+  private static String describe(Exception e) {
     return e.getMessage() == null
         ? e.getClass().getSimpleName()
         : e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -480,6 +485,6 @@ public final class ConfigClient implements AutoCloseable {
     if (t != null) {
       t.interrupt();
     }
-    http.shutdownNow();
+    http.close();
   }
 }

@@ -4,18 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nodemesh.config.MeshConfigJson;
 import io.nodemesh.config.TrafficReport;
-import io.nodemesh.proxy.config.ControllerTrust;
+import io.nodemesh.proxy.config.ControllerHttp;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
@@ -35,13 +34,16 @@ public final class TrafficReporter implements AutoCloseable {
   /** The path reports go to on the controller. */
   public static final String PATH = "/api/v1/report";
 
+  private static final long ANSWER_BYTES = 64 * 1024;
+
   private final URI endpoint;
   private final String node;
   private final Path tokenFile;
   private final MeterRegistry registry;
   private final LongSupplier version;
   private final Duration interval;
-  private final HttpClient http;
+  private final ControllerHttp http;
+  private final String path;
   private TrafficCounts acked;
   private boolean failing;
   private volatile boolean closed;
@@ -70,7 +72,8 @@ public final class TrafficReporter implements AutoCloseable {
     this.registry = registry;
     this.version = version;
     this.interval = interval;
-    this.http = ControllerTrust.client(controller, tls);
+    this.path = controller.getRawPath().replaceAll("/+$", "") + PATH;
+    this.http = new ControllerHttp(controller, tls);
   }
 
   public void start() {
@@ -100,18 +103,21 @@ public final class TrafficReporter implements AutoCloseable {
       fail("cannot build a traffic report: " + e.getMessage());
       return false;
     }
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json")
-            .header("X-Nodemesh-Node", node)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put("X-Nodemesh-Node", node);
+    int status;
     try {
       if (tokenFile != null) {
-        req.header("Authorization", "Bearer " + Files.readString(tokenFile).strip());
+        headers.put("Authorization", "Bearer " + Files.readString(tokenFile).strip());
       }
-      HttpResponse<Void> res = http.send(req.build(), HttpResponse.BodyHandlers.discarding());
-      if (res.statusCode() / 100 == 2) {
+      try (ControllerHttp.Response res =
+          http.exchange("POST", path, headers, body, Duration.ofSeconds(10))) {
+        // The answer is read (to a bound) so that the connection is kept for the next report.
+        res.body().skip(ANSWER_BYTES);
+        status = res.status();
+      }
+      if (status / 100 == 2) {
         acked = now;
         if (failing) {
           LOG.log(Level.INFO, "traffic reports accepted again by {0}", endpoint);
@@ -119,8 +125,8 @@ public final class TrafficReporter implements AutoCloseable {
         }
         return true;
       }
-      fail("the controller answered a traffic report with HTTP " + res.statusCode());
-    } catch (IOException e) {
+      fail("the controller answered a traffic report with HTTP " + status);
+    } catch (IOException | IllegalArgumentException e) {
       fail("cannot send a traffic report to " + endpoint + ": " + e.getMessage());
     }
     return false;
@@ -165,5 +171,6 @@ public final class TrafficReporter implements AutoCloseable {
     if (t != null) {
       t.interrupt();
     }
+    http.close();
   }
 }
