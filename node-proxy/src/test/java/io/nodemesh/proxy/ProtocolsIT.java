@@ -147,6 +147,18 @@ class ProtocolsIT {
   }
 
   @Test
+  void aStreamRefusedAsMalformedLeavesTheConnectionToTheOtherStreams() throws Exception {
+    // A malformed request's refusal closes an HTTP/1.1 connection; on HTTP/2 it ends only its own
+    // stream, which has no channel to close: the connection is shared (decode.Http2Stream).
+    route(v1.endpoint());
+    try (H2Client c = new H2Client(port)) {
+      assertThat(c.get("/../admin", "web.default.mesh").status()).isEqualTo(400);
+      assertThat(c.get("/hello", "web.default.mesh").status()).isEqualTo(200);
+      assertThat(c.closed()).isFalse();
+    }
+  }
+
+  @Test
   void anH2cBackendsStreamLimitQueuesStreamsInsteadOfFailingThem() throws Exception {
     try (H2Backend backend = new H2Backend(5, 50)) {
       route(EndpointConfig.ready("127.0.0.1", backend.port()), H2C);

@@ -106,7 +106,13 @@ final class Http2Stream implements ChannelHandlerContext {
       while (readPending && !closed && inbound != null && (f = inbound.poll()) != null) {
         readPending = false;
         int bytes = f instanceof Http2DataFrame d ? d.initialFlowControlledBytes() : 0;
-        guard.channelRead(this, f);
+        try {
+          guard.channelRead(this, f);
+        } catch (RuntimeException e) {
+          // What a stream's pipeline did with a handler's exception: the handler logs it and
+          // closes, here the stream; the connection's other streams go on.
+          handler.exceptionCaught(this, e);
+        }
         if (bytes > 0) {
           connection.consumed(stream, bytes);
         }
