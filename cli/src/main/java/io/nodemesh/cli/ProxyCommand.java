@@ -6,6 +6,7 @@ import io.nodemesh.proxy.config.ControllerTrust;
 import io.nodemesh.proxy.identity.IdentityTunnelCredentials;
 import io.nodemesh.proxy.identity.WorkloadIdentities;
 import io.nodemesh.proxy.limits.LimitSettings;
+import io.nodemesh.proxy.tunnel.PodPool;
 import io.nodemesh.proxy.tunnel.TunnelSettings;
 import io.nodemesh.proxy.upstream.HttpProxySettings;
 import java.net.URI;
@@ -120,6 +121,8 @@ final class ProxyCommand implements Callable<Integer> {
 
   @CommandLine.Mixin LimitOptions limits;
 
+  @CommandLine.Mixin PodPoolOptions podPool;
+
   @CommandLine.Mixin LogOptions log;
 
   @Override
@@ -137,6 +140,7 @@ final class ProxyCommand implements Callable<Integer> {
             .withTokenFile(tokenFile)
             .withControllerCa(controllerCa);
     LimitSettings limitSettings = limits.settings(spec.commandLine());
+    PodPool.configure(podPool.settings(spec.commandLine()));
     Duration delay = drainDelay();
     if (caTokenFile != null && (controllerCa == null || !"https".equals(uri.getScheme()))) {
       throw new CommandLine.ParameterException(

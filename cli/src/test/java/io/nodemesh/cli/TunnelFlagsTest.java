@@ -39,4 +39,16 @@ class TunnelFlagsTest {
         CliTest.run("proxy", "--controller", "http://127.0.0.1:1", "--tunnel-port", "70000"),
         "--tunnel-port must be in 0..65535");
   }
+
+  @Test
+  void podPoolSettingsOutOfRangeAreUsageErrors() {
+    String[][] flagValueError = {
+      {"--pod-pool-max-idle", "-1", "pod pool max idle -1 is not in 0..1024"},
+      {"--pod-pool-max-idle", "many", "--pod-pool-max-idle must be a number 0-1024 (got 'many')"},
+      {"--pod-pool-idle-timeout", "0s", "--pod-pool-idle-timeout must be a positive duration"}
+    };
+    for (String[] c : flagValueError) {
+      usageError(CliTest.run("proxy", "--controller", "http://127.0.0.1:1", c[0], c[1]), c[2]);
+    }
+  }
 }

@@ -2,6 +2,7 @@ package io.nodemesh.cli.check;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,7 +28,18 @@ record ControllerFlags(List<String> args, String source) {
   static ControllerFlags of(CheckContext c) {
     String ns = c.settings().meshNamespace();
     String name = c.settings().controllerName();
-    Deployment d = c.client().apps().deployments().inNamespace(ns).withName(name).get();
+    Deployment d;
+    try {
+      d = c.client().apps().deployments().inNamespace(ns).withName(name).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      // A user who may review permissions but not read the Deployment: say so, check the defaults.
+      return new ControllerFlags(
+          CHART_DEFAULTS,
+          "may not read Deployment %s/%s, so the chart's defaults".formatted(ns, name));
+    }
     if (d == null) {
       return new ControllerFlags(
           CHART_DEFAULTS, "no Deployment %s/%s, so the chart's defaults".formatted(ns, name));

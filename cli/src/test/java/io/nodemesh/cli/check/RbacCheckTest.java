@@ -84,6 +84,21 @@ class RbacCheckTest {
   }
 
   @Test
+  void aDeploymentYouMayNotReadMeansTheChartsDefaults() {
+    server
+        .expect()
+        .get()
+        .withPath("/apis/apps/v1/namespaces/nodemesh/deployments/nodemesh-controller")
+        .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\"}")
+        .always();
+    reviews(p -> false);
+    ClusterObjects.detail(run(), CheckItem.Status.PASS)
+        .isEqualTo(
+            "you can do all 60 things the controller needs (may not read Deployment"
+                + " nodemesh/nodemesh-controller, so the chart's defaults)");
+  }
+
+  @Test
   void theLastOccurrenceOfAFlagWins() {
     ControllerFlags flags =
         new ControllerFlags(

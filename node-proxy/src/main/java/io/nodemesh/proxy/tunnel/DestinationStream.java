@@ -75,6 +75,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
   private boolean keepAlive;
   private InetSocketAddress podAddress;
+  // A pooled connection's idempotent request, to send again on a fresh one (PodReplay); once.
+  private PodReplay replay;
+  private TunnelTable.Admission.Relay dialed;
+  private boolean retried;
   // Set when the pod's port asked for PROXY protocol v2: written to the pod before any client byte.
   private ByteBuf proxyHeader;
 
@@ -201,11 +205,13 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     Channel parent = ctx.channel();
     podAddress = relay.pod();
     PodPool pool = PodPool.of(parent.eventLoop());
-    if (!connect && !h2) {
+    dialed = relay;
+    if (!connect && !h2 && !retried) {
       Channel pooled = pool.borrow(podAddress, new PodSide());
       if (pooled != null) {
         podConnection = pooled;
         pod = pooled;
+        replay = PodReplay.of(pending.peek());
         podReady();
         return;
       }
@@ -290,6 +296,9 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   }
 
   private ChannelFuture write(Object m) {
+    if (replay != null && !replay.keep(m)) {
+      replay = null;
+    }
     ChannelFuture f = pod.write(m);
     if (!connect && !h2 && m instanceof LastHttpContent) {
       f.addListener(
@@ -325,7 +334,10 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     written.addListener(
         (ChannelFuture f) -> {
           if (!f.isSuccess()) {
-            stream.close();
+            // A kept request is sent again when the pod's side closes (PodSide.channelInactive).
+            if (replay == null && pod == to) {
+              stream.close();
+            }
             return;
           }
           if (connect && last && pod instanceof DuplexChannel d) {
@@ -347,6 +359,11 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private final class PodSide extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (replay != null) {
+        // The pod answers: the request is in its hands now, never sent twice.
+        replay.release();
+        replay = null;
+      }
       Object out = msg;
       if (connect && msg instanceof ByteBuf b) {
         out = new DefaultHttpContent(b);
@@ -420,6 +437,13 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
           stream
               .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
               .addListener(ChannelFutureListener.CLOSE);
+        } else if (!responseStarted
+            && replay != null
+            && replay.complete()
+            && ctx.channel() == podConnection) {
+          // A pooled connection the pod closed as it was reused, before any answer: an idempotent
+          // request goes once more on a fresh connection (RFC 9112 §9.3.1, RFC 9110 §9.2.2).
+          retry();
         } else if (!responseStarted) {
           // Before any response (a pooled connection the pod closed as it was borrowed, too): a
           // 502, never a retry, which a non-idempotent request does not allow (RFC 9110 §9.2.2).
@@ -459,7 +483,25 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     return r;
   }
 
+  /** Sends the kept request again on a new pod connection, never from the pool. */
+  private void retry() {
+    PodReplay r = replay;
+    replay = null;
+    retried = true;
+    podConnection = null;
+    pod = null;
+    podConnected = false;
+    requestSent = false;
+    r.moveTo(pending);
+    PodPoolMetrics.RETRIES.increment();
+    dial(stream.pipeline().context(this), dialed);
+  }
+
   private void drop() {
+    if (replay != null) {
+      replay.release();
+      replay = null;
+    }
     if (proxyHeader != null) {
       proxyHeader.release();
       proxyHeader = null;

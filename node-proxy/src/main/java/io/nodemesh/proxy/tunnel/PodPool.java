@@ -21,10 +21,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The destination's pod connections of one event loop, so that tunnel streams do not pay a TCP
- * connect per request: keep-alive HTTP/1.1 connections (at most {@link #MAX_IDLE_PER_POD} idle per
- * pod address, each closed after {@link #IDLE_MILLIS} unused) and one multiplexed h2c connection
- * per pod address (RFC 9113 §5), closed once it has carried no stream for as long. Only its own
- * event loop uses it, so it needs no lock. CONNECT streams never come here: each is a connection.
+ * connect per request: keep-alive HTTP/1.1 connections (at most {@link
+ * PodPoolSettings#maxIdlePerPod} idle per pod address, each closed after {@link
+ * PodPoolSettings#idleTimeout} unused) and one multiplexed h2c connection per pod address (RFC 9113
+ * §5), closed once it has carried no stream for as long. Only its own event loop uses it, so it
+ * needs no lock. CONNECT streams never come here: each is a connection. The settings are the
+ * process's ({@link #configure}, from the proxy's flags); the meters are {@link PodPoolMetrics}.
  *
  * <p>Nothing of a caller stays on a pooled connection: the identity header is set on every request
  * from that stream's verified certificate ({@link DestinationStream}), and a connection only comes
@@ -34,16 +36,8 @@ import java.util.concurrent.TimeUnit;
  * (settings, limits, metrics, its exchange handler) and is being moved into stage packages; this
  * pool holds only the rules the destination needs.
  */
-final class PodPool {
-  /**
-   * As many as a burst of concurrent requests to one pod may hold: 16 closed the rest after every
-   * burst of more, and bench/tunnel's 32 connections paid a TCP connect per three requests
-   * (PodPoolBurstIT). Each idle connection still closes after {@link #IDLE_MILLIS}.
-   */
-  static final int MAX_IDLE_PER_POD = 64;
-
-  /** Below the usual server keep-alive timeouts (5 s and up), so the proxy closes first. */
-  static final long IDLE_MILLIS = 4_000;
+public final class PodPool {
+  private static volatile PodPoolSettings settings = PodPoolSettings.DEFAULTS;
 
   static final String BACK = "back";
 
@@ -59,6 +53,27 @@ final class PodPool {
   private final Map<InetSocketAddress, Shared> shared = new HashMap<>();
 
   private PodPool() {}
+
+  /** Sets the pool's knobs for the whole process; connections pooled already keep their timer. */
+  public static void configure(PodPoolSettings s) {
+    settings = s;
+  }
+
+  static PodPoolSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Whether a request of {@code method} may be sent again on a fresh connection when a pooled one
+   * closes before any response: only idempotent methods (RFC 9110 §9.2.2), whose repetition has the
+   * effect of one.
+   */
+  static boolean retryable(io.netty.handler.codec.http.HttpMethod method) {
+    return switch (method.name()) {
+      case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+      default -> false;
+    };
+  }
 
   /** The pool of {@code loop}, called on it. */
   static PodPool of(EventLoop loop) {
@@ -76,12 +91,15 @@ final class PodPool {
     }
     Channel ch;
     while ((ch = q.pollLast()) != null) {
+      PodPoolMetrics.POOLED.decrementAndGet();
       Idle waiting = (Idle) ch.pipeline().get(BACK);
       waiting.timer.cancel(false);
       if (ch.isActive()) {
         ch.pipeline().replace(BACK, BACK, back);
+        PodPoolMetrics.REUSES.increment();
         return ch;
       }
+      PodPoolMetrics.Eviction.CLOSED.count.increment();
     }
     return null;
   }
@@ -91,16 +109,27 @@ final class PodPool {
    * closed one, or one beyond the cap, is closed instead.
    */
   void giveBack(InetSocketAddress pod, Channel ch) {
+    PodPoolSettings s = settings;
     ArrayDeque<Channel> q = idle.computeIfAbsent(pod, k -> new ArrayDeque<>());
-    if (!ch.isActive() || q.size() >= MAX_IDLE_PER_POD) {
+    if (!ch.isActive() || q.size() >= s.maxIdlePerPod()) {
+      (ch.isActive() ? PodPoolMetrics.Eviction.CAP : PodPoolMetrics.Eviction.CLOSED)
+          .count.increment();
       ch.close();
       return;
     }
-    Idle waiting =
-        new Idle(
-            pod, ch.eventLoop().schedule(() -> ch.close(), IDLE_MILLIS, TimeUnit.MILLISECONDS));
+    Idle waiting = new Idle(pod);
+    waiting.timer =
+        ch.eventLoop()
+            .schedule(
+                () -> {
+                  waiting.timedOut = true;
+                  ch.close();
+                },
+                s.idleTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
     ch.pipeline().replace(BACK, BACK, waiting);
     q.addLast(ch);
+    PodPoolMetrics.POOLED.incrementAndGet();
     // A pending read notices a pod closing an idle connection before anyone borrows it.
     ch.read();
   }
@@ -190,7 +219,7 @@ final class PodPool {
                   ch.close();
                 }
               },
-              IDLE_MILLIS,
+              settings.idleTimeout().toMillis(),
               TimeUnit.MILLISECONDS);
     }
   }
@@ -198,11 +227,11 @@ final class PodPool {
   /** The last handler of an idle HTTP/1.1 connection: anything from the pod now ends it. */
   private final class Idle extends ChannelInboundHandlerAdapter {
     private final InetSocketAddress pod;
-    private final ScheduledFuture<?> timer;
+    private ScheduledFuture<?> timer;
+    private boolean timedOut;
 
-    Idle(InetSocketAddress pod, ScheduledFuture<?> timer) {
+    Idle(InetSocketAddress pod) {
       this.pod = pod;
-      this.timer = timer;
     }
 
     @Override
@@ -222,7 +251,11 @@ final class PodPool {
       timer.cancel(false);
       ArrayDeque<Channel> q = idle.get(pod);
       if (q != null) {
-        q.remove(ctx.channel());
+        if (q.remove(ctx.channel())) {
+          PodPoolMetrics.POOLED.decrementAndGet();
+          (timedOut ? PodPoolMetrics.Eviction.IDLE : PodPoolMetrics.Eviction.CLOSED)
+              .count.increment();
+        }
         if (q.isEmpty()) {
           idle.remove(pod);
         }

@@ -13,6 +13,7 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -21,12 +22,21 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * no revocation lists: revocation works at config speed, issue 14), then its one SPIFFE ID, which
  * must be in this mesh's trust domain and, on the caller's side, the destination account the caller
  * asked for by SNI. Host names play no part.
+ *
+ * <p>The roots are read again at every handshake: a TLS context (and this trust manager with it)
+ * lives as long as its own leaf certificate, and a root rotation (a two-root bundle, issue 14) must
+ * be trusted from the moment the bundle changes, not from this proxy's next leaf.
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager {
-  private final Set<TrustAnchor> anchors;
+  private final Supplier<List<X509Certificate>> roots;
   private final String trustDomain;
   private final String expected;
   private final Clock clock;
+
+  /** The anchors made from the roots last read; rebuilt when the roots change. */
+  private volatile Anchors anchors = new Anchors(List.of(), Set.of());
+
+  private record Anchors(List<X509Certificate> source, Set<TrustAnchor> set) {}
 
   /**
    * @param expected the account the peer must be, or null to accept any account of the domain (the
@@ -34,14 +44,32 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
    */
   SpiffeTrustManager(
       List<X509Certificate> roots, String trustDomain, String expected, Clock clock) {
-    Set<TrustAnchor> a = new HashSet<>();
-    for (X509Certificate r : roots) {
-      a.add(new TrustAnchor(r, null));
-    }
-    this.anchors = Set.copyOf(a);
+    this(() -> roots, trustDomain, expected, clock);
+  }
+
+  /** As above, with the roots read from {@code roots} at every handshake. */
+  SpiffeTrustManager(
+      Supplier<List<X509Certificate>> roots, String trustDomain, String expected, Clock clock) {
+    this.roots = roots;
     this.trustDomain = trustDomain;
     this.expected = expected;
     this.clock = clock;
+  }
+
+  /** The anchors of the roots as they are now. */
+  private Set<TrustAnchor> anchors() {
+    List<X509Certificate> now = roots.get();
+    Anchors a = anchors;
+    // By content: a credentials object may hand out the same list, changed in place.
+    if (!a.source().equals(now)) {
+      Set<TrustAnchor> set = new HashSet<>();
+      for (X509Certificate r : now) {
+        set.add(new TrustAnchor(r, null));
+      }
+      a = new Anchors(List.copyOf(now), Set.copyOf(set));
+      anchors = a;
+    }
+    return a.set();
   }
 
   /** The account the chain proves, after the checks above. */
@@ -49,6 +77,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("the peer sent no certificate");
     }
+    Set<TrustAnchor> anchors = anchors();
     if (anchors.isEmpty()) {
       throw new CertificateException("no trust anchors yet");
     }
@@ -116,8 +145,14 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     verify(chain);
   }
 
+  /**
+   * None: a TLS context reads the list once, when it is made (BoringSSL sends it as the server's
+   * certificate authorities, RFC 8446 §4.2.4), so after a rotation it would name only the old root
+   * and a peer whose chain ends at the new one could choose not to send a certificate at all.
+   * Without a list the peer sends its one certificate, and {@link #verify} decides.
+   */
   @Override
   public X509Certificate[] getAcceptedIssuers() {
-    return anchors.stream().map(TrustAnchor::getTrustedCert).toArray(X509Certificate[]::new);
+    return new X509Certificate[0];
   }
 }

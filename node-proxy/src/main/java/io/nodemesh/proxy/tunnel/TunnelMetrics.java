@@ -18,6 +18,7 @@ public final class TunnelMetrics {
 
   public TunnelMetrics(MeterRegistry registry) {
     this.registry = registry;
+    PodPoolMetrics.register(registry);
     Gauge.builder("nodemesh_tunnel_connections", open, AtomicInteger::get)
         .description("Tunnel connections open, both sides")
         .register(registry);

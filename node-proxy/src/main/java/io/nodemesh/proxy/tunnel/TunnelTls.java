@@ -120,10 +120,7 @@ final class TunnelTls {
                                 .clientAuth(ClientAuth.REQUIRE)
                                 .trustManager(
                                     new SpiffeTrustManager(
-                                        credentials.roots(),
-                                        credentials.trustDomain(),
-                                        null,
-                                        clock))
+                                        credentials::roots, credentials.trustDomain(), null, clock))
                                 // Tickets and cached sessions would let a client resume past the
                                 // life of the certificates it was checked with (Netty sets
                                 // SSL_OP_NO_TICKET on BoringSSL; on the JDK's the one-second
@@ -151,7 +148,7 @@ final class TunnelTls {
                                 .keyManager(id.key(), id.chain())
                                 .trustManager(
                                     new SpiffeTrustManager(
-                                        credentials.roots(),
+                                        credentials::roots,
                                         credentials.trustDomain(),
                                         null,
                                         clock)))));

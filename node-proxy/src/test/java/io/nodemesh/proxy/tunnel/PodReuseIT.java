@@ -26,6 +26,7 @@ class PodReuseIT {
   private final ServerSocket pod = new ServerSocket();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
+  private int dbPort;
 
   PodReuseIT() throws Exception {
     pod.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -103,5 +104,61 @@ class PodReuseIT {
     // The POST went on the kept-alive connection, once: no second connection, no second copy.
     assertThat(connections).hasValue(1);
     assertThat(requests).hasValue(2);
+  }
+
+  /**
+   * The same pod, a GET: idempotent (RFC 9110 §9.2.2), so the destination sends it once more on a
+   * fresh connection instead of answering 502 (RFC 9112 §9.3.1); the pool's meters count the reuse
+   * and the retry. Failed with 502 before the retry.
+   */
+  @Test
+  void anIdempotentRequestOnAClosingPooledConnectionGoesAgainOnAFreshOne() throws Exception {
+    serveDb();
+    double reuses = podMetric("nodemesh_tunnel_pod_reuses_total");
+    double retries = podMetric("nodemesh_tunnel_pod_retries_total");
+
+    assertThat(get("/one")).startsWith("HTTP/1.1 200").endsWith("ok");
+    assertThat(get("/two"))
+        .as("pod connections %s, requests %s", connections, requests)
+        .startsWith("HTTP/1.1 200")
+        .endsWith("ok");
+    // /two met the pooled connection, which the pod closed on reading it, then a new one.
+    assertThat(connections).hasValue(2);
+    assertThat(requests).hasValue(3);
+    assertThat(podMetric("nodemesh_tunnel_pod_reuses_total") - reuses).isEqualTo(1);
+    assertThat(podMetric("nodemesh_tunnel_pod_retries_total") - retries).isEqualTo(1);
+  }
+
+  /** With {@code --pod-pool-max-idle 0} nothing is pooled: each request has its own connection. */
+  @Test
+  void aPoolOfZeroKeepsNoConnection() throws Exception {
+    PodPool.configure(new PodPoolSettings(0, java.time.Duration.ofSeconds(4)));
+    try {
+      serveDb();
+      double cap = podMetric("nodemesh_tunnel_pod_evictions_total", "reason=\"cap\"");
+      assertThat(get("/one")).startsWith("HTTP/1.1 200");
+      assertThat(get("/two")).startsWith("HTTP/1.1 200");
+      assertThat(connections).hasValue(2);
+      assertThat(requests).hasValue(2);
+      assertThat(podMetric("nodemesh_tunnel_pod_evictions_total", "reason=\"cap\"") - cap)
+          .isEqualTo(2);
+    } finally {
+      PodPool.configure(PodPoolSettings.DEFAULTS);
+    }
+  }
+
+  /** Service db on a free port of node a, its one endpoint the pod on node b. */
+  private void serveDb() throws IOException {
+    dbPort = TwoNodes.freePort(TwoNodes.A);
+    nodes.apply(MtlsMode.STRICT, TwoNodes.db(Protocol.HTTP, dbPort, pod.getLocalPort()));
+  }
+
+  private String get(String path) throws IOException {
+    return TwoNodes.exchange(
+        "127.0.0.21", dbPort, "GET " + path + " HTTP/1.1\r\nHost: db\r\nConnection: close\r\n\r\n");
+  }
+
+  private double podMetric(String name, String... labels) throws Exception {
+    return TwoNodes.metric(nodes.b, TwoNodes.B, name, labels);
   }
 }

@@ -243,7 +243,7 @@ final class TwoNodes implements AutoCloseable {
             .body();
     double n = 0;
     for (String line : body.split("\n")) {
-      boolean all = line.startsWith(name + "{");
+      boolean all = line.startsWith(name + "{") || line.startsWith(name + " ");
       for (String l : labels) {
         all &= line.contains(l);
       }
