@@ -34,9 +34,9 @@ import javax.net.ssl.SSLException;
  *
  * <p>Resumption: the client makes its engines without a peer host and port, so neither provider
  * ever offers a cached session; the server issues no session tickets (BoringSSL: Netty's default
- * {@code SSL_OP_NO_TICKET}, also for TLS 1.3) and keeps no session cache worth the name. Every
- * connection does a full handshake that checks the peer's certificate as it is now, so a connection
- * cannot outlive its certificates through a resumed session.
+ * {@code SSL_OP_NO_TICKET}, also for TLS 1.3) and keeps no session cache ({@link #noResumption}).
+ * Every connection does a full handshake that checks the peer's certificate as it is now, so a
+ * connection cannot outlive its certificates through a resumed session.
  */
 final class TunnelTls {
   private static final System.Logger LOG = System.getLogger(TunnelTls.class.getName());
