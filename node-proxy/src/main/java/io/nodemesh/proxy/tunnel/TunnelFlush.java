@@ -8,8 +8,9 @@ import io.netty.handler.flush.FlushConsolidationHandler;
  * each its own flush), and each flush below it is a TLS record and a {@code sendto}. Held until the
  * event loop has handled the I/O it woke up for (or, while this connection is reading, until its
  * read ends), the frames of every stream served in that pass go out in one TLS record and one
- * system call: bench/tunnel measured 8 sends per request before, 4 as plaintext does after
- * (docs/benchmarks.md, "Node-to-node tunnel").
+ * system call: bench/tunnel counted 6 to 8 sends per request on the two proxies before, under 3
+ * after (with {@link BodilessRequest}; plaintext through the same proxies: 4). Docs/benchmarks.md,
+ * "Node-to-node tunnel".
  */
 final class TunnelFlush {
   static final String NAME = "flush";

@@ -40,10 +40,25 @@ final class TunnelTable {
    */
   private final Map<String, Set<String>> proxyProtocolTargets = new HashMap<>();
 
+  /**
+   * node -> its proxy's tunnel address, parsed once per config instead of once per request (a node
+   * whose address does not parse is absent, see {@link #path}).
+   */
+  private final Map<String, InetSocketAddress> proxyAddresses = new HashMap<>();
+
   TunnelTable(MeshConfig config, String self) {
     this.self = self;
     this.tunnel = config.tunnel();
     this.access = AccessPolicy.compile(config.access());
+    tunnel
+        .proxies()
+        .forEach(
+            (node, address) -> {
+              InetSocketAddress parsed = socketAddress(address);
+              if (parsed != null) {
+                proxyAddresses.put(node, parsed);
+              }
+            });
     for (ListenerConfig l : config.listeners()) {
       protocols.put(l.key(), l.protocol());
       schemes.put(l.key(), l.policy().scheme());
@@ -150,7 +165,7 @@ final class TunnelTable {
       }
       return DIRECT;
     }
-    InetSocketAddress address = socketAddress(proxy);
+    InetSocketAddress address = proxyAddresses.get(pod.node());
     if (address == null) {
       return mode == MtlsMode.STRICT
           ? new Path.Refuse("node " + pod.node() + " proxy address " + proxy + " is not ip:port")

@@ -34,9 +34,9 @@ import javax.net.ssl.SSLException;
  *
  * <p>Resumption: the client makes its engines without a peer host and port, so neither provider
  * ever offers a cached session; the server issues no session tickets (BoringSSL: Netty's default
- * {@code SSL_OP_NO_TICKET}, also for TLS 1.3) and keeps no session cache worth the name. Every
- * connection does a full handshake that checks the peer's certificate as it is now, so a connection
- * cannot outlive its certificates through a resumed session.
+ * {@code SSL_OP_NO_TICKET}, also for TLS 1.3) and keeps no session cache ({@link #noResumption}).
+ * Every connection does a full handshake that checks the peer's certificate as it is now, so a
+ * connection cannot outlive its certificates through a resumed session.
  */
 final class TunnelTls {
   private static final System.Logger LOG = System.getLogger(TunnelTls.class.getName());
@@ -115,7 +115,7 @@ final class TunnelTls {
                 contexts.computeIfAbsent(
                     new Key(account, id.leaf().getSerialNumber(), null),
                     k ->
-                        build(
+                        noResumption(
                             SslContextBuilder.forServer(id.key(), id.chain())
                                 .clientAuth(ClientAuth.REQUIRE)
                                 .trustManager(
@@ -127,6 +127,21 @@ final class TunnelTls {
                                 // timeout bounds any resumption).
                                 .sessionCacheSize(1)
                                 .sessionTimeout(1))));
+  }
+
+  /**
+   * The server context built from {@code b}, with its session cache off on BoringSSL: with a cache
+   * a TLS 1.3 server can still resume a session it holds, {@code SSL_OP_NO_TICKET} or not, and a
+   * client that came back within the cache's one second did resume once (TwoProxiesIT
+   * theDestinationNeverResumesASession, on a loaded machine). Without a cache there is nothing to
+   * resume, so every connection checks the certificates as they are now.
+   */
+  private static SslContext noResumption(SslContextBuilder b) {
+    SslContext c = build(b);
+    if (c.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext s) {
+      s.setSessionCacheEnabled(false);
+    }
+    return c;
   }
 
   /**
