@@ -110,9 +110,6 @@ public final class ForwardingHeaders {
   /**
    * The downstream peer as the forwarding headers name it, made once per connection rather than per
    * request (formatting an address is the costly part).
-   *
-   * @param ip the address without any IPv6 zone
-   * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
    */
   public static final class Client {
     private final String ip;
@@ -122,6 +119,10 @@ public final class ForwardingHeaders {
     private String lastHost;
     private String lastElement;
 
+    /**
+     * @param ip the address without any IPv6 zone
+     * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
+     */
     public Client(String ip, String forwardedFor) {
       this.ip = ip;
       this.forwardedFor = forwardedFor;
