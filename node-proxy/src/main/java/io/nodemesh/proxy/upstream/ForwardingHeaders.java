@@ -159,8 +159,12 @@ public final class ForwardingHeaders {
     }
   }
 
-  /** As {@link #prepareRequest(HttpRequest, InetAddress)}, with the peer already formatted. */
-  public static void prepareRequest(HttpRequest request, Client peer) {
+  /**
+   * As {@link #prepareRequest(HttpRequest, InetAddress)}, with the peer already formatted.
+   *
+   * @return whether the request's body is chunked (its framing kept for the next hop)
+   */
+  public static boolean prepareRequest(HttpRequest request, Client peer) {
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     HttpHeaders h = request.headers();
     stripHopByHop(h);
@@ -179,6 +183,7 @@ public final class ForwardingHeaders {
     }
     // Downstream connections are cleartext (HTTP/1.1 or h2c): the proxy knows no other scheme.
     h.set(X_FORWARDED_PROTO, "http");
+    return chunked;
   }
 
   /**
