@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.respond.Responses;
 import io.nodemesh.proxy.transport.ConnectionDeadline;
 import java.nio.channels.ClosedChannelException;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -172,7 +173,14 @@ final class RequestGuard extends ChannelDuplexHandler {
     }
     // RFC 9112 §3.2: more than one Host line is refused in "any request message", HTTP/1.0 too;
     // only HTTP/1.1 must have one.
-    int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
+    // Counted without the list getAll would make (the field count is capped just above).
+    int hosts = 0;
+    Iterator<? extends CharSequence> it =
+        request.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
+    while (it.hasNext()) {
+      it.next();
+      hosts++;
+    }
     if (hosts > 1 || (hosts == 0 && v.equals(HttpVersion.HTTP_1_1))) {
       return new RejectedRequest(
           HttpResponseStatus.BAD_REQUEST,

@@ -22,11 +22,27 @@ public final class EntryRouter implements Router {
     this.table = table;
   }
 
+  // The last Host found and its listener, in the table they were found in: the requests of a
+  // keep-alive connection nearly always name one Host, so they skip the lookup and its result
+  // object. Another table (a config change) or another Host looks up again.
+  private RoutingTable lastTable;
+  private String lastHost;
+  private CompiledListener lastListener;
+
   @Override
   public CompiledListener listener(HttpRequest request) {
-    return switch (table.get().resolveHost(request.headers().get(HttpHeaderNames.HOST))) {
+    RoutingTable t = table.get();
+    String host = request.headers().get(HttpHeaderNames.HOST);
+    if (t == lastTable && host != null && host.equals(lastHost)) {
+      miss = null;
+      return lastListener;
+    }
+    return switch (t.resolveHost(host)) {
       case HostLookup.Found f -> {
         miss = null;
+        lastTable = t;
+        lastHost = host;
+        lastListener = f.listener();
         yield f.listener();
       }
       case HostLookup.NotFound n -> {

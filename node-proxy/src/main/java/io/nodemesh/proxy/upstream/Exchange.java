@@ -148,9 +148,9 @@ public final class Exchange implements ChannelFutureListener {
       grant = upgrade ? TunnelGrant.of(route.listener(), request, down.channel()) : null;
     }
     boolean trailers = scheme != Scheme.HTTP && ForwardingHeaders.acceptsTrailers(request);
-    ForwardingHeaders.prepareRequest(request, owner.client());
+    // The framing as prepared for the next hop, read once (each read is a scan of the header map).
+    chunkedRequest = ForwardingHeaders.prepareRequest(request, owner.client());
     request.headers().remove(UpgradeTokens.HTTP2_SETTINGS);
-    chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
     if (upgrade) {
       // The one hop-by-hop pair a proxy passes on: it relays the tunnel itself (RFC 9110 §7.8).
       request.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);

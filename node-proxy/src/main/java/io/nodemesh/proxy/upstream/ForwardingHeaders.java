@@ -110,9 +110,6 @@ public final class ForwardingHeaders {
   /**
    * The downstream peer as the forwarding headers name it, made once per connection rather than per
    * request (formatting an address is the costly part).
-   *
-   * @param ip the address without any IPv6 zone
-   * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
    */
   public static final class Client {
     private final String ip;
@@ -122,6 +119,10 @@ public final class ForwardingHeaders {
     private String lastHost;
     private String lastElement;
 
+    /**
+     * @param ip the address without any IPv6 zone
+     * @param forwardedFor the start of its RFC 7239 element: {@code for=...;proto=http}
+     */
     public Client(String ip, String forwardedFor) {
       this.ip = ip;
       this.forwardedFor = forwardedFor;
@@ -158,8 +159,12 @@ public final class ForwardingHeaders {
     }
   }
 
-  /** As {@link #prepareRequest(HttpRequest, InetAddress)}, with the peer already formatted. */
-  public static void prepareRequest(HttpRequest request, Client peer) {
+  /**
+   * As {@link #prepareRequest(HttpRequest, InetAddress)}, with the peer already formatted.
+   *
+   * @return whether the request's body is chunked (its framing kept for the next hop)
+   */
+  public static boolean prepareRequest(HttpRequest request, Client peer) {
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     HttpHeaders h = request.headers();
     stripHopByHop(h);
@@ -178,6 +183,7 @@ public final class ForwardingHeaders {
     }
     // Downstream connections are cleartext (HTTP/1.1 or h2c): the proxy knows no other scheme.
     h.set(X_FORWARDED_PROTO, "http");
+    return chunked;
   }
 
   /**
