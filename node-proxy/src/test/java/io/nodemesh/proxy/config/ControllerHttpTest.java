@@ -151,7 +151,7 @@ class ControllerHttpTest {
   }
 
   @Test
-  void connectionCloseAndUnreadBodiesAreNotReused() throws IOException {
+  void connectionCloseIsHonouredAndAnUnreadBodyDoesNotCostTheConnection() throws IOException {
     answers.add("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na");
     answers.add("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbcd");
     answers.add("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ne");
@@ -161,7 +161,9 @@ class ControllerHttpTest {
       assertThat(r.body().read()).isEqualTo('b'); // the rest is left unread
     }
     assertThat(get("/3")).isEqualTo("200 e");
-    assertThat(connections.get()).isEqualTo(3);
+    // The whole answer arrives before the exchange returns, so an unread rest is no reason to
+    // drop the connection; "Connection: close" is.
+    assertThat(connections.get()).isEqualTo(2);
   }
 
   @Test
