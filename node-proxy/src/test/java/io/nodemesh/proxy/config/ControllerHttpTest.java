@@ -179,6 +179,29 @@ class ControllerHttpTest {
   }
 
   @Test
+  void aBodyPastTheBoundIsRefusedWithItsHeadKept() throws IOException {
+    try (ControllerHttp small =
+        new ControllerHttp(URI.create("http://127.0.0.1:" + server.getLocalPort()), null, 16)) {
+      answers.add("HTTP/1.1 200 OK\r\nETag: \"9\"\r\nContent-Length: 17\r\n\r\n" + "x".repeat(17));
+      assertThatThrownBy(() -> small.exchange("GET", "/", Map.of(), null, TIMEOUT))
+          .isInstanceOfSatisfying(
+              ControllerHttp.BodyTooLarge.class,
+              e -> assertThat(e.header("etag")).isEqualTo("\"9\""))
+          .hasMessageContaining("larger than 16 bytes");
+      answers.add(
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n"
+              + "y".repeat(16)
+              + "\r\n1\r\ny\r\n0\r\n\r\n");
+      assertThatThrownBy(() -> small.exchange("GET", "/", Map.of(), null, TIMEOUT))
+          .isInstanceOf(ControllerHttp.BodyTooLarge.class);
+      answers.add("HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n" + "z".repeat(16));
+      try (ControllerHttp.Response r = small.exchange("GET", "/", Map.of(), null, TIMEOUT)) {
+        assertThat(r.body().readAllBytes()).hasSize(16);
+      }
+    }
+  }
+
+  @Test
   void malformedFramingIsRefused() {
     answers.add("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
     assertThatThrownBy(() -> get("/")).isInstanceOf(ProtocolException.class);
