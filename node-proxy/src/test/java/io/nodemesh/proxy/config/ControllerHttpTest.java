@@ -2,6 +2,7 @@ package io.nodemesh.proxy.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -199,6 +201,29 @@ class ControllerHttpTest {
         assertThat(r.body().readAllBytes()).hasSize(16);
       }
     }
+  }
+
+  @Test
+  void closeFromAnotherThreadAbortsAnExchangeWaitingForItsAnswer() throws Exception {
+    answers.add("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nv1");
+    assertThat(get("/config")).isEqualTo("200 v1");
+    // No answer is queued for the next poll: it waits until the client is closed.
+    CompletableFuture<Throwable> failed = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                get("/config");
+                failed.complete(null);
+              } catch (IOException e) {
+                failed.complete(e);
+              }
+            });
+    await().atMost(TIMEOUT).until(() -> requests.size() == 2);
+    client.close();
+    // Not the server's own close after its 5 s wait, which would end in a fresh connection.
+    assertThat(failed.get(30, TimeUnit.SECONDS)).hasMessage("client closed");
+    assertThat(connections.get()).isEqualTo(1);
   }
 
   @Test
