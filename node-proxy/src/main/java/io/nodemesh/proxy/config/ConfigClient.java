@@ -193,7 +193,7 @@ public final class ConfigClient implements AutoCloseable {
             + ConfigWire.WAIT_PARAM
             + "="
             + Math.max(1, wait.toSeconds());
-    this.http = new ControllerHttp(controller, tls);
+    this.http = new ControllerHttp(controller, tls, maxBodyBytes);
   }
 
   public void start() {
@@ -240,6 +240,15 @@ public final class ConfigClient implements AutoCloseable {
     ControllerHttp.Response resp;
     try {
       resp = http.exchange("GET", target, headers, null, wait.plusSeconds(10));
+    } catch (ControllerHttp.BodyTooLarge e) {
+      // Refused by the client's bound before any of it is read, like a body past it below.
+      String type = e.header("Content-Type");
+      unreadable.run();
+      rejected(
+          e.header("ETag"),
+          "config body from " + endpoint + " is larger than " + maxBodyBytes + " bytes",
+          type != null && type.startsWith(ConfigWire.DELTA_CONTENT_TYPE));
+      return;
     } catch (IOException | IllegalArgumentException e) {
       if (closed) {
         throw new InterruptedException("config client closed");
