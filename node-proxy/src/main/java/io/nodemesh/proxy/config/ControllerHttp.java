@@ -227,6 +227,10 @@ public final class ControllerHttp implements AutoCloseable {
 
   private Connection connected() throws IOException {
     synchronized (lock) {
+      // A close() that raced a stale-connection retry must not open a new connection.
+      if (closed) {
+        throw new IOException("client closed");
+      }
       if (connection != null) {
         return connection;
       }
