@@ -257,14 +257,20 @@ class TapIT {
     }
   }
 
+  /**
+   * Five times, because before the admin server closed its connections itself, the event loop's
+   * shutdown left about every second open tap's connection open (the reader waited forever).
+   */
   @Test
   void aProxyStopsWhileATapIsOpenAndTheStreamEnds() throws Exception {
-    NodeProxy proxy = NodeProxy.start(local());
-    try (TapStream tap = new TapStream(proxy.adminPort(), "").attached()) {
-      long start = System.nanoTime();
-      proxy.close();
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-      await().atMost(Duration.ofSeconds(10)).until(() -> !tap.reader.isAlive());
+    for (int i = 0; i < 5; i++) {
+      NodeProxy proxy = NodeProxy.start(local());
+      try (TapStream tap = new TapStream(proxy.adminPort(), "").attached()) {
+        long start = System.nanoTime();
+        proxy.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !tap.reader.isAlive());
+      }
     }
   }
 

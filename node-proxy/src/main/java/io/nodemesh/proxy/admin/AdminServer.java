@@ -12,6 +12,8 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -44,10 +46,12 @@ public final class AdminServer {
 
   private final EventLoopGroup group;
   private final Channel channel;
+  private final ChannelGroup connections;
 
-  private AdminServer(EventLoopGroup group, Channel channel) {
+  private AdminServer(EventLoopGroup group, Channel channel, ChannelGroup connections) {
     this.group = group;
     this.channel = channel;
+    this.connections = connections;
   }
 
   /**
@@ -64,6 +68,10 @@ public final class AdminServer {
             epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     Class<? extends ServerChannel> serverChannel =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    // Every open connection, to close them in stop(): shutting the event loop down does not
+    // reliably close a connection whose reads are paused (an open /tap), and its reader would wait
+    // on a connection nobody serves any more.
+    ChannelGroup connections = new DefaultChannelGroup("nodemesh-admin", group.next());
     HttpDecoderConfig decoder =
         new HttpDecoderConfig()
             .setMaxInitialLineLength(MAX_REQUEST_LINE)
@@ -79,6 +87,7 @@ public final class AdminServer {
                   new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                      connections.add(ch);
                       ch.pipeline()
                           .addLast(new HttpServerCodec(decoder))
                           .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
@@ -88,7 +97,7 @@ public final class AdminServer {
               .bind(host, port)
               .syncUninterruptibly()
               .channel();
-      return new AdminServer(group, channel);
+      return new AdminServer(group, channel, connections);
     } catch (Exception e) {
       // Netty rethrows the bind's IOException unchecked (syncUninterruptibly), hence Exception.
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -105,6 +114,7 @@ public final class AdminServer {
   /** Stops accepting, closes every admin connection (open taps end) and the event loop. */
   public void stop() {
     channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
