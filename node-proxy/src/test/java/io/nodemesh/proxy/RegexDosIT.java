@@ -32,10 +32,11 @@ import org.junit.jupiter.api.Timeout;
  * Issue 13, "one tenant's regex stops a node": HTTPRouteGroup regexes that are catastrophic on a
  * backtracking engine ({@code /(.*a){12}$}, {@code (a+)+$}), in a TrafficSplit match and in a
  * TrafficTarget route (ACL mode), with the pathological input sent on every event loop at once.
- * Another Service's requests keep a p99 under 50 ms meanwhile. On java.util.regex one such request
- * held an event loop for more than 8 s at 60 characters; these inputs are 1,000 (in the path and in
- * a header). The victims' latency without the attack is measured first and printed, so a failure on
- * a loaded machine can be told from a slow regex.
+ * Another Service's requests are all answered meanwhile, none of them held for seconds. On
+ * java.util.regex one such request held an event loop for more than 8 s at 60 characters; these
+ * inputs are 1,000 (in the path and in a header), so there the victims never finish. The victims'
+ * latency alone and under attack is printed, not asserted: a p99 bound (50 ms) failed on a loaded
+ * CI machine (110 ms at load 12) with the linear engine doing its job.
  */
 class RegexDosIT {
   private static final String SLOW_PATH = "/(.*a){12}$";
@@ -46,7 +47,13 @@ class RegexDosIT {
   private static final int WARMUP = 300;
   private static final int SAMPLES_PER_CLIENT = 400;
   private static final int VICTIMS = 2;
-  private static final long P99_LIMIT_MS = 50;
+
+  /**
+   * No victim request may wait this long. A linear engine keeps the worst one under a second even
+   * on a loaded machine (757 ms at load 12); one held event loop on a backtracking engine is
+   * longer.
+   */
+  private static final double STALL_MS = 10_000;
 
   private static List<HttpMatch> hostileMatches() {
     return List.of(
@@ -65,11 +72,6 @@ class RegexDosIT {
         + "\r\n\r\n";
   }
 
-  /**
-   * An attacker on one connection: a first pathological request at once (so the connection is
-   * accepted, and given its event loop, before the next one is opened), then more back to back on
-   * another thread until told to stop.
-   */
   /** {@code n} GETs of the victim Service on one connection, each 200; their nanoseconds. */
   private static long[] victimLatencies(int victimPort, int n) throws IOException {
     long[] took = new long[n];
@@ -83,6 +85,11 @@ class RegexDosIT {
     return took;
   }
 
+  /**
+   * An attacker on one connection: a first pathological request at once (so the connection is
+   * accepted, and given its event loop, before the next one is opened), then more back to back on
+   * another thread until told to stop.
+   */
   private static CompletableFuture<Integer> attack(
       int port, String host, int expectedStatus, AtomicBoolean stop) throws IOException {
     Wire c = new Wire(port);
@@ -107,7 +114,7 @@ class RegexDosIT {
   // A separate thread: on a backtracking engine the loops never come back, and closing the proxy
   // would wait for them for ever; the test must fail instead.
   @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-  void pathologicalRegexesOnEveryLoopLeaveOtherServicesFast() throws Exception {
+  void pathologicalRegexesOnEveryLoopLeaveOtherServicesAnswered() throws Exception {
     try (HttpBackend web = new HttpBackend("web");
         HttpBackend canary = new HttpBackend("canary");
         HttpBackend api = new HttpBackend("api");
@@ -214,7 +221,7 @@ class RegexDosIT {
           attackNanos / 1e6 / Math.max(1, attacks) * attackers.size());
       // Every attacker got through requests while the victims were measured.
       assertThat(attacks).isGreaterThanOrEqualTo(attackers.size());
-      assertThat(p99).as("victim p99 in ms").isLessThan(P99_LIMIT_MS);
+      assertThat(max).as("slowest victim request in ms").isLessThan(STALL_MS);
       assertThat(victim.requests.get()).isEqualTo(WARMUP + VICTIMS * SAMPLES_PER_CLIENT);
     }
   }
