@@ -217,10 +217,13 @@ final class Http2UpstreamStream implements UpstreamLink, ChannelFutureListener {
     if (closed) {
       return;
     }
-    if (Http2CodecUtil.isStreamIdValid(stream.id()) && stream.state() != State.CLOSED) {
+    // Ended first: the reset fails the writes still queued for a stream over the backend's limit,
+    // whose completions then find it ended.
+    boolean open = Http2CodecUtil.isStreamIdValid(stream.id()) && stream.state() != State.CLOSED;
+    closed(cause);
+    if (open) {
       conn.writeAndFlush(new DefaultHttp2ResetFrame(error).stream(stream), connection.quiet());
     }
-    closed(cause);
   }
 
   /** The stream has ended: the connection forgets it, an attached reader hears of it. Runs once. */
