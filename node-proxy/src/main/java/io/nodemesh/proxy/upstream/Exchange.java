@@ -1,6 +1,5 @@
 package io.nodemesh.proxy.upstream;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The exchange is itself the listener of its writes, both ways ({@link #operationComplete}): no
  * listener object per request or per chunk.
  */
-public final class Exchange implements ChannelFutureListener {
+public final class Exchange implements ChannelFutureListener, UpstreamReader {
   private final Downstream owner;
   private final ChannelHandlerContext down;
   private final HttpProxyContext context;
@@ -70,8 +69,7 @@ public final class Exchange implements ChannelFutureListener {
   private long deadline = Long.MAX_VALUE;
   private int attempt;
   private UpstreamPool pool;
-  private Channel up;
-  private UpstreamHandler upHandler;
+  private UpstreamLink up;
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean informational;
@@ -201,7 +199,7 @@ public final class Exchange implements ChannelFutureListener {
     long connectMillis = context.settings().connectTimeout().toMillis();
     Target endpoint = target();
     observation.endpoint(endpoint);
-    Future<Channel> acquired = viaRelay(endpoint);
+    Future<?> acquired = viaRelay(endpoint);
     if (acquired == null) {
       acquired =
           pool.acquire(
@@ -224,7 +222,7 @@ public final class Exchange implements ChannelFutureListener {
    * upgrade request goes on a CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade}
    * (RFC 9113 §8.2.2), and after the {@code 101} the stream carries the upgraded connection.
    */
-  private Future<Channel> viaRelay(Target endpoint) {
+  private Future<?> viaRelay(Target endpoint) {
     UpstreamRelay relay = context.relay();
     if (relay == null) {
       return null;
@@ -238,15 +236,15 @@ public final class Exchange implements ChannelFutureListener {
         : pool.viaTunnel(endpoint, scheme, client, listener);
   }
 
-  private void acquired(Future<? super Channel> f, int forAttempt) {
+  private void acquired(Future<?> f, int forAttempt) {
     if (done || forAttempt != attempt) {
       if (f.isSuccess()) {
-        ((Channel) f.getNow()).close();
+        UpstreamPool.link(f.getNow()).close();
       }
       return;
     }
     if (f.isSuccess()) {
-      attach((Channel) f.getNow());
+      attach(UpstreamPool.link(f.getNow()));
     } else {
       route.listener().metrics().connectError(route.service());
       attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
@@ -281,7 +279,6 @@ public final class Exchange implements ChannelFutureListener {
   private void scheduleRetry(long delayNanos, boolean unsent) {
     closeUpstream();
     up = null;
-    upHandler = null;
     if (!unsent) {
       for (HttpObject copy : replay.copies()) {
         queue(copy);
@@ -301,17 +298,16 @@ public final class Exchange implements ChannelFutureListener {
     }
   }
 
-  private void attach(Channel ch) {
-    up = ch;
-    upHandler = ch.pipeline().get(UpstreamHandler.class);
-    upHandler.attach(this);
+  private void attach(UpstreamLink link) {
+    up = link;
+    link.attach(this);
     HttpObject o;
     while ((o = nextPending()) != null) {
       if (noPending()) {
-        up.writeAndFlush(o).addListener(this);
+        up.write(o, true, this);
       } else {
-        // A failure closes the connection, which the upstream handler reports.
-        up.write(o, up.voidPromise());
+        // A failure ends the link, which reports it.
+        up.write(o, false, null);
       }
     }
     up.read();
@@ -348,13 +344,9 @@ public final class Exchange implements ChannelFutureListener {
       // a chunked body is the bytes of the last chunk: those are flushed like any content.) On an
       // HTTP/2 stream it is an empty DATA frame with END_STREAM (RFC 9113 §8.1), which must be
       // flushed, or the request never ends (a GET whose end arrives after the stream opened).
-      if (Http2Upstream.isStream(up)) {
-        up.writeAndFlush(content, up.voidPromise());
-      } else {
-        up.write(content, up.voidPromise());
-      }
+      up.write(content, up.multiplexed(), null);
     } else {
-      up.writeAndFlush(content).addListener(this);
+      up.write(content, true, this);
     }
   }
 
@@ -379,7 +371,7 @@ public final class Exchange implements ChannelFutureListener {
   }
 
   private void afterRequestWrite(ChannelFuture f) {
-    if (f.channel() != up) {
+    if (up == null || f.channel() != up.channel()) {
       // A write to the upstream of an attempt that has since failed and been retried.
       return;
     }
@@ -392,7 +384,8 @@ public final class Exchange implements ChannelFutureListener {
     }
   }
 
-  void onUpstreamRead(HttpObject msg) {
+  @Override
+  public void onUpstreamRead(HttpObject msg) {
     if (done) {
       ReferenceCountUtil.release(msg);
       return;
@@ -501,21 +494,23 @@ public final class Exchange implements ChannelFutureListener {
   }
 
   /** The upstream channel's read batch has ended: sends what this exchange wrote downstream. */
-  void onUpstreamReadComplete() {
+  @Override
+  public void onUpstreamReadComplete() {
     if (downFlushPending) {
       downFlushPending = false;
       down.flush();
     }
   }
 
-  void onUpstreamClosed(Throwable cause) {
+  @Override
+  public void onUpstreamClosed(Throwable cause) {
     if (done) {
       return;
     }
     if (!responseStarted) {
       if (!unprocessedRetried
           && up != null
-          && UpstreamRelay.unprocessed(up)
+          && up.unprocessed()
           && replay != null
           && replay.complete()) {
         // The peer never processed the stream (RFC 9113 §6.8): once, on a new connection, for any
@@ -596,7 +591,7 @@ public final class Exchange implements ChannelFutureListener {
   private void finish() {
     end();
     observation.end(status);
-    upHandler.detach();
+    up.detach();
     pool.release(UpstreamPool.key(target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
   }
@@ -608,9 +603,9 @@ public final class Exchange implements ChannelFutureListener {
   private void switchProtocols() {
     end();
     observation.end(status);
-    upHandler.detach();
+    up.detach();
     owner.exchangeUpgraded(this);
-    Tunnel.splice(down.channel(), up, grant);
+    Tunnel.splice(down.channel(), up.channel(), grant);
   }
 
   private void fail(HttpResponseStatus failure, String reason) {
@@ -692,10 +687,8 @@ public final class Exchange implements ChannelFutureListener {
   }
 
   private void closeUpstream() {
-    if (upHandler != null) {
-      upHandler.detach();
-    }
     if (up != null) {
+      up.detach();
       up.close();
     }
   }

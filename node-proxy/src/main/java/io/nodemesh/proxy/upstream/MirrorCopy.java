@@ -4,14 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -176,7 +175,7 @@ final class MirrorCopy {
         UpstreamPool pool = context.pool(loop);
         // Through the tunnel when the mirror's pod is on another node; in strict mode a copy
         // without a tunnel fails, never goes in plaintext.
-        Future<Channel> acquired = pool.viaTunnel(target, scheme, client, listenerKey);
+        Future<?> acquired = pool.viaTunnel(target, scheme, client, listenerKey);
         if (acquired == null) {
           acquired = pool.acquire(target, scheme, context.settings().connectTimeout().toMillis());
         }
@@ -188,40 +187,34 @@ final class MirrorCopy {
   }
 
   /** Reads the mirror's answer up to its end, then closes; counts the result once. */
-  private final class Sink extends ChannelInboundHandlerAdapter {
+  private final class Sink implements UpstreamReader {
     private final MirrorGate gate;
     private boolean finished;
     private int status;
     private ScheduledFuture<?> timer;
-    private Channel channel;
+    private UpstreamLink link;
 
     Sink(MirrorGate gate) {
       this.gate = gate;
     }
 
-    void acquired(Future<? super Channel> f, FullHttpRequest copy) {
+    void acquired(Future<?> f, FullHttpRequest copy) {
       if (!f.isSuccess()) {
         copy.release();
         finish(false);
         return;
       }
-      channel = (Channel) f.getNow();
-      if (!channel.isActive()) {
+      link = UpstreamPool.link(f.getNow());
+      if (!link.channel().isActive()) {
         copy.release();
         finish(false);
         return;
       }
-      channel.pipeline().replace(UpstreamHandler.class, "mirror", this);
+      link.attach(this);
       timer = loop.schedule(this::timedOut, MirrorGate.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-      channel
-          .writeAndFlush(copy)
-          .addListener(
-              w -> {
-                if (!w.isSuccess()) {
-                  finish(false);
-                }
-              });
-      channel.read();
+      // A failed write ends the link, which onUpstreamClosed hears of.
+      link.write(copy, true, null);
+      link.read();
     }
 
     private void timedOut() {
@@ -229,7 +222,7 @@ final class MirrorCopy {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void onUpstreamRead(HttpObject msg) {
       if (msg instanceof HttpResponse r) {
         status = r.status().code();
       }
@@ -242,19 +235,14 @@ final class MirrorCopy {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void onUpstreamReadComplete() {
       if (!finished) {
-        ctx.read();
+        link.read();
       }
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      finish(false);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    public void onUpstreamClosed(Throwable cause) {
       finish(false);
     }
 
@@ -266,8 +254,9 @@ final class MirrorCopy {
       if (timer != null) {
         timer.cancel(false);
       }
-      if (channel != null) {
-        channel.close();
+      if (link != null) {
+        link.detach();
+        link.close();
       }
       gate.finished(ok);
     }
