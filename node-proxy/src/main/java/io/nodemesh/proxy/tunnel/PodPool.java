@@ -63,18 +63,6 @@ public final class PodPool {
     return settings;
   }
 
-  /**
-   * Whether a request of {@code method} may be sent again on a fresh connection when a pooled one
-   * closes before any response: only idempotent methods (RFC 9110 §9.2.2), whose repetition has the
-   * effect of one.
-   */
-  static boolean retryable(io.netty.handler.codec.http.HttpMethod method) {
-    return switch (method.name()) {
-      case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
-      default -> false;
-    };
-  }
-
   /** The pool of {@code loop}, called on it. */
   static PodPool of(EventLoop loop) {
     if (!loop.inEventLoop()) {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.resilience.Idempotent;
 import java.util.ArrayDeque;
 import java.util.Queue;
 
@@ -26,7 +27,9 @@ final class PodReplay {
 
   /** A replay for {@code head} when it is an idempotent request, else null. */
   static PodReplay of(Object head) {
-    return head instanceof HttpRequest r && PodPool.retryable(r.method()) ? new PodReplay() : null;
+    return head instanceof HttpRequest r && Idempotent.method(r.method().name())
+        ? new PodReplay()
+        : null;
   }
 
   /**
