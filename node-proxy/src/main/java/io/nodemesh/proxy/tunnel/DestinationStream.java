@@ -207,7 +207,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private void dial(ChannelHandlerContext ctx, TunnelTable.Admission.Relay relay) {
     Channel parent = ctx.channel();
     podAddress = relay.pod();
-    PodPool pool = PodPool.of(parent.eventLoop());
+    PodPool pool = metrics.podPools().of(parent.eventLoop());
     dialed = relay;
     if (!connect && !h2 && !retried) {
       Channel pooled = pool.borrow(podAddress, new PodSide());
@@ -404,7 +404,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
           // Request and response both complete: the connection is clean for the next stream.
           podConnection = null;
           pod = null;
-          PodPool.of(c.eventLoop()).giveBack(podAddress, c);
+          metrics.podPools().of(c.eventLoop()).giveBack(podAddress, c);
           stream.writeAndFlush(out);
           return;
         }
@@ -507,7 +507,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
     requestSent = false;
     pending.addAll(r.copies());
     r.release();
-    PodPoolMetrics.RETRIES.increment();
+    metrics.podPools().retried();
     dial(stream.pipeline().context(this), dialed);
   }
 
