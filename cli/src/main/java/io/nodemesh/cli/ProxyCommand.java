@@ -6,7 +6,7 @@ import io.nodemesh.proxy.config.ControllerTrust;
 import io.nodemesh.proxy.identity.IdentityTunnelCredentials;
 import io.nodemesh.proxy.identity.WorkloadIdentities;
 import io.nodemesh.proxy.limits.LimitSettings;
-import io.nodemesh.proxy.tunnel.PodPool;
+import io.nodemesh.proxy.tunnel.PodPoolSettings;
 import io.nodemesh.proxy.tunnel.TunnelSettings;
 import io.nodemesh.proxy.upstream.HttpProxySettings;
 import java.net.URI;
@@ -140,7 +140,7 @@ final class ProxyCommand implements Callable<Integer> {
             .withTokenFile(tokenFile)
             .withControllerCa(controllerCa);
     LimitSettings limitSettings = limits.settings(spec.commandLine());
-    PodPool.configure(podPool.settings(spec.commandLine()));
+    PodPoolSettings podPoolSettings = podPool.settings(spec.commandLine());
     Duration delay = drainDelay();
     if (caTokenFile != null && (controllerCa == null || !"https".equals(uri.getScheme()))) {
       throw new CommandLine.ParameterException(
@@ -165,7 +165,7 @@ final class ProxyCommand implements Callable<Integer> {
       if (tunnelPort > 0) {
         try {
           proxy.startTunnel(
-              TunnelSettings.defaults(tunnelPort),
+              TunnelSettings.defaults(tunnelPort).withPodPool(podPoolSettings),
               new IdentityTunnelCredentials(ids),
               Clock.systemUTC());
         } catch (IllegalStateException e) {

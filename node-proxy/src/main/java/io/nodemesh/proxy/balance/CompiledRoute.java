@@ -8,12 +8,12 @@ import io.nodemesh.config.RouteConfig;
 import io.nodemesh.config.ServicePolicy;
 import io.nodemesh.proxy.metrics.ListenerMetrics;
 import io.nodemesh.proxy.resilience.CircuitBreaker;
+import io.nodemesh.proxy.resilience.Idempotent;
 import io.nodemesh.proxy.resilience.RateLimiter;
 import io.nodemesh.proxy.resilience.RetryBudget;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -25,10 +25,6 @@ import java.util.function.Predicate;
  * from the {@link ResilienceRegistry} and outlive it.
  */
 public final class CompiledRoute {
-  /** RFC 9110 §9.2.2. */
-  private static final Set<String> IDEMPOTENT =
-      Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
-
   private final String namespace;
   private final ServicePolicy policy;
   private final CompiledBackend root;
@@ -148,7 +144,7 @@ public final class CompiledRoute {
         !split.isEmpty() && splitApplies(method, path, headers),
         headers,
         source,
-        IDEMPOTENT.contains(method),
+        Idempotent.method(method),
         pods);
   }
 

@@ -4,13 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.nodemesh.proxy.transport.ByteRelay;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.function.IntConsumer;
@@ -84,22 +84,16 @@ class RelayHandler extends ChannelInboundHandlerAdapter {
       held.add(msg);
       return;
     }
-    if (!peer.isActive()) {
-      ReferenceCountUtil.release(msg);
-      ctx.close();
-      return;
-    }
-    peer.writeAndFlush(msg)
-        .addListener(
-            (ChannelFuture f) -> {
-              if (f.isSuccess()) {
-                if (!inputEnded) {
-                  ctx.channel().read();
-                }
-              } else {
-                closeBoth(f.cause());
-              }
-            });
+    ByteRelay.forward(
+        ctx,
+        msg,
+        peer,
+        () -> {
+          if (!inputEnded) {
+            ctx.channel().read();
+          }
+        },
+        this::closeBoth);
   }
 
   @Override
@@ -164,9 +158,8 @@ class RelayHandler extends ChannelInboundHandlerAdapter {
       held.forEach(ReferenceCountUtil::release);
       held = null;
     }
-    if (peer != null && peer.isActive()) {
-      // Whatever was already written still goes out before the close.
-      peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    if (peer != null) {
+      ByteRelay.closeAfterWrites(peer);
     }
   }
 

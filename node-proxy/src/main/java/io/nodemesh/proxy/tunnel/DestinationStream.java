@@ -35,6 +35,8 @@ import io.nodemesh.config.access.AccessDecision;
 import io.nodemesh.config.access.RequestView;
 import io.nodemesh.config.http.PathCanonicalizer;
 import io.nodemesh.config.http.RefusedTarget;
+import io.nodemesh.proxy.resilience.Idempotent;
+import io.nodemesh.proxy.resilience.ReplayBuffer;
 import io.nodemesh.proxy.transport.ProxyHeader;
 import io.nodemesh.proxy.transport.Transport;
 import java.net.InetSocketAddress;
@@ -75,8 +77,9 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
   private boolean keepAlive;
   private InetSocketAddress podAddress;
-  // A pooled connection's idempotent request, to send again on a fresh one (PodReplay); once.
-  private PodReplay replay;
+  // A copy of a pooled connection's idempotent request, to send once more on a fresh connection
+  // when the pod closes the pooled one before answering (RFC 9112 §9.3.1); null beyond its bound.
+  private ReplayBuffer replay;
   private TunnelTable.Admission.Relay dialed;
   private boolean retried;
   // Set when the pod's port asked for PROXY protocol v2: written to the pod before any client byte.
@@ -204,14 +207,17 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   private void dial(ChannelHandlerContext ctx, TunnelTable.Admission.Relay relay) {
     Channel parent = ctx.channel();
     podAddress = relay.pod();
-    PodPool pool = PodPool.of(parent.eventLoop());
+    PodPool pool = metrics.podPools().of(parent.eventLoop());
     dialed = relay;
     if (!connect && !h2 && !retried) {
       Channel pooled = pool.borrow(podAddress, new PodSide());
       if (pooled != null) {
         podConnection = pooled;
         pod = pooled;
-        replay = PodReplay.of(pending.peek());
+        replay =
+            pending.peek() instanceof HttpRequest r && Idempotent.method(r.method().name())
+                ? new ReplayBuffer()
+                : null;
         podReady();
         return;
       }
@@ -296,8 +302,15 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
   }
 
   private ChannelFuture write(Object m) {
-    if (replay != null && !replay.keep(m)) {
-      replay = null;
+    if (replay != null) {
+      if (m instanceof HttpObject o) {
+        replay.add(o);
+      }
+      if (!replay.complete() || !(m instanceof HttpObject)) {
+        // Over the bound (the buffer released its copies), or nothing it could send again.
+        replay.release();
+        replay = null;
+      }
     }
     ChannelFuture f = pod.write(m);
     if (!connect && !h2 && m instanceof LastHttpContent) {
@@ -391,7 +404,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
           // Request and response both complete: the connection is clean for the next stream.
           podConnection = null;
           pod = null;
-          PodPool.of(c.eventLoop()).giveBack(podAddress, c);
+          metrics.podPools().of(c.eventLoop()).giveBack(podAddress, c);
           stream.writeAndFlush(out);
           return;
         }
@@ -439,7 +452,7 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
               .addListener(ChannelFutureListener.CLOSE);
         } else if (!responseStarted
             && replay != null
-            && replay.complete()
+            && replay.ended()
             && ctx.channel() == podConnection) {
           // A pooled connection the pod closed as it was reused, before any answer: an idempotent
           // request goes once more on a fresh connection (RFC 9112 §9.3.1, RFC 9110 §9.2.2).
@@ -485,15 +498,16 @@ final class DestinationStream extends ChannelInboundHandlerAdapter {
 
   /** Sends the kept request again on a new pod connection, never from the pool. */
   private void retry() {
-    PodReplay r = replay;
+    ReplayBuffer r = replay;
     replay = null;
     retried = true;
     podConnection = null;
     pod = null;
     podConnected = false;
     requestSent = false;
-    r.moveTo(pending);
-    PodPoolMetrics.RETRIES.increment();
+    pending.addAll(r.copies());
+    r.release();
+    metrics.podPools().retried();
     dial(stream.pipeline().context(this), dialed);
   }
 

@@ -6,10 +6,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -25,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * PodPoolSettings#maxIdlePerPod} idle per pod address, each closed after {@link
  * PodPoolSettings#idleTimeout} unused) and one multiplexed h2c connection per pod address (RFC 9113
  * §5), closed once it has carried no stream for as long. Only its own event loop uses it, so it
- * needs no lock. CONNECT streams never come here: each is a connection. The settings are the
- * process's ({@link #configure}, from the proxy's flags); the meters are {@link PodPoolMetrics}.
+ * needs no lock. CONNECT streams never come here: each is a connection. Settings and meters are
+ * those of its proxy ({@link PodPools}).
  *
  * <p>Nothing of a caller stays on a pooled connection: the identity header is set on every request
  * from that stream's verified certificate ({@link DestinationStream}), and a connection only comes
@@ -36,51 +34,17 @@ import java.util.concurrent.TimeUnit;
  * (settings, limits, metrics, its exchange handler) and is being moved into stage packages; this
  * pool holds only the rules the destination needs.
  */
-public final class PodPool {
-  private static volatile PodPoolSettings settings = PodPoolSettings.DEFAULTS;
-
+final class PodPool {
   static final String BACK = "back";
 
-  private static final FastThreadLocal<PodPool> POOLS =
-      new FastThreadLocal<>() {
-        @Override
-        protected PodPool initialValue() {
-          return new PodPool();
-        }
-      };
-
+  private final PodPoolSettings settings;
+  private final PodPoolMetrics metrics;
   private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
   private final Map<InetSocketAddress, Shared> shared = new HashMap<>();
 
-  private PodPool() {}
-
-  /** Sets the pool's knobs for the whole process; connections pooled already keep their timer. */
-  public static void configure(PodPoolSettings s) {
-    settings = s;
-  }
-
-  static PodPoolSettings settings() {
-    return settings;
-  }
-
-  /**
-   * Whether a request of {@code method} may be sent again on a fresh connection when a pooled one
-   * closes before any response: only idempotent methods (RFC 9110 §9.2.2), whose repetition has the
-   * effect of one.
-   */
-  static boolean retryable(io.netty.handler.codec.http.HttpMethod method) {
-    return switch (method.name()) {
-      case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
-      default -> false;
-    };
-  }
-
-  /** The pool of {@code loop}, called on it. */
-  static PodPool of(EventLoop loop) {
-    if (!loop.inEventLoop()) {
-      throw new IllegalStateException("pod pool used off its event loop");
-    }
-    return POOLS.get();
+  PodPool(PodPoolSettings settings, PodPoolMetrics metrics) {
+    this.settings = settings;
+    this.metrics = metrics;
   }
 
   /** An idle HTTP/1.1 connection to {@code pod} whose last handler is now {@code back}, or null. */
@@ -91,15 +55,15 @@ public final class PodPool {
     }
     Channel ch;
     while ((ch = q.pollLast()) != null) {
-      PodPoolMetrics.POOLED.decrementAndGet();
+      metrics.pooled(-1);
       Idle waiting = (Idle) ch.pipeline().get(BACK);
       waiting.timer.cancel(false);
       if (ch.isActive()) {
         ch.pipeline().replace(BACK, BACK, back);
-        PodPoolMetrics.REUSES.increment();
+        metrics.reused();
         return ch;
       }
-      PodPoolMetrics.Eviction.CLOSED.count.increment();
+      metrics.evicted(PodPoolMetrics.Eviction.CLOSED);
     }
     return null;
   }
@@ -112,8 +76,7 @@ public final class PodPool {
     PodPoolSettings s = settings;
     ArrayDeque<Channel> q = idle.computeIfAbsent(pod, k -> new ArrayDeque<>());
     if (!ch.isActive() || q.size() >= s.maxIdlePerPod()) {
-      (ch.isActive() ? PodPoolMetrics.Eviction.CAP : PodPoolMetrics.Eviction.CLOSED)
-          .count.increment();
+      metrics.evicted(ch.isActive() ? PodPoolMetrics.Eviction.CAP : PodPoolMetrics.Eviction.CLOSED);
       ch.close();
       return;
     }
@@ -129,7 +92,7 @@ public final class PodPool {
                 TimeUnit.MILLISECONDS);
     ch.pipeline().replace(BACK, BACK, waiting);
     q.addLast(ch);
-    PodPoolMetrics.POOLED.incrementAndGet();
+    metrics.pooled(1);
     // A pending read notices a pod closing an idle connection before anyone borrows it.
     ch.read();
   }
@@ -252,9 +215,8 @@ public final class PodPool {
       ArrayDeque<Channel> q = idle.get(pod);
       if (q != null) {
         if (q.remove(ctx.channel())) {
-          PodPoolMetrics.POOLED.decrementAndGet();
-          (timedOut ? PodPoolMetrics.Eviction.IDLE : PodPoolMetrics.Eviction.CLOSED)
-              .count.increment();
+          metrics.pooled(-1);
+          metrics.evicted(timedOut ? PodPoolMetrics.Eviction.IDLE : PodPoolMetrics.Eviction.CLOSED);
         }
         if (q.isEmpty()) {
           idle.remove(pod);

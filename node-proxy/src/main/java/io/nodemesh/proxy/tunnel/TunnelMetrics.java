@@ -15,10 +15,18 @@ import javax.net.ssl.SSLException;
 public final class TunnelMetrics {
   private final MeterRegistry registry;
   private final AtomicInteger open = new AtomicInteger();
+  private final PodPools podPools;
 
   public TunnelMetrics(MeterRegistry registry) {
+    this(registry, PodPoolSettings.DEFAULTS);
+  }
+
+  /**
+   * @param podPool the settings of this proxy's destination pod pools, whose meters register here
+   */
+  public TunnelMetrics(MeterRegistry registry, PodPoolSettings podPool) {
     this.registry = registry;
-    PodPoolMetrics.register(registry);
+    this.podPools = new PodPools(podPool, registry);
     Gauge.builder("nodemesh_tunnel_connections", open, AtomicInteger::get)
         .description("Tunnel connections open, both sides")
         .register(registry);
@@ -26,6 +34,14 @@ public final class TunnelMetrics {
         .description("The tunnel's TLS provider: boringssl, or jdk when BoringSSL did not load")
         .tag("provider", TunnelTls.providerName())
         .register(registry);
+  }
+
+  /**
+   * This proxy's destination pod pools. They travel with its meters because these reach every
+   * {@link DestinationStream} of the proxy already.
+   */
+  PodPools podPools() {
+    return podPools;
   }
 
   void connectionOpened(Channel ch) {

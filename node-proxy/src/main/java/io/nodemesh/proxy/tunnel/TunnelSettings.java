@@ -12,10 +12,22 @@ import java.time.Duration;
  * @param maxAge a connection is retired after this long, and never later than the end of either
  *     certificate's life
  * @param connectTimeout TCP connect plus TLS handshake to a peer proxy
+ * @param podPool the destination's pod connection pools of this proxy
  */
 public record TunnelSettings(
-    int port, int maxStreams, Duration idleTimeout, Duration maxAge, Duration connectTimeout) {
+    int port,
+    int maxStreams,
+    Duration idleTimeout,
+    Duration maxAge,
+    Duration connectTimeout,
+    PodPoolSettings podPool) {
   public static final int DEFAULT_PORT = 15008;
+
+  /** With the default pod pool settings. */
+  public TunnelSettings(
+      int port, int maxStreams, Duration idleTimeout, Duration maxAge, Duration connectTimeout) {
+    this(port, maxStreams, idleTimeout, maxAge, connectTimeout, PodPoolSettings.DEFAULTS);
+  }
 
   public TunnelSettings {
     if (port < 0 || port > 65535) {
@@ -30,6 +42,14 @@ public record TunnelSettings(
         || maxAge.isZero()) {
       throw new IllegalArgumentException("tunnel idle timeout and max age must be positive");
     }
+    if (podPool == null) {
+      throw new IllegalArgumentException("tunnel pod pool settings missing");
+    }
+  }
+
+  /** These settings with the pod pools' {@code podPool}. */
+  public TunnelSettings withPodPool(PodPoolSettings podPool) {
+    return new TunnelSettings(port, maxStreams, idleTimeout, maxAge, connectTimeout, podPool);
   }
 
   public static TunnelSettings defaults(int port) {

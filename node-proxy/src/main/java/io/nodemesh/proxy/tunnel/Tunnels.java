@@ -33,7 +33,7 @@ public final class Tunnels implements AutoCloseable {
       Clock clock) {
     this.table = TunnelTable.empty(nodeName);
     this.tls = new TunnelTls(credentials, clock);
-    TunnelMetrics metrics = new TunnelMetrics(registry);
+    TunnelMetrics metrics = new TunnelMetrics(registry, settings.podPool());
     this.server = TunnelServer.start(transport, bindHost, settings, tls, () -> table, metrics);
     this.client = new TunnelClient(transport, settings, tls, () -> table, metrics);
     this.credentialsWatch = credentials.onChange(this::warm);

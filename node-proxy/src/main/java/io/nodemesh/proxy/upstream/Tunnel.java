@@ -1,9 +1,6 @@
 package io.nodemesh.proxy.upstream;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,9 +13,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.ReferenceCountUtil;
 import io.nodemesh.proxy.recheck.ConfigApplied;
 import io.nodemesh.proxy.recheck.Revocations;
+import io.nodemesh.proxy.transport.ByteRelay;
 import java.lang.System.Logger.Level;
 
 /**
@@ -78,28 +75,12 @@ public final class Tunnel extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!peer.isActive()) {
-      ReferenceCountUtil.release(msg);
-      ctx.close();
-      return;
-    }
-    peer.writeAndFlush(msg)
-        .addListener(
-            (ChannelFuture f) -> {
-              if (f.isSuccess()) {
-                ctx.read();
-              } else {
-                closeBoth(ctx, f.cause());
-              }
-            });
+    ByteRelay.forward(ctx, msg, peer, ctx::read, cause -> closeBoth(ctx, cause));
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (peer.isActive()) {
-      // What was already written still goes out before the close.
-      peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    }
+    ByteRelay.closeAfterWrites(peer);
     ctx.fireChannelInactive();
   }
 

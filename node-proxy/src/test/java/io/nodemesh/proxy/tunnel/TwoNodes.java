@@ -50,14 +50,20 @@ final class TwoNodes implements AutoCloseable {
 
   /** Both proxies holding certificates of one {@link TunnelCa}, on the system clock. */
   TwoNodes() throws Exception {
-    this(TunnelCa.create(TD), null, null, Clock.systemUTC(), Duration.ofMinutes(1), null);
+    this(PodPoolSettings.DEFAULTS);
+  }
+
+  /** As {@link #TwoNodes()}, node b's destination pod pools with {@code podPoolB}. */
+  TwoNodes(PodPoolSettings podPoolB) throws Exception {
+    this(TunnelCa.create(TD), null, null, Clock.systemUTC(), Duration.ofMinutes(1), null, podPoolB);
   }
 
   /**
    * As {@link #TwoNodes()}, with tunnel idle timeouts {@code idleA} on node a, {@code idleB} on b.
    */
   TwoNodes(Duration idleA, Duration idleB) throws Exception {
-    this(TunnelCa.create(TD), null, null, Clock.systemUTC(), idleA, idleB);
+    this(
+        TunnelCa.create(TD), null, null, Clock.systemUTC(), idleA, idleB, PodPoolSettings.DEFAULTS);
   }
 
   /**
@@ -65,7 +71,7 @@ final class TwoNodes implements AutoCloseable {
    * b: {@code shop/api}, {@code shop/db}), their tunnels checking validity on {@code clock}.
    */
   TwoNodes(TunnelCredentials forA, TunnelCredentials forB, Clock clock) throws Exception {
-    this(null, forA, forB, clock, Duration.ofMinutes(1), null);
+    this(null, forA, forB, clock, Duration.ofMinutes(1), null, PodPoolSettings.DEFAULTS);
   }
 
   private TwoNodes(
@@ -74,18 +80,26 @@ final class TwoNodes implements AutoCloseable {
       TunnelCredentials forB,
       Clock clock,
       Duration idleA,
-      Duration idleB)
+      Duration idleB,
+      PodPoolSettings podPoolB)
       throws Exception {
     this.ca = ca;
     a = NodeProxy.start(new ProxyOptions((URI) null, A, 0, -1, "a", 1));
     b = NodeProxy.start(new ProxyOptions((URI) null, B, 0, -1, "b", 1));
-    int tunnelA = tunnel(a, forA != null ? forA : issued("shop/web", "shop/admin"), clock, idleA);
+    int tunnelA =
+        tunnel(
+            a,
+            forA != null ? forA : issued("shop/web", "shop/admin"),
+            clock,
+            idleA,
+            PodPoolSettings.DEFAULTS);
     int tunnelB =
         tunnel(
             b,
             forB != null ? forB : issued("shop/api", "shop/db"),
             clock,
-            idleB != null ? idleB : idleA);
+            idleB != null ? idleB : idleA,
+            podPoolB);
     proxies = Map.of("a", A + ":" + tunnelA, "b", B + ":" + tunnelB);
   }
 
@@ -99,9 +113,13 @@ final class TwoNodes implements AutoCloseable {
 
   /** Starts {@code proxy}'s tunnel on an ephemeral port. */
   private static int tunnel(
-      NodeProxy proxy, TunnelCredentials credentials, Clock clock, Duration idle) {
+      NodeProxy proxy,
+      TunnelCredentials credentials,
+      Clock clock,
+      Duration idle,
+      PodPoolSettings podPool) {
     return proxy.startTunnel(
-        new TunnelSettings(0, 100, idle, Duration.ofHours(1), Duration.ofSeconds(10)),
+        new TunnelSettings(0, 100, idle, Duration.ofHours(1), Duration.ofSeconds(10), podPool),
         credentials,
         clock);
   }
