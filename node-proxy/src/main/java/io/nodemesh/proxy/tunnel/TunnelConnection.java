@@ -235,7 +235,8 @@ final class TunnelConnection {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel ch) {
-                ch.config().setAutoRead(false);
+                // Read on demand, each read taking the frames in hand (head and body together).
+                ch.config().setAutoRead(false).setRecvByteBufAllocator(StreamReads.INSTANCE);
                 Refused refused = new Refused();
                 ch.attr(io.nodemesh.proxy.upstream.UpstreamRelay.UNPROCESSED)
                     .set(() -> refused.refused || unprocessed(((Http2StreamChannel) ch).stream()));
