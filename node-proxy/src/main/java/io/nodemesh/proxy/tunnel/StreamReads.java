@@ -7,15 +7,16 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 
 /**
- * How a caller's tunnel stream reads: one {@code read()} takes every frame of the stream that the
- * tunnel connection has in hand, up to {@link #MAX_FRAMES}, as a socket read hands a codec every
- * message of the bytes it got. Netty's stream channel, with auto-read off (the exchange reads on
- * demand), otherwise delivers one frame per {@code read()} and ends the read after it: a response
- * whose HEADERS and DATA arrived in one TLS record then left node a as two flushes, two {@code
- * sendto} to the client with an {@code epoll_ctl} between them, where plaintext through the same
- * proxies sends head and body in one {@code writev} (docs/benchmarks.md, "Node-to-node tunnel",
- * 2026-12-08). With this, the frames of one read of the tunnel connection reach the exchange in one
- * read, which ends when the connection's read ends, and the exchange flushes once.
+ * How an exchange's tunnel stream reads at the caller (an HTTP request, not a CONNECT stream): one
+ * {@code read()} takes every frame of the stream that the tunnel connection has in hand, up to
+ * {@link #MAX_FRAMES}, as a socket read hands a codec every message of the bytes it got. Netty's
+ * stream channel, with auto-read off (the exchange reads on demand), otherwise delivers one frame
+ * per {@code read()} and ends the read after it: a response whose HEADERS and DATA arrived in one
+ * TLS record then left node a as two flushes, two {@code sendto} to the client with an {@code
+ * epoll_ctl} between them, where plaintext through the same proxies sends head and body in one
+ * {@code writev} (docs/benchmarks.md, "Node-to-node tunnel", 2026-12-08). With this, the frames of
+ * one read of the tunnel connection reach the exchange in one read, which ends when the
+ * connection's read ends, and the exchange flushes once.
  *
  * <p>Backpressure is unchanged: the frames it hands over are already in memory, held to the
  * stream's HTTP/2 flow-control window (RFC 9113 §5.2), and the next read still waits until the

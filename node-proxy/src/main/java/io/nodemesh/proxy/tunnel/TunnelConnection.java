@@ -235,8 +235,7 @@ final class TunnelConnection {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel ch) {
-                // Read on demand, each read taking the frames in hand (head and body together).
-                ch.config().setAutoRead(false).setRecvByteBufAllocator(StreamReads.INSTANCE);
+                ch.config().setAutoRead(false);
                 Refused refused = new Refused();
                 ch.attr(io.nodemesh.proxy.upstream.UpstreamRelay.UNPROCESSED)
                     .set(() -> refused.refused || unprocessed(((Http2StreamChannel) ch).stream()));
@@ -250,6 +249,10 @@ final class TunnelConnection {
                             io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec.class);
                 if (codec != null) {
                   ch.pipeline().addAfter(codec.name(), BodilessRequest.NAME, new BodilessRequest());
+                  // An exchange's stream: each read takes the frames in hand, so that a response's
+                  // head and body reach the client in one write. Not a CONNECT stream, whose bytes
+                  // after the 2xx wait for the relay that reads them.
+                  ch.config().setRecvByteBufAllocator(StreamReads.INSTANCE);
                 }
               }
             })
