@@ -85,8 +85,7 @@ public final class TunnelNode {
     NodeProxy proxy = NodeProxy.start(new ProxyOptions((URI) null, host, 0, -1, node, 1));
     TunnelCredentials.Identity id = issue(ca, node.equals("a") ? "strict/web" : "strict/api");
     proxy.startTunnel(
-        new TunnelSettings(
-            base, 1000, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofSeconds(5)),
+        new TunnelSettings(base, 1000, idle(), Duration.ofHours(1), Duration.ofSeconds(5)),
         credentials(ca, id),
         Clock.systemUTC());
     proxy.apply(config(base, backend));
@@ -94,6 +93,14 @@ public final class TunnelNode {
     System.out.println("ready");
     System.out.flush();
     new CountDownLatch(1).await();
+  }
+
+  /**
+   * The tunnel's idle timeout: 5 minutes, or {@code -Dnodemesh.bench.tunnel.idle=MILLIS}, short
+   * enough that each request after a pause opens a new tunnel (to trace the first request).
+   */
+  private static Duration idle() {
+    return Duration.ofMillis(Long.getLong("nodemesh.bench.tunnel.idle", 300_000L));
   }
 
   private static MeshConfig config(int base, int backend) {

@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -39,6 +41,22 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   private record Anchors(List<X509Certificate> source, Set<TrustAnchor> set) {}
 
   /**
+   * Chains that passed the path validation, with the anchors they passed against and the time span
+   * in which every certificate of the chain is valid. Path validation without revocation (RFC 5280
+   * §6.1) depends on nothing else than the chain, the anchors and the time, so an identical chain
+   * against the same anchors within that span passes again: a peer connecting anew with the
+   * certificate it showed before (every new tunnel connection to or from a node whose certificates
+   * have not rotated) costs no signature check in Java on the handshake's critical path. Only
+   * successes are kept, at most {@link #MAX_VERIFIED} (then the map starts over): a chain gets in
+   * only by verifying against the mesh's roots.
+   */
+  private final Map<List<X509Certificate>, Verified> verified = new ConcurrentHashMap<>();
+
+  static final int MAX_VERIFIED = 256;
+
+  private record Verified(Anchors anchors, long notBefore, long notAfter) {}
+
+  /**
    * @param expected the account the peer must be, or null to accept any account of the domain (the
    *     destination side, which decides per request what the account may do)
    */
@@ -57,7 +75,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   }
 
   /** The anchors of the roots as they are now. */
-  private Set<TrustAnchor> anchors() {
+  private Anchors anchors() {
     List<X509Certificate> now = roots.get();
     Anchors a = anchors;
     // By content: a credentials object may hand out the same list, changed in place.
@@ -69,7 +87,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
       a = new Anchors(List.copyOf(now), Set.copyOf(set));
       anchors = a;
     }
-    return a.set();
+    return a;
   }
 
   /** The account the chain proves, after the checks above. */
@@ -77,19 +95,18 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("the peer sent no certificate");
     }
-    Set<TrustAnchor> anchors = anchors();
-    if (anchors.isEmpty()) {
+    Anchors anchors = anchors();
+    if (anchors.set().isEmpty()) {
       throw new CertificateException("no trust anchors yet");
     }
-    try {
-      PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false);
-      params.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX")
-          .validate(
-              CertificateFactory.getInstance("X.509").generateCertPath(List.of(chain)), params);
-    } catch (GeneralSecurityException e) {
-      throw new CertificateException("peer chain does not verify: " + e.getMessage(), e);
+    List<X509Certificate> path = List.of(chain);
+    long now = clock.millis();
+    Verified known = verified.get(path);
+    if (known == null
+        || known.anchors() != anchors
+        || now < known.notBefore()
+        || now > known.notAfter()) {
+      validate(path, anchors, now);
     }
     String account = Spiffe.accountOf(chain[0], trustDomain);
     if (account == null) {
@@ -107,6 +124,35 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
               + ")");
     }
     return account;
+  }
+
+  /** RFC 5280 path validation of {@code path} at {@code now}; remembered when it passes. */
+  private void validate(List<X509Certificate> path, Anchors anchors, long now)
+      throws CertificateException {
+    try {
+      PKIXParameters params = new PKIXParameters(anchors.set());
+      params.setRevocationEnabled(false);
+      params.setDate(new Date(now));
+      CertPathValidator.getInstance("PKIX")
+          .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+    } catch (GeneralSecurityException e) {
+      throw new CertificateException("peer chain does not verify: " + e.getMessage(), e);
+    }
+    long notBefore = Long.MIN_VALUE;
+    long notAfter = Long.MAX_VALUE;
+    for (X509Certificate c : path) {
+      notBefore = Math.max(notBefore, c.getNotBefore().getTime());
+      notAfter = Math.min(notAfter, c.getNotAfter().getTime());
+    }
+    if (verified.size() >= MAX_VERIFIED) {
+      verified.clear();
+    }
+    verified.put(path, new Verified(anchors, notBefore, notAfter));
+  }
+
+  /** How many verified chains are remembered (tests). */
+  int remembered() {
+    return verified.size();
   }
 
   @Override

@@ -249,6 +249,10 @@ final class TunnelConnection {
                             io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec.class);
                 if (codec != null) {
                   ch.pipeline().addAfter(codec.name(), BodilessRequest.NAME, new BodilessRequest());
+                  // An exchange's stream: each read takes the frames in hand, so that a response's
+                  // head and body reach the client in one write. Not a CONNECT stream, whose bytes
+                  // after the 2xx wait for the relay that reads them.
+                  ch.config().setRecvByteBufAllocator(StreamReads.INSTANCE);
                 }
               }
             })
