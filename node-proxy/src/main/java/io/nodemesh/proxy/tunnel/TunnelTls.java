@@ -3,11 +3,15 @@ package io.nodemesh.proxy.tunnel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.DelegatingSslContext;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.math.BigInteger;
@@ -17,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
 /**
@@ -33,10 +38,11 @@ import javax.net.ssl.SSLException;
  * byte of HTTP/2 is read or written.
  *
  * <p>Resumption: the client makes its engines without a peer host and port, so neither provider
- * ever offers a cached session; the server issues no session tickets (BoringSSL: Netty's default
- * {@code SSL_OP_NO_TICKET}, also for TLS 1.3) and keeps no session cache ({@link #noResumption}).
- * Every connection does a full handshake that checks the peer's certificate as it is now, so a
- * connection cannot outlive its certificates through a resumed session.
+ * ever offers a cached session; the server issues no session tickets (BoringSSL: {@code
+ * SSL_OP_NO_TICKET} set again on each engine, where Netty clears it for TLS 1.3) and keeps no
+ * session cache ({@link #noResumption}). Every connection does a full handshake that checks the
+ * peer's certificate as it is now, so a connection cannot outlive its certificates through a
+ * resumed session.
  */
 final class TunnelTls {
   private static final System.Logger LOG = System.getLogger(TunnelTls.class.getName());
@@ -130,18 +136,30 @@ final class TunnelTls {
   }
 
   /**
-   * The server context built from {@code b}, with its session cache off on BoringSSL: with a cache
-   * a TLS 1.3 server can still resume a session it holds, {@code SSL_OP_NO_TICKET} or not, and a
-   * client that came back within the cache's one second did resume once (TwoProxiesIT
-   * theDestinationNeverResumesASession, on a loaded machine). Without a cache there is nothing to
-   * resume, so every connection checks the certificates as they are now.
+   * The server context built from {@code b}, which never resumes a session, so every connection
+   * checks the client's certificate as it is now. On BoringSSL two things are turned off: the
+   * session cache, and TLS 1.3 session tickets on each engine. Netty clears {@code
+   * SSL_OP_NO_TICKET} on every TLS 1.3 engine unless {@code
+   * jdk.tls.server.enableSessionTicketExtension} is false, so the destination issued tickets, and a
+   * client that kept them resumed about one connection in seven (TwoProxiesIT
+   * theDestinationNeverResumesASession, 6 of 40). A resumed TLS 1.3 session carries no client
+   * certificate, so it could outlive the certificate it was first checked with (RFC 8446 section
+   * 2.2).
    */
   private static SslContext noResumption(SslContextBuilder b) {
     SslContext c = build(b);
-    if (c.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext s) {
-      s.setSessionCacheEnabled(false);
+    if (!(c.sessionContext() instanceof OpenSslSessionContext s)) {
+      return c;
     }
-    return c;
+    s.setSessionCacheEnabled(false);
+    return new DelegatingSslContext(c) {
+      @Override
+      protected void initEngine(SSLEngine engine) {
+        if (engine instanceof ReferenceCountedOpenSslEngine e) {
+          SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
+        }
+      }
+    };
   }
 
   /**

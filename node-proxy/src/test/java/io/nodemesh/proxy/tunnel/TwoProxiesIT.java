@@ -291,9 +291,9 @@ class TwoProxiesIT {
   }
 
   /**
-   * A client that caches sessions per host and port and offers them (unlike the proxy's) still gets
-   * a full handshake on its second connection: the destination issues no session ticket, so no
-   * resumption can outlive the certificates the first handshake checked (issue 14).
+   * A client that caches sessions per host and port and offers them (unlike the proxy's) gets a
+   * full handshake on every connection: the destination issues no session ticket, so no resumption
+   * can outlive the certificates the first handshake checked (issue 14).
    */
   @Test
   void theDestinationNeverResumesASession() throws Exception {
@@ -312,8 +312,10 @@ class TwoProxiesIT {
             .keyManager(web.key(), web.chain())
             .trustManager(new SpiffeTrustManager(webOnA.roots(), TD, null, Clock.systemUTC()))
             .build();
-    assertThat(resumed(caching)).isFalse();
-    assertThat(resumed(caching)).isFalse();
+    // Twenty tries: with tickets on, about one connection in seven resumed (6 of 40).
+    for (int i = 0; i < 20; i++) {
+      assertThat(resumed(caching)).as("connection %d resumed a session", i).isFalse();
+    }
   }
 
   /**
