@@ -8,13 +8,13 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Stream.State;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
+import io.nodemesh.proxy.transport.Http2Messages;
+import io.nodemesh.proxy.transport.Http2StreamInbound;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,15 +33,14 @@ import java.util.List;
  * closes it (both ends done, a reset from the backend, GOAWAY, the connection's close) and the
  * frames that arrived before are handed on.
  */
-final class Http2UpstreamStream implements UpstreamLink, ChannelFutureListener {
+final class Http2UpstreamStream
+    implements UpstreamLink, ChannelFutureListener, Http2StreamInbound.Reader {
   private final Http2Upstream connection;
   private final ChannelHandlerContext conn;
   private final Http2FrameStream stream;
   private UpstreamReader reader;
   private ChannelFutureListener listener;
-  private ArrayDeque<Http2StreamFrame> inbound;
-  private boolean readPending;
-  private boolean delivering;
+  private final Http2StreamInbound inbound = new Http2StreamInbound(this);
   // The codec has closed the stream: what is queued is handed on, then the stream ends.
   private boolean closing;
   private boolean closed;
@@ -73,7 +72,7 @@ final class Http2UpstreamStream implements UpstreamLink, ChannelFutureListener {
     }
     List<Object> frames = new ArrayList<>(2);
     try {
-      Http2UpstreamMessages.INSTANCE.toFrames(conn, part, frames);
+      Http2Messages.CLIENT.toFrames(conn, part, frames);
     } catch (Exception e) {
       // A request HTTP/2 cannot carry: this stream fails, the connection goes on.
       frames.forEach(ReferenceCountUtil::release);
@@ -125,56 +124,43 @@ final class Http2UpstreamStream implements UpstreamLink, ChannelFutureListener {
   @Override
   public void read() {
     if (!closed) {
-      readPending = true;
-      deliver();
+      inbound.read();
     }
   }
 
   /** A HEADERS or DATA frame of this stream from the connection; handed on when asked for. */
   void inbound(Http2StreamFrame frame) {
-    if (closed) {
-      ReferenceCountUtil.release(frame);
-      return;
-    }
-    if (inbound == null) {
-      inbound = new ArrayDeque<>(4);
-    }
     inbound.add(frame);
-    deliver();
   }
 
   /**
-   * Hands on frames while the exchange asks for them, one per {@link #read}, each followed by the
-   * end of a read. A loop, not recursion: the exchange asks for the next frame from inside its
-   * handling of one (an interim response, a flush completed at once).
+   * Hands on what arrived while the exchange asks for it ({@link Http2StreamInbound}); once the
+   * codec has closed the stream and all is handed on, the stream ends.
    */
   private void deliver() {
-    if (delivering) {
-      return;
-    }
-    delivering = true;
-    try {
-      Http2StreamFrame f;
-      while (readPending && !closed && inbound != null && (f = inbound.poll()) != null) {
-        readPending = false;
-        int bytes = f instanceof Http2DataFrame d ? d.initialFlowControlledBytes() : 0;
-        hand(f);
-        if (bytes > 0 && !closed) {
-          connection.consumed(stream, bytes);
-        }
-      }
-      if (closing && !closed && (inbound == null || inbound.isEmpty())) {
-        closed(null);
-      }
-    } finally {
-      delivering = false;
+    if (inbound.deliver() && closing && !closed && inbound.isEmpty()) {
+      closed(null);
     }
   }
 
-  private void hand(Http2StreamFrame frame) {
+  @Override
+  public boolean ended() {
+    return closed;
+  }
+
+  @Override
+  public void consumed(int bytes) {
+    if (!closed) {
+      connection.consumed(stream, bytes);
+    }
+  }
+
+  /** A frame as HTTP objects to the exchange, followed by the end of a read. */
+  @Override
+  public void hand(Http2StreamFrame frame) {
     List<Object> out = new ArrayList<>(2);
     try {
-      Http2UpstreamMessages.INSTANCE.toHttp(conn, frame, out);
+      Http2Messages.CLIENT.toHttp(conn, frame, out);
     } catch (Exception e) {
       // A response head the conversion cannot take (RFC 9113 §8.1.1: malformed).
       out.forEach(ReferenceCountUtil::release);
@@ -232,13 +218,7 @@ final class Http2UpstreamStream implements UpstreamLink, ChannelFutureListener {
       return;
     }
     closed = true;
-    readPending = false;
-    if (inbound != null) {
-      Http2StreamFrame f;
-      while ((f = inbound.poll()) != null) {
-        ReferenceCountUtil.release(f);
-      }
-    }
+    inbound.clear();
     connection.ended(this, stream.id());
     UpstreamReader r = reader;
     reader = null;
