@@ -12,7 +12,7 @@ final class PodPoolOptions {
   @Option(
       names = "--pod-pool-max-idle",
       paramLabel = "N",
-      defaultValue = "${env:NODEMESH_POD_POOL_MAX_IDLE:-64}",
+      defaultValue = "${env:NODEMESH_POD_POOL_MAX_IDLE:-256}",
       description =
           "Idle keep-alive connections the tunnel's destination keeps per pod and event loop,"
               + " 0 to 1024 (0: a new connection per request). Environment:"

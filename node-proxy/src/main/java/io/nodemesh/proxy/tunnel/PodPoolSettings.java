@@ -17,7 +17,14 @@ public record PodPoolSettings(int maxIdlePerPod, Duration idleTimeout) {
   public static final int MAX_IDLE_LIMIT = 1024;
   public static final Duration IDLE_LIMIT = Duration.ofMinutes(10);
 
-  public static final PodPoolSettings DEFAULTS = new PodPoolSettings(64, Duration.ofSeconds(4));
+  /**
+   * 256 idle connections per pod and event loop, as the direct path keeps per endpoint ({@code
+   * HttpProxySettings}): with 64, a load of 100 concurrent requests to one pod closed the 36
+   * connections above the cap when they came back and opened them again for the next wave, and
+   * those connects cost the CPU that queued the next wave (docs/benchmarks.md, "Where the
+   * wall-clock time goes", item 5).
+   */
+  public static final PodPoolSettings DEFAULTS = new PodPoolSettings(256, Duration.ofSeconds(4));
 
   public PodPoolSettings {
     if (maxIdlePerPod < 0 || maxIdlePerPod > MAX_IDLE_LIMIT) {
