@@ -12,10 +12,12 @@ final class PodPoolOptions {
   @Option(
       names = "--pod-pool-max-idle",
       paramLabel = "N",
-      defaultValue = "${env:NODEMESH_POD_POOL_MAX_IDLE:-256}",
+      defaultValue = "${env:NODEMESH_POD_POOL_MAX_IDLE:-" + PodPoolSettings.DEFAULT_MAX_IDLE + "}",
       description =
           "Idle keep-alive connections the tunnel's destination keeps per pod and event loop,"
-              + " 0 to 1024 (0: a new connection per request). Environment:"
+              + " 0 to "
+              + PodPoolSettings.MAX_IDLE_LIMIT
+              + " (0: a new connection per request). Environment:"
               + " NODEMESH_POD_POOL_MAX_IDLE. Default: ${DEFAULT-VALUE}.")
   String maxIdle;
 
@@ -36,7 +38,12 @@ final class PodPoolOptions {
       n = Integer.parseInt(maxIdle.trim());
     } catch (NumberFormatException e) {
       throw new CommandLine.ParameterException(
-          cmd, "--pod-pool-max-idle must be a number 0-1024 (got '" + maxIdle + "')");
+          cmd,
+          "--pod-pool-max-idle must be a number 0-"
+              + PodPoolSettings.MAX_IDLE_LIMIT
+              + " (got '"
+              + maxIdle
+              + "')");
     }
     try {
       return new PodPoolSettings(

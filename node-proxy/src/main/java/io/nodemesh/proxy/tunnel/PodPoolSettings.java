@@ -24,7 +24,11 @@ public record PodPoolSettings(int maxIdlePerPod, Duration idleTimeout) {
    * those connects cost the CPU that queued the next wave (docs/benchmarks.md, "Where the
    * wall-clock time goes", item 5).
    */
-  public static final PodPoolSettings DEFAULTS = new PodPoolSettings(256, Duration.ofSeconds(4));
+  public static final int DEFAULT_MAX_IDLE = 256;
+
+  /** {@link #DEFAULT_MAX_IDLE} idle connections, 4 s idle timeout. */
+  public static final PodPoolSettings DEFAULTS =
+      new PodPoolSettings(DEFAULT_MAX_IDLE, Duration.ofSeconds(4));
 
   public PodPoolSettings {
     if (maxIdlePerPod < 0 || maxIdlePerPod > MAX_IDLE_LIMIT) {
