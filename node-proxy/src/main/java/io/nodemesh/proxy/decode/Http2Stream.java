@@ -11,6 +11,7 @@ import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Stream.State;
@@ -21,10 +22,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.PromiseCombiner;
 import io.nodemesh.proxy.limits.Http2StreamGuard;
-import io.nodemesh.proxy.transport.Http2Messages;
-import io.nodemesh.proxy.transport.Http2StreamInbound;
 import io.nodemesh.proxy.upstream.Downstream;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,13 +44,15 @@ import java.util.List;
  * stream ends (its handler sees {@code channelInactive}) when the codec closes it, on a reset from
  * either side, or with the connection.
  */
-final class Http2Stream implements ChannelHandlerContext, Http2StreamInbound.Reader {
+final class Http2Stream implements ChannelHandlerContext {
   private final Http2Streams connection;
   private final ChannelHandlerContext conn;
   private final Http2FrameStream stream;
   private final Http2StreamGuard guard;
   private final DownstreamHandler handler;
-  private final Http2StreamInbound inbound = new Http2StreamInbound(this);
+  private ArrayDeque<Http2StreamFrame> inbound;
+  private boolean readPending;
+  private boolean delivering;
   private boolean closed;
 
   Http2Stream(
@@ -78,32 +80,46 @@ final class Http2Stream implements ChannelHandlerContext, Http2StreamInbound.Rea
 
   /** A HEADERS or DATA frame of this stream from the connection; handed on when asked for. */
   void inbound(Http2StreamFrame frame) {
+    if (closed) {
+      ReferenceCountUtil.release(frame);
+      return;
+    }
+    if (inbound == null) {
+      inbound = new ArrayDeque<>(4);
+    }
     inbound.add(frame);
-  }
-
-  @Override
-  public boolean ended() {
-    return closed;
+    deliver();
   }
 
   /**
-   * A frame handed on when the handler asks for one ({@link Http2StreamInbound}): through the guard
-   * to {@link #fireChannelRead}.
+   * Hands on frames while the handler asks for them, one per {@link #read}. A loop, not recursion:
+   * the handler asks for the next frame from inside its read (a discarded body), and a client may
+   * send a window's worth of one-byte DATA frames.
    */
-  @Override
-  public void hand(Http2StreamFrame frame) {
-    try {
-      guard.channelRead(this, frame);
-    } catch (RuntimeException e) {
-      // What a stream's pipeline did with a handler's exception: the handler logs it and
-      // closes, here the stream; the connection's other streams go on.
-      handler.exceptionCaught(this, e);
+  private void deliver() {
+    if (delivering) {
+      return;
     }
-  }
-
-  @Override
-  public void consumed(int bytes) {
-    connection.consumed(stream, bytes);
+    delivering = true;
+    try {
+      Http2StreamFrame f;
+      while (readPending && !closed && inbound != null && (f = inbound.poll()) != null) {
+        readPending = false;
+        int bytes = f instanceof Http2DataFrame d ? d.initialFlowControlledBytes() : 0;
+        try {
+          guard.channelRead(this, f);
+        } catch (RuntimeException e) {
+          // What a stream's pipeline did with a handler's exception: the handler logs it and
+          // closes, here the stream; the connection's other streams go on.
+          handler.exceptionCaught(this, e);
+        }
+        if (bytes > 0) {
+          connection.consumed(stream, bytes);
+        }
+      }
+    } finally {
+      delivering = false;
+    }
   }
 
   /** What the guard lets through: the frame as HTTP objects, to the handler. */
@@ -115,7 +131,7 @@ final class Http2Stream implements ChannelHandlerContext, Http2StreamInbound.Rea
     }
     List<Object> out = new ArrayList<>(2);
     try {
-      Http2Messages.SERVER.toHttp(conn, frame, out);
+      Http2Messages.INSTANCE.toHttp(conn, frame, out);
     } catch (Exception e) {
       // A head the HTTP conversion cannot take (RFC 9113 §8.1.1: malformed).
       out.forEach(ReferenceCountUtil::release);
@@ -138,7 +154,8 @@ final class Http2Stream implements ChannelHandlerContext, Http2StreamInbound.Rea
   public ChannelHandlerContext read() {
     if (!closed) {
       guard.readRequested(this);
-      inbound.read();
+      readPending = true;
+      deliver();
     }
     return this;
   }
@@ -166,7 +183,7 @@ final class Http2Stream implements ChannelHandlerContext, Http2StreamInbound.Rea
     }
     List<Object> frames = new ArrayList<>(2);
     try {
-      Http2Messages.SERVER.toFrames(conn, part, frames);
+      Http2Messages.INSTANCE.toFrames(conn, part, frames);
     } catch (Exception e) {
       // A response HTTP/2 cannot carry: the stream is reset, the connection goes on.
       frames.forEach(ReferenceCountUtil::release);
@@ -234,7 +251,13 @@ final class Http2Stream implements ChannelHandlerContext, Http2StreamInbound.Rea
       return;
     }
     closed = true;
-    inbound.clear();
+    readPending = false;
+    if (inbound != null) {
+      Http2StreamFrame f;
+      while ((f = inbound.poll()) != null) {
+        ReferenceCountUtil.release(f);
+      }
+    }
     connection.remove(this);
     guard.channelInactive(this);
     handler.channelInactive(this);

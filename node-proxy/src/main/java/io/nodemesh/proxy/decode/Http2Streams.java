@@ -16,7 +16,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.nodemesh.proxy.routing.Router;
-import io.nodemesh.proxy.transport.Http2Messages;
 import io.nodemesh.proxy.upstream.HttpProxyContext;
 import java.util.ArrayList;
 
@@ -47,7 +46,7 @@ final class Http2Streams extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
     this.quiet = new VoidChannelPromise(ctx.channel(), false);
-    Http2Messages.SERVER.attach(ctx);
+    Http2Messages.INSTANCE.attach(ctx);
   }
 
   /** A void promise that drops a failure instead of firing it at the connection's pipeline. */

@@ -27,7 +27,6 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.nodemesh.proxy.transport.Http2Messages;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -205,7 +204,7 @@ final class Http2Upstream {
     @Override
     protected void handlerAdded0(ChannelHandlerContext ctx) throws Exception {
       quiet = new VoidChannelPromise(ctx.channel(), false);
-      Http2Messages.CLIENT.attach(ctx);
+      Http2UpstreamMessages.INSTANCE.attach(ctx);
     }
 
     @Override

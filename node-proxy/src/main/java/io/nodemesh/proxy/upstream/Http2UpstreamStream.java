@@ -8,13 +8,13 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Stream.State;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.nodemesh.proxy.transport.Http2Messages;
-import io.nodemesh.proxy.transport.Http2StreamInbound;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,14 +33,15 @@ import java.util.List;
  * closes it (both ends done, a reset from the backend, GOAWAY, the connection's close) and the
  * frames that arrived before are handed on.
  */
-final class Http2UpstreamStream
-    implements UpstreamLink, ChannelFutureListener, Http2StreamInbound.Reader {
+final class Http2UpstreamStream implements UpstreamLink, ChannelFutureListener {
   private final Http2Upstream connection;
   private final ChannelHandlerContext conn;
   private final Http2FrameStream stream;
   private UpstreamReader reader;
   private ChannelFutureListener listener;
-  private final Http2StreamInbound inbound = new Http2StreamInbound(this);
+  private ArrayDeque<Http2StreamFrame> inbound;
+  private boolean readPending;
+  private boolean delivering;
   // The codec has closed the stream: what is queued is handed on, then the stream ends.
   private boolean closing;
   private boolean closed;
@@ -72,7 +73,7 @@ final class Http2UpstreamStream
     }
     List<Object> frames = new ArrayList<>(2);
     try {
-      Http2Messages.CLIENT.toFrames(conn, part, frames);
+      Http2UpstreamMessages.INSTANCE.toFrames(conn, part, frames);
     } catch (Exception e) {
       // A request HTTP/2 cannot carry: this stream fails, the connection goes on.
       frames.forEach(ReferenceCountUtil::release);
@@ -124,43 +125,56 @@ final class Http2UpstreamStream
   @Override
   public void read() {
     if (!closed) {
-      inbound.read();
+      readPending = true;
+      deliver();
     }
   }
 
   /** A HEADERS or DATA frame of this stream from the connection; handed on when asked for. */
   void inbound(Http2StreamFrame frame) {
+    if (closed) {
+      ReferenceCountUtil.release(frame);
+      return;
+    }
+    if (inbound == null) {
+      inbound = new ArrayDeque<>(4);
+    }
     inbound.add(frame);
+    deliver();
   }
 
   /**
-   * Hands on what arrived while the exchange asks for it ({@link Http2StreamInbound}); once the
-   * codec has closed the stream and all is handed on, the stream ends.
+   * Hands on frames while the exchange asks for them, one per {@link #read}, each followed by the
+   * end of a read. A loop, not recursion: the exchange asks for the next frame from inside its
+   * handling of one (an interim response, a flush completed at once).
    */
   private void deliver() {
-    if (inbound.deliver() && closing && !closed && inbound.isEmpty()) {
-      closed(null);
+    if (delivering) {
+      return;
+    }
+    delivering = true;
+    try {
+      Http2StreamFrame f;
+      while (readPending && !closed && inbound != null && (f = inbound.poll()) != null) {
+        readPending = false;
+        int bytes = f instanceof Http2DataFrame d ? d.initialFlowControlledBytes() : 0;
+        hand(f);
+        if (bytes > 0 && !closed) {
+          connection.consumed(stream, bytes);
+        }
+      }
+      if (closing && !closed && (inbound == null || inbound.isEmpty())) {
+        closed(null);
+      }
+    } finally {
+      delivering = false;
     }
   }
 
-  @Override
-  public boolean ended() {
-    return closed;
-  }
-
-  @Override
-  public void consumed(int bytes) {
-    if (!closed) {
-      connection.consumed(stream, bytes);
-    }
-  }
-
-  /** A frame as HTTP objects to the exchange, followed by the end of a read. */
-  @Override
-  public void hand(Http2StreamFrame frame) {
+  private void hand(Http2StreamFrame frame) {
     List<Object> out = new ArrayList<>(2);
     try {
-      Http2Messages.CLIENT.toHttp(conn, frame, out);
+      Http2UpstreamMessages.INSTANCE.toHttp(conn, frame, out);
     } catch (Exception e) {
       // A response head the conversion cannot take (RFC 9113 §8.1.1: malformed).
       out.forEach(ReferenceCountUtil::release);
@@ -218,7 +232,13 @@ final class Http2UpstreamStream
       return;
     }
     closed = true;
-    inbound.clear();
+    readPending = false;
+    if (inbound != null) {
+      Http2StreamFrame f;
+      while ((f = inbound.poll()) != null) {
+        ReferenceCountUtil.release(f);
+      }
+    }
     connection.ended(this, stream.id());
     UpstreamReader r = reader;
     reader = null;
