@@ -1,5 +1,6 @@
 package io.nodemesh.proxy.upstream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The exchange is itself the listener of its writes, both ways ({@link #operationComplete}): no
  * listener object per request or per chunk.
  */
-public final class Exchange implements ChannelFutureListener, UpstreamReader {
+public final class Exchange implements ChannelFutureListener {
   private final Downstream owner;
   private final ChannelHandlerContext down;
   private final HttpProxyContext context;
@@ -69,7 +70,8 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   private long deadline = Long.MAX_VALUE;
   private int attempt;
   private UpstreamPool pool;
-  private UpstreamLink up;
+  private Channel up;
+  private UpstreamHandler upHandler;
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean informational;
@@ -199,7 +201,7 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
     long connectMillis = context.settings().connectTimeout().toMillis();
     Target endpoint = target();
     observation.endpoint(endpoint);
-    Future<?> acquired = viaRelay(endpoint);
+    Future<Channel> acquired = viaRelay(endpoint);
     if (acquired == null) {
       acquired =
           pool.acquire(
@@ -222,7 +224,7 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
    * upgrade request goes on a CONNECT stream, as bytes to the pod: HTTP/2 has no {@code Upgrade}
    * (RFC 9113 §8.2.2), and after the {@code 101} the stream carries the upgraded connection.
    */
-  private Future<?> viaRelay(Target endpoint) {
+  private Future<Channel> viaRelay(Target endpoint) {
     UpstreamRelay relay = context.relay();
     if (relay == null) {
       return null;
@@ -236,15 +238,15 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
         : pool.viaTunnel(endpoint, scheme, client, listener);
   }
 
-  private void acquired(Future<?> f, int forAttempt) {
+  private void acquired(Future<? super Channel> f, int forAttempt) {
     if (done || forAttempt != attempt) {
       if (f.isSuccess()) {
-        UpstreamPool.link(f.getNow()).close();
+        ((Channel) f.getNow()).close();
       }
       return;
     }
     if (f.isSuccess()) {
-      attach(UpstreamPool.link(f.getNow()));
+      attach((Channel) f.getNow());
     } else {
       route.listener().metrics().connectError(route.service());
       attemptFailed(Failure.CONNECT, "connect failed: " + describe(f.cause()));
@@ -279,6 +281,7 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   private void scheduleRetry(long delayNanos, boolean unsent) {
     closeUpstream();
     up = null;
+    upHandler = null;
     if (!unsent) {
       for (HttpObject copy : replay.copies()) {
         queue(copy);
@@ -298,16 +301,17 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
     }
   }
 
-  private void attach(UpstreamLink link) {
-    up = link;
-    link.attach(this);
+  private void attach(Channel ch) {
+    up = ch;
+    upHandler = ch.pipeline().get(UpstreamHandler.class);
+    upHandler.attach(this);
     HttpObject o;
     while ((o = nextPending()) != null) {
       if (noPending()) {
-        up.write(o, true, this);
+        up.writeAndFlush(o).addListener(this);
       } else {
-        // A failure ends the link, which reports it.
-        up.write(o, false, null);
+        // A failure closes the connection, which the upstream handler reports.
+        up.write(o, up.voidPromise());
       }
     }
     up.read();
@@ -344,9 +348,13 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
       // a chunked body is the bytes of the last chunk: those are flushed like any content.) On an
       // HTTP/2 stream it is an empty DATA frame with END_STREAM (RFC 9113 §8.1), which must be
       // flushed, or the request never ends (a GET whose end arrives after the stream opened).
-      up.write(content, up.multiplexed(), null);
+      if (Http2Upstream.isStream(up)) {
+        up.writeAndFlush(content, up.voidPromise());
+      } else {
+        up.write(content, up.voidPromise());
+      }
     } else {
-      up.write(content, true, this);
+      up.writeAndFlush(content).addListener(this);
     }
   }
 
@@ -371,7 +379,7 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   }
 
   private void afterRequestWrite(ChannelFuture f) {
-    if (up == null || f.channel() != up.channel()) {
+    if (f.channel() != up) {
       // A write to the upstream of an attempt that has since failed and been retried.
       return;
     }
@@ -384,8 +392,7 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
     }
   }
 
-  @Override
-  public void onUpstreamRead(HttpObject msg) {
+  void onUpstreamRead(HttpObject msg) {
     if (done) {
       ReferenceCountUtil.release(msg);
       return;
@@ -494,23 +501,21 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   }
 
   /** The upstream channel's read batch has ended: sends what this exchange wrote downstream. */
-  @Override
-  public void onUpstreamReadComplete() {
+  void onUpstreamReadComplete() {
     if (downFlushPending) {
       downFlushPending = false;
       down.flush();
     }
   }
 
-  @Override
-  public void onUpstreamClosed(Throwable cause) {
+  void onUpstreamClosed(Throwable cause) {
     if (done) {
       return;
     }
     if (!responseStarted) {
       if (!unprocessedRetried
           && up != null
-          && up.unprocessed()
+          && UpstreamRelay.unprocessed(up)
           && replay != null
           && replay.complete()) {
         // The peer never processed the stream (RFC 9113 §6.8): once, on a new connection, for any
@@ -591,7 +596,7 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   private void finish() {
     end();
     observation.end(status);
-    up.detach();
+    upHandler.detach();
     pool.release(UpstreamPool.key(target(), scheme), up, upstreamKeepAlive && requestComplete);
     owner.exchangeDone(this, downstreamKeepAlive && requestComplete);
   }
@@ -603,9 +608,9 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   private void switchProtocols() {
     end();
     observation.end(status);
-    up.detach();
+    upHandler.detach();
     owner.exchangeUpgraded(this);
-    Tunnel.splice(down.channel(), up.channel(), grant);
+    Tunnel.splice(down.channel(), up, grant);
   }
 
   private void fail(HttpResponseStatus failure, String reason) {
@@ -687,8 +692,10 @@ public final class Exchange implements ChannelFutureListener, UpstreamReader {
   }
 
   private void closeUpstream() {
+    if (upHandler != null) {
+      upHandler.detach();
+    }
     if (up != null) {
-      up.detach();
       up.close();
     }
   }

@@ -4,13 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -175,7 +176,7 @@ final class MirrorCopy {
         UpstreamPool pool = context.pool(loop);
         // Through the tunnel when the mirror's pod is on another node; in strict mode a copy
         // without a tunnel fails, never goes in plaintext.
-        Future<?> acquired = pool.viaTunnel(target, scheme, client, listenerKey);
+        Future<Channel> acquired = pool.viaTunnel(target, scheme, client, listenerKey);
         if (acquired == null) {
           acquired = pool.acquire(target, scheme, context.settings().connectTimeout().toMillis());
         }
@@ -187,34 +188,40 @@ final class MirrorCopy {
   }
 
   /** Reads the mirror's answer up to its end, then closes; counts the result once. */
-  private final class Sink implements UpstreamReader {
+  private final class Sink extends ChannelInboundHandlerAdapter {
     private final MirrorGate gate;
     private boolean finished;
     private int status;
     private ScheduledFuture<?> timer;
-    private UpstreamLink link;
+    private Channel channel;
 
     Sink(MirrorGate gate) {
       this.gate = gate;
     }
 
-    void acquired(Future<?> f, FullHttpRequest copy) {
+    void acquired(Future<? super Channel> f, FullHttpRequest copy) {
       if (!f.isSuccess()) {
         copy.release();
         finish(false);
         return;
       }
-      link = UpstreamPool.link(f.getNow());
-      if (!link.channel().isActive()) {
+      channel = (Channel) f.getNow();
+      if (!channel.isActive()) {
         copy.release();
         finish(false);
         return;
       }
-      link.attach(this);
+      channel.pipeline().replace(UpstreamHandler.class, "mirror", this);
       timer = loop.schedule(this::timedOut, MirrorGate.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-      // A failed write ends the link, which onUpstreamClosed hears of.
-      link.write(copy, true, null);
-      link.read();
+      channel
+          .writeAndFlush(copy)
+          .addListener(
+              w -> {
+                if (!w.isSuccess()) {
+                  finish(false);
+                }
+              });
+      channel.read();
     }
 
     private void timedOut() {
@@ -222,7 +229,7 @@ final class MirrorCopy {
     }
 
     @Override
-    public void onUpstreamRead(HttpObject msg) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof HttpResponse r) {
         status = r.status().code();
       }
@@ -235,14 +242,19 @@ final class MirrorCopy {
     }
 
     @Override
-    public void onUpstreamReadComplete() {
+    public void channelReadComplete(ChannelHandlerContext ctx) {
       if (!finished) {
-        link.read();
+        ctx.read();
       }
     }
 
     @Override
-    public void onUpstreamClosed(Throwable cause) {
+    public void channelInactive(ChannelHandlerContext ctx) {
+      finish(false);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       finish(false);
     }
 
@@ -254,9 +266,8 @@ final class MirrorCopy {
       if (timer != null) {
         timer.cancel(false);
       }
-      if (link != null) {
-        link.detach();
-        link.close();
+      if (channel != null) {
+        channel.close();
       }
       gate.finished(ok);
     }

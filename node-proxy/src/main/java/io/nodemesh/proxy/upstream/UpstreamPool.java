@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
@@ -30,11 +29,11 @@ import java.util.concurrent.TimeUnit;
  * it needs no lock; a downstream connection borrows from the pool of its own loop, which keeps both
  * channels of an exchange on one thread.
  *
- * <p>Whatever the protocol to the backend, an exchange gets an {@link UpstreamLink} that reads and
- * writes Netty HTTP/1.x objects: a keep-alive HTTP/1.1 connection borrowed from the idle list (its
- * {@link UpstreamHandler}), or a new stream on a shared HTTP/2 connection ({@link Http2Upstream}),
- * which has no channel of its own. {@code https} negotiates {@code h2} or {@code http/1.1} by ALPN
- * and then behaves as one or the other.
+ * <p>Whatever the protocol to the backend, an exchange gets a channel whose pipeline ends in an
+ * {@link UpstreamHandler} that reads and writes Netty HTTP/1.x objects: a keep-alive HTTP/1.1
+ * connection borrowed from the idle list, or a new stream on a shared HTTP/2 connection ({@link
+ * Http2Upstream}). {@code https} negotiates {@code h2} or {@code http/1.1} by ALPN and then behaves
+ * as one or the other.
  */
 final class UpstreamPool {
   static final String IDLE = "idle";
@@ -101,15 +100,15 @@ final class UpstreamPool {
   }
 
   /**
-   * A link ready for one exchange with {@code target}: a pooled connection when there is one (the
+   * A channel ready for one exchange with {@code target}: a pooled one when there is one (the
    * future is then already complete), else a new connection or a new HTTP/2 stream.
    */
-  Future<UpstreamLink> acquire(Target target, Scheme scheme) {
+  Future<Channel> acquire(Target target, Scheme scheme) {
     return acquire(target, scheme, connectTimeoutMillis);
   }
 
   /** As {@link #acquire(Target, Scheme)}, with a Service's connect timeout for a new connection. */
-  Future<UpstreamLink> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
+  Future<Channel> acquire(Target target, Scheme scheme, long connectTimeoutMillis) {
     String key = key(target, scheme);
     ArrayDeque<Http2Upstream> h2 = shared.get(key);
     if (h2 != null) {
@@ -121,7 +120,7 @@ final class UpstreamPool {
     }
     Channel pooled = pollIdle(key);
     if (pooled != null) {
-      return loop.newSucceededFuture(UpstreamHandler.of(pooled));
+      return loop.newSucceededFuture(pooled);
     }
     return switch (scheme) {
       case HTTP -> http1(connect(target, connectTimeoutMillis));
@@ -157,13 +156,13 @@ final class UpstreamPool {
     return connect;
   }
 
-  private Future<UpstreamLink> http1(ChannelFuture connect) {
-    Promise<UpstreamLink> ready = loop.newPromise();
+  private Future<Channel> http1(ChannelFuture connect) {
+    Promise<Channel> ready = loop.newPromise();
     connect.addListener(
         (ChannelFuture f) -> {
           if (f.isSuccess()) {
             addHttp1Handlers(f.channel().pipeline());
-            ready.setSuccess(UpstreamHandler.of(f.channel()));
+            ready.setSuccess(f.channel());
           } else {
             ready.setFailure(f.cause());
           }
@@ -177,15 +176,15 @@ final class UpstreamPool {
         .addLast(HANDLER, new UpstreamHandler());
   }
 
-  /** The end of a relay stream's pipeline: HTTP/1.x objects, then the exchange's handler. */
+  /** The end of an HTTP/2 stream's pipeline: HTTP/1.x objects, then the exchange's handler. */
   static void addStreamHandlers(ChannelPipeline p) {
     p.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(false))
         .addLast(HANDLER, new UpstreamHandler());
   }
 
   /** TLS, then HTTP/2 or HTTP/1.1 as the backend chose by ALPN (RFC 7301). */
-  private Future<UpstreamLink> tls(String key, Target target, long connectTimeoutMillis) {
-    Promise<UpstreamLink> ready = loop.newPromise();
+  private Future<Channel> tls(String key, Target target, long connectTimeoutMillis) {
+    Promise<Channel> ready = loop.newPromise();
     ChannelFuture connect = connect(target, connectTimeoutMillis);
     connect.addListener(
         (ChannelFuture f) -> {
@@ -204,10 +203,9 @@ final class UpstreamPool {
    * {@code https} as a CONNECT stream (RFC 9113 §8.5) with the application's own TLS inside it, on
    * neither of which this pool keeps anything, because a tunnel stream carries the identity of one
    * caller. A failed future when only the tunnel may carry it and none can be had (never
-   * plaintext). The future's value is a relay's {@link Channel} or an {@link UpstreamLink}: {@link
-   * #link} tells the link.
+   * plaintext).
    */
-  Future<?> viaTunnel(Target target, Scheme scheme, InetAddress client, String listenerKey) {
+  Future<Channel> viaTunnel(Target target, Scheme scheme, InetAddress client, String listenerKey) {
     UpstreamRelay relay = context.relay();
     if (relay == null) {
       return null;
@@ -219,7 +217,7 @@ final class UpstreamPool {
     if (stream == null) {
       return null;
     }
-    Promise<UpstreamLink> ready = loop.newPromise();
+    Promise<Channel> ready = loop.newPromise();
     stream.addListener(
         (Future<Channel> f) -> {
           if (f.isSuccess()) {
@@ -237,11 +235,7 @@ final class UpstreamPool {
    * stream) it serves this one exchange and closes with its stream.
    */
   private void secure(
-      Channel ch,
-      String key,
-      Target target,
-      long connectTimeoutMillis,
-      Promise<UpstreamLink> ready) {
+      Channel ch, String key, Target target, long connectTimeoutMillis, Promise<Channel> ready) {
     SslHandler ssl =
         context
             .upstreamTls()
@@ -272,19 +266,26 @@ final class UpstreamPool {
                 if (key != null) {
                   share(key, c);
                 }
-                // Without a key the connection closes when its one stream ends.
-                c.openStream().addListener(s -> complete(ready, s));
+                c.openStream()
+                    .addListener(
+                        s -> {
+                          complete(ready, s);
+                          if (key == null && s.isSuccess()) {
+                            ((Channel) s.getNow()).closeFuture().addListener(x -> ch.close());
+                          }
+                        });
               } else {
                 ch.config().setAutoRead(false);
                 addHttp1Handlers(ch.pipeline());
-                ready.setSuccess(UpstreamHandler.of(ch));
+                ready.setSuccess(ch);
               }
             });
   }
 
-  private static void complete(Promise<UpstreamLink> p, Future<?> f) {
+  @SuppressWarnings("unchecked")
+  private static void complete(Promise<Channel> p, Future<?> f) {
     if (f.isSuccess()) {
-      p.setSuccess((UpstreamLink) f.getNow());
+      p.setSuccess((Channel) f.getNow());
     } else {
       p.setFailure(f.cause());
     }
@@ -304,23 +305,14 @@ final class UpstreamPool {
     return null;
   }
 
-  /** What an acquired future holds as a link: an {@link UpstreamLink}, or a relay's channel. */
-  static UpstreamLink link(Object acquired) {
-    return acquired instanceof UpstreamLink l ? l : UpstreamHandler.of((Channel) acquired);
-  }
-
   /**
-   * Gives a link back after an exchange. A reusable HTTP/1.1 connection goes to the idle list (or
-   * is closed when the list is full); an HTTP/2 stream is closed, which resets it only when it has
-   * not ended both ways.
+   * Gives a channel back after an exchange. A reusable HTTP/1.1 connection goes to the idle list
+   * (or is closed when the list is full); an HTTP/2 stream is closed, which resets it only when it
+   * has not ended both ways.
    */
-  void release(String key, UpstreamLink link, boolean reusable) {
-    Channel ch = link.channel();
-    if (!(link instanceof UpstreamHandler h)
-        || ch instanceof Http2StreamChannel
-        || !reusable
-        || !ch.isActive()) {
-      link.close();
+  void release(String key, Channel ch, boolean reusable) {
+    if (Http2Upstream.isStream(ch) || !reusable || !ch.isActive()) {
+      ch.close();
       return;
     }
     ArrayDeque<Channel> q = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
@@ -328,7 +320,7 @@ final class UpstreamPool {
       ch.close();
       return;
     }
-    h.idle(this, key);
+    ch.pipeline().get(UpstreamHandler.class).idle(this, key);
     q.addLast(ch);
     // A pending read notices when the backend closes an idle connection, before anyone borrows it.
     ch.read();
@@ -361,10 +353,6 @@ final class UpstreamPool {
 
   <T> Promise<T> newPromise() {
     return loop.newPromise();
-  }
-
-  <T> Future<T> newFailedFuture(Throwable cause) {
-    return loop.newFailedFuture(cause);
   }
 
   /** Idle connections to one endpoint (for tests and diagnostics). */
